@@ -1,0 +1,211 @@
+"""Turn a reply into the company's own words: no HTML, no quoted customer text, no signature or legal footer.
+
+Scoring reads only what the company wrote. If the customer's question came back quoted, a
+checker looking for "30 days" would otherwise credit the customer's own "30 days" as the answer.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+
+from mysteryshop.quality.text import fold, split_sentences
+
+_BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "hr"}
+_SKIP_TAGS = {"script", "style", "head", "title"}
+_QUOTE_CLASSES = re.compile(r"gmail_quote|yahoo_quoted|moz-cite|OutlookMessageHeader|quote", re.IGNORECASE)
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+        self._open_quotes: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP_TAGS:
+            self._skip += 1
+        elif tag == "blockquote" or (tag == "div" and _QUOTE_CLASSES.search(dict(attrs).get("class") or "")):
+            self._open_quotes.append(tag)
+        elif tag == "div" and self._open_quotes:
+            self._open_quotes.append("div-inner")
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP_TAGS and self._skip:
+            self._skip -= 1
+        elif self._open_quotes and (tag == "blockquote" or tag == "div"):
+            self._open_quotes.pop()
+        if tag in _BLOCK_TAGS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if any(q != "div-inner" for q in self._open_quotes):
+            self.parts.append("".join(f"> {line}\n" for line in data.splitlines() if line.strip()))
+        else:
+            self.parts.append(data)
+
+
+def html_to_text(markup: str) -> str:
+    """Visible text of an HTML body; quoted blocks (<blockquote>, gmail_quote…) come out as '> ' lines."""
+    parser = _TextExtractor()
+    parser.feed(markup)
+    parser.close()
+    text = html.unescape("".join(parser.parts))
+    lines = [re.sub(r"[ \t\r\f\v\u00a0]+", " ", line).strip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+_ATTRIBUTION = re.compile(
+    r"^\s*(on .{0,200}wrote:|-{2,}\s*original message\s*-{2,}|_{10,}|from:\s.+@.+|from:\s.{0,80}\bsent:|"
+    r"am .{0,200}schrieb.*:|le .{0,200}a [ée]crit\s*:|el .{0,200}escribi[óo]:|op .{0,200}schreef.*:|"
+    r"-{2,}\s*(your|previous) message\s*-{2,}|#{2,}.*(reply above|type your reply).*)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _norm(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
+
+
+def remove_quoted(text: str, customer_text: str | None = None) -> str:
+    """Drop the customer's words quoted back: '>' lines, and everything below an attribution line.
+
+    When `customer_text` is given, its sentences are removed too wherever the reply pasted
+    them back without quoting marks ("You asked: 'Can I return it after 30 days?'").
+    """
+    kept: list[str] = []
+    for line in text.splitlines():
+        if _ATTRIBUTION.match(line):
+            break
+        if line.lstrip().startswith(">"):
+            continue
+        kept.append(line)
+    result = "\n".join(kept).strip()
+    if customer_text:
+        result = _remove_pasted(result, customer_text)
+    return result.strip()
+
+
+_WORD = re.compile(r"\w+(?:['’]\w+)?")
+_SHARED_RUN = 8
+
+
+def _remove_pasted(reply: str, customer_text: str) -> str:
+    """Cut every run of at least eight words the reply shares with the customer's text."""
+    customer_words = [fold(w) for w in _WORD.findall(customer_text)]
+    shingles = {tuple(customer_words[i : i + _SHARED_RUN]) for i in range(len(customer_words) - _SHARED_RUN + 1)}
+    if not shingles:
+        return reply
+    matches = list(_WORD.finditer(reply))
+    words = [fold(m.group()) for m in matches]
+    covered = [False] * len(words)
+    for i in range(len(words) - _SHARED_RUN + 1):
+        if tuple(words[i : i + _SHARED_RUN]) in shingles:
+            covered[i : i + _SHARED_RUN] = [True] * _SHARED_RUN
+    if not any(covered):
+        return reply
+    pieces, last = [], 0
+    i = 0
+    while i < len(matches):
+        if covered[i]:
+            j = i
+            while j + 1 < len(matches) and covered[j + 1]:
+                j += 1
+            pieces.append(reply[last : matches[i].start()])
+            last = matches[j].end()
+            if last < len(reply) and reply[last] in "?.!":
+                last += 1
+            i = j + 1
+        else:
+            i += 1
+    pieces.append(reply[last:])
+    text = "".join(pieces)
+    return re.sub(r"[\"“”'‘’]\s*[\"“”'‘’]|\(\s*\)", "", text)
+
+
+_SIGN_OFF = re.compile(
+    r"^\s*(kind(est)? regards|best regards|warm(est)? regards|regards|best wishes|best|many thanks|thanks( again)?|"
+    r"thank you|cheers|sincerely|yours sincerely|yours faithfully|yours truly|all the best|with thanks|take care|"
+    r"respectfully|mit freundlichen gr(ü|u|ue)(ß|ss)en|viele gr(ü|u|ue)(ß|ss)e|met vriendelijke groet(en)?|"
+    r"cordialement|bien cordialement|saludos|un saludo|atentamente|cordiali saluti|distinti saluti)\s*[,.!]?\s*$",
+    re.IGNORECASE,
+)
+_SIG_DELIMITER = re.compile(r"^(--\s?|__+|sent from my .+|get outlook for .+)$", re.IGNORECASE)
+_FOOTER_CUE = re.compile(
+    r"confidential|intended (solely |only )?for the (use of the )?(named |intended )?(recipient|addressee)|"
+    r"if you (have )?received this (e-?mail|message) in error|registered (in|office)|company (no|number|reg)|"
+    r"\bvat\b|unsubscribe|privacy (policy|notice)|terms (of service|and conditions)|disclaimer|"
+    r"authori[sz]ed and regulated|member fdic|all rights reserved|©|\(c\) \d{4}|do not reply to this (e-?mail|message)|"
+    r"this (e-?mail|message) (was sent|is sent) (to|from)|manage (your )?(email )?preferences|view (it )?in (your )?browser",
+    re.IGNORECASE,
+)
+_MAX_SIGNATURE_LINES = 10
+
+
+@dataclass(frozen=True, slots=True)
+class CleanReply:
+    """A reply split into what is scored and what was set aside.
+
+    Attributes:
+        body: the company's own words, scored by every criterion.
+        signature: sign-off and signature block (kept aside: a promo banner there is still marketing).
+        footer: legal and unsubscribe boilerplate, never scored.
+        sentences: `body` split into sentences, the units evidence is quoted from.
+    """
+
+    body: str
+    signature: str
+    footer: str
+    sentences: tuple[str, ...]
+
+
+def split_footer(text: str) -> tuple[str, str]:
+    """(text, footer): trailing paragraphs of legal/unsubscribe boilerplate go to the footer."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    cut = len(paragraphs)
+    while cut > 1 and _FOOTER_CUE.search(paragraphs[cut - 1]):
+        cut -= 1
+    return "\n\n".join(paragraphs[:cut]).strip(), "\n\n".join(paragraphs[cut:]).strip()
+
+
+def split_signature(text: str) -> tuple[str, str]:
+    """(text, signature): from a '-- ' delimiter or a sign-off ("Kind regards,") near the end, down."""
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        if _SIG_DELIMITER.match(line.strip()):
+            return "\n".join(lines[:i]).strip(), "\n".join(lines[i:]).strip()
+    for i in range(len(lines) - 1, -1, -1):
+        tail = [ln for ln in lines[i + 1 :] if ln.strip()]
+        if len(tail) > _MAX_SIGNATURE_LINES:
+            break
+        if _SIGN_OFF.match(lines[i]) and i > 0:
+            return "\n".join(lines[:i]).strip(), "\n".join(lines[i:]).strip()
+    return text.strip(), ""
+
+
+def clean_reply(reply_text: str, reply_html: str | None = None, customer_text: str | None = None) -> CleanReply:
+    """The scored part of a reply: HTML to text, quoted text out, then footer and signature aside.
+
+    Example:
+        >>> clean_reply("Yes, 30 days.\\n\\nKind regards,\\nAnna\\n\\n> Can I return it?").body
+        'Yes, 30 days.'
+    """
+    text = reply_text if reply_text.strip() or not reply_html else html_to_text(reply_html)
+    text = remove_quoted(text.replace("\r\n", "\n"), customer_text)
+    text, footer = split_footer(text)
+    body, signature = split_signature(text)
+    if signature:
+        signature, more_footer = split_footer(signature)
+        footer = "\n\n".join(p for p in (more_footer, footer) if p)
+    return CleanReply(body=body, signature=signature, footer=footer, sentences=tuple(split_sentences(body)))

@@ -1,0 +1,204 @@
+"""The criteria: plain functions from (exchange, cleaned reply) to a verdict, in a registry.
+
+Each criterion answers "does the reply show this trait?". For the undesirable traits
+(see `UNDESIRABLE`) a True verdict is bad news; journeys name them under `must_not`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from mysteryshop.quality import lexicons as lex
+from mysteryshop.quality.clean import CleanReply
+from mysteryshop.quality.details import DETAILS, customer_specifics, details_given, find_name, find_reference
+from mysteryshop.quality.exchange import CriterionResult, Exchange, unscored
+from mysteryshop.quality.facts import match_fact
+from mysteryshop.quality.readability import reading_ease
+from mysteryshop.quality.text import content_stems, fold, snippet
+
+ENGINE = "rules"
+
+Criterion = Callable[[Exchange, CleanReply], CriterionResult]
+REGISTRY: dict[str, Criterion] = {}
+UNDESIRABLE = frozenset({"stalling_autoreply", "marketing", "asks_again"})
+
+
+def criterion(fn: Criterion) -> Criterion:
+    """Register `fn` under its own name; a second criterion of that name is a mistake."""
+    if fn.__name__ in REGISTRY:
+        raise ValueError(f"criterion {fn.__name__!r} is already registered by {REGISTRY[fn.__name__].__module__}")
+    REGISTRY[fn.__name__] = fn
+    return fn
+
+
+def _result(name: str, passed: bool, confidence: float, evidence: str, reason: str, score: float | None = None) -> CriterionResult:
+    return CriterionResult(name, passed, float(passed) if score is None else score, confidence, snippet(evidence), ENGINE, reason)
+
+
+def _first(pattern: re.Pattern[str], sentences: tuple[str, ...] | list[str]) -> str | None:
+    for sentence in sentences:
+        if pattern.search(fold(sentence)):
+            return sentence
+    return None
+
+
+@criterion
+def acknowledges(exchange: Exchange, reply: CleanReply) -> CriterionResult:
+    """Says the message arrived: thanks for it, confirms receipt, or gives a ticket reference."""
+    found = _first(lex.ACKNOWLEDGES, reply.sentences)
+    if found:
+        return _result("acknowledges", True, 0.9, found, "acknowledges the customer's message")
+    return _result("acknowledges", False, 0.8, "", "no thanks, receipt confirmation or ticket reference found")
+
+
+@criterion
+def answers_question(exchange: Exchange, reply: CleanReply) -> CriterionResult:
+    """Every expected fact is conveyed: right numbers, not negated ('we cannot refund')."""
+    if not exchange.expected_facts:
+        return unscored("answers_question", ENGINE, "no expected facts given for this step: nothing to check the answer against")
+    matches = [match_fact(tuple(fact), reply.sentences) for fact in exchange.expected_facts]
+    conveyed = [m for m in matches if m.status == "conveyed"]
+    problems = [m for m in matches if m.status != "conveyed"]
+    evidence = " … ".join(dict.fromkeys(m.sentence for m in matches if m.sentence))
+    if not problems:
+        reason = f"all {len(matches)} expected facts conveyed"
+    else:
+        words = {"missing": "not stated", "wrong_number": "stated with a different number", "negated": "stated as negated"}
+        reason = "; ".join(f"{m.fact!r} {words[m.status]}" for m in problems)
+    score = len(conveyed) / len(matches)
+    return _result("answers_question", not problems, 0.75, evidence, reason, score)
+
+
+@criterion
+def personalized(exchange: Exchange, reply: CleanReply) -> CriterionResult:
+    """Uses the customer's name or their specifics (order, product, earlier contact), not 'Dear customer'."""
+    name = find_name(reply.body, exchange.persona)
+    if name:
+        sentence = next((s for s in reply.sentences if name in s), name)
+        return _result("personalized", True, 0.9, sentence, f"uses the customer's name ({name})")
+    refs = [exchange.persona.get("order_id", ""), *exchange.earlier_context]
+    ref = find_reference(reply.body, [r for r in refs if r])
+    if ref:
+        return _result("personalized", True, 0.85, _sentence_with(reply, ref), f"refers to the customer's reference {ref}")
+    folded_body = fold(reply.body)
+    for specific in customer_specifics(exchange.customer_text, exclude=reply.signature + "\n" + reply.footer):
+        if re.search(rf"(?<!\w){re.escape(fold(specific))}(?!\w)", folded_body):
+            return _result("personalized", True, 0.7, _sentence_with(reply, specific), f"refers to what the customer mentioned ({specific})")
+    generic = _first(lex.GENERIC_GREETING, reply.sentences)
+    reason = f"generic greeting ({generic!r}) and no name or specifics" if generic else "neither the customer's name nor their specifics"
+    return _result("personalized", False, 0.8, generic or "", reason)
+
+
+def _sentence_with(reply: CleanReply, needle: str) -> str:
+    key = fold(needle).replace("#", "")
+    return next((s for s in reply.sentences if key in fold(s).replace("#", "")), needle)
+
+
+@criterion
+def empathy(exchange: Exchange, reply: CleanReply) -> CriterionResult:
+    """Empathy tied to the customer's situation; boilerplate apologies alone do not count."""
+    situation = set(content_stems(exchange.customer_text)) - lex.GENERIC_SITUATION_WORDS
+    boilerplate = ""
+    for sentence in reply.sentences:
+        folded = fold(sentence)
+        stripped = lex.BOILERPLATE_EMPATHY.sub(" ", folded)
+        if stripped != folded and not boilerplate:
+            boilerplate = sentence
+        if not lex.EMPATHY.search(stripped):
+            continue
+        shared = (set(content_stems(stripped)) & situation) - lex.GENERIC_SITUATION_WORDS
+        if shared or lex.CUSTOMER_EXPERIENCE.search(stripped):
+            tie = ", ".join(sorted(shared)) if shared else "what the customer went through"
+            return _result("empathy", True, 0.8, sentence, f"empathy tied to the customer's situation ({tie})")
+    if boilerplate:
+        return _result("empathy", False, 0.8, boilerplate, "only boilerplate apology, not tied to the customer's situation")
+    return _result("empathy", False, 0.75, "", "no empathy expressed about the customer's situation")
+
+
+@criterion
+def sets_expectations(exchange: Exchange, reply: CleanReply) -> CriterionResult:
+    """Tells the customer the next step and/or when it will happen."""
+    for sentence in reply.sentences:
+        folded = fold(sentence)
+        step, when = lex.NEXT_STEP.search(folded), lex.WHEN.search(folded)
+        if step or when:
+            kind = "next step and when" if step and when else "next step" if step else "when"
+            return _result("sets_expectations", True, 0.8, sentence, f"sets expectations ({kind})")
+    return _result("sets_expectations", False, 0.75, "", "no next step or timeframe given")
+
+
+@criterion
+def asks_feedback(exchange: Exchange, reply: CleanReply) -> CriterionResult:
+    """Asks for feedback or whether the issue is now resolved."""
+    found = _first(lex.FEEDBACK, reply.sentences)
+    if found:
+        return _result("asks_feedback", True, 0.85, found, "asks whether the issue is resolved or for feedback")
+    return _result("asks_feedback", False, 0.8, "", "does not ask whether the issue is resolved or for feedback")
+
+
+@criterion
+def stalling_autoreply(exchange: Exchange, reply: CleanReply) -> CriterionResult:
+    """An auto-reply that only stalls ('allow 24-48 hours') with no substance."""
+    cue = _first(lex.STALLING, reply.sentences)
+    if not cue:
+        return _result("stalling_autoreply", False, 0.85, "", "no stalling phrases")
+    substantive = [
+        s for s in reply.sentences
+        if not (lex.STALLING.search(fold(s)) or lex.NON_SUBSTANCE.search(fold(s)) or lex.GREETING.match(fold(s))
+                or lex.ACKNOWLEDGES.search(fold(s)) or lex.BOILERPLATE_EMPATHY.search(fold(s)) or len(s.split()) <= 3)
+    ]
+    answered = any(match_fact(tuple(f), reply.sentences).status == "conveyed" for f in exchange.expected_facts)
+    share = 1 - len(substantive) / max(1, len(reply.sentences))
+    if answered or substantive:
+        reason = "stalling phrase, but the reply also " + ("conveys an expected fact" if answered else f"says something of substance: {snippet(substantive[0], 80)!r}")
+        return _result("stalling_autoreply", False, 0.7, cue, reason, share)
+    return _result("stalling_autoreply", True, 0.85, cue, "only stalls: asks the customer to wait, no substance", share)
+
+
+@criterion
+def marketing(exchange: Exchange, reply: CleanReply) -> CriterionResult:
+    """Sales or promotion inside a support reply (a goodwill credit for a failure is not marketing)."""
+    for sentence in [*reply.sentences, *reply.signature.splitlines()]:
+        folded = fold(sentence)
+        if lex.MARKETING.search(folded) and not lex.GOODWILL.search(folded):
+            return _result("marketing", True, 0.85, sentence, "promotes products or offers inside a support reply")
+    return _result("marketing", False, 0.8, "", "no promotion found")
+
+
+@criterion
+def asks_again(exchange: Exchange, reply: CleanReply) -> CriterionResult:
+    """Asks for a detail the customer already gave (order number, email, photo…)."""
+    given = details_given(exchange.customer_text, exchange.persona, exchange.channel, exchange.earlier_context)
+    for sentence in reply.sentences:
+        folded = fold(sentence)
+        if not lex.REQUEST.search(folded):
+            continue
+        for detail in DETAILS:
+            if detail.name in given and detail.asked.search(sentence) and not _states_it(sentence, given[detail.name]):
+                return _result("asks_again", True, 0.8, sentence, f"asks for the {detail.name}, which the customer already gave ({given[detail.name]})")
+    return _result("asks_again", False, 0.75, "", "asks for nothing the customer already gave")
+
+
+def _states_it(sentence: str, value: str) -> bool:
+    """'Your order ORD-1 shipped' repeats the detail; it does not ask for it."""
+    return len(value) >= 4 and fold(value) in fold(sentence)
+
+
+READABLE_EASE = 45.0
+MAX_AVERAGE_SENTENCE = 26.0
+
+
+@criterion
+def readability(exchange: Exchange, reply: CleanReply) -> CriterionResult:
+    """Plain, short sentences: Flesch reading ease and average sentence length."""
+    if not reply.sentences:
+        return _result("readability", False, 0.6, "", "the reply has no text of its own", 0.0)
+    ease, words_per_sentence, longest = reading_ease(reply.sentences)
+    passed = ease >= READABLE_EASE and words_per_sentence <= MAX_AVERAGE_SENTENCE
+    reason = f"reading ease {ease:.0f} (≥{READABLE_EASE:.0f} wanted), {words_per_sentence:.1f} words a sentence (≤{MAX_AVERAGE_SENTENCE:.0f} wanted)"
+    confidence = min(1.0, 0.5 + abs(ease - READABLE_EASE) / 40)
+    return _result("readability", passed, round(confidence, 2), longest, reason, round(max(0.0, min(100.0, ease)) / 100, 3))
+
+
+CRITERIA: tuple[str, ...] = tuple(REGISTRY)

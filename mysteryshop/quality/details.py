@@ -1,0 +1,146 @@
+"""The customer's own details: names, order and ticket numbers, products; and requests for them."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from mysteryshop.quality.text import fold
+
+_UMLAUT_SPELLING = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
+
+
+def name_variants(persona: Mapping[str, str]) -> list[str]:
+    """Spellings of the customer's name a reply may use: 'Müller' also as 'Muller' and 'Mueller'."""
+    variants: list[str] = []
+    for key in ("full_name", "first_name", "last_name"):
+        name = (persona.get(key) or "").strip()
+        if len(name) < 2:
+            continue
+        for variant in (name, name.translate(_UMLAUT_SPELLING)):
+            for form in (variant, fold(variant)):
+                if form and form.lower() not in {v.lower() for v in variants}:
+                    variants.append(form)
+    return variants
+
+
+def find_name(text: str, persona: Mapping[str, str]) -> str | None:
+    """The customer's name as written in `text`, matched as whole words and capitalised like a name."""
+    folded_text = fold(text)
+    for variant in name_variants(persona):
+        if not variant.isascii():
+            if variant in text:
+                return variant
+            continue
+        pattern = re.compile(rf"(?<![\w-]){re.escape(fold(variant))}(?![\w-])")
+        for match in pattern.finditer(folded_text):
+            original = text[match.start() : match.end()]
+            if original[:1].isupper() or original.isupper():
+                return original
+    return None
+
+
+def find_reference(text: str, references: Sequence[str]) -> str | None:
+    """The first of `references` (order id, ticket number…) that `text` repeats, ignoring case and '#'."""
+    compact = re.sub(r"[\s#]", "", text).lower()
+    for ref in references:
+        ref = ref.strip()
+        key = re.sub(r"[\s#]", "", ref).lower()
+        if len(key) >= 3 and key in compact:
+            return ref
+    return None
+
+
+_CODE = re.compile(r"\b(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b")
+_CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+(?:\s[A-Z0-9][a-zA-Z0-9]*)*", re.MULTILINE)
+_COMMON_CAPITALS = frozenset(
+    "I Hi Hello Dear Thanks Thank Please Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March "
+    "April May June July August September October November December Best Kind Regards OK Ok Mr Mrs Ms Dr The This That "
+    "We You My Our Yes No Also Could Can Would Help Support Customer Service Team Order Ticket Sent iPhone".split()
+)
+_AMOUNT = re.compile(r"[$£€]\s?\d[\d,.]*|\d[\d,.]*\s?(?:eur|usd|gbp)\b", re.IGNORECASE)
+
+
+def customer_specifics(customer_text: str, exclude: str = "") -> list[str]:
+    """What only this customer said: product names, model and booking codes, amounts.
+
+    `exclude` is text whose words are not specific to the customer (the company's own
+    signature, say), so the company's name never counts as knowing the customer.
+    """
+    found: list[str] = []
+    excluded = fold(exclude)
+    for match in _CODE.finditer(customer_text):
+        if len(match.group()) >= 4:
+            found.append(match.group())
+    for match in _AMOUNT.finditer(customer_text):
+        found.append(match.group())
+    for match in _CAPITALISED.finditer(customer_text):
+        words = [w for w in match.group().split() if w not in _COMMON_CAPITALS]
+        phrase = " ".join(words)
+        if len(phrase) >= 3 and fold(phrase) not in excluded:
+            found.append(phrase)
+    return [f for f in dict.fromkeys(found) if fold(f) not in excluded]
+
+
+@dataclass(frozen=True, slots=True)
+class Detail:
+    """A kind of detail a company may ask for, and how to tell the customer already gave it."""
+
+    name: str
+    asked: re.Pattern[str]
+    given: re.Pattern[str]
+    persona_keys: tuple[str, ...] = ()
+    known_on_channels: tuple[str, ...] = ()
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+DETAILS: tuple[Detail, ...] = (
+    Detail("order number", _rx(r"\b(order|confirmation|purchase)\s?(number|no\b|#|id|reference|ref)"),
+           _rx(r"\b(order|confirmation|purchase)\b[^.\n]{0,25}?#?\s?[A-Z]{0,4}-?\d{4,}|\b[A-Z]{2,4}-\d{4,}\b|#\d{5,}"), ("order_id",)),
+    Detail("booking reference", _rx(r"\b(booking|reservation)\s?(reference|ref|number|code)|\bpnr\b|record locator"),
+           _rx(r"\b(booking|reservation|ref|reference|pnr)\b[^.\n]{0,25}?\b(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{5,8}\b")),
+    Detail("ticket number", _rx(r"\b(ticket|case|reference|complaint)\s?(number|no\b|#|id|ref)"),
+           _rx(r"\b(ticket|case|ref|reference|complaint)\b[^.\n]{0,15}?#?\s?[A-Z]{0,4}-?\d{3,}")),
+    Detail("account number", _rx(r"\b(account|customer|membership|policy)\s?(number|no\b|#|id)"),
+           _rx(r"\b(account|customer|membership|policy)\b[^.\n]{0,20}?#?\s?[A-Z]{0,3}-?\d{4,}")),
+    Detail("email address", _rx(r"\be-?mail address\b"), _rx(r"[\w.+-]+@[\w-]+\.[\w.]+"), ("email",), ("email", "webform")),
+    Detail("phone number", _rx(r"\b(phone|telephone|mobile|contact|cell)\s(number|no\b)"), _rx(r"(\+?\d[\d\s().-]{7,}\d)"), ("phone",)),
+    Detail("serial number", _rx(r"\b(serial number|imei|s/n)\b"), _rx(r"\b(serial|imei|s/n)\b[^.\n]{0,20}?[A-Z0-9]{6,}")),
+    Detail("photo", _rx(r"\b(photos?|pictures?|images?|screenshots?)\b"),
+           _rx(r"\b(attached|attaching|enclosed|attach(ed)? (a|the|some)|here (is|are) (a|the)) [^.\n]{0,30}(photos?|pictures?|images?|screenshots?)|(photos?|pictures?|images?|screenshots?)\b[^.\n]{0,20}\b(attached|enclosed)")),
+    Detail("delivery address", _rx(r"\b(delivery|shipping|postal|home|billing)\saddress|\byour address\b"),
+           _rx(r"\b\d{1,5}\s+[A-Z][\w' ]{1,30}\s(street|st|road|rd|avenue|ave|lane|ln|drive|dr|way|close|boulevard|blvd|place|pl|crescent|court)\b")),
+    Detail("full name", _rx(r"\b(your )?(full )?name\b(?! (of|on) the)"), _rx(r"$^"), ("full_name", "last_name")),
+)
+
+
+def details_given(customer_text: str, persona: Mapping[str, str], channel: str, earlier_context: Sequence[str]) -> dict[str, str]:
+    """Each kind of detail the customer already gave, with the text that shows it."""
+    given: dict[str, str] = {}
+    for detail in DETAILS:
+        match = detail.given.search(customer_text)
+        if match:
+            given[detail.name] = match.group().strip()
+            continue
+        values = [persona.get(k, "") for k in detail.persona_keys]
+        if detail.name == "full name":
+            hit = find_name(customer_text, {"full_name": persona.get("full_name", "")}) or find_name(
+                customer_text, {"last_name": persona.get("last_name", "")}
+            )
+            if hit:
+                given[detail.name] = hit
+            continue
+        ref = find_reference(customer_text, [v for v in values if v])
+        if ref:
+            given[detail.name] = ref
+        elif channel in detail.known_on_channels:
+            given[detail.name] = f"known from the {channel} the customer sent"
+    if earlier_context and "ticket number" not in given:
+        ref = find_reference(customer_text, earlier_context)
+        if ref:
+            given["ticket number"] = ref
+    return given

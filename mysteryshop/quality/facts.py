@@ -1,0 +1,109 @@
+"""Whether a reply conveys an expected fact: phrasing match, right numbers, no negation."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from mysteryshop.quality.text import STOPWORDS, content_stems, numbers, stem, tokens
+
+_SYNONYMS = [
+    {"refund", "reimburse", "reimburs", "repay"},
+    {"free", "complimentary", "complimentary"},
+    {"cost", "charge", "fee", "price"},
+    {"ship", "dispatch", "send", "sent", "post"},
+    {"deliver", "arrive"},
+    {"cancel", "terminate", "terminat"},
+    {"purchase", "purchas", "buy", "bought"},
+    {"business", "working"},
+    {"email", "mail"},
+    {"replace", "replac", "swap"},
+    {"receipt", "invoice"},
+    {"fix", "repair"},
+    {"phone", "call", "ring"},
+    {"log", "sign"},
+    {"password", "passcode"},
+]
+_SYNONYM_OF: dict[str, frozenset[str]] = {}
+for _group in _SYNONYMS:
+    for _word in _group:
+        _SYNONYM_OF[stem(_word)] = frozenset(stem(w) for w in _group)
+
+_NEGATIONS = frozenset("not cannot can't won't don't doesn't didn't isn't aren't wasn't weren't couldn't shouldn't haven't hasn't unable never non nor neither ineligible".split())
+_NEGATION_WINDOW = 5
+
+
+@lru_cache(maxsize=65536)
+def _close(a: str, b: str) -> bool:
+    return len(a) >= 5 and len(b) >= 5 and a[0] == b[0] and difflib.SequenceMatcher(None, a, b).ratio() >= 0.85
+
+
+def _stem_matches(wanted: str, have: set[str]) -> bool:
+    if wanted in have:
+        return True
+    synonyms = _SYNONYM_OF.get(wanted)
+    if synonyms and synonyms & have:
+        return True
+    return any(_close(wanted, h) for h in have)
+
+
+@dataclass(frozen=True, slots=True)
+class FactMatch:
+    """How one fact fared: conveyed (with the sentence), contradicted, or missing."""
+
+    fact: str
+    status: str  # "conveyed", "wrong_number", "negated", "missing"
+    sentence: str = ""
+
+
+def match_phrasing(phrasing: str, sentence: str) -> str:
+    """'conveyed', 'wrong_number', 'negated' or 'missing' for one phrasing in one sentence."""
+    wanted = content_stems(phrasing)
+    wanted_numbers = numbers(phrasing)
+    sentence_tokens = tokens(sentence)
+    sentence_stems = [stem(t) for t in sentence_tokens]
+    have = {s for s in sentence_stems if s not in STOPWORDS}
+    if not wanted and not wanted_numbers:
+        return "missing"
+    matched = [w for w in wanted if _stem_matches(w, have)]
+    needed = len(wanted) if len(wanted) <= 2 else max(2, round(len(wanted) * 0.67))
+    if len(matched) < needed:
+        return "missing"
+    if wanted_numbers:
+        stated = numbers(sentence)
+        if not wanted_numbers <= stated:
+            return "wrong_number" if stated and (wanted or stated - wanted_numbers) else "missing"
+    phrasing_negated = any(t in _NEGATIONS or t.endswith("n't") for t in tokens(phrasing))
+    if not phrasing_negated and _negated(sentence_tokens, sentence_stems, set(matched) | set(wanted_numbers)):
+        return "negated"
+    return "conveyed"
+
+
+def _negated(sentence_tokens: list[str], sentence_stems: list[str], matched: set[str]) -> bool:
+    positions = [i for i, s in enumerate(sentence_stems) if s in matched or _SYNONYM_OF.get(s, frozenset()) & matched]
+    if not positions:
+        return False
+    first, last = min(positions), max(positions)
+    window = sentence_tokens[max(0, first - _NEGATION_WINDOW) : last + 1]
+    for i, token in enumerate(window):
+        if token in _NEGATIONS or token.endswith("n't"):
+            return True
+        if token == "no" and i + 1 < len(window) and window[i + 1] not in {"charge", "cost", "extra", "questions", "additional", "fee", "need", "problem"}:
+            return True
+    return False
+
+
+def match_fact(phrasings: Sequence[str], sentences: Sequence[str]) -> FactMatch:
+    """The best outcome for one fact over the reply's sentences (any phrasing conveys it)."""
+    label = " / ".join(phrasings)
+    worst: FactMatch | None = None
+    for sentence in sentences:
+        for phrasing in phrasings:
+            status = match_phrasing(phrasing, sentence)
+            if status == "conveyed":
+                return FactMatch(label, "conveyed", sentence)
+            if status != "missing" and worst is None:
+                worst = FactMatch(label, status, sentence)
+    return worst or FactMatch(label, "missing")

@@ -1,0 +1,105 @@
+"""Phrase patterns the rules engine looks for, one compiled regex per idea.
+
+All patterns run on folded text (lower case, no accents, straight quotes); see `text.fold`.
+"""
+
+from __future__ import annotations
+
+import re
+
+
+def _rx(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE | re.VERBOSE)
+
+
+_DAYS = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+
+GREETING = _rx(r"^(hi|hello|hey|dear|good\ (morning|afternoon|evening)|greetings|bonjour|hallo|hola)\b[^.!?]{0,60}[,!:.]?$")
+GENERIC_GREETING = _rx(
+    r"\b(dear|hi|hello)\ (valued\ |sir|madam|sir/madam|sir\ or\ madam|customer|client|member|guest|passenger|user|account\ holder|team|there|friend)"
+)
+
+ACKNOWLEDGES = _rx(
+    r"""thank(s|\ you)(\ (so|very)\ much)?\ for\ (contacting|reaching\ out|getting\ in\ touch|writing|your\ (e-?mail|message|enquiry|inquiry|query|question|request|note|ticket|submission|letter|report|complaint|call|chat|form)|letting\ us\ know|bringing\ this|flagging|raising|sending|the\ (details|information|photos?|screenshots?)|your\ patience\ while)
+    |(we|i)('ve|\ have)?\ (received|got|recieved)\ (your|the\ (details|photos?|form|message))
+    |we\ (have|'ve)\ now\ received
+    |your\ (message|request|e-?mail|enquiry|inquiry|ticket|case|query|complaint|form|submission)\ (has\ been|was|is)\ (received|logged|created|registered|forwarded|escalated|assigned|with\ us)
+    |this\ is\ to\ (confirm|acknowledge)
+    |(acknowledge|confirm)\ (receipt|that\ we('ve|\ have)\ received)
+    |(ticket|case|request|reference)\ (number|no\.?|\#|id|ref)\s*:?\s*\#?[a-z]*-?\d{3,}
+    |(we|i)('ve|\ have)?\ (read|looked\ (in)?to|reviewed|checked)\ your\ (message|e-?mail|request|question|enquiry|inquiry|ticket|case|account|order|booking)""")
+
+STALLING = _rx(
+    rf"""(please\ )?allow\ (up\ to\ )?(\d+|one|two|three|five|seven|ten)(\s*(-|to)\s*\d+)?\ (business\ |working\ )?(hours|days|weeks)
+    |(we|one\ of\ our\ (agents|team|advisors|representatives|specialists)|a\ member\ of\ (our|the)\ team|someone|an?\ (agent|advisor|representative))\ will\ (get\ back\ to\ you|respond|reply|be\ in\ touch|contact\ you|review\ your\ (request|message|ticket))\ (as\ soon\ as\ (possible|we\ can)|shortly|soon|in\ due\ course|within|at\ the\ earliest)
+    |(due\ to|we\ are\ (currently\ )?experiencing|we're\ (currently\ )?experiencing)\ (a\ |an\ )?(high|higher\ than\ (usual|normal|expected)|unusually\ high|increased|heavy)\ (volume|demand|number|levels)
+    |this\ is\ an\ automated\ (response|reply|message|e-?mail|acknowledg)
+    |(do\ not|please\ don't|don't)\ reply\ to\ this\ (e-?mail|message)
+    |(we|our\ team)\ (aim|endeavour|endeavor|strive|try)\ to\ (respond|reply|get\ back|answer)
+    |in\ the\ order\ (it\ was|they\ were|they\ are|it\ is)\ received
+    |(response|reply)\ times?\ (are|is)\ (currently\ )?(longer|delayed|slower)
+    |your\ (ticket|request|case|message)\ (has\ been|was|is)\ (added\ to|placed\ in|in)\ (our|the)\ queue""")
+
+NON_SUBSTANCE = _rx(
+    r"""^(thank(s|\ you)|we\ appreciate\ your\ patience|we\ (value|appreciate)\ your\ (business|custom|patience)|your\ (message|call|satisfaction|patience)\ is\ (important|appreciated)
+    |we\ apologi[sz]e\ for\ (any|the)\ (inconvenience|delay)|sorry\ for\ (any|the)\ (inconvenience|delay)
+    |if\ you\ have\ (any\ )?(other|further|more)\ questions|have\ a\ (great|nice|good|lovely)\ (day|week|weekend|evening)
+    |in\ the\ meantime|you\ (may|might|can)\ (also\ )?find\ (the\ )?answers?|(visit|check|see)\ our\ (help|faq|support|knowledge)
+    |(ticket|case|reference|request)\ (number|no|\#|id|ref)|this\ (mailbox|inbox|address)\ is\ not\ monitored
+    |kind\ regards|best\ regards|regards|sincerely|the\ .{0,40}\ team$)""")
+
+MARKETING = _rx(
+    r"""\d+\s?%\ off|save\ (up\ to\ )?\d+\s?%|(discount|promo|promotion|coupon|voucher)\ code|use\ (the\ )?code\ [a-z0-9]{4,}
+    |(check\ out|discover|explore|shop|browse)\ (our|the)\ (new\ |latest\ |summer\ |winter\ |spring\ |autumn\ |holiday\ |exclusive\ |full\ |black\ friday\ )*(collection|range|sale|deals|offers|products|arrivals|catalogue|catalog|line-?up|store)
+    |(sign\ up|subscribe)\ (to|for)\ (our|the)\ (newsletter|mailing\ list)|join\ (our|the)\ (loyalty|rewards|vip|membership)
+    |follow\ us\ on|download\ (our|the)\ (new\ |free\ )?app|(upgrade|switch)\ (now\ )?to\ (our\ )?(premium|pro|plus|business|unlimited|gold|platinum|annual)
+    |limited[-\ ]time\ (offer|only|deal)|(special|exclusive)\ (offer|deal|discount|promotion)s?|don't\ miss\ (out|our)|refer\ a\ friend
+    |black\ friday|cyber\ monday|flash\ sale|new\ arrivals|shop\ now|while\ stocks\ last|book\ now\ and\ save
+    |did\ you\ know\ (that\ )?(we|our)\ (also\ )?(offer|have|sell)|(earn|collect)\ (double\ )?(points|miles|rewards)\ (on|when|with)""")
+GOODWILL = _rx(
+    r"as\ an?\ (apology|goodwill|gesture)|(goodwill|gesture\ of)|to\ make\ up\ for|by\ way\ of\ (an\ )?apology|for\ the\ (trouble|inconvenience|hassle|delay)|(applied|added|credited)\ (a|an|to)\ ")
+
+EMPATHY = _rx(
+    r"""(i'm|i\ am|we're|we\ are|so|really|truly|very)\ sorry\ (to\ hear|that|you|for|about|this|it)|sorry\ to\ (hear|learn|read)
+    |i\ (completely\ |totally\ |fully\ |really\ )?understand\ (how|that|why|your|what)|i\ can\ (only\ )?imagine|(must|must\ have)\ (be|been)\ (so\ |really\ |very\ )?(frustrating|stressful|worrying|upsetting|annoying|difficult|disappointing|hard|awful|a\ worry|worrying)
+    |(that|this|it)\ (sounds|is)\ (so\ |really\ |very\ |incredibly\ )?(frustrating|stressful|worrying|upsetting|annoying|difficult|disappointing|awful|scary|alarming)
+    |i('d|\ would)\ be\ (frustrated|upset|annoyed|worried)\ too|(apologi[sz]e|my\ apologies|sincere\ apologies|i'm\ sorry)\ (that|for\ (the\ )?(delay|trouble|confusion|wait|mix-up|error|mistake|hassle|worry|stress|double|late|missed|damage|wrong|lost))
+    |i\ appreciate\ (how|that\ this)|what\ a\ (shame|pain|hassle)|not\ the\ experience\ (we|you)|you\ shouldn't\ have\ (had\ )?to|we\ let\ you\ down|understandabl[ey]\ (frustrat|upset|concern|worr)""")
+BOILERPLATE_EMPATHY = _rx(
+    r"""(apologi[sz]e|sorry|apologies)\ for\ any\ (inconvenience|trouble|frustration|disappointment|confusion)(\ (this|that|it)\ (may|might)\ (have|has)?\s?(caused|cause))?
+    |we\ apologi[sz]e\ for\ the\ inconvenience|sorry\ for\ the\ inconvenience|we\ value\ your\ (business|custom)|is\ important\ to\ us
+    |we\ understand\ your\ (concern|frustration)s?\.?$|thank\ you\ for\ your\ (patience|understanding)""")
+GENERIC_SITUATION_WORDS = frozenset(
+    "inconvenience issue problem concern experience trouble matter situation help contact email message question hear "
+    "sorry understand frustrat thank time day support service team customer please know get like would need "
+    "apolog happen caus reach back go make sure".split()
+)
+CUSTOMER_EXPERIENCE = _rx(r"\byou('ve|\ have|\ had|'d|\ were|'re|\ are)?\ (been\ (waiting|charged|left|without|trying)|had\ to|waited|lost|missed)")
+
+NEXT_STEP = _rx(
+    rf"""\b(we|i)('ll|\ will|'re\ going\ to|\ am\ going\ to|\ are\ going\ to)\ (now\ )?(send|e-?mail|call|contact|process|refund|issue|ship|dispatch|replace|update|follow\ up|get\ back|be\ in\ touch|review|investigate|look\ into|credit|arrange|reply|respond|let\ you\ know|notify|keep\ you|book|schedule|reverse|cancel|escalate|chase|check|confirm|post|reset|waive|remove|restore|reactivate|pick|collect|reach\ out)
+    |you('ll|\ will|\ should)\ (then\ )?(receive|get|see|hear|be\ (contacted|notified|emailed|refunded|charged|able)|notice)
+    |next\ steps?|what\ happens\ next|here's\ what|once\ (we|you|it|the|your|this)|as\ soon\ as\ (we|it|the|your)
+    |(has|have)\ (now\ )?been\ (escalated|scheduled|booked|arranged|dispatched|issued|processed|sent|raised|submitted|approved|cancelled|canceled|refunded|credited|reset|reversed|waived|rebooked|upgraded|passed)
+    |(is|are)\ (now\ )?(scheduled|booked|on\ (its|their)\ way|being\ (processed|prepared|shipped|investigated|reviewed))|expect\ (to|a|an|it|the|your)
+    |^(please\ |simply\ |just\ )?(reply|send|print|drop|take|visit|click|go\ to|call|bring|return|pack|log\ in|sign\ in|open|tap|select|restart|update|fill)\b
+    |\bplease\ (reply|send|print|drop|take|visit|click|go\ to|call|bring|return|pack|log\ in|sign\ in|open|tap|select|restart|update|fill|attach|upload)""")
+WHEN = _rx(
+    rf"""\bwithin\ (the\ next\ )?(\d+|one|two|three|four|five|seven|ten|fourteen|thirty|a|an)\b|\b(in|over)\ the\ next\ (\d+|few|couple)|\d+\s?(-|to)\s?\d+\ (business\ |working\ )?(minutes|hours|days|weeks)
+    |\bby\ ({_DAYS}|tomorrow|tonight|the\ end\ of|end\ of\ (the\ )?(day|week)|close\ of\ business|\d)|\btomorrow\b|\bnext\ ({_DAYS}|week|month)|\bon\ {_DAYS}
+    |\bin\ (\d+|one|two|three|five|seven|ten|a|an|a\ few|a\ couple\ of)\ (minutes?|hours?|days?|weeks?|working\ days|business\ days)\b|\bthis\ (afternoon|evening|week)\b|\blater\ today\b""")
+
+FEEDBACK = _rx(
+    r"""(let\ (me|us)\ know|tell\ (me|us))\ (if|whether)\ (this|that|it|these|the\ (steps|solution|fix|above|new|replacement)|everything)(\ (has|have|is|now))?\ (help|solv|resolv|answer|work|fix|sort|do|clear|make|come|arriv)
+    |(let\ (me|us)\ know|tell\ (me|us))\ (if|whether)\ (you('re|\ are)\ (happy|satisfied)|you\ (still\ )?(have|need|see|get)\ (any\ )?(trouble|problem|issue|error))
+    |(does|did|do)\ (this|that|these|the\ (steps|above|fix|solution|answer))\ (help|answer|resolve|solve|work|make\ sense|sort|fix)
+    |(has|have)\ (this|that|the\ .{0,30})\ (help|resolv|solv|fix|work|answer|sort)|is\ (everything|it|that|your\ \w+)\ (now\ )?(working|sorted|resolved|fixed|ok|okay)
+    |(how|what)\ did\ we\ do|\brate\ (your|our|this|the|us)|(short|quick|brief|1-minute|one-minute|two-question|\d-question)\ survey|\bsurvey\b
+    |(share|leave|give|welcome|appreciate|love|value)\ (us\ )?(your|any|some)\ feedback|how\ (would\ you\ rate|was\ your\ experience|satisfied)
+    |(satisfied|happy)\ with\ (the|our|this|my|how)\ (service|support|help|response|answer|reply|resolution|outcome)
+    |(has|was)\ your\ (issue|problem|question|query|request)\ (been\ )?(resolved|answered|solved|fixed)
+    |if\ (this|that|it|the\ \w+)\ (doesn't|does\ not|didn't|did\ not|hasn't|has\ not)\ (help|resolve|solve|work|fix|sort|answer|arrive)
+    |(reply|respond|answer)\ (with\ )?(yes|no)\b|(was|were)\ (this|we)\ (helpful|able)""")
+
+REQUEST = _rx(
+    r"""\b(please|kindly|could\ you|can\ you|would\ you|could\ we|can\ we|may\ (we|i)\ (have|ask)|we('ll|\ will)?\ need|i('ll|\ will)?\ need|we\ require|(let|tell)\ (us|me)|reply\ with|send\ (us|me|over)|provide|confirm|what\ is|what's|which|share|do\ you\ have|if\ you\ (can|could)\ (send|provide|share|give))\b""")

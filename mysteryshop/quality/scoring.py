@@ -1,0 +1,79 @@
+"""score_reply: clean the reply, pick the engine, run the criteria."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from typing import Any
+
+from mysteryshop.quality.clean import CleanReply, clean_reply
+from mysteryshop.quality.criteria import CRITERIA
+from mysteryshop.quality.engines import ENGINES, Engine
+from mysteryshop.quality.exchange import CriterionResult, Exchange
+
+
+def _unknown(kind: str, name: str, valid: Iterable[str]) -> ValueError:
+    valid = list(valid)
+    close = difflib.get_close_matches(name, valid, n=1)
+    hint = f" Did you mean {close[0]!r}?" if close else ""
+    return ValueError(f"Unknown {kind} {name!r}.{hint} Valid names are: {', '.join(valid)}.")
+
+
+def resolve_criteria(criteria: Iterable[str] | None) -> tuple[str, ...]:
+    """The criteria to run, in registry order; an unknown name raises ValueError with a suggestion."""
+    if criteria is None:
+        return CRITERIA
+    if isinstance(criteria, str):
+        criteria = [criteria]
+    wanted = list(dict.fromkeys(criteria))
+    for name in wanted:
+        if name not in CRITERIA:
+            raise _unknown("criterion", name, CRITERIA)
+    return tuple(wanted)
+
+
+def get_engine(name: str = "rules", **options: Any) -> Engine:
+    """The engine called `name`, built once per distinct set of options."""
+    if name not in ENGINES:
+        raise _unknown("engine", name, ENGINES)
+    return _cached_engine(name, tuple(sorted(options.items())))
+
+
+@lru_cache(maxsize=32)
+def _cached_engine(name: str, options: tuple[tuple[str, Any], ...]) -> Engine:
+    return ENGINES[name](**dict(options))
+
+
+def clean(exchange: Exchange) -> CleanReply:
+    """The reply of `exchange` with quoted text, signature, footer and HTML set aside."""
+    return clean_reply(exchange.reply_text, exchange.reply_html, exchange.customer_text)
+
+
+def score_reply(
+    exchange: Exchange, criteria: Iterable[str] | None = None, engine: str = "rules", **engine_options: Any
+) -> dict[str, CriterionResult]:
+    """Score one reply on `criteria` (all by default) with `engine`.
+
+    Example:
+        >>> ex = Exchange("Can I return my boots?", "Hi Sam, thanks for your email. Yes, within 30 days.",
+        ...               persona={"first_name": "Sam"}, expected_facts=[["30 days"]])
+        >>> score_reply(ex, ["answers_question", "personalized"])["answers_question"].passed
+        True
+    """
+    names = resolve_criteria(criteria)
+    chosen = get_engine(engine, **engine_options)
+    return chosen.score(exchange, clean(exchange), names)
+
+
+def score_many(
+    exchanges: Sequence[Exchange], criteria: Iterable[str] | None = None, engine: str = "rules", **engine_options: Any
+) -> list[dict[str, CriterionResult]]:
+    """Score many replies; engines that batch (the semantic one) use it."""
+    names = resolve_criteria(criteria)
+    chosen = get_engine(engine, **engine_options)
+    cleaned = [clean(ex) for ex in exchanges]
+    batch = getattr(chosen, "score_batch", None)
+    if batch is not None:
+        return batch(exchanges, cleaned, names)
+    return [chosen.score(ex, reply, names) for ex, reply in zip(exchanges, cleaned)]

@@ -1,0 +1,105 @@
+"""Small text tools shared by the criteria: folding, sentences, tokens, numbers."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_PUNCT = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "-", "—": "-", "\u00a0": " "})
+_SPECIAL = str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "æ": "ae", "œ": "oe"})
+
+
+@lru_cache(maxsize=4096)
+def fold(text: str) -> str:
+    """Lower-case, accent-free, straight-quoted text: 'Zoë’s' -> "zoe's"."""
+    text = text.translate(_PUNCT).translate(_SPECIAL)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9À-ÖØ-Þ])|\n+")
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences and lines (bullets and chat turns count as sentences)."""
+    parts = (p.strip(" \t-*•") for p in _SENTENCE_END.split(text))
+    return [p for p in parts if p and re.search(r"\w", p)]
+
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def tokens(text: str) -> list[str]:
+    """Word tokens of folded text; "we'll" stays one token."""
+    return _TOKEN.findall(fold(text))
+
+
+@lru_cache(maxsize=16384)
+def stem(token: str) -> str:
+    """A crude suffix strip, enough to match 'refunds'/'refunded'/'refunding' to 'refund'."""
+    if len(token) <= 3 or token.isdigit():
+        return token
+    for suffix, replacement in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3:
+            if suffix == "s" and token.endswith("ss"):
+                return token
+            return token[: -len(suffix)] + replacement
+    return token
+
+
+STOPWORDS = frozenset(
+    """a an the and or but if of to in on at by for with from as is are was were be been being am
+    it its this that these those there here i me my we us our you your yours he she they them their
+    do does did doing have has had having will would shall should can could may might must
+    so than then too very just also not no nor only own same such into over under again further once
+    all any both each few more most other some what which who whom whose why how when where
+    about above below up down out off per via please thanks thank hi hello dear regards""".split()
+)
+
+_NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+    "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
+}
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _canonical_number(raw: str) -> str:
+    digits = raw.replace(",", "")
+    if "." in digits:
+        whole, _, frac = digits.partition(".")
+        frac = frac.replace(".", "").rstrip("0")
+        return f"{whole}.{frac}" if frac else whole
+    return digits
+
+
+def numbers(text: str) -> set[str]:
+    """Numbers a text states, digits or words, as canonical strings: 'thirty days' -> {'30'}."""
+    folded = fold(text)
+    found = {_canonical_number(n) for n in _NUMBER.findall(folded)}
+    words = _TOKEN.findall(folded)
+    for i, word in enumerate(words):
+        value = _NUMBER_WORDS.get(word.split("-")[0])
+        if value is None:
+            continue
+        if value >= 20 and i + 1 < len(words) and words[i + 1] in _NUMBER_WORDS and _NUMBER_WORDS[words[i + 1]] < 10:
+            value += _NUMBER_WORDS[words[i + 1]]
+        found.add(str(value))
+    for compound in re.findall(r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(one|two|three|four|five|six|seven|eight|nine)\b", folded):
+        found.add(str(_NUMBER_WORDS[compound[0]] + _NUMBER_WORDS[compound[1]]))
+    return found
+
+
+def content_stems(text: str) -> list[str]:
+    """Stems of the words that carry meaning (no stop words, no bare numbers)."""
+    return [stem(t) for t in tokens(text) if t not in STOPWORDS and not t.isdigit() and t not in _NUMBER_WORDS]
+
+
+def snippet(text: str, limit: int = 240) -> str:
+    """`text` trimmed for evidence: whole if short, else cut at a word with an ellipsis."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + "…"
