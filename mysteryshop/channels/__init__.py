@@ -1,0 +1,1 @@
+"""Channels: how a persona reaches the company and how its replies reach the harness."""

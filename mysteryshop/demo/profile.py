@@ -1,0 +1,119 @@
+"""Behaviour profiles of the demo desk (data in profiles.yaml) and what a profile does with one email."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from ruamel.yaml import YAML
+
+from mysteryshop.durations import parse_duration
+from mysteryshop.errors import ConfigError, unknown
+
+Duration = Annotated[int, BeforeValidator(parse_duration)]
+QUALITIES = ("good", "wrong", "stalling")
+
+
+class _Behaviour(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    probability: float = Field(ge=0, le=1)
+    delay: tuple[Duration, Duration]
+
+    @field_validator("delay")
+    @classmethod
+    def _ordered(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if value[0] > value[1]:
+            raise ValueError("delay must be [shortest, longest]")
+        return value
+
+
+class Acknowledgement(_Behaviour):
+    stalling: float = Field(default=0.0, ge=0, le=1)
+
+
+class Answer(_Behaviour):
+    quality: dict[str, float] = {"good": 1.0}
+
+    @field_validator("quality")
+    @classmethod
+    def _known(cls, value: dict[str, float]) -> dict[str, float]:
+        for name in value:
+            if name not in QUALITIES:
+                raise ValueError(unknown("answer quality", name, QUALITIES))
+        if not value or sum(value.values()) <= 0:
+            raise ValueError("answer quality needs at least one positive weight")
+        return value
+
+
+class Profile(BaseModel):
+    """How the demo company treats one customer email."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = "custom"
+    description: str = ""
+    personalize: float = Field(default=0.5, ge=0, le=1)
+    acknowledgement: Acknowledgement
+    answer: Answer
+    followup: _Behaviour
+    marketing: _Behaviour
+
+
+@cache
+def builtin_profiles() -> dict[str, Profile]:
+    text = resources.files("mysteryshop.demo").joinpath("profiles.yaml").read_text(encoding="utf-8")
+    data = YAML(typ="safe").load(text)
+    return {name: Profile.model_validate({"name": name, **body}) for name, body in data.items()}
+
+
+def get_profile(name: str) -> Profile:
+    profiles = builtin_profiles()
+    if name not in profiles:
+        raise ConfigError(unknown("demo desk profile", name, profiles))
+    return profiles[name]
+
+
+def load_profile_file(path: Path) -> Profile:
+    data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
+    return Profile.model_validate({"name": path.stem, **data})
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedReply:
+    """One message the desk will send, `delay_ns` of company time after it received the email."""
+
+    kind: str  # acknowledgement | answer | followup | marketing
+    quality: str  # plain | stalling | good | wrong | -
+    delay_ns: int
+    personal: bool
+
+
+def plan_replies(profile: Profile, rng: random.Random) -> list[PlannedReply]:
+    """What the company does with one email: a pure function of the profile and the random stream."""
+
+    def delay(behaviour: _Behaviour) -> int:
+        low, high = behaviour.delay
+        return low if low == high else rng.randint(low, high)
+
+    personal = rng.random() < profile.personalize
+    plan: list[PlannedReply] = []
+    ack = profile.acknowledgement
+    if rng.random() < ack.probability:
+        quality = "stalling" if rng.random() < ack.stalling else "plain"
+        plan.append(PlannedReply("acknowledgement", quality, delay(ack), personal))
+    answer = profile.answer
+    if rng.random() < answer.probability:
+        names, weights = zip(*answer.quality.items(), strict=True)
+        answer_delay = delay(answer)
+        plan.append(PlannedReply("answer", rng.choices(names, weights)[0], answer_delay, personal))
+        if rng.random() < profile.followup.probability:
+            plan.append(PlannedReply("followup", "-", answer_delay + delay(profile.followup), personal))
+    if rng.random() < profile.marketing.probability:
+        plan.append(PlannedReply("marketing", "-", delay(profile.marketing), False))
+    return sorted(plan, key=lambda reply: reply.delay_ns)

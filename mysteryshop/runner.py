@@ -1,0 +1,198 @@
+"""Running probes: every probe of a session is an asyncio task on one event loop.
+
+A probe waiting twelve hours for a reply costs a timer, not a thread. `Engine` owns the loop's
+shared parts (the probe mailbox, the store); `EngineThread` runs an engine on a background
+thread so synchronous callers (pytest items, the CLI) can wait on one probe's future each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+import time
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from mysteryshop.channels.email import Inbound, ProbeMailbox, send_email
+from mysteryshop.errors import ChannelError, MysteryShopError, TargetUnreachable
+from mysteryshop.journey import Journey, Step, render_text
+from mysteryshop.mail import compose
+from mysteryshop.persona import Persona
+from mysteryshop.scoring.expectations import FAILED, PENDING, Outcome, evaluate
+from mysteryshop.scoring.timeline import Action, Reply, Timeline
+from mysteryshop.store import Store, utc_now
+from mysteryshop.target import Target
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeSpec:
+    """One persona walking one journey against one target."""
+
+    probe_id: str
+    journey: Journey
+    target: Target
+    persona: Persona
+
+    @property
+    def label(self) -> str:
+        return f"{self.journey.name}[{self.target.name}-{self.persona.key}]"
+
+
+@dataclass(slots=True)
+class ProbeResult:
+    spec: ProbeSpec
+    status: str  # passed | failed | error
+    outcomes: list[Outcome] = field(default_factory=list)
+    error: str | None = None
+    timeline: Timeline | None = None
+
+    @property
+    def failures(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == FAILED]
+
+    def failure_lines(self) -> list[str]:
+        """One line per missed expectation: the expectation, what happened against the deadline, the target."""
+        target = self.spec.target
+        where = f"target '{target.name}'"
+        if target.spec.email:
+            where += f" <{target.spec.email.support_address}>"
+        return [f"{self.spec.journey.name}/{o.step} ({o.expect}): {o.reason} — {where}" for o in self.failures]
+
+
+class Engine:
+    """The shared parts of a run, living on one event loop."""
+
+    def __init__(self, store: Store, run_id: str, *, domains: set[str], mailbox_host: str = "127.0.0.1", mailbox_port: int = 0) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.mailbox = ProbeMailbox(store, run_id, domains)
+        self._host, self._port = mailbox_host, mailbox_port
+        self._targets: dict[str, Target] = {}
+
+    @property
+    def mailbox_address(self) -> tuple[str, int]:
+        return self._host, self.mailbox.port
+
+    async def start(self) -> None:
+        await self.mailbox.start(self._host, self._port)
+
+    async def stop(self) -> None:
+        await self.mailbox.stop()
+
+    async def run_probe(self, spec: ProbeSpec) -> ProbeResult:
+        """Walk the journey: act, then wait for what the company sends until every expectation is decided."""
+        target = spec.target
+        self._targets.setdefault(target.name, target)
+        if target.spec.ticket_pattern:
+            self.mailbox.ticket_of = target.ticket
+        inbox = self.mailbox.open_inbox(spec.probe_id, spec.persona.email)
+        timeline = Timeline()
+        await self.store.aevent(self.run_id, spec.probe_id, "probe_started", time.monotonic_ns())
+        try:
+            for step in spec.journey.steps:
+                if step.is_action:
+                    await self._wait(spec, timeline, inbox)
+                    await self._act(spec, step, timeline)
+            outcomes = await self._wait(spec, timeline, inbox)
+            status = FAILED if any(o.status == FAILED for o in outcomes) else "passed"
+            result = ProbeResult(spec, status, outcomes, timeline=timeline)
+        except (TargetUnreachable, ChannelError) as exc:
+            result = ProbeResult(spec, "error", evaluate(spec.journey, timeline, now_ns=time.monotonic_ns(), speedup=target.spec.speedup, finished=True), str(exc), timeline)
+        await self.store.aevent(self.run_id, spec.probe_id, "probe_finished", time.monotonic_ns(), status=result.status, error=result.error)
+        await self.store.afinish_probe(
+            self.run_id, spec.probe_id, result.status, {"outcomes": [o.as_dict() for o in result.outcomes], "error": result.error}
+        )
+        return result
+
+    async def _act(self, spec: ProbeSpec, step: Step, timeline: Timeline) -> None:
+        persona, target = spec.persona, spec.target
+        if step.do == "send_email":
+            channel = target.spec.email
+            if channel is None:
+                raise ChannelError(f"step '{step.id}' of journey '{spec.journey.name}' sends an email, but target file {target.path} has no 'email:' section")
+            body = render_text(step.body or "", persona)
+            message = compose(
+                sender=f"{persona.full_name} <{persona.email}>",
+                to=channel.support_address,
+                subject=render_text(step.subject or "", persona),
+                body=body,
+                domain=persona.email.rpartition("@")[2],
+            )
+            self.mailbox.correlator.add_sent(spec.probe_id, str(message["Message-ID"]))
+            self.mailbox.customer_text[spec.probe_id] = body
+            t_ns = await send_email(
+                message, host=channel.smtp_host, port=channel.smtp_port, timeout=channel.timeout, step=step.id, journey=spec.journey.name
+            )
+            timeline.actions[step.id] = Action(step.id, t_ns, utc_now(), body)
+            await self.store.amessage(
+                self.run_id, "out", persona.email, [channel.support_address], t_ns, message.as_bytes(), probe_id=spec.probe_id
+            )
+            await self.store.aevent(self.run_id, spec.probe_id, "sent", t_ns, step=step.id, channel="email", message_id=str(message["Message-ID"]))
+            return
+        raise MysteryShopError(f"step '{step.id}': action '{step.do}' is not supported yet")
+
+    async def _wait(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Inbound]) -> list[Outcome]:
+        speedup = spec.target.spec.speedup
+        while True:
+            now = time.monotonic_ns()
+            outcomes = evaluate(spec.journey, timeline, now_ns=now, speedup=speedup)
+            pending = [o for o in outcomes if o.status == PENDING]
+            if not pending:
+                return outcomes
+            deadlines = [self._wall_deadline(spec, o, timeline) for o in pending]
+            next_deadline = min((d for d in deadlines if d is not None), default=now + 1_000_000_000)
+            timeout = max(0.0, (next_deadline - now) / 1e9) + 0.001
+            try:
+                inbound = await asyncio.wait_for(inbox.get(), timeout=timeout)
+            except TimeoutError:
+                continue
+            timeline.replies.append(Reply.of(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid))
+            await self.store.aevent(self.run_id, spec.probe_id, "received", inbound.t_ns, message_ref=inbound.rowid, matched_by=inbound.matched_by)
+
+    @staticmethod
+    def _wall_deadline(spec: ProbeSpec, outcome: Outcome, timeline: Timeline) -> int | None:
+        if outcome.deadline_ns is None:
+            return None
+        anchor_id = spec.journey.anchor(outcome.step)
+        anchor = timeline.actions.get(anchor_id) if anchor_id else None
+        return None if anchor is None else anchor.t_ns + spec.target.wall_ns(outcome.deadline_ns)
+
+
+class EngineThread:
+    """An Engine on a background event loop, for synchronous callers."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="mysteryshop-engine", daemon=True)
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = 30) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def start(self) -> EngineThread:
+        self._thread.start()
+        self.call(self.engine.start())
+        return self
+
+    def submit(self, spec: ProbeSpec) -> concurrent.futures.Future[ProbeResult]:
+        return asyncio.run_coroutine_threadsafe(self.engine.run_probe(spec), self.loop)
+
+    def stop(self) -> None:
+        if not self._thread.is_alive():
+            return
+        self.call(self.engine.stop())
+
+        async def _cancel_rest() -> None:
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+        self.call(_cancel_rest())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=10)
+        self.loop.close()

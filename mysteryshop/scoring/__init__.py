@@ -1,0 +1,1 @@
+"""Scoring: pure functions from stored events to outcomes and metrics, each with its evidence."""

@@ -1,0 +1,159 @@
+"""Journey expectations judged against a timeline: passed, failed or still pending, with evidence.
+
+Deadlines in journeys are company time. A target whose clock runs faster (the demo desk) has
+`speedup` > 1: wall-clock nanoseconds are multiplied by it before they are compared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from mysteryshop.durations import format_duration
+from mysteryshop.journey import Journey, Step
+from mysteryshop.scoring.classify import ACKNOWLEDGEMENT, ANSWER, FOLLOWUP, MARKETING
+from mysteryshop.scoring.facts import missing_facts, quote_around
+from mysteryshop.scoring.timeline import Reply, Timeline
+
+PASSED, FAILED, PENDING = "passed", "failed", "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    quote: str
+    utc: str
+    subject: str = ""
+    message_ref: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The verdict on one expectation step. Times are company time in nanoseconds."""
+
+    step: str
+    expect: str
+    status: str
+    reason: str
+    deadline_ns: int | None = None
+    latency_ns: int | None = None
+    decided_wall_ns: int | None = None
+    evidence: Evidence | None = None
+
+    def as_dict(self) -> dict[str, object]:
+        data = {k: getattr(self, k) for k in ("step", "expect", "status", "reason", "deadline_ns", "latency_ns")}
+        data["evidence"] = None if self.evidence is None else {
+            "quote": self.evidence.quote, "utc": self.evidence.utc, "subject": self.evidence.subject,
+            "message_ref": self.evidence.message_ref,
+        }
+        return data
+
+
+def _evidence(reply: Reply, phrases: list[str] | None = None) -> Evidence:
+    return Evidence(quote_around(reply.mail.text, phrases or []), reply.utc, reply.mail.subject, reply.message_ref)
+
+
+def _first(replies: list[Reply], kinds: set[str]) -> Reply | None:
+    return next((r for r in replies if r.kind in kinds), None)
+
+
+def evaluate(journey: Journey, timeline: Timeline, *, now_ns: int, speedup: float = 1.0, finished: bool = False) -> list[Outcome]:
+    """Judge every expectation of `journey` reached so far. Pure: same inputs, same verdicts."""
+    outcomes: list[Outcome] = []
+    deferred: list[Step] = []
+    for step in journey.steps:
+        if step.is_action:
+            continue
+        if step.expect == "no_marketing":
+            deferred.append(step)
+            continue
+        anchor_id = journey.anchor(step.id)
+        anchor = timeline.actions.get(anchor_id) if anchor_id else None
+        if anchor is None:
+            continue
+        outcomes.append(_judge(step, anchor.t_ns, timeline.after(anchor.t_ns), now_ns, speedup, finished))
+    for step in deferred:
+        outcomes.append(_no_marketing(step, timeline, outcomes, speedup, finished))
+    return outcomes
+
+
+def _judge(step: Step, start_ns: int, replies: list[Reply], now_ns: int, speedup: float, finished: bool) -> Outcome:
+    deadline = step.within or 0
+    wall_deadline = start_ns + int(deadline / speedup)
+    expired = finished or now_ns > wall_deadline
+    within = format_duration(deadline)
+
+    def company(reply: Reply) -> int:
+        return int((reply.t_ns - start_ns) * speedup)
+
+    def outcome(status: str, reason: str, reply: Reply | None = None, phrases: list[str] | None = None) -> Outcome:
+        decided = reply.t_ns if (reply is not None and status == PASSED) else (wall_deadline if status == FAILED else None)
+        return Outcome(
+            step.id, step.expect or "", status, reason, deadline, company(reply) if reply else None, decided,
+            _evidence(reply, phrases) if reply else None,
+        )
+
+    if step.expect == "acknowledgement":
+        reply = _first(replies, {ACKNOWLEDGEMENT, ANSWER, FOLLOWUP})
+        if reply is not None and reply.t_ns <= wall_deadline:
+            note = " (a stalling auto-reply)" if reply.stalling else ""
+            return outcome(PASSED, f"acknowledged after {format_duration(company(reply))}{note}", reply)
+        if reply is not None:
+            return outcome(FAILED, f"acknowledged only after {format_duration(company(reply))}, deadline {within}", reply)
+        if expired:
+            return outcome(FAILED, f"no acknowledgement within {within}")
+        return outcome(PENDING, f"waiting for an acknowledgement (deadline {within})")
+
+    if step.expect == "answer":
+        answers = [r for r in replies if r.kind == ANSWER]
+        on_time = [r for r in answers if r.t_ns <= wall_deadline]
+        for reply in on_time:
+            if not missing_facts(reply.mail.text, step.facts):
+                phrases = [p for fact in step.facts for p in fact]
+                return outcome(PASSED, f"answered after {format_duration(company(reply))}", reply, phrases)
+        if not expired:
+            return outcome(PENDING, f"waiting for an answer (deadline {within})")
+        if on_time:
+            lacking = missing_facts(on_time[0].mail.text, step.facts)
+            return outcome(
+                FAILED,
+                f"answered after {format_duration(company(on_time[0]))} but the answer does not state: "
+                + ", ".join(f"'{f}'" for f in lacking),
+                on_time[0],
+            )
+        if answers:
+            return outcome(FAILED, f"answered only after {format_duration(company(answers[0]))}, deadline {within}", answers[0])
+        stalling = next((r for r in replies if r.stalling), None)
+        if stalling is not None:
+            return outcome(FAILED, f"no answer within {within}, only a stalling auto-reply", stalling, ["allow"])
+        return outcome(FAILED, f"no answer within {within}")
+
+    if step.expect == "satisfaction_followup":
+        reply = _first(replies, {FOLLOWUP})
+        if reply is not None and reply.t_ns <= wall_deadline:
+            return outcome(PASSED, f"asked whether the customer was satisfied after {format_duration(company(reply))}", reply)
+        if reply is not None:
+            return outcome(FAILED, f"followed up only after {format_duration(company(reply))}, deadline {within}", reply)
+        if expired:
+            return outcome(FAILED, f"no satisfaction follow-up within {within}")
+        return outcome(PENDING, f"waiting for a satisfaction follow-up (deadline {within})")
+
+    raise ValueError(f"step '{step.id}': no judge for expectation '{step.expect}'")
+
+
+def _no_marketing(step: Step, timeline: Timeline, others: list[Outcome], speedup: float, finished: bool) -> Outcome:
+    """Marketing is judged over the time the issue is open: until every other expectation is decided."""
+    start = min((a.t_ns for a in timeline.actions.values()), default=0)
+    marketing = [r for r in timeline.after(start) if r.kind == MARKETING]
+    open_until = max((o.decided_wall_ns or 0 for o in others), default=0)
+    still_open = any(o.status == PENDING for o in others) and not finished
+    during = [r for r in marketing if still_open or r.t_ns <= open_until or not others]
+    if during:
+        reply = during[0]
+        latency = int((reply.t_ns - start) * speedup)
+        return Outcome(
+            step.id, "no_marketing", FAILED,
+            f"sent marketing {format_duration(latency)} after the customer wrote, while the issue was open",
+            None, latency, reply.t_ns, _evidence(reply, ["%", "sale", "newsletter"]),
+        )
+    if still_open:
+        return Outcome(step.id, "no_marketing", PENDING, "no marketing so far; the issue is still open")
+    return Outcome(step.id, "no_marketing", PASSED, "no marketing while the issue was open", decided_wall_ns=open_until)

@@ -1,0 +1,253 @@
+"""The run store: runs, probes, events and messages in SQLite (WAL).
+
+Writes go through one writer thread that commits in groups: every caller waits until its
+row is committed (fsync'd in the WAL), but a burst of a thousand messages costs a handful of
+fsyncs, not a thousand. That is how the probe mailbox can store a message before answering
+250 and still keep up with a flood of mail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import queue
+import sqlite3
+import threading
+from collections.abc import Iterator
+from concurrent.futures import Future
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    started_utc TEXT NOT NULL,
+    finished_utc TEXT,
+    status TEXT NOT NULL DEFAULT 'running',
+    config TEXT NOT NULL DEFAULT '{}',
+    summary TEXT
+);
+CREATE TABLE IF NOT EXISTS probes (
+    id TEXT NOT NULL,
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    journey TEXT NOT NULL,
+    target TEXT NOT NULL,
+    persona TEXT NOT NULL,
+    address TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'running',
+    outcome TEXT,
+    PRIMARY KEY (run_id, id)
+);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    probe_id TEXT,
+    kind TEXT NOT NULL,
+    step TEXT,
+    t_ns INTEGER NOT NULL,
+    utc TEXT NOT NULL,
+    data TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS events_probe ON events (run_id, probe_id);
+CREATE TABLE IF NOT EXISTS messages (
+    id INTEGER PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    probe_id TEXT,
+    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+    mail_from TEXT NOT NULL,
+    rcpt_to TEXT NOT NULL,
+    t_ns INTEGER NOT NULL,
+    utc TEXT NOT NULL,
+    raw BLOB NOT NULL,
+    message_id TEXT,
+    in_reply_to TEXT,
+    subject TEXT,
+    text TEXT,
+    matched_by TEXT,
+    malformed INTEGER NOT NULL DEFAULT 0,
+    defects TEXT NOT NULL DEFAULT '[]'
+);
+CREATE INDEX IF NOT EXISTS messages_probe ON messages (run_id, probe_id);
+"""
+
+
+def utc_now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True, slots=True)
+class _Write:
+    sql: str
+    params: tuple[Any, ...]
+    future: Future[int]
+
+
+class Store:
+    """One SQLite file holding every run. Thread-safe; async callers use the `a*` methods."""
+
+    _STOP = object()
+
+    def __init__(self, path: Path | str, *, batch: int = 512) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._batch = batch
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._local = threading.local()
+        setup = self._connect()
+        setup.executescript(SCHEMA)
+        setup.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+        setup.commit()
+        setup.close()
+        self._writer = threading.Thread(target=self._write_loop, name="mysteryshop-store", daemon=True)
+        self._writer.start()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.row_factory = sqlite3.Row
+        return conn
+
+    # -- writing -------------------------------------------------------------------------
+    def _write_loop(self) -> None:
+        conn = self._connect()
+        while True:
+            first = self._queue.get()
+            if first is self._STOP:
+                break
+            batch = [first]
+            stop = False
+            while len(batch) < self._batch:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is self._STOP:
+                    stop = True
+                    break
+                batch.append(item)
+            results: list[tuple[Future[int], int | BaseException]] = []
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                for write in batch:
+                    try:
+                        results.append((write.future, conn.execute(write.sql, write.params).lastrowid or 0))
+                    except sqlite3.Error as exc:
+                        results.append((write.future, exc))
+                conn.execute("COMMIT")
+            except sqlite3.Error as exc:
+                results = [(w.future, exc) for w in batch]
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+            for future, result in results:
+                if isinstance(result, BaseException):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+            if stop:
+                break
+        conn.close()
+
+    def submit(self, sql: str, params: tuple[Any, ...] = ()) -> Future[int]:
+        """Queue a write; the future resolves to lastrowid once committed."""
+        future: Future[int] = Future()
+        self._queue.put(_Write(sql, params, future))
+        return future
+
+    def write(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        return self.submit(sql, params).result()
+
+    async def awrite(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        return await asyncio.wrap_future(self.submit(sql, params))
+
+    def close(self) -> None:
+        if self._writer.is_alive():
+            self._queue.put(self._STOP)
+            self._writer.join()
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- reading -------------------------------------------------------------------------
+    @contextmanager
+    def _reader(self) -> Iterator[sqlite3.Connection]:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        yield conn
+
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._reader() as conn:
+            return conn.execute(sql, params).fetchall()
+
+    # -- domain operations ---------------------------------------------------------------
+    def create_run(self, run_id: str, config: dict[str, Any]) -> None:
+        self.write("INSERT INTO runs (id, started_utc, config) VALUES (?, ?, ?)", (run_id, utc_now(), json.dumps(config)))
+
+    def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None:
+        self.write(
+            "UPDATE runs SET finished_utc = ?, status = ?, summary = ? WHERE id = ?",
+            (utc_now(), status, json.dumps(summary), run_id),
+        )
+
+    def add_probe(self, run_id: str, probe_id: str, journey: str, target: str, persona: dict[str, Any]) -> None:
+        self.write(
+            "INSERT INTO probes (run_id, id, journey, target, persona, address) VALUES (?, ?, ?, ?, ?, ?)",
+            (run_id, probe_id, journey, target, json.dumps(persona), persona["email"]),
+        )
+
+    async def afinish_probe(self, run_id: str, probe_id: str, status: str, outcome: dict[str, Any]) -> None:
+        await self.awrite(
+            "UPDATE probes SET status = ?, outcome = ? WHERE run_id = ? AND id = ?",
+            (status, json.dumps(outcome), run_id, probe_id),
+        )
+
+    async def aevent(
+        self, run_id: str, probe_id: str | None, kind: str, t_ns: int, *, step: str | None = None, **data: Any
+    ) -> int:
+        return await self.awrite(
+            "INSERT INTO events (run_id, probe_id, kind, step, t_ns, utc, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (run_id, probe_id, kind, step, t_ns, utc_now(), json.dumps(data)),
+        )
+
+    async def amessage(
+        self, run_id: str, direction: str, mail_from: str, rcpt_to: list[str], t_ns: int, raw: bytes, *, probe_id: str | None = None
+    ) -> int:
+        return await self.awrite(
+            "INSERT INTO messages (run_id, probe_id, direction, mail_from, rcpt_to, t_ns, utc, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (run_id, probe_id, direction, mail_from, json.dumps(rcpt_to), t_ns, utc_now(), raw),
+        )
+
+    async def aannotate_message(self, message_rowid: int, **fields: Any) -> None:
+        allowed = {"probe_id", "message_id", "in_reply_to", "subject", "text", "matched_by", "malformed", "defects"}
+        bad = set(fields) - allowed
+        if bad:
+            raise ValueError(f"cannot annotate message fields {sorted(bad)}; allowed: {sorted(allowed)}")
+        values = [json.dumps(v) if k == "defects" else v for k, v in fields.items()]
+        assignments = ", ".join(f"{k} = ?" for k in fields)
+        await self.awrite(f"UPDATE messages SET {assignments} WHERE id = ?", (*values, message_rowid))
+
+    def runs(self) -> list[sqlite3.Row]:
+        return self.query("SELECT * FROM runs ORDER BY started_utc")
+
+    def probes(self, run_id: str) -> list[sqlite3.Row]:
+        return self.query("SELECT * FROM probes WHERE run_id = ? ORDER BY rowid", (run_id,))
+
+    def events(self, run_id: str, probe_id: str | None = None) -> list[sqlite3.Row]:
+        if probe_id is None:
+            return self.query("SELECT * FROM events WHERE run_id = ? ORDER BY t_ns, id", (run_id,))
+        return self.query("SELECT * FROM events WHERE run_id = ? AND probe_id = ? ORDER BY t_ns, id", (run_id, probe_id))
+
+    def messages(self, run_id: str, probe_id: str | None = None, *, unmatched: bool = False) -> list[sqlite3.Row]:
+        if unmatched:
+            return self.query("SELECT * FROM messages WHERE run_id = ? AND probe_id IS NULL ORDER BY t_ns", (run_id,))
+        if probe_id is None:
+            return self.query("SELECT * FROM messages WHERE run_id = ? ORDER BY t_ns", (run_id,))
+        return self.query("SELECT * FROM messages WHERE run_id = ? AND probe_id = ? ORDER BY t_ns", (run_id, probe_id))
