@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import queue
+import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -75,6 +76,11 @@ CREATE TABLE IF NOT EXISTS messages (
 );
 CREATE INDEX IF NOT EXISTS messages_probe ON messages (run_id, probe_id);
 """
+
+
+def new_run_id() -> str:
+    """Sortable and unique enough: 20261123-070722-a389."""
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
 
 
 def utc_now() -> str:

@@ -1,0 +1,175 @@
+"""The pytest plugin: probes as pytest items, run concurrently, one scorecard per session.
+
+A probe module marks a test with the journey it walks and asks for the `probe` fixture:
+
+    @pytest.mark.journey("email_question")
+    def test_email_question(probe):
+        probe.check()
+
+The plugin makes one item per (target × persona). When the run loop starts, every probe of
+the session starts at once on one event loop; each item then waits for its own probe only,
+so the session takes as long as its slowest journey, not the sum of them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from mysteryshop.runner import ProbeResult, ProbeSpec
+    from mysteryshop.session import RunConfig, RunSession
+
+CONFIG_KEY = pytest.StashKey["RunConfig"]()
+SESSION_KEY = pytest.StashKey["RunSession"]()
+OPTIONS_KEY = pytest.StashKey[dict[str, Any]]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mysteryshop", "mystery-shopping probes")
+    group.addoption("--seed", type=int, default=None, help="seed for personas and the demo desk (default 1): the same seed, the same run")
+    group.addoption("--personas", type=int, default=None, help="personas per journey and target (default 3)")
+    group.addoption("--target", action="append", default=None, help="target name from journeys/targets/ (repeatable; default: demo)")
+    group.addoption("--locale", action="append", default=None, help="Faker locale of personas, e.g. de_DE (repeatable; default en_US)")
+    group.addoption("--demo-profile", default=None, help="behaviour of the embedded demo desk: excellent, typical or poor")
+    group.addoption("--journeys", default=None, help="folder of journey files (default: <rootdir>/journeys)")
+    group.addoption("--reports", default=None, help="folder for scorecards and the run store (default: <rootdir>/reports)")
+    group.addoption("--store", default=None, help="SQLite run store (default: <reports>/mysteryshop.sqlite)")
+    group.addoption("--run-id", default=None, help="name of this run's folder under the reports folder (default: time-based)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "journey(name): the journey (journeys/<name>.yaml) a probe test walks")
+    from mysteryshop.errors import ConfigError
+    from mysteryshop.session import RunConfig
+    from mysteryshop.store import new_run_id
+
+    root = Path(config.rootpath)
+    opt = config.getoption
+    personas = opt("personas")
+    if personas is not None and personas < 1:
+        raise pytest.UsageError(f"--personas must be at least 1, got {personas}")
+    run = RunConfig(
+        seed=opt("seed") if opt("seed") is not None else 1,
+        personas=personas or 3,
+        locales=opt("locale") or ["en_US"],
+        demo_profile=opt("demo_profile"),
+        reports_dir=Path(opt("reports")) if opt("reports") else root / "reports",
+        store_path=Path(opt("store")) if opt("store") else None,
+        run_id=opt("run_id") or new_run_id(),
+    )
+    if run.demo_profile is not None:
+        from mysteryshop.demo.profile import get_profile
+
+        try:
+            get_profile(run.demo_profile)
+        except ConfigError as exc:
+            raise pytest.UsageError(f"--demo-profile: {exc}") from None
+    config.stash[CONFIG_KEY] = run
+    config.stash[OPTIONS_KEY] = {
+        "journeys": Path(opt("journeys")) if opt("journeys") else root / "journeys",
+        "targets": opt("target") or ["demo"],
+    }
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "probe" not in metafunc.fixturenames:
+        return
+    from mysteryshop.errors import MysteryShopError
+    from mysteryshop.journey import find_journey
+    from mysteryshop.session import plan_probes
+    from mysteryshop.target import find_target
+
+    marker = metafunc.definition.get_closest_marker("journey")
+    if marker is None or not marker.args:
+        raise pytest.fail.Exception(
+            f"{metafunc.definition.nodeid} uses the 'probe' fixture but has no journey: add @pytest.mark.journey(\"<name>\")",
+            pytrace=False,
+        )
+    options = metafunc.config.stash[OPTIONS_KEY]
+    try:
+        journey = find_journey(marker.args[0], options["journeys"])
+        targets = [find_target(name, options["journeys"] / "targets") for name in options["targets"]]
+    except MysteryShopError as exc:
+        raise pytest.fail.Exception(str(exc), pytrace=False) from None
+    specs = plan_probes(metafunc.config.stash[CONFIG_KEY], journey, targets)
+    ids = [f"{s.target.name}-{s.persona.key}-{_slug(s.persona.full_name)}" for s in specs]
+    metafunc.parametrize("probe", specs, ids=ids, indirect=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtestloop(session: pytest.Session) -> Any:
+    from mysteryshop.runner import ProbeSpec
+    from mysteryshop.session import RunSession
+
+    specs = []
+    for item in session.items:
+        callspec = getattr(item, "callspec", None)
+        spec = callspec.params.get("probe") if callspec is not None else None
+        if isinstance(spec, ProbeSpec):
+            specs.append(spec)
+    if specs and not session.config.option.collectonly:
+        run = RunSession(session.config.stash[CONFIG_KEY])
+        session.config.stash[SESSION_KEY] = run
+        run.start(specs)
+    try:
+        return (yield)
+    finally:
+        run = session.config.stash.get(SESSION_KEY, None)
+        if run is not None:
+            run.finish()
+
+
+@dataclass(slots=True)
+class Probe:
+    """What a probe test receives: the finished probe, ready to be checked."""
+
+    spec: ProbeSpec
+    result: ProbeResult
+
+    @property
+    def persona(self) -> Any:
+        return self.spec.persona
+
+    @property
+    def outcomes(self) -> list[Any]:
+        return self.result.outcomes
+
+    def check(self) -> None:
+        """Fail the test with one line per missed expectation (or the error that stopped the probe)."""
+        if self.result.error:
+            pytest.fail(self.result.error, pytrace=False)
+        lines = self.result.failure_lines()
+        if lines:
+            pytest.fail("\n".join(lines), pytrace=False)
+
+
+@pytest.fixture
+def probe(request: pytest.FixtureRequest) -> Probe:
+    """The finished probe of this item: its persona, outcomes and evidence."""
+    spec = request.param
+    run = request.config.stash.get(SESSION_KEY, None)
+    if run is None:
+        pytest.fail("the mysteryshop run did not start; is the plugin disabled (-p no:mysteryshop)?", pytrace=False)
+    return Probe(spec, run.result(spec.probe_id))
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    run = config.stash.get(SESSION_KEY, None)
+    if run is None or run.card is None:
+        return
+    from mysteryshop.scorecard.write import summary_lines
+
+    terminalreporter.section("mysteryshop scorecard")
+    for line in summary_lines(run.card):
+        terminalreporter.write_line(line)
+    for kind, path in run.paths.items():
+        terminalreporter.write_line(f"  {kind.upper():<5} {path}")

@@ -1,0 +1,86 @@
+"""The scorecard's numbers: per-probe facts and their aggregates. Pure functions."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+
+from mysteryshop.journey import Journey
+from mysteryshop.scoring.classify import ACKNOWLEDGEMENT, ANSWER, FOLLOWUP, MARKETING
+from mysteryshop.scoring.expectations import FAILED, Outcome
+from mysteryshop.scoring.facts import missing_facts
+from mysteryshop.scoring.timeline import Timeline
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeMetrics:
+    """What happened to one probe, in company time (ns)."""
+
+    acknowledged_ns: int | None
+    answered_ns: int | None
+    first_reply_answers: bool | None
+    followed_up: bool
+    marketing_while_open: bool
+    stalling: bool
+    replies: int
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def probe_metrics(journey: Journey, timeline: Timeline, outcomes: Sequence[Outcome], *, speedup: float = 1.0) -> ProbeMetrics:
+    start = min((a.t_ns for a in timeline.actions.values()), default=None)
+    if start is None:
+        return ProbeMetrics(None, None, None, False, False, False, 0)
+    replies = timeline.after(start)
+
+    def first(kinds: set[str]) -> int | None:
+        reply = next((r for r in replies if r.kind in kinds), None)
+        return None if reply is None else int((reply.t_ns - start) * speedup)
+
+    facts = [fact for step in journey.steps if step.expect == "answer" for fact in step.facts]
+    first_answer = next((r for r in replies if r.kind == ANSWER), None)
+    first_reply_answers = None
+    if any(step.expect == "answer" for step in journey.steps):
+        first_reply_answers = first_answer is not None and not missing_facts(first_answer.mail.text, facts)
+    return ProbeMetrics(
+        acknowledged_ns=first({ACKNOWLEDGEMENT, ANSWER, FOLLOWUP}),
+        answered_ns=first({ANSWER}),
+        first_reply_answers=first_reply_answers,
+        followed_up=any(r.kind == FOLLOWUP for r in replies),
+        marketing_while_open=any(o.expect == "no_marketing" and o.status == FAILED for o in outcomes),
+        stalling=any(r.stalling for r in replies),
+        replies=len([r for r in replies if r.kind != MARKETING]),
+    )
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile (q in 0..100); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, min(len(ordered), round(q / 100 * len(ordered) + 0.5)))
+    return ordered[rank - 1]
+
+
+def rate(flags: Sequence[bool]) -> float | None:
+    return None if not flags else sum(flags) / len(flags)
+
+
+def aggregate(metrics: Sequence[ProbeMetrics]) -> dict[str, dict[str, float | int | None]]:
+    """Headline metrics over probes: rates, and median / p90 times (seconds, company time)."""
+    ack = [m.acknowledged_ns / 1e9 for m in metrics if m.acknowledged_ns is not None]
+    ans = [m.answered_ns / 1e9 for m in metrics if m.answered_ns is not None]
+    first = [m.first_reply_answers for m in metrics if m.first_reply_answers is not None]
+    return {
+        "acknowledged": {"rate": rate([m.acknowledged_ns is not None for m in metrics]),
+                         "median_s": statistics.median(ack) if ack else None, "p90_s": percentile(ack, 90)},
+        "answered": {"rate": rate([m.answered_ns is not None for m in metrics]),
+                     "median_s": statistics.median(ans) if ans else None, "p90_s": percentile(ans, 90)},
+        "answered_in_first_reply": {"rate": rate(first)},
+        "followed_up": {"rate": rate([m.followed_up for m in metrics])},
+        "marketing_while_open": {"rate": rate([m.marketing_while_open for m in metrics])},
+        "stalling_autoreply": {"rate": rate([m.stalling for m in metrics])},
+        "probes": {"count": len(metrics)},
+    }

@@ -1,0 +1,128 @@
+"""A run: the store, the engine, the embedded demo desk, and the scorecard at the end.
+
+Both the pytest plugin and the CLI drive runs through `RunSession`, so they behave the same.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mysteryshop.demo.desk import DemoDesk
+from mysteryshop.demo.profile import get_profile
+from mysteryshop.journey import Journey
+from mysteryshop.persona import make_persona
+from mysteryshop.runner import Engine, EngineThread, ProbeResult, ProbeSpec
+from mysteryshop.scorecard.build import build_scorecard
+from mysteryshop.scorecard.write import write_scorecard
+from mysteryshop.store import Store, new_run_id
+from mysteryshop.target import Target
+
+
+@dataclass(slots=True)
+class RunConfig:
+    """Settings of one run. Every field has a default a first-time user can live with."""
+
+    seed: int = 1
+    personas: int = 3
+    locales: list[str] = field(default_factory=lambda: ["en_US"])
+    demo_profile: str | None = None
+    reports_dir: Path = Path("reports")
+    store_path: Path | None = None
+    run_id: str = field(default_factory=new_run_id)
+
+    @property
+    def store_file(self) -> Path:
+        return self.store_path or self.reports_dir / "mysteryshop.sqlite"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.reports_dir / self.run_id
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        return {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
+
+
+def plan_probes(config: RunConfig, journey: Journey, targets: list[Target]) -> list[ProbeSpec]:
+    """One probe per (target × persona) of a journey. Personas are seeded: the same config, the same people."""
+    specs = []
+    for target in targets:
+        for index in range(config.personas):
+            locale = config.locales[index % len(config.locales)]
+            persona = make_persona(config.seed, index, locale=locale, domain=target.spec.probe_domain, run_tag=f"{journey.name}:{target.name}:{config.run_id}")
+            specs.append(ProbeSpec(f"{journey.name}-{target.name}-{persona.key}", journey, target, persona))
+    return specs
+
+
+class RunSession:
+    """Starts what a run needs, runs its probes concurrently, writes the scorecard."""
+
+    def __init__(self, config: RunConfig) -> None:
+        self.config = config
+        self.store: Store | None = None
+        self.engine: EngineThread | None = None
+        self.desks: dict[str, DemoDesk] = {}
+        self.futures: dict[str, concurrent.futures.Future[ProbeResult]] = {}
+        self.journeys: dict[str, Journey] = {}
+        self.targets: dict[str, Target] = {}
+        self.paths: dict[str, Path] = {}
+        self.card: dict[str, Any] | None = None
+
+    def start(self, specs: list[ProbeSpec]) -> None:
+        """Start store, probe mailbox and embedded desks, then every probe at once."""
+        config = self.config
+        self.store = Store(config.store_file)
+        self.store.create_run(config.run_id, config.as_dict())
+        domains = {s.target.spec.probe_domain for s in specs} or {"probe.mysteryshop.test"}
+        self.engine = EngineThread(Engine(self.store, config.run_id, domains=domains)).start()
+        for spec in specs:
+            self.journeys[spec.journey.name] = spec.journey
+            self.targets.setdefault(spec.target.name, self._prepare_target(spec.target))
+        for spec in specs:
+            live = ProbeSpec(spec.probe_id, spec.journey, self.targets[spec.target.name], spec.persona)
+            self.store.add_probe(config.run_id, spec.probe_id, spec.journey.name, spec.target.name, spec.persona.as_dict())
+            self.futures[spec.probe_id] = self.engine.submit(live)
+
+    def _prepare_target(self, target: Target) -> Target:
+        """An embedded target gets its demo desk started, and the desk's real port."""
+        if target.spec.embedded != "demo" or self.engine is None:
+            return target
+        profile = get_profile(self.config.demo_profile or target.spec.profile)
+        desk = DemoDesk(profile, deliver_to=self.engine.engine.mailbox_address, seed=self.config.seed, speedup=target.spec.speedup).start()
+        self.desks[target.name] = desk
+        spec = target.spec.model_copy(deep=True)
+        spec.profile = profile.name
+        if spec.email is not None:
+            spec.email.smtp_port = desk.email.port
+        return Target(spec=spec, path=target.path)
+
+    def result(self, probe_id: str, timeout: float | None = None) -> ProbeResult:
+        return self.futures[probe_id].result(timeout)
+
+    def finish(self) -> dict[str, Path]:
+        """Wait for every probe, stop the servers, score from the store and write the scorecard."""
+        if self.store is None or self.engine is None:
+            return {}
+        results = []
+        for future in self.futures.values():
+            try:
+                results.append(future.result())
+            except Exception:  # noqa: BLE001 - a crashed probe is reported by its own item
+                results.append(None)
+        try:
+            self.engine.call(self.engine.engine.mailbox.drain())
+        finally:
+            for desk in self.desks.values():
+                desk.stop()
+            self.engine.stop()
+        status = "passed" if all(r is not None and r.status == "passed" for r in results) else "failed"
+        card = build_scorecard(self.store, self.config.run_id, self.journeys, self.targets)
+        self.store.finish_run(self.config.run_id, status, card["summary"])
+        card["run"]["finished_utc"] = next(r["finished_utc"] for r in self.store.runs() if r["id"] == self.config.run_id)
+        self.card = card
+        self.paths = write_scorecard(card, self.config.run_dir)
+        self.store.close()
+        return self.paths
