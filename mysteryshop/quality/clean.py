@@ -151,6 +151,8 @@ _FOOTER_CUE = re.compile(
     re.IGNORECASE,
 )
 _MAX_SIGNATURE_LINES = 10
+_SIGNATURE_LINE = re.compile(r"^[^.!?:;]{1,60}$")
+"""A closing paragraph of up to three short lines with no sentence punctuation ("The Gridwise Team")."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +193,10 @@ def split_signature(text: str) -> tuple[str, str]:
             break
         if _SIGN_OFF.match(lines[i]) and i > 0:
             return "\n".join(lines[:i]).strip(), "\n".join(lines[i:]).strip()
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    last = paragraphs[-1].splitlines()
+    if len(paragraphs) > 1 and len(last) <= 3 and all(_SIGNATURE_LINE.match(line.strip()) for line in last):
+        return "\n\n".join(paragraphs[:-1]).strip(), paragraphs[-1].strip()
     return text.strip(), ""
 
 

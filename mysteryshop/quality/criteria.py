@@ -122,6 +122,8 @@ def sets_expectations(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     for sentence in reply.sentences:
         folded = fold(sentence)
         step, when = lex.NEXT_STEP.search(folded), lex.WHEN.search(folded)
+        if when and not step and lex.POLICY_DEADLINE.search(folded):
+            when = None
         if step or when:
             kind = "next step and when" if step and when else "next step" if step else "when"
             return _result("sets_expectations", True, 0.8, sentence, f"sets expectations ({kind})")
@@ -131,7 +133,7 @@ def sets_expectations(exchange: Exchange, reply: CleanReply) -> CriterionResult:
 @criterion
 def asks_feedback(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     """Asks for feedback or whether the issue is now resolved."""
-    found = _first(lex.FEEDBACK, reply.sentences)
+    found = next((s for s in reply.sentences if lex.FEEDBACK.search(lex.FEEDBACK_THANKS.sub(" ", fold(s)))), None)
     if found:
         return _result("asks_feedback", True, 0.85, found, "asks whether the issue is resolved or for feedback")
     return _result("asks_feedback", False, 0.8, "", "does not ask whether the issue is resolved or for feedback")
@@ -145,7 +147,7 @@ def stalling_autoreply(exchange: Exchange, reply: CleanReply) -> CriterionResult
         return _result("stalling_autoreply", False, 0.85, "", "no stalling phrases")
     substantive = [
         s for s in reply.sentences
-        if not (lex.STALLING.search(fold(s)) or lex.NON_SUBSTANCE.search(fold(s)) or lex.GREETING.match(fold(s))
+        if not (lex.STALLING.search(fold(s)) or lex.NON_SUBSTANCE.search(fold(s)) or lex.GREETING.match(fold(s)) or lex.MARKETING.search(fold(s))
                 or lex.ACKNOWLEDGES.search(fold(s)) or lex.BOILERPLATE_EMPATHY.search(fold(s)) or len(s.split()) <= 3)
     ]
     answered = any(match_fact(tuple(f), reply.sentences).status == "conveyed" for f in exchange.expected_facts)
@@ -185,20 +187,33 @@ def _states_it(sentence: str, value: str) -> bool:
     return len(value) >= 4 and fold(value) in fold(sentence)
 
 
-READABLE_EASE = 45.0
+HARD_EASE = 45.0
+LONG_AVERAGE_SENTENCE = 18.0
 MAX_AVERAGE_SENTENCE = 26.0
+MAX_SENTENCE = 45
 
 
 @criterion
 def readability(exchange: Exchange, reply: CleanReply) -> CriterionResult:
-    """Plain, short sentences: Flesch reading ease and average sentence length."""
+    """Plain, short sentences. Fails on long sentences, or on hard words in long-ish sentences.
+
+    Flesch reading ease alone swings wildly on a two-sentence reply with one long word, so
+    it only fails a reply whose sentences are also long.
+    """
     if not reply.sentences:
         return _result("readability", False, 0.6, "", "the reply has no text of its own", 0.0)
     ease, words_per_sentence, longest = reading_ease(reply.sentences)
-    passed = ease >= READABLE_EASE and words_per_sentence <= MAX_AVERAGE_SENTENCE
-    reason = f"reading ease {ease:.0f} (≥{READABLE_EASE:.0f} wanted), {words_per_sentence:.1f} words a sentence (≤{MAX_AVERAGE_SENTENCE:.0f} wanted)"
-    confidence = min(1.0, 0.5 + abs(ease - READABLE_EASE) / 40)
-    return _result("readability", passed, round(confidence, 2), longest, reason, round(max(0.0, min(100.0, ease)) / 100, 3))
+    longest_words = len(longest.split())
+    problems = []
+    if words_per_sentence > MAX_AVERAGE_SENTENCE:
+        problems.append(f"{words_per_sentence:.0f} words a sentence on average (>{MAX_AVERAGE_SENTENCE:.0f})")
+    if longest_words > MAX_SENTENCE:
+        problems.append(f"a {longest_words}-word sentence (>{MAX_SENTENCE})")
+    if ease < HARD_EASE and words_per_sentence > LONG_AVERAGE_SENTENCE:
+        problems.append(f"reading ease {ease:.0f} (<{HARD_EASE:.0f}) with {words_per_sentence:.0f}-word sentences")
+    reason = "; ".join(problems) or f"reading ease {ease:.0f}, {words_per_sentence:.1f} words a sentence"
+    score = round(max(0.0, min(100.0, ease)) / 100, 3)
+    return _result("readability", not problems, 0.8, longest, reason, score)
 
 
 CRITERIA: tuple[str, ...] = tuple(REGISTRY)

@@ -33,6 +33,7 @@ for _group in _SYNONYMS:
 
 _NEGATIONS = frozenset("not cannot can't won't don't doesn't didn't isn't aren't wasn't weren't couldn't shouldn't haven't hasn't unable never non nor neither ineligible".split())
 _NEGATION_WINDOW = 5
+_NEGATION_AFTER = 2
 
 
 @lru_cache(maxsize=65536)
@@ -64,7 +65,7 @@ def match_phrasing(phrasing: str, sentence: str) -> str:
     wanted_numbers = numbers(phrasing)
     sentence_tokens = tokens(sentence)
     sentence_stems = [stem(t) for t in sentence_tokens]
-    have = {s for s in sentence_stems if s not in STOPWORDS}
+    have = {s for t, s in zip(sentence_tokens, sentence_stems) if t not in STOPWORDS}
     if not wanted and not wanted_numbers:
         return "missing"
     matched = [w for w in wanted if _stem_matches(w, have)]
@@ -86,6 +87,11 @@ def _negated(sentence_tokens: list[str], sentence_stems: list[str], matched: set
     if not positions:
         return False
     first, last = min(positions), max(positions)
+    after = sentence_tokens[last + 1 : last + 1 + _NEGATION_AFTER + 1]
+    if any(t.endswith("n't") for t in after[:_NEGATION_AFTER]) or any(
+        a in {"is", "are", "was", "were"} and b == "not" for a, b in zip(after, after[1:])
+    ):
+        return True
     window = sentence_tokens[max(0, first - _NEGATION_WINDOW) : last + 1]
     for i, token in enumerate(window):
         if token in _NEGATIONS or token.endswith("n't"):

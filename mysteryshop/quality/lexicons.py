@@ -20,14 +20,15 @@ GENERIC_GREETING = _rx(
 )
 
 ACKNOWLEDGES = _rx(
-    r"""thank(s|\ you)(\ (so|very)\ much)?\ for\ (contacting|reaching\ out|getting\ in\ touch|writing|your\ (e-?mail|message|enquiry|inquiry|query|question|request|note|ticket|submission|letter|report|complaint|call|chat|form)|letting\ us\ know|bringing\ this|flagging|raising|sending|the\ (details|information|photos?|screenshots?)|your\ patience\ while)
+    r"""thank(s|\ you)(\ (so|very)\ much)?\ for\ ((your|the)\ (e-?mail|message|enquiry|inquiry|query|question|request|note|ticket|submission|letter|report|complaint|call|chat|form|feedback|photos?|screenshots?|details|information|update|reply|comments?)
+        |contacting|reaching\ out|getting\ in\ touch|writing|asking|telling|reporting|chasing|following\ up|letting\ us\ know|bringing\ this|flagging|raising|sending|sharing|explaining|your\ patience\ while)
     |(we|i)('ve|\ have)?\ (received|got|recieved)\ (your|the\ (details|photos?|form|message))
     |we\ (have|'ve)\ now\ received
     |your\ (message|request|e-?mail|enquiry|inquiry|ticket|case|query|complaint|form|submission)\ (has\ been|was|is)\ (received|logged|created|registered|forwarded|escalated|assigned|with\ us)
     |this\ is\ to\ (confirm|acknowledge)
     |(acknowledge|confirm)\ (receipt|that\ we('ve|\ have)\ received)
     |(ticket|case|request|reference)\ (number|no\.?|\#|id|ref)\s*:?\s*\#?[a-z]*-?\d{3,}
-    |(we|i)('ve|\ have)?\ (read|looked\ (in)?to|reviewed|checked)\ your\ (message|e-?mail|request|question|enquiry|inquiry|ticket|case|account|order|booking)""")
+    |(we|i)('ve|\ have)?\ (read|looked\ (in)?to|reviewed|checked)\ ((your|the)\ )?(message|e-?mail|request|question|enquiry|inquiry|ticket|case|account|order|booking|claim|reservation|file)""")
 
 STALLING = _rx(
     rf"""(please\ )?allow\ (up\ to\ )?(\d+|one|two|three|five|seven|ten)(\s*(-|to)\s*\d+)?\ (business\ |working\ )?(hours|days|weeks)
@@ -37,6 +38,8 @@ STALLING = _rx(
     |(do\ not|please\ don't|don't)\ reply\ to\ this\ (e-?mail|message)
     |(we|our\ team)\ (aim|endeavour|endeavor|strive|try)\ to\ (respond|reply|get\ back|answer)
     |in\ the\ order\ (it\ was|they\ were|they\ are|it\ is)\ received
+    |\bwill\ (get\ back\ to\ you|respond|reply|be\ in\ touch|contact\ you)(\ to\ you)?\ (as\ soon\ as|shortly|soon|in\ due\ course|within|at\ the\ earliest)
+    |(has|have)\ been\ (forwarded|passed|referred|sent)\ (on\ )?to\ (the|our)\ (relevant|appropriate|correct|right)\ (department|team)
     |(response|reply)\ times?\ (are|is)\ (currently\ )?(longer|delayed|slower)
     |your\ (ticket|request|case|message)\ (has\ been|was|is)\ (added\ to|placed\ in|in)\ (our|the)\ queue""")
 
@@ -45,7 +48,8 @@ NON_SUBSTANCE = _rx(
     |we\ apologi[sz]e\ for\ (any|the)\ (inconvenience|delay)|sorry\ for\ (any|the)\ (inconvenience|delay)
     |if\ you\ have\ (any\ )?(other|further|more)\ questions|have\ a\ (great|nice|good|lovely)\ (day|week|weekend|evening)
     |in\ the\ meantime|you\ (may|might|can)\ (also\ )?find\ (the\ )?answers?|(visit|check|see)\ our\ (help|faq|support|knowledge)
-    |(ticket|case|reference|request)\ (number|no|\#|id|ref)|this\ (mailbox|inbox|address)\ is\ not\ monitored
+    |(ticket|case|reference|request)\ (number|no|\#|id|ref)|this\ (mailbox|inbox|address|line)\ is\ (not\ )?(monitored|staffed|open)
+    |(for|if\ (your|it|this)\ (query|matter|issue|request)\ is)\ urgent|for\ urgent\ (matters|queries|issues)|we\ hope\ to\ (welcome|see|hear)
     |kind\ regards|best\ regards|regards|sincerely|the\ .{0,40}\ team$)""")
 
 MARKETING = _rx(
@@ -60,11 +64,12 @@ GOODWILL = _rx(
     r"as\ an?\ (apology|goodwill|gesture)|(goodwill|gesture\ of)|to\ make\ up\ for|by\ way\ of\ (an\ )?apology|for\ the\ (trouble|inconvenience|hassle|delay)|(applied|added|credited)\ (a|an|to)\ ")
 
 EMPATHY = _rx(
-    r"""(i'm|i\ am|we're|we\ are|so|really|truly|very)\ sorry\ (to\ hear|that|you|for|about|this|it)|sorry\ to\ (hear|learn|read)
-    |i\ (completely\ |totally\ |fully\ |really\ )?understand\ (how|that|why|your|what)|i\ can\ (only\ )?imagine|(must|must\ have)\ (be|been)\ (so\ |really\ |very\ )?(frustrating|stressful|worrying|upsetting|annoying|difficult|disappointing|hard|awful|a\ worry|worrying)
-    |(that|this|it)\ (sounds|is)\ (so\ |really\ |very\ |incredibly\ )?(frustrating|stressful|worrying|upsetting|annoying|difficult|disappointing|awful|scary|alarming)
-    |i('d|\ would)\ be\ (frustrated|upset|annoyed|worried)\ too|(apologi[sz]e|my\ apologies|sincere\ apologies|i'm\ sorry)\ (that|for\ (the\ )?(delay|trouble|confusion|wait|mix-up|error|mistake|hassle|worry|stress|double|late|missed|damage|wrong|lost))
-    |i\ appreciate\ (how|that\ this)|what\ a\ (shame|pain|hassle)|not\ the\ experience\ (we|you)|you\ shouldn't\ have\ (had\ )?to|we\ let\ you\ down|understandabl[ey]\ (frustrat|upset|concern|worr)""")
+    r"""\bsorry\b|\bapologi[sz]e|\bapologies\b|i\ (completely\ |totally\ |fully\ |really\ )?understand\ (how|that|why|your|what)|i\ can\ (only\ )?imagine
+    |(must|must\ have)\ (be|been)\ (so\ |really\ |very\ )?(frustrating|stressful|worrying|upsetting|annoying|difficult|disappointing|hard|awful|a\ worry|frightening|scary)
+    |(sounds|is|was)\ (so\ |really\ |very\ |incredibly\ )?(frustrating|stressful|worrying|upsetting|annoying|disappointing|awful|scary|alarming|frightening|unsettling)
+    |i('d|\ would)\ be\ (frustrated|upset|annoyed|worried)\ too|what\ a\ (shame|pain|hassle|disappointing|frustrating)|not\ the\ experience\ (we|you)
+    |you\ shouldn't\ have\ (had\ )?to|shouldn't\ have\ happened|we\ let\ you\ down|understandabl[ey]\ (frustrat|upset|concern|worr)
+    |(annoying|frustrating|stressful|worrying|upsetting|frightening)\ (when|for\ you|thing)""")
 BOILERPLATE_EMPATHY = _rx(
     r"""(apologi[sz]e|sorry|apologies)\ for\ any\ (inconvenience|trouble|frustration|disappointment|confusion)(\ (this|that|it)\ (may|might)\ (have|has)?\s?(caused|cause))?
     |we\ apologi[sz]e\ for\ the\ inconvenience|sorry\ for\ the\ inconvenience|we\ value\ your\ (business|custom)|is\ important\ to\ us
@@ -74,32 +79,46 @@ GENERIC_SITUATION_WORDS = frozenset(
     "sorry understand frustrat thank time day support service team customer please know get like would need "
     "apolog happen caus reach back go make sure".split()
 )
-CUSTOMER_EXPERIENCE = _rx(r"\byou('ve|\ have|\ had|'d|\ were|'re|\ are)?\ (been\ (waiting|charged|left|without|trying)|had\ to|waited|lost|missed)")
+CUSTOMER_EXPERIENCE = _rx(
+    r"""\byou('ve|\ have|\ had|'d|\ were|'re|\ are)?\ (been\ (waiting|charged|left|without|trying|locked|billed)|had\ to|waited|lost|missed)
+    |\byou\ should\ have\ been|\bnobody\ wants|\bno\ fun\b|\bnot\ good\ enough\b|\byou're\ (safe|away|hungry)""")
 
+_STEP_VERBS = (r"(send|e-?mail|call|contact|process|refund|issue|ship|dispatch|replace|update|follow\ up|get\ back|be\ in\ touch|review|investigate|look\ into"
+               r"|credit|arrange|reply|respond|let\ you\ know|notify|keep\ you|book|schedule|reverse|cancel|escalate|chase|check|confirm|post|reset|waive|remove"
+               r"|restore|reactivate|pick|collect|reach\ out|meet|visit|text|arrive|reach\ you|be\ (with\ you|credited|refunded|delivered|sent|dispatched|available|processed|restored|released|reviewed|in\ touch|in\ contact)"
+               r"|show|appear|take|receive|hear|switch|move|expire|renew|start|begin|close|open|release|pay|deliver|install|repair|fix|test|come)")
 NEXT_STEP = _rx(
-    rf"""\b(we|i)('ll|\ will|'re\ going\ to|\ am\ going\ to|\ are\ going\ to)\ (now\ )?(send|e-?mail|call|contact|process|refund|issue|ship|dispatch|replace|update|follow\ up|get\ back|be\ in\ touch|review|investigate|look\ into|credit|arrange|reply|respond|let\ you\ know|notify|keep\ you|book|schedule|reverse|cancel|escalate|chase|check|confirm|post|reset|waive|remove|restore|reactivate|pick|collect|reach\ out)
-    |you('ll|\ will|\ should)\ (then\ )?(receive|get|see|hear|be\ (contacted|notified|emailed|refunded|charged|able)|notice)
+    rf"""\b(we|i)('ll|\ will|'re\ going\ to|\ am\ going\ to|'m\ going\ to|\ are\ going\ to)\ (?!be\ (happy|glad|pleased|delighted)|always|never|not)(now\ |then\ |also\ |just\ )?\w+
+    |\bwill\ (now\ |then\ |also\ )?{_STEP_VERBS}\b|\b(may|might)\ (contact|call|email|e-mail|text)\ you
+    |you('ll|\ will|\ should)\ (then\ |also\ |now\ |still\ )?(receive|get|see|hear|keep|continue|be\ (contacted|notified|emailed|refunded|charged|able|met))
     |next\ steps?|what\ happens\ next|here's\ what|once\ (we|you|it|the|your|this)|as\ soon\ as\ (we|it|the|your)
-    |(has|have)\ (now\ )?been\ (escalated|scheduled|booked|arranged|dispatched|issued|processed|sent|raised|submitted|approved|cancelled|canceled|refunded|credited|reset|reversed|waived|rebooked|upgraded|passed)
-    |(is|are)\ (now\ )?(scheduled|booked|on\ (its|their)\ way|being\ (processed|prepared|shipped|investigated|reviewed))|expect\ (to|a|an|it|the|your)
-    |^(please\ |simply\ |just\ )?(reply|send|print|drop|take|visit|click|go\ to|call|bring|return|pack|log\ in|sign\ in|open|tap|select|restart|update|fill)\b
-    |\bplease\ (reply|send|print|drop|take|visit|click|go\ to|call|bring|return|pack|log\ in|sign\ in|open|tap|select|restart|update|fill|attach|upload)""")
+    |(has|have)\ (now\ )?been\ (escalated|scheduled|booked|arranged|dispatched|issued|processed|sent\ (to\ you|out|by)|raised|submitted|approved|rebooked|ordered)
+    |(is|are)\ (now\ )?(scheduled|booked|on\ (its|their)\ way|being\ (processed|prepared|shipped|investigated|reviewed))|\bexpects?\ (to|a|an|it|the|your)
+    |(^|[:;]\s*)(please\ |simply\ |just\ )?(reply|send|print|drop|take|visit|click|go\ to|call|bring|return|pack|log\ in|sign\ in|open|tap|select|restart|update|fill|insert|choose|enter|press|follow\ the|turn\ on|try)\ (the|your|it|this|us|to|a|an|them|our|and|with|within|any|again|back|in|on|off)\b
+    |\b(please|can\ you|could\ you|would\ you)\ (reply|send|print|drop|take|visit|click|go\ to|call|bring|return|pack|log\ in|sign\ in|open|tap|select|restart|update|fill|attach|upload|provide|confirm|contact|check|try|turn\ on|submit|let\ (me|us)\ know)
+    |\byou\ can\ \w+(\ \w+)?\ (from|in|at|via|under|through|using)\ (settings|the\ (app|website|page|portal)|your\ (account|app|settings)|our\ (website|app|portal|stores?|branch|branches|cash\ machines|atms?)|any\ of\ our)""")
+_MONTHS = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
 WHEN = _rx(
     rf"""\bwithin\ (the\ next\ )?(\d+|one|two|three|four|five|seven|ten|fourteen|thirty|a|an)\b|\b(in|over)\ the\ next\ (\d+|few|couple)|\d+\s?(-|to)\s?\d+\ (business\ |working\ )?(minutes|hours|days|weeks)
+    |\bup\ to\ (\d+|one|two|three|five|seven|ten)\ (business\ |working\ )?(minutes|hours|days|weeks)
     |\bby\ ({_DAYS}|tomorrow|tonight|the\ end\ of|end\ of\ (the\ )?(day|week)|close\ of\ business|\d)|\btomorrow\b|\bnext\ ({_DAYS}|week|month)|\bon\ {_DAYS}
-    |\bin\ (\d+|one|two|three|five|seven|ten|a|an|a\ few|a\ couple\ of)\ (minutes?|hours?|days?|weeks?|working\ days|business\ days)\b|\bthis\ (afternoon|evening|week)\b|\blater\ today\b""")
+    |\bin\ (\d+|one|two|three|five|seven|ten|a|an|a\ few|a\ couple\ of)\ (minutes?|hours?|days?|weeks?|working\ days|business\ days)\b|\bthis\ (afternoon|evening|week)\b|\blater\ today\b
+    |\b(on|until|from|before|after|by)\ (the\ )?\d{{1,2}}(st|nd|rd|th)\b|\b(on|until|from|before|after|by)\ ({_MONTHS}|\d{{1,2}}\ {_MONTHS})\b""")
+POLICY_DEADLINE = _rx(r"\b(can|may|must)\ (only\ )?be\b|\bif\ you\b(?!'d\ like|\ would\ like|\ want|\ prefer)")
 
 FEEDBACK = _rx(
-    r"""(let\ (me|us)\ know|tell\ (me|us))\ (if|whether)\ (this|that|it|these|the\ (steps|solution|fix|above|new|replacement)|everything)(\ (has|have|is|now))?\ (help|solv|resolv|answer|work|fix|sort|do|clear|make|come|arriv)
-    |(let\ (me|us)\ know|tell\ (me|us))\ (if|whether)\ (you('re|\ are)\ (happy|satisfied)|you\ (still\ )?(have|need|see|get)\ (any\ )?(trouble|problem|issue|error))
+    r"""(let\ (me|us)\ know|tell\ (me|us))\ (once|when|whether|how)\b
+    |(let\ (me|us)\ know|tell\ (me|us))\ if\ (this|that|it|these|everything|the\ [\w\ ]{1,25}?|your\ [\w\ ]{1,25}?)\ (now\ )?(has\ |have\ |is\ |are\ )?(help|solv|resolv|answer|work|fix|sort|fit|look|clear|make\ sense|do\ the\ trick)
+    |(let\ (me|us)\ know|tell\ (me|us))\ if\ (you('re|\ are)\ (happy|satisfied)|you\ (still\ )?(have|need|see|get)\ (any\ )?(trouble|problem|issue|error))
     |(does|did|do)\ (this|that|these|the\ (steps|above|fix|solution|answer))\ (help|answer|resolve|solve|work|make\ sense|sort|fix)
-    |(has|have)\ (this|that|the\ .{0,30})\ (help|resolv|solv|fix|work|answer|sort)|is\ (everything|it|that|your\ \w+)\ (now\ )?(working|sorted|resolved|fixed|ok|okay)
-    |(how|what)\ did\ we\ do|\brate\ (your|our|this|the|us)|(short|quick|brief|1-minute|one-minute|two-question|\d-question)\ survey|\bsurvey\b
-    |(share|leave|give|welcome|appreciate|love|value)\ (us\ )?(your|any|some)\ feedback|how\ (would\ you\ rate|was\ your\ experience|satisfied)
-    |(satisfied|happy)\ with\ (the|our|this|my|how)\ (service|support|help|response|answer|reply|resolution|outcome)
-    |(has|was)\ your\ (issue|problem|question|query|request)\ (been\ )?(resolved|answered|solved|fixed)
-    |if\ (this|that|it|the\ \w+)\ (doesn't|does\ not|didn't|did\ not|hasn't|has\ not)\ (help|resolve|solve|work|fix|sort|answer|arrive)
-    |(reply|respond|answer)\ (with\ )?(yes|no)\b|(was|were)\ (this|we)\ (helpful|able)""")
+    |(has|have)\ (this|that|the\ .{0,30})\ (help|resolv|solv|fix|work|answer|sort)|is\ (everything|it|that|your\ \w+)(\ else)?(\ [\w\ ]{1,25}?)?\ (now\ )?(working|sorted|resolved|fixed|ok|okay|alright|fine)\b
+    |(how|what)\ did\ we\ do|\brate\ (your|our|this|the|us|how|the\ way)|\bsurvey\b|\b(your|any)\ feedback\b|how\ (would\ you\ rate|was\ your\ experience|satisfied)
+    |(satisfied|happy)\ with\ (the|our|this|my|how)\ (service|support|help|response|answer|reply|resolution|outcome)|how\ (we\ did|we've\ handled|the\ \w+\ went|it\ went|everything\ went)
+    |(has|was)\ your\ (issue|problem|question|query|request)\ (been\ )?(resolved|answered|solved|fixed)|(would|will|does)\ that\ work\ for\ you
+    |if\ (this|that|it|the\ \w+)\ (doesn't|does\ not|didn't|did\ not|hasn't|has\ not)\ (help|resolve|solve|work|fix|sort|answer)
+    |(reply|respond|answer)\ (with\ )?(yes|no)\b|(was|were)\ (this|we)\ (helpful|able)|(reply|write\ back)\ (to|and)\ let\ (me|us)\ know
+    |check\ (that\ |if\ |whether\ )?(the|your|it|everything)[\w\ ]{0,30}\ (is|are)\ (back|working|stable|resolved|fixed|sorted|ok)""")
+FEEDBACK_THANKS = _rx(r"thank(s|\ you)\ for\ (your|the)\ feedback")
 
 REQUEST = _rx(
     r"""\b(please|kindly|could\ you|can\ you|would\ you|could\ we|can\ we|may\ (we|i)\ (have|ask)|we('ll|\ will)?\ need|i('ll|\ will)?\ need|we\ require|(let|tell)\ (us|me)|reply\ with|send\ (us|me|over)|provide|confirm|what\ is|what's|which|share|do\ you\ have|if\ you\ (can|could)\ (send|provide|share|give))\b""")

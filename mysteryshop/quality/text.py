@@ -40,11 +40,16 @@ def stem(token: str) -> str:
     """A crude suffix strip, enough to match 'refunds'/'refunded'/'refunding' to 'refund'."""
     if len(token) <= 3 or token.isdigit():
         return token
-    for suffix, replacement in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""), ("ly", "")):
+    if token.endswith(("sses", "xes", "zes", "ches", "shes")) and len(token) > 5:
+        return token[:-2]
+    for suffix, replacement in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("s", ""), ("ly", "")):
         if token.endswith(suffix) and len(token) - len(suffix) >= 3:
-            if suffix == "s" and token.endswith("ss"):
+            if suffix == "s" and token.endswith(("ss", "us", "is")):
                 return token
-            return token[: -len(suffix)] + replacement
+            base = token[: -len(suffix)] + replacement
+            if suffix in ("ing", "ed") and len(base) >= 4 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]
+            return base
     return token
 
 
@@ -94,7 +99,7 @@ def numbers(text: str) -> set[str]:
 
 def content_stems(text: str) -> list[str]:
     """Stems of the words that carry meaning (no stop words, no bare numbers)."""
-    return [stem(t) for t in tokens(text) if t not in STOPWORDS and not t.isdigit() and t not in _NUMBER_WORDS]
+    return [stem(t) for t in tokens(text) if t not in STOPWORDS and not t.isdigit() and t not in _NUMBER_WORDS and stem(t) not in STOPWORDS]
 
 
 def snippet(text: str, limit: int = 240) -> str:
