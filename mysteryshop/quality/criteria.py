@@ -142,8 +142,9 @@ def asks_feedback(exchange: Exchange, reply: CleanReply) -> CriterionResult:
 @criterion
 def stalling_autoreply(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     """An auto-reply that only stalls ('allow 24-48 hours') with no substance."""
-    cue = _first(lex.STALLING, reply.sentences)
-    if not cue:
+    cues = [s for s in reply.sentences if lex.STALLING.search(fold(s))]
+    cue = " … ".join(cues)
+    if not cues:
         return _result("stalling_autoreply", False, 0.85, "", "no stalling phrases")
     substantive = [
         s for s in reply.sentences

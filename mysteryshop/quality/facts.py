@@ -38,7 +38,14 @@ _NEGATION_AFTER = 2
 
 @lru_cache(maxsize=65536)
 def _close(a: str, b: str) -> bool:
-    return len(a) >= 5 and len(b) >= 5 and a[0] == b[0] and difflib.SequenceMatcher(None, a, b).ratio() >= 0.85
+    """A typo apart: one swapped pair of letters, or a close spelling, for words of five letters or more."""
+    if len(a) < 5 or len(b) < 5 or a[0] != b[0] or abs(len(a) - len(b)) > 2:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]:
+            return True
+    return difflib.SequenceMatcher(None, a, b).ratio() >= 0.85
 
 
 def _stem_matches(wanted: str, have: set[str]) -> bool:

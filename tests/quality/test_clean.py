@@ -1,0 +1,70 @@
+"""Cleaning: the customer's words, signatures, footers and HTML never reach the criteria."""
+
+from mysteryshop.quality.clean import clean_reply, html_to_text, remove_quoted, split_footer, split_signature
+
+
+def test_html_to_text_drops_markup_and_styles_and_decodes_entities():
+    text = html_to_text("<html><head><style>p{color:red}</style></head><body><p>Hi Bj&ouml;rn,</p><p>It&rsquo;s <b>done</b>.</p></body></html>")
+    assert text.splitlines() == ["Hi Björn,", "", "It’s done."]
+
+
+def test_html_quote_blocks_become_quoted_lines_that_are_then_removed():
+    markup = '<p>We will reply soon.</p><div class="gmail_quote"><div>On Tue, Ann wrote:</div><blockquote>Is it 30 days?</blockquote></div>'
+    text = html_to_text(markup)
+    assert "> Is it 30 days?" in text
+    assert remove_quoted(text) == "We will reply soon."
+
+
+def test_remove_quoted_cuts_at_attribution_lines_in_several_languages():
+    for attribution in ("On Mon, 2 Mar 2026, Ann <a@x.test> wrote:", "Am 02.03.2026 schrieb Ann:", "Le lun. 2 mars 2026, Ann a écrit :", "-----Original Message-----"):
+        reply = f"Yes, 30 days.\n\n{attribution}\nCan I return it after 14 days?"
+        assert remove_quoted(reply) == "Yes, 30 days.", attribution
+
+
+def test_remove_quoted_cuts_outlook_header_block():
+    reply = "Included on Business.\n\n________________________________\nFrom: Ann <a@x.test>\nSent: Tuesday\nIs it on Team? It is on Team per your site."
+    assert remove_quoted(reply) == "Included on Business."
+
+
+def test_customer_sentence_pasted_back_without_quote_marks_is_removed():
+    customer = "Can I pay for my order in three instalments with Klarna at checkout?"
+    reply = f'Regarding your question "{customer}" - please see our payments page.'
+    cleaned = remove_quoted(reply, customer)
+    assert "Klarna" not in cleaned and "instalments" not in cleaned
+    assert "payments page" in cleaned
+
+
+def test_short_shared_phrases_are_not_mistaken_for_quoting():
+    customer = "My vase arrived smashed in the box yesterday."
+    reply = "I'm sorry your vase arrived smashed - a replacement ships today."
+    assert remove_quoted(reply, customer) == reply
+
+
+def test_signature_after_sign_off_is_set_aside():
+    body, signature = split_signature("Yes, it's free.\n\nKind regards,\nMarta\nTrailhead Outfitters")
+    assert body == "Yes, it's free."
+    assert signature.startswith("Kind regards,") and "Marta" in signature
+
+
+def test_signature_after_dash_dash_delimiter_is_set_aside():
+    body, signature = split_signature("Done.\n-- \nSam | Oakline")
+    assert (body, signature) == ("Done.", "-- \nSam | Oakline")
+
+
+def test_legal_footer_paragraphs_are_set_aside():
+    text = "Yes, 100V to 240V.\n\nThis email is confidential and intended solely for the addressee.\n\nUnsubscribe from special offers."
+    body, footer = split_footer(text)
+    assert body == "Yes, 100V to 240V."
+    assert "confidential" in footer and "Unsubscribe" in footer
+
+
+def test_clean_reply_uses_html_when_there_is_no_text_part():
+    cleaned = clean_reply("", "<p>Hello Ann,</p><p>Your refund is on its way.</p><p>Kind regards,<br>Lena</p>")
+    assert cleaned.sentences == ("Hello Ann,", "Your refund is on its way.")
+    assert "Lena" in cleaned.signature
+
+
+def test_clean_reply_keeps_a_promo_banner_in_the_signature_not_the_body():
+    cleaned = clean_reply("Your card has $50 left.\n\nBest regards,\nDevon\nBLACK FRIDAY: 40% off planners")
+    assert "40% off" not in cleaned.body
+    assert "40% off" in cleaned.signature
