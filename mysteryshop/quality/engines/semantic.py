@@ -45,7 +45,7 @@ class SemanticEngine:
 
     name = NAME
 
-    def __init__(self, threshold: float = 0.6) -> None:
+    def __init__(self, threshold: float = 0.65) -> None:
         self.threshold = threshold
         self._model = _model()
 
