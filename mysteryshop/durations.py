@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 
 _UNITS_NS = {
+    "ns": 1,
+    "us": 1_000,
     "ms": 1_000_000,
     "s": 1_000_000_000,
     "m": 60 * 1_000_000_000,
     "h": 3600 * 1_000_000_000,
     "d": 86400 * 1_000_000_000,
 }
-_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)")
+_PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ns|us|ms|s|m|h|d)")
 DURATION_HELP = "write a number with a unit, e.g. 500ms, 90s, 15m, 24h, 3d (or combined: 1h30m)"
 
 

@@ -124,14 +124,20 @@ class Engine:
             )
             self.mailbox.correlator.add_sent(spec.probe_id, str(message["Message-ID"]))
             self.mailbox.customer_text[spec.probe_id] = body
-            t_ns = await send_email(
+            delivery = await send_email(
                 message, host=channel.smtp_host, port=channel.smtp_port, timeout=channel.timeout, step=step.id, journey=spec.journey.name
             )
+            # The clock starts when the company's server accepted the email (its 250):
+            # from then on, every second of silence is the company's.
+            t_ns = delivery.accepted_ns
             timeline.actions[step.id] = Action(step.id, t_ns, utc_now(), body)
             await self.store.amessage(
                 self.run_id, "out", persona.email, [channel.support_address], t_ns, message.as_bytes(), probe_id=spec.probe_id
             )
-            await self.store.aevent(self.run_id, spec.probe_id, "sent", t_ns, step=step.id, channel="email", message_id=str(message["Message-ID"]))
+            await self.store.aevent(
+                self.run_id, spec.probe_id, "sent", t_ns, step=step.id, channel="email",
+                message_id=str(message["Message-ID"]), transmitted_ns=delivery.transmitted_ns,
+            )
             return
         raise MysteryShopError(f"step '{step.id}': action '{step.do}' is not supported yet")
 

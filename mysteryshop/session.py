@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mysteryshop.demo.desk import DemoDesk
+from mysteryshop.demo.process import DemoDeskProcess
 from mysteryshop.demo.profile import get_profile
 from mysteryshop.journey import Journey
 from mysteryshop.persona import make_persona
@@ -64,7 +64,7 @@ class RunSession:
         self.config = config
         self.store: Store | None = None
         self.engine: EngineThread | None = None
-        self.desks: dict[str, DemoDesk] = {}
+        self.desks: dict[str, DemoDeskProcess] = {}
         self.futures: dict[str, concurrent.futures.Future[ProbeResult]] = {}
         self.journeys: dict[str, Journey] = {}
         self.targets: dict[str, Target] = {}
@@ -91,12 +91,16 @@ class RunSession:
         if target.spec.embedded != "demo" or self.engine is None:
             return target
         profile = get_profile(self.config.demo_profile or target.spec.profile)
-        desk = DemoDesk(profile, deliver_to=self.engine.engine.mailbox_address, seed=self.config.seed, speedup=target.spec.speedup).start()
+        workdir = self.config.run_dir / f"demo-desk-{target.name}"
+        workdir.mkdir(parents=True, exist_ok=True)
+        desk = DemoDeskProcess(
+            profile, deliver_to=self.engine.engine.mailbox_address, seed=self.config.seed, speedup=target.spec.speedup, workdir=workdir
+        ).start()
         self.desks[target.name] = desk
         spec = target.spec.model_copy(deep=True)
         spec.profile = profile.name
         if spec.email is not None:
-            spec.email.smtp_port = desk.email.port
+            spec.email.smtp_port = desk.port
         return Target(spec=spec, path=target.path)
 
     def result(self, probe_id: str, timeout: float | None = None) -> ProbeResult:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import dataclass
 from email.message import EmailMessage
 from functools import partial
 from typing import Any
@@ -25,15 +26,41 @@ async def serve_smtp(handler: Any, *, host: str = "127.0.0.1", port: int = 0, na
     return server, bound
 
 
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Monotonic times of one sent message.
+
+    `transmitted_ns`: the sender handed the last byte of the message to the socket; this is
+    "when it was sent", for the harness and the demo desk alike. `accepted_ns`: the receiving
+    server's 250 arrived.
+    """
+
+    transmitted_ns: int
+    accepted_ns: int
+
+
 async def deliver(
-    message: EmailMessage, *, host: str, port: int, sender: str, recipients: list[str], timeout: float = 10.0
-) -> int:
-    """Send one message; returns time.monotonic_ns() taken when the server accepted the DATA (its 250)."""
+    message: EmailMessage | bytes, *, host: str, port: int, sender: str, recipients: list[str], timeout: float = 10.0
+) -> Delivery:
+    """Send one message over a fresh SMTP connection and time it."""
     client = aiosmtplib.SMTP(hostname=host, port=port, timeout=timeout, local_hostname="localhost", start_tls=False)
     await client.connect()
+    stamps: list[int] = []
+    protocol = client.protocol
+    write = protocol.write
+
+    def timed_write(data: bytes) -> None:
+        # aiosmtplib writes the whole dot-stuffed body, ending in CRLF.CRLF, in one call.
+        write(data)
+        if data.endswith(b"\r\n.\r\n"):
+            stamps.append(time.monotonic_ns())
+
+    protocol.write = timed_write  # type: ignore[method-assign]
     try:
-        await client.sendmail(sender, recipients, message.as_bytes())
-        return time.monotonic_ns()
+        payload = message if isinstance(message, bytes) else message.as_bytes()
+        await client.sendmail(sender, recipients, payload)
+        accepted = time.monotonic_ns()
+        return Delivery(stamps[-1] if stamps else accepted, accepted)
     finally:
         try:
             await client.quit()

@@ -20,7 +20,7 @@ import aiosmtplib
 from mysteryshop.correlate import Correlator
 from mysteryshop.errors import ChannelError, TargetUnreachable
 from mysteryshop.mail import ParsedMail, parse_mail
-from mysteryshop.smtp import deliver, serve_smtp
+from mysteryshop.smtp import Delivery, deliver, serve_smtp
 from mysteryshop.store import Store, utc_now
 
 
@@ -117,8 +117,8 @@ class ProbeMailbox:
 
 async def send_email(
     message: EmailMessage, *, host: str, port: int, timeout: float, step: str, journey: str
-) -> int:
-    """Send as the persona; returns monotonic ns of the company server's 250. Unreachable → TargetUnreachable."""
+) -> Delivery:
+    """Send as the persona and time it. Unreachable → TargetUnreachable; refused → ChannelError."""
     sender = message["From"].addresses[0].addr_spec
     recipients = [a.addr_spec for a in message["To"].addresses]
     try:

@@ -29,7 +29,11 @@ _ORDER = re.compile(r"\b(ORD-\d+)\b")
 
 @dataclass(slots=True)
 class TruthRecord:
-    """One message the desk sent (or failed to send), with monotonic nanosecond times."""
+    """One message the desk sent (or failed to send), with monotonic nanosecond times.
+
+    `sent_ns` is when its last byte went to the socket; `received_ns` when the customer's
+    email that it answers had been read in full (end of SMTP DATA).
+    """
 
     kind: str
     quality: str
@@ -40,34 +44,55 @@ class TruthRecord:
     received_ns: int
     scheduled_ns: int
     sent_ns: int | None = None
+    accepted_ns: int | None = None
     error: str | None = None
 
 
 @dataclass(slots=True)
 class GroundTruth:
-    """What the desk received and sent. Appends come from the desk's loop thread only."""
+    """What the desk received and sent. With `path`, every entry is also appended to that
+    JSON-lines file as it happens, so another process can read it and a crash loses nothing."""
 
+    path: Path | None = None
     received: list[dict[str, Any]] = field(default_factory=list)
     sent: list[TruthRecord] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    def _append(self, entry: dict[str, Any]) -> None:
+        if self.path is not None:
+            with self.path.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(entry) + "\n")
+
     def add_sent(self, record: TruthRecord) -> None:
         with self._lock:
             self.sent.append(record)
+            self._append({"event": "sent", **asdict(record)})
 
     def add_received(self, **entry: Any) -> None:
         with self._lock:
             self.received.append(entry)
+            self._append({"event": "received", **entry})
 
     def for_address(self, address: str) -> list[TruthRecord]:
         with self._lock:
             return [r for r in self.sent if r.to == address]
 
-    def dump(self, path: Path) -> None:
-        with self._lock:
-            lines = [json.dumps({"event": "received", **r}) for r in self.received]
-            lines += [json.dumps({"event": "sent", **asdict(r)}) for r in self.sent]
-        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    @classmethod
+    def read(cls, path: Path) -> GroundTruth:
+        """The ground truth another desk process has written so far."""
+        truth = cls()
+        if not path.exists():
+            return truth
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            entry = json.loads(line)
+            kind = entry.pop("event")
+            if kind == "sent":
+                truth.sent.append(TruthRecord(**entry))
+            else:
+                truth.received.append(entry)
+        return truth
 
 
 class EmailDesk:
@@ -86,13 +111,14 @@ class EmailDesk:
         speedup: float = 1.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        truth_path: Path | None = None,
     ) -> None:
         self.profile = profile
         self.deliver_to = deliver_to
         self.seed = seed
         self.speedup = speedup
         self.host, self.port = host, port
-        self.truth = GroundTruth()
+        self.truth = GroundTruth(truth_path)
         data = company()
         self.support_address: str = data["support_address"]
         self.marketing_address: str = data["marketing_address"]
@@ -102,8 +128,16 @@ class EmailDesk:
         self._handles: list[asyncio.TimerHandle] = []
 
     async def start(self) -> int:
+        self._warm_up()
         self._server, self.port = await serve_smtp(self, host=self.host, port=self.port, name=self.domain)
         return self.port
+
+    def _warm_up(self) -> None:
+        """Load templates and parsers before the first customer writes, so no reply is late for cold-start reasons."""
+        customer = Customer(address="warm@up.test", name="Warm Up", order_id="ORD-1", text="return")
+        body = letter("answer", "good", customer, ticket="NW-0", personal=True)
+        raw = compose(sender=self.support_address, to=customer.address, subject="warm-up", body=body, domain=self.domain).as_bytes()
+        BytesParser(policy=policy.default).parsebytes(raw).get_body(preferencelist=("plain",))
 
     async def stop(self) -> None:
         for handle in self._handles:
@@ -124,24 +158,29 @@ class EmailDesk:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         received_ns = time.monotonic_ns()
-        msg = BytesParser(policy=policy.default).parsebytes(envelope.original_content or envelope.content)
-        name, reply_to = parseaddr(str(msg.get("Reply-To") or msg.get("From") or envelope.mail_from))
+        raw = envelope.original_content or envelope.content
+        asyncio.get_running_loop().call_soon(self._schedule, raw, envelope.mail_from, received_ns)
+        return "250 OK: queued"
+
+    def _schedule(self, raw: bytes, mail_from: str, received_ns: int) -> None:
+        """Decide what to send and when; runs after the 250, so it never delays the sender."""
+        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        name, reply_to = parseaddr(str(msg.get("Reply-To") or msg.get("From") or mail_from))
         body = msg.get_body(preferencelist=("plain", "html"))
-        text = f"{msg.get('Subject', '')}\n{body.get_content() if body is not None else ''}"
-        order = _ORDER.search(text)
-        customer = Customer(address=reply_to or envelope.mail_from, name=name, order_id=order.group(1) if order else None, text=text)
-        message_id = str(msg.get("Message-ID") or "").strip() or None
-        self.truth.add_received(mail_from=envelope.mail_from, message_id=message_id, t_ns=received_ns)
-        rng = random.Random(f"{self.seed}:{customer.address}:{msg.get('Subject', '')}")
-        ticket = f"NW-{rng.randint(100000, 999999)}"
         subject = str(msg.get("Subject", ""))
+        text = f"{subject}\n{body.get_content() if body is not None else ''}"
+        order = _ORDER.search(text)
+        customer = Customer(address=reply_to or mail_from, name=name, order_id=order.group(1) if order else None, text=text)
+        message_id = str(msg.get("Message-ID") or "").strip() or None
+        self.truth.add_received(mail_from=mail_from, message_id=message_id, t_ns=received_ns)
+        rng = random.Random(f"{self.seed}:{customer.address}:{subject}")
+        ticket = f"NW-{rng.randint(100000, 999999)}"
         loop = asyncio.get_running_loop()
         for planned in self.plan(rng):
-            wall_delay = planned.delay_ns / self.speedup / 1e9
-            scheduled_ns = received_ns + int(wall_delay * 1e9)
+            scheduled_ns = received_ns + int(planned.delay_ns / self.speedup)
+            wall_delay = max(0.0, (scheduled_ns - time.monotonic_ns()) / 1e9)
             args = (planned, customer, subject, message_id, ticket, received_ns, scheduled_ns)
-            self._handles.append(loop.call_at(loop.time() + wall_delay, self._spawn, args))
-        return "250 OK: queued as " + ticket
+            self._handles.append(loop.call_later(wall_delay, self._spawn, args))
 
     def plan(self, rng: random.Random) -> list[PlannedReply]:
         return plan_replies(self.profile, rng)
@@ -198,7 +237,8 @@ class EmailDesk:
         )
         host, port = self.deliver_to
         try:
-            record.sent_ns = await deliver(message, host=host, port=port, sender=sender, recipients=[customer.address])
+            delivery = await deliver(message, host=host, port=port, sender=sender, recipients=[customer.address])
+            record.sent_ns, record.accepted_ns = delivery.transmitted_ns, delivery.accepted_ns
         except Exception as exc:  # noqa: BLE001 - a refused delivery is part of the record
             record.error = f"{type(exc).__name__}: {exc}"
         self.truth.add_sent(record)

@@ -9,13 +9,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, field_validator
 from ruamel.yaml import YAML
 
 from mysteryshop.durations import parse_duration
 from mysteryshop.errors import ConfigError, unknown
 
-Duration = Annotated[int, BeforeValidator(parse_duration)]
+Duration = Annotated[int, BeforeValidator(parse_duration), PlainSerializer(lambda ns: f"{ns}ns", return_type=str)]
 QUALITIES = ("good", "wrong", "stalling")
 
 

@@ -1,0 +1,5 @@
+import sys
+
+from mysteryshop.demo.process import main
+
+sys.exit(main())

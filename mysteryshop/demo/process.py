@@ -1,0 +1,115 @@
+"""The demo desk as its own process: the company under test should not share the harness's
+interpreter (nor its GIL), or the harness's timing would measure their contention."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from mysteryshop.demo.desk import EmailDesk, GroundTruth
+from mysteryshop.demo.profile import Profile
+from mysteryshop.errors import MysteryShopError
+
+READY = "mysteryshop-demo-desk ready"
+
+
+class DemoDeskProcess:
+    """Start `python -m mysteryshop.demo serve` and talk to it through its port and its truth file."""
+
+    def __init__(self, profile: Profile, *, deliver_to: tuple[str, int], seed: int = 0, speedup: float = 1.0, workdir: Path | None = None) -> None:
+        self.profile = profile
+        self.deliver_to = deliver_to
+        self.seed = seed
+        self.speedup = speedup
+        self._dir = Path(workdir or tempfile.mkdtemp(prefix="mysteryshop-desk-"))
+        self.truth_path = self._dir / "ground-truth.jsonl"
+        self.port = 0
+        self._proc: subprocess.Popen[str] | None = None
+
+    def start(self, timeout: float = 30) -> DemoDeskProcess:
+        profile_path = self._dir / "profile.json"
+        profile_path.write_text(self.profile.model_dump_json(), encoding="utf-8")
+        host, port = self.deliver_to
+        cmd = [
+            sys.executable, "-m", "mysteryshop.demo", "serve",
+            "--profile-json", str(profile_path), "--deliver-to", f"{host}:{port}",
+            "--seed", str(self.seed), "--speedup", repr(self.speedup), "--truth", str(self.truth_path),
+        ]
+        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + timeout
+        assert self._proc.stdout is not None
+        line = self._proc.stdout.readline()
+        if not line.startswith(READY):
+            self._proc.kill()
+            _, err = self._proc.communicate(timeout=5)
+            raise MysteryShopError(f"the demo desk did not start within {timeout:.0f}s: {(line + err).strip()[-2000:]}")
+        self.port = int(line.split()[-1])
+        if time.monotonic() > deadline:
+            raise MysteryShopError("the demo desk started too slowly")
+        return self
+
+    @property
+    def truth(self) -> GroundTruth:
+        return GroundTruth.read(self.truth_path)
+
+    def stop(self) -> None:
+        if self._proc is None or self._proc.poll() is not None:
+            return
+        self._proc.send_signal(signal.SIGTERM)
+        try:
+            self._proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+
+    def __enter__(self) -> DemoDeskProcess:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+async def serve(profile: Profile, *, deliver_to: tuple[str, int], seed: int, speedup: float, truth: Path | None, host: str, port: int) -> None:
+    """Run a desk until SIGTERM or SIGINT."""
+    desk = EmailDesk(profile, deliver_to=deliver_to, seed=seed, speedup=speedup, host=host, port=port, truth_path=truth)
+    bound = await desk.start()
+    print(f"{READY} smtp {host}:{bound} {bound}", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await desk.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from mysteryshop.demo.profile import get_profile
+
+    parser = argparse.ArgumentParser(prog="python -m mysteryshop.demo", description="Run the demo support desk's mailbox on loopback.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    cmd = sub.add_parser("serve", help="serve the support mailbox until interrupted")
+    cmd.add_argument("--profile", default="typical", help="excellent, typical or poor (default: typical)")
+    cmd.add_argument("--profile-json", type=Path, help="a profile as JSON (overrides --profile)")
+    cmd.add_argument("--deliver-to", required=True, help="HOST:PORT of the probe mailbox that receives the desk's replies")
+    cmd.add_argument("--seed", type=int, default=0)
+    cmd.add_argument("--speedup", type=float, default=1.0, help="company seconds per wall second (default: 1)")
+    cmd.add_argument("--truth", type=Path, help="append the ground-truth log to this JSON-lines file")
+    cmd.add_argument("--host", default="127.0.0.1")
+    cmd.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    profile = Profile.model_validate(json.loads(args.profile_json.read_text())) if args.profile_json else get_profile(args.profile)
+    host, _, port = args.deliver_to.rpartition(":")
+    if not host or not port.isdigit():
+        parser.error(f"--deliver-to must be HOST:PORT, got '{args.deliver_to}'")
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    asyncio.run(serve(profile, deliver_to=(host, int(port)), seed=args.seed, speedup=args.speedup, truth=args.truth, host=args.host, port=args.port))
+    return 0

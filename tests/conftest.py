@@ -1,0 +1,103 @@
+"""Shared fixtures: a real store, a real engine with its probe mailbox, a real demo desk."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from mysteryshop.demo.process import DemoDeskProcess
+from mysteryshop.demo.profile import Profile
+from mysteryshop.journey import Journey, load_journey
+from mysteryshop.runner import Engine, EngineThread, ProbeSpec
+from mysteryshop.store import Store
+from mysteryshop.target import EmailChannel, Target, TargetSpec
+
+PROBE_DOMAIN = "probe.mysteryshop.test"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    s = Store(tmp_path / "store.sqlite")
+    s.create_run("run-1", {})
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def engine(store: Store) -> Iterator[EngineThread]:
+    thread = EngineThread(Engine(store, "run-1", domains={PROBE_DOMAIN})).start()
+    yield thread
+    thread.stop()
+
+
+@pytest.fixture
+def make_desk(engine: EngineThread, tmp_path: Path) -> Iterator[Callable[..., DemoDeskProcess]]:
+    """Start demo desks (separate processes) delivering to the engine's probe mailbox; all stopped afterwards."""
+    desks: list[DemoDeskProcess] = []
+
+    def make(profile: Profile, *, speedup: float = 1.0, seed: int = 0) -> DemoDeskProcess:
+        workdir = tmp_path / f"desk{len(desks)}"
+        workdir.mkdir()
+        desk = DemoDeskProcess(profile, deliver_to=engine.engine.mailbox_address, seed=seed, speedup=speedup, workdir=workdir).start()
+        desks.append(desk)
+        return desk
+
+    yield make
+    for desk in desks:
+        desk.stop()
+
+
+def profile(**overrides: object) -> Profile:
+    """A profile that does nothing unless told: acknowledgement, answer, followup, marketing off."""
+    off = {"probability": 0.0, "delay": ["1s", "1s"]}
+    data: dict[str, object] = {"name": "test", "personalize": 1.0, "acknowledgement": off, "answer": off, "followup": off, "marketing": off}
+    data.update(overrides)
+    return Profile.model_validate(data)
+
+
+def target_for(port: int, *, speedup: float = 1.0, name: str = "testdesk") -> Target:
+    spec = TargetSpec(
+        name=name,
+        speedup=speedup,
+        probe_domain=PROBE_DOMAIN,
+        ticket_pattern=r"\[#(NW-\d+)\]",
+        email=EmailChannel(support_address="support@northwind.demo", smtp_host="127.0.0.1", smtp_port=port, timeout=5),
+    )
+    return Target(spec=spec, path=Path(f"journeys/targets/{name}.yaml"))
+
+
+def write_journey(directory: Path, text: str, name: str = "j") -> Journey:
+    path = directory / f"{name}.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_journey(path)
+
+
+ACK_JOURNEY = """
+id: ack_only
+title: Is the email acknowledged?
+steps:
+  - id: ask
+    do: send_email
+    subject: "Where is order {persona.order_id}?"
+    body: "Hello, where is my delivery? {persona.full_name}"
+  - id: acknowledged
+    expect: acknowledgement
+    within: {within}
+"""
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def specs_for(journey: Journey, target: Target, count: int, seed: int = 3) -> list[ProbeSpec]:
+    from mysteryshop.persona import make_persona
+
+    return [ProbeSpec(f"p{i}", journey, target, make_persona(seed, i, domain=PROBE_DOMAIN)) for i in range(count)]

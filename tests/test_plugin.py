@@ -1,0 +1,103 @@
+"""The pytest plugin from the outside: a probe suite run in a subprocess against the demo desk."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from .conftest import ROOT
+
+pytest_plugins = ["pytester"]
+
+FAST_JOURNEY = """
+id: quick_question
+title: A quick question
+tags: [email]
+steps:
+  - id: ask
+    do: send_email
+    subject: "Returning order {persona.order_id}"
+    body: "Can I return my jacket? {persona.full_name}"
+  - id: acknowledged
+    expect: acknowledgement
+    within: 1h
+  - id: answered
+    expect: answer
+    within: 8h
+    facts: [["30 days"]]
+  - id: no_marketing
+    expect: no_marketing
+"""
+
+PROBE_MODULE = """
+import pytest
+
+@pytest.mark.journey("quick_question")
+def test_quick_question(probe):
+    probe.check()
+"""
+
+
+@pytest.fixture
+def suite(pytester: pytest.Pytester) -> pytest.Pytester:
+    journeys = pytester.path / "journeys"
+    (journeys / "targets").mkdir(parents=True)
+    (journeys / "quick_question.yaml").write_text(FAST_JOURNEY)
+    shutil.copy(ROOT / "journeys/targets/demo.yaml", journeys / "targets/demo.yaml")
+    pytester.makepyfile(test_probe=PROBE_MODULE)
+    return pytester
+
+
+def _scorecard(pytester: pytest.Pytester, run_id: str) -> dict:
+    return json.loads((pytester.path / "reports" / run_id / "scorecard.json").read_text())
+
+
+def test_an_excellent_desk_passes_and_writes_a_scorecard(suite: pytest.Pytester) -> None:
+    result = suite.runpytest_subprocess("--demo-profile", "excellent", "--personas", "3", "--run-id", "good", "-v")
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*test_quick_question?demo-p0-*PASSED*", "*mysteryshop scorecard*", "*3 probes: 3 passed*"])
+    card = _scorecard(suite, "good")
+    assert card["schema"] == "mysteryshop.scorecard/1"
+    assert card["summary"]["metrics"]["acknowledged"]["rate"] == 1.0
+    assert (suite.path / "reports/good/scorecard.html").read_text().count("<tr>") >= 4
+
+
+def test_a_poor_desk_fails_each_item_with_one_line_per_missed_expectation(suite: pytest.Pytester) -> None:
+    result = suite.runpytest_subprocess("--demo-profile", "poor", "--personas", "4", "--run-id", "bad", "--seed", "2")
+    card = _scorecard(suite, "bad")
+    failed = [p for p in card["probes"] if p["status"] == "failed"]
+    result.assert_outcomes(passed=4 - len(failed), failed=len(failed))
+    assert failed, "the poor profile should miss expectations"
+    result.stdout.re_match_lines([r"quick_question/answered \(answer\): .*(8h|answer).* — target 'demo' <support@northwind.demo>"])
+
+
+def test_probes_run_concurrently_not_one_after_another(suite: pytest.Pytester) -> None:
+    # 12 probes, each waiting one to three company hours (0.25 to 0.75 s) for its answer.
+    result = suite.runpytest_subprocess("--demo-profile", "excellent", "--personas", "12", "--run-id", "many")
+    result.assert_outcomes(passed=12)
+    card = _scorecard(suite, "many")
+    waited_s = sum(p["metrics"]["answered_ns"] for p in card["probes"]) / 14400 / 1e9
+    # Then the whole run took less than the sum of the waits: the probes waited at the same time.
+    started = datetime.fromisoformat(card["run"]["started_utc"])
+    finished = datetime.fromisoformat(card["run"]["finished_utc"])
+    elapsed_s = (finished - started).total_seconds()
+    assert waited_s > 3.0
+    assert elapsed_s < waited_s, f"run took {elapsed_s:.2f} s, the probes waited {waited_s:.2f} s in total"
+
+
+def test_a_test_without_a_journey_marker_is_a_clear_collection_error(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("def test_x(probe):\n    probe.check()\n")
+    result = pytester.runpytest_subprocess()
+    result.stdout.fnmatch_lines(["*uses the 'probe' fixture but has no journey: add @pytest.mark.journey*"])
+    assert result.ret != 0
+
+
+def test_a_bad_journey_file_fails_collection_with_its_location(suite: pytest.Pytester) -> None:
+    (suite.path / "journeys/quick_question.yaml").write_text(FAST_JOURNEY.replace("within: 8h", "within: eight hours"))
+    result = suite.runpytest_subprocess()
+    result.stdout.re_match_lines([r".*quick_question.yaml:15:5: steps\[2\]\.within: 'eight hours' is not a duration.*"])
+    assert result.ret != 0

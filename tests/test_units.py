@@ -1,0 +1,155 @@
+"""Pure pieces: durations, personas, profiles, message classification, expectations."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from mysteryshop.correlate import Correlator
+from mysteryshop.demo.profile import get_profile, plan_replies
+from mysteryshop.durations import format_duration, parse_duration
+from mysteryshop.journey import load_journey
+from mysteryshop.mail import compose, parse_mail
+from mysteryshop.persona import make_persona
+from mysteryshop.scoring.classify import classify
+from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, evaluate
+from mysteryshop.scoring.timeline import Action, Reply, Timeline
+
+from .conftest import ROOT
+
+SECOND = 10**9
+
+
+@pytest.mark.parametrize(("text", "ns"), [("90s", 90 * SECOND), ("15m", 900 * SECOND), ("1h30m", 5400 * SECOND), ("500ms", SECOND // 2), (2, 2 * SECOND)])
+def test_durations_parse(text: str | int, ns: int) -> None:
+    assert parse_duration(text) == ns
+
+
+@pytest.mark.parametrize("text", ["", "15 minutes", "m15", "-5s", "1h x"])
+def test_bad_durations_say_how_to_write_one(text: str) -> None:
+    with pytest.raises(ValueError, match="is not a duration"):
+        parse_duration(text)
+
+
+def test_format_duration_reads_well() -> None:
+    assert [format_duration(n * SECOND) for n in (0.25, 12.4, 840, 12000, 180000)] == ["250ms", "12.4s", "14m", "3h 20m", "2d 2h"]
+
+
+def test_personas_are_seeded_and_unique() -> None:
+    first = [make_persona(7, i) for i in range(20)]
+    again = [make_persona(7, i) for i in range(20)]
+    assert first == again
+    assert len({p.email for p in first}) == 20
+    assert all(p.email.endswith("@probe.mysteryshop.test") and p.order_id.startswith("ORD-") and p.phone for p in first)
+    assert make_persona(8, 0) != first[0]
+
+
+def test_personas_follow_the_locale() -> None:
+    german = make_persona(1, 0, locale="de_DE")
+    assert german.locale == "de_DE"
+    assert german.email.isascii()
+
+
+def test_the_same_seed_gives_the_same_demo_behaviour() -> None:
+    profile = get_profile("typical")
+    plans = [plan_replies(profile, random.Random(f"1:{i}")) for i in range(200)]
+    assert plans == [plan_replies(profile, random.Random(f"1:{i}")) for i in range(200)]
+    acknowledged = sum(any(r.kind == "acknowledgement" for r in plan) for plan in plans) / 200
+    answered = sum(any(r.kind == "answer" for r in plan) for plan in plans) / 200
+    # typical mirrors the published figures: 10% acknowledge, 38% answer (binomial, n=200: ±3 sigma)
+    assert 0.10 - 0.07 <= acknowledged <= 0.10 + 0.07
+    assert 0.38 - 0.11 <= answered <= 0.38 + 0.11
+
+
+def _mail(body: str, **headers: str) -> Reply:
+    message = compose(sender="support@northwind.demo", to="x@probe.mysteryshop.test", subject="Re: q", body=body, domain="northwind.demo", headers=headers)
+    return Reply.of(0, "", parse_mail(message.as_bytes()))
+
+
+def test_classify_reads_content_and_headers() -> None:
+    assert classify(_mail("We have received your message.", **{"Auto-Submitted": "auto-replied"}).mail) == "acknowledgement"
+    assert classify(_mail("Thank you for your email. Please allow 24-48 hours for a response.").mail) == "acknowledgement"
+    assert classify(_mail("Opened items can be returned within 30 days.").mail) == "answer"
+    assert classify(_mail("Was your issue resolved? How satisfied were you?").mail) == "satisfaction_followup"
+    assert classify(_mail("Big sale: 40% off!", **{"List-Unsubscribe": "<https://x/u>"}).mail) == "marketing"
+
+
+def test_quoted_customer_text_is_not_the_company_answer() -> None:
+    body = "Thanks for writing.\n\nOn Monday, Ann wrote:\n> Is it 30 days with free return shipping?\n"
+    reply = _mail(body)
+    assert "30 days" not in reply.mail.text
+    assert "30 days" in reply.mail.full_text
+
+
+def test_html_only_mail_is_read_as_text() -> None:
+    raw = (
+        b"From: support@northwind.demo\r\nTo: x@probe.mysteryshop.test\r\nSubject: Re: q\r\n"
+        b"Content-Type: text/html; charset=utf-8\r\n\r\n<html><body><p>You can return it within <b>30 days</b>.</p>"
+        b"<blockquote>Can I return it?</blockquote><script>alert(1)</script></body></html>\r\n"
+    )
+    mail = parse_mail(raw)
+    assert mail.text == "You can return it within 30 days."
+    assert mail.html is not None and not mail.malformed
+
+
+def test_correlation_order_is_recipient_then_thread_then_ticket() -> None:
+    c = Correlator()
+    c.add_probe("a", "ann@probe.test")
+    c.add_probe("b", "bob@probe.test")
+    c.add_sent("b", "<m1@probe.test>")
+    c.add_ticket("b", "NW-1")
+    assert c.match(["ANN@probe.test"], ["<m1@probe.test>"], "NW-1") == ("a", "recipient")
+    assert c.match(["other@probe.test"], ["<m0@x>", "<m1@probe.test>"], None) == ("b", "thread")
+    assert c.match(["other@probe.test"], [], "NW-1") == ("b", "ticket")
+    assert c.match(["other@probe.test"], [], "NW-2") == (None, None)
+
+
+def _timeline(*replies: tuple[float, str, dict[str, str]]) -> Timeline:
+    timeline = Timeline(actions={"ask": Action("ask", 0, "")})
+    for seconds, body, headers in replies:
+        message = compose(sender="s@northwind.demo", to="x@probe.test", subject="Re: q", body=body, domain="northwind.demo", headers=headers)
+        timeline.replies.append(Reply.of(int(seconds * SECOND), f"t+{seconds}", parse_mail(message.as_bytes())))
+    return timeline
+
+
+JOURNEY = ROOT / "journeys/email_question.yaml"
+GOOD = "Yes: within 30 days, and return shipping is free."
+
+
+def test_expectations_pass_with_evidence_and_company_time() -> None:
+    journey = load_journey(JOURNEY)
+    timeline = _timeline(
+        (0.01, "We have received your message.", {"Auto-Submitted": "auto-replied"}),
+        (1.0, GOOD, {}),
+        (10.0, "Was your issue resolved? How satisfied were you?", {}),
+    )
+    outcomes = {o.step: o for o in evaluate(journey, timeline, now_ns=11 * SECOND, speedup=14400)}
+    assert {k: o.status for k, o in outcomes.items()} == {"acknowledged": PASSED, "answered": PASSED, "followed_up": PASSED, "no_marketing": PASSED}
+    assert outcomes["answered"].latency_ns == 14400 * SECOND  # one wall second is four company hours
+    assert "30 days" in outcomes["answered"].evidence.quote
+
+
+def test_expectations_fail_with_a_reason_naming_the_deadline() -> None:
+    journey = load_journey(JOURNEY)
+    timeline = _timeline((1.0, "Opened items can be returned within 14 days; shipping costs $7.95.", {}))
+    outcomes = {o.step: o for o in evaluate(journey, timeline, now_ns=20 * SECOND, speedup=14400)}
+    assert outcomes["acknowledged"].status == FAILED
+    assert outcomes["acknowledged"].reason == "acknowledged only after 4h, deadline 15m"
+    assert outcomes["answered"].status == FAILED
+    assert "does not state: '30 days', 'free return shipping'" in outcomes["answered"].reason
+
+
+def test_expectations_stay_pending_until_their_deadline() -> None:
+    journey = load_journey(JOURNEY)
+    timeline = _timeline((0.01, "We have received your message.", {"Auto-Submitted": "auto-replied"}))
+    outcomes = {o.step: o.status for o in evaluate(journey, timeline, now_ns=SECOND, speedup=14400)}
+    assert outcomes == {"acknowledged": PASSED, "answered": PENDING, "followed_up": PENDING, "no_marketing": PENDING}
+
+
+def test_marketing_while_the_issue_is_open_fails_at_once() -> None:
+    journey = load_journey(JOURNEY)
+    timeline = _timeline((0.5, "BLACK FRIDAY 40% off", {"List-Unsubscribe": "<https://x>"}))
+    outcomes = {o.step: o for o in evaluate(journey, timeline, now_ns=SECOND, speedup=14400)}
+    assert outcomes["no_marketing"].status == FAILED
+    assert outcomes["no_marketing"].reason.startswith("sent marketing 2h after the customer wrote")
