@@ -6,6 +6,7 @@ checker looking for "30 days" would otherwise credit the customer's own "30 days
 
 from __future__ import annotations
 
+import bisect
 import html
 import re
 from dataclasses import dataclass
@@ -143,13 +144,13 @@ _SIGN_OFF = re.compile(
 )
 _SIG_DELIMITER = re.compile(r"^(--\s?|__+|sent from my .+|get outlook for .+)$", re.IGNORECASE)
 _FOOTER_CUE = re.compile(
-    r"confidential|intended (solely |only )?for the (use of the )?(named |intended )?(recipient|addressee)|"
+    r"©|\b(?:confidential|intended (solely |only )?for the (use of the )?(named |intended )?(recipient|addressee)|"
     r"if you (have )?received this (e-?mail|message) in error|registered (in|office)|company (no|number|reg)|"
     r"\bvat\b|unsubscribe|privacy (policy|notice)|terms (of service|and conditions)|disclaimer|"
     r"authori[sz]ed and regulated|member fdic|all rights reserved|©|\(c\) \d{4}|do not reply to this (e-?mail|message)|"
-    r"this (e-?mail|message) (was sent|is sent) (to|from)|manage (your )?(email )?preferences|view (it )?in (your )?browser",
-    re.IGNORECASE,
+    r"this (e-?mail|message) (was sent|is sent) (to|from)|manage (your )?(email )?preferences|view (it )?in (your )?browser)",
 )
+"""Run on folded (lower-case) paragraphs, see `_is_footer`."""
 _MAX_SIGNATURE_LINES = 10
 _SIGNATURE_LINE = re.compile(r"^[^.!?:;]{1,60}$")
 """A closing paragraph of up to three short lines with no sentence punctuation ("The Gridwise Team")."""
@@ -170,13 +171,30 @@ class CleanReply:
     signature: str
     footer: str
     sentences: tuple[str, ...]
+    folded: tuple[str, ...] = ()
+    folded_text: str = ""
+    starts: tuple[int, ...] = ()
+
+    def first(self, pattern: re.Pattern[str]) -> int | None:
+        """Index of the first sentence `pattern` finds (in folded form), or None.
+
+        One search over all sentences rules most patterns out; only a hit is then pinned to
+        its sentence, starting from the sentence where the joined search found it.
+        """
+        hit = pattern.search(self.folded_text)
+        if hit is None:
+            return None
+        for index in range(bisect.bisect_right(self.starts, hit.start()) - 1, len(self.folded)):
+            if pattern.search(self.folded[index]):
+                return index
+        return None
 
 
 def split_footer(text: str) -> tuple[str, str]:
     """(text, footer): trailing paragraphs of legal/unsubscribe boilerplate go to the footer."""
     paragraphs = re.split(r"\n\s*\n", text.strip())
     cut = len(paragraphs)
-    while cut > 1 and _FOOTER_CUE.search(paragraphs[cut - 1]):
+    while cut > 1 and _FOOTER_CUE.search(fold(paragraphs[cut - 1])):
         cut -= 1
     return "\n\n".join(paragraphs[:cut]).strip(), "\n\n".join(paragraphs[cut:]).strip()
 
@@ -214,4 +232,10 @@ def clean_reply(reply_text: str, reply_html: str | None = None, customer_text: s
     if signature:
         signature, more_footer = split_footer(signature)
         footer = "\n\n".join(p for p in (more_footer, footer) if p)
-    return CleanReply(body=body, signature=signature, footer=footer, sentences=tuple(split_sentences(body)))
+    sentences = tuple(split_sentences(body))
+    folded = tuple(fold(sentence) for sentence in sentences)
+    starts, offset = [], 0
+    for sentence in folded:
+        starts.append(offset)
+        offset += len(sentence) + 1
+    return CleanReply(body, signature, footer, sentences, folded, "\n".join(folded), tuple(starts))

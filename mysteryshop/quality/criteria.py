@@ -13,7 +13,7 @@ from mysteryshop.quality import lexicons as lex
 from mysteryshop.quality.clean import CleanReply
 from mysteryshop.quality.details import DETAILS, customer_specifics, details_given, find_name, find_reference
 from mysteryshop.quality.exchange import CriterionResult, Exchange, unscored
-from mysteryshop.quality.facts import match_fact
+from mysteryshop.quality.facts import match_facts
 from mysteryshop.quality.readability import reading_ease
 from mysteryshop.quality.text import content_stems, fold, snippet
 
@@ -36,17 +36,15 @@ def _result(name: str, passed: bool, confidence: float, evidence: str, reason: s
     return CriterionResult(name, passed, float(passed) if score is None else score, confidence, snippet(evidence), ENGINE, reason)
 
 
-def _first(pattern: re.Pattern[str], sentences: tuple[str, ...] | list[str]) -> str | None:
-    for sentence in sentences:
-        if pattern.search(fold(sentence)):
-            return sentence
-    return None
+def _first(pattern: re.Pattern[str], reply: CleanReply) -> str | None:
+    index = reply.first(pattern)
+    return None if index is None else reply.sentences[index]
 
 
 @criterion
 def acknowledges(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     """Says the message arrived: thanks for it, confirms receipt, or gives a ticket reference."""
-    found = _first(lex.ACKNOWLEDGES, reply.sentences)
+    found = _first(lex.ACKNOWLEDGES, reply)
     if found:
         return _result("acknowledges", True, 0.9, found, "acknowledges the customer's message")
     return _result("acknowledges", False, 0.8, "", "no thanks, receipt confirmation or ticket reference found")
@@ -57,7 +55,7 @@ def answers_question(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     """Every expected fact is conveyed: right numbers, not negated ('we cannot refund')."""
     if not exchange.expected_facts:
         return unscored("answers_question", ENGINE, "no expected facts given for this step: nothing to check the answer against")
-    matches = [match_fact(tuple(fact), reply.sentences) for fact in exchange.expected_facts]
+    matches = match_facts(exchange.expected_facts, reply.sentences)
     conveyed = [m for m in matches if m.status == "conveyed"]
     problems = [m for m in matches if m.status != "conveyed"]
     evidence = " … ".join(dict.fromkeys(m.sentence for m in matches if m.sentence))
@@ -85,7 +83,7 @@ def personalized(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     for specific in customer_specifics(exchange.customer_text, exclude=reply.signature + "\n" + reply.footer):
         if re.search(rf"(?<!\w){re.escape(fold(specific))}(?!\w)", folded_body):
             return _result("personalized", True, 0.7, _sentence_with(reply, specific), f"refers to what the customer mentioned ({specific})")
-    generic = _first(lex.GENERIC_GREETING, reply.sentences)
+    generic = _first(lex.GENERIC_GREETING, reply)
     reason = f"generic greeting ({generic!r}) and no name or specifics" if generic else "neither the customer's name nor their specifics"
     return _result("personalized", False, 0.8, generic or "", reason)
 
@@ -98,10 +96,11 @@ def _sentence_with(reply: CleanReply, needle: str) -> str:
 @criterion
 def empathy(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     """Empathy tied to the customer's situation; boilerplate apologies alone do not count."""
+    if reply.first(lex.EMPATHY) is None and reply.first(lex.BOILERPLATE_EMPATHY) is None:
+        return _result("empathy", False, 0.75, "", "no empathy expressed about the customer's situation")
     situation = set(content_stems(exchange.customer_text)) - lex.GENERIC_SITUATION_WORDS
     boilerplate = ""
-    for sentence in reply.sentences:
-        folded = fold(sentence)
+    for sentence, folded in zip(reply.sentences, reply.folded):
         stripped = lex.BOILERPLATE_EMPATHY.sub(" ", folded)
         if stripped != folded and not boilerplate:
             boilerplate = sentence
@@ -119,8 +118,9 @@ def empathy(exchange: Exchange, reply: CleanReply) -> CriterionResult:
 @criterion
 def sets_expectations(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     """Tells the customer the next step and/or when it will happen."""
-    for sentence in reply.sentences:
-        folded = fold(sentence)
+    candidates = [i for i in (reply.first(lex.NEXT_STEP), reply.first(lex.WHEN)) if i is not None]
+    start = min(candidates, default=len(reply.sentences))
+    for sentence, folded in zip(reply.sentences[start:], reply.folded[start:]):
         step, when = lex.NEXT_STEP.search(folded), lex.WHEN.search(folded)
         if when and not step and lex.POLICY_DEADLINE.search(folded):
             when = None
@@ -133,7 +133,10 @@ def sets_expectations(exchange: Exchange, reply: CleanReply) -> CriterionResult:
 @criterion
 def asks_feedback(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     """Asks for feedback or whether the issue is now resolved."""
-    found = next((s for s in reply.sentences if lex.FEEDBACK.search(lex.FEEDBACK_THANKS.sub(" ", fold(s)))), None)
+    start = reply.first(lex.FEEDBACK)
+    found = None if start is None else next(
+        (s for s, f in zip(reply.sentences[start:], reply.folded[start:]) if lex.FEEDBACK.search(lex.FEEDBACK_THANKS.sub(" ", f))), None
+    )
     if found:
         return _result("asks_feedback", True, 0.85, found, "asks whether the issue is resolved or for feedback")
     return _result("asks_feedback", False, 0.8, "", "does not ask whether the issue is resolved or for feedback")
@@ -142,7 +145,7 @@ def asks_feedback(exchange: Exchange, reply: CleanReply) -> CriterionResult:
 @criterion
 def stalling_autoreply(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     """An auto-reply that only stalls ('allow 24-48 hours') with no substance."""
-    cues = [s for s in reply.sentences if lex.STALLING.search(fold(s))]
+    cues = [] if reply.first(lex.STALLING) is None else [s for s, f in zip(reply.sentences, reply.folded) if lex.STALLING.search(f)]
     cue = " … ".join(cues)
     if not cues:
         return _result("stalling_autoreply", False, 0.85, "", "no stalling phrases")
@@ -151,7 +154,7 @@ def stalling_autoreply(exchange: Exchange, reply: CleanReply) -> CriterionResult
         if not (lex.STALLING.search(fold(s)) or lex.NON_SUBSTANCE.search(fold(s)) or lex.GREETING.match(fold(s)) or lex.MARKETING.search(fold(s))
                 or lex.ACKNOWLEDGES.search(fold(s)) or lex.BOILERPLATE_EMPATHY.search(fold(s)) or len(s.split()) <= 3)
     ]
-    answered = any(match_fact(tuple(f), reply.sentences).status == "conveyed" for f in exchange.expected_facts)
+    answered = any(m.status == "conveyed" for m in match_facts(exchange.expected_facts, reply.sentences))
     share = 1 - len(substantive) / max(1, len(reply.sentences))
     if answered or substantive:
         reason = "stalling phrase, but the reply also " + ("conveys an expected fact" if answered else f"says something of substance: {snippet(substantive[0], 80)!r}")
@@ -162,7 +165,10 @@ def stalling_autoreply(exchange: Exchange, reply: CleanReply) -> CriterionResult
 @criterion
 def marketing(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     """Sales or promotion inside a support reply (a goodwill credit for a failure is not marketing)."""
-    for sentence in [*reply.sentences, *reply.signature.splitlines()]:
+    signature_lines = reply.signature.splitlines()
+    if reply.first(lex.MARKETING) is None and not any(lex.MARKETING.search(fold(line)) for line in signature_lines):
+        return _result("marketing", False, 0.8, "", "no promotion found")
+    for sentence in [*reply.sentences, *signature_lines]:
         folded = fold(sentence)
         if lex.MARKETING.search(folded) and not lex.GOODWILL.search(folded):
             return _result("marketing", True, 0.85, sentence, "promotes products or offers inside a support reply")
@@ -172,9 +178,11 @@ def marketing(exchange: Exchange, reply: CleanReply) -> CriterionResult:
 @criterion
 def asks_again(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     """Asks for a detail the customer already gave (order number, email, photo…)."""
+    start = reply.first(lex.REQUEST)
+    if start is None:
+        return _result("asks_again", False, 0.75, "", "asks for nothing the customer already gave")
     given = details_given(exchange.customer_text, exchange.persona, exchange.channel, exchange.earlier_context)
-    for sentence in reply.sentences:
-        folded = fold(sentence)
+    for sentence, folded in zip(reply.sentences[start:], reply.folded[start:]):
         if not lex.REQUEST.search(folded):
             continue
         for detail in DETAILS:

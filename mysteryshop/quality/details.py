@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from mysteryshop.quality.text import fold
 
@@ -13,16 +14,25 @@ _UMLAUT_SPELLING = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae"
 
 def name_variants(persona: Mapping[str, str]) -> list[str]:
     """Spellings of the customer's name a reply may use: 'Müller' also as 'Muller' and 'Mueller'."""
+    return list(_variants(tuple((persona.get(key) or "").strip() for key in ("full_name", "first_name", "last_name"))))
+
+
+@lru_cache(maxsize=1024)
+def _variants(names: tuple[str, ...]) -> tuple[str, ...]:
     variants: list[str] = []
-    for key in ("full_name", "first_name", "last_name"):
-        name = (persona.get(key) or "").strip()
+    for name in names:
         if len(name) < 2:
             continue
         for variant in (name, name.translate(_UMLAUT_SPELLING)):
             for form in (variant, fold(variant)):
                 if form and form.lower() not in {v.lower() for v in variants}:
                     variants.append(form)
-    return variants
+    return tuple(variants)
+
+
+@lru_cache(maxsize=4096)
+def _word_pattern(word: str) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])")
 
 
 def find_name(text: str, persona: Mapping[str, str]) -> str | None:
@@ -33,8 +43,10 @@ def find_name(text: str, persona: Mapping[str, str]) -> str | None:
             if variant in text:
                 return variant
             continue
-        pattern = re.compile(rf"(?<![\w-]){re.escape(fold(variant))}(?![\w-])")
-        for match in pattern.finditer(folded_text):
+        key = fold(variant)
+        if key not in folded_text:
+            continue
+        for match in _word_pattern(key).finditer(folded_text):
             original = text[match.start() : match.end()]
             if original[:1].isupper() or original.isupper():
                 return original

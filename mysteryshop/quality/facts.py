@@ -66,25 +66,57 @@ class FactMatch:
     sentence: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class _Phrasing:
+    stems: tuple[str, ...]
+    numbers: frozenset[str]
+    negated: bool
+    needed: int
+
+
+@lru_cache(maxsize=4096)
+def _phrasing(phrasing: str) -> _Phrasing:
+    wanted = tuple(content_stems(phrasing))
+    needed = len(wanted) if len(wanted) <= 2 else max(2, round(len(wanted) * 0.67))
+    negated = any(t in _NEGATIONS or t.endswith("n't") for t in tokens(phrasing))
+    return _Phrasing(wanted, frozenset(numbers(phrasing)), negated, needed)
+
+
+class _Sentence:
+    """A sentence's tokens, stems and numbers, worked out once per reply."""
+
+    __slots__ = ("text", "tokens", "stems", "have", "_numbers")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens = tokens(text)
+        self.stems = [stem(t) for t in self.tokens]
+        self.have = {s for t, s in zip(self.tokens, self.stems) if t not in STOPWORDS}
+        self._numbers: set[str] | None = None
+
+    @property
+    def numbers(self) -> set[str]:
+        if self._numbers is None:
+            self._numbers = numbers(self.text)
+        return self._numbers
+
+
 def match_phrasing(phrasing: str, sentence: str) -> str:
     """'conveyed', 'wrong_number', 'negated' or 'missing' for one phrasing in one sentence."""
-    wanted = content_stems(phrasing)
-    wanted_numbers = numbers(phrasing)
-    sentence_tokens = tokens(sentence)
-    sentence_stems = [stem(t) for t in sentence_tokens]
-    have = {s for t, s in zip(sentence_tokens, sentence_stems) if t not in STOPWORDS}
-    if not wanted and not wanted_numbers:
+    return _match(_phrasing(phrasing), _Sentence(sentence))
+
+
+def _match(wanted: _Phrasing, sentence: _Sentence) -> str:
+    if not wanted.stems and not wanted.numbers:
         return "missing"
-    matched = [w for w in wanted if _stem_matches(w, have)]
-    needed = len(wanted) if len(wanted) <= 2 else max(2, round(len(wanted) * 0.67))
-    if len(matched) < needed:
+    matched = [w for w in wanted.stems if _stem_matches(w, sentence.have)]
+    if len(matched) < wanted.needed:
         return "missing"
-    if wanted_numbers:
-        stated = numbers(sentence)
-        if not wanted_numbers <= stated:
-            return "wrong_number" if stated and (wanted or stated - wanted_numbers) else "missing"
-    phrasing_negated = any(t in _NEGATIONS or t.endswith("n't") for t in tokens(phrasing))
-    if not phrasing_negated and _negated(sentence_tokens, sentence_stems, set(matched) | set(wanted_numbers)):
+    if wanted.numbers:
+        stated = sentence.numbers
+        if not wanted.numbers <= stated:
+            return "wrong_number" if stated and (wanted.stems or stated - wanted.numbers) else "missing"
+    if not wanted.negated and _negated(sentence.tokens, sentence.stems, set(matched) | wanted.numbers):
         return "negated"
     return "conveyed"
 
@@ -110,13 +142,27 @@ def _negated(sentence_tokens: list[str], sentence_stems: list[str], matched: set
 
 def match_fact(phrasings: Sequence[str], sentences: Sequence[str]) -> FactMatch:
     """The best outcome for one fact over the reply's sentences (any phrasing conveys it)."""
-    label = " / ".join(phrasings)
-    worst: FactMatch | None = None
-    for sentence in sentences:
-        for phrasing in phrasings:
-            status = match_phrasing(phrasing, sentence)
-            if status == "conveyed":
-                return FactMatch(label, "conveyed", sentence)
-            if status != "missing" and worst is None:
-                worst = FactMatch(label, status, sentence)
-    return worst or FactMatch(label, "missing")
+    return match_facts([phrasings], sentences)[0]
+
+
+def match_facts(facts: Sequence[Sequence[str]], sentences: Sequence[str]) -> list[FactMatch]:
+    """`match_fact` for each fact, analysing each sentence once."""
+    views = [_Sentence(s) for s in sentences]
+    results = []
+    for phrasings in facts:
+        label = " / ".join(phrasings)
+        wanted = [_phrasing(p) for p in phrasings]
+        found: FactMatch | None = None
+        worst: FactMatch | None = None
+        for view in views:
+            for phrasing in wanted:
+                status = _match(phrasing, view)
+                if status == "conveyed":
+                    found = FactMatch(label, "conveyed", view.text)
+                    break
+                if status != "missing" and worst is None:
+                    worst = FactMatch(label, status, view.text)
+            if found:
+                break
+        results.append(found or worst or FactMatch(label, "missing"))
+    return results

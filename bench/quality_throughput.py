@@ -1,0 +1,81 @@
+"""Replies scored per second by each reply-quality engine, and peak memory.
+
+The labelled set is repeated up to --replies exchanges. Each copy gets a unique first line
+("Ref Q00042."), so no engine is flattered by caches or by embedding the same sentence twice.
+Scoring includes cleaning (quoted text, signature, footer, HTML), as in a real run.
+
+Usage: python bench/quality_throughput.py [--replies 10000] [--labelled tests/quality/labelled.yaml] [--no-semantic]
+The last line printed is one JSON object: replies, default_per_s, semantic_per_s (null when the
+semantic extra is not installed or skipped), peak_rss_mb.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mysteryshop.quality import Exchange, score_many  # noqa: E402
+from mysteryshop.quality.engines.semantic import semantic_available  # noqa: E402
+from mysteryshop.quality.labelled import load_labelled  # noqa: E402
+
+
+def workload(path: Path, count: int) -> list[Exchange]:
+    base = [item.exchange for item in load_labelled(path)]
+    exchanges = []
+    for i in range(count):
+        ex = base[i % len(base)]
+        tag = f"Ref Q{i:05d}."
+        if ex.reply_text.strip():
+            exchanges.append(dataclasses.replace(ex, reply_text=f"{tag}\n{ex.reply_text}"))
+        else:
+            exchanges.append(dataclasses.replace(ex, reply_html=f"<p>{tag}</p>{ex.reply_html}"))
+    return exchanges
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def rate(exchanges: list[Exchange], engine: str) -> float:
+    score_many(exchanges[:50], engine=engine)  # load models, compile regexes
+    start = time.perf_counter()
+    score_many(exchanges, engine=engine)
+    return len(exchanges) / (time.perf_counter() - start)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--replies", type=int, default=10_000)
+    parser.add_argument("--labelled", type=Path, default=ROOT / "tests/quality/labelled.yaml")
+    parser.add_argument("--no-semantic", action="store_true", help="skip the semantic engine even when installed")
+    args = parser.parse_args()
+
+    exchanges = workload(args.labelled, args.replies)
+    default_per_s = rate(exchanges, "rules")
+    print(f"rules     {default_per_s:10.0f} replies/s over {len(exchanges)} replies (all 10 criteria); peak RSS so far {peak_rss_mb():.0f} MB")
+
+    semantic_per_s = None
+    if args.no_semantic:
+        print("semantic  skipped (--no-semantic)")
+    elif not semantic_available():
+        print("semantic  not installed (pip install 'mysteryshop[semantic]')")
+    else:
+        semantic_per_s = rate(exchanges, "semantic")
+        print(f"semantic  {semantic_per_s:10.1f} replies/s over {len(exchanges)} replies (embeddings for answers_question, rules for the rest)")
+    print(f"peak RSS  {peak_rss_mb():.0f} MB")
+    print(json.dumps({"replies": len(exchanges), "default_per_s": round(default_per_s, 1),
+                      "semantic_per_s": None if semantic_per_s is None else round(semantic_per_s, 1),
+                      "peak_rss_mb": round(peak_rss_mb(), 1)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
