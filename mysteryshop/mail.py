@@ -43,8 +43,9 @@ class ParsedMail:
         return ids + [r for r in reversed(self.references) if r not in ids]
 
 
-def _ids(value: str | None) -> list[str]:
-    return _MSGID.findall(value or "")
+def message_ids(value: str | None) -> list[str]:
+    """The <message-ids> in a header value, in order."""
+    return _MSGID.findall(str(value or ""))
 
 
 def _header(msg: EmailMessage, name: str, defects: list[str]) -> str | None:
@@ -83,9 +84,9 @@ def parse_mail(raw: bytes, *, customer_text: str | None = None) -> ParsedMail:
     except Exception as exc:  # noqa: BLE001
         return ParsedMail(defects=[f"unparseable message: {exc}"])
     parsed = ParsedMail()
-    parsed.message_id = next(iter(_ids(_header(msg, "Message-ID", defects))), None)
-    parsed.in_reply_to = next(iter(_ids(_header(msg, "In-Reply-To", defects))), None)
-    parsed.references = _ids(_header(msg, "References", defects))
+    parsed.message_id = next(iter(message_ids(_header(msg, "Message-ID", defects))), None)
+    parsed.in_reply_to = next(iter(message_ids(_header(msg, "In-Reply-To", defects))), None)
+    parsed.references = message_ids(_header(msg, "References", defects))
     parsed.subject = _header(msg, "Subject", defects) or ""
     parsed.from_addr = next((a for _, a in getaddresses([_header(msg, "From", defects) or ""]) if a), "")
     parsed.to_addrs = [a for _, a in getaddresses([_header(msg, "To", defects) or ""]) if a]

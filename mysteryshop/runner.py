@@ -15,7 +15,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from mysteryshop.channels.email import Inbound, ProbeMailbox, send_email
+from mysteryshop.channels.email import ProbeMailbox, send_email
 from mysteryshop.errors import ChannelError, MysteryShopError, TargetUnreachable
 from mysteryshop.journey import Journey, Step, render_text
 from mysteryshop.mail import compose
@@ -102,6 +102,7 @@ class Engine:
             result = ProbeResult(spec, status, outcomes, timeline=timeline)
         except (TargetUnreachable, ChannelError) as exc:
             result = ProbeResult(spec, "error", evaluate(spec.journey, timeline, now_ns=time.monotonic_ns(), speedup=target.spec.speedup, finished=True), str(exc), timeline)
+        self.mailbox.close_inbox(spec.probe_id)
         await self.store.aevent(self.run_id, spec.probe_id, "probe_finished", time.monotonic_ns(), status=result.status, error=result.error)
         await self.store.afinish_probe(
             self.run_id, spec.probe_id, result.status, {"outcomes": [o.as_dict() for o in result.outcomes], "error": result.error}
@@ -141,7 +142,7 @@ class Engine:
             return
         raise MysteryShopError(f"step '{step.id}': action '{step.do}' is not supported yet")
 
-    async def _wait(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Inbound]) -> list[Outcome]:
+    async def _wait(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any]) -> list[Outcome]:
         speedup = spec.target.spec.speedup
         while True:
             now = time.monotonic_ns()
@@ -153,7 +154,7 @@ class Engine:
             next_deadline = min((d for d in deadlines if d is not None), default=now + 1_000_000_000)
             timeout = max(0.0, (next_deadline - now) / 1e9) + 0.001
             try:
-                inbound = await asyncio.wait_for(inbox.get(), timeout=timeout)
+                inbound = await self.mailbox.receive(spec.probe_id, inbox, timeout)
             except TimeoutError:
                 continue
             timeline.replies.append(Reply.of(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid))

@@ -80,7 +80,8 @@ class RunSession:
         self.engine = EngineThread(Engine(self.store, config.run_id, domains=domains)).start()
         for spec in specs:
             self.journeys[spec.journey.name] = spec.journey
-            self.targets.setdefault(spec.target.name, self._prepare_target(spec.target))
+            if spec.target.name not in self.targets:
+                self.targets[spec.target.name] = self._prepare_target(spec.target)
         for spec in specs:
             live = ProbeSpec(spec.probe_id, spec.journey, self.targets[spec.target.name], spec.persona)
             self.store.add_probe(config.run_id, spec.probe_id, spec.journey.name, spec.target.name, spec.persona.as_dict())

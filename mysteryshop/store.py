@@ -231,14 +231,15 @@ class Store:
             (run_id, probe_id, direction, mail_from, json.dumps(rcpt_to), t_ns, utc_now(), raw),
         )
 
-    async def aannotate_message(self, message_rowid: int, **fields: Any) -> None:
+    def annotation(self, message_rowid: int, **fields: Any) -> tuple[str, tuple[Any, ...]]:
+        """SQL and parameters that record parsed fields of a stored message."""
         allowed = {"probe_id", "message_id", "in_reply_to", "subject", "text", "matched_by", "malformed", "defects"}
         bad = set(fields) - allowed
         if bad:
             raise ValueError(f"cannot annotate message fields {sorted(bad)}; allowed: {sorted(allowed)}")
         values = [json.dumps(v) if k == "defects" else v for k, v in fields.items()]
         assignments = ", ".join(f"{k} = ?" for k in fields)
-        await self.awrite(f"UPDATE messages SET {assignments} WHERE id = ?", (*values, message_rowid))
+        return f"UPDATE messages SET {assignments} WHERE id = ?", (*values, message_rowid)
 
     def runs(self) -> list[sqlite3.Row]:
         return self.query("SELECT * FROM runs ORDER BY started_utc")

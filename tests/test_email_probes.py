@@ -55,6 +55,9 @@ def test_replies_that_interleave_go_to_the_right_probe(tmp_path: Path, engine: E
     journey = write_journey(tmp_path, ACK_JOURNEY.replace("{within}", "5s") + "  - id: answered\n    expect: answer\n    within: 5s\n")
     specs = specs_for(journey, target_for(desk.port), 20)
     results = [f.result(timeout=60) for f in [engine.submit(s) for s in specs]]
+    deadline = time.monotonic() + 10
+    while len(desk.truth.sent) < 60 and time.monotonic() < deadline:
+        time.sleep(0.05)
     engine.call(engine.engine.mailbox.drain())
 
     # Then every stored reply belongs to the probe whose persona the desk wrote to

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -19,7 +21,7 @@ import aiosmtplib
 
 from mysteryshop.correlate import Correlator
 from mysteryshop.errors import ChannelError, TargetUnreachable
-from mysteryshop.mail import ParsedMail, parse_mail
+from mysteryshop.mail import ParsedMail, message_ids as _ids, parse_mail
 from mysteryshop.smtp import Delivery, deliver, serve_smtp
 from mysteryshop.store import Store, utc_now
 
@@ -35,8 +37,26 @@ class Inbound:
     matched_by: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Received:
+    rowid: int
+    t_ns: int
+    utc: str
+    raw: bytes
+    rcpt_tos: tuple[str, ...]
+
+
+_HEADERS = BytesHeaderParser(policy=compat32)
+
+
 class ProbeMailbox:
-    """aiosmtpd handler: the harness's inbox for every persona of a run."""
+    """aiosmtpd handler: the harness's inbox for every persona of a run.
+
+    The path from SMTP DATA to 250 does the least it can: store the raw bytes durably, match
+    the message by its envelope recipient (or its thread headers), hand it on. The full MIME
+    parse happens where the result is needed: in the probe that waits for the message, or, for
+    mail that matches no probe, in the background and at the latest when the run drains.
+    """
 
     def __init__(self, store: Store, run_id: str, domains: set[str], *, ticket_of: Callable[[str], str | None] | None = None) -> None:
         self.store = store
@@ -45,9 +65,11 @@ class ProbeMailbox:
         self.correlator = Correlator()
         self.ticket_of = ticket_of or (lambda text: None)
         self.customer_text: dict[str, str] = {}
-        self._inboxes: dict[str, asyncio.Queue[Inbound]] = {}
+        self._inboxes: dict[str, asyncio.Queue[_Received]] = {}
         self.unmatched: list[Inbound] = []
-        self._pending: set[asyncio.Task[None]] = set()
+        self._backlog: list[tuple[_Received, str | None]] = []
+        self._closed: set[str] = set()
+        self._backlog_handle: asyncio.TimerHandle | None = None
         self.server: asyncio.Server | None = None
         self.port = 0
 
@@ -62,13 +84,34 @@ class ProbeMailbox:
         await self.drain()
 
     async def drain(self) -> None:
-        """Wait until every accepted message has been parsed and routed."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        """Parse, flag and record every message no probe is waiting for."""
+        while self._backlog:
+            batch, self._backlog = self._backlog, []
+            for item, probe_id in batch:
+                await self._record_later(item, probe_id)
+        await self.store.awrite("SELECT 1")  # a barrier: every queued annotation is committed
 
-    def open_inbox(self, probe_id: str, address: str) -> asyncio.Queue[Inbound]:
+    def open_inbox(self, probe_id: str, address: str) -> asyncio.Queue[_Received]:
         self.correlator.add_probe(probe_id, address)
         return self._inboxes.setdefault(probe_id, asyncio.Queue())
+
+    def close_inbox(self, probe_id: str) -> None:
+        """The probe has finished: what is queued, and what comes later, is recorded for it but not waited on."""
+        self._closed.add(probe_id)
+        inbox = self._inboxes.pop(probe_id, None)
+        while inbox is not None and not inbox.empty():
+            self._defer(inbox.get_nowait(), probe_id)
+
+    async def receive(self, probe_id: str, inbox: asyncio.Queue[_Received], timeout: float) -> Inbound:
+        """The probe's next message, parsed against what the persona wrote; raises TimeoutError."""
+        item = await asyncio.wait_for(inbox.get(), timeout=timeout)
+        mail = parse_mail(item.raw, customer_text=self.customer_text.get(probe_id))
+        matched_by = "recipient" if any(self.correlator.match([a], [], None)[0] == probe_id for a in item.rcpt_tos) else "thread"
+        ticket = self.ticket_of(f"{mail.subject}\n{mail.full_text}")
+        if ticket:
+            self.correlator.add_ticket(probe_id, ticket)
+        self._annotate(item.rowid, mail, probe_id=probe_id, matched_by=matched_by)
+        return Inbound(item.rowid, item.t_ns, item.utc, mail, matched_by)
 
     # -- aiosmtpd hooks -------------------------------------------------------------------
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
@@ -82,21 +125,50 @@ class ProbeMailbox:
         t_ns = time.monotonic_ns()
         utc = utc_now()
         raw = envelope.original_content or envelope.content or b""
-        rowid = await self.store.amessage(self.run_id, "in", envelope.mail_from or "", list(envelope.rcpt_tos), t_ns, raw)
-        task = asyncio.ensure_future(self._route(rowid, t_ns, utc, raw, list(envelope.rcpt_tos)))
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
+        rcpt_tos = tuple(envelope.rcpt_tos)
+        rowid = await self.store.amessage(self.run_id, "in", envelope.mail_from or "", list(rcpt_tos), t_ns, raw)
+        self._route(_Received(rowid, t_ns, utc, raw, rcpt_tos))
         return "250 OK: stored"
 
-    async def _route(self, rowid: int, t_ns: int, utc: str, raw: bytes, rcpt_tos: list[str]) -> None:
-        mail = parse_mail(raw)
-        ticket = self.ticket_of(f"{mail.subject}\n{mail.full_text}")
-        probe_id, matched_by = self.correlator.match(rcpt_tos, mail.thread_ids, ticket)
-        if probe_id is not None and probe_id in self.customer_text:
-            mail = parse_mail(raw, customer_text=self.customer_text[probe_id])
-        if probe_id is not None and ticket:
-            self.correlator.add_ticket(probe_id, ticket)
-        await self.store.aannotate_message(
+    def _route(self, item: _Received) -> None:
+        probe_id, _ = self.correlator.match(item.rcpt_tos, [], None)
+        if probe_id is None:
+            try:
+                headers = _HEADERS.parsebytes(item.raw)
+                thread_ids = _ids(headers.get("In-Reply-To")) + _ids(headers.get("References"))[::-1]
+                ticket = self.ticket_of(str(headers.get("Subject") or ""))
+            except Exception:  # noqa: BLE001 - unreadable headers: the message is still stored
+                thread_ids, ticket = [], None
+            probe_id, _ = self.correlator.match([], thread_ids, ticket)
+        if probe_id is not None and probe_id in self._inboxes:
+            self._inboxes[probe_id].put_nowait(item)
+            return
+        self._defer(item, probe_id)
+
+    def _defer(self, item: _Received, probe_id: str | None) -> None:
+        self._backlog.append((item, probe_id))
+        if self._backlog_handle is None:
+            self._backlog_handle = asyncio.get_running_loop().call_later(1.0, self._drain_soon)
+
+    def _drain_soon(self) -> None:
+        self._backlog_handle = None
+        asyncio.ensure_future(self.drain())
+
+    async def _record_later(self, item: _Received, probe_id: str | None) -> None:
+        mail = parse_mail(item.raw, customer_text=self.customer_text.get(probe_id or ""))
+        if probe_id is not None:
+            matched_by = "recipient" if self.correlator.match(item.rcpt_tos, [], None)[0] == probe_id else "thread"
+            self._annotate(item.rowid, mail, probe_id=probe_id, matched_by=matched_by)
+            return
+        self._annotate(item.rowid, mail, probe_id=None, matched_by=None)
+        self.unmatched.append(Inbound(item.rowid, item.t_ns, item.utc, mail, None))
+        await self.store.aevent(
+            self.run_id, None, "unmatched_message", item.t_ns, message_ref=item.rowid, rcpt_to=list(item.rcpt_tos), subject=mail.subject
+        )
+
+    def _annotate(self, rowid: int, mail: ParsedMail, *, probe_id: str | None, matched_by: str | None) -> None:
+        """Record what was parsed; queued, not awaited: the raw message is already safe."""
+        self.store.submit(*self.store.annotation(
             rowid,
             probe_id=probe_id,
             matched_by=matched_by,
@@ -106,13 +178,7 @@ class ProbeMailbox:
             text=mail.text,
             malformed=int(mail.malformed),
             defects=mail.defects,
-        )
-        inbound = Inbound(rowid, t_ns, utc, mail, matched_by)
-        if probe_id is None:
-            self.unmatched.append(inbound)
-            await self.store.aevent(self.run_id, None, "unmatched_message", t_ns, message_ref=rowid, rcpt_to=rcpt_tos, subject=mail.subject)
-            return
-        await self._inboxes[probe_id].put(inbound)
+        ))
 
 
 async def send_email(

@@ -11,6 +11,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import weakref
 from pathlib import Path
 
 from mysteryshop.demo.desk import EmailDesk, GroundTruth
@@ -51,6 +52,7 @@ class DemoDeskProcess:
             _, err = self._proc.communicate(timeout=5)
             raise MysteryShopError(f"the demo desk did not start within {timeout:.0f}s: {(line + err).strip()[-2000:]}")
         self.port = int(line.split()[-1])
+        weakref.finalize(self, _terminate, self._proc)
         if time.monotonic() > deadline:
             raise MysteryShopError("the demo desk started too slowly")
         return self
@@ -76,6 +78,11 @@ class DemoDeskProcess:
         self.stop()
 
 
+def _terminate(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+
+
 async def serve(profile: Profile, *, deliver_to: tuple[str, int], seed: int, speedup: float, truth: Path | None, host: str, port: int) -> None:
     """Run a desk until SIGTERM or SIGINT."""
     desk = EmailDesk(profile, deliver_to=deliver_to, seed=seed, speedup=speedup, host=host, port=port, truth_path=truth)
@@ -85,6 +92,15 @@ async def serve(profile: Profile, *, deliver_to: tuple[str, int], seed: int, spe
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    parent = os.getppid()
+
+    def orphaned() -> None:
+        if os.getppid() != parent:
+            stop.set()
+        else:
+            loop.call_later(1.0, orphaned)
+
+    loop.call_later(1.0, orphaned)
     await stop.wait()
     await desk.stop()
 
