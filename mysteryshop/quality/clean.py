@@ -11,6 +11,7 @@ import html
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
+from typing import Protocol
 
 from mysteryshop.quality.text import fold, split_sentences
 
@@ -104,9 +105,12 @@ _SHARED_RUN = 8
 
 def _remove_pasted(reply: str, customer_text: str) -> str:
     """Cut every run of at least eight words the reply shares with the customer's text."""
-    customer_words = [fold(w) for w in _WORD.findall(customer_text)]
+    customer_words = _WORD.findall(fold(customer_text))
     shingles = {tuple(customer_words[i : i + _SHARED_RUN]) for i in range(len(customer_words) - _SHARED_RUN + 1)}
     if not shingles:
+        return reply
+    folded_words = _WORD.findall(fold(reply))
+    if not any(tuple(folded_words[i : i + _SHARED_RUN]) in shingles for i in range(len(folded_words) - _SHARED_RUN + 1)):
         return reply
     matches = list(_WORD.finditer(reply))
     words = [fold(m.group()) for m in matches]
@@ -156,6 +160,10 @@ _SIGNATURE_LINE = re.compile(r"^[^.!?:;]{1,60}$")
 """A closing paragraph of up to three short lines with no sentence punctuation ("The Gridwise Team")."""
 
 
+class Searchable(Protocol):
+    def search(self, text: str) -> re.Match[str] | None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class CleanReply:
     """A reply split into what is scored and what was set aside.
@@ -175,7 +183,7 @@ class CleanReply:
     folded_text: str = ""
     starts: tuple[int, ...] = ()
 
-    def first(self, pattern: re.Pattern[str]) -> int | None:
+    def first(self, pattern: Searchable) -> int | None:
         """Index of the first sentence `pattern` finds (in folded form), or None.
 
         One search over all sentences rules most patterns out; only a hit is then pinned to
@@ -184,6 +192,8 @@ class CleanReply:
         hit = pattern.search(self.folded_text)
         if hit is None:
             return None
+        if "\n" not in hit.group():
+            return bisect.bisect_right(self.starts, hit.start()) - 1
         for index in range(bisect.bisect_right(self.starts, hit.start()) - 1, len(self.folded)):
             if pattern.search(self.folded[index]):
                 return index

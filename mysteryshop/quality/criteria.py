@@ -81,7 +81,8 @@ def personalized(exchange: Exchange, reply: CleanReply) -> CriterionResult:
         return _result("personalized", True, 0.85, _sentence_with(reply, ref), f"refers to the customer's reference {ref}")
     folded_body = fold(reply.body)
     for specific in customer_specifics(exchange.customer_text, exclude=reply.signature + "\n" + reply.footer):
-        if re.search(rf"(?<!\w){re.escape(fold(specific))}(?!\w)", folded_body):
+        key = fold(specific)
+        if key in folded_body and re.search(rf"(?<!\w){re.escape(key)}(?!\w)", folded_body):
             return _result("personalized", True, 0.7, _sentence_with(reply, specific), f"refers to what the customer mentioned ({specific})")
     generic = _first(lex.GENERIC_GREETING, reply)
     reason = f"generic greeting ({generic!r}) and no name or specifics" if generic else "neither the customer's name nor their specifics"
@@ -96,11 +97,13 @@ def _sentence_with(reply: CleanReply, needle: str) -> str:
 @criterion
 def empathy(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     """Empathy tied to the customer's situation; boilerplate apologies alone do not count."""
-    if reply.first(lex.EMPATHY) is None and reply.first(lex.BOILERPLATE_EMPATHY) is None:
+    starts = [i for i in (reply.first(lex.EMPATHY), reply.first(lex.BOILERPLATE_EMPATHY)) if i is not None]
+    if not starts:
         return _result("empathy", False, 0.75, "", "no empathy expressed about the customer's situation")
     situation = set(content_stems(exchange.customer_text)) - lex.GENERIC_SITUATION_WORDS
     boilerplate = ""
-    for sentence, folded in zip(reply.sentences, reply.folded):
+    start = min(starts)
+    for sentence, folded in zip(reply.sentences[start:], reply.folded[start:]):
         stripped = lex.BOILERPLATE_EMPATHY.sub(" ", folded)
         if stripped != folded and not boilerplate:
             boilerplate = sentence
@@ -118,15 +121,17 @@ def empathy(exchange: Exchange, reply: CleanReply) -> CriterionResult:
 @criterion
 def sets_expectations(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     """Tells the customer the next step and/or when it will happen."""
-    candidates = [i for i in (reply.first(lex.NEXT_STEP), reply.first(lex.WHEN)) if i is not None]
-    start = min(candidates, default=len(reply.sentences))
-    for sentence, folded in zip(reply.sentences[start:], reply.folded[start:]):
-        step, when = lex.NEXT_STEP.search(folded), lex.WHEN.search(folded)
-        if when and not step and lex.POLICY_DEADLINE.search(folded):
-            when = None
-        if step or when:
-            kind = "next step and when" if step and when else "next step" if step else "when"
-            return _result("sets_expectations", True, 0.8, sentence, f"sets expectations ({kind})")
+    step_at = reply.first(lex.NEXT_STEP)
+    when_at = reply.first(lex.WHEN)
+    end = len(reply.sentences) if step_at is None else step_at
+    if when_at is not None:
+        for index in range(when_at, end):
+            folded = reply.folded[index]
+            if lex.WHEN.search(folded) and not lex.POLICY_DEADLINE.search(folded):
+                return _result("sets_expectations", True, 0.8, reply.sentences[index], "sets expectations (when)")
+    if step_at is not None:
+        kind = "next step and when" if lex.WHEN.search(reply.folded[step_at]) else "next step"
+        return _result("sets_expectations", True, 0.8, reply.sentences[step_at], f"sets expectations ({kind})")
     return _result("sets_expectations", False, 0.75, "", "no next step or timeframe given")
 
 
@@ -181,12 +186,15 @@ def asks_again(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     start = reply.first(lex.REQUEST)
     if start is None:
         return _result("asks_again", False, 0.75, "", "asks for nothing the customer already gave")
-    given = details_given(exchange.customer_text, exchange.persona, exchange.channel, exchange.earlier_context)
     for sentence, folded in zip(reply.sentences[start:], reply.folded[start:]):
         if not lex.REQUEST.search(folded):
             continue
+        asked = [detail.name for detail in DETAILS if detail.asked.search(sentence)]
+        if not asked:
+            continue
+        given = details_given(exchange.customer_text, exchange.persona, exchange.channel, exchange.earlier_context, only=asked)
         for detail in DETAILS:
-            if detail.name in given and detail.asked.search(sentence) and not _states_it(sentence, given[detail.name]):
+            if detail.name in given and not _states_it(sentence, given[detail.name]):
                 return _result("asks_again", True, 0.8, sentence, f"asks for the {detail.name}, which the customer already gave ({given[detail.name]})")
     return _result("asks_again", False, 0.75, "", "asks for nothing the customer already gave")
 

@@ -130,29 +130,35 @@ DETAILS: tuple[Detail, ...] = (
 )
 
 
-def details_given(customer_text: str, persona: Mapping[str, str], channel: str, earlier_context: Sequence[str]) -> dict[str, str]:
-    """Each kind of detail the customer already gave, with the text that shows it."""
+def details_given(
+    customer_text: str, persona: Mapping[str, str], channel: str, earlier_context: Sequence[str], only: Sequence[str] | None = None
+) -> dict[str, str]:
+    """Each kind of detail the customer already gave (or just those in `only`), with the text that shows it."""
     given: dict[str, str] = {}
     for detail in DETAILS:
-        match = detail.given.search(customer_text)
-        if match:
-            given[detail.name] = match.group().strip()
+        if only is not None and detail.name not in only:
             continue
-        values = [persona.get(k, "") for k in detail.persona_keys]
-        if detail.name == "full name":
-            hit = find_name(customer_text, {"full_name": persona.get("full_name", "")}) or find_name(
-                customer_text, {"last_name": persona.get("last_name", "")}
-            )
-            if hit:
-                given[detail.name] = hit
-            continue
-        ref = find_reference(customer_text, [v for v in values if v])
-        if ref:
-            given[detail.name] = ref
-        elif channel in detail.known_on_channels:
-            given[detail.name] = f"known from the {channel} the customer sent"
-    if earlier_context and "ticket number" not in given:
+        found = _given(detail, customer_text, persona, channel)
+        if found:
+            given[detail.name] = found
+    if earlier_context and "ticket number" not in given and (only is None or "ticket number" in only):
         ref = find_reference(customer_text, earlier_context)
         if ref:
             given["ticket number"] = ref
     return given
+
+
+def _given(detail: Detail, customer_text: str, persona: Mapping[str, str], channel: str) -> str | None:
+    match = detail.given.search(customer_text)
+    if match:
+        return match.group().strip()
+    if detail.name == "full name":
+        return find_name(customer_text, {"full_name": persona.get("full_name", "")}) or find_name(
+            customer_text, {"last_name": persona.get("last_name", "")}
+        )
+    ref = find_reference(customer_text, [v for v in (persona.get(k, "") for k in detail.persona_keys) if v])
+    if ref:
+        return ref
+    if channel in detail.known_on_channels:
+        return f"known from the {channel} the customer sent"
+    return None

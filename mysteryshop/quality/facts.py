@@ -48,13 +48,13 @@ def _close(a: str, b: str) -> bool:
     return difflib.SequenceMatcher(None, a, b).ratio() >= 0.85
 
 
-def _stem_matches(wanted: str, have: set[str]) -> bool:
+def _stem_matches(wanted: str, have: set[str], by_initial: dict[str, list[str]]) -> bool:
     if wanted in have:
         return True
     synonyms = _SYNONYM_OF.get(wanted)
     if synonyms and synonyms & have:
         return True
-    return any(_close(wanted, h) for h in have)
+    return len(wanted) >= 5 and any(_close(wanted, h) for h in by_initial.get(wanted[0], ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +85,17 @@ def _phrasing(phrasing: str) -> _Phrasing:
 class _Sentence:
     """A sentence's tokens, stems and numbers, worked out once per reply."""
 
-    __slots__ = ("text", "tokens", "stems", "have", "_numbers")
+    __slots__ = ("text", "tokens", "stems", "have", "by_initial", "_numbers")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = tokens(text)
         self.stems = [stem(t) for t in self.tokens]
         self.have = {s for t, s in zip(self.tokens, self.stems) if t not in STOPWORDS}
+        self.by_initial: dict[str, list[str]] = {}
+        for word in self.have:
+            if len(word) >= 5:
+                self.by_initial.setdefault(word[0], []).append(word)
         self._numbers: set[str] | None = None
 
     @property
@@ -109,9 +113,15 @@ def match_phrasing(phrasing: str, sentence: str) -> str:
 def _match(wanted: _Phrasing, sentence: _Sentence) -> str:
     if not wanted.stems and not wanted.numbers:
         return "missing"
-    matched = [w for w in wanted.stems if _stem_matches(w, sentence.have)]
-    if len(matched) < wanted.needed:
-        return "missing"
+    matched = []
+    allowed_misses = len(wanted.stems) - wanted.needed
+    for stem_ in wanted.stems:
+        if _stem_matches(stem_, sentence.have, sentence.by_initial):
+            matched.append(stem_)
+        else:
+            allowed_misses -= 1
+            if allowed_misses < 0:
+                return "missing"
     if wanted.numbers:
         stated = sentence.numbers
         if not wanted.numbers <= stated:

@@ -9,14 +9,107 @@ pattern out before any sentence is looked at one by one.
 from __future__ import annotations
 
 import re
+from re import _constants as _c  # type: ignore[attr-defined]
+from re import _parser  # type: ignore[attr-defined]
 
 
-def _rx(pattern: str) -> re.Pattern[str]:
+class Phrases:
+    """A compiled pattern that is only tried where one of its possible first words appears.
+
+    Python's `re` tries every alternative of a long alternation at every word start; finding the
+    few places where a match could begin (with a small regex of literal prefixes, worked out from
+    the pattern itself) and matching only there is several times faster, and gives the same
+    matches: when the prefixes cannot be worked out, the plain search is used.
+    """
+
+    __slots__ = ("regex", "_trigger")
+
+    def __init__(self, regex: re.Pattern[str]) -> None:
+        self.regex = regex
+        prefixes = _first_literals(list(_parser.parse(regex.pattern, regex.flags).data))
+        self._trigger: re.Pattern[str] | None = None
+        if prefixes and all(prefixes):
+            words = sorted(prefixes, key=len, reverse=True)
+            boundary = r"\b" if all(w[0].isalnum() for w in words) else ""
+            self._trigger = re.compile(boundary + "(?:" + "|".join(re.escape(w) for w in words) + ")", re.MULTILINE)
+
+    def search(self, text: str) -> re.Match[str] | None:
+        if self._trigger is None:
+            return self.regex.search(text)
+        for candidate in self._trigger.finditer(text):
+            hit = self.regex.match(text, candidate.start())
+            if hit:
+                return hit
+        return None
+
+    def match(self, text: str) -> re.Match[str] | None:
+        return self.regex.match(text)
+
+    def sub(self, replacement: str, text: str) -> str:
+        return self.regex.sub(replacement, text)
+
+
+_DIGITS = frozenset("0123456789")
+_SHORT_TEXT = 200
+"""Below this many characters (one sentence) a plain search is as quick as finding candidates first."""
+_MAX_PREFIX = 4
+
+
+def _first_literals(items: list, i: int = 0) -> set[str] | None:
+    """Literal prefixes every match of `items[i:]` starts with, or None when that is not known."""
+    run = ""
+    while i < len(items):
+        op, av = items[i]
+        rest = items[i + 1 :]
+        if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
+            i += 1
+            continue
+        if op is _c.LITERAL:
+            run += chr(av)
+            if len(run) >= _MAX_PREFIX:
+                return {run}
+            i += 1
+            continue
+        if run:
+            longer = _first_literals(items, i) if op in (_c.SUBPATTERN, _c.BRANCH, _c.IN) else None
+            return {(run + tail)[:_MAX_PREFIX] for tail in longer} if longer else {run}
+        if op is _c.SUBPATTERN:
+            return _first_literals(list(av[3].data) + rest)
+        if op is _c.BRANCH:
+            found: set[str] = set()
+            for branch in av[1]:
+                got = _first_literals(list(branch.data) + rest)
+                if got is None:
+                    return None
+                found |= got
+            return found
+        if op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
+            low, _high, sub = av
+            first = _first_literals(list(sub.data) + rest)
+            if low >= 1 or first is None:
+                return first
+            skipped = _first_literals(items, i + 1)
+            return None if skipped is None else first | skipped
+        if op is _c.IN:
+            chars: set[str] = set()
+            for kind, value in av:
+                if kind is _c.LITERAL:
+                    chars.add(chr(value))
+                elif kind is _c.CATEGORY and value is _c.CATEGORY_DIGIT:
+                    chars |= _DIGITS
+                else:
+                    return None
+            return chars
+        return None
+    return {run} if run else None
+
+
+def _rx(pattern: str) -> Phrases:
     """Compile for folded text: case-sensitive (the text is already lower case) and tried only at
     word starts; both make the long alternations about three times faster."""
     if not pattern.startswith("^"):
         pattern = rf"\b(?:{pattern})"
-    return re.compile(pattern, re.VERBOSE | re.MULTILINE)
+    return Phrases(re.compile(pattern, re.VERBOSE | re.MULTILINE))
 
 
 _DAYS = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
@@ -101,7 +194,7 @@ NEXT_STEP = _rx(
     |next\ steps?|what\ happens\ next|here's\ what|once\ (we|you|it|the|your|this)|as\ soon\ as\ (we|it|the|your)
     |(has|have)\ (now\ )?been\ (escalated|scheduled|booked|arranged|dispatched|issued|processed|sent\ (to\ you|out|by)|raised|submitted|approved|rebooked|ordered)
     |(is|are)\ (now\ )?(scheduled|booked|on\ (its|their)\ way|being\ (processed|prepared|shipped|investigated|reviewed))|\bexpects?\ (to|a|an|it|the|your)
-    |(^|[:;]\s*)(please\ |simply\ |just\ )?(reply|send|print|drop|take|visit|click|go\ to|call|bring|return|pack|log\ in|sign\ in|open|tap|select|restart|update|fill|insert|choose|enter|press|follow\ the|turn\ on|try)\ (the|your|it|this|us|to|a|an|them|our|and|with|within|any|again|back|in|on|off)\b
+    |(^|(?<=[:;]\ ))(please\ |simply\ |just\ )?(reply|send|print|drop|take|visit|click|go\ to|call|bring|return|pack|log\ in|sign\ in|open|tap|select|restart|update|fill|insert|choose|enter|press|follow\ the|turn\ on|try)\ (the|your|it|this|us|to|a|an|them|our|and|with|within|any|again|back|in|on|off)\b
     |\b(please|can\ you|could\ you|would\ you)\ (reply|send|print|drop|take|visit|click|go\ to|call|bring|return|pack|log\ in|sign\ in|open|tap|select|restart|update|fill|attach|upload|provide|confirm|contact|check|try|turn\ on|submit|let\ (me|us)\ know)
     |\byou\ can\ \w+(\ \w+)?\ (from|in|at|via|under|through|using)\ (settings|the\ (app|website|page|portal)|your\ (account|app|settings)|our\ (website|app|portal|stores?|branch|branches|cash\ machines|atms?)|any\ of\ our)""")
 _MONTHS = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
