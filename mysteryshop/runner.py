@@ -117,7 +117,7 @@ class Engine:
                 raise ChannelError(f"step '{step.id}' of journey '{spec.journey.name}' sends an email, but target file {target.path} has no 'email:' section")
             body = render_text(step.body or "", persona)
             message = compose(
-                sender=f"{persona.full_name} <{persona.email}>",
+                sender=(persona.full_name, persona.email),
                 to=channel.support_address,
                 subject=render_text(step.subject or "", persona),
                 body=body,
@@ -126,7 +126,7 @@ class Engine:
             self.mailbox.correlator.add_sent(spec.probe_id, str(message["Message-ID"]))
             self.mailbox.customer_text[spec.probe_id] = body
             delivery = await send_email(
-                message, host=channel.smtp_host, port=channel.smtp_port, timeout=channel.timeout, step=step.id, journey=spec.journey.name
+                message, sender=persona.email, recipients=[channel.support_address], host=channel.smtp_host, port=channel.smtp_port, timeout=channel.timeout, step=step.id, journey=spec.journey.name
             )
             # The clock starts when the company's server accepted the email (its 250):
             # from then on, every second of silence is the company's.

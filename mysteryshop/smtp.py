@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from functools import partial
 from typing import Any
 
@@ -40,7 +40,7 @@ class Delivery:
 
 
 async def deliver(
-    message: EmailMessage | bytes, *, host: str, port: int, sender: str, recipients: list[str], timeout: float = 10.0
+    message: Message | bytes, *, host: str, port: int, sender: str, recipients: list[str], timeout: float = 10.0
 ) -> Delivery:
     """Send one message over a fresh SMTP connection and time it."""
     client = aiosmtplib.SMTP(hostname=host, port=port, timeout=timeout, local_hostname="localhost", start_tls=False)

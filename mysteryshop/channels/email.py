@@ -14,7 +14,7 @@ from email.parser import BytesHeaderParser
 from email.policy import compat32
 from collections.abc import Callable
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.message import Message
 from typing import Any
 
 import aiosmtplib
@@ -182,11 +182,9 @@ class ProbeMailbox:
 
 
 async def send_email(
-    message: EmailMessage, *, host: str, port: int, timeout: float, step: str, journey: str
+    message: Message, *, sender: str, recipients: list[str], host: str, port: int, timeout: float, step: str, journey: str
 ) -> Delivery:
     """Send as the persona and time it. Unreachable → TargetUnreachable; refused → ChannelError."""
-    sender = message["From"].addresses[0].addr_spec
-    recipients = [a.addr_spec for a in message["To"].addresses]
     try:
         return await deliver(message, host=host, port=port, sender=sender, recipients=recipients, timeout=timeout)
     except (OSError, aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, asyncio.TimeoutError) as exc:

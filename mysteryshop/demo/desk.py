@@ -217,7 +217,7 @@ class EmailDesk:
             quoted = "\n".join(f"> {line}" for line in customer.text.splitlines()[1:])
             body += f"\nOn a recent day, {customer.name or customer.address} wrote:\n{quoted}\n"
         message = compose(
-            sender=f"{company()['company']} <{sender}>",
+            sender=(company()["company"], sender),
             to=customer.address,
             subject=title,
             body=body,
