@@ -76,8 +76,9 @@ _ATTRIBUTION = re.compile(
 )
 
 
-def _norm(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
+def _may_attribute(line: str) -> bool:
+    """Every attribution line has a colon or a rule of dashes, underscores or hashes."""
+    return ":" in line or "--" in line or "__" in line or "##" in line
 
 
 def remove_quoted(text: str, customer_text: str | None = None) -> str:
@@ -88,7 +89,7 @@ def remove_quoted(text: str, customer_text: str | None = None) -> str:
     """
     kept: list[str] = []
     for line in text.splitlines():
-        if _ATTRIBUTION.match(line):
+        if _may_attribute(line) and _ATTRIBUTION.match(line):
             break
         if line.lstrip().startswith(">"):
             continue
@@ -103,15 +104,22 @@ _WORD = re.compile(r"\w+(?:['’]\w+)?")
 _SHARED_RUN = 8
 
 
+def _has_run_of_known_words(words: list[str], known: set[str]) -> bool:
+    """A cheap first test: a shared eight-word run needs eight customer words in a row."""
+    run = 0
+    for word in words:
+        run = run + 1 if word in known else 0
+        if run >= _SHARED_RUN:
+            return True
+    return False
+
+
 def _remove_pasted(reply: str, customer_text: str) -> str:
     """Cut every run of at least eight words the reply shares with the customer's text."""
     customer_words = _WORD.findall(fold(customer_text))
+    if len(customer_words) < _SHARED_RUN or not _has_run_of_known_words(_WORD.findall(fold(reply)), set(customer_words)):
+        return reply
     shingles = {tuple(customer_words[i : i + _SHARED_RUN]) for i in range(len(customer_words) - _SHARED_RUN + 1)}
-    if not shingles:
-        return reply
-    folded_words = _WORD.findall(fold(reply))
-    if not any(tuple(folded_words[i : i + _SHARED_RUN]) in shingles for i in range(len(folded_words) - _SHARED_RUN + 1)):
-        return reply
     matches = list(_WORD.finditer(reply))
     words = [fold(m.group()) for m in matches]
     covered = [False] * len(words)
@@ -156,6 +164,7 @@ _FOOTER_CUE = re.compile(
 )
 """Run on folded (lower-case) paragraphs, see `_is_footer`."""
 _MAX_SIGNATURE_LINES = 10
+_MAX_SIGN_OFF = 40
 _SIGNATURE_LINE = re.compile(r"^[^.!?:;]{1,60}$")
 """A closing paragraph of up to three short lines with no sentence punctuation ("The Gridwise Team")."""
 
@@ -215,12 +224,14 @@ def split_signature(text: str) -> tuple[str, str]:
     for i, line in enumerate(lines):
         if _SIG_DELIMITER.match(line.strip()):
             return "\n".join(lines[:i]).strip(), "\n".join(lines[i:]).strip()
+    below = 0
     for i in range(len(lines) - 1, -1, -1):
-        tail = [ln for ln in lines[i + 1 :] if ln.strip()]
-        if len(tail) > _MAX_SIGNATURE_LINES:
+        if below > _MAX_SIGNATURE_LINES:
             break
-        if _SIGN_OFF.match(lines[i]) and i > 0:
+        if i > 0 and len(lines[i]) <= _MAX_SIGN_OFF and _SIGN_OFF.match(lines[i]):
             return "\n".join(lines[:i]).strip(), "\n".join(lines[i:]).strip()
+        if lines[i].strip():
+            below += 1
     paragraphs = re.split(r"\n\s*\n", text.strip())
     last = paragraphs[-1].splitlines()
     if len(paragraphs) > 1 and len(last) <= 3 and all(_SIGNATURE_LINE.match(line.strip()) for line in last):

@@ -110,6 +110,12 @@ def match_phrasing(phrasing: str, sentence: str) -> str:
     return _match(_phrasing(phrasing), _Sentence(sentence))
 
 
+def _could_match(wanted: _Phrasing, have: set[str], by_initial: dict[str, list[str]]) -> bool:
+    """False when even the whole reply lacks the words a phrasing needs, so no sentence can have them."""
+    found = sum(1 for s in wanted.stems if _stem_matches(s, have, by_initial))
+    return found >= wanted.needed and (bool(wanted.stems) or bool(wanted.numbers))
+
+
 def _match(wanted: _Phrasing, sentence: _Sentence) -> str:
     if not wanted.stems and not wanted.numbers:
         return "missing"
@@ -158,10 +164,15 @@ def match_fact(phrasings: Sequence[str], sentences: Sequence[str]) -> FactMatch:
 def match_facts(facts: Sequence[Sequence[str]], sentences: Sequence[str]) -> list[FactMatch]:
     """`match_fact` for each fact, analysing each sentence once."""
     views = [_Sentence(s) for s in sentences]
+    everywhere: set[str] = set().union(*(v.have for v in views))
+    initials: dict[str, list[str]] = {}
+    for view in views:
+        for letter, words in view.by_initial.items():
+            initials.setdefault(letter, []).extend(words)
     results = []
     for phrasings in facts:
         label = " / ".join(phrasings)
-        wanted = [_phrasing(p) for p in phrasings]
+        wanted = [w for w in map(_phrasing, phrasings) if _could_match(w, everywhere, initials)]
         found: FactMatch | None = None
         worst: FactMatch | None = None
         for view in views:
