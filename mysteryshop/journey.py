@@ -2,8 +2,13 @@
 
 A journey file lists steps. An action step (`do:`) makes the persona contact the company;
 an expectation step (`expect:`) says what should come back and by when. Steps follow one
-another unless a step names its `next`; the loaded journey is a `networkx.DiGraph` whose
-nodes are step ids, so branching journeys fit the same model.
+another in file order unless a step names where to go: `next:` for any step, and for an
+expectation `on_pass:`, `on_fail:` and `on_timeout:` (nothing came back in time). A step that
+can be visited more than once (a retry loop) says how often with `max_visits:`; when that is
+used up the walk goes to its `on_exhausted:` or ends. Steps can reuse `templates:` with `use:`.
+
+The loaded journey is a `networkx.DiGraph`: nodes are step ids (attribute `step`), edges carry
+the condition that takes them (attribute `when`: next, pass, fail, timeout, exhausted).
 """
 
 from __future__ import annotations
@@ -11,22 +16,31 @@ from __future__ import annotations
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import networkx as nx
-from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, field_validator, model_validator
 
-from mysteryshop.durations import parse_duration
+from mysteryshop.durations import format_duration, parse_duration
 from mysteryshop.errors import JourneyError, suggest, unknown
 from mysteryshop.persona import Persona
-from mysteryshop.yamlsource import load_model, position
+from mysteryshop.yamlsource import message_for, position, read_yaml
 
-Duration = Annotated[int, BeforeValidator(parse_duration)]
+Duration = Annotated[int, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]
 
-ACTIONS = {"send_email": "email"}
-EXPECTATIONS = ("acknowledgement", "answer", "satisfaction_followup", "no_marketing")
-CHANNELS = ("email",)
+#: action -> the channel it uses
+ACTIONS: dict[str, str] = {"send_email": "email"}
+#: expectation -> what it waits for
+EXPECTATIONS: dict[str, str] = {
+    "acknowledgement": "any reply that confirms the message arrived",
+    "answer": "a real reply (not an acknowledgement, follow-up or marketing); with facts:, stating them all",
+    "satisfaction_followup": "a message asking whether the customer is satisfied or the issue resolved",
+    "no_marketing": "no marketing mail while the issue is open",
+}
+CHANNELS: tuple[str, ...] = ("email",)
 PERSONA_FIELDS = ("first_name", "last_name", "full_name", "email", "phone", "order_id", "locale")
+EDGE_FIELDS = ("next", "on_pass", "on_fail", "on_timeout", "on_exhausted")
+EDGE_WHEN = {"next": "next", "on_pass": "pass", "on_fail": "fail", "on_timeout": "timeout", "on_exhausted": "exhausted"}
 
 
 def _facts(value: Any) -> Any:
@@ -36,20 +50,27 @@ def _facts(value: Any) -> Any:
 
 
 class Step(BaseModel):
-    """One node of a journey: an action or an expectation."""
+    """One node of a journey: an action (`do:`) or an expectation (`expect:`)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str
-    do: str | None = None
-    channel: str = "email"
-    subject: str | None = None
-    body: str | None = None
-    expect: str | None = None
-    within: Duration | None = None
-    after: str | None = None
-    facts: Annotated[list[list[str]], BeforeValidator(_facts)] = []
-    next: str | None = None
+    id: str = Field(description="unique name of the step within the journey")
+    use: str | None = Field(default=None, description="name of a template in `templates:` whose fields this step starts from")
+    do: str | None = Field(default=None, description="action: " + ", ".join(ACTIONS))
+    channel: str | None = Field(default=None, description="channel of the action (default: the action's own)")
+    subject: str | None = Field(default=None, description="email subject; may use {persona.*} variables")
+    body: str | None = Field(default=None, description="message text; may use {persona.*} variables")
+    expect: str | None = Field(default=None, description="expectation: " + ", ".join(EXPECTATIONS))
+    within: Duration | None = Field(default=None, description="deadline in company time, counted from `after` (default: the latest action on the path)")
+    after: str | None = Field(default=None, description="the action step the deadline counts from")
+    facts: Annotated[list[list[str]], BeforeValidator(_facts)] = Field(default=[], description="facts an answer must state; each a list of phrasings that count")
+    next: str | None = Field(default=None, description="the step after this one (default: the next in the file)")
+    on_pass: str | None = Field(default=None, description="where to go when the expectation is met")
+    on_fail: str | None = Field(default=None, description="where to go when it is not met")
+    on_timeout: str | None = Field(default=None, description="where to go when nothing came back by the deadline")
+    max_visits: int | None = Field(default=None, ge=1, description="how often a walk may enter this step (required on every loop)")
+    on_exhausted: str | None = Field(default=None, description="where to go when max_visits is used up (default: end)")
+    end: bool = Field(default=False, description="the walk ends after this step, whatever follows in the file")
 
     @field_validator("do")
     @classmethod
@@ -67,8 +88,8 @@ class Step(BaseModel):
 
     @field_validator("channel")
     @classmethod
-    def _known_channel(cls, value: str) -> str:
-        if value not in CHANNELS:
+    def _known_channel(cls, value: str | None) -> str | None:
+        if value is not None and value not in CHANNELS:
             raise ValueError(unknown("channel", value, CHANNELS))
         return value
 
@@ -80,6 +101,10 @@ class Step(BaseModel):
             raise ValueError(f"step '{self.id}': send_email needs both 'subject:' and 'body:'")
         if self.expect and self.expect != "no_marketing" and self.within is None:
             raise ValueError(f"step '{self.id}': expectation '{self.expect}' needs a deadline, e.g. 'within: 15m'")
+        if self.do and (self.on_pass or self.on_fail or self.on_timeout):
+            raise ValueError(f"step '{self.id}': on_pass/on_fail/on_timeout belong to expectations; an action goes on with 'next:'")
+        if self.channel is None and self.do:
+            self.channel = ACTIONS[self.do]
         return self
 
     @property
@@ -92,20 +117,14 @@ class JourneySpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    id: str
-    title: str
+    id: str = Field(description="the journey's name (default: the file name)")
+    title: str = Field(description="what the customer is trying to do, in a few words")
     description: str = ""
-    owner: str | None = None
-    tags: list[str] = []
-    believed: dict[str, Duration] = {}
+    owner: str | None = Field(default=None, description="who looks after this journey")
+    tags: list[str] = Field(default=[], description="pytest markers for the journey's items (select with -m)")
+    believed: dict[str, Duration] = Field(default={}, description="service levels the company believes it meets, per expectation (for the perception gap)")
+    templates: dict[str, dict[str, Any]] = Field(default={}, description="reusable step fields, used by steps with `use:`")
     steps: list[Step]
-
-    @field_validator("steps")
-    @classmethod
-    def _not_empty(cls, value: list[Step]) -> list[Step]:
-        if not value:
-            raise ValueError("a journey needs at least one step")
-        return value
 
 
 @dataclass(slots=True)
@@ -122,14 +141,22 @@ class Journey:
 
     @property
     def steps(self) -> list[Step]:
-        """Steps in the order a customer meets them (graph order from the start)."""
-        return [self.graph.nodes[n]["step"] for n in nx.dfs_preorder_nodes(self.graph, self.start)]
+        """Every step, in file order."""
+        return list(self.spec.steps)
 
     def step(self, step_id: str) -> Step:
         return self.graph.nodes[step_id]["step"]
 
+    def follow(self, step_id: str, when: str) -> str | None:
+        """The step reached from `step_id` when `when` (pass, fail, timeout, exhausted) happens; None ends the walk."""
+        step = self.step(step_id)
+        if when == "exhausted":
+            return step.on_exhausted
+        specific = {"pass": step.on_pass, "fail": step.on_fail, "timeout": step.on_timeout or step.on_fail}.get(when)
+        return specific or self.graph.nodes[step_id]["default_next"]
+
     def anchor(self, step_id: str) -> str | None:
-        """The action an expectation's deadline counts from: its `after`, else the latest action before it."""
+        """The action an expectation counts from on the file-order path: its `after`, else the latest action before it."""
         step = self.step(step_id)
         if step.after:
             return step.after
@@ -140,6 +167,10 @@ class Journey:
             if candidate.is_action:
                 anchor = candidate.id
         return anchor
+
+    @property
+    def channels(self) -> set[str]:
+        return {s.channel for s in self.steps if s.is_action and s.channel}
 
 
 def render_text(template: str, persona: Persona) -> str:
@@ -155,7 +186,8 @@ class _PersonaView:
         return self._values[name]
 
 
-def _template_problems(text: str) -> list[str]:
+def template_problems(text: str) -> list[str]:
+    """What is wrong with the {persona.*} variables in `text`."""
     problems = []
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
@@ -170,56 +202,168 @@ def _template_problems(text: str) -> list[str]:
     return problems
 
 
+class _Problems:
+    def __init__(self, path: Path, doc: Any) -> None:
+        self.path, self.doc, self.lines = path, doc, []
+
+    def add(self, loc: list[str | int], message: str) -> None:
+        line, col = position(self.doc, loc)
+        self.lines.append(f"{self.path}:{line}:{col}: {message}")
+
+
+def _merged_step(raw: Any, templates: dict[str, Any], problems: _Problems, index: int) -> dict[str, Any] | None:
+    if not isinstance(raw, dict):
+        problems.add(["steps", index], f"steps[{index}]: a step is a mapping of fields (id:, do: or expect:, ...)")
+        return None
+    data = dict(raw)
+    name = data.pop("use", None)
+    if name is None:
+        return data
+    if name not in templates:
+        problems.add(["steps", index, "use"], f"steps[{index}].use: no template '{name}'.{suggest(str(name), templates)} Known templates: {', '.join(templates) or '(none)'}")
+        return None
+    return {**dict(templates[name]), **data}
+
+
 def load_journey(path: Path | str) -> Journey:
     """Load and validate one journey file; raises JourneyError listing every problem with file:line:col."""
     path = Path(path)
-    spec, doc = load_model(path, JourneySpec, defaults={"id": path.stem})
-    problems: list[str] = []
-
-    def problem(loc: list[str | int], message: str) -> None:
-        line, col = position(doc, loc)
-        problems.append(f"{path}:{line}:{col}: {message}")
-
-    ids = [s.id for s in spec.steps]
-    graph = nx.DiGraph()
-    for index, step in enumerate(spec.steps):
-        if step.id in graph:
-            problem(["steps", index, "id"], f"steps[{index}].id: duplicate step id '{step.id}'; step ids must be unique")
-        graph.add_node(step.id, step=step)
+    doc = read_yaml(path)
+    if not isinstance(doc, dict):
+        raise JourneyError([f"{path}:1:1: expected a mapping of fields at the top level (title:, steps:, ...)"])
+    problems = _Problems(path, doc)
+    raw_steps = doc.get("steps")
+    templates = doc.get("templates") or {}
+    header = {k: v for k, v in doc.items() if k != "steps"}
+    try:
+        JourneySpec.model_validate({"id": path.stem, **header, "steps": []})
+    except ValidationError as exc:
+        for error in exc.errors():
+            problems.add(list(error["loc"]), message_for(error, JourneySpec))
+    steps: list[Step] = []
+    if not isinstance(raw_steps, list) or not raw_steps:
+        problems.add(["steps"] if raw_steps is not None else [], "steps: a journey needs a list of at least one step")
+        raw_steps = []
+    for index, raw in enumerate(raw_steps):
+        data = _merged_step(raw, templates if isinstance(templates, dict) else {}, problems, index)
+        if data is None:
+            continue
+        try:
+            steps.append(Step.model_validate(data))
+        except ValidationError as exc:
+            for error in exc.errors():
+                loc = ["steps", index, *error["loc"]]
+                problems.add(loc, message_for({**error, "loc": tuple(loc)}, JourneySpec))
         for fld in ("subject", "body"):
-            text = getattr(step, fld)
-            for message in _template_problems(text or ""):
-                problem(["steps", index, fld], f"steps[{index}].{fld}: {message}")
-    for index, step in enumerate(spec.steps):
-        for fld in ("next", "after"):
+            text = data.get(fld)
+            if isinstance(text, str):
+                for message in template_problems(text):
+                    problems.add(["steps", index, fld], f"steps[{index}].{fld}: {message}")
+    graph = _graph(steps, raw_steps, problems)
+    if problems.lines:
+        raise JourneyError(problems.lines)
+    spec = JourneySpec.model_validate({"id": path.stem, **header, "steps": [s.model_dump(exclude_none=True) for s in steps]})
+    return Journey(name=spec.id, title=spec.title, path=path, spec=spec, graph=graph, start=steps[0].id, tags=spec.tags)
+
+
+def _index_of(raw_steps: list[Any], step_id: str) -> int:
+    return next((i for i, s in enumerate(raw_steps) if isinstance(s, dict) and s.get("id") == step_id), 0)
+
+
+def _graph(steps: list[Step], raw_steps: list[Any], problems: _Problems) -> nx.DiGraph:
+    """Build the step graph and check its shape: references, reachability, loops, deadlines."""
+    graph = nx.DiGraph()
+    ids = [s.id for s in steps]
+    for step in steps:
+        index = _index_of(raw_steps, step.id)
+        if step.id in graph:
+            problems.add(["steps", index, "id"], f"steps[{index}].id: duplicate step id '{step.id}'; step ids must be unique")
+            continue
+        graph.add_node(step.id, step=step)
+    if not steps:
+        return graph
+    for position_, step in enumerate(steps):
+        index = _index_of(raw_steps, step.id)
+        for fld in (*EDGE_FIELDS, "after"):
             ref = getattr(step, fld)
             if ref is not None and ref not in graph:
-                problem(
-                    ["steps", index, fld],
-                    f"steps[{index}].{fld}: no step '{ref}' in this journey.{suggest(ref, ids)} Known steps: {', '.join(ids)}",
+                problems.add(["steps", index, fld], f"steps[{index}].{fld}: no step '{ref}' in this journey.{suggest(ref, ids)} Known steps: {', '.join(ids)}")
+        following = steps[position_ + 1].id if position_ + 1 < len(steps) and not step.end else None
+        default_next = step.next or following
+        graph.nodes[step.id]["default_next"] = default_next if default_next in graph else None
+        edges: dict[str, list[str]] = {}
+        for fld in ("on_pass", "on_fail", "on_timeout", "on_exhausted"):
+            target = getattr(step, fld)
+            if target in graph:
+                edges.setdefault(target, []).append(EDGE_WHEN[fld])
+        if default_next in graph and (step.is_action or not (step.on_pass and (step.on_fail or step.on_timeout))):
+            edges.setdefault(default_next, []).insert(0, "next")
+        for target, whens in edges.items():
+            graph.add_edge(step.id, target, when="/".join(whens))
+    if not steps[0].is_action:
+        problems.add(["steps", 0], "steps[0]: a journey must start with an action ('do:'), so there is something to expect a reply to")
+    start = steps[0].id
+    unreachable = set(graph) - nx.descendants(graph, start) - {start}
+    for step in steps:
+        if step.id in unreachable:
+            index = _index_of(raw_steps, step.id)
+            problems.add(["steps", index], f"steps[{index}]: step '{step.id}' can never be reached from '{start}'. Point a 'next:' or 'on_*:' of an earlier step at it, or remove it")
+    for cycle in nx.simple_cycles(graph):
+        if not any(graph.nodes[n]["step"].max_visits for n in cycle):
+            first = cycle[0]
+            index = _index_of(raw_steps, first)
+            problems.add(
+                ["steps", index],
+                f"steps[{index}]: the steps {' -> '.join([*cycle, first])} form a loop with no bound. Add 'max_visits: N' to one of them",
+            )
+    if not unreachable and not problems.lines:
+        _check_deadlines(graph, start, raw_steps, problems)
+    return graph
+
+
+def _check_deadlines(graph: nx.DiGraph, start: str, raw_steps: list[Any], problems: _Problems) -> None:
+    """Along a path, a later expectation counting from the same action cannot be due sooner than an earlier one."""
+    reported: set[str] = set()
+
+    def walk(node: str, anchor: str | None, due: dict[str, tuple[str, int]], seen: frozenset[str]) -> None:
+        step: Step = graph.nodes[node]["step"]
+        if step.is_action:
+            anchor, due = node, {}
+        elif step.within is not None:
+            counted_from = step.after or anchor
+            earlier = due.get(counted_from or "")
+            if earlier and step.within < earlier[1] and node not in reported:
+                reported.add(node)
+                index = _index_of(raw_steps, node)
+                problems.add(
+                    ["steps", index, "within"],
+                    f"steps[{index}].within: {format_duration(step.within)} is sooner than '{earlier[0]}' "
+                    f"({format_duration(earlier[1])}) earlier on the same path from '{counted_from}'. "
+                    f"Give it at least {format_duration(earlier[1])}, or count it from a later action with 'after:'",
                 )
-        target = step.next or (spec.steps[index + 1].id if index + 1 < len(spec.steps) else None)
-        if target in graph:
-            graph.add_edge(step.id, target)
-    if not spec.steps[0].is_action:
-        problem(["steps", 0], "steps[0]: a journey must start with an action ('do:'), so there is something to expect a reply to")
-    if not problems:
-        for cycle in nx.simple_cycles(graph):
-            problem(["steps"], f"steps: the steps {' -> '.join([*cycle, cycle[0]])} form a loop; journeys must end")
-            break
-        unreachable = set(graph) - nx.descendants(graph, ids[0]) - {ids[0]}
-        for index, step in enumerate(spec.steps):
-            if step.id in unreachable:
-                problem(["steps", index], f"steps[{index}]: step '{step.id}' can never be reached from '{ids[0]}'")
-    if problems:
-        raise JourneyError(problems)
-    return Journey(name=spec.id, title=spec.title, path=path, spec=spec, graph=graph, start=ids[0], tags=spec.tags)
+            due = {**due, (counted_from or ""): (node, max(step.within, earlier[1] if earlier else 0))}
+        for successor in graph.successors(node):
+            if successor not in seen:
+                walk(successor, anchor, due, seen | {successor})
+
+    walk(start, None, {}, frozenset({start}))
 
 
 def find_journey(name: str, directory: Path) -> Journey:
-    """The journey called `name` in `directory` (file stem or its `id`)."""
+    """The journey called `name` in `directory` (file stem)."""
     candidate = directory / f"{name}.yaml"
     if candidate.exists():
         return load_journey(candidate)
     known = sorted(p.stem for p in directory.glob("*.yaml"))
     raise JourneyError([f"{directory}: no journey '{name}'.{suggest(name, known)} Known journeys: {', '.join(known) or '(none)'}"])
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of journey files, for editors (journeys/journey.schema.json)."""
+    schema = JourneySpec.model_json_schema(mode="validation")
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "mysteryshop journey"
+    return schema
+
+
+__all__ = ["ACTIONS", "CHANNELS", "EXPECTATIONS", "Journey", "JourneySpec", "Step", "find_journey", "json_schema", "load_journey", "render_text"]

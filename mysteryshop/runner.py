@@ -20,12 +20,13 @@ from mysteryshop.errors import ChannelError, MysteryShopError, TargetUnreachable
 from mysteryshop.journey import Journey, Step, render_text
 from mysteryshop.mail import compose
 from mysteryshop.persona import Persona
-from mysteryshop.scoring.expectations import FAILED, PENDING, Outcome, evaluate
-from mysteryshop.scoring.timeline import Action, Reply, Timeline
+from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, Outcome, evaluate, judge_visit
+from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
 from mysteryshop.store import Store, utc_now
 from mysteryshop.target import Target
 
 T = TypeVar("T")
+MAX_STEPS = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,30 +85,71 @@ class Engine:
         await self.mailbox.stop()
 
     async def run_probe(self, spec: ProbeSpec) -> ProbeResult:
-        """Walk the journey: act, then wait for what the company sends until every expectation is decided."""
+        """Walk the journey's graph: act, wait for each expectation to be decided, follow the edge it chose."""
         target = spec.target
         self._targets.setdefault(target.name, target)
         if target.spec.ticket_pattern:
             self.mailbox.ticket_of = target.ticket
         inbox = self.mailbox.open_inbox(spec.probe_id, spec.persona.email)
         timeline = Timeline()
+        speedup = target.spec.speedup
         await self.store.aevent(self.run_id, spec.probe_id, "probe_started", time.monotonic_ns())
         try:
-            for step in spec.journey.steps:
-                if step.is_action:
-                    await self._wait(spec, timeline, inbox)
-                    await self._act(spec, step, timeline)
-            outcomes = await self._wait(spec, timeline, inbox)
+            await self._walk(spec, timeline, inbox)
+            outcomes = evaluate(spec.journey, timeline, now_ns=time.monotonic_ns(), speedup=speedup, finished=True)
             status = FAILED if any(o.status == FAILED for o in outcomes) else "passed"
             result = ProbeResult(spec, status, outcomes, timeline=timeline)
-        except (TargetUnreachable, ChannelError) as exc:
-            result = ProbeResult(spec, "error", evaluate(spec.journey, timeline, now_ns=time.monotonic_ns(), speedup=target.spec.speedup, finished=True), str(exc), timeline)
+        except (TargetUnreachable, ChannelError, MysteryShopError) as exc:
+            outcomes = evaluate(spec.journey, timeline, now_ns=time.monotonic_ns(), speedup=speedup, finished=True)
+            result = ProbeResult(spec, "error", outcomes, str(exc), timeline)
         self.mailbox.close_inbox(spec.probe_id)
         await self.store.aevent(self.run_id, spec.probe_id, "probe_finished", time.monotonic_ns(), status=result.status, error=result.error)
         await self.store.afinish_probe(
-            self.run_id, spec.probe_id, result.status, {"outcomes": [o.as_dict() for o in result.outcomes], "error": result.error}
+            self.run_id, spec.probe_id, result.status,
+            {"outcomes": [o.as_dict() for o in result.outcomes], "error": result.error, "path": [v.step for v in timeline.path]},
         )
         return result
+
+    async def _walk(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any]) -> None:
+        journey = spec.journey
+        visits: dict[str, int] = {}
+        last_action_ns: int | None = None
+        current: str | None = journey.start
+        for _ in range(MAX_STEPS):
+            if current is None:
+                return
+            step = journey.step(current)
+            visits[current] = visits.get(current, 0) + 1
+            if step.max_visits is not None and visits[current] > step.max_visits:
+                await self.store.aevent(self.run_id, spec.probe_id, "step_exhausted", time.monotonic_ns(), step=current)
+                current = journey.follow(current, "exhausted")
+                continue
+            now = time.monotonic_ns()
+            if step.is_action:
+                await self._act(spec, step, timeline)
+                last_action_ns = timeline.actions[step.id].t_ns
+                visit = Visit(step.id, visits[current], now, None)
+                timeline.path.append(visit)
+                await self._entered(spec, visit)
+                current = journey.follow(current, "next")
+                continue
+            anchor = timeline.actions[step.after].t_ns if step.after and step.after in timeline.actions else last_action_ns
+            visit = Visit(step.id, visits[current], now, anchor)
+            timeline.path.append(visit)
+            await self._entered(spec, visit)
+            if step.expect == "no_marketing":
+                current = journey.follow(current, "next")
+                continue
+            outcome = await self._wait(spec, timeline, inbox, visit)
+            when = "pass" if outcome is None or outcome.status == PASSED else ("timeout" if outcome.timed_out else "fail")
+            await self.store.aevent(self.run_id, spec.probe_id, "step_decided", time.monotonic_ns(), step=current, when=when, visit=visit.visit)
+            current = journey.follow(current, when)
+        raise MysteryShopError(f"journey '{journey.name}' took more than {MAX_STEPS} steps; check its loops' max_visits")
+
+    async def _entered(self, spec: ProbeSpec, visit: Visit) -> None:
+        await self.store.aevent(
+            self.run_id, spec.probe_id, "step_entered", visit.entered_ns, step=visit.step, visit=visit.visit, anchor_ns=visit.anchor_ns
+        )
 
     async def _act(self, spec: ProbeSpec, step: Step, timeline: Timeline) -> None:
         persona, target = spec.persona, spec.target
@@ -132,6 +174,7 @@ class Engine:
             # from then on, every second of silence is the company's.
             t_ns = delivery.accepted_ns
             timeline.actions[step.id] = Action(step.id, t_ns, utc_now(), body)
+            timeline.action_log.append(timeline.actions[step.id])
             await self.store.amessage(
                 self.run_id, "out", persona.email, [channel.support_address], t_ns, message.as_bytes(), probe_id=spec.probe_id
             )
@@ -142,31 +185,22 @@ class Engine:
             return
         raise MysteryShopError(f"step '{step.id}': action '{step.do}' is not supported yet")
 
-    async def _wait(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any]) -> list[Outcome]:
+    async def _wait(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any], visit: Visit) -> Outcome | None:
+        """Read the probe's mail until this visit's expectation is decided (met, or its deadline passed)."""
         speedup = spec.target.spec.speedup
         while True:
             now = time.monotonic_ns()
-            outcomes = evaluate(spec.journey, timeline, now_ns=now, speedup=speedup)
-            pending = [o for o in outcomes if o.status == PENDING]
-            if not pending:
-                return outcomes
-            deadlines = [self._wall_deadline(spec, o, timeline) for o in pending]
-            next_deadline = min((d for d in deadlines if d is not None), default=now + 1_000_000_000)
-            timeout = max(0.0, (next_deadline - now) / 1e9) + 0.001
+            outcome = judge_visit(spec.journey, visit, timeline, now_ns=now, speedup=speedup)
+            if outcome is None or outcome.status != PENDING:
+                return outcome
+            deadline = (visit.anchor_ns or now) + spec.target.wall_ns(outcome.deadline_ns or 0)
+            timeout = max(0.0, (deadline - now) / 1e9) + 0.001
             try:
                 inbound = await self.mailbox.receive(spec.probe_id, inbox, timeout)
             except TimeoutError:
                 continue
             timeline.replies.append(Reply.of(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid))
             await self.store.aevent(self.run_id, spec.probe_id, "received", inbound.t_ns, message_ref=inbound.rowid, matched_by=inbound.matched_by)
-
-    @staticmethod
-    def _wall_deadline(spec: ProbeSpec, outcome: Outcome, timeline: Timeline) -> int | None:
-        if outcome.deadline_ns is None:
-            return None
-        anchor_id = spec.journey.anchor(outcome.step)
-        anchor = timeline.actions.get(anchor_id) if anchor_id else None
-        return None if anchor is None else anchor.t_ns + spec.target.wall_ns(outcome.deadline_ns)
 
 
 class EngineThread:

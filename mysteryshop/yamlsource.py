@@ -56,7 +56,8 @@ def dotted(loc: Sequence[str | int]) -> str:
     return out or "(top level)"
 
 
-def _message(error: dict[str, Any], model: type[BaseModel]) -> str:
+def message_for(error: Any, model: type[BaseModel]) -> str:
+    """A readable message for one pydantic error, with the dotted location first."""
     loc = [k for k in error["loc"] if not (isinstance(k, str) and k.startswith("function-"))]
     kind = error["type"]
     if kind == "extra_forbidden":
@@ -100,5 +101,5 @@ def load_model(path: Path, model: type[Model], *, defaults: dict[str, Any] | Non
         problems = []
         for error in exc.errors():
             line, col = position(doc, error["loc"])
-            problems.append(f"{path}:{line}:{col}: {_message(error, model)}")
+            problems.append(f"{path}:{line}:{col}: {message_for(error, model)}")
         raise JourneyError(problems) from None

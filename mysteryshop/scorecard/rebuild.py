@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 
 from mysteryshop.mail import parse_mail
-from mysteryshop.scoring.timeline import Action, Reply, Timeline
+from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
 from mysteryshop.store import Store
 
 
@@ -40,9 +40,15 @@ def load_probes(store: Store, run_id: str) -> list[StoredProbe]:
         timeline = Timeline()
         finished_ns = None
         error = None
+        texts = iter(parse_mail(m["raw"]).full_text for m in outgoing)
         for event in events:
             if event["kind"] == "sent":
-                timeline.actions[event["step"]] = Action(event["step"], event["t_ns"], event["utc"], customer_text or "")
+                action = Action(event["step"], event["t_ns"], event["utc"], next(texts, customer_text or ""))
+                timeline.actions[event["step"]] = action
+                timeline.action_log.append(action)
+            elif event["kind"] == "step_entered":
+                data = json.loads(event["data"])
+                timeline.path.append(Visit(event["step"], data.get("visit", 1), event["t_ns"], data.get("anchor_ns")))
             elif event["kind"] == "probe_finished":
                 finished_ns = event["t_ns"]
                 error = json.loads(event["data"]).get("error")

@@ -6,13 +6,13 @@ Deadlines in journeys are company time. A target whose clock runs faster (the de
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from mysteryshop.durations import format_duration
 from mysteryshop.journey import Journey, Step
 from mysteryshop.scoring.classify import ACKNOWLEDGEMENT, ANSWER, FOLLOWUP, MARKETING
 from mysteryshop.scoring.facts import missing_facts, quote_around
-from mysteryshop.scoring.timeline import Reply, Timeline
+from mysteryshop.scoring.timeline import Reply, Timeline, Visit
 
 PASSED, FAILED, PENDING = "passed", "failed", "pending"
 
@@ -37,9 +37,11 @@ class Outcome:
     latency_ns: int | None = None
     decided_wall_ns: int | None = None
     evidence: Evidence | None = None
+    timed_out: bool = False
+    visit: int = 1
 
     def as_dict(self) -> dict[str, object]:
-        data = {k: getattr(self, k) for k in ("step", "expect", "status", "reason", "deadline_ns", "latency_ns")}
+        data = {k: getattr(self, k) for k in ("step", "visit", "expect", "status", "reason", "deadline_ns", "latency_ns", "timed_out")}
         data["evidence"] = None if self.evidence is None else {
             "quote": self.evidence.quote, "utc": self.evidence.utc, "subject": self.evidence.subject,
             "message_ref": self.evidence.message_ref,
@@ -55,22 +57,41 @@ def _first(replies: list[Reply], kinds: set[str]) -> Reply | None:
     return next((r for r in replies if r.kind in kinds), None)
 
 
-def evaluate(journey: Journey, timeline: Timeline, *, now_ns: int, speedup: float = 1.0, finished: bool = False) -> list[Outcome]:
-    """Judge every expectation of `journey` reached so far. Pure: same inputs, same verdicts."""
-    outcomes: list[Outcome] = []
-    deferred: list[Step] = []
+def linear_path(journey: Journey, timeline: Timeline) -> list[Visit]:
+    """The path of a journey walked in file order, for timelines recorded without one."""
+    path = []
     for step in journey.steps:
-        if step.is_action:
-            continue
-        if step.expect == "no_marketing":
-            deferred.append(step)
-            continue
-        anchor_id = journey.anchor(step.id)
+        anchor_id = journey.anchor(step.id) if not step.is_action else None
         anchor = timeline.actions.get(anchor_id) if anchor_id else None
-        if anchor is None:
+        if step.is_action and step.id not in timeline.actions:
+            break
+        path.append(Visit(step.id, 1, anchor.t_ns if anchor else 0, anchor.t_ns if anchor else None))
+    return path
+
+
+def judge_visit(journey: Journey, visit: Visit, timeline: Timeline, *, now_ns: int, speedup: float = 1.0, finished: bool = False) -> Outcome | None:
+    """The verdict on one visit of an expectation step (None for actions and no_marketing)."""
+    step = journey.step(visit.step)
+    if step.is_action or step.expect == "no_marketing" or visit.anchor_ns is None:
+        return None
+    outcome = _judge(step, visit.anchor_ns, timeline.after(visit.anchor_ns), now_ns, speedup, finished)
+    return replace(outcome, visit=visit.visit)
+
+
+def evaluate(journey: Journey, timeline: Timeline, *, now_ns: int, speedup: float = 1.0, finished: bool = False) -> list[Outcome]:
+    """Judge every expectation on the path the probe took. Pure: same inputs, same verdicts."""
+    path = timeline.path or linear_path(journey, timeline)
+    outcomes: list[Outcome] = []
+    watchers: list[Step] = []
+    for visit in path:
+        step = journey.step(visit.step)
+        if step.expect == "no_marketing":
+            watchers.append(step)
             continue
-        outcomes.append(_judge(step, anchor.t_ns, timeline.after(anchor.t_ns), now_ns, speedup, finished))
-    for step in deferred:
+        outcome = judge_visit(journey, visit, timeline, now_ns=now_ns, speedup=speedup, finished=finished)
+        if outcome is not None:
+            outcomes.append(outcome)
+    for step in watchers:
         outcomes.append(_no_marketing(step, timeline, outcomes, speedup, finished))
     return outcomes
 
@@ -89,6 +110,7 @@ def _judge(step: Step, start_ns: int, replies: list[Reply], now_ns: int, speedup
         return Outcome(
             step.id, step.expect or "", status, reason, deadline, company(reply) if reply else None, decided,
             _evidence(reply, phrases) if reply else None,
+            timed_out=status == FAILED and (reply is None or reply.t_ns > wall_deadline or reply.stalling),
         )
 
     if step.expect == "acknowledgement":
@@ -141,7 +163,7 @@ def _judge(step: Step, start_ns: int, replies: list[Reply], now_ns: int, speedup
 
 def _no_marketing(step: Step, timeline: Timeline, others: list[Outcome], speedup: float, finished: bool) -> Outcome:
     """Marketing is judged over the time the issue is open: until every other expectation is decided."""
-    start = min((a.t_ns for a in timeline.actions.values()), default=0)
+    start = min((a.t_ns for a in [*timeline.actions.values(), *timeline.action_log]), default=0)
     marketing = [r for r in timeline.after(start) if r.kind == MARKETING]
     open_until = max((o.decided_wall_ns or 0 for o in others), default=0)
     still_open = any(o.status == PENDING for o in others) and not finished

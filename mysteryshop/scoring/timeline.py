@@ -32,10 +32,24 @@ class Reply:
         return cls(t_ns, utc, mail, message_ref, classify(mail), is_stalling(mail))
 
 
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """One step of the path a probe took. `anchor_ns`: when the action its deadline counts from happened."""
+
+    step: str
+    visit: int
+    entered_ns: int
+    anchor_ns: int | None = None
+
+
 @dataclass(slots=True)
 class Timeline:
+    """What happened to a probe. `actions` holds the latest run of each action step; `path` every step entered."""
+
     actions: dict[str, Action] = field(default_factory=dict)
     replies: list[Reply] = field(default_factory=list)
+    path: list[Visit] = field(default_factory=list)
+    action_log: list[Action] = field(default_factory=list)
 
     def after(self, t_ns: int) -> list[Reply]:
         return [r for r in sorted(self.replies, key=lambda r: r.t_ns) if r.t_ns >= t_ns]
