@@ -39,33 +39,6 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _journeys_check(args: argparse.Namespace) -> int:
-    from mysteryshop.errors import JourneyError
-    from mysteryshop.journey import load_journey
-    from mysteryshop.target import load_target
-
-    files: list[Path] = []
-    for name in args.paths:
-        path = Path(name)
-        if path.is_dir():
-            files += sorted(path.glob("*.yaml")) + sorted((path / "targets").glob("*.yaml"))
-        else:
-            files.append(path)
-    problems = 0
-    for path in files:
-        try:
-            (load_target if path.parent.name == "targets" else load_journey)(path)
-            print(f"ok    {path}")
-        except JourneyError as exc:
-            problems += len(exc.problems)
-            for line in exc.problems:
-                print(line)
-    if not files:
-        print("error: no journey files found", file=sys.stderr)
-        return 2
-    return 1 if problems else 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mysteryshop",
@@ -84,11 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--run-id", default=None, help="name of the run folder (default: time-based)")
     demo.set_defaults(func=_demo)
 
-    journeys = commands.add_parser("journeys", help="work with journey files")
-    journey_commands = journeys.add_subparsers(dest="journeys_command", metavar="SUBCOMMAND")
-    check = journey_commands.add_parser("check", help="validate journey and target files")
-    check.add_argument("paths", nargs="*", default=["journeys"], help="files or folders (default: journeys)")
-    check.set_defaults(func=_journeys_check)
+    from mysteryshop.journeys_cli import add_commands as add_journey_commands
+
+    add_journey_commands(commands.add_parser("journeys", help="check, draw and describe journey files"))
 
     try:
         from mysteryshop.quality.cli import add_commands
