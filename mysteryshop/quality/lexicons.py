@@ -71,7 +71,7 @@ def _first_literals(items: list, i: int = 0) -> set[str] | None:
             i += 1
             continue
         if run:
-            longer = _first_literals(items, i) if op in (_c.SUBPATTERN, _c.BRANCH, _c.IN) else None
+            longer = _first_literals(items, i) if op in (_c.SUBPATTERN, _c.BRANCH, _c.IN, _c.MAX_REPEAT, _c.MIN_REPEAT) else None
             return {(run + tail)[:_MAX_PREFIX] for tail in longer} if longer else {run}
         if op is _c.SUBPATTERN:
             return _first_literals(list(av[3].data) + rest)
