@@ -24,12 +24,32 @@ class ProbeMetrics:
     marketing_while_open: bool
     stalling: bool
     replies: int
+    steps_taken: int = 0
+    channels_used: int = 0
+    repeats: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
 
-def probe_metrics(journey: Journey, timeline: Timeline, outcomes: Sequence[Outcome], *, speedup: float = 1.0) -> ProbeMetrics:
+def effort(journey: Journey, timeline: Timeline, details: Sequence[str] = ()) -> tuple[int, int, int]:
+    """(actions taken, channels used, times the customer repeated a detail they had already given)."""
+    actions = timeline.action_log or list(timeline.actions.values())
+    channels = {journey.step(a.step).channel for a in actions if a.step in journey.graph}
+    said: set[str] = set()
+    repeats = 0
+    for action in actions:
+        text = action.text.lower()
+        present = {d for d in details if d and d.lower() in text}
+        repeats += len(present & said)
+        said |= present
+    return len(actions), len(channels), repeats
+
+
+def probe_metrics(
+    journey: Journey, timeline: Timeline, outcomes: Sequence[Outcome], *, speedup: float = 1.0, details: Sequence[str] = ()
+) -> ProbeMetrics:
+    """`details`: what the persona might have to repeat (order id, email, phone)."""
     start = min((a.t_ns for a in timeline.actions.values()), default=None)
     if start is None:
         return ProbeMetrics(None, None, None, False, False, False, 0)
@@ -52,6 +72,7 @@ def probe_metrics(journey: Journey, timeline: Timeline, outcomes: Sequence[Outco
         marketing_while_open=any(o.expect == "no_marketing" and o.status == FAILED for o in outcomes),
         stalling=any(r.stalling for r in replies),
         replies=len([r for r in replies if r.kind != MARKETING]),
+        **dict(zip(("steps_taken", "channels_used", "repeats"), effort(journey, timeline, details), strict=True)),
     )
 
 
