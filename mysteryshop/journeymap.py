@@ -39,7 +39,7 @@ def journey_stats(journey: Journey, probes: Iterable[Mapping[str, Any]]) -> tupl
     for probe in probes:
         if probe.get("journey", journey.name) != journey.name:
             continue
-        path = list(probe.get("path") or [])
+        path = [p["step"] if isinstance(p, Mapping) else p for p in probe.get("path") or []]
         for step_id in path:
             if step_id in steps:
                 steps[step_id]["visits"] += 1
