@@ -113,7 +113,7 @@ def pytest_runtestloop(session: pytest.Session) -> Any:
     specs = []
     for item in session.items:
         callspec = getattr(item, "callspec", None)
-        spec = callspec.params.get("probe") if callspec is not None else None
+        spec = callspec.params.get("probe") if callspec is not None else getattr(item, "spec", None)
         if isinstance(spec, ProbeSpec):
             specs.append(spec)
     if specs and not session.config.option.collectonly:
@@ -126,6 +126,56 @@ def pytest_runtestloop(session: pytest.Session) -> Any:
         run = session.config.stash.get(SESSION_KEY, None)
         if run is not None:
             run.finish()
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """Journey files are test files too: `pytest journeys/` runs every journey against every --target."""
+    journeys_dir = parent.config.stash[OPTIONS_KEY]["journeys"]
+    if file_path.suffix in (".yaml", ".yml") and file_path.parent.resolve() == Path(journeys_dir).resolve():
+        return JourneyFile.from_parent(parent, path=file_path)
+    return None
+
+
+class JourneyFile(pytest.File):
+    """One journey file: an item per (target × persona), marked with the journey's tags."""
+
+    def collect(self) -> Any:
+        from mysteryshop.errors import MysteryShopError
+        from mysteryshop.journey import load_journey
+        from mysteryshop.session import plan_probes
+        from mysteryshop.target import find_target
+
+        options = self.config.stash[OPTIONS_KEY]
+        try:
+            journey = load_journey(self.path)
+            targets = [find_target(name, Path(options["journeys"]) / "targets") for name in options["targets"]]
+        except MysteryShopError as exc:
+            raise pytest.fail.Exception(str(exc), pytrace=False) from None
+        for tag in journey.tags:
+            self.config.addinivalue_line("markers", f"{tag}: journeys tagged '{tag}'")
+        for spec in plan_probes(self.config.stash[CONFIG_KEY], journey, targets):
+            item = JourneyItem.from_parent(self, name=f"{spec.target.name}-{spec.persona.key}-{_slug(spec.persona.full_name)}", spec=spec)
+            for tag in journey.tags:
+                item.add_marker(tag)
+            yield item
+
+
+class JourneyItem(pytest.Item):
+    """One probe of a journey file; passes when every expectation on its path was met."""
+
+    def __init__(self, *, spec: ProbeSpec, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
+
+    def runtest(self) -> None:
+        run = self.config.stash.get(SESSION_KEY, None)
+        if run is None:
+            pytest.fail("the mysteryshop run did not start", pytrace=False)
+        Probe(self.spec, run.result(self.spec.probe_id)).check()
+
+    def reportinfo(self) -> tuple[Path, int, str]:
+        s = self.spec
+        return self.path, 0, f"{s.journey.name} against {s.target.name} as {s.persona.full_name}"
 
 
 @dataclass(slots=True)
