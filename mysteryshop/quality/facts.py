@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from mysteryshop.quality.text import STOPWORDS, content_stems, numbers, stem, tokens
+from mysteryshop.quality.text import STOPWORDS, content_stems, numbers, stem, tokens, tokens_with_clauses
 
 _SYNONYMS = [
     {"refund", "reimburse", "reimburs", "repay"},
@@ -85,11 +85,11 @@ def _phrasing(phrasing: str) -> _Phrasing:
 class _Sentence:
     """A sentence's tokens, stems and numbers, worked out once per reply."""
 
-    __slots__ = ("text", "tokens", "stems", "have", "by_initial", "_numbers")
+    __slots__ = ("text", "tokens", "clauses", "stems", "have", "by_initial", "_numbers")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.tokens = tokens(text)
+        self.tokens, self.clauses = tokens_with_clauses(text)
         self.stems = [stem(t) for t in self.tokens]
         self.have = {s for t, s in zip(self.tokens, self.stems) if t not in STOPWORDS}
         self.by_initial: dict[str, list[str]] = {}
@@ -132,22 +132,25 @@ def _match(wanted: _Phrasing, sentence: _Sentence) -> str:
         stated = sentence.numbers
         if not wanted.numbers <= stated:
             return "wrong_number" if stated and (wanted.stems or stated - wanted.numbers) else "missing"
-    if not wanted.negated and _negated(sentence.tokens, sentence.stems, set(matched) | wanted.numbers):
+    if not wanted.negated and _negated(sentence, set(matched) | wanted.numbers):
         return "negated"
     return "conveyed"
 
 
-def _negated(sentence_tokens: list[str], sentence_stems: list[str], matched: set[str]) -> bool:
-    positions = [i for i, s in enumerate(sentence_stems) if s in matched or _SYNONYM_OF.get(s, frozenset()) & matched]
+def _negated(sentence: _Sentence, matched: set[str]) -> bool:
+    """A negation near the matched words and in the same clause: 'we cannot refund', 'X isn't available'."""
+    stems, words = sentence.stems, sentence.tokens
+    positions = [i for i, s in enumerate(stems) if s in matched or _SYNONYM_OF.get(s, frozenset()) & matched]
     if not positions:
         return False
+    clauses = {sentence.clauses[i] for i in positions}
     first, last = min(positions), max(positions)
-    after = sentence_tokens[last + 1 : last + 1 + _NEGATION_AFTER + 1]
+    after = [w for i, w in enumerate(words[last + 1 : last + 2 + _NEGATION_AFTER], last + 1) if sentence.clauses[i] in clauses]
     if any(t.endswith("n't") for t in after[:_NEGATION_AFTER]) or any(
         a in {"is", "are", "was", "were"} and b == "not" for a, b in zip(after, after[1:])
     ):
         return True
-    window = sentence_tokens[max(0, first - _NEGATION_WINDOW) : last + 1]
+    window = [w for i, w in enumerate(words[max(0, first - _NEGATION_WINDOW) : last + 1], max(0, first - _NEGATION_WINDOW)) if sentence.clauses[i] in clauses]
     for i, token in enumerate(window):
         if token in _NEGATIONS or token.endswith("n't"):
             return True

@@ -40,6 +40,26 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:()]|\s-\s")
+
+
+def tokens_with_clauses(text: str) -> tuple[list[str], list[int]]:
+    """Tokens, and for each the number of the clause it is in (commas, semicolons, colons,
+    brackets and spaced dashes separate clauses): "if they don't fit, exchanges are free"
+    puts "don't" and "free" in different clauses."""
+    folded = fold(text)
+    words: list[str] = []
+    clauses: list[int] = []
+    clause, end = 0, 0
+    for match in _TOKEN.finditer(folded):
+        if _CLAUSE_BREAK.search(folded, end, match.start()):
+            clause += 1
+        words.append(match.group())
+        clauses.append(clause)
+        end = match.end()
+    return words, clauses
+
+
 @lru_cache(maxsize=16384)
 def stem(token: str) -> str:
     """A crude suffix strip, enough to match 'refunds'/'refunded'/'refunding' to 'refund'."""

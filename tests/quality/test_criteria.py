@@ -50,6 +50,11 @@ def test_negation_after_the_fact_does_not_count():
     assert result.passed is False
 
 
+def test_negation_in_another_clause_does_not_cancel_the_fact():
+    assert verdict("answers_question", "If they don't fit, exchanges are free for 60 days.", facts=[["exchanges are free"]]).passed is True
+    assert verdict("answers_question", "Sadly exchanges are not free.", facts=[["exchanges are free"]]).passed is False
+
+
 def test_fact_quoted_from_the_customer_is_not_credited():
     reply = "Your request has been forwarded.\n\nOn Mon, Ann wrote:\n> Is it 30 days with free return shipping?"
     assert verdict("answers_question", reply, customer="Is it 30 days with free return shipping?", facts=FACTS).passed is False
