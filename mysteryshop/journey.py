@@ -64,6 +64,7 @@ class Step(BaseModel):
     within: Duration | None = Field(default=None, description="deadline in company time, counted from `after` (default: the latest action on the path)")
     after: str | None = Field(default=None, description="the action step the deadline counts from")
     facts: Annotated[list[list[str]], BeforeValidator(_facts)] = Field(default=[], description="facts an answer must state; each a list of phrasings that count")
+    first_reply: bool = Field(default=False, description="answer: only the company's first real reply counts (80% of companies fail this)")
     next: str | None = Field(default=None, description="the step after this one (default: the next in the file)")
     on_pass: str | None = Field(default=None, description="where to go when the expectation is met")
     on_fail: str | None = Field(default=None, description="where to go when it is not met")
@@ -292,14 +293,19 @@ def _graph(steps: list[Step], raw_steps: list[Any], problems: _Problems) -> nx.D
         default_next = step.next or following
         graph.nodes[step.id]["default_next"] = default_next if default_next in graph else None
         edges: dict[str, list[str]] = {}
-        for fld in ("on_pass", "on_fail", "on_timeout", "on_exhausted"):
-            target = getattr(step, fld)
+        nxt = graph.nodes[step.id]["default_next"]
+        if step.is_action or step.expect == "no_marketing":
+            routes = {"next": nxt}
+        else:
+            routes = {"pass": step.on_pass or nxt, "fail": step.on_fail or nxt, "timeout": step.on_timeout or step.on_fail or nxt}
+        if step.on_exhausted:
+            routes["exhausted"] = step.on_exhausted
+        for when, target in routes.items():
             if target in graph:
-                edges.setdefault(target, []).append(EDGE_WHEN[fld])
-        if default_next in graph and (step.is_action or not (step.on_pass and (step.on_fail or step.on_timeout))):
-            edges.setdefault(default_next, []).insert(0, "next")
+                edges.setdefault(target, []).append(when)
         for target, whens in edges.items():
-            graph.add_edge(step.id, target, when="/".join(whens))
+            label = "next" if set(whens) >= {"pass", "fail", "timeout"} or whens == ["next"] else "/".join(whens)
+            graph.add_edge(step.id, target, when=label)
     if not steps[0].is_action:
         problems.add(["steps", 0], "steps[0]: a journey must start with an action ('do:'), so there is something to expect a reply to")
     start = steps[0].id
@@ -310,6 +316,9 @@ def _graph(steps: list[Step], raw_steps: list[Any], problems: _Problems) -> nx.D
             problems.add(["steps", index], f"steps[{index}]: step '{step.id}' can never be reached from '{start}'. Point a 'next:' or 'on_*:' of an earlier step at it, or remove it")
     for cycle in nx.simple_cycles(graph):
         if not any(graph.nodes[n]["step"].max_visits for n in cycle):
+            order = [s.id for s in steps]
+            turn = min(range(len(cycle)), key=lambda i: order.index(cycle[i]))
+            cycle = cycle[turn:] + cycle[:turn]
             first = cycle[0]
             index = _index_of(raw_steps, first)
             problems.add(

@@ -101,3 +101,16 @@ def test_a_bad_journey_file_fails_collection_with_its_location(suite: pytest.Pyt
     result = suite.runpytest_subprocess()
     result.stdout.re_match_lines([r".*quick_question.yaml:15:5: steps\[2\]\.within: 'eight hours' is not a duration.*"])
     assert result.ret != 0
+
+
+def test_journey_files_are_collected_directly_with_tag_markers(suite: pytest.Pytester) -> None:
+    (suite.path / "journeys/untagged.yaml").write_text(FAST_JOURNEY.replace("tags: [email]", "tags: []").replace("id: quick_question", "id: untagged"))
+    result = suite.runpytest_subprocess("journeys", "--personas", "2", "-m", "email", "--collect-only", "-q")
+    result.stdout.fnmatch_lines(["journeys/quick_question.yaml::demo-p0-*", "journeys/quick_question.yaml::demo-p1-*", "*2/4 tests collected (2 deselected)*"])
+
+
+def test_a_journey_file_runs_as_items_selected_with_k(suite: pytest.Pytester) -> None:
+    result = suite.runpytest_subprocess("journeys", "--personas", "3", "-k", "p1", "--demo-profile", "excellent", "--run-id", "yaml", "-v")
+    result.assert_outcomes(passed=1, deselected=2)
+    card = _scorecard(suite, "yaml")
+    assert [p["journey"] for p in card["probes"]] == ["quick_question"]

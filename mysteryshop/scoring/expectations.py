@@ -126,18 +126,20 @@ def _judge(step: Step, start_ns: int, replies: list[Reply], now_ns: int, speedup
 
     if step.expect == "answer":
         answers = [r for r in replies if r.kind == ANSWER]
+        if step.first_reply:
+            answers = answers[:1]
         on_time = [r for r in answers if r.t_ns <= wall_deadline]
         for reply in on_time:
             if not missing_facts(reply.mail.text, step.facts):
                 phrases = [p for fact in step.facts for p in fact]
                 return outcome(PASSED, f"answered after {format_duration(company(reply))}", reply, phrases)
-        if not expired:
+        if not expired and not (step.first_reply and on_time):
             return outcome(PENDING, f"waiting for an answer (deadline {within})")
         if on_time:
             lacking = missing_facts(on_time[0].mail.text, step.facts)
             return outcome(
                 FAILED,
-                f"answered after {format_duration(company(on_time[0]))} but the answer does not state: "
+                f"answered after {format_duration(company(on_time[0]))} but the {'first ' if step.first_reply else ''}answer does not state: "
                 + ", ".join(f"'{f}'" for f in lacking),
                 on_time[0],
             )
