@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import os
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
@@ -37,11 +38,13 @@ def get_engine(name: str = "rules", **options: Any) -> Engine:
     """The engine called `name`, built once per distinct set of options."""
     if name not in ENGINES:
         raise _unknown("engine", name, ENGINES)
-    return _cached_engine(name, tuple(sorted(options.items())))
+    settings = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("MYSTERYSHOP_")))
+    return _cached_engine(name, tuple(sorted(options.items())), settings)
 
 
 @lru_cache(maxsize=32)
-def _cached_engine(name: str, options: tuple[tuple[str, Any], ...]) -> Engine:
+def _cached_engine(name: str, options: tuple[tuple[str, Any], ...], settings: tuple[tuple[str, str], ...]) -> Engine:
+    """`settings` (the MYSTERYSHOP_* environment) is only part of the key: an engine reads it itself."""
     return ENGINES[name](**dict(options))
 
 

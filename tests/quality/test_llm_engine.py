@@ -176,3 +176,12 @@ def test_no_endpoint_configured_is_a_clear_error(monkeypatch):
     monkeypatch.delenv("MYSTERYSHOP_LLM_URL", raising=False)
     with pytest.raises(ValueError, match="MYSTERYSHOP_LLM_URL"):
         LlmJudgeEngine()
+
+
+def test_changing_the_environment_reaches_the_engine(stub, monkeypatch):
+    stub.answer = lambda body: completion('{"acknowledges": {"passed": true, "evidence": "", "reason": "ok"}}')
+    monkeypatch.setenv("MYSTERYSHOP_LLM_URL", stub.url)
+    assert score_reply(EXCHANGE, ["acknowledges"], engine="llm")["acknowledges"].passed is True
+    monkeypatch.delenv("MYSTERYSHOP_LLM_URL")
+    with pytest.raises(ValueError, match="MYSTERYSHOP_LLM_URL"):
+        score_reply(EXCHANGE, ["acknowledges"], engine="llm")
