@@ -128,6 +128,6 @@ class RunSession:
         self.store.finish_run(self.config.run_id, status, card["summary"])
         card["run"]["finished_utc"] = next(r["finished_utc"] for r in self.store.runs() if r["id"] == self.config.run_id)
         self.card = card
-        self.paths = write_scorecard(card, self.config.run_dir)
+        self.paths = write_scorecard(card, self.config.run_dir, journeys=self.journeys)
         self.store.close()
         return self.paths

@@ -1,82 +1,361 @@
-"""The scorecard as data: one JSON-ready dict per run, from the store and the journeys."""
+"""The scorecard as data: one JSON-ready dict per run, from the store and the journeys.
+
+Everything here is computed again from stored events and raw messages; the schema of the
+result is `mysteryshop/scorecard/schema.json` (documented in docs/scorecard-schema.md).
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import statistics
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mysteryshop.durations import format_duration
 from mysteryshop.journey import Journey
-from mysteryshop.scoring.expectations import PASSED, evaluate
-from mysteryshop.scoring.metrics import aggregate, probe_metrics
-from mysteryshop.scorecard.rebuild import load_probes
+from mysteryshop.scorecard.grades import grade_metrics, grading_rules
+from mysteryshop.scorecard.rebuild import StoredProbe, load_probes
+from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, evaluate
+from mysteryshop.scoring.metrics import ProbeMetrics, aggregate, percentile, probe_metrics
 from mysteryshop.store import Store
 from mysteryshop.target import Target
 
-SCHEMA = "mysteryshop.scorecard/1"
+SCHEMA = "mysteryshop.scorecard/2"
+
+#: Headline metrics compared across runs (trend, compare, the regression gate): key → (label, better).
+HEADLINE: dict[str, tuple[str, str]] = {
+    "score": ("Overall score (0–100)", "higher"),
+    "acknowledged.rate": ("Acknowledged", "higher"),
+    "acknowledged.median_s": ("Median time to acknowledge", "lower"),
+    "answered.rate": ("Answered at all", "higher"),
+    "answered.median_s": ("Median time to answer", "lower"),
+    "answered.p90_s": ("p90 time to answer", "lower"),
+    "answered_in_first_reply.rate": ("Answered in the first reply", "higher"),
+    "followed_up.rate": ("Asked whether satisfied", "higher"),
+    "marketing_while_open.rate": ("Marketing while open", "lower"),
+    "stalling_autoreply.rate": ("Stalling auto-replies", "lower"),
+}
+
+#: How bad a missed expectation is, for choosing the worst moments (higher is worse).
+_SEVERITY = {"answer": 60, "no_marketing": 50, "acknowledgement": 40, "satisfaction_followup": 20}
+_QUALITY_CRITERIA = ("personalized", "empathy", "sets_expectations", "readability")
 
 
-def build_scorecard(store: Store, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target]) -> dict[str, Any]:
+def headline_values(summary: Mapping[str, Any]) -> dict[str, float | None]:
+    """The flat headline numbers of a scorecard summary (as stored with each run)."""
+    metrics = summary.get("metrics") or {}
+    values: dict[str, float | None] = {"score": (summary.get("grade") or {}).get("score")}
+    for key in HEADLINE:
+        if key == "score":
+            continue
+        name, _, fld = key.partition(".")
+        value = (metrics.get(name) or {}).get(fld)
+        values[key] = float(value) if isinstance(value, int | float) else None
+    return values
+
+
+def probe_channel(journey: Journey) -> str:
+    """The channel a probe starts on: that of the journey's first action."""
+    return next((step.channel for step in journey.steps if step.is_action), "email")
+
+
+def build_scorecard(
+    store: Store, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target], *, quality: bool = True
+) -> dict[str, Any]:
     """Score every probe of `run_id` again from stored events and raw messages."""
     run = next((r for r in store.runs() if r["id"] == run_id), None)
     if run is None:
-        raise KeyError(f"no run '{run_id}' in {store.path}")
-    probes_out = []
-    all_metrics = []
+        known = [r["id"] for r in store.runs()][-5:]
+        raise KeyError(f"no run '{run_id}' in {store.path}; latest runs: {', '.join(known) or '(none)'}")
+    screenshots = _screenshots(store, run_id)
+    probes_out: list[dict[str, Any]] = []
+    metrics_of: list[tuple[str, ProbeMetrics]] = []
     for probe in load_probes(store, run_id):
         journey, target = journeys[probe.journey], targets[probe.target]
-        speedup = target.spec.speedup
-        end = probe.finished_ns or 0
-        outcomes = evaluate(journey, probe.timeline, now_ns=end, speedup=speedup, finished=True)
-        metrics = probe_metrics(journey, probe.timeline, outcomes, speedup=speedup)
-        all_metrics.append(metrics)
-        status = "error" if probe.error else ("passed" if all(o.status == PASSED for o in outcomes) else "failed")
-        start = min((a.t_ns for a in probe.timeline.actions.values()), default=end)
-        probes_out.append({
-            "id": probe.probe_id,
-            "journey": probe.journey,
-            "target": probe.target,
-            "persona": probe.persona,
-            "status": status,
-            "error": probe.error,
-            "path": [v.step for v in probe.timeline.path],
-            "outcomes": [o.as_dict() for o in outcomes],
-            "metrics": metrics.as_dict(),
-            "late_replies": probe.late_replies,
-            "messages": [
-                {
-                    "ref": r.message_ref,
-                    "utc": r.utc,
-                    "after_ns": int((r.t_ns - start) * speedup),
-                    "after": format_duration((r.t_ns - start) * speedup),
-                    "kind": r.kind,
-                    "stalling": r.stalling,
-                    "subject": r.mail.subject,
-                    "text": r.mail.text,
-                    "malformed": r.mail.malformed,
-                    "defects": r.mail.defects,
-                }
-                for r in sorted(probe.timeline.replies, key=lambda r: r.t_ns)
-            ],
-        })
+        entry, metrics = _probe_entry(probe, journey, target, quality=quality)
+        entry["screenshots"] = screenshots.get(probe.probe_id, [])
+        probes_out.append(entry)
+        metrics_of.append((entry["channel"], metrics))
+
+    overall = aggregate([m for _, m in metrics_of])
+    channels: dict[str, Any] = {}
+    for channel in sorted({c for c, _ in metrics_of}):
+        channel_metrics = aggregate([m for c, m in metrics_of if c == channel])
+        channels[channel] = {"probes": channel_metrics["probes"]["count"], "metrics": channel_metrics,
+                             "grade": grade_metrics(channel_metrics).as_dict()}
+    counts = {s: sum(p["status"] == s for p in probes_out) for s in ("passed", "failed", "error")}
+    summary = {
+        "probes": len(probes_out),
+        **counts,
+        "unreachable": sum(1 for p in probes_out if p["unreachable"]),
+        "metrics": overall,
+        "grade": grade_metrics(overall).as_dict(),
+        "targets": sorted({p["target"] for p in probes_out} or targets),
+        "journeys": sorted({p["journey"] for p in probes_out} or journeys),
+    }
     unmatched = [
         {"ref": m["id"], "utc": m["utc"], "from": m["mail_from"], "to": json.loads(m["rcpt_to"]), "subject": m["subject"],
          "malformed": bool(m["malformed"])}
-        for m in store.messages(run_id, unmatched=True) if m["direction"] == "in"
+        for m in store.query("SELECT id, utc, mail_from, rcpt_to, subject, malformed FROM messages "
+                             "WHERE run_id = ? AND probe_id IS NULL AND direction = 'in' ORDER BY t_ns", (run_id,))
     ]
     malformed = [
         {"ref": m["id"], "probe": m["probe_id"], "utc": m["utc"], "defects": json.loads(m["defects"])}
-        for m in store.messages(run_id) if m["malformed"]
+        for m in store.query("SELECT id, probe_id, utc, defects FROM messages WHERE run_id = ? AND malformed ORDER BY t_ns", (run_id,))
     ]
-    counts = {s: sum(p["status"] == s for p in probes_out) for s in ("passed", "failed", "error")}
-    return {
+    card = {
         "schema": SCHEMA,
         "run": {"id": run_id, "started_utc": run["started_utc"], "finished_utc": run["finished_utc"], "config": json.loads(run["config"])},
-        "targets": {name: {"title": t.spec.title, "speedup": t.spec.speedup} for name, t in targets.items()},
-        "journeys": {name: {"title": j.title, "path": str(j.path)} for name, j in journeys.items()},
-        "summary": {"probes": len(probes_out), **counts, "metrics": aggregate(all_metrics)},
+        "targets": {name: {"title": t.spec.title, "speedup": t.spec.speedup, "profile": t.spec.profile} for name, t in targets.items()},
+        "journeys": {name: {"title": j.title, "path": str(j.path), "channel": probe_channel(j),
+                            "steps": [{"id": s.id, "do": s.do, "expect": s.expect, "within_ns": s.within, "channel": s.channel}
+                                      for s in j.steps]}
+                     for name, j in journeys.items()},
+        "grading": grading_rules(),
+        "summary": summary,
+        "channels": channels,
+        "perception_gap": perception_gap(journeys, probes_out),
+        "step_stats": step_stats(journeys, probes_out),
+        "worst_moments": worst_moments(probes_out),
+        "trend": trend(store, run_id, summary),
         "probes": probes_out,
         "unmatched_messages": unmatched,
         "malformed_messages": malformed,
     }
+    return card
+
+
+def _screenshots(store: Store, run_id: str) -> dict[str, list[dict[str, Any]]]:
+    """Screenshots recorded by browser channels (events of kind 'screenshot'), per probe."""
+    shots: dict[str, list[dict[str, Any]]] = {}
+    for row in store.query("SELECT probe_id, step, utc, data FROM events WHERE run_id = ? AND kind = 'screenshot' ORDER BY t_ns", (run_id,)):
+        data = json.loads(row["data"])
+        shots.setdefault(row["probe_id"], []).append(
+            {"step": row["step"], "utc": row["utc"], "path": data.get("path"), "png_base64": data.get("png_base64")}
+        )
+    return shots
+
+
+def _probe_entry(probe: StoredProbe, journey: Journey, target: Target, *, quality: bool) -> tuple[dict[str, Any], ProbeMetrics]:
+    speedup = target.spec.speedup
+    timeline = probe.timeline
+    end = probe.finished_ns or 0
+    outcomes = evaluate(journey, timeline, now_ns=end, speedup=speedup, finished=True)
+    details = [probe.persona.get(k, "") for k in ("order_id", "email", "phone")]
+    metrics = probe_metrics(journey, timeline, outcomes, speedup=speedup, details=details)
+    status = "error" if probe.error else ("passed" if all(o.status == PASSED for o in outcomes) else "failed")
+    start = min((a.t_ns for a in timeline.actions.values()), default=end)
+
+    def after(t_ns: int) -> tuple[int, str]:
+        company = int((t_ns - start) * speedup)
+        return company, format_duration(company)
+
+    replies = sorted(timeline.replies, key=lambda r: r.t_ns)
+    messages = []
+    for r in replies:
+        after_ns, after_text = after(r.t_ns)
+        messages.append({
+            "ref": r.message_ref, "utc": r.utc, "after_ns": after_ns, "after": after_text, "kind": r.kind, "stalling": r.stalling,
+            "subject": r.mail.subject, "text": r.mail.text, "html": r.mail.html, "malformed": bool(r.mail.defects), "defects": r.mail.defects,
+        })
+    events: list[dict[str, Any]] = []
+    for action in sorted(timeline.actions.values(), key=lambda a: a.t_ns):
+        after_ns, after_text = after(action.t_ns)
+        events.append({"after_ns": after_ns, "after": after_text, "utc": action.utc, "kind": "sent", "step": action.step,
+                       "text": f"customer did '{action.step}'"})
+    for m in messages:
+        events.append({"after_ns": m["after_ns"], "after": m["after"], "utc": m["utc"], "kind": "received", "step": None,
+                       "text": f"{m['kind'] or 'message'} received: {m['subject']}"})
+    outcome_dicts = []
+    for o in outcomes:
+        data = o.as_dict()
+        anchor_id = journey.anchor(o.step)
+        anchor = timeline.actions.get(anchor_id) if anchor_id else None
+        data["anchor_utc"] = anchor.utc if anchor else None
+        data["anchor_text"] = (anchor.text if anchor else "")[:400]
+        if o.deadline_ns is not None and anchor is not None:
+            deadline_after = int((anchor.t_ns - start) * speedup) + o.deadline_ns
+            events.append({"after_ns": deadline_after, "after": format_duration(deadline_after), "utc": None, "kind": "deadline",
+                           "step": o.step, "text": f"deadline of '{o.step}' ({format_duration(o.deadline_ns)}): {o.status}"})
+        outcome_dicts.append(data)
+    events.sort(key=lambda e: (e["after_ns"], e["kind"] != "sent"))
+    visits = [v.step for v in getattr(timeline, "path", [])]
+    path = visits or [s.id for s in journey.steps if s.is_action and s.id in timeline.actions or not s.is_action]
+    status_of = {o.step: o.status for o in outcomes}
+    entry = {
+        "id": probe.probe_id,
+        "journey": probe.journey,
+        "target": probe.target,
+        "channel": probe_channel(journey),
+        "persona": probe.persona,
+        "status": status,
+        "error": probe.error,
+        "unreachable": bool(probe.error and probe.error.startswith("target unreachable")),
+        "path": [{"step": s, "status": status_of.get(s, "done" if s in timeline.actions else "skipped")} for s in path],
+        "outcomes": outcome_dicts,
+        "metrics": metrics.as_dict(),
+        "late_replies": probe.late_replies,
+        "events": events,
+        "messages": messages,
+        "quality": _quality(probe, journey, replies) if quality else None,
+    }
+    return entry, metrics
+
+
+def _quality(probe: StoredProbe, journey: Journey, replies: Sequence[Any]) -> dict[str, Any] | None:
+    """Reply-quality verdicts (mysteryshop.quality) on the first answer, when that module is there."""
+    answer = next((r for r in replies if r.kind == "answer"), None)
+    if answer is None:
+        return None
+    try:
+        from mysteryshop.quality import Exchange, score_reply
+    except ImportError:  # the reply-quality module is optional
+        return None
+    customer = next(iter(probe.timeline.actions.values())).text if probe.timeline.actions else ""
+    facts = [fact for step in journey.steps if step.expect == "answer" for fact in step.facts]
+    try:
+        results = score_reply(
+            Exchange(customer, answer.mail.text, answer.mail.html, persona=probe.persona, expected_facts=facts), _QUALITY_CRITERIA
+        )
+    except Exception as exc:  # noqa: BLE001 - a scorer bug must not cost the whole scorecard; it is reported
+        return {"error": f"reply-quality scoring failed: {exc}", "criteria": {}}
+    return {
+        "message_ref": answer.message_ref,
+        "criteria": {name: {"passed": r.passed, "evidence": r.evidence, "reason": r.reason} for name, r in results.items()},
+    }
+
+
+def perception_gap(journeys: Mapping[str, Journey], probes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """What each journey says the company believes (`believed:`) against what the probes measured.
+
+    For every believed level (e.g. acknowledgement within 5m): the share of probes that got it
+    within that time (a probe that got nothing did not), and the measured median and p90.
+    """
+    rows = []
+    for name, journey in journeys.items():
+        for expect, believed_ns in journey.spec.believed.items():
+            latencies: list[int | None] = []
+            for probe in probes:
+                if probe["journey"] != name:
+                    continue
+                outcome = next((o for o in probe["outcomes"] if o["expect"] == expect), None)
+                if outcome is not None:
+                    latencies.append(outcome["latency_ns"])
+            got = [lat for lat in latencies if lat is not None]
+            met = sum(1 for lat in got if lat <= believed_ns)
+            median = int(statistics.median(got)) if got else None
+            p90 = percentile(got, 90)
+            rows.append({
+                "journey": name, "expect": expect, "believed_ns": believed_ns, "believed": format_duration(believed_ns),
+                "probes": len(latencies), "met": met, "met_rate": met / len(latencies) if latencies else None,
+                "never": len(latencies) - len(got),
+                "median_ns": median, "median": format_duration(median) if median is not None else "never",
+                "p90_ns": p90, "p90": format_duration(p90) if p90 is not None else "never",
+            })
+    return rows
+
+
+def step_stats(journeys: Mapping[str, Journey], probes: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per journey, per step: passed / failed / pending counts, median latency, deadline (for the journey map)."""
+    stats: dict[str, dict[str, dict[str, Any]]] = {}
+    latencies: dict[tuple[str, str], list[int]] = {}
+    for name, journey in journeys.items():
+        stats[name] = {s.id: {"passed": 0, "failed": 0, "pending": 0, "median_latency_ns": None, "deadline_ns": s.within}
+                       for s in journey.steps}
+    for probe in probes:
+        journey_stats = stats.get(probe["journey"])
+        if journey_stats is None:
+            continue
+        for event in probe["events"]:
+            if event["kind"] == "sent" and event["step"] in journey_stats:
+                journey_stats[event["step"]]["passed"] += 1
+        if probe["error"]:
+            first_action = next((p["step"] for p in probe["path"]), None)
+            if first_action in journey_stats and not any(e["kind"] == "sent" for e in probe["events"]):
+                journey_stats[first_action]["failed"] += 1
+        for o in probe["outcomes"]:
+            entry = journey_stats.get(o["step"])
+            if entry is None:
+                continue
+            key = {PASSED: "passed", FAILED: "failed", PENDING: "pending"}.get(o["status"], "pending")
+            entry[key] += 1
+            if o["latency_ns"] is not None:
+                latencies.setdefault((probe["journey"], o["step"]), []).append(o["latency_ns"])
+    for (journey_name, step), values in latencies.items():
+        stats[journey_name][step]["median_latency_ns"] = int(statistics.median(values))
+    return stats
+
+
+def _severity(outcome: Mapping[str, Any]) -> float:
+    base = _SEVERITY.get(outcome["expect"], 30)
+    if outcome["evidence"] is None:
+        return base + 30  # silence
+    latency, deadline = outcome["latency_ns"], outcome["deadline_ns"]
+    if latency is not None and deadline and latency > deadline:
+        return base + min(25.0, 10 * latency / deadline)
+    return base + 20  # it came, but wrong: missing facts, stalling, marketing
+
+
+def worst_moments(probes: Sequence[Mapping[str, Any]], count: int = 3) -> list[dict[str, Any]]:
+    """The `count` worst missed expectations, each with its quoted evidence and timestamp.
+
+    Worst first; one per (journey, step) before any step is shown twice, so three probes that
+    all went unanswered do not crowd out a marketing mail.
+    """
+    candidates = []
+    for probe in probes:
+        for o in probe["outcomes"]:
+            if o["status"] != FAILED:
+                continue
+            evidence = o["evidence"]
+            if evidence is not None:
+                quote, utc, source = evidence["quote"], evidence["utc"], f"company: {evidence.get('subject') or 'reply'}"
+            else:
+                quote = o.get("anchor_text") or ""
+                utc, source = o.get("anchor_utc"), "customer wrote; nothing came back"
+            candidates.append({
+                "severity": round(_severity(o), 1), "probe": probe["id"], "journey": probe["journey"], "target": probe["target"],
+                "persona": probe["persona"].get("full_name", ""), "step": o["step"], "expect": o["expect"], "reason": o["reason"],
+                "quote": " ".join(quote.split())[:300], "utc": utc, "source": source,
+            })
+    candidates.sort(key=lambda c: -c["severity"])
+    chosen, seen = [], set()
+    for candidate in candidates:
+        key = (candidate["journey"], candidate["step"])
+        if key not in seen:
+            chosen.append(candidate)
+            seen.add(key)
+        if len(chosen) == count:
+            return chosen
+    for candidate in candidates:
+        if len(chosen) == count:
+            break
+        if candidate not in chosen:
+            chosen.append(candidate)
+    return chosen
+
+
+def trend(store: Store, run_id: str, summary: Mapping[str, Any], limit: int = 12) -> list[dict[str, Any]]:
+    """Headline numbers of earlier runs against the same targets and journeys, oldest first, ending with this run."""
+    points = []
+    this_run = store.query("SELECT started_utc FROM runs WHERE id = ?", (run_id,))
+    started = this_run[0]["started_utc"] if this_run else "9999"
+    rows = store.query(
+        "SELECT id, started_utc, status, summary FROM runs WHERE id != ? AND summary IS NOT NULL AND started_utc <= ? ORDER BY started_utc",
+        (run_id, started),
+    )
+    for row in rows:
+        try:
+            earlier = json.loads(row["summary"])
+        except ValueError:
+            continue
+        if earlier.get("targets") not in (None, summary["targets"]) or earlier.get("journeys") not in (None, summary["journeys"]):
+            continue
+        if "metrics" not in earlier:
+            continue
+        points.append({"run_id": row["id"], "started_utc": row["started_utc"], "grade": (earlier.get("grade") or {}).get("grade"),
+                       "values": headline_values(earlier)})
+    points = points[-(limit - 1):]
+    points.append({"run_id": run_id, "started_utc": this_run[0]["started_utc"] if this_run else None,
+                   "grade": summary["grade"]["grade"], "values": headline_values(summary)})
+    return points

@@ -1,8 +1,17 @@
-"""Writing a scorecard: JSON for machines, self-contained HTML for people."""
+"""Writing a scorecard: JSON for machines, self-contained HTML for people, JUnit and Markdown for CI.
+
+Every writer renders the same dict (`build_scorecard`). The HTML is one file with no external
+resources: the executive one-pager (prints on one A4 page) followed by the QA detail. Replies
+from the company are untrusted: Jinja autoescapes all text, HTML bodies are shown only inside
+`<iframe sandbox>` (no scripts, no same origin), and the page's Content-Security-Policy allows
+no script at all.
+"""
 
 from __future__ import annotations
 
 import json
+import math
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -22,9 +31,13 @@ LABELS = {
     "stalling_autoreply": "Sent a stalling auto-reply",
 }
 
+#: metric key in the summary → the trend value that is charted beside it.
+TREND_OF = {key: f"{key}.rate" for key in LABELS}
+
 
 @cache
 def industry_figures() -> dict[str, Any]:
+    """Published industry figures with their sources (mysteryshop/scorecard/industry.yaml)."""
     text = resources.files("mysteryshop.scorecard").joinpath("industry.yaml").read_text(encoding="utf-8")
     return YAML(typ="safe").load(text)
 
@@ -37,6 +50,7 @@ def _seconds(value: float | None) -> str:
     return "—" if value is None or not isinstance(value, int | float) else format_duration(value * 1e9)
 
 
+@cache
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("mysteryshop.scorecard", "templates"), autoescape=select_autoescape(["html"]))
     env.filters["pct"] = _pct
@@ -45,22 +59,81 @@ def _environment() -> Environment:
     return env
 
 
-def write_scorecard(card: dict[str, Any], directory: Path) -> dict[str, Path]:
-    """Write scorecard.json and scorecard.html into `directory`; returns their paths."""
+def sparkline(values: list[float | None], width: int = 90, height: int = 18) -> dict[str, Any]:
+    """Points of a small line chart (SVG polyline coordinates) over a run history; None values are skipped."""
+    known = [(i, v) for i, v in enumerate(values) if v is not None and math.isfinite(v)]
+    if not known:
+        return {"points": "", "last": None, "count": 0, "width": width, "height": height}
+    low = min(v for _, v in known)
+    high = max(v for _, v in known)
+    span = (high - low) or 1.0
+    step = width / max(1, len(values) - 1)
+    pts = [(round(i * step if len(values) > 1 else width / 2, 1), round(height - 2 - (v - low) / span * (height - 4), 1)) for i, v in known]
+    return {"points": " ".join(f"{x},{y}" for x, y in pts), "last": pts[-1], "count": len(known), "width": width, "height": height}
+
+
+def journey_maps(card: Mapping[str, Any], journeys: Mapping[str, Any] | None) -> dict[str, str | None]:
+    """SVG journey maps (mysteryshop.journeymap, graphviz) per journey; None where none can be drawn."""
+    maps: dict[str, str | None] = {name: None for name in card["journeys"]}
+    if not journeys:
+        return maps
+    try:
+        from mysteryshop import journeymap
+    except ImportError:
+        return maps
+    for name, journey in journeys.items():
+        probes = [p for p in card["probes"] if p["journey"] == name]
+        try:
+            if hasattr(journeymap, "journey_stats"):
+                steps, edges = journeymap.journey_stats(journey, probes)
+                svg = journeymap.render_svg(journey, steps, edges)
+            else:
+                svg = journeymap.render_svg(journey, card["step_stats"].get(name, {}))
+        except Exception:  # noqa: BLE001 - no `dot` installed, or a drawing bug: the page shows the step table instead
+            svg = None
+        if svg is not None and "<svg" in svg:
+            svg = svg[svg.index("<svg"):]  # drop the XML prologue and DOCTYPE: the SVG is inlined
+        maps[name] = svg
+    return maps
+
+
+def render_html(card: Mapping[str, Any], *, journeys: Mapping[str, Any] | None = None, detail: bool = True) -> str:
+    """The scorecard page: the one-pager, and with `detail` the QA detail after it."""
+    trend = card.get("trend") or []
+    sparks = {key: sparkline([point["values"].get(metric) for point in trend]) for key, metric in TREND_OF.items()}
+    sparks["score"] = sparkline([point["values"].get("score") for point in trend])
+    return _environment().get_template("scorecard.html").render(
+        card=card, labels=LABELS, industry=industry_figures(), sparks=sparks, maps=journey_maps(card, journeys), detail=detail,
+    )
+
+
+def write_scorecard(card: dict[str, Any], directory: Path, *, journeys: Mapping[str, Any] | None = None) -> dict[str, Path]:
+    """Write scorecard.json, scorecard.html (one-pager + QA detail), onepager.html, junit.xml and summary.md."""
+    from mysteryshop.scorecard.junit import write_junit
+    from mysteryshop.scorecard.markdown import markdown_summary
+
     directory.mkdir(parents=True, exist_ok=True)
     json_path = directory / "scorecard.json"
-    json_path.write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    with json_path.open("w", encoding="utf-8") as fh:
+        json.dump(card, fh, indent=1, ensure_ascii=False)
+        fh.write("\n")
     html_path = directory / "scorecard.html"
-    html = _environment().get_template("scorecard.html").render(card=card, labels=LABELS, industry=industry_figures())
-    html_path.write_text(html, encoding="utf-8")
-    return {"json": json_path, "html": html_path}
+    html_path.write_text(render_html(card, journeys=journeys), encoding="utf-8")
+    onepager = directory / "onepager.html"
+    onepager.write_text(render_html(card, journeys=journeys, detail=False), encoding="utf-8")
+    junit = write_junit(card, directory / "junit.xml")
+    md = directory / "summary.md"
+    md.write_text(markdown_summary(card), encoding="utf-8")
+    return {"json": json_path, "html": html_path, "onepager": onepager, "junit": junit, "markdown": md}
 
 
 def summary_lines(card: dict[str, Any]) -> list[str]:
     """A few plain lines for a terminal."""
     summary = card["summary"]
     metrics = summary["metrics"]
-    lines = [f"{summary['probes']} probes: {summary['passed']} passed, {summary['failed']} failed, {summary['error']} errors"]
+    grade = summary.get("grade") or {}
+    lines = [f"{summary['probes']} probes: {summary['passed']} passed, {summary['failed']} failed, {summary['error']} errors"
+             + (f" · grade {grade['grade']} ({grade['score']}/100)" if grade.get("score") is not None else "")]
     for key, label in LABELS.items():
         metric = metrics.get(key, {})
         extra = f" (median {_seconds(metric['median_s'])})" if metric.get("median_s") is not None else ""

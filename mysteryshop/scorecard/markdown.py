@@ -1,0 +1,67 @@
+"""A Markdown summary for CI job summaries ($GITHUB_STEP_SUMMARY) and pull-request comments."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from mysteryshop.durations import format_duration
+
+
+def _pct(value: Any) -> str:
+    return "—" if not isinstance(value, int | float) else f"{value * 100:.0f}%"
+
+
+def _secs(value: Any) -> str:
+    return "—" if not isinstance(value, int | float) else format_duration(value * 1e9)
+
+
+def _cell(text: Any) -> str:
+    """Table-safe text: no pipes or newlines, no raw HTML from replies."""
+    return str(text).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def markdown_summary(card: Mapping[str, Any], *, gate: Mapping[str, Any] | None = None, scorecard_url: str | None = None) -> str:
+    """The run in a few lines of GitHub-flavoured Markdown: grades, headline metrics, worst moments, the gate."""
+    from mysteryshop.scorecard.write import LABELS, industry_figures
+
+    summary = card["summary"]
+    grade = summary["grade"]
+    lines = [
+        f"## Mystery-shopping scorecard: grade **{grade['grade']}** ({grade['score'] if grade['score'] is not None else '—'}/100)",
+        "",
+        f"Run `{card['run']['id']}` · {summary['probes']} probes: {summary['passed']} passed, {summary['failed']} failed, "
+        f"{summary['error']} errors · targets: {', '.join(summary['targets'])}",
+        "",
+    ]
+    if card.get("channels"):
+        lines.append("Channels: " + ", ".join(f"{name} **{c['grade']['grade']}**" for name, c in card["channels"].items()))
+        lines.append("")
+    if gate is not None:
+        lines += [f"**Regression gate: {gate['verdict']}** against baseline `{gate.get('baseline_run') or '—'}`", ""]
+        regressions = [c for c in gate.get("changes", []) if c["regressed"]]
+        for change in regressions:
+            lines.append(f"- ❌ {change['label']}: {change['baseline_text']} → {change['current_text']} (tolerance {change['tolerance_text']})")
+        if regressions:
+            lines.append("")
+    industry = industry_figures()
+    lines += ["| What the customer experienced | Measured | Median | p90 | Industry |", "|---|---:|---:|---:|---|"]
+    for key, label in LABELS.items():
+        metric = summary["metrics"].get(key, {})
+        ind = industry.get(key) or {}
+        lines.append(f"| {label} | {_pct(metric.get('rate'))} | {_secs(metric.get('median_s'))} | {_secs(metric.get('p90_s'))} | "
+                     f"{_pct(ind.get('rate')) if ind.get('rate') is not None else ''} |")
+    if card.get("perception_gap"):
+        lines += ["", "| Believed | Measured median | Customers who got it in time |", "|---|---:|---:|"]
+        for gap in card["perception_gap"]:
+            lines.append(f"| {gap['expect']} within {gap['believed']} | {gap['median']} | {_pct(gap['met_rate'])} |")
+    if card.get("worst_moments"):
+        lines += ["", "**Worst moments**", ""]
+        for i, moment in enumerate(card["worst_moments"], 1):
+            lines.append(f"{i}. {_cell(moment['journey'])}/{_cell(moment['step'])} — {_cell(moment['reason'])} "
+                         f"({_cell(moment['persona'])}, {moment['utc'] or '—'})")
+            if moment["quote"]:
+                lines.append(f"   > {_cell(moment['quote'][:200])}")
+    if scorecard_url:
+        lines += ["", f"[Full scorecard]({scorecard_url})"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,64 @@
+"""PDF export of the one-pager, printed by Debian's Chromium through Playwright (never `playwright install`)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from mysteryshop.errors import ConfigError
+
+#: Flags for a quiet, offline, headless Chromium: no GPU, no QUIC, no background traffic.
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+def find_chromium(explicit: str | None = None) -> str:
+    """The Chromium to drive: `explicit`, $MYSTERYSHOP_CHROMIUM, the browser channel's finder, or Debian's.
+
+    Raises ConfigError naming what was tried and how to fix it.
+    """
+    candidates = [explicit, os.environ.get("MYSTERYSHOP_CHROMIUM")]
+    try:  # the browser channels own the canonical finder once they exist
+        from mysteryshop.channels.browser import find_chromium as channel_finder  # type: ignore[attr-defined]
+
+        candidates.append(channel_finder())
+    except Exception:  # noqa: BLE001 - module absent or no browser found there; fall through to the usual places
+        pass
+    candidates += ["/usr/bin/chromium", shutil.which("chromium"), shutil.which("chromium-browser"), shutil.which("google-chrome")]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
+            return str(candidate)
+    raise ConfigError(
+        "no Chromium found for the PDF export (tried $MYSTERYSHOP_CHROMIUM, /usr/bin/chromium, chromium on PATH). "
+        "Install Debian's package (`sudo apt-get install chromium`, or `bash scripts/bootstrap.sh`) or set MYSTERYSHOP_CHROMIUM."
+    )
+
+
+@contextmanager
+def chromium(executable: str | None = None) -> Iterator[Any]:
+    """A Playwright Chromium browser (sync API), closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=find_chromium(executable), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def write_pdf(html_path: Path, pdf_path: Path, *, executable: str | None = None) -> Path:
+    """Print `html_path` (the one-pager) to an A4 PDF at `pdf_path`."""
+    with chromium(executable) as browser:
+        page = browser.new_page()
+        page.goto(Path(html_path).resolve().as_uri())
+        page.emulate_media(media="print")
+        page.pdf(path=str(pdf_path), format="A4", print_background=True, prefer_css_page_size=True)
+        page.close()
+    return pdf_path

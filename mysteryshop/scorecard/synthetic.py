@@ -1,0 +1,136 @@
+"""Synthetic stored runs: a run store filled as if probes had run, for tests and the report benchmark.
+
+The rows are what the engine writes (runs, probes, `sent` / `probe_finished` events, raw
+outgoing and incoming messages), so the scorecard reads them through the same code as a real
+run. Behaviour per probe is drawn from a seeded RNG with the shares of a demo profile.
+
+Example:
+    >>> from mysteryshop.scorecard.synthetic import write_synthetic_run
+    >>> write_synthetic_run("/tmp/s.sqlite", "run-1", "email_question", probes=10)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from mysteryshop.mail import compose
+from mysteryshop.store import Store
+
+ACK = "Thank you for contacting us. We have received your message and opened ticket {ticket}. This is an automated reply."
+STALL = "Thank you for contacting us. We have received your message. Please allow 24-48 hours for a reply. This is an automated reply."
+GOOD = ("Hi {first},\n\nsorry about the fit. Yes, you can return it: opened items can be returned within 30 days of delivery, "
+        "and return shipping is free: print the prepaid return label from your order page. I will check the refund tomorrow.\n\nKind regards, Anna")
+WRONG = "Hello,\n\nplease check our website for our policies.\n\nRegards, Support"
+FOLLOWUP = "Hi {first}, was your issue resolved? How satisfied were you with our support? Reply to rate us."
+MARKETING = "BLACK FRIDAY STARTS NOW: 40% off all rain jackets, this week only! Shop the sale. Unsubscribe here."
+
+
+@dataclass(frozen=True, slots=True)
+class Behaviour:
+    """Shares (0..1) of what a synthetic company does; delays are company seconds (min, max)."""
+
+    acknowledge: float = 0.6
+    ack_delay: tuple[float, float] = (60, 3 * 3600)
+    stall: float = 0.2
+    answer: float = 0.6
+    answer_delay: tuple[float, float] = (3600, 30 * 3600)
+    good: float = 0.6
+    followup: float = 0.2
+    marketing: float = 0.3
+
+
+EXCELLENT = Behaviour(1.0, (30, 120), 0.0, 1.0, (3600, 3 * 3600), 1.0, 1.0, 0.0)
+POOR = Behaviour(0.3, (1200, 7200), 1.0, 0.2, (20 * 3600, 60 * 3600), 0.2, 0.0, 0.8)
+
+
+def _utc(base: datetime, seconds: float) -> str:
+    return (base + timedelta(seconds=seconds)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def write_synthetic_run(
+    store_path: Path | str,
+    run_id: str,
+    journey: str = "email_question",
+    *,
+    target: str = "demo",
+    probes: int = 100,
+    behaviour: Behaviour = Behaviour(),
+    seed: int = 1,
+    speedup: float = 14400.0,
+    send_step: str = "ask",
+    reply_html: str | None = None,
+    reply_text: str | None = None,
+) -> None:
+    """Write one finished run of `probes` probes into the store at `store_path` (created if missing).
+
+    `reply_text` / `reply_html` replace the first reply of every probe (e.g. a script-injection payload).
+    Times are wall-clock ns; company time is wall × `speedup`, as for the demo desk.
+    """
+    Store(store_path).close()  # creates the schema
+    rng = random.Random(seed)
+    conn = sqlite3.connect(store_path, isolation_level=None)
+    base = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+    conn.execute("BEGIN")
+    conn.execute("INSERT INTO runs (id, started_utc, config) VALUES (?, ?, ?)", (run_id, _utc(base, 0), json.dumps({"synthetic": True, "seed": seed})))
+    probe_rows, event_rows, message_rows = [], [], []
+    t0 = 1_000_000_000_000
+    b = behaviour
+    for index in range(probes):
+        first, last = f"Persona{index}", f"Synthetic{index % 97}"
+        email = f"p{index}.{run_id}@probe.mysteryshop.test"
+        persona = {"key": f"p{index}", "first_name": first, "last_name": last, "full_name": f"{first} {last}", "email": email,
+                   "phone": f"+1-555-{index:07d}", "order_id": f"ORD-{100000 + index}", "locale": "en_US"}
+        pid = f"{journey}-{target}-p{index}"
+        probe_rows.append((pid, run_id, journey, target, json.dumps(persona), email, "finished"))
+        start = t0 + index * 1_000_000
+        customer = compose(sender=(f"{first} {last}", email), to="support@northwind.demo",
+                           subject=f"Returning an opened item from order {persona['order_id']}",
+                           body=f"Hello,\n\ncan I still return my jacket from order {persona['order_id']}? Who pays return shipping?\n\n{first} {last}",
+                           domain="probe.mysteryshop.test")
+        message_rows.append((run_id, pid, "out", email, json.dumps(["support@northwind.demo"]), start, _utc(base, 0), customer.as_bytes()))
+        event_rows.append((run_id, pid, "probe_started", None, start - 1000, _utc(base, 0), "{}"))
+        event_rows.append((run_id, pid, "sent", send_step, start, _utc(base, 0), "{}"))
+        replies: list[tuple[float, str, str]] = []
+        if rng.random() < b.acknowledge:
+            replies.append((rng.uniform(*b.ack_delay), "Re: your request [#NW-%d]" % index, (STALL if rng.random() < b.stall else ACK)))
+        if rng.random() < b.answer:
+            at = rng.uniform(*b.answer_delay)
+            replies.append((at, "Re: Returning an opened item", GOOD if rng.random() < b.good else WRONG))
+            if rng.random() < b.followup:
+                replies.append((at + rng.uniform(12 * 3600, 36 * 3600), "How did we do?", FOLLOWUP))
+        if rng.random() < b.marketing:
+            replies.append((rng.uniform(3600, 2 * 86400), "40% off rain jackets - this week only", MARKETING))
+        replies.sort()
+        for n, (company_s, subject, body) in enumerate(replies):
+            text = (reply_text if (n == 0 and reply_text is not None) else body).format(first=first, ticket=f"NW-{index}")
+            msg = compose(sender=("Northwind Support", "support@northwind.demo"), to=email, subject=subject, body=text, domain="northwind.demo")
+            if n == 0 and reply_html is not None:
+                msg = _with_html(msg, text, reply_html)
+            t_ns = start + int(company_s / speedup * 1e9)
+            message_rows.append((run_id, pid, "in", "support@northwind.demo", json.dumps([email]), t_ns, _utc(base, company_s / speedup), msg.as_bytes()))
+        end = start + int(4 * 86400 / speedup * 1e9)
+        event_rows.append((run_id, pid, "probe_finished", None, end, _utc(base, 4 * 86400 / speedup), json.dumps({"status": "finished", "error": None})))
+    conn.executemany("INSERT INTO probes (id, run_id, journey, target, persona, address, status) VALUES (?, ?, ?, ?, ?, ?, ?)", probe_rows)
+    conn.executemany("INSERT INTO events (run_id, probe_id, kind, step, t_ns, utc, data) VALUES (?, ?, ?, ?, ?, ?, ?)", event_rows)
+    conn.executemany("INSERT INTO messages (run_id, probe_id, direction, mail_from, rcpt_to, t_ns, utc, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", message_rows)
+    conn.execute("UPDATE runs SET finished_utc = ?, status = 'failed' WHERE id = ?", (_utc(base, 30), run_id))
+    conn.execute("COMMIT")
+    conn.close()
+
+
+def _with_html(plain_msg, text: str, html: str):  # type: ignore[no-untyped-def]
+    """The same headers, with a text and an HTML alternative."""
+    from email.mime.multipart import MIMEMultipart
+    from email.mime.text import MIMEText
+
+    alt = MIMEMultipart("alternative")
+    for name in ("From", "To", "Subject", "Message-ID"):
+        alt[name] = plain_msg[name]
+    alt.attach(MIMEText(text, "plain", "utf-8"))
+    alt.attach(MIMEText(html, "html", "utf-8"))
+    return alt
