@@ -7,7 +7,6 @@ from dataclasses import dataclass
 
 from mysteryshop.mail import parse_mail
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
-from mysteryshop.scoring.web import EVENT_KINDS as WEB_EVENT_KINDS, restore_event as restore_web_event
 from mysteryshop.store import Store
 
 
@@ -38,7 +37,7 @@ def load_probes(store: Store, run_id: str) -> list[StoredProbe]:
         events = events_by_probe.get(pid, [])
         outgoing = [m for m in messages_by_probe.get(pid, []) if m["direction"] == "out"]
         customer_text = parse_mail(outgoing[0]["raw"]).full_text if outgoing else None
-        timeline = Timeline(persona=json.loads(row["persona"]))
+        timeline = Timeline()
         finished_ns = None
         error = None
         texts = iter(parse_mail(m["raw"]).full_text for m in outgoing)
@@ -50,8 +49,6 @@ def load_probes(store: Store, run_id: str) -> list[StoredProbe]:
             elif event["kind"] == "step_entered":
                 data = json.loads(event["data"])
                 timeline.path.append(Visit(event["step"], data.get("visit", 1), event["t_ns"], data.get("anchor_ns")))
-            elif event["kind"] in WEB_EVENT_KINDS:  # browser steps: form confirmations, chat transcripts
-                restore_web_event(timeline, event["kind"], event["step"], event["t_ns"], event["utc"], event["data"])
             elif event["kind"] == "probe_finished":
                 finished_ns = event["t_ns"]
                 error = json.loads(event["data"]).get("error")
