@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
 from functools import partial
@@ -40,10 +42,24 @@ class Delivery:
 
 
 async def deliver(
-    message: Message | bytes, *, host: str, port: int, sender: str, recipients: list[str], timeout: float = 10.0
+    message: Message | bytes,
+    *,
+    host: str,
+    port: int,
+    sender: str,
+    recipients: list[str],
+    timeout: float = 10.0,
+    starttls: bool = False,
+    tls_context: ssl.SSLContext | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    clock: Callable[[], int] = time.monotonic_ns,
 ) -> Delivery:
-    """Send one message over a fresh SMTP connection and time it."""
-    client = aiosmtplib.SMTP(hostname=host, port=port, timeout=timeout, local_hostname="localhost", start_tls=False)
+    """Send one message over a fresh SMTP connection (optionally STARTTLS and AUTH) and time it with `clock`."""
+    client = aiosmtplib.SMTP(
+        hostname=host, port=port, timeout=timeout, local_hostname="localhost", start_tls=starttls or False,
+        tls_context=tls_context, username=username, password=password,
+    )
     await client.connect()
     stamps: list[int] = []
     protocol = client.protocol
@@ -53,13 +69,13 @@ async def deliver(
         # aiosmtplib writes the whole dot-stuffed body, ending in CRLF.CRLF, in one call.
         write(data)
         if data.endswith(b"\r\n.\r\n"):
-            stamps.append(time.monotonic_ns())
+            stamps.append(clock())
 
     protocol.write = timed_write  # type: ignore[method-assign]
     try:
         payload = message if isinstance(message, bytes) else message.as_bytes()
         await client.sendmail(sender, recipients, payload)
-        accepted = time.monotonic_ns()
+        accepted = clock()
         return Delivery(stamps[-1] if stamps else accepted, accepted)
     finally:
         try:

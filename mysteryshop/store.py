@@ -107,6 +107,10 @@ class Store:
         self._local = threading.local()
         setup = self._connect()
         setup.executescript(SCHEMA)
+        columns = {row[1] for row in setup.execute("PRAGMA table_info(messages)")}
+        if "source" not in columns:
+            setup.execute("ALTER TABLE messages ADD COLUMN source TEXT")
+        setup.execute("CREATE UNIQUE INDEX IF NOT EXISTS messages_source ON messages (source) WHERE source IS NOT NULL")
         setup.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         setup.commit()
         setup.close()
@@ -143,7 +147,8 @@ class Store:
                 conn.execute("BEGIN IMMEDIATE")
                 for write in batch:
                     try:
-                        results.append((write.future, conn.execute(write.sql, write.params).lastrowid or 0))
+                        cursor = conn.execute(write.sql, write.params)
+                        results.append((write.future, (cursor.lastrowid or 0) if cursor.rowcount != 0 else 0))
                     except sqlite3.Error as exc:
                         results.append((write.future, exc))
                 conn.execute("COMMIT")
@@ -224,11 +229,22 @@ class Store:
         )
 
     async def amessage(
-        self, run_id: str, direction: str, mail_from: str, rcpt_to: list[str], t_ns: int, raw: bytes, *, probe_id: str | None = None
+        self,
+        run_id: str,
+        direction: str,
+        mail_from: str,
+        rcpt_to: list[str],
+        t_ns: int,
+        raw: bytes,
+        *,
+        probe_id: str | None = None,
+        source: str | None = None,
     ) -> int:
+        """Store one message. With `source` (e.g. an IMAP UID) a message already stored is not stored twice (returns 0)."""
+        verb = "INSERT OR IGNORE" if source else "INSERT"
         return await self.awrite(
-            "INSERT INTO messages (run_id, probe_id, direction, mail_from, rcpt_to, t_ns, utc, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (run_id, probe_id, direction, mail_from, json.dumps(rcpt_to), t_ns, utc_now(), raw),
+            f"{verb} INTO messages (run_id, probe_id, direction, mail_from, rcpt_to, t_ns, utc, raw, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (run_id, probe_id, direction, mail_from, json.dumps(rcpt_to), t_ns, utc_now(), raw, source),
         )
 
     def annotation(self, message_rowid: int, **fields: Any) -> tuple[str, tuple[Any, ...]]:

@@ -1,0 +1,172 @@
+"""Collecting replies from a real mailbox over IMAP, with IDLE, resuming where it stopped.
+
+Each message is stored with the source `imap:<user>@<host>/<mailbox>:<uidvalidity>:<uid>`, which
+is unique in the store: a message is never stored twice, and a restart resumes after the
+highest UID already stored for the mailbox's current UIDVALIDITY, so none is skipped. When the
+server changes UIDVALIDITY (the mailbox was recreated), the collector starts over for the new
+value; the unique source still prevents duplicates of what it had.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import aioimaplib
+
+from mysteryshop.store import Store
+
+log = logging.getLogger(__name__)
+_UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
+_FETCH_HEADER = re.compile(rb"^\d+ FETCH \(.*?UID (\d+).*\{\d+\}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ImapAccount:
+    host: str
+    port: int
+    user: str
+    password: str
+    mailbox: str = "INBOX"
+    ssl: bool = False
+
+    @property
+    def key(self) -> str:
+        return f"imap:{self.user}@{self.host}:{self.port}/{self.mailbox}"
+
+    def __repr__(self) -> str:
+        return f"ImapAccount({self.key}, password='***')"
+
+
+OnStored = Callable[[int, bytes], Awaitable[None]]
+
+
+class ImapCollector:
+    """Fetch new messages into the store, then wait with IDLE; reconnect after errors."""
+
+    def __init__(
+        self,
+        store: Store,
+        account: ImapAccount,
+        *,
+        run_id: str,
+        batch: int = 200,
+        idle_s: float = 60.0,
+        clock: Callable[[], int] = time.time_ns,
+        on_stored: OnStored | None = None,
+    ) -> None:
+        self.store, self.account, self.run_id = store, account, run_id
+        self.batch, self.idle_s, self.clock = batch, idle_s, clock
+        self.on_stored = on_stored
+        self.client: aioimaplib.IMAP4 | None = None
+        self.uidvalidity: int | None = None
+        self.stored = 0
+
+    def last_uid(self, uidvalidity: int) -> int:
+        prefix = f"{self.account.key}:{uidvalidity}:"
+        rows = self.store.query(
+            "SELECT max(CAST(substr(source, ?) AS INTEGER)) AS uid FROM messages WHERE source LIKE ? || '%'",
+            (len(prefix) + 1, prefix),
+        )
+        return int(rows[0]["uid"] or 0)
+
+    async def connect(self) -> None:
+        cls = aioimaplib.IMAP4_SSL if self.account.ssl else aioimaplib.IMAP4
+        client = cls(host=self.account.host, port=self.account.port, timeout=30)
+        await client.wait_hello_from_server()
+        response = await client.login(self.account.user, self.account.password)
+        if response.result != "OK":
+            raise ConnectionError(f"IMAP login to {self.account.key} refused: {response.lines[-1]!r}")
+        response = await client.select(self.account.mailbox)
+        if response.result != "OK":
+            raise ConnectionError(f"IMAP mailbox {self.account.key} cannot be selected: {response.lines[-1]!r}")
+        match = next((m for line in response.lines if (m := _UIDVALIDITY.search(bytes(line)))), None)
+        self.uidvalidity = int(match.group(1)) if match else 0
+        self.client = client
+
+    async def sync(self) -> int:
+        """Store every message after the last stored UID, `batch` at a time; returns how many were new."""
+        assert self.client is not None and self.uidvalidity is not None
+        start = self.last_uid(self.uidvalidity) + 1
+        response = await self.client.uid_search(f"UID {start}:*")
+        if response.result != "OK":
+            raise ConnectionError(f"IMAP search in {self.account.key} failed: {response.lines[-1]!r}")
+        uids = sorted({int(n) for line in response.lines[:-1] for n in bytes(line).removeprefix(b"SEARCH").split() if n.isdigit()})
+        uids = [u for u in uids if u >= start]  # "n:*" also matches the highest UID when n is past it
+        new = 0
+        for i in range(0, len(uids), self.batch):
+            chunk = uids[i : i + self.batch]
+            response = await self.client.uid("fetch", ",".join(map(str, chunk)), "(UID BODY.PEEK[])")
+            if response.result != "OK":
+                raise ConnectionError(f"IMAP fetch from {self.account.key} failed: {response.lines[-1]!r}")
+            for uid, raw in sorted(self._messages(response.lines)):
+                rowid = await self.store.amessage(
+                    self.run_id, "in", "", [], self.clock(), raw, source=f"{self.account.key}:{self.uidvalidity}:{uid}"
+                )
+                if rowid:
+                    new += 1
+                    self.stored += 1
+                    if self.on_stored is not None:
+                        await self.on_stored(rowid, raw)
+        return new
+
+    @staticmethod
+    def _messages(lines: list[bytes | bytearray]) -> list[tuple[int, bytes]]:
+        """(uid, raw message) pairs from a UID FETCH response: a header line, then the literal."""
+        found = []
+        for header, body in zip(lines, lines[1:], strict=False):
+            match = _FETCH_HEADER.match(bytes(header))
+            if match:
+                found.append((int(match.group(1)), bytes(body)))
+        return found
+
+    async def idle(self) -> None:
+        """Wait (at most idle_s) for the server to announce something new."""
+        assert self.client is not None
+        waiting = await self.client.idle_start(timeout=self.idle_s)
+        try:
+            await asyncio.wait_for(self.client.wait_server_push(), timeout=self.idle_s)
+        except TimeoutError:
+            pass
+        finally:
+            self.client.idle_done()
+            await asyncio.wait_for(waiting, timeout=10)
+
+    async def close(self) -> None:
+        if self.client is not None:
+            try:
+                await asyncio.wait_for(self.client.logout(), timeout=5)
+            except Exception:  # noqa: BLE001 - the connection may already be gone
+                pass
+            self.client = None
+
+    async def run(self, stop: asyncio.Event, *, max_backoff_s: float = 30.0) -> None:
+        """Sync, IDLE, repeat until `stop`; after an error, reconnect with growing pauses."""
+        backoff = 0.5
+        while not stop.is_set():
+            try:
+                if self.client is None:
+                    await self.connect()
+                    backoff = 0.5
+                await self.sync()
+                idle = asyncio.ensure_future(self.idle())
+                stopper = asyncio.ensure_future(stop.wait())
+                done, _ = await asyncio.wait({idle, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                stopper.cancel()
+                if idle in done:
+                    idle.result()
+                else:
+                    idle.cancel()
+            except (OSError, ConnectionError, TimeoutError, aioimaplib.Abort, aioimaplib.CommandTimeout) as exc:
+                log.warning("IMAP %s: %s; reconnecting in %.1fs", self.account.key, exc, backoff)
+                self.client = None
+                try:
+                    await asyncio.wait_for(stop.wait(), timeout=backoff)
+                except TimeoutError:
+                    pass
+                backoff = min(max_backoff_s, backoff * 2)
+        await self.close()
