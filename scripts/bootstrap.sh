@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what mysteryshop needs on a fresh Debian machine: Debian's chromium and graphviz
+# Installs what mysteryshop needs on a fresh Debian machine: Debian's chromium, graphviz and dovecot-imapd
 # (never `playwright install`), a virtual environment in .venv, and the package with its
 # dev extras. Safe to run again: it only does what is missing.
 set -euo pipefail
@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v dot >/dev/null 2>&1 || need_apt+=(graphviz)
+[ -x /usr/sbin/dovecot ] || need_apt+=(dovecot-imapd)   # the IMAP server the campaign tests run against
 if [ ${#need_apt[@]} -gt 0 ]; then
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

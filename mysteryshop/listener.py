@@ -1,0 +1,99 @@
+"""The long-running collector of a campaign: receives replies for days and loses none.
+
+`mysteryshop listen` runs the probe mailbox on a configured interface and port (for a probe
+domain whose MX points at it) and/or collects a real mailbox over IMAP (plus-addressed
+personas). Every message is stored before the SMTP server answers 250 (or, for IMAP, with its
+UID as a unique source), under the run `_inbox`; `mysteryshop tick` matches stored messages to
+campaign probes and moves their journeys on. Times are wall-clock nanoseconds, so they stay
+comparable across restarts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from mysteryshop.channels.email import ProbeMailbox
+from mysteryshop.imap import ImapAccount, ImapCollector
+from mysteryshop.store import Store
+
+INBOX_RUN = "_inbox"
+log = logging.getLogger(__name__)
+
+
+def ensure_inbox_run(store: Store) -> None:
+    if not store.query("SELECT 1 FROM runs WHERE id = ?", (INBOX_RUN,)):
+        store.write("INSERT OR IGNORE INTO runs (id, started_utc, status, config) VALUES (?, datetime('now'), 'collector', '{}')", (INBOX_RUN,))
+
+
+class InboxMailbox(ProbeMailbox):
+    """The probe mailbox in collector mode: store first, match later (in `tick`)."""
+
+    clock = staticmethod(time.time_ns)
+
+    def __init__(self, store: Store, domains: set[str], on_stored: Callable[[], None] | None = None) -> None:
+        super().__init__(store, INBOX_RUN, domains)
+        self.on_stored = on_stored
+        self.received = 0
+
+    def _route(self, item: Any) -> None:
+        self.received += 1
+        if self.on_stored is not None:
+            self.on_stored()
+
+
+@dataclass(slots=True)
+class ListenerConfig:
+    host: str = "127.0.0.1"
+    port: int = 2525
+    domains: set[str] = field(default_factory=set)
+    imap: ImapAccount | None = None
+    tick_every_s: float | None = 60.0
+
+
+async def listen(store: Store, config: ListenerConfig, *, tick: Callable[[], Any] | None = None, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGTERM/SIGINT (or `stop`): the SMTP mailbox, the IMAP collector, and periodic ticks."""
+    ensure_inbox_run(store)
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    tasks: list[asyncio.Task[Any]] = []
+    mailbox = None
+    if config.domains:
+        mailbox = InboxMailbox(store, config.domains)
+        port = await mailbox.start(config.host, config.port)
+        print(f"mysteryshop listen: SMTP on {config.host}:{port} for @{', @'.join(sorted(config.domains))}", flush=True)
+    if config.imap is not None:
+        collector = ImapCollector(store, config.imap, run_id=INBOX_RUN)
+        tasks.append(asyncio.ensure_future(collector.run(stop)))
+        print(f"mysteryshop listen: IMAP {config.imap.key}", flush=True)
+    if tick is not None and config.tick_every_s:
+        tasks.append(asyncio.ensure_future(_ticker(tick, config.tick_every_s, stop)))
+    print("mysteryshop listen: ready", flush=True)
+    await stop.wait()
+    if mailbox is not None:
+        await mailbox.stop()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _ticker(tick: Callable[[], Any], every_s: float, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        try:
+            result = tick()
+            if asyncio.iscoroutine(result):
+                await result
+        except Exception as exc:  # noqa: BLE001 - one failed tick must not stop the collector
+            log.error("tick failed: %s", exc)
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=every_s)
+        except TimeoutError:
+            pass
