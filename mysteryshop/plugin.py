@@ -40,6 +40,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--reports", default=None, help="folder for scorecards and the run store (default: <rootdir>/reports)")
     group.addoption("--store", default=None, help="SQLite run store (default: <reports>/mysteryshop.sqlite)")
     group.addoption("--run-id", default=None, help="name of this run's folder under the reports folder (default: time-based)")
+    group.addoption("--browser-path", default=None, help="Chromium for web-form and chat probes (default: $MYSTERYSHOP_CHROMIUM, else /usr/bin/chromium)")
+    group.addoption("--browser-concurrency", type=int, default=None, help="browser probes driving a page at once (default 4)")
+    group.addoption("--browser-artifacts", default=None, choices=["on-failure", "always", "off"],
+                    help="keep a Playwright trace and screenshots per browser probe under reports/<run-id>/browser/ (default: on-failure)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -61,7 +65,12 @@ def pytest_configure(config: pytest.Config) -> None:
         reports_dir=Path(opt("reports")) if opt("reports") else root / "reports",
         store_path=Path(opt("store")) if opt("store") else None,
         run_id=opt("run_id") or new_run_id(),
+        browser_path=opt("browser_path"),
+        browser_concurrency=opt("browser_concurrency") or 4,
+        browser_artifacts=opt("browser_artifacts") or "on-failure",
     )
+    if run.browser_concurrency < 1:
+        raise pytest.UsageError(f"--browser-concurrency must be at least 1, got {run.browser_concurrency}")
     if run.demo_profile is not None:
         from mysteryshop.demo.profile import get_profile
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mysteryshop.errors import JourneyError, suggest
 from mysteryshop.persona import DEFAULT_PROBE_DOMAIN
@@ -17,9 +18,82 @@ class EmailChannel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     support_address: str
-    smtp_host: str = "127.0.0.1"
+    smtp_host: str = Field(default="127.0.0.1", description="where probes hand their mail: the company's MX, or your relay")
     smtp_port: int = Field(default=25, ge=0, le=65535)
     timeout: float = Field(default=10.0, gt=0)
+    starttls: bool = Field(default=False, description="upgrade the connection with STARTTLS before sending")
+    tls_verify: bool = Field(default=True, description="verify the relay's certificate (turn off only for a test relay)")
+    username_env: str | None = Field(default=None, description="environment variable holding the relay user name")
+    password_env: str | None = Field(default=None, description="environment variable holding the relay password")
+    keyring_service: str | None = Field(default=None, description="keyring service holding the password for the user name")
+    limits: dict[str, int] = Field(default={}, description="per_minute and per_day caps on emails sent to this target")
+
+
+class FormField(BaseModel):
+    """One field of a contact form: where it is (exactly one of label, name, css) and what to put in it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str | None = None
+    name: str | None = None
+    css: str | None = None
+    type: Literal["text", "select", "checkbox", "radio", "file"] = "text"
+    #: the value: text may use {persona.*}; a checkbox takes true/false; a file a path relative to the target file.
+    #: A journey step's `fields:` overrides it; the `message` field defaults to the step's `body:`.
+    value: str | bool | None = None
+
+    @model_validator(mode="after")
+    def _one_locator(self) -> FormField:
+        if sum(x is not None for x in (self.label, self.name, self.css)) != 1:
+            raise ValueError("a form field needs exactly one of 'label:', 'name:' or 'css:'")
+        return self
+
+    def describe(self) -> str:
+        return f"label '{self.label}'" if self.label else (f"name '{self.name}'" if self.name else f"CSS selector '{self.css}'")
+
+
+class WebformChannel(BaseModel):
+    """The company's contact form: its URL, a field map and where the outcome shows."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str
+    fields: dict[str, FormField]
+    submit: str = "button[type=submit], input[type=submit]"
+    confirmation: str = "body"              # CSS of the element holding the confirmation text
+    errors: str | None = ".error, [role=alert]"  # CSS of validation error messages
+    captcha: str | None = None              # an extra CAPTCHA selector (well-known widgets are always detected)
+    ticket_pattern: str | None = None       # default: the target's ticket_pattern
+    timeout: float = Field(default=10.0, gt=0, description="seconds a form step may take before it fails (wall clock)")
+
+    @field_validator("ticket_pattern")
+    @classmethod
+    def _regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"ticket_pattern is not a valid regular expression: {exc}") from None
+        return value
+
+
+class ChatChannel(BaseModel):
+    """The company's chat widget: its page and the selectors to drive and read it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str
+    open: str | None = None                 # launcher button
+    email: str | None = None                # pre-chat email field (filled with the persona's address)
+    name: str | None = None                 # pre-chat name field
+    start: str | None = None                # pre-chat start button
+    input: str
+    send: str | None = None                 # send button (default: press Enter in the input)
+    log: str = "body"                       # the conversation container
+    message: str                            # one message in the conversation
+    authors: dict[Literal["bot", "agent", "customer"], str] = {}  # CSS a message matches per author
+    typing: str | None = None               # typing indicator
+    timeout: float = Field(default=10.0, gt=0, description="seconds a chat action may take before it fails (wall clock)")
 
 
 class TargetSpec(BaseModel):
@@ -35,6 +109,8 @@ class TargetSpec(BaseModel):
     probe_domain: str = DEFAULT_PROBE_DOMAIN
     ticket_pattern: str | None = None
     email: EmailChannel | None = None
+    webform: WebformChannel | None = None
+    chat: ChatChannel | None = None
 
     @field_validator("embedded")
     @classmethod

@@ -56,6 +56,9 @@ class GroundTruth:
     path: Path | None = None
     received: list[dict[str, Any]] = field(default_factory=list)
     sent: list[TruthRecord] = field(default_factory=list)
+    #: the web side: contact-form submissions and every chat message shown, with monotonic ns
+    forms: list[dict[str, Any]] = field(default_factory=list)
+    chat: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def _append(self, entry: dict[str, Any]) -> None:
@@ -72,6 +75,12 @@ class GroundTruth:
         with self._lock:
             self.received.append(entry)
             self._append({"event": "received", **entry})
+
+    def add_web(self, event: str, **entry: Any) -> None:
+        """A web-side fact: event 'form' (a contact form accepted) or 'chat' (a chat message or typing indicator sent)."""
+        with self._lock:
+            (self.forms if event == "form" else self.chat).append(entry)
+            self._append({"event": event, **entry})
 
     def for_address(self, address: str) -> list[TruthRecord]:
         with self._lock:
@@ -90,6 +99,8 @@ class GroundTruth:
             kind = entry.pop("event")
             if kind == "sent":
                 truth.sent.append(TruthRecord(**entry))
+            elif kind in ("form", "chat"):
+                (truth.forms if kind == "form" else truth.chat).append(entry)
             else:
                 truth.received.append(entry)
         return truth
@@ -123,6 +134,8 @@ class EmailDesk:
         self.support_address: str = data["support_address"]
         self.marketing_address: str = data["marketing_address"]
         self.domain: str = data["domain"]
+        #: what the company knows about each customer address (name, order, tickets), across channels
+        self.crm: dict[str, dict[str, Any]] = {}
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._handles: list[asyncio.TimerHandle] = []
@@ -175,6 +188,19 @@ class EmailDesk:
         self.truth.add_received(mail_from=mail_from, message_id=message_id, t_ns=received_ns)
         rng = random.Random(f"{self.seed}:{customer.address}:{subject}")
         ticket = f"NW-{rng.randint(100000, 999999)}"
+        self.respond(customer, subject, message_id, ticket, received_ns, rng)
+
+    def remember(self, customer: Customer, ticket: str, channel: str) -> None:
+        """Note a contact in the company's CRM, keyed by the customer's address."""
+        record = self.crm.setdefault(customer.address.lower(), {"name": "", "order_id": None, "tickets": [], "text": ""})
+        record["name"] = customer.name or record["name"]
+        record["order_id"] = customer.order_id or record["order_id"]
+        record["text"] = customer.text or record["text"]
+        record["tickets"].append({"ticket": ticket, "channel": channel})
+
+    def respond(self, customer: Customer, subject: str, message_id: str | None, ticket: str, received_ns: int, rng: random.Random) -> None:
+        """Schedule the emails the profile sends about one contact (an email, or a contact form threaded to `ticket`)."""
+        self.remember(customer, ticket, "email" if message_id else "webform")
         loop = asyncio.get_running_loop()
         for planned in self.plan(rng):
             scheduled_ns = received_ns + int(planned.delay_ns / self.speedup)

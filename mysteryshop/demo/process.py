@@ -32,6 +32,7 @@ class DemoDeskProcess:
         self._dir = Path(workdir or tempfile.mkdtemp(prefix="mysteryshop-desk-"))
         self.truth_path = self._dir / "ground-truth.jsonl"
         self.port = 0
+        self.http_port = 0
         self._proc: subprocess.Popen[str] | None = None
 
     def start(self, timeout: float = 30) -> DemoDeskProcess:
@@ -51,7 +52,10 @@ class DemoDeskProcess:
             self._proc.kill()
             _, err = self._proc.communicate(timeout=5)
             raise MysteryShopError(f"the demo desk did not start within {timeout:.0f}s: {(line + err).strip()[-2000:]}")
-        self.port = int(line.split()[-1])
+        words = line.split()
+        self.port = int(words[-1])
+        if "http" in words:
+            self.http_port = int(words[words.index("http") + 1].rpartition(":")[2])
         weakref.finalize(self, _terminate, self._proc)
         if time.monotonic() > deadline:
             raise MysteryShopError("the demo desk started too slowly")
@@ -83,11 +87,18 @@ def _terminate(proc: subprocess.Popen[str]) -> None:
         proc.terminate()
 
 
-async def serve(profile: Profile, *, deliver_to: tuple[str, int], seed: int, speedup: float, truth: Path | None, host: str, port: int) -> None:
-    """Run a desk until SIGTERM or SIGINT."""
+async def serve(
+    profile: Profile, *, deliver_to: tuple[str, int], seed: int, speedup: float, truth: Path | None, host: str, port: int, http_port: int = 0
+) -> None:
+    """Run a desk (support mailbox, contact form and chat website) until SIGTERM or SIGINT."""
+    from mysteryshop.demo.web import WebDesk
+
     desk = EmailDesk(profile, deliver_to=deliver_to, seed=seed, speedup=speedup, host=host, port=port, truth_path=truth)
     bound = await desk.start()
-    print(f"{READY} smtp {host}:{bound} {bound}", flush=True)
+    website = WebDesk(desk, host=host, port=http_port)
+    http_bound = await website.start()
+    # The last word stays the SMTP port (older readers take it); the HTTP port follows "http".
+    print(f"{READY} smtp {host}:{bound} http {host}:{http_bound} {bound}", flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -102,6 +113,7 @@ async def serve(profile: Profile, *, deliver_to: tuple[str, int], seed: int, spe
 
     loop.call_later(1.0, orphaned)
     await stop.wait()
+    await website.stop()
     await desk.stop()
 
 
@@ -110,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from mysteryshop.demo.profile import get_profile
 
-    parser = argparse.ArgumentParser(prog="python -m mysteryshop.demo", description="Run the demo support desk's mailbox on loopback.")
+    parser = argparse.ArgumentParser(prog="python -m mysteryshop.demo", description="Run the demo support desk (mailbox, contact form, chat) on loopback.")
     sub = parser.add_subparsers(dest="command", required=True)
     cmd = sub.add_parser("serve", help="serve the support mailbox until interrupted")
     cmd.add_argument("--profile", default="typical", help="excellent, typical or poor (default: typical)")
@@ -120,12 +132,13 @@ def main(argv: list[str] | None = None) -> int:
     cmd.add_argument("--speedup", type=float, default=1.0, help="company seconds per wall second (default: 1)")
     cmd.add_argument("--truth", type=Path, help="append the ground-truth log to this JSON-lines file")
     cmd.add_argument("--host", default="127.0.0.1")
-    cmd.add_argument("--port", type=int, default=0)
+    cmd.add_argument("--port", type=int, default=0, help="SMTP port (default: any free one)")
+    cmd.add_argument("--http-port", type=int, default=0, help="port of the website: contact form and chat (default: any free one)")
     args = parser.parse_args(argv)
     profile = Profile.model_validate(json.loads(args.profile_json.read_text())) if args.profile_json else get_profile(args.profile)
     host, _, port = args.deliver_to.rpartition(":")
     if not host or not port.isdigit():
         parser.error(f"--deliver-to must be HOST:PORT, got '{args.deliver_to}'")
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    asyncio.run(serve(profile, deliver_to=(host, int(port)), seed=args.seed, speedup=args.speedup, truth=args.truth, host=args.host, port=args.port))
+    asyncio.run(serve(profile, deliver_to=(host, int(port)), seed=args.seed, speedup=args.speedup, truth=args.truth, host=args.host, port=args.port, http_port=args.http_port))
     return 0

@@ -51,8 +51,45 @@ class Answer(_Behaviour):
         return value
 
 
+class ChatAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    delay: tuple[Duration, Duration] = (60_000_000_000, 240_000_000_000)
+    quality: dict[str, float] = {"good": 1.0}
+
+    @field_validator("quality")
+    @classmethod
+    def _known(cls, value: dict[str, float]) -> dict[str, float]:
+        return Answer._known(value)
+
+
+class ChatBehaviour(BaseModel):
+    """How the demo company's chat widget behaves. Delays are company time; probabilities per chat.
+
+    The bot greets when the chat starts; after the customer's first message it shows the queue
+    position and estimated wait (`wait_estimate`), a human agent joins after `handoff`, types for
+    `typing`, and answers `answer.delay` later. While the customer waits, a status update comes
+    every `status_every` (with probability `status_update`). An agent who `remembers` uses what
+    the company already knows about the customer (name, order, earlier ticket); one who does not
+    asks for it again. A satisfaction question (`survey`) ends the chat.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    greeting: float = Field(default=1.0, ge=0, le=1)
+    wait_estimate: float = Field(default=1.0, ge=0, le=1)
+    handoff: tuple[Duration, Duration] = (60_000_000_000, 180_000_000_000)
+    typing: Duration = 20_000_000_000
+    answer: ChatAnswer = ChatAnswer()
+    status_update: float = Field(default=1.0, ge=0, le=1)
+    status_every: Duration = 8 * 60_000_000_000
+    remembers: float = Field(default=1.0, ge=0, le=1)
+    survey: float = Field(default=1.0, ge=0, le=1)
+    survey_delay: Duration = 60_000_000_000
+
+
 class Profile(BaseModel):
-    """How the demo company treats one customer email."""
+    """How the demo company treats one customer email (and, with `chat:`, one chat)."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -63,6 +100,7 @@ class Profile(BaseModel):
     answer: Answer
     followup: _Behaviour
     marketing: _Behaviour
+    chat: ChatBehaviour = ChatBehaviour()
 
 
 @cache

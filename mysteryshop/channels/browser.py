@@ -1,0 +1,248 @@
+"""The browser: Debian's Chromium driven by Playwright's async API, shared by every browser probe.
+
+One browser per run, started lazily on the engine's loop by the first probe that needs it; one
+browser context per probe (its own cookies and storage, like a separate customer); a semaphore
+bounds how many probes drive a page at once (`concurrency`). A probe holds a slot only while it
+has a page open (filling a form, or while its chat is open), not while it waits for email, so a
+slow company does not starve the others.
+
+Evidence: every context records a Playwright trace (screenshots, DOM snapshots). When the probe
+fails (or with `artifacts="always"`) the trace and a screenshot of each open page are written to
+`reports/<run-id>/browser/<probe-id>/`; otherwise they are dropped. `artifacts="off"` records nothing.
+
+`playwright install` is never needed: the executable is /usr/bin/chromium, or the path given by
+`--browser-path` or the MYSTERYSHOP_CHROMIUM environment variable.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mysteryshop.errors import ConfigError, MysteryShopError
+
+ENV_VAR = "MYSTERYSHOP_CHROMIUM"
+DEFAULT_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chromium/chromium")
+#: This machine has no internet: without the background-networking flags Chromium stalls on refused connections.
+LAUNCH_ARGS = (
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+)
+ARTIFACTS = ("on-failure", "always", "off")
+
+
+class BrowserNotFound(ConfigError):
+    """No Chromium executable where we looked."""
+
+
+def find_chromium(explicit: str | None = None) -> str:
+    """The Chromium to drive: `explicit`, else $MYSTERYSHOP_CHROMIUM, else Debian's /usr/bin/chromium."""
+    if explicit or os.environ.get(ENV_VAR):
+        path = explicit or os.environ[ENV_VAR]
+        origin = "--browser-path" if explicit else f"${ENV_VAR}"
+        if Path(path).is_file() and os.access(path, os.X_OK):
+            return path
+        raise BrowserNotFound(
+            f"{origin} names {path}, which is not an executable file. Point it at Chromium, "
+            f"or install Debian's build with: sudo apt-get install -y chromium"
+        )
+    for path in DEFAULT_PATHS:
+        if Path(path).is_file() and os.access(path, os.X_OK):
+            return path
+    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    if found:
+        return found
+    raise BrowserNotFound(
+        f"Chromium not found (looked at {', '.join(DEFAULT_PATHS)} and $PATH). Web-form and chat probes need it: "
+        f"install Debian's build with: sudo apt-get install -y chromium — or pass --browser-path, or set {ENV_VAR}. "
+        f"(`playwright install` is not needed.)"
+    )
+
+
+@dataclass(slots=True)
+class BrowserOptions:
+    path: str | None = None
+    concurrency: int = 4
+    artifacts: str = "on-failure"  # on-failure | always | off
+    artifacts_dir: Path | None = None  # reports/<run-id>; None keeps nothing
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise ConfigError(f"browser concurrency must be at least 1, got {self.concurrency}")
+        if self.artifacts not in ARTIFACTS:
+            raise ConfigError(f"browser artifacts must be one of {', '.join(ARTIFACTS)}, got '{self.artifacts}'")
+
+
+@dataclass(slots=True)
+class ProbeBrowser:
+    """One probe's browser context and what it holds."""
+
+    probe_id: str
+    context: Any
+    pages: list[Any] = field(default_factory=list)
+    holding: bool = False
+    tracing: bool = False
+
+
+class Browser:
+    """The run's one Chromium, started on first use, and each probe's context."""
+
+    def __init__(self, options: BrowserOptions | None = None) -> None:
+        self.options = options or BrowserOptions()
+        self._semaphore = asyncio.Semaphore(self.options.concurrency)
+        self._lock = asyncio.Lock()
+        self._playwright: Any = None
+        self._browser: Any = None
+        self._probes: dict[str, ProbeBrowser] = {}
+        self.launch_s: float | None = None
+
+    async def _ensure(self) -> Any:
+        async with self._lock:
+            if self._browser is None:
+                from playwright.async_api import async_playwright
+
+                executable = find_chromium(self.options.path)
+                started = time.monotonic()
+                self._playwright = await async_playwright().start()
+                try:
+                    self._browser = await self._playwright.chromium.launch(executable_path=executable, args=list(LAUNCH_ARGS), headless=True, timeout=60_000)
+                except Exception as exc:
+                    await self._playwright.stop()
+                    self._playwright = None
+                    raise MysteryShopError(f"could not start Chromium at {executable}: {exc}") from exc
+                self.launch_s = time.monotonic() - started
+            return self._browser
+
+    async def context(self, probe_id: str) -> ProbeBrowser:
+        """The probe's context (created on first use, with a trace recording unless artifacts are off)."""
+        existing = self._probes.get(probe_id)
+        if existing is not None:
+            return existing
+        browser = await self._ensure()
+        context = await browser.new_context(viewport={"width": 1100, "height": 800}, locale="en-US")
+        probe = ProbeBrowser(probe_id, context)
+        if self.options.artifacts != "off" and self.options.artifacts_dir is not None:
+            # DOM snapshots per action; no screencast (it streams every frame to Python and distorts timings). Screenshots are taken on failure.
+            await context.tracing.start(screenshots=False, snapshots=True, title=probe_id)
+            probe.tracing = True
+        self._probes[probe_id] = probe
+        return probe
+
+    async def acquire(self, probe: ProbeBrowser) -> None:
+        """Take a slot before opening a page; a probe holds at most one."""
+        if not probe.holding:
+            await self._semaphore.acquire()
+            probe.holding = True
+
+    async def new_page(self, probe: ProbeBrowser, timeout_s: float) -> Any:
+        await self.acquire(probe)
+        page = await probe.context.new_page()
+        page.set_default_timeout(timeout_s * 1000)
+        page.set_default_navigation_timeout(timeout_s * 1000)
+        probe.pages.append(page)
+        return page
+
+    async def close_page(self, probe: ProbeBrowser, page: Any) -> None:
+        """Close a page; with no page left the probe gives its slot back."""
+        if page in probe.pages:
+            probe.pages.remove(page)
+            with contextlib.suppress(Exception):
+                await page.close()
+        if not probe.pages and probe.holding:
+            probe.holding = False
+            self._semaphore.release()
+
+    async def finish(self, probe_id: str, *, failed: bool) -> list[Path]:
+        """Close the probe's context; keep its trace and screenshots if it failed (or always). Returns what was kept."""
+        probe = self._probes.pop(probe_id, None)
+        if probe is None:
+            return []
+        kept: list[Path] = []
+        keep = probe.tracing and (failed or self.options.artifacts == "always") and self.options.artifacts_dir is not None
+        folder = (self.options.artifacts_dir / "browser" / _safe(probe_id)) if self.options.artifacts_dir else None
+        try:
+            if keep and folder is not None:
+                folder.mkdir(parents=True, exist_ok=True)
+                for index, page in enumerate(list(probe.pages)):
+                    shot = folder / f"page{index + 1}.png"
+                    with contextlib.suppress(Exception):
+                        await page.screenshot(path=str(shot), full_page=True, timeout=5000)
+                        kept.append(shot)
+                trace = folder / "trace.zip"
+                await probe.context.tracing.stop(path=str(trace))
+                kept.append(trace)
+            elif probe.tracing:
+                await probe.context.tracing.stop()
+        except Exception:  # noqa: BLE001 - evidence is best effort; the probe's verdict stands
+            pass
+        for page in list(probe.pages):
+            await self.close_page(probe, page)
+        if probe.holding:
+            probe.holding = False
+            self._semaphore.release()
+        with contextlib.suppress(Exception):
+            await probe.context.close()
+        return kept
+
+    async def screenshot(self, probe_id: str, page: Any, name: str) -> Path | None:
+        """A screenshot now (e.g. of a blocked or rejected form), kept if artifacts are not off."""
+        if self.options.artifacts == "off" or self.options.artifacts_dir is None:
+            return None
+        folder = self.options.artifacts_dir / "browser" / _safe(probe_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{_safe(name)}.png"
+        try:
+            await page.screenshot(path=str(path), full_page=True, timeout=5000)
+        except Exception:  # noqa: BLE001
+            return None
+        return path
+
+    async def stop(self) -> None:
+        for probe_id in list(self._probes):
+            await self.finish(probe_id, failed=False)
+        if self._browser is not None:
+            with contextlib.suppress(Exception):
+                await self._browser.close()
+            self._browser = None
+        if self._playwright is not None:
+            with contextlib.suppress(Exception):
+                await self._playwright.stop()
+            self._playwright = None
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:120]
+
+
+async def page_clock_offset(page: Any, samples: int = 5) -> int:
+    """Nanoseconds to subtract from the page's clock (`performance.timeOrigin + performance.now()`,
+    as ns) to get this process's `time.monotonic_ns()`.
+
+    Measured, not assumed. Each sample brackets one evaluate() between two monotonic readings, so
+    the true offset lies in [page - after, page - before]; the brackets of all samples are
+    intersected (0.1 ms wider each, for Chromium's coarsened `performance.now()`). Chromium derives
+    its page clock from the monotonic clock plus a wall-clock offset fixed at start-up, so when this
+    process's own (wall - monotonic) lies inside the bracket it is used: exact to microseconds. If
+    it does not (the wall clock was stepped since), the middle of the bracket is used: its error is
+    at most half the bracket, i.e. half the shortest round trip (about 1 ms on an idle loopback,
+    tens of ms on a saturated machine).
+    """
+    low, high = -(2**63), 2**63
+    for _ in range(samples):
+        before = time.monotonic_ns()
+        page_ms = await page.evaluate("performance.timeOrigin + performance.now()")
+        after = time.monotonic_ns()
+        page_ns = int(page_ms * 1_000_000)
+        low = max(low, page_ns - after - 100_000)
+        high = min(high, page_ns - before + 100_000)
+    wall_offset = time.time_ns() - time.monotonic_ns()
+    if low <= wall_offset <= high:
+        return wall_offset
+    return (low + high) // 2 if low <= high else wall_offset

@@ -1,0 +1,196 @@
+"""Browser steps of a probe (submit_form, open_chat, say), for the engine.
+
+The engine hands a browser action here (`act`), waits with `or_changed` so a message appearing in
+an open chat wakes the probe as mail does, and calls `finish` when the probe ends (its context
+closes; trace and screenshots are kept on failure). Everything a step saw is written to the store
+as events (`acted`, `form_submitted`, `customer_gave`, `chat_message`), from which
+`restore_event` rebuilds the same timeline for scoring later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from mysteryshop.channels.browser import Browser, BrowserOptions
+from mysteryshop.channels.chat import ChatSession
+from mysteryshop.channels.webform import persona_facts, submit_form
+from mysteryshop.errors import ChannelError, MysteryShopError
+from mysteryshop.journey import render_text
+from mysteryshop.scoring import weblog
+from mysteryshop.scoring.timeline import Action
+from mysteryshop.scoring.weblog import ChatMessage, FormResult, Given
+from mysteryshop.store import Store, utc_now
+
+if TYPE_CHECKING:
+    from mysteryshop.channels.email import ProbeMailbox
+    from mysteryshop.journey import Step
+    from mysteryshop.runner import ProbeSpec
+    from mysteryshop.scoring.timeline import Timeline
+
+T = TypeVar("T")
+WEB_ACTIONS = {"submit_form": "webform", "open_chat": "chat", "say": "chat"}
+
+
+class WebChannels:
+    def __init__(self, store: Store, run_id: str, mailbox: ProbeMailbox, options: BrowserOptions | None = None) -> None:
+        self.store, self.run_id, self.mailbox = store, run_id, mailbox
+        self.browser = Browser(options)
+        self._chats: dict[str, ChatSession] = {}
+        self._changed: dict[str, asyncio.Event] = {}
+        self._writes: set[asyncio.Task[Any]] = set()
+
+    # -- actions --------------------------------------------------------------------------
+    async def act(self, spec: ProbeSpec, step: Step, timeline: Timeline) -> None:
+        channel = WEB_ACTIONS[step.do or ""]
+        section = getattr(spec.target.spec, channel)
+        if section is None:
+            raise ChannelError(
+                f"step '{step.id}' of journey '{spec.journey.name}' uses the {channel} channel, "
+                f"but target file {spec.target.path} has no '{channel}:' section"
+            )
+        # Waiting for Chromium to start, or for a free slot (--browser-concurrency), is not the company's time
+        # nor the step's: the step's deadline starts once this probe may drive a page.
+        probe = await self.browser.context(spec.probe_id)
+        await self.browser.acquire(probe)
+        deadline = time.monotonic() + section.timeout
+        try:
+            # a backstop over the per-call timeouts: no browser step outlives its deadline by more than a moment
+            async with asyncio.timeout(section.timeout + 2):
+                if step.do == "submit_form":
+                    await self._submit_form(spec, step, timeline)
+                elif step.do == "open_chat":
+                    await self._open_chat(spec, step, timeline, deadline)
+                else:
+                    await self._say(spec, step, timeline, deadline)
+        except TimeoutError as exc:
+            raise ChannelError(
+                f"step '{step.id}' of journey '{spec.journey.name}' did not finish within its deadline of "
+                f"{section.timeout:g}s ({channel}.timeout in target file {spec.target.path})"
+            ) from exc
+        except MysteryShopError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a browser crash ends this probe, not the run
+            raise ChannelError(f"step '{step.id}' of journey '{spec.journey.name}': the browser failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
+
+    async def _record_action(self, spec: ProbeSpec, step: Step, timeline: Timeline, t_ns: int, utc: str, text: str, channel: str) -> None:
+        action = Action(step.id, t_ns, utc, text)
+        timeline.actions[step.id] = action
+        log = getattr(timeline, "action_log", None)
+        if log is not None:
+            log.append(action)
+        await self.store.aevent(self.run_id, spec.probe_id, "acted", t_ns, step=step.id, channel=channel, text=text)
+
+    async def _given(self, spec: ProbeSpec, timeline: Timeline, given: Given) -> None:
+        if not given.facts:
+            return
+        timeline.web.given.append(given)
+        kind, data = weblog.event_data(given)
+        await self.store.aevent(self.run_id, spec.probe_id, kind, given.t_ns, step=given.step, **data)
+
+    async def _submit_form(self, spec: ProbeSpec, step: Step, timeline: Timeline) -> None:
+        probe = await self.browser.context(spec.probe_id)
+        page = await self.browser.new_page(probe, spec.target.spec.webform.timeout)  # type: ignore[union-attr]
+        try:
+            result = await submit_form(
+                page, target=spec.target, step=step, journey=spec.journey.name, journey_dir=spec.journey.path.parent, persona=spec.persona
+            )
+        except ChannelError as exc:
+            shot = await self.browser.screenshot(spec.probe_id, page, f"{step.id}-failed")
+            await self.store.aevent(self.run_id, spec.probe_id, "step_failed", time.monotonic_ns(), step=step.id,
+                                    channel="webform", error=str(exc), status=getattr(exc, "status", "error"),
+                                    screenshot=str(shot) if shot else None, errors=getattr(exc, "errors", None))
+            raise
+        finally:
+            await self.browser.close_page(probe, page)
+        await self._record_action(spec, step, timeline, result.t_ns, result.utc, result.message, "webform")
+        form = FormResult(step.id, result.t_ns, result.utc, result.url, result.confirmation, result.ticket)
+        timeline.web.forms[step.id] = form
+        kind, data = weblog.event_data(form)
+        await self.store.aevent(self.run_id, spec.probe_id, kind, result.t_ns, step=step.id, **data)
+        facts = dict(result.facts)
+        if result.ticket:
+            facts["ticket"] = result.ticket
+            self.mailbox.correlator.add_ticket(spec.probe_id, result.ticket)
+        self.mailbox.customer_text.setdefault(spec.probe_id, result.message)
+        await self._given(spec, timeline, Given(step.id, result.t_ns, "webform", facts))
+
+    async def _open_chat(self, spec: ProbeSpec, step: Step, timeline: Timeline, deadline: float) -> None:
+        old = self._chats.pop(spec.probe_id, None)
+        probe = await self.browser.context(spec.probe_id)
+        if old is not None:
+            await self.browser.close_page(probe, old.page)
+        page = await self.browser.new_page(probe, spec.target.spec.chat.timeout)  # type: ignore[union-attr]
+        changed = self._changed.setdefault(spec.probe_id, asyncio.Event())
+
+        def on_message(message: ChatMessage) -> None:
+            timeline.web.chat.append(message)
+            changed.set()
+            kind, data = weblog.event_data(message)
+            self._spawn(self.store.aevent(self.run_id, spec.probe_id, kind, message.t_ns, step=message.step, **data))
+
+        session = ChatSession(page, target=spec.target, step_id=step.id, journey=spec.journey.name, on_message=on_message)
+        self._chats[spec.probe_id] = session
+        given = await session.open(spec.persona, deadline)
+        t_ns, utc = time.monotonic_ns(), utc_now()
+        await self._record_action(spec, step, timeline, t_ns, utc, "", "chat")
+        facts = {"email": given["email"]} if "email" in given else {}
+        if "name" in given:
+            facts["name"] = given["name"]
+        await self._given(spec, timeline, Given(step.id, t_ns, "chat", facts))
+        if step.body:
+            await self._say(spec, step, timeline, deadline, record=False)
+
+    async def _say(self, spec: ProbeSpec, step: Step, timeline: Timeline, deadline: float, *, record: bool = True) -> None:
+        session = self._chats.get(spec.probe_id)
+        if session is None:
+            raise ChannelError(f"step '{step.id}' of journey '{spec.journey.name}' says something in a chat, but no chat is open: add an 'open_chat' step before it")
+        text = render_text(step.body or "", spec.persona)
+        t_ns = await session.say(text, step.id, deadline)
+        if record:
+            await self._record_action(spec, step, timeline, t_ns, utc_now(), text, "chat")
+        await self._given(spec, timeline, Given(step.id, t_ns, "chat", persona_facts(spec.persona, [text])))
+
+    # -- waiting and ending -----------------------------------------------------------------
+    async def or_changed(self, probe_id: str, receive: Coroutine[Any, Any, T]) -> T | None:
+        """Await `receive` (the mailbox), or return None as soon as the probe's open chat shows something new."""
+        changed = self._changed.get(probe_id)
+        if changed is None or probe_id not in self._chats:
+            return await receive
+        if changed.is_set():
+            changed.clear()
+            receive.close()
+            return None
+        mail = asyncio.ensure_future(receive)
+        woke = asyncio.ensure_future(changed.wait())
+        try:
+            await asyncio.wait({mail, woke}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            woke.cancel()
+            if not mail.done():
+                mail.cancel()
+                await asyncio.gather(mail, return_exceptions=True)
+        changed.clear()
+        return mail.result() if mail.done() and not mail.cancelled() else None
+
+    async def finish(self, probe_id: str, *, failed: bool) -> None:
+        self._chats.pop(probe_id, None)
+        self._changed.pop(probe_id, None)
+        kept = await self.browser.finish(probe_id, failed=failed)
+        if kept:
+            await self.store.aevent(self.run_id, probe_id, "browser_evidence", time.monotonic_ns(), files=[str(p) for p in kept])
+        if self._writes:
+            await asyncio.gather(*list(self._writes), return_exceptions=True)
+
+    async def stop(self) -> None:
+        await self.browser.stop()
+        if self._writes:
+            await asyncio.gather(*list(self._writes), return_exceptions=True)
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.ensure_future(coro)
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
+

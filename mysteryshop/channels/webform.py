@@ -1,0 +1,248 @@
+"""The web-form channel: fill a company's contact form from the persona, submit, read the outcome.
+
+The target's `webform.fields` maps logical fields (name, email, order_id, topic, message, ...) to
+elements, by label, name or CSS selector, and gives their values (which may use {persona.*}); a
+journey step's `fields:` overrides values, and `message` defaults to the step's `body:`.
+
+Outcomes: a confirmation (its text and the ticket number found by the target's regex), or
+- `FormRejected`: the page showed validation errors; their texts are in the message;
+- `Blocked`: a CAPTCHA stands in the way (reported, never waited on);
+- `SelectorMissing`: an element of the field map is not on the page within the step's deadline
+  (the target's `webform.timeout`); the message names the selector, the target file and the step.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mysteryshop.channels.browser import page_clock_offset
+from mysteryshop.errors import ChannelError
+from mysteryshop.journey import render_text
+from mysteryshop.store import utc_now
+
+if TYPE_CHECKING:
+    from mysteryshop.journey import Step
+    from mysteryshop.persona import Persona
+    from mysteryshop.target import FormField, Target, WebformChannel
+
+#: well-known CAPTCHA widgets: reCAPTCHA, hCaptcha, Cloudflare Turnstile, and generic site-key holders
+CAPTCHA_SELECTORS = (
+    ".g-recaptcha", "iframe[src*='recaptcha']", "iframe[title*='recaptcha' i]", ".h-captcha", "iframe[src*='hcaptcha']",
+    ".cf-turnstile", "iframe[src*='challenges.cloudflare.com']", "[data-sitekey]", "#captcha", "img[alt*='captcha' i]",
+)
+_TRUE = {"true", "yes", "on", "1", "checked"}
+
+
+class SelectorMissing(ChannelError):
+    """An element the target's selectors name is not on the page."""
+
+
+class FormRejected(ChannelError):
+    """The company's form showed validation errors."""
+
+    def __init__(self, message: str, errors: list[str]) -> None:
+        self.errors = errors
+        super().__init__(message)
+
+
+class Blocked(ChannelError):
+    """A CAPTCHA (or similar) blocks the probe: reported as 'blocked', not waited on."""
+
+    status = "blocked"
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    t_ns: int
+    utc: str
+    url: str
+    confirmation: str
+    ticket: str | None
+    message: str
+    facts: dict[str, str]
+
+
+class _Context:
+    """Where we are, for error messages that say what to fix."""
+
+    def __init__(self, target: Target, step: Step, journey: str, deadline: float) -> None:
+        self.target, self.step, self.journey, self.deadline = target, step, journey, deadline
+
+    def remaining_ms(self) -> float:
+        return max(1.0, (self.deadline - time.monotonic()) * 1000)
+
+    def where(self) -> str:
+        return f"step '{self.step.id}' of journey '{self.journey}'"
+
+    def missing(self, what: str, setting: str, page: Any, timeout_s: float) -> SelectorMissing:
+        return SelectorMissing(
+            f"{self.where()}: {what} is not on {page.url} (waited {timeout_s:g}s). "
+            f"Fix '{setting}' in target file {self.target.path}, or check the page."
+        )
+
+
+async def detect_captcha(page: Any, extra: str | None) -> str | None:
+    """The selector of a CAPTCHA on the page, if there is one (checked at once: never waits)."""
+    for selector in (*CAPTCHA_SELECTORS, *([extra] if extra else [])):
+        try:
+            if await page.locator(selector).count():
+                return selector
+        except Exception:  # noqa: BLE001 - an invalid extra selector is not a CAPTCHA
+            continue
+    return None
+
+
+def field_locator(page: Any, field: FormField, value: Any = None) -> Any:
+    if field.type == "radio":
+        if field.name:
+            return page.locator(f'input[type=radio][name="{field.name}"][value="{value}"]')
+        if field.css:
+            return page.locator(f'{field.css}[value="{value}"]')
+        return page.get_by_role("group", name=field.label).get_by_label(str(value), exact=True)
+    if field.label:
+        return page.get_by_label(field.label, exact=True)
+    if field.name:
+        return page.locator(f'[name="{field.name}"]')
+    return page.locator(field.css)
+
+
+def form_values(channel: WebformChannel, step: Step, persona: Persona, journey_dir: Path, target_dir: Path) -> dict[str, tuple[FormField, Any]]:
+    """Logical field -> (field, value to enter), in the field map's order; fields without a value are left alone."""
+    overrides = dict(step.fields)
+    values: dict[str, tuple[FormField, Any]] = {}
+    for name, field in channel.fields.items():
+        from_step = name in overrides
+        value = overrides.pop(name) if from_step else field.value
+        if value is None and name == "message":
+            value = step.body
+        if value is None:
+            continue
+        if isinstance(value, str) and field.type != "file":
+            value = render_text(value, persona)
+        if field.type == "file":
+            value = str((journey_dir if from_step else target_dir) / str(value))
+        values[name] = (field, value)
+    if overrides:
+        raise ChannelError(
+            f"step '{step.id}': fields {', '.join(sorted(overrides))} are not in the target's webform.fields "
+            f"(known: {', '.join(channel.fields)})"
+        )
+    return values
+
+
+def submission_time(timing: dict[str, float], offset_ns: int, fallback_ns: int) -> tuple[int, str]:
+    """When the form's request went out, as monotonic ns (and UTC): the company's clock starts there.
+
+    The browser's own network timing is used (`startTime` + `requestStart`, epoch ms on the page's
+    clock, mapped with the page's measured clock offset), because the response event reaches Python
+    later than the company can already be sending its first email. Without timing: `fallback_ns`.
+    """
+    start = timing.get("startTime") or 0
+    if start <= 0:
+        return fallback_ns, utc_now()
+    epoch_ms = start + max(0.0, timing.get("requestStart", 0) or 0)
+    t_ns = int(epoch_ms * 1_000_000) - offset_ns
+    if not fallback_ns - 5_000_000_000 <= t_ns <= time.monotonic_ns():  # implausible mapping (clock jump): do not trust it
+        return fallback_ns, utc_now()
+    return t_ns, datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def persona_facts(persona: Persona, texts: list[str]) -> dict[str, str]:
+    """Which of the persona's name, email and order id these texts tell the company."""
+    blob = "\n".join(texts).lower()
+    facts = {}
+    if persona.first_name.lower() in blob:
+        facts["name"] = persona.full_name
+    if persona.email.lower() in blob:
+        facts["email"] = persona.email
+    if persona.order_id.lower() in blob:
+        facts["order_id"] = persona.order_id
+    return facts
+
+
+async def submit_form(page: Any, *, target: Target, step: Step, journey: str, journey_dir: Path, persona: Persona) -> Submitted:
+    """Fill and submit the target's contact form on `page`; the confirmation, or an error that says why not."""
+    from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    channel = target.spec.webform
+    assert channel is not None
+    ctx = _Context(target, step, journey, time.monotonic() + channel.timeout)
+    try:
+        await page.goto(channel.url, wait_until="domcontentloaded", timeout=ctx.remaining_ms())
+    except PlaywrightError as exc:
+        raise ChannelError(f"{ctx.where()}: could not open the contact form at {channel.url}: {str(exc).splitlines()[0]}") from exc
+    captcha = await detect_captcha(page, channel.captcha)
+    if captcha:
+        raise Blocked(f"{ctx.where()}: blocked by a CAPTCHA on {page.url} (matched '{captcha}'); the form was not submitted")
+    offset_ns = await page_clock_offset(page, samples=3)
+
+    values = form_values(channel, step, persona, journey_dir, target.path.parent)
+    for name, (field, value) in values.items():
+        locator = field_locator(page, field, value)
+        try:
+            if field.type == "select":
+                try:
+                    await locator.select_option(label=str(value), timeout=ctx.remaining_ms())
+                except PlaywrightTimeout:
+                    raise
+                except PlaywrightError:
+                    await locator.select_option(value=str(value), timeout=ctx.remaining_ms())
+            elif field.type == "checkbox":
+                await locator.set_checked(value is True or str(value).lower() in _TRUE, timeout=ctx.remaining_ms())
+            elif field.type == "radio":
+                await locator.check(timeout=ctx.remaining_ms())
+            elif field.type == "file":
+                await locator.set_input_files(value, timeout=ctx.remaining_ms())
+            else:
+                await locator.fill(str(value), timeout=ctx.remaining_ms())
+        except PlaywrightTimeout as exc:
+            raise ctx.missing(f"form field '{name}' ({field.describe()})", f"webform.fields.{name}", page, channel.timeout) from exc
+        except PlaywrightError as exc:
+            raise ChannelError(f"{ctx.where()}: could not fill form field '{name}' ({field.describe()}) from target file {target.path}: "
+                               f"{str(exc).splitlines()[0]}") from exc
+
+    submit = page.locator(channel.submit).first
+    try:
+        async with page.expect_response(lambda r: r.request.method == "POST", timeout=ctx.remaining_ms()) as response_info:
+            clicked_ns = time.monotonic_ns()
+            await submit.click(timeout=ctx.remaining_ms())
+        response = await response_info.value
+        t_ns, utc = submission_time(response.request.timing, offset_ns, clicked_ns)
+        await page.wait_for_load_state("domcontentloaded", timeout=ctx.remaining_ms())
+    except PlaywrightTimeout as exc:
+        if not await submit.count():
+            raise ctx.missing(f"the submit button (CSS selector '{channel.submit}')", "webform.submit", page, channel.timeout) from exc
+        raise ChannelError(f"{ctx.where()}: the form at {channel.url} was submitted but no answer came within {channel.timeout:g}s") from exc
+
+    captcha = await detect_captcha(page, channel.captcha)
+    if channel.errors:
+        errors = [t.strip() for t in await page.locator(channel.errors).all_inner_texts() if t.strip()]
+        if errors:
+            if captcha:
+                raise Blocked(f"{ctx.where()}: blocked by a CAPTCHA on {page.url} (matched '{captcha}'): {'; '.join(errors)}")
+            unique = list(dict.fromkeys(errors))
+            raise FormRejected(f"{ctx.where()}: the form at {channel.url} was rejected with validation errors: "
+                               + " | ".join(unique), unique)
+    if captcha:
+        raise Blocked(f"{ctx.where()}: blocked by a CAPTCHA on {page.url} after submitting (matched '{captcha}')")
+    if response.status >= 400:
+        raise ChannelError(f"{ctx.where()}: the form at {channel.url} answered HTTP {response.status}")
+    try:
+        confirmation = (await page.locator(channel.confirmation).first.inner_text(timeout=ctx.remaining_ms())).strip()
+    except PlaywrightTimeout as exc:
+        raise ctx.missing(f"the confirmation (CSS selector '{channel.confirmation}')", "webform.confirmation", page, channel.timeout) from exc
+    pattern = channel.ticket_pattern or target.spec.ticket_pattern
+    ticket = None
+    if pattern:
+        match = re.search(pattern, confirmation)
+        if match:
+            ticket = match.group(1) if match.groups() else match.group(0)
+    message = str(values["message"][1]) if "message" in values else (step.body or "")
+    facts = persona_facts(persona, [str(v) for _, v in values.values() if isinstance(v, str)])
+    return Submitted(t_ns, utc, page.url, confirmation, ticket, message, facts)
