@@ -29,7 +29,7 @@ from mysteryshop.yamlsource import message_for, position, read_yaml
 Duration = Annotated[int, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]
 
 #: action -> the channel it uses
-ACTIONS: dict[str, str] = {"send_email": "email"}
+ACTIONS: dict[str, str] = {"send_email": "email", "submit_form": "webform", "open_chat": "chat", "say": "chat"}
 #: expectation -> what it waits for
 EXPECTATIONS: dict[str, str] = {
     "acknowledgement": "any reply that confirms the message arrived",
@@ -37,7 +37,20 @@ EXPECTATIONS: dict[str, str] = {
     "satisfaction_followup": "a message asking whether the customer is satisfied or the issue resolved",
     "no_marketing": "no marketing mail while the issue is open",
 }
-CHANNELS: tuple[str, ...] = ("email",)
+#: chat and web-form expectations (judged in scoring/web.py)
+WEB_EXPECTATIONS: dict[str, str] = {
+    "form_confirmation": "the contact form was accepted with a confirmation showing a ticket number",
+    "chat_response": "any chat message from the company (bot or agent) after the customer's",
+    "wait_estimate": "a queue position or estimated wait shown before a human agent joined",
+    "human_agent": "a chat message from a human agent",
+    "status_update": "no silence longer than `within` while the customer waits for the chat answer",
+    "chat_answer": "a human agent's answer in the chat; with facts:, stating them all",
+    "chat_survey": "the chat asks whether the customer was satisfied",
+    "knows_customer": "a reply uses the customer's name, order id or earlier ticket (given earlier, or in `refers_to`) without being told again",
+    "no_repeat_questions": "no reply asks again for information the customer already gave (earlier, or in `refers_to`)",
+}
+EXPECTATIONS.update(WEB_EXPECTATIONS)
+CHANNELS: tuple[str, ...] = ("email", "webform", "chat")
 PERSONA_FIELDS = ("first_name", "last_name", "full_name", "email", "phone", "order_id", "locale")
 EDGE_FIELDS = ("next", "on_pass", "on_fail", "on_timeout", "on_exhausted")
 EDGE_WHEN = {"next": "next", "on_pass": "pass", "on_fail": "fail", "on_timeout": "timeout", "on_exhausted": "exhausted"}
@@ -60,6 +73,8 @@ class Step(BaseModel):
     channel: str | None = Field(default=None, description="channel of the action (default: the action's own)")
     subject: str | None = Field(default=None, description="email subject; may use {persona.*} variables")
     body: str | None = Field(default=None, description="message text; may use {persona.*} variables")
+    fields: dict[str, str | bool] = Field(default={}, description="submit_form: values for the target's webform.fields (override its values); may use {persona.*}")
+    refers_to: str | None = Field(default=None, description="an earlier step this one is about (e.g. the form a chat follows up); knows_customer counts what was given there")
     expect: str | None = Field(default=None, description="expectation: " + ", ".join(EXPECTATIONS))
     within: Duration | None = Field(default=None, description="deadline in company time, counted from `after` (default: the latest action on the path)")
     after: str | None = Field(default=None, description="the action step the deadline counts from")
@@ -100,6 +115,8 @@ class Step(BaseModel):
             raise ValueError(f"step '{self.id}' must have exactly one of 'do:' (an action) or 'expect:' (an expectation)")
         if self.do == "send_email" and not (self.subject and self.body):
             raise ValueError(f"step '{self.id}': send_email needs both 'subject:' and 'body:'")
+        if self.do == "say" and not self.body:
+            raise ValueError(f"step '{self.id}': say needs 'body:' (what the customer types in the chat)")
         if self.expect and self.expect != "no_marketing" and self.within is None:
             raise ValueError(f"step '{self.id}': expectation '{self.expect}' needs a deadline, e.g. 'within: 15m'")
         if self.do and (self.on_pass or self.on_fail or self.on_timeout):
@@ -260,6 +277,10 @@ def load_journey(path: Path | str) -> Journey:
             if isinstance(text, str):
                 for message in template_problems(text):
                     problems.add(["steps", index, fld], f"steps[{index}].{fld}: {message}")
+        for name, text in (data.get("fields") or {}).items() if isinstance(data.get("fields"), dict) else ():
+            if isinstance(text, str):
+                for message in template_problems(text):
+                    problems.add(["steps", index, "fields", name], f"steps[{index}].fields.{name}: {message}")
     graph = _graph(steps, raw_steps, problems)
     if problems.lines:
         raise JourneyError(problems.lines)
@@ -285,7 +306,7 @@ def _graph(steps: list[Step], raw_steps: list[Any], problems: _Problems) -> nx.D
         return graph
     for position_, step in enumerate(steps):
         index = _index_of(raw_steps, step.id)
-        for fld in (*EDGE_FIELDS, "after"):
+        for fld in (*EDGE_FIELDS, "after", "refers_to"):
             ref = getattr(step, fld)
             if ref is not None and ref not in graph:
                 problems.add(["steps", index, fld], f"steps[{index}].{fld}: no step '{ref}' in this journey.{suggest(ref, ids)} Known steps: {', '.join(ids)}")

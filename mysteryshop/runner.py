@@ -15,7 +15,9 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from mysteryshop.channels.browser import BrowserOptions
 from mysteryshop.channels.email import ProbeMailbox, send_email
+from mysteryshop.channels.web import WEB_ACTIONS, WebChannels
 from mysteryshop.errors import ChannelError, MysteryShopError, TargetUnreachable
 from mysteryshop.journey import Journey, Step, render_text
 from mysteryshop.mail import compose
@@ -67,10 +69,14 @@ class ProbeResult:
 class Engine:
     """The shared parts of a run, living on one event loop."""
 
-    def __init__(self, store: Store, run_id: str, *, domains: set[str], mailbox_host: str = "127.0.0.1", mailbox_port: int = 0) -> None:
+    def __init__(
+        self, store: Store, run_id: str, *, domains: set[str], mailbox_host: str = "127.0.0.1", mailbox_port: int = 0,
+        browser: BrowserOptions | None = None,
+    ) -> None:
         self.store = store
         self.run_id = run_id
         self.mailbox = ProbeMailbox(store, run_id, domains)
+        self.web = WebChannels(store, run_id, self.mailbox, browser)  # web form and chat; Chromium starts on first use
         self._host, self._port = mailbox_host, mailbox_port
         self._targets: dict[str, Target] = {}
 
@@ -82,6 +88,7 @@ class Engine:
         await self.mailbox.start(self._host, self._port)
 
     async def stop(self) -> None:
+        await self.web.stop()
         await self.mailbox.stop()
 
     async def run_probe(self, spec: ProbeSpec) -> ProbeResult:
@@ -101,8 +108,9 @@ class Engine:
             result = ProbeResult(spec, status, outcomes, timeline=timeline)
         except (TargetUnreachable, ChannelError, MysteryShopError) as exc:
             outcomes = evaluate(spec.journey, timeline, now_ns=time.monotonic_ns(), speedup=speedup, finished=True)
-            result = ProbeResult(spec, "error", outcomes, str(exc), timeline)
+            result = ProbeResult(spec, getattr(exc, "status", "error"), outcomes, str(exc), timeline)  # a CAPTCHA: "blocked"
         self.mailbox.close_inbox(spec.probe_id)
+        await self.web.finish(spec.probe_id, failed=result.status != "passed")
         await self.store.aevent(self.run_id, spec.probe_id, "probe_finished", time.monotonic_ns(), status=result.status, error=result.error)
         await self.store.afinish_probe(
             self.run_id, spec.probe_id, result.status,
@@ -183,6 +191,9 @@ class Engine:
                 message_id=str(message["Message-ID"]), transmitted_ns=delivery.transmitted_ns,
             )
             return
+        if step.do in WEB_ACTIONS:
+            await self.web.act(spec, step, timeline)
+            return
         raise MysteryShopError(f"step '{step.id}': action '{step.do}' is not supported yet")
 
     async def _wait(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any], visit: Visit) -> Outcome | None:
@@ -196,8 +207,10 @@ class Engine:
             deadline = (visit.anchor_ns or now) + spec.target.wall_ns(outcome.deadline_ns or 0)
             timeout = max(0.0, (deadline - now) / 1e9) + 0.001
             try:
-                inbound = await self.mailbox.receive(spec.probe_id, inbox, timeout)
+                inbound = await self.web.or_changed(spec.probe_id, self.mailbox.receive(spec.probe_id, inbox, timeout))
             except TimeoutError:
+                continue
+            if inbound is None:  # an open chat showed something new: judge again
                 continue
             timeline.replies.append(Reply.of(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid))
             await self.store.aevent(self.run_id, spec.probe_id, "received", inbound.t_ns, message_ref=inbound.rowid, matched_by=inbound.matched_by)

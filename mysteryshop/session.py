@@ -9,7 +9,9 @@ import concurrent.futures
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
+from mysteryshop.channels.browser import BrowserOptions
 from mysteryshop.demo.process import DemoDeskProcess
 from mysteryshop.demo.profile import get_profile
 from mysteryshop.journey import Journey
@@ -32,6 +34,9 @@ class RunConfig:
     reports_dir: Path = Path("reports")
     store_path: Path | None = None
     run_id: str = field(default_factory=new_run_id)
+    browser_path: str | None = None  # Chromium for web-form and chat probes (default: $MYSTERYSHOP_CHROMIUM, /usr/bin/chromium)
+    browser_concurrency: int = 4  # browser probes driving a page at once
+    browser_artifacts: str = "on-failure"  # keep trace + screenshots under reports/<run-id>/browser/: on-failure, always, off
 
     @property
     def store_file(self) -> Path:
@@ -44,6 +49,14 @@ class RunConfig:
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         return {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
+
+
+def with_port(url: str, port: int) -> str:
+    """`url` with port 0 (the placeholder in an embedded target's file) replaced by the desk's HTTP port."""
+    parts = urlsplit(url)
+    if parts.port != 0 or not parts.hostname:
+        return url
+    return urlunsplit(parts._replace(netloc=f"{parts.hostname}:{port}"))
 
 
 def plan_probes(config: RunConfig, journey: Journey, targets: list[Target]) -> list[ProbeSpec]:
@@ -77,7 +90,8 @@ class RunSession:
         self.store = Store(config.store_file)
         self.store.create_run(config.run_id, config.as_dict())
         domains = {s.target.spec.probe_domain for s in specs} or {"probe.mysteryshop.test"}
-        self.engine = EngineThread(Engine(self.store, config.run_id, domains=domains)).start()
+        browser = BrowserOptions(config.browser_path, config.browser_concurrency, config.browser_artifacts, config.run_dir)
+        self.engine = EngineThread(Engine(self.store, config.run_id, domains=domains, browser=browser)).start()
         for spec in specs:
             self.journeys[spec.journey.name] = spec.journey
             if spec.target.name not in self.targets:
@@ -102,6 +116,10 @@ class RunSession:
         spec.profile = profile.name
         if spec.email is not None:
             spec.email.smtp_port = desk.port
+        if spec.webform is not None:
+            spec.webform.url = with_port(spec.webform.url, desk.http_port)
+        if spec.chat is not None:
+            spec.chat.url = with_port(spec.chat.url, desk.http_port)
         return Target(spec=spec, path=target.path)
 
     def result(self, probe_id: str, timeout: float | None = None) -> ProbeResult:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from mysteryshop.mail import parse_mail
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
+from mysteryshop.scoring.web import EVENT_KINDS as WEB_EVENT_KINDS, restore_event as restore_web_event
 from mysteryshop.store import Store
 
 
@@ -49,6 +50,8 @@ def load_probes(store: Store, run_id: str) -> list[StoredProbe]:
             elif event["kind"] == "step_entered":
                 data = json.loads(event["data"])
                 timeline.path.append(Visit(event["step"], data.get("visit", 1), event["t_ns"], data.get("anchor_ns")))
+            elif event["kind"] in WEB_EVENT_KINDS:  # browser steps: form confirmations, chat transcripts
+                restore_web_event(timeline, event["kind"], event["step"], event["t_ns"], event["utc"], event["data"])
             elif event["kind"] == "probe_finished":
                 finished_ns = event["t_ns"]
                 error = json.loads(event["data"]).get("error")

@@ -74,6 +74,10 @@ def judge_visit(journey: Journey, visit: Visit, timeline: Timeline, *, now_ns: i
     step = journey.step(visit.step)
     if step.is_action or step.expect == "no_marketing" or visit.anchor_ns is None:
         return None
+    from mysteryshop.scoring.web import WEB_EXPECTATIONS, judge_web  # chat and web-form expectations
+
+    if step.expect in WEB_EXPECTATIONS:
+        return replace(judge_web(step, visit.anchor_ns, timeline, now_ns, speedup, finished), visit=visit.visit)
     outcome = _judge(step, visit.anchor_ns, timeline.after(visit.anchor_ns), now_ns, speedup, finished)
     return replace(outcome, visit=visit.visit)
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from mysteryshop.mail import ParsedMail
 from mysteryshop.scoring.classify import classify, is_stalling
+from mysteryshop.scoring.weblog import WebLog
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +51,7 @@ class Timeline:
     replies: list[Reply] = field(default_factory=list)
     path: list[Visit] = field(default_factory=list)
     action_log: list[Action] = field(default_factory=list)
+    web: WebLog = field(default_factory=WebLog)  # what the browser showed: chat transcripts, form confirmations
 
     def after(self, t_ns: int) -> list[Reply]:
         return [r for r in sorted(self.replies, key=lambda r: r.t_ns) if r.t_ns >= t_ns]
