@@ -31,7 +31,8 @@ class Phrases:
         if prefixes and all(prefixes):
             words = sorted(prefixes, key=len, reverse=True)
             boundary = r"\b" if all(w[0].isalnum() for w in words) else ""
-            self._trigger = re.compile(boundary + "(?:" + "|".join(re.escape(w) for w in words) + ")", re.MULTILINE)
+            # a lookahead, so candidates may overlap ("we confirm": both "we c" and "conf")
+            self._trigger = re.compile(boundary + "(?=" + "|".join(re.escape(w) for w in words) + ")", re.MULTILINE)
 
     def search(self, text: str) -> re.Match[str] | None:
         if self._trigger is None:

@@ -1,0 +1,51 @@
+"""Phrases.search must find exactly what a plain regex search finds, only faster."""
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mysteryshop.quality import lexicons as lex
+from mysteryshop.quality.labelled import load_labelled
+from mysteryshop.quality.scoring import clean
+
+PHRASES = {name: value for name, value in vars(lex).items() if isinstance(value, lex.Phrases)}
+HERE = Path(__file__).parent
+
+
+@lru_cache(maxsize=1)
+def corpus() -> tuple[str, ...]:
+    texts = []
+    for path in (HERE / "labelled.yaml", HERE / "heldout.yaml"):
+        for item in load_labelled(path):
+            reply = clean(item.exchange)
+            texts.append(reply.folded_text)
+            texts.extend(reply.folded)
+    return tuple(texts)
+
+
+@pytest.mark.parametrize("name", sorted(PHRASES))
+def test_same_first_match_as_a_plain_search_on_the_labelled_replies(name):
+    phrases = PHRASES[name]
+    for text in corpus():
+        fast, plain = phrases.search(text), phrases.regex.search(text)
+        assert (fast and fast.span()) == (plain and plain.span()), (name, text)
+
+
+def test_overlapping_candidates_are_all_tried():
+    assert lex.ACKNOWLEDGES.search("we confirm receipt of your request.") is not None
+
+
+WORDS = sorted({w for p in PHRASES.values() for w in re.findall(r"[a-z']+", p.regex.pattern) if len(w) > 1} | {"the", "a", "i", "we", "you", "2", "30", ":", ","})
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=14))
+def test_same_first_match_on_generated_word_salad(words):
+    text = " ".join(words)
+    for name, phrases in PHRASES.items():
+        fast, plain = phrases.search(text), phrases.regex.search(text)
+        assert (fast and fast.span()) == (plain and plain.span()), (name, text)
