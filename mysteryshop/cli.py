@@ -3,40 +3,298 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 EXAMPLES = """examples:
-  mysteryshop demo                          run probes/ against the embedded demo desk, write a scorecard
+  mysteryshop demo                                  probes/ against the embedded demo desk, scorecard in reports/
+  mysteryshop run --target demo --personas 5        the probe suite, with live progress; scorecard, JSON, JUnit, Markdown
+  mysteryshop run --fail-on-regression              ... and exit 1 if a headline metric regressed against the baseline
+  mysteryshop baseline accept latest                accept the latest run as the baseline (writes mysteryshop-baseline.json)
+  mysteryshop compare baseline latest               what changed between two runs
+  mysteryshop report latest --pdf                   write a run's scorecard again from the store, with a PDF one-pager
+  mysteryshop journeys check journeys/              validate journey files, every problem with file:line:column
+
+exit codes: 0 pass · 1 regression · 2 usage or configuration error · 3 target unreachable
+configuration: [tool.mysteryshop] in pyproject.toml, then MYSTERYSHOP_* environment variables, then flags
+"""
+
+RUN_EXAMPLES = """examples:
+  mysteryshop run                                   every probe in probes/ against the configured targets
+  mysteryshop run --target demo --profile poor --personas 10 --seed 7
+  mysteryshop run --fail-on-regression --pdf        CI: gate against the baseline, print the one-pager to PDF
+
+exit codes: 0 pass (failed expectations alone do not fail the command; the gate does)
+            1 regression against the baseline (with --fail-on-regression)
+            2 usage or configuration error · 3 a target was unreachable
+"""
+
+REPORT_EXAMPLES = """examples:
+  mysteryshop report latest                         rebuild the latest run's scorecard from the store
+  mysteryshop report 20261123-070722-a389 --out /tmp/card --pdf
+"""
+
+COMPARE_EXAMPLES = """examples:
+  mysteryshop compare previous latest               the last two runs, metric by metric
+  mysteryshop compare baseline latest --fail-on-regression
+  mysteryshop compare RUN_A RUN_B --json            the comparison as JSON
+
+Tolerances come from [tool.mysteryshop.tolerances]: a number is absolute (0.05 = five points
+of a rate, 3600 = an hour of a time), a string like "25%" is relative to RUN_A's value.
+Defaults: rates 0.10, times 25%, score 5.
+"""
+
+BASELINE_EXAMPLES = """examples:
+  mysteryshop baseline accept latest                the latest run becomes the baseline
+  mysteryshop baseline accept 20261123-070722-a389
+  mysteryshop baseline show                         the accepted baseline and every earlier acceptance
+"""
+
+DEMO_EXAMPLES = """examples:
+  mysteryshop demo
   mysteryshop demo --profile poor --personas 20
-  mysteryshop journeys check journeys/      validate journey files, every problem with file:line:column
+  mysteryshop demo --profile excellent --pdf
 """
 
 
-def _demo(args: argparse.Namespace) -> int:
+def _fail(message: str, code: int = 2) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def _settings(args: argparse.Namespace, **extra: Any) -> Any:
+    from mysteryshop.config import load_settings
+
+    flags = {key: getattr(args, key, None) for key in ("probes", "journeys", "reports", "store", "personas", "seed", "profile",
+                                                        "baseline", "pdf", "fail_on_regression")}
+    flags["targets"] = getattr(args, "target", None)
+    flags["locales"] = getattr(args, "locale", None)
+    tolerances = {}
+    for item in getattr(args, "tolerance", None) or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            from mysteryshop.errors import ConfigError
+
+            raise ConfigError(f"--tolerance '{item}': write METRIC=VALUE, e.g. answered.rate=0.05 or answered.median_s=25%")
+        tolerances[key.strip()] = value.strip()
+    flags["tolerances"] = tolerances or None
+    flags.update(extra)
+    return load_settings(Path(args.root) if getattr(args, "root", None) else None, flags=flags)
+
+
+def _execute(settings: Any, run_id: str, *, quiet: bool = False) -> tuple[int, Path]:
+    """Run the probe suite in-process through pytest and the mysteryshop plugin (the one code path for probes)."""
     import pytest
 
+    from mysteryshop.progress import Progress
+
+    probes = settings.path(settings.probes)
+    if not probes.exists():
+        from mysteryshop.errors import ConfigError
+
+        raise ConfigError(f"no probe folder at {probes}; run from the project root, pass --probes DIR or set probes in [tool.mysteryshop]")
+    reports = settings.path(settings.reports)
+    pytest_args = [
+        str(probes), "-qq", "-p", "no:cacheprovider", "--no-header", "-rN", "--tb=no", "-s",
+        "--rootdir", str(settings.root),
+        "--personas", str(settings.personas), "--seed", str(settings.seed), "--run-id", run_id, "--reports", str(reports),
+        "--journeys", str(settings.path(settings.journeys)), "--store", str(settings.store_file),
+    ]
+    for target in settings.targets:
+        pytest_args += ["--target", target]
+    for locale in settings.locales:
+        pytest_args += ["--locale", locale]
+    if settings.profile:
+        pytest_args += ["--demo-profile", settings.profile]
+    code = pytest.main(pytest_args, plugins=[Progress()])
+    return int(code), reports / run_id
+
+
+def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool, pdf: bool, summary: bool = True) -> int:
+    """Print the summary (unless the pytest plugin just did), write the PDF, apply the gate; the exit code."""
+    from mysteryshop import gate
+    from mysteryshop.scorecard.markdown import markdown_summary
+    from mysteryshop.scorecard.write import summary_lines
+
+    if summary:
+        for line in summary_lines(card):
+            print(line)
+    outputs = {"HTML": run_dir / "scorecard.html", "JSON": run_dir / "scorecard.json", "JUnit": run_dir / "junit.xml",
+               "Markdown": run_dir / "summary.md"}
+    if pdf:
+        from mysteryshop.scorecard.pdf import write_pdf
+
+        outputs["PDF"] = write_pdf(run_dir / "onepager.html", run_dir / "onepager.pdf")
+    gate_report = None
+    code = gate.EXIT_PASS
+    if gate_on:
+        from mysteryshop.history import load_baseline
+        from mysteryshop.scorecard.build import headline_values
+
+        baseline = load_baseline(settings.baseline_file)
+        changes = gate.gate(baseline["values"], headline_values(card["summary"]), settings.tolerance)
+        gate_report = gate.report(changes, baseline_run=baseline["run_id"], current_run=card["run"]["id"])
+        print(f"\nRegression gate against baseline {baseline['run_id']} ({settings.baseline_file}): {gate_report['verdict'].upper()}")
+        for line in gate.table(changes):
+            print(line)
+        (run_dir / "gate.json").write_text(json.dumps(gate_report, indent=2) + "\n", encoding="utf-8")
+        outputs["Gate"] = run_dir / "gate.json"
+        if gate_report["verdict"] == "regression":
+            code = gate.EXIT_REGRESSION
+        (run_dir / "summary.md").write_text(markdown_summary(card, gate=gate_report), encoding="utf-8")
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:
+        with open(step_summary, "a", encoding="utf-8") as fh:
+            fh.write((run_dir / "summary.md").read_text(encoding="utf-8"))
+    print()
+    for name, path in outputs.items():
+        print(f"{name + ':':<10} {path.resolve()}")
+    unreachable = card["summary"].get("unreachable", 0)
+    if unreachable:
+        first = next(p["error"] for p in card["probes"] if p["unreachable"])
+        print(f"error: {unreachable} probe(s) could not reach their target: {first}", file=sys.stderr)
+        return gate.EXIT_UNREACHABLE
+    return code
+
+
+def _run(args: argparse.Namespace, **extra: Any) -> int:
     from mysteryshop.store import new_run_id
 
-    probes = Path(args.probes)
-    if not probes.exists():
-        print(f"error: no probe folder at {probes.resolve()}; run from the project root or pass --probes DIR", file=sys.stderr)
-        return 2
-    run_id = args.run_id or new_run_id()
-    reports = Path(args.reports)
-    pytest_args = [
-        str(probes), "-q", "-p", "no:cacheprovider", "--no-header", "-rN", "--tb=no",
-        "--target", "demo", "--demo-profile", args.profile, "--personas", str(args.personas),
-        "--seed", str(args.seed), "--run-id", run_id, "--reports", str(reports),
-    ]
-    print(f"mysteryshop demo: {args.personas} personas against the embedded demo desk (profile '{args.profile}', seed {args.seed})")
-    code = pytest.main(pytest_args)
-    card = reports / run_id / "scorecard.html"
-    if not card.exists():
-        print(f"error: the probe run ended with pytest exit code {int(code)} and wrote no scorecard", file=sys.stderr)
-        return 2
-    print(f"\nScorecard: {card.resolve()}\nJSON:      {(reports / run_id / 'scorecard.json').resolve()}")
+    settings = _settings(args, **extra)
+    run_id = getattr(args, "run_id", None) or new_run_id()
+    if settings.fail_on_regression:
+        from mysteryshop.history import load_baseline
+
+        load_baseline(settings.baseline_file)  # no baseline is a configuration error: say so before running
+    print(f"mysteryshop run {run_id}: targets {', '.join(settings.targets)}, {settings.personas} persona(s) per journey, seed {settings.seed}"
+          + (f", demo profile '{settings.profile}'" if settings.profile else ""), flush=True)
+    code, run_dir = _execute(settings, run_id)
+    card_path = run_dir / "scorecard.json"
+    if not card_path.exists():
+        return _fail(f"the probe run ended with pytest exit code {code} and wrote no scorecard (is {settings.path(settings.probes)} a probe folder?)")
+    card = json.loads(card_path.read_text(encoding="utf-8"))
+    return _finish(settings, card, run_dir, gate_on=settings.fail_on_regression, pdf=settings.pdf, summary=False)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    args.target = ["demo"]
+    args.personas = args.personas or 5
+    return _run(args)
+
+
+def _open_store(settings: Any) -> Any:
+    from mysteryshop.errors import ConfigError
+    from mysteryshop.store import Store
+
+    if not settings.store_file.exists():
+        raise ConfigError(f"no run store at {settings.store_file}; run `mysteryshop run` first or pass --store FILE")
+    return Store(settings.store_file)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from mysteryshop.history import resolve_run
+    from mysteryshop.journey import find_journey
+    from mysteryshop.scorecard.build import build_scorecard
+    from mysteryshop.scorecard.write import write_scorecard
+    from mysteryshop.target import find_target
+
+    settings = _settings(args)
+    store = _open_store(settings)
+    try:
+        run_id = resolve_run(store, args.run, baseline_file=settings.baseline_file)
+        rows = store.query("SELECT DISTINCT journey, target FROM probes WHERE run_id = ?", (run_id,))
+        journeys_dir = settings.path(settings.journeys)
+        journeys = {r["journey"]: find_journey(r["journey"], journeys_dir) for r in rows}
+        targets = {r["target"]: find_target(r["target"], journeys_dir / "targets") for r in rows}
+        card = build_scorecard(store, run_id, journeys, targets)
+        out = Path(args.out) if args.out else settings.path(settings.reports) / run_id
+        write_scorecard(card, out, journeys=journeys)
+    finally:
+        store.close()
+    return _finish(settings, card, out, gate_on=settings.fail_on_regression, pdf=settings.pdf)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from mysteryshop import gate
+    from mysteryshop.history import load_baseline, resolve_run, run_summary
+    from mysteryshop.scorecard.build import headline_values
+
+    settings = _settings(args)
+    store = _open_store(settings)
+    try:
+        a = resolve_run(store, args.run_a, baseline_file=settings.baseline_file)
+        b = resolve_run(store, args.run_b, baseline_file=settings.baseline_file)
+        before = load_baseline(settings.baseline_file)["values"] if args.run_a == "baseline" else headline_values(run_summary(store, a))
+        after = headline_values(run_summary(store, b))
+    finally:
+        store.close()
+    changes = gate.gate(before, after, settings.tolerance)
+    result = gate.report(changes, baseline_run=a, current_run=b)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        print(f"{a} → {b}: {result['verdict'].upper()}")
+        for line in gate.table(changes):
+            print(line)
+    return gate.EXIT_REGRESSION if settings.fail_on_regression and result["verdict"] == "regression" else gate.EXIT_PASS
+
+
+def _baseline_accept(args: argparse.Namespace) -> int:
+    from mysteryshop.history import accept_baseline, resolve_run
+
+    settings = _settings(args)
+    store = _open_store(settings)
+    try:
+        run_id = resolve_run(store, args.run, baseline_file=settings.baseline_file)
+        baseline = accept_baseline(store, run_id, settings.baseline_file)
+    finally:
+        store.close()
+    print(f"baseline: run {run_id} (grade {baseline['grade']}) accepted; written to {settings.baseline_file}")
+    print("commit that file so CI gates against it: git add " + str(settings.baseline_file.relative_to(settings.root))
+          if settings.baseline_file.is_relative_to(settings.root) else "")
     return 0
+
+
+def _baseline_show(args: argparse.Namespace) -> int:
+    from mysteryshop.history import accepted, load_baseline
+
+    settings = _settings(args)
+    baseline = load_baseline(settings.baseline_file)
+    print(f"baseline: run {baseline['run_id']} (grade {baseline['grade']}), accepted {baseline['accepted_utc']}, file {settings.baseline_file}")
+    for key, value in baseline["values"].items():
+        print(f"  {key:<30} {value if value is not None else '—'}")
+    if settings.store_file.exists():
+        store = _open_store(settings)
+        try:
+            for row in accepted(store):
+                print(f"  accepted {row['run_id']} at {row['accepted_utc']}")
+        finally:
+            store.close()
+    return 0
+
+
+def _common(parser: argparse.ArgumentParser, *, run: bool = False) -> None:
+    """Options every command shares; defaults come from configuration (None = not given here)."""
+    group = parser.add_argument_group("configuration (overrides [tool.mysteryshop] and MYSTERYSHOP_*)")
+    group.add_argument("--root", default=None, help="project folder with pyproject.toml (default: nearest upwards)")
+    group.add_argument("--reports", default=None, help="scorecards folder (default: reports)")
+    group.add_argument("--store", default=None, help="run store (default: <reports>/mysteryshop.sqlite)")
+    group.add_argument("--journeys", default=None, help="journey folder (default: journeys)")
+    group.add_argument("--baseline", default=None, help="baseline file (default: mysteryshop-baseline.json)")
+    group.add_argument("--tolerance", action="append", metavar="METRIC=VALUE", help="gate tolerance, e.g. answered.rate=0.05 (repeatable)")
+    group.add_argument("--fail-on-regression", action="store_true", default=None, help="exit 1 when a headline metric regressed beyond its tolerance")
+    group.add_argument("--pdf", action="store_true", default=None, help="also print the one-pager to PDF (Debian's chromium)")
+    if run:
+        group.add_argument("--probes", default=None, help="folder of probe tests (default: probes)")
+        group.add_argument("--target", action="append", default=None, help="target name in journeys/targets/ (repeatable; default: demo)")
+        group.add_argument("--personas", type=int, default=None, help="personas per journey and target (default: 3)")
+        group.add_argument("--seed", type=int, default=None, help="the same seed gives the same run (default: 1)")
+        group.add_argument("--locale", action="append", default=None, help="Faker locale of personas (repeatable)")
+        group.add_argument("--profile", default=None, choices=["excellent", "typical", "poor"], help="behaviour of the embedded demo desk")
+        group.add_argument("--run-id", default=None, help="the run's folder name (default: time-based)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -48,14 +306,43 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    demo = commands.add_parser("demo", help="run the probe suite against the embedded demo desk and write a scorecard")
-    demo.add_argument("--profile", default="typical", choices=["excellent", "typical", "poor"], help="how the demo company behaves (default: typical)")
-    demo.add_argument("--personas", type=int, default=5, help="personas per journey (default: 5)")
-    demo.add_argument("--seed", type=int, default=1, help="seed: the same seed gives the same run (default: 1)")
-    demo.add_argument("--probes", default="probes", help="folder of probe tests (default: probes)")
-    demo.add_argument("--reports", default="reports", help="where scorecards are written (default: reports)")
-    demo.add_argument("--run-id", default=None, help="name of the run folder (default: time-based)")
+    raw = argparse.RawDescriptionHelpFormatter
+    demo = commands.add_parser("demo", help="run the probe suite against the embedded demo desk and write a scorecard",
+                               description="Run probes/ against the embedded demo desk (a simulated company).", epilog=DEMO_EXAMPLES, formatter_class=raw)
+    _common(demo, run=True)
     demo.set_defaults(func=_demo)
+
+    run = commands.add_parser("run", help="run the probe suite with live progress; scorecard, JSON, JUnit, Markdown; optional gate",
+                              description="Run every probe (pytest, the mysteryshop plugin) and write the scorecard.", epilog=RUN_EXAMPLES, formatter_class=raw)
+    _common(run, run=True)
+    run.set_defaults(func=_run)
+
+    report = commands.add_parser("report", help="write a stored run's scorecard again (HTML, PDF, JSON, JUnit, Markdown)",
+                                 description="Score a stored run again from its events and raw messages.", epilog=REPORT_EXAMPLES, formatter_class=raw)
+    report.add_argument("run", help="run id, or latest / previous / baseline")
+    report.add_argument("--out", default=None, help="folder to write into (default: <reports>/<run id>)")
+    _common(report)
+    report.set_defaults(func=_report)
+
+    compare = commands.add_parser("compare", help="compare the headline metrics of two runs",
+                                  description="Compare RUN_A (before) with RUN_B (after), metric by metric, with the gate's tolerances.",
+                                  epilog=COMPARE_EXAMPLES, formatter_class=raw)
+    compare.add_argument("run_a", metavar="RUN_A", help="run id, or latest / previous / baseline")
+    compare.add_argument("run_b", metavar="RUN_B", help="run id, or latest / previous / baseline")
+    compare.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    _common(compare)
+    compare.set_defaults(func=_compare)
+
+    baseline = commands.add_parser("baseline", help="accept a run as the baseline the gate compares against, or show it",
+                                   description="The baseline is a file you commit; the store logs every acceptance.", epilog=BASELINE_EXAMPLES, formatter_class=raw)
+    baseline_commands = baseline.add_subparsers(dest="baseline_command", metavar="SUBCOMMAND")
+    accept = baseline_commands.add_parser("accept", help="make a run the baseline", epilog=BASELINE_EXAMPLES, formatter_class=raw)
+    accept.add_argument("run", help="run id, or latest / previous")
+    _common(accept)
+    accept.set_defaults(func=_baseline_accept)
+    show = baseline_commands.add_parser("show", help="show the baseline", epilog=BASELINE_EXAMPLES, formatter_class=raw)
+    _common(show)
+    show.set_defaults(func=_baseline_show)
 
     from mysteryshop.journeys_cli import add_commands as add_journey_commands
 
@@ -71,12 +358,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from mysteryshop.errors import MysteryShopError
+
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except MysteryShopError as exc:
+        return _fail(str(exc))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,84 @@
+"""Run history: every run stays in the store; a baseline is an accepted run, written to a file you commit.
+
+The gate reads the baseline file (so CI needs no store from earlier jobs); the store also keeps
+a log of which run was accepted when (`baselines` table).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from mysteryshop.errors import ConfigError
+from mysteryshop.scorecard.build import headline_values
+from mysteryshop.store import Store, utc_now
+
+BASELINE_SCHEMA = "mysteryshop.baseline/1"
+_BASELINES_TABLE = "CREATE TABLE IF NOT EXISTS baselines (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, accepted_utc TEXT NOT NULL, file TEXT)"
+
+
+def resolve_run(store: Store, name: str, *, baseline_file: Path | None = None) -> str:
+    """A run id from a name: an id, 'latest', 'previous', or 'baseline' (the accepted one)."""
+    runs = [r["id"] for r in store.runs() if r["summary"]]
+    if name == "latest" and runs:
+        return runs[-1]
+    if name == "previous" and len(runs) > 1:
+        return runs[-2]
+    if name == "baseline" and baseline_file is not None:
+        return load_baseline(baseline_file)["run_id"]
+    if name in runs:
+        return name
+    matches = [r for r in runs if r.startswith(name)]
+    if len(matches) == 1:
+        return matches[0]
+    recent = ", ".join(runs[-5:]) or "(none)"
+    raise ConfigError(f"no finished run '{name}' in {store.path}. Latest runs: {recent}. Also accepted: latest, previous, baseline")
+
+
+def run_summary(store: Store, run_id: str) -> dict[str, Any]:
+    """The stored summary of a finished run (what its scorecard said)."""
+    rows = store.query("SELECT summary FROM runs WHERE id = ?", (run_id,))
+    if not rows or not rows[0]["summary"]:
+        raise ConfigError(f"run '{run_id}' has no scorecard summary in {store.path}; did it finish?")
+    return json.loads(rows[0]["summary"])
+
+
+def accept_baseline(store: Store, run_id: str, path: Path) -> dict[str, Any]:
+    """Make `run_id` the baseline: write `path` and log the acceptance in the store."""
+    summary = run_summary(store, run_id)
+    started = store.query("SELECT started_utc FROM runs WHERE id = ?", (run_id,))[0]["started_utc"]
+    baseline = {
+        "schema": BASELINE_SCHEMA,
+        "run_id": run_id,
+        "started_utc": started,
+        "accepted_utc": utc_now(),
+        "grade": (summary.get("grade") or {}).get("grade"),
+        "targets": summary.get("targets"),
+        "journeys": summary.get("journeys"),
+        "values": headline_values(summary),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(baseline, indent=2) + "\n", encoding="utf-8")
+    store.write(_BASELINES_TABLE)
+    store.write("INSERT INTO baselines (run_id, accepted_utc, file) VALUES (?, ?, ?)", (run_id, baseline["accepted_utc"], str(path)))
+    return baseline
+
+
+def load_baseline(path: Path) -> dict[str, Any]:
+    """The accepted baseline; ConfigError saying how to make one when there is none."""
+    if not path.is_file():
+        raise ConfigError(f"no baseline at {path}. Accept a run first: mysteryshop baseline accept RUN_ID (see `mysteryshop compare --help`)")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise ConfigError(f"{path}: not a baseline file ({exc})") from None
+    if data.get("schema") != BASELINE_SCHEMA:
+        raise ConfigError(f"{path}: schema '{data.get('schema')}' is not '{BASELINE_SCHEMA}'; accept a run again to rewrite it")
+    return data
+
+
+def accepted(store: Store) -> list[dict[str, Any]]:
+    """Every acceptance logged in the store, oldest first."""
+    store.write(_BASELINES_TABLE)
+    return [dict(r) for r in store.query("SELECT run_id, accepted_utc, file FROM baselines ORDER BY id")]

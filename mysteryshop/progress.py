@@ -1,0 +1,144 @@
+"""Live progress of a run for `mysteryshop run`: probes waiting, passed, failed, and the next deadline.
+
+A pytest plugin object handed to `pytest.main(plugins=[...])`. It watches the run session the
+mysteryshop plugin started (its probe futures, and the `sent` events in the store for the
+deadlines) from a background thread. On a terminal it redraws one line; otherwise (CI logs)
+it prints a plain line whenever the counts change, at most every few seconds.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import sys
+import threading
+import time
+from typing import Any, TextIO
+
+import pytest
+
+from mysteryshop.durations import format_duration
+
+
+class Progress:
+    def __init__(self, stream: TextIO | None = None, *, interval: float = 0.25, plain_every: float = 5.0) -> None:
+        self.stream = stream or sys.stderr
+        self.live = self.stream.isatty()
+        self.interval = interval
+        self.plain_every = plain_every
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._config: pytest.Config | None = None
+        self.last_line = ""
+        self.specs: dict[str, Any] = {}
+
+    # -- pytest hooks ------------------------------------------------------------------
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self._config = config
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        for item in session.items:
+            callspec = getattr(item, "callspec", None)
+            spec = callspec.params.get("probe") if callspec is not None else getattr(item, "spec", None)
+            probe_id = getattr(spec, "probe_id", None)
+            if probe_id is not None:
+                self.specs[probe_id] = spec
+        self._thread = threading.Thread(target=self._watch, name="mysteryshop-progress", daemon=True)
+        self._thread.start()
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    # -- watching ----------------------------------------------------------------------
+    def _session(self) -> Any:
+        from mysteryshop.plugin import SESSION_KEY
+
+        return self._config.stash.get(SESSION_KEY, None) if self._config is not None else None
+
+    def _watch(self) -> None:
+        last_plain = 0.0
+        last_counts: tuple[int, ...] | None = None
+        conn: sqlite3.Connection | None = None
+        try:
+            while not self._stop.wait(self.interval):
+                run = self._session()
+                if run is None or not run.futures:
+                    continue
+                if conn is None and run.store is not None:
+                    conn = sqlite3.connect(f"file:{run.store.path}?mode=ro", uri=True, timeout=5)
+                line, counts = self.status(run, conn)
+                now = time.monotonic()
+                if self.live:
+                    self.stream.write("\r\x1b[2K" + line)
+                    self.stream.flush()
+                elif counts != last_counts or now - last_plain >= self.plain_every:
+                    self.stream.write(line + "\n")
+                    self.stream.flush()
+                    last_plain = now
+                last_counts = counts
+                self.last_line = line
+                if counts[0] == 0:
+                    break
+        finally:
+            if conn is not None:
+                conn.close()
+            if self.live and self.last_line:
+                self.stream.write("\n")
+                self.stream.flush()
+
+    def status(self, run: Any, conn: sqlite3.Connection | None) -> tuple[str, tuple[int, int, int, int]]:
+        """'mysteryshop: 3 waiting · 1 passed · 1 failed · next deadline in 2.1s (email_question/answered, 1d)'."""
+        waiting = passed = failed = errors = 0
+        pending_ids = []
+        for probe_id, future in list(run.futures.items()):
+            if not future.done():
+                waiting += 1
+                pending_ids.append(probe_id)
+                continue
+            try:
+                status = future.result().status
+            except Exception:  # noqa: BLE001 - a crashed probe counts as an error; its item reports why
+                status = "error"
+            passed += status == "passed"
+            failed += status == "failed"
+            errors += status == "error"
+        parts = [f"mysteryshop: {waiting} waiting", f"{passed} passed", f"{failed} failed"]
+        if errors:
+            parts.append(f"{errors} errors")
+        nxt = self.next_deadline(run, pending_ids, conn) if pending_ids else None
+        if nxt is not None:
+            seconds, label, company = nxt
+            parts.append(f"next deadline in {seconds:.1f}s ({label}, {company} company time)")
+        return " · ".join(parts), (waiting, passed, failed, errors)
+
+    def next_deadline(self, run: Any, pending: list[str], conn: sqlite3.Connection | None) -> tuple[float, str, str] | None:
+        """The soonest expectation deadline still ahead among waiting probes: (seconds, journey/step, its deadline)."""
+        if conn is None:
+            return None
+        run_id = run.config.run_id
+        sent: dict[tuple[str, str], int] = {}
+        try:
+            for probe_id, step, t_ns in conn.execute("SELECT probe_id, step, t_ns FROM events WHERE run_id = ? AND kind = 'sent'", (run_id,)):
+                sent[(probe_id, step)] = t_ns
+        except sqlite3.Error:
+            return None
+        specs = self.specs
+        now = time.monotonic_ns()
+        best: tuple[float, str, str] | None = None
+        for probe_id in pending:
+            spec = specs.get(probe_id) if isinstance(specs, dict) else None
+            if spec is None:
+                continue
+            journey = spec.journey
+            for step in journey.steps:
+                if step.is_action or step.within is None:
+                    continue
+                anchor = journey.anchor(step.id)
+                start = sent.get((probe_id, anchor)) if anchor else None
+                if start is None:
+                    continue
+                due = start + spec.target.wall_ns(step.within)
+                if due > now and (best is None or (due - now) / 1e9 < best[0]):
+                    best = ((due - now) / 1e9, f"{journey.name}/{step.id}", format_duration(step.within))
+        return best
