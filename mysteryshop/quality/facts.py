@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from mysteryshop.quality.text import STOPWORDS, content_stems, numbers, stem, tokens, tokens_with_clauses
+from mysteryshop.quality.text import STOPWORDS, clause_numbers, content_stems, numbers, stem, tokens
 
 _SYNONYMS = [
     {"refund", "reimburse", "reimburs", "repay"},
@@ -85,11 +85,11 @@ def _phrasing(phrasing: str) -> _Phrasing:
 class _Sentence:
     """A sentence's tokens, stems and numbers, worked out once per reply."""
 
-    __slots__ = ("text", "tokens", "clauses", "stems", "have", "by_initial", "_numbers")
+    __slots__ = ("text", "tokens", "stems", "have", "by_initial", "_numbers", "_clauses")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.tokens, self.clauses = tokens_with_clauses(text)
+        self.tokens = tokens(text)
         self.stems = [stem(t) for t in self.tokens]
         self.have = {s for t, s in zip(self.tokens, self.stems) if t not in STOPWORDS}
         self.by_initial: dict[str, list[str]] = {}
@@ -97,6 +97,13 @@ class _Sentence:
             if len(word) >= 5:
                 self.by_initial.setdefault(word[0], []).append(word)
         self._numbers: set[str] | None = None
+        self._clauses: list[int] | None = None
+
+    @property
+    def clauses(self) -> list[int]:
+        if self._clauses is None:
+            self._clauses = clause_numbers(self.text)
+        return self._clauses
 
     @property
     def numbers(self) -> set[str]:

@@ -40,24 +40,23 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
-_CLAUSE_BREAK = re.compile(r"[,;:()]|\s-\s")
+_CLAUSE_MARKS = (",", ";", ":", "(", ")", " - ")
 
 
-def tokens_with_clauses(text: str) -> tuple[list[str], list[int]]:
-    """Tokens, and for each the number of the clause it is in (commas, semicolons, colons,
-    brackets and spaced dashes separate clauses): "if they don't fit, exchanges are free"
-    puts "don't" and "free" in different clauses."""
+def clause_numbers(text: str) -> list[int]:
+    """For each token of `tokens(text)`, the number of the clause it is in (commas, semicolons,
+    colons, brackets and spaced dashes separate clauses): in "if they don't fit, exchanges are
+    free", "don't" and "free" are in different clauses."""
     folded = fold(text)
-    words: list[str] = []
     clauses: list[int] = []
     clause, end = 0, 0
     for match in _TOKEN.finditer(folded):
-        if _CLAUSE_BREAK.search(folded, end, match.start()):
+        start = match.start()
+        if start - end > 1 and any(mark in folded[end:start] for mark in _CLAUSE_MARKS):
             clause += 1
-        words.append(match.group())
         clauses.append(clause)
         end = match.end()
-    return words, clauses
+    return clauses
 
 
 @lru_cache(maxsize=16384)
