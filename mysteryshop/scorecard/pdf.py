@@ -53,12 +53,16 @@ def chromium(executable: str | None = None) -> Iterator[Any]:
             browser.close()
 
 
-def write_pdf(html_path: Path, pdf_path: Path, *, executable: str | None = None) -> Path:
-    """Print `html_path` (the one-pager) to an A4 PDF at `pdf_path`."""
-    with chromium(executable) as browser:
-        page = browser.new_page()
+def write_pdf(html_path: Path, pdf_path: Path, *, executable: str | None = None, browser: Any = None) -> Path:
+    """Print `html_path` (the one-pager) to an A4 PDF at `pdf_path`; reuses `browser` when given."""
+    if browser is None:
+        with chromium(executable) as own:
+            return write_pdf(html_path, pdf_path, browser=own)
+    page = browser.new_page()
+    try:
         page.goto(Path(html_path).resolve().as_uri())
         page.emulate_media(media="print")
         page.pdf(path=str(pdf_path), format="A4", print_background=True, prefer_css_page_size=True)
+    finally:
         page.close()
     return pdf_path
