@@ -199,6 +199,9 @@ def _knows(step: Step, start_ns: int, timeline: Timeline, wall_deadline: int, ex
     ]
     replies.sort(key=lambda item: item[0])
 
+    # once an agent has answered, the conversation is past the point of asking or knowing: decide then
+    answered = next((m.t_ns for m in log.company_messages(start_ns) if m.author == "agent" and m.kind == "answer" and m.t_ns <= wall_deadline), None)
+
     def told_again(what: str, value: str, before: int) -> bool:
         return any(g.t_ns <= before and what in g.facts for g in retold) or any(
             m.t_ns <= before and _mentions(m.text, what, value) for m in customer
@@ -213,6 +216,8 @@ def _knows(step: Step, start_ns: int, timeline: Timeline, wall_deadline: int, ex
                 what = ", ".join(FACT_LABELS[w] for w in again)
                 return outcome(FAILED, f"asked again for the {what} after {format_duration(company(t_ns))}, already given earlier",
                                evidence=evidence, at=t_ns)
+        if answered is not None:
+            return outcome(PASSED, f"asked for nothing already given before answering after {format_duration(company(answered))}", at=answered)
         if expired:
             return outcome(PASSED, f"asked for nothing already given (within {within})", at=wall_deadline)
         return outcome(PENDING, f"watching for repeated questions (until {within})")
@@ -226,10 +231,11 @@ def _knows(step: Step, start_ns: int, timeline: Timeline, wall_deadline: int, ex
             return outcome(PASSED, f"used the customer's {items} without being told again, after {format_duration(company(t_ns))}",
                            evidence=Evidence(quote_around(text, [known[w].split()[0] if w == "name" else known[w] for w in used]), evidence.utc, evidence.subject, evidence.message_ref),
                            at=t_ns)
-    if expired:
+    if expired or answered is not None:
         asked = sorted({w for t_ns, text, _ in replies if t_ns <= wall_deadline for w in asks_for(text) if w in known})
         extra = f"; asked again for the {', '.join(FACT_LABELS[w] for w in asked)}" if asked else ""
-        return outcome(FAILED, f"no reply within {within} used the name, order or earlier ticket the customer had given{extra}")
+        when = f"before the answer (after {format_duration(company(answered))})" if answered is not None and not expired else f"within {within}"
+        return outcome(FAILED, f"no reply {when} used the name, order or earlier ticket the customer had given{extra}", at=answered)
     return outcome(PENDING, f"waiting for a reply that knows the customer (deadline {within})")
 
 
