@@ -205,7 +205,8 @@ class Probe:
     def check(self) -> None:
         """Fail the test with one line per missed expectation (or the error that stopped the probe)."""
         if self.result.error:
-            pytest.fail(self.result.error, pytrace=False)
+            prefix = "blocked: " if self.result.status == "blocked" else ""  # e.g. a CAPTCHA stood in the way
+            pytest.fail(prefix + self.result.error, pytrace=False)
         lines = self.result.failure_lines()
         if lines:
             pytest.fail("\n".join(lines), pytrace=False)

@@ -16,6 +16,7 @@ from mysteryshop.journey import Journey
 from mysteryshop.scorecard.grades import grade_metrics, grading_rules
 from mysteryshop.scorecard.rebuild import StoredProbe, load_probes
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, evaluate
+from mysteryshop.scoring.web import web_metrics
 from mysteryshop.scoring.metrics import ProbeMetrics, aggregate, percentile, probe_metrics
 from mysteryshop.store import Store
 from mysteryshop.target import Target
@@ -143,7 +144,7 @@ def _probe_entry(probe: StoredProbe, journey: Journey, target: Target, *, qualit
     outcomes = evaluate(journey, timeline, now_ns=end, speedup=speedup, finished=True)
     details = [probe.persona.get(k, "") for k in ("order_id", "email", "phone")]
     metrics = probe_metrics(journey, timeline, outcomes, speedup=speedup, details=details)
-    status = "error" if probe.error else ("passed" if all(o.status == PASSED for o in outcomes) else "failed")
+    status = ("blocked" if probe.status == "blocked" else "error") if probe.error else ("passed" if all(o.status == PASSED for o in outcomes) else "failed")
     start = min((a.t_ns for a in timeline.actions.values()), default=end)
 
     def after(t_ns: int) -> tuple[int, str]:
@@ -197,6 +198,7 @@ def _probe_entry(probe: StoredProbe, journey: Journey, target: Target, *, qualit
         "late_replies": probe.late_replies,
         "events": events,
         "messages": messages,
+        "web": web_metrics(timeline, speedup),  # chat transcript and form confirmations (browser probes)
         "quality": _quality(probe, journey, replies) if quality else None,
     }
     return entry, metrics
