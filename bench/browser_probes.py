@@ -93,13 +93,13 @@ def quiet_profile() -> Profile:
     return Profile.model_validate({"name": "bench", "acknowledgement": off, "answer": off, "followup": off, "marketing": off})
 
 
-def run_ours(target: Target, workdir: Path, probes: int, concurrency: int) -> tuple[float, int, int]:
+def run_ours(target: Target, workdir: Path, probes: int, concurrency: int, artifacts: str = "on-failure") -> tuple[float, int, int]:
     journey_path = workdir / "bench_form.yaml"
     journey_path.write_text(JOURNEY, encoding="utf-8")
     journey = load_journey(journey_path)
     store = Store(workdir / "bench.sqlite")
     store.create_run("bench", {})
-    options = BrowserOptions(concurrency=concurrency, artifacts="on-failure", artifacts_dir=workdir / "reports")
+    options = BrowserOptions(concurrency=concurrency, artifacts=artifacts, artifacts_dir=workdir / "reports")
     engine = EngineThread(Engine(store, "bench", domains={target.spec.probe_domain}, browser=options)).start()
     try:
         engine.call(engine.engine.web.browser.context("warm-up"), timeout=60)  # the browser starts once, like in a run
@@ -154,6 +154,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--probes", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=8, help="our --browser-concurrency (default 8)")
+    parser.add_argument("--artifacts", default="on-failure", choices=["on-failure", "always", "off"], help="our --browser-artifacts (default on-failure: traces recorded, kept on failure)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="mysteryshop-bench-") as tmp:
         workdir = Path(tmp)
@@ -165,7 +166,7 @@ def main() -> int:
             spec.webform.url = with_port(spec.webform.url, desk.http_port)  # type: ignore[union-attr]
             target = Target(spec=spec, path=base.path)
             peer_s, peer_rss, peer_ok = run_peer(spec.webform.url, args.probes)  # type: ignore[union-attr]
-            ours_s, ours_rss, ours_ok = run_ours(target, workdir, args.probes, args.concurrency)
+            ours_s, ours_rss, ours_ok = run_ours(target, workdir, args.probes, args.concurrency, args.artifacts)
             forms = len(desk.truth.forms)
         finally:
             desk.stop()
