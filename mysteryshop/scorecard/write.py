@@ -115,7 +115,7 @@ def write_scorecard(card: dict[str, Any], directory: Path, *, journeys: Mapping[
     directory.mkdir(parents=True, exist_ok=True)
     json_path = directory / "scorecard.json"
     with json_path.open("w", encoding="utf-8") as fh:
-        json.dump(card, fh, indent=1, ensure_ascii=False)
+        json.dump(card, fh, ensure_ascii=False, separators=(",", ":"))  # compact: the C encoder, ~5x faster than indent
         fh.write("\n")
     html_path = directory / "scorecard.html"
     html_path.write_text(render_html(card, journeys=journeys), encoding="utf-8")
