@@ -24,6 +24,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 from mysteryshop.durations import format_duration, parse_duration
 from mysteryshop.errors import JourneyError, suggest, unknown
 from mysteryshop.persona import Persona
+from mysteryshop.safety import personal_data
 from mysteryshop.yamlsource import message_for, position, read_yaml
 
 Duration = Annotated[int, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]
@@ -79,6 +80,9 @@ class Step(BaseModel):
     within: Duration | None = Field(default=None, description="deadline in company time, counted from `after` (default: the latest action on the path)")
     after: str | None = Field(default=None, description="the action step the deadline counts from")
     facts: Annotated[list[list[str]], BeforeValidator(_facts)] = Field(default=[], description="facts an answer must state; each a list of phrasings that count")
+    must: list[str] = Field(default=[], description="reply-quality criteria the reply must pass (mysteryshop quality criteria)")
+    must_not: list[str] = Field(default=[], description="criteria the reply must not show, e.g. marketing, stalling_autoreply")
+    engine: str = Field(default="rules", description="quality engine for must/must_not: rules, semantic or llm")
     first_reply: bool = Field(default=False, description="answer: only the company's first real reply counts (80% of companies fail this)")
     next: str | None = Field(default=None, description="the step after this one (default: the next in the file)")
     on_pass: str | None = Field(default=None, description="where to go when the expectation is met")
@@ -100,6 +104,25 @@ class Step(BaseModel):
     def _known_expectation(cls, value: str | None) -> str | None:
         if value is not None and value not in EXPECTATIONS:
             raise ValueError(unknown("expectation", value, EXPECTATIONS))
+        return value
+
+    @field_validator("must", "must_not")
+    @classmethod
+    def _known_criteria(cls, value: list[str]) -> list[str]:
+        from mysteryshop.quality import CRITERIA
+
+        for name in value:
+            if name not in CRITERIA:
+                raise ValueError(unknown("quality criterion", name, CRITERIA))
+        return value
+
+    @field_validator("engine")
+    @classmethod
+    def _known_engine(cls, value: str) -> str:
+        from mysteryshop.quality import ENGINES
+
+        if value not in ENGINES:
+            raise ValueError(unknown("quality engine", value, ENGINES))
         return value
 
     @field_validator("channel")
@@ -277,6 +300,12 @@ def load_journey(path: Path | str) -> Journey:
             if isinstance(text, str):
                 for message in template_problems(text):
                     problems.add(["steps", index, fld], f"steps[{index}].{fld}: {message}")
+                for found in personal_data(text):
+                    problems.add(
+                        ["steps", index, fld],
+                        f"steps[{index}].{fld}: looks like real personal data ({found}). Journeys must only use "
+                        f"invented details: use {{persona.*}} variables or an obviously fake value",
+                    )
         for name, text in (data.get("fields") or {}).items() if isinstance(data.get("fields"), dict) else ():
             if isinstance(text, str):
                 for message in template_problems(text):

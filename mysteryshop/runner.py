@@ -98,7 +98,7 @@ class Engine:
         if target.spec.ticket_pattern:
             self.mailbox.ticket_of = target.ticket
         inbox = self.mailbox.open_inbox(spec.probe_id, spec.persona.email)
-        timeline = Timeline()
+        timeline = Timeline(persona=spec.persona.as_dict())
         speedup = target.spec.speedup
         await self.store.aevent(self.run_id, spec.probe_id, "probe_started", time.monotonic_ns())
         try:

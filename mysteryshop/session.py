@@ -97,6 +97,8 @@ class RunSession:
             if spec.target.name not in self.targets:
                 self.targets[spec.target.name] = self._prepare_target(spec.target)
         for spec in specs:
+            if spec.probe_id in self.futures:
+                continue  # the same journey x target x persona collected twice (a probe module and its YAML): one probe
             live = ProbeSpec(spec.probe_id, spec.journey, self.targets[spec.target.name], spec.persona)
             self.store.add_probe(config.run_id, spec.probe_id, spec.journey.name, spec.target.name, spec.persona.as_dict())
             self.futures[spec.probe_id] = self.engine.submit(live)

@@ -184,3 +184,8 @@ def test_random_valid_journeys_load_validate_and_round_trip(tmp_path: Path, data
     again = load_journey(second)
     assert again.spec == journey.spec
     assert sorted(again.graph.edges(data=True)) == sorted(journey.graph.edges(data=True))
+
+
+def test_an_unknown_quality_criterion_is_named_with_a_suggestion(tmp_path: Path) -> None:
+    problems = problems_of(tmp_path, HEAD + "  - id: a\n    expect: answer\n    within: 1h\n    must: [personalised]\n")
+    assert any("j.yaml:10:5: steps[1].must: unknown quality criterion 'personalised'. Did you mean 'personalized'?" in p for p in problems), problems

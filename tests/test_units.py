@@ -105,8 +105,11 @@ def test_correlation_order_is_recipient_then_thread_then_ticket() -> None:
     assert c.match(["other@probe.test"], [], "NW-2") == (None, None)
 
 
+ANN = {"first_name": "Ann", "last_name": "Lee", "full_name": "Ann Lee", "order_id": "ORD-123456"}
+
+
 def _timeline(*replies: tuple[float, str, dict[str, str]]) -> Timeline:
-    timeline = Timeline(actions={"ask": Action("ask", 0, "")})
+    timeline = Timeline(actions={"ask": Action("ask", 0, "")}, persona=dict(ANN))
     for seconds, body, headers in replies:
         message = compose(sender="s@northwind.demo", to="x@probe.test", subject="Re: q", body=body, domain="northwind.demo", headers=headers)
         timeline.replies.append(Reply.of(int(seconds * SECOND), f"t+{seconds}", parse_mail(message.as_bytes())))
@@ -114,7 +117,7 @@ def _timeline(*replies: tuple[float, str, dict[str, str]]) -> Timeline:
 
 
 JOURNEY = ROOT / "journeys/email_question.yaml"
-GOOD = "Yes: within 30 days, and return shipping is free."
+GOOD = "Hi Ann,\n\nyes: within 30 days, and return shipping is free."
 
 
 def test_expectations_pass_with_evidence_and_company_time() -> None:
@@ -153,3 +156,26 @@ def test_marketing_while_the_issue_is_open_fails_at_once() -> None:
     outcomes = {o.step: o for o in evaluate(journey, timeline, now_ns=SECOND, speedup=14400)}
     assert outcomes["no_marketing"].status == FAILED
     assert outcomes["no_marketing"].reason.startswith("sent marketing 2h after the customer wrote")
+
+
+def test_quality_criteria_on_an_expectation_fail_it_with_the_evidence() -> None:
+    journey = load_journey(JOURNEY)
+    timeline = _timeline(
+        (0.01, "We have received your message.", {"Auto-Submitted": "auto-replied"}),
+        (1.0, "Dear customer,\n\nYes: within 30 days, and return shipping is free.", {}),
+    )
+    timeline.action_log.append(Action("ask", 0, "", "Can I return my jacket from order ORD-123456?"))
+    outcomes = {o.step: o for o in evaluate(journey, timeline, now_ns=20 * SECOND, speedup=14400, finished=True)}
+    answered = outcomes["answered"]
+    assert answered.status == FAILED
+    assert "fails its quality criteria: not 'personalized'" in answered.reason
+    records = {r["criterion"]: r for r in answered.criteria}
+    assert records["personalized"]["passed"] is False and records["personalized"]["engine"] == "rules"
+    assert records["answers_question"]["passed"] is True
+
+
+def test_quality_criteria_pass_a_personal_answer() -> None:
+    journey = load_journey(JOURNEY)
+    timeline = _timeline((1.0, "Hi Ann,\n\nThanks for asking about order ORD-123456. Yes: within 30 days, and return shipping is free.", {}))
+    outcomes = {o.step: o for o in evaluate(journey, timeline, now_ns=20 * SECOND, speedup=14400, finished=True)}
+    assert outcomes["answered"].status == PASSED

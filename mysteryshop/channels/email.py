@@ -121,8 +121,10 @@ class ProbeMailbox:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
+    clock: Callable[[], int] = staticmethod(time.monotonic_ns)
+
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        t_ns = time.monotonic_ns()
+        t_ns = self.clock()
         utc = utc_now()
         raw = envelope.original_content or envelope.content or b""
         rcpt_tos = tuple(envelope.rcpt_tos)

@@ -38,7 +38,7 @@ def load_probes(store: Store, run_id: str) -> list[StoredProbe]:
         events = events_by_probe.get(pid, [])
         outgoing = [m for m in messages_by_probe.get(pid, []) if m["direction"] == "out"]
         customer_text = parse_mail(outgoing[0]["raw"]).full_text if outgoing else None
-        timeline = Timeline()
+        timeline = Timeline(persona=json.loads(row["persona"]))
         finished_ns = None
         error = None
         texts = iter(parse_mail(m["raw"]).full_text for m in outgoing)

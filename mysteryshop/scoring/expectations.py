@@ -39,9 +39,11 @@ class Outcome:
     evidence: Evidence | None = None
     timed_out: bool = False
     visit: int = 1
+    criteria: tuple[dict[str, object], ...] = ()
 
     def as_dict(self) -> dict[str, object]:
         data = {k: getattr(self, k) for k in ("step", "visit", "expect", "status", "reason", "deadline_ns", "latency_ns", "timed_out")}
+        data["criteria"] = list(self.criteria)
         data["evidence"] = None if self.evidence is None else {
             "quote": self.evidence.quote, "utc": self.evidence.utc, "subject": self.evidence.subject,
             "message_ref": self.evidence.message_ref,
@@ -78,7 +80,7 @@ def judge_visit(journey: Journey, visit: Visit, timeline: Timeline, *, now_ns: i
 
     if step.expect in WEB_EXPECTATIONS:
         return replace(judge_web(step, visit.anchor_ns, timeline, now_ns, speedup, finished), visit=visit.visit)
-    outcome = _judge(step, visit.anchor_ns, timeline.after(visit.anchor_ns), now_ns, speedup, finished)
+    outcome = _judge(step, visit.anchor_ns, timeline.after(visit.anchor_ns), now_ns, speedup, finished, timeline)
     return replace(outcome, visit=visit.visit)
 
 
@@ -100,7 +102,46 @@ def evaluate(journey: Journey, timeline: Timeline, *, now_ns: int, speedup: floa
     return outcomes
 
 
-def _judge(step: Step, start_ns: int, replies: list[Reply], now_ns: int, speedup: float, finished: bool) -> Outcome:
+def quality_check(step: Step, reply: Reply, timeline: Timeline) -> tuple[list[str], tuple[dict[str, object], ...]]:
+    """Score `reply` on the step's must / must_not criteria: (what failed, every result as a record).
+
+    An unscored criterion (the engine could not decide) counts as failed: never a silent pass.
+    """
+    if not (step.must or step.must_not):
+        return [], ()
+    from mysteryshop.quality import Exchange, score_reply
+
+    exchange = Exchange(
+        customer_text=timeline.customer_text_before(reply.t_ns),
+        reply_text=reply.mail.full_text,
+        reply_html=reply.mail.html,
+        persona=timeline.persona,
+        expected_facts=step.facts,
+        channel=step.channel or "email",
+    )
+    results = score_reply(exchange, [*step.must, *step.must_not], engine=step.engine)
+    failures = []
+    for name in step.must:
+        result = results[name]
+        if result.passed is None:
+            failures.append(f"'{name}' could not be scored ({result.reason})")
+        elif not result.passed:
+            failures.append(f"not '{name}': {result.reason}")
+    for name in step.must_not:
+        result = results[name]
+        if result.passed is None:
+            failures.append(f"'{name}' could not be scored ({result.reason})")
+        elif result.passed:
+            failures.append(f"'{name}': {result.reason}" + (f' ("{result.evidence}")' if result.evidence else ""))
+    records = tuple(
+        {"criterion": r.criterion, "passed": r.passed, "required": "must" if r.criterion in step.must else "must_not",
+         "score": r.score, "confidence": r.confidence, "evidence": r.evidence, "engine": r.engine, "reason": r.reason}
+        for r in results.values()
+    )
+    return failures, records
+
+
+def _judge(step: Step, start_ns: int, replies: list[Reply], now_ns: int, speedup: float, finished: bool, timeline: Timeline | None = None) -> Outcome:
     deadline = step.within or 0
     wall_deadline = start_ns + int(deadline / speedup)
     expired = finished or now_ns > wall_deadline
@@ -109,12 +150,23 @@ def _judge(step: Step, start_ns: int, replies: list[Reply], now_ns: int, speedup
     def company(reply: Reply) -> int:
         return int((reply.t_ns - start_ns) * speedup)
 
+    def quality(reply: Reply) -> tuple[list[str], tuple[dict[str, object], ...]]:
+        return quality_check(step, reply, timeline) if timeline is not None else ([], ())
+
     def outcome(status: str, reason: str, reply: Reply | None = None, phrases: list[str] | None = None) -> Outcome:
         decided = reply.t_ns if (reply is not None and status == PASSED) else (wall_deadline if status == FAILED else None)
+        if reply is not None and status == PASSED:
+            failures, records = quality(reply)
+            if failures:
+                status, decided = FAILED, reply.t_ns
+                reason = f"{reason}, but the reply fails its quality criteria: " + "; ".join(failures)
+        else:
+            records = ()
         return Outcome(
             step.id, step.expect or "", status, reason, deadline, company(reply) if reply else None, decided,
             _evidence(reply, phrases) if reply else None,
             timed_out=status == FAILED and (reply is None or reply.t_ns > wall_deadline or reply.stalling),
+            criteria=records,
         )
 
     if step.expect == "acknowledgement":
@@ -133,10 +185,13 @@ def _judge(step: Step, start_ns: int, replies: list[Reply], now_ns: int, speedup
         if step.first_reply:
             answers = answers[:1]
         on_time = [r for r in answers if r.t_ns <= wall_deadline]
-        for reply in on_time:
-            if not missing_facts(reply.mail.text, step.facts):
-                phrases = [p for fact in step.facts for p in fact]
+        phrases = [p for fact in step.facts for p in fact]
+        stated = [r for r in on_time if not missing_facts(r.mail.text, step.facts)]
+        for reply in stated:
+            if not quality(reply)[0]:
                 return outcome(PASSED, f"answered after {format_duration(company(reply))}", reply, phrases)
+        if stated and (expired or step.first_reply):
+            return outcome(PASSED, f"answered after {format_duration(company(stated[0]))}", stated[0], phrases)
         if not expired and not (step.first_reply and on_time):
             return outcome(PENDING, f"waiting for an answer (deadline {within})")
         if on_time:

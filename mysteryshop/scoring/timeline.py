@@ -51,7 +51,12 @@ class Timeline:
     replies: list[Reply] = field(default_factory=list)
     path: list[Visit] = field(default_factory=list)
     action_log: list[Action] = field(default_factory=list)
+    persona: dict[str, str] = field(default_factory=dict)
     web: WebLog = field(default_factory=WebLog)  # what the browser showed: chat transcripts, form confirmations
+
+    def customer_text_before(self, t_ns: int) -> str:
+        """What the customer had written before `t_ns` (all their messages, oldest first)."""
+        return "\n\n".join(a.text for a in self.action_log if a.t_ns <= t_ns)
 
     def after(self, t_ns: int) -> list[Reply]:
         return [r for r in sorted(self.replies, key=lambda r: r.t_ns) if r.t_ns >= t_ns]
