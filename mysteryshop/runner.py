@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import json
 import threading
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -66,16 +67,38 @@ class ProbeResult:
         return [f"{self.spec.journey.name}/{o.step} ({o.expect}): {o.reason} — {where}" for o in self.failures]
 
 
+@dataclass(slots=True)
+class WalkState:
+    """Where a probe is in its journey: enough to resume the walk in another process."""
+
+    current: str | None
+    visits: dict[str, int] = field(default_factory=dict)
+    last_action_ns: int | None = None
+    waiting: Visit | None = None
+
+    def to_json(self) -> str:
+        waiting = None if self.waiting is None else [self.waiting.step, self.waiting.visit, self.waiting.entered_ns, self.waiting.anchor_ns]
+        return json.dumps({"current": self.current, "visits": self.visits, "last_action_ns": self.last_action_ns, "waiting": waiting})
+
+    @classmethod
+    def from_json(cls, text: str) -> WalkState:
+        data = json.loads(text)
+        waiting = Visit(*data["waiting"]) if data.get("waiting") else None
+        return cls(data["current"], dict(data.get("visits") or {}), data.get("last_action_ns"), waiting)
+
+
 class Engine:
     """The shared parts of a run, living on one event loop."""
 
     def __init__(
         self, store: Store, run_id: str, *, domains: set[str], mailbox_host: str = "127.0.0.1", mailbox_port: int = 0,
-        browser: BrowserOptions | None = None,
+        browser: BrowserOptions | None = None, clock: Callable[[], int] = time.monotonic_ns,
     ) -> None:
+        self.clock = clock
         self.store = store
         self.run_id = run_id
         self.mailbox = ProbeMailbox(store, run_id, domains)
+        self.mailbox.clock = clock
         self.web = WebChannels(store, run_id, self.mailbox, browser)  # web form and chat; Chromium starts on first use
         self._host, self._port = mailbox_host, mailbox_port
         self._targets: dict[str, Target] = {}
@@ -100,18 +123,18 @@ class Engine:
         inbox = self.mailbox.open_inbox(spec.probe_id, spec.persona.email)
         timeline = Timeline(persona=spec.persona.as_dict())
         speedup = target.spec.speedup
-        await self.store.aevent(self.run_id, spec.probe_id, "probe_started", time.monotonic_ns())
+        await self.store.aevent(self.run_id, spec.probe_id, "probe_started", self.clock())
         try:
             await self._walk(spec, timeline, inbox)
-            outcomes = evaluate(spec.journey, timeline, now_ns=time.monotonic_ns(), speedup=speedup, finished=True)
+            outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True)
             status = FAILED if any(o.status == FAILED for o in outcomes) else "passed"
             result = ProbeResult(spec, status, outcomes, timeline=timeline)
         except (TargetUnreachable, ChannelError, MysteryShopError) as exc:
-            outcomes = evaluate(spec.journey, timeline, now_ns=time.monotonic_ns(), speedup=speedup, finished=True)
+            outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True)
             result = ProbeResult(spec, getattr(exc, "status", "error"), outcomes, str(exc), timeline)  # a CAPTCHA: "blocked"
         self.mailbox.close_inbox(spec.probe_id)
         await self.web.finish(spec.probe_id, failed=result.status != "passed")
-        await self.store.aevent(self.run_id, spec.probe_id, "probe_finished", time.monotonic_ns(), status=result.status, error=result.error)
+        await self.store.aevent(self.run_id, spec.probe_id, "probe_finished", self.clock(), status=result.status, error=result.error)
         await self.store.afinish_probe(
             self.run_id, spec.probe_id, result.status,
             {"outcomes": [o.as_dict() for o in result.outcomes], "error": result.error, "path": [v.step for v in timeline.path]},
@@ -119,39 +142,55 @@ class Engine:
         return result
 
     async def _walk(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any]) -> None:
+        """Walk until the journey ends, waiting on the loop whenever an expectation is still open."""
+        state = WalkState(spec.journey.start)
+        while (visit := await self.advance(spec, timeline, state)) is not None:
+            await self._receive(spec, timeline, inbox, visit)
+
+    async def advance(self, spec: ProbeSpec, timeline: Timeline, state: WalkState) -> Visit | None:
+        """Move the walk on as far as it goes without waiting: act, judge, follow edges.
+
+        Returns the expectation visit still pending (the walk waits there), or None when the
+        journey has ended. Never blocks on the company: a campaign calls it from `tick`.
+        """
         journey = spec.journey
-        visits: dict[str, int] = {}
-        last_action_ns: int | None = None
-        current: str | None = journey.start
+        speedup = spec.target.spec.speedup
         for _ in range(MAX_STEPS):
-            if current is None:
-                return
-            step = journey.step(current)
-            visits[current] = visits.get(current, 0) + 1
-            if step.max_visits is not None and visits[current] > step.max_visits:
-                await self.store.aevent(self.run_id, spec.probe_id, "step_exhausted", time.monotonic_ns(), step=current)
-                current = journey.follow(current, "exhausted")
+            if state.waiting is not None:
+                visit = state.waiting
+                outcome = judge_visit(journey, visit, timeline, now_ns=self.clock(), speedup=speedup)
+                if outcome is not None and outcome.status == PENDING:
+                    return visit
+                when = "pass" if outcome is None or outcome.status == PASSED else ("timeout" if outcome.timed_out else "fail")
+                await self.store.aevent(self.run_id, spec.probe_id, "step_decided", self.clock(), step=visit.step, when=when, visit=visit.visit)
+                state.current, state.waiting = journey.follow(visit.step, when), None
                 continue
-            now = time.monotonic_ns()
+            current = state.current
+            if current is None:
+                return None
+            step = journey.step(current)
+            state.visits[current] = state.visits.get(current, 0) + 1
+            if step.max_visits is not None and state.visits[current] > step.max_visits:
+                await self.store.aevent(self.run_id, spec.probe_id, "step_exhausted", self.clock(), step=current)
+                state.current = journey.follow(current, "exhausted")
+                continue
+            now = self.clock()
             if step.is_action:
                 await self._act(spec, step, timeline)
-                last_action_ns = timeline.actions[step.id].t_ns
-                visit = Visit(step.id, visits[current], now, None)
+                state.last_action_ns = timeline.actions[step.id].t_ns
+                visit = Visit(step.id, state.visits[current], now, None)
                 timeline.path.append(visit)
                 await self._entered(spec, visit)
-                current = journey.follow(current, "next")
+                state.current = journey.follow(current, "next")
                 continue
-            anchor = timeline.actions[step.after].t_ns if step.after and step.after in timeline.actions else last_action_ns
-            visit = Visit(step.id, visits[current], now, anchor)
+            anchor = timeline.actions[step.after].t_ns if step.after and step.after in timeline.actions else state.last_action_ns
+            visit = Visit(step.id, state.visits[current], now, anchor)
             timeline.path.append(visit)
             await self._entered(spec, visit)
             if step.expect == "no_marketing":
-                current = journey.follow(current, "next")
-                continue
-            outcome = await self._wait(spec, timeline, inbox, visit)
-            when = "pass" if outcome is None or outcome.status == PASSED else ("timeout" if outcome.timed_out else "fail")
-            await self.store.aevent(self.run_id, spec.probe_id, "step_decided", time.monotonic_ns(), step=current, when=when, visit=visit.visit)
-            current = journey.follow(current, when)
+                state.current = journey.follow(current, "next")
+            else:
+                state.waiting = visit
         raise MysteryShopError(f"journey '{journey.name}' took more than {MAX_STEPS} steps; check its loops' max_visits")
 
     async def _entered(self, spec: ProbeSpec, visit: Visit) -> None:
@@ -176,7 +215,8 @@ class Engine:
             self.mailbox.correlator.add_sent(spec.probe_id, str(message["Message-ID"]))
             self.mailbox.customer_text[spec.probe_id] = body
             delivery = await send_email(
-                message, sender=persona.email, recipients=[channel.support_address], host=channel.smtp_host, port=channel.smtp_port, timeout=channel.timeout, step=step.id, journey=spec.journey.name
+                message, sender=persona.email, recipients=[channel.support_address], host=channel.smtp_host, port=channel.smtp_port,
+                timeout=channel.timeout, step=step.id, journey=spec.journey.name, channel=channel, clock=self.clock,
             )
             # The clock starts when the company's server accepted the email (its 250):
             # from then on, every second of silence is the company's.
@@ -196,24 +236,20 @@ class Engine:
             return
         raise MysteryShopError(f"step '{step.id}': action '{step.do}' is not supported yet")
 
-    async def _wait(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any], visit: Visit) -> Outcome | None:
-        """Read the probe's mail until this visit's expectation is decided (met, or its deadline passed)."""
-        speedup = spec.target.spec.speedup
-        while True:
-            now = time.monotonic_ns()
-            outcome = judge_visit(spec.journey, visit, timeline, now_ns=now, speedup=speedup)
-            if outcome is None or outcome.status != PENDING:
-                return outcome
-            deadline = (visit.anchor_ns or now) + spec.target.wall_ns(outcome.deadline_ns or 0)
-            timeout = max(0.0, (deadline - now) / 1e9) + 0.001
-            try:
-                inbound = await self.web.or_changed(spec.probe_id, self.mailbox.receive(spec.probe_id, inbox, timeout))
-            except TimeoutError:
-                continue
-            if inbound is None:  # an open chat showed something new: judge again
-                continue
-            timeline.replies.append(Reply.of(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid))
-            await self.store.aevent(self.run_id, spec.probe_id, "received", inbound.t_ns, message_ref=inbound.rowid, matched_by=inbound.matched_by)
+    async def _receive(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any], visit: Visit) -> None:
+        """Wait for the next thing the company does for this probe, or until the visit's deadline."""
+        now = self.clock()
+        outcome = judge_visit(spec.journey, visit, timeline, now_ns=now, speedup=spec.target.spec.speedup)
+        deadline = (visit.anchor_ns or now) + spec.target.wall_ns((outcome.deadline_ns if outcome else 0) or 0)
+        timeout = max(0.0, (deadline - now) / 1e9) + 0.001
+        try:
+            inbound = await self.web.or_changed(spec.probe_id, self.mailbox.receive(spec.probe_id, inbox, timeout))
+        except TimeoutError:
+            return
+        if inbound is None:  # an open chat showed something new: judge again
+            return
+        timeline.replies.append(Reply.of(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid))
+        await self.store.aevent(self.run_id, spec.probe_id, "received", inbound.t_ns, message_ref=inbound.rowid, matched_by=inbound.matched_by)
 
 
 class EngineThread:

@@ -57,7 +57,7 @@ def _scorecard(pytester: pytest.Pytester, run_id: str) -> dict:
 
 
 def test_an_excellent_desk_passes_and_writes_a_scorecard(suite: pytest.Pytester) -> None:
-    result = suite.runpytest_subprocess("--demo-profile", "excellent", "--personas", "3", "--run-id", "good", "-v")
+    result = suite.runpytest_subprocess("test_probe.py", "--demo-profile", "excellent", "--personas", "3", "--run-id", "good", "-v")
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["*test_quick_question?demo-p0-*PASSED*", "*mysteryshop scorecard*", "*3 probes: 3 passed*"])
     card = _scorecard(suite, "good")
@@ -67,7 +67,7 @@ def test_an_excellent_desk_passes_and_writes_a_scorecard(suite: pytest.Pytester)
 
 
 def test_a_poor_desk_fails_each_item_with_one_line_per_missed_expectation(suite: pytest.Pytester) -> None:
-    result = suite.runpytest_subprocess("--demo-profile", "poor", "--personas", "4", "--run-id", "bad", "--seed", "2")
+    result = suite.runpytest_subprocess("test_probe.py", "--demo-profile", "poor", "--personas", "4", "--run-id", "bad", "--seed", "2")
     card = _scorecard(suite, "bad")
     failed = [p for p in card["probes"] if p["status"] == "failed"]
     result.assert_outcomes(passed=4 - len(failed), failed=len(failed))
@@ -77,7 +77,7 @@ def test_a_poor_desk_fails_each_item_with_one_line_per_missed_expectation(suite:
 
 def test_probes_run_concurrently_not_one_after_another(suite: pytest.Pytester) -> None:
     # 12 probes, each waiting one to three company hours (0.25 to 0.75 s) for its answer.
-    result = suite.runpytest_subprocess("--demo-profile", "excellent", "--personas", "12", "--run-id", "many")
+    result = suite.runpytest_subprocess("test_probe.py", "--demo-profile", "excellent", "--personas", "12", "--run-id", "many")
     result.assert_outcomes(passed=12)
     card = _scorecard(suite, "many")
     waited_s = sum(p["metrics"]["answered_ns"] for p in card["probes"]) / 14400 / 1e9
@@ -98,7 +98,7 @@ def test_a_test_without_a_journey_marker_is_a_clear_collection_error(pytester: p
 
 def test_a_bad_journey_file_fails_collection_with_its_location(suite: pytest.Pytester) -> None:
     (suite.path / "journeys/quick_question.yaml").write_text(FAST_JOURNEY.replace("within: 8h", "within: eight hours"))
-    result = suite.runpytest_subprocess()
+    result = suite.runpytest_subprocess("test_probe.py")
     result.stdout.re_match_lines([r".*quick_question.yaml:15:5: steps\[2\]\.within: 'eight hours' is not a duration.*"])
     assert result.ret != 0
 

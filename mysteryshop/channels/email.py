@@ -9,6 +9,7 @@ matched is still kept.
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from email.parser import BytesHeaderParser
 from email.policy import compat32
@@ -20,6 +21,7 @@ from typing import Any
 import aiosmtplib
 
 from mysteryshop.correlate import Correlator
+from mysteryshop.credentials import relay_credentials
 from mysteryshop.errors import ChannelError, TargetUnreachable
 from mysteryshop.mail import ParsedMail, message_ids as _ids, parse_mail
 from mysteryshop.smtp import Delivery, deliver, serve_smtp
@@ -184,11 +186,36 @@ class ProbeMailbox:
 
 
 async def send_email(
-    message: Message, *, sender: str, recipients: list[str], host: str, port: int, timeout: float, step: str, journey: str
+    message: Message,
+    *,
+    sender: str,
+    recipients: list[str],
+    host: str,
+    port: int,
+    timeout: float,
+    step: str,
+    journey: str,
+    channel: Any = None,
+    clock: Callable[[], int] = time.monotonic_ns,
 ) -> Delivery:
-    """Send as the persona and time it. Unreachable → TargetUnreachable; refused → ChannelError."""
+    """Send as the persona and time it. Unreachable → TargetUnreachable; refused → ChannelError.
+
+    `channel` (a target's email settings) adds STARTTLS and the relay login, whose credentials
+    come from the environment or the keyring at this moment and go nowhere else.
+    """
+    tls: dict[str, Any] = {}
+    if channel is not None and getattr(channel, "starttls", False):
+        context = ssl.create_default_context()
+        if not channel.tls_verify:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        tls = {"starttls": True, "tls_context": context}
+    credentials = relay_credentials(channel) if channel is not None else None
+    login = {"username": credentials.username, "password": credentials.password} if credentials else {}
     try:
-        return await deliver(message, host=host, port=port, sender=sender, recipients=recipients, timeout=timeout)
+        return await deliver(message, host=host, port=port, sender=sender, recipients=recipients, timeout=timeout, clock=clock, **tls, **login)
+    except aiosmtplib.SMTPAuthenticationError as exc:
+        raise ChannelError(f"{host}:{port} refused the relay login for step '{step}' of journey '{journey}': {exc.code} {exc.message}") from exc
     except (OSError, aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, asyncio.TimeoutError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         raise TargetUnreachable(host=host, port=port, step=step, journey=journey, reason=reason) from exc
