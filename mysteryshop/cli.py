@@ -344,7 +344,10 @@ def build_parser() -> argparse.ArgumentParser:
     _common(show)
     show.set_defaults(func=_baseline_show)
 
+    from mysteryshop.campaign_cli import add_commands as add_campaign_commands
     from mysteryshop.journeys_cli import add_commands as add_journey_commands
+
+    add_campaign_commands(commands, run)
 
     add_journey_commands(commands.add_parser("journeys", help="check, draw and describe journey files"))
 

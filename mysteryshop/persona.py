@@ -39,6 +39,11 @@ def _ascii_slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", folded.lower()) or "shopper"
 
 
+def _plus(mailbox: str, tag: str) -> str:
+    user, _, host = mailbox.partition("@")
+    return f"{user.split('+')[0]}+{tag}@{host}"
+
+
 def make_persona(
     seed: int,
     index: int,
@@ -46,6 +51,7 @@ def make_persona(
     locale: str = "en_US",
     domain: str = DEFAULT_PROBE_DOMAIN,
     run_tag: str = "",
+    mailbox: str | None = None,
 ) -> Persona:
     """Make the `index`-th persona of a seeded run.
 
@@ -66,7 +72,7 @@ def make_persona(
         key=f"p{index}",
         first_name=first,
         last_name=last,
-        email=f"{local}@{domain}",
+        email=_plus(mailbox, local) if mailbox else f"{local}@{domain}",
         phone=fake.phone_number(),
         order_id=order_id,
         locale=locale,

@@ -22,7 +22,7 @@ from ruamel.yaml import YAML
 from mysteryshop.errors import ConfigError
 from mysteryshop.store import Store
 
-DEFAULT_ALLOWLIST = Path("journeys/allowlist.yaml")
+DEFAULT_ALLOWLIST = Path("allowlist.yaml")
 
 
 @dataclass(frozen=True, slots=True)

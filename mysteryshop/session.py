@@ -65,7 +65,7 @@ def plan_probes(config: RunConfig, journey: Journey, targets: list[Target]) -> l
     for target in targets:
         for index in range(config.personas):
             locale = config.locales[index % len(config.locales)]
-            persona = make_persona(config.seed, index, locale=locale, domain=target.spec.probe_domain, run_tag=f"{journey.name}:{target.name}:{config.run_id}")
+            persona = make_persona(config.seed, index, locale=locale, domain=target.spec.probe_domain, mailbox=target.spec.probe_mailbox, run_tag=f"{journey.name}:{target.name}:{config.run_id}")
             specs.append(ProbeSpec(f"{journey.name}-{target.name}-{persona.key}", journey, target, persona))
     return specs
 

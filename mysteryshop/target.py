@@ -107,6 +107,7 @@ class TargetSpec(BaseModel):
     profile: str = "typical"
     speedup: float = Field(default=1.0, gt=0)
     probe_domain: str = DEFAULT_PROBE_DOMAIN
+    probe_mailbox: str | None = None  # a real mailbox for plus-addressed personas (read over IMAP by `mysteryshop listen`)
     ticket_pattern: str | None = None
     email: EmailChannel | None = None
     webform: WebformChannel | None = None

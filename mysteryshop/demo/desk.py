@@ -24,6 +24,8 @@ from mysteryshop.demo.profile import PlannedReply, Profile, plan_replies
 from mysteryshop.mail import compose
 from mysteryshop.smtp import deliver, serve_smtp
 
+DELIVERY_ATTEMPTS = 30
+RETRY_PAUSE_S = 0.5
 _ORDER = re.compile(r"\b(ORD-\d+)\b")
 
 
@@ -262,11 +264,19 @@ class EmailDesk:
             scheduled_ns=scheduled_ns,
         )
         host, port = self.deliver_to
-        try:
-            delivery = await deliver(message, host=host, port=port, sender=sender, recipients=[customer.address])
-            record.sent_ns, record.accepted_ns = delivery.transmitted_ns, delivery.accepted_ns
-        except Exception as exc:  # noqa: BLE001 - a refused delivery is part of the record
-            record.error = f"{type(exc).__name__}: {exc}"
+        # Like any mail server, retry a while when the receiving side is down (connection refused);
+        # a refusal by the receiver (5xx) is final.
+        for attempt in range(DELIVERY_ATTEMPTS):
+            try:
+                delivery = await deliver(message, host=host, port=port, sender=sender, recipients=[customer.address])
+                record.sent_ns, record.accepted_ns, record.error = delivery.transmitted_ns, delivery.accepted_ns, None
+                break
+            except OSError as exc:
+                record.error = f"{type(exc).__name__}: {exc} (attempt {attempt + 1})"
+                await asyncio.sleep(RETRY_PAUSE_S)
+            except Exception as exc:  # noqa: BLE001 - a refused delivery is part of the record
+                record.error = f"{type(exc).__name__}: {exc}"
+                break
         self.truth.add_sent(record)
 
 

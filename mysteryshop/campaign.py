@@ -1,0 +1,257 @@
+"""Campaigns against real companies: send, exit, collect for days, move journeys on, score any time.
+
+A pytest run cannot wait the days a real company takes to answer. A campaign splits the walk:
+
+- `start` sends each probe's first steps and records where each walk stopped (table `walks`);
+- the listener (`mysteryshop listen`) stores every reply as it arrives, in the run `_inbox`;
+- `tick` matches stored replies to probes (recipient, then thread, then ticket number), judges
+  the open expectations and moves the walks on: follow-ups and on_timeout fallbacks are sent
+  when their time comes;
+- `score` writes the scorecard from the store at any moment, deadlines still open marked pending.
+
+Times are wall-clock nanoseconds (`time.time_ns()`), so a campaign survives restarts and reboots.
+Safety rails apply: the allowlist, per-target rate limits and daily caps, and `--dry-run`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mysteryshop.errors import ConfigError, MysteryShopError
+from mysteryshop.journey import Journey, render_text
+from mysteryshop.listener import INBOX_RUN
+from mysteryshop.mail import parse_mail
+from mysteryshop.runner import Engine, ProbeSpec, WalkState
+from mysteryshop.safety import Allowlist, Limits, RateLimiter
+from mysteryshop.scoring.expectations import FAILED, evaluate
+from mysteryshop.scoring.timeline import Timeline
+from mysteryshop.store import Store, utc_now
+from mysteryshop.target import Target
+
+WALKS = """
+CREATE TABLE IF NOT EXISTS walks (
+    run_id TEXT NOT NULL,
+    probe_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    updated_utc TEXT NOT NULL,
+    PRIMARY KEY (run_id, probe_id)
+)
+"""
+CLOCK = time.time_ns
+
+
+def run_id_of(name: str) -> str:
+    return f"campaign-{name}"
+
+
+def _ensure_tables(store: Store) -> None:
+    store.write(WALKS)
+
+
+def _limits(target: Target) -> Limits:
+    limits = target.spec.email.limits if target.spec.email else {}
+    return Limits(per_minute=limits.get("per_minute"), per_day=limits.get("per_day"))
+
+
+def first_actions(journey: Journey) -> list[str]:
+    """The action steps a walk takes before its first expectation."""
+    steps, current = [], journey.start
+    while current is not None and journey.step(current).is_action:
+        steps.append(current)
+        current = journey.follow(current, "next")
+    return steps
+
+
+def check_campaign(specs: Iterable[ProbeSpec], allowlist: Allowlist) -> None:
+    """Refuse what a campaign must not do: unlisted targets, channels it cannot resume."""
+    for spec in specs:
+        allowlist.check(spec.target)
+        for step in spec.journey.steps:
+            if step.is_action and step.channel != "email":
+                raise ConfigError(
+                    f"journey '{spec.journey.name}' step '{step.id}' uses the {step.channel} channel; campaigns run email steps only "
+                    f"(a browser session cannot wait days). Run it with `mysteryshop run` instead"
+                )
+
+
+def dry_run(specs: Iterable[ProbeSpec], out: Callable[[str], None] = print) -> int:
+    """Print what `start` would send; send nothing, store nothing."""
+    count = 0
+    for spec in specs:
+        channel = spec.target.spec.email
+        for step_id in first_actions(spec.journey):
+            step = spec.journey.step(step_id)
+            count += 1
+            out(f"--- would send ({spec.probe_id}, step '{step.id}') via {channel.smtp_host}:{channel.smtp_port}" if channel else f"--- {spec.probe_id}: no email channel")
+            out(f"From: {spec.persona.full_name} <{spec.persona.email}>")
+            out(f"To: {channel.support_address if channel else '?'}")
+            out(f"Subject: {render_text(step.subject or '', spec.persona)}")
+            out("")
+            out(render_text(step.body or "", spec.persona).rstrip())
+    out(f"--- dry run: {count} email(s) would be sent; nothing was sent or stored")
+    return count
+
+
+@dataclass(slots=True)
+class TickReport:
+    routed: int = 0
+    unmatched: int = 0
+    advanced: int = 0
+    finished: int = 0
+    waiting: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Campaign:
+    """One campaign's probes in the store, and the engine that moves them on."""
+
+    def __init__(self, store: Store, name: str) -> None:
+        self.store, self.name, self.run_id = store, name, run_id_of(name)
+        _ensure_tables(store)
+
+    def exists(self) -> bool:
+        return bool(self.store.query("SELECT 1 FROM runs WHERE id = ?", (self.run_id,)))
+
+    async def start(self, specs: list[ProbeSpec], *, allowlist: Allowlist, config: dict[str, Any], out: Callable[[str], None] = print) -> TickReport:
+        if self.exists():
+            raise ConfigError(f"campaign '{self.name}' exists already (run {self.run_id}); move it on with `mysteryshop tick`, score it with `mysteryshop score {self.name}`, or choose another name")
+        check_campaign(specs, allowlist)
+        self.store.create_run(self.run_id, {**config, "campaign": self.name, "clock": "wall"})
+        report = TickReport()
+        engine = self._engine(specs)
+        limiter = RateLimiter(self.store)
+        for spec in specs:
+            self.store.add_probe(self.run_id, spec.probe_id, spec.journey.name, spec.target.name, spec.persona.as_dict())
+            await self.store.aevent(self.run_id, spec.probe_id, "probe_started", CLOCK())
+            await self._wait_for_limits(limiter, spec.target)
+            timeline = Timeline(persona=spec.persona.as_dict())
+            state = WalkState(spec.journey.start)
+            await self._advance(engine, spec, timeline, state, report)
+            out(f"{spec.probe_id}: sent {', '.join(first_actions(spec.journey))} as {spec.persona.email}")
+        return report
+
+    async def _wait_for_limits(self, limiter: RateLimiter, target: Target) -> None:
+        limits = _limits(target)
+        for _ in range(100):
+            delay = limiter.wait_s(target.name, limits)
+            if delay <= 0:
+                return
+            await asyncio.sleep(delay)
+        raise ConfigError(f"target '{target.name}': still rate-limited; try again later")
+
+    def _engine(self, specs: Iterable[ProbeSpec]) -> Engine:
+        domains = {s.target.spec.probe_domain for s in specs}
+        return Engine(self.store, self.run_id, domains=domains or {"probe.mysteryshop.test"}, clock=CLOCK)
+
+    async def _advance(self, engine: Engine, spec: ProbeSpec, timeline: Timeline, state: WalkState, report: TickReport) -> None:
+        try:
+            waiting = await engine.advance(spec, timeline, state)
+        except MysteryShopError as exc:
+            report.errors.append(f"{spec.probe_id}: {exc}")
+            await self._finish(spec, timeline, "error", str(exc))
+            return
+        self.store.write(
+            "INSERT OR REPLACE INTO walks (run_id, probe_id, state, updated_utc) VALUES (?, ?, ?, ?)",
+            (self.run_id, spec.probe_id, state.to_json(), utc_now()),
+        )
+        report.advanced += 1
+        if waiting is None:
+            outcomes = evaluate(spec.journey, timeline, now_ns=CLOCK(), speedup=spec.target.spec.speedup, finished=True)
+            await self._finish(spec, timeline, FAILED if any(o.status == FAILED for o in outcomes) else "passed", None, outcomes)
+            report.finished += 1
+        else:
+            report.waiting += 1
+
+    async def _finish(self, spec: ProbeSpec, timeline: Timeline, status: str, error: str | None, outcomes: list[Any] | None = None) -> None:
+        await self.store.aevent(self.run_id, spec.probe_id, "probe_finished", CLOCK(), status=status, error=error)
+        await self.store.afinish_probe(
+            self.run_id, spec.probe_id, status,
+            {"outcomes": [o.as_dict() for o in outcomes or []], "error": error, "path": [v.step for v in timeline.path]},
+        )
+
+    # -- tick ---------------------------------------------------------------------------------
+    def route_inbox(self, targets: dict[str, Target]) -> tuple[int, int]:
+        """Give each message the listener stored to the campaign probe it answers: (routed, unmatched)."""
+        probes = self.store.query("SELECT id, address, target FROM probes WHERE run_id = ?", (self.run_id,))
+        by_address = {p["address"].lower(): p["id"] for p in probes}
+        by_message_id: dict[str, str] = {}
+        for event in self.store.query("SELECT probe_id, data FROM events WHERE run_id = ? AND kind = 'sent'", (self.run_id,)):
+            message_id = json.loads(event["data"]).get("message_id")
+            if message_id:
+                by_message_id[message_id] = event["probe_id"]
+        routed = unmatched = 0
+        for row in self.store.query("SELECT id, rcpt_to, raw FROM messages WHERE run_id = ? AND probe_id IS NULL", (INBOX_RUN,)):
+            mail = parse_mail(row["raw"])
+            recipients = json.loads(row["rcpt_to"]) or mail.to_addrs
+            probe_id, matched_by = next(((by_address[a.lower()], "recipient") for a in recipients if a.lower() in by_address), (None, None))
+            if probe_id is None:
+                probe_id = next((by_message_id[m] for m in mail.thread_ids if m in by_message_id), None)
+                matched_by = "thread" if probe_id else None
+            if probe_id is None:
+                for target in targets.values():
+                    ticket = target.ticket(f"{mail.subject}\n{mail.full_text}")
+                    if ticket:
+                        hit = self.store.query(
+                            "SELECT probe_id FROM messages WHERE run_id = ? AND probe_id IS NOT NULL AND (subject LIKE ? OR text LIKE ?) LIMIT 1",
+                            (self.run_id, f"%{ticket}%", f"%{ticket}%"),
+                        )
+                        if hit:
+                            probe_id, matched_by = hit[0]["probe_id"], "ticket"
+                            break
+            if probe_id is None:
+                unmatched += 1
+                continue
+            self.store.write(
+                "UPDATE messages SET run_id = ?, probe_id = ?, matched_by = ?, message_id = ?, in_reply_to = ?, subject = ?, text = ?, "
+                "malformed = ?, defects = ? WHERE id = ?",
+                (self.run_id, probe_id, matched_by, mail.message_id, mail.in_reply_to, mail.subject, mail.text,
+                 int(mail.malformed), json.dumps(mail.defects), row["id"]),
+            )
+            self.store.write(
+                "INSERT INTO events (run_id, probe_id, kind, step, t_ns, utc, data) SELECT ?, ?, 'received', NULL, t_ns, utc, ? FROM messages WHERE id = ?",
+                (self.run_id, probe_id, json.dumps({"message_ref": row["id"], "matched_by": matched_by}), row["id"]),
+            )
+            routed += 1
+        return routed, unmatched
+
+    async def tick(self, journeys: dict[str, Journey], targets: dict[str, Target]) -> TickReport:
+        """Route new replies, then move every waiting walk on as far as it goes now."""
+        from mysteryshop.persona import Persona
+        from mysteryshop.scorecard.rebuild import load_probes
+
+        if not self.exists():
+            raise ConfigError(f"no campaign '{self.name}' in {self.store.path}; start it with `mysteryshop run --campaign {self.name}`")
+        report = TickReport()
+        report.routed, report.unmatched = self.route_inbox(targets)
+        walks = {r["probe_id"]: WalkState.from_json(r["state"]) for r in self.store.query("SELECT probe_id, state FROM walks WHERE run_id = ?", (self.run_id,))}
+        waiting = {r["id"] for r in self.store.probes(self.run_id) if r["status"] == "running"}
+        stored = [p for p in load_probes(self.store, self.run_id) if p.probe_id in waiting and p.probe_id in walks]
+        specs = []
+        for probe in stored:
+            journey, target = journeys.get(probe.journey), targets.get(probe.target)
+            if journey is None or target is None:
+                report.errors.append(f"{probe.probe_id}: journey '{probe.journey}' or target '{probe.target}' not found; is --journeys right?")
+                continue
+            persona = Persona(**{k: v for k, v in probe.persona.items() if k != "full_name"})
+            specs.append((ProbeSpec(probe.probe_id, journey, target, persona), probe.timeline))
+        engine = self._engine([s for s, _ in specs])
+        for spec, timeline in specs:
+            await self._advance(engine, spec, timeline, walks[spec.probe_id], report)
+        return report
+
+
+def load_targets_and_journeys(journeys_dir: Path, names: Iterable[str] | None = None) -> tuple[dict[str, Journey], dict[str, Target]]:
+    from mysteryshop.journey import load_journey
+    from mysteryshop.target import load_target
+
+    journeys = {j.name: j for j in (load_journey(p) for p in sorted(journeys_dir.glob("*.yaml")))}
+    targets = {t.name: t for t in (load_target(p) for p in sorted((journeys_dir / "targets").glob("*.yaml")))}
+    if names is not None:
+        journeys = {k: v for k, v in journeys.items() if k in set(names)}
+    return journeys, targets

@@ -1,0 +1,191 @@
+"""`mysteryshop run --campaign`, `listen`, `tick` and `score`: campaigns that take days."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from mysteryshop.errors import ConfigError
+
+CAMPAIGN_EXAMPLES = """campaign examples:
+  mysteryshop run --campaign acme-q4 --target acme --journey email_question --dry-run
+  mysteryshop run --campaign acme-q4 --target acme --journey email_question
+  mysteryshop listen --port 2525 --domain probe.example.com --tick-every 300
+  mysteryshop tick acme-q4
+  mysteryshop score acme-q4
+"""
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from mysteryshop.cli import _settings as settings
+
+    return settings(args)
+
+
+def _store(settings: Any) -> Any:
+    from mysteryshop.store import Store
+
+    return Store(settings.store_file)
+
+
+def campaign_names(store: Any) -> list[str]:
+    return [r["id"].removeprefix("campaign-") for r in store.query("SELECT id FROM runs WHERE id LIKE 'campaign-%' ORDER BY started_utc")]
+
+
+def start(args: argparse.Namespace) -> int:
+    from mysteryshop.campaign import Campaign, dry_run, load_targets_and_journeys
+    from mysteryshop.safety import Allowlist
+    from mysteryshop.session import RunConfig, plan_probes
+
+    settings = _settings(args)
+    journeys_dir = settings.path(settings.journeys)
+    journeys, targets = load_targets_and_journeys(journeys_dir, args.journey)
+    if not journeys:
+        raise ConfigError(f"no journeys to run in {journeys_dir}" + (f" named {', '.join(args.journey)}" if args.journey else ""))
+    missing = [t for t in settings.targets if t not in targets]
+    if missing:
+        raise ConfigError(f"no target file for {', '.join(missing)} in {journeys_dir / 'targets'}")
+    config = RunConfig(seed=settings.seed, personas=settings.personas, locales=settings.locales, run_id=f"campaign-{args.campaign}")
+    specs = [s for j in journeys.values() for s in plan_probes(config, j, [targets[t] for t in settings.targets])]
+    if args.dry_run:
+        dry_run(specs)
+        return 0
+    allowlist = Allowlist.load(Path(args.allowlist) if args.allowlist else settings.path("allowlist.yaml"))
+    store = _store(settings)
+    try:
+        report = asyncio.run(Campaign(store, args.campaign).start(specs, allowlist=allowlist, config={"seed": settings.seed, "journeys": sorted(journeys)}))
+    finally:
+        store.close()
+    print(f"campaign '{args.campaign}': {len(specs)} probe(s) started, {report.waiting} waiting for replies, {report.finished} finished"
+          + (f", {len(report.errors)} error(s): " + "; ".join(report.errors) if report.errors else ""))
+    print(f"next: keep `mysteryshop listen` running, then `mysteryshop tick {args.campaign}` and `mysteryshop score {args.campaign}`")
+    if any("unreachable" in e for e in report.errors):
+        return 3
+    return 2 if report.errors else 0
+
+
+def tick(args: argparse.Namespace) -> int:
+    from mysteryshop.campaign import Campaign, load_targets_and_journeys
+
+    settings = _settings(args)
+    journeys, targets = load_targets_and_journeys(settings.path(settings.journeys))
+    store = _store(settings)
+    try:
+        names = args.names or campaign_names(store)
+        for name in names:
+            report = asyncio.run(Campaign(store, name).tick(journeys, targets))
+            print(f"campaign '{name}': {report.routed} repl(ies) matched, {report.unmatched} unmatched in the inbox, "
+                  f"{report.finished} probe(s) finished, {report.waiting} waiting" + "".join(f"\n  {e}" for e in report.errors))
+    finally:
+        store.close()
+    return 0
+
+
+def score(args: argparse.Namespace) -> int:
+    from mysteryshop.campaign import load_targets_and_journeys, run_id_of
+    from mysteryshop.scorecard.build import build_scorecard
+    from mysteryshop.scorecard.write import summary_lines, write_scorecard
+
+    settings = _settings(args)
+    journeys, targets = load_targets_and_journeys(settings.path(settings.journeys))
+    store = _store(settings)
+    try:
+        card = build_scorecard(store, run_id_of(args.name), journeys, targets)
+    except KeyError as exc:
+        raise ConfigError(str(exc).strip("'\"")) from None
+    finally:
+        store.close()
+    out = Path(args.out) if args.out else settings.path(settings.reports) / run_id_of(args.name)
+    paths = write_scorecard(card, out, journeys=journeys)
+    for line in summary_lines(card):
+        print(line)
+    waiting = sum(p["status"] == "waiting" for p in card["probes"])
+    print(f"{waiting} probe(s) still waiting on open deadlines")
+    for kind, path in paths.items():
+        print(f"  {kind.upper():<5} {path}")
+    return 0
+
+
+def listen_command(args: argparse.Namespace) -> int:
+    from mysteryshop.campaign import Campaign, load_targets_and_journeys
+    from mysteryshop.imap import ImapAccount
+    from mysteryshop.listener import ListenerConfig, listen
+
+    settings = _settings(args)
+    imap = None
+    if args.imap_host:
+        user, password = os.environ.get(args.imap_user_env or ""), os.environ.get(args.imap_password_env or "")
+        if not user or password is None:
+            raise ConfigError(f"--imap-host needs the user name and password in environment variables ({args.imap_user_env}, {args.imap_password_env})")
+        imap = ImapAccount(args.imap_host, args.imap_port, user, password, args.imap_mailbox, args.imap_ssl)
+    if not args.domain and imap is None:
+        raise ConfigError("listen: give --domain (receive SMTP for a probe domain) and/or --imap-host (collect a mailbox)")
+    store = _store(settings)
+    journeys_dir = settings.path(settings.journeys)
+
+    async def do_tick() -> None:
+        journeys, targets = load_targets_and_journeys(journeys_dir)
+        for name in args.campaign or campaign_names(store):
+            await Campaign(store, name).tick(journeys, targets)
+
+    config = ListenerConfig(host=args.host, port=args.port, domains=set(args.domain or []), imap=imap, tick_every_s=args.tick_every or None)
+    try:
+        asyncio.run(listen(store, config, tick=do_tick if args.tick_every else None))
+    finally:
+        store.close()
+    return 0
+
+
+def add_commands(commands: argparse._SubParsersAction, run_parser: argparse.ArgumentParser) -> None:
+    """`--campaign` on `run`, and the listen / tick / score commands."""
+    from mysteryshop.cli import _common
+
+    group = run_parser.add_argument_group("campaigns (replies that take days)")
+    group.add_argument("--campaign", metavar="NAME", help="send the first steps of the journeys and exit; `listen`, `tick` and `score` do the rest")
+    group.add_argument("--journey", action="append", help="with --campaign: only these journeys (repeatable; default: all)")
+    group.add_argument("--dry-run", action="store_true", help="with --campaign: print what would be sent, send nothing")
+    group.add_argument("--allowlist", help="targets you may probe (default: allowlist.yaml in the project folder)")
+    plain_run = run_parser.get_default("func")
+    run_parser.set_defaults(func=lambda args: start(args) if args.campaign else plain_run(args))
+    run_parser.epilog = (run_parser.epilog or "") + "\n" + CAMPAIGN_EXAMPLES
+
+    raw = argparse.RawDescriptionHelpFormatter
+    listen = commands.add_parser("listen", help="collect campaign replies for days: SMTP for a probe domain and/or a mailbox over IMAP",
+                                 description="Store every reply before answering 250 (or by its IMAP UID); restarts lose nothing.",
+                                 epilog=CAMPAIGN_EXAMPLES, formatter_class=raw)
+    listen.add_argument("--host", default="127.0.0.1", help="interface for the SMTP server (default: 127.0.0.1)")
+    listen.add_argument("--port", type=int, default=2525, help="SMTP port (default: 2525)")
+    listen.add_argument("--domain", action="append", help="probe domain whose mail is accepted (repeatable)")
+    listen.add_argument("--imap-host", help="collect this IMAP server's mailbox too")
+    listen.add_argument("--imap-port", type=int, default=993)
+    listen.add_argument("--imap-ssl", action="store_true", help="IMAP over TLS")
+    listen.add_argument("--imap-mailbox", default="INBOX")
+    listen.add_argument("--imap-user-env", default="MYSTERYSHOP_IMAP_USER", help="variable holding the IMAP user (default: MYSTERYSHOP_IMAP_USER)")
+    listen.add_argument("--imap-password-env", default="MYSTERYSHOP_IMAP_PASSWORD", help="variable holding the IMAP password")
+    listen.add_argument("--tick-every", type=float, default=60.0, help="seconds between ticks inside the listener; 0: never (default: 60)")
+    listen.add_argument("--campaign", action="append", help="tick only these campaigns (default: all)")
+    _common(listen)
+    listen.set_defaults(func=listen_command)
+
+    t = commands.add_parser("tick", help="match stored replies to campaign probes and send what has fallen due",
+                            epilog=CAMPAIGN_EXAMPLES, formatter_class=raw)
+    t.add_argument("names", nargs="*", help="campaigns (default: all)")
+    _common(t)
+    t.set_defaults(func=tick)
+
+    s = commands.add_parser("score", help="score a campaign from the store now; open deadlines are marked pending",
+                            epilog=CAMPAIGN_EXAMPLES, formatter_class=raw)
+    s.add_argument("name", help="the campaign")
+    s.add_argument("--out", help="folder for the scorecard (default: <reports>/campaign-NAME)")
+    _common(s)
+    s.set_defaults(func=score)
+
+
+def main() -> int:  # pragma: no cover - convenience for `python -m mysteryshop.campaign_cli`
+    from mysteryshop.cli import main as cli_main
+
+    return cli_main(sys.argv[1:])
