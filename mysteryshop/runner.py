@@ -230,6 +230,7 @@ class Engine:
                 self.run_id, spec.probe_id, "sent", t_ns, step=step.id, channel="email",
                 message_id=str(message["Message-ID"]), transmitted_ns=delivery.transmitted_ns,
             )
+            await self.web.customer_gave(spec, timeline, step.id, t_ns, "email", [str(message["Subject"]), body])
             return
         if step.do in WEB_ACTIONS:
             await self.web.act(spec, step, timeline)

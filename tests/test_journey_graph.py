@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from mysteryshop.runner import EngineThread
 from mysteryshop.target import Target, TargetSpec
 
 from .conftest import ROOT, profile, specs_for, target_for
+
+pytest_plugins = ["pytester"]
 
 HEAD = "title: T\nsteps:\n  - id: ask\n    do: send_email\n    subject: s\n    body: b\n"
 
@@ -189,3 +192,21 @@ def test_random_valid_journeys_load_validate_and_round_trip(tmp_path: Path, data
 def test_an_unknown_quality_criterion_is_named_with_a_suggestion(tmp_path: Path) -> None:
     problems = problems_of(tmp_path, HEAD + "  - id: a\n    expect: answer\n    within: 1h\n    must: [personalised]\n")
     assert any("j.yaml:10:5: steps[1].must: unknown quality criterion 'personalised'. Did you mean 'personalized'?" in p for p in problems), problems
+
+
+def test_escalation_takes_the_chat_when_email_stays_silent_and_skips_it_when_answered(pytester: pytest.Pytester) -> None:
+    # the shipped escalation journey, run from its YAML file against the demo desk in real Chromium
+    import shutil
+
+    shutil.copytree(ROOT / "journeys", pytester.path / "journeys", ignore=shutil.ignore_patterns("*.json"))
+    paths = {}
+    for profile_name in ("poor", "excellent"):
+        pytester.runpytest_subprocess(
+            "journeys/escalation.yaml", "--demo-profile", profile_name, "--personas", "4", "--seed", "3", "--run-id", profile_name
+        )
+        card = json.loads((pytester.path / "reports" / profile_name / "scorecard.json").read_text())
+        paths[profile_name] = [[p["step"] if isinstance(p, dict) else p for p in probe["path"]] for probe in card["probes"]]
+    # poor answers emails after 20 hours or never: every probe escalates to the chat and mentions the email
+    assert all(path[:4] == ["ask", "answered_by_email", "open_chat", "mention_email"] for path in paths["poor"]), paths["poor"]
+    # excellent answers within one to three hours: the probes answered in time never open the chat
+    assert ["ask", "answered_by_email", "done"] in paths["excellent"], paths["excellent"]

@@ -83,6 +83,10 @@ class WebChannels:
             log.append(action)
         await self.store.aevent(self.run_id, spec.probe_id, "acted", t_ns, step=step.id, channel=channel, text=text)
 
+    async def customer_gave(self, spec: ProbeSpec, timeline: Timeline, step: str, t_ns: int, channel: str, texts: list[str]) -> None:
+        """Record which of the persona's details the customer gave in `texts` (any channel, e.g. an email)."""
+        await self._given(spec, timeline, Given(step, t_ns, channel, persona_facts(spec.persona, texts)))
+
     async def _given(self, spec: ProbeSpec, timeline: Timeline, given: Given) -> None:
         if not given.facts:
             return

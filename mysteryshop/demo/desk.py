@@ -188,7 +188,9 @@ class EmailDesk:
         customer = Customer(address=reply_to or mail_from, name=name, order_id=order.group(1) if order else None, text=text)
         message_id = str(msg.get("Message-ID") or "").strip() or None
         self.truth.add_received(mail_from=mail_from, message_id=message_id, t_ns=received_ns)
-        rng = random.Random(f"{self.seed}:{customer.address}:{subject}")
+        # keyed on what a run with the same seed repeats (the persona's name, the subject), not on the
+        # address, which carries a per-run tag
+        rng = random.Random(f"{self.seed}:{customer.name or customer.address}:{subject}")
         ticket = f"NW-{rng.randint(100000, 999999)}"
         self.respond(customer, subject, message_id, ticket, received_ns, rng)
 
