@@ -79,3 +79,12 @@ def test_persona_variables_are_filled(tmp_path: Path) -> None:
     assert render_text("Hi from {persona.full_name}, order {persona.order_id}", persona) == (
         f"Hi from {persona.first_name} {persona.last_name}, order {persona.order_id}"
     )
+
+
+def test_the_shipped_json_schema_is_current() -> None:
+    import json
+
+    from mysteryshop.journey import json_schema
+
+    shipped = json.loads((ROOT / "journeys/journey.schema.json").read_text())
+    assert shipped == json_schema(), "regenerate it: mysteryshop journeys schema --out journeys/journey.schema.json"
