@@ -64,7 +64,7 @@ def check(args: argparse.Namespace) -> int:
             problems += len(exc.problems)
             for line in exc.problems:
                 print(line)
-    wanted = [t for t in targets if not args.target or t.name in args.target]
+    wanted = [t for t in targets if t.name in (args.target or ["demo"])]
     for journey in journeys:
         for target in wanted:
             for line in target_problems(journey, target):
@@ -121,7 +121,7 @@ def add_commands(journeys: argparse.ArgumentParser) -> None:
     fmt = argparse.RawDescriptionHelpFormatter
     c = sub.add_parser("check", help="validate journey and target files", epilog=CHECK_EXAMPLES, formatter_class=fmt)
     c.add_argument("paths", nargs="*", default=["journeys"], help="files or folders (default: journeys)")
-    c.add_argument("--target", action="append", help="check journeys against these targets only (default: every target found)")
+    c.add_argument("--target", action="append", help="check that these targets have every channel the journeys use (repeatable; default: demo)")
     c.set_defaults(func=check)
     d = sub.add_parser("draw", help="draw journey maps with graphviz", epilog=DRAW_EXAMPLES, formatter_class=fmt)
     d.add_argument("paths", nargs="*", default=["journeys"], help="files or folders (default: journeys)")
