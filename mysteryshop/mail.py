@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -11,6 +14,7 @@ from email.header import Header
 from email.message import Message
 from email.mime.text import MIMEText
 from email.utils import formataddr, getaddresses, make_msgid
+from typing import Any
 
 from mysteryshop.quality.clean import html_to_text, remove_quoted
 
@@ -130,6 +134,62 @@ def parse_mail(raw: bytes, *, customer_text: str | None = None) -> ParsedMail:
     parsed.text = remove_quoted(parsed.full_text, customer_text)
     parsed.defects = list(dict.fromkeys(defects))
     return parsed
+
+
+def text_basis(customer_text: str | None) -> str:
+    """A short digest of the customer text a reply's `text` was cut against ('' for none)."""
+    if not customer_text:
+        return ""
+    return hashlib.blake2b(customer_text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+def stored_fields(mail: ParsedMail, customer_text: str | None = None) -> dict[str, Any]:
+    """The parsed fields of `mail` as the run store keeps them beside the raw bytes (messages table).
+
+    Enough for scoring to run again without parsing the raw message (`from_stored`). `text` was
+    cut against `customer_text`; `text_basis` records which, so a reader that needs it cut
+    against another text can tell. `full_text` is None when it equals `text`.
+    """
+    return {
+        "message_id": mail.message_id,
+        "in_reply_to": mail.in_reply_to,
+        "subject": mail.subject,
+        "text": mail.text,
+        "full_text": None if mail.full_text == mail.text else mail.full_text,
+        "html": mail.html,
+        "auto_submitted": mail.auto_submitted,
+        "list_unsubscribe": mail.list_unsubscribe,
+        "precedence": mail.precedence,
+        "malformed": int(mail.malformed),
+        "defects": mail.defects,
+        "text_basis": text_basis(customer_text),
+    }
+
+
+def from_stored(row: Mapping[str, Any], customer_text: str | None = None) -> ParsedMail:
+    """A ParsedMail from a messages row written with `stored_fields` (its `text_basis` is not NULL).
+
+    `text` is cut again from `full_text` when the row was cut against another customer text
+    than `customer_text`, so the result equals `parse_mail(raw, customer_text=customer_text)`
+    in every field scoring reads. References and addresses are not kept (scoring never reads them).
+    """
+    text = row["text"] or ""
+    full_text = text if row["full_text"] is None else row["full_text"]
+    if row["text_basis"] != text_basis(customer_text):
+        text = remove_quoted(full_text, customer_text)
+    defects = row["defects"]
+    return ParsedMail(
+        message_id=row["message_id"],
+        in_reply_to=row["in_reply_to"],
+        subject=row["subject"] or "",
+        full_text=full_text,
+        text=text,
+        html=row["html"],
+        auto_submitted=row["auto_submitted"],
+        list_unsubscribe=row["list_unsubscribe"],
+        precedence=row["precedence"],
+        defects=json.loads(defects) if defects and defects != "[]" else [],
+    )
 
 
 def compose(

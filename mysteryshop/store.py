@@ -78,6 +78,12 @@ CREATE INDEX IF NOT EXISTS messages_probe ON messages (run_id, probe_id);
 """
 
 
+#: Parsed fields of a message added after schema 1 (migrated in place; NULL on older rows).
+#: `text_basis` marks a complete annotation: a digest of the customer text that `text` was
+#: cut against (see mail.stored_fields). `full_text` is NULL when it equals `text`.
+PARSED_COLUMNS = ("full_text", "html", "auto_submitted", "list_unsubscribe", "precedence", "text_basis")
+
+
 def new_run_id() -> str:
     """Sortable and unique enough: 20261123-070722-a389."""
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
@@ -108,8 +114,9 @@ class Store:
         setup = self._connect()
         setup.executescript(SCHEMA)
         columns = {row[1] for row in setup.execute("PRAGMA table_info(messages)")}
-        if "source" not in columns:
-            setup.execute("ALTER TABLE messages ADD COLUMN source TEXT")
+        for column in ("source", *PARSED_COLUMNS):
+            if column not in columns:
+                setup.execute(f"ALTER TABLE messages ADD COLUMN {column} TEXT")
         setup.execute("CREATE UNIQUE INDEX IF NOT EXISTS messages_source ON messages (source) WHERE source IS NOT NULL")
         setup.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         setup.commit()
@@ -240,16 +247,28 @@ class Store:
         probe_id: str | None = None,
         source: str | None = None,
     ) -> int:
-        """Store one message. With `source` (e.g. an IMAP UID) a message already stored is not stored twice (returns 0)."""
+        """Store one message. With `source` (e.g. an IMAP UID) a message already stored is not stored twice (returns 0).
+
+        A message the persona sends (`out`) is ours and well-formed: its parsed fields are stored
+        with it at once (`mail.stored_fields`), so a scorecard never parses it again. A received
+        message is stored raw first and annotated once parsed (channels/email.py).
+        """
         verb = "INSERT OR IGNORE" if source else "INSERT"
+        columns = ["run_id", "probe_id", "direction", "mail_from", "rcpt_to", "t_ns", "utc", "raw", "source"]
+        values: list[Any] = [run_id, probe_id, direction, mail_from, json.dumps(rcpt_to), t_ns, utc_now(), raw, source]
+        if direction == "out":
+            from mysteryshop.mail import parse_mail, stored_fields
+
+            for key, value in stored_fields(parse_mail(raw)).items():
+                columns.append(key)
+                values.append(json.dumps(value) if key == "defects" else value)
         return await self.awrite(
-            f"{verb} INTO messages (run_id, probe_id, direction, mail_from, rcpt_to, t_ns, utc, raw, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (run_id, probe_id, direction, mail_from, json.dumps(rcpt_to), t_ns, utc_now(), raw, source),
+            f"{verb} INTO messages ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", tuple(values)
         )
 
     def annotation(self, message_rowid: int, **fields: Any) -> tuple[str, tuple[Any, ...]]:
         """SQL and parameters that record parsed fields of a stored message."""
-        allowed = {"probe_id", "message_id", "in_reply_to", "subject", "text", "matched_by", "malformed", "defects"}
+        allowed = {"probe_id", "message_id", "in_reply_to", "subject", "text", "matched_by", "malformed", "defects", *PARSED_COLUMNS}
         bad = set(fields) - allowed
         if bad:
             raise ValueError(f"cannot annotate message fields {sorted(bad)}; allowed: {sorted(allowed)}")

@@ -23,7 +23,7 @@ import aiosmtplib
 from mysteryshop.correlate import Correlator
 from mysteryshop.credentials import relay_credentials
 from mysteryshop.errors import ChannelError, TargetUnreachable
-from mysteryshop.mail import ParsedMail, message_ids as _ids, parse_mail
+from mysteryshop.mail import ParsedMail, message_ids as _ids, parse_mail, stored_fields
 from mysteryshop.smtp import Delivery, deliver, serve_smtp
 from mysteryshop.store import Store, utc_now
 
@@ -107,12 +107,13 @@ class ProbeMailbox:
     async def receive(self, probe_id: str, inbox: asyncio.Queue[_Received], timeout: float) -> Inbound:
         """The probe's next message, parsed against what the persona wrote; raises TimeoutError."""
         item = await asyncio.wait_for(inbox.get(), timeout=timeout)
-        mail = parse_mail(item.raw, customer_text=self.customer_text.get(probe_id))
+        customer_text = self.customer_text.get(probe_id)
+        mail = parse_mail(item.raw, customer_text=customer_text)
         matched_by = "recipient" if any(self.correlator.match([a], [], None)[0] == probe_id for a in item.rcpt_tos) else "thread"
         ticket = self.ticket_of(f"{mail.subject}\n{mail.full_text}")
         if ticket:
             self.correlator.add_ticket(probe_id, ticket)
-        self._annotate(item.rowid, mail, probe_id=probe_id, matched_by=matched_by)
+        self._annotate(item.rowid, mail, probe_id=probe_id, matched_by=matched_by, customer_text=customer_text)
         return Inbound(item.rowid, item.t_ns, item.utc, mail, matched_by)
 
     # -- aiosmtpd hooks -------------------------------------------------------------------
@@ -159,10 +160,11 @@ class ProbeMailbox:
         asyncio.ensure_future(self.drain())
 
     async def _record_later(self, item: _Received, probe_id: str | None) -> None:
-        mail = parse_mail(item.raw, customer_text=self.customer_text.get(probe_id or ""))
+        customer_text = self.customer_text.get(probe_id or "")
+        mail = parse_mail(item.raw, customer_text=customer_text)
         if probe_id is not None:
             matched_by = "recipient" if self.correlator.match(item.rcpt_tos, [], None)[0] == probe_id else "thread"
-            self._annotate(item.rowid, mail, probe_id=probe_id, matched_by=matched_by)
+            self._annotate(item.rowid, mail, probe_id=probe_id, matched_by=matched_by, customer_text=customer_text)
             return
         self._annotate(item.rowid, mail, probe_id=None, matched_by=None)
         self.unmatched.append(Inbound(item.rowid, item.t_ns, item.utc, mail, None))
@@ -170,18 +172,13 @@ class ProbeMailbox:
             self.run_id, None, "unmatched_message", item.t_ns, message_ref=item.rowid, rcpt_to=list(item.rcpt_tos), subject=mail.subject
         )
 
-    def _annotate(self, rowid: int, mail: ParsedMail, *, probe_id: str | None, matched_by: str | None) -> None:
-        """Record what was parsed; queued, not awaited: the raw message is already safe."""
+    def _annotate(
+        self, rowid: int, mail: ParsedMail, *, probe_id: str | None, matched_by: str | None, customer_text: str | None = None
+    ) -> None:
+        """Record what was parsed (every field scoring reads: a scorecard need not parse it again);
+        queued, not awaited: the raw message is already safe."""
         self.store.submit(*self.store.annotation(
-            rowid,
-            probe_id=probe_id,
-            matched_by=matched_by,
-            message_id=mail.message_id,
-            in_reply_to=mail.in_reply_to,
-            subject=mail.subject,
-            text=mail.text,
-            malformed=int(mail.malformed),
-            defects=mail.defects,
+            rowid, probe_id=probe_id, matched_by=matched_by, **stored_fields(mail, customer_text),
         ))
 
 

@@ -7,6 +7,7 @@ result is `mysteryshop/scorecard/schema.json` (documented in docs/scorecard-sche
 from __future__ import annotations
 
 import json
+import time
 import statistics
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -61,9 +62,14 @@ def probe_channel(journey: Journey) -> str:
 
 
 def build_scorecard(
-    store: Store, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target], *, quality: bool = True
+    store: Store, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target], *, quality: bool = True,
+    reparse: bool = False,
 ) -> dict[str, Any]:
-    """Score every probe of `run_id` again from stored events and raw messages."""
+    """Score every probe of `run_id` again from stored events and messages.
+
+    Messages are read as parsed when they were received; `reparse` parses every raw message
+    again (slower; for when the mail parser has improved since the run).
+    """
     run = next((r for r in store.runs() if r["id"] == run_id), None)
     if run is None:
         known = [r["id"] for r in store.runs()][-5:]
@@ -71,7 +77,7 @@ def build_scorecard(
     screenshots = _screenshots(store, run_id)
     probes_out: list[dict[str, Any]] = []
     metrics_of: list[tuple[str, ProbeMetrics]] = []
-    for probe in load_probes(store, run_id):
+    for probe in load_probes(store, run_id, reparse=reparse):
         journey, target = journeys[probe.journey], targets[probe.target]
         entry, metrics = _probe_entry(probe, journey, target, quality=quality)
         entry["screenshots"] = screenshots.get(probe.probe_id, [])
@@ -140,11 +146,15 @@ def _screenshots(store: Store, run_id: str) -> dict[str, list[dict[str, Any]]]:
 def _probe_entry(probe: StoredProbe, journey: Journey, target: Target, *, quality: bool) -> tuple[dict[str, Any], ProbeMetrics]:
     speedup = target.spec.speedup
     timeline = probe.timeline
-    end = probe.finished_ns or 0
-    outcomes = evaluate(journey, timeline, now_ns=end, speedup=speedup, finished=True)
+    finished = probe.finished_ns is not None
+    # a probe still waiting (a campaign) is judged as of now: open deadlines stay pending
+    end = probe.finished_ns if finished else (time.time_ns() if probe.wall_clock else time.monotonic_ns())
+    outcomes = evaluate(journey, timeline, now_ns=end, speedup=speedup, finished=finished)
     details = [probe.persona.get(k, "") for k in ("order_id", "email", "phone")]
     metrics = probe_metrics(journey, timeline, outcomes, speedup=speedup, details=details)
     status = ("blocked" if probe.status == "blocked" else "error") if probe.error else ("passed" if all(o.status == PASSED for o in outcomes) else "failed")
+    if not finished and status == "failed" and not any(o.status == FAILED for o in outcomes):
+        status = "waiting"
     start = min((a.t_ns for a in timeline.actions.values()), default=end)
 
     def after(t_ns: int) -> tuple[int, str]:

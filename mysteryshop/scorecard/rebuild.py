@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
-from mysteryshop.mail import parse_mail
+from mysteryshop.mail import ParsedMail, from_stored, parse_mail
+from mysteryshop.scoring.classify import classify, is_stalling
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
 from mysteryshop.scoring.web import EVENT_KINDS as WEB_EVENT_KINDS, restore_event as restore_web_event
 from mysteryshop.store import Store
@@ -22,49 +24,82 @@ class StoredProbe:
     timeline: Timeline
     finished_ns: int | None
     late_replies: int
+    wall_clock: bool = False  # a campaign's times are time.time_ns(), a pytest run's monotonic
 
 
-def load_probes(store: Store, run_id: str) -> list[StoredProbe]:
-    """Every probe of a run with its timeline, parsed again from the raw stored messages."""
+_MESSAGE_COLUMNS = ("id, probe_id, direction, t_ns, utc, message_id, in_reply_to, subject, text, defects, "
+                    "full_text, html, auto_submitted, list_unsubscribe, precedence, text_basis")
+
+
+def load_probes(store: Store, run_id: str, *, reparse: bool = False) -> list[StoredProbe]:
+    """Every probe of a run with its timeline, from the stored events and messages.
+
+    A message's parsed fields are read from the store where they were recorded when it was
+    received (or sent); a message never annotated (an older store, a collector that stored it
+    raw) is parsed from its raw bytes. `reparse` parses every raw message again, ignoring what
+    was recorded: for a mail parser that has since improved. The result is the same either way.
+    """
     events_by_probe: dict[str, list] = {}
     for event in store.events(run_id):
         events_by_probe.setdefault(event["probe_id"], []).append(event)
+    columns = _MESSAGE_COLUMNS + (", raw" if reparse else "")
     messages_by_probe: dict[str, list] = {}
-    for message in store.messages(run_id):
+    for message in store.query(f"SELECT {columns} FROM messages WHERE run_id = ? ORDER BY t_ns", (run_id,)):
         messages_by_probe.setdefault(message["probe_id"], []).append(message)
+
+    def mail_of(message: Any, customer_text: str | None = None) -> ParsedMail:
+        if reparse:
+            return parse_mail(message["raw"], customer_text=customer_text)
+        if message["text_basis"] is not None:
+            return from_stored(message, customer_text)
+        raw = store.query("SELECT raw FROM messages WHERE id = ?", (message["id"],))[0]["raw"]
+        return parse_mail(raw, customer_text=customer_text)
+
+    kinds: dict[tuple[Any, ...], tuple[str, bool]] = {}
+
+    def kind_of(mail: ParsedMail) -> tuple[str, bool]:
+        """classify / is_stalling (as Reply.of), once per distinct set of the fields they read: companies repeat themselves."""
+        key = (mail.text, bool(mail.in_reply_to), mail.list_unsubscribe, mail.precedence, mail.auto_submitted)
+        found = kinds.get(key)
+        if found is None:
+            found = kinds[key] = (classify(mail), is_stalling(mail))
+        return found
+
     probes = []
     for row in store.probes(run_id):
         pid = row["id"]
         events = events_by_probe.get(pid, [])
-        outgoing = [m for m in messages_by_probe.get(pid, []) if m["direction"] == "out"]
-        customer_text = parse_mail(outgoing[0]["raw"]).full_text if outgoing else None
-        timeline = Timeline(persona=json.loads(row["persona"]))
+        messages = messages_by_probe.get(pid, [])
+        outgoing = [mail_of(m).full_text for m in messages if m["direction"] == "out"]
+        customer_text = outgoing[0] if outgoing else None
+        persona = json.loads(row["persona"])
+        timeline = Timeline(persona=persona)
         finished_ns = None
         error = None
-        texts = iter(parse_mail(m["raw"]).full_text for m in outgoing)
+        texts = iter(outgoing)
         for event in events:
-            if event["kind"] == "sent":
+            kind = event["kind"]
+            if kind == "sent":
                 action = Action(event["step"], event["t_ns"], event["utc"], next(texts, customer_text or ""))
                 timeline.actions[event["step"]] = action
                 timeline.action_log.append(action)
-            elif event["kind"] == "step_entered":
+            elif kind == "step_entered":
                 data = json.loads(event["data"])
                 timeline.path.append(Visit(event["step"], data.get("visit", 1), event["t_ns"], data.get("anchor_ns")))
-            elif event["kind"] in WEB_EVENT_KINDS:  # browser steps: form confirmations, chat transcripts
-                restore_web_event(timeline, event["kind"], event["step"], event["t_ns"], event["utc"], event["data"])
-            elif event["kind"] == "probe_finished":
+            elif kind in WEB_EVENT_KINDS:  # browser steps: form confirmations, chat transcripts
+                restore_web_event(timeline, kind, event["step"], event["t_ns"], event["utc"], event["data"])
+            elif kind == "probe_finished":
                 finished_ns = event["t_ns"]
                 error = json.loads(event["data"]).get("error")
         late = 0
-        for message in messages_by_probe.get(pid, []):
+        for message in messages:
             if message["direction"] != "in":
                 continue
             if finished_ns is not None and message["t_ns"] > finished_ns:
                 late += 1
                 continue
-            mail = parse_mail(message["raw"], customer_text=customer_text)
-            timeline.replies.append(Reply.of(message["t_ns"], message["utc"], mail, message["id"]))
-        probes.append(
-            StoredProbe(pid, row["journey"], row["target"], json.loads(row["persona"]), row["status"], error, timeline, finished_ns, late)
-        )
+            mail = mail_of(message, customer_text)
+            kind, stalling = kind_of(mail)
+            timeline.replies.append(Reply(message["t_ns"], message["utc"], mail, message["id"], kind, stalling))
+        probes.append(StoredProbe(pid, row["journey"], row["target"], persona, row["status"], error, timeline, finished_ns, late))
     return probes

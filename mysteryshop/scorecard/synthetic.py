@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from mysteryshop.mail import compose
+from mysteryshop.mail import compose, parse_mail, stored_fields
 from mysteryshop.store import Store
 
 ACK = "Thank you for contacting us. We have received your message and opened ticket {ticket}. This is an automated reply."
@@ -65,8 +65,13 @@ def write_synthetic_run(
     send_step: str = "ask",
     reply_html: str | None = None,
     reply_text: str | None = None,
+    annotate: bool = True,
 ) -> None:
     """Write one finished run of `probes` probes into the store at `store_path` (created if missing).
+
+    With `annotate` (the default) every message also gets the parsed fields the engine records
+    (Store.amessage for sent mail, the probe mailbox for received mail); without, only raw bytes,
+    as an older store or a raw collector leaves them.
 
     `reply_text` / `reply_html` replace the first reply of every probe (e.g. a script-injection payload).
     Times are wall-clock ns; company time is wall × `speedup`, as for the demo desk.
@@ -88,11 +93,13 @@ def write_synthetic_run(
         pid = f"{journey}-{target}-p{index}"
         probe_rows.append((pid, run_id, journey, target, json.dumps(persona), email, "finished"))
         start = t0 + index * 1_000_000
+        customer_body = f"Hello,\n\ncan I still return my jacket from order {persona['order_id']}? Who pays return shipping?\n\n{first} {last}"
         customer = compose(sender=(f"{first} {last}", email), to="support@northwind.demo",
                            subject=f"Returning an opened item from order {persona['order_id']}",
-                           body=f"Hello,\n\ncan I still return my jacket from order {persona['order_id']}? Who pays return shipping?\n\n{first} {last}",
-                           domain="probe.mysteryshop.test")
-        message_rows.append((run_id, pid, "out", email, json.dumps(["support@northwind.demo"]), start, _utc(base, 0), customer.as_bytes()))
+                           body=customer_body, domain="probe.mysteryshop.test")
+        raw = customer.as_bytes()
+        message_rows.append((run_id, pid, "out", email, json.dumps(["support@northwind.demo"]), start, _utc(base, 0), raw,
+                             *_parsed(raw, None, annotate)))
         event_rows.append((run_id, pid, "probe_started", None, start - 1000, _utc(base, 0), "{}"))
         event_rows.append((run_id, pid, "sent", send_step, start, _utc(base, 0), "{}"))
         replies: list[tuple[float, str, str]] = []
@@ -112,15 +119,31 @@ def write_synthetic_run(
             if n == 0 and reply_html is not None:
                 msg = _with_html(msg, text, reply_html)
             t_ns = start + int(company_s / speedup * 1e9)
-            message_rows.append((run_id, pid, "in", "support@northwind.demo", json.dumps([email]), t_ns, _utc(base, company_s / speedup), msg.as_bytes()))
+            raw = msg.as_bytes()
+            message_rows.append((run_id, pid, "in", "support@northwind.demo", json.dumps([email]), t_ns, _utc(base, company_s / speedup), raw,
+                                 *_parsed(raw, customer_body, annotate)))
         end = start + int(4 * 86400 / speedup * 1e9)
         event_rows.append((run_id, pid, "probe_finished", None, end, _utc(base, 4 * 86400 / speedup), json.dumps({"status": "finished", "error": None})))
     conn.executemany("INSERT INTO probes (id, run_id, journey, target, persona, address, status) VALUES (?, ?, ?, ?, ?, ?, ?)", probe_rows)
     conn.executemany("INSERT INTO events (run_id, probe_id, kind, step, t_ns, utc, data) VALUES (?, ?, ?, ?, ?, ?, ?)", event_rows)
-    conn.executemany("INSERT INTO messages (run_id, probe_id, direction, mail_from, rcpt_to, t_ns, utc, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", message_rows)
+    columns = ", ".join(["run_id", "probe_id", "direction", "mail_from", "rcpt_to", "t_ns", "utc", "raw", *_PARSED])
+    conn.executemany(f"INSERT INTO messages ({columns}) VALUES ({', '.join('?' * (8 + len(_PARSED)))})", message_rows)
     conn.execute("UPDATE runs SET finished_utc = ?, status = 'failed' WHERE id = ?", (_utc(base, 30), run_id))
     conn.execute("COMMIT")
     conn.close()
+
+
+_PARSED = ("message_id", "in_reply_to", "subject", "text", "full_text", "html", "auto_submitted", "list_unsubscribe", "precedence",
+           "malformed", "defects", "text_basis")
+
+
+def _parsed(raw: bytes, customer_text: str | None, annotate: bool) -> tuple[object, ...]:
+    """The parsed columns of a message as the engine records them (all NULL / defaults when not annotated)."""
+    if not annotate:
+        return (None,) * 9 + (0, "[]", None)  # as stored raw: malformed 0, defects '[]', no text_basis
+    fields = stored_fields(parse_mail(raw, customer_text=customer_text), customer_text)
+    fields["defects"] = json.dumps(fields["defects"])
+    return tuple(fields[name] for name in _PARSED)
 
 
 def _with_html(plain_msg, text: str, html: str):  # type: ignore[no-untyped-def]

@@ -97,30 +97,73 @@ def journey_maps(card: Mapping[str, Any], journeys: Mapping[str, Any] | None) ->
     return maps
 
 
-def render_html(card: Mapping[str, Any], *, journeys: Mapping[str, Any] | None = None, detail: bool = True) -> str:
-    """The scorecard page: the one-pager, and with `detail` the QA detail after it."""
+#: Probes shown in full in scorecard.html. A browser page holding the detail of ten thousand
+#: probes is tens of megabytes that no one can read; past this, the page shows the probes
+#: that did not pass first, and says where the rest is (scorecard.json has every probe).
+DETAIL_LIMIT = 500
+
+
+def detail_probes(card: Mapping[str, Any], limit: int | None = DETAIL_LIMIT) -> list[Mapping[str, Any]]:
+    """The probes the QA detail shows: all of them up to `limit`; beyond, those that did not pass first (run order kept)."""
+    probes = card["probes"]
+    if limit is None or len(probes) <= limit:
+        return list(probes)
+    chosen = [i for i, p in enumerate(probes) if p["status"] != "passed"][:limit]
+    if len(chosen) < limit:
+        chosen += [i for i, p in enumerate(probes) if p["status"] == "passed"][: limit - len(chosen)]
+    return [probes[i] for i in sorted(chosen)]
+
+
+def render_html(
+    card: Mapping[str, Any], *, journeys: Mapping[str, Any] | None = None, detail: bool = True,
+    maps: Mapping[str, str | None] | None = None, detail_limit: int | None = DETAIL_LIMIT,
+) -> str:
+    """The scorecard page: the one-pager, and with `detail` the QA detail after it (at most `detail_limit` probes)."""
     trend = card.get("trend") or []
     sparks = {key: sparkline([point["values"].get(metric) for point in trend]) for key, metric in TREND_OF.items()}
     sparks["score"] = sparkline([point["values"].get("score") for point in trend])
     return _environment().get_template("scorecard.html").render(
-        card=card, labels=LABELS, industry=industry_figures(), sparks=sparks, maps=journey_maps(card, journeys), detail=detail,
+        card=card, labels=LABELS, industry=industry_figures(), sparks=sparks,
+        maps=journey_maps(card, journeys) if maps is None else maps, detail=detail,
+        shown=detail_probes(card, detail_limit) if detail else [],
     )
 
 
-def write_scorecard(card: dict[str, Any], directory: Path, *, journeys: Mapping[str, Any] | None = None) -> dict[str, Path]:
+def write_json(card: Mapping[str, Any], path: Path) -> Path:
+    """Compact JSON, streamed probe by probe through the C encoder (json.dump would use the pure-Python one).
+
+    The bytes are those of `json.dump(card, fh, ensure_ascii=False, separators=(",", ":"))`.
+    """
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("{")
+        for n, (key, value) in enumerate(card.items()):
+            fh.write(("," if n else "") + encode(key) + ":")
+            if key == "probes" and isinstance(value, list):
+                fh.write("[")
+                for i, probe in enumerate(value):
+                    fh.write(("," if i else "") + encode(probe))
+                fh.write("]")
+            else:
+                fh.write(encode(value))
+        fh.write("}\n")
+    return path
+
+
+def write_scorecard(
+    card: dict[str, Any], directory: Path, *, journeys: Mapping[str, Any] | None = None, detail_limit: int | None = DETAIL_LIMIT
+) -> dict[str, Path]:
     """Write scorecard.json, scorecard.html (one-pager + QA detail), onepager.html, junit.xml and summary.md."""
     from mysteryshop.scorecard.junit import write_junit
     from mysteryshop.scorecard.markdown import markdown_summary
 
     directory.mkdir(parents=True, exist_ok=True)
-    json_path = directory / "scorecard.json"
-    with json_path.open("w", encoding="utf-8") as fh:
-        json.dump(card, fh, ensure_ascii=False, separators=(",", ":"))  # compact: the C encoder, ~5x faster than indent
-        fh.write("\n")
+    json_path = write_json(card, directory / "scorecard.json")
+    maps = journey_maps(card, journeys)  # drawn once (graphviz) for both pages
     html_path = directory / "scorecard.html"
-    html_path.write_text(render_html(card, journeys=journeys), encoding="utf-8")
+    html_path.write_text(render_html(card, maps=maps, detail_limit=detail_limit), encoding="utf-8")
     onepager = directory / "onepager.html"
-    onepager.write_text(render_html(card, journeys=journeys, detail=False), encoding="utf-8")
+    onepager.write_text(render_html(card, maps=maps, detail=False), encoding="utf-8")
     junit = write_junit(card, directory / "junit.xml")
     md = directory / "summary.md"
     md.write_text(markdown_summary(card), encoding="utf-8")

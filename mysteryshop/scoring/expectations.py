@@ -150,8 +150,15 @@ def _judge(step: Step, start_ns: int, replies: list[Reply], now_ns: int, speedup
     def company(reply: Reply) -> int:
         return int((reply.t_ns - start_ns) * speedup)
 
+    checked: dict[int, tuple[list[str], tuple[dict[str, object], ...]]] = {}
+
     def quality(reply: Reply) -> tuple[list[str], tuple[dict[str, object], ...]]:
-        return quality_check(step, reply, timeline) if timeline is not None else ([], ())
+        """Once per reply: the verdict is looked at again when the outcome is built."""
+        if timeline is None:
+            return [], ()
+        if id(reply) not in checked:
+            checked[id(reply)] = quality_check(step, reply, timeline)
+        return checked[id(reply)]
 
     def outcome(status: str, reason: str, reply: Reply | None = None, phrases: list[str] | None = None) -> Outcome:
         decided = reply.t_ns if (reply is not None and status == PASSED) else (wall_deadline if status == FAILED else None)
