@@ -5,13 +5,25 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from mysteryshop.errors import JourneyError, suggest
 from mysteryshop.persona import DEFAULT_PROBE_DOMAIN
 from mysteryshop.yamlsource import load_model
+
+
+def _regex(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"ticket_pattern is not a valid regular expression: {exc}") from None
+    return value
+
+
+Regex = Annotated[str | None, AfterValidator(_regex)]
 
 
 class EmailChannel(BaseModel):
@@ -63,18 +75,8 @@ class WebformChannel(BaseModel):
     confirmation: str = "body"              # CSS of the element holding the confirmation text
     errors: str | None = ".error, [role=alert]"  # CSS of validation error messages
     captcha: str | None = None              # an extra CAPTCHA selector (well-known widgets are always detected)
-    ticket_pattern: str | None = None       # default: the target's ticket_pattern
+    ticket_pattern: Regex = None       # default: the target's ticket_pattern
     timeout: float = Field(default=10.0, gt=0, description="seconds a form step may take before it fails (wall clock)")
-
-    @field_validator("ticket_pattern")
-    @classmethod
-    def _regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"ticket_pattern is not a valid regular expression: {exc}") from None
-        return value
 
 
 class ChatChannel(BaseModel):
@@ -108,7 +110,7 @@ class TargetSpec(BaseModel):
     speedup: float = Field(default=1.0, gt=0)
     probe_domain: str = DEFAULT_PROBE_DOMAIN
     probe_mailbox: str | None = None  # a real mailbox for plus-addressed personas (read over IMAP by `mysteryshop listen`)
-    ticket_pattern: str | None = None
+    ticket_pattern: Regex = None
     email: EmailChannel | None = None
     webform: WebformChannel | None = None
     chat: ChatChannel | None = None
@@ -118,16 +120,6 @@ class TargetSpec(BaseModel):
     def _known_embedded(cls, value: str | None) -> str | None:
         if value not in (None, "demo"):
             raise ValueError(f"unknown embedded target '{value}'. The only embedded target is 'demo'.")
-        return value
-
-    @field_validator("ticket_pattern")
-    @classmethod
-    def _regex(cls, value: str | None) -> str | None:
-        if value is not None:
-            try:
-                re.compile(value)
-            except re.error as exc:
-                raise ValueError(f"ticket_pattern is not a valid regular expression: {exc}") from None
         return value
 
 
