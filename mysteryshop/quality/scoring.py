@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import difflib
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
@@ -38,8 +40,30 @@ def get_engine(name: str = "rules", **options: Any) -> Engine:
     """The engine called `name`, built once per distinct set of options."""
     if name not in ENGINES:
         raise _unknown("engine", name, ENGINES)
-    settings = tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("MYSTERYSHOP_")))
+    fixed = _FIXED_SETTINGS.get()
+    settings = fixed if fixed is not None else _read_settings()
     return _cached_engine(name, tuple(sorted(options.items())), settings)
+
+
+def _read_settings() -> tuple[tuple[str, str], ...]:
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("MYSTERYSHOP_")))
+
+
+_FIXED_SETTINGS: ContextVar[tuple[tuple[str, str], ...] | None] = ContextVar("mysteryshop_quality_settings", default=None)
+
+
+@contextmanager
+def settings_fixed() -> Iterator[None]:
+    """Read the MYSTERYSHOP_* environment once for the whole block, not at every reply.
+
+    For scoring thousands of replies in one go (a scorecard): reading the environment costs
+    about as much as scoring a short reply with the rules. Changes inside the block are not seen.
+    """
+    token = _FIXED_SETTINGS.set(_read_settings())
+    try:
+        yield
+    finally:
+        _FIXED_SETTINGS.reset(token)
 
 
 @lru_cache(maxsize=32)

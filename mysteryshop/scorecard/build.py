@@ -6,6 +6,8 @@ result is `mysteryshop/scorecard/schema.json` (documented in docs/scorecard-sche
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import json
 import time
 import statistics
@@ -40,6 +42,7 @@ HEADLINE: dict[str, tuple[str, str]] = {
 
 #: How bad a missed expectation is, for choosing the worst moments (higher is worse).
 _SEVERITY = {"answer": 60, "no_marketing": 50, "acknowledgement": 40, "satisfaction_followup": 20}
+_METRIC_FIELDS = tuple(f.name for f in dataclasses.fields(ProbeMetrics))
 _QUALITY_CRITERIA = ("personalized", "empathy", "sets_expectations", "readability")
 
 
@@ -77,12 +80,13 @@ def build_scorecard(
     screenshots = _screenshots(store, run_id)
     probes_out: list[dict[str, Any]] = []
     metrics_of: list[tuple[str, ProbeMetrics]] = []
-    for probe in load_probes(store, run_id, reparse=reparse):
-        journey, target = journeys[probe.journey], targets[probe.target]
-        entry, metrics = _probe_entry(probe, journey, target, quality=quality)
-        entry["screenshots"] = screenshots.get(probe.probe_id, [])
-        probes_out.append(entry)
-        metrics_of.append((entry["channel"], metrics))
+    with _quality_settings_fixed():
+        for probe in load_probes(store, run_id, reparse=reparse):
+            journey, target = journeys[probe.journey], targets[probe.target]
+            entry, metrics = _probe_entry(probe, journey, target, quality=quality)
+            entry["screenshots"] = screenshots.get(probe.probe_id, [])
+            probes_out.append(entry)
+            metrics_of.append((entry["channel"], metrics))
 
     overall = aggregate([m for _, m in metrics_of])
     channels: dict[str, Any] = {}
@@ -130,6 +134,15 @@ def build_scorecard(
         "malformed_messages": malformed,
     }
     return card
+
+
+def _quality_settings_fixed() -> Any:
+    """The quality engines' settings read once for the whole scorecard (when that optional module is there)."""
+    try:
+        from mysteryshop.quality.scoring import settings_fixed
+    except ImportError:
+        return contextlib.nullcontext()
+    return settings_fixed()
 
 
 def _screenshots(store: Store, run_id: str) -> dict[str, list[dict[str, Any]]]:
@@ -204,7 +217,7 @@ def _probe_entry(probe: StoredProbe, journey: Journey, target: Target, *, qualit
         "unreachable": bool(probe.error and probe.error.startswith("target unreachable")),
         "path": [{"step": s, "status": status_of.get(s, "done" if s in timeline.actions else "skipped")} for s in path],
         "outcomes": outcome_dicts,
-        "metrics": metrics.as_dict(),
+        "metrics": {name: getattr(metrics, name) for name in _METRIC_FIELDS},  # = metrics.as_dict(): flat scalars
         "late_replies": probe.late_replies,
         "events": events,
         "messages": messages,

@@ -8,6 +8,7 @@ Validates against the Jenkins junit-10.xsd (tests/data/junit-10.xsd).
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 from pathlib import Path
@@ -72,9 +73,94 @@ def junit_tree(card: Mapping[str, Any]) -> ET.ElementTree:
     return ET.ElementTree(root)
 
 
+_ATTR_SPECIAL = re.compile('[&<>"\r\n\t]')
+_TEXT_SPECIAL = re.compile("[&<>]")
+
+
+def _attr(value: str) -> str:
+    """An attribute value escaped as ElementTree escapes it."""
+    if _ATTR_SPECIAL.search(value):
+        value = (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+                 .replace("\r", "&#13;").replace("\n", "&#10;").replace("\t", "&#09;"))
+    return value
+
+
+def _text(value: str) -> str:
+    if _TEXT_SPECIAL.search(value):
+        value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return value
+
+
+def _element(tag: str, attrs: Mapping[str, str], indent: str, text: str | None = None, children: list[str] | None = None) -> str:
+    head = f"{indent}<{tag}" + "".join(f' {k}="{_attr(v)}"' for k, v in attrs.items())
+    if children:
+        return head + ">\n" + "".join(children) + f"{indent}</{tag}>\n"
+    if text:
+        return head + f">{_text(text)}</{tag}>\n"
+    return head + " />\n"
+
+
+def _case(attrs: dict[str, str], child: tuple[str, dict[str, str], str | None] | None) -> str:
+    if child is None:
+        return _element("testcase", attrs, "  ")
+    tag, child_attrs, text = child
+    return _element("testcase", attrs, "  ", children=[_element(tag, child_attrs, "   ", text)])
+
+
 def write_junit(card: Mapping[str, Any], path: Path) -> Path:
-    """Write the JUnit XML of `card` to `path`."""
-    tree = junit_tree(card)
-    ET.indent(tree, space=" ")
-    tree.write(path, encoding="utf-8", xml_declaration=True)
+    """Write the JUnit XML of `card` to `path`, streamed: the bytes `junit_tree` + ET.indent(space=" ") + write give,
+    without building ten thousand probes' worth of elements first."""
+    suites: dict[tuple[str, str], list[str]] = {}
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for probe in card["probes"]:
+        key = (probe["journey"], probe["target"])
+        cases = suites.setdefault(key, [])
+        tally = counts.setdefault(key, {"tests": 0, "failures": 0, "errors": 0, "skipped": 0})
+        classname = f"{probe['journey']}.{probe['target']}.{probe['persona'].get('key', probe['id'])}"
+        persona = probe["persona"].get("full_name", "")
+        error_case = None
+        if probe["error"]:
+            error_case = _case({"name": "probe", "classname": classname, "time": "0.000"},
+                               ("error", {"message": probe["error"], "type": "unreachable" if probe["unreachable"] else "error"}, probe["error"]))
+        if probe["error"] and not probe["outcomes"]:
+            cases.append(error_case)
+            tally["tests"] += 1
+            tally["errors"] += 1
+            continue
+        for outcome in probe["outcomes"]:
+            attrs = {"name": f"{outcome['step']} ({outcome['expect']})", "classname": classname, "time": _seconds(outcome["latency_ns"])}
+            tally["tests"] += 1
+            detail = [f"persona: {persona} <{probe['persona'].get('email', '')}>", f"probe: {probe['id']}", outcome["reason"]]
+            if outcome["evidence"]:
+                detail.append(f"evidence ({outcome['evidence']['utc']}): {outcome['evidence']['quote']}")
+            if outcome["status"] == "failed":
+                cases.append(_case(attrs, ("failure", {"message": outcome["reason"], "type": outcome["expect"]}, "\n".join(detail))))
+                tally["failures"] += 1
+            elif outcome["status"] == "pending":
+                cases.append(_case(attrs, ("skipped", {"message": f"undecided: {outcome['reason']}"}, None)))
+                tally["skipped"] += 1
+            else:
+                cases.append(_case(attrs, ("system-out", {}, "\n".join(detail))))
+        if probe["error"]:
+            cases.append(error_case)
+            tally["tests"] += 1
+            tally["errors"] += 1
+    total = {k: str(sum(c[k] for c in counts.values())) for k in ("tests", "failures", "errors")}
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("<?xml version='1.0' encoding='utf-8'?>\n")
+        root = {"name": f"mysteryshop run {card['run']['id']}", **total}
+        if not suites:
+            fh.write(_element("testsuites", root, "").rstrip("\n"))
+            return path
+        fh.write("<testsuites" + "".join(f' {k}="{_attr(v)}"' for k, v in root.items()) + ">\n")
+        for (journey, target), cases in suites.items():
+            tally = counts[(journey, target)]
+            attrs = {"name": f"{journey} @ {target}", "tests": str(tally["tests"]), "failures": str(tally["failures"]),
+                     "errors": str(tally["errors"]), "skipped": str(tally["skipped"]), "timestamp": card["run"]["started_utc"] or ""}
+            props = [_element("property", {"name": "run_id", "value": card["run"]["id"]}, "   "),
+                     _element("property", {"name": "grade", "value": str(card["summary"].get("grade", {}).get("grade", ""))}, "   ")]
+            fh.write(_element("testsuite", attrs, " ", children=[_element("properties", {}, "  ", children=props)]).removesuffix(" </testsuite>\n"))
+            fh.writelines(cases)
+            fh.write(" </testsuite>\n")
+        fh.write("</testsuites>")
     return path

@@ -65,6 +65,8 @@ def load_probes(store: Store, run_id: str, *, reparse: bool = False) -> list[Sto
             found = kinds[key] = (classify(mail), is_stalling(mail))
         return found
 
+    run = store.query("SELECT config FROM runs WHERE id = ?", (run_id,))
+    wall_clock = bool(run) and json.loads(run[0]["config"] or "{}").get("clock") == "wall"  # a campaign (campaign.py)
     probes = []
     for row in store.probes(run_id):
         pid = row["id"]
@@ -101,5 +103,5 @@ def load_probes(store: Store, run_id: str, *, reparse: bool = False) -> list[Sto
             mail = mail_of(message, customer_text)
             kind, stalling = kind_of(mail)
             timeline.replies.append(Reply(message["t_ns"], message["utc"], mail, message["id"], kind, stalling))
-        probes.append(StoredProbe(pid, row["journey"], row["target"], persona, row["status"], error, timeline, finished_ns, late))
+        probes.append(StoredProbe(pid, row["journey"], row["target"], persona, row["status"], error, timeline, finished_ns, late, wall_clock))
     return probes
