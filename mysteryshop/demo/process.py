@@ -44,13 +44,17 @@ class DemoDeskProcess:
             "--profile-json", str(profile_path), "--deliver-to", f"{host}:{port}",
             "--seed", str(self.seed), "--speedup", repr(self.speedup), "--truth", str(self.truth_path),
         ]
-        self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # The desk's log goes to a file: a pipe nobody reads fills up and stalls the desk.
+        self.log_path = self._dir / "desk.log"
+        with self.log_path.open("w") as log:
+            self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
         deadline = time.monotonic() + timeout
         assert self._proc.stdout is not None
         line = self._proc.stdout.readline()
         if not line.startswith(READY):
             self._proc.kill()
-            _, err = self._proc.communicate(timeout=5)
+            self._proc.wait(timeout=5)
+            err = self.log_path.read_text(errors="replace")
             raise MysteryShopError(f"the demo desk did not start within {timeout:.0f}s: {(line + err).strip()[-2000:]}")
         words = line.split()
         self.port = int(words[-1])
