@@ -26,6 +26,9 @@ stamp=.venv/.mysteryshop-installed
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     echo "bootstrap: installing Python packages into .venv"
     .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+    # torch first, pinned to the CPU build this kind of machine keeps on disk; unpinned, the
+    # semantic extra would pull a multi-GB CUDA build
+    .venv/bin/python -m pip install -q --disable-pip-version-check torch==2.13.0
+    .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,semantic]'
     touch "$stamp"
 fi
