@@ -241,7 +241,14 @@ class Campaign:
             persona = Persona(**{k: v for k, v in probe.persona.items() if k != "full_name"})
             specs.append((ProbeSpec(probe.probe_id, journey, target, persona), probe.timeline))
         engine = self._engine([s for s, _ in specs])
+        limiter = RateLimiter(self.store)
         for spec, timeline in specs:
+            try:
+                await self._wait_for_limits(limiter, spec.target)  # a tick may send follow-ups and fallbacks
+            except ConfigError as exc:
+                report.errors.append(f"{spec.probe_id}: {exc}")
+                report.waiting += 1
+                continue
             await self._advance(engine, spec, timeline, walks[spec.probe_id], report)
         return report
 

@@ -31,14 +31,34 @@ def _files(paths: list[str]) -> list[Path]:
 
 
 def target_problems(journey: Any, target: Any) -> list[str]:
-    """Steps that use a channel the target file does not configure."""
+    """What a journey asks of a target that its file lacks: a channel section, a form field."""
+    from mysteryshop.errors import suggest
+    from mysteryshop.yamlsource import position, read_yaml
+
+    doc = read_yaml(journey.path)
     problems = []
+
+    def where(index: int, *loc: str) -> str:
+        line, col = position(doc, ["steps", index, *loc])
+        return f"{journey.path}:{line}:{col}"
+
     for index, step in enumerate(journey.steps):
-        if step.is_action and getattr(target.spec, step.channel or "", None) is None:
+        if not step.is_action:
+            continue
+        channel = getattr(target.spec, step.channel or "", None)
+        if channel is None:
             problems.append(
-                f"{journey.path}: steps[{index}] ('{step.id}') uses channel '{step.channel}', but target file {target.path} "
+                f"{where(index, 'do')}: steps[{index}] ('{step.id}') uses channel '{step.channel}', but target file {target.path} "
                 f"has no '{step.channel}:' section. Add one, or run this journey against another target"
             )
+            continue
+        known = list(getattr(channel, "fields", None) or {})
+        for name in getattr(step, "fields", None) or {}:
+            if name not in known:
+                problems.append(
+                    f"{where(index, 'fields', name)}: steps[{index}].fields.{name}: target file {target.path} has no form field '{name}'."
+                    f"{suggest(name, known)} Its fields: {', '.join(known) or '(none)'}"
+                )
     return problems
 
 

@@ -89,7 +89,18 @@ def test_a_target_without_the_channel_a_journey_uses_is_reported() -> None:
     journey = load_journey(ROOT / "journeys/email_question.yaml")
     no_email = Target(spec=TargetSpec(name="webonly"), path=Path("journeys/targets/webonly.yaml"))
     (problem,) = target_problems(journey, no_email)
-    assert "uses channel 'email', but target file journeys/targets/webonly.yaml has no 'email:' section" in problem
+    assert problem.startswith(f"{journey.path}:16:5: steps[0] ('ask') uses channel 'email', but target file journeys/targets/webonly.yaml has no 'email:' section")
+
+
+def test_a_form_field_the_target_lacks_is_reported_with_its_location(tmp_path: Path) -> None:
+    from mysteryshop.target import load_target
+
+    path = tmp_path / "form.yaml"
+    path.write_text("title: T\nsteps:\n  - id: send\n    do: submit_form\n    fields:\n      topc: Returns\n    body: hello\n"
+                    "  - id: ok\n    expect: form_confirmation\n    within: 1m\n")
+    (problem,) = target_problems(load_journey(path), load_target(ROOT / "journeys/targets/demo.yaml"))
+    assert f"{path}:6:7: steps[0].fields.topc: target file" in problem
+    assert "has no form field 'topc'. Did you mean 'topic'?" in problem
 
 
 def _walk(engine: EngineThread, make_desk, desk_profile) -> list[str]:
