@@ -151,7 +151,8 @@ def _inbox_count(store_path: Path) -> int:
 def test_score_marks_open_deadlines_pending(project: Path, listener: Listener) -> None:
     desk = DemoDeskProcess(profile(), deliver_to=("127.0.0.1", listener.port), speedup=14400, workdir=project).start()
     try:
-        (project / "journeys/ask_and_wait.yaml").write_text(JOURNEY.replace("{answer_within}", "30d"))
+        # deadlines far beyond the test's few seconds (days of company time): they stay open
+        (project / "journeys/ask_and_wait.yaml").write_text(JOURNEY.replace("{answer_within}", "30d").replace("within: 1h", "within: 20d"))
         (project / "journeys/targets/northwind.yaml").write_text(TARGET.replace("{port}", str(desk.port)))
         assert cli(["run", "--campaign", "slow", "--target", "northwind", "--personas", "1", "--root", str(project)]) == 0
         assert cli(["tick", "slow", "--root", str(project)]) == 0
