@@ -166,16 +166,17 @@ def stored_fields(mail: ParsedMail, customer_text: str | None = None) -> dict[st
     }
 
 
-def from_stored(row: Mapping[str, Any], customer_text: str | None = None) -> ParsedMail:
+def from_stored(row: Mapping[str, Any], customer_text: str | None = None, *, basis: str | None = None) -> ParsedMail:
     """A ParsedMail from a messages row written with `stored_fields` (its `text_basis` is not NULL).
 
     `text` is cut again from `full_text` when the row was cut against another customer text
     than `customer_text`, so the result equals `parse_mail(raw, customer_text=customer_text)`
     in every field scoring reads. References and addresses are not kept (scoring never reads them).
+    `basis`: `text_basis(customer_text)` when the caller has it already.
     """
     text = row["text"] or ""
     full_text = text if row["full_text"] is None else row["full_text"]
-    if row["text_basis"] != text_basis(customer_text):
+    if row["text_basis"] != (text_basis(customer_text) if basis is None else basis):
         text = remove_quoted(full_text, customer_text)
     defects = row["defects"]
     return ParsedMail(

@@ -74,7 +74,14 @@ def _cached_engine(name: str, options: tuple[tuple[str, Any], ...], settings: tu
 
 def clean(exchange: Exchange) -> CleanReply:
     """The reply of `exchange` with quoted text, signature, footer and HTML set aside."""
-    return clean_reply(exchange.reply_text, exchange.reply_html, exchange.customer_text)
+    return _clean(exchange.reply_text, exchange.reply_html, exchange.customer_text)
+
+
+@lru_cache(maxsize=64)
+def _clean(reply_text: str, reply_html: str | None, customer_text: str) -> CleanReply:
+    """clean_reply is pure and CleanReply immutable: the same reply scored twice in a row (a journey's
+    must / must_not criteria, then the scorecard's) is cleaned once."""
+    return clean_reply(reply_text, reply_html, customer_text)
 
 
 def score_reply(

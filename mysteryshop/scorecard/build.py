@@ -17,7 +17,7 @@ from typing import Any
 from mysteryshop.durations import format_duration
 from mysteryshop.journey import Journey
 from mysteryshop.scorecard.grades import grade_metrics, grading_rules
-from mysteryshop.scorecard.rebuild import StoredProbe, load_probes
+from mysteryshop.scorecard.rebuild import StoredProbe, iter_probes
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, evaluate
 from mysteryshop.scoring.web import web_metrics
 from mysteryshop.scoring.metrics import ProbeMetrics, aggregate, percentile, probe_metrics
@@ -81,7 +81,7 @@ def build_scorecard(
     probes_out: list[dict[str, Any]] = []
     metrics_of: list[tuple[str, ProbeMetrics]] = []
     with _quality_settings_fixed():
-        for probe in load_probes(store, run_id, reparse=reparse):
+        for probe in iter_probes(store, run_id, reparse=reparse):
             journey, target = journeys[probe.journey], targets[probe.target]
             entry, metrics = _probe_entry(probe, journey, target, quality=quality)
             entry["screenshots"] = screenshots.get(probe.probe_id, [])

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Any
 
-from mysteryshop.mail import ParsedMail, from_stored, parse_mail
+from mysteryshop.mail import ParsedMail, from_stored, parse_mail, text_basis
 from mysteryshop.scoring.classify import classify, is_stalling
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
 from mysteryshop.scoring.web import EVENT_KINDS as WEB_EVENT_KINDS, restore_event as restore_web_event
@@ -32,7 +33,12 @@ _MESSAGE_COLUMNS = ("id, probe_id, direction, t_ns, utc, message_id, in_reply_to
 
 
 def load_probes(store: Store, run_id: str, *, reparse: bool = False) -> list[StoredProbe]:
-    """Every probe of a run with its timeline, from the stored events and messages.
+    """Every probe of a run with its timeline, from the stored events and messages (see `iter_probes`)."""
+    return list(iter_probes(store, run_id, reparse=reparse))
+
+
+def iter_probes(store: Store, run_id: str, *, reparse: bool = False) -> Iterator[StoredProbe]:
+    """Every probe of a run with its timeline, one at a time (a scorecard of 10,000 probes need not hold every timeline).
 
     A message's parsed fields are read from the store where they were recorded when it was
     received (or sent); a message never annotated (an older store, a collector that stored it
@@ -47,11 +53,11 @@ def load_probes(store: Store, run_id: str, *, reparse: bool = False) -> list[Sto
     for message in store.query(f"SELECT {columns} FROM messages WHERE run_id = ? ORDER BY t_ns", (run_id,)):
         messages_by_probe.setdefault(message["probe_id"], []).append(message)
 
-    def mail_of(message: Any, customer_text: str | None = None) -> ParsedMail:
+    def mail_of(message: Any, customer_text: str | None = None, basis: str = "") -> ParsedMail:
         if reparse:
             return parse_mail(message["raw"], customer_text=customer_text)
         if message["text_basis"] is not None:
-            return from_stored(message, customer_text)
+            return from_stored(message, customer_text, basis=basis)
         raw = store.query("SELECT raw FROM messages WHERE id = ?", (message["id"],))[0]["raw"]
         return parse_mail(raw, customer_text=customer_text)
 
@@ -67,13 +73,13 @@ def load_probes(store: Store, run_id: str, *, reparse: bool = False) -> list[Sto
 
     run = store.query("SELECT config FROM runs WHERE id = ?", (run_id,))
     wall_clock = bool(run) and json.loads(run[0]["config"] or "{}").get("clock") == "wall"  # a campaign (campaign.py)
-    probes = []
     for row in store.probes(run_id):
         pid = row["id"]
         events = events_by_probe.get(pid, [])
         messages = messages_by_probe.get(pid, [])
         outgoing = [mail_of(m).full_text for m in messages if m["direction"] == "out"]
         customer_text = outgoing[0] if outgoing else None
+        basis = text_basis(customer_text)
         persona = json.loads(row["persona"])
         timeline = Timeline(persona=persona)
         finished_ns = None
@@ -100,8 +106,7 @@ def load_probes(store: Store, run_id: str, *, reparse: bool = False) -> list[Sto
             if finished_ns is not None and message["t_ns"] > finished_ns:
                 late += 1
                 continue
-            mail = mail_of(message, customer_text)
+            mail = mail_of(message, customer_text, basis)
             kind, stalling = kind_of(mail)
             timeline.replies.append(Reply(message["t_ns"], message["utc"], mail, message["id"], kind, stalling))
-        probes.append(StoredProbe(pid, row["journey"], row["target"], persona, row["status"], error, timeline, finished_ns, late, wall_clock))
-    return probes
+        yield StoredProbe(pid, row["journey"], row["target"], persona, row["status"], error, timeline, finished_ns, late, wall_clock)
