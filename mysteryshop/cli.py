@@ -35,6 +35,7 @@ exit codes: 0 pass (failed expectations alone do not fail the command; the gate 
 REPORT_EXAMPLES = """examples:
   mysteryshop report latest                         rebuild the latest run's scorecard from the store
   mysteryshop report 20261123-070722-a389 --out /tmp/card --pdf
+  mysteryshop report latest --reparse               score again from the raw messages, parsed anew
 """
 
 COMPARE_EXAMPLES = """examples:
@@ -209,7 +210,7 @@ def _report(args: argparse.Namespace) -> int:
         journeys_dir = settings.path(settings.journeys)
         journeys = {r["journey"]: find_journey(r["journey"], journeys_dir) for r in rows}
         targets = {r["target"]: find_target(r["target"], journeys_dir / "targets") for r in rows}
-        card = build_scorecard(store, run_id, journeys, targets)
+        card = build_scorecard(store, run_id, journeys, targets, reparse=args.reparse)
         out = Path(args.out) if args.out else settings.path(settings.reports) / run_id
         write_scorecard(card, out, journeys=journeys)
     finally:
@@ -321,6 +322,9 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="Score a stored run again from its events and raw messages.", epilog=REPORT_EXAMPLES, formatter_class=raw)
     report.add_argument("run", help="run id, or latest / previous / baseline")
     report.add_argument("--out", default=None, help="folder to write into (default: <reports>/<run id>)")
+    report.add_argument("--reparse", action="store_true",
+                        help="parse every stored raw message again instead of reading the fields parsed when it arrived "
+                             "(slower; after the mail parser has improved)")
     _common(report)
     report.set_defaults(func=_report)
 

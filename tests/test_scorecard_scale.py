@@ -207,3 +207,23 @@ def test_the_html_detail_is_capped_showing_probes_that_did_not_pass_first(card: 
     assert all(f'id="probe-{p["id"]}"' in full for p in card["probes"]) and 'id="detail-limit"' not in full
     paths = write_scorecard(card, tmp_path / "out", detail_limit=5)
     assert paths["html"].read_text(encoding="utf-8").count('<div class="probe"') == 5
+
+
+def test_mysteryshop_report_reparse_writes_the_same_scorecard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from mysteryshop.cli import main
+
+    # Given a stored run
+    db = tmp_path / "store.sqlite"
+    write_synthetic_run(db, "r", probes=15, seed=2)
+    store = Store(db)
+    store.finish_run("r", "failed", {"probes": 15})
+    store.close()
+    monkeypatch.chdir(ROOT)
+    common = ["--store", str(db), "--journeys", str(ROOT / "journeys"), "--reports", str(tmp_path / "reports")]
+    # When its scorecard is written from the stored fields, and again with --reparse
+    assert main(["report", "r", "--out", str(tmp_path / "stored"), *common]) == 0
+    assert main(["report", "r", "--out", str(tmp_path / "raw"), "--reparse", *common]) == 0
+    # Then both are the same
+    stored = json.loads((tmp_path / "stored" / "scorecard.json").read_text(encoding="utf-8"))
+    raw = json.loads((tmp_path / "raw" / "scorecard.json").read_text(encoding="utf-8"))
+    assert stored == raw and stored["summary"]["probes"] == 15
