@@ -6,9 +6,18 @@ bounds how many probes drive a page at once (`concurrency`). A probe holds a slo
 has a page open (filling a form, or while its chat is open), not while it waits for email, so a
 slow company does not starve the others.
 
-Evidence: every context records a Playwright trace (screenshots, DOM snapshots). When the probe
-fails (or with `artifacts="always"`) the trace and a screenshot of each open page are written to
-`reports/<run-id>/browser/<probe-id>/`; otherwise they are dropped. `artifacts="off"` records nothing.
+Evidence, under `reports/<run-id>/browser/<probe-id>/`:
+- `on-failure` (default): nothing is recorded while a probe runs. When a step fails, a screenshot
+  and the page's HTML are taken at that moment; when a probe ends failed, of each page still open.
+  Costs nothing for passing probes.
+- `trace`: also a Playwright trace (DOM snapshots of every action) recorded for every probe and
+  kept when it fails. Recording it costs: on a 2-core machine it roughly halves form throughput
+  and doubles the memory each context needs (bench/browser_probes.py --artifacts trace).
+- `always`: a trace for every probe, kept (with screenshots) whether it passed or not.
+- `off`: nothing.
+
+A probe's Chromium context is created only once it holds a slot (`concurrency`), so waiting
+probes cost no memory; contexts stay one per probe and are never reused.
 
 `playwright install` is never needed: the executable is /usr/bin/chromium, or the path given by
 `--browser-path` or the MYSTERYSHOP_CHROMIUM environment variable.
@@ -35,7 +44,11 @@ LAUNCH_ARGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 )
-ARTIFACTS = ("on-failure", "always", "off")
+ARTIFACTS = ("on-failure", "trace", "always", "off")
+#: Pages driven at once. A form probe is CPU-bound in Chromium (its renderer and browser processes
+#: take ~85% of a probe's CPU; see bench/browser_probes.py), so more pages than about two per core
+#: only add memory and stretch each step towards its deadline.
+DEFAULT_CONCURRENCY = max(2, min(8, 2 * (os.cpu_count() or 1)))
 
 
 class BrowserNotFound(ConfigError):
@@ -69,8 +82,8 @@ def find_chromium(explicit: str | None = None) -> str:
 @dataclass(slots=True)
 class BrowserOptions:
     path: str | None = None
-    concurrency: int = 4
-    artifacts: str = "on-failure"  # on-failure | always | off
+    concurrency: int = DEFAULT_CONCURRENCY
+    artifacts: str = "on-failure"  # on-failure | trace | always | off
     artifacts_dir: Path | None = None  # reports/<run-id>; None keeps nothing
 
     def __post_init__(self) -> None:
@@ -85,7 +98,7 @@ class ProbeBrowser:
     """One probe's browser context and what it holds."""
 
     probe_id: str
-    context: Any
+    context: Any = None  # created when the probe first holds a slot
     pages: list[Any] = field(default_factory=list)
     holding: bool = False
     tracing: bool = False
@@ -120,19 +133,32 @@ class Browser:
                 self.launch_s = time.monotonic() - started
             return self._browser
 
+    def probe(self, probe_id: str) -> ProbeBrowser:
+        """The probe's record (no Chromium context yet: that waits for a slot)."""
+        probe = self._probes.get(probe_id)
+        if probe is None:
+            probe = self._probes[probe_id] = ProbeBrowser(probe_id)
+        return probe
+
+    @property
+    def tracing(self) -> bool:
+        return self.options.artifacts in ("trace", "always") and self.options.artifacts_dir is not None
+
     async def context(self, probe_id: str) -> ProbeBrowser:
-        """The probe's context (created on first use, with a trace recording unless artifacts are off)."""
-        existing = self._probes.get(probe_id)
-        if existing is not None:
-            return existing
+        """The probe's context (created on first use; recording a trace with artifacts `trace` or `always`)."""
+        probe = self.probe(probe_id)
+        if probe.context is not None:
+            return probe
         browser = await self._ensure()
         context = await browser.new_context(viewport={"width": 1100, "height": 800}, locale="en-US")
-        probe = ProbeBrowser(probe_id, context)
-        if self.options.artifacts != "off" and self.options.artifacts_dir is not None:
+        if probe.context is not None:  # created meanwhile by another step of the same probe
+            await context.close()
+            return probe
+        probe.context = context
+        if self.tracing:
             # DOM snapshots per action; no screencast (it streams every frame to Python and distorts timings). Screenshots are taken on failure.
             await context.tracing.start(screenshots=False, snapshots=True, title=probe_id)
             probe.tracing = True
-        self._probes[probe_id] = probe
         return probe
 
     async def acquire(self, probe: ProbeBrowser) -> None:
@@ -143,6 +169,8 @@ class Browser:
 
     async def new_page(self, probe: ProbeBrowser, timeout_s: float) -> Any:
         await self.acquire(probe)
+        if probe.context is None:
+            await self.context(probe.probe_id)
         page = await probe.context.new_page()
         page.set_default_timeout(timeout_s * 1000)
         page.set_default_navigation_timeout(timeout_s * 1000)
@@ -165,19 +193,18 @@ class Browser:
         if probe is None:
             return []
         kept: list[Path] = []
-        keep = probe.tracing and (failed or self.options.artifacts == "always") and self.options.artifacts_dir is not None
+        artifacts = self.options.artifacts
+        keep = artifacts != "off" and (failed or artifacts == "always") and self.options.artifacts_dir is not None
         folder = (self.options.artifacts_dir / "browser" / _safe(probe_id)) if self.options.artifacts_dir else None
         try:
             if keep and folder is not None:
-                folder.mkdir(parents=True, exist_ok=True)
                 for index, page in enumerate(list(probe.pages)):
-                    shot = folder / f"page{index + 1}.png"
-                    with contextlib.suppress(Exception):
-                        await page.screenshot(path=str(shot), full_page=True, timeout=5000)
-                        kept.append(shot)
-                trace = folder / "trace.zip"
-                await probe.context.tracing.stop(path=str(trace))
-                kept.append(trace)
+                    kept += await self._evidence(folder, page, f"page{index + 1}")
+                if probe.tracing:
+                    folder.mkdir(parents=True, exist_ok=True)
+                    trace = folder / "trace.zip"
+                    await probe.context.tracing.stop(path=str(trace))
+                    kept.append(trace)
             elif probe.tracing:
                 await probe.context.tracing.stop()
         except Exception:  # noqa: BLE001 - evidence is best effort; the probe's verdict stands
@@ -187,22 +214,31 @@ class Browser:
         if probe.holding:
             probe.holding = False
             self._semaphore.release()
+        if probe.context is not None:
+            with contextlib.suppress(Exception):
+                await probe.context.close()
+        return kept
+
+    @staticmethod
+    async def _evidence(folder: Path, page: Any, name: str) -> list[Path]:
+        """A full-page screenshot and the page's HTML, as they are now (best effort)."""
+        folder.mkdir(parents=True, exist_ok=True)
+        kept = []
+        shot, dom = folder / f"{_safe(name)}.png", folder / f"{_safe(name)}.html"
         with contextlib.suppress(Exception):
-            await probe.context.close()
+            await page.screenshot(path=str(shot), full_page=True, timeout=5000)
+            kept.append(shot)
+        with contextlib.suppress(Exception):
+            dom.write_text(await page.content(), encoding="utf-8")
+            kept.append(dom)
         return kept
 
     async def screenshot(self, probe_id: str, page: Any, name: str) -> Path | None:
-        """A screenshot now (e.g. of a blocked or rejected form), kept if artifacts are not off."""
+        """A screenshot (and the page's HTML beside it) now, e.g. of a blocked or rejected form; kept if artifacts are not off."""
         if self.options.artifacts == "off" or self.options.artifacts_dir is None:
             return None
-        folder = self.options.artifacts_dir / "browser" / _safe(probe_id)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{_safe(name)}.png"
-        try:
-            await page.screenshot(path=str(path), full_page=True, timeout=5000)
-        except Exception:  # noqa: BLE001
-            return None
-        return path
+        kept = await self._evidence(self.options.artifacts_dir / "browser" / _safe(probe_id), page, name)
+        return next((p for p in kept if p.suffix == ".png"), None)
 
     async def stop(self) -> None:
         for probe_id in list(self._probes):
@@ -219,6 +255,31 @@ class Browser:
 
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:120]
+
+
+class PageClock:
+    """The page clock's offset from brackets taken on calls the channel makes anyway (no extra round trip).
+
+    `sample(before, page_ms, after)`: a reading of `performance.timeOrigin + performance.now()`
+    taken inside one evaluate() that started at monotonic `before` and returned at `after`. The
+    offset is then known exactly (see `page_clock_offset`) when this process's wall-minus-monotonic
+    offset lies in the intersection of the brackets, which it does unless the wall clock was stepped;
+    `offset()` is None otherwise and the caller measures properly with `page_clock_offset`.
+    """
+
+    __slots__ = ("high", "low")
+
+    def __init__(self) -> None:
+        self.low, self.high = -(2**63), 2**63
+
+    def sample(self, before: int, page_ms: float, after: int) -> None:
+        page_ns = int(page_ms * 1_000_000)
+        self.low = max(self.low, page_ns - after - 100_000)
+        self.high = min(self.high, page_ns - before + 100_000)
+
+    def offset(self) -> int | None:
+        wall_offset = time.time_ns() - time.monotonic_ns()
+        return wall_offset if self.low <= wall_offset <= self.high else None
 
 
 async def page_clock_offset(page: Any, samples: int = 5) -> int:

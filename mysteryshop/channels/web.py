@@ -53,8 +53,11 @@ class WebChannels:
             )
         # Waiting for Chromium to start, or for a free slot (--browser-concurrency), is not the company's time
         # nor the step's: the step's deadline starts once this probe may drive a page.
-        probe = await self.browser.context(spec.probe_id)
+        # The slot comes first: a probe's Chromium context is created only once it may drive a page,
+        # so 100 probes waiting for 4 slots hold 4 contexts, not 100.
+        probe = self.browser.probe(spec.probe_id)
         await self.browser.acquire(probe)
+        await self.browser.context(spec.probe_id)
         deadline = time.monotonic() + section.timeout
         try:
             # a backstop over the per-call timeouts: no browser step outlives its deadline by more than a moment

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mysteryshop.channels.browser import page_clock_offset
+from mysteryshop.channels.browser import PageClock, page_clock_offset
 from mysteryshop.errors import ChannelError
 from mysteryshop.journey import render_text
 from mysteryshop.store import utc_now
@@ -84,6 +84,116 @@ class _Context:
             f"{self.where()}: {what} is not on {page.url} (waited {timeout_s:g}s). "
             f"Fix '{setting}' in target file {self.target.path}, or check the page."
         )
+
+
+#: One round trip fills the whole field map (instead of ~4 Playwright calls per field, each a chain
+#: of CDP messages through the driver). For each field it finds the element the way the Playwright
+#: locator in `field_locator` would (exact label text, aria-label/-labelledby, name, CSS; a radio
+#: by its group's legend), waits (polling, up to the step's deadline) for fields not yet on the
+#: page, and enters the value as the page's scripts would see a user do it: the native value setter
+#: plus bubbling `input` and `change` events, `click()` to toggle a checkbox or radio. A field it
+#: cannot handle exactly that way (file inputs, several matches, hidden, disabled or read-only
+#: elements, a select without that option) is left to Playwright's own actions, which wait for
+#: actionability and raise the errors the channel reports. It also reports a CAPTCHA (then fills
+#: nothing) and reads the page clock, so no separate call is needed for either.
+_FILL_JS = r"""
+async ({fields, captchas, waitMs}) => {
+  const clock = performance.timeOrigin + performance.now();
+  const norm = (t) => (t || '').replace(/\s+/g, ' ').trim();
+  const captcha = () => { for (const s of captchas) { try { if (document.querySelector(s)) return s; } catch (e) {} } return null; };
+  const controls = () => Array.from(document.querySelectorAll('input, select, textarea, button, [aria-label], [aria-labelledby]'));
+  const labelled = (label, scope) => controls().filter((el) => {
+    if (scope && !scope.contains(el)) return false;
+    const names = [el.getAttribute('aria-label')];
+    for (const l of el.labels || []) names.push(l.textContent);
+    for (const id of (el.getAttribute('aria-labelledby') || '').split(/\s+/)) { const r = id && document.getElementById(id); if (r) names.push(r.textContent); }
+    return names.some((n) => n != null && norm(n) === label);
+  });
+  const byCss = (css) => { try { return Array.from(document.querySelectorAll(css)); } catch (e) { return null; } };
+  const esc = (v) => String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+  const find = (f) => {
+    if (f.type === 'radio') {
+      if (f.name) return byCss(`input[type=radio][name="${esc(f.name)}"][value="${esc(f.value)}"]`);
+      if (f.css) return byCss(`${f.css}[value="${esc(f.value)}"]`);
+      const groups = Array.from(document.querySelectorAll('fieldset, [role=group], [role=radiogroup]')).filter((g) => {
+        const legend = g.querySelector('legend');
+        return norm(g.getAttribute('aria-label')) === f.label || (legend && norm(legend.textContent) === f.label);
+      });
+      return groups.length === 1 ? labelled(String(f.value), groups[0]) : (groups.length ? null : []);
+    }
+    if (f.label) return labelled(f.label, null);
+    if (f.name) return byCss(`[name="${esc(f.name)}"]`);
+    return byCss(f.css);
+  };
+  const visible = (el) => el.checkVisibility ? el.checkVisibility() : !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  const setValue = (el, value) => {
+    const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : el instanceof HTMLSelectElement ? HTMLSelectElement.prototype : HTMLInputElement.prototype;
+    el.focus();
+    Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, value);
+    el.dispatchEvent(new Event('input', {bubbles: true, composed: true}));
+    el.dispatchEvent(new Event('change', {bubbles: true}));
+  };
+  const TEXT = new Set(['', 'text', 'email', 'tel', 'url', 'search', 'password', 'number']);
+  const fill = (f, el) => {
+    if (!visible(el) || el.disabled || el.closest('fieldset:disabled')) return false;
+    if (f.type === 'select') {
+      if (!(el instanceof HTMLSelectElement) || el.multiple) return false;
+      const v = String(f.value);
+      let opt = Array.from(el.options).find((o) => norm(o.label) === v || norm(o.textContent) === v);
+      if (!opt) opt = Array.from(el.options).find((o) => o.value === v);
+      if (!opt || opt.disabled) return false;
+      setValue(el, opt.value);
+      return true;
+    }
+    if (f.type === 'checkbox' || f.type === 'radio') {
+      if (!(el instanceof HTMLInputElement) || el.type !== f.type) return false;
+      const want = f.type === 'radio' ? true : !!f.checked;
+      if (el.checked !== want) el.click();
+      return el.checked === want;
+    }
+    const editable = el instanceof HTMLTextAreaElement || (el instanceof HTMLInputElement && TEXT.has(el.type));
+    if (!editable || el.readOnly) return false;
+    setValue(el, String(f.value));
+    return el.value === String(f.value) || el.type === 'number';
+  };
+  const deadline = performance.now() + waitMs;
+  for (;;) {
+    const found = captcha();
+    if (found) return {clock, captcha: found, missing: [], manual: []};
+    const located = fields.map(find);
+    const missing = fields.filter((f, i) => located[i] && located[i].length === 0).map((f) => f.key);
+    if (!missing.length || performance.now() >= deadline) {
+      const manual = [];
+      fields.forEach((f, i) => {
+        const els = located[i];
+        if (!els || els.length !== 1 || f.type === 'file' || !fill(f, els[0])) { if (!missing.includes(f.key)) manual.push(f.key); }
+      });
+      return {clock, captcha: null, missing, manual};
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+"""
+
+#: After the submission's response: the outcome in one round trip, waiting (polling, up to the
+#: step's deadline) for a confirmation or validation errors to show. Replaces a CAPTCHA check, an
+#: error-text query and a confirmation read (three calls, each its own chain of CDP messages).
+_OUTCOME_JS = r"""
+async ({captchas, errors, confirmation, waitMs}) => {
+  const captcha = () => { for (const s of captchas) { try { if (document.querySelector(s)) return s; } catch (e) {} } return null; };
+  const all = (css) => { try { return Array.from(document.querySelectorAll(css)); } catch (e) { return []; } };
+  const deadline = performance.now() + waitMs;
+  for (;;) {
+    const texts = errors ? all(errors).map((el) => (el.innerText || '').trim()).filter(Boolean) : [];
+    const shown = all(confirmation)[0];
+    const found = captcha();
+    if (texts.length || shown || found || performance.now() >= deadline) {
+      return {captcha: found, errors: texts, confirmation: shown ? (shown.innerText || '').trim() : null, url: location.href};
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+"""
 
 
 async def detect_captcha(page: Any, extra: str | None) -> str | None:
@@ -177,13 +287,31 @@ async def submit_form(page: Any, *, target: Target, step: Step, journey: str, jo
         await page.goto(channel.url, wait_until="domcontentloaded", timeout=ctx.remaining_ms())
     except PlaywrightError as exc:
         raise ChannelError(f"{ctx.where()}: could not open the contact form at {channel.url}: {str(exc).splitlines()[0]}") from exc
-    captcha = await detect_captcha(page, channel.captcha)
-    if captcha:
-        raise Blocked(f"{ctx.where()}: blocked by a CAPTCHA on {page.url} (matched '{captcha}'); the form was not submitted")
-    offset_ns = await page_clock_offset(page, samples=3)
-
     values = form_values(channel, step, persona, journey_dir, target.path.parent)
+    captchas = [*CAPTCHA_SELECTORS, *([channel.captcha] if channel.captcha else [])]
+    fields = [
+        {"key": name, "type": field.type or "text", "label": field.label, "name": field.name, "css": field.css, "value": str(value),
+         "checked": value is True or str(value).lower() in _TRUE}
+        for name, (field, value) in values.items() if field.type != "file"
+    ]
+    clock = PageClock()
+    before = time.monotonic_ns()
+    try:
+        filled = await page.evaluate(_FILL_JS, {"fields": fields, "captchas": captchas, "waitMs": max(0.0, ctx.remaining_ms() - 250)})
+    except PlaywrightError as exc:
+        raise ChannelError(f"{ctx.where()}: could not fill the contact form at {page.url}: {str(exc).splitlines()[0]}") from exc
+    clock.sample(before, filled["clock"], time.monotonic_ns())
+    if filled["captcha"]:
+        raise Blocked(f"{ctx.where()}: blocked by a CAPTCHA on {page.url} (matched '{filled['captcha']}'); the form was not submitted")
+    # the page clock's offset from that call's bracket; measured with extra round trips only if the wall clock was stepped
+    offset_ns = clock.offset()
+    if offset_ns is None:
+        offset_ns = await page_clock_offset(page, samples=3)
+
+    by_playwright = set(filled["missing"]) | set(filled["manual"]) | {name for name, (field, _) in values.items() if field.type == "file"}
     for name, (field, value) in values.items():
+        if name not in by_playwright:
+            continue
         locator = field_locator(page, field, value)
         try:
             if field.type == "select":
@@ -207,6 +335,7 @@ async def submit_form(page: Any, *, target: Target, step: Step, journey: str, jo
             raise ChannelError(f"{ctx.where()}: could not fill form field '{name}' ({field.describe()}) from target file {target.path}: "
                                f"{str(exc).splitlines()[0]}") from exc
 
+    # The submit button is clicked by Playwright (a real mouse click, after its actionability checks), like a customer.
     submit = page.locator(channel.submit).first
     try:
         async with page.expect_response(lambda r: r.request.method == "POST", timeout=ctx.remaining_ms()) as response_info:
@@ -220,23 +349,29 @@ async def submit_form(page: Any, *, target: Target, step: Step, journey: str, jo
             raise ctx.missing(f"the submit button (CSS selector '{channel.submit}')", "webform.submit", page, channel.timeout) from exc
         raise ChannelError(f"{ctx.where()}: the form at {channel.url} was submitted but no answer came within {channel.timeout:g}s") from exc
 
-    captcha = await detect_captcha(page, channel.captcha)
-    if channel.errors:
-        errors = [t.strip() for t in await page.locator(channel.errors).all_inner_texts() if t.strip()]
-        if errors:
-            if captcha:
-                raise Blocked(f"{ctx.where()}: blocked by a CAPTCHA on {page.url} (matched '{captcha}'): {'; '.join(errors)}")
-            unique = list(dict.fromkeys(errors))
-            raise FormRejected(f"{ctx.where()}: the form at {channel.url} was rejected with validation errors: "
-                               + " | ".join(unique), unique)
+    try:
+        outcome = await page.evaluate(_OUTCOME_JS, {"captchas": captchas, "errors": channel.errors, "confirmation": channel.confirmation,
+                                                    "waitMs": max(0.0, ctx.remaining_ms() - 250)})
+    except PlaywrightError as exc:
+        raise ChannelError(f"{ctx.where()}: could not read the answer to the form at {channel.url}: {str(exc).splitlines()[0]}") from exc
+    captcha, url = outcome["captcha"], outcome["url"]
+    errors = outcome["errors"]
+    if errors:
+        if captcha:
+            raise Blocked(f"{ctx.where()}: blocked by a CAPTCHA on {url} (matched '{captcha}'): {'; '.join(errors)}")
+        unique = list(dict.fromkeys(errors))
+        raise FormRejected(f"{ctx.where()}: the form at {channel.url} was rejected with validation errors: "
+                           + " | ".join(unique), unique)
     if captcha:
-        raise Blocked(f"{ctx.where()}: blocked by a CAPTCHA on {page.url} after submitting (matched '{captcha}')")
+        raise Blocked(f"{ctx.where()}: blocked by a CAPTCHA on {url} after submitting (matched '{captcha}')")
     if response.status >= 400:
         raise ChannelError(f"{ctx.where()}: the form at {channel.url} answered HTTP {response.status}")
-    try:
-        confirmation = (await page.locator(channel.confirmation).first.inner_text(timeout=ctx.remaining_ms())).strip()
-    except PlaywrightTimeout as exc:
-        raise ctx.missing(f"the confirmation (CSS selector '{channel.confirmation}')", "webform.confirmation", page, channel.timeout) from exc
+    confirmation = outcome["confirmation"]
+    if confirmation is None:
+        raise SelectorMissing(
+            f"{ctx.where()}: the confirmation (CSS selector '{channel.confirmation}') is not on {url} (waited {channel.timeout:g}s). "
+            f"Fix 'webform.confirmation' in target file {target.path}, or check the page."
+        )
     pattern = channel.ticket_pattern or target.spec.ticket_pattern
     ticket = None
     if pattern:
@@ -245,4 +380,4 @@ async def submit_form(page: Any, *, target: Target, step: Step, journey: str, jo
             ticket = match.group(1) if match.groups() else match.group(0)
     message = str(values["message"][1]) if "message" in values else (step.body or "")
     facts = persona_facts(persona, [str(v) for _, v in values.values() if isinstance(v, str)])
-    return Submitted(t_ns, utc, page.url, confirmation, ticket, message, facts)
+    return Submitted(t_ns, utc, url, confirmation, ticket, message, facts)
