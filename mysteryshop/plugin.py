@@ -42,8 +42,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--run-id", default=None, help="name of this run's folder under the reports folder (default: time-based)")
     group.addoption("--browser-path", default=None, help="Chromium for web-form and chat probes (default: $MYSTERYSHOP_CHROMIUM, else /usr/bin/chromium)")
     group.addoption("--browser-concurrency", type=int, default=None, help="browser probes driving a page at once (default 4)")
-    group.addoption("--browser-artifacts", default=None, choices=["on-failure", "always", "off"],
-                    help="keep a Playwright trace and screenshots per browser probe under reports/<run-id>/browser/ (default: on-failure)")
+    group.addoption("--browser-artifacts", default=None, choices=["on-failure", "trace", "always", "off"],
+                    help="browser evidence under reports/<run-id>/browser/: on-failure (default: screenshot + HTML of a failed probe's pages), "
+                         "trace (also a Playwright trace, recorded for every probe, kept on failure), always (trace kept for every probe), off")
 
 
 def pytest_configure(config: pytest.Config) -> None:
