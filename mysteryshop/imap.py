@@ -14,6 +14,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 from dataclasses import dataclass
 
 import aioimaplib
@@ -21,6 +22,7 @@ import aioimaplib
 from mysteryshop.store import Store
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
 _FETCH_HEADER = re.compile(rb"^\d+ FETCH \(.*?UID (\d+).*\{\d+\}$")
 
@@ -56,11 +58,13 @@ class ImapCollector:
         run_id: str,
         batch: int = 200,
         idle_s: float = 60.0,
+        command_timeout_s: float = 120.0,
         clock: Callable[[], int] = time.time_ns,
         on_stored: OnStored | None = None,
     ) -> None:
         self.store, self.account, self.run_id = store, account, run_id
         self.batch, self.idle_s, self.clock = batch, idle_s, clock
+        self.command_timeout_s = command_timeout_s
         self.on_stored = on_stored
         self.client: aioimaplib.IMAP4 | None = None
         self.uidvalidity: int | None = None
@@ -74,14 +78,22 @@ class ImapCollector:
         )
         return int(rows[0]["uid"] or 0)
 
+    async def _bounded(self, call: Awaitable[T]) -> T:
+        """Every IMAP command gets a deadline: a connection that dies mid-command must not hang the collector."""
+        try:
+            return await asyncio.wait_for(call, timeout=self.command_timeout_s)
+        except TimeoutError as exc:
+            self.client = None
+            raise ConnectionError(f"IMAP {self.account.key}: no answer within {self.command_timeout_s:.0f}s") from exc
+
     async def connect(self) -> None:
         cls = aioimaplib.IMAP4_SSL if self.account.ssl else aioimaplib.IMAP4
         client = cls(host=self.account.host, port=self.account.port, timeout=30)
-        await client.wait_hello_from_server()
-        response = await client.login(self.account.user, self.account.password)
+        await self._bounded(client.wait_hello_from_server())
+        response = await self._bounded(client.login(self.account.user, self.account.password))
         if response.result != "OK":
             raise ConnectionError(f"IMAP login to {self.account.key} refused: {response.lines[-1]!r}")
-        response = await client.select(self.account.mailbox)
+        response = await self._bounded(client.select(self.account.mailbox))
         if response.result != "OK":
             raise ConnectionError(f"IMAP mailbox {self.account.key} cannot be selected: {response.lines[-1]!r}")
         match = next((m for line in response.lines if (m := _UIDVALIDITY.search(bytes(line)))), None)
@@ -92,7 +104,7 @@ class ImapCollector:
         """Store every message after the last stored UID, `batch` at a time; returns how many were new."""
         assert self.client is not None and self.uidvalidity is not None
         start = self.last_uid(self.uidvalidity) + 1
-        response = await self.client.uid_search(f"UID {start}:*")
+        response = await self._bounded(self.client.uid_search(f"UID {start}:*"))
         if response.result != "OK":
             raise ConnectionError(f"IMAP search in {self.account.key} failed: {response.lines[-1]!r}")
         uids = sorted({int(n) for line in response.lines[:-1] for n in bytes(line).removeprefix(b"SEARCH").split() if n.isdigit()})
@@ -100,7 +112,7 @@ class ImapCollector:
         new = 0
         for i in range(0, len(uids), self.batch):
             chunk = uids[i : i + self.batch]
-            response = await self.client.uid("fetch", ",".join(map(str, chunk)), "(UID BODY.PEEK[])")
+            response = await self._bounded(self.client.uid("fetch", ",".join(map(str, chunk)), "(UID BODY.PEEK[])"))
             if response.result != "OK":
                 raise ConnectionError(f"IMAP fetch from {self.account.key} failed: {response.lines[-1]!r}")
             for uid, raw in sorted(self._messages(response.lines)):
