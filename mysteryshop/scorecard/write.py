@@ -157,16 +157,19 @@ def write_scorecard(
     from mysteryshop.scorecard.junit import write_junit
     from mysteryshop.scorecard.markdown import markdown_summary
 
+    from mysteryshop.scorecard.build import gc_paused
+
     directory.mkdir(parents=True, exist_ok=True)
-    json_path = write_json(card, directory / "scorecard.json")
-    maps = journey_maps(card, journeys)  # drawn once (graphviz) for both pages
-    html_path = directory / "scorecard.html"
-    html_path.write_text(render_html(card, maps=maps, detail_limit=detail_limit), encoding="utf-8")
-    onepager = directory / "onepager.html"
-    onepager.write_text(render_html(card, maps=maps, detail=False), encoding="utf-8")
-    junit = write_junit(card, directory / "junit.xml")
-    md = directory / "summary.md"
-    md.write_text(markdown_summary(card), encoding="utf-8")
+    with gc_paused():  # the card is millions of live objects: nothing for the collector to find in them
+        json_path = write_json(card, directory / "scorecard.json")
+        maps = journey_maps(card, journeys)  # drawn once (graphviz) for both pages
+        html_path = directory / "scorecard.html"
+        html_path.write_text(render_html(card, maps=maps, detail_limit=detail_limit), encoding="utf-8")
+        onepager = directory / "onepager.html"
+        onepager.write_text(render_html(card, maps=maps, detail=False), encoding="utf-8")
+        junit = write_junit(card, directory / "junit.xml")
+        md = directory / "summary.md"
+        md.write_text(markdown_summary(card), encoding="utf-8")
     return {"json": json_path, "html": html_path, "onepager": onepager, "junit": junit, "markdown": md}
 
 
