@@ -205,6 +205,15 @@ class Store:
         with self._reader() as conn:
             return conn.execute(sql, params).fetchall()
 
+    def query_dicts(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+        """`query` as plain dicts: for reading many fields of many rows (sqlite3.Row finds a name by scanning its columns)."""
+        with self._reader() as conn:
+            cursor = conn.cursor()
+            cursor.row_factory = None
+            cursor.execute(sql, params)
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor]
+
     # -- domain operations ---------------------------------------------------------------
     def create_run(self, run_id: str, config: dict[str, Any]) -> None:
         self.write("INSERT INTO runs (id, started_utc, config) VALUES (?, ?, ?)", (run_id, utc_now(), json.dumps(config)))

@@ -46,11 +46,11 @@ def iter_probes(store: Store, run_id: str, *, reparse: bool = False) -> Iterator
     was recorded: for a mail parser that has since improved. The result is the same either way.
     """
     events_by_probe: dict[str, list] = {}
-    for event in store.events(run_id):
+    for event in store.query_dicts("SELECT probe_id, kind, step, t_ns, utc, data FROM events WHERE run_id = ? ORDER BY t_ns, id", (run_id,)):
         events_by_probe.setdefault(event["probe_id"], []).append(event)
     columns = _MESSAGE_COLUMNS + (", raw" if reparse else "")
     messages_by_probe: dict[str, list] = {}
-    for message in store.query(f"SELECT {columns} FROM messages WHERE run_id = ? ORDER BY t_ns", (run_id,)):
+    for message in store.query_dicts(f"SELECT {columns} FROM messages WHERE run_id = ? ORDER BY t_ns", (run_id,)):
         messages_by_probe.setdefault(message["probe_id"], []).append(message)
 
     def mail_of(message: Any, customer_text: str | None = None, basis: str = "") -> ParsedMail:
