@@ -21,7 +21,7 @@ from mysteryshop.channels.email import ProbeMailbox, send_email
 from mysteryshop.channels.web import WEB_ACTIONS, WebChannels
 from mysteryshop.errors import ChannelError, MysteryShopError, TargetUnreachable
 from mysteryshop.journey import Journey, Step, render_text
-from mysteryshop.mail import compose
+from mysteryshop.mail import ParsedMail, compose
 from mysteryshop.persona import Persona
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, Outcome, evaluate, judge_visit
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
@@ -223,8 +223,12 @@ class Engine:
             t_ns = delivery.accepted_ns
             timeline.actions[step.id] = Action(step.id, t_ns, utc_now(), body)
             timeline.action_log.append(timeline.actions[step.id])
+            composed = ParsedMail(
+                message_id=str(message["Message-ID"]), subject=render_text(step.subject or "", persona), from_addr=persona.email,
+                to_addrs=[channel.support_address], full_text=body, text=body,
+            )
             await self.store.amessage(
-                self.run_id, "out", persona.email, [channel.support_address], t_ns, message.as_bytes(), probe_id=spec.probe_id
+                self.run_id, "out", persona.email, [channel.support_address], t_ns, message.as_bytes(), probe_id=spec.probe_id, parsed=composed
             )
             await self.store.aevent(
                 self.run_id, spec.probe_id, "sent", t_ns, step=step.id, channel="email",

@@ -255,11 +255,13 @@ class Store:
         *,
         probe_id: str | None = None,
         source: str | None = None,
+        parsed: Any = None,
     ) -> int:
         """Store one message. With `source` (e.g. an IMAP UID) a message already stored is not stored twice (returns 0).
 
         A message the persona sends (`out`) is ours and well-formed: its parsed fields are stored
-        with it at once (`mail.stored_fields`), so a scorecard never parses it again. A received
+        with it at once (`mail.stored_fields`; `parsed` when the caller composed it and knows them),
+        so a scorecard never parses it again. A received
         message is stored raw first and annotated once parsed (channels/email.py).
         """
         verb = "INSERT OR IGNORE" if source else "INSERT"
@@ -268,7 +270,7 @@ class Store:
         if direction == "out":
             from mysteryshop.mail import parse_mail, stored_fields
 
-            for key, value in stored_fields(parse_mail(raw)).items():
+            for key, value in stored_fields(parsed if parsed is not None else parse_mail(raw)).items():
                 columns.append(key)
                 values.append(json.dumps(value) if key == "defects" else value)
         return await self.awrite(
