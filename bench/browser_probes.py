@@ -5,16 +5,23 @@ ticket number from the confirmation page.
 
 - ours: the probe engine (one browser, one context per probe, `--browser-concurrency` pages at
   once, all probes as asyncio tasks on one loop), through the real web-form channel: field map
-  from journeys/targets/demo.yaml, CAPTCHA and validation checks, store events, trace recording
-  on (kept only on failure), exactly as a `mysteryshop` run does.
+  from journeys/targets/demo.yaml, CAPTCHA and validation checks, store events, evidence as the
+  channel's default (`on-failure`: screenshot + HTML of failed probes; `--artifacts trace` records
+  a Playwright trace for every probe), exactly as a `mysteryshop` run does.
 - peer: how a pytest-playwright suite is written by default: a session-scoped browser and, per
   test, a fresh context and page (its function-scoped `page` fixture), the sync API, tests run
   one after another; each fills the form by label, submits, and asserts on the confirmation.
+  Same Chromium, same launch arguments (LAUNCH_ARGS), same desk, same field values.
+
+No server-side latency is modelled: the desk answers as fast as it can (its CPU is printed; it is
+~7 ms per probe), so both sides are bound by Chromium's CPU, not by waiting.
 
 Prints probes per second for both, their ratio and the peak RSS of the whole process tree
-(Python, Playwright's driver, Chromium) during each; the last line is one JSON object.
+(Python, Playwright's driver, Chromium) during each; the CPU seconds per probe by component (harness = this
+Python, driver = Playwright's Node, browser/renderers/gpu/utility = Chromium's processes, desk);
+the last line is one JSON object (the median round; peak RSS the highest).
 
-    .venv/bin/python bench/browser_probes.py [--probes 100] [--concurrency 8]
+    .venv/bin/python bench/browser_probes.py [--probes 100] [--concurrency N] [--artifacts on-failure] [--repeat 3]
 """
 
 from __future__ import annotations
