@@ -1,7 +1,8 @@
 """The regression gate from the outside: the real CLI, the real demo desk, a real store, in a scratch project.
 
 The scratch project's journey is email_question without the three-day follow-up, so a run
-against the demo desk (14,400x clock) takes about two seconds.
+against the demo desk (14,400x clock) takes about two seconds, and with an hour (250 ms of wall
+time) to acknowledge, so a busy machine's scheduling cannot fail the excellent desk by a few ms.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ steps:
       {persona.full_name}
   - id: acknowledged
     expect: acknowledgement
-    within: 15m
+    within: 1h
   - id: answered
     expect: answer
     within: 6h
