@@ -214,8 +214,9 @@ class Engine:
             )
             self.mailbox.correlator.add_sent(spec.probe_id, str(message["Message-ID"]))
             self.mailbox.customer_text[spec.probe_id] = body
+            raw = message.as_bytes()  # once: what is sent is what is stored
             delivery = await send_email(
-                message, sender=persona.email, recipients=[channel.support_address], host=channel.smtp_host, port=channel.smtp_port,
+                raw, sender=persona.email, recipients=[channel.support_address], host=channel.smtp_host, port=channel.smtp_port,
                 timeout=channel.timeout, step=step.id, journey=spec.journey.name, channel=channel, clock=self.clock,
             )
             # The clock starts when the company's server accepted the email (its 250):
@@ -228,7 +229,7 @@ class Engine:
                 to_addrs=[channel.support_address], full_text=body, text=body,
             )
             await self.store.amessage(
-                self.run_id, "out", persona.email, [channel.support_address], t_ns, message.as_bytes(), probe_id=spec.probe_id, parsed=composed
+                self.run_id, "out", persona.email, [channel.support_address], t_ns, raw, probe_id=spec.probe_id, parsed=composed
             )
             await self.store.aevent(
                 self.run_id, spec.probe_id, "sent", t_ns, step=step.id, channel="email",
@@ -250,7 +251,10 @@ class Engine:
         try:
             inbound = await self.web.or_changed(spec.probe_id, self.mailbox.receive(spec.probe_id, inbox, timeout))
         except TimeoutError:
-            return
+            await self.mailbox.settle(deadline)  # mail that arrived in time but is still being stored counts
+            if inbox.empty():
+                return
+            inbound = await self.mailbox.receive(spec.probe_id, inbox, 0.001)
         if inbound is None:  # an open chat showed something new: judge again
             return
         timeline.replies.append(Reply.of(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid))

@@ -71,6 +71,9 @@ class ProbeMailbox:
         self.unmatched: list[Inbound] = []
         self._backlog: list[tuple[_Received, str | None]] = []
         self._closed: set[str] = set()
+        self._inflight: dict[int, int] = {}  # messages read in full but not yet stored and routed: key -> t_ns
+        self._next_key = 0
+        self._routed = asyncio.Event()
         self._backlog_handle: asyncio.TimerHandle | None = None
         self.server: asyncio.Server | None = None
         self.port = 0
@@ -128,12 +131,33 @@ class ProbeMailbox:
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         t_ns = self.clock()
-        utc = utc_now()
-        raw = envelope.original_content or envelope.content or b""
-        rcpt_tos = tuple(envelope.rcpt_tos)
-        rowid = await self.store.amessage(self.run_id, "in", envelope.mail_from or "", list(rcpt_tos), t_ns, raw)
-        self._route(_Received(rowid, t_ns, utc, raw, rcpt_tos))
+        key, self._next_key = self._next_key, self._next_key + 1
+        self._inflight[key] = t_ns
+        try:
+            utc = utc_now()
+            raw = envelope.original_content or envelope.content or b""
+            rcpt_tos = tuple(envelope.rcpt_tos)
+            rowid = await self.store.amessage(self.run_id, "in", envelope.mail_from or "", list(rcpt_tos), t_ns, raw)
+            self._route(_Received(rowid, t_ns, utc, raw, rcpt_tos))
+        finally:
+            del self._inflight[key]
+            self._routed.set()
         return "250 OK: stored"
+
+    async def settle(self, before_ns: int, timeout_s: float = 10.0) -> None:
+        """Wait until every message received before `before_ns` has been stored and routed.
+
+        On a busy loop a message can arrive before a deadline and still be on its way to the
+        store when the deadline's timer fires; judging then would call it late.
+        """
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + timeout_s
+        while any(t <= before_ns for t in self._inflight.values()) and loop.time() < give_up:
+            self._routed.clear()
+            try:
+                await asyncio.wait_for(self._routed.wait(), timeout=max(0.0, give_up - loop.time()))
+            except TimeoutError:
+                return
 
     def _route(self, item: _Received) -> None:
         probe_id, _ = self.correlator.match(item.rcpt_tos, [], None)
@@ -183,7 +207,7 @@ class ProbeMailbox:
 
 
 async def send_email(
-    message: Message,
+    message: Message | bytes,
     *,
     sender: str,
     recipients: list[str],
