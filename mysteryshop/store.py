@@ -164,6 +164,8 @@ class Store:
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
             for future, result in results:
+                if future.done():  # its waiter was cancelled (a stopped run); the row is committed all the same
+                    continue
                 if isinstance(result, BaseException):
                     future.set_exception(result)
                 else:
