@@ -16,6 +16,8 @@ _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u
 @lru_cache(maxsize=4096)
 def fold(text: str) -> str:
     """Lower-case, accent-free, straight-quoted text: 'Zoë’s' -> "zoe's"."""
+    if text.isascii():  # nothing for the tables to replace: every character they map is non-ASCII
+        return text.lower()
     text = text.translate(_PUNCT)
     if text.isascii():
         return text.lower()
