@@ -85,19 +85,29 @@ def _phrasing(phrasing: str) -> _Phrasing:
 class _Sentence:
     """A sentence's tokens, stems and numbers, worked out once per reply."""
 
-    __slots__ = ("text", "tokens", "stems", "have", "by_initial", "_numbers", "_clauses")
+    __slots__ = ("text", "tokens", "have", "_stems", "_by_initial", "_numbers", "_clauses")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = tokens(text)
-        self.stems = [stem(t) for t in self.tokens]
-        self.have = {s for t, s in zip(self.tokens, self.stems) if t not in STOPWORDS}
-        self.by_initial: dict[str, list[str]] = {}
-        for word in self.have:
-            if len(word) >= 5:
-                self.by_initial.setdefault(word[0], []).append(word)
+        self.have = {stem(t) for t in self.tokens if t not in STOPWORDS}
+        self._stems: list[str] | None = None
+        self._by_initial: dict[str, list[str]] | None = None
         self._numbers: set[str] | None = None
         self._clauses: list[int] | None = None
+
+    @property
+    def stems(self) -> list[str]:
+        if self._stems is None:
+            self._stems = [stem(t) for t in self.tokens]
+        return self._stems
+
+    @property
+    def by_initial(self) -> dict[str, list[str]]:
+        """Words of five letters or more by first letter, for typo matching (only needed when a wanted word is not there as is)."""
+        if self._by_initial is None:
+            self._by_initial = _by_initial(self.have)
+        return self._by_initial
 
     @property
     def clauses(self) -> list[int]:
@@ -110,6 +120,14 @@ class _Sentence:
         if self._numbers is None:
             self._numbers = numbers(self.text)
         return self._numbers
+
+
+def _by_initial(words: set[str]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for word in words:
+        if len(word) >= 5:
+            found.setdefault(word[0], []).append(word)
+    return found
 
 
 def match_phrasing(phrasing: str, sentence: str) -> str:
@@ -128,8 +146,9 @@ def _match(wanted: _Phrasing, sentence: _Sentence) -> str:
         return "missing"
     matched = []
     allowed_misses = len(wanted.stems) - wanted.needed
+    have = sentence.have
     for stem_ in wanted.stems:
-        if _stem_matches(stem_, sentence.have, sentence.by_initial):
+        if stem_ in have or _stem_matches(stem_, have, sentence.by_initial):
             matched.append(stem_)
         else:
             allowed_misses -= 1
@@ -175,10 +194,7 @@ def match_facts(facts: Sequence[Sequence[str]], sentences: Sequence[str]) -> lis
     """`match_fact` for each fact, analysing each sentence once."""
     views = [_Sentence(s) for s in sentences]
     everywhere: set[str] = set().union(*(v.have for v in views))
-    initials: dict[str, list[str]] = {}
-    for view in views:
-        for letter, words in view.by_initial.items():
-            initials.setdefault(letter, []).extend(words)
+    initials = _by_initial(everywhere)
     results = []
     for phrasings in facts:
         label = " / ".join(phrasings)

@@ -27,7 +27,7 @@ def reading_ease(sentences: Sequence[str]) -> tuple[float, float, str]:
     for sentence in sentences:
         words = _WORD.findall(fold(sentence))
         word_count += len(words)
-        syllable_count += sum(syllables(w) for w in words)
+        syllable_count += sum(map(syllables, words))
         if len(words) > longest_len:
             longest, longest_len = sentence, len(words)
     if not word_count:

@@ -10,6 +10,8 @@ _PUNCT = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "–": "
 _SPECIAL = str.maketrans({"ß": "ss", "ı": "i", "ø": "o", "Ø": "O", "ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "æ": "ae", "œ": "oe"})
 
 
+_PUNCT_PAIRS = tuple((chr(code), replacement) for code, replacement in _PUNCT.items())
+_SPECIAL_PAIRS = tuple((chr(code), replacement) for code, replacement in _SPECIAL.items())
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
@@ -18,10 +20,16 @@ def fold(text: str) -> str:
     """Lower-case, accent-free, straight-quoted text: 'Zoë’s' -> "zoe's"."""
     if text.isascii():  # nothing for the tables to replace: every character they map is non-ASCII
         return text.lower()
-    text = text.translate(_PUNCT)
+    # str.translate looks every character up in the table; replacing only the few characters
+    # present is the same (each maps to ASCII, which no table maps again) and about ten times faster
+    for char, replacement in _PUNCT_PAIRS:
+        if char in text:
+            text = text.replace(char, replacement)
     if text.isascii():
         return text.lower()
-    text = text.translate(_SPECIAL)
+    for char, replacement in _SPECIAL_PAIRS:
+        if char in text:
+            text = text.replace(char, replacement)
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
 
 
@@ -54,8 +62,10 @@ def clause_numbers(text: str) -> list[int]:
     clause, end = 0, 0
     for match in _TOKEN.finditer(folded):
         start = match.start()
-        if start - end > 1 and any(mark in folded[end:start] for mark in _CLAUSE_MARKS):
-            clause += 1
+        if start - end > 1:
+            gap = folded[end:start]
+            if "," in gap or ";" in gap or ":" in gap or "(" in gap or ")" in gap or " - " in gap:
+                clause += 1
         clauses.append(clause)
         end = match.end()
     return clauses
