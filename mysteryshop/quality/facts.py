@@ -141,14 +141,24 @@ def _could_match(wanted: _Phrasing, have: set[str], by_initial: dict[str, list[s
     return found >= wanted.needed and (bool(wanted.stems) or bool(wanted.numbers))
 
 
-def _match(wanted: _Phrasing, sentence: _Sentence) -> str:
+def _accepted(wanted: str, everywhere: set[str], by_initial: dict[str, list[str]]) -> frozenset[str]:
+    """The words of a reply's sentences that count as `wanted`: itself, its synonyms, and the reply's
+    words a typo apart from it. `_stem_matches(wanted, have, ...)` for a sentence of the reply is
+    `not _accepted(...).isdisjoint(have)`, without trying the typo match again in every sentence."""
+    close = {h for h in by_initial.get(wanted[0], ()) if _close(wanted, h)} if len(wanted) >= 5 else set()
+    return frozenset({wanted} | _SYNONYM_OF.get(wanted, frozenset()) | close)
+
+
+def _match(wanted: _Phrasing, sentence: _Sentence, accepted: dict[str, frozenset[str]] | None = None) -> str:
     if not wanted.stems and not wanted.numbers:
         return "missing"
     matched = []
     allowed_misses = len(wanted.stems) - wanted.needed
     have = sentence.have
     for stem_ in wanted.stems:
-        if stem_ in have or _stem_matches(stem_, have, sentence.by_initial):
+        if stem_ in have or (
+            not accepted[stem_].isdisjoint(have) if accepted is not None else _stem_matches(stem_, have, sentence.by_initial)
+        ):
             matched.append(stem_)
         else:
             allowed_misses -= 1
@@ -195,15 +205,24 @@ def match_facts(facts: Sequence[Sequence[str]], sentences: Sequence[str]) -> lis
     views = [_Sentence(s) for s in sentences]
     everywhere: set[str] = set().union(*(v.have for v in views))
     initials = _by_initial(everywhere)
+    accepted: dict[str, frozenset[str]] = {}
     results = []
     for phrasings in facts:
         label = " / ".join(phrasings)
-        wanted = [w for w in map(_phrasing, phrasings) if _could_match(w, everywhere, initials)]
+        wanted = []
+        for phrasing in map(_phrasing, phrasings):
+            for stem_ in phrasing.stems:
+                if stem_ not in accepted:
+                    accepted[stem_] = _accepted(stem_, everywhere, initials)
+            # _could_match(phrasing, everywhere, initials), with the typo matches already worked out
+            found_stems = sum(1 for s in phrasing.stems if not accepted[s].isdisjoint(everywhere))
+            if found_stems >= phrasing.needed and (bool(phrasing.stems) or bool(phrasing.numbers)):
+                wanted.append(phrasing)
         found: FactMatch | None = None
         worst: FactMatch | None = None
         for view in views:
             for phrasing in wanted:
-                status = _match(phrasing, view)
+                status = _match(phrasing, view, accepted)
                 if status == "conveyed":
                     found = FactMatch(label, "conveyed", view.text)
                     break
