@@ -32,6 +32,8 @@ for _group in _SYNONYMS:
         _SYNONYM_OF[stem(_word)] = frozenset(stem(w) for w in _group)
 
 _NEGATIONS = frozenset("not cannot can't won't don't doesn't didn't isn't aren't wasn't weren't couldn't shouldn't haven't hasn't unable never non nor neither ineligible".split())
+_NEGATION_CUES = _NEGATIONS | {"no"}
+"""Every word `_negated` can find ("not" is among the negations), besides the ones ending in "n't"."""
 _NEGATION_WINDOW = 5
 _NEGATION_AFTER = 2
 
@@ -85,7 +87,7 @@ def _phrasing(phrasing: str) -> _Phrasing:
 class _Sentence:
     """A sentence's tokens, stems and numbers, worked out once per reply."""
 
-    __slots__ = ("text", "tokens", "have", "_stems", "_by_initial", "_numbers", "_clauses")
+    __slots__ = ("text", "tokens", "have", "_stems", "_by_initial", "_numbers", "_clauses", "_may_negate")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -95,6 +97,14 @@ class _Sentence:
         self._by_initial: dict[str, list[str]] | None = None
         self._numbers: set[str] | None = None
         self._clauses: list[int] | None = None
+        self._may_negate: bool | None = None
+
+    @property
+    def may_negate(self) -> bool:
+        """Whether the sentence has any word `_negated` looks for: a negation, 'no', or a "-n't"."""
+        if self._may_negate is None:
+            self._may_negate = not _NEGATION_CUES.isdisjoint(self.tokens) or any(t.endswith("n't") for t in self.tokens)
+        return self._may_negate
 
     @property
     def stems(self) -> list[str]:
@@ -175,6 +185,8 @@ def _match(wanted: _Phrasing, sentence: _Sentence, accepted: dict[str, frozenset
 
 def _negated(sentence: _Sentence, matched: set[str]) -> bool:
     """A negation near the matched words and in the same clause: 'we cannot refund', 'X isn't available'."""
+    if not sentence.may_negate:
+        return False
     stems, words = sentence.stems, sentence.tokens
     positions = [i for i, s in enumerate(stems) if s in matched or _SYNONYM_OF.get(s, frozenset()) & matched]
     if not positions:
