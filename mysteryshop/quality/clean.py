@@ -164,6 +164,7 @@ _FOOTER_CUE = re.compile(
 )
 """Run on folded (lower-case) paragraphs, see `_is_footer`."""
 _MAX_SIGNATURE_LINES = 10
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _MAX_SIGN_OFF = 40
 _SIGNATURE_LINE = re.compile(r"^[^.!?:;]{1,60}$")
 """A closing paragraph of up to three short lines with no sentence punctuation ("The Gridwise Team")."""
@@ -211,7 +212,7 @@ class CleanReply:
 
 def split_footer(text: str) -> tuple[str, str]:
     """(text, footer): trailing paragraphs of legal/unsubscribe boilerplate go to the footer."""
-    paragraphs = re.split(r"\n\s*\n", text.strip())
+    paragraphs = _PARAGRAPH_BREAK.split(text.strip())
     cut = len(paragraphs)
     while cut > 1 and _FOOTER_CUE.search(fold(paragraphs[cut - 1])):
         cut -= 1
@@ -232,7 +233,7 @@ def split_signature(text: str) -> tuple[str, str]:
             return "\n".join(lines[:i]).strip(), "\n".join(lines[i:]).strip()
         if lines[i].strip():
             below += 1
-    paragraphs = re.split(r"\n\s*\n", text.strip())
+    paragraphs = _PARAGRAPH_BREAK.split(text.strip())
     last = paragraphs[-1].splitlines()
     if len(paragraphs) > 1 and len(last) <= 3 and all(_SIGNATURE_LINE.match(line.strip()) for line in last):
         return "\n\n".join(paragraphs[:-1]).strip(), paragraphs[-1].strip()

@@ -92,7 +92,7 @@ class _Sentence:
     def __init__(self, text: str) -> None:
         self.text = text
         self.tokens = tokens(text)
-        self.have = {stem(t) for t in self.tokens if t not in STOPWORDS}
+        self.have = set(map(stem, set(self.tokens) - STOPWORDS))
         self._stems: list[str] | None = None
         self._by_initial: dict[str, list[str]] | None = None
         self._numbers: set[str] | None = None

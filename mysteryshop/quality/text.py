@@ -33,13 +33,14 @@ def fold(text: str) -> str:
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
 
 
+_WORD_CHAR = re.compile(r"\w")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9À-ÖØ-Þ])|\n+")
 
 
 def split_sentences(text: str) -> list[str]:
     """Sentences and lines (bullets and chat turns count as sentences)."""
     parts = (p.strip(" \t-*•") for p in _SENTENCE_END.split(text))
-    return [p for p in parts if p and re.search(r"\w", p)]
+    return [p for p in parts if p and _WORD_CHAR.search(p)]
 
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
@@ -105,6 +106,7 @@ _NUMBER_WORDS = {
     "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
 }
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_COMPOUND_NUMBER = re.compile(r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(one|two|three|four|five|six|seven|eight|nine)\b")
 
 
 def _canonical_number(raw: str) -> str:
@@ -121,14 +123,15 @@ def numbers(text: str) -> set[str]:
     folded = fold(text)
     found = {_canonical_number(n) for n in _NUMBER.findall(folded)}
     words = _TOKEN.findall(folded)
-    for i, word in enumerate(words):
+    # a token has no "-", so word.split("-")[0] is the word: no number word, nothing to add
+    for i, word in enumerate(words) if not _NUMBER_WORDS.keys().isdisjoint(words) else ():
         value = _NUMBER_WORDS.get(word.split("-")[0])
         if value is None:
             continue
         if value >= 20 and i + 1 < len(words) and words[i + 1] in _NUMBER_WORDS and _NUMBER_WORDS[words[i + 1]] < 10:
             value += _NUMBER_WORDS[words[i + 1]]
         found.add(str(value))
-    for compound in re.findall(r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(one|two|three|four|five|six|seven|eight|nine)\b", folded):
+    for compound in _COMPOUND_NUMBER.findall(folded) if "-" in folded else ():
         found.add(str(_NUMBER_WORDS[compound[0]] + _NUMBER_WORDS[compound[1]]))
     return found
 
@@ -140,6 +143,8 @@ def content_stems(text: str) -> list[str]:
 
 def snippet(text: str, limit: int = 240) -> str:
     """`text` trimmed for evidence: whole if short, else cut at a word with an ellipsis."""
+    if not text:
+        return text
     text = " ".join(text.split())
     if len(text) <= limit:
         return text
