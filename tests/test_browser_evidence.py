@@ -13,24 +13,10 @@ from mysteryshop.runner import Engine, EngineThread
 from mysteryshop.store import Store
 
 from .conftest import PROBE_DOMAIN, profile, specs_for, write_journey
-from .test_web_probes import demo_target
+from .test_web_probes import BAD_ORDER, demo_target
 
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists() and not os.environ.get("MYSTERYSHOP_CHROMIUM"),
                                 reason="needs Debian's chromium (scripts/bootstrap.sh installs it)")
-
-BAD_ORDER = """
-id: bad_order
-title: A form with a malformed order number
-steps:
-  - id: submit
-    do: submit_form
-    fields: {order_id: "12345"}
-    body: "Please refund my order, it arrived broken."
-  - id: confirmed
-    expect: form_confirmation
-    within: 1m
-"""
-
 
 @pytest.mark.parametrize("artifacts", ["on-failure", "trace"])
 def test_a_failed_form_keeps_a_screenshot_and_the_html_and_a_trace_only_when_asked(artifacts: str, tmp_path: Path, store: Store, make_desk) -> None:

@@ -73,9 +73,7 @@ def test_chat_message_times_match_the_desks_ground_truth_within_50ms(engine: Eng
     assert worst < CHAT_TOLERANCE_NS
 
 
-def test_a_validation_error_is_reported_with_its_text(tmp_path: Path, engine: EngineThread, make_desk) -> None:
-    desk = make_desk(profile())
-    journey = write_journey(tmp_path, """
+BAD_ORDER = """
 id: bad_order
 title: A form with a malformed order number
 steps:
@@ -86,7 +84,12 @@ steps:
   - id: confirmed
     expect: form_confirmation
     within: 1m
-""")
+"""
+
+
+def test_a_validation_error_is_reported_with_its_text(tmp_path: Path, engine: EngineThread, make_desk) -> None:
+    desk = make_desk(profile())
+    journey = write_journey(tmp_path, BAD_ORDER)
     result = engine.submit(specs_for(journey, demo_target(desk, speedup=1), 1)[0]).result(timeout=60)
     assert result.status == "error"
     assert "rejected with validation errors" in (result.error or "")
