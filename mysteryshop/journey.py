@@ -25,7 +25,7 @@ from mysteryshop.durations import format_duration, parse_duration
 from mysteryshop.errors import JourneyError, suggest, unknown
 from mysteryshop.persona import Persona
 from mysteryshop.safety import personal_data
-from mysteryshop.yamlsource import message_for, position, read_yaml
+from mysteryshop.yamlsource import find_file, message_for, position, read_yaml
 
 Duration = Annotated[int, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]
 
@@ -410,11 +410,7 @@ def _check_deadlines(graph: nx.DiGraph, start: str, raw_steps: list[Any], proble
 
 def find_journey(name: str, directory: Path) -> Journey:
     """The journey called `name` in `directory` (file stem)."""
-    candidate = directory / f"{name}.yaml"
-    if candidate.exists():
-        return load_journey(candidate)
-    known = sorted(p.stem for p in directory.glob("*.yaml"))
-    raise JourneyError([f"{directory}: no journey '{name}'.{suggest(name, known)} Known journeys: {', '.join(known) or '(none)'}"])
+    return load_journey(find_file("journey", name, directory))
 
 
 def json_schema() -> dict[str, Any]:

@@ -101,7 +101,6 @@ class Engine:
         self.mailbox.clock = clock
         self.web = WebChannels(store, run_id, self.mailbox, browser)  # web form and chat; Chromium starts on first use
         self._host, self._port = mailbox_host, mailbox_port
-        self._targets: dict[str, Target] = {}
 
     @property
     def mailbox_address(self) -> tuple[str, int]:
@@ -117,7 +116,6 @@ class Engine:
     async def run_probe(self, spec: ProbeSpec) -> ProbeResult:
         """Walk the journey's graph: act, wait for each expectation to be decided, follow the edge it chose."""
         target = spec.target
-        self._targets.setdefault(target.name, target)
         if target.spec.ticket_pattern:
             self.mailbox.ticket_of = target.ticket
         inbox = self.mailbox.open_inbox(spec.probe_id, spec.persona.email)

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import re
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -133,13 +132,3 @@ class RateLimiter:
         if limits.per_minute is not None and self.sent_since(target, now - timedelta(minutes=1)) >= limits.per_minute:
             return 60.0 / limits.per_minute
         return 0.0
-
-
-def sleep_for_limits(limiter: RateLimiter, target: str, limits: Limits, *, max_wait_s: float = 600) -> None:
-    """Block until `target` may be sent to again (bounded by max_wait_s)."""
-    waited = 0.0
-    while (delay := limiter.wait_s(target, limits)) > 0:
-        if waited >= max_wait_s:
-            raise ConfigError(f"target '{target}': still rate-limited after {max_wait_s:.0f}s; try again later")
-        time.sleep(delay)
-        waited += delay

@@ -9,9 +9,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from mysteryshop.errors import JourneyError, suggest
 from mysteryshop.persona import DEFAULT_PROBE_DOMAIN
-from mysteryshop.yamlsource import load_model
+from mysteryshop.yamlsource import find_file, load_model
 
 
 def _regex(value: str | None) -> str | None:
@@ -134,10 +133,6 @@ class Target:
     def name(self) -> str:
         return self.spec.name
 
-    def company_ns(self, wall_ns: int) -> int:
-        """Wall-clock nanoseconds as company time."""
-        return int(wall_ns * self.spec.speedup)
-
     def wall_ns(self, company_ns: int) -> int:
         """A company-time deadline as wall-clock nanoseconds."""
         return int(company_ns / self.spec.speedup)
@@ -156,8 +151,4 @@ def load_target(path: Path | str) -> Target:
 
 
 def find_target(name: str, directory: Path) -> Target:
-    candidate = directory / f"{name}.yaml"
-    if candidate.exists():
-        return load_target(candidate)
-    known = sorted(p.stem for p in directory.glob("*.yaml"))
-    raise JourneyError([f"{directory}: no target '{name}'.{suggest(name, known)} Known targets: {', '.join(known) or '(none)'}"])
+    return load_target(find_file("target", name, directory))

@@ -89,6 +89,15 @@ def _fields_at(model: type[BaseModel], loc: Sequence[str | int]) -> list[str]:
     return list(current.model_fields)
 
 
+def find_file(kind: str, name: str, directory: Path) -> Path:
+    """`directory/<name>.yaml`, or a JourneyError naming the known ones and the closest match."""
+    candidate = directory / f"{name}.yaml"
+    if candidate.exists():
+        return candidate
+    known = sorted(p.stem for p in directory.glob("*.yaml"))
+    raise JourneyError([f"{directory}: no {kind} '{name}'.{suggest(name, known)} Known {kind}s: {', '.join(known) or '(none)'}"])
+
+
 def load_model(path: Path, model: type[Model], *, defaults: dict[str, Any] | None = None) -> tuple[Model, Any]:
     """Validate the YAML file at `path` as `model`; all problems of the file at once."""
     doc = read_yaml(path)

@@ -68,7 +68,6 @@ class ProbeMailbox:
         self.ticket_of = ticket_of or (lambda text: None)
         self.customer_text: dict[str, str] = {}
         self._inboxes: dict[str, asyncio.Queue[_Received]] = {}
-        self.unmatched: list[Inbound] = []
         self._backlog: list[tuple[_Received, str | None]] = []
         self._closed: set[str] = set()
         self._inflight: dict[int, int] = {}  # messages read in full but not yet stored and routed: key -> t_ns
@@ -191,7 +190,6 @@ class ProbeMailbox:
             self._annotate(item.rowid, mail, probe_id=probe_id, matched_by=matched_by, customer_text=customer_text)
             return
         self._annotate(item.rowid, mail, probe_id=None, matched_by=None)
-        self.unmatched.append(Inbound(item.rowid, item.t_ns, item.utc, mail, None))
         await self.store.aevent(
             self.run_id, None, "unmatched_message", item.t_ns, message_ref=item.rowid, rcpt_to=list(item.rcpt_tos), subject=mail.subject
         )

@@ -44,16 +44,6 @@ class Phrases:
             return self.regex.search
         return re.compile(self._trigger.pattern + "(?:" + self.regex.pattern + ")", self.regex.flags).search
 
-    def search_candidates(self, text: str) -> re.Match[str] | None:
-        """The same search as `search`, trying the pattern at each candidate from Python (kept for comparison)."""
-        if self._trigger is None:
-            return self.regex.search(text)
-        for candidate in self._trigger.finditer(text):
-            hit = self.regex.match(text, candidate.start())
-            if hit:
-                return hit
-        return None
-
     def match(self, text: str) -> re.Match[str] | None:
         return self.regex.match(text)
 
