@@ -8,6 +8,8 @@ again from the raw bytes.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from typing import Any
 import sqlite3
 import time
 import xml.etree.ElementTree as ET
@@ -20,7 +22,7 @@ from mysteryshop.mail import compose, from_stored, parse_mail, stored_fields, te
 from mysteryshop.runner import EngineThread
 from mysteryshop.scorecard import rebuild
 from mysteryshop.scorecard.build import build_scorecard
-from mysteryshop.scorecard.junit import junit_tree, write_junit
+from mysteryshop.scorecard.junit import _seconds, write_junit
 from mysteryshop.scorecard.synthetic import write_synthetic_run
 from mysteryshop.scorecard.write import render_html, write_json, write_scorecard
 from mysteryshop.store import PARSED_COLUMNS, Store
@@ -176,6 +178,62 @@ def test_streamed_json_is_byte_for_byte_json_dump(card: dict, tmp_path: Path) ->
         json.dump(card, fh, ensure_ascii=False, separators=(",", ":"))
         fh.write("\n")
     assert write_json(card, tmp_path / "s.json").read_bytes() == (tmp_path / "ref.json").read_bytes()
+
+
+def junit_tree(  # the ElementTree reference the streamed writer must equal
+    card: Mapping[str, Any]) -> ET.ElementTree:
+    """The JUnit document of a scorecard."""
+    suites: dict[tuple[str, str], list[ET.Element]] = {}
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for probe in card["probes"]:
+        key = (probe["journey"], probe["target"])
+        cases = suites.setdefault(key, [])
+        tally = counts.setdefault(key, {"tests": 0, "failures": 0, "errors": 0, "skipped": 0})
+        classname = f"{probe['journey']}.{probe['target']}.{probe['persona'].get('key', probe['id'])}"
+        persona = probe["persona"].get("full_name", "")
+        if probe["error"] and not probe["outcomes"]:
+            case = ET.Element("testcase", name="probe", classname=classname, time="0.000")
+            ET.SubElement(case, "error", message=probe["error"], type="unreachable" if probe["unreachable"] else "error").text = probe["error"]
+            cases.append(case)
+            tally["tests"] += 1
+            tally["errors"] += 1
+            continue
+        for outcome in probe["outcomes"]:
+            name = f"{outcome['step']} ({outcome['expect']})"
+            case = ET.Element("testcase", name=name, classname=classname, time=_seconds(outcome["latency_ns"]))
+            tally["tests"] += 1
+            detail = [f"persona: {persona} <{probe['persona'].get('email', '')}>", f"probe: {probe['id']}", outcome["reason"]]
+            if outcome["evidence"]:
+                detail.append(f"evidence ({outcome['evidence']['utc']}): {outcome['evidence']['quote']}")
+            if outcome["status"] == "failed":
+                ET.SubElement(case, "failure", message=outcome["reason"], type=outcome["expect"]).text = "\n".join(detail)
+                tally["failures"] += 1
+            elif outcome["status"] == "pending":
+                ET.SubElement(case, "skipped", message=f"undecided: {outcome['reason']}")
+                tally["skipped"] += 1
+            else:
+                ET.SubElement(case, "system-out").text = "\n".join(detail)
+            cases.append(case)
+        if probe["error"]:
+            case = ET.Element("testcase", name="probe", classname=classname, time="0.000")
+            ET.SubElement(case, "error", message=probe["error"], type="unreachable" if probe["unreachable"] else "error").text = probe["error"]
+            cases.append(case)
+            tally["tests"] += 1
+            tally["errors"] += 1
+    total = {k: sum(c[k] for c in counts.values()) for k in ("tests", "failures", "errors")}
+    root = ET.Element("testsuites", name=f"mysteryshop run {card['run']['id']}", **{k: str(v) for k, v in total.items()})
+    for (journey, target), cases in suites.items():
+        tally = counts[(journey, target)]
+        suite = ET.SubElement(
+            root, "testsuite", name=f"{journey} @ {target}", tests=str(tally["tests"]), failures=str(tally["failures"]),
+            errors=str(tally["errors"]), skipped=str(tally["skipped"]), timestamp=card["run"]["started_utc"] or "",
+        )
+        props = ET.SubElement(suite, "properties")
+        ET.SubElement(props, "property", name="run_id", value=card["run"]["id"])
+        ET.SubElement(props, "property", name="grade", value=str(card["summary"].get("grade", {}).get("grade", "")))
+        suite.extend(cases)
+    return ET.ElementTree(root)
+
 
 
 def test_streamed_junit_is_byte_for_byte_the_element_tree_document(card: dict, tmp_path: Path) -> None:
