@@ -7,18 +7,69 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.header import Header
 from email.message import Message
 from email.mime.text import MIMEText
+from email.policy import Compat32, EmailPolicy
 from email.utils import formataddr, getaddresses, make_msgid
 from typing import Any
 
 from mysteryshop.quality.clean import html_to_text, remove_quoted
 
 _MSGID = re.compile(r"<[^<>\s]+>")
+
+
+class _MimeHeaderCache(EmailPolicy):
+    """policy.default, except that MIME structure headers are parsed once per distinct value.
+
+    The parser asks for a part's Content-Type four or five times while it reads one message, and
+    policy.default builds a new header object each time; nearly every message carries the same
+    few values. Header objects are immutable, so sharing them changes nothing but the cost.
+    """
+
+    _CACHED = frozenset({"content-type", "content-transfer-encoding", "mime-version", "content-disposition"})
+    _cache: dict[tuple[str, str], Any] = {}
+
+    def header_fetch_parse(self, name: str, value: Any) -> Any:
+        if hasattr(value, "name") or name.lower() not in self._CACHED:
+            return super().header_fetch_parse(name, value)
+        key = (name.lower(), value)
+        header = self._cache.get(key)
+        if header is None:
+            if len(self._cache) >= 512:
+                self._cache.clear()
+            header = self._cache[key] = super().header_fetch_parse(name, value)
+        return header
+
+
+#: what every received message is parsed with
+POLICY = _MimeHeaderCache()
+
+_PLAIN_HEADER = re.compile(r"[\x21-\x7e]+(?: [\x21-\x7e]+)*")
+
+
+class _WirePolicy(Compat32):
+    """compat32 with SMTP's CRLF line ends, writing a short one-line ASCII header as it is.
+
+    compat32 passes every header through email.header.Header to fold it, which costs more than
+    sending the message; for a header that needs no folding and no encoding the result is the
+    same line (a test compares the two).
+    """
+
+    def _fold(self, name: str, value: Any, sanitize: bool) -> str:
+        if (
+            type(value) is str
+            and len(name) + len(value) + 2 <= (self.max_line_length or 78)
+            and _PLAIN_HEADER.fullmatch(value)
+        ):
+            return f"{name}: {value}{self.linesep}"
+        return super()._fold(name, value, sanitize)
+
+
+#: what composed messages are written with
+WIRE = _WirePolicy(linesep="\r\n")
 
 
 @dataclass(slots=True)
@@ -108,7 +159,7 @@ def parse_mail(raw: bytes, *, customer_text: str | None = None) -> ParsedMail:
     """Parse raw RFC 5322 bytes. Never raises: problems end up in `defects` (the message is malformed)."""
     defects: list[str] = []
     try:
-        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        msg = BytesParser(policy=POLICY).parsebytes(raw)
     except Exception as exc:  # noqa: BLE001
         return ParsedMail(defects=[f"unparseable message: {exc}"])
     # Structural headers are read raw (ids and addresses are ASCII); only the Subject needs
@@ -209,7 +260,7 @@ def compose(
     Built with the compat32 classes: composing thousands of messages a second with
     policy.default's header objects costs more than sending them.
     """
-    msg = MIMEText(body, "plain", "utf-8")
+    msg = MIMEText(body, "plain", "utf-8", policy=WIRE)
     msg["From"] = formataddr(sender, charset="utf-8") if isinstance(sender, tuple) else sender
     msg["To"] = to
     msg["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")

@@ -25,6 +25,7 @@ from mysteryshop.mail import ParsedMail, compose
 from mysteryshop.persona import Persona
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, Outcome, evaluate, judge_visit
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
+from mysteryshop.smtp import SmtpPool
 from mysteryshop.store import Store, utc_now
 from mysteryshop.target import Target
 
@@ -99,6 +100,7 @@ class Engine:
         self.run_id = run_id
         self.mailbox = ProbeMailbox(store, run_id, domains)
         self.mailbox.clock = clock
+        self.smtp = SmtpPool(clock=clock)
         self.web = WebChannels(store, run_id, self.mailbox, browser)  # web form and chat; Chromium starts on first use
         self._host, self._port = mailbox_host, mailbox_port
 
@@ -111,6 +113,7 @@ class Engine:
 
     async def stop(self) -> None:
         await self.web.stop()
+        await self.smtp.close()
         await self.mailbox.stop()
 
     async def run_probe(self, spec: ProbeSpec) -> ProbeResult:
@@ -215,7 +218,7 @@ class Engine:
             raw = message.as_bytes()  # once: what is sent is what is stored
             delivery = await send_email(
                 raw, sender=persona.email, recipients=[channel.support_address], host=channel.smtp_host, port=channel.smtp_port,
-                timeout=channel.timeout, step=step.id, journey=spec.journey.name, channel=channel, clock=self.clock,
+                timeout=channel.timeout, step=step.id, journey=spec.journey.name, channel=channel, clock=self.clock, pool=self.smtp,
             )
             # The clock starts when the company's server accepted the email (its 250):
             # from then on, every second of silence is the company's.

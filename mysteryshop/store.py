@@ -97,7 +97,17 @@ def utc_now() -> str:
 class _Write:
     sql: str
     params: tuple[Any, ...]
-    future: Future[int]
+    future: Future[int] | asyncio.Future[int]
+
+
+def _settle(pairs: list[tuple[asyncio.Future[int], int | BaseException]]) -> None:
+    for future, result in pairs:
+        if future.done():  # its waiter was cancelled; the row is committed all the same
+            continue
+        if isinstance(result, BaseException):
+            future.set_exception(result)
+        else:
+            future.set_result(result)
 
 
 class Store:
@@ -111,6 +121,7 @@ class Store:
         self._batch = batch
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._local = threading.local()
+        self._staged: dict[asyncio.AbstractEventLoop, list[_Write]] = {}
         setup = self._connect()
         setup.executescript(SCHEMA)
         columns = {row[1] for row in setup.execute("PRAGMA table_info(messages)")}
@@ -138,7 +149,7 @@ class Store:
             first = self._queue.get()
             if first is self._STOP:
                 break
-            batch = [first]
+            batch = list(first) if isinstance(first, list) else [first]
             stop = False
             while len(batch) < self._batch:
                 try:
@@ -148,8 +159,8 @@ class Store:
                 if item is self._STOP:
                     stop = True
                     break
-                batch.append(item)
-            results: list[tuple[Future[int], int | BaseException]] = []
+                batch.extend(item) if isinstance(item, list) else batch.append(item)
+            results: list[tuple[Any, int | BaseException]] = []
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 for write in batch:
@@ -163,16 +174,30 @@ class Store:
                 results = [(w.future, exc) for w in batch]
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
-            for future, result in results:
-                if future.done():  # its waiter was cancelled (a stopped run); the row is committed all the same
-                    continue
-                if isinstance(result, BaseException):
-                    future.set_exception(result)
-                else:
-                    future.set_result(result)
+            self._resolve(results)
             if stop:
                 break
         conn.close()
+
+    @staticmethod
+    def _resolve(results: list[tuple[Any, int | BaseException]]) -> None:
+        """Hand each writer its result: thread futures at once, a loop's futures in one callback per loop."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], int | BaseException]]] = {}
+        for future, result in results:
+            if isinstance(future, asyncio.Future):
+                by_loop.setdefault(future.get_loop(), []).append((future, result))
+                continue
+            if future.done():  # its waiter was cancelled (a stopped run); the row is committed all the same
+                continue
+            if isinstance(result, BaseException):
+                future.set_exception(result)
+            else:
+                future.set_result(result)
+        for loop, pairs in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_settle, pairs)
+            except RuntimeError:  # the loop has closed: nobody is waiting any more
+                pass
 
     def submit(self, sql: str, params: tuple[Any, ...] = ()) -> Future[int]:
         """Queue a write; the future resolves to lastrowid once committed."""
@@ -184,7 +209,18 @@ class Store:
         return self.submit(sql, params).result()
 
     async def awrite(self, sql: str, params: tuple[Any, ...] = ()) -> int:
-        return await asyncio.wrap_future(self.submit(sql, params))
+        """`write` for a coroutine. The writes a loop makes in one turn reach the writer thread together."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[int] = loop.create_future()
+        staged = self._staged.get(loop)
+        if staged is None:
+            staged = self._staged[loop] = []
+            loop.call_soon(self._hand_over, loop)
+        staged.append(_Write(sql, params, future))
+        return await future
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._queue.put(self._staged.pop(loop))
 
     def close(self) -> None:
         if self._writer.is_alive():

@@ -93,6 +93,24 @@ def test_html_only_mail_is_read_as_text() -> None:
     assert mail.html is not None and not mail.malformed
 
 
+@pytest.mark.parametrize("subject", [
+    "Question about order ORD-1",
+    "Re: Question about order ORD-1 [#NW-123456]",
+    "two  spaces, a\ttab and a trailing space ",
+    "a subject long enough that compat32 has to fold it across two lines because it runs past the limit",
+    "Frage zur Bestellung Größe 42",
+    "=?utf-8?q?already_encoded?=",
+    "",
+])
+def test_composed_headers_are_written_as_compat32_writes_them(subject: str) -> None:
+    from email.policy import compat32
+
+    message = compose(sender=("Zoë Ångström", "zoe@probe.mysteryshop.test"), to="support@northwind.demo", subject=subject, body="Hi", domain="probe.mysteryshop.test", in_reply_to="<a@b>")
+    assert message.as_bytes() == message.as_bytes(policy=compat32.clone(linesep="\r\n"))
+    if "=?" not in subject:  # a literal encoded word is decoded by any reader
+        assert parse_mail(message.as_bytes()).subject == subject
+
+
 def test_correlation_order_is_recipient_then_thread_then_ticket() -> None:
     c = Correlator()
     c.add_probe("a", "ann@probe.test")

@@ -13,7 +13,6 @@ import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from email import policy
 from email.parser import BytesParser
 from email.utils import parseaddr
 from pathlib import Path
@@ -21,8 +20,8 @@ from typing import Any
 
 from mysteryshop.demo.company import Customer, company, letter
 from mysteryshop.demo.profile import PlannedReply, Profile, plan_replies
-from mysteryshop.mail import compose
-from mysteryshop.smtp import deliver, serve_smtp
+from mysteryshop.mail import POLICY, compose
+from mysteryshop.smtp import SmtpPool, serve_smtp
 
 DELIVERY_ATTEMPTS = 30
 RETRY_PAUSE_S = 0.5
@@ -141,6 +140,7 @@ class EmailDesk:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._handles: list[asyncio.TimerHandle] = []
+        self._outbound = SmtpPool()
 
     async def start(self) -> int:
         self._warm_up()
@@ -152,7 +152,7 @@ class EmailDesk:
         customer = Customer(address="warm@up.test", name="Warm Up", order_id="ORD-1", text="return")
         body = letter("answer", "good", customer, ticket="NW-0", personal=True)
         raw = compose(sender=self.support_address, to=customer.address, subject="warm-up", body=body, domain=self.domain).as_bytes()
-        BytesParser(policy=policy.default).parsebytes(raw).get_body(preferencelist=("plain",))
+        BytesParser(policy=POLICY).parsebytes(raw).get_body(preferencelist=("plain",))
 
     async def stop(self) -> None:
         for handle in self._handles:
@@ -163,6 +163,7 @@ class EmailDesk:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._outbound.close()
 
     # -- aiosmtpd handler hooks -----------------------------------------------------------
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
@@ -179,7 +180,7 @@ class EmailDesk:
 
     def _schedule(self, raw: bytes, mail_from: str, received_ns: int) -> None:
         """Decide what to send and when; runs after the 250, so it never delays the sender."""
-        msg = BytesParser(policy=policy.default).parsebytes(raw)
+        msg = BytesParser(policy=POLICY).parsebytes(raw)
         name, reply_to = parseaddr(str(msg.get("Reply-To") or msg.get("From") or mail_from))
         body = msg.get_body(preferencelist=("plain", "html"))
         subject = str(msg.get("Subject", ""))
@@ -270,7 +271,7 @@ class EmailDesk:
         # a refusal by the receiver (5xx) is final.
         for attempt in range(DELIVERY_ATTEMPTS):
             try:
-                delivery = await deliver(message, host=host, port=port, sender=sender, recipients=[customer.address])
+                delivery = await self._outbound.deliver(message, host=host, port=port, sender=sender, recipients=[customer.address])
                 record.sent_ns, record.accepted_ns, record.error = delivery.transmitted_ns, delivery.accepted_ns, None
                 break
             except OSError as exc:
