@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 from faker import Faker
 
@@ -29,7 +29,7 @@ class Persona:
         return f"{self.first_name} {self.last_name}"
 
     def as_dict(self) -> dict[str, str]:
-        data = asdict(self)
+        data = {name: getattr(self, name) for name in self.__dataclass_fields__}
         data["full_name"] = self.full_name
         return data
 

@@ -101,6 +101,10 @@ class Engine:
         self.mailbox = ProbeMailbox(store, run_id, domains)
         self.mailbox.clock = clock
         self.smtp = SmtpPool(clock=clock)
+        # Probes compose and send a few at a time, about as many as the pool has connections:
+        # a thousand probes acting in one turn of the loop would make that turn so long that
+        # every other event (a 250, an arriving reply) waits for it, and would be timed late.
+        self._sending = asyncio.Semaphore(2 * self.smtp.per_destination)
         self.web = WebChannels(store, run_id, self.mailbox, browser)  # web form and chat; Chromium starts on first use
         self._host, self._port = mailbox_host, mailbox_port
 
@@ -124,7 +128,7 @@ class Engine:
         inbox = self.mailbox.open_inbox(spec.probe_id, spec.persona.email)
         timeline = Timeline(persona=spec.persona.as_dict())
         speedup = target.spec.speedup
-        await self.store.aevent(self.run_id, spec.probe_id, "probe_started", self.clock())
+        self.store.event(self.run_id, spec.probe_id, "probe_started", self.clock())
         try:
             await self._walk(spec, timeline, inbox)
             outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True)
@@ -135,7 +139,7 @@ class Engine:
             result = ProbeResult(spec, getattr(exc, "status", "error"), outcomes, str(exc), timeline)  # a CAPTCHA: "blocked"
         self.mailbox.close_inbox(spec.probe_id)
         await self.web.finish(spec.probe_id, failed=result.status != "passed")
-        await self.store.aevent(self.run_id, spec.probe_id, "probe_finished", self.clock(), status=result.status, error=result.error)
+        self.store.event(self.run_id, spec.probe_id, "probe_finished", self.clock(), status=result.status, error=result.error)
         await self.store.afinish_probe(
             self.run_id, spec.probe_id, result.status,
             {"outcomes": [o.as_dict() for o in result.outcomes], "error": result.error, "path": [v.step for v in timeline.path]},
@@ -163,7 +167,7 @@ class Engine:
                 if outcome is not None and outcome.status == PENDING:
                     return visit
                 when = "pass" if outcome is None or outcome.status == PASSED else ("timeout" if outcome.timed_out else "fail")
-                await self.store.aevent(self.run_id, spec.probe_id, "step_decided", self.clock(), step=visit.step, when=when, visit=visit.visit)
+                self.store.event(self.run_id, spec.probe_id, "step_decided", self.clock(), step=visit.step, when=when, visit=visit.visit)
                 state.current, state.waiting = journey.follow(visit.step, when), None
                 continue
             current = state.current
@@ -172,7 +176,7 @@ class Engine:
             step = journey.step(current)
             state.visits[current] = state.visits.get(current, 0) + 1
             if step.max_visits is not None and state.visits[current] > step.max_visits:
-                await self.store.aevent(self.run_id, spec.probe_id, "step_exhausted", self.clock(), step=current)
+                self.store.event(self.run_id, spec.probe_id, "step_exhausted", self.clock(), step=current)
                 state.current = journey.follow(current, "exhausted")
                 continue
             now = self.clock()
@@ -181,21 +185,21 @@ class Engine:
                 state.last_action_ns = timeline.actions[step.id].t_ns
                 visit = Visit(step.id, state.visits[current], now, None)
                 timeline.path.append(visit)
-                await self._entered(spec, visit)
+                self._entered(spec, visit)
                 state.current = journey.follow(current, "next")
                 continue
             anchor = timeline.actions[step.after].t_ns if step.after and step.after in timeline.actions else state.last_action_ns
             visit = Visit(step.id, state.visits[current], now, anchor)
             timeline.path.append(visit)
-            await self._entered(spec, visit)
+            self._entered(spec, visit)
             if step.expect == "no_marketing":
                 state.current = journey.follow(current, "next")
             else:
                 state.waiting = visit
         raise MysteryShopError(f"journey '{journey.name}' took more than {MAX_STEPS} steps; check its loops' max_visits")
 
-    async def _entered(self, spec: ProbeSpec, visit: Visit) -> None:
-        await self.store.aevent(
+    def _entered(self, spec: ProbeSpec, visit: Visit) -> None:
+        self.store.event(
             self.run_id, spec.probe_id, "step_entered", visit.entered_ns, step=visit.step, visit=visit.visit, anchor_ns=visit.anchor_ns
         )
 
@@ -205,21 +209,22 @@ class Engine:
             channel = target.spec.email
             if channel is None:
                 raise ChannelError(f"step '{step.id}' of journey '{spec.journey.name}' sends an email, but target file {target.path} has no 'email:' section")
-            body = render_text(step.body or "", persona)
-            message = compose(
-                sender=(persona.full_name, persona.email),
-                to=channel.support_address,
-                subject=render_text(step.subject or "", persona),
-                body=body,
-                domain=persona.email.rpartition("@")[2],
-            )
-            self.mailbox.correlator.add_sent(spec.probe_id, str(message["Message-ID"]))
-            self.mailbox.customer_text[spec.probe_id] = body
-            raw = message.as_bytes()  # once: what is sent is what is stored
-            delivery = await send_email(
-                raw, sender=persona.email, recipients=[channel.support_address], host=channel.smtp_host, port=channel.smtp_port,
-                timeout=channel.timeout, step=step.id, journey=spec.journey.name, channel=channel, clock=self.clock, pool=self.smtp,
-            )
+            async with self._sending:
+                body = render_text(step.body or "", persona)
+                message = compose(
+                    sender=(persona.full_name, persona.email),
+                    to=channel.support_address,
+                    subject=render_text(step.subject or "", persona),
+                    body=body,
+                    domain=persona.email.rpartition("@")[2],
+                )
+                self.mailbox.correlator.add_sent(spec.probe_id, str(message["Message-ID"]))
+                self.mailbox.customer_text[spec.probe_id] = body
+                raw = message.as_bytes()  # once: what is sent is what is stored
+                delivery = await send_email(
+                    raw, sender=persona.email, recipients=[channel.support_address], host=channel.smtp_host, port=channel.smtp_port,
+                    timeout=channel.timeout, step=step.id, journey=spec.journey.name, channel=channel, clock=self.clock, pool=self.smtp,
+                )
             # The clock starts when the company's server accepted the email (its 250):
             # from then on, every second of silence is the company's.
             t_ns = delivery.accepted_ns
@@ -229,10 +234,10 @@ class Engine:
                 message_id=str(message["Message-ID"]), subject=render_text(step.subject or "", persona), from_addr=persona.email,
                 to_addrs=[channel.support_address], full_text=body, text=body,
             )
-            await self.store.amessage(
+            self.store.post(*self.store.message_write(
                 self.run_id, "out", persona.email, [channel.support_address], t_ns, raw, probe_id=spec.probe_id, parsed=composed
-            )
-            await self.store.aevent(
+            ))
+            self.store.event(
                 self.run_id, spec.probe_id, "sent", t_ns, step=step.id, channel="email",
                 message_id=str(message["Message-ID"]), transmitted_ns=delivery.transmitted_ns,
             )
@@ -259,7 +264,7 @@ class Engine:
         if inbound is None:  # an open chat showed something new: judge again
             return
         timeline.replies.append(Reply.of(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid))
-        await self.store.aevent(self.run_id, spec.probe_id, "received", inbound.t_ns, message_ref=inbound.rowid, matched_by=inbound.matched_by)
+        self.store.event(self.run_id, spec.probe_id, "received", inbound.t_ns, message_ref=inbound.rowid, matched_by=inbound.matched_by)
 
 
 class EngineThread:

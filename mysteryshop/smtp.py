@@ -15,14 +15,34 @@ import aiosmtplib
 from aiosmtpd.smtp import SMTP
 
 
-async def serve_smtp(handler: Any, *, host: str = "127.0.0.1", port: int = 0, name: str) -> tuple[asyncio.Server, int]:
+class TimedSMTP(SMTP):
+    """aiosmtpd's SMTP server, noting when bytes come off the socket (`last_data_ns`).
+
+    A handler runs a turn or more of the event loop after its bytes arrived; on a busy loop
+    that is milliseconds. `handle_DATA` reads `server.last_data_ns`: the moment the end of the
+    message arrived, which is when it was received.
+    """
+
+    def __init__(self, handler: Any, *args: Any, clock: Callable[[], int] = time.monotonic_ns, **kwargs: Any) -> None:
+        super().__init__(handler, *args, **kwargs)
+        self._clock = clock
+        self.last_data_ns: int | None = None
+
+    def data_received(self, data: bytes) -> None:
+        self.last_data_ns = self._clock()
+        super().data_received(data)
+
+
+async def serve_smtp(
+    handler: Any, *, host: str = "127.0.0.1", port: int = 0, name: str, clock: Callable[[], int] = time.monotonic_ns,
+) -> tuple[asyncio.Server, int]:
     """Start an aiosmtpd server for `handler` on the running loop; returns the server and its port.
 
     `name` is the hostname the server greets with; giving it avoids aiosmtpd's reverse DNS
     lookup, which can stall for seconds on machines without a resolver.
     """
     loop = asyncio.get_running_loop()
-    factory = partial(SMTP, handler, hostname=name, ident=f"{name} ESMTP", data_size_limit=25 * 2**20, timeout=60)
+    factory = partial(TimedSMTP, handler, hostname=name, ident=f"{name} ESMTP", data_size_limit=25 * 2**20, timeout=60, clock=clock)
     # A deep accept queue: a thousand replies arriving at once must not have their SYNs dropped
     # (the sender's TCP would retry after 1, 3, 7 s, and we would measure the company as late).
     server = await loop.create_server(factory, host=host, port=port, reuse_address=True, backlog=4096)
@@ -46,14 +66,16 @@ class Delivery:
 class _Connection:
     """One open SMTP client connection whose writes are timed: the end of DATA is stamped when its last byte goes out."""
 
-    __slots__ = ("client", "stamps", "sent", "idle_since")
+    __slots__ = ("client", "stamps", "sent", "idle_since", "last_read_ns")
 
     def __init__(self, client: aiosmtplib.SMTP, clock: Callable[[], int]) -> None:
         self.client = client
         self.stamps: list[int] = []
         self.sent = 0
         self.idle_since = 0.0
-        write = client.protocol.write
+        self.last_read_ns: int | None = None
+        protocol = client.protocol
+        write, data_received = protocol.write, protocol.data_received
 
         def timed_write(data: bytes) -> None:
             # aiosmtplib writes the whole dot-stuffed body, ending in CRLF.CRLF, in one call.
@@ -61,12 +83,18 @@ class _Connection:
             if data.endswith(b"\r\n.\r\n"):
                 self.stamps.append(clock())
 
-        client.protocol.write = timed_write  # type: ignore[method-assign]
+        def timed_read(data: bytes) -> None:
+            # the reply came off the socket now; the coroutine waiting for it resumes a turn later
+            self.last_read_ns = clock()
+            data_received(data)
+
+        protocol.write = timed_write  # type: ignore[method-assign]
+        protocol.data_received = timed_read  # type: ignore[method-assign]
 
     async def send(self, payload: bytes, sender: str, recipients: list[str], clock: Callable[[], int], timeout: float) -> Delivery:
         self.stamps.clear()
         await self.client.sendmail(sender, recipients, payload, timeout=timeout)
-        accepted = clock()
+        accepted = self.last_read_ns or clock()  # the 250 to DATA is the last thing read
         self.sent += 1
         return Delivery(self.stamps[-1] if self.stamps else accepted, accepted)
 

@@ -14,6 +14,7 @@ import queue
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -89,15 +90,40 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
 
 
+_utc_cache: tuple[int, str] = (0, "")
+
+
 def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """The wall-clock time to the millisecond, as ISO 8601 with a Z."""
+    global _utc_cache
+    ms = time.time_ns() // 1_000_000
+    cached_ms, text = _utc_cache
+    if ms != cached_ms:  # a busy loop stamps many events within one millisecond
+        stamp = datetime.fromtimestamp(ms // 1000, UTC).replace(microsecond=ms % 1000 * 1000)
+        text = stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        _utc_cache = (ms, text)
+    return text
 
 
 @dataclass(frozen=True, slots=True)
 class _Write:
     sql: str
     params: tuple[Any, ...]
-    future: Future[int] | asyncio.Future[int]
+    future: Future[int] | asyncio.Future[int] | None  # None: posted, nobody waits
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+def _event(run_id: str, probe_id: str | None, kind: str, t_ns: int, step: str | None, data: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
+    return (
+        "INSERT INTO events (run_id, probe_id, kind, step, t_ns, utc, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (run_id, probe_id, kind, step, t_ns, utc_now(), json.dumps(data)),
+    )
 
 
 def _settle(pairs: list[tuple[asyncio.Future[int], int | BaseException]]) -> None:
@@ -122,6 +148,7 @@ class Store:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._local = threading.local()
         self._staged: dict[asyncio.AbstractEventLoop, list[_Write]] = {}
+        self._failure: BaseException | None = None  # of a posted write nobody waited for
         setup = self._connect()
         setup.executescript(SCHEMA)
         columns = {row[1] for row in setup.execute("PRAGMA table_info(messages)")}
@@ -179,11 +206,14 @@ class Store:
                 break
         conn.close()
 
-    @staticmethod
-    def _resolve(results: list[tuple[Any, int | BaseException]]) -> None:
+    def _resolve(self, results: list[tuple[Any, int | BaseException]]) -> None:
         """Hand each writer its result: thread futures at once, a loop's futures in one callback per loop."""
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], int | BaseException]]] = {}
         for future, result in results:
+            if future is None:
+                if isinstance(result, BaseException) and self._failure is None:
+                    self._failure = result
+                continue
             if isinstance(future, asyncio.Future):
                 by_loop.setdefault(future.get_loop(), []).append((future, result))
                 continue
@@ -202,6 +232,7 @@ class Store:
     def submit(self, sql: str, params: tuple[Any, ...] = ()) -> Future[int]:
         """Queue a write; the future resolves to lastrowid once committed."""
         future: Future[int] = Future()
+        self._hand_over(_running_loop())  # what this loop queued before comes first
         self._queue.put(_Write(sql, params, future))
         return future
 
@@ -210,20 +241,46 @@ class Store:
 
     async def awrite(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         """`write` for a coroutine. The writes a loop makes in one turn reach the writer thread together."""
+        self._raise_failure()
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._stage(_Write(sql, params, future))
+        return await future
+
+    def post(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+        """Queue a write and go on. It is committed in order after every write queued before it;
+        if it fails, the next `awrite` raises the error.
+
+        For the record a probe keeps as it goes (events, the messages it sent): waiting for each
+        commit would only make a thousand probes wake up together, one commit at a time.
+        """
+        self._raise_failure()
+        if _running_loop() is None:
+            self._queue.put(_Write(sql, params, None))
+            return
+        self._stage(_Write(sql, params, None))
+
+    def _stage(self, write: _Write) -> None:
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[int] = loop.create_future()
         staged = self._staged.get(loop)
         if staged is None:
             staged = self._staged[loop] = []
             loop.call_soon(self._hand_over, loop)
-        staged.append(_Write(sql, params, future))
-        return await future
+        staged.append(write)
 
-    def _hand_over(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._queue.put(self._staged.pop(loop))
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            failure, self._failure = self._failure, None
+            raise failure
+
+    def _hand_over(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        staged = self._staged.pop(loop, None) if loop is not None else None
+        if staged:
+            self._queue.put(staged)
 
     def close(self) -> None:
         if self._writer.is_alive():
+            for loop in list(self._staged):  # posted on a loop that ended before handing them over
+                self._hand_over(loop)
             self._queue.put(self._STOP)
             self._writer.join()
         conn = getattr(self._local, "conn", None)
@@ -277,10 +334,11 @@ class Store:
     async def aevent(
         self, run_id: str, probe_id: str | None, kind: str, t_ns: int, *, step: str | None = None, **data: Any
     ) -> int:
-        return await self.awrite(
-            "INSERT INTO events (run_id, probe_id, kind, step, t_ns, utc, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (run_id, probe_id, kind, step, t_ns, utc_now(), json.dumps(data)),
-        )
+        return await self.awrite(*_event(run_id, probe_id, kind, t_ns, step, data))
+
+    def event(self, run_id: str, probe_id: str | None, kind: str, t_ns: int, *, step: str | None = None, **data: Any) -> None:
+        """`aevent` without waiting for the commit (see `post`)."""
+        self.post(*_event(run_id, probe_id, kind, t_ns, step, data))
 
     async def amessage(
         self,
@@ -295,7 +353,23 @@ class Store:
         source: str | None = None,
         parsed: Any = None,
     ) -> int:
-        """Store one message. With `source` (e.g. an IMAP UID) a message already stored is not stored twice (returns 0).
+        """Store one message. With `source` (e.g. an IMAP UID) a message already stored is not stored twice (returns 0)."""
+        return await self.awrite(*self.message_write(run_id, direction, mail_from, rcpt_to, t_ns, raw, probe_id=probe_id, source=source, parsed=parsed))
+
+    def message_write(
+        self,
+        run_id: str,
+        direction: str,
+        mail_from: str,
+        rcpt_to: list[str],
+        t_ns: int,
+        raw: bytes,
+        *,
+        probe_id: str | None = None,
+        source: str | None = None,
+        parsed: Any = None,
+    ) -> tuple[str, tuple[Any, ...]]:
+        """SQL and parameters that store one message (`amessage`; `post` them not to wait).
 
         A message the persona sends (`out`) is ours and well-formed: its parsed fields are stored
         with it at once (`mail.stored_fields`; `parsed` when the caller composed it and knows them),
@@ -311,9 +385,7 @@ class Store:
             for key, value in stored_fields(parsed if parsed is not None else parse_mail(raw)).items():
                 columns.append(key)
                 values.append(json.dumps(value) if key == "defects" else value)
-        return await self.awrite(
-            f"{verb} INTO messages ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", tuple(values)
-        )
+        return f"{verb} INTO messages ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", tuple(values)
 
     def annotation(self, message_rowid: int, **fields: Any) -> tuple[str, tuple[Any, ...]]:
         """SQL and parameters that record parsed fields of a stored message."""

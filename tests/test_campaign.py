@@ -322,7 +322,8 @@ def test_outbound_mail_goes_through_a_starttls_relay_with_a_login_that_is_never_
         (project / "journeys/targets/northwind.yaml").write_text(RELAY_TARGET.replace("{port}", str(relay.port)))
         assert cli(["run", "--campaign", "relayed", "--target", "northwind", "--personas", "2", "--root", str(project)]) == 0
         assert cli(["score", "relayed", "--root", str(project)]) == 0
-        assert len(relay.messages) == 2 and relay.logins == [("relay-user", True)] * 2
+        # (one login per connection, over TLS; the two emails may share a kept connection)
+        assert len(relay.messages) == 2 and relay.logins and set(relay.logins) == {("relay-user", True)}
         # Then the password is nowhere in what mysteryshop wrote
         written = [p for p in (project / "reports").rglob("*") if p.is_file()]
         assert written and not any(b"s3cret-relay-pw" in p.read_bytes() for p in written)

@@ -46,3 +46,29 @@ def test_runs_accumulate_in_one_file(tmp_path: Path) -> None:
     store = Store(tmp_path / "s.sqlite")
     assert [(r["id"], r["status"]) for r in store.runs()] == [("r1", "passed"), ("r2", "passed")]
     store.close()
+
+
+def test_posted_writes_keep_their_order_and_a_failure_reaches_the_next_awaited_write(tmp_path: Path) -> None:
+    import pytest
+
+    store = Store(tmp_path / "s.sqlite")
+    store.create_run("r", {})
+
+    async def record() -> None:
+        for i in range(3):
+            store.event("r", "p1", f"step{i}", i)
+        # a blocking write from the same loop comes after what the loop posted before it
+        store.write("UPDATE probes SET status = 'x' WHERE 0")
+        store.event("r", "p1", "after_sync", 3)
+        store.post("INSERT INTO no_such_table VALUES (1)")
+        await asyncio.sleep(0.2)  # the writer commits the posted writes meanwhile
+        with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+            await store.aevent("r", "p1", "next", 4)
+        store.event("r", "p1", "last", 5)  # posted on a loop that ends at once: committed when the store closes
+
+    asyncio.run(record())
+    store.close()
+    other = sqlite3.connect(tmp_path / "s.sqlite")
+    kinds = [row[0] for row in other.execute("SELECT kind FROM events ORDER BY id")]
+    other.close()
+    assert kinds == ["step0", "step1", "step2", "after_sync", "last"]

@@ -78,7 +78,7 @@ class ProbeMailbox:
         self.port = 0
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
-        self.server, self.port = await serve_smtp(self, host=host, port=port, name="probe-mailbox.mysteryshop")
+        self.server, self.port = await serve_smtp(self, host=host, port=port, name="probe-mailbox.mysteryshop", clock=self.clock)
         return self.port
 
     async def stop(self) -> None:
@@ -129,7 +129,8 @@ class ProbeMailbox:
     clock: Callable[[], int] = staticmethod(time.monotonic_ns)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        t_ns = self.clock()
+        # when the end of DATA came off the socket; the handler itself runs a little later
+        t_ns = getattr(server, "last_data_ns", None) or self.clock()
         key, self._next_key = self._next_key, self._next_key + 1
         self._inflight[key] = t_ns
         try:
@@ -199,7 +200,7 @@ class ProbeMailbox:
     ) -> None:
         """Record what was parsed (every field scoring reads: a scorecard need not parse it again);
         queued, not awaited: the raw message is already safe."""
-        self.store.submit(*self.store.annotation(
+        self.store.post(*self.store.annotation(
             rowid, probe_id=probe_id, matched_by=matched_by, **stored_fields(mail, customer_text),
         ))
 

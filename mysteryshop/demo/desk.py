@@ -13,14 +13,16 @@ import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from email.parser import BytesParser
+from email.header import decode_header, make_header
+from email.parser import BytesHeaderParser
+from email.policy import compat32
 from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
 from mysteryshop.demo.company import Customer, company, letter
 from mysteryshop.demo.profile import PlannedReply, Profile, plan_replies
-from mysteryshop.mail import POLICY, compose
+from mysteryshop.mail import compose, parse_mail
 from mysteryshop.smtp import SmtpPool, serve_smtp
 
 DELIVERY_ATTEMPTS = 30
@@ -61,11 +63,21 @@ class GroundTruth:
     forms: list[dict[str, Any]] = field(default_factory=list)
     chat: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _file: Any = field(default=None, repr=False)
 
     def _append(self, entry: dict[str, Any]) -> None:
-        if self.path is not None:
-            with self.path.open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps(entry) + "\n")
+        if self.path is None:
+            return
+        if self._file is None:
+            self._file = self.path.open("a", encoding="utf-8")
+        self._file.write(json.dumps(entry) + "\n")
+        self._file.flush()  # handed to the OS at once: a reader sees it, and a crash of the desk loses nothing
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
 
     def add_sent(self, record: TruthRecord) -> None:
         with self._lock:
@@ -140,7 +152,7 @@ class EmailDesk:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._handles: list[asyncio.TimerHandle] = []
-        self._outbound = SmtpPool()
+        self._outbound = SmtpPool()  # like a mail server: up to 20 connections to the probe mailbox at once
 
     async def start(self) -> int:
         self._warm_up()
@@ -152,7 +164,8 @@ class EmailDesk:
         customer = Customer(address="warm@up.test", name="Warm Up", order_id="ORD-1", text="return")
         body = letter("answer", "good", customer, ticket="NW-0", personal=True)
         raw = compose(sender=self.support_address, to=customer.address, subject="warm-up", body=body, domain=self.domain).as_bytes()
-        BytesParser(policy=POLICY).parsebytes(raw).get_body(preferencelist=("plain",))
+        parse_mail(raw)
+        BytesHeaderParser(policy=compat32).parsebytes(raw)
 
     async def stop(self) -> None:
         for handle in self._handles:
@@ -164,6 +177,7 @@ class EmailDesk:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._outbound.close()
+        self.truth.close()
 
     # -- aiosmtpd handler hooks -----------------------------------------------------------
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
@@ -173,21 +187,22 @@ class EmailDesk:
         return f"550 5.7.1 {address}: this mailbox only accepts mail for @{self.domain}"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        received_ns = time.monotonic_ns()
+        received_ns = time.monotonic_ns()  # read in full; the 250 goes out as this returns
         raw = envelope.original_content or envelope.content
         asyncio.get_running_loop().call_soon(self._schedule, raw, envelope.mail_from, received_ns)
         return "250 OK: queued"
 
     def _schedule(self, raw: bytes, mail_from: str, received_ns: int) -> None:
         """Decide what to send and when; runs after the 250, so it never delays the sender."""
-        msg = BytesParser(policy=POLICY).parsebytes(raw)
+        mail = parse_mail(raw)
+        msg = BytesHeaderParser(policy=compat32).parsebytes(raw)
         name, reply_to = parseaddr(str(msg.get("Reply-To") or msg.get("From") or mail_from))
-        body = msg.get_body(preferencelist=("plain", "html"))
-        subject = str(msg.get("Subject", ""))
-        text = f"{subject}\n{body.get_content() if body is not None else ''}"
+        name = str(make_header(decode_header(name))) if "=?" in name else name
+        subject = mail.subject
+        text = f"{subject}\n{mail.full_text}"
         order = _ORDER.search(text)
         customer = Customer(address=reply_to or mail_from, name=name, order_id=order.group(1) if order else None, text=text)
-        message_id = str(msg.get("Message-ID") or "").strip() or None
+        message_id = mail.message_id
         self.truth.add_received(mail_from=mail_from, message_id=message_id, t_ns=received_ns)
         # keyed on what a run with the same seed repeats (the persona's name, the subject), not on the
         # address, which carries a per-run tag
