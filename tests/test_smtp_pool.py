@@ -122,3 +122,23 @@ def test_an_unreachable_destination_is_an_oserror() -> None:
 
     with pytest.raises(OSError):
         asyncio.run(scenario())
+
+
+@pytest.mark.parametrize("arg", [
+    "<jane.doe+abc@probe.test>", "<jane@probe.test> SIZE=1234", "<jane@probe.test>  SIZE=1 BODY=8BITMIME ", "<jane@probe.test>\tSIZE=1",
+    "<>", "", "jane@probe.test", '<"quoted local"@probe.test>', "<a..b@x.test>", "<x@[127.0.0.1]>", " <jane@probe.test>",
+    "<jane@probe.test>SIZE=1", "<jane@probe.test> (comment) SIZE=1", "<@relay.test:jane@probe.test>", "<jane@probe.test", "<ünï@probe.test>",
+    "<" + "a" * 70 + "@x.test>", "not an address at all <",
+])
+def test_the_servers_address_parse_agrees_with_aiosmtpd(arg: str) -> None:
+    from aiosmtpd.smtp import SMTP
+
+    from mysteryshop.smtp import TimedSMTP
+
+    class Handler:
+        pass
+
+    for limit in (0, 64):
+        ours = type("Ours", (TimedSMTP,), {"local_part_limit": limit})(Handler(), hostname="x")
+        theirs = type("Theirs", (SMTP,), {"local_part_limit": limit})(Handler(), hostname="x")
+        assert ours._getaddr(arg) == theirs._getaddr(arg)
