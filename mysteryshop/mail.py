@@ -155,6 +155,21 @@ def _body(msg: EmailMessage, defects: list[str]) -> tuple[str, str | None]:
     return plain or "", markup
 
 
+_FOLD = re.compile(r"\r\n|\r|\n")
+_PRINTABLE_ASCII = re.compile(r"[\t\x20-\x7e]*")
+
+
+def _plain_subject(raw: str | None) -> str | None:
+    """A Subject of printable ASCII without encoded words, unfolded: what policy.default decodes it to
+    (a test compares the two); None when it needs the real decoder."""
+    if raw is None:
+        return ""
+    if "=?" in raw:
+        return None
+    unfolded = "".join(_FOLD.split(raw))
+    return unfolded if _PRINTABLE_ASCII.fullmatch(unfolded) else None
+
+
 def parse_mail(raw: bytes, *, customer_text: str | None = None) -> ParsedMail:
     """Parse raw RFC 5322 bytes. Never raises: problems end up in `defects` (the message is malformed)."""
     defects: list[str] = []
@@ -165,13 +180,19 @@ def parse_mail(raw: bytes, *, customer_text: str | None = None) -> ParsedMail:
     # Structural headers are read raw (ids and addresses are ASCII); only the Subject needs
     # policy.default's decoding. Parsing every header object costs more than the rest.
     raw_headers: dict[str, str] = {}
+    raw_subject: str | None = None
     for name, value in msg.raw_items():
-        raw_headers.setdefault(name.lower(), " ".join(str(value).split()))
+        key = name.lower()
+        if key == "subject" and raw_subject is None:
+            raw_subject = str(value)
+        raw_headers.setdefault(key, " ".join(str(value).split()))
     parsed = ParsedMail()
     parsed.message_id = next(iter(message_ids(raw_headers.get("message-id"))), None)
     parsed.in_reply_to = next(iter(message_ids(raw_headers.get("in-reply-to"))), None)
     parsed.references = message_ids(raw_headers.get("references"))
-    parsed.subject = _header(msg, "Subject", defects) or ""
+    parsed.subject = _plain_subject(raw_subject)
+    if parsed.subject is None:
+        parsed.subject = _header(msg, "Subject", defects) or ""
     parsed.from_addr = next((a for _, a in getaddresses([raw_headers.get("from", "")]) if a), "")
     parsed.to_addrs = [a for _, a in getaddresses([raw_headers.get("to", "")]) if a]
     parsed.auto_submitted = raw_headers.get("auto-submitted")

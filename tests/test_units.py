@@ -111,6 +111,19 @@ def test_composed_headers_are_written_as_compat32_writes_them(subject: str) -> N
         assert parse_mail(message.as_bytes()).subject == subject
 
 
+@pytest.mark.parametrize("subject", [
+    b"Re: Question about order ORD-1 [#NW-123456]", b"two  spaces", b"tab\there", b" leading", b"trailing ",
+    b"folded across\r\n two lines", b"x\r\n\ty", b'quotes "a" (paren) <angle> back\\slash', b"", b"=?utf-8?q?encoded_word?=",
+    b"a=?b", b"=?iso-8859-1?q?caf=E9?= au lait", "Größe 42".encode(), b"ctrl\x01char",
+])
+def test_a_subject_reads_as_policy_default_decodes_it(subject: bytes) -> None:
+    from email import policy
+    from email.parser import BytesParser
+
+    raw = b"From: a@probe.test\r\nSubject: " + subject + b"\r\n\r\nbody\r\n"
+    assert parse_mail(raw).subject == str(BytesParser(policy=policy.default).parsebytes(raw)["Subject"])
+
+
 def test_correlation_order_is_recipient_then_thread_then_ticket() -> None:
     c = Correlator()
     c.add_probe("a", "ann@probe.test")
