@@ -25,6 +25,9 @@ from typing import Any
 
 SCHEMA_VERSION = 1
 
+#: how long a posted write (nobody waits for it) may stay on its loop, gathering company
+POST_DELAY_S = 0.02
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS runs (
@@ -148,6 +151,7 @@ class Store:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._local = threading.local()
         self._staged: dict[asyncio.AbstractEventLoop, list[_Write]] = {}
+        self._hand_over_at: dict[asyncio.AbstractEventLoop, asyncio.TimerHandle] = {}
         self._failure: BaseException | None = None  # of a posted write nobody waited for
         setup = self._connect()
         setup.executescript(SCHEMA)
@@ -260,12 +264,22 @@ class Store:
         self._stage(_Write(sql, params, None))
 
     def _stage(self, write: _Write) -> None:
+        """Queue `write` on this loop's list. Someone waiting: the list goes to the writer at the end
+        of this turn; only posted writes: within POST_DELAY_S, with whatever else came meanwhile
+        (each hand-over wakes the writer thread, which then competes with the loop for the GIL)."""
         loop = asyncio.get_running_loop()
         staged = self._staged.get(loop)
         if staged is None:
             staged = self._staged[loop] = []
-            loop.call_soon(self._hand_over, loop)
         staged.append(write)
+        pending = self._hand_over_at.get(loop)
+        if write.future is not None:
+            if pending is None or pending.when() > loop.time():
+                if pending is not None:
+                    pending.cancel()
+                self._hand_over_at[loop] = loop.call_at(loop.time(), self._hand_over, loop)
+        elif pending is None:
+            self._hand_over_at[loop] = loop.call_later(POST_DELAY_S, self._hand_over, loop)
 
     def _raise_failure(self) -> None:
         if self._failure is not None:
@@ -273,6 +287,9 @@ class Store:
             raise failure
 
     def _hand_over(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        pending = self._hand_over_at.pop(loop, None) if loop is not None else None
+        if pending is not None:
+            pending.cancel()  # when called before its time (a blocking write, the store closing)
         staged = self._staged.pop(loop, None) if loop is not None else None
         if staged:
             self._queue.put(staged)
