@@ -108,6 +108,7 @@ class Engine:
         self._sending = asyncio.Semaphore(2 * self.smtp.per_destination)
         self.web = WebChannels(store, run_id, self.mailbox, browser)  # web form and chat; Chromium starts on first use
         self._host, self._port = mailbox_host, mailbox_port
+        self._gc_thresholds = gc.get_threshold()
 
     @property
     def mailbox_address(self) -> tuple[str, int]:
@@ -119,12 +120,16 @@ class Engine:
         # milliseconds in the middle of a thousand probes, and every reply then would be timed late.
         gc.collect()
         gc.freeze()
+        self._gc_thresholds = gc.get_threshold()
+        young, middle, old = self._gc_thresholds
+        gc.set_threshold(young, middle, max(old, 100))  # and full passes ten times rarer
         await self.mailbox.start(self._host, self._port)
 
     async def stop(self) -> None:
         await self.web.stop()
         await self.smtp.close()
         await self.mailbox.stop()
+        gc.set_threshold(*self._gc_thresholds)
         gc.unfreeze()
 
     async def run_probe(self, spec: ProbeSpec) -> ProbeResult:
