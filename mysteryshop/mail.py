@@ -9,9 +9,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.parser import BytesParser
+from email import base64mime
 from email.header import Header
 from email.message import Message
-from email.mime.text import MIMEText
 from email.policy import Compat32, EmailPolicy
 from email.utils import formataddr, getaddresses, make_msgid
 from typing import Any
@@ -281,7 +281,11 @@ def compose(
     Built with the compat32 classes: composing thousands of messages a second with
     policy.default's header objects costs more than sending them.
     """
-    msg = MIMEText(body, "plain", "utf-8", policy=WIRE)
+    msg = Message(policy=WIRE)  # what MIMEText(body, "plain", "utf-8") builds, without its parameter parsing
+    msg["Content-Type"] = 'text/plain; charset="utf-8"'
+    msg["MIME-Version"] = "1.0"
+    msg["Content-Transfer-Encoding"] = "base64"
+    msg.set_payload(base64mime.body_encode(body.encode("utf-8")))
     msg["From"] = formataddr(sender, charset="utf-8") if isinstance(sender, tuple) else sender
     msg["To"] = to
     msg["Subject"] = subject if subject.isascii() else Header(subject, "utf-8")

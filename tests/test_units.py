@@ -105,8 +105,15 @@ def test_html_only_mail_is_read_as_text() -> None:
 def test_composed_headers_are_written_as_compat32_writes_them(subject: str) -> None:
     from email.policy import compat32
 
-    message = compose(sender=("Zoë Ångström", "zoe@probe.mysteryshop.test"), to="support@northwind.demo", subject=subject, body="Hi", domain="probe.mysteryshop.test", in_reply_to="<a@b>")
+    from email.mime.text import MIMEText
+
+    body = "Größe 42, please.\nSecond line\r\n" * 5
+    message = compose(sender=("Zoë Ångström", "zoe@probe.mysteryshop.test"), to="support@northwind.demo", subject=subject, body=body, domain="probe.mysteryshop.test", in_reply_to="<a@b>")
     assert message.as_bytes() == message.as_bytes(policy=compat32.clone(linesep="\r\n"))
+    reference = MIMEText(body, "plain", "utf-8")
+    for name in ("From", "To", "Subject", "Message-ID", "In-Reply-To", "References"):
+        reference[name] = message[name]
+    assert message.as_bytes() == reference.as_bytes(policy=compat32.clone(linesep="\r\n"))
     if "=?" not in subject:  # a literal encoded word is decoded by any reader
         assert parse_mail(message.as_bytes()).subject == subject
 
