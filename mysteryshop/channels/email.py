@@ -50,6 +50,11 @@ class _Received:
 
 _HEADERS = BytesHeaderParser(policy=compat32)
 
+#: mail no probe waits for is parsed once no message has arrived for this long...
+BACKLOG_QUIET_S = 0.5
+#: ...or once it has waited this long, whichever comes first
+BACKLOG_MAX_WAIT_S = 10.0
+
 
 class ProbeMailbox:
     """aiosmtpd handler: the harness's inbox for every persona of a run.
@@ -74,6 +79,8 @@ class ProbeMailbox:
         self._next_key = 0
         self._routed = asyncio.Event()
         self._backlog_handle: asyncio.TimerHandle | None = None
+        self._backlog_since = 0.0
+        self._last_arrival = 0.0
         self.server: asyncio.Server | None = None
         self.port = 0
 
@@ -138,6 +145,7 @@ class ProbeMailbox:
             raw = envelope.original_content or envelope.content or b""
             rcpt_tos = tuple(envelope.rcpt_tos)
             rowid = await self.store.amessage(self.run_id, "in", envelope.mail_from or "", list(rcpt_tos), t_ns, raw)
+            self._last_arrival = asyncio.get_running_loop().time()
             self._route(_Received(rowid, t_ns, utc, raw, rcpt_tos))
         finally:
             del self._inflight[key]
@@ -177,9 +185,17 @@ class ProbeMailbox:
     def _defer(self, item: _Received, probe_id: str | None) -> None:
         self._backlog.append((item, probe_id))
         if self._backlog_handle is None:
-            self._backlog_handle = asyncio.get_running_loop().call_later(1.0, self._drain_soon)
+            self._backlog_since = asyncio.get_running_loop().time()
+            self._backlog_handle = asyncio.get_running_loop().call_later(BACKLOG_QUIET_S, self._drain_soon)
 
     def _drain_soon(self) -> None:
+        """Parse the backlog once the mailbox has been quiet a moment (or has waited long enough):
+        parsing is what a flood of mail should not have to wait behind."""
+        loop = asyncio.get_running_loop()
+        busy = loop.time() - self._last_arrival < BACKLOG_QUIET_S
+        if busy and loop.time() - self._backlog_since < BACKLOG_MAX_WAIT_S:
+            self._backlog_handle = loop.call_later(BACKLOG_QUIET_S, self._drain_soon)
+            return
         self._backlog_handle = None
         asyncio.ensure_future(self.drain())
 
