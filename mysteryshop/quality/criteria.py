@@ -55,7 +55,7 @@ def answers_question(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     """Every expected fact is conveyed: right numbers, not negated ('we cannot refund')."""
     if not exchange.expected_facts:
         return unscored("answers_question", ENGINE, "no expected facts given for this step: nothing to check the answer against")
-    matches = match_facts(exchange.expected_facts, reply.sentences)
+    matches = match_facts(exchange.expected_facts, reply.sentences, reply.folded)
     conveyed = [m for m in matches if m.status == "conveyed"]
     problems = [m for m in matches if m.status != "conveyed"]
     evidence = " … ".join(dict.fromkeys(m.sentence for m in matches if m.sentence))
@@ -159,7 +159,7 @@ def stalling_autoreply(exchange: Exchange, reply: CleanReply) -> CriterionResult
         if not (lex.STALLING.search(fold(s)) or lex.NON_SUBSTANCE.search(fold(s)) or lex.GREETING.match(fold(s)) or lex.MARKETING.search(fold(s))
                 or lex.ACKNOWLEDGES.search(fold(s)) or lex.BOILERPLATE_EMPATHY.search(fold(s)) or len(s.split()) <= 3)
     ]
-    answered = any(m.status == "conveyed" for m in match_facts(exchange.expected_facts, reply.sentences))
+    answered = any(m.status == "conveyed" for m in match_facts(exchange.expected_facts, reply.sentences, reply.folded))
     share = 1 - len(substantive) / max(1, len(reply.sentences))
     if answered or substantive:
         reason = "stalling phrase, but the reply also " + ("conveys an expected fact" if answered else f"says something of substance: {snippet(substantive[0], 80)!r}")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from mysteryshop.quality.text import STOPWORDS, clause_numbers, content_stems, numbers, stem, tokens
+from mysteryshop.quality.text import STOPWORDS, clause_numbers, content_stems, fold, folded_tokens, numbers, stem, tokens
 
 _SYNONYMS = [
     {"refund", "reimburse", "reimburs", "repay"},
@@ -89,9 +89,9 @@ class _Sentence:
 
     __slots__ = ("text", "tokens", "have", "_stems", "_by_initial", "_numbers", "_clauses", "_may_negate")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, words: list[str] | None = None) -> None:
         self.text = text
-        self.tokens = tokens(text)
+        self.tokens = tokens(text) if words is None else words
         self.have = set(map(stem, set(self.tokens) - STOPWORDS))
         self._stems: list[str] | None = None
         self._by_initial: dict[str, list[str]] | None = None
@@ -212,12 +212,16 @@ def match_fact(phrasings: Sequence[str], sentences: Sequence[str]) -> FactMatch:
     return match_facts([phrasings], sentences)[0]
 
 
-def match_facts(facts: Sequence[Sequence[str]], sentences: Sequence[str]) -> list[FactMatch]:
-    """`match_fact` for each fact, analysing each sentence once."""
-    views = [_Sentence(s) for s in sentences]
-    everywhere: set[str] = set().union(*(v.have for v in views))
+def match_facts(facts: Sequence[Sequence[str]], sentences: Sequence[str], folded: Sequence[str] | None = None) -> list[FactMatch]:
+    """`match_fact` for each fact, analysing each sentence at most once, and only when a fact gets to it.
+
+    `folded` is `sentences` already folded (`CleanReply.folded`), to save folding them again.
+    """
+    words = [folded_tokens(f) for f in (folded if folded is not None else map(fold, sentences))]
+    everywhere: set[str] = set(map(stem, set().union(*words) - STOPWORDS))
     initials = _by_initial(everywhere)
     accepted: dict[str, frozenset[str]] = {}
+    views: list[_Sentence | None] = [None] * len(sentences)
     results = []
     for phrasings in facts:
         label = " / ".join(phrasings)
@@ -229,11 +233,18 @@ def match_facts(facts: Sequence[Sequence[str]], sentences: Sequence[str]) -> lis
             # _could_match(phrasing, everywhere, initials), with the typo matches already worked out
             found_stems = sum(1 for s in phrasing.stems if not accepted[s].isdisjoint(everywhere))
             if found_stems >= phrasing.needed and (bool(phrasing.stems) or bool(phrasing.numbers)):
-                wanted.append(phrasing)
+                # a sentence with none of the words any stem accepts misses them all: "missing"
+                forms = frozenset().union(*(accepted[s] for s in phrasing.stems)) if phrasing.stems else None
+                wanted.append((phrasing, forms))
         found: FactMatch | None = None
         worst: FactMatch | None = None
-        for view in views:
-            for phrasing in wanted:
+        for index in range(len(sentences)) if wanted else ():
+            view = views[index]
+            if view is None:
+                view = views[index] = _Sentence(sentences[index], words[index])
+            for phrasing, forms in wanted:
+                if forms is not None and forms.isdisjoint(view.have):
+                    continue
                 status = _match(phrasing, view, accepted)
                 if status == "conveyed":
                     found = FactMatch(label, "conveyed", view.text)

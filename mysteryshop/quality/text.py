@@ -51,6 +51,11 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
+def folded_tokens(folded: str) -> list[str]:
+    """`tokens` of text that is already folded."""
+    return _TOKEN.findall(folded)
+
+
 _CLAUSE_MARKS = (",", ";", ":", "(", ")", " - ")
 
 
