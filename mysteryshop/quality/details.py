@@ -53,12 +53,17 @@ def find_name(text: str, persona: Mapping[str, str]) -> str | None:
     return None
 
 
+_SPACE_OR_HASH = re.compile(r"[\s#]")
+
+
 def find_reference(text: str, references: Sequence[str]) -> str | None:
     """The first of `references` (order id, ticket number…) that `text` repeats, ignoring case and '#'."""
-    compact = re.sub(r"[\s#]", "", text).lower()
+    if not references:
+        return None
+    compact = _SPACE_OR_HASH.sub("", text).lower()
     for ref in references:
         ref = ref.strip()
-        key = re.sub(r"[\s#]", "", ref).lower()
+        key = _SPACE_OR_HASH.sub("", ref).lower()
         if len(key) >= 3 and key in compact:
             return ref
     return None

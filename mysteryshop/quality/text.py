@@ -146,6 +146,12 @@ def content_stems(text: str) -> list[str]:
     return [stem(t) for t in tokens(text) if t not in STOPWORDS and not t.isdigit() and t not in _NUMBER_WORDS and stem(t) not in STOPWORDS]
 
 
+def content_stem_set(text: str) -> set[str]:
+    """`set(content_stems(text))`, stemming each distinct word once."""
+    words = set(tokens(text)) - STOPWORDS - _NUMBER_WORDS.keys()
+    return set(map(stem, [w for w in words if not w.isdigit()])) - STOPWORDS
+
+
 def snippet(text: str, limit: int = 240) -> str:
     """`text` trimmed for evidence: whole if short, else cut at a word with an ellipsis."""
     if not text:
