@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from mysteryshop.quality import lexicons as lex
 from mysteryshop.quality.clean import CleanReply
-from mysteryshop.quality.details import DETAILS, customer_specifics, details_given, find_name, find_reference
+from mysteryshop.quality.details import DETAILS, customer_specifics, details_given, find_name, find_reference, may_ask_for_details
 from mysteryshop.quality.exchange import CriterionResult, Exchange, unscored
 from mysteryshop.quality.facts import match_facts
 from mysteryshop.quality.readability import reading_ease
@@ -189,7 +189,7 @@ def asks_again(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     for sentence, folded in zip(reply.sentences[start:], reply.folded[start:]):
         if not lex.REQUEST.search(folded):
             continue
-        asked = [detail.name for detail in DETAILS if detail.asked.search(sentence)]
+        asked = [detail.name for detail in DETAILS if detail.asked.search(sentence)] if may_ask_for_details(sentence) else []
         if not asked:
             continue
         given = details_given(exchange.customer_text, exchange.persona, exchange.channel, exchange.earlier_context, only=asked)

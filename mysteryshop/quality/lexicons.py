@@ -28,12 +28,11 @@ class Phrases:
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
         self.search: Callable[[str], re.Match[str] | None] = regex.search
-        prefixes = _first_literals(list(_parser.parse(regex.pattern, regex.flags).data))
-        if not prefixes or not all(prefixes) or regex.pattern.startswith("^"):
+        prefixes = first_literals(regex.pattern, regex.flags)
+        if not prefixes or regex.pattern.startswith("^"):
             return  # no known first words, or anchored: as quick plainly
-        # a lookahead, so candidates may overlap ("we confirm": both "we c" and "conf")
-        lookahead = "(?=" + _trie(prefixes) + ")"
-        if not all(w[0].isalnum() for w in prefixes):
+        lookahead = starts_with_one_of(prefixes)
+        if not regex.pattern.startswith(r"\b") or not all(w[0].isalnum() for w in prefixes):
             self.search = re.compile(lookahead + "(?:" + regex.pattern + ")", regex.flags).search
             return
         self._at = re.compile(r"\b" + lookahead + "(?:" + regex.pattern + ")", regex.flags).match
@@ -43,7 +42,7 @@ class Phrases:
         self.search = self._search_word_starts
 
     def _search_word_starts(self, text: str) -> re.Match[str] | None:
-        """Every match starts a word (its prefixes all start with a letter or digit): at the start of
+        """Every match starts a word (the pattern starts with \\b and its prefixes with a letter or digit): at the start of
         `text`, or just after a non-word character. The match is then taken again from where it starts,
         so it is the very match object a plain search returns (lookbehinds and \\b see what is before)."""
         hit = self._at(text)
@@ -57,6 +56,18 @@ class Phrases:
 
     def sub(self, replacement: str, text: str) -> str:
         return self.regex.sub(replacement, text)
+
+
+def first_literals(pattern: str, flags: int = 0) -> set[str] | None:
+    """Literal prefixes (up to four characters) that every match of `pattern` starts with, or None when unknown."""
+    prefixes = _first_literals(list(_parser.parse(pattern, flags).data))
+    return prefixes if prefixes and all(prefixes) else None
+
+
+def starts_with_one_of(prefixes: set[str]) -> str:
+    """A lookahead that holds where one of `prefixes` starts; as a lookahead, candidates may overlap
+    ("we confirm": both "we c" and "conf")."""
+    return "(?=" + _trie(prefixes) + ")"
 
 
 def _trie(words: set[str]) -> str:
