@@ -103,7 +103,8 @@ class _Sentence:
     def may_negate(self) -> bool:
         """Whether the sentence has any word `_negated` looks for: a negation, 'no', or a "-n't"."""
         if self._may_negate is None:
-            self._may_negate = not _NEGATION_CUES.isdisjoint(self.tokens) or any(t.endswith("n't") for t in self.tokens)
+            # a token has no space: one ends in "n't" exactly when "n't " is in the tokens joined, with a space after each
+            self._may_negate = not _NEGATION_CUES.isdisjoint(self.tokens) or "n't " in " ".join(self.tokens) + " "
         return self._may_negate
 
     @property
@@ -217,8 +218,9 @@ def match_facts(facts: Sequence[Sequence[str]], sentences: Sequence[str], folded
 
     `folded` is `sentences` already folded (`CleanReply.folded`), to save folding them again.
     """
-    words = [folded_tokens(f) for f in (folded if folded is not None else map(fold, sentences))]
-    everywhere: set[str] = set(map(stem, set().union(*words) - STOPWORDS))
+    folded = folded if folded is not None else [fold(s) for s in sentences]
+    # tokens never span a newline: the tokens of the sentences joined are all their tokens
+    everywhere: set[str] = set(map(stem, set(folded_tokens("\n".join(folded))) - STOPWORDS))
     initials = _by_initial(everywhere)
     accepted: dict[str, frozenset[str]] = {}
     views: list[_Sentence | None] = [None] * len(sentences)
@@ -241,7 +243,7 @@ def match_facts(facts: Sequence[Sequence[str]], sentences: Sequence[str], folded
         for index in range(len(sentences)) if wanted else ():
             view = views[index]
             if view is None:
-                view = views[index] = _Sentence(sentences[index], words[index])
+                view = views[index] = _Sentence(sentences[index], folded_tokens(folded[index]))
             for phrasing, forms in wanted:
                 if forms is not None and forms.isdisjoint(view.have):
                     continue
