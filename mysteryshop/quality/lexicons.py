@@ -55,7 +55,8 @@ class Phrases:
         return self.regex.match(text)
 
     def sub(self, replacement: str, text: str) -> str:
-        return self.regex.sub(replacement, text)
+        """`regex.sub`, which is slow (every position tried), only when the quick search finds something."""
+        return text if self.search(text) is None else self.regex.sub(replacement, text)
 
 
 def first_literals(pattern: str, flags: int = 0) -> set[str] | None:

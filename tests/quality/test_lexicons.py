@@ -58,3 +58,12 @@ def test_same_first_match_on_generated_word_salad(pieces):
     for name, phrases in PHRASES.items():
         fast, plain = phrases.search(text), phrases.regex.search(text)
         assert (fast and fast.span()) == (plain and plain.span()), (name, text)
+
+
+@pytest.mark.parametrize("name", sorted(PHRASES))
+def test_sub_is_the_plain_sub(name):
+    phrases = PHRASES[name]
+    texts = [*corpus(), "sorry for any inconvenience. thank you for your feedback!", ""]
+    assert any(phrases.regex.search(text) for text in texts)
+    for text in texts:
+        assert phrases.sub(" ", text) == phrases.regex.sub(" ", text), (name, text)
