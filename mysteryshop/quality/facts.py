@@ -214,16 +214,15 @@ def match_fact(phrasings: Sequence[str], sentences: Sequence[str]) -> FactMatch:
 
 
 def match_facts(facts: Sequence[Sequence[str]], sentences: Sequence[str], folded: Sequence[str] | None = None) -> list[FactMatch]:
-    """`match_fact` for each fact, analysing each sentence at most once, and only when a fact gets to it.
+    """`match_fact` for each fact, analysing each sentence once.
 
     `folded` is `sentences` already folded (`CleanReply.folded`), to save folding them again.
     """
     folded = folded if folded is not None else [fold(s) for s in sentences]
-    # tokens never span a newline: the tokens of the sentences joined are all their tokens
-    everywhere: set[str] = set(map(stem, set(folded_tokens("\n".join(folded))) - STOPWORDS))
+    views = [_Sentence(s, folded_tokens(f)) for s, f in zip(sentences, folded)]
+    everywhere: set[str] = set().union(*(v.have for v in views))
     initials = _by_initial(everywhere)
     accepted: dict[str, frozenset[str]] = {}
-    views: list[_Sentence | None] = [None] * len(sentences)
     results = []
     for phrasings in facts:
         label = " / ".join(phrasings)
@@ -240,10 +239,7 @@ def match_facts(facts: Sequence[Sequence[str]], sentences: Sequence[str], folded
                 wanted.append((phrasing, forms))
         found: FactMatch | None = None
         worst: FactMatch | None = None
-        for index in range(len(sentences)) if wanted else ():
-            view = views[index]
-            if view is None:
-                view = views[index] = _Sentence(sentences[index], folded_tokens(folded[index]))
+        for view in views if wanted else ():
             for phrasing, forms in wanted:
                 if forms is not None and forms.isdisjoint(view.have):
                     continue
