@@ -100,7 +100,7 @@ def empathy(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     starts = [i for i in (reply.first(lex.EMPATHY), reply.first(lex.BOILERPLATE_EMPATHY)) if i is not None]
     if not starts:
         return _result("empathy", False, 0.75, "", "no empathy expressed about the customer's situation")
-    situation = content_stem_set(exchange.customer_text) - lex.GENERIC_SITUATION_WORDS
+    situation: set[str] | None = None  # the customer's words, once a sentence needs them
     boilerplate = ""
     start = min(starts)
     for sentence, folded in zip(reply.sentences[start:], reply.folded[start:]):
@@ -109,6 +109,8 @@ def empathy(exchange: Exchange, reply: CleanReply) -> CriterionResult:
             boilerplate = sentence
         if not lex.EMPATHY.search(stripped):
             continue
+        if situation is None:
+            situation = content_stem_set(exchange.customer_text) - lex.GENERIC_SITUATION_WORDS
         shared = (content_stem_set(stripped) & situation) - lex.GENERIC_SITUATION_WORDS
         if shared or lex.CUSTOMER_EXPERIENCE.search(stripped):
             tie = ", ".join(sorted(shared)) if shared else "what the customer went through"
