@@ -23,7 +23,7 @@ class Phrases:
     matches: when the prefixes cannot be worked out, the plain search is used.
     """
 
-    __slots__ = ("regex", "search", "_at", "_at_word_starts", "_after_non_word")
+    __slots__ = ("regex", "search", "_at", "_after_non_word")
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
@@ -35,8 +35,7 @@ class Phrases:
         if not regex.pattern.startswith(r"\b") or not all(w[0].isalnum() for w in prefixes):
             self.search = re.compile(lookahead + "(?:" + regex.pattern + ")", regex.flags).search
             return
-        at_word_starts = re.compile(r"\b" + lookahead + "(?:" + regex.pattern + ")", regex.flags)
-        self._at, self._at_word_starts = at_word_starts.match, at_word_starts.search
+        self._at = re.compile(r"\b" + lookahead + "(?:" + regex.pattern + ")", regex.flags).match
         # starting with a consumed non-word character lets `re` skip from one non-word character
         # to the next in C, instead of trying a match at every position
         self._after_non_word = re.compile(r"\W" + lookahead + "(?:" + regex.pattern + ")", regex.flags).search
@@ -46,8 +45,6 @@ class Phrases:
         """Every match starts a word (the pattern starts with \\b and its prefixes with a letter or digit): at the start of
         `text`, or just after a non-word character. The match is then taken again from where it starts,
         so it is the very match object a plain search returns (lookbehinds and \\b see what is before)."""
-        if len(text) < _SHORT_TEXT:
-            return self._at_word_starts(text)
         hit = self._at(text)
         if hit is not None:
             return hit
@@ -95,7 +92,7 @@ def _trie_regex(node: dict[str, dict]) -> str:
 
 _DIGITS = frozenset("0123456789")
 _SHORT_TEXT = 200
-"""Below this many characters (one sentence) trying every word start is quicker than skipping to non-word characters first."""
+"""Below this many characters (one sentence) a plain search is as quick as finding candidates first."""
 _MAX_PREFIX = 4
 
 

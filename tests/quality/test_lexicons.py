@@ -41,16 +41,13 @@ def test_overlapping_candidates_are_all_tried():
 
 @pytest.mark.parametrize("text", ["tomorrow", "by friday.", "\nby friday", "(tomorrow)", "_tomorrow", "xtomorrow", "2 to 3 days", "a2 to 3 days"])
 def test_a_match_at_the_very_start_or_after_any_non_word_character_is_found(text):
-    for padded in (text, text + LONG_TAIL):
-        fast, plain = lex.WHEN.search(padded), lex.WHEN.regex.search(padded)
-        assert (fast and fast.span()) == (plain and plain.span())
+    fast, plain = lex.WHEN.search(text), lex.WHEN.regex.search(text)
+    assert (fast and fast.span()) == (plain and plain.span())
 
 
 WORDS = sorted({w for p in PHRASES.values() for w in re.findall(r"[a-z']+", p.regex.pattern) if len(w) > 1} | {"the", "a", "i", "we", "you", "2", "30", ":", ","})
 
 
-LONG_TAIL = "\n" + "zzz " * (lex._SHORT_TEXT // 4)
-"""Makes any text long enough for the search that skips to non-word characters."""
 SEPARATORS = [" ", " ", " ", "\n", ", ", ". ", ": ", "-", "_", "'", "(", ""]
 
 
@@ -58,10 +55,9 @@ SEPARATORS = [" ", " ", " ", "\n", ", ", ". ", ": ", "-", "_", "'", "(", ""]
 @given(st.lists(st.tuples(st.sampled_from(SEPARATORS), st.sampled_from(WORDS)), min_size=1, max_size=14))
 def test_same_first_match_on_generated_word_salad(pieces):
     text = "".join(separator + word for separator, word in pieces)
-    for padded in (text, text + LONG_TAIL, LONG_TAIL + text):
-        for name, phrases in PHRASES.items():
-            fast, plain = phrases.search(padded), phrases.regex.search(padded)
-            assert (fast and fast.span()) == (plain and plain.span()), (name, padded)
+    for name, phrases in PHRASES.items():
+        fast, plain = phrases.search(text), phrases.regex.search(text)
+        assert (fast and fast.span()) == (plain and plain.span()), (name, text)
 
 
 @pytest.mark.parametrize("name", sorted(PHRASES))
