@@ -91,8 +91,6 @@ def _trie_regex(node: dict[str, dict]) -> str:
 
 
 _DIGITS = frozenset("0123456789")
-_SHORT_TEXT = 200
-"""Below this many characters (one sentence) a plain search is as quick as finding candidates first."""
 _MAX_PREFIX = 4
 
 
