@@ -101,6 +101,14 @@ def remove_quoted(text: str, customer_text: str | None = None) -> str:
 
 
 _WORD = re.compile(r"\w+(?:['’]\w+)?")
+_ASCII_WORD = re.compile(r"\w+(?:'\w+)?", re.ASCII)
+"""`_WORD` for ASCII text (where \\w is [a-zA-Z0-9_] either way), without Unicode category lookups."""
+
+
+def _words(text: str) -> list[str]:
+    return (_ASCII_WORD if text.isascii() else _WORD).findall(text)
+
+
 _SHARED_RUN = 8
 
 
@@ -116,8 +124,17 @@ def _has_run_of_known_words(words: list[str], known: set[str]) -> bool:
 
 def _remove_pasted(reply: str, customer_text: str) -> str:
     """Cut every run of at least eight words the reply shares with the customer's text."""
-    customer_words = _WORD.findall(fold(customer_text))
-    if len(customer_words) < _SHARED_RUN or not _has_run_of_known_words(_WORD.findall(fold(reply)), set(customer_words)):
+    customer_words = _words(fold(customer_text))
+    if len(customer_words) < _SHARED_RUN:
+        return reply
+    folded_reply = fold(reply)
+    if reply.isascii():
+        # folding ASCII only lower-cases, so every word of a shared run is in the folded reply:
+        # eight customer words in a row that all are, or nothing to cut (quicker than the reply's words)
+        in_reply = {word for word in set(customer_words) if word in folded_reply}
+        if not _has_run_of_known_words(customer_words, in_reply):
+            return reply
+    if not _has_run_of_known_words(_words(folded_reply), set(customer_words)):
         return reply
     shingles = {tuple(customer_words[i : i + _SHARED_RUN]) for i in range(len(customer_words) - _SHARED_RUN + 1)}
     matches = list(_WORD.finditer(reply))

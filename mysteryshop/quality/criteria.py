@@ -11,11 +11,11 @@ from collections.abc import Callable
 
 from mysteryshop.quality import lexicons as lex
 from mysteryshop.quality.clean import CleanReply
-from mysteryshop.quality.details import DETAILS, customer_specifics, details_given, find_name, find_reference
+from mysteryshop.quality.details import DETAILS, customer_specifics, details_given, find_name, find_reference, may_ask_for_details
 from mysteryshop.quality.exchange import CriterionResult, Exchange, unscored
 from mysteryshop.quality.facts import match_facts
 from mysteryshop.quality.readability import reading_ease
-from mysteryshop.quality.text import content_stems, fold, snippet
+from mysteryshop.quality.text import content_stem_set, fold, snippet
 
 ENGINE = "rules"
 
@@ -55,7 +55,7 @@ def answers_question(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     """Every expected fact is conveyed: right numbers, not negated ('we cannot refund')."""
     if not exchange.expected_facts:
         return unscored("answers_question", ENGINE, "no expected facts given for this step: nothing to check the answer against")
-    matches = match_facts(exchange.expected_facts, reply.sentences)
+    matches = match_facts(exchange.expected_facts, reply.sentences, reply.folded)
     conveyed = [m for m in matches if m.status == "conveyed"]
     problems = [m for m in matches if m.status != "conveyed"]
     evidence = " … ".join(dict.fromkeys(m.sentence for m in matches if m.sentence))
@@ -100,7 +100,7 @@ def empathy(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     starts = [i for i in (reply.first(lex.EMPATHY), reply.first(lex.BOILERPLATE_EMPATHY)) if i is not None]
     if not starts:
         return _result("empathy", False, 0.75, "", "no empathy expressed about the customer's situation")
-    situation = set(content_stems(exchange.customer_text)) - lex.GENERIC_SITUATION_WORDS
+    situation: set[str] | None = None  # the customer's words, once a sentence needs them
     boilerplate = ""
     start = min(starts)
     for sentence, folded in zip(reply.sentences[start:], reply.folded[start:]):
@@ -109,7 +109,9 @@ def empathy(exchange: Exchange, reply: CleanReply) -> CriterionResult:
             boilerplate = sentence
         if not lex.EMPATHY.search(stripped):
             continue
-        shared = (set(content_stems(stripped)) & situation) - lex.GENERIC_SITUATION_WORDS
+        if situation is None:
+            situation = content_stem_set(exchange.customer_text) - lex.GENERIC_SITUATION_WORDS
+        shared = (content_stem_set(stripped) & situation) - lex.GENERIC_SITUATION_WORDS
         if shared or lex.CUSTOMER_EXPERIENCE.search(stripped):
             tie = ", ".join(sorted(shared)) if shared else "what the customer went through"
             return _result("empathy", True, 0.8, sentence, f"empathy tied to the customer's situation ({tie})")
@@ -155,11 +157,11 @@ def stalling_autoreply(exchange: Exchange, reply: CleanReply) -> CriterionResult
     if not cues:
         return _result("stalling_autoreply", False, 0.85, "", "no stalling phrases")
     substantive = [
-        s for s in reply.sentences
-        if not (lex.STALLING.search(fold(s)) or lex.NON_SUBSTANCE.search(fold(s)) or lex.GREETING.match(fold(s)) or lex.MARKETING.search(fold(s))
-                or lex.ACKNOWLEDGES.search(fold(s)) or lex.BOILERPLATE_EMPATHY.search(fold(s)) or len(s.split()) <= 3)
+        s for s, f in zip(reply.sentences, reply.folded)
+        if not (lex.STALLING.search(f) or lex.NON_SUBSTANCE.search(f) or lex.GREETING.match(f) or lex.MARKETING.search(f)
+                or lex.ACKNOWLEDGES.search(f) or lex.BOILERPLATE_EMPATHY.search(f) or len(s.split()) <= 3)
     ]
-    answered = any(m.status == "conveyed" for m in match_facts(exchange.expected_facts, reply.sentences))
+    answered = any(m.status == "conveyed" for m in match_facts(exchange.expected_facts, reply.sentences, reply.folded))
     share = 1 - len(substantive) / max(1, len(reply.sentences))
     if answered or substantive:
         reason = "stalling phrase, but the reply also " + ("conveys an expected fact" if answered else f"says something of substance: {snippet(substantive[0], 80)!r}")
@@ -189,7 +191,7 @@ def asks_again(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     for sentence, folded in zip(reply.sentences[start:], reply.folded[start:]):
         if not lex.REQUEST.search(folded):
             continue
-        asked = [detail.name for detail in DETAILS if detail.asked.search(sentence)]
+        asked = [detail.name for detail in DETAILS if detail.asked.search(sentence)] if may_ask_for_details(sentence) else []
         if not asked:
             continue
         given = details_given(exchange.customer_text, exchange.persona, exchange.channel, exchange.earlier_context, only=asked)
@@ -219,7 +221,7 @@ def readability(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     """
     if not reply.sentences:
         return _result("readability", False, 0.6, "", "the reply has no text of its own", 0.0)
-    ease, words_per_sentence, longest = reading_ease(reply.sentences)
+    ease, words_per_sentence, longest = reading_ease(reply.sentences, reply.folded)
     longest_words = len(longest.split())
     problems = []
     if words_per_sentence > MAX_AVERAGE_SENTENCE:

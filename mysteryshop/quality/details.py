@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from mysteryshop.quality.lexicons import first_literals, starts_with_one_of
 from mysteryshop.quality.text import fold
 
 _UMLAUT_SPELLING = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "Ä": "Ae", "Ö": "Oe", "Ü": "Ue"})
@@ -53,12 +54,17 @@ def find_name(text: str, persona: Mapping[str, str]) -> str | None:
     return None
 
 
+_SPACE_OR_HASH = re.compile(r"[\s#]")
+
+
 def find_reference(text: str, references: Sequence[str]) -> str | None:
     """The first of `references` (order id, ticket number…) that `text` repeats, ignoring case and '#'."""
-    compact = re.sub(r"[\s#]", "", text).lower()
+    if not references:
+        return None
+    compact = _SPACE_OR_HASH.sub("", text).lower()
     for ref in references:
         ref = ref.strip()
-        key = re.sub(r"[\s#]", "", ref).lower()
+        key = _SPACE_OR_HASH.sub("", ref).lower()
         if len(key) >= 3 and key in compact:
             return ref
     return None
@@ -128,6 +134,25 @@ DETAILS: tuple[Detail, ...] = (
            _rx(r"\b\d{1,5}\s+[A-Z][\w' ]{1,30}\s(street|st|road|rd|avenue|ave|lane|ln|drive|dr|way|close|boulevard|blvd|place|pl|crescent|court)\b")),
     Detail("full name", _rx(r"\b(your )?(full )?name\b(?! (of|on) the)"), _rx(r"$^"), ("full_name", "last_name")),
 )
+
+
+def _asks_any_pattern() -> re.Pattern[str]:
+    """Every `asked` pattern in one, case-sensitive for lower-cased text and tried only where one of their
+    first words starts. On ASCII text, `IGNORECASE` is exactly matching the lower-cased text (no
+    'ſ' or Kelvin sign to match 's' or 'k'), as long as no pattern has an upper-case letter or escape."""
+    combined = "|".join(f"(?:{detail.asked.pattern})" for detail in DETAILS)
+    if combined != combined.lower():
+        raise ValueError("an `asked` pattern has an upper-case letter or escape: it cannot run on lower-cased text")
+    prefixes = first_literals(combined)
+    return re.compile((starts_with_one_of(prefixes) if prefixes else "") + "(?:" + combined + ")")
+
+
+_ASKS_ANY = _asks_any_pattern()
+
+
+def may_ask_for_details(sentence: str) -> bool:
+    """False only when no `Detail.asked` pattern finds anything in `sentence`: one quick search instead of ten."""
+    return not sentence.isascii() or _ASKS_ANY.search(sentence.lower()) is not None
 
 
 def details_given(

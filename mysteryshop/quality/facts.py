@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from mysteryshop.quality.text import STOPWORDS, clause_numbers, content_stems, numbers, stem, tokens
+from mysteryshop.quality.text import STOPWORDS, clause_numbers, content_stems, fold, folded_tokens, numbers, stem, tokens
 
 _SYNONYMS = [
     {"refund", "reimburse", "reimburs", "repay"},
@@ -89,9 +89,9 @@ class _Sentence:
 
     __slots__ = ("text", "tokens", "have", "_stems", "_by_initial", "_numbers", "_clauses", "_may_negate")
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, words: list[str] | None = None) -> None:
         self.text = text
-        self.tokens = tokens(text)
+        self.tokens = tokens(text) if words is None else words
         self.have = set(map(stem, set(self.tokens) - STOPWORDS))
         self._stems: list[str] | None = None
         self._by_initial: dict[str, list[str]] | None = None
@@ -103,7 +103,8 @@ class _Sentence:
     def may_negate(self) -> bool:
         """Whether the sentence has any word `_negated` looks for: a negation, 'no', or a "-n't"."""
         if self._may_negate is None:
-            self._may_negate = not _NEGATION_CUES.isdisjoint(self.tokens) or any(t.endswith("n't") for t in self.tokens)
+            # a token has no space: one ends in "n't" exactly when "n't " is in the tokens joined, with a space after each
+            self._may_negate = not _NEGATION_CUES.isdisjoint(self.tokens) or "n't " in " ".join(self.tokens) + " "
         return self._may_negate
 
     @property
@@ -212,9 +213,13 @@ def match_fact(phrasings: Sequence[str], sentences: Sequence[str]) -> FactMatch:
     return match_facts([phrasings], sentences)[0]
 
 
-def match_facts(facts: Sequence[Sequence[str]], sentences: Sequence[str]) -> list[FactMatch]:
-    """`match_fact` for each fact, analysing each sentence once."""
-    views = [_Sentence(s) for s in sentences]
+def match_facts(facts: Sequence[Sequence[str]], sentences: Sequence[str], folded: Sequence[str] | None = None) -> list[FactMatch]:
+    """`match_fact` for each fact, analysing each sentence once.
+
+    `folded` is `sentences` already folded (`CleanReply.folded`), to save folding them again.
+    """
+    folded = folded if folded is not None else [fold(s) for s in sentences]
+    views = [_Sentence(s, folded_tokens(f)) for s, f in zip(sentences, folded)]
     everywhere: set[str] = set().union(*(v.have for v in views))
     initials = _by_initial(everywhere)
     accepted: dict[str, frozenset[str]] = {}
@@ -229,11 +234,15 @@ def match_facts(facts: Sequence[Sequence[str]], sentences: Sequence[str]) -> lis
             # _could_match(phrasing, everywhere, initials), with the typo matches already worked out
             found_stems = sum(1 for s in phrasing.stems if not accepted[s].isdisjoint(everywhere))
             if found_stems >= phrasing.needed and (bool(phrasing.stems) or bool(phrasing.numbers)):
-                wanted.append(phrasing)
+                # a sentence with none of the words any stem accepts misses them all: "missing"
+                forms = frozenset().union(*(accepted[s] for s in phrasing.stems)) if phrasing.stems else None
+                wanted.append((phrasing, forms))
         found: FactMatch | None = None
         worst: FactMatch | None = None
-        for view in views:
-            for phrasing in wanted:
+        for view in views if wanted else ():
+            for phrasing, forms in wanted:
+                if forms is not None and forms.isdisjoint(view.have):
+                    continue
                 status = _match(phrasing, view, accepted)
                 if status == "conveyed":
                     found = FactMatch(label, "conveyed", view.text)

@@ -23,37 +23,74 @@ class Phrases:
     matches: when the prefixes cannot be worked out, the plain search is used.
     """
 
-    __slots__ = ("regex", "_trigger", "search")
+    __slots__ = ("regex", "search", "_at", "_after_non_word")
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
-        prefixes = _first_literals(list(_parser.parse(regex.pattern, regex.flags).data))
-        self._trigger: re.Pattern[str] | None = None
-        if prefixes and all(prefixes):
-            words = sorted(prefixes, key=len, reverse=True)
-            boundary = r"\b" if all(w[0].isalnum() for w in words) else ""
-            # a lookahead, so candidates may overlap ("we confirm": both "we c" and "conf")
-            self._trigger = re.compile(boundary + "(?=" + "|".join(re.escape(w) for w in words) + ")", re.MULTILINE)
-        self.search = self._fast_search()
+        self.search: Callable[[str], re.Match[str] | None] = regex.search
+        prefixes = first_literals(regex.pattern, regex.flags)
+        if not prefixes or regex.pattern.startswith("^"):
+            return  # no known first words, or anchored: as quick plainly
+        lookahead = starts_with_one_of(prefixes)
+        if not regex.pattern.startswith(r"\b") or not all(w[0].isalnum() for w in prefixes):
+            self.search = re.compile(lookahead + "(?:" + regex.pattern + ")", regex.flags).search
+            return
+        self._at = re.compile(r"\b" + lookahead + "(?:" + regex.pattern + ")", regex.flags).match
+        # starting with a consumed non-word character lets `re` skip from one non-word character
+        # to the next in C, instead of trying a match at every position
+        self._after_non_word = re.compile(r"\W" + lookahead + "(?:" + regex.pattern + ")", regex.flags).search
+        self.search = self._search_word_starts
 
-    def _fast_search(self) -> Callable[[str], re.Match[str] | None]:
-        """The trigger lookahead and the pattern in one regex: the same leftmost match as trying the
-        pattern at each candidate in turn, without a Python loop. A pattern anchored with '^' is
-        as quick plainly."""
-        if self._trigger is None or self.regex.pattern.startswith("^"):
-            return self.regex.search
-        return re.compile(self._trigger.pattern + "(?:" + self.regex.pattern + ")", self.regex.flags).search
+    def _search_word_starts(self, text: str) -> re.Match[str] | None:
+        """Every match starts a word (the pattern starts with \\b and its prefixes with a letter or digit): at the start of
+        `text`, or just after a non-word character. The match is then taken again from where it starts,
+        so it is the very match object a plain search returns (lookbehinds and \\b see what is before)."""
+        hit = self._at(text)
+        if hit is not None:
+            return hit
+        lead = self._after_non_word(text)  # type: ignore[misc]
+        return None if lead is None else self._at(text, lead.start() + 1)
 
     def match(self, text: str) -> re.Match[str] | None:
         return self.regex.match(text)
 
     def sub(self, replacement: str, text: str) -> str:
-        return self.regex.sub(replacement, text)
+        """`regex.sub`, which is slow (every position tried), only when the quick search finds something."""
+        return text if self.search(text) is None else self.regex.sub(replacement, text)
+
+
+def first_literals(pattern: str, flags: int = 0) -> set[str] | None:
+    """Literal prefixes (up to four characters) that every match of `pattern` starts with, or None when unknown."""
+    prefixes = _first_literals(list(_parser.parse(pattern, flags).data))
+    return prefixes if prefixes and all(prefixes) else None
+
+
+def starts_with_one_of(prefixes: set[str]) -> str:
+    """A lookahead that holds where one of `prefixes` starts; as a lookahead, candidates may overlap
+    ("we confirm": both "we c" and "conf")."""
+    return "(?=" + _trie(prefixes) + ")"
+
+
+def _trie(words: set[str]) -> str:
+    """An alternation of `words` as a regex that branches one character at a time: 'in a|in 3|inte' as
+    'in(?:\\ (?:3|a)|te)'. Only ever used in a lookahead, so a word that another word extends ends the branch."""
+    tree: dict[str, dict] = {}
+    for word in words:
+        node = tree
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+    return _trie_regex(tree)
+
+
+def _trie_regex(node: dict[str, dict]) -> str:
+    if "" in node:
+        return ""
+    branches = [re.escape(char) + _trie_regex(child) for char, child in sorted(node.items())]
+    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
 
 
 _DIGITS = frozenset("0123456789")
-_SHORT_TEXT = 200
-"""Below this many characters (one sentence) a plain search is as quick as finding candidates first."""
 _MAX_PREFIX = 4
 
 

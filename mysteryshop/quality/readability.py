@@ -20,12 +20,15 @@ def syllables(word: str) -> int:
     return max(1, count)
 
 
-def reading_ease(sentences: Sequence[str]) -> tuple[float, float, str]:
-    """(Flesch reading ease, words per sentence, the longest sentence)."""
+def reading_ease(sentences: Sequence[str], folded: Sequence[str] | None = None) -> tuple[float, float, str]:
+    """(Flesch reading ease, words per sentence, the longest sentence).
+
+    `folded` is `sentences` already folded (`CleanReply.folded`), to save folding them again.
+    """
     word_count = syllable_count = 0
     longest, longest_len = "", -1
-    for sentence in sentences:
-        words = _WORD.findall(fold(sentence))
+    for sentence, folded_sentence in zip(sentences, folded if folded is not None else map(fold, sentences)):
+        words = _WORD.findall(folded_sentence)
         word_count += len(words)
         syllable_count += sum(map(syllables, words))
         if len(words) > longest_len:

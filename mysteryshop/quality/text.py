@@ -34,7 +34,15 @@ def fold(text: str) -> str:
 
 
 _WORD_CHAR = re.compile(r"\w")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9À-ÖØ-Þ])|\n+")
+_NEXT_SENTENCE = r"(?=[\"'(\[]?[A-Z0-9À-ÖØ-Þ])"
+_SENTENCE_END = re.compile(
+    r"[\"')\]\s](?:(?<=[.!?][\"')\]])[\"')\]]*\s+" + _NEXT_SENTENCE + r"|(?<=[.!?]\s)\s*" + _NEXT_SENTENCE + r"|(?<=\n)\n*)"
+)
+"""After . ! or ?, closing quotes or brackets and spaces before a capital or digit; or a run of newlines.
+
+The same matches as a lookbehind for the punctuation followed by the separator (see tests/quality/test_text.py),
+written to start with a character class so that `re` skips in C to the next quote, bracket or space
+instead of trying every position."""
 
 
 def split_sentences(text: str) -> list[str]:
@@ -49,6 +57,11 @@ _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 def tokens(text: str) -> list[str]:
     """Word tokens of folded text; "we'll" stays one token."""
     return _TOKEN.findall(fold(text))
+
+
+def folded_tokens(folded: str) -> list[str]:
+    """`tokens` of text that is already folded."""
+    return _TOKEN.findall(folded)
 
 
 _CLAUSE_MARKS = (",", ";", ":", "(", ")", " - ")
@@ -139,6 +152,12 @@ def numbers(text: str) -> set[str]:
 def content_stems(text: str) -> list[str]:
     """Stems of the words that carry meaning (no stop words, no bare numbers)."""
     return [stem(t) for t in tokens(text) if t not in STOPWORDS and not t.isdigit() and t not in _NUMBER_WORDS and stem(t) not in STOPWORDS]
+
+
+def content_stem_set(text: str) -> set[str]:
+    """`set(content_stems(text))`, stemming each distinct word once."""
+    words = set(tokens(text)) - STOPWORDS - _NUMBER_WORDS.keys()
+    return set(map(stem, [w for w in words if not w.isdigit()])) - STOPWORDS
 
 
 def snippet(text: str, limit: int = 240) -> str:

@@ -1,6 +1,10 @@
 """Cleaning: the customer's words, signatures, footers and HTML never reach the criteria."""
 
-from mysteryshop.quality.clean import clean_reply, html_to_text, remove_quoted, split_footer, split_signature
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mysteryshop.quality.clean import _WORD, _remove_pasted, clean_reply, html_to_text, remove_quoted, split_footer, split_signature
+from mysteryshop.quality.text import fold
 
 
 def test_html_to_text_drops_markup_and_styles_and_decodes_entities():
@@ -68,3 +72,23 @@ def test_clean_reply_keeps_a_promo_banner_in_the_signature_not_the_body():
     cleaned = clean_reply("Your card has $50 left.\n\nBest regards,\nDevon\nBLACK FRIDAY: 40% off planners")
     assert "40% off" not in cleaned.body
     assert "40% off" in cleaned.signature
+
+
+CUSTOMER = "Hello, I bought the Alpine Trek boots last month (order ORD-104233) and they rub on my heel. Can I still return them?"
+FILLER = ["Yes", "you", "can", "return", "them", "the", "boots", "within", "30", "days", "I", "my", "heel", "Thanks", "ORD-104233", "Zoë’s", "£4"]
+
+
+def shares_a_run_of_eight_words(reply, customer):
+    customer_words = _WORD.findall(fold(customer))
+    shingles = {tuple(customer_words[i : i + 8]) for i in range(len(customer_words) - 7)}
+    words = [fold(w) for w in _WORD.findall(reply)]
+    return any(tuple(words[i : i + 8]) in shingles for i in range(len(words) - 7))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(FILLER), st.integers(0, 20).map(lambda i: " ".join(CUSTOMER.split()[i : i + 9]))), max_size=8),
+       st.sampled_from([" ", ", ", "\n", ". "]), st.booleans())
+def test_pasted_text_is_cut_exactly_when_eight_words_in_a_row_are_shared(pieces, separator, shout):
+    reply = separator.join(pieces)
+    reply = reply.upper() if shout else reply
+    assert (_remove_pasted(reply, CUSTOMER) != reply) == shares_a_run_of_eight_words(reply, CUSTOMER), reply

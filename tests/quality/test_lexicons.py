@@ -39,13 +39,31 @@ def test_overlapping_candidates_are_all_tried():
     assert lex.ACKNOWLEDGES.search("we confirm receipt of your request.") is not None
 
 
+@pytest.mark.parametrize("text", ["tomorrow", "by friday.", "\nby friday", "(tomorrow)", "_tomorrow", "xtomorrow", "2 to 3 days", "a2 to 3 days"])
+def test_a_match_at_the_very_start_or_after_any_non_word_character_is_found(text):
+    fast, plain = lex.WHEN.search(text), lex.WHEN.regex.search(text)
+    assert (fast and fast.span()) == (plain and plain.span())
+
+
 WORDS = sorted({w for p in PHRASES.values() for w in re.findall(r"[a-z']+", p.regex.pattern) if len(w) > 1} | {"the", "a", "i", "we", "you", "2", "30", ":", ","})
 
 
+SEPARATORS = [" ", " ", " ", "\n", ", ", ". ", ": ", "-", "_", "'", "(", ""]
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(WORDS), min_size=1, max_size=14))
-def test_same_first_match_on_generated_word_salad(words):
-    text = " ".join(words)
+@given(st.lists(st.tuples(st.sampled_from(SEPARATORS), st.sampled_from(WORDS)), min_size=1, max_size=14))
+def test_same_first_match_on_generated_word_salad(pieces):
+    text = "".join(separator + word for separator, word in pieces)
     for name, phrases in PHRASES.items():
         fast, plain = phrases.search(text), phrases.regex.search(text)
         assert (fast and fast.span()) == (plain and plain.span()), (name, text)
+
+
+@pytest.mark.parametrize("name", sorted(PHRASES))
+def test_sub_is_the_plain_sub(name):
+    phrases = PHRASES[name]
+    texts = [*corpus(), "sorry for any inconvenience. thank you for your feedback!", ""]
+    assert any(phrases.regex.search(text) for text in texts)
+    for text in texts:
+        assert phrases.sub(" ", text) == phrases.regex.sub(" ", text), (name, text)

@@ -1,0 +1,29 @@
+"""Text helpers rewritten for speed split and match exactly as their plain forms do."""
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mysteryshop.quality.clean import _WORD, _words
+from mysteryshop.quality.text import _SENTENCE_END, split_sentences
+
+PLAIN_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9À-ÖØ-Þ])|\n+")
+CHARACTERS = ".!?\"')]([ \n\t\r\u00a0AaZ1ÉéxŁ-•*"
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=CHARACTERS, max_size=20))
+def test_sentence_end_splits_like_the_plain_lookbehind_pattern(text):
+    assert _SENTENCE_END.split(text) == PLAIN_SENTENCE_END.split(text)
+
+
+def test_sentences_and_lines():
+    text = 'Thanks! It ships today. "Really?" Yes.\n\n- Step 1\n- Step 2\nsee e.g. the FAQ. 30 days (free).'
+    assert split_sentences(text) == ["Thanks!", "It ships today.", '"Really?', "Yes.", "Step 1", "Step 2", "see e.g. the FAQ.", "30 days (free)."]
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=30))
+def test_ascii_words_are_the_unicode_words_on_ascii_text(text):
+    assert _words(text) == _WORD.findall(text)
