@@ -22,6 +22,7 @@ from mysteryshop.scorecard.rebuild import StoredProbe, iter_probes
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, evaluate
 from mysteryshop.scoring.web import web_metrics
 from mysteryshop.scoring.metrics import ProbeMetrics, aggregate, percentile, probe_metrics
+from mysteryshop.scoring.shared_scores import score_shared, shared_scores
 from mysteryshop.store import Store
 from mysteryshop.target import Target
 
@@ -84,7 +85,8 @@ def build_scorecard(
     with _quality_settings_fixed(), gc_paused():
         for probe in iter_probes(store, run_id, reparse=reparse):
             journey, target = journeys[probe.journey], targets[probe.target]
-            entry, metrics = _probe_entry(probe, journey, target, quality=quality)
+            with shared_scores():  # the journey's criteria and the scorecard's look at the same answer
+                entry, metrics = _probe_entry(probe, journey, target, quality=quality)
             entry["screenshots"] = screenshots.get(probe.probe_id, [])
             probes_out.append(entry)
             metrics_of.append((entry["channel"], metrics))
@@ -251,13 +253,13 @@ def _quality(probe: StoredProbe, journey: Journey, replies: Sequence[Any]) -> di
     if answer is None:
         return None
     try:
-        from mysteryshop.quality import Exchange, score_reply
+        from mysteryshop.quality import Exchange
     except ImportError:  # the reply-quality module is optional
         return None
     customer = next(iter(probe.timeline.actions.values())).text if probe.timeline.actions else ""
     facts = [fact for step in journey.steps if step.expect == "answer" for fact in step.facts]
     try:
-        results = score_reply(
+        results = score_shared(
             Exchange(customer, answer.mail.text, answer.mail.html, persona=probe.persona, expected_facts=facts), _QUALITY_CRITERIA
         )
     except Exception as exc:  # noqa: BLE001 - a scorer bug must not cost the whole scorecard; it is reported

@@ -109,7 +109,8 @@ def quality_check(step: Step, reply: Reply, timeline: Timeline) -> tuple[list[st
     """
     if not (step.must or step.must_not):
         return [], ()
-    from mysteryshop.quality import Exchange, score_reply
+    from mysteryshop.quality import Exchange
+    from mysteryshop.scoring.shared_scores import score_shared
 
     exchange = Exchange(
         customer_text=timeline.customer_text_before(reply.t_ns),
@@ -119,7 +120,7 @@ def quality_check(step: Step, reply: Reply, timeline: Timeline) -> tuple[list[st
         expected_facts=step.facts,
         channel=step.channel or "email",
     )
-    results = score_reply(exchange, [*step.must, *step.must_not], engine=step.engine)
+    results = score_shared(exchange, [*step.must, *step.must_not], engine=step.engine)
     failures = []
     for name in step.must:
         result = results[name]
