@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gc
 import json
 import time
@@ -18,7 +19,8 @@ from typing import Any
 from mysteryshop.durations import format_duration
 from mysteryshop.journey import Journey
 from mysteryshop.scorecard.grades import grade_metrics, grading_rules
-from mysteryshop.scorecard.rebuild import StoredProbe, iter_probes
+from mysteryshop.scorecard.rebuild import StoredProbe, StoredRun, read_run, rebuild_probes
+from mysteryshop.scorecard.shares import run_shares
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, evaluate
 from mysteryshop.scoring.web import web_metrics
 from mysteryshop.scoring.metrics import ProbeMetrics, aggregate, percentile, probe_metrics
@@ -46,6 +48,8 @@ HEADLINE: dict[str, tuple[str, str]] = {
 _SEVERITY = {"answer": 60, "no_marketing": 50, "acknowledgement": 40, "satisfaction_followup": 20}
 _METRIC_FIELDS = tuple(f.name for f in dataclasses.fields(ProbeMetrics))
 _QUALITY_CRITERIA = ("personalized", "empathy", "sets_expectations", "readability")
+#: Fewest probes worth a process of their own (forking and sending the entries back cost ~0.1 s).
+MIN_SHARE = 500
 
 
 def headline_values(summary: Mapping[str, Any]) -> dict[str, float | None]:
@@ -68,12 +72,14 @@ def probe_channel(journey: Journey) -> str:
 
 def build_scorecard(
     store: Store, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target], *, quality: bool = True,
-    reparse: bool = False,
+    reparse: bool = False, workers: int = 1,
 ) -> dict[str, Any]:
     """Score every probe of `run_id` again from stored events and messages.
 
     Messages are read as parsed when they were received; `reparse` parses every raw message
-    again (slower; for when the mail parser has improved since the run).
+    again (slower; for when the mail parser has improved since the run). With `workers` > 1 the
+    probes are scored in that many processes (forked once the store is read; see `shares`);
+    the card is the same.
     """
     run = next((r for r in store.runs() if r["id"] == run_id), None)
     if run is None:
@@ -83,13 +89,13 @@ def build_scorecard(
     probes_out: list[dict[str, Any]] = []
     metrics_of: list[tuple[str, ProbeMetrics]] = []
     with _quality_settings_fixed(), gc_paused():
-        for probe in iter_probes(store, run_id, reparse=reparse):
-            journey, target = journeys[probe.journey], targets[probe.target]
-            with shared_scores():  # the journey's criteria and the scorecard's look at the same answer
-                entry, metrics = _probe_entry(probe, journey, target, quality=quality)
-            entry["screenshots"] = screenshots.get(probe.probe_id, [])
-            probes_out.append(entry)
-            metrics_of.append((entry["channel"], metrics))
+        stored = read_run(store, run_id, reparse=reparse)
+        count = max(1, min(workers, len(stored.probes) // MIN_SHARE))
+        for share in run_shares(functools.partial(_score_share, stored, journeys, targets, quality), count):
+            for entry, metrics in share:
+                entry["screenshots"] = screenshots.get(entry["id"], [])
+                probes_out.append(entry)
+                metrics_of.append((entry["channel"], metrics))
 
     overall = aggregate([m for _, m in metrics_of])
     channels: dict[str, Any] = {}
@@ -174,6 +180,16 @@ def _screenshots(store: Store, run_id: str) -> dict[str, list[dict[str, Any]]]:
             {"step": row["step"], "utc": row["utc"], "path": data.get("path"), "png_base64": data.get("png_base64")}
         )
     return shots
+
+
+def _score_share(
+    stored: StoredRun, journeys: Mapping[str, Journey], targets: Mapping[str, Target], quality: bool, share: tuple[int, int]
+) -> list[tuple[dict[str, Any], ProbeMetrics]]:
+    scored = []
+    for probe in rebuild_probes(stored, share):
+        with shared_scores():  # the journey's criteria and the scorecard's look at the same answer
+            scored.append(_probe_entry(probe, journeys[probe.journey], targets[probe.target], quality=quality))
+    return scored
 
 
 def _probe_entry(probe: StoredProbe, journey: Journey, target: Target, *, quality: bool) -> tuple[dict[str, Any], ProbeMetrics]:
