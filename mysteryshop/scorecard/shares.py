@@ -12,7 +12,8 @@ import multiprocessing
 import os
 import pickle
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
@@ -71,3 +72,46 @@ def _child(work: Callable[[tuple[int, int]], Any], share: tuple[int, int], send:
         message = pickle.dumps(("error", traceback.format_exc()))
     send.send_bytes(message)
     send.close()
+
+
+@contextmanager
+def beside(task: Callable[[], Any], *, fork: bool = True) -> Iterator[None]:
+    """Run `task` in a forked child while the block runs here; at the end of the block wait for it, raising if it failed.
+
+    Without `fork` (or where fork is not available) `task` runs here, before the block.
+    """
+    if not (fork and can_fork()):
+        task()
+        yield
+        return
+    context = multiprocessing.get_context("fork")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(target=_child, args=(_Discarding(task), (0, 1), send), daemon=True)
+    child.start()
+    send.close()
+    try:
+        yield
+    except BaseException:
+        child.terminate()
+        raise
+    else:
+        try:
+            status, payload = pickle.loads(receive.recv_bytes())
+        except EOFError:
+            child.join()
+            status, payload = "error", f"it ended without a result (exit code {child.exitcode})"
+        if status != "ok":
+            raise RuntimeError(f"work done beside failed in a child process:\n{payload}")
+    finally:
+        receive.close()
+        child.join()
+
+
+class _Discarding:
+    """`task` as a share of work whose result is not sent back."""
+
+    def __init__(self, task: Callable[[], Any]) -> None:
+        self.task = task
+
+    def __call__(self, share: tuple[int, int]) -> None:
+        self.task()

@@ -9,6 +9,7 @@ no script at all.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping
@@ -151,17 +152,23 @@ def write_json(card: Mapping[str, Any], path: Path) -> Path:
 
 
 def write_scorecard(
-    card: dict[str, Any], directory: Path, *, journeys: Mapping[str, Any] | None = None, detail_limit: int | None = DETAIL_LIMIT
+    card: dict[str, Any], directory: Path, *, journeys: Mapping[str, Any] | None = None, detail_limit: int | None = DETAIL_LIMIT,
+    workers: int = 1,
 ) -> dict[str, Path]:
-    """Write scorecard.json, scorecard.html (one-pager + QA detail), onepager.html, junit.xml and summary.md."""
+    """Write scorecard.json, scorecard.html (one-pager + QA detail), onepager.html, junit.xml and summary.md.
+
+    With `workers` > 1 scorecard.json (the largest) is written by a forked process while the others are written here.
+    """
     from mysteryshop.scorecard.junit import write_junit
     from mysteryshop.scorecard.markdown import markdown_summary
+    from mysteryshop.scorecard.shares import beside
 
     from mysteryshop.scorecard.build import gc_paused
 
     directory.mkdir(parents=True, exist_ok=True)
-    with gc_paused():  # the card is millions of live objects: nothing for the collector to find in them
-        json_path = write_json(card, directory / "scorecard.json")
+    json_path = directory / "scorecard.json"
+    # the card is millions of live objects: nothing for the collector to find in them (and a forked writer copies no page for it)
+    with gc_paused(), beside(functools.partial(write_json, card, json_path), fork=workers > 1):
         maps = journey_maps(card, journeys)  # drawn once (graphviz) for both pages
         html_path = directory / "scorecard.html"
         html_path.write_text(render_html(card, maps=maps, detail_limit=detail_limit), encoding="utf-8")
