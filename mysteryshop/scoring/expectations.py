@@ -79,9 +79,10 @@ def judge_visit(journey: Journey, visit: Visit, timeline: Timeline, *, now_ns: i
     from mysteryshop.scoring.web import WEB_EXPECTATIONS, judge_web  # chat and web-form expectations
 
     if step.expect in WEB_EXPECTATIONS:
-        return replace(judge_web(step, visit.anchor_ns, timeline, now_ns, speedup, finished), visit=visit.visit)
-    outcome = _judge(step, visit.anchor_ns, timeline.after(visit.anchor_ns), now_ns, speedup, finished, timeline)
-    return replace(outcome, visit=visit.visit)
+        outcome = judge_web(step, visit.anchor_ns, timeline, now_ns, speedup, finished)
+    else:
+        outcome = _judge(step, visit.anchor_ns, timeline.after(visit.anchor_ns), now_ns, speedup, finished, timeline)
+    return outcome if outcome.visit == visit.visit else replace(outcome, visit=visit.visit)
 
 
 def evaluate(journey: Journey, timeline: Timeline, *, now_ns: int, speedup: float = 1.0, finished: bool = False) -> list[Outcome]:
