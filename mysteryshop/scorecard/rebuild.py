@@ -81,7 +81,10 @@ def share_of(items: int, share: tuple[int, int]) -> range:
 
 
 def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterator[StoredProbe]:
-    """The probes of `stored` with their timelines, in run order; only those of `share` (index, count) when split."""
+    """The probes of `stored` with their timelines, in run order; only those of `share` (index, count) when split.
+
+    Consumes `stored`: a probe's rows are let go once its timeline is built.
+    """
     reparse = stored.reparse
 
     def mail_of(message: Any, customer_text: str | None = None, basis: str = "") -> ParsedMail:
@@ -104,8 +107,8 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
     for index in share_of(len(rows), share):
         row = rows[index]
         pid = row["id"]
-        events = stored.events_by_probe.get(pid, [])
-        messages = stored.messages_by_probe.get(pid, [])
+        events = stored.events_by_probe.pop(pid, [])
+        messages = stored.messages_by_probe.pop(pid, [])
         outgoing = [mail_of(m).full_text for m in messages if m["direction"] == "out"]
         customer_text = outgoing[0] if outgoing else None
         basis = text_basis(customer_text)
