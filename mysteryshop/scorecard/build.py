@@ -361,39 +361,47 @@ def worst_moments(probes: Sequence[Mapping[str, Any]], count: int = 3) -> list[d
     """The `count` worst missed expectations, each with its quoted evidence and timestamp.
 
     Worst first; one per (journey, step) before any step is shown twice, so three probes that
-    all went unanswered do not crowd out a marketing mail.
+    all went unanswered do not crowd out a marketing mail. Only the moments shown are written out.
     """
-    candidates = []
-    for probe in probes:
-        for o in probe["outcomes"]:
-            if o["status"] != FAILED:
-                continue
-            evidence = o["evidence"]
-            if evidence is not None:
-                quote, utc, source = evidence["quote"], evidence["utc"], f"company: {evidence.get('subject') or 'reply'}"
-            else:
-                quote = o.get("anchor_text") or ""
-                utc, source = o.get("anchor_utc"), "customer wrote; nothing came back"
-            candidates.append({
-                "severity": round(_severity(o), 1), "probe": probe["id"], "journey": probe["journey"], "target": probe["target"],
-                "persona": probe["persona"].get("full_name", ""), "step": o["step"], "expect": o["expect"], "reason": o["reason"],
-                "quote": " ".join(quote.split())[:300], "utc": utc, "source": source,
-            })
-    candidates.sort(key=lambda c: -c["severity"])
+    failed = [(probe, o, round(_severity(o), 1)) for probe in probes for o in probe["outcomes"] if o["status"] == FAILED]
+    order = sorted(range(len(failed)), key=lambda i: -failed[i][2])
+    made: dict[int, dict[str, Any]] = {}
+
+    def moment(i: int) -> dict[str, Any]:
+        if i not in made:
+            made[i] = _moment(*failed[i])
+        return made[i]
+
     chosen, seen = [], set()
-    for candidate in candidates:
-        key = (candidate["journey"], candidate["step"])
+    for i in order:
+        probe, outcome, _ = failed[i]
+        key = (probe["journey"], outcome["step"])
         if key not in seen:
-            chosen.append(candidate)
+            chosen.append(moment(i))
             seen.add(key)
         if len(chosen) == count:
             return chosen
-    for candidate in candidates:
+    for i in order:
         if len(chosen) == count:
             break
+        candidate = moment(i)
         if candidate not in chosen:
             chosen.append(candidate)
     return chosen
+
+
+def _moment(probe: Mapping[str, Any], o: Mapping[str, Any], severity: float) -> dict[str, Any]:
+    evidence = o["evidence"]
+    if evidence is not None:
+        quote, utc, source = evidence["quote"], evidence["utc"], f"company: {evidence.get('subject') or 'reply'}"
+    else:
+        quote = o.get("anchor_text") or ""
+        utc, source = o.get("anchor_utc"), "customer wrote; nothing came back"
+    return {
+        "severity": severity, "probe": probe["id"], "journey": probe["journey"], "target": probe["target"],
+        "persona": probe["persona"].get("full_name", ""), "step": o["step"], "expect": o["expect"], "reason": o["reason"],
+        "quote": " ".join(quote.split())[:300], "utc": utc, "source": source,
+    }
 
 
 def trend(store: Store, run_id: str, summary: Mapping[str, Any], limit: int = 12) -> list[dict[str, Any]]:

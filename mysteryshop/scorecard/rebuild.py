@@ -63,7 +63,9 @@ def iter_probes(store: Store, run_id: str, *, reparse: bool = False) -> Iterator
 def read_run(store: Store, run_id: str, *, reparse: bool = False) -> StoredRun:
     """The probes, events and messages of a run; a message's raw bytes only where they must be parsed (see `iter_probes`)."""
     events_by_probe: dict[str, list[dict[str, Any]]] = {}
-    for event in store.query_dicts("SELECT probe_id, kind, step, t_ns, utc, data FROM events WHERE run_id = ? ORDER BY t_ns, id", (run_id,)):
+    wanted = ("sent", "step_entered", "probe_finished", *WEB_EVENT_KINDS)  # the kinds a timeline is rebuilt from
+    for event in store.query_dicts(f"SELECT probe_id, kind, step, t_ns, utc, data FROM events WHERE run_id = ? AND kind IN ({', '.join('?' * len(wanted))}) "
+                                   "ORDER BY t_ns, id", (run_id, *wanted)):
         events_by_probe.setdefault(event["probe_id"], []).append(event)
     columns = _MESSAGE_COLUMNS + (", raw" if reparse else ", CASE WHEN text_basis IS NULL THEN raw END AS raw")
     messages_by_probe: dict[str, list[dict[str, Any]]] = {}
