@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from mysteryshop.journey import load_journey
-from mysteryshop.scorecard import build
+from mysteryshop.scorecard import build, shares, write
 from mysteryshop.scorecard.build import build_scorecard
 from mysteryshop.scorecard.shares import beside, can_fork, run_shares
 from mysteryshop.scorecard.synthetic import write_synthetic_run
@@ -77,11 +77,17 @@ def test_a_card_scored_in_shares_is_the_card_scored_in_one(run: tuple[Store, dic
     assert any(p["quality"] for p in shared["probes"])
 
 
-def test_files_written_with_a_forked_json_writer_are_the_same(run: tuple[Store, dict, dict], tmp_path: Path) -> None:
+def test_files_written_with_a_forked_json_writer_are_the_same(
+    run: tuple[Store, dict, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store, journeys, targets = run
     card = build_scorecard(store, "r", journeys, targets)
     one = write_scorecard(card, tmp_path / "one", journeys=journeys)
+    forks = []
+    monkeypatch.setattr(write, "FORKED_JSON_FROM", 10)
+    monkeypatch.setattr(shares, "can_fork", lambda: forks.append(1) or True)
     two = write_scorecard(card, tmp_path / "two", journeys=journeys, workers=2)
+    assert forks
     assert {k: p.name for k, p in one.items()} == {k: p.name for k, p in two.items()}
     for key, path in one.items():
         assert path.read_bytes() == two[key].read_bytes(), key

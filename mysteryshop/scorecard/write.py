@@ -155,13 +155,18 @@ def write_json(card: Mapping[str, Any], path: Path) -> Path:
 _PROBES_PER_WRITE = 64
 
 
+#: Probes from which scorecard.json is worth a process of its own.
+FORKED_JSON_FROM = 1000
+
+
 def write_scorecard(
     card: dict[str, Any], directory: Path, *, journeys: Mapping[str, Any] | None = None, detail_limit: int | None = DETAIL_LIMIT,
     workers: int = 1,
 ) -> dict[str, Path]:
     """Write scorecard.json, scorecard.html (one-pager + QA detail), onepager.html, junit.xml and summary.md.
 
-    With `workers` > 1 scorecard.json (the largest) is written by a forked process while the others are written here.
+    With `workers` > 1 scorecard.json (the largest) is written by a forked process while the others are written here
+    (for a card of `FORKED_JSON_FROM` probes or more).
     """
     from mysteryshop.scorecard.junit import write_junit
     from mysteryshop.scorecard.markdown import markdown_summary
@@ -172,7 +177,8 @@ def write_scorecard(
     directory.mkdir(parents=True, exist_ok=True)
     json_path = directory / "scorecard.json"
     # the card is millions of live objects: nothing for the collector to find in them (and a forked writer copies no page for it)
-    with gc_paused(), beside(functools.partial(write_json, card, json_path), fork=workers > 1):
+    forked = workers > 1 and len(card["probes"]) >= FORKED_JSON_FROM
+    with gc_paused(), beside(functools.partial(write_json, card, json_path), fork=forked):
         maps = journey_maps(card, journeys)  # drawn once (graphviz) for both pages
         html_path = directory / "scorecard.html"
         html_path.write_text(render_html(card, maps=maps, detail_limit=detail_limit), encoding="utf-8")
