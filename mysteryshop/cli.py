@@ -199,6 +199,7 @@ def _report(args: argparse.Namespace) -> int:
     from mysteryshop.history import resolve_run
     from mysteryshop.journey import find_journey
     from mysteryshop.scorecard.build import build_scorecard
+    from mysteryshop.scorecard.shares import available_cores
     from mysteryshop.scorecard.write import write_scorecard
     from mysteryshop.target import find_target
 
@@ -210,9 +211,10 @@ def _report(args: argparse.Namespace) -> int:
         journeys_dir = settings.path(settings.journeys)
         journeys = {r["journey"]: find_journey(r["journey"], journeys_dir) for r in rows}
         targets = {r["target"]: find_target(r["target"], journeys_dir / "targets") for r in rows}
-        card = build_scorecard(store, run_id, journeys, targets, reparse=args.reparse)
+        workers = available_cores()
+        card = build_scorecard(store, run_id, journeys, targets, reparse=args.reparse, workers=workers)
         out = Path(args.out) if args.out else settings.path(settings.reports) / run_id
-        write_scorecard(card, out, journeys=journeys)
+        write_scorecard(card, out, journeys=journeys, workers=workers)
     finally:
         store.close()
     return _finish(settings, card, out, gate_on=settings.fail_on_regression, pdf=settings.pdf)

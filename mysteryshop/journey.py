@@ -179,6 +179,7 @@ class Journey:
     graph: nx.DiGraph
     start: str
     tags: list[str] = field(default_factory=list)
+    _anchors: dict[str, str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
     def steps(self) -> list[Step]:
@@ -198,6 +199,13 @@ class Journey:
 
     def anchor(self, step_id: str) -> str | None:
         """The action an expectation counts from on the file-order path: its `after`, else the latest action before it."""
+        try:
+            return self._anchors[step_id]
+        except KeyError:
+            found = self._anchors[step_id] = self._anchor(step_id)
+            return found
+
+    def _anchor(self, step_id: str) -> str | None:
         step = self.step(step_id)
         if step.after:
             return step.after

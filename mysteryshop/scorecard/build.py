@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gc
 import json
 import time
@@ -18,10 +19,12 @@ from typing import Any
 from mysteryshop.durations import format_duration
 from mysteryshop.journey import Journey
 from mysteryshop.scorecard.grades import grade_metrics, grading_rules
-from mysteryshop.scorecard.rebuild import StoredProbe, iter_probes
+from mysteryshop.scorecard.rebuild import StoredProbe, StoredRun, read_run, rebuild_probes
+from mysteryshop.scorecard.shares import run_shares
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, evaluate
 from mysteryshop.scoring.web import web_metrics
 from mysteryshop.scoring.metrics import ProbeMetrics, aggregate, percentile, probe_metrics
+from mysteryshop.scoring.shared_scores import score_shared, shared_scores
 from mysteryshop.store import Store
 from mysteryshop.target import Target
 
@@ -45,6 +48,8 @@ HEADLINE: dict[str, tuple[str, str]] = {
 _SEVERITY = {"answer": 60, "no_marketing": 50, "acknowledgement": 40, "satisfaction_followup": 20}
 _METRIC_FIELDS = tuple(f.name for f in dataclasses.fields(ProbeMetrics))
 _QUALITY_CRITERIA = ("personalized", "empathy", "sets_expectations", "readability")
+#: Fewest probes worth a process of their own (forking and sending the entries back cost ~0.1 s).
+MIN_SHARE = 500
 
 
 def headline_values(summary: Mapping[str, Any]) -> dict[str, float | None]:
@@ -67,12 +72,14 @@ def probe_channel(journey: Journey) -> str:
 
 def build_scorecard(
     store: Store, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target], *, quality: bool = True,
-    reparse: bool = False,
+    reparse: bool = False, workers: int = 1,
 ) -> dict[str, Any]:
     """Score every probe of `run_id` again from stored events and messages.
 
     Messages are read as parsed when they were received; `reparse` parses every raw message
-    again (slower; for when the mail parser has improved since the run).
+    again (slower; for when the mail parser has improved since the run). With `workers` > 1 the
+    probes are scored in that many processes (forked once the store is read; see `shares`);
+    the card is the same.
     """
     run = next((r for r in store.runs() if r["id"] == run_id), None)
     if run is None:
@@ -82,12 +89,13 @@ def build_scorecard(
     probes_out: list[dict[str, Any]] = []
     metrics_of: list[tuple[str, ProbeMetrics]] = []
     with _quality_settings_fixed(), gc_paused():
-        for probe in iter_probes(store, run_id, reparse=reparse):
-            journey, target = journeys[probe.journey], targets[probe.target]
-            entry, metrics = _probe_entry(probe, journey, target, quality=quality)
-            entry["screenshots"] = screenshots.get(probe.probe_id, [])
-            probes_out.append(entry)
-            metrics_of.append((entry["channel"], metrics))
+        stored = read_run(store, run_id, reparse=reparse)
+        count = max(1, min(workers, len(stored.probes) // MIN_SHARE))
+        for share in run_shares(functools.partial(_score_share, stored, journeys, targets, quality), count):
+            for entry, metrics in share:
+                entry["screenshots"] = screenshots.get(entry["id"], [])
+                probes_out.append(entry)
+                metrics_of.append((entry["channel"], metrics))
 
     overall = aggregate([m for _, m in metrics_of])
     channels: dict[str, Any] = {}
@@ -174,6 +182,16 @@ def _screenshots(store: Store, run_id: str) -> dict[str, list[dict[str, Any]]]:
     return shots
 
 
+def _score_share(
+    stored: StoredRun, journeys: Mapping[str, Journey], targets: Mapping[str, Target], quality: bool, share: tuple[int, int]
+) -> list[tuple[dict[str, Any], ProbeMetrics]]:
+    scored = []
+    for probe in rebuild_probes(stored, share):
+        with shared_scores():  # the journey's criteria and the scorecard's look at the same answer
+            scored.append(_probe_entry(probe, journeys[probe.journey], targets[probe.target], quality=quality))
+    return scored
+
+
 def _probe_entry(probe: StoredProbe, journey: Journey, target: Target, *, quality: bool) -> tuple[dict[str, Any], ProbeMetrics]:
     speedup = target.spec.speedup
     timeline = probe.timeline
@@ -251,13 +269,13 @@ def _quality(probe: StoredProbe, journey: Journey, replies: Sequence[Any]) -> di
     if answer is None:
         return None
     try:
-        from mysteryshop.quality import Exchange, score_reply
+        from mysteryshop.quality import Exchange
     except ImportError:  # the reply-quality module is optional
         return None
     customer = next(iter(probe.timeline.actions.values())).text if probe.timeline.actions else ""
     facts = [fact for step in journey.steps if step.expect == "answer" for fact in step.facts]
     try:
-        results = score_reply(
+        results = score_shared(
             Exchange(customer, answer.mail.text, answer.mail.html, persona=probe.persona, expected_facts=facts), _QUALITY_CRITERIA
         )
     except Exception as exc:  # noqa: BLE001 - a scorer bug must not cost the whole scorecard; it is reported
@@ -343,39 +361,47 @@ def worst_moments(probes: Sequence[Mapping[str, Any]], count: int = 3) -> list[d
     """The `count` worst missed expectations, each with its quoted evidence and timestamp.
 
     Worst first; one per (journey, step) before any step is shown twice, so three probes that
-    all went unanswered do not crowd out a marketing mail.
+    all went unanswered do not crowd out a marketing mail. Only the moments shown are written out.
     """
-    candidates = []
-    for probe in probes:
-        for o in probe["outcomes"]:
-            if o["status"] != FAILED:
-                continue
-            evidence = o["evidence"]
-            if evidence is not None:
-                quote, utc, source = evidence["quote"], evidence["utc"], f"company: {evidence.get('subject') or 'reply'}"
-            else:
-                quote = o.get("anchor_text") or ""
-                utc, source = o.get("anchor_utc"), "customer wrote; nothing came back"
-            candidates.append({
-                "severity": round(_severity(o), 1), "probe": probe["id"], "journey": probe["journey"], "target": probe["target"],
-                "persona": probe["persona"].get("full_name", ""), "step": o["step"], "expect": o["expect"], "reason": o["reason"],
-                "quote": " ".join(quote.split())[:300], "utc": utc, "source": source,
-            })
-    candidates.sort(key=lambda c: -c["severity"])
+    failed = [(probe, o, round(_severity(o), 1)) for probe in probes for o in probe["outcomes"] if o["status"] == FAILED]
+    order = sorted(range(len(failed)), key=lambda i: -failed[i][2])
+    made: dict[int, dict[str, Any]] = {}
+
+    def moment(i: int) -> dict[str, Any]:
+        if i not in made:
+            made[i] = _moment(*failed[i])
+        return made[i]
+
     chosen, seen = [], set()
-    for candidate in candidates:
-        key = (candidate["journey"], candidate["step"])
+    for i in order:
+        probe, outcome, _ = failed[i]
+        key = (probe["journey"], outcome["step"])
         if key not in seen:
-            chosen.append(candidate)
+            chosen.append(moment(i))
             seen.add(key)
         if len(chosen) == count:
             return chosen
-    for candidate in candidates:
+    for i in order:
         if len(chosen) == count:
             break
+        candidate = moment(i)
         if candidate not in chosen:
             chosen.append(candidate)
     return chosen
+
+
+def _moment(probe: Mapping[str, Any], o: Mapping[str, Any], severity: float) -> dict[str, Any]:
+    evidence = o["evidence"]
+    if evidence is not None:
+        quote, utc, source = evidence["quote"], evidence["utc"], f"company: {evidence.get('subject') or 'reply'}"
+    else:
+        quote = o.get("anchor_text") or ""
+        utc, source = o.get("anchor_utc"), "customer wrote; nothing came back"
+    return {
+        "severity": severity, "probe": probe["id"], "journey": probe["journey"], "target": probe["target"],
+        "persona": probe["persona"].get("full_name", ""), "step": o["step"], "expect": o["expect"], "reason": o["reason"],
+        "quote": " ".join(quote.split())[:300], "utc": utc, "source": source,
+    }
 
 
 def trend(store: Store, run_id: str, summary: Mapping[str, Any], limit: int = 12) -> list[dict[str, Any]]:

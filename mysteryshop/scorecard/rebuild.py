@@ -37,6 +37,18 @@ def load_probes(store: Store, run_id: str, *, reparse: bool = False) -> list[Sto
     return list(iter_probes(store, run_id, reparse=reparse))
 
 
+@dataclass(slots=True)
+class StoredRun:
+    """The rows of one run that scoring reads, fetched with one query per table (see `read_run`)."""
+
+    run_id: str
+    probes: list[Any]
+    events_by_probe: dict[str, list[dict[str, Any]]]
+    messages_by_probe: dict[str, list[dict[str, Any]]]
+    wall_clock: bool
+    reparse: bool
+
+
 def iter_probes(store: Store, run_id: str, *, reparse: bool = False) -> Iterator[StoredProbe]:
     """Every probe of a run with its timeline, one at a time (a scorecard of 10,000 probes need not hold every timeline).
 
@@ -45,21 +57,42 @@ def iter_probes(store: Store, run_id: str, *, reparse: bool = False) -> Iterator
     raw) is parsed from its raw bytes. `reparse` parses every raw message again, ignoring what
     was recorded: for a mail parser that has since improved. The result is the same either way.
     """
-    events_by_probe: dict[str, list] = {}
-    for event in store.query_dicts("SELECT probe_id, kind, step, t_ns, utc, data FROM events WHERE run_id = ? ORDER BY t_ns, id", (run_id,)):
+    return rebuild_probes(read_run(store, run_id, reparse=reparse))
+
+
+def read_run(store: Store, run_id: str, *, reparse: bool = False) -> StoredRun:
+    """The probes, events and messages of a run; a message's raw bytes only where they must be parsed (see `iter_probes`)."""
+    events_by_probe: dict[str, list[dict[str, Any]]] = {}
+    wanted = ("sent", "step_entered", "probe_finished", *WEB_EVENT_KINDS)  # the kinds a timeline is rebuilt from
+    for event in store.query_dicts(f"SELECT probe_id, kind, step, t_ns, utc, data FROM events WHERE run_id = ? AND kind IN ({', '.join('?' * len(wanted))}) "
+                                   "ORDER BY t_ns, id", (run_id, *wanted)):
         events_by_probe.setdefault(event["probe_id"], []).append(event)
-    columns = _MESSAGE_COLUMNS + (", raw" if reparse else "")
-    messages_by_probe: dict[str, list] = {}
+    columns = _MESSAGE_COLUMNS + (", raw" if reparse else ", CASE WHEN text_basis IS NULL THEN raw END AS raw")
+    messages_by_probe: dict[str, list[dict[str, Any]]] = {}
     for message in store.query_dicts(f"SELECT {columns} FROM messages WHERE run_id = ? ORDER BY t_ns", (run_id,)):
         messages_by_probe.setdefault(message["probe_id"], []).append(message)
+    run = store.query("SELECT config FROM runs WHERE id = ?", (run_id,))
+    wall_clock = bool(run) and json.loads(run[0]["config"] or "{}").get("clock") == "wall"  # a campaign (campaign.py)
+    return StoredRun(run_id, store.probes(run_id), events_by_probe, messages_by_probe, wall_clock, reparse)
+
+
+def share_of(items: int, share: tuple[int, int]) -> range:
+    """The indices of share `index` of `count` (contiguous, sizes differing by one at most)."""
+    index, count = share
+    return range(items * index // count, items * (index + 1) // count)
+
+
+def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterator[StoredProbe]:
+    """The probes of `stored` with their timelines, in run order; only those of `share` (index, count) when split.
+
+    Consumes `stored`: a probe's rows are let go once its timeline is built.
+    """
+    reparse = stored.reparse
 
     def mail_of(message: Any, customer_text: str | None = None, basis: str = "") -> ParsedMail:
-        if reparse:
+        if reparse or message["text_basis"] is None:
             return parse_mail(message["raw"], customer_text=customer_text)
-        if message["text_basis"] is not None:
-            return from_stored(message, customer_text, basis=basis)
-        raw = store.query("SELECT raw FROM messages WHERE id = ?", (message["id"],))[0]["raw"]
-        return parse_mail(raw, customer_text=customer_text)
+        return from_stored(message, customer_text, basis=basis)
 
     kinds: dict[tuple[Any, ...], tuple[str, bool]] = {}
 
@@ -71,12 +104,13 @@ def iter_probes(store: Store, run_id: str, *, reparse: bool = False) -> Iterator
             found = kinds[key] = (classify(mail), is_stalling(mail))
         return found
 
-    run = store.query("SELECT config FROM runs WHERE id = ?", (run_id,))
-    wall_clock = bool(run) and json.loads(run[0]["config"] or "{}").get("clock") == "wall"  # a campaign (campaign.py)
-    for row in store.probes(run_id):
+    wall_clock = stored.wall_clock
+    rows = stored.probes
+    for index in share_of(len(rows), share):
+        row = rows[index]
         pid = row["id"]
-        events = events_by_probe.get(pid, [])
-        messages = messages_by_probe.get(pid, [])
+        events = stored.events_by_probe.pop(pid, [])
+        messages = stored.messages_by_probe.pop(pid, [])
         outgoing = [mail_of(m).full_text for m in messages if m["direction"] == "out"]
         customer_text = outgoing[0] if outgoing else None
         basis = text_basis(customer_text)

@@ -9,6 +9,7 @@ no script at all.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Mapping
@@ -132,17 +133,18 @@ def render_html(
 def write_json(card: Mapping[str, Any], path: Path) -> Path:
     """Compact JSON, streamed probe by probe through the C encoder (json.dump would use the pure-Python one).
 
-    The bytes are those of `json.dump(card, fh, ensure_ascii=False, separators=(",", ":"))`.
+    The bytes are those of `json.dump(card, fh, ensure_ascii=False, separators=(",", ":"))`. The card is a tree
+    (built from the store, never self-referencing), so the encoder does not look for cycles.
     """
-    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), check_circular=False).encode
     with path.open("w", encoding="utf-8") as fh:
         fh.write("{")
         for n, (key, value) in enumerate(card.items()):
             fh.write(("," if n else "") + encode(key) + ":")
             if key == "probes" and isinstance(value, list):
                 fh.write("[")
-                for i, probe in enumerate(value):
-                    fh.write(("," if i else "") + encode(probe))
+                for start in range(0, len(value), _PROBES_PER_WRITE):
+                    fh.write(("," if start else "") + ",".join(map(encode, value[start:start + _PROBES_PER_WRITE])))
                 fh.write("]")
             else:
                 fh.write(encode(value))
@@ -150,18 +152,33 @@ def write_json(card: Mapping[str, Any], path: Path) -> Path:
     return path
 
 
+_PROBES_PER_WRITE = 64
+
+
+#: Probes from which scorecard.json is worth a process of its own.
+FORKED_JSON_FROM = 1000
+
+
 def write_scorecard(
-    card: dict[str, Any], directory: Path, *, journeys: Mapping[str, Any] | None = None, detail_limit: int | None = DETAIL_LIMIT
+    card: dict[str, Any], directory: Path, *, journeys: Mapping[str, Any] | None = None, detail_limit: int | None = DETAIL_LIMIT,
+    workers: int = 1,
 ) -> dict[str, Path]:
-    """Write scorecard.json, scorecard.html (one-pager + QA detail), onepager.html, junit.xml and summary.md."""
+    """Write scorecard.json, scorecard.html (one-pager + QA detail), onepager.html, junit.xml and summary.md.
+
+    With `workers` > 1 scorecard.json (the largest) is written by a forked process while the others are written here
+    (for a card of `FORKED_JSON_FROM` probes or more).
+    """
     from mysteryshop.scorecard.junit import write_junit
     from mysteryshop.scorecard.markdown import markdown_summary
+    from mysteryshop.scorecard.shares import beside
 
     from mysteryshop.scorecard.build import gc_paused
 
     directory.mkdir(parents=True, exist_ok=True)
-    with gc_paused():  # the card is millions of live objects: nothing for the collector to find in them
-        json_path = write_json(card, directory / "scorecard.json")
+    json_path = directory / "scorecard.json"
+    # the card is millions of live objects: nothing for the collector to find in them (and a forked writer copies no page for it)
+    forked = workers > 1 and len(card["probes"]) >= FORKED_JSON_FROM
+    with gc_paused(), beside(functools.partial(write_json, card, json_path), fork=forked):
         maps = journey_maps(card, journeys)  # drawn once (graphviz) for both pages
         html_path = directory / "scorecard.html"
         html_path.write_text(render_html(card, maps=maps, detail_limit=detail_limit), encoding="utf-8")

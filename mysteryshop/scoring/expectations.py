@@ -79,9 +79,10 @@ def judge_visit(journey: Journey, visit: Visit, timeline: Timeline, *, now_ns: i
     from mysteryshop.scoring.web import WEB_EXPECTATIONS, judge_web  # chat and web-form expectations
 
     if step.expect in WEB_EXPECTATIONS:
-        return replace(judge_web(step, visit.anchor_ns, timeline, now_ns, speedup, finished), visit=visit.visit)
-    outcome = _judge(step, visit.anchor_ns, timeline.after(visit.anchor_ns), now_ns, speedup, finished, timeline)
-    return replace(outcome, visit=visit.visit)
+        outcome = judge_web(step, visit.anchor_ns, timeline, now_ns, speedup, finished)
+    else:
+        outcome = _judge(step, visit.anchor_ns, timeline.after(visit.anchor_ns), now_ns, speedup, finished, timeline)
+    return outcome if outcome.visit == visit.visit else replace(outcome, visit=visit.visit)
 
 
 def evaluate(journey: Journey, timeline: Timeline, *, now_ns: int, speedup: float = 1.0, finished: bool = False) -> list[Outcome]:
@@ -109,7 +110,8 @@ def quality_check(step: Step, reply: Reply, timeline: Timeline) -> tuple[list[st
     """
     if not (step.must or step.must_not):
         return [], ()
-    from mysteryshop.quality import Exchange, score_reply
+    from mysteryshop.quality import Exchange
+    from mysteryshop.scoring.shared_scores import score_shared
 
     exchange = Exchange(
         customer_text=timeline.customer_text_before(reply.t_ns),
@@ -119,7 +121,7 @@ def quality_check(step: Step, reply: Reply, timeline: Timeline) -> tuple[list[st
         expected_facts=step.facts,
         channel=step.channel or "email",
     )
-    results = score_reply(exchange, [*step.must, *step.must_not], engine=step.engine)
+    results = score_shared(exchange, [*step.must, *step.must_not], engine=step.engine)
     failures = []
     for name in step.must:
         result = results[name]

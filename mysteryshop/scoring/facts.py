@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 _SPACE = re.compile(r"\s+")
 _DASH = re.compile(r"[‐-―−]")
 
 
+@lru_cache(maxsize=4096)
 def normalize(text: str) -> str:
+    """Lower case, one kind of dash, single spaces (cached: the same replies and phrasings are looked at again and again)."""
     return _SPACE.sub(" ", _DASH.sub("-", text.lower())).strip()
 
 
