@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -31,9 +31,22 @@ def _variants(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(variants)
 
 
-@lru_cache(maxsize=4096)
-def _word_pattern(word: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w-]){re.escape(word)}(?![\w-])")
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char in "_-"
+
+
+def whole_word_spans(word: str, text: str) -> Iterator[tuple[int, int]]:
+    """Where `word` stands in `text` as a whole word (no letter, digit, '_' or '-' either side): what
+    `re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)` finds, without compiling a pattern
+    for every customer's name (a test compares the two)."""
+    start = text.find(word) if word else -1
+    while start != -1:
+        end = start + len(word)
+        if (start == 0 or not _is_word_char(text[start - 1])) and (end == len(text) or not _is_word_char(text[end])):
+            yield start, end
+            start = text.find(word, end)
+        else:
+            start = text.find(word, start + 1)
 
 
 def find_name(text: str, persona: Mapping[str, str]) -> str | None:
@@ -47,8 +60,8 @@ def find_name(text: str, persona: Mapping[str, str]) -> str | None:
         key = fold(variant)
         if key not in folded_text:
             continue
-        for match in _word_pattern(key).finditer(folded_text):
-            original = text[match.start() : match.end()]
+        for start, end in whole_word_spans(key, folded_text):
+            original = text[start:end]
             if original[:1].isupper() or original.isupper():
                 return original
     return None

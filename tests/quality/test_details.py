@@ -47,3 +47,32 @@ WORDS = ["order", "Order", "number", "No", "#", "ID", "booking", "PNR", "record"
 def test_agrees_with_the_ten_patterns_on_generated_sentences(pieces):
     sentence = "".join(separator + word for separator, word in pieces)
     assert agrees(sentence), sentence
+
+
+@pytest.mark.parametrize("word, text", [
+    ("anna", "anna, annabel and anna-lena met anna_b and 2anna; anna."),
+    ("anna lee", "anna lee anna lee  anna leeway"),
+    ("a a", "a a a a"),
+    ("müller", "herr müller, müllerin, zmüller müller"),
+    ("jo", "jo jo-jo jojo jo's (jo) ünjo jo"),
+    ("sam", ""),
+    ("x", "x"),
+])
+def test_whole_word_spans_find_what_the_lookaround_regex_finds(word: str, text: str) -> None:
+    import re
+
+    from mysteryshop.quality.details import whole_word_spans
+
+    expected = [m.span() for m in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)]
+    assert list(whole_word_spans(word, text)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab -_ü1.", min_size=1, max_size=4), st.text(alphabet="ab -_ü1.", max_size=40))
+def test_whole_word_spans_agree_with_the_regex_on_any_text(word: str, text: str) -> None:
+    import re
+
+    from mysteryshop.quality.details import whole_word_spans
+
+    expected = [m.span() for m in re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)]
+    assert list(whole_word_spans(word, text)) == expected
