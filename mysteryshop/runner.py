@@ -23,6 +23,7 @@ from mysteryshop.channels.web import WEB_ACTIONS, WebChannels
 from mysteryshop.errors import ChannelError, MysteryShopError, TargetUnreachable
 from mysteryshop.journey import Journey, Step, render_text
 from mysteryshop.mail import ParsedMail, compose
+from mysteryshop.pacing import TurnBudget
 from mysteryshop.persona import Persona
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, Outcome, evaluate, judge_visit
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
@@ -101,6 +102,7 @@ class Engine:
         self.run_id = run_id
         self.mailbox = ProbeMailbox(store, run_id, domains)
         self.mailbox.clock = clock
+        self.mailbox.pace = TurnBudget()  # a few replies parsed and judged per turn: sockets are read in between
         self.smtp = SmtpPool(clock=clock)
         # Probes compose and send a few at a time, about as many as the pool has connections:
         # a thousand probes acting in one turn of the loop would make that turn so long that

@@ -142,3 +142,30 @@ def test_the_servers_address_parse_agrees_with_aiosmtpd(arg: str) -> None:
         ours = type("Ours", (TimedSMTP,), {"local_part_limit": limit})(Handler(), hostname="x")
         theirs = type("Theirs", (SMTP,), {"local_part_limit": limit})(Handler(), hostname="x")
         assert ours._getaddr(arg) == theirs._getaddr(arg)
+
+
+def test_the_turn_budget_starts_a_few_pieces_of_work_per_turn_of_the_loop() -> None:
+    from mysteryshop.pacing import TurnBudget
+
+    async def scenario() -> list[int]:
+        budget = TurnBudget(per_turn=2)
+        turn = [0]
+        started: list[int] = []
+
+        def tick() -> None:  # counts the loop's turns while the work runs
+            turn[0] += 1
+            if len(started) < 7:
+                asyncio.get_running_loop().call_soon(tick)
+
+        async def work() -> None:
+            await budget()
+            started.append(turn[0])
+
+        asyncio.get_running_loop().call_soon(tick)
+        await asyncio.gather(*(work() for _ in range(7)))
+        return started
+
+    started = asyncio.run(scenario())
+    assert len(started) == 7
+    per_turn = {t: started.count(t) for t in set(started)}
+    assert max(per_turn.values()) <= 2 and len(per_turn) >= 4  # seven pieces over at least four turns

@@ -13,7 +13,7 @@ import ssl
 import time
 from email.parser import BytesHeaderParser
 from email.policy import compat32
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from email.message import Message
 from typing import Any
@@ -83,6 +83,8 @@ class ProbeMailbox:
         self._last_arrival = 0.0
         self.server: asyncio.Server | None = None
         self.port = 0
+        #: awaited before a received message is parsed (the engine's TurnBudget)
+        self.pace: Callable[[], Awaitable[None]] | None = None
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         self.server, self.port = await serve_smtp(self, host=host, port=port, name="probe-mailbox.mysteryshop", clock=self.clock)
@@ -116,6 +118,8 @@ class ProbeMailbox:
     async def receive(self, probe_id: str, inbox: asyncio.Queue[_Received], timeout: float) -> Inbound:
         """The probe's next message, parsed against what the persona wrote; raises TimeoutError."""
         item = await asyncio.wait_for(inbox.get(), timeout=timeout)
+        if self.pace is not None:
+            await self.pace()
         customer_text = self.customer_text.get(probe_id)
         mail = parse_mail(item.raw, customer_text=customer_text)
         matched_by = "recipient" if any(self.correlator.match([a], [], None)[0] == probe_id for a in item.rcpt_tos) else "thread"

@@ -36,7 +36,7 @@ def _is_word_char(char: str) -> bool:
 
 
 def whole_word_spans(word: str, text: str) -> Iterator[tuple[int, int]]:
-    """Where `word` stands in `text` as a whole word (no letter, digit, '_' or '-' either side): what
+    r"""Where `word` stands in `text` as a whole word (no letter, digit, '_' or '-' either side): what
     `re.finditer(rf"(?<![\w-]){re.escape(word)}(?![\w-])", text)` finds, without compiling a pattern
     for every customer's name (a test compares the two)."""
     start = text.find(word) if word else -1
