@@ -5,9 +5,10 @@ acknowledges every email after exactly 1 s. Printed per N: wall time, per-probe 
 against the desk's ground truth (p50, p99, max) and peak RSS.
 
 Message rate: one client process sends the same number of messages, with the same
-concurrency, first to the harness's probe mailbox (which stores every message durably in
-SQLite before answering 250) and then to the floor: a bare aiosmtpd handler that appends
-messages to a list. The ratio is harness / floor.
+concurrency, to the harness's probe mailbox (which stores every message durably in SQLite
+before answering 250) and to the floor: a bare aiosmtpd handler that appends messages to a
+list, on the same server class. Three rounds, taking turns; the best of each. The ratio is
+harness / floor.
 
     .venv/bin/python bench/email_concurrency.py            # N = 1, 100, 1000
     .venv/bin/python bench/email_concurrency.py --n 100    # one size
@@ -154,27 +155,41 @@ async def _blast_client(port: int, n: int, concurrency: int) -> float:
     return n / (time.monotonic() - started)
 
 
-def message_rates(n: int, concurrency: int, workdir: Path) -> dict[str, float]:
-    store = Store(workdir / f"rate-{n}.sqlite")
+def harness_rate(n: int, concurrency: int, workdir: Path, attempt: int) -> float:
+    """Messages per second the probe mailbox takes, storing every one durably before its 250."""
+    store = Store(workdir / f"rate-{n}-{attempt}.sqlite")
     store.create_run("rate", {})
     engine = EngineThread(Engine(store, "rate", domains={DOMAIN})).start()
-    harness = blast(engine.engine.mailbox.port, n, concurrency)
+    rate = blast(engine.engine.mailbox.port, n, concurrency)
     engine.call(engine.engine.mailbox.drain())
     stored = store.query("SELECT count(*) AS c FROM messages")[0]["c"]
     engine.stop()
     store.close()
     if stored != n:
         raise SystemExit(f"the probe mailbox stored {stored} of {n} messages")
+    return rate
 
+
+def floor_rate(n: int, concurrency: int) -> float:
     floor_handler = Floor()
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     server, port = asyncio.run_coroutine_threadsafe(serve_smtp(floor_handler, name="floor"), loop).result()
-    floor = blast(port, n, concurrency)
+    rate = blast(port, n, concurrency)
     loop.call_soon_threadsafe(server.close)
     loop.call_soon_threadsafe(loop.stop)
     thread.join()
+    return rate
+
+
+def message_rates(n: int, concurrency: int, workdir: Path, rounds: int = 3) -> dict[str, float]:
+    """The best of `rounds` blasts at each, harness and floor taking turns: one blast of a second
+    or so swings by a third on a shared machine, and taking turns gives both the same conditions."""
+    harness = floor = 0.0
+    for attempt in range(rounds):
+        harness = max(harness, harness_rate(n, concurrency, workdir, attempt))
+        floor = max(floor, floor_rate(n, concurrency))
     return {"harness_msgs_per_s": round(harness, 1), "floor_msgs_per_s": round(floor, 1), "ratio_to_floor": round(harness / floor, 3)}
 
 
