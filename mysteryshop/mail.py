@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email import base64mime
-from email.header import Header
+from email.errors import HeaderParseError
+from email.header import Header, decode_header, make_header
 from email.message import Message
 from email.policy import Compat32, EmailPolicy
 from email.utils import formataddr, getaddresses, make_msgid
@@ -81,6 +82,8 @@ class ParsedMail:
     references: list[str] = field(default_factory=list)
     subject: str = ""
     from_addr: str = ""
+    from_name: str = ""
+    reply_to: str | None = None
     to_addrs: list[str] = field(default_factory=list)
     full_text: str = ""
     text: str = ""
@@ -155,6 +158,17 @@ def _body(msg: EmailMessage, defects: list[str]) -> tuple[str, str | None]:
     return plain or "", markup
 
 
+def _decoded(phrase: str, defects: list[str]) -> str:
+    """A display name with its RFC 2047 encoded words decoded."""
+    if "=?" not in phrase:
+        return phrase
+    try:
+        return str(make_header(decode_header(phrase)))
+    except (HeaderParseError, LookupError, UnicodeDecodeError) as exc:
+        defects.append(f"display name {phrase!r}: {exc}")
+        return phrase
+
+
 _FOLD = re.compile(r"\r\n|\r|\n")
 _PRINTABLE_ASCII = re.compile(r"[\t\x20-\x7e]*")
 
@@ -193,7 +207,10 @@ def parse_mail(raw: bytes, *, customer_text: str | None = None) -> ParsedMail:
     parsed.subject = _plain_subject(raw_subject)
     if parsed.subject is None:
         parsed.subject = _header(msg, "Subject", defects) or ""
-    parsed.from_addr = next((a for _, a in getaddresses([raw_headers.get("from", "")]) if a), "")
+    name, parsed.from_addr = next(((n, a) for n, a in getaddresses([raw_headers.get("from", "")]) if a), ("", ""))
+    parsed.from_name = _decoded(name, defects)
+    if "reply-to" in raw_headers:
+        parsed.reply_to = next((a for _, a in getaddresses([raw_headers["reply-to"]]) if a), None)
     parsed.to_addrs = [a for _, a in getaddresses([raw_headers.get("to", "")]) if a]
     parsed.auto_submitted = raw_headers.get("auto-submitted")
     parsed.list_unsubscribe = raw_headers.get("list-unsubscribe")

@@ -131,6 +131,15 @@ def test_a_subject_reads_as_policy_default_decodes_it(subject: bytes) -> None:
     assert parse_mail(raw).subject == str(BytesParser(policy=policy.default).parsebytes(raw)["Subject"])
 
 
+def test_the_senders_name_and_reply_address_are_read_decoded() -> None:
+    message = compose(sender=("Zoë Ångström", "zoe@probe.mysteryshop.test"), to="support@northwind.demo", subject="s", body="b",
+                      domain="probe.mysteryshop.test", headers={"Reply-To": "Zoe <zoe.replies@probe.mysteryshop.test>"})
+    mail = parse_mail(message.as_bytes())
+    assert (mail.from_name, mail.from_addr, mail.reply_to) == ("Zoë Ångström", "zoe@probe.mysteryshop.test", "zoe.replies@probe.mysteryshop.test")
+    plain = parse_mail(b"From: Sam Lee <sam@probe.test>\r\nSubject: s\r\n\r\nb\r\n")
+    assert (plain.from_name, plain.reply_to, plain.malformed) == ("Sam Lee", None, False)
+
+
 def test_correlation_order_is_recipient_then_thread_then_ticket() -> None:
     c = Correlator()
     c.add_probe("a", "ann@probe.test")

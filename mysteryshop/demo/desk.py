@@ -13,10 +13,6 @@ import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
-from email.header import decode_header, make_header
-from email.parser import BytesHeaderParser
-from email.policy import compat32
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -165,7 +161,6 @@ class EmailDesk:
         body = letter("answer", "good", customer, ticket="NW-0", personal=True)
         raw = compose(sender=self.support_address, to=customer.address, subject="warm-up", body=body, domain=self.domain).as_bytes()
         parse_mail(raw)
-        BytesHeaderParser(policy=compat32).parsebytes(raw)
 
     async def stop(self) -> None:
         for handle in self._handles:
@@ -195,13 +190,11 @@ class EmailDesk:
     def _schedule(self, raw: bytes, mail_from: str, received_ns: int) -> None:
         """Decide what to send and when; runs after the 250, so it never delays the sender."""
         mail = parse_mail(raw)
-        msg = BytesHeaderParser(policy=compat32).parsebytes(raw)
-        name, reply_to = parseaddr(str(msg.get("Reply-To") or msg.get("From") or mail_from))
-        name = str(make_header(decode_header(name))) if "=?" in name else name
         subject = mail.subject
         text = f"{subject}\n{mail.full_text}"
         order = _ORDER.search(text)
-        customer = Customer(address=reply_to or mail_from, name=name, order_id=order.group(1) if order else None, text=text)
+        address = mail.reply_to or mail.from_addr or mail_from
+        customer = Customer(address=address, name=mail.from_name, order_id=order.group(1) if order else None, text=text)
         message_id = mail.message_id
         self.truth.add_received(mail_from=mail_from, message_id=message_id, t_ns=received_ns)
         # keyed on what a run with the same seed repeats (the persona's name, the subject), not on the
