@@ -237,7 +237,7 @@ class Engine:
                 raw = message.as_bytes()  # once: what is sent is what is stored
                 delivery = await send_email(
                     raw, sender=persona.email, recipients=[channel.support_address], host=channel.smtp_host, port=channel.smtp_port,
-                    timeout=channel.timeout, step=step.id, journey=spec.journey.name, channel=channel, clock=self.clock, pool=self.smtp,
+                    timeout=channel.timeout, step=step.id, journey=spec.journey.name, channel=channel, pool=self.smtp,
                 )
             # The clock starts when the company's server accepted the email (its 250):
             # from then on, every second of silence is the company's.

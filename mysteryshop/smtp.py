@@ -104,10 +104,11 @@ class Delivery:
 class _Connection:
     """One open SMTP client connection whose writes are timed: the end of DATA is stamped when its last byte goes out."""
 
-    __slots__ = ("client", "stamps", "sent", "idle_since", "last_read_ns")
+    __slots__ = ("client", "clock", "stamps", "sent", "idle_since", "last_read_ns")
 
     def __init__(self, client: aiosmtplib.SMTP, clock: Callable[[], int]) -> None:
         self.client = client
+        self.clock = clock
         self.stamps: list[int] = []
         self.sent = 0
         self.idle_since = 0.0
@@ -129,10 +130,10 @@ class _Connection:
         protocol.write = timed_write  # type: ignore[method-assign]
         protocol.data_received = timed_read  # type: ignore[method-assign]
 
-    async def send(self, payload: bytes, sender: str, recipients: list[str], clock: Callable[[], int], timeout: float) -> Delivery:
+    async def send(self, payload: bytes, sender: str, recipients: list[str], timeout: float) -> Delivery:
         self.stamps.clear()
         await self.client.sendmail(sender, recipients, payload, timeout=timeout)
-        accepted = self.last_read_ns or clock()  # the 250 to DATA is the last thing read
+        accepted = self.last_read_ns or self.clock()  # the 250 to DATA is the last thing read
         self.sent += 1
         return Delivery(self.stamps[-1] if self.stamps else accepted, accepted)
 
@@ -172,7 +173,7 @@ async def deliver(
     """Send one message over a fresh SMTP connection (optionally STARTTLS and AUTH) and time it with `clock`."""
     connection = await _connect(host, port, timeout, starttls, tls_context, username, password, clock)
     try:
-        return await connection.send(_payload(message), sender, recipients, clock, timeout)
+        return await connection.send(_payload(message), sender, recipients, timeout)
     finally:
         await connection.quit()
 
@@ -225,7 +226,7 @@ class SmtpPool:
             connection = self._take_idle(key)
             if connection is not None:
                 try:
-                    delivery = await connection.send(payload, sender, recipients, self.clock, timeout)
+                    delivery = await connection.send(payload, sender, recipients, timeout)
                 except (aiosmtplib.SMTPServerDisconnected, ConnectionError):
                     connection.client.close()
                     if connection.stamps:  # the message went out: sending it again could deliver it twice
@@ -235,7 +236,7 @@ class SmtpPool:
                     return delivery
             connection = await _connect(host, port, timeout, starttls, tls_context, username, password, self.clock)
             try:
-                delivery = await connection.send(payload, sender, recipients, self.clock, timeout)
+                delivery = await connection.send(payload, sender, recipients, timeout)
             except BaseException:
                 self._close_soon([connection])
                 raise

@@ -129,14 +129,18 @@ def _event(run_id: str, probe_id: str | None, kind: str, t_ns: int, step: str | 
     )
 
 
-def _settle(pairs: list[tuple[asyncio.Future[int], int | BaseException]]) -> None:
+def _settle(future: Future[int] | asyncio.Future[int], result: int | BaseException) -> None:
+    if future.done():  # its waiter was cancelled (a stopped run); the row is committed all the same
+        return
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
+
+
+def _settle_all(pairs: list[tuple[asyncio.Future[int], int | BaseException]]) -> None:
     for future, result in pairs:
-        if future.done():  # its waiter was cancelled; the row is committed all the same
-            continue
-        if isinstance(result, BaseException):
-            future.set_exception(result)
-        else:
-            future.set_result(result)
+        _settle(future, result)
 
 
 class Store:
@@ -220,16 +224,11 @@ class Store:
                 continue
             if isinstance(future, asyncio.Future):
                 by_loop.setdefault(future.get_loop(), []).append((future, result))
-                continue
-            if future.done():  # its waiter was cancelled (a stopped run); the row is committed all the same
-                continue
-            if isinstance(result, BaseException):
-                future.set_exception(result)
             else:
-                future.set_result(result)
+                _settle(future, result)
         for loop, pairs in by_loop.items():
             try:
-                loop.call_soon_threadsafe(_settle, pairs)
+                loop.call_soon_threadsafe(_settle_all, pairs)
             except RuntimeError:  # the loop has closed: nobody is waiting any more
                 pass
 
@@ -287,10 +286,12 @@ class Store:
             raise failure
 
     def _hand_over(self, loop: asyncio.AbstractEventLoop | None) -> None:
-        pending = self._hand_over_at.pop(loop, None) if loop is not None else None
+        if loop is None:
+            return
+        pending = self._hand_over_at.pop(loop, None)
         if pending is not None:
             pending.cancel()  # when called before its time (a blocking write, the store closing)
-        staged = self._staged.pop(loop, None) if loop is not None else None
+        staged = self._staged.pop(loop, None)
         if staged:
             self._queue.put(staged)
 
@@ -357,21 +358,10 @@ class Store:
         """`aevent` without waiting for the commit (see `post`)."""
         self.post(*_event(run_id, probe_id, kind, t_ns, step, data))
 
-    async def amessage(
-        self,
-        run_id: str,
-        direction: str,
-        mail_from: str,
-        rcpt_to: list[str],
-        t_ns: int,
-        raw: bytes,
-        *,
-        probe_id: str | None = None,
-        source: str | None = None,
-        parsed: Any = None,
-    ) -> int:
-        """Store one message. With `source` (e.g. an IMAP UID) a message already stored is not stored twice (returns 0)."""
-        return await self.awrite(*self.message_write(run_id, direction, mail_from, rcpt_to, t_ns, raw, probe_id=probe_id, source=source, parsed=parsed))
+    async def amessage(self, *args: Any, **kwargs: Any) -> int:
+        """Store one message (the arguments of `message_write`); returns its row id. With `source`
+        (e.g. an IMAP UID) a message already stored is not stored twice (returns 0)."""
+        return await self.awrite(*self.message_write(*args, **kwargs))
 
     def message_write(
         self,

@@ -81,7 +81,7 @@ def test_a_connection_the_server_dropped_while_idle_is_replaced() -> None:
         # the server drops the idle connection (as a mail server does after its idle timeout)
         for protocol in sink.servers:
             protocol.transport.close()
-        await asyncio.sleep(0.05)
+        # whether the pool has noticed yet or finds out on its next MAIL FROM, it must open a new connection
         await _send_all(pool, port, 2)
         await pool.close()
         server.close()

@@ -61,7 +61,7 @@ def test_posted_writes_keep_their_order_and_a_failure_reaches_the_next_awaited_w
         store.write("UPDATE probes SET status = 'x' WHERE 0")
         store.event("r", "p1", "after_sync", 3)
         store.post("INSERT INTO no_such_table VALUES (1)")
-        await asyncio.sleep(0.2)  # the writer commits the posted writes meanwhile
+        await store.awrite("SELECT 1")  # committed after the posted writes: their outcome is known now
         with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
             await store.aevent("r", "p1", "next", 4)
         store.event("r", "p1", "last", 5)  # posted on a loop that ends at once: committed when the store closes

@@ -24,7 +24,7 @@ from mysteryshop.correlate import Correlator
 from mysteryshop.credentials import relay_credentials
 from mysteryshop.errors import ChannelError, TargetUnreachable
 from mysteryshop.mail import ParsedMail, message_ids as _ids, parse_mail, stored_fields
-from mysteryshop.smtp import Delivery, SmtpPool, deliver, serve_smtp
+from mysteryshop.smtp import Delivery, SmtpPool, serve_smtp
 from mysteryshop.store import Store, utc_now
 
 
@@ -140,8 +140,7 @@ class ProbeMailbox:
     clock: Callable[[], int] = staticmethod(time.monotonic_ns)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        # when the end of DATA came off the socket; the handler itself runs a little later
-        t_ns = getattr(server, "last_data_ns", None) or self.clock()
+        t_ns = server.last_data_ns  # when the end of DATA came off the socket; this handler runs a little later
         key, self._next_key = self._next_key, self._next_key + 1
         self._inflight[key] = t_ns
         try:
@@ -235,15 +234,14 @@ async def send_email(
     timeout: float,
     step: str,
     journey: str,
+    pool: SmtpPool,
     channel: Any = None,
-    clock: Callable[[], int] = time.monotonic_ns,
-    pool: SmtpPool | None = None,
 ) -> Delivery:
     """Send as the persona and time it. Unreachable → TargetUnreachable; refused → ChannelError.
 
     `channel` (a target's email settings) adds STARTTLS and the relay login, whose credentials
-    come from the environment or the keyring at this moment and go nowhere else. With `pool`,
-    the message goes over a kept connection when one is free (the pool's clock times it).
+    come from the environment or the keyring at this moment and go nowhere else. The message
+    goes over one of `pool`'s kept connections when one is free, and the pool's clock times it.
     """
     tls: dict[str, Any] = {}
     if channel is not None and getattr(channel, "starttls", False):
@@ -255,9 +253,7 @@ async def send_email(
     credentials = relay_credentials(channel) if channel is not None else None
     login = {"username": credentials.username, "password": credentials.password} if credentials else {}
     try:
-        if pool is not None:
-            return await pool.deliver(message, host=host, port=port, sender=sender, recipients=recipients, timeout=timeout, **tls, **login)
-        return await deliver(message, host=host, port=port, sender=sender, recipients=recipients, timeout=timeout, clock=clock, **tls, **login)
+        return await pool.deliver(message, host=host, port=port, sender=sender, recipients=recipients, timeout=timeout, **tls, **login)
     except aiosmtplib.SMTPAuthenticationError as exc:
         raise ChannelError(f"{host}:{port} refused the relay login for step '{step}' of journey '{journey}': {exc.code} {exc.message}") from exc
     except (OSError, aiosmtplib.SMTPConnectError, aiosmtplib.SMTPServerDisconnected, aiosmtplib.SMTPTimeoutError, asyncio.TimeoutError) as exc:

@@ -47,15 +47,7 @@ def run_shares(work: Callable[[tuple[int, int]], T], count: int) -> list[T]:
             children.append((child, receive))
         results = [work((0, count))]
         for child, receive in children:
-            try:
-                status, payload = pickle.loads(receive.recv_bytes())
-            except EOFError:
-                child.join()
-                status, payload = "error", f"it ended without a result (exit code {child.exitcode})"
-            child.join()
-            if status != "ok":
-                raise RuntimeError(f"a share of the work failed in a child process:\n{payload}")
-            results.append(payload)
+            results.append(_result_of(child, receive, "a share of the work failed"))
         return results
     finally:
         for child, receive in children:
@@ -63,6 +55,18 @@ def run_shares(work: Callable[[tuple[int, int]], T], count: int) -> list[T]:
             if child.is_alive():
                 child.terminate()
             child.join()
+
+
+def _result_of(child: Any, receive: Connection, failed: str) -> Any:
+    """What `child` sent back; raises with its traceback when its work failed."""
+    try:
+        status, payload = pickle.loads(receive.recv_bytes())
+    except EOFError:
+        status, payload = "error", None
+    child.join()
+    if status != "ok":
+        raise RuntimeError(f"{failed} in a child process:\n{payload or f'it ended without a result (exit code {child.exitcode})'}")
+    return payload
 
 
 def _child(work: Callable[[tuple[int, int]], Any], share: tuple[int, int], send: Connection) -> None:
@@ -95,13 +99,7 @@ def beside(task: Callable[[], Any], *, fork: bool = True) -> Iterator[None]:
         child.terminate()
         raise
     else:
-        try:
-            status, payload = pickle.loads(receive.recv_bytes())
-        except EOFError:
-            child.join()
-            status, payload = "error", f"it ended without a result (exit code {child.exitcode})"
-        if status != "ok":
-            raise RuntimeError(f"work done beside failed in a child process:\n{payload}")
+        _result_of(child, receive, "work done beside failed")
     finally:
         receive.close()
         child.join()
