@@ -164,7 +164,7 @@ def test_an_older_store_gains_the_parsed_columns(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def card(tmp_path_factory: pytest.TempPathFactory) -> dict:
     db = tmp_path_factory.mktemp("card") / "store.sqlite"
-    write_synthetic_run(db, "run-a", probes=30, seed=5, reply_text="<b>5 & 6</b> \"quoted\"\ttab\r\nline")
+    write_synthetic_run(db, "run-a", probes=30, seed=5, reply_text="<b>5 & 6</b> \"quoted\"\ttab\r\nline \u2028 \U0001F600 \x01 \x7f é \\ /")
     store = Store(db)
     journeys = {"email_question": load_journey(ROOT / "journeys" / "email_question.yaml")}
     targets = {"demo": load_target(ROOT / "journeys" / "targets" / "demo.yaml")}
@@ -173,7 +173,7 @@ def card(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return built
 
 
-def test_streamed_json_is_byte_for_byte_json_dump(card: dict, tmp_path: Path) -> None:
+def test_json_is_byte_for_byte_json_dump(card: dict, tmp_path: Path) -> None:
     with (tmp_path / "ref.json").open("w", encoding="utf-8") as fh:
         json.dump(card, fh, ensure_ascii=False, separators=(",", ":"))
         fh.write("\n")
