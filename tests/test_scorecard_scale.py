@@ -24,6 +24,7 @@ from mysteryshop.scorecard import rebuild
 from mysteryshop.scorecard.build import build_scorecard
 from mysteryshop.scorecard.junit import _seconds, write_junit
 from mysteryshop.scorecard.synthetic import write_synthetic_run
+from mysteryshop.scorecard import write as scorecard_write
 from mysteryshop.scorecard.write import render_html, write_json, write_scorecard
 from mysteryshop.store import PARSED_COLUMNS, Store
 from mysteryshop.target import load_target
@@ -173,7 +174,9 @@ def card(tmp_path_factory: pytest.TempPathFactory) -> dict:
     return built
 
 
-def test_json_is_byte_for_byte_json_dump(card: dict, tmp_path: Path) -> None:
+@pytest.mark.parametrize("per_write", [256, 7, 1])  # probes encoded a slice at a time: slices of 7 and 1 cross the boundaries
+def test_json_is_byte_for_byte_json_dump(card: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, per_write: int) -> None:
+    monkeypatch.setattr(scorecard_write, "_PROBES_PER_WRITE", per_write)
     with (tmp_path / "ref.json").open("w", encoding="utf-8") as fh:
         json.dump(card, fh, ensure_ascii=False, separators=(",", ":"))
         fh.write("\n")

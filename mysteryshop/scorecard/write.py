@@ -132,9 +132,26 @@ def render_html(
 
 def write_json(card: Mapping[str, Any], path: Path) -> Path:
     """Compact JSON, encoded by orjson: the bytes of `json.dump(card, fh, ensure_ascii=False, separators=(",", ":"))`
-    plus a newline, in a tenth of the time (49 MB for 10,000 probes: 0.2 s instead of 1-2 s)."""
-    path.write_bytes(orjson.dumps(card) + b"\n")
+    plus a newline, in a tenth of the time (49 MB for 10,000 probes: 0.2 s instead of 1-2 s).
+
+    The probes are encoded a slice at a time, so the whole document is never one bytes object in memory.
+    """
+    with path.open("wb") as fh:
+        fh.write(b"{")
+        for n, (key, value) in enumerate(card.items()):
+            fh.write((b"," if n else b"") + orjson.dumps(key) + b":")
+            if key == "probes" and isinstance(value, list):
+                fh.write(b"[")
+                for start in range(0, len(value), _PROBES_PER_WRITE):
+                    fh.write((b"," if start else b"") + orjson.dumps(value[start:start + _PROBES_PER_WRITE])[1:-1])
+                fh.write(b"]")
+            else:
+                fh.write(orjson.dumps(value))
+        fh.write(b"}\n")
     return path
+
+
+_PROBES_PER_WRITE = 256
 
 
 #: Probes from which scorecard.json is worth a process of its own.
