@@ -1,9 +1,12 @@
 """Scorecard at scale: HTML scorecard, JSON and JUnit for 10,000 stored probes.
 
 The store is filled first (in a child process, untimed) with synthetic probes written as the
-engine writes them: raw outgoing and incoming mail, `sent` / `probe_finished` events. Then the
-timed part reads the run back from the store, scores every probe again, and writes
-scorecard.html, onepager.html, scorecard.json, junit.xml and summary.md.
+engine writes them: raw outgoing and incoming mail, `sent` / `probe_finished` events, and the
+reply-quality verdicts the engine records as it judges each probe. Then the timed part reads the
+run back from the store, judges every probe again (each reply's quality verdicts reused from the
+store, as `mysteryshop report` does), and writes scorecard.html, onepager.html, scorecard.json,
+junit.xml and summary.md. One more run scores every reply again (`report --rescore`, or a new
+scorer): its time is printed as rescore_seconds.
 Target on this machine: under 3 s and under 300 MB peak RSS.
 
     .venv/bin/python bench/report_scale.py            # 10,000 probes
@@ -37,6 +40,23 @@ def _fill(db: str, probes: int) -> None:
     from mysteryshop.scorecard.synthetic import write_synthetic_run
 
     write_synthetic_run(db, "bench", probes=probes, seed=7)
+    _record(db)
+
+
+def _record(db: str) -> None:
+    """The reply-quality verdicts a run records as it judges its probes (runner.run_probe), for this scorer."""
+    from mysteryshop.scorecard.synthetic import record_verdicts
+
+    journeys, targets = _journeys_and_targets()
+    record_verdicts(db, "bench", journeys, targets)
+
+
+def _journeys_and_targets() -> tuple[dict, dict]:
+    from mysteryshop.journey import load_journey
+    from mysteryshop.target import load_target
+
+    return ({"email_question": load_journey(ROOT / "journeys" / "email_question.yaml")},
+            {"demo": load_target(ROOT / "journeys" / "targets" / "demo.yaml")})
 
 
 def main() -> None:
@@ -46,6 +66,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="time the scorecard this many times (same store); seconds is the best, median_seconds the median")
     parser.add_argument("--store", default=None, help="keep the filled store here and reuse it when it already holds the run (filling is slow)")
     parser.add_argument("--reparse", action="store_true", help="parse every raw message again instead of reading the stored fields")
+    parser.add_argument("--rescore", action="store_true",
+                        help="score every reply again in every timed run instead of reusing the verdicts the run stored "
+                             "(by default one extra run does this, reported as rescore_seconds)")
     parser.add_argument("--workers", type=int, default=None,
                         help="processes for scoring and writing (default: the cores available); cpu_seconds counts them all")
     args = parser.parse_args()
@@ -54,35 +77,42 @@ def main() -> None:
         if not _filled(db, args.probes):
             Path(db).unlink(missing_ok=True)
             started = time.perf_counter()
-            child = multiprocessing.get_context("spawn").Process(target=_fill, args=(db, args.probes))
-            child.start()
-            child.join()
-            print(f"filled the store with {args.probes} probes in {time.perf_counter() - started:.1f}s (untimed)")
+            _in_child(_fill, db, args.probes)
+            print(f"filled the store with {args.probes} probes and their verdicts in {time.perf_counter() - started:.1f}s (untimed)")
+        elif not _has_verdicts(db):
+            started = time.perf_counter()
+            _in_child(_record, db)
+            print(f"recorded this scorer's verdicts in the kept store in {time.perf_counter() - started:.1f}s (untimed)")
 
-        from mysteryshop.journey import load_journey
         from mysteryshop.scorecard.build import build_scorecard
         from mysteryshop.scorecard.shares import available_cores
         from mysteryshop.scorecard.write import write_scorecard
         from mysteryshop.store import Store
-        from mysteryshop.target import load_target
 
-        journeys = {"email_question": load_journey(ROOT / "journeys" / "email_question.yaml")}
-        targets = {"demo": load_target(ROOT / "journeys" / "targets" / "demo.yaml")}
+        journeys, targets = _journeys_and_targets()
         workers = args.workers or available_cores()
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        runs = []
-        for _ in range(max(1, args.repeat)):
+        out = Path(tmp) / "out"
+
+        def timed(rescore: bool) -> tuple[float, float, float, float]:
             c0, t0 = _cpu(), time.perf_counter()
             store = Store(db)
-            card = build_scorecard(store, "bench", journeys, targets, quality=not args.no_quality, reparse=args.reparse, workers=workers)
+            card = build_scorecard(store, "bench", journeys, targets, quality=not args.no_quality, reparse=args.reparse,
+                                   rescore=rescore, workers=workers)
             t1 = time.perf_counter()
-            paths = write_scorecard(card, Path(tmp) / "out", journeys=journeys, workers=workers)
+            write_scorecard(card, out, journeys=journeys, workers=workers)
             t2 = time.perf_counter()
             store.close()
             del card
-            runs.append((t2 - t0, t1 - t0, t2 - t1, _cpu() - c0))
-            print(f"build (read store, score): {t1 - t0:.2f}s · write (HTML, JSON, JUnit, Markdown): {t2 - t1:.2f}s · "
-                  f"CPU {runs[-1][3]:.2f}s (all {workers} processes)")
+            figures = (t2 - t0, t1 - t0, t2 - t1, _cpu() - c0)
+            print(f"{'scoring every reply again: ' if rescore else ''}build (read store, score): {t1 - t0:.2f}s · "
+                  f"write (HTML, JSON, JUnit, Markdown): {t2 - t1:.2f}s · CPU {figures[3]:.2f}s (all {workers} processes)")
+            return figures
+
+        runs = [timed(args.rescore) for _ in range(max(1, args.repeat))]
+        rescored = None if args.rescore or args.no_quality else timed(True)
+        paths = {name: out / file for name, file in (("json", "scorecard.json"), ("html", "scorecard.html"), ("onepager", "onepager.html"),
+                                                     ("junit", "junit.xml"), ("markdown", "summary.md"))}
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         child_peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 if workers > 1 else 0.0
         sizes = {name: round(path.stat().st_size / 1e6, 1) for name, path in paths.items()}
@@ -93,13 +123,35 @@ def main() -> None:
         print(json.dumps({"probes": args.probes, "seconds": round(best[0], 2), "peak_rss_mb": round(peak, 1),
                           "build_seconds": round(best[1], 2), "write_seconds": round(best[2], 2), "cpu_seconds": round(best[3], 2),
                           "median_seconds": round(median, 2), "repeat": len(runs), "quality": not args.no_quality,
-                          "workers": workers, "child_peak_rss_mb": round(child_peak, 1)}))
+                          "workers": workers, "child_peak_rss_mb": round(child_peak, 1), "rescore": args.rescore,
+                          "rescore_seconds": round(rescored[0], 2) if rescored else None}))
 
 
 def _cpu() -> float:
     """CPU seconds of this process and of its children that have ended (the scoring and writing shares)."""
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def _in_child(work, *args) -> None:  # type: ignore[no-untyped-def]
+    """Untimed set-up in a process of its own, so its memory does not count in this one's peak."""
+    child = multiprocessing.get_context("spawn").Process(target=work, args=args)
+    child.start()
+    child.join()
+    if child.exitcode:
+        sys.exit(f"setting up the store failed (exit code {child.exitcode})")
+
+
+def _has_verdicts(db: str) -> bool:
+    """Whether the kept store holds verdicts of this scorer for the benchmark run."""
+    from mysteryshop.scoring.shared_scores import scorer_id
+    from mysteryshop.store import Store
+
+    store = Store(db)
+    try:
+        return bool(store.verdicts("bench", scorer_id()))
+    finally:
+        store.close()
 
 
 def _filled(db: str, probes: int) -> bool:

@@ -36,6 +36,7 @@ REPORT_EXAMPLES = """examples:
   mysteryshop report latest                         rebuild the latest run's scorecard from the store
   mysteryshop report 20261123-070722-a389 --out /tmp/card --pdf
   mysteryshop report latest --reparse               score again from the raw messages, parsed anew
+  mysteryshop report latest --rescore               score every reply's quality again, ignoring the verdicts the run stored
 """
 
 COMPARE_EXAMPLES = """examples:
@@ -212,7 +213,7 @@ def _report(args: argparse.Namespace) -> int:
         journeys = {r["journey"]: find_journey(r["journey"], journeys_dir) for r in rows}
         targets = {r["target"]: find_target(r["target"], journeys_dir / "targets") for r in rows}
         workers = available_cores()
-        card = build_scorecard(store, run_id, journeys, targets, reparse=args.reparse, workers=workers)
+        card = build_scorecard(store, run_id, journeys, targets, reparse=args.reparse, rescore=args.rescore, workers=workers)
         out = Path(args.out) if args.out else settings.path(settings.reports) / run_id
         write_scorecard(card, out, journeys=journeys, workers=workers)
     finally:
@@ -327,6 +328,9 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--reparse", action="store_true",
                         help="parse every stored raw message again instead of reading the fields parsed when it arrived "
                              "(slower; after the mail parser has improved)")
+    report.add_argument("--rescore", action="store_true",
+                        help="score every reply's quality again instead of reusing the verdicts the run recorded "
+                             "(a changed scorer never reuses them anyway)")
     _common(report)
     report.set_defaults(func=_report)
 

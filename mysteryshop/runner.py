@@ -26,6 +26,8 @@ from mysteryshop.mail import ParsedMail, compose
 from mysteryshop.pacing import TurnBudget
 from mysteryshop.persona import Persona
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, Outcome, evaluate, judge_visit
+from mysteryshop.scoring.first_answer import first_answer_quality
+from mysteryshop.scoring.shared_scores import recording_verdicts, shared_scores
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
 from mysteryshop.smtp import SmtpPool
 from mysteryshop.store import Store, utc_now
@@ -143,14 +145,17 @@ class Engine:
         timeline = Timeline(persona=spec.persona.as_dict())
         speedup = target.spec.speedup
         self.store.event(self.run_id, spec.probe_id, "probe_started", self.clock())
-        try:
-            await self._walk(spec, timeline, inbox)
-            outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True)
-            status = FAILED if any(o.status == FAILED for o in outcomes) else "passed"
-            result = ProbeResult(spec, status, outcomes, timeline=timeline)
-        except (TargetUnreachable, ChannelError, MysteryShopError) as exc:
-            outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True)
-            result = ProbeResult(spec, getattr(exc, "status", "error"), outcomes, str(exc), timeline)  # a CAPTCHA: "blocked"
+        # A reply is scored once however often its step is judged, and the verdicts are kept for the report
+        with shared_scores(), recording_verdicts(self.store.verdict_recorder(self.run_id, spec.probe_id)):
+            try:
+                await self._walk(spec, timeline, inbox)
+                outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True)
+                status = FAILED if any(o.status == FAILED for o in outcomes) else "passed"
+                result = ProbeResult(spec, status, outcomes, timeline=timeline)
+            except (TargetUnreachable, ChannelError, MysteryShopError) as exc:
+                outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True)
+                result = ProbeResult(spec, getattr(exc, "status", "error"), outcomes, str(exc), timeline)  # a CAPTCHA: "blocked"
+            first_answer_quality(timeline, spec.journey)  # nothing is timed any more: the scorecard's criteria, scored now and stored
         self.mailbox.close_inbox(spec.probe_id)
         await self.web.finish(spec.probe_id, failed=result.status != "passed")
         self.store.event(self.run_id, spec.probe_id, "probe_finished", self.clock(), status=result.status, error=result.error)

@@ -15,7 +15,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -79,6 +79,14 @@ CREATE TABLE IF NOT EXISTS messages (
     defects TEXT NOT NULL DEFAULT '[]'
 );
 CREATE INDEX IF NOT EXISTS messages_probe ON messages (run_id, probe_id);
+CREATE TABLE IF NOT EXISTS verdicts (
+    run_id TEXT NOT NULL,
+    probe_id TEXT,
+    scorer TEXT NOT NULL,
+    digest TEXT NOT NULL,
+    results TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS verdicts_run ON verdicts (run_id, scorer);
 """
 
 
@@ -403,6 +411,23 @@ class Store:
         values = [json.dumps(v) if k == "defects" else v for k, v in fields.items()]
         assignments = ", ".join(f"{k} = ?" for k in fields)
         return f"UPDATE messages SET {assignments} WHERE id = ?", (*values, message_rowid)
+
+    def verdict_recorder(self, run_id: str, probe_id: str | None) -> Callable[[str, str, dict[str, list[Any]]], None]:
+        """A callback for `shared_scores.recording_verdicts`: each reply-quality verdict made for the probe is posted to the store."""
+        def record(scorer: str, digest: str, results: dict[str, list[Any]]) -> None:
+            self.post("INSERT INTO verdicts (run_id, probe_id, scorer, digest, results) VALUES (?, ?, ?, ?, ?)",
+                      (run_id, probe_id, scorer, digest, json.dumps(results)))
+        return record
+
+    def verdicts(self, run_id: str, scorer: str) -> dict[str, list[str]]:
+        """The reply-quality verdicts recorded in a run by `scorer`: digest of the exchange → the JSON objects recorded for it."""
+        found: dict[str, list[str]] = {}
+        with self._reader() as conn:
+            cursor = conn.cursor()
+            cursor.row_factory = None
+            for digest, results in cursor.execute("SELECT digest, results FROM verdicts WHERE run_id = ? AND scorer = ?", (run_id, scorer)):
+                found.setdefault(digest, []).append(results)
+        return found
 
     def runs(self) -> list[sqlite3.Row]:
         return self.query("SELECT * FROM runs ORDER BY started_utc")

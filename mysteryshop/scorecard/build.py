@@ -24,7 +24,8 @@ from mysteryshop.scorecard.shares import run_shares
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, evaluate
 from mysteryshop.scoring.web import web_metrics
 from mysteryshop.scoring.metrics import ProbeMetrics, aggregate, percentile, probe_metrics
-from mysteryshop.scoring.shared_scores import score_shared, shared_scores
+from mysteryshop.scoring.first_answer import first_answer_quality
+from mysteryshop.scoring.shared_scores import reusing_verdicts, shared_scores
 from mysteryshop.store import Store
 from mysteryshop.target import Target
 
@@ -47,7 +48,6 @@ HEADLINE: dict[str, tuple[str, str]] = {
 #: How bad a missed expectation is, for choosing the worst moments (higher is worse).
 _SEVERITY = {"answer": 60, "no_marketing": 50, "acknowledgement": 40, "satisfaction_followup": 20}
 _METRIC_FIELDS = tuple(f.name for f in dataclasses.fields(ProbeMetrics))
-_QUALITY_CRITERIA = ("personalized", "empathy", "sets_expectations", "readability")
 #: Fewest probes worth a process of their own (forking and sending the entries back cost ~0.1 s).
 MIN_SHARE = 500
 
@@ -72,15 +72,25 @@ def probe_channel(journey: Journey) -> str:
 
 def build_scorecard(
     store: Store, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target], *, quality: bool = True,
-    reparse: bool = False, workers: int = 1,
+    reparse: bool = False, rescore: bool = False, workers: int = 1,
 ) -> dict[str, Any]:
     """Score every probe of `run_id` again from stored events and messages.
 
     Messages are read as parsed when they were received; `reparse` parses every raw message
-    again (slower; for when the mail parser has improved since the run). With `workers` > 1 the
+    again (slower; for when the mail parser has improved since the run). Reply-quality verdicts
+    the run stored are reused when this scorer made them (see `scoring.shared_scores`); `rescore`
+    scores every reply again. With `workers` > 1 the
     probes are scored in that many processes (forked once the store is read; see `shares`);
     the card is the same.
     """
+    with gc_paused():  # the card is millions of live objects: a collection pass over them finds nothing (0.3 s each)
+        return _build(store, run_id, journeys, targets, quality=quality, reparse=reparse, rescore=rescore, workers=workers)
+
+
+def _build(
+    store: Store, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target], *, quality: bool, reparse: bool,
+    rescore: bool, workers: int,
+) -> dict[str, Any]:
     run = next((r for r in store.runs() if r["id"] == run_id), None)
     if run is None:
         known = [r["id"] for r in store.runs()][-5:]
@@ -88,8 +98,8 @@ def build_scorecard(
     screenshots = _screenshots(store, run_id)
     probes_out: list[dict[str, Any]] = []
     metrics_of: list[tuple[str, ProbeMetrics]] = []
-    with _quality_settings_fixed(), gc_paused():
-        stored = read_run(store, run_id, reparse=reparse)
+    with _quality_settings_fixed():
+        stored = read_run(store, run_id, reparse=reparse, rescore=rescore)
         count = max(1, min(workers, len(stored.probes) // MIN_SHARE))
         for share in run_shares(functools.partial(_score_share, stored, journeys, targets, quality), count):
             for entry, metrics in share:
@@ -186,9 +196,10 @@ def _score_share(
     stored: StoredRun, journeys: Mapping[str, Journey], targets: Mapping[str, Target], quality: bool, share: tuple[int, int]
 ) -> list[tuple[dict[str, Any], ProbeMetrics]]:
     scored = []
-    for probe in rebuild_probes(stored, share):
-        with shared_scores():  # the journey's criteria and the scorecard's look at the same answer
-            scored.append(_probe_entry(probe, journeys[probe.journey], targets[probe.target], quality=quality))
+    with reusing_verdicts(stored.verdicts):
+        for probe in rebuild_probes(stored, share):
+            with shared_scores():  # the journey's criteria and the scorecard's look at the same answer
+                scored.append(_probe_entry(probe, journeys[probe.journey], targets[probe.target], quality=quality))
     return scored
 
 
@@ -258,32 +269,9 @@ def _probe_entry(probe: StoredProbe, journey: Journey, target: Target, *, qualit
         "events": events,
         "messages": messages,
         "web": web_metrics(timeline, speedup),  # chat transcript and form confirmations (browser probes)
-        "quality": _quality(probe, journey, replies) if quality else None,
+        "quality": first_answer_quality(timeline, journey) if quality else None,
     }
     return entry, metrics
-
-
-def _quality(probe: StoredProbe, journey: Journey, replies: Sequence[Any]) -> dict[str, Any] | None:
-    """Reply-quality verdicts (mysteryshop.quality) on the first answer, when that module is there."""
-    answer = next((r for r in replies if r.kind == "answer"), None)
-    if answer is None:
-        return None
-    try:
-        from mysteryshop.quality import Exchange
-    except ImportError:  # the reply-quality module is optional
-        return None
-    customer = next(iter(probe.timeline.actions.values())).text if probe.timeline.actions else ""
-    facts = [fact for step in journey.steps if step.expect == "answer" for fact in step.facts]
-    try:
-        results = score_shared(
-            Exchange(customer, answer.mail.text, answer.mail.html, persona=probe.persona, expected_facts=facts), _QUALITY_CRITERIA
-        )
-    except Exception as exc:  # noqa: BLE001 - a scorer bug must not cost the whole scorecard; it is reported
-        return {"error": f"reply-quality scoring failed: {exc}", "criteria": {}}
-    return {
-        "message_ref": answer.message_ref,
-        "criteria": {name: {"passed": r.passed, "evidence": r.evidence, "reason": r.reason} for name, r in results.items()},
-    }
 
 
 def perception_gap(journeys: Mapping[str, Journey], probes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

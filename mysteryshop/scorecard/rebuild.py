@@ -9,6 +9,7 @@ from typing import Any
 
 from mysteryshop.mail import ParsedMail, from_stored, parse_mail, text_basis
 from mysteryshop.scoring.classify import classify, is_stalling
+from mysteryshop.scoring.shared_scores import StoredVerdicts, scorer_id
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
 from mysteryshop.scoring.web import EVENT_KINDS as WEB_EVENT_KINDS, restore_event as restore_web_event
 from mysteryshop.store import Store
@@ -47,6 +48,7 @@ class StoredRun:
     messages_by_probe: dict[str, list[dict[str, Any]]]
     wall_clock: bool
     reparse: bool
+    verdicts: StoredVerdicts | None = None  # reply-quality verdicts the run recorded (None: score every reply)
 
 
 def iter_probes(store: Store, run_id: str, *, reparse: bool = False) -> Iterator[StoredProbe]:
@@ -60,8 +62,9 @@ def iter_probes(store: Store, run_id: str, *, reparse: bool = False) -> Iterator
     return rebuild_probes(read_run(store, run_id, reparse=reparse))
 
 
-def read_run(store: Store, run_id: str, *, reparse: bool = False) -> StoredRun:
-    """The probes, events and messages of a run; a message's raw bytes only where they must be parsed (see `iter_probes`)."""
+def read_run(store: Store, run_id: str, *, reparse: bool = False, rescore: bool = False) -> StoredRun:
+    """The probes, events and messages of a run; a message's raw bytes only where they must be parsed (see `iter_probes`);
+    the reply-quality verdicts this scorer recorded in the run, unless `rescore`."""
     events_by_probe: dict[str, list[dict[str, Any]]] = {}
     wanted = ("sent", "step_entered", "probe_finished", *WEB_EVENT_KINDS)  # the kinds a timeline is rebuilt from
     for event in store.query_dicts(f"SELECT probe_id, kind, step, t_ns, utc, data FROM events WHERE run_id = ? AND kind IN ({', '.join('?' * len(wanted))}) "
@@ -73,7 +76,8 @@ def read_run(store: Store, run_id: str, *, reparse: bool = False) -> StoredRun:
         messages_by_probe.setdefault(message["probe_id"], []).append(message)
     run = store.query("SELECT config FROM runs WHERE id = ?", (run_id,))
     wall_clock = bool(run) and json.loads(run[0]["config"] or "{}").get("clock") == "wall"  # a campaign (campaign.py)
-    return StoredRun(run_id, store.probes(run_id), events_by_probe, messages_by_probe, wall_clock, reparse)
+    verdicts = None if rescore else StoredVerdicts(store.verdicts(run_id, scorer_id()))
+    return StoredRun(run_id, store.probes(run_id), events_by_probe, messages_by_probe, wall_clock, reparse, verdicts)
 
 
 def share_of(items: int, share: tuple[int, int]) -> range:

@@ -16,10 +16,13 @@ import random
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
 from pathlib import Path
 
+from mysteryshop.journey import Journey
 from mysteryshop.mail import compose, parse_mail, stored_fields
 from mysteryshop.store import Store
+from mysteryshop.target import Target
 
 ACK = "Thank you for contacting us. We have received your message and opened ticket {ticket}. This is an automated reply."
 STALL = "Thank you for contacting us. We have received your message. Please allow 24-48 hours for a reply. This is an automated reply."
@@ -157,3 +160,22 @@ def _with_html(plain_msg, text: str, html: str):  # type: ignore[no-untyped-def]
     alt.attach(MIMEText(text, "plain", "utf-8"))
     alt.attach(MIMEText(html, "html", "utf-8"))
     return alt
+
+
+def record_verdicts(store_path: Path | str, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target]) -> None:
+    """Score a stored run's replies and record the verdicts, as the engine does while it runs (runner.run_probe):
+    every criterion its journeys judge, and the scorecard's look at each first answer."""
+    from mysteryshop.scorecard.rebuild import read_run, rebuild_probes
+    from mysteryshop.scoring.expectations import evaluate
+    from mysteryshop.scoring.first_answer import first_answer_quality
+    from mysteryshop.scoring.shared_scores import recording_verdicts, shared_scores
+
+    store = Store(store_path)
+    try:
+        for probe in rebuild_probes(read_run(store, run_id, rescore=True)):
+            journey, speedup = journeys[probe.journey], targets[probe.target].spec.speedup
+            with shared_scores(), recording_verdicts(store.verdict_recorder(run_id, probe.probe_id)):
+                evaluate(journey, probe.timeline, now_ns=probe.finished_ns or 0, speedup=speedup, finished=True)
+                first_answer_quality(probe.timeline, journey)
+    finally:
+        store.close()
