@@ -240,6 +240,14 @@ def junit_tree(  # the ElementTree reference the streamed writer must equal
 
 
 def test_streamed_junit_is_byte_for_byte_the_element_tree_document(card: dict, tmp_path: Path) -> None:
+    # every kind of testcase: passed, failed, undecided (pending), a probe that could not run, one that failed half-way
+    probes = [dict(p) for p in card["probes"]]
+    probes[0]["outcomes"] = [dict(o, status="pending", reason='waiting <for> "an answer" & more') for o in probes[0]["outcomes"]]
+    probes[1] = dict(probes[1], error="target unreachable: 127.0.0.1:9 <refused>", unreachable=True, outcomes=[])
+    probes[2] = dict(probes[2], error="channel refused & stopped", unreachable=False)
+    card = {**card, "probes": probes}
+    statuses = {o["status"] for p in probes for o in p["outcomes"]}
+    assert statuses == {"passed", "failed", "pending"}, statuses
     tree = junit_tree(card)
     ET.indent(tree, space=" ")
     tree.write(tmp_path / "ref.xml", encoding="utf-8", xml_declaration=True)

@@ -102,10 +102,10 @@ def _build(
         stored = read_run(store, run_id, reparse=reparse, rescore=rescore)
         count = max(1, min(workers, len(stored.probes) // MIN_SHARE))
         for share in run_shares(functools.partial(_score_share, stored, journeys, targets, quality), count):
-            for entry, metrics in share:
+            for entry in share:
                 entry["screenshots"] = screenshots.get(entry["id"], [])
                 probes_out.append(entry)
-                metrics_of.append((entry["channel"], metrics))
+                metrics_of.append((entry["channel"], ProbeMetrics(**entry["metrics"])))
 
     overall = aggregate([m for _, m in metrics_of])
     channels: dict[str, Any] = {}
@@ -194,7 +194,8 @@ def _screenshots(store: Store, run_id: str) -> dict[str, list[dict[str, Any]]]:
 
 def _score_share(
     stored: StoredRun, journeys: Mapping[str, Journey], targets: Mapping[str, Target], quality: bool, share: tuple[int, int]
-) -> list[tuple[dict[str, Any], ProbeMetrics]]:
+) -> list[dict[str, Any]]:
+    """The entries of one share of the probes: plain data, sent back from a child process as it is."""
     scored = []
     with reusing_verdicts(stored.verdicts):
         for probe in rebuild_probes(stored, share):
@@ -203,7 +204,7 @@ def _score_share(
     return scored
 
 
-def _probe_entry(probe: StoredProbe, journey: Journey, target: Target, *, quality: bool) -> tuple[dict[str, Any], ProbeMetrics]:
+def _probe_entry(probe: StoredProbe, journey: Journey, target: Target, *, quality: bool) -> dict[str, Any]:
     speedup = target.spec.speedup
     timeline = probe.timeline
     finished = probe.finished_ns is not None
@@ -271,7 +272,7 @@ def _probe_entry(probe: StoredProbe, journey: Journey, target: Target, *, qualit
         "web": web_metrics(timeline, speedup),  # chat transcript and form confirmations (browser probes)
         "quality": first_answer_quality(timeline, journey) if quality else None,
     }
-    return entry, metrics
+    return entry
 
 
 def perception_gap(journeys: Mapping[str, Journey], probes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -63,7 +63,6 @@ def write_junit(card: Mapping[str, Any], path: Path) -> Path:
         cases = suites.setdefault(key, [])
         tally = counts.setdefault(key, {"tests": 0, "failures": 0, "errors": 0, "skipped": 0})
         classname = f"{probe['journey']}.{probe['target']}.{probe['persona'].get('key', probe['id'])}"
-        persona = probe["persona"].get("full_name", "")
         error_case = None
         if probe["error"]:
             error_case = _case({"name": "probe", "classname": classname, "time": "0.000"},
@@ -73,20 +72,25 @@ def write_junit(card: Mapping[str, Any], path: Path) -> Path:
             tally["tests"] += 1
             tally["errors"] += 1
             continue
+        # what every testcase of the probe repeats, escaped once
+        head = f'" classname="{_attr(classname)}" time="'
+        about = f"persona: {probe['persona'].get('full_name', '')} <{probe['persona'].get('email', '')}>\nprobe: {probe['id']}\n"
         for outcome in probe["outcomes"]:
-            attrs = {"name": f"{outcome['step']} ({outcome['expect']})", "classname": classname, "time": _seconds(outcome["latency_ns"])}
+            name = _attr(f"{outcome['step']} ({outcome['expect']})")
+            opening = f'  <testcase name="{name}{head}{_seconds(outcome["latency_ns"])}">\n   '
             tally["tests"] += 1
-            detail = [f"persona: {persona} <{probe['persona'].get('email', '')}>", f"probe: {probe['id']}", outcome["reason"]]
-            if outcome["evidence"]:
-                detail.append(f"evidence ({outcome['evidence']['utc']}): {outcome['evidence']['quote']}")
-            if outcome["status"] == "failed":
-                cases.append(_case(attrs, ("failure", {"message": outcome["reason"], "type": outcome["expect"]}, "\n".join(detail))))
-                tally["failures"] += 1
-            elif outcome["status"] == "pending":
-                cases.append(_case(attrs, ("skipped", {"message": f"undecided: {outcome['reason']}"}, None)))
+            status, reason = outcome["status"], outcome["reason"]
+            if status == "pending":
+                cases.append(f'{opening}<skipped message="{_attr("undecided: " + reason)}" />\n  </testcase>\n')
                 tally["skipped"] += 1
+                continue
+            evidence = outcome["evidence"]
+            detail = _text(about + reason + (f"\nevidence ({evidence['utc']}): {evidence['quote']}" if evidence else ""))
+            if status == "failed":
+                cases.append(f'{opening}<failure message="{_attr(reason)}" type="{_attr(outcome["expect"])}">{detail}</failure>\n  </testcase>\n')
+                tally["failures"] += 1
             else:
-                cases.append(_case(attrs, ("system-out", {}, "\n".join(detail))))
+                cases.append(f"{opening}<system-out>{detail}</system-out>\n  </testcase>\n")
         if probe["error"]:
             cases.append(error_case)
             tally["tests"] += 1
