@@ -226,3 +226,21 @@ def test_quality_criteria_pass_a_personal_answer() -> None:
     timeline = _timeline((1.0, "Hi Ann,\n\nThanks for asking about order ORD-123456. Yes: within 30 days, and return shipping is free.", {}))
     outcomes = {o.step: o for o in evaluate(journey, timeline, now_ns=20 * SECOND, speedup=14400, finished=True)}
     assert outcomes["answered"].status == PASSED
+
+
+def test_the_desks_truth_file_holds_every_field_of_a_sent_record(tmp_path) -> None:
+    import json
+    from dataclasses import asdict
+
+    from mysteryshop.demo.desk import GroundTruth, TruthRecord
+
+    record = TruthRecord(
+        kind="answer", quality="good", to="jane@probe.test", message_id="<m1@northwind.demo>", in_reply_to=None,
+        ticket="NW-123456", received_ns=1, scheduled_ns=2, sent_ns=3, accepted_ns=4, error="SMTPDataError: (554, 'no')",
+    )
+    truth = GroundTruth(tmp_path / "truth.jsonl")
+    truth.add_sent(record)
+    truth.close()
+    line = (tmp_path / "truth.jsonl").read_text(encoding="utf-8")
+    assert line == json.dumps({"event": "sent", **asdict(record)}) + "\n"
+    assert GroundTruth.read(tmp_path / "truth.jsonl").sent == [record]
