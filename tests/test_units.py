@@ -244,3 +244,32 @@ def test_the_desks_truth_file_holds_every_field_of_a_sent_record(tmp_path) -> No
     line = (tmp_path / "truth.jsonl").read_text(encoding="utf-8")
     assert line == json.dumps({"event": "sent", **asdict(record)}) + "\n"
     assert GroundTruth.read(tmp_path / "truth.jsonl").sent == [record]
+
+
+@pytest.mark.parametrize("value", [
+    "", "jane@probe.test", "Jane Doe <jane@probe.test>", "=?utf-8?q?Zo=C3=AB?= <zoe@probe.test>", "Jane Q. Doe <jane@probe.test>",
+    '"Doe, Jane" <jane@probe.test>', "a@b.test, c@d.test", "Jane <jane@probe.test>, c@d.test", "jane", "<jane@probe.test>",
+    "Jane Doe jane@probe.test", "jane@probe.test (Jane)", "Jane  Doe <jane@probe.test>", "Jane <a..b@probe.test>", "Jane <jane@[127.0.0.1]>",
+])
+def test_a_plain_address_header_is_read_as_getaddresses_reads_it(value: str) -> None:
+    from email.utils import getaddresses
+
+    from mysteryshop.mail import _addresses
+
+    assert _addresses(value) == getaddresses([value])
+
+
+def test_every_address_header_the_fast_path_takes_is_read_as_getaddresses_reads_it() -> None:
+    from email.utils import getaddresses
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from mysteryshop.mail import _PLAIN_MAILBOX, _addresses
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.from_regex(_PLAIN_MAILBOX, fullmatch=True))
+    def check(value: str) -> None:
+        assert _addresses(value) == getaddresses([value])
+
+    check()
