@@ -169,6 +169,21 @@ def _decoded(phrase: str, defects: list[str]) -> str:
         return phrase
 
 
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_ADDRESS = rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+_PLAIN_MAILBOX = re.compile(rf"({_ADDRESS})|((?:{_ATOM} )*{_ATOM}) <({_ADDRESS})>")
+
+
+def _addresses(value: str) -> list[tuple[str, str]]:
+    """`getaddresses([value])`, without its parser for one plain `addr` or `Name Words <addr>` (a test compares the two)."""
+    plain = _PLAIN_MAILBOX.fullmatch(value)
+    if plain is None:
+        return getaddresses([value])
+    if plain.group(1) is not None:
+        return [("", plain.group(1))]
+    return [(plain.group(2), plain.group(3))]
+
+
 _FOLD = re.compile(r"\r\n|\r|\n")
 _PRINTABLE_ASCII = re.compile(r"[\t\x20-\x7e]*")
 
@@ -207,11 +222,11 @@ def parse_mail(raw: bytes, *, customer_text: str | None = None) -> ParsedMail:
     parsed.subject = _plain_subject(raw_subject)
     if parsed.subject is None:
         parsed.subject = _header(msg, "Subject", defects) or ""
-    name, parsed.from_addr = next(((n, a) for n, a in getaddresses([raw_headers.get("from", "")]) if a), ("", ""))
+    name, parsed.from_addr = next(((n, a) for n, a in _addresses(raw_headers.get("from", "")) if a), ("", ""))
     parsed.from_name = _decoded(name, defects)
     if "reply-to" in raw_headers:
-        parsed.reply_to = next((a for _, a in getaddresses([raw_headers["reply-to"]]) if a), None)
-    parsed.to_addrs = [a for _, a in getaddresses([raw_headers.get("to", "")]) if a]
+        parsed.reply_to = next((a for _, a in _addresses(raw_headers["reply-to"]) if a), None)
+    parsed.to_addrs = [a for _, a in _addresses(raw_headers.get("to", "")) if a]
     parsed.auto_submitted = raw_headers.get("auto-submitted")
     parsed.list_unsubscribe = raw_headers.get("list-unsubscribe")
     parsed.precedence = raw_headers.get("precedence")

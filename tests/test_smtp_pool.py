@@ -169,3 +169,154 @@ def test_the_turn_budget_starts_a_few_pieces_of_work_per_turn_of_the_loop() -> N
     assert len(started) == 7
     per_turn = {t: started.count(t) for t in set(started)}
     assert max(per_turn.values()) <= 2 and len(per_turn) >= 4  # seven pieces over at least four turns
+
+
+class _Gatekeeper:
+    """Refuses the sender or recipients named in `refuse` (and p0's message, if 'DATA' is in it); notes every envelope command."""
+
+    def __init__(self, refuse: set[str]) -> None:
+        self.refuse = refuse
+        self.log: list[tuple[Any, ...]] = []
+        self.servers: set[Any] = set()
+
+    async def handle_MAIL(self, server: Any, session: Any, envelope: Any, address: str, mail_options: list[str]) -> str:
+        self.servers.add(server)
+        self.log.append(("MAIL", address, mail_options))
+        if address in self.refuse:
+            return "553 5.7.1 sender refused"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
+        self.log.append(("RCPT", address, rcpt_options))
+        if address in self.refuse:
+            return f"550 5.1.1 {address}: no such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.log.append(("DATA", session.peer, envelope.original_content))
+        return "554 5.6.0 message refused" if "DATA" in self.refuse and envelope.mail_from == "p0@probe.test" else "250 OK"
+
+    async def handle_RSET(self, server: Any, session: Any, envelope: Any) -> str:
+        self.log.append(("RSET",))
+        return "250 OK"
+
+
+def _outcome(exc: BaseException | None) -> Any:
+    import aiosmtplib
+
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        return type(exc), [(e.code, e.message, e.recipient) for e in exc.recipients]
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return type(exc), exc.code, exc.message, getattr(exc, "sender", None)
+    return None if exc is None else (type(exc), str(exc))
+
+
+_GOOD = "ok@northwind.demo"
+
+
+@pytest.mark.parametrize("refuse, recipients", [
+    (set(), [_GOOD]),
+    ({"gone@northwind.demo"}, ["gone@northwind.demo"]),
+    ({"gone@northwind.demo"}, ["gone@northwind.demo", _GOOD]),
+    ({"gone@northwind.demo", "left@northwind.demo"}, ["gone@northwind.demo", "left@northwind.demo"]),
+    ({"p0@probe.test"}, [_GOOD]),
+    ({"DATA"}, [_GOOD]),
+    (set(), []),
+])
+def test_a_kept_connection_sends_and_refuses_as_aiosmtplib_sendmail_does(refuse: set[str], recipients: list[str]) -> None:
+    """The same commands reach the server and the same error is raised as with aiosmtplib's sendmail, and the next message goes through."""
+    import aiosmtplib
+
+    payload = _message(0)
+
+    async def scenario() -> tuple[Any, list[Any], Any, list[Any]]:
+        theirs, ours = _Gatekeeper(refuse), _Gatekeeper(refuse)
+        their_server, their_port = await serve_smtp(theirs, name="sink")
+        our_server, our_port = await serve_smtp(ours, name="sink")
+        client = aiosmtplib.SMTP(hostname="127.0.0.1", port=their_port, local_hostname="localhost", start_tls=False)
+        await client.connect()
+        their_error: BaseException | None = None
+        try:
+            await client.sendmail("p0@probe.test", recipients, payload, timeout=5)
+        except aiosmtplib.SMTPException as exc:
+            their_error = exc
+        await client.quit()
+        pool = SmtpPool(per_destination=1)
+        our_error: BaseException | None = None
+        await pool.deliver(_message(1), host="127.0.0.1", port=our_port, sender="p1@probe.test", recipients=[_GOOD])
+        ours.log.clear()
+        try:
+            await pool.deliver(payload, host="127.0.0.1", port=our_port, sender="p0@probe.test", recipients=recipients, timeout=5)
+        except aiosmtplib.SMTPException as exc:
+            our_error = exc
+        sent = len(ours.log)
+        await pool.deliver(_message(2), host="127.0.0.1", port=our_port, sender="p2@probe.test", recipients=[_GOOD])
+        await pool.close()
+        for session in ours.servers:  # the pool drops a connection whose message was refused without QUIT
+            if session.transport is not None:
+                session.transport.close()
+        for server in (their_server, our_server):
+            server.close()
+            await server.wait_closed()
+        await asyncio.sleep(0)
+        return their_error, theirs.log, our_error, ours.log[:sent] + [ours.log[sent:]]
+
+    their_error, their_log, our_error, our_log = asyncio.run(scenario())
+    after = our_log.pop()
+    assert _outcome(our_error) == _outcome(their_error)
+    assert [entry[:1] + entry[2:] if entry[0] == "DATA" else entry for entry in our_log] == [
+        entry[:1] + entry[2:] if entry[0] == "DATA" else entry for entry in their_log
+    ]
+    assert [entry[0] for entry in after] == ["MAIL", "RCPT", "DATA"]
+
+
+@pytest.mark.parametrize("address", [
+    "jane@probe.test", "jane.doe+abc@probe.test", "o'brien@x.test", "a-b@-x.test", "x@y", "Jane <jane@probe.test>",
+    " jane@probe.test ", '"quoted local"@probe.test', "a..b@x.test", "jane@[127.0.0.1]", "", "<jane@probe.test>",
+    "jane@probe.test>", "jane@probe.test SIZE=1", "jane@probe.test\r\nRCPT TO:<x@y.test>", "ünï@probe.test", "a@b.c.",
+])
+def test_the_client_quotes_an_address_as_aiosmtplib_does(address: str) -> None:
+    from aiosmtplib.email import quote_address
+
+    from mysteryshop.smtp import _path
+
+    try:
+        expected: Any = quote_address(address).encode("ascii")
+    except ValueError as exc:
+        expected = type(exc)
+    try:
+        ours: Any = _path(address)
+    except ValueError as exc:
+        ours = type(exc)
+    assert ours == expected
+
+
+def test_the_fast_path_quotes_every_plain_address_as_aiosmtplib_does() -> None:
+    from aiosmtplib.email import quote_address
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from mysteryshop.smtp import _PLAIN_ADDRESS, _path
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.from_regex(_PLAIN_ADDRESS, fullmatch=True))
+    def check(address: str) -> None:
+        assert _path(address) == quote_address(address).encode("ascii")
+
+    check()
+
+
+@pytest.mark.parametrize("payload", [
+    b"", b"a", b"a\r\n", b"a\n", b"a\r", b"a\r\nb", b"a\nb\r\n", b"a\rb\r\n", b"\r\n\r\n", b"a\r\r\n", b"a\n\r\n", b"\n.\r\n",
+])
+def test_the_size_the_client_declares_is_aiosmtplibs(payload: bytes) -> None:
+    from aiosmtplib.protocol import normalize_message_line_endings
+
+    from mysteryshop.smtp import _wire_size
+
+    assert _wire_size(payload) == len(normalize_message_line_endings(payload))
+    composed = _message(3)
+    assert _wire_size(composed) == len(composed)

@@ -226,3 +226,50 @@ def test_quality_criteria_pass_a_personal_answer() -> None:
     timeline = _timeline((1.0, "Hi Ann,\n\nThanks for asking about order ORD-123456. Yes: within 30 days, and return shipping is free.", {}))
     outcomes = {o.step: o for o in evaluate(journey, timeline, now_ns=20 * SECOND, speedup=14400, finished=True)}
     assert outcomes["answered"].status == PASSED
+
+
+def test_the_desks_truth_file_holds_every_field_of_a_sent_record(tmp_path) -> None:
+    import json
+    from dataclasses import asdict
+
+    from mysteryshop.demo.desk import GroundTruth, TruthRecord
+
+    record = TruthRecord(
+        kind="answer", quality="good", to="jane@probe.test", message_id="<m1@northwind.demo>", in_reply_to=None,
+        ticket="NW-123456", received_ns=1, scheduled_ns=2, sent_ns=3, accepted_ns=4, error="SMTPDataError: (554, 'no')",
+    )
+    truth = GroundTruth(tmp_path / "truth.jsonl")
+    truth.add_sent(record)
+    truth.close()
+    line = (tmp_path / "truth.jsonl").read_text(encoding="utf-8")
+    assert line == json.dumps({"event": "sent", **asdict(record)}) + "\n"
+    assert GroundTruth.read(tmp_path / "truth.jsonl").sent == [record]
+
+
+@pytest.mark.parametrize("value", [
+    "", "jane@probe.test", "Jane Doe <jane@probe.test>", "=?utf-8?q?Zo=C3=AB?= <zoe@probe.test>", "Jane Q. Doe <jane@probe.test>",
+    '"Doe, Jane" <jane@probe.test>', "a@b.test, c@d.test", "Jane <jane@probe.test>, c@d.test", "jane", "<jane@probe.test>",
+    "Jane Doe jane@probe.test", "jane@probe.test (Jane)", "Jane  Doe <jane@probe.test>", "Jane <a..b@probe.test>", "Jane <jane@[127.0.0.1]>",
+])
+def test_a_plain_address_header_is_read_as_getaddresses_reads_it(value: str) -> None:
+    from email.utils import getaddresses
+
+    from mysteryshop.mail import _addresses
+
+    assert _addresses(value) == getaddresses([value])
+
+
+def test_every_address_header_the_fast_path_takes_is_read_as_getaddresses_reads_it() -> None:
+    from email.utils import getaddresses
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from mysteryshop.mail import _PLAIN_MAILBOX, _addresses
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.from_regex(_PLAIN_MAILBOX, fullmatch=True))
+    def check(value: str) -> None:
+        assert _addresses(value) == getaddresses([value])
+
+    check()
