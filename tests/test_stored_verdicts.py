@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from mysteryshop.journey import load_journey
 from mysteryshop.quality import Exchange, score_reply
 from mysteryshop.runner import EngineThread
 from mysteryshop.scorecard.build import build_scorecard
-from mysteryshop.scoring.shared_scores import StoredVerdicts, recording_verdicts, reusing_verdicts, score_shared, scorer_id, shared_scores
+from mysteryshop.scoring.shared_scores import StoredVerdicts, files_digest, recording_verdicts, reusing_verdicts, score_shared, scorer_id, shared_scores
 from mysteryshop.store import Store
 
 from .conftest import ROOT, specs_for, target_for
@@ -64,9 +65,16 @@ def test_a_verdict_on_another_exchange_is_not_reused(calls: list[tuple[str, ...]
     assert calls == [("personalized",), ("personalized",)]
 
 
-def test_the_scorer_id_names_the_engine_and_digests_the_quality_package() -> None:
-    assert scorer_id("rules").startswith("rules:") and len(scorer_id("rules")) == len("rules:") + 16
-    assert scorer_id("semantic").split(":")[1] == scorer_id("rules").split(":")[1]
+def test_the_scorer_id_names_the_engine_and_changes_with_any_file_of_the_quality_package(tmp_path: Path) -> None:
+    assert scorer_id("rules").startswith("rules:") and scorer_id("semantic").startswith("semantic:")
+    package = ROOT / "mysteryshop" / "quality"
+    assert scorer_id("rules") == f"rules:{files_digest(package)}"
+    copy = tmp_path / "quality"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert files_digest(copy) == files_digest(package)
+    lexicons = copy / "lexicons.py"
+    lexicons.write_text(lexicons.read_text(encoding="utf-8") + "\n", encoding="utf-8")  # any change to a rule file
+    assert files_digest(copy) != files_digest(package)
 
 
 def test_a_report_reuses_every_verdict_the_engine_recorded(

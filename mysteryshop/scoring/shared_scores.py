@@ -106,11 +106,15 @@ def exchange_digest(key: Hashable) -> str:
 def scorer_id(engine: str = "rules") -> str:
     """The engine's name and a digest of every file of the quality package: a change to any rule, lexicon or
     threshold gives another id, so verdicts of an older scorer are never taken for this one's."""
+    return f"{engine}:{files_digest(resources.files('mysteryshop.quality'))}"
+
+
+def files_digest(folder: Any) -> str:
+    """A digest of the names and contents of every file under `folder` (compiled files left out)."""
     digest = hashlib.blake2b(digest_size=8)
-    package = resources.files("mysteryshop.quality")
-    for path in sorted(_files(package), key=lambda p: p[0]):
-        digest.update(path[0].encode() + b"\0" + path[1].read_bytes() + b"\0")
-    return f"{engine}:{digest.hexdigest()}"
+    for name, item in sorted(_files(folder), key=lambda found: found[0]):
+        digest.update(name.encode() + b"\0" + item.read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def _files(folder: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
