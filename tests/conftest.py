@@ -5,12 +5,15 @@ from __future__ import annotations
 import socket
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+import mysteryshop.quality as quality
 from mysteryshop.demo.process import DemoDeskProcess
 from mysteryshop.demo.profile import Profile
 from mysteryshop.journey import Journey, load_journey
+from mysteryshop.quality import Exchange, score_reply
 from mysteryshop.runner import Engine, EngineThread, ProbeSpec
 from mysteryshop.store import Store
 from mysteryshop.target import EmailChannel, Target, TargetSpec
@@ -101,3 +104,21 @@ def specs_for(journey: Journey, target: Target, count: int, seed: int = 3) -> li
     from mysteryshop.persona import make_persona
 
     return [ProbeSpec(f"p{i}", journey, target, make_persona(seed, i, domain=PROBE_DOMAIN)) for i in range(count)]
+
+
+#: A customer's question and a good reply, for reply-quality tests.
+EXCHANGE = Exchange("Can I return my boots from order ORD-1?", "Hi Sam, sorry about that. Yes, within 30 days, and returns are free.",
+                    persona={"first_name": "Sam", "full_name": "Sam Lee", "order_id": "ORD-1"}, expected_facts=[["30 days"]])
+
+
+@pytest.fixture
+def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
+    """The criteria of every call to the quality module's score_reply during the test (which still scores for real)."""
+    seen: list[tuple[str, ...]] = []
+
+    def counting(exchange: Exchange, criteria: Any = None, engine: str = "rules", **options: Any) -> Any:
+        seen.append(tuple(criteria))
+        return score_reply(exchange, criteria, engine, **options)
+
+    monkeypatch.setattr(quality, "score_reply", counting)
+    return seen

@@ -10,20 +10,7 @@ import mysteryshop.quality as quality
 from mysteryshop.quality import Exchange, score_reply
 from mysteryshop.scoring.shared_scores import score_shared, shared_scores
 
-EXCHANGE = Exchange("Can I return my boots from order ORD-1?", "Hi Sam, sorry about that. Yes, within 30 days, and returns are free.",
-                    persona={"first_name": "Sam", "full_name": "Sam Lee", "order_id": "ORD-1"}, expected_facts=[["30 days"]])
-
-
-@pytest.fixture
-def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
-    seen: list[tuple[str, ...]] = []
-
-    def counting(exchange: Exchange, criteria: Any = None, engine: str = "rules", **options: Any) -> Any:
-        seen.append(tuple(criteria))
-        return score_reply(exchange, criteria, engine, **options)
-
-    monkeypatch.setattr(quality, "score_reply", counting)
-    return seen
+from .conftest import EXCHANGE
 
 
 def test_a_criterion_is_scored_once_per_reply_within_the_block(calls: list[tuple[str, ...]]) -> None:

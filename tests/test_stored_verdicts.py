@@ -8,9 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import pytest
 
-import mysteryshop.quality as quality
 from mysteryshop.demo.profile import builtin_profiles
 from mysteryshop.journey import load_journey
 from mysteryshop.quality import Exchange, score_reply
@@ -19,22 +17,7 @@ from mysteryshop.scorecard.build import build_scorecard
 from mysteryshop.scoring.shared_scores import StoredVerdicts, files_digest, recording_verdicts, reusing_verdicts, score_shared, scorer_id, shared_scores
 from mysteryshop.store import Store
 
-from .conftest import ROOT, specs_for, target_for
-
-EXCHANGE = Exchange("Can I return my boots from order ORD-1?", "Hi Sam, sorry about that. Yes, within 30 days, and returns are free.",
-                    persona={"first_name": "Sam", "full_name": "Sam Lee", "order_id": "ORD-1"}, expected_facts=[["30 days"]])
-
-
-@pytest.fixture
-def calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, ...]]:
-    seen: list[tuple[str, ...]] = []
-
-    def counting(exchange: Exchange, criteria: Any = None, engine: str = "rules", **options: Any) -> Any:
-        seen.append(tuple(criteria))
-        return score_reply(exchange, criteria, engine, **options)
-
-    monkeypatch.setattr(quality, "score_reply", counting)
-    return seen
+from .conftest import EXCHANGE, ROOT, specs_for, target_for
 
 
 def test_recorded_verdicts_are_reused_and_only_the_missing_criteria_scored(calls: list[tuple[str, ...]]) -> None:
