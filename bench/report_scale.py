@@ -1,12 +1,15 @@
 """Scorecard at scale: HTML scorecard, JSON and JUnit for 10,000 stored probes.
 
 The store is filled first (in a child process, untimed) with synthetic probes written as the
-engine writes them: raw outgoing and incoming mail, `sent` / `probe_finished` events, and the
-reply-quality verdicts the engine records as it judges each probe. Then the timed part reads the
-run back from the store, judges every probe again (each reply's quality verdicts reused from the
-store, as `mysteryshop report` does), and writes scorecard.html, onepager.html, scorecard.json,
-junit.xml and summary.md. One more run scores every reply again (`report --rescore`, or a new
-scorer): its time is printed as rescore_seconds.
+engine writes them: raw outgoing and incoming mail, `sent` / `probe_finished` events, the
+reply-quality verdicts the engine records as it judges each probe, and the scorecard entry it
+records for each probe once it has finished (scorecard/entries.py). Then the timed part builds
+the scorecard from the store as `mysteryshop report` does (each probe's recorded entry, checked
+against the probe's rows and the code, journey and speed-up it was made with) and writes
+scorecard.html, onepager.html, scorecard.json, junit.xml and summary.md. Two more runs are
+timed: one scoring every probe from its rows (the verdicts reused; a run that recorded no
+entries, e.g. a campaign), printed as rows_seconds, and one scoring every probe and reply again
+(`report --rescore`, or another version of mysteryshop), printed as rescore_seconds.
 Target on this machine: under 3 s and under 300 MB peak RSS.
 
     .venv/bin/python bench/report_scale.py            # 10,000 probes
@@ -44,11 +47,11 @@ def _fill(db: str, probes: int) -> None:
 
 
 def _record(db: str) -> None:
-    """The reply-quality verdicts a run records as it judges its probes (runner.run_probe), for this scorer."""
-    from mysteryshop.scorecard.synthetic import record_verdicts
+    """What a run records as it judges its probes (runner.Engine), for this code: reply-quality verdicts, scorecard entries."""
+    from mysteryshop.scorecard.synthetic import record_as_the_engine_does
 
     journeys, targets = _journeys_and_targets()
-    record_verdicts(db, "bench", journeys, targets)
+    record_as_the_engine_does(db, "bench", journeys, targets)
 
 
 def _journeys_and_targets() -> tuple[dict, dict]:
@@ -66,6 +69,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1, help="time the scorecard this many times (same store); seconds is the best, median_seconds the median")
     parser.add_argument("--store", default=None, help="keep the filled store here and reuse it when it already holds the run (filling is slow)")
     parser.add_argument("--reparse", action="store_true", help="parse every raw message again instead of reading the stored fields")
+    parser.add_argument("--no-entries", action="store_true",
+                        help="score every probe from its rows in every timed run instead of taking the entries the run recorded "
+                             "(by default one extra run does this, reported as rows_seconds)")
     parser.add_argument("--rescore", action="store_true",
                         help="score every reply again in every timed run instead of reusing the verdicts the run stored "
                              "(by default one extra run does this, reported as rescore_seconds)")
@@ -78,11 +84,11 @@ def main() -> None:
             Path(db).unlink(missing_ok=True)
             started = time.perf_counter()
             _in_child(_fill, db, args.probes)
-            print(f"filled the store with {args.probes} probes and their verdicts in {time.perf_counter() - started:.1f}s (untimed)")
-        elif not _has_verdicts(db):
+            print(f"filled the store with {args.probes} probes, their verdicts and entries in {time.perf_counter() - started:.1f}s (untimed)")
+        elif not _has_records(db):
             started = time.perf_counter()
             _in_child(_record, db)
-            print(f"recorded this scorer's verdicts in the kept store in {time.perf_counter() - started:.1f}s (untimed)")
+            print(f"recorded this code's verdicts and entries in the kept store in {time.perf_counter() - started:.1f}s (untimed)")
 
         from mysteryshop.scorecard.build import build_scorecard
         from mysteryshop.scorecard.shares import available_cores
@@ -94,22 +100,24 @@ def main() -> None:
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         out = Path(tmp) / "out"
 
-        def timed(rescore: bool) -> tuple[float, float, float, float]:
+        def timed(rescore: bool, entries: bool = not args.no_entries) -> tuple[float, float, float, float]:
             c0, t0 = _cpu(), time.perf_counter()
             store = Store(db)
             card = build_scorecard(store, "bench", journeys, targets, quality=not args.no_quality, reparse=args.reparse,
-                                   rescore=rescore, workers=workers)
+                                   rescore=rescore, entries=entries, workers=workers)
             t1 = time.perf_counter()
             write_scorecard(card, out, journeys=journeys, workers=workers)
             t2 = time.perf_counter()
             store.close()
             del card
             figures = (t2 - t0, t1 - t0, t2 - t1, _cpu() - c0)
-            print(f"{'scoring every reply again: ' if rescore else ''}build (read store, score): {t1 - t0:.2f}s · "
+            how = "scoring every probe and reply again: " if rescore else "" if entries else "scoring every probe from its rows: "
+            print(f"{how}build (read store, score): {t1 - t0:.2f}s · "
                   f"write (HTML, JSON, JUnit, Markdown): {t2 - t1:.2f}s · CPU {figures[3]:.2f}s (all {workers} processes)")
             return figures
 
         runs = [timed(args.rescore) for _ in range(max(1, args.repeat))]
+        from_rows = None if args.rescore or args.no_entries else timed(False, entries=False)
         rescored = None if args.rescore or args.no_quality else timed(True)
         paths = {name: out / file for name, file in (("json", "scorecard.json"), ("html", "scorecard.html"), ("onepager", "onepager.html"),
                                                      ("junit", "junit.xml"), ("markdown", "summary.md"))}
@@ -124,6 +132,7 @@ def main() -> None:
                           "build_seconds": round(best[1], 2), "write_seconds": round(best[2], 2), "cpu_seconds": round(best[3], 2),
                           "median_seconds": round(median, 2), "repeat": len(runs), "quality": not args.no_quality,
                           "workers": workers, "child_peak_rss_mb": round(child_peak, 1), "rescore": args.rescore,
+                          "no_entries": args.no_entries, "rows_seconds": round(from_rows[0], 2) if from_rows else None,
                           "rescore_seconds": round(rescored[0], 2) if rescored else None}))
 
 
@@ -142,14 +151,18 @@ def _in_child(work, *args) -> None:  # type: ignore[no-untyped-def]
         sys.exit(f"setting up the store failed (exit code {child.exitcode})")
 
 
-def _has_verdicts(db: str) -> bool:
-    """Whether the kept store holds verdicts of this scorer for the benchmark run."""
+def _has_records(db: str) -> bool:
+    """Whether the kept store holds verdicts of this scorer and entries of this code for the benchmark run."""
+    from mysteryshop.scorecard.entries import entry_scorer
     from mysteryshop.scoring.shared_scores import scorer_id
     from mysteryshop.store import Store
 
+    journeys, targets = _journeys_and_targets()
     store = Store(db)
     try:
-        return bool(store.verdicts("bench", scorer_id()))
+        entries = store.query("SELECT COUNT(*) AS n FROM entries WHERE run_id = 'bench' AND scorer = ?",
+                              (entry_scorer(journeys["email_question"], targets["demo"].spec.speedup, True),))
+        return bool(store.verdicts("bench", scorer_id())) and entries[0]["n"] > 0
     finally:
         store.close()
 

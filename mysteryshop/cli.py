@@ -36,7 +36,7 @@ REPORT_EXAMPLES = """examples:
   mysteryshop report latest                         rebuild the latest run's scorecard from the store
   mysteryshop report 20261123-070722-a389 --out /tmp/card --pdf
   mysteryshop report latest --reparse               score again from the raw messages, parsed anew
-  mysteryshop report latest --rescore               score every reply's quality again, ignoring the verdicts the run stored
+  mysteryshop report latest --rescore               score every probe and reply again, ignoring the entries and verdicts the run stored
 """
 
 COMPARE_EXAMPLES = """examples:
@@ -329,8 +329,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="parse every stored raw message again instead of reading the fields parsed when it arrived "
                              "(slower; after the mail parser has improved)")
     report.add_argument("--rescore", action="store_true",
-                        help="score every reply's quality again instead of reusing the verdicts the run recorded "
-                             "(a changed scorer never reuses them anyway)")
+                        help="score every probe and every reply's quality again instead of taking the scorecard entries and "
+                             "verdicts the run recorded (another version of mysteryshop or a changed journey never takes them anyway)")
     _common(report)
     report.set_defaults(func=_report)
 

@@ -11,6 +11,7 @@ import asyncio
 import concurrent.futures
 import gc
 import json
+import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine
@@ -24,6 +25,7 @@ from mysteryshop.errors import ChannelError, MysteryShopError, TargetUnreachable
 from mysteryshop.journey import Journey, Step, render_text
 from mysteryshop.mail import ParsedMail, compose
 from mysteryshop.pacing import TurnBudget
+from mysteryshop.scorecard.entries import FinishedProbe, record_entries
 from mysteryshop.persona import Persona
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, Outcome, evaluate, judge_visit
 from mysteryshop.scoring.first_answer import first_answer_quality
@@ -35,6 +37,13 @@ from mysteryshop.target import Target
 
 T = TypeVar("T")
 MAX_STEPS = 1000
+log = logging.getLogger(__name__)
+
+#: Finished probes' scorecard entries are recorded once no mail has arrived for this long (while mail
+#: arrives, its timing matters more), at the latest when the engine stops...
+RECORD_QUIET_S = 0.5
+#: ...a few probes per turn of the loop, so that it reads its sockets in between
+RECORD_BATCH = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +122,8 @@ class Engine:
         self.web = WebChannels(store, run_id, self.mailbox, browser)  # web form and chat; Chromium starts on first use
         self._host, self._port = mailbox_host, mailbox_port
         self._gc_thresholds = gc.get_threshold()
+        self._unrecorded: list[FinishedProbe] = []  # finished probes whose scorecard entry is still to be recorded
+        self._recording: asyncio.Future[None] | None = None
 
     @property
     def mailbox_address(self) -> tuple[str, int]:
@@ -133,6 +144,11 @@ class Engine:
         await self.web.stop()
         await self.smtp.close()
         await self.mailbox.stop()
+        if self._recording is not None:
+            self._recording.cancel()
+        while self._unrecorded:
+            self._record(256)
+        await self.store.aflush()
         gc.set_threshold(*self._gc_thresholds)
         gc.unfreeze()
 
@@ -146,7 +162,7 @@ class Engine:
         speedup = target.spec.speedup
         self.store.event(self.run_id, spec.probe_id, "probe_started", self.clock())
         # A reply is scored once however often its step is judged, and the verdicts are kept for the report
-        with shared_scores(), recording_verdicts(self.store.verdict_recorder(self.run_id, spec.probe_id)):
+        with shared_scores() as verdicts, recording_verdicts(self.store.verdict_recorder(self.run_id, spec.probe_id)):
             try:
                 await self._walk(spec, timeline, inbox)
                 outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True)
@@ -163,7 +179,26 @@ class Engine:
             self.run_id, spec.probe_id, result.status,
             {"outcomes": [o.as_dict() for o in result.outcomes], "error": result.error, "path": [v.step for v in timeline.path]},
         )
+        self._unrecorded.append(FinishedProbe(spec.probe_id, spec.journey, speedup, verdicts))
+        if self._recording is None or self._recording.done():
+            self._recording = asyncio.ensure_future(self._record_when_quiet())
         return result
+
+    async def _record_when_quiet(self) -> None:
+        """Record finished probes' scorecard entries (see scorecard.entries) while no mail arrives."""
+        while self._unrecorded:
+            await asyncio.sleep(RECORD_QUIET_S)
+            while self._unrecorded and self.mailbox.quiet_for() >= RECORD_QUIET_S:
+                self._record(RECORD_BATCH)
+                await asyncio.sleep(0)
+
+    def _record(self, count: int) -> None:
+        batch, self._unrecorded = self._unrecorded[:count], self._unrecorded[count:]
+        try:
+            record_entries(self.store, self.run_id, batch)
+        except Exception:  # noqa: BLE001 - an entry saves a report time, no more: that report scores these probes from their rows
+            log.warning("could not record the scorecard entries of %d probes (a report scores them from the store)", len(batch),
+                        exc_info=True)
 
     async def _walk(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any]) -> None:
         """Walk until the journey ends, waiting on the loop whenever an expectation is still open."""
@@ -308,7 +343,7 @@ class EngineThread:
     def stop(self) -> None:
         if not self._thread.is_alive():
             return
-        self.call(self.engine.stop())
+        self.call(self.engine.stop(), timeout=300)  # it records the entries of probes that finished last (see Engine._record)
 
         async def _cancel_rest() -> None:
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]

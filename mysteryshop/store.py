@@ -87,6 +87,14 @@ CREATE TABLE IF NOT EXISTS verdicts (
     results TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS verdicts_run ON verdicts (run_id, scorer);
+CREATE TABLE IF NOT EXISTS entries (
+    run_id TEXT NOT NULL,
+    probe_id TEXT NOT NULL,
+    scorer TEXT NOT NULL,
+    seen TEXT NOT NULL,
+    entry BLOB NOT NULL,
+    PRIMARY KEY (run_id, probe_id)
+);
 """
 
 
@@ -257,6 +265,10 @@ class Store:
         self._stage(_Write(sql, params, future))
         return await future
 
+    async def aflush(self) -> None:
+        """Wait until every write this loop has queued (posted ones too) is committed."""
+        await self.awrite("SELECT 1")
+
     def post(self, sql: str, params: tuple[Any, ...] = ()) -> None:
         """Queue a write and go on. It is committed in order after every write queued before it;
         if it fails, the next `awrite` raises the error.
@@ -325,6 +337,17 @@ class Store:
     def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._reader() as conn:
             return conn.execute(sql, params).fetchall()
+
+    def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        """`query` as plain tuples (the fastest form, for many rows read by position)."""
+        return list(self.each_row(sql, params))
+
+    def each_row(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+        """`rows` one at a time: for large values (a run's scorecard entries) not all held at once."""
+        with self._reader() as conn:
+            cursor = conn.cursor()
+            cursor.row_factory = None
+            yield from cursor.execute(sql, params)
 
     def query_dicts(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         """`query` as plain dicts: for reading many fields of many rows (sqlite3.Row finds a name by scanning its columns)."""
@@ -422,11 +445,8 @@ class Store:
     def verdicts(self, run_id: str, scorer: str) -> dict[str, list[str]]:
         """The reply-quality verdicts recorded in a run by `scorer`: digest of the exchange → the JSON objects recorded for it."""
         found: dict[str, list[str]] = {}
-        with self._reader() as conn:
-            cursor = conn.cursor()
-            cursor.row_factory = None
-            for digest, results in cursor.execute("SELECT digest, results FROM verdicts WHERE run_id = ? AND scorer = ?", (run_id, scorer)):
-                found.setdefault(digest, []).append(results)
+        for digest, results in self.rows("SELECT digest, results FROM verdicts WHERE run_id = ? AND scorer = ?", (run_id, scorer)):
+            found.setdefault(digest, []).append(results)
         return found
 
     def runs(self) -> list[sqlite3.Row]:

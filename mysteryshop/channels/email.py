@@ -191,6 +191,10 @@ class ProbeMailbox:
             self._backlog_since = asyncio.get_running_loop().time()
             self._backlog_handle = asyncio.get_running_loop().call_later(BACKLOG_QUIET_S, self._drain_soon)
 
+    def quiet_for(self) -> float:
+        """Seconds since the last message arrived."""
+        return asyncio.get_running_loop().time() - self._last_arrival
+
     def _drain_soon(self) -> None:
         """Parse the backlog once the mailbox has been quiet a moment (or has waited long enough):
         parsing is what a flood of mail should not have to wait behind."""

@@ -1,17 +1,17 @@
 """The scorecard as data: one JSON-ready dict per run, from the store and the journeys.
 
-Everything here is computed again from stored events and raw messages; the schema of the
-result is `mysteryshop/scorecard/schema.json` (documented in docs/scorecard-schema.md).
+Everything here is computed from stored events and raw messages: each probe's entry as the run
+recorded it when the probe finished, while the rows it was computed from are unchanged (see
+`entries`), else again from the rows. The schema of the result is
+`mysteryshop/scorecard/schema.json` (documented in docs/scorecard-schema.md).
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import gc
 import json
-import time
 import statistics
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -19,12 +19,11 @@ from typing import Any
 from mysteryshop.durations import format_duration
 from mysteryshop.journey import Journey
 from mysteryshop.scorecard.grades import grade_metrics, grading_rules
-from mysteryshop.scorecard.rebuild import StoredProbe, StoredRun, read_run, rebuild_probes
+from mysteryshop.scorecard.entries import entry_scorer, probe_channel, probe_entry, recorded_entries
+from mysteryshop.scorecard.rebuild import StoredRun, read_run, rebuild_probes
 from mysteryshop.scorecard.shares import run_shares
-from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, evaluate
-from mysteryshop.scoring.web import web_metrics
-from mysteryshop.scoring.metrics import ProbeMetrics, aggregate, percentile, probe_metrics
-from mysteryshop.scoring.first_answer import first_answer_quality
+from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING
+from mysteryshop.scoring.metrics import ProbeMetrics, aggregate, percentile
 from mysteryshop.scoring.shared_scores import reusing_verdicts, shared_scores
 from mysteryshop.store import Store
 from mysteryshop.target import Target
@@ -47,7 +46,6 @@ HEADLINE: dict[str, tuple[str, str]] = {
 
 #: How bad a missed expectation is, for choosing the worst moments (higher is worse).
 _SEVERITY = {"answer": 60, "no_marketing": 50, "acknowledgement": 40, "satisfaction_followup": 20}
-_METRIC_FIELDS = tuple(f.name for f in dataclasses.fields(ProbeMetrics))
 #: Fewest probes worth a process of their own (forking and sending the entries back cost ~0.1 s).
 MIN_SHARE = 500
 
@@ -65,47 +63,56 @@ def headline_values(summary: Mapping[str, Any]) -> dict[str, float | None]:
     return values
 
 
-def probe_channel(journey: Journey) -> str:
-    """The channel a probe starts on: that of the journey's first action."""
-    return next((step.channel for step in journey.steps if step.is_action), "email")
-
-
 def build_scorecard(
     store: Store, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target], *, quality: bool = True,
-    reparse: bool = False, rescore: bool = False, workers: int = 1,
+    reparse: bool = False, rescore: bool = False, entries: bool = True, workers: int = 1,
 ) -> dict[str, Any]:
-    """Score every probe of `run_id` again from stored events and messages.
+    """The scorecard of `run_id`, from stored events and messages.
 
-    Messages are read as parsed when they were received; `reparse` parses every raw message
-    again (slower; for when the mail parser has improved since the run). Reply-quality verdicts
-    the run stored are reused when this scorer made them (see `scoring.shared_scores`); `rescore`
-    scores every reply again. With `workers` > 1 the
+    Each probe's entry is taken as the run recorded it when the probe finished, where it still
+    holds (see `entries`; `entries=False` leaves them aside); the other probes are scored from
+    their rows. Messages are read as parsed when they were received; `reparse` parses every raw
+    message again (slower; for when the mail parser has improved since the run). Reply-quality
+    verdicts the run stored are reused when this scorer made them (see `scoring.shared_scores`);
+    `rescore` scores every probe and reply again. With `workers` > 1 the
     probes are scored in that many processes (forked once the store is read; see `shares`);
     the card is the same.
     """
     with gc_paused():  # the card is millions of live objects: a collection pass over them finds nothing (0.3 s each)
-        return _build(store, run_id, journeys, targets, quality=quality, reparse=reparse, rescore=rescore, workers=workers)
+        return _build(store, run_id, journeys, targets, quality=quality, reparse=reparse, rescore=rescore,
+                      entries=entries, workers=workers)
 
 
 def _build(
     store: Store, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target], *, quality: bool, reparse: bool,
-    rescore: bool, workers: int,
+    rescore: bool, entries: bool, workers: int,
 ) -> dict[str, Any]:
     run = next((r for r in store.runs() if r["id"] == run_id), None)
     if run is None:
         known = [r["id"] for r in store.runs()][-5:]
         raise KeyError(f"no run '{run_id}' in {store.path}; latest runs: {', '.join(known) or '(none)'}")
     screenshots = _screenshots(store, run_id)
+    order = [row["id"] for row in store.probes(run_id)]
+    recorded: dict[str, dict[str, Any]] = {}
+    if entries and not (rescore or reparse):  # the entries the run recorded as its probes finished, where still good (see `entries`)
+        scorers = {(j, t): entry_scorer(journey, target.spec.speedup, quality)
+                   for j, journey in journeys.items() for t, target in targets.items()}
+        recorded = recorded_entries(store, run_id, scorers)
+    with _quality_settings_fixed():
+        only = {probe_id for probe_id in order if probe_id not in recorded} if recorded else None
+        stored = read_run(store, run_id, reparse=reparse, rescore=rescore, only=only)
+        scored: dict[str, dict[str, Any]] = {}
+        if stored.probes:
+            count = max(1, min(workers, len(stored.probes) // MIN_SHARE))
+            for share in run_shares(functools.partial(_score_share, stored, journeys, targets, quality), count):
+                scored.update((entry["id"], entry) for entry in share)
     probes_out: list[dict[str, Any]] = []
     metrics_of: list[tuple[str, ProbeMetrics]] = []
-    with _quality_settings_fixed():
-        stored = read_run(store, run_id, reparse=reparse, rescore=rescore)
-        count = max(1, min(workers, len(stored.probes) // MIN_SHARE))
-        for share in run_shares(functools.partial(_score_share, stored, journeys, targets, quality), count):
-            for entry in share:
-                entry["screenshots"] = screenshots.get(entry["id"], [])
-                probes_out.append(entry)
-                metrics_of.append((entry["channel"], ProbeMetrics(**entry["metrics"])))
+    for probe_id in order:
+        entry = recorded.get(probe_id) or scored[probe_id]
+        entry["screenshots"] = screenshots.get(probe_id, [])
+        probes_out.append(entry)
+        metrics_of.append((entry["channel"], ProbeMetrics(**entry["metrics"])))
 
     overall = aggregate([m for _, m in metrics_of])
     channels: dict[str, Any] = {}
@@ -205,84 +212,13 @@ def _score_share(
     with reusing_verdicts(stored.verdicts):
         for probe in rebuild_probes(stored, share):
             with shared_scores():  # the journey's criteria and the scorecard's look at the same answer
-                scored.append(_probe_entry(probe, journeys[probe.journey], targets[probe.target], quality=quality))
+                scored.append(probe_entry(probe, journeys[probe.journey], targets[probe.target].spec.speedup, quality=quality))
     if share[0] == 0:
         # Here (share 0 runs in this process: see run_shares) the rows of the other shares are let go while
         # their children encode what they send back (~0.2 s for 5,000 probes that would otherwise come after)
         stored.events_by_probe.clear()
         stored.messages_by_probe.clear()
     return scored
-
-
-def _probe_entry(probe: StoredProbe, journey: Journey, target: Target, *, quality: bool) -> dict[str, Any]:
-    speedup = target.spec.speedup
-    timeline = probe.timeline
-    finished = probe.finished_ns is not None
-    # a probe still waiting (a campaign) is judged as of now: open deadlines stay pending
-    end = probe.finished_ns if finished else (time.time_ns() if probe.wall_clock else time.monotonic_ns())
-    outcomes = evaluate(journey, timeline, now_ns=end, speedup=speedup, finished=finished)
-    details = [probe.persona.get(k, "") for k in ("order_id", "email", "phone")]
-    metrics = probe_metrics(journey, timeline, outcomes, speedup=speedup, details=details)
-    status = ("blocked" if probe.status == "blocked" else "error") if probe.error else ("passed" if all(o.status == PASSED for o in outcomes) else "failed")
-    if not finished and status == "failed" and not any(o.status == FAILED for o in outcomes):
-        status = "waiting"
-    start = min((a.t_ns for a in timeline.actions.values()), default=end)
-
-    def after(t_ns: int) -> tuple[int, str]:
-        company = int((t_ns - start) * speedup)
-        return company, format_duration(company)
-
-    replies = sorted(timeline.replies, key=lambda r: r.t_ns)
-    messages = []
-    for r in replies:
-        after_ns, after_text = after(r.t_ns)
-        messages.append({
-            "ref": r.message_ref, "utc": r.utc, "after_ns": after_ns, "after": after_text, "kind": r.kind, "stalling": r.stalling,
-            "subject": r.mail.subject, "text": r.mail.text, "html": r.mail.html, "malformed": bool(r.mail.defects), "defects": r.mail.defects,
-        })
-    events: list[dict[str, Any]] = []
-    for action in sorted(timeline.actions.values(), key=lambda a: a.t_ns):
-        after_ns, after_text = after(action.t_ns)
-        events.append({"after_ns": after_ns, "after": after_text, "utc": action.utc, "kind": "sent", "step": action.step,
-                       "text": f"customer did '{action.step}'"})
-    for m in messages:
-        events.append({"after_ns": m["after_ns"], "after": m["after"], "utc": m["utc"], "kind": "received", "step": None,
-                       "text": f"{m['kind'] or 'message'} received: {m['subject']}"})
-    outcome_dicts = []
-    for o in outcomes:
-        data = o.as_dict()
-        anchor_id = journey.anchor(o.step)
-        anchor = timeline.actions.get(anchor_id) if anchor_id else None
-        data["anchor_utc"] = anchor.utc if anchor else None
-        data["anchor_text"] = (anchor.text if anchor else "")[:400]
-        if o.deadline_ns is not None and anchor is not None:
-            deadline_after = int((anchor.t_ns - start) * speedup) + o.deadline_ns
-            events.append({"after_ns": deadline_after, "after": format_duration(deadline_after), "utc": None, "kind": "deadline",
-                           "step": o.step, "text": f"deadline of '{o.step}' ({format_duration(o.deadline_ns)}): {o.status}"})
-        outcome_dicts.append(data)
-    events.sort(key=lambda e: (e["after_ns"], e["kind"] != "sent"))
-    visits = [v.step for v in getattr(timeline, "path", [])]
-    path = visits or [s.id for s in journey.steps if s.is_action and s.id in timeline.actions or not s.is_action]
-    status_of = {o.step: o.status for o in outcomes}
-    entry = {
-        "id": probe.probe_id,
-        "journey": probe.journey,
-        "target": probe.target,
-        "channel": probe_channel(journey),
-        "persona": probe.persona,
-        "status": status,
-        "error": probe.error,
-        "unreachable": bool(probe.error and probe.error.startswith("target unreachable")),
-        "path": [{"step": s, "status": status_of.get(s, "done" if s in timeline.actions else "skipped")} for s in path],
-        "outcomes": outcome_dicts,
-        "metrics": {name: getattr(metrics, name) for name in _METRIC_FIELDS},  # = metrics.as_dict(): flat scalars
-        "late_replies": probe.late_replies,
-        "events": events,
-        "messages": messages,
-        "web": web_metrics(timeline, speedup),  # chat transcript and form confirmations (browser probes)
-        "quality": first_answer_quality(timeline, journey) if quality else None,
-    }
-    return entry
 
 
 def perception_gap(journeys: Mapping[str, Journey], probes: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import Any
 
 from mysteryshop.mail import ParsedMail, from_stored, parse_mail, text_basis
@@ -62,22 +62,37 @@ def iter_probes(store: Store, run_id: str, *, reparse: bool = False) -> Iterator
     return rebuild_probes(read_run(store, run_id, reparse=reparse))
 
 
-def read_run(store: Store, run_id: str, *, reparse: bool = False, rescore: bool = False) -> StoredRun:
+def read_run(
+    store: Store, run_id: str, *, reparse: bool = False, rescore: bool = False, only: Collection[str] | None = None,
+) -> StoredRun:
     """The probes, events and messages of a run; a message's raw bytes only where they must be parsed (see `iter_probes`);
-    the reply-quality verdicts this scorer recorded in the run, unless `rescore`."""
+    the reply-quality verdicts this scorer recorded in the run, unless `rescore`. With `only`, just those probes."""
+    where, params = "run_id = ?", (run_id,)
+    if only is not None and len(only) <= _FEW_PROBES:  # else the whole run is read: one scan beats thousands of index lookups
+        where += f" AND probe_id IN ({', '.join('?' * len(only))})"
+        params += tuple(only)
+        probes = store.query(f"SELECT * FROM probes WHERE run_id = ? AND id IN ({', '.join('?' * len(only))}) ORDER BY rowid", params)
+    else:
+        probes = store.probes(run_id)
+        if only is not None:
+            probes = [row for row in probes if row["id"] in only]
     events_by_probe: dict[str, list[dict[str, Any]]] = {}
     wanted = ("sent", "step_entered", "probe_finished", *WEB_EVENT_KINDS)  # the kinds a timeline is rebuilt from
-    for event in store.query_dicts(f"SELECT probe_id, kind, step, t_ns, utc, data FROM events WHERE run_id = ? AND kind IN ({', '.join('?' * len(wanted))}) "
-                                   "ORDER BY t_ns, id", (run_id, *wanted)):
+    for event in store.query_dicts(f"SELECT probe_id, kind, step, t_ns, utc, data FROM events WHERE {where} "
+                                   f"AND kind IN ({', '.join('?' * len(wanted))}) ORDER BY t_ns, id", (*params, *wanted)):
         events_by_probe.setdefault(event["probe_id"], []).append(event)
     columns = _MESSAGE_COLUMNS + (", raw" if reparse else ", CASE WHEN text_basis IS NULL THEN raw END AS raw")
     messages_by_probe: dict[str, list[dict[str, Any]]] = {}
-    for message in store.query_dicts(f"SELECT {columns} FROM messages WHERE run_id = ? ORDER BY t_ns", (run_id,)):
+    for message in store.query_dicts(f"SELECT {columns} FROM messages WHERE {where} ORDER BY t_ns", params):
         messages_by_probe.setdefault(message["probe_id"], []).append(message)
     run = store.query("SELECT config FROM runs WHERE id = ?", (run_id,))
     wall_clock = bool(run) and json.loads(run[0]["config"] or "{}").get("clock") == "wall"  # a campaign (campaign.py)
     verdicts = None if rescore else StoredVerdicts(store.verdicts(run_id, scorer_id()))
-    return StoredRun(run_id, store.probes(run_id), events_by_probe, messages_by_probe, wall_clock, reparse, verdicts)
+    return StoredRun(run_id, probes, events_by_probe, messages_by_probe, wall_clock, reparse, verdicts)
+
+
+#: Up to this many probes, `read_run(only=...)` asks for their rows by id.
+_FEW_PROBES = 500
 
 
 def share_of(items: int, share: tuple[int, int]) -> range:

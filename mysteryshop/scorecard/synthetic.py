@@ -162,9 +162,10 @@ def _with_html(plain_msg, text: str, html: str):  # type: ignore[no-untyped-def]
     return alt
 
 
-def record_verdicts(store_path: Path | str, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target]) -> None:
-    """Score a stored run's replies and record the verdicts, as the engine does while it runs (runner.run_probe):
-    every criterion its journeys judge, and the scorecard's look at each first answer."""
+def record_as_the_engine_does(store_path: Path | str, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target]) -> None:
+    """Score a stored run as the engine does while it runs (runner.Engine): record every reply-quality verdict
+    its journeys and the scorecard's look at each first answer make, then each finished probe's scorecard entry."""
+    from mysteryshop.scorecard.entries import FinishedProbe, record_entries
     from mysteryshop.scorecard.rebuild import read_run, rebuild_probes
     from mysteryshop.scoring.expectations import evaluate
     from mysteryshop.scoring.first_answer import first_answer_quality
@@ -172,10 +173,13 @@ def record_verdicts(store_path: Path | str, run_id: str, journeys: Mapping[str, 
 
     store = Store(store_path)
     try:
+        finished = []
         for probe in rebuild_probes(read_run(store, run_id, rescore=True)):
             journey, speedup = journeys[probe.journey], targets[probe.target].spec.speedup
-            with shared_scores(), recording_verdicts(store.verdict_recorder(run_id, probe.probe_id)):
+            with shared_scores() as verdicts, recording_verdicts(store.verdict_recorder(run_id, probe.probe_id)):
                 evaluate(journey, probe.timeline, now_ns=probe.finished_ns or 0, speedup=speedup, finished=True)
                 first_answer_quality(probe.timeline, journey)
+            finished.append(FinishedProbe(probe.probe_id, journey, speedup, verdicts))
+        record_entries(store, run_id, finished)
     finally:
         store.close()

@@ -34,11 +34,15 @@ _RESULT_FIELDS = ("criterion", "passed", "score", "confidence", "evidence", "eng
 
 
 @contextmanager
-def shared_scores() -> Iterator[None]:
-    """Within the block, `score_shared` scores a reply on a criterion at most once."""
-    token = _MEMO.set({})
+def shared_scores(memo: dict[Hashable, Any] | None = None) -> Iterator[dict[Hashable, Any]]:
+    """Within the block, `score_shared` scores a reply on a criterion at most once.
+
+    The block's verdicts are kept in the dict it yields; passing that dict to another block goes on from them.
+    """
+    memo = {} if memo is None else memo
+    token = _MEMO.set(memo)
     try:
-        yield
+        yield memo
     finally:
         _MEMO.reset(token)
 

@@ -1,0 +1,198 @@
+"""One probe's entry in the scorecard: computed from its stored rows, recorded as the probe finishes, read back by a report.
+
+An entry (path, outcomes, metrics, timeline, messages, quality of the first answer) is a pure
+function of the probe's stored events and messages, its journey, its target's speed-up and the
+code of mysteryshop. So the engine computes it once the probe has finished, from the store, with
+the same code a report runs (rebuild → `probe_entry`), and records it beside the probe with:
+
+- `scorer`: a digest of that code, the journey and the speed-up (`entry_scorer`);
+- `seen`: the probe's rows as they were then: how many events and messages it had and their last ids.
+
+A report takes a recorded entry only when both still match (`recorded_entries`): a reply that
+came late, mail matched to the probe afterwards, an edited journey or another version of
+mysteryshop each make it score that probe again from the rows, as DESIGN says ("scoring can be
+run again later, on the same events, with a better scorer"). `mysteryshop report --rescore`
+ignores recorded entries altogether.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, fields
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import orjson
+
+from mysteryshop.durations import format_duration
+from mysteryshop.journey import Journey
+from mysteryshop.scorecard.rebuild import StoredProbe, read_run, rebuild_probes
+from mysteryshop.scoring.expectations import FAILED, PASSED, evaluate
+from mysteryshop.scoring.first_answer import first_answer_quality
+from mysteryshop.scoring.metrics import ProbeMetrics, probe_metrics
+from mysteryshop.scoring.shared_scores import files_digest, recording_verdicts, shared_scores
+from mysteryshop.scoring.web import web_metrics
+from mysteryshop.store import Store
+
+log = logging.getLogger(__name__)
+
+_METRIC_FIELDS = tuple(f.name for f in fields(ProbeMetrics))
+
+
+def probe_channel(journey: Journey) -> str:
+    """The channel a probe starts on: that of the journey's first action."""
+    return next((step.channel for step in journey.steps if step.is_action), "email")
+
+
+
+def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality: bool) -> dict[str, Any]:
+    """The probe's entry in the scorecard (`probes[]` of the schema), screenshots left out (the build adds them)."""
+    timeline = probe.timeline
+    finished = probe.finished_ns is not None
+    # a probe still waiting (a campaign) is judged as of now: open deadlines stay pending
+    end = probe.finished_ns if finished else (time.time_ns() if probe.wall_clock else time.monotonic_ns())
+    outcomes = evaluate(journey, timeline, now_ns=end, speedup=speedup, finished=finished)
+    details = [probe.persona.get(k, "") for k in ("order_id", "email", "phone")]
+    metrics = probe_metrics(journey, timeline, outcomes, speedup=speedup, details=details)
+    status = ("blocked" if probe.status == "blocked" else "error") if probe.error else ("passed" if all(o.status == PASSED for o in outcomes) else "failed")
+    if not finished and status == "failed" and not any(o.status == FAILED for o in outcomes):
+        status = "waiting"
+    start = min((a.t_ns for a in timeline.actions.values()), default=end)
+
+    def after(t_ns: int) -> tuple[int, str]:
+        company = int((t_ns - start) * speedup)
+        return company, format_duration(company)
+
+    replies = sorted(timeline.replies, key=lambda r: r.t_ns)
+    messages = []
+    for r in replies:
+        after_ns, after_text = after(r.t_ns)
+        messages.append({
+            "ref": r.message_ref, "utc": r.utc, "after_ns": after_ns, "after": after_text, "kind": r.kind, "stalling": r.stalling,
+            "subject": r.mail.subject, "text": r.mail.text, "html": r.mail.html, "malformed": bool(r.mail.defects), "defects": r.mail.defects,
+        })
+    events: list[dict[str, Any]] = []
+    for action in sorted(timeline.actions.values(), key=lambda a: a.t_ns):
+        after_ns, after_text = after(action.t_ns)
+        events.append({"after_ns": after_ns, "after": after_text, "utc": action.utc, "kind": "sent", "step": action.step,
+                       "text": f"customer did '{action.step}'"})
+    for m in messages:
+        events.append({"after_ns": m["after_ns"], "after": m["after"], "utc": m["utc"], "kind": "received", "step": None,
+                       "text": f"{m['kind'] or 'message'} received: {m['subject']}"})
+    outcome_dicts = []
+    for o in outcomes:
+        data = o.as_dict()
+        anchor_id = journey.anchor(o.step)
+        anchor = timeline.actions.get(anchor_id) if anchor_id else None
+        data["anchor_utc"] = anchor.utc if anchor else None
+        data["anchor_text"] = (anchor.text if anchor else "")[:400]
+        if o.deadline_ns is not None and anchor is not None:
+            deadline_after = int((anchor.t_ns - start) * speedup) + o.deadline_ns
+            events.append({"after_ns": deadline_after, "after": format_duration(deadline_after), "utc": None, "kind": "deadline",
+                           "step": o.step, "text": f"deadline of '{o.step}' ({format_duration(o.deadline_ns)}): {o.status}"})
+        outcome_dicts.append(data)
+    events.sort(key=lambda e: (e["after_ns"], e["kind"] != "sent"))
+    visits = [v.step for v in getattr(timeline, "path", [])]
+    path = visits or [s.id for s in journey.steps if s.is_action and s.id in timeline.actions or not s.is_action]
+    status_of = {o.step: o.status for o in outcomes}
+    entry = {
+        "id": probe.probe_id,
+        "journey": probe.journey,
+        "target": probe.target,
+        "channel": probe_channel(journey),
+        "persona": probe.persona,
+        "status": status,
+        "error": probe.error,
+        "unreachable": bool(probe.error and probe.error.startswith("target unreachable")),
+        "path": [{"step": s, "status": status_of.get(s, "done" if s in timeline.actions else "skipped")} for s in path],
+        "outcomes": outcome_dicts,
+        "metrics": {name: getattr(metrics, name) for name in _METRIC_FIELDS},  # = metrics.as_dict(): flat scalars
+        "late_replies": probe.late_replies,
+        "events": events,
+        "messages": messages,
+        "web": web_metrics(timeline, speedup),  # chat transcript and form confirmations (browser probes)
+        "quality": first_answer_quality(timeline, journey) if quality else None,
+    }
+    return entry
+
+
+@cache
+def code_digest() -> str:
+    """A digest of every file of the mysteryshop package: an entry is only as good as the code that made it."""
+    return files_digest(resources.files("mysteryshop"))
+
+
+def entry_scorer(journey: Journey, speedup: float, quality: bool) -> str:
+    """What an entry was made with: this code, this journey (as loaded), this speed-up, quality scored or not."""
+    digest = hashlib.blake2b(digest_size=12)
+    for part in (code_digest(), journey.name, journey.spec.model_dump_json(), repr(float(speedup)), str(bool(quality))):
+        digest.update(part.encode() + b"\0")
+    return f"card:{digest.hexdigest()}"
+
+
+def row_marks(store: Store, run_id: str, probe_ids: Collection[str] | None = None) -> dict[str, str]:
+    """Per probe, how many events and messages the store holds for it and their last ids ("e5.931/m4.412").
+
+    Events and messages are only ever added (a message may be matched to a probe later, which
+    adds it to that probe), so equal marks mean the rows an entry was computed from are all there are.
+    """
+    counts: dict[str, list[str]] = {}
+    for table, letter in (("events", "e"), ("messages", "m")):
+        sql = f"SELECT probe_id, COUNT(*), MAX(id) FROM {table} WHERE run_id = ? AND probe_id IS NOT NULL"
+        params: tuple[Any, ...] = (run_id,)
+        if probe_ids is not None:
+            sql += f" AND probe_id IN ({', '.join('?' * len(probe_ids))})"
+            params += tuple(probe_ids)
+        for probe_id, count, last in store.rows(sql + " GROUP BY probe_id", params):
+            counts.setdefault(probe_id, ["e0.0", "m0.0"])[letter == "m"] = f"{letter}{count}.{last}"
+    return {probe_id: "/".join(parts) for probe_id, parts in counts.items()}
+
+
+@dataclass(slots=True)
+class FinishedProbe:
+    """A probe the engine has finished, waiting for its entry to be recorded."""
+
+    probe_id: str
+    journey: Journey
+    speedup: float
+    verdicts: dict[Any, Any] | None = None  # the probe's shared_scores memo: its replies are not scored again
+
+
+def record_entries(store: Store, run_id: str, finished: Iterable[FinishedProbe], *, quality: bool = True) -> int:
+    """Compute the entries of finished probes from their stored rows and post them to the store; how many were recorded.
+
+    The rows' marks are read before the rows: anything added in between makes the recorded marks
+    older than the rows, so a report scores that probe again rather than trust its entry.
+    """
+    wanted = {f.probe_id: f for f in finished}
+    if not wanted:
+        return 0
+    marks = row_marks(store, run_id, list(wanted))
+    scorers: dict[tuple[str, float], str] = {}
+    recorded = 0
+    for probe in rebuild_probes(read_run(store, run_id, only=set(wanted), rescore=True)):
+        item = wanted[probe.probe_id]
+        if probe.finished_ns is None:
+            continue  # a probe still waiting is judged as of the report's now: nothing to keep
+        with shared_scores(item.verdicts), recording_verdicts(store.verdict_recorder(run_id, probe.probe_id)):
+            entry = probe_entry(probe, item.journey, item.speedup, quality=quality)
+        key = (item.journey.name, item.speedup)
+        scorer = scorers.get(key) or scorers.setdefault(key, entry_scorer(item.journey, item.speedup, quality))
+        store.post("INSERT OR REPLACE INTO entries (run_id, probe_id, scorer, seen, entry) VALUES (?, ?, ?, ?, ?)",
+                   (run_id, probe.probe_id, scorer, marks.get(probe.probe_id, ""), orjson.dumps(entry)))
+        recorded += 1
+    return recorded
+
+
+def recorded_entries(store: Store, run_id: str, scorers: Mapping[tuple[str, str], str]) -> dict[str, dict[str, Any]]:
+    """The entries recorded for the run's probes that are still good: made by the scorer `scorers` expects for the
+    probe's (journey, target), from the rows the store holds now (`row_marks`)."""
+    marks = row_marks(store, run_id)
+    return {probe_id: orjson.loads(entry) for probe_id, scorer, seen, entry, journey, target in store.each_row(
+                "SELECT e.probe_id, e.scorer, e.seen, e.entry, p.journey, p.target FROM entries e "
+                "JOIN probes p ON p.run_id = e.run_id AND p.id = e.probe_id WHERE e.run_id = ?", (run_id,))
+            if scorer == scorers.get((journey, target)) and seen == marks.get(probe_id)}

@@ -1,0 +1,131 @@
+"""Scorecard entries recorded by the engine as probes finish, and taken by a report only while they still hold."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+import mysteryshop.scorecard.build as build
+from mysteryshop.demo.profile import builtin_profiles
+from mysteryshop.journey import Journey, load_journey
+from mysteryshop.runner import EngineThread
+from mysteryshop.scorecard.build import build_scorecard
+from mysteryshop.scorecard.entries import entry_scorer
+from mysteryshop.store import Store
+from mysteryshop.target import Target
+
+from .conftest import ROOT, profile, specs_for, target_for
+
+PROBES = 6
+SPEEDUP = 86400  # a day a second: the journey's 3-day follow-up deadline passes in 3 s
+
+
+@pytest.fixture
+def scored(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the probes a report scores from their rows (rather than take a recorded entry)."""
+    ids: list[str] = []
+    real = build.probe_entry
+
+    def counting(probe: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        ids.append(probe.probe_id)
+        return real(probe, *args, **kwargs)
+
+    monkeypatch.setattr(build, "probe_entry", counting)
+    return ids
+
+
+@pytest.fixture
+def email_run(engine: EngineThread, make_desk, store: Store) -> tuple[Journey, Target]:
+    """A real run of the shipped email journey against the demo desk (every email answered); the engine stopped."""
+    typical = builtin_profiles()["typical"]
+    desk = make_desk(typical.model_copy(update={"answer": typical.answer.model_copy(update={"probability": 1.0})}), speedup=SPEEDUP, seed=4)
+    journey = load_journey(ROOT / "journeys" / "email_question.yaml")
+    target = target_for(desk.port, speedup=SPEEDUP, name="demo")
+    specs = specs_for(journey, target, PROBES, seed=11)
+    for spec in specs:
+        store.add_probe("run-1", spec.probe_id, journey.name, target.name, spec.persona.as_dict())
+    results = [f.result(timeout=120) for f in [engine.submit(s) for s in specs]]
+    assert len(results) == PROBES
+    engine.call(engine.engine.mailbox.drain())
+    engine.stop()  # records the entries of probes that finished while mail was still arriving
+    return journey, target
+
+
+def card_bytes(store: Store, journey: Journey, target: Target, **options: Any) -> bytes:
+    card = build_scorecard(store, "run-1", {journey.name: journey}, {target.name: target}, **options)
+    return orjson.dumps(card)
+
+
+def test_a_report_takes_every_entry_the_engine_recorded_and_gives_the_card_scoring_gives(
+    email_run: tuple[Journey, Target], store: Store, scored: list[str],
+) -> None:
+    journey, target = email_run
+    assert len(store.query("SELECT probe_id FROM entries WHERE run_id = 'run-1'")) == PROBES
+
+    recorded = card_bytes(store, journey, target)
+    assert scored == []
+
+    rescored = card_bytes(store, journey, target, rescore=True)
+    assert sorted(scored) == [f"p{i}" for i in range(PROBES)]
+    assert recorded == rescored
+    assert b'"quality":{' in recorded  # the first answers' quality is in the entries
+
+
+def test_a_reply_that_came_after_the_entry_makes_the_report_score_that_probe_again(
+    email_run: tuple[Journey, Target], store: Store, scored: list[str],
+) -> None:
+    journey, target = email_run
+    finished = store.query("SELECT t_ns FROM events WHERE run_id = 'run-1' AND probe_id = 'p2' AND kind = 'probe_finished'")[0]["t_ns"]
+    persona = orjson.loads(store.query("SELECT persona FROM probes WHERE run_id = 'run-1' AND id = 'p2'")[0]["persona"])
+    raw = (f"From: support@northwind.demo\r\nTo: {persona['email']}\r\nSubject: one more thing\r\n\r\nSorry, we forgot.\r\n").encode()
+    store.write(*store.message_write("run-1", "in", "support@northwind.demo", [persona["email"]], finished + 10**9, raw, probe_id="p2"))
+
+    card = orjson.loads(card_bytes(store, journey, target))
+    assert scored == ["p2"]
+    assert next(p for p in card["probes"] if p["id"] == "p2")["late_replies"] == 1
+    assert orjson.dumps(card) == card_bytes(store, journey, target, rescore=True)
+
+
+def test_entries_of_another_journey_speedup_or_quality_setting_are_not_taken(
+    email_run: tuple[Journey, Target], store: Store, scored: list[str], tmp_path: Path,
+) -> None:
+    journey, target = email_run
+    edited = tmp_path / "email_question.yaml"
+    edited.write_text(journey.path.read_text(encoding="utf-8").replace("within: 24h", "within: 48h", 1), encoding="utf-8")
+    changed = load_journey(edited)
+    assert changed.spec != journey.spec, "the edit changed nothing: the journey no longer has 'within: 24h'"
+    slower = Target(spec=target.spec.model_copy(update={"speedup": SPEEDUP / 2}), path=target.path)
+
+    assert entry_scorer(journey, SPEEDUP, True) == entry_scorer(load_journey(journey.path), float(SPEEDUP), True)
+    assert len({entry_scorer(journey, SPEEDUP, True), entry_scorer(changed, SPEEDUP, True), entry_scorer(journey, SPEEDUP / 2, True),
+                entry_scorer(journey, SPEEDUP, False)}) == 4
+
+    for other, where, options in ((changed, target, {}), (journey, slower, {}), (journey, target, {"quality": False})):
+        scored.clear()
+        card_bytes(store, other, where, **options)
+        assert len(scored) == PROBES, (other.path, where.spec.speedup, options)
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists() and not os.environ.get("MYSTERYSHOP_CHROMIUM"),
+                    reason="needs Debian's chromium (scripts/bootstrap.sh installs it)")
+def test_entries_of_browser_probes_give_the_card_scoring_gives(engine: EngineThread, make_desk, store: Store, scored: list[str]) -> None:
+    # Given a web form, a chat and the emails threaded to them (the cross-channel journey), in real Chromium
+    from .test_web_probes import demo_target, quick_chat
+
+    desk = make_desk(profile(chat=quick_chat()), speedup=60)
+    journey = load_journey(ROOT / "journeys" / "cross_channel.yaml")
+    target = demo_target(desk, speedup=60)
+    spec = specs_for(journey, target, 1)[0]
+    store.add_probe("run-1", spec.probe_id, journey.name, target.name, spec.persona.as_dict())
+    result = engine.submit(spec).result(timeout=90)
+    assert result.timeline.web.forms and result.timeline.web.chat, "the probe saw no form or chat: nothing browser-made to record"
+    engine.stop()
+
+    recorded = card_bytes(store, journey, target)
+    assert scored == []
+    assert recorded == card_bytes(store, journey, target, rescore=True)
+    assert scored == [spec.probe_id]
