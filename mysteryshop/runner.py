@@ -25,7 +25,7 @@ from mysteryshop.errors import ChannelError, MysteryShopError, TargetUnreachable
 from mysteryshop.journey import Journey, Step, render_text
 from mysteryshop.mail import ParsedMail, compose
 from mysteryshop.pacing import TurnBudget
-from mysteryshop.scorecard.entries import FinishedProbe, record_entries
+from mysteryshop.scorecard.entries import FinishedProbe, code_digest, record_entries
 from mysteryshop.persona import Persona
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, Outcome, evaluate, judge_visit
 from mysteryshop.scoring.first_answer import first_answer_quality
@@ -42,8 +42,8 @@ log = logging.getLogger(__name__)
 #: Finished probes' scorecard entries are recorded once no mail has arrived for this long (while mail
 #: arrives, its timing matters more), at the latest when the engine stops...
 RECORD_QUIET_S = 0.5
-#: ...a few probes per turn of the loop, so that it reads its sockets in between
-RECORD_BATCH = 8
+#: ...a probe or two per turn of the loop (1-2 ms each), so that it reads its sockets in between
+RECORD_BATCH = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +124,7 @@ class Engine:
         self._gc_thresholds = gc.get_threshold()
         self._unrecorded: list[FinishedProbe] = []  # finished probes whose scorecard entry is still to be recorded
         self._recording: asyncio.Future[None] | None = None
+        self._acting = 0  # probes in the middle of an action (sending, filling in a form): being timed
 
     @property
     def mailbox_address(self) -> tuple[str, int]:
@@ -138,6 +139,7 @@ class Engine:
         self._gc_thresholds = gc.get_threshold()
         young, middle, old = self._gc_thresholds
         gc.set_threshold(young, middle, max(old, 100))  # and full passes ten times rarer
+        code_digest()  # the code that runs now stamps the entries recorded (see _record), even if files change during the run
         await self.mailbox.start(self._host, self._port)
 
     async def stop(self) -> None:
@@ -185,10 +187,11 @@ class Engine:
         return result
 
     async def _record_when_quiet(self) -> None:
-        """Record finished probes' scorecard entries (see scorecard.entries) while no mail arrives."""
+        """Record finished probes' scorecard entries (see scorecard.entries) while nothing is being timed:
+        no mail has arrived for a while and no probe is acting."""
         while self._unrecorded:
             await asyncio.sleep(RECORD_QUIET_S)
-            while self._unrecorded and self.mailbox.quiet_for() >= RECORD_QUIET_S:
+            while self._unrecorded and not self._acting and self.mailbox.quiet_for() >= RECORD_QUIET_S:
                 self._record(RECORD_BATCH)
                 await asyncio.sleep(0)
 
@@ -258,6 +261,13 @@ class Engine:
         )
 
     async def _act(self, spec: ProbeSpec, step: Step, timeline: Timeline) -> None:
+        self._acting += 1
+        try:
+            await self._do(spec, step, timeline)
+        finally:
+            self._acting -= 1
+
+    async def _do(self, spec: ProbeSpec, step: Step, timeline: Timeline) -> None:
         persona, target = spec.persona, spec.target
         if step.do == "send_email":
             channel = target.spec.email

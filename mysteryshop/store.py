@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import queue
 import secrets
 import sqlite3
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 SCHEMA_VERSION = 1
+log = logging.getLogger(__name__)
 
 #: how long a posted write (nobody waits for it) may stay on its loop, gathering company
 POST_DELAY_S = 0.02
@@ -95,6 +97,20 @@ CREATE TABLE IF NOT EXISTS entries (
     entry BLOB NOT NULL,
     PRIMARY KEY (run_id, probe_id)
 );
+-- A recorded entry holds only while the rows it was computed from do (see scorecard/entries.py): row marks see what is
+-- added; what is changed or deleted drops the entry here (SQLite reuses the largest id of a deleted row)
+CREATE TRIGGER IF NOT EXISTS entries_event_deleted AFTER DELETE ON events
+    BEGIN DELETE FROM entries WHERE run_id = old.run_id AND probe_id = old.probe_id; END;
+CREATE TRIGGER IF NOT EXISTS entries_event_changed AFTER UPDATE ON events
+    BEGIN DELETE FROM entries WHERE run_id = old.run_id AND probe_id IN (old.probe_id, new.probe_id); END;
+CREATE TRIGGER IF NOT EXISTS entries_message_deleted AFTER DELETE ON messages
+    BEGIN DELETE FROM entries WHERE run_id = old.run_id AND probe_id = old.probe_id; END;
+CREATE TRIGGER IF NOT EXISTS entries_message_changed AFTER UPDATE ON messages
+    BEGIN DELETE FROM entries WHERE run_id = old.run_id AND probe_id IN (old.probe_id, new.probe_id); END;
+CREATE TRIGGER IF NOT EXISTS entries_probe_changed AFTER UPDATE OF journey, target, persona, status ON probes
+    BEGIN DELETE FROM entries WHERE run_id = old.run_id AND probe_id = old.id; END;
+CREATE TRIGGER IF NOT EXISTS entries_probe_deleted AFTER DELETE ON probes
+    BEGIN DELETE FROM entries WHERE run_id = old.run_id AND probe_id = old.id; END;
 """
 
 
@@ -129,6 +145,7 @@ class _Write:
     sql: str
     params: tuple[Any, ...]
     future: Future[int] | asyncio.Future[int] | None  # None: posted, nobody waits
+    optional: bool = False  # posted, and its failure concerns no one (a cache: see `post`)
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -211,18 +228,18 @@ class Store:
                     stop = True
                     break
                 batch.extend(item) if isinstance(item, list) else batch.append(item)
-            results: list[tuple[Any, int | BaseException]] = []
+            results: list[tuple[_Write, int | BaseException]] = []
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 for write in batch:
                     try:
                         cursor = conn.execute(write.sql, write.params)
-                        results.append((write.future, (cursor.lastrowid or 0) if cursor.rowcount != 0 else 0))
+                        results.append((write, (cursor.lastrowid or 0) if cursor.rowcount != 0 else 0))
                     except sqlite3.Error as exc:
-                        results.append((write.future, exc))
+                        results.append((write, exc))
                 conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                results = [(w.future, exc) for w in batch]
+                results = [(w, exc) for w in batch]
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
             self._resolve(results)
@@ -230,13 +247,17 @@ class Store:
                 break
         conn.close()
 
-    def _resolve(self, results: list[tuple[Any, int | BaseException]]) -> None:
+    def _resolve(self, results: list[tuple[_Write, int | BaseException]]) -> None:
         """Hand each writer its result: thread futures at once, a loop's futures in one callback per loop."""
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[int], int | BaseException]]] = {}
-        for future, result in results:
+        for write, result in results:
+            future = write.future
             if future is None:
-                if isinstance(result, BaseException) and self._failure is None:
-                    self._failure = result
+                if isinstance(result, BaseException):
+                    if write.optional:
+                        log.warning("an optional write failed (%s): %s", write.sql.split("(")[0].strip(), result)
+                    elif self._failure is None:
+                        self._failure = result
                 continue
             if isinstance(future, asyncio.Future):
                 by_loop.setdefault(future.get_loop(), []).append((future, result))
@@ -269,18 +290,22 @@ class Store:
         """Wait until every write this loop has queued (posted ones too) is committed."""
         await self.awrite("SELECT 1")
 
-    def post(self, sql: str, params: tuple[Any, ...] = ()) -> None:
+    def post(self, sql: str, params: tuple[Any, ...] = (), *, optional: bool = False) -> None:
         """Queue a write and go on. It is committed in order after every write queued before it;
         if it fails, the next `awrite` raises the error.
 
         For the record a probe keeps as it goes (events, the messages it sent): waiting for each
         commit would only make a thousand probes wake up together, one commit at a time.
+        An `optional` write (what only saves work later: recorded scorecard entries and verdicts)
+        neither raises an earlier failure nor makes later writes raise its own; it is logged.
         """
-        self._raise_failure()
+        write = _Write(sql, params, None, optional)
+        if not optional:
+            self._raise_failure()
         if _running_loop() is None:
-            self._queue.put(_Write(sql, params, None))
+            self._queue.put(write)
             return
-        self._stage(_Write(sql, params, None))
+        self._stage(write)
 
     def _stage(self, write: _Write) -> None:
         """Queue `write` on this loop's list. Someone waiting: the list goes to the writer at the end
@@ -436,10 +461,11 @@ class Store:
         return f"UPDATE messages SET {assignments} WHERE id = ?", (*values, message_rowid)
 
     def verdict_recorder(self, run_id: str, probe_id: str | None) -> Callable[[str, str, dict[str, list[Any]]], None]:
-        """A callback for `shared_scores.recording_verdicts`: each reply-quality verdict made for the probe is posted to the store."""
+        """A callback for `shared_scores.recording_verdicts`: each reply-quality verdict made for the probe is posted to the store
+        (an optional write: a verdict lost only costs a report the time to find it again)."""
         def record(scorer: str, digest: str, results: dict[str, list[Any]]) -> None:
             self.post("INSERT INTO verdicts (run_id, probe_id, scorer, digest, results) VALUES (?, ?, ?, ?, ?)",
-                      (run_id, probe_id, scorer, digest, json.dumps(results)))
+                      (run_id, probe_id, scorer, digest, json.dumps(results)), optional=True)
         return record
 
     def verdicts(self, run_id: str, scorer: str) -> dict[str, list[str]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +15,8 @@ from mysteryshop.demo.profile import builtin_profiles
 from mysteryshop.journey import Journey, load_journey
 from mysteryshop.runner import EngineThread
 from mysteryshop.scorecard.build import build_scorecard
-from mysteryshop.scorecard.entries import entry_scorer
+from mysteryshop.scorecard.entries import FinishedProbe, entry_scorer, record_entries
+from mysteryshop.scorecard.synthetic import EXCELLENT, record_as_the_engine_does, write_synthetic_run
 from mysteryshop.store import Store
 from mysteryshop.target import Target
 
@@ -129,3 +131,81 @@ def test_entries_of_browser_probes_give_the_card_scoring_gives(engine: EngineThr
     assert scored == []
     assert recorded == card_bytes(store, journey, target, rescore=True)
     assert scored == [spec.probe_id]
+
+
+# -- from a synthetic run recorded as the engine records it (no desk, no engine) --------------------------
+
+def synthetic_run(tmp_path: Path, journey: Journey, probes: int = 4) -> tuple[Path, Target]:
+    path = tmp_path / "synthetic.sqlite"
+    write_synthetic_run(path, "run-1", journey.name, probes=probes, behaviour=EXCELLENT, speedup=SPEEDUP)
+    target = target_for(1, speedup=SPEEDUP, name="demo")
+    record_as_the_engine_does(path, "run-1", {journey.name: journey}, {target.name: target})
+    return path, target
+
+
+def card_at(path: Path, journey: Journey, target: Target, **options: Any) -> bytes:
+    store = Store(path)
+    try:
+        return card_bytes(store, journey, target, **options)
+    finally:
+        store.close()
+
+
+def test_no_entry_is_kept_for_a_journey_judged_by_another_engine_than_the_rules(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # A journey whose answer a language model judges, unreachable while the run records (its address is in the verdicts' reason)
+    text = (ROOT / "journeys" / "email_question.yaml").read_text(encoding="utf-8")
+    assert "    must: [answers_question, personalized]" in text
+    (tmp_path / "j").mkdir()
+    (tmp_path / "j" / "email_question.yaml").write_text(
+        text.replace("    must: [answers_question, personalized]", "    engine: llm\n    must: [answers_question, personalized]"), encoding="utf-8")
+    journey = load_journey(tmp_path / "j" / "email_question.yaml")
+    monkeypatch.setenv("MYSTERYSHOP_LLM_URL", "http://127.0.0.1:1/v1")
+    path, target = synthetic_run(tmp_path, journey)
+
+    monkeypatch.setenv("MYSTERYSHOP_LLM_URL", "http://127.0.0.1:2/v1")  # the report asks another judge
+    assert card_at(path, journey, target) == card_at(path, journey, target, rescore=True)
+
+
+@pytest.mark.parametrize("change", ["delete the last message, store another under its id", "edit a message's text"])
+def test_a_row_changed_or_replaced_under_its_id_drops_the_entry(tmp_path: Path, change: str) -> None:
+    journey = load_journey(ROOT / "journeys" / "email_question.yaml")
+    path, target = synthetic_run(tmp_path, journey)
+    store = Store(path)
+    last, probe_id, t_ns = store.rows("SELECT id, probe_id, t_ns FROM messages WHERE direction = 'in' ORDER BY id DESC LIMIT 1")[0]
+    if change.startswith("delete"):  # SQLite reuses the largest id: the probe's row marks are what they were
+        assert last == store.rows("SELECT MAX(id) FROM messages")[0][0]
+        store.write("DELETE FROM messages WHERE id = ?", (last,))
+        email = orjson.loads(store.rows("SELECT persona FROM probes WHERE id = ?", (probe_id,))[0][0])["email"]
+        raw = f"From: support@northwind.demo\r\nTo: {email}\r\nSubject: hello\r\n\r\nBLACK FRIDAY: 40% off! Unsubscribe here.\r\n"
+        rowid = store.write(*store.message_write("run-1", "in", "support@northwind.demo", [email], t_ns, raw.encode(), probe_id=probe_id))
+        assert rowid == last
+    else:
+        store.write("UPDATE messages SET text = 'BLACK FRIDAY: 40% off! Unsubscribe here.' WHERE id = ?", (last,))
+    assert store.rows("SELECT COUNT(*) FROM entries WHERE probe_id = ?", (probe_id,))[0][0] == 0
+    assert store.rows("SELECT COUNT(*) FROM entries")[0][0] == 3
+    store.close()
+    assert card_at(path, journey, target) == card_at(path, journey, target, rescore=True)
+
+
+def test_recording_entries_neither_hides_nor_causes_a_failed_write_of_the_run(tmp_path: Path) -> None:
+    journey = load_journey(ROOT / "journeys" / "email_question.yaml")
+    path = tmp_path / "synthetic.sqlite"
+    write_synthetic_run(path, "run-1", journey.name, probes=2, behaviour=EXCELLENT, speedup=SPEEDUP)
+    store = Store(path)
+    finished = [FinishedProbe(row["id"], journey, SPEEDUP) for row in store.probes("run-1")]
+    try:
+        # A write of the run's own record failed (disk full...): recording entries afterwards does not swallow it
+        store.post("INSERT INTO no_such_table VALUES (1)")
+        store.write("SELECT 1")
+        assert record_entries(store, "run-1", finished) == 2
+        with pytest.raises(sqlite3.OperationalError, match="no_such_table"):
+            store.post("SELECT 1")
+
+        # An entry that cannot be written is lost alone: the run's next writes go on
+        store.write("CREATE TRIGGER no_entries BEFORE INSERT ON entries BEGIN SELECT RAISE(ABORT, 'entry refused'); END")
+        assert record_entries(store, "run-1", finished) == 2
+        store.write("SELECT 1")
+        store.post("INSERT INTO events (run_id, probe_id, kind, t_ns, utc) VALUES ('run-1', 'x', 'probe_started', 1, 'now')")
+        store.write("SELECT 1")
+    finally:
+        store.close()

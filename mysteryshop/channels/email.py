@@ -192,8 +192,8 @@ class ProbeMailbox:
             self._backlog_handle = asyncio.get_running_loop().call_later(BACKLOG_QUIET_S, self._drain_soon)
 
     def quiet_for(self) -> float:
-        """Seconds since the last message arrived."""
-        return asyncio.get_running_loop().time() - self._last_arrival
+        """Seconds since the last message arrived (0 while one is being taken)."""
+        return 0.0 if self._inflight else asyncio.get_running_loop().time() - self._last_arrival
 
     def _drain_soon(self) -> None:
         """Parse the backlog once the mailbox has been quiet a moment (or has waited long enough):

@@ -152,6 +152,13 @@ def row_marks(store: Store, run_id: str, probe_ids: Collection[str] | None = Non
     return {probe_id: "/".join(parts) for probe_id, parts in counts.items()}
 
 
+def recordable(journey: Journey) -> bool:
+    """Whether an entry of `journey` can be kept: every criterion it judges is judged by the rules engine, which reads
+    nothing but the code and the texts. The others depend on what is outside (a language model's settings and answers,
+    a judge that was down), so a report asks them again."""
+    return all(step.engine == "rules" for step in journey.steps)
+
+
 @dataclass(slots=True)
 class FinishedProbe:
     """A probe the engine has finished, waiting for its entry to be recorded."""
@@ -168,7 +175,7 @@ def record_entries(store: Store, run_id: str, finished: Iterable[FinishedProbe],
     The rows' marks are read before the rows: anything added in between makes the recorded marks
     older than the rows, so a report scores that probe again rather than trust its entry.
     """
-    wanted = {f.probe_id: f for f in finished}
+    wanted = {f.probe_id: f for f in finished if recordable(f.journey)}
     if not wanted:
         return 0
     marks = row_marks(store, run_id, list(wanted))
@@ -183,7 +190,7 @@ def record_entries(store: Store, run_id: str, finished: Iterable[FinishedProbe],
         key = (item.journey.name, item.speedup)
         scorer = scorers.get(key) or scorers.setdefault(key, entry_scorer(item.journey, item.speedup, quality))
         store.post("INSERT OR REPLACE INTO entries (run_id, probe_id, scorer, seen, entry) VALUES (?, ?, ?, ?, ?)",
-                   (run_id, probe.probe_id, scorer, marks.get(probe.probe_id, ""), orjson.dumps(entry)))
+                   (run_id, probe.probe_id, scorer, marks.get(probe.probe_id, ""), orjson.dumps(entry)), optional=True)
         recorded += 1
     return recorded
 

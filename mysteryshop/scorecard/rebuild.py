@@ -83,7 +83,7 @@ def read_run(
         events_by_probe.setdefault(event["probe_id"], []).append(event)
     columns = _MESSAGE_COLUMNS + (", raw" if reparse else ", CASE WHEN text_basis IS NULL THEN raw END AS raw")
     messages_by_probe: dict[str, list[dict[str, Any]]] = {}
-    for message in store.query_dicts(f"SELECT {columns} FROM messages WHERE {where} ORDER BY t_ns", params):
+    for message in store.query_dicts(f"SELECT {columns} FROM messages WHERE {where} ORDER BY t_ns, id", params):
         messages_by_probe.setdefault(message["probe_id"], []).append(message)
     run = store.query("SELECT config FROM runs WHERE id = ?", (run_id,))
     wall_clock = bool(run) and json.loads(run[0]["config"] or "{}").get("clock") == "wall"  # a campaign (campaign.py)
