@@ -16,7 +16,7 @@ import secrets
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -468,10 +468,15 @@ class Store:
                       (run_id, probe_id, scorer, digest, json.dumps(results)), optional=True)
         return record
 
-    def verdicts(self, run_id: str, scorer: str) -> dict[str, list[str]]:
-        """The reply-quality verdicts recorded in a run by `scorer`: digest of the exchange → the JSON objects recorded for it."""
+    def verdicts(self, run_id: str, scorer: str, probe_ids: Collection[str] | None = None) -> dict[str, list[str]]:
+        """The reply-quality verdicts recorded in a run by `scorer` (for `probe_ids` only, when given): digest of the
+        exchange → the JSON objects recorded for it."""
+        sql, params = "SELECT digest, results FROM verdicts WHERE run_id = ? AND scorer = ?", (run_id, scorer)
+        if probe_ids is not None:
+            sql += f" AND probe_id IN ({', '.join('?' * len(probe_ids))})"
+            params += tuple(probe_ids)
         found: dict[str, list[str]] = {}
-        for digest, results in self.rows("SELECT digest, results FROM verdicts WHERE run_id = ? AND scorer = ?", (run_id, scorer)):
+        for digest, results in self.rows(sql, params):
             found.setdefault(digest, []).append(results)
         return found
 

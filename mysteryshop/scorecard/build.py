@@ -100,9 +100,9 @@ def _build(
         recorded = recorded_entries(store, run_id, scorers)
     with _quality_settings_fixed():
         only = {probe_id for probe_id in order if probe_id not in recorded} if recorded else None
-        stored = read_run(store, run_id, reparse=reparse, rescore=rescore, only=only)
         scored: dict[str, dict[str, Any]] = {}
-        if stored.probes:
+        stored = read_run(store, run_id, reparse=reparse, rescore=rescore, only=only) if only is None or only else None
+        if stored is not None and stored.probes:
             count = max(1, min(workers, len(stored.probes) // MIN_SHARE))
             for share in run_shares(functools.partial(_score_share, stored, journeys, targets, quality), count):
                 scored.update((entry["id"], entry) for entry in share)

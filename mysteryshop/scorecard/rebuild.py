@@ -87,7 +87,8 @@ def read_run(
         messages_by_probe.setdefault(message["probe_id"], []).append(message)
     run = store.query("SELECT config FROM runs WHERE id = ?", (run_id,))
     wall_clock = bool(run) and json.loads(run[0]["config"] or "{}").get("clock") == "wall"  # a campaign (campaign.py)
-    verdicts = None if rescore else StoredVerdicts(store.verdicts(run_id, scorer_id()))
+    few = [row["id"] for row in probes] if only is not None and len(only) <= _FEW_PROBES else None
+    verdicts = None if rescore else StoredVerdicts(store.verdicts(run_id, scorer_id(), few))
     return StoredRun(run_id, probes, events_by_probe, messages_by_probe, wall_clock, reparse, verdicts)
 
 
