@@ -28,6 +28,7 @@ from mysteryshop.journey import Journey, render_text
 from mysteryshop.listener import INBOX_RUN
 from mysteryshop.mail import parse_mail
 from mysteryshop.runner import Engine, ProbeSpec, WalkState
+from mysteryshop.scorecard.entries import FinishedProbe, record_entries
 from mysteryshop.safety import Allowlist, Limits, RateLimiter
 from mysteryshop.scoring.expectations import FAILED, evaluate
 from mysteryshop.scoring.timeline import Timeline
@@ -174,6 +175,8 @@ class Campaign:
             self.run_id, spec.probe_id, status,
             {"outcomes": [o.as_dict() for o in outcomes or []], "error": error, "path": [v.step for v in timeline.path]},
         )
+        # its scorecard entry, as a run records it (a tick is not timing anything: recorded at once)
+        record_entries(self.store, self.run_id, [FinishedProbe(spec.probe_id, spec.journey, spec.target.spec.speedup)])
 
     # -- tick ---------------------------------------------------------------------------------
     def route_inbox(self, targets: dict[str, Target]) -> tuple[int, int]:

@@ -13,14 +13,19 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import aiosmtplib
+import orjson
 import pytest
 
+from mysteryshop.campaign import load_targets_and_journeys, run_id_of
 from mysteryshop.cli import main as cli
 from mysteryshop.demo.process import DemoDeskProcess
 from mysteryshop.errors import ConfigError, JourneyError
 from mysteryshop.journey import load_journey
 from mysteryshop.mail import compose, parse_mail
 from mysteryshop.safety import Limits, RateLimiter, personal_data
+import mysteryshop.scorecard.build as build
+from mysteryshop.scorecard.build import build_scorecard
+from mysteryshop.scorecard.entries import probe_entry
 from mysteryshop.store import Store
 
 from .conftest import PROBE_DOMAIN, free_port, profile
@@ -110,7 +115,9 @@ def _wait_until(predicate, timeout: float = 30.0) -> bool:  # noqa: ANN001
     return False
 
 
-def test_a_campaign_runs_send_listener_restart_reply_tick_and_score(project: Path, listener: Listener, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_campaign_runs_send_listener_restart_reply_tick_and_score(
+    project: Path, listener: Listener, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+) -> None:
     # Given a company (the demo desk, its clock 14400x fast) that acknowledges after 1-2 company
     # minutes and answers after 1 company hour, and a listener for the probe domain
     desk = DemoDeskProcess(
@@ -138,6 +145,18 @@ def test_a_campaign_runs_send_listener_restart_reply_tick_and_score(project: Pat
     assert [p["status"] for p in card["probes"]] == ["passed"] * 3
     assert all(o["status"] == "passed" for p in card["probes"] for o in p["outcomes"])
     assert "3 probe(s) started" in capsys.readouterr().out
+    # and from the entries the campaign recorded as each probe finished: the card scoring every probe again gives
+    journeys, targets = load_targets_and_journeys(project / "journeys")
+    store = Store(project / "reports/mysteryshop.sqlite")
+    try:
+        assert len(store.query("SELECT probe_id FROM entries WHERE run_id = ?", (run_id_of("c1"),))) == 3
+        scored: list[str] = []
+        monkeypatch.setattr(build, "probe_entry", lambda probe, *a, **k: scored.append(probe.probe_id) or probe_entry(probe, *a, **k))
+        recorded = build_scorecard(store, run_id_of("c1"), journeys, targets)
+        assert scored == []
+        assert orjson.dumps(recorded) == orjson.dumps(build_scorecard(store, run_id_of("c1"), journeys, targets, rescore=True))
+    finally:
+        store.close()
 
 
 def _inbox_count(store_path: Path) -> int:
