@@ -94,7 +94,7 @@ def score(args: argparse.Namespace) -> int:
     journeys, targets = load_targets_and_journeys(settings.path(settings.journeys))
     store = _store(settings)
     try:
-        card = build_scorecard(store, run_id_of(args.name), journeys, targets)
+        card = build_scorecard(store, run_id_of(args.name), journeys, targets, keep=True)
     except KeyError as exc:
         raise ConfigError(str(exc).strip("'\"")) from None
     finally:

@@ -213,7 +213,7 @@ def _report(args: argparse.Namespace) -> int:
         journeys = {r["journey"]: find_journey(r["journey"], journeys_dir) for r in rows}
         targets = {r["target"]: find_target(r["target"], journeys_dir / "targets") for r in rows}
         workers = available_cores()
-        card = build_scorecard(store, run_id, journeys, targets, reparse=args.reparse, rescore=args.rescore, workers=workers)
+        card = build_scorecard(store, run_id, journeys, targets, reparse=args.reparse, rescore=args.rescore, keep=True, workers=workers)
         out = Path(args.out) if args.out else settings.path(settings.reports) / run_id
         write_scorecard(card, out, journeys=journeys, workers=workers)
     finally:

@@ -40,7 +40,7 @@ MAX_STEPS = 1000
 log = logging.getLogger(__name__)
 
 #: Finished probes' scorecard entries are recorded once no mail has arrived for this long (while mail
-#: arrives, its timing matters more), at the latest when the engine stops...
+#: arrives, its timing matters more); those left when the engine stops, the run's scorecard records...
 RECORD_QUIET_S = 0.5
 #: ...a probe or two per turn of the loop (1-2 ms each), so that it reads its sockets in between
 RECORD_BATCH = 2
@@ -148,8 +148,8 @@ class Engine:
         await self.mailbox.stop()
         if self._recording is not None:
             self._recording.cancel()
-        while self._unrecorded:
-            self._record(256)
+        # what is left is scored by the run's scorecard anyway, in parallel: it records those entries (build_scorecard(keep=True))
+        self._unrecorded.clear()
         await self.store.aflush()
         gc.set_threshold(*self._gc_thresholds)
         gc.unfreeze()
@@ -353,7 +353,7 @@ class EngineThread:
     def stop(self) -> None:
         if not self._thread.is_alive():
             return
-        self.call(self.engine.stop(), timeout=300)  # it records the entries of probes that finished last (see Engine._record)
+        self.call(self.engine.stop())
 
         async def _cancel_rest() -> None:
             tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]

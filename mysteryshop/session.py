@@ -18,6 +18,7 @@ from mysteryshop.journey import Journey
 from mysteryshop.persona import make_persona
 from mysteryshop.runner import Engine, EngineThread, ProbeResult, ProbeSpec
 from mysteryshop.scorecard.build import build_scorecard
+from mysteryshop.scorecard.shares import available_cores
 from mysteryshop.scorecard.write import write_scorecard
 from mysteryshop.store import Store, new_run_id
 from mysteryshop.target import Target
@@ -144,7 +145,8 @@ class RunSession:
                 desk.stop()
             self.engine.stop()
         status = "passed" if all(r is not None and r.status == "passed" for r in results) else "failed"
-        card = build_scorecard(self.store, self.config.run_id, self.journeys, self.targets)
+        # the probes the engine had no quiet moment to record are scored here (in parallel when many) and recorded for later reports
+        card = build_scorecard(self.store, self.config.run_id, self.journeys, self.targets, keep=True, workers=available_cores())
         self.store.finish_run(self.config.run_id, status, card["summary"])
         card["run"]["finished_utc"] = next(r["finished_utc"] for r in self.store.runs() if r["id"] == self.config.run_id)
         self.card = card

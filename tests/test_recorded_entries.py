@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,8 @@ def scored(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 @pytest.fixture
 def email_run(engine: EngineThread, make_desk, store: Store) -> tuple[Journey, Target]:
-    """A real run of the shipped email journey against the demo desk (every email answered); the engine stopped."""
+    """A real run of the shipped email journey against the demo desk (every email answered), its entries recorded by
+    the engine once mail stopped coming; the engine stopped."""
     typical = builtin_profiles()["typical"]
     desk = make_desk(typical.model_copy(update={"answer": typical.answer.model_copy(update={"probability": 1.0})}), speedup=SPEEDUP, seed=4)
     journey = load_journey(ROOT / "journeys" / "email_question.yaml")
@@ -53,8 +55,16 @@ def email_run(engine: EngineThread, make_desk, store: Store) -> tuple[Journey, T
     results = [f.result(timeout=120) for f in [engine.submit(s) for s in specs]]
     assert len(results) == PROBES
     engine.call(engine.engine.mailbox.drain())
-    engine.stop()  # records the entries of probes that finished while mail was still arriving
+    wait_for_entries(store, PROBES)
+    engine.stop()
     return journey, target
+
+
+def wait_for_entries(store: Store, count: int, timeout: float = 20) -> None:
+    """Until the engine has recorded `count` entries: it does once no mail has come for RECORD_QUIET_S."""
+    deadline = time.monotonic() + timeout
+    while len(store.query("SELECT probe_id FROM entries WHERE run_id = 'run-1'")) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
 
 
 def card_bytes(store: Store, journey: Journey, target: Target, **options: Any) -> bytes:
@@ -75,6 +85,22 @@ def test_a_report_takes_every_entry_the_engine_recorded_and_gives_the_card_scori
     assert sorted(scored) == [f"p{i}" for i in range(PROBES)]
     assert recorded == rescored
     assert b'"quality":{' in recorded  # the first answers' quality is in the entries
+
+
+def test_a_report_records_the_entries_it_scored_and_the_next_report_takes_them(
+    email_run: tuple[Journey, Target], store: Store, scored: list[str],
+) -> None:
+    journey, target = email_run
+    store.write("DELETE FROM entries")  # as after a run whose engine had no quiet moment, or a new version of mysteryshop
+
+    first = card_bytes(store, journey, target, keep=True)  # the run's own scorecard, `mysteryshop report`
+    assert sorted(scored) == [f"p{i}" for i in range(PROBES)]
+    store.write("SELECT 1")  # the entries kept were posted: committed once the writes before this one are
+    assert len(store.query("SELECT probe_id FROM entries WHERE run_id = 'run-1'")) == PROBES
+
+    scored.clear()
+    assert card_bytes(store, journey, target) == first
+    assert scored == []
 
 
 def test_a_reply_that_came_after_the_entry_makes_the_report_score_that_probe_again(
@@ -125,6 +151,7 @@ def test_entries_of_browser_probes_give_the_card_scoring_gives(engine: EngineThr
     store.add_probe("run-1", spec.probe_id, journey.name, target.name, spec.persona.as_dict())
     result = engine.submit(spec).result(timeout=90)
     assert result.timeline.web.forms and result.timeline.web.chat, "the probe saw no form or chat: nothing browser-made to record"
+    wait_for_entries(store, 1)
     engine.stop()
 
     recorded = card_bytes(store, journey, target)

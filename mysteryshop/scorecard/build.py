@@ -19,7 +19,9 @@ from typing import Any
 from mysteryshop.durations import format_duration
 from mysteryshop.journey import Journey
 from mysteryshop.scorecard.grades import grade_metrics, grading_rules
-from mysteryshop.scorecard.entries import entry_scorer, probe_channel, probe_entry, recorded_entries
+from mysteryshop.scorecard.entries import (
+    entry_scorer, finished_probes, keep_entries, probe_channel, probe_entry, recorded_entries, row_marks,
+)
 from mysteryshop.scorecard.rebuild import StoredRun, read_run, rebuild_probes
 from mysteryshop.scorecard.shares import run_shares
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING
@@ -65,7 +67,7 @@ def headline_values(summary: Mapping[str, Any]) -> dict[str, float | None]:
 
 def build_scorecard(
     store: Store, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target], *, quality: bool = True,
-    reparse: bool = False, rescore: bool = False, entries: bool = True, workers: int = 1,
+    reparse: bool = False, rescore: bool = False, entries: bool = True, keep: bool = False, workers: int = 1,
 ) -> dict[str, Any]:
     """The scorecard of `run_id`, from stored events and messages.
 
@@ -74,18 +76,19 @@ def build_scorecard(
     their rows. Messages are read as parsed when they were received; `reparse` parses every raw
     message again (slower; for when the mail parser has improved since the run). Reply-quality
     verdicts the run stored are reused when this scorer made them (see `scoring.shared_scores`);
-    `rescore` scores every probe and reply again. With `workers` > 1 the
+    `rescore` scores every probe and reply again. With `keep`, the entries of finished probes
+    scored here are recorded in the store for the next report (not with `reparse`). With `workers` > 1 the
     probes are scored in that many processes (forked once the store is read; see `shares`);
     the card is the same.
     """
     with gc_paused():  # the card is millions of live objects: a collection pass over them finds nothing (0.3 s each)
         return _build(store, run_id, journeys, targets, quality=quality, reparse=reparse, rescore=rescore,
-                      entries=entries, workers=workers)
+                      entries=entries, keep=keep and not reparse, workers=workers)
 
 
 def _build(
     store: Store, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target], *, quality: bool, reparse: bool,
-    rescore: bool, entries: bool, workers: int,
+    rescore: bool, entries: bool, keep: bool, workers: int,
 ) -> dict[str, Any]:
     run = next((r for r in store.runs() if r["id"] == run_id), None)
     if run is None:
@@ -93,11 +96,13 @@ def _build(
         raise KeyError(f"no run '{run_id}' in {store.path}; latest runs: {', '.join(known) or '(none)'}")
     screenshots = _screenshots(store, run_id)
     order = [row["id"] for row in store.probes(run_id)]
+    scorers = {(j, t): entry_scorer(journey, target.spec.speedup, quality) for j, journey in journeys.items() for t, target in targets.items()}
+    # what the store holds read before the rows are: what is added meanwhile makes the entries kept below stale, not wrong
+    marks = row_marks(store, run_id) if keep or entries else {}
+    finished = finished_probes(store, run_id) if keep else set()
     recorded: dict[str, dict[str, Any]] = {}
-    if entries and not (rescore or reparse):  # the entries the run recorded as its probes finished, where still good (see `entries`)
-        scorers = {(j, t): entry_scorer(journey, target.spec.speedup, quality)
-                   for j, journey in journeys.items() for t, target in targets.items()}
-        recorded = recorded_entries(store, run_id, scorers)
+    if entries and not (rescore or reparse):  # the entries recorded as the run's probes finished, where still good (see `entries`)
+        recorded = recorded_entries(store, run_id, scorers, marks)
     with _quality_settings_fixed():
         only = {probe_id for probe_id in order if probe_id not in recorded} if recorded else None
         scored: dict[str, dict[str, Any]] = {}
@@ -106,6 +111,8 @@ def _build(
             count = max(1, min(workers, len(stored.probes) // MIN_SHARE))
             for share in run_shares(functools.partial(_score_share, stored, journeys, targets, quality), count):
                 scored.update((entry["id"], entry) for entry in share)
+    if keep and scored:
+        keep_entries(store, run_id, scored.values(), marks=marks, finished=finished, scorers=scorers, journeys=journeys)
     probes_out: list[dict[str, Any]] = []
     metrics_of: list[tuple[str, ProbeMetrics]] = []
     for probe_id in order:

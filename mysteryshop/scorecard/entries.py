@@ -2,8 +2,11 @@
 
 An entry (path, outcomes, metrics, timeline, messages, quality of the first answer) is a pure
 function of the probe's stored events and messages, its journey, its target's speed-up and the
-code of mysteryshop. So the engine computes it once the probe has finished, from the store, with
-the same code a report runs (rebuild → `probe_entry`), and records it beside the probe with:
+code of mysteryshop. So it is computed once the probe has finished, from the store, with the
+same code a report runs (rebuild → `probe_entry`), and recorded beside the probe: by the engine
+while nothing is being timed (runner.Engine), by a campaign's tick that finishes the probe, else
+by the scorecard the run writes at its end and by `mysteryshop report` (`keep_entries`), which
+score the probes left in parallel anyway. Each entry is recorded with:
 
 - `scorer`: a digest of that code, the journey and the speed-up (`entry_scorer`);
 - `seen`: the probe's rows as they were then: how many events and messages it had and their last ids.
@@ -189,16 +192,43 @@ def record_entries(store: Store, run_id: str, finished: Iterable[FinishedProbe],
             entry = probe_entry(probe, item.journey, item.speedup, quality=quality)
         key = (item.journey.name, item.speedup)
         scorer = scorers.get(key) or scorers.setdefault(key, entry_scorer(item.journey, item.speedup, quality))
-        store.post("INSERT OR REPLACE INTO entries (run_id, probe_id, scorer, seen, entry) VALUES (?, ?, ?, ?, ?)",
-                   (run_id, probe.probe_id, scorer, marks.get(probe.probe_id, ""), orjson.dumps(entry)), optional=True)
+        _post(store, run_id, probe.probe_id, scorer, marks.get(probe.probe_id, ""), entry)
         recorded += 1
     return recorded
 
 
-def recorded_entries(store: Store, run_id: str, scorers: Mapping[tuple[str, str], str]) -> dict[str, dict[str, Any]]:
+def keep_entries(
+    store: Store, run_id: str, entries: Iterable[dict[str, Any]], *, marks: Mapping[str, str], finished: Collection[str],
+    scorers: Mapping[tuple[str, str], str], journeys: Mapping[str, Journey],
+) -> int:
+    """Record entries a report has scored from the rows, so that the next report takes them: those of finished probes
+    of journeys whose entries can be kept, with the row `marks` read before the rows were (see `record_entries`)."""
+    kept = 0
+    for entry in entries:
+        probe_id, scorer, journey = entry["id"], scorers.get((entry["journey"], entry["target"])), journeys.get(entry["journey"])
+        if scorer is None or journey is None or probe_id not in finished or not recordable(journey):
+            continue
+        _post(store, run_id, probe_id, scorer, marks.get(probe_id, ""), entry)
+        kept += 1
+    return kept
+
+
+def finished_probes(store: Store, run_id: str) -> set[str]:
+    return {probe_id for (probe_id,) in store.rows("SELECT probe_id FROM events WHERE run_id = ? AND kind = 'probe_finished'", (run_id,))}
+
+
+def _post(store: Store, run_id: str, probe_id: str, scorer: str, seen: str, entry: Mapping[str, Any]) -> None:
+    """An optional write: an entry lost costs a report the time to score that probe again, nothing else."""
+    store.post("INSERT OR REPLACE INTO entries (run_id, probe_id, scorer, seen, entry) VALUES (?, ?, ?, ?, ?)",
+               (run_id, probe_id, scorer, seen, orjson.dumps(entry)), optional=True)
+
+
+def recorded_entries(
+    store: Store, run_id: str, scorers: Mapping[tuple[str, str], str], marks: Mapping[str, str] | None = None,
+) -> dict[str, dict[str, Any]]:
     """The entries recorded for the run's probes that are still good: made by the scorer `scorers` expects for the
-    probe's (journey, target), from the rows the store holds now (`row_marks`)."""
-    marks = row_marks(store, run_id)
+    probe's (journey, target), from the rows the store holds now (`row_marks`, unless given)."""
+    marks = row_marks(store, run_id) if marks is None else marks
     return {probe_id: orjson.loads(entry) for probe_id, scorer, seen, entry, journey, target in store.each_row(
                 "SELECT e.probe_id, e.scorer, e.seen, e.entry, p.journey, p.target FROM entries e "
                 "JOIN probes p ON p.run_id = e.run_id AND p.id = e.probe_id WHERE e.run_id = ?", (run_id,))
