@@ -113,7 +113,10 @@ class Engine:
         self.run_id = run_id
         self.mailbox = ProbeMailbox(store, run_id, domains)
         self.mailbox.clock = clock
-        self.mailbox.pace = TurnBudget()  # a few replies parsed and judged per turn: sockets are read in between
+        # a few pieces of CPU work per turn of the loop (a reply parsed and judged, an email composed): sockets are read in between
+        self.pace = TurnBudget()
+        self.mailbox.pace = self.pace
+        self._starting = TurnBudget(8)  # a thousand probes submitted at once start over a hundred turns, not in one
         self.smtp = SmtpPool(clock=clock)
         # Probes compose and send a few at a time, about as many as the pool has connections:
         # a thousand probes acting in one turn of the loop would make that turn so long that
@@ -156,6 +159,7 @@ class Engine:
 
     async def run_probe(self, spec: ProbeSpec) -> ProbeResult:
         """Walk the journey's graph: act, wait for each expectation to be decided, follow the edge it chose."""
+        await self._starting()
         target = spec.target
         if target.spec.ticket_pattern:
             self.mailbox.ticket_of = target.ticket
@@ -274,6 +278,7 @@ class Engine:
             if channel is None:
                 raise ChannelError(f"step '{step.id}' of journey '{spec.journey.name}' sends an email, but target file {target.path} has no 'email:' section")
             async with self._sending:
+                await self.pace()  # the 250s of emails sent before this one are read (and timed) before it is composed
                 body = render_text(step.body or "", persona)
                 message = compose(
                     sender=(persona.full_name, persona.email),

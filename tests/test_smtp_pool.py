@@ -171,6 +171,38 @@ def test_the_turn_budget_starts_a_few_pieces_of_work_per_turn_of_the_loop() -> N
     assert max(per_turn.values()) <= 2 and len(per_turn) >= 4  # seven pieces over at least four turns
 
 
+def test_the_turn_budget_releases_waiters_in_order_and_a_cancelled_one_spends_nothing() -> None:
+    from mysteryshop.pacing import TurnBudget
+
+    async def scenario() -> tuple[list[int], list[int]]:
+        budget = TurnBudget(per_turn=2)
+        turn = [0]
+        order: list[int] = []
+        turns: list[int] = []
+
+        def tick() -> None:
+            turn[0] += 1
+            if turn[0] < 50:
+                asyncio.get_running_loop().call_soon(tick)
+
+        async def work(i: int) -> None:
+            await budget()
+            order.append(i)
+            turns.append(turn[0])
+
+        asyncio.get_running_loop().call_soon(tick)
+        tasks = [asyncio.create_task(work(i)) for i in range(9)]
+        await asyncio.sleep(0)  # every task is now started (two ran, seven wait)
+        tasks[4].cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        return order, turns
+
+    order, turns = asyncio.run(scenario())
+    assert order == [0, 1, 2, 3, 5, 6, 7, 8]  # first come, first served; the cancelled one never ran
+    assert max(turns.count(t) for t in set(turns)) <= 2
+    assert turns[4] - turns[0] <= 3, "a cancelled waiter held up those after it"
+
+
 class _Gatekeeper:
     """Refuses the sender or recipients named in `refuse` (and p0's message, if 'DATA' is in it); notes every envelope command."""
 
