@@ -228,8 +228,12 @@ def recorded_entries(
 ) -> dict[str, dict[str, Any]]:
     """The entries recorded for the run's probes that are still good: made by the scorer `scorers` expects for the
     probe's (journey, target), from the rows the store holds now (`row_marks`, unless given)."""
+    wanted = sorted(set(scorers.values()))
+    if not wanted:
+        return {}
     marks = row_marks(store, run_id) if marks is None else marks
     return {probe_id: orjson.loads(entry) for probe_id, scorer, seen, entry, journey, target in store.each_row(
                 "SELECT e.probe_id, e.scorer, e.seen, e.entry, p.journey, p.target FROM entries e "
-                "JOIN probes p ON p.run_id = e.run_id AND p.id = e.probe_id WHERE e.run_id = ?", (run_id,))
+                "JOIN probes p ON p.run_id = e.run_id AND p.id = e.probe_id "
+                f"WHERE e.run_id = ? AND e.scorer IN ({', '.join('?' * len(wanted))})", (run_id, *wanted))  # stale ones not even read
             if scorer == scorers.get((journey, target)) and seen == marks.get(probe_id)}
