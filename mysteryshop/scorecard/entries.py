@@ -21,7 +21,6 @@ ignores recorded entries altogether.
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
@@ -40,8 +39,6 @@ from mysteryshop.scoring.metrics import ProbeMetrics, probe_metrics
 from mysteryshop.scoring.shared_scores import files_digest, recording_verdicts, shared_scores
 from mysteryshop.scoring.web import web_metrics
 from mysteryshop.store import Store
-
-log = logging.getLogger(__name__)
 
 _METRIC_FIELDS = tuple(f.name for f in fields(ProbeMetrics))
 
