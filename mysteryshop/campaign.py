@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -34,6 +35,8 @@ from mysteryshop.scoring.expectations import FAILED, evaluate
 from mysteryshop.scoring.timeline import Timeline
 from mysteryshop.store import Store, utc_now
 from mysteryshop.target import Target
+
+log = logging.getLogger(__name__)
 
 WALKS = """
 CREATE TABLE IF NOT EXISTS walks (
@@ -176,7 +179,11 @@ class Campaign:
             {"outcomes": [o.as_dict() for o in outcomes or []], "error": error, "path": [v.step for v in timeline.path]},
         )
         # its scorecard entry, as a run records it (a tick is not timing anything: recorded at once)
-        record_entries(self.store, self.run_id, [FinishedProbe(spec.probe_id, spec.journey, spec.target.spec.speedup)])
+        try:
+            record_entries(self.store, self.run_id, [FinishedProbe(spec.probe_id, spec.journey, spec.target.spec.speedup)])
+        except Exception:  # noqa: BLE001 - an entry saves a report time, no more: the campaign goes on, `score` scores this probe
+            log.warning("could not record the scorecard entry of %s (`mysteryshop score` scores it from the store)", spec.probe_id,
+                        exc_info=True)
 
     # -- tick ---------------------------------------------------------------------------------
     def route_inbox(self, targets: dict[str, Target]) -> tuple[int, int]:

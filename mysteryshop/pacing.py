@@ -24,8 +24,13 @@ class TurnBudget:
         self._started = 0
         self._waiting: deque[asyncio.Future[None]] = deque()
         self._reset_pending = False
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def __call__(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:  # a budget used on another loop (the last one stopped): nothing of it carries over
+            self._loop, self._started, self._reset_pending = loop, 0, False
+            self._waiting.clear()
         if self._started < self.per_turn and not self._waiting:
             self._started += 1
             self._reset_soon()

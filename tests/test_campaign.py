@@ -25,6 +25,7 @@ from mysteryshop.mail import compose, parse_mail
 from mysteryshop.safety import Limits, RateLimiter, personal_data
 import mysteryshop.scorecard.build as build
 from mysteryshop.scorecard.build import build_scorecard
+import mysteryshop.scorecard.entries as entries
 from mysteryshop.scorecard.entries import probe_entry
 from mysteryshop.store import Store
 
@@ -155,6 +156,21 @@ def test_a_campaign_runs_send_listener_restart_reply_tick_and_score(
         recorded = build_scorecard(store, run_id_of("c1"), journeys, targets)
         assert scored == []
         assert orjson.dumps(recorded) == orjson.dumps(build_scorecard(store, run_id_of("c1"), journeys, targets, rescore=True))
+    finally:
+        store.close()
+
+
+def test_an_entry_that_cannot_be_recorded_does_not_stop_the_campaign(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given a company whose port is closed (every probe ends at once, in error) and a scorer that fails on every entry
+    (project / "journeys/ask_and_wait.yaml").write_text(JOURNEY.replace("{answer_within}", "3d"))
+    (project / "journeys/targets/northwind.yaml").write_text(TARGET.replace("{port}", str(free_port())))
+    monkeypatch.setattr(entries, "probe_entry", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("a scoring bug")))
+    # When the campaign starts
+    cli(["run", "--campaign", "c1", "--target", "northwind", "--personas", "3", "--root", str(project)])
+    # Then every probe was still started, and finished with its own error
+    store = Store(project / "reports/mysteryshop.sqlite")
+    try:
+        assert [r["status"] for r in store.probes(run_id_of("c1"))] == ["error"] * 3
     finally:
         store.close()
 

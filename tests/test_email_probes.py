@@ -148,3 +148,37 @@ def test_a_closed_smtp_port_names_host_port_and_step(tmp_path: Path, engine: Eng
     assert f"127.0.0.1:{port}" in result.error
     assert "step 'ask'" in result.error
     assert "journey 'ack_only'" in result.error
+
+
+def test_a_reply_taken_by_a_receive_that_is_cancelled_goes_to_the_next_receive(tmp_path: Path) -> None:
+    import asyncio
+
+    from mysteryshop.channels.email import ProbeMailbox, _Received
+    from mysteryshop.store import Store
+
+    first = _Received(1, 1, "now", b"Subject: first\r\n\r\nx\r\n", ("a@probe.test",))
+    second = _Received(2, 2, "now", b"Subject: second\r\n\r\ny\r\n", ("a@probe.test",))
+
+    async def scenario() -> list[str]:
+        store = Store(tmp_path / "s.sqlite")
+        try:
+            mailbox = ProbeMailbox(store, "run-1", {"probe.test"})
+            hold = asyncio.Event()
+            mailbox.pace = hold.wait  # the turn budget is spent: a receive waits after taking its reply
+            inbox = mailbox.open_inbox("p0", "a@probe.test")
+            inbox.put_nowait(first)
+            waiting = asyncio.ensure_future(mailbox.receive("p0", inbox, 5))
+            for _ in range(5):
+                await asyncio.sleep(0)
+            assert inbox.empty(), "the receive did not take the reply"
+            inbox.put_nowait(second)
+            waiting.cancel()  # e.g. the probe's chat showed something first (WebChannels.or_changed)
+            await asyncio.gather(waiting, return_exceptions=True)
+            hold.set()
+            got = [(await mailbox.receive("p0", inbox, 5)).mail.subject for _ in range(2)]
+            await store.aflush()
+            return got
+        finally:
+            store.close()
+
+    assert asyncio.run(scenario()) == ["first", "second"]

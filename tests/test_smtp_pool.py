@@ -203,6 +203,26 @@ def test_the_turn_budget_releases_waiters_in_order_and_a_cancelled_one_spends_no
     assert turns[4] - turns[0] <= 3, "a cancelled waiter held up those after it"
 
 
+def test_a_turn_budget_left_with_waiters_on_a_stopped_loop_works_on_the_next_one() -> None:
+    from mysteryshop.pacing import TurnBudget
+
+    budget = TurnBudget(per_turn=2)
+    loop = asyncio.new_event_loop()
+
+    async def queue_five() -> None:
+        for _ in range(5):
+            asyncio.ensure_future(budget())
+        await asyncio.sleep(0)
+
+    loop.run_until_complete(queue_five())  # the loop stops with three waiters queued and a reset pending
+    loop.close()
+
+    async def five_more() -> None:
+        await asyncio.wait_for(asyncio.gather(*(budget() for _ in range(5))), 2)
+
+    asyncio.run(five_more())
+
+
 class _Gatekeeper:
     """Refuses the sender or recipients named in `refuse` (and p0's message, if 'DATA' is in it); notes every envelope command."""
 

@@ -75,6 +75,7 @@ class ProbeMailbox:
         self._inboxes: dict[str, asyncio.Queue[_Received]] = {}
         self._backlog: list[tuple[_Received, str | None]] = []
         self._closed: set[str] = set()
+        self._held: dict[str, _Received] = {}  # a reply taken from a probe's inbox by a receive that was cancelled
         self._inflight: dict[int, int] = {}  # messages read in full but not yet stored and routed: key -> t_ns
         self._next_key = 0
         self._routed = asyncio.Event()
@@ -111,15 +112,22 @@ class ProbeMailbox:
     def close_inbox(self, probe_id: str) -> None:
         """The probe has finished: what is queued, and what comes later, is recorded for it but not waited on."""
         self._closed.add(probe_id)
+        held = self._held.pop(probe_id, None)
+        if held is not None:
+            self._defer(held, probe_id)
         inbox = self._inboxes.pop(probe_id, None)
         while inbox is not None and not inbox.empty():
             self._defer(inbox.get_nowait(), probe_id)
 
     async def receive(self, probe_id: str, inbox: asyncio.Queue[_Received], timeout: float) -> Inbound:
         """The probe's next message, parsed against what the persona wrote; raises TimeoutError."""
-        item = await asyncio.wait_for(inbox.get(), timeout=timeout)
+        item = self._held.pop(probe_id, None) or await asyncio.wait_for(inbox.get(), timeout=timeout)
         if self.pace is not None:
-            await self.pace()
+            try:
+                await self.pace()
+            except asyncio.CancelledError:  # the probe stopped waiting (its chat showed something first): the reply is still
+                self._held[probe_id] = item  # its, and its next receive takes it before anything queued after it
+                raise
         customer_text = self.customer_text.get(probe_id)
         mail = parse_mail(item.raw, customer_text=customer_text)
         matched_by = "recipient" if any(self.correlator.match([a], [], None)[0] == probe_id for a in item.rcpt_tos) else "thread"
