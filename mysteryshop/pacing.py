@@ -35,7 +35,7 @@ class TurnBudget:
             self._started += 1
             self._reset_soon()
             return
-        turn: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        turn: asyncio.Future[None] = loop.create_future()
         self._waiting.append(turn)
         self._reset_soon()
         await turn

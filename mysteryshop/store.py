@@ -120,6 +120,11 @@ CREATE TRIGGER IF NOT EXISTS entries_probe_deleted AFTER DELETE ON probes
 PARSED_COLUMNS = ("full_text", "html", "auto_submitted", "list_unsubscribe", "precedence", "text_basis")
 
 
+def placeholders(count: int) -> str:
+    """`?, ?, ?` for `count` values: the parameters of an `IN (...)` or a `VALUES (...)`."""
+    return ", ".join("?" * count)
+
+
 def new_run_id() -> str:
     """Sortable and unique enough: 20261123-070722-a389."""
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
@@ -448,7 +453,7 @@ class Store:
             for key, value in stored_fields(parsed if parsed is not None else parse_mail(raw)).items():
                 columns.append(key)
                 values.append(json.dumps(value) if key == "defects" else value)
-        return f"{verb} INTO messages ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})", tuple(values)
+        return f"{verb} INTO messages ({', '.join(columns)}) VALUES ({placeholders(len(columns))})", tuple(values)
 
     def annotation(self, message_rowid: int, **fields: Any) -> tuple[str, tuple[Any, ...]]:
         """SQL and parameters that record parsed fields of a stored message."""
@@ -473,7 +478,7 @@ class Store:
         exchange → the JSON objects recorded for it."""
         sql, params = "SELECT digest, results FROM verdicts WHERE run_id = ? AND scorer = ?", (run_id, scorer)
         if probe_ids is not None:
-            sql += f" AND probe_id IN ({', '.join('?' * len(probe_ids))})"
+            sql += f" AND probe_id IN ({placeholders(len(probe_ids))})"
             params += tuple(probe_ids)
         found: dict[str, list[str]] = {}
         for digest, results in self.rows(sql, params):

@@ -97,12 +97,11 @@ def _build(
     screenshots = _screenshots(store, run_id)
     order = [row["id"] for row in store.probes(run_id)]
     scorers = {(j, t): entry_scorer(journey, target.spec.speedup, quality) for j, journey in journeys.items() for t, target in targets.items()}
+    take = entries and not (rescore or reparse)  # the entries recorded as the run's probes finished, where still good (see `entries`)
     # what the store holds read before the rows are: what is added meanwhile makes the entries kept below stale, not wrong
-    marks = row_marks(store, run_id) if keep or entries else {}
+    marks = row_marks(store, run_id) if keep or take else {}
     finished = finished_probes(store, run_id) if keep else set()
-    recorded: dict[str, dict[str, Any]] = {}
-    if entries and not (rescore or reparse):  # the entries recorded as the run's probes finished, where still good (see `entries`)
-        recorded = recorded_entries(store, run_id, scorers, marks)
+    recorded = recorded_entries(store, run_id, scorers, marks) if take else {}
     with _quality_settings_fixed():
         only = {probe_id for probe_id in order if probe_id not in recorded} if recorded else None
         scored: dict[str, dict[str, Any]] = {}

@@ -38,7 +38,7 @@ from mysteryshop.scoring.first_answer import first_answer_quality
 from mysteryshop.scoring.metrics import ProbeMetrics, probe_metrics
 from mysteryshop.scoring.shared_scores import files_digest, recording_verdicts, shared_scores
 from mysteryshop.scoring.web import web_metrics
-from mysteryshop.store import Store
+from mysteryshop.store import Store, placeholders
 
 _METRIC_FIELDS = tuple(f.name for f in fields(ProbeMetrics))
 
@@ -46,7 +46,6 @@ _METRIC_FIELDS = tuple(f.name for f in fields(ProbeMetrics))
 def probe_channel(journey: Journey) -> str:
     """The channel a probe starts on: that of the journey's first action."""
     return next((step.channel for step in journey.steps if step.is_action), "email")
-
 
 
 def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality: bool) -> dict[str, Any]:
@@ -145,7 +144,7 @@ def row_marks(store: Store, run_id: str, probe_ids: Collection[str] | None = Non
         sql = f"SELECT probe_id, COUNT(*), MAX(id) FROM {table} WHERE run_id = ? AND probe_id IS NOT NULL"
         params: tuple[Any, ...] = (run_id,)
         if probe_ids is not None:
-            sql += f" AND probe_id IN ({', '.join('?' * len(probe_ids))})"
+            sql += f" AND probe_id IN ({placeholders(len(probe_ids))})"
             params += tuple(probe_ids)
         for probe_id, count, last in store.rows(sql + " GROUP BY probe_id", params):
             counts.setdefault(probe_id, ["e0.0", "m0.0"])[letter == "m"] = f"{letter}{count}.{last}"
@@ -188,8 +187,9 @@ def record_entries(store: Store, run_id: str, finished: Iterable[FinishedProbe],
         with shared_scores(item.verdicts), recording_verdicts(store.verdict_recorder(run_id, probe.probe_id)):
             entry = probe_entry(probe, item.journey, item.speedup, quality=quality)
         key = (item.journey.name, item.speedup)
-        scorer = scorers.get(key) or scorers.setdefault(key, entry_scorer(item.journey, item.speedup, quality))
-        _post(store, run_id, probe.probe_id, scorer, marks.get(probe.probe_id, ""), entry)
+        if key not in scorers:
+            scorers[key] = entry_scorer(item.journey, item.speedup, quality)
+        _post(store, run_id, probe.probe_id, scorers[key], marks.get(probe.probe_id, ""), entry)
         recorded += 1
     return recorded
 
@@ -221,16 +221,15 @@ def _post(store: Store, run_id: str, probe_id: str, scorer: str, seen: str, entr
 
 
 def recorded_entries(
-    store: Store, run_id: str, scorers: Mapping[tuple[str, str], str], marks: Mapping[str, str] | None = None,
+    store: Store, run_id: str, scorers: Mapping[tuple[str, str], str], marks: Mapping[str, str],
 ) -> dict[str, dict[str, Any]]:
     """The entries recorded for the run's probes that are still good: made by the scorer `scorers` expects for the
-    probe's (journey, target), from the rows the store holds now (`row_marks`, unless given)."""
+    probe's (journey, target), from the rows the store holds now (their `row_marks`)."""
     wanted = sorted(set(scorers.values()))
     if not wanted:
         return {}
-    marks = row_marks(store, run_id) if marks is None else marks
     return {probe_id: orjson.loads(entry) for probe_id, scorer, seen, entry, journey, target in store.each_row(
                 "SELECT e.probe_id, e.scorer, e.seen, e.entry, p.journey, p.target FROM entries e "
                 "JOIN probes p ON p.run_id = e.run_id AND p.id = e.probe_id "
-                f"WHERE e.run_id = ? AND e.scorer IN ({', '.join('?' * len(wanted))})", (run_id, *wanted))  # stale ones not even read
+                f"WHERE e.run_id = ? AND e.scorer IN ({placeholders(len(wanted))})", (run_id, *wanted))  # stale ones not even read
             if scorer == scorers.get((journey, target)) and seen == marks.get(probe_id)}

@@ -12,7 +12,7 @@ from mysteryshop.scoring.classify import classify, is_stalling
 from mysteryshop.scoring.shared_scores import StoredVerdicts, scorer_id
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
 from mysteryshop.scoring.web import EVENT_KINDS as WEB_EVENT_KINDS, restore_event as restore_web_event
-from mysteryshop.store import Store
+from mysteryshop.store import Store, placeholders
 
 
 @dataclass(slots=True)
@@ -67,11 +67,13 @@ def read_run(
 ) -> StoredRun:
     """The probes, events and messages of a run; a message's raw bytes only where they must be parsed (see `iter_probes`);
     the reply-quality verdicts this scorer recorded in the run, unless `rescore`. With `only`, just those probes."""
+    # few probes are asked for by id; more, and the whole run is read: one scan beats thousands of index lookups
+    few = tuple(only) if only is not None and len(only) <= _FEW_PROBES else None
     where, params = "run_id = ?", (run_id,)
-    if only is not None and len(only) <= _FEW_PROBES:  # else the whole run is read: one scan beats thousands of index lookups
-        where += f" AND probe_id IN ({', '.join('?' * len(only))})"
-        params += tuple(only)
-        probes = store.query(f"SELECT * FROM probes WHERE run_id = ? AND id IN ({', '.join('?' * len(only))}) ORDER BY rowid", params)
+    if few is not None:
+        where += f" AND probe_id IN ({placeholders(len(few))})"
+        params += few
+        probes = store.query(f"SELECT * FROM probes WHERE run_id = ? AND id IN ({placeholders(len(few))}) ORDER BY rowid", params)
     else:
         probes = store.probes(run_id)
         if only is not None:
@@ -79,7 +81,7 @@ def read_run(
     events_by_probe: dict[str, list[dict[str, Any]]] = {}
     wanted = ("sent", "step_entered", "probe_finished", *WEB_EVENT_KINDS)  # the kinds a timeline is rebuilt from
     for event in store.query_dicts(f"SELECT probe_id, kind, step, t_ns, utc, data FROM events WHERE {where} "
-                                   f"AND kind IN ({', '.join('?' * len(wanted))}) ORDER BY t_ns, id", (*params, *wanted)):
+                                   f"AND kind IN ({placeholders(len(wanted))}) ORDER BY t_ns, id", (*params, *wanted)):
         events_by_probe.setdefault(event["probe_id"], []).append(event)
     columns = _MESSAGE_COLUMNS + (", raw" if reparse else ", CASE WHEN text_basis IS NULL THEN raw END AS raw")
     messages_by_probe: dict[str, list[dict[str, Any]]] = {}
@@ -87,7 +89,6 @@ def read_run(
         messages_by_probe.setdefault(message["probe_id"], []).append(message)
     run = store.query("SELECT config FROM runs WHERE id = ?", (run_id,))
     wall_clock = bool(run) and json.loads(run[0]["config"] or "{}").get("clock") == "wall"  # a campaign (campaign.py)
-    few = [row["id"] for row in probes] if only is not None and len(only) <= _FEW_PROBES else None
     verdicts = None if rescore else StoredVerdicts(store.verdicts(run_id, scorer_id(), few))
     return StoredRun(run_id, probes, events_by_probe, messages_by_probe, wall_clock, reparse, verdicts)
 
