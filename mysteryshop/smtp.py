@@ -9,7 +9,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
-from functools import partial
+from functools import cache, partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -44,6 +44,15 @@ class TimedSMTP(SMTP):
         self.last_data_ns = self._clock()
         super().data_received(data)
 
+    def __dir__(self) -> list[str]:
+        """Only the command and AUTH methods.
+
+        aiosmtpd's __init__ finds them, for every new connection, by `dir(self)` and by
+        `inspect.getmembers(self)`, which reads every attribute of the protocol: two thirds of the
+        cost of opening a connection. A test checks both find the same methods.
+        """
+        return _command_names(type(self))
+
     def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
         """aiosmtpd's parse of MAIL FROM / RCPT TO arguments, with a fast path for `<dot-atom@domain>`.
 
@@ -64,6 +73,11 @@ class TimedSMTP(SMTP):
         if self.local_part_limit and len(addr.rpartition("@")[0]) > self.local_part_limit:
             return None, None
         return addr, rest
+
+
+@cache
+def _command_names(cls: type) -> list[str]:
+    return sorted({name for base in cls.__mro__ for name in vars(base) if name.startswith(("smtp_", "auth_"))})
 
 
 def _hooks_of(handler: Any) -> SimpleNamespace:

@@ -372,3 +372,34 @@ def test_the_size_the_client_declares_is_aiosmtplibs(payload: bytes) -> None:
     assert _wire_size(payload) == len(normalize_message_line_endings(payload))
     composed = _message(3)
     assert _wire_size(composed) == len(composed)
+
+
+def test_the_server_finds_the_same_commands_and_auth_methods_as_aiosmtpd() -> None:
+    from aiosmtpd.smtp import SMTP
+
+    from mysteryshop.smtp import TimedSMTP, _hooks_of
+
+    class Handler:
+        async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+            return "250 OK"
+
+        async def auth_CRAM__MD5(self, server: object, args: list[str]) -> None:
+            return None
+
+    class Extended(TimedSMTP):
+        async def smtp_XCLIENT(self, arg: str) -> None:
+            return None
+
+    loop = asyncio.new_event_loop()
+    try:
+        for ours_cls in (TimedSMTP, Extended):
+            ours = ours_cls(_hooks_of(Handler()), hostname="x", loop=loop)
+            extra = {"smtp_XCLIENT": Extended.smtp_XCLIENT} if ours_cls is Extended else {}
+            theirs = type("Theirs", (SMTP,), extra)(Handler(), hostname="x", loop=loop)
+            assert sorted(ours._smtp_methods) == sorted(theirs._smtp_methods)
+            assert {k: v.is_builtin for k, v in ours._auth_methods.items()} == {k: v.is_builtin for k, v in theirs._auth_methods.items()}
+            assert sorted(ours._handle_hooks) == sorted(theirs._handle_hooks) == ["DATA"]
+        assert "XCLIENT" in Extended(_hooks_of(Handler()), hostname="x", loop=loop)._smtp_methods
+        assert "CRAM-MD5" in ours._auth_methods
+    finally:
+        loop.close()
