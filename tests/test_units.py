@@ -75,6 +75,27 @@ def test_classify_reads_content_and_headers() -> None:
     assert classify(_mail("Big sale: 40% off!", **{"List-Unsubscribe": "<https://x/u>"}).mail) == "marketing"
 
 
+def test_classify_ignores_case_as_its_patterns_did_with_ignorecase() -> None:
+    import re
+
+    from mysteryshop.demo.company import Customer, letter
+    from mysteryshop.scoring import classify as kinds
+
+    customer = Customer(address="ann@probe.test", name="Ann Lee", order_id="ORD-123", text="Where is ORD-123?")
+    texts = [
+        letter(kind, quality, customer, ticket="NW-123456", personal=personal)
+        for kind in ("acknowledgement", "answer", "followup", "marketing") for quality in ("good", "wrong", "stalling") for personal in (True, False)
+    ] + ["Big SALE: 40% OFF, use code RAIN at our Newsletter", "WE HAVE RECEIVED YOUR MESSAGE", "Due To High Volumes, Please Allow 3-5 Business Days",
+         "How Satisfied were you? Did We Help?", "Ticket #NW-1 has been Opened"]
+    for text in {v for t in texts for v in (t, t.upper(), t.title(), t.swapcase())}:
+        for pattern in (kinds._PROMO, kinds._FOLLOWUP, kinds._ACK, kinds.STALLING):
+            assert pattern.findall(text.lower()) == re.compile(pattern.pattern, re.IGNORECASE).findall(text.lower())
+            assert bool(pattern.search(text.lower())) == bool(re.compile(pattern.pattern, re.IGNORECASE).search(text)), (pattern.pattern, text)
+    assert classify(_mail("WE HAVE RECEIVED YOUR MESSAGE.", **{"Auto-Submitted": "no"}).mail) == "acknowledgement"
+    assert classify(_mail("HOW SATISFIED WERE YOU WITH OUR HELP?").mail) == "satisfaction_followup"
+    assert classify(_mail("BIG SALE THIS WEEK ONLY").mail) == "marketing"
+
+
 def test_quoted_customer_text_is_not_the_company_answer() -> None:
     body = "Thanks for writing.\n\nOn Monday, Ann wrote:\n> Is it 30 days with free return shipping?\n"
     reply = _mail(body)
