@@ -228,11 +228,17 @@ def render_text(template: str, persona: Persona) -> str:
 
 
 class _PersonaView:
+    """The persona's PERSONA_FIELDS and nothing else (not its `key`)."""
+
+    __slots__ = ("_persona",)
+
     def __init__(self, persona: Persona) -> None:
-        self._values = persona.as_dict()
+        self._persona = persona
 
     def __getattr__(self, name: str) -> str:
-        return self._values[name]
+        if name not in PERSONA_FIELDS:
+            raise KeyError(name)
+        return getattr(self._persona, name)
 
 
 def template_problems(text: str) -> list[str]:

@@ -280,10 +280,11 @@ class Engine:
             async with self._sending:
                 await self.pace()  # the 250s of emails sent before this one are read (and timed) before it is composed
                 body = render_text(step.body or "", persona)
+                subject = render_text(step.subject or "", persona)
                 message = compose(
                     sender=(persona.full_name, persona.email),
                     to=channel.support_address,
-                    subject=render_text(step.subject or "", persona),
+                    subject=subject,
                     body=body,
                     domain=persona.email.rpartition("@")[2],
                 )
@@ -300,7 +301,7 @@ class Engine:
             timeline.actions[step.id] = Action(step.id, t_ns, utc_now(), body)
             timeline.action_log.append(timeline.actions[step.id])
             composed = ParsedMail(
-                message_id=str(message["Message-ID"]), subject=render_text(step.subject or "", persona), from_addr=persona.email,
+                message_id=str(message["Message-ID"]), subject=subject, from_addr=persona.email,
                 to_addrs=[channel.support_address], full_text=body, text=body,
             )
             self.store.post(*self.store.message_write(
