@@ -35,8 +35,14 @@ class TimedSMTP(SMTP):
     message arrived, which is when it was received.
     """
 
+    _introspecting = False
+
     def __init__(self, handler: Any, *args: Any, clock: Callable[[], int] = time.monotonic_ns, **kwargs: Any) -> None:
-        super().__init__(handler, *args, **kwargs)
+        self._introspecting = True
+        try:
+            super().__init__(handler, *args, **kwargs)
+        finally:
+            self._introspecting = False
         self._clock = clock
         self.last_data_ns: int | None = None
 
@@ -45,13 +51,15 @@ class TimedSMTP(SMTP):
         super().data_received(data)
 
     def __dir__(self) -> list[str]:
-        """Only the command and AUTH methods.
+        """While aiosmtpd's __init__ runs: only the command and AUTH methods.
 
-        aiosmtpd's __init__ finds them, for every new connection, by `dir(self)` and by
-        `inspect.getmembers(self)`, which reads every attribute of the protocol: two thirds of the
-        cost of opening a connection. A test checks both find the same methods.
+        It finds them, for every new connection, by `dir(self)` and by `inspect.getmembers(self)`,
+        which reads every attribute of the protocol: two thirds of the cost of opening a
+        connection. A test checks both find the same methods. Afterwards, everything.
         """
-        return _command_names(type(self))
+        if not self._introspecting:
+            return list(super().__dir__())
+        return [*_command_names(type(self)), *(name for name in vars(self) if name.startswith(("smtp_", "auth_")))]
 
     def _getaddr(self, arg: str) -> tuple[str | None, str | None]:
         """aiosmtpd's parse of MAIL FROM / RCPT TO arguments, with a fast path for `<dot-atom@domain>`.
@@ -76,8 +84,8 @@ class TimedSMTP(SMTP):
 
 
 @cache
-def _command_names(cls: type) -> list[str]:
-    return sorted({name for base in cls.__mro__ for name in vars(base) if name.startswith(("smtp_", "auth_"))})
+def _command_names(cls: type) -> tuple[str, ...]:
+    return tuple(sorted({name for base in cls.__mro__ for name in vars(base) if name.startswith(("smtp_", "auth_"))}))
 
 
 def _hooks_of(handler: Any) -> SimpleNamespace:

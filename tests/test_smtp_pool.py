@@ -401,5 +401,6 @@ def test_the_server_finds_the_same_commands_and_auth_methods_as_aiosmtpd() -> No
             assert sorted(ours._handle_hooks) == sorted(theirs._handle_hooks) == ["DATA"]
         assert "XCLIENT" in Extended(_hooks_of(Handler()), hostname="x", loop=loop)._smtp_methods
         assert "CRAM-MD5" in ours._auth_methods
+        assert {"push", "transport", "smtp_DATA", "last_data_ns"} <= set(dir(ours))  # a whole dir() once the connection is made
     finally:
         loop.close()
