@@ -228,7 +228,7 @@ def render_text(template: str, persona: Persona) -> str:
 
 
 class _PersonaView:
-    """The persona's PERSONA_FIELDS and nothing else (not its `key`)."""
+    """What `Persona.as_dict` holds, read from the persona itself (copying it for every template cost more than the rest)."""
 
     __slots__ = ("_persona",)
 
@@ -236,7 +236,7 @@ class _PersonaView:
         self._persona = persona
 
     def __getattr__(self, name: str) -> str:
-        if name not in PERSONA_FIELDS:
+        if name != "full_name" and name not in Persona.__dataclass_fields__:
             raise KeyError(name)
         return getattr(self._persona, name)
 

@@ -57,6 +57,12 @@ class FormField(BaseModel):
     def _one_locator(self) -> FormField:
         if sum(x is not None for x in (self.label, self.name, self.css)) != 1:
             raise ValueError("a form field needs exactly one of 'label:', 'name:' or 'css:'")
+        if isinstance(self.value, str) and self.type != "file":
+            from mysteryshop.journey import template_problems
+
+            problems = template_problems(self.value)
+            if problems:
+                raise ValueError(f"value {self.value!r}: " + "; ".join(problems))
         return self
 
     def describe(self) -> str:

@@ -31,6 +31,20 @@ def test_shipped_demo_target_loads() -> None:
     assert target.wall_ns(14400 * 10**9) == 10**9
 
 
+def test_a_target_form_value_naming_an_unknown_persona_variable_names_file_line_and_variable(tmp_path: Path) -> None:
+    from mysteryshop.errors import JourneyError
+
+    demo = (ROOT / "journeys/targets/demo.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "shop.yaml"
+    path.write_text(demo.replace('{label: Your name, value: "{persona.full_name}"}', '{label: Your name, value: "{persona.fullname}"}'), encoding="utf-8")
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "persona.fullname" in text)
+    with pytest.raises(JourneyError) as caught:
+        load_target(path)
+    message = str(caught.value)
+    assert f"{path}:{line}:" in message and "fields.name" in message
+    assert "unknown variable '{persona.fullname}'" in message and "{persona.full_name}" in message
+
+
 def test_a_bad_field_names_file_line_and_field(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text(
