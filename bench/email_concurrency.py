@@ -90,7 +90,7 @@ def run_probes(n: int, workdir: Path, repeat: int = 1) -> dict[str, Any]:
         errors.extend(run_errors)
     return {
         "n": n,
-        "wall_s": round(statistics.median(walls), 3),
+        "wall_s": round(statistics.median_low(walls), 3),
         "timing_error_ms_p50": round(percentile(errors, 50), 3),
         "timing_error_ms_p99": round(percentile(errors, 99), 3),
         "timing_error_ms_max": round(max(errors), 3),
@@ -209,11 +209,14 @@ def floor_rate(n: int, concurrency: int, *, tuned: bool = False) -> float:
         server = await asyncio.get_running_loop().create_server(factory, host="127.0.0.1", port=0, backlog=4096)
         return server, server.sockets[0].getsockname()[1]
 
-    server, port = asyncio.run_coroutine_threadsafe(serve(), loop).result()
-    rate = blast(port, n, concurrency)
-    loop.call_soon_threadsafe(server.close)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join()
+    try:
+        server, port = asyncio.run_coroutine_threadsafe(serve(), loop).result()
+        rate = blast(port, n, concurrency)
+        loop.call_soon_threadsafe(server.close)
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
     if len(floor_handler.messages) != n:
         raise SystemExit(f"the floor took {len(floor_handler.messages)} of {n} messages")
     return rate
@@ -233,11 +236,18 @@ def message_rates(n: int, concurrency: int, workdir: Path, rounds: int = 3) -> d
     }
 
 
+def positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, action="append", help="probe counts (default: 1, 100, 1000)")
     parser.add_argument("--concurrency", type=int, default=50, help="client connections at once in the rate test (default 50)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs of each probe count (default 3): the median wall time, the timing errors of all")
+    parser.add_argument("--repeat", type=positive, default=3, help="runs of each probe count (default 3): the median wall time, the timing errors of all")
     parser.add_argument("--blast", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.blast:
