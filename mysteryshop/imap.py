@@ -151,6 +151,8 @@ class ImapCollector:
     async def close(self) -> None:
         if self.client is not None:
             try:
+                if self.client.has_pending_idle():  # stopped while an IDLE was starting: the server reads nothing but DONE now
+                    self.client.idle_done()
                 await asyncio.wait_for(self.client.logout(), timeout=5)
             except Exception:  # noqa: BLE001 - the connection may already be gone
                 pass
@@ -171,8 +173,9 @@ class ImapCollector:
                 stopper.cancel()
                 if idle in done:
                     idle.result()
-                else:
+                else:  # stopping: end the IDLE (DONE, and its answer) before logging out, or LOGOUT can wait behind it
                     idle.cancel()
+                    await asyncio.wait({idle}, timeout=10)
             except (OSError, ConnectionError, TimeoutError, aioimaplib.Abort, aioimaplib.CommandTimeout) as exc:
                 log.warning("IMAP %s: %s; reconnecting in %.1fs", self.account.key, exc, backoff)
                 self.client = None

@@ -92,6 +92,24 @@ def test_idle_delivers_a_new_message_without_polling(dovecot: Dovecot, store: St
     assert took < 10, f"IDLE took {took:.1f}s to deliver"
 
 
+def test_stopping_while_an_idle_is_starting_logs_out_at_once(dovecot: Dovecot, store: Store) -> None:
+    async def scenario() -> float:
+        collector = ImapCollector(store, account(dovecot), run_id="_inbox", idle_s=30)
+        await collector.connect()
+        await collector.sync()
+        idle = asyncio.ensure_future(collector.idle())
+        for _ in range(3):  # the IDLE command goes out; the server's "+ idling" is not read yet
+            await asyncio.sleep(0)
+        assert collector.client is not None and collector.client.has_pending_idle()
+        idle.cancel()
+        started = time.monotonic()
+        await collector.close()
+        return time.monotonic() - started
+
+    took = asyncio.run(scenario())
+    assert took < 2.5, f"closing took {took:.1f}s (LOGOUT waited behind the IDLE; its own timeout is 5 s)"
+
+
 def test_the_collector_reconnects_after_a_server_restart(dovecot: Dovecot, store: Store) -> None:
     async def scenario() -> None:
         stop = asyncio.Event()
