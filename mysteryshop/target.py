@@ -57,6 +57,10 @@ class FormField(BaseModel):
     def _one_locator(self) -> FormField:
         if sum(x is not None for x in (self.label, self.name, self.css)) != 1:
             raise ValueError("a form field needs exactly one of 'label:', 'name:' or 'css:'")
+        return self
+
+    @model_validator(mode="after")
+    def _known_variables(self) -> FormField:
         if isinstance(self.value, str) and self.type != "file":
             from mysteryshop.journey import template_problems
 
