@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 SCHEMA_VERSION = 1
 log = logging.getLogger(__name__)
 
@@ -130,19 +132,24 @@ def new_run_id() -> str:
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
 
 
-_utc_cache: tuple[int, str] = (0, "")
+_utc_second: tuple[int, str] = (-1, "")
 
 
 def utc_now() -> str:
-    """The wall-clock time to the millisecond, as ISO 8601 with a Z."""
-    global _utc_cache
-    ms = time.time_ns() // 1_000_000
-    cached_ms, text = _utc_cache
-    if ms != cached_ms:  # a busy loop stamps many events within one millisecond
-        stamp = datetime.fromtimestamp(ms // 1000, UTC).replace(microsecond=ms % 1000 * 1000)
-        text = stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-        _utc_cache = (ms, text)
-    return text
+    """The wall-clock time to the millisecond, as ISO 8601 with a Z (2026-11-23T20:05:01.123Z)."""
+    global _utc_second
+    second, ms = divmod(time.time_ns() // 1_000_000, 1000)
+    if second != _utc_second[0]:  # a busy loop stamps many events within one second
+        _utc_second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
+    return f"{_utc_second[1]}.{ms:03d}Z"
+
+
+def _json(data: dict[str, Any]) -> str:
+    """An event's data as JSON: orjson (a tenth of the stdlib's time; a probe writes eight events), or the stdlib for what orjson refuses."""
+    try:
+        return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        return json.dumps(data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +170,7 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 def _event(run_id: str, probe_id: str | None, kind: str, t_ns: int, step: str | None, data: dict[str, Any]) -> tuple[str, tuple[Any, ...]]:
     return (
         "INSERT INTO events (run_id, probe_id, kind, step, t_ns, utc, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (run_id, probe_id, kind, step, t_ns, utc_now(), json.dumps(data)),
+        (run_id, probe_id, kind, step, t_ns, utc_now(), _json(data)),
     )
 
 

@@ -72,3 +72,27 @@ def test_posted_writes_keep_their_order_and_a_failure_reaches_the_next_awaited_w
     kinds = [row[0] for row in other.execute("SELECT kind FROM events ORDER BY id")]
     other.close()
     assert kinds == ["step0", "step1", "step2", "after_sync", "last"]
+
+
+def test_utc_stamps_are_iso_8601_to_the_millisecond(monkeypatch) -> None:
+    from datetime import UTC, datetime
+
+    from mysteryshop import store as store_module
+
+    for ns in (0, 999_999, 1_795_459_664_921_000_000, 1_795_459_664_921_999_999, 1_795_459_665_000_000_000, 1_795_459_664_005_000_000, 951_782_400_123_000_000):
+        monkeypatch.setattr(store_module.time, "time_ns", lambda ns=ns: ns)
+        ms = ns // 1_000_000
+        expected = datetime.fromtimestamp(ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        assert store_module.utc_now() == expected
+
+
+def test_event_data_is_stored_as_json_whatever_the_encoder(tmp_path: Path) -> None:
+    import json
+
+    store = Store(tmp_path / "s.sqlite")
+    store.create_run("r", {})
+    data = {"text": "Grüße 👋 \u2028", "n": 2**70, "ratio": 0.5, "keys": {1: "int key"}, "nested": [None, True, ("a", "b")]}
+    store.event("r", None, "note", 1, step="s", **data)
+    store.close()
+    row = sqlite3.connect(tmp_path / "s.sqlite").execute("SELECT data FROM events WHERE kind = 'note'").fetchone()
+    assert json.loads(row[0]) == {"text": "Grüße 👋 \u2028", "n": 2**70, "ratio": 0.5, "keys": {"1": "int key"}, "nested": [None, True, ["a", "b"]]}
