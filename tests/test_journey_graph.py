@@ -123,7 +123,7 @@ def test_the_timeout_branch_nudges_a_silent_desk(engine: EngineThread, make_desk
     assert path == ["ask", "acknowledged", "nudge", "acknowledged_after_nudge", "done"]
     decided = [(e["step"], e["data"]) for e in store.events("run-1") if e["kind"] == "step_decided"]
     assert [step for step, _ in decided] == ["acknowledged", "acknowledged_after_nudge"]
-    assert all('"when": "timeout"' in data for _, data in decided)
+    assert all(json.loads(data)["when"] == "timeout" for _, data in decided)
 
 
 def _node_fills(svg: str) -> dict[str, str]:
