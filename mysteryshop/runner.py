@@ -199,6 +199,12 @@ class Engine:
                 self._record(RECORD_BATCH)
                 await asyncio.sleep(0)
 
+    async def entries_recorded(self) -> None:
+        """Until the scorecard entries of the probes finished so far are recorded and committed (once the mailbox is quiet)."""
+        while self._recording is not None and not self._recording.done():
+            await asyncio.shield(self._recording)
+        await self.store.aflush()
+
     def _record(self, count: int) -> None:
         batch, self._unrecorded = self._unrecorded[:count], self._unrecorded[count:]
         try:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import time
 from pathlib import Path
 from typing import Any
 
@@ -55,16 +54,14 @@ def email_run(engine: EngineThread, make_desk, store: Store) -> tuple[Journey, T
     results = [f.result(timeout=120) for f in [engine.submit(s) for s in specs]]
     assert len(results) == PROBES
     engine.call(engine.engine.mailbox.drain())
-    wait_for_entries(store, PROBES)
+    wait_for_entries(engine)
     engine.stop()
     return journey, target
 
 
-def wait_for_entries(store: Store, count: int, timeout: float = 20) -> None:
-    """Until the engine has recorded `count` entries: it does once no mail has come for RECORD_QUIET_S."""
-    deadline = time.monotonic() + timeout
-    while len(store.query("SELECT probe_id FROM entries WHERE run_id = 'run-1'")) < count and time.monotonic() < deadline:
-        time.sleep(0.1)
+def wait_for_entries(engine: EngineThread, timeout: float = 20) -> None:
+    """Until the engine has recorded the entries of the probes finished so far: it does once no mail has come for RECORD_QUIET_S."""
+    engine.call(engine.engine.entries_recorded(), timeout=timeout)
 
 
 def card_bytes(store: Store, journey: Journey, target: Target, **options: Any) -> bytes:
@@ -151,7 +148,7 @@ def test_entries_of_browser_probes_give_the_card_scoring_gives(engine: EngineThr
     store.add_probe("run-1", spec.probe_id, journey.name, target.name, spec.persona.as_dict())
     result = engine.submit(spec).result(timeout=90)
     assert result.timeline.web.forms and result.timeline.web.chat, "the probe saw no form or chat: nothing browser-made to record"
-    wait_for_entries(store, 1)
+    wait_for_entries(engine)
     engine.stop()
 
     recorded = card_bytes(store, journey, target)
