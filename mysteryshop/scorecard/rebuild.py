@@ -71,9 +71,10 @@ def read_run(
     few = tuple(only) if only is not None and len(only) <= _FEW_PROBES else None
     where, params = "run_id = ?", (run_id,)
     if few is not None:
-        where += f" AND probe_id IN ({placeholders(len(few))})"
+        ids = f"IN ({placeholders(len(few))})"
+        where += f" AND probe_id {ids}"
         params += few
-        probes = store.query(f"SELECT * FROM probes WHERE run_id = ? AND id IN ({placeholders(len(few))}) ORDER BY rowid", params)
+        probes = store.query(f"SELECT * FROM probes WHERE run_id = ? AND id {ids} ORDER BY rowid", params)
     else:
         probes = store.probes(run_id)
         if only is not None:
