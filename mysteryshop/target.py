@@ -107,6 +107,44 @@ class ChatChannel(BaseModel):
     timeout: float = Field(default=10.0, gt=0, description="seconds a chat action may take before it fails (wall clock)")
 
 
+class ImapSource(BaseModel):
+    """A real mailbox that receives the replies (plus-addressed personas, `probe_mailbox:`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str
+    port: int = Field(default=993, ge=1, le=65535)
+    ssl: bool = True
+    mailbox: str = "INBOX"
+    user_env: str = Field(default="MYSTERYSHOP_IMAP_USER", description="environment variable holding the IMAP user name")
+    password_env: str = Field(default="MYSTERYSHOP_IMAP_PASSWORD", description="environment variable holding the IMAP password")
+
+
+class CollectSettings(BaseModel):
+    """How the company's replies reach mysteryshop (see mysteryshop/collect/).
+
+    - `smtp`: mysteryshop's own mailbox, bound to `host:port`; the probe domain's MX (or the desk's
+      outbound mail for it) must point there. Port 0 takes any free port: only an embedded or
+      loopback desk that is told the port can use that.
+    - `imap`: a real mailbox read over IMAP (personas are plus-addresses of `probe_mailbox`).
+    - `listener`: a `mysteryshop listen` already running on the same store receives them.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    via: Literal["smtp", "imap", "listener"] = "smtp"
+    host: str = Field(default="127.0.0.1", description="smtp: the interface the mailbox binds (0.0.0.0 for every interface)")
+    port: int = Field(default=0, ge=0, le=65535, description="smtp: the port the mailbox binds (0: any free port)")
+    advertise: str | None = Field(default=None, description="smtp: host:port the desk reaches the mailbox at, when not host:port (NAT, MX)")
+    imap: ImapSource | None = None
+
+    @model_validator(mode="after")
+    def _imap_needs_account(self) -> CollectSettings:
+        if self.via == "imap" and self.imap is None:
+            raise ValueError("collect.via is 'imap' but no 'imap:' account is given (host, port, ssl, mailbox, user_env, password_env)")
+        return self
+
+
 class TargetSpec(BaseModel):
     """The schema of a journeys/targets/*.yaml file."""
 
@@ -120,6 +158,7 @@ class TargetSpec(BaseModel):
     probe_domain: str = DEFAULT_PROBE_DOMAIN
     probe_mailbox: str | None = None  # a real mailbox for plus-addressed personas (read over IMAP by `mysteryshop listen`)
     ticket_pattern: Regex = None
+    collect: CollectSettings = Field(default_factory=CollectSettings, description="how replies reach mysteryshop")
     email: EmailChannel | None = None
     webform: WebformChannel | None = None
     chat: ChatChannel | None = None
