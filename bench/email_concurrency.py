@@ -45,8 +45,9 @@ from mysteryshop.demo.process import DemoDeskProcess  # noqa: E402
 from mysteryshop.demo.profile import Profile  # noqa: E402
 from mysteryshop.journey import load_journey  # noqa: E402
 from mysteryshop.persona import make_persona  # noqa: E402
-from mysteryshop.runner import Engine, EngineThread, ProbeSpec  # noqa: E402
-from mysteryshop.smtp import serve_smtp  # noqa: E402
+from mysteryshop.plan import ProbeSpec  # noqa: E402
+from mysteryshop.runner import Engine, EngineThread  # noqa: E402
+from mysteryshop.collect.smtp_server import serve_smtp  # noqa: E402
 from mysteryshop.store import Store  # noqa: E402
 from mysteryshop.target import EmailChannel, Target, TargetSpec  # noqa: E402
 

@@ -26,9 +26,10 @@ from typing import Any
 
 from mysteryshop.errors import ConfigError, MysteryShopError
 from mysteryshop.journey import Journey, render_text
-from mysteryshop.listener import INBOX_RUN
-from mysteryshop.mail import parse_mail
-from mysteryshop.runner import Engine, ProbeSpec, WalkState
+from mysteryshop.collect.listen import INBOX_RUN
+from mysteryshop.collect.parse import parse_mail
+from mysteryshop.plan import ProbeSpec
+from mysteryshop.runner import Engine, WalkState
 from mysteryshop.scorecard.entries import FinishedProbe, record_entries
 from mysteryshop.safety import Allowlist, Limits, RateLimiter
 from mysteryshop.scoring.expectations import FAILED, evaluate

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from mysteryshop.runner import ProbeResult, ProbeSpec
+    from mysteryshop.plan import ProbeSpec
+    from mysteryshop.runner import ProbeResult
     from mysteryshop.session import RunConfig, RunSession
 
 CONFIG_KEY = pytest.StashKey["RunConfig"]()
@@ -95,7 +96,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     from mysteryshop.errors import MysteryShopError
     from mysteryshop.journey import find_journey
-    from mysteryshop.session import plan_probes
+    from mysteryshop.plan import plan_probes
     from mysteryshop.target import find_target
 
     marker = metafunc.definition.get_closest_marker("journey")
@@ -117,7 +118,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session) -> Any:
-    from mysteryshop.runner import ProbeSpec
+    from mysteryshop.plan import ProbeSpec
     from mysteryshop.session import RunSession
 
     specs = []
@@ -152,7 +153,7 @@ class JourneyFile(pytest.File):
     def collect(self) -> Any:
         from mysteryshop.errors import MysteryShopError
         from mysteryshop.journey import load_journey
-        from mysteryshop.session import plan_probes
+        from mysteryshop.plan import plan_probes
         from mysteryshop.target import find_target
 
         options = self.config.stash[OPTIONS_KEY]

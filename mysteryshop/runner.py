@@ -19,14 +19,16 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from mysteryshop.channels.browser import BrowserOptions
-from mysteryshop.channels.email import ProbeMailbox, send_email
+from mysteryshop.collect.mailbox import ProbeMailbox
+from mysteryshop.channels.email import send_email
 from mysteryshop.channels.web import WEB_ACTIONS, WebChannels
 from mysteryshop.errors import ChannelError, MysteryShopError, TargetUnreachable
 from mysteryshop.journey import Journey, Step, render_text
-from mysteryshop.mail import ParsedMail, compose
+from mysteryshop.collect.parse import ParsedMail
+from mysteryshop.mail import compose
 from mysteryshop.pacing import TurnBudget
+from mysteryshop.plan import ProbeSpec
 from mysteryshop.scorecard.entries import FinishedProbe, code_digest, record_entries
-from mysteryshop.persona import Persona
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, Outcome, evaluate, judge_visit
 from mysteryshop.scoring.first_answer import first_answer_quality
 from mysteryshop.scoring.shared_scores import recording_verdicts, shared_scores
@@ -44,20 +46,6 @@ log = logging.getLogger(__name__)
 RECORD_QUIET_S = 0.5
 #: ...a probe or two per turn of the loop (1-2 ms each), so that it reads its sockets in between
 RECORD_BATCH = 2
-
-
-@dataclass(frozen=True, slots=True)
-class ProbeSpec:
-    """One persona walking one journey against one target."""
-
-    probe_id: str
-    journey: Journey
-    target: Target
-    persona: Persona
-
-    @property
-    def label(self) -> str:
-        return f"{self.journey.name}[{self.target.name}-{self.persona.key}]"
 
 
 @dataclass(slots=True)

@@ -15,8 +15,8 @@ from mysteryshop.channels.browser import BrowserOptions
 from mysteryshop.demo.process import DemoDeskProcess
 from mysteryshop.demo.profile import get_profile
 from mysteryshop.journey import Journey
-from mysteryshop.persona import make_persona
-from mysteryshop.runner import Engine, EngineThread, ProbeResult, ProbeSpec
+from mysteryshop.plan import ProbeSpec, plan_probes
+from mysteryshop.runner import Engine, EngineThread, ProbeResult
 from mysteryshop.scorecard.build import build_scorecard
 from mysteryshop.scorecard.shares import available_cores
 from mysteryshop.scorecard.write import write_scorecard
@@ -58,17 +58,6 @@ def with_port(url: str, port: int) -> str:
     if parts.port != 0 or not parts.hostname:
         return url
     return urlunsplit(parts._replace(netloc=f"{parts.hostname}:{port}"))
-
-
-def plan_probes(config: RunConfig, journey: Journey, targets: list[Target]) -> list[ProbeSpec]:
-    """One probe per (target × persona) of a journey. Personas are seeded: the same config, the same people."""
-    specs = []
-    for target in targets:
-        for index in range(config.personas):
-            locale = config.locales[index % len(config.locales)]
-            persona = make_persona(config.seed, index, locale=locale, domain=target.spec.probe_domain, mailbox=target.spec.probe_mailbox, run_tag=f"{journey.name}:{target.name}:{config.run_id}")
-            specs.append(ProbeSpec(f"{journey.name}-{target.name}-{persona.key}", journey, target, persona))
-    return specs
 
 
 class RunSession:

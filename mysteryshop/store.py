@@ -455,7 +455,7 @@ class Store:
         columns = ["run_id", "probe_id", "direction", "mail_from", "rcpt_to", "t_ns", "utc", "raw", "source"]
         values: list[Any] = [run_id, probe_id, direction, mail_from, json.dumps(rcpt_to), t_ns, utc_now(), raw, source]
         if direction == "out":
-            from mysteryshop.mail import parse_mail, stored_fields
+            from mysteryshop.collect.parse import parse_mail, stored_fields
 
             for key, value in stored_fields(parsed if parsed is not None else parse_mail(raw)).items():
                 columns.append(key)

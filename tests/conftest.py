@@ -14,7 +14,8 @@ from mysteryshop.demo.process import DemoDeskProcess
 from mysteryshop.demo.profile import Profile
 from mysteryshop.journey import Journey, load_journey
 from mysteryshop.quality import Exchange, score_reply
-from mysteryshop.runner import Engine, EngineThread, ProbeSpec
+from mysteryshop.plan import ProbeSpec
+from mysteryshop.runner import Engine, EngineThread
 from mysteryshop.store import Store
 from mysteryshop.target import EmailChannel, Target, TargetSpec
 

@@ -21,7 +21,8 @@ from mysteryshop.cli import main as cli
 from mysteryshop.demo.process import DemoDeskProcess
 from mysteryshop.errors import ConfigError, JourneyError
 from mysteryshop.journey import load_journey
-from mysteryshop.mail import compose, parse_mail
+from mysteryshop.mail import compose
+from mysteryshop.collect.parse import parse_mail
 from mysteryshop.safety import Limits, RateLimiter, personal_data
 import mysteryshop.scorecard.build as build
 from mysteryshop.scorecard.build import build_scorecard

@@ -153,7 +153,7 @@ def test_a_closed_smtp_port_names_host_port_and_step(tmp_path: Path, engine: Eng
 def test_a_reply_taken_by_a_receive_that_is_cancelled_goes_to_the_next_receive(tmp_path: Path) -> None:
     import asyncio
 
-    from mysteryshop.channels.email import ProbeMailbox, _Received
+    from mysteryshop.collect.mailbox import ProbeMailbox, _Received
     from mysteryshop.store import Store
 
     first = _Received(1, 1, "now", b"Subject: first\r\n\r\nx\r\n", ("a@probe.test",))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from mysteryshop.imap import ImapAccount, ImapCollector
+from mysteryshop.collect.imap import ImapAccount, ImapCollector
 from mysteryshop.store import Store
 
 from .conftest import free_port

@@ -15,7 +15,7 @@ from ruamel.yaml import YAML
 from mysteryshop.errors import JourneyError
 from mysteryshop.journey import load_journey
 from mysteryshop.journeymap import AMBER, GREEN, GREY, RED, journey_stats, render_svg
-from mysteryshop.journeys_cli import target_problems
+from mysteryshop.cli.journeys import target_problems
 from mysteryshop.runner import EngineThread
 from mysteryshop.target import Target, TargetSpec
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from mysteryshop.journey import load_journey
-from mysteryshop.mail import compose, from_stored, parse_mail, stored_fields, text_basis
+from mysteryshop.mail import compose
+from mysteryshop.collect.parse import from_stored, parse_mail, stored_fields, text_basis
 from mysteryshop.runner import EngineThread
 from mysteryshop.scorecard import rebuild
 from mysteryshop.scorecard.build import build_scorecard

@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from mysteryshop.mail import compose
-from mysteryshop.smtp import SmtpPool, deliver, serve_smtp
+from mysteryshop.smtp import SmtpPool, deliver
+from mysteryshop.collect.smtp_server import serve_smtp
 
 
 class _Sink:
@@ -133,7 +134,7 @@ def test_an_unreachable_destination_is_an_oserror() -> None:
 def test_the_servers_address_parse_agrees_with_aiosmtpd(arg: str) -> None:
     from aiosmtpd.smtp import SMTP
 
-    from mysteryshop.smtp import TimedSMTP
+    from mysteryshop.collect.smtp_server import TimedSMTP
 
     class Handler:
         pass
@@ -377,7 +378,7 @@ def test_the_size_the_client_declares_is_aiosmtplibs(payload: bytes) -> None:
 def test_the_server_finds_the_same_commands_and_auth_methods_as_aiosmtpd() -> None:
     from aiosmtpd.smtp import SMTP
 
-    from mysteryshop.smtp import TimedSMTP, _hooks_of
+    from mysteryshop.collect.smtp_server import TimedSMTP, _hooks_of
 
     class Handler:
         async def handle_DATA(self, server: object, session: object, envelope: object) -> str:

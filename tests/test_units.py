@@ -6,11 +6,12 @@ import random
 
 import pytest
 
-from mysteryshop.correlate import Correlator
+from mysteryshop.collect.correlate import Correlator
 from mysteryshop.demo.profile import get_profile, plan_replies
 from mysteryshop.durations import format_duration, parse_duration
 from mysteryshop.journey import load_journey
-from mysteryshop.mail import compose, parse_mail
+from mysteryshop.mail import compose
+from mysteryshop.collect.parse import parse_mail
 from mysteryshop.persona import make_persona
 from mysteryshop.scoring.classify import classify
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, evaluate
@@ -279,7 +280,7 @@ def test_the_desks_truth_file_holds_every_field_of_a_sent_record(tmp_path) -> No
 def test_a_plain_address_header_is_read_as_getaddresses_reads_it(value: str) -> None:
     from email.utils import getaddresses
 
-    from mysteryshop.mail import _addresses
+    from mysteryshop.collect.parse import _addresses
 
     assert _addresses(value) == getaddresses([value])
 
@@ -290,7 +291,7 @@ def test_every_address_header_the_fast_path_takes_is_read_as_getaddresses_reads_
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from mysteryshop.mail import _PLAIN_MAILBOX, _addresses
+    from mysteryshop.collect.parse import _PLAIN_MAILBOX, _addresses
 
     @settings(max_examples=300, deadline=None)
     @given(st.from_regex(_PLAIN_MAILBOX, fullmatch=True))

@@ -25,9 +25,9 @@ from mysteryshop.scoring.weblog import ChatMessage, FormResult, Given
 from mysteryshop.store import Store, utc_now
 
 if TYPE_CHECKING:
-    from mysteryshop.channels.email import ProbeMailbox
+    from mysteryshop.collect.mailbox import ProbeMailbox
     from mysteryshop.journey import Step
-    from mysteryshop.runner import ProbeSpec
+    from mysteryshop.plan import ProbeSpec
     from mysteryshop.scoring.timeline import Timeline
 
 T = TypeVar("T")

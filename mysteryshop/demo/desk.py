@@ -18,8 +18,10 @@ from typing import Any
 
 from mysteryshop.demo.company import Customer, company, letter
 from mysteryshop.demo.profile import PlannedReply, Profile, plan_replies
-from mysteryshop.mail import compose, parse_mail
-from mysteryshop.smtp import SmtpPool, serve_smtp
+from mysteryshop.mail import compose
+from mysteryshop.collect.parse import parse_mail
+from mysteryshop.smtp import SmtpPool
+from mysteryshop.collect.smtp_server import serve_smtp
 
 DELIVERY_ATTEMPTS = 30
 RETRY_PAUSE_S = 0.5

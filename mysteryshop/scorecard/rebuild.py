@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from collections.abc import Collection, Iterator
 from typing import Any
 
-from mysteryshop.mail import ParsedMail, from_stored, parse_mail, text_basis
+from mysteryshop.collect.parse import ParsedMail, from_stored, parse_mail, text_basis
 from mysteryshop.scoring.classify import classify, is_stalling
 from mysteryshop.scoring.shared_scores import StoredVerdicts, scorer_id
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit

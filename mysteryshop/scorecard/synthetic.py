@@ -20,7 +20,8 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from mysteryshop.journey import Journey
-from mysteryshop.mail import compose, parse_mail, stored_fields
+from mysteryshop.mail import compose
+from mysteryshop.collect.parse import parse_mail, stored_fields
 from mysteryshop.store import Store
 from mysteryshop.target import Target
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from mysteryshop.mail import ParsedMail
+from mysteryshop.collect.parse import ParsedMail
 
 ACKNOWLEDGEMENT = "acknowledgement"
 ANSWER = "answer"

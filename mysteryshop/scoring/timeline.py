@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from mysteryshop.mail import ParsedMail
+from mysteryshop.collect.parse import ParsedMail
 from mysteryshop.scoring.classify import classify, is_stalling
 from mysteryshop.scoring.weblog import WebLog
 

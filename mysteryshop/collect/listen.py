@@ -18,8 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mysteryshop.channels.email import ProbeMailbox
-from mysteryshop.imap import ImapAccount, ImapCollector
+from mysteryshop.collect.mailbox import ProbeMailbox
+from mysteryshop.collect.imap import ImapAccount, ImapCollector
 from mysteryshop.store import Store
 
 INBOX_RUN = "_inbox"

@@ -9,6 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mysteryshop.cli.common import add_common_options, fail, load_cli_settings, open_store
+
 EXAMPLES = """examples:
   mysteryshop demo                                  probes/ against the embedded demo desk, scorecard in reports/
   mysteryshop run --target demo --personas 5        the probe suite, with live progress; scorecard, JSON, JUnit, Markdown
@@ -60,31 +62,6 @@ DEMO_EXAMPLES = """examples:
   mysteryshop demo --profile poor --personas 20
   mysteryshop demo --profile excellent --pdf
 """
-
-
-def _fail(message: str, code: int = 2) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return code
-
-
-def _settings(args: argparse.Namespace, **extra: Any) -> Any:
-    from mysteryshop.config import load_settings
-
-    flags = {key: getattr(args, key, None) for key in ("probes", "journeys", "reports", "store", "personas", "seed", "profile",
-                                                        "baseline", "pdf", "fail_on_regression")}
-    flags["targets"] = getattr(args, "target", None)
-    flags["locales"] = getattr(args, "locale", None)
-    tolerances = {}
-    for item in getattr(args, "tolerance", None) or []:
-        key, sep, value = item.partition("=")
-        if not sep:
-            from mysteryshop.errors import ConfigError
-
-            raise ConfigError(f"--tolerance '{item}': write METRIC=VALUE, e.g. answered.rate=0.05 or answered.median_s=25%")
-        tolerances[key.strip()] = value.strip()
-    flags["tolerances"] = tolerances or None
-    flags.update(extra)
-    return load_settings(Path(args.root) if getattr(args, "root", None) else None, flags=flags)
 
 
 def _execute(settings: Any, run_id: str, *, quiet: bool = False) -> tuple[int, Path]:
@@ -165,7 +142,7 @@ def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool
 def _run(args: argparse.Namespace, **extra: Any) -> int:
     from mysteryshop.store import new_run_id
 
-    settings = _settings(args, **extra)
+    settings = load_cli_settings(args, **extra)
     run_id = getattr(args, "run_id", None) or new_run_id()
     if settings.fail_on_regression:
         from mysteryshop.history import load_baseline
@@ -176,7 +153,7 @@ def _run(args: argparse.Namespace, **extra: Any) -> int:
     code, run_dir = _execute(settings, run_id)
     card_path = run_dir / "scorecard.json"
     if not card_path.exists():
-        return _fail(f"the probe run ended with pytest exit code {code} and wrote no scorecard (is {settings.path(settings.probes)} a probe folder?)")
+        return fail(f"the probe run ended with pytest exit code {code} and wrote no scorecard (is {settings.path(settings.probes)} a probe folder?)")
     card = json.loads(card_path.read_text(encoding="utf-8"))
     return _finish(settings, card, run_dir, gate_on=settings.fail_on_regression, pdf=settings.pdf, summary=False)
 
@@ -187,15 +164,6 @@ def _demo(args: argparse.Namespace) -> int:
     return _run(args)
 
 
-def _open_store(settings: Any) -> Any:
-    from mysteryshop.errors import ConfigError
-    from mysteryshop.store import Store
-
-    if not settings.store_file.exists():
-        raise ConfigError(f"no run store at {settings.store_file}; run `mysteryshop run` first or pass --store FILE")
-    return Store(settings.store_file)
-
-
 def _report(args: argparse.Namespace) -> int:
     from mysteryshop.history import resolve_run
     from mysteryshop.journey import find_journey
@@ -204,8 +172,8 @@ def _report(args: argparse.Namespace) -> int:
     from mysteryshop.scorecard.write import write_scorecard
     from mysteryshop.target import find_target
 
-    settings = _settings(args)
-    store = _open_store(settings)
+    settings = load_cli_settings(args)
+    store = open_store(settings)
     try:
         run_id = resolve_run(store, args.run, baseline_file=settings.baseline_file)
         rows = store.query("SELECT DISTINCT journey, target FROM probes WHERE run_id = ?", (run_id,))
@@ -226,8 +194,8 @@ def _compare(args: argparse.Namespace) -> int:
     from mysteryshop.history import load_baseline, resolve_run, run_summary
     from mysteryshop.scorecard.build import headline_values
 
-    settings = _settings(args)
-    store = _open_store(settings)
+    settings = load_cli_settings(args)
+    store = open_store(settings)
     try:
         a = resolve_run(store, args.run_a, baseline_file=settings.baseline_file)
         b = resolve_run(store, args.run_b, baseline_file=settings.baseline_file)
@@ -249,8 +217,8 @@ def _compare(args: argparse.Namespace) -> int:
 def _baseline_accept(args: argparse.Namespace) -> int:
     from mysteryshop.history import accept_baseline, resolve_run
 
-    settings = _settings(args)
-    store = _open_store(settings)
+    settings = load_cli_settings(args)
+    store = open_store(settings)
     try:
         run_id = resolve_run(store, args.run, baseline_file=settings.baseline_file)
         baseline = accept_baseline(store, run_id, settings.baseline_file)
@@ -265,40 +233,19 @@ def _baseline_accept(args: argparse.Namespace) -> int:
 def _baseline_show(args: argparse.Namespace) -> int:
     from mysteryshop.history import accepted, load_baseline
 
-    settings = _settings(args)
+    settings = load_cli_settings(args)
     baseline = load_baseline(settings.baseline_file)
     print(f"baseline: run {baseline['run_id']} (grade {baseline['grade']}), accepted {baseline['accepted_utc']}, file {settings.baseline_file}")
     for key, value in baseline["values"].items():
         print(f"  {key:<30} {value if value is not None else '—'}")
     if settings.store_file.exists():
-        store = _open_store(settings)
+        store = open_store(settings)
         try:
             for row in accepted(store):
                 print(f"  accepted {row['run_id']} at {row['accepted_utc']}")
         finally:
             store.close()
     return 0
-
-
-def _common(parser: argparse.ArgumentParser, *, run: bool = False) -> None:
-    """Options every command shares; defaults come from configuration (None = not given here)."""
-    group = parser.add_argument_group("configuration (overrides [tool.mysteryshop] and MYSTERYSHOP_*)")
-    group.add_argument("--root", default=None, help="project folder with pyproject.toml (default: nearest upwards)")
-    group.add_argument("--reports", default=None, help="scorecards folder (default: reports)")
-    group.add_argument("--store", default=None, help="run store (default: <reports>/mysteryshop.sqlite)")
-    group.add_argument("--journeys", default=None, help="journey folder (default: journeys)")
-    group.add_argument("--baseline", default=None, help="baseline file (default: mysteryshop-baseline.json)")
-    group.add_argument("--tolerance", action="append", metavar="METRIC=VALUE", help="gate tolerance, e.g. answered.rate=0.05 (repeatable)")
-    group.add_argument("--fail-on-regression", action="store_true", default=None, help="exit 1 when a headline metric regressed beyond its tolerance")
-    group.add_argument("--pdf", action="store_true", default=None, help="also print the one-pager to PDF (Debian's chromium)")
-    if run:
-        group.add_argument("--probes", default=None, help="folder of probe tests (default: probes)")
-        group.add_argument("--target", action="append", default=None, help="target name in journeys/targets/ (repeatable; default: demo)")
-        group.add_argument("--personas", type=int, default=None, help="personas per journey and target (default: 3)")
-        group.add_argument("--seed", type=int, default=None, help="the same seed gives the same run (default: 1)")
-        group.add_argument("--locale", action="append", default=None, help="Faker locale of personas (repeatable)")
-        group.add_argument("--profile", default=None, choices=["excellent", "typical", "poor"], help="behaviour of the embedded demo desk")
-        group.add_argument("--run-id", default=None, help="the run's folder name (default: time-based)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -313,12 +260,12 @@ def build_parser() -> argparse.ArgumentParser:
     raw = argparse.RawDescriptionHelpFormatter
     demo = commands.add_parser("demo", help="run the probe suite against the embedded demo desk and write a scorecard",
                                description="Run probes/ against the embedded demo desk (a simulated company).", epilog=DEMO_EXAMPLES, formatter_class=raw)
-    _common(demo, run=True)
+    add_common_options(demo, run=True)
     demo.set_defaults(func=_demo)
 
     run = commands.add_parser("run", help="run the probe suite with live progress; scorecard, JSON, JUnit, Markdown; optional gate",
                               description="Run every probe (pytest, the mysteryshop plugin) and write the scorecard.", epilog=RUN_EXAMPLES, formatter_class=raw)
-    _common(run, run=True)
+    add_common_options(run, run=True)
     run.set_defaults(func=_run)
 
     report = commands.add_parser("report", help="write a stored run's scorecard again (HTML, PDF, JSON, JUnit, Markdown)",
@@ -331,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--rescore", action="store_true",
                         help="score every probe and every reply's quality again instead of taking the scorecard entries and "
                              "verdicts the run recorded (another version of mysteryshop or a changed journey never takes them anyway)")
-    _common(report)
+    add_common_options(report)
     report.set_defaults(func=_report)
 
     compare = commands.add_parser("compare", help="compare the headline metrics of two runs",
@@ -340,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("run_a", metavar="RUN_A", help="run id, or latest / previous / baseline")
     compare.add_argument("run_b", metavar="RUN_B", help="run id, or latest / previous / baseline")
     compare.add_argument("--json", action="store_true", help="print the comparison as JSON")
-    _common(compare)
+    add_common_options(compare)
     compare.set_defaults(func=_compare)
 
     baseline = commands.add_parser("baseline", help="accept a run as the baseline the gate compares against, or show it",
@@ -348,14 +295,14 @@ def build_parser() -> argparse.ArgumentParser:
     baseline_commands = baseline.add_subparsers(dest="baseline_command", metavar="SUBCOMMAND")
     accept = baseline_commands.add_parser("accept", help="make a run the baseline", epilog=BASELINE_EXAMPLES, formatter_class=raw)
     accept.add_argument("run", help="run id, or latest / previous")
-    _common(accept)
+    add_common_options(accept)
     accept.set_defaults(func=_baseline_accept)
     show = baseline_commands.add_parser("show", help="show the baseline", epilog=BASELINE_EXAMPLES, formatter_class=raw)
-    _common(show)
+    add_common_options(show)
     show.set_defaults(func=_baseline_show)
 
-    from mysteryshop.campaign_cli import add_commands as add_campaign_commands
-    from mysteryshop.journeys_cli import add_commands as add_journey_commands
+    from mysteryshop.cli.campaign import add_commands as add_campaign_commands
+    from mysteryshop.cli.journeys import add_commands as add_journey_commands
 
     add_campaign_commands(commands, run)
 
@@ -381,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args))
     except MysteryShopError as exc:
-        return _fail(str(exc))
+        return fail(str(exc))
 
 
 if __name__ == "__main__":

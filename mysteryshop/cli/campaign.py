@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mysteryshop.cli.common import add_common_options, load_cli_settings
 from mysteryshop.errors import ConfigError
 
 CAMPAIGN_EXAMPLES = """campaign examples:
@@ -18,12 +19,6 @@ CAMPAIGN_EXAMPLES = """campaign examples:
   mysteryshop tick acme-q4
   mysteryshop score acme-q4
 """
-
-
-def _settings(args: argparse.Namespace) -> Any:
-    from mysteryshop.cli import _settings as settings
-
-    return settings(args)
 
 
 def _store(settings: Any) -> Any:
@@ -39,9 +34,10 @@ def campaign_names(store: Any) -> list[str]:
 def start(args: argparse.Namespace) -> int:
     from mysteryshop.campaign import Campaign, dry_run, load_targets_and_journeys
     from mysteryshop.safety import Allowlist
-    from mysteryshop.session import RunConfig, plan_probes
+    from mysteryshop.plan import plan_probes
+    from mysteryshop.session import RunConfig
 
-    settings = _settings(args)
+    settings = load_cli_settings(args)
     journeys_dir = settings.path(settings.journeys)
     journeys, targets = load_targets_and_journeys(journeys_dir, args.journey)
     if not journeys:
@@ -71,7 +67,7 @@ def start(args: argparse.Namespace) -> int:
 def tick(args: argparse.Namespace) -> int:
     from mysteryshop.campaign import Campaign, load_targets_and_journeys
 
-    settings = _settings(args)
+    settings = load_cli_settings(args)
     journeys, targets = load_targets_and_journeys(settings.path(settings.journeys))
     store = _store(settings)
     try:
@@ -90,7 +86,7 @@ def score(args: argparse.Namespace) -> int:
     from mysteryshop.scorecard.build import build_scorecard
     from mysteryshop.scorecard.write import summary_lines, write_scorecard
 
-    settings = _settings(args)
+    settings = load_cli_settings(args)
     journeys, targets = load_targets_and_journeys(settings.path(settings.journeys))
     store = _store(settings)
     try:
@@ -112,10 +108,10 @@ def score(args: argparse.Namespace) -> int:
 
 def listen_command(args: argparse.Namespace) -> int:
     from mysteryshop.campaign import Campaign, load_targets_and_journeys
-    from mysteryshop.imap import ImapAccount
-    from mysteryshop.listener import ListenerConfig, listen
+    from mysteryshop.collect.imap import ImapAccount
+    from mysteryshop.collect.listen import ListenerConfig, listen
 
-    settings = _settings(args)
+    settings = load_cli_settings(args)
     imap = None
     if args.imap_host:
         user, password = os.environ.get(args.imap_user_env or ""), os.environ.get(args.imap_password_env or "")
@@ -142,8 +138,6 @@ def listen_command(args: argparse.Namespace) -> int:
 
 def add_commands(commands: argparse._SubParsersAction, run_parser: argparse.ArgumentParser) -> None:
     """`--campaign` on `run`, and the listen / tick / score commands."""
-    from mysteryshop.cli import _common
-
     group = run_parser.add_argument_group("campaigns (replies that take days)")
     group.add_argument("--campaign", metavar="NAME", help="send the first steps of the journeys and exit; `listen`, `tick` and `score` do the rest")
     group.add_argument("--journey", action="append", help="with --campaign: only these journeys (repeatable; default: all)")
@@ -168,24 +162,18 @@ def add_commands(commands: argparse._SubParsersAction, run_parser: argparse.Argu
     listen.add_argument("--imap-password-env", default="MYSTERYSHOP_IMAP_PASSWORD", help="variable holding the IMAP password")
     listen.add_argument("--tick-every", type=float, default=60.0, help="seconds between ticks inside the listener; 0: never (default: 60)")
     listen.add_argument("--campaign", action="append", help="tick only these campaigns (default: all)")
-    _common(listen)
+    add_common_options(listen)
     listen.set_defaults(func=listen_command)
 
     t = commands.add_parser("tick", help="match stored replies to campaign probes and send what has fallen due",
                             epilog=CAMPAIGN_EXAMPLES, formatter_class=raw)
     t.add_argument("names", nargs="*", help="campaigns (default: all)")
-    _common(t)
+    add_common_options(t)
     t.set_defaults(func=tick)
 
     s = commands.add_parser("score", help="score a campaign from the store now; open deadlines are marked pending",
                             epilog=CAMPAIGN_EXAMPLES, formatter_class=raw)
     s.add_argument("name", help="the campaign")
     s.add_argument("--out", help="folder for the scorecard (default: <reports>/campaign-NAME)")
-    _common(s)
+    add_common_options(s)
     s.set_defaults(func=score)
-
-
-def main() -> int:  # pragma: no cover - convenience for `python -m mysteryshop.campaign_cli`
-    from mysteryshop.cli import main as cli_main
-
-    return cli_main(sys.argv[1:])

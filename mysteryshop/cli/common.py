@@ -1,0 +1,63 @@
+"""What every `mysteryshop` sub-command shares: settings from configuration and flags, the common options, errors."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def fail(message: str, code: int = 2) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def load_cli_settings(args: argparse.Namespace, **extra: Any) -> Any:
+    from mysteryshop.config import load_settings
+
+    flags = {key: getattr(args, key, None) for key in ("probes", "journeys", "reports", "store", "personas", "seed", "profile",
+                                                        "baseline", "pdf", "fail_on_regression")}
+    flags["targets"] = getattr(args, "target", None)
+    flags["locales"] = getattr(args, "locale", None)
+    tolerances = {}
+    for item in getattr(args, "tolerance", None) or []:
+        key, sep, value = item.partition("=")
+        if not sep:
+            from mysteryshop.errors import ConfigError
+
+            raise ConfigError(f"--tolerance '{item}': write METRIC=VALUE, e.g. answered.rate=0.05 or answered.median_s=25%")
+        tolerances[key.strip()] = value.strip()
+    flags["tolerances"] = tolerances or None
+    flags.update(extra)
+    return load_settings(Path(args.root) if getattr(args, "root", None) else None, flags=flags)
+
+
+def open_store(settings: Any) -> Any:
+    from mysteryshop.errors import ConfigError
+    from mysteryshop.store import Store
+
+    if not settings.store_file.exists():
+        raise ConfigError(f"no run store at {settings.store_file}; run `mysteryshop run` first or pass --store FILE")
+    return Store(settings.store_file)
+
+
+def add_common_options(parser: argparse.ArgumentParser, *, run: bool = False) -> None:
+    """Options every command shares; defaults come from configuration (None = not given here)."""
+    group = parser.add_argument_group("configuration (overrides [tool.mysteryshop] and MYSTERYSHOP_*)")
+    group.add_argument("--root", default=None, help="project folder with pyproject.toml (default: nearest upwards)")
+    group.add_argument("--reports", default=None, help="scorecards folder (default: reports)")
+    group.add_argument("--store", default=None, help="run store (default: <reports>/mysteryshop.sqlite)")
+    group.add_argument("--journeys", default=None, help="journey folder (default: journeys)")
+    group.add_argument("--baseline", default=None, help="baseline file (default: mysteryshop-baseline.json)")
+    group.add_argument("--tolerance", action="append", metavar="METRIC=VALUE", help="gate tolerance, e.g. answered.rate=0.05 (repeatable)")
+    group.add_argument("--fail-on-regression", action="store_true", default=None, help="exit 1 when a headline metric regressed beyond its tolerance")
+    group.add_argument("--pdf", action="store_true", default=None, help="also print the one-pager to PDF (Debian's chromium)")
+    if run:
+        group.add_argument("--probes", default=None, help="folder of probe tests (default: probes)")
+        group.add_argument("--target", action="append", default=None, help="target name in journeys/targets/ (repeatable; default: demo)")
+        group.add_argument("--personas", type=int, default=None, help="personas per journey and target (default: 3)")
+        group.add_argument("--seed", type=int, default=None, help="the same seed gives the same run (default: 1)")
+        group.add_argument("--locale", action="append", default=None, help="Faker locale of personas (repeatable)")
+        group.add_argument("--profile", default=None, choices=["excellent", "typical", "poor"], help="behaviour of the embedded demo desk")
+        group.add_argument("--run-id", default=None, help="the run's folder name (default: time-based)")

@@ -1,0 +1,274 @@
+"""Reading received email with the standard library's `email` package (policy.default), without ever raising.
+
+`parse_mail` turns raw bytes into the fields scoring reads (`ParsedMail`); `stored_fields` and
+`from_stored` keep those fields beside the raw message in the store, so a report need not parse it again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from email.errors import HeaderParseError
+from email.header import decode_header, make_header
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import EmailPolicy
+from email.utils import getaddresses
+from typing import Any
+
+from mysteryshop.quality.clean import html_to_text, remove_quoted
+
+_MSGID = re.compile(r"<[^<>\s]+>")
+
+
+class _MimeHeaderCache(EmailPolicy):
+    """policy.default, except that MIME structure headers are parsed once per distinct value.
+
+    The parser asks for a part's Content-Type four or five times while it reads one message, and
+    policy.default builds a new header object each time; nearly every message carries the same
+    few values. Header objects are immutable, so sharing them changes nothing but the cost.
+    """
+
+    _CACHED = frozenset({"content-type", "content-transfer-encoding", "mime-version", "content-disposition"})
+    _cache: dict[tuple[str, str], Any] = {}
+
+    def header_fetch_parse(self, name: str, value: Any) -> Any:
+        if hasattr(value, "name") or name.lower() not in self._CACHED:
+            return super().header_fetch_parse(name, value)
+        key = (name.lower(), value)
+        header = self._cache.get(key)
+        if header is None:
+            if len(self._cache) >= 512:
+                self._cache.clear()
+            header = self._cache[key] = super().header_fetch_parse(name, value)
+        return header
+
+
+#: what every received message is parsed with
+POLICY = _MimeHeaderCache()
+
+@dataclass(slots=True)
+class ParsedMail:
+    """What the harness reads from one received message. `text` is the company's own words."""
+
+    message_id: str | None = None
+    in_reply_to: str | None = None
+    references: list[str] = field(default_factory=list)
+    subject: str = ""
+    from_addr: str = ""
+    from_name: str = ""
+    reply_to: str | None = None
+    to_addrs: list[str] = field(default_factory=list)
+    full_text: str = ""
+    text: str = ""
+    html: str | None = None
+    auto_submitted: str | None = None
+    list_unsubscribe: str | None = None
+    precedence: str | None = None
+    defects: list[str] = field(default_factory=list)
+
+    @property
+    def malformed(self) -> bool:
+        return bool(self.defects)
+
+    @property
+    def thread_ids(self) -> list[str]:
+        """Message-IDs this message says it follows, nearest first."""
+        ids = [self.in_reply_to] if self.in_reply_to else []
+        return ids + [r for r in reversed(self.references) if r not in ids]
+
+
+def message_ids(value: str | None) -> list[str]:
+    """The <message-ids> in a header value, in order."""
+    return _MSGID.findall(str(value or ""))
+
+
+def _header(msg: EmailMessage, name: str, defects: list[str]) -> str | None:
+    try:
+        value = msg.get(name)
+    except Exception as exc:  # noqa: BLE001 - a broken header must not lose the message
+        defects.append(f"header {name}: {exc}")
+        return None
+    return None if value is None else str(value)
+
+
+def _single_part(msg: EmailMessage, defects: list[str]) -> tuple[str, str | None] | None:
+    """Fast path for the common one-part text mail: one Content-Type parse instead of eight."""
+    header = msg["Content-Type"]
+    ctype = header.content_type if header is not None else "text/plain"
+    if ctype not in ("text/plain", "text/html"):
+        return None
+    charset = (header.params.get("charset") if header is not None else None) or "us-ascii"
+    payload = msg.get_payload(decode=True) or b""
+    try:
+        text = payload.decode(charset, errors="replace")
+    except LookupError:
+        defects.append(f"unknown charset '{charset}'")
+        text = payload.decode("utf-8", errors="replace")
+    text = text.replace("\r\n", "\n")
+    return (text, None) if ctype == "text/plain" else (html_to_text(text), text)
+
+
+def _body(msg: EmailMessage, defects: list[str]) -> tuple[str, str | None]:
+    if not msg.is_multipart():
+        fast = _single_part(msg, defects)
+        if fast is not None:
+            return fast
+    plain: str | None = None
+    markup: str | None = None
+    for kind in ("plain", "html"):
+        try:
+            part = msg.get_body(preferencelist=(kind,))
+            if part is not None:
+                content = part.get_content()
+                if kind == "plain":
+                    plain = content
+                else:
+                    markup = content
+        except (LookupError, ValueError, AssertionError, KeyError) as exc:
+            defects.append(f"text/{kind} part could not be decoded: {exc}")
+    if plain is None and markup is not None:
+        return html_to_text(markup), markup
+    return plain or "", markup
+
+
+def _decoded(phrase: str, defects: list[str]) -> str:
+    """A display name with its RFC 2047 encoded words decoded."""
+    if "=?" not in phrase:
+        return phrase
+    try:
+        return str(make_header(decode_header(phrase)))
+    except (HeaderParseError, LookupError, UnicodeDecodeError) as exc:
+        defects.append(f"display name {phrase!r}: {exc}")
+        return phrase
+
+
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_ADDRESS = rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+_PLAIN_MAILBOX = re.compile(rf"({_ADDRESS})|((?:{_ATOM} )*{_ATOM}) <({_ADDRESS})>")
+
+
+def _addresses(value: str) -> list[tuple[str, str]]:
+    """`getaddresses([value])`, without its parser for one plain `addr` or `Name Words <addr>` (a test compares the two)."""
+    plain = _PLAIN_MAILBOX.fullmatch(value)
+    if plain is None:
+        return getaddresses([value])
+    if plain.group(1) is not None:
+        return [("", plain.group(1))]
+    return [(plain.group(2), plain.group(3))]
+
+
+_FOLD = re.compile(r"\r\n|\r|\n")
+_PRINTABLE_ASCII = re.compile(r"[\t\x20-\x7e]*")
+
+
+def _plain_subject(raw: str | None) -> str | None:
+    """A Subject of printable ASCII without encoded words, unfolded: what policy.default decodes it to
+    (a test compares the two); None when it needs the real decoder."""
+    if raw is None:
+        return ""
+    if "=?" in raw:
+        return None
+    unfolded = "".join(_FOLD.split(raw))
+    return unfolded if _PRINTABLE_ASCII.fullmatch(unfolded) else None
+
+
+def parse_mail(raw: bytes, *, customer_text: str | None = None) -> ParsedMail:
+    """Parse raw RFC 5322 bytes. Never raises: problems end up in `defects` (the message is malformed)."""
+    defects: list[str] = []
+    try:
+        msg = BytesParser(policy=POLICY).parsebytes(raw)
+    except Exception as exc:  # noqa: BLE001
+        return ParsedMail(defects=[f"unparseable message: {exc}"])
+    # Structural headers are read raw (ids and addresses are ASCII); only the Subject needs
+    # policy.default's decoding. Parsing every header object costs more than the rest.
+    raw_headers: dict[str, str] = {}
+    raw_subject: str | None = None
+    for name, value in msg.raw_items():
+        key = name.lower()
+        if key == "subject" and raw_subject is None:
+            raw_subject = str(value)
+        raw_headers.setdefault(key, " ".join(str(value).split()))
+    parsed = ParsedMail()
+    parsed.message_id = next(iter(message_ids(raw_headers.get("message-id"))), None)
+    parsed.in_reply_to = next(iter(message_ids(raw_headers.get("in-reply-to"))), None)
+    parsed.references = message_ids(raw_headers.get("references"))
+    parsed.subject = _plain_subject(raw_subject)
+    if parsed.subject is None:
+        parsed.subject = _header(msg, "Subject", defects) or ""
+    name, parsed.from_addr = next(((n, a) for n, a in _addresses(raw_headers.get("from", "")) if a), ("", ""))
+    parsed.from_name = _decoded(name, defects)
+    if "reply-to" in raw_headers:
+        parsed.reply_to = next((a for _, a in _addresses(raw_headers["reply-to"]) if a), None)
+    parsed.to_addrs = [a for _, a in _addresses(raw_headers.get("to", "")) if a]
+    parsed.auto_submitted = raw_headers.get("auto-submitted")
+    parsed.list_unsubscribe = raw_headers.get("list-unsubscribe")
+    parsed.precedence = raw_headers.get("precedence")
+    for part in msg.walk():
+        defects.extend(type(d).__name__ for d in part.defects)
+    if msg.is_multipart() and not any(p.get_content_maintype() == "text" for p in msg.walk() if not p.is_multipart()):
+        defects.append("multipart message without any text part")
+    parsed.full_text, parsed.html = _body(msg, defects)
+    parsed.text = remove_quoted(parsed.full_text, customer_text)
+    parsed.defects = list(dict.fromkeys(defects))
+    return parsed
+
+
+def text_basis(customer_text: str | None) -> str:
+    """A short digest of the customer text a reply's `text` was cut against ('' for none)."""
+    if not customer_text:
+        return ""
+    return hashlib.blake2b(customer_text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+
+
+def stored_fields(mail: ParsedMail, customer_text: str | None = None) -> dict[str, Any]:
+    """The parsed fields of `mail` as the run store keeps them beside the raw bytes (messages table).
+
+    Enough for scoring to run again without parsing the raw message (`from_stored`). `text` was
+    cut against `customer_text`; `text_basis` records which, so a reader that needs it cut
+    against another text can tell. `full_text` is None when it equals `text`.
+    """
+    return {
+        "message_id": mail.message_id,
+        "in_reply_to": mail.in_reply_to,
+        "subject": mail.subject,
+        "text": mail.text,
+        "full_text": None if mail.full_text == mail.text else mail.full_text,
+        "html": mail.html,
+        "auto_submitted": mail.auto_submitted,
+        "list_unsubscribe": mail.list_unsubscribe,
+        "precedence": mail.precedence,
+        "malformed": int(mail.malformed),
+        "defects": mail.defects,
+        "text_basis": text_basis(customer_text),
+    }
+
+
+def from_stored(row: Mapping[str, Any], customer_text: str | None = None, *, basis: str | None = None) -> ParsedMail:
+    """A ParsedMail from a messages row written with `stored_fields` (its `text_basis` is not NULL).
+
+    `text` is cut again from `full_text` when the row was cut against another customer text
+    than `customer_text`, so the result equals `parse_mail(raw, customer_text=customer_text)`
+    in every field scoring reads. References and addresses are not kept (scoring never reads them).
+    `basis`: `text_basis(customer_text)` when the caller has it already.
+    """
+    text = row["text"] or ""
+    full_text = text if row["full_text"] is None else row["full_text"]
+    if row["text_basis"] != (text_basis(customer_text) if basis is None else basis):
+        text = remove_quoted(full_text, customer_text)
+    defects = row["defects"]
+    return ParsedMail(
+        message_id=row["message_id"],
+        in_reply_to=row["in_reply_to"],
+        subject=row["subject"] or "",
+        full_text=full_text,
+        text=text,
+        html=row["html"],
+        auto_submitted=row["auto_submitted"],
+        list_unsubscribe=row["list_unsubscribe"],
+        precedence=row["precedence"],
+        defects=json.loads(defects) if defects and defects != "[]" else [],
+    )
