@@ -16,7 +16,6 @@ Safety rails apply: the allowlist, per-target rate limits and daily caps, and `-
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -26,8 +25,10 @@ from typing import Any
 
 from mysteryshop.errors import ConfigError, MysteryShopError
 from mysteryshop.journey import Journey, render_text
-from mysteryshop.collect.listen import INBOX_RUN
-from mysteryshop.collect.parse import parse_mail
+from mysteryshop.collect.correlate import correlator_for_run
+from mysteryshop.collect.inbox import read_cursor, save_cursor, unclaimed_count
+from mysteryshop.collect.parse import parse_mail, stored_fields
+from mysteryshop.collect.router import route_inbox
 from mysteryshop.plan import ProbeSpec
 from mysteryshop.runner import Engine, WalkState
 from mysteryshop.scorecard.entries import FinishedProbe, record_entries
@@ -188,48 +189,37 @@ class Campaign:
 
     # -- tick ---------------------------------------------------------------------------------
     def route_inbox(self, targets: dict[str, Target]) -> tuple[int, int]:
-        """Give each message the listener stored to the campaign probe it answers: (routed, unmatched)."""
-        probes = self.store.query("SELECT id, address, target FROM probes WHERE run_id = ?", (self.run_id,))
-        by_address = {p["address"].lower(): p["id"] for p in probes}
-        by_message_id: dict[str, str] = {}
-        for event in self.store.query("SELECT probe_id, data FROM events WHERE run_id = ? AND kind = 'sent'", (self.run_id,)):
-            message_id = json.loads(event["data"]).get("message_id")
-            if message_id:
-                by_message_id[message_id] = event["probe_id"]
-        routed = unmatched = 0
-        for row in self.store.query("SELECT id, rcpt_to, raw FROM messages WHERE run_id = ? AND probe_id IS NULL", (INBOX_RUN,)):
-            mail = parse_mail(row["raw"])
-            recipients = json.loads(row["rcpt_to"]) or mail.to_addrs
-            probe_id, matched_by = next(((by_address[a.lower()], "recipient") for a in recipients if a.lower() in by_address), (None, None))
-            if probe_id is None:
-                probe_id = next((by_message_id[m] for m in mail.thread_ids if m in by_message_id), None)
-                matched_by = "thread" if probe_id else None
-            if probe_id is None:
-                for target in targets.values():
-                    ticket = target.ticket(f"{mail.subject}\n{mail.full_text}")
-                    if ticket:
-                        hit = self.store.query(
-                            "SELECT probe_id FROM messages WHERE run_id = ? AND probe_id IS NOT NULL AND (subject LIKE ? OR text LIKE ?) LIMIT 1",
-                            (self.run_id, f"%{ticket}%", f"%{ticket}%"),
-                        )
-                        if hit:
-                            probe_id, matched_by = hit[0]["probe_id"], "ticket"
-                            break
-            if probe_id is None:
-                unmatched += 1
-                continue
-            self.store.write(
-                "UPDATE messages SET run_id = ?, probe_id = ?, matched_by = ?, message_id = ?, in_reply_to = ?, subject = ?, text = ?, "
-                "malformed = ?, defects = ? WHERE id = ?",
-                (self.run_id, probe_id, matched_by, mail.message_id, mail.in_reply_to, mail.subject, mail.text,
-                 int(mail.malformed), json.dumps(mail.defects), row["id"]),
-            )
-            self.store.write(
-                "INSERT INTO events (run_id, probe_id, kind, step, t_ns, utc, data) SELECT ?, ?, 'received', NULL, t_ns, utc, ? FROM messages WHERE id = ?",
-                (self.run_id, probe_id, json.dumps({"message_ref": row["id"], "matched_by": matched_by}), row["id"]),
-            )
-            routed += 1
-        return routed, unmatched
+        """Claim the replies the listener stored for this campaign's probes: (routed, still unmatched in the inbox).
+
+        Matched the same way as a run's own mailbox (collect.router); each inbox message is read once by
+        this campaign (a cursor moves past it), and a claimed reply is moved with its `received` event in
+        one transaction, then parsed once and its fields kept.
+        """
+        def ticket_in(name: str | None, text: str) -> str | None:
+            target = targets.get(name or "")
+            return target.ticket(text) if target is not None else None
+
+        def ticket_of(text: str) -> str | None:
+            return next((t for target in targets.values() if (t := target.ticket(text))), None)
+
+        correlator = correlator_for_run(self.store, self.run_id, ticket_in)
+        consumer = f"campaign:{self.name}"
+        result = route_inbox(self.store, self.run_id, correlator, after_id=read_cursor(self.store, consumer), ticket_of=ticket_of,
+                             record_events=True)
+        save_cursor(self.store, consumer, result.cursor)
+        for routed in result.routed:
+            self._keep_parsed(routed.reply.rowid, routed.reply.raw, routed.probe_id)
+        return len(result.routed), unclaimed_count(self.store)
+
+    def _keep_parsed(self, rowid: int, raw: bytes, probe_id: str) -> None:
+        """Parse a claimed reply once, against what the persona wrote, and keep the fields scoring reads."""
+        sent = self.store.query(
+            "SELECT text, full_text FROM messages WHERE run_id = ? AND probe_id = ? AND direction = 'out' ORDER BY id LIMIT 1",
+            (self.run_id, probe_id),
+        )
+        customer_text = (sent[0]["full_text"] or sent[0]["text"]) if sent else None
+        mail = parse_mail(raw, customer_text=customer_text)
+        self.store.post(*self.store.annotation(rowid, **stored_fields(mail, customer_text)))
 
     async def tick(self, journeys: dict[str, Journey], targets: dict[str, Target]) -> TickReport:
         """Route new replies, then move every waiting walk on as far as it goes now."""

@@ -51,6 +51,9 @@ class Settings:
     fail_on_regression: bool = False  #: exit 1 when a headline metric regresses beyond its tolerance
     pdf: bool = False  #: also print the one-pager to PDF (needs Chromium)
     tolerances: dict[str, float | str] = field(default_factory=dict)  #: per-metric gate tolerances
+    collect: dict[str, Any] = field(default_factory=dict)  #: how replies come back, for every target: via, host, port, advertise
+    probe_domain: str | None = None  #: domain of the personas' addresses (default: each target's probe_domain)
+    allowlist: str = "allowlist.yaml"  #: targets that may be probed
 
     def path(self, value: str | None) -> Path | None:
         if value is None:
@@ -76,6 +79,7 @@ class Settings:
 
 
 KEYS = [f.name for f in fields(Settings) if f.name != "root"]
+COLLECT_KEYS = {"via", "host", "port", "advertise"}
 _LISTS = {"targets", "locales"}
 _INTS = {"personas", "seed"}
 _BOOLS = {"fail_on_regression", "pdf"}
@@ -114,6 +118,26 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         if text in ("0", "false", "no", "off", ""):
             return False
         raise ConfigError(f"{where}: '{key}' must be true or false, got {value!r}")
+    if key == "collect":
+        if isinstance(value, str):  # MYSTERYSHOP_COLLECT=listener
+            value = {"via": value}
+        if not isinstance(value, Mapping):
+            raise ConfigError(f"{where}: 'collect' must be a table with via, host, port and/or advertise")
+        unknown_keys = set(value) - COLLECT_KEYS
+        if unknown_keys:
+            key0 = sorted(unknown_keys)[0]
+            raise ConfigError(f"{where}: unknown collect setting '{key0}'.{suggest(key0, COLLECT_KEYS)} Valid: {', '.join(sorted(COLLECT_KEYS))}")
+        if "via" in value and value["via"] not in ("smtp", "imap", "listener"):
+            raise ConfigError(f"{where}: collect.via must be smtp, imap or listener, got {value['via']!r}")
+        if "port" in value:
+            try:
+                port = int(value["port"])
+            except (TypeError, ValueError):
+                raise ConfigError(f"{where}: collect.port must be a port number, got {value['port']!r}") from None
+            if not 0 <= port <= 65535:
+                raise ConfigError(f"{where}: collect.port must be between 0 and 65535, got {port}")
+            value = {**value, "port": port}
+        return dict(value)
     if key == "tolerances":
         if not isinstance(value, Mapping):
             raise ConfigError(f"{where}: 'tolerances' must be a table of metric = tolerance")
@@ -149,7 +173,9 @@ def _apply(settings: Settings, values: Mapping[str, Any], where: str) -> None:
             raise ConfigError(f"{where}: unknown setting '{key}'.{suggest(name, KEYS)} Valid settings: {', '.join(KEYS)}")
         if value is None:
             continue
-        if name == "tolerances":
+        if name == "collect":
+            settings.collect = {**settings.collect, **_coerce(name, value, where)}
+        elif name == "tolerances":
             merged = dict(settings.tolerances)
             merged.update(_coerce(name, value, where))
             settings.tolerances = merged

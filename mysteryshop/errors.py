@@ -22,6 +22,10 @@ class JourneyError(ConfigError):
         super().__init__("\n".join(problems))
 
 
+class CollectorError(ConfigError):
+    """The run could not set up what receives the company's replies (a port in use, a mailbox it cannot read)."""
+
+
 class TargetUnreachable(MysteryShopError):
     """The company under test could not be reached on a channel."""
 

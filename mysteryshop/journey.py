@@ -24,7 +24,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSeriali
 from mysteryshop.durations import format_duration, parse_duration
 from mysteryshop.errors import JourneyError, suggest, unknown
 from mysteryshop.persona import Persona
-from mysteryshop.safety import personal_data
+from mysteryshop.personal_data import personal_data
 from mysteryshop.yamlsource import find_file, message_for, position, read_yaml
 
 Duration = Annotated[int, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 CONFIG_KEY = pytest.StashKey["RunConfig"]()
 SESSION_KEY = pytest.StashKey["RunSession"]()
 OPTIONS_KEY = pytest.StashKey[dict[str, Any]]()
+START_ERROR_KEY = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -46,6 +47,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--browser-artifacts", default=None, choices=["on-failure", "trace", "always", "off"],
                     help="browser evidence under reports/<run-id>/browser/: on-failure (default: screenshot + HTML of a failed probe's pages), "
                          "trace (also a Playwright trace, recorded for every probe, kept on failure), always (trace kept for every probe), off")
+    group.addoption("--collect", default=None, choices=["smtp", "imap", "listener"],
+                    help="how replies come back, for every target (default: each target's collect.via, else smtp): "
+                         "smtp (our mailbox on --mailbox-host:--mailbox-port), imap (the target's collect.imap mailbox), "
+                         "listener (a `mysteryshop listen` running on the same store)")
+    group.addoption("--mailbox-host", default=None, help="interface the reply mailbox binds (default: the target's collect.host, else 127.0.0.1)")
+    group.addoption("--mailbox-port", type=int, default=None, help="port the reply mailbox binds (default: the target's collect.port)")
+    group.addoption("--mailbox-advertise", default=None, help="host:port the desk delivers replies to, when not the bound address (NAT, MX)")
+    group.addoption("--probe-domain", default=None, help="domain of the personas' addresses (default: each target's probe_domain)")
+    group.addoption("--allowlist", default=None, help="targets that may be probed (default: <rootdir>/allowlist.yaml)")
+    group.addoption("--dry-run", action="store_true", default=False, help="print what the probes would send; send nothing, store nothing")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -70,6 +81,10 @@ def pytest_configure(config: pytest.Config) -> None:
         browser_path=opt("browser_path"),
         browser_concurrency=opt("browser_concurrency") or 4,
         browser_artifacts=opt("browser_artifacts") or "on-failure",
+        collect={key: value for key, value in (("via", opt("collect")), ("host", opt("mailbox_host")), ("port", opt("mailbox_port")),
+                                               ("advertise", opt("mailbox_advertise"))) if value is not None},
+        allowlist=Path(opt("allowlist")) if opt("allowlist") else root / "allowlist.yaml",
+        dry_run=bool(opt("dry_run")),
     )
     if run.browser_concurrency < 1:
         raise pytest.UsageError(f"--browser-concurrency must be at least 1, got {run.browser_concurrency}")
@@ -84,7 +99,20 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[OPTIONS_KEY] = {
         "journeys": Path(opt("journeys")) if opt("journeys") else root / "journeys",
         "targets": opt("target") or ["demo"],
+        "probe_domain": opt("probe_domain"),
     }
+
+
+def load_targets(config: pytest.Config) -> list[Any]:
+    """The targets named by --target, with --probe-domain applied."""
+    from mysteryshop.target import Target, find_target
+
+    options = config.stash[OPTIONS_KEY]
+    targets = [find_target(name, Path(options["journeys"]) / "targets") for name in options["targets"]]
+    domain = options.get("probe_domain")
+    if domain:
+        targets = [Target(spec=t.spec.model_copy(update={"probe_domain": domain}), path=t.path) for t in targets]
+    return targets
 
 
 def _slug(text: str) -> str:
@@ -97,7 +125,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     from mysteryshop.errors import MysteryShopError
     from mysteryshop.journey import find_journey
     from mysteryshop.plan import plan_probes
-    from mysteryshop.target import find_target
 
     marker = metafunc.definition.get_closest_marker("journey")
     if marker is None or not marker.args:
@@ -108,7 +135,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     options = metafunc.config.stash[OPTIONS_KEY]
     try:
         journey = find_journey(marker.args[0], options["journeys"])
-        targets = [find_target(name, options["journeys"] / "targets") for name in options["targets"]]
+        targets = load_targets(metafunc.config)
     except MysteryShopError as exc:
         raise pytest.fail.Exception(str(exc), pytrace=False) from None
     specs = plan_probes(metafunc.config.stash[CONFIG_KEY], journey, targets)
@@ -119,7 +146,6 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session) -> Any:
     from mysteryshop.plan import ProbeSpec
-    from mysteryshop.session import RunSession
 
     specs = []
     for item in session.items:
@@ -127,16 +153,73 @@ def pytest_runtestloop(session: pytest.Session) -> Any:
         spec = callspec.params.get("probe") if callspec is not None else getattr(item, "spec", None)
         if isinstance(spec, ProbeSpec):
             specs.append(spec)
-    if specs and not session.config.option.collectonly:
-        run = RunSession(session.config.stash[CONFIG_KEY])
-        session.config.stash[SESSION_KEY] = run
-        run.start(specs)
+    config = session.config
+    if specs and not config.option.collectonly:
+        if config.stash[CONFIG_KEY].dry_run:
+            from mysteryshop.dryrun import describe_sends
+
+            _say(config, *_lines(describe_sends, specs))
+        else:
+            _start(config, specs)
     try:
         return (yield)
     finally:
         run = session.config.stash.get(SESSION_KEY, None)
         if run is not None:
             run.finish()
+
+
+def _lines(produce: Any, *args: Any) -> list[str]:
+    lines: list[str] = []
+    produce(*args, out=lines.append)
+    return lines
+
+
+def _say(config: pytest.Config, *lines: str) -> None:
+    """Write to the terminal now, even while an item's output is being captured."""
+    reporter = config.pluginmanager.getplugin("terminalreporter")
+    capman = config.pluginmanager.getplugin("capturemanager")
+    if reporter is None:
+        return
+    if capman is None:
+        for line in lines:
+            reporter.write_line(line)
+        return
+    with capman.global_and_fixture_disabled():
+        for line in lines:
+            reporter.write_line(line)
+
+
+def _start(config: pytest.Config, specs: list[Any]) -> None:
+    """Start the run; a run that cannot start (a refused target, replies it could not receive) fails every item with why."""
+    from mysteryshop.errors import MysteryShopError
+    from mysteryshop.session import RunSession
+
+    run = RunSession(config.stash[CONFIG_KEY])
+    try:
+        run.start(specs)
+    except MysteryShopError as exc:
+        config.stash[START_ERROR_KEY] = str(exc)
+        _say(config, f"mysteryshop: the run did not start: {exc}")
+        return
+    config.stash[SESSION_KEY] = run
+    if any(not (s.target.spec.embedded or s.target.is_loopback) for s in specs):
+        _say(config, f"mysteryshop: {len(specs)} probe(s) sent or sending; replies are expected at {run.replies_at}")
+
+
+def finished_probe(config: pytest.Config, spec: ProbeSpec) -> ProbeResult:
+    """The probe's result once it has finished; meanwhile, progress on the terminal (what is waiting, what came in)."""
+    error = config.stash.get(START_ERROR_KEY, None)
+    if error:
+        pytest.fail(f"the mysteryshop run did not start: {error}", pytrace=False)
+    run = config.stash.get(SESSION_KEY, None)
+    if run is None:
+        if config.stash[CONFIG_KEY].dry_run:
+            pytest.skip("dry run: nothing was sent")
+        pytest.fail("the mysteryshop run did not start; is the plugin disabled (-p no:mysteryshop)?", pytrace=False)
+    from mysteryshop.progress import Waiting
+
+    return Waiting.of(config, run, lambda *lines: _say(config, *lines)).wait(spec.probe_id)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -154,12 +237,10 @@ class JourneyFile(pytest.File):
         from mysteryshop.errors import MysteryShopError
         from mysteryshop.journey import load_journey
         from mysteryshop.plan import plan_probes
-        from mysteryshop.target import find_target
 
-        options = self.config.stash[OPTIONS_KEY]
         try:
             journey = load_journey(self.path)
-            targets = [find_target(name, Path(options["journeys"]) / "targets") for name in options["targets"]]
+            targets = load_targets(self.config)
         except MysteryShopError as exc:
             raise pytest.fail.Exception(str(exc), pytrace=False) from None
         for tag in journey.tags:
@@ -179,10 +260,7 @@ class JourneyItem(pytest.Item):
         self.spec = spec
 
     def runtest(self) -> None:
-        run = self.config.stash.get(SESSION_KEY, None)
-        if run is None:
-            pytest.fail("the mysteryshop run did not start", pytrace=False)
-        Probe(self.spec, run.result(self.spec.probe_id)).check()
+        Probe(self.spec, finished_probe(self.config, self.spec)).check()
 
     def reportinfo(self) -> tuple[Path, int, str]:
         s = self.spec
@@ -218,10 +296,7 @@ class Probe:
 def probe(request: pytest.FixtureRequest) -> Probe:
     """The finished probe of this item: its persona, outcomes and evidence."""
     spec = request.param
-    run = request.config.stash.get(SESSION_KEY, None)
-    if run is None:
-        pytest.fail("the mysteryshop run did not start; is the plugin disabled (-p no:mysteryshop)?", pytrace=False)
-    return Probe(spec, run.result(spec.probe_id))
+    return Probe(spec, finished_probe(request.config, spec))
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
@@ -235,3 +310,5 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(line)
     for kind, path in run.paths.items():
         terminalreporter.write_line(f"  {kind.upper():<5} {path}")
+    for note in run.notes:
+        terminalreporter.write_line(f"mysteryshop: {note}")

@@ -8,10 +8,12 @@ it prints a plain line whenever the counts change, at most every few seconds.
 
 from __future__ import annotations
 
+import concurrent.futures
 import sqlite3
 import sys
 import threading
 import time
+from collections.abc import Callable
 from typing import Any, TextIO
 
 import pytest
@@ -30,6 +32,7 @@ class Progress:
         self._config: pytest.Config | None = None
         self.last_line = ""
         self.specs: dict[str, Any] = {}
+        self.start_error: str | None = None  # why the run did not start (the plugin's message), for `mysteryshop run`
 
     # -- pytest hooks ------------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -46,6 +49,9 @@ class Progress:
         self._thread.start()
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        from mysteryshop.plugin import START_ERROR_KEY
+
+        self.start_error = session.config.stash.get(START_ERROR_KEY, None)
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -87,7 +93,7 @@ class Progress:
                 self.stream.write("\n")
                 self.stream.flush()
 
-    def status(self, run: Any, conn: sqlite3.Connection | None) -> tuple[str, tuple[int, int, int, int]]:
+    def status(self, run: Any, conn: sqlite3.Connection | None) -> tuple[str, tuple[int, ...]]:
         """'mysteryshop: 3 waiting · 1 passed · 1 failed · next deadline in 2.1s (email_question/answered, 1d)'."""
         waiting = passed = failed = errors = 0
         pending_ids = []
@@ -106,11 +112,26 @@ class Progress:
         parts = [f"mysteryshop: {waiting} waiting", f"{passed} passed", f"{failed} failed"]
         if errors:
             parts.append(f"{errors} errors")
+        replies = self.replies_in(run, conn)
+        if replies is not None:
+            parts.append(f"{replies} repl{'y' if replies == 1 else 'ies'} in")
         nxt = self.next_deadline(run, pending_ids, conn) if pending_ids else None
         if nxt is not None:
             seconds, label, company = nxt
             parts.append(f"next deadline in {seconds:.1f}s ({label}, {company} company time)")
-        return " · ".join(parts), (waiting, passed, failed, errors)
+        return " · ".join(parts), (waiting, passed, failed, errors, replies or 0)
+
+    @staticmethod
+    def replies_in(run: Any, conn: sqlite3.Connection | None) -> int | None:
+        """Messages received so far for the run's probes."""
+        if conn is None:
+            return None
+        try:
+            row = conn.execute("SELECT count(*) FROM messages WHERE run_id = ? AND direction = 'in' AND probe_id IS NOT NULL",
+                               (run.config.run_id,)).fetchone()
+        except sqlite3.Error:
+            return None
+        return int(row[0])
 
     def next_deadline(self, run: Any, pending: list[str], conn: sqlite3.Connection | None) -> tuple[float, str, str] | None:
         """The soonest expectation deadline still ahead among waiting probes: (seconds, journey/step, its deadline)."""
@@ -142,3 +163,58 @@ class Progress:
                 if due > now and (best is None or (due - now) / 1e9 < best[0]):
                     best = ((due - now) / 1e9, f"{journey.name}/{step.id}", format_duration(step.within))
         return best
+
+
+class Waiting:
+    """Progress under plain pytest, while an item waits for its probe: a line when the counts change, and
+    otherwise every so often (5 s at first, then less often, up to once a minute), never silent for long.
+
+    `mysteryshop run` shows its own live line (Progress); then this stays quiet.
+    """
+
+    POLL_S = 1.0
+
+    def __init__(self, config: pytest.Config, run: Any, say: Callable[..., None]) -> None:
+        self.run, self.say = run, say
+        self.quiet = any(isinstance(p, Progress) for p in config.pluginmanager.get_plugins())
+        self.progress = Progress(plain_every=5.0)
+        self.progress.specs = dict(getattr(run, "specs", {}))
+        self._conn: sqlite3.Connection | None = None
+        self._last_counts: tuple[int, ...] | None = None
+        self._last_line_at = time.monotonic()
+        self._every = 5.0
+
+    @classmethod
+    def of(cls, config: pytest.Config, run: Any, say: Callable[..., None]) -> Waiting:
+        """The run's one Waiting (every item of the session shares it)."""
+        waiting = getattr(run, "waiting", None)
+        if waiting is None:
+            waiting = run.waiting = cls(config, run, say)
+        return waiting  # type: ignore[no-any-return]
+
+    def wait(self, probe_id: str) -> Any:
+        future = self.run.futures[probe_id]
+        while True:
+            try:
+                return future.result(timeout=self.POLL_S)
+            except concurrent.futures.TimeoutError:
+                self.report()
+
+    def report(self) -> None:
+        if self.quiet:
+            return
+        if self._conn is None and self.run.store is not None:
+            try:
+                self._conn = sqlite3.connect(f"file:{self.run.store.path}?mode=ro", uri=True, timeout=5, check_same_thread=False)
+            except sqlite3.Error:
+                self._conn = None
+        line, counts = self.progress.status(self.run, self._conn)
+        now = time.monotonic()
+        if counts != self._last_counts:
+            self._every = 5.0
+        elif now - self._last_line_at < self._every:
+            return
+        else:
+            self._every = min(60.0, self._every * 2)
+        self._last_counts, self._last_line_at = counts, now
+        self.say(line)

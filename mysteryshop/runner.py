@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import errno
 import gc
 import json
 import logging
@@ -22,8 +23,10 @@ from mysteryshop.channels.browser import BrowserOptions
 from mysteryshop.collect.mailbox import ProbeMailbox
 from mysteryshop.channels.email import send_email
 from mysteryshop.channels.web import WEB_ACTIONS, WebChannels
-from mysteryshop.errors import ChannelError, MysteryShopError, TargetUnreachable
-from mysteryshop.journey import Journey, Step, render_text
+from mysteryshop.collect.setup import CollectPlan
+from mysteryshop.collect.sources import ImapSource, InboxSource
+from mysteryshop.errors import ChannelError, CollectorError, MysteryShopError, TargetUnreachable
+from mysteryshop.journey import Step, render_text
 from mysteryshop.collect.parse import ParsedMail
 from mysteryshop.mail import compose
 from mysteryshop.pacing import TurnBudget
@@ -35,7 +38,6 @@ from mysteryshop.scoring.shared_scores import recording_verdicts, shared_scores
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
 from mysteryshop.smtp import SmtpPool
 from mysteryshop.store import Store, utc_now
-from mysteryshop.target import Target
 
 T = TypeVar("T")
 MAX_STEPS = 1000
@@ -94,8 +96,9 @@ class Engine:
 
     def __init__(
         self, store: Store, run_id: str, *, domains: set[str], mailbox_host: str = "127.0.0.1", mailbox_port: int = 0,
-        browser: BrowserOptions | None = None, clock: Callable[[], int] = time.monotonic_ns,
+        browser: BrowserOptions | None = None, clock: Callable[[], int] = time.monotonic_ns, collect: CollectPlan | None = None,
     ) -> None:
+        """`collect`: how replies come back (collect.setup.plan_collection); default: the SMTP mailbox on mailbox_host:mailbox_port."""
         self.clock = clock
         self.store = store
         self.run_id = run_id
@@ -111,7 +114,11 @@ class Engine:
         # every other event (a 250, an arriving reply) waits for it, and would be timed late.
         self._sending = asyncio.Semaphore(2 * self.smtp.per_destination)
         self.web = WebChannels(store, run_id, self.mailbox, browser)  # web form and chat; Chromium starts on first use
-        self._host, self._port = mailbox_host, mailbox_port
+        self.collect = collect or CollectPlan(domains=set(domains), smtp=(mailbox_host, mailbox_port))
+        if self.collect.smtp is not None:
+            self._host, self._port = self.collect.smtp
+        else:
+            self._host, self._port = mailbox_host, mailbox_port
         self._gc_thresholds = gc.get_threshold()
         self._unrecorded: list[FinishedProbe] = []  # finished probes whose scorecard entry is still to be recorded
         self._recording: asyncio.Future[None] | None = None
@@ -119,7 +126,12 @@ class Engine:
 
     @property
     def mailbox_address(self) -> tuple[str, int]:
-        return self._host, self.mailbox.port
+        """Where a desk on this machine delivers replies (a mailbox bound to every interface is reached on loopback)."""
+        host = "127.0.0.1" if self._host in ("0.0.0.0", "", "::") else self._host
+        return host, self.mailbox.port
+
+    def replies_expected_at(self) -> str:
+        return self.collect.describe(self.mailbox.port)
 
     async def start(self) -> None:
         # What exists now (modules, journeys, personas) lives as long as the run: kept out of the
@@ -131,7 +143,20 @@ class Engine:
         young, middle, old = self._gc_thresholds
         gc.set_threshold(young, middle, max(old, 100))  # and full passes ten times rarer
         code_digest()  # the code that runs now stamps the entries recorded (see _record), even if files change during the run
-        await self.mailbox.start(self._host, self._port)
+        if self.collect.smtp is not None:
+            try:
+                await self.mailbox.start(self._host, self._port)
+            except OSError as exc:
+                raise CollectorError(
+                    f"cannot open the reply mailbox on {self._host}:{self._port}: {exc.strerror or exc}. "
+                    + ("Is a `mysteryshop listen` running there? Then collect via it (--collect listener); otherwise "
+                       "choose a free port (collect.port in the target file, or --mailbox-port)" if exc.errno == errno.EADDRINUSE
+                       else "Check collect.host and collect.port in the target file (or --mailbox-host / --mailbox-port)")
+                ) from exc
+        for account in self.collect.imap:
+            await self.mailbox.add_source(ImapSource(self.store, account))
+        if self.collect.listener:
+            await self.mailbox.add_source(InboxSource(self.store))
 
     async def stop(self) -> None:
         await self.web.stop()
@@ -150,7 +175,7 @@ class Engine:
         await self._starting()
         target = spec.target
         if target.spec.ticket_pattern:
-            self.mailbox.ticket_of = target.ticket
+            self.mailbox.add_ticket_pattern(target.ticket)
         inbox = self.mailbox.open_inbox(spec.probe_id, spec.persona.email)
         timeline = Timeline(persona=spec.persona.as_dict())
         speedup = target.spec.speedup
@@ -344,7 +369,11 @@ class EngineThread:
 
     def start(self) -> EngineThread:
         self._thread.start()
-        self.call(self.engine.start())
+        try:
+            self.call(self.engine.start())
+        except BaseException:
+            self.stop()  # nothing was sent: close what did start (the mailbox, a collector) and the loop
+            raise
         return self
 
     def submit(self, spec: ProbeSpec) -> concurrent.futures.Future[ProbeResult]:

@@ -4,14 +4,12 @@
   probed; anything else is refused with a message that says where to add it.
 - **Rate limits and daily caps.** Per target, counted from the store, so they hold across
   processes and restarts.
-- **No real personal data in journeys.** Text that looks like a payment card number (passes the
-  Luhn check), a US social security number, a UK national insurance number or an IBAN (passes
-  its checksum) is refused: personas are always fake, and so must be what they write.
+- **No real personal data in journeys**: see mysteryshop.personal_data.
 """
 
 from __future__ import annotations
 
-import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,7 +17,9 @@ from pathlib import Path
 from ruamel.yaml import YAML
 
 from mysteryshop.errors import ConfigError
+from mysteryshop.personal_data import personal_data  # noqa: F401 - part of the safety rails' interface
 from mysteryshop.store import Store
+from mysteryshop.target import Target
 
 DEFAULT_ALLOWLIST = Path("allowlist.yaml")
 
@@ -42,10 +42,10 @@ class Allowlist:
             raise ConfigError(f"{path}: expected 'targets:' and/or 'domains:' lists")
         return cls(path, frozenset(data.get("targets") or []), frozenset(d.lower() for d in data.get("domains") or []))
 
-    def check(self, target: object) -> None:
-        """Raise ConfigError unless `target` (a Target) may be probed."""
-        spec = target.spec  # type: ignore[attr-defined]
-        if spec.embedded == "demo":
+    def check(self, target: Target) -> None:
+        """Raise ConfigError unless `target` may be probed: the embedded demo, a desk on loopback, or listed."""
+        spec = target.spec
+        if spec.embedded == "demo" or target.is_loopback:
             return
         if spec.name in self.targets:
             return
@@ -54,49 +54,38 @@ class Allowlist:
         if domain and domain in self.domains:
             return
         raise ConfigError(
-            f"target '{spec.name}' ({address or 'no email address'}) is not on the allowlist {self.path}. "
-            f"Probe only companies you may probe: add '{spec.name}' under 'targets:' (or its domain under 'domains:') in {self.path}"
+            f"target '{spec.name}' ({target.path}; {address or 'no email address'}) is not on the allowlist {self.path}, so "
+            f"nothing was sent. Probe only companies you may probe; to allow this one, add the line\n"
+            f"    - {spec.name}\n"
+            f"under 'targets:' in {self.path} (or its domain '{domain or '?'}' under 'domains:')"
         )
 
 
-# -- personal data ---------------------------------------------------------------------------
-
-_CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
-_SSN = re.compile(r"(?<!\d)(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?!\d)")
-_NINO = re.compile(r"\b(?![DFIQUV])[A-Z](?![DFIOQUV])[A-Z]\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:\s?[A-Z0-9]{4}){2,7}(?:\s?[A-Z0-9]{1,4})?\b")
+def check_targets(targets: Iterable[Target], allowlist: Allowlist) -> None:
+    """The allowlist check of every target a run or campaign would send to, before anything is sent."""
+    for target in targets:
+        allowlist.check(target)
 
 
-def _luhn(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        n = int(ch)
-        if i % 2:
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
-    return total % 10 == 0
+def open_probes(store: Store, target: str) -> int:
+    """Probes against `target` still open (waiting for replies) in any run or campaign of the store."""
+    row = store.query("SELECT count(*) AS n FROM probes WHERE target = ? AND status = 'running'", (target,))
+    return int(row[0]["n"])
 
 
-def _iban_ok(text: str) -> bool:
-    compact = text.replace(" ", "")
-    if not 15 <= len(compact) <= 34:
-        return False
-    moved = compact[4:] + compact[:4]
-    number = "".join(str(int(c, 36)) for c in moved)
-    return int(number) % 97 == 1
-
-
-def personal_data(text: str) -> list[str]:
-    """What in `text` looks like real personal data, each as 'kind: value'."""
-    found = []
-    for match in _CARD.finditer(text):
-        digits = re.sub(r"\D", "", match.group())
-        if 13 <= len(digits) <= 19 and _luhn(digits):
-            found.append(f"payment card number: {match.group()}")
-    found += [f"US social security number: {m.group()}" for m in _SSN.finditer(text)]
-    found += [f"UK national insurance number: {m.group()}" for m in _NINO.finditer(text)]
-    found += [f"IBAN: {m.group()}" for m in _IBAN.finditer(text) if _iban_ok(m.group())]
-    return found
+def check_open_probes(store: Store, targets: Iterable[Target], adding: Mapping[str, int]) -> None:
+    """Refuse a run that would leave more probes open against a target than its `limits.open_probes` allows."""
+    for target in targets:
+        limits = target.spec.email.limits if target.spec.email else {}
+        cap = limits.get("open_probes")
+        if cap is None:
+            continue
+        now, more = open_probes(store, target.name), adding.get(target.name, 0)
+        if now + more > cap:
+            raise ConfigError(
+                f"target '{target.name}' allows {cap} open probes at a time (email.limits.open_probes in {target.path}); "
+                f"{now} are open and this would add {more}. Wait for open ones to finish, send fewer personas, or raise the cap"
+            )
 
 
 # -- rate limits -----------------------------------------------------------------------------

@@ -6,17 +6,20 @@ Both the pytest plugin and the CLI drive runs through `RunSession`, so they beha
 from __future__ import annotations
 
 import concurrent.futures
+import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from mysteryshop.channels.browser import BrowserOptions
+from mysteryshop.collect.setup import plan_collection
 from mysteryshop.demo.process import DemoDeskProcess
 from mysteryshop.demo.profile import get_profile
 from mysteryshop.journey import Journey
-from mysteryshop.plan import ProbeSpec, plan_probes
+from mysteryshop.plan import ProbeSpec
 from mysteryshop.runner import Engine, EngineThread, ProbeResult
+from mysteryshop.safety import Allowlist, check_open_probes, check_targets
 from mysteryshop.scorecard.build import build_scorecard
 from mysteryshop.scorecard.shares import available_cores
 from mysteryshop.scorecard.write import write_scorecard
@@ -38,6 +41,9 @@ class RunConfig:
     browser_path: str | None = None  # Chromium for web-form and chat probes (default: $MYSTERYSHOP_CHROMIUM, /usr/bin/chromium)
     browser_concurrency: int = 4  # browser probes driving a page at once
     browser_artifacts: str = "on-failure"  # keep trace + screenshots under reports/<run-id>/browser/: on-failure, always, off
+    collect: dict[str, Any] = field(default_factory=dict)  # overrides of the targets' collect: sections (via, host, port, advertise)
+    allowlist: Path | None = None  # targets that may be probed (default: allowlist.yaml beside the reports folder's project)
+    dry_run: bool = False  # print what would be sent; send nothing, store nothing
 
     @property
     def store_file(self) -> Path:
@@ -73,15 +79,30 @@ class RunSession:
         self.targets: dict[str, Target] = {}
         self.paths: dict[str, Path] = {}
         self.card: dict[str, Any] | None = None
+        self.replies_at = ""
+        self.specs: dict[str, ProbeSpec] = {}
+        self.notes: list[str] = []  # for people, at the end: e.g. that no reply reached us from a target
 
     def start(self, specs: list[ProbeSpec]) -> None:
         """Start store, probe mailbox and embedded desks, then every probe at once."""
         config = self.config
+        targets = list({s.target.name: s.target for s in specs}.values())
+        check_targets(targets, Allowlist.load(config.allowlist))
         self.store = Store(config.store_file)
+        plan = plan_collection(targets, config.collect, store=self.store)
+        check_open_probes(self.store, targets, {t: sum(s.target.name == t for s in specs) for t in {s.target.name for s in specs}})
+        for note in plan.notes:
+            print(f"mysteryshop: note: {note}", file=sys.stderr, flush=True)
         self.store.create_run(config.run_id, config.as_dict())
-        domains = {s.target.spec.probe_domain for s in specs} or {"probe.mysteryshop.test"}
+        domains = plan.domains or {s.target.spec.probe_domain for s in specs} or {"probe.mysteryshop.test"}
+        plan.domains = set(domains)
         browser = BrowserOptions(config.browser_path, config.browser_concurrency, config.browser_artifacts, config.run_dir)
-        self.engine = EngineThread(Engine(self.store, config.run_id, domains=domains, browser=browser)).start()
+        try:
+            self.engine = EngineThread(Engine(self.store, config.run_id, domains=domains, browser=browser, collect=plan)).start()
+        except BaseException:
+            self.store.finish_run(config.run_id, "error", {})
+            raise
+        self.replies_at = self.engine.engine.replies_expected_at()
         for spec in specs:
             self.journeys[spec.journey.name] = spec.journey
             if spec.target.name not in self.targets:
@@ -90,6 +111,7 @@ class RunSession:
             if spec.probe_id in self.futures:
                 continue  # the same journey x target x persona collected twice (a probe module and its YAML): one probe
             live = ProbeSpec(spec.probe_id, spec.journey, self.targets[spec.target.name], spec.persona)
+            self.specs[spec.probe_id] = live
             self.store.add_probe(config.run_id, spec.probe_id, spec.journey.name, spec.target.name, spec.persona.as_dict())
             self.futures[spec.probe_id] = self.engine.submit(live)
 
@@ -114,6 +136,32 @@ class RunSession:
             spec.chat.url = with_port(spec.chat.url, desk.http_port)
         return Target(spec=spec, path=target.path)
 
+    def _silent_targets(self) -> list[str]:
+        """A line for each target that was sent email and from which no reply at all reached the run."""
+        assert self.store is not None
+        rows = self.store.query(
+            "SELECT p.target AS target, "
+            "(SELECT count(*) FROM events e WHERE e.run_id = p.run_id AND e.kind = 'sent') AS sent, "
+            "(SELECT count(*) FROM messages m WHERE m.run_id = p.run_id AND m.probe_id = p.id AND m.direction = 'in') AS replies "
+            "FROM probes p WHERE p.run_id = ?", (self.config.run_id,),
+        )
+        sent: dict[str, int] = {}
+        replies: dict[str, int] = {}
+        for row in rows:
+            sent[row["target"]] = sent.get(row["target"], 0) + row["sent"]
+            replies[row["target"]] = replies.get(row["target"], 0) + row["replies"]
+        notes = []
+        for name, target in self.targets.items():
+            if target.spec.embedded or not sent.get(name) or replies.get(name):
+                continue
+            domain = (target.spec.probe_mailbox or "").rpartition("@")[2] or target.spec.probe_domain
+            notes.append(
+                f"no reply from target '{name}' reached this run by its last deadline. Replies were expected at {self.replies_at}. "
+                f"If the desk did answer, check that its mail for @{domain} is delivered there (the domain's MX, or the desk's "
+                f"outbound relay), or collect another way (collect.via in {target.path})"
+            )
+        return notes
+
     def result(self, probe_id: str, timeout: float | None = None) -> ProbeResult:
         return self.futures[probe_id].result(timeout)
 
@@ -133,6 +181,7 @@ class RunSession:
             for desk in self.desks.values():
                 desk.stop()
             self.engine.stop()
+        self.notes.extend(self._silent_targets())
         status = "passed" if all(r is not None and r.status == "passed" for r in results) else "failed"
         # the probes the engine had no quiet moment to record are scored here (in parallel when many) and recorded for later reports
         card = build_scorecard(self.store, self.config.run_id, self.journeys, self.targets, keep=True, workers=available_cores())

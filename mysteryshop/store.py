@@ -158,6 +158,14 @@ class _Write:
     params: tuple[Any, ...]
     future: Future[int] | asyncio.Future[int] | None  # None: posted, nobody waits
     optional: bool = False  # posted, and its failure concerns no one (a cache: see `post`)
+    changes: bool = False  # the result is the number of rows changed, not the last row id
+
+
+@dataclass(frozen=True, slots=True)
+class _Group:
+    """Writes that take effect together or not at all (`Store.together`)."""
+
+    writes: tuple[_Write, ...]
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -244,20 +252,44 @@ class Store:
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 for write in batch:
+                    if isinstance(write, _Group):
+                        results.extend(self._apply_group(conn, write))
+                        continue
                     try:
-                        cursor = conn.execute(write.sql, write.params)
-                        results.append((write, (cursor.lastrowid or 0) if cursor.rowcount != 0 else 0))
+                        results.append((write, self._apply(conn, write)))
                     except sqlite3.Error as exc:
                         results.append((write, exc))
                 conn.execute("COMMIT")
             except sqlite3.Error as exc:
-                results = [(w, exc) for w in batch]
+                flat = [w for item in batch for w in (item.writes if isinstance(item, _Group) else [item])]
+                results = [(w, exc) for w in flat]
                 if conn.in_transaction:
                     conn.execute("ROLLBACK")
             self._resolve(results)
             if stop:
                 break
         conn.close()
+
+    @staticmethod
+    def _apply(conn: sqlite3.Connection, write: _Write) -> int:
+        cursor = conn.execute(write.sql, write.params)
+        if write.changes:
+            return max(cursor.rowcount, 0)
+        return (cursor.lastrowid or 0) if cursor.rowcount != 0 else 0
+
+    def _apply_group(self, conn: sqlite3.Connection, group: _Group) -> list[tuple[_Write, int | BaseException]]:
+        """A group's writes all take effect or none does (a savepoint inside the batch's transaction)."""
+        conn.execute("SAVEPOINT grp")
+        done: list[tuple[_Write, int | BaseException]] = []
+        try:
+            for write in group.writes:
+                done.append((write, self._apply(conn, write)))
+        except sqlite3.Error as exc:
+            conn.execute("ROLLBACK TO grp")
+            conn.execute("RELEASE grp")
+            return [(w, exc) for w in group.writes]
+        conn.execute("RELEASE grp")
+        return done
 
     def _resolve(self, results: list[tuple[_Write, int | BaseException]]) -> None:
         """Hand each writer its result: thread futures at once, a loop's futures in one callback per loop."""
@@ -290,6 +322,28 @@ class Store:
 
     def write(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         return self.submit(sql, params).result()
+
+    def changes(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        """Run a write and return how many rows it changed: whether a conditional UPDATE or INSERT (a claim) took effect."""
+        future: Future[int] = Future()
+        self._hand_over(_running_loop())
+        self._queue.put(_Write(sql, params, future, changes=True))
+        return future.result()
+
+    def together(self, writes: list[tuple[str, tuple[Any, ...]]]) -> list[int]:
+        """Several writes that take effect together or not at all (one transaction); the rows each changed.
+
+        If one fails, none is applied and its error is raised.
+        """
+        futures: list[Future[int]] = [Future() for _ in writes]
+        self._hand_over(_running_loop())
+        self._queue.put(_Group(tuple(_Write(sql, params, future, changes=True) for (sql, params), future in zip(writes, futures))))
+        for future in futures:
+            future.exception()  # wait for all
+        failure = next((f.exception() for f in futures if f.exception() is not None), None)
+        if failure is not None:
+            raise failure
+        return [f.result() for f in futures]
 
     async def awrite(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         """`write` for a coroutine. The writes a loop makes in one turn reach the writer thread together."""

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -186,11 +188,31 @@ class Target:
         """A company-time deadline as wall-clock nanoseconds."""
         return int(company_ns / self.spec.speedup)
 
+    @property
+    def is_loopback(self) -> bool:
+        """Every channel of the target is on this machine's loopback: a desk under test here, not a company."""
+        spec = self.spec
+        hosts = [spec.email.smtp_host] if spec.email is not None else []
+        hosts += [urlsplit(c.url).hostname for c in (spec.webform, spec.chat) if c is not None]
+        return bool(hosts) and all(is_loopback(h) for h in hosts)
+
     def ticket(self, text: str) -> str | None:
         if not self.spec.ticket_pattern:
             return None
         match = re.search(self.spec.ticket_pattern, text)
         return (match.group(1) if match.groups() else match.group(0)) if match else None
+
+
+def is_loopback(host: str | None) -> bool:
+    """127.0.0.0/8, ::1 or localhost."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def load_target(path: Path | str) -> Target:

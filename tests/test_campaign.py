@@ -245,11 +245,13 @@ def test_kill_9_during_a_1000_message_stream_loses_none(project: Path, listener:
 def test_a_target_not_on_the_allowlist_is_refused(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (project / "allowlist.yaml").write_text("targets: []\n")
     (project / "journeys/ask_and_wait.yaml").write_text(JOURNEY.replace("{answer_within}", "3h"))
-    (project / "journeys/targets/northwind.yaml").write_text(TARGET.replace("{port}", str(free_port())))
+    remote = TARGET.replace("{port}", "25").replace("smtp_host: 127.0.0.1", "smtp_host: mx.northwind.example")
+    (project / "journeys/targets/northwind.yaml").write_text(remote)
     code = cli(["run", "--campaign", "nope", "--target", "northwind", "--root", str(project)])
     assert code == 2
     err = capsys.readouterr().err
-    assert "target 'northwind' (support@northwind.demo) is not on the allowlist" in err
+    assert "target 'northwind' (" in err and "is not on the allowlist" in err
+    assert "    - northwind\n" in err  # the line to add
     assert not (project / "reports/mysteryshop.sqlite").exists() or not Store(project / "reports/mysteryshop.sqlite").query("SELECT 1 FROM events")
 
 

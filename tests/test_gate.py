@@ -62,6 +62,7 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "journeys" / "targets" / "demo.yaml").write_text((ROOT / "journeys" / "targets" / "demo.yaml").read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "journeys" / "targets" / "deadend.yaml").write_text(
         "name: deadend\ntitle: Nobody listens here\nspeedup: 14400\nprobe_domain: probe.mysteryshop.test\n"
+        f"collect: {{port: {free_port()}}}\n"
         f"email:\n  support_address: support@deadend.test\n  smtp_host: 127.0.0.1\n  smtp_port: {free_port()}\n  timeout: 2\n",
         encoding="utf-8",
     )

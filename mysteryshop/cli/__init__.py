@@ -64,7 +64,7 @@ DEMO_EXAMPLES = """examples:
 """
 
 
-def _execute(settings: Any, run_id: str, *, quiet: bool = False) -> tuple[int, Path]:
+def _execute(settings: Any, run_id: str, *, quiet: bool = False, dry_run: bool = False) -> tuple[int, Path]:
     """Run the probe suite in-process through pytest and the mysteryshop plugin (the one code path for probes)."""
     import pytest
 
@@ -88,7 +88,20 @@ def _execute(settings: Any, run_id: str, *, quiet: bool = False) -> tuple[int, P
         pytest_args += ["--locale", locale]
     if settings.profile:
         pytest_args += ["--demo-profile", settings.profile]
-    code = pytest.main(pytest_args, plugins=[Progress()])
+    for key, option in (("via", "--collect"), ("host", "--mailbox-host"), ("port", "--mailbox-port"), ("advertise", "--mailbox-advertise")):
+        if settings.collect.get(key) is not None:
+            pytest_args += [option, str(settings.collect[key])]
+    if settings.probe_domain:
+        pytest_args += ["--probe-domain", settings.probe_domain]
+    pytest_args += ["--allowlist", str(settings.path(settings.allowlist))]
+    if dry_run:
+        pytest_args.append("--dry-run")
+    progress = Progress()
+    code = pytest.main(pytest_args, plugins=[progress])
+    if progress.start_error:
+        from mysteryshop.errors import ConfigError
+
+        raise ConfigError(progress.start_error)
     return int(code), reports / run_id
 
 
@@ -150,7 +163,10 @@ def _run(args: argparse.Namespace, **extra: Any) -> int:
         load_baseline(settings.baseline_file)  # no baseline is a configuration error: say so before running
     print(f"mysteryshop run {run_id}: targets {', '.join(settings.targets)}, {settings.personas} persona(s) per journey, seed {settings.seed}"
           + (f", demo profile '{settings.profile}'" if settings.profile else ""), flush=True)
-    code, run_dir = _execute(settings, run_id)
+    dry_run = bool(getattr(args, "dry_run", False))
+    code, run_dir = _execute(settings, run_id, dry_run=dry_run)
+    if dry_run:
+        return 0
     card_path = run_dir / "scorecard.json"
     if not card_path.exists():
         return fail(f"the probe run ended with pytest exit code {code} and wrote no scorecard (is {settings.path(settings.probes)} a probe folder?)")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +49,7 @@ def start(args: argparse.Namespace) -> int:
     if args.dry_run:
         dry_run(specs)
         return 0
-    allowlist = Allowlist.load(Path(args.allowlist) if args.allowlist else settings.path("allowlist.yaml"))
+    allowlist = Allowlist.load(settings.path(settings.allowlist))
     store = _store(settings)
     try:
         report = asyncio.run(Campaign(store, args.campaign).start(specs, allowlist=allowlist, config={"seed": settings.seed, "journeys": sorted(journeys)}))
@@ -141,8 +140,9 @@ def add_commands(commands: argparse._SubParsersAction, run_parser: argparse.Argu
     group = run_parser.add_argument_group("campaigns (replies that take days)")
     group.add_argument("--campaign", metavar="NAME", help="send the first steps of the journeys and exit; `listen`, `tick` and `score` do the rest")
     group.add_argument("--journey", action="append", help="with --campaign: only these journeys (repeatable; default: all)")
-    group.add_argument("--dry-run", action="store_true", help="with --campaign: print what would be sent, send nothing")
-    group.add_argument("--allowlist", help="targets you may probe (default: allowlist.yaml in the project folder)")
+    group.add_argument("--dry-run", action="store_true", help="print what would be sent; send nothing, store nothing (runs and campaigns)")
+    group.add_argument("--allowlist", help="targets you may probe (default: allowlist.yaml in the project folder; the demo and desks on "
+                                           "loopback need no entry)")
     plain_run = run_parser.get_default("func")
     run_parser.set_defaults(func=lambda args: start(args) if args.campaign else plain_run(args))
     run_parser.epilog = (run_parser.epilog or "") + "\n" + CAMPAIGN_EXAMPLES

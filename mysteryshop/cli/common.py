@@ -29,6 +29,11 @@ def load_cli_settings(args: argparse.Namespace, **extra: Any) -> Any:
             raise ConfigError(f"--tolerance '{item}': write METRIC=VALUE, e.g. answered.rate=0.05 or answered.median_s=25%")
         tolerances[key.strip()] = value.strip()
     flags["tolerances"] = tolerances or None
+    collect = {key: getattr(args, attr, None) for key, attr in (("via", "collect"), ("host", "mailbox_host"), ("port", "mailbox_port"),
+                                                                 ("advertise", "mailbox_advertise"))}
+    flags["collect"] = {k: v for k, v in collect.items() if v is not None} or None
+    flags["probe_domain"] = getattr(args, "probe_domain", None)
+    flags["allowlist"] = getattr(args, "allowlist", None)
     flags.update(extra)
     return load_settings(Path(args.root) if getattr(args, "root", None) else None, flags=flags)
 
@@ -58,6 +63,14 @@ def add_common_options(parser: argparse.ArgumentParser, *, run: bool = False) ->
         group.add_argument("--target", action="append", default=None, help="target name in journeys/targets/ (repeatable; default: demo)")
         group.add_argument("--personas", type=int, default=None, help="personas per journey and target (default: 3)")
         group.add_argument("--seed", type=int, default=None, help="the same seed gives the same run (default: 1)")
+        replies = parser.add_argument_group("replies (how the company's answers reach mysteryshop; overrides the targets' collect:)")
+        replies.add_argument("--collect", default=None, choices=["smtp", "imap", "listener"],
+                             help="smtp: our own mailbox on --mailbox-host:--mailbox-port; imap: the target's collect.imap mailbox; "
+                                  "listener: a `mysteryshop listen` running on the same store")
+        replies.add_argument("--mailbox-host", default=None, help="interface the reply mailbox binds (default 127.0.0.1; 0.0.0.0 for all)")
+        replies.add_argument("--mailbox-port", type=int, default=None, help="port the reply mailbox binds (the port the desk delivers replies to)")
+        replies.add_argument("--mailbox-advertise", default=None, help="host:port the desk reaches the mailbox at, when not the bound one")
+        replies.add_argument("--probe-domain", default=None, help="domain of the personas' addresses (its MX must point at the mailbox)")
         group.add_argument("--locale", action="append", default=None, help="Faker locale of personas (repeatable)")
         group.add_argument("--profile", default=None, choices=["excellent", "typical", "poor"], help="behaviour of the embedded demo desk")
         group.add_argument("--run-id", default=None, help="the run's folder name (default: time-based)")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
+
+from mysteryshop.store import Store
 
 
 class Correlator:
@@ -33,3 +36,29 @@ class Correlator:
         if ticket and ticket in self._by_ticket:
             return self._by_ticket[ticket], "ticket"
         return None, None
+
+
+def correlator_for_run(store: Store, run_id: str, tickets: Callable[[str, str], str | None] | None = None) -> Correlator:
+    """A run's (or campaign's) correlator rebuilt from the store: its probes' addresses, the message ids they sent,
+    and the ticket numbers they were given (`tickets(target, text)` finds one in a reply or a form's confirmation)."""
+    correlator = Correlator()
+    target_of: dict[str, str] = {}
+    for row in store.query("SELECT id, address, target FROM probes WHERE run_id = ?", (run_id,)):
+        correlator.add_probe(row["id"], row["address"])
+        target_of[row["id"]] = row["target"]
+    for row in store.query("SELECT probe_id, kind, data FROM events WHERE run_id = ? AND kind IN ('sent', 'form_submitted')", (run_id,)):
+        try:
+            data = json.loads(row["data"] or "{}")
+        except ValueError:
+            continue
+        if row["kind"] == "sent" and data.get("message_id"):
+            correlator.add_sent(row["probe_id"], str(data["message_id"]))
+        elif row["kind"] == "form_submitted" and data.get("ticket"):
+            correlator.add_ticket(row["probe_id"], str(data["ticket"]))
+    if tickets is not None:
+        for row in store.query("SELECT probe_id, subject, text FROM messages WHERE run_id = ? AND direction = 'in' AND probe_id IS NOT NULL", (run_id,)):
+            target = target_of.get(row["probe_id"])
+            ticket = tickets(target, f"{row['subject'] or ''}\n{row['text'] or ''}") if target else None
+            if ticket:
+                correlator.add_ticket(row["probe_id"], ticket)
+    return correlator

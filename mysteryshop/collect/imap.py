@@ -14,17 +14,21 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
 from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
 
 import aioimaplib
 
+from mysteryshop.collect.envelope import received_wall_ns
 from mysteryshop.store import Store
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
+_UIDNEXT = re.compile(rb"UIDNEXT (\d+)")
 _FETCH_HEADER = re.compile(rb"^\d+ FETCH \(.*?UID (\d+).*\{\d+\}$")
+_INTERNALDATE = re.compile(rb'INTERNALDATE "([^"]+)"')
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +51,20 @@ class ImapAccount:
 OnStored = Callable[[int, bytes], Awaitable[None]]
 
 
+def arrival_wall_ns(raw: bytes, internaldate: str | None) -> int | None:
+    """When the message reached the mailbox's server: its topmost Received header, else the IMAP INTERNALDATE (UTC ns)."""
+    stamp = received_wall_ns(raw)
+    if stamp is not None:
+        return stamp
+    if internaldate:
+        try:
+            when = datetime.strptime(internaldate.strip(), "%d-%b-%Y %H:%M:%S %z")
+        except ValueError:
+            return None
+        return int(when.timestamp()) * 1_000_000_000
+    return None
+
+
 class ImapCollector:
     """Fetch new messages into the store, then wait with IDLE; reconnect after errors."""
 
@@ -61,14 +79,23 @@ class ImapCollector:
         command_timeout_s: float = 120.0,
         clock: Callable[[], int] = time.time_ns,
         on_stored: OnStored | None = None,
+        only_new: bool = False,
     ) -> None:
+        """`clock`: wall-clock ns, the fallback stamp of a message that says nothing of its arrival.
+        `only_new`: start at the mailbox's next UID when nothing of it is stored yet (a run: earlier mail is not its)."""
         self.store, self.account, self.run_id = store, account, run_id
         self.batch, self.idle_s, self.clock = batch, idle_s, clock
         self.command_timeout_s = command_timeout_s
         self.on_stored = on_stored
+        self.only_new = only_new
         self.client: aioimaplib.IMAP4 | None = None
         self.uidvalidity: int | None = None
+        self.uidnext: int | None = None
         self.stored = 0
+        self.syncs = 0  # completed syncs
+        self._floor: int | None = None
+        self._wake = asyncio.Event()
+        self._synced = asyncio.Event()
 
     def last_uid(self, uidvalidity: int) -> int:
         prefix = f"{self.account.key}:{uidvalidity}:"
@@ -98,12 +125,16 @@ class ImapCollector:
             raise ConnectionError(f"IMAP mailbox {self.account.key} cannot be selected: {response.lines[-1]!r}")
         match = next((m for line in response.lines if (m := _UIDVALIDITY.search(bytes(line)))), None)
         self.uidvalidity = int(match.group(1)) if match else 0
+        nxt = next((m for line in response.lines if (m := _UIDNEXT.search(bytes(line)))), None)
+        self.uidnext = int(nxt.group(1)) if nxt else None
+        if self.only_new and self._floor is None:
+            self._floor = max(0, (self.uidnext or 1) - 1)
         self.client = client
 
     async def sync(self) -> int:
         """Store every message after the last stored UID, `batch` at a time; returns how many were new."""
         assert self.client is not None and self.uidvalidity is not None
-        start = self.last_uid(self.uidvalidity) + 1
+        start = max(self.last_uid(self.uidvalidity), self._floor or 0) + 1
         response = await self._bounded(self.client.uid_search(f"UID {start}:*"))
         if response.result != "OK":
             raise ConnectionError(f"IMAP search in {self.account.key} failed: {response.lines[-1]!r}")
@@ -112,39 +143,65 @@ class ImapCollector:
         new = 0
         for i in range(0, len(uids), self.batch):
             chunk = uids[i : i + self.batch]
-            response = await self._bounded(self.client.uid("fetch", ",".join(map(str, chunk)), "(UID BODY.PEEK[])"))
+            response = await self._bounded(self.client.uid("fetch", ",".join(map(str, chunk)), "(UID INTERNALDATE BODY.PEEK[])"))
             if response.result != "OK":
                 raise ConnectionError(f"IMAP fetch from {self.account.key} failed: {response.lines[-1]!r}")
-            for uid, raw in sorted(self._messages(response.lines)):
+            for uid, raw, internaldate in sorted(self._messages(response.lines)):
+                arrived = arrival_wall_ns(raw, internaldate)
                 rowid = await self.store.amessage(
-                    self.run_id, "in", "", [], self.clock(), raw, source=f"{self.account.key}:{self.uidvalidity}:{uid}"
+                    self.run_id, "in", "", [], arrived if arrived is not None else self.clock(), raw,
+                    source=f"{self.account.key}:{self.uidvalidity}:{uid}",
                 )
                 if rowid:
                     new += 1
                     self.stored += 1
                     if self.on_stored is not None:
                         await self.on_stored(rowid, raw)
+        self.syncs += 1
+        self._synced.set()
         return new
 
     @staticmethod
-    def _messages(lines: list[bytes | bytearray]) -> list[tuple[int, bytes]]:
-        """(uid, raw message) pairs from a UID FETCH response: a header line, then the literal."""
+    def _messages(lines: list[bytes | bytearray]) -> list[tuple[int, bytes, str | None]]:
+        """(uid, raw message, INTERNALDATE) from a UID FETCH response: a header line, then the literal."""
         found = []
         for header, body in zip(lines, lines[1:], strict=False):
             match = _FETCH_HEADER.match(bytes(header))
             if match:
-                found.append((int(match.group(1)), bytes(body)))
+                date = _INTERNALDATE.search(bytes(header))
+                found.append((int(match.group(1)), bytes(body), date.group(1).decode("ascii", "replace") if date else None))
         return found
+
+    async def synced_after_now(self, timeout_s: float = 10.0) -> bool:
+        """Ask for a sync now (ending an IDLE) and wait until one has completed; False if none did within `timeout_s`."""
+        target = self.syncs + 1
+        self._wake.set()
+        loop = asyncio.get_running_loop()
+        give_up = loop.time() + timeout_s
+        while self.syncs < target:
+            self._synced.clear()
+            try:
+                await asyncio.wait_for(self._synced.wait(), timeout=max(0.0, give_up - loop.time()))
+            except TimeoutError:
+                return False
+        return True
 
     async def idle(self) -> None:
         """Wait (at most idle_s) for the server to announce something new."""
         assert self.client is not None
+        if self._wake.is_set():  # someone asked for a sync meanwhile
+            self._wake.clear()
+            return
         waiting = await self.client.idle_start(timeout=self.idle_s)
+        push = asyncio.ensure_future(self.client.wait_server_push())
+        woken = asyncio.ensure_future(self._wake.wait())
         try:
-            await asyncio.wait_for(self.client.wait_server_push(), timeout=self.idle_s)
-        except TimeoutError:
-            pass
+            await asyncio.wait({push, woken}, timeout=self.idle_s, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            for task in (push, woken):
+                task.cancel()
+            await asyncio.gather(push, woken, return_exceptions=True)
+            self._wake.clear()
             self.client.idle_done()
             await asyncio.wait_for(waiting, timeout=10)
 

@@ -18,17 +18,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from mysteryshop.collect.mailbox import ProbeMailbox
 from mysteryshop.collect.imap import ImapAccount, ImapCollector
+from mysteryshop.collect.inbox import HEARTBEAT_S, INBOX_RUN, ensure_inbox_run, remove_heartbeat, write_heartbeat
+from mysteryshop.collect.mailbox import ProbeMailbox
 from mysteryshop.store import Store
 
-INBOX_RUN = "_inbox"
 log = logging.getLogger(__name__)
-
-
-def ensure_inbox_run(store: Store) -> None:
-    if not store.query("SELECT 1 FROM runs WHERE id = ?", (INBOX_RUN,)):
-        store.write("INSERT OR IGNORE INTO runs (id, started_utc, status, config) VALUES (?, datetime('now'), 'collector', '{}')", (INBOX_RUN,))
 
 
 class InboxMailbox(ProbeMailbox):
@@ -78,11 +73,35 @@ async def listen(store: Store, config: ListenerConfig, *, tick: Callable[[], Any
         print(f"mysteryshop listen: IMAP {config.imap.key}", flush=True)
     if tick is not None and config.tick_every_s:
         tasks.append(asyncio.ensure_future(_ticker(tick, config.tick_every_s, stop)))
+    info = {"smtp": f"{config.host}:{mailbox.port}" if mailbox is not None else None, "domains": sorted(config.domains),
+            "imap": config.imap.key if config.imap is not None else None}
+    beat = asyncio.ensure_future(_heartbeat(store, info, stop))
     print("mysteryshop listen: ready", flush=True)
     await stop.wait()
     if mailbox is not None:
         await mailbox.stop()
-    await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.gather(*tasks, beat, return_exceptions=True)
+
+
+async def _heartbeat(store: Store, info: dict[str, Any], stop: asyncio.Event) -> None:
+    """Tell runs on the same store that a listener is collecting (collect.via listener checks it before sending)."""
+    key = None
+    try:
+        while not stop.is_set():
+            try:
+                key = await asyncio.to_thread(write_heartbeat, store, info)
+            except Exception as exc:  # noqa: BLE001 - the heartbeat is a courtesy; collecting goes on
+                log.warning("could not write the listener heartbeat: %s", exc)
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=HEARTBEAT_S)
+            except TimeoutError:
+                pass
+    finally:
+        if key is not None:
+            try:
+                remove_heartbeat(store, key)
+            except Exception:  # noqa: BLE001
+                pass
 
 
 async def _ticker(tick: Callable[[], Any], every_s: float, stop: asyncio.Event) -> None:

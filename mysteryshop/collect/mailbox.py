@@ -13,12 +13,11 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from email.parser import BytesHeaderParser
-from email.policy import compat32
-from typing import Any
+from typing import Any, Protocol
 
 from mysteryshop.collect.correlate import Correlator
-from mysteryshop.collect.parse import ParsedMail, message_ids as _ids, parse_mail, stored_fields
+from mysteryshop.collect.envelope import read_envelope
+from mysteryshop.collect.parse import ParsedMail, parse_mail, stored_fields
 from mysteryshop.collect.smtp_server import serve_smtp
 from mysteryshop.store import Store, utc_now
 
@@ -41,9 +40,21 @@ class _Received:
     utc: str
     raw: bytes
     rcpt_tos: tuple[str, ...]
+    matched_by: str | None = None  # decided already (a reply claimed from the shared inbox)
 
 
-_HEADERS = BytesHeaderParser(policy=compat32)
+class Source(Protocol):
+    """Something that brings a run's replies to its mailbox from elsewhere (IMAP, a running `mysteryshop listen`)."""
+
+    async def start(self, mailbox: ProbeMailbox) -> None: ...
+
+    async def stop(self) -> None: ...
+
+    async def catch_up(self, before_ns: int) -> None:
+        """Bring in now whatever arrived before `before_ns` (run clock), before a deadline is judged."""
+
+    def describe(self) -> str:
+        """Where replies are expected, for people: 'IMAP qa@imap.example.com:993/INBOX'."""
 
 #: mail no probe waits for is parsed once no message has arrived for this long...
 BACKLOG_QUIET_S = 0.5
@@ -65,7 +76,8 @@ class ProbeMailbox:
         self.run_id = run_id
         self.domains = {d.lower() for d in domains}
         self.correlator = Correlator()
-        self.ticket_of = ticket_of or (lambda text: None)
+        self._ticket_finders: list[Callable[[str], str | None]] = [ticket_of] if ticket_of else []
+        self.sources: list[Source] = []
         self.customer_text: dict[str, str] = {}
         self._inboxes: dict[str, asyncio.Queue[_Received]] = {}
         self._backlog: list[tuple[_Received, str | None]] = []
@@ -82,15 +94,40 @@ class ProbeMailbox:
         #: awaited before a received message is parsed (the engine's TurnBudget)
         self.pace: Callable[[], Awaitable[None]] | None = None
 
+    def ticket_of(self, text: str) -> str | None:
+        """The ticket number in `text`, by the first target pattern that finds one."""
+        for find in self._ticket_finders:
+            ticket = find(text)
+            if ticket:
+                return ticket
+        return None
+
+    def add_ticket_pattern(self, find: Callable[[str], str | None]) -> None:
+        if find not in self._ticket_finders:
+            self._ticket_finders.append(find)
+
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        """Serve SMTP on host:port (0: any free port); returns the port."""
         self.server, self.port = await serve_smtp(self, host=host, port=port, name="probe-mailbox.mysteryshop", clock=self.clock)
         return self.port
+
+    async def add_source(self, source: Source) -> None:
+        """Start bringing replies in from `source` too."""
+        await source.start(self)
+        self.sources.append(source)
 
     async def stop(self) -> None:
         if self.server is not None:
             self.server.close()
             await self.server.wait_closed()
+        for source in self.sources:
+            await source.stop()
         await self.drain()
+
+    def take(self, rowid: int, t_ns: int, utc: str, raw: bytes, *, rcpt_tos: tuple[str, ...] = (), matched_by: str | None = None) -> None:
+        """Hand the mailbox a reply a source has stored already (`t_ns` in the run's clock)."""
+        self._last_arrival = asyncio.get_running_loop().time()
+        self._route(_Received(rowid, t_ns, utc, raw, rcpt_tos, matched_by))
 
     async def drain(self) -> None:
         """Parse, flag and record every message no probe is waiting for."""
@@ -125,7 +162,7 @@ class ProbeMailbox:
                 raise
         customer_text = self.customer_text.get(probe_id)
         mail = parse_mail(item.raw, customer_text=customer_text)
-        matched_by = "recipient" if any(self.correlator.match([a], [], None)[0] == probe_id for a in item.rcpt_tos) else "thread"
+        matched_by = item.matched_by or self._matched_by(item, probe_id)
         ticket = self.ticket_of(f"{mail.subject}\n{mail.full_text}")
         if ticket:
             self.correlator.add_ticket(probe_id, ticket)
@@ -164,6 +201,8 @@ class ProbeMailbox:
         On a busy loop a message can arrive before a deadline and still be on its way to the
         store when the deadline's timer fires; judging then would call it late.
         """
+        for source in self.sources:
+            await source.catch_up(before_ns)
         loop = asyncio.get_running_loop()
         give_up = loop.time() + timeout_s
         while any(t <= before_ns for t in self._inflight.values()) and loop.time() < give_up:
@@ -173,16 +212,18 @@ class ProbeMailbox:
             except TimeoutError:
                 return
 
+    def _matched_by(self, item: _Received, probe_id: str) -> str:
+        if any(self.correlator.match([a], [], None)[0] == probe_id for a in item.rcpt_tos):
+            return "recipient"
+        envelope = read_envelope(item.raw, item.rcpt_tos)
+        _, how = self.correlator.match(envelope.recipients, envelope.thread_ids, self.ticket_of(envelope.subject))
+        return how or "thread"
+
     def _route(self, item: _Received) -> None:
         probe_id, _ = self.correlator.match(item.rcpt_tos, [], None)
         if probe_id is None:
-            try:
-                headers = _HEADERS.parsebytes(item.raw)
-                thread_ids = _ids(headers.get("In-Reply-To")) + _ids(headers.get("References"))[::-1]
-                ticket = self.ticket_of(str(headers.get("Subject") or ""))
-            except Exception:  # noqa: BLE001 - unreadable headers: the message is still stored
-                thread_ids, ticket = [], None
-            probe_id, _ = self.correlator.match([], thread_ids, ticket)
+            envelope = read_envelope(item.raw, item.rcpt_tos)  # headers only; never raises
+            probe_id, _ = self.correlator.match(envelope.recipients, envelope.thread_ids, self.ticket_of(envelope.subject))
         if probe_id is not None and probe_id in self._inboxes:
             self._inboxes[probe_id].put_nowait(item)
             return
@@ -213,7 +254,7 @@ class ProbeMailbox:
         customer_text = self.customer_text.get(probe_id or "")
         mail = parse_mail(item.raw, customer_text=customer_text)
         if probe_id is not None:
-            matched_by = "recipient" if self.correlator.match(item.rcpt_tos, [], None)[0] == probe_id else "thread"
+            matched_by = item.matched_by or self._matched_by(item, probe_id)
             self._annotate(item.rowid, mail, probe_id=probe_id, matched_by=matched_by, customer_text=customer_text)
             return
         self._annotate(item.rowid, mail, probe_id=None, matched_by=None)
