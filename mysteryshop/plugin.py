@@ -203,7 +203,7 @@ def _start(config: pytest.Config, specs: list[Any]) -> None:
         _say(config, f"mysteryshop: the run did not start: {exc}")
         return
     config.stash[SESSION_KEY] = run
-    if any(not (s.target.spec.embedded or s.target.is_loopback) for s in specs):
+    if any(not s.target.spec.embedded for s in specs):
         _say(config, f"mysteryshop: {len(specs)} probe(s) sent or sending; replies are expected at {run.replies_at}")
 
 
