@@ -16,13 +16,15 @@ Safety rails apply: the allowlist, per-target rate limits and daily caps, and `-
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mysteryshop.channels.browser import BrowserOptions
 from mysteryshop.errors import ConfigError, MysteryShopError
 from mysteryshop.journey import Journey, render_text
 from mysteryshop.collect.correlate import correlator_for_run
@@ -75,15 +77,9 @@ def first_actions(journey: Journey) -> list[str]:
 
 
 def check_campaign(specs: Iterable[ProbeSpec], allowlist: Allowlist) -> None:
-    """Refuse what a campaign must not do: unlisted targets, channels it cannot resume."""
+    """Refuse what a campaign must not do: send to a target that is not on the allowlist."""
     for spec in specs:
         allowlist.check(spec.target)
-        for step in spec.journey.steps:
-            if step.is_action and step.channel != "email":
-                raise ConfigError(
-                    f"journey '{spec.journey.name}' step '{step.id}' uses the {step.channel} channel; campaigns run email steps only "
-                    f"(a browser session cannot wait days). Run it with `mysteryshop run` instead"
-                )
 
 
 def dry_run(specs: Iterable[ProbeSpec], out: Callable[[str], None] = print) -> int:
@@ -130,16 +126,16 @@ class Campaign:
         check_campaign(specs, allowlist)
         self.store.create_run(self.run_id, {**config, "campaign": self.name, "clock": "wall"})
         report = TickReport()
-        engine = self._engine(specs)
         limiter = RateLimiter(self.store)
-        for spec in specs:
-            self.store.add_probe(self.run_id, spec.probe_id, spec.journey.name, spec.target.name, spec.persona.as_dict())
-            await self.store.aevent(self.run_id, spec.probe_id, "probe_started", CLOCK())
-            await self._wait_for_limits(limiter, spec.target)
-            timeline = Timeline(persona=spec.persona.as_dict())
-            state = WalkState(spec.journey.start)
-            await self._advance(engine, spec, timeline, state, report)
-            out(f"{spec.probe_id}: sent {', '.join(first_actions(spec.journey))} as {spec.persona.email}")
+        async with self._engine(specs) as engine:
+            for spec in specs:
+                self.store.add_probe(self.run_id, spec.probe_id, spec.journey.name, spec.target.name, spec.persona.as_dict())
+                await self.store.aevent(self.run_id, spec.probe_id, "probe_started", CLOCK())
+                await self._wait_for_limits(limiter, spec.target)
+                timeline = Timeline(persona=spec.persona.as_dict())
+                state = WalkState(spec.journey.start)
+                await self._advance(engine, spec, timeline, state, report)
+                out(f"{spec.probe_id}: sent {', '.join(first_actions(spec.journey))} as {spec.persona.email}")
         return report
 
     async def _wait_for_limits(self, limiter: RateLimiter, target: Target) -> None:
@@ -151,17 +147,27 @@ class Campaign:
             await asyncio.sleep(delay)
         raise ConfigError(f"target '{target.name}': still rate-limited; try again later")
 
-    def _engine(self, specs: Iterable[ProbeSpec]) -> Engine:
+    @contextlib.asynccontextmanager
+    async def _engine(self, specs: Iterable[ProbeSpec]) -> AsyncIterator[Engine]:
+        """An engine for one start or tick: web-form and chat steps start Chromium when their time comes; it closes after."""
         domains = {s.target.spec.probe_domain for s in specs}
-        return Engine(self.store, self.run_id, domains=domains or {"probe.mysteryshop.test"}, clock=CLOCK)
+        browser = BrowserOptions(concurrency=2, artifacts="off")
+        engine = Engine(self.store, self.run_id, domains=domains or {"probe.mysteryshop.test"}, clock=CLOCK, browser=browser)
+        try:
+            yield engine
+        finally:
+            await engine.web.stop()
+            await engine.smtp.close()
 
     async def _advance(self, engine: Engine, spec: ProbeSpec, timeline: Timeline, state: WalkState, report: TickReport) -> None:
         try:
-            waiting = await engine.advance(spec, timeline, state)
+            waiting = await engine.advance_through_chats(spec, timeline, state)
         except MysteryShopError as exc:
             report.errors.append(f"{spec.probe_id}: {exc}")
+            await engine.close_browser(spec.probe_id, failed=True)
             await self._finish(spec, timeline, "error", str(exc))
             return
+        await engine.close_browser(spec.probe_id, failed=False)  # the customer leaves the page; a later step opens a new one
         self.store.write(
             "INSERT OR REPLACE INTO walks (run_id, probe_id, state, updated_utc) VALUES (?, ?, ?, ?)",
             (self.run_id, spec.probe_id, state.to_json(), utc_now()),
@@ -241,16 +247,16 @@ class Campaign:
                 continue
             persona = Persona(**{k: v for k, v in probe.persona.items() if k != "full_name"})
             specs.append((ProbeSpec(probe.probe_id, journey, target, persona), probe.timeline))
-        engine = self._engine([s for s, _ in specs])
         limiter = RateLimiter(self.store)
-        for spec, timeline in specs:
-            try:
-                await self._wait_for_limits(limiter, spec.target)  # a tick may send follow-ups and fallbacks
-            except ConfigError as exc:
-                report.errors.append(f"{spec.probe_id}: {exc}")
-                report.waiting += 1
-                continue
-            await self._advance(engine, spec, timeline, walks[spec.probe_id], report)
+        async with self._engine([s for s, _ in specs]) as engine:
+            for spec, timeline in specs:
+                try:
+                    await self._wait_for_limits(limiter, spec.target)  # a tick may send follow-ups and fallbacks
+                except ConfigError as exc:
+                    report.errors.append(f"{spec.probe_id}: {exc}")
+                    report.waiting += 1
+                    continue
+                await self._advance(engine, spec, timeline, walks[spec.probe_id], report)
         return report
 
 

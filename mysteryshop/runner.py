@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from mysteryshop.channels.browser import BrowserOptions
 from mysteryshop.collect.mailbox import ProbeMailbox
 from mysteryshop.channels.email import send_email
-from mysteryshop.channels.web import WEB_ACTIONS, WebChannels
+from mysteryshop.channels.web import CHAT_EXPECTATIONS, WEB_ACTIONS, WebChannels
 from mysteryshop.collect.setup import CollectPlan
 from mysteryshop.collect.sources import ImapSource, InboxSource
 from mysteryshop.errors import ChannelError, CollectorError, MysteryShopError, TargetUnreachable
@@ -113,7 +113,7 @@ class Engine:
         # a thousand probes acting in one turn of the loop would make that turn so long that
         # every other event (a 250, an arriving reply) waits for it, and would be timed late.
         self._sending = asyncio.Semaphore(2 * self.smtp.per_destination)
-        self.web = WebChannels(store, run_id, self.mailbox, browser)  # web form and chat; Chromium starts on first use
+        self.web = WebChannels(store, run_id, self.mailbox, browser, clock=clock)  # web form and chat; Chromium starts on first use
         self.collect = collect or CollectPlan(domains=set(domains), smtp=(mailbox_host, mailbox_port))
         if self.collect.smtp is not None:
             self._host, self._port = self.collect.smtp
@@ -277,6 +277,28 @@ class Engine:
             else:
                 state.waiting = visit
         raise MysteryShopError(f"journey '{journey.name}' took more than {MAX_STEPS} steps; check its loops' max_visits")
+
+    async def advance_through_chats(self, spec: ProbeSpec, timeline: Timeline, state: WalkState) -> Visit | None:
+        """`advance`, and wait here for what an open chat shows (a campaign's tick: a browser cannot stay open for days).
+
+        Expectations a chat answers (chat_response, human_agent, ...) are waited for with the chat open, each
+        until its deadline; an expectation of anything else (an email answer) is left to later ticks.
+        """
+        inbox = self.mailbox.open_inbox(spec.probe_id, spec.persona.email)
+        try:
+            for _ in range(MAX_STEPS):
+                visit = await self.advance(spec, timeline, state)
+                if visit is None or not self.web.has_open_chat(spec.probe_id):
+                    return visit
+                if spec.journey.step(visit.step).expect not in CHAT_EXPECTATIONS:
+                    return visit
+                await self._receive(spec, timeline, inbox, visit)
+            raise MysteryShopError(f"journey '{spec.journey.name}' took more than {MAX_STEPS} steps; check its loops' max_visits")
+        finally:
+            self.mailbox.close_inbox(spec.probe_id)
+
+    async def close_browser(self, probe_id: str, *, failed: bool) -> None:
+        await self.web.finish(probe_id, failed=failed)
 
     def _entered(self, spec: ProbeSpec, visit: Visit) -> None:
         self.store.event(

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from mysteryshop.channels.browser import Browser, BrowserOptions
@@ -34,13 +35,31 @@ T = TypeVar("T")
 WEB_ACTIONS = {"submit_form": "webform", "open_chat": "chat", "say": "chat"}
 
 
+#: expectations judged from what an open chat shows: a campaign's tick waits for them with the chat open
+CHAT_EXPECTATIONS = frozenset({"chat_response", "wait_estimate", "human_agent", "status_update", "chat_answer", "chat_survey"})
+
+
 class WebChannels:
-    def __init__(self, store: Store, run_id: str, mailbox: ProbeMailbox, options: BrowserOptions | None = None) -> None:
+    def __init__(
+        self, store: Store, run_id: str, mailbox: ProbeMailbox, options: BrowserOptions | None = None,
+        clock: Callable[[], int] = time.monotonic_ns,
+    ) -> None:
+        """`clock`: the run's clock. Browser times are taken on the monotonic clock (the page clock is mapped to
+        it) and recorded in the run's clock: the same for a run; wall-clock for a campaign."""
         self.store, self.run_id, self.mailbox = store, run_id, mailbox
+        self.clock = clock
         self.browser = Browser(options)
         self._chats: dict[str, ChatSession] = {}
         self._changed: dict[str, asyncio.Event] = {}
         self._writes: set[asyncio.Task[Any]] = set()
+
+    def _in_run_clock(self, monotonic_ns: int) -> int:
+        if self.clock is time.monotonic_ns:
+            return monotonic_ns
+        return monotonic_ns + (self.clock() - time.monotonic_ns())
+
+    def has_open_chat(self, probe_id: str) -> bool:
+        return probe_id in self._chats
 
     # -- actions --------------------------------------------------------------------------
     async def act(self, spec: ProbeSpec, step: Step, timeline: Timeline) -> None:
@@ -107,12 +126,13 @@ class WebChannels:
             )
         except ChannelError as exc:
             shot = await self.browser.screenshot(spec.probe_id, page, f"{step.id}-failed")
-            await self.store.aevent(self.run_id, spec.probe_id, "step_failed", time.monotonic_ns(), step=step.id,
+            await self.store.aevent(self.run_id, spec.probe_id, "step_failed", self.clock(), step=step.id,
                                     channel="webform", error=str(exc), status=getattr(exc, "status", "error"),
                                     screenshot=str(shot) if shot else None, errors=getattr(exc, "errors", None))
             raise
         finally:
             await self.browser.close_page(probe, page)
+        result = replace(result, t_ns=self._in_run_clock(result.t_ns))
         await self._record_action(spec, step, timeline, result.t_ns, result.utc, result.message, "webform")
         form = FormResult(step.id, result.t_ns, result.utc, result.url, result.confirmation, result.ticket)
         timeline.web.forms[step.id] = form
@@ -134,6 +154,7 @@ class WebChannels:
         changed = self._changed.setdefault(spec.probe_id, asyncio.Event())
 
         def on_message(message: ChatMessage) -> None:
+            message = replace(message, t_ns=self._in_run_clock(message.t_ns))
             timeline.web.chat.append(message)
             changed.set()
             kind, data = weblog.event_data(message)
@@ -142,7 +163,7 @@ class WebChannels:
         session = ChatSession(page, target=spec.target, step_id=step.id, journey=spec.journey.name, on_message=on_message)
         self._chats[spec.probe_id] = session
         given = await session.open(spec.persona, deadline)
-        t_ns, utc = time.monotonic_ns(), utc_now()
+        t_ns, utc = self.clock(), utc_now()
         await self._record_action(spec, step, timeline, t_ns, utc, "", "chat")
         facts = {"email": given["email"]} if "email" in given else {}
         if "name" in given:
@@ -156,7 +177,7 @@ class WebChannels:
         if session is None:
             raise ChannelError(f"step '{step.id}' of journey '{spec.journey.name}' says something in a chat, but no chat is open: add an 'open_chat' step before it")
         text = render_text(step.body or "", spec.persona)
-        t_ns = await session.say(text, step.id, deadline)
+        t_ns = self._in_run_clock(await session.say(text, step.id, deadline))
         if record:
             await self._record_action(spec, step, timeline, t_ns, utc_now(), text, "chat")
         await self._given(spec, timeline, Given(step.id, t_ns, "chat", persona_facts(spec.persona, [text])))
@@ -188,7 +209,7 @@ class WebChannels:
         self._changed.pop(probe_id, None)
         kept = await self.browser.finish(probe_id, failed=failed)
         if kept:
-            await self.store.aevent(self.run_id, probe_id, "browser_evidence", time.monotonic_ns(), files=[str(p) for p in kept])
+            await self.store.aevent(self.run_id, probe_id, "browser_evidence", self.clock(), files=[str(p) for p in kept])
         if self._writes:
             await asyncio.gather(*list(self._writes), return_exceptions=True)
 
