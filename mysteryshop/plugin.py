@@ -23,12 +23,8 @@ import pytest
 if TYPE_CHECKING:
     from mysteryshop.plan import ProbeSpec
     from mysteryshop.runner import ProbeResult
-    from mysteryshop.session import RunConfig, RunSession
 
-CONFIG_KEY = pytest.StashKey["RunConfig"]()
-SESSION_KEY = pytest.StashKey["RunSession"]()
-OPTIONS_KEY = pytest.StashKey[dict[str, Any]]()
-START_ERROR_KEY = pytest.StashKey[str]()
+from mysteryshop.pytest_keys import CONFIG_KEY, OPTIONS_KEY, SESSION_KEY, START_ERROR_KEY  # noqa: E402
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -57,6 +53,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--probe-domain", default=None, help="domain of the personas' addresses (default: each target's probe_domain)")
     group.addoption("--allowlist", default=None, help="targets that may be probed (default: <rootdir>/allowlist.yaml)")
     group.addoption("--dry-run", action="store_true", default=False, help="print what the probes would send; send nothing, store nothing")
+    group.addoption("--resume", action="store_true", default=False,
+                    help="go on with the interrupted run named by --run-id (same seed, personas and targets): finished probes "
+                         "keep their results, open ones walk on from where they stood; nothing is sent twice")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -85,7 +84,10 @@ def pytest_configure(config: pytest.Config) -> None:
                                                ("advertise", opt("mailbox_advertise"))) if value is not None},
         allowlist=Path(opt("allowlist")) if opt("allowlist") else root / "allowlist.yaml",
         dry_run=bool(opt("dry_run")),
+        resume=bool(opt("resume")),
     )
+    if run.resume and not opt("run_id"):
+        raise pytest.UsageError("--resume needs --run-id: the id of the interrupted run to go on with")
     if run.browser_concurrency < 1:
         raise pytest.UsageError(f"--browser-concurrency must be at least 1, got {run.browser_concurrency}")
     if run.demo_profile is not None:

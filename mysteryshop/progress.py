@@ -49,7 +49,7 @@ class Progress:
         self._thread.start()
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        from mysteryshop.plugin import START_ERROR_KEY
+        from mysteryshop.pytest_keys import START_ERROR_KEY
 
         self.start_error = session.config.stash.get(START_ERROR_KEY, None)
         self._stop.set()
@@ -58,7 +58,7 @@ class Progress:
 
     # -- watching ----------------------------------------------------------------------
     def _session(self) -> Any:
-        from mysteryshop.plugin import SESSION_KEY
+        from mysteryshop.pytest_keys import SESSION_KEY
 
         return self._config.stash.get(SESSION_KEY, None) if self._config is not None else None
 

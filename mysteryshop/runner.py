@@ -156,7 +156,7 @@ class Engine:
         for account in self.collect.imap:
             await self.mailbox.add_source(ImapSource(self.store, account))
         if self.collect.listener:
-            await self.mailbox.add_source(InboxSource(self.store))
+            await self.mailbox.add_source(InboxSource(self.store, from_start=self.collect.from_start))
 
     async def stop(self) -> None:
         await self.web.stop()
@@ -170,20 +170,28 @@ class Engine:
         gc.set_threshold(*self._gc_thresholds)
         gc.unfreeze()
 
-    async def run_probe(self, spec: ProbeSpec) -> ProbeResult:
-        """Walk the journey's graph: act, wait for each expectation to be decided, follow the edge it chose."""
+    async def run_probe(self, spec: ProbeSpec, resume: tuple[Timeline, WalkState] | None = None) -> ProbeResult:
+        """Walk the journey's graph: act, wait for each expectation to be decided, follow the edge it chose.
+
+        `resume`: go on from where an interrupted run left this probe (its rebuilt timeline and walk state).
+        """
         await self._starting()
         target = spec.target
         if target.spec.ticket_pattern:
             self.mailbox.add_ticket_pattern(target.ticket)
         inbox = self.mailbox.open_inbox(spec.probe_id, spec.persona.email)
-        timeline = Timeline(persona=spec.persona.as_dict())
         speedup = target.spec.speedup
-        self.store.event(self.run_id, spec.probe_id, "probe_started", self.clock())
+        if resume is None:
+            timeline, state = Timeline(persona=spec.persona.as_dict()), WalkState(spec.journey.start)
+            self.store.event(self.run_id, spec.probe_id, "probe_started", self.clock())
+        else:
+            timeline, state = resume
+            self._remember_sent(spec, timeline)
+            self.store.event(self.run_id, spec.probe_id, "probe_resumed", self.clock())
         # A reply is scored once however often its step is judged, and the verdicts are kept for the report
         with shared_scores() as verdicts, recording_verdicts(self.store.verdict_recorder(self.run_id, spec.probe_id)):
             try:
-                await self._walk(spec, timeline, inbox)
+                await self._walk(spec, timeline, inbox, state)
                 outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True)
                 status = FAILED if any(o.status == FAILED for o in outcomes) else "passed"
                 result = ProbeResult(spec, status, outcomes, timeline=timeline)
@@ -226,9 +234,25 @@ class Engine:
             log.warning("could not record the scorecard entries of %d probes (a report scores them from the store)", len(batch),
                         exc_info=True)
 
-    async def _walk(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any]) -> None:
+    def _remember_sent(self, spec: ProbeSpec, timeline: Timeline) -> None:
+        """What a resumed probe's mailbox must know to match replies: the customer's words, the ids of what was sent."""
+        first_email = next((a for a in timeline.action_log if a.text), None)
+        if first_email is not None:
+            self.mailbox.customer_text.setdefault(spec.probe_id, first_email.text)
+        for row in self.store.query("SELECT data FROM events WHERE run_id = ? AND probe_id = ? AND kind = 'sent'", (self.run_id, spec.probe_id)):
+            message_id = json.loads(row["data"] or "{}").get("message_id")
+            if message_id:
+                self.mailbox.correlator.add_sent(spec.probe_id, message_id)
+        for form in timeline.web.forms.values():
+            if form.ticket:
+                self.mailbox.correlator.add_ticket(spec.probe_id, form.ticket)
+        for reply in timeline.replies:
+            ticket = self.mailbox.ticket_of(f"{reply.mail.subject}\n{reply.mail.full_text}")
+            if ticket:
+                self.mailbox.correlator.add_ticket(spec.probe_id, ticket)
+
+    async def _walk(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any], state: WalkState) -> None:
         """Walk until the journey ends, waiting on the loop whenever an expectation is still open."""
-        state = WalkState(spec.journey.start)
         while (visit := await self.advance(spec, timeline, state)) is not None:
             await self._receive(spec, timeline, inbox, visit)
 
@@ -398,8 +422,8 @@ class EngineThread:
             raise
         return self
 
-    def submit(self, spec: ProbeSpec) -> concurrent.futures.Future[ProbeResult]:
-        return asyncio.run_coroutine_threadsafe(self.engine.run_probe(spec), self.loop)
+    def submit(self, spec: ProbeSpec, resume: tuple[Timeline, WalkState] | None = None) -> concurrent.futures.Future[ProbeResult]:
+        return asyncio.run_coroutine_threadsafe(self.engine.run_probe(spec, resume), self.loop)
 
     def stop(self) -> None:
         if not self._thread.is_alive():

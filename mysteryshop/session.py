@@ -6,7 +6,10 @@ Both the pytest plugin and the CLI drive runs through `RunSession`, so they beha
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +20,9 @@ from mysteryshop.collect.setup import plan_collection
 from mysteryshop.demo.process import DemoDeskProcess
 from mysteryshop.demo.profile import get_profile
 from mysteryshop.journey import Journey
+from mysteryshop.errors import ConfigError
 from mysteryshop.plan import ProbeSpec
+from mysteryshop.resume import StoredWalk, clock_base_ns, outcomes_of, stored_walks
 from mysteryshop.runner import Engine, EngineThread, ProbeResult
 from mysteryshop.safety import Allowlist, check_open_probes, check_targets
 from mysteryshop.scorecard.build import build_scorecard
@@ -44,6 +49,7 @@ class RunConfig:
     collect: dict[str, Any] = field(default_factory=dict)  # overrides of the targets' collect: sections (via, host, port, advertise)
     allowlist: Path | None = None  # targets that may be probed (default: allowlist.yaml beside the reports folder's project)
     dry_run: bool = False  # print what would be sent; send nothing, store nothing
+    resume: bool = False  # go on with the stored run `run_id` (interrupted): finished probes stay, open ones walk on
 
     @property
     def store_file(self) -> Path:
@@ -90,15 +96,23 @@ class RunSession:
         check_targets(targets, Allowlist.load(config.allowlist))
         self.store = Store(config.store_file)
         plan = plan_collection(targets, config.collect, store=self.store)
-        check_open_probes(self.store, targets, {t: sum(s.target.name == t for s in specs) for t in {s.target.name for s in specs}})
+        walks: dict[str, StoredWalk] = {}
+        clock = time.monotonic_ns
+        if config.resume:
+            walks, clock = self._resume_from_store({s.journey.name: s.journey for s in specs})
+        else:
+            check_open_probes(self.store, targets, {t: sum(s.target.name == t for s in specs) for t in {s.target.name for s in specs}})
         for note in plan.notes:
             print(f"mysteryshop: note: {note}", file=sys.stderr, flush=True)
-        self.store.create_run(config.run_id, config.as_dict())
+        if not config.resume:
+            self.store.create_run(config.run_id, {**config.as_dict(), "clock_base_ns": clock_base_ns()})
         domains = plan.domains or {s.target.spec.probe_domain for s in specs} or {"probe.mysteryshop.test"}
         plan.domains = set(domains)
+        plan.from_start = config.resume  # replies stored while the run was down are its too
         browser = BrowserOptions(config.browser_path, config.browser_concurrency, config.browser_artifacts, config.run_dir)
         try:
-            self.engine = EngineThread(Engine(self.store, config.run_id, domains=domains, browser=browser, collect=plan)).start()
+            engine = Engine(self.store, config.run_id, domains=domains, browser=browser, collect=plan, clock=clock)
+            self.engine = EngineThread(engine).start()
         except BaseException:
             self.store.finish_run(config.run_id, "error", {})
             raise
@@ -112,8 +126,34 @@ class RunSession:
                 continue  # the same journey x target x persona collected twice (a probe module and its YAML): one probe
             live = ProbeSpec(spec.probe_id, spec.journey, self.targets[spec.target.name], spec.persona)
             self.specs[spec.probe_id] = live
-            self.store.add_probe(config.run_id, spec.probe_id, spec.journey.name, spec.target.name, spec.persona.as_dict())
-            self.futures[spec.probe_id] = self.engine.submit(live)
+            walk = walks.get(spec.probe_id)
+            if walk is None:
+                self.store.add_probe(config.run_id, spec.probe_id, spec.journey.name, spec.target.name, spec.persona.as_dict())
+                self.futures[spec.probe_id] = self.engine.submit(live)
+            elif walk.timeline is None or walk.state is None:  # finished before the interruption: as it was
+                done: concurrent.futures.Future[ProbeResult] = concurrent.futures.Future()
+                stored = json.loads(walk.outcome or "{}")
+                done.set_result(ProbeResult(live, walk.status, outcomes_of(walk.outcome), stored.get("error"), None))
+                self.futures[spec.probe_id] = done
+            else:
+                self.store.write("UPDATE probes SET status = 'running' WHERE run_id = ? AND id = ?", (config.run_id, spec.probe_id))
+                self.futures[spec.probe_id] = self.engine.submit(live, (walk.timeline, walk.state))
+
+    def _resume_from_store(self, journeys: dict[str, Journey]) -> tuple[dict[str, StoredWalk], Callable[[], int]]:
+        """The stored run to go on with: its probes' walks, and a clock that puts new events on its old clock."""
+        assert self.store is not None
+        run_id = self.config.run_id
+        rows = self.store.query("SELECT status, config FROM runs WHERE id = ?", (run_id,))
+        if not rows:
+            raise ConfigError(f"there is no run '{run_id}' in {self.store.path} to resume; `mysteryshop report` lists nothing for it either")
+        if rows[0]["status"] in ("passed", "failed"):
+            raise ConfigError(f"run '{run_id}' finished ({rows[0]['status']}); there is nothing to resume. Score it with `mysteryshop report {run_id}`")
+        base = json.loads(rows[0]["config"] or "{}").get("clock_base_ns")
+        shift = 0 if base is None else clock_base_ns() - int(base)
+        # on the same boot the monotonic clock goes on (shift ~0); after a reboot the wall clock bridges the gap
+        clock: Callable[[], int] = time.monotonic_ns if abs(shift) < 1_000_000 else (lambda: time.monotonic_ns() + shift)
+        self.store.write("UPDATE runs SET status = 'running', finished_utc = NULL WHERE id = ?", (run_id,))
+        return stored_walks(self.store, run_id, journeys), clock
 
     def _prepare_target(self, target: Target) -> Target:
         """An embedded target gets its demo desk started, and the desk's real port."""

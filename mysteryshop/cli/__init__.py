@@ -28,6 +28,7 @@ RUN_EXAMPLES = """examples:
   mysteryshop run                                   every probe in probes/ against the configured targets
   mysteryshop run --target demo --profile poor --personas 10 --seed 7
   mysteryshop run --fail-on-regression --pdf        CI: gate against the baseline, print the one-pager to PDF
+  mysteryshop run --resume latest                   go on with an interrupted run (nothing is sent twice)
 
 exit codes: 0 pass (failed expectations alone do not fail the command; the gate does)
             1 regression against the baseline (with --fail-on-regression)
@@ -64,7 +65,7 @@ DEMO_EXAMPLES = """examples:
 """
 
 
-def _execute(settings: Any, run_id: str, *, quiet: bool = False, dry_run: bool = False) -> tuple[int, Path]:
+def _execute(settings: Any, run_id: str, *, quiet: bool = False, dry_run: bool = False, resume: bool = False) -> tuple[int, Path]:
     """Run the probe suite in-process through pytest and the mysteryshop plugin (the one code path for probes)."""
     import pytest
 
@@ -96,6 +97,8 @@ def _execute(settings: Any, run_id: str, *, quiet: bool = False, dry_run: bool =
     pytest_args += ["--allowlist", str(settings.path(settings.allowlist))]
     if dry_run:
         pytest_args.append("--dry-run")
+    if resume:
+        pytest_args.append("--resume")
     progress = Progress()
     code = pytest.main(pytest_args, plugins=[progress])
     if progress.start_error:
@@ -155,8 +158,14 @@ def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool
 def _run(args: argparse.Namespace, **extra: Any) -> int:
     from mysteryshop.store import new_run_id
 
+    resume = getattr(args, "resume", None)
+    resumed_id = None
+    if resume:
+        stored = _stored_run_settings(args, resume)
+        resumed_id = stored.pop("run_id")
+        extra = {**stored, **extra}
     settings = load_cli_settings(args, **extra)
-    run_id = getattr(args, "run_id", None) or new_run_id()
+    run_id = resumed_id or getattr(args, "run_id", None) or new_run_id()
     if settings.fail_on_regression:
         from mysteryshop.history import load_baseline
 
@@ -164,7 +173,7 @@ def _run(args: argparse.Namespace, **extra: Any) -> int:
     print(f"mysteryshop run {run_id}: targets {', '.join(settings.targets)}, {settings.personas} persona(s) per journey, seed {settings.seed}"
           + (f", demo profile '{settings.profile}'" if settings.profile else ""), flush=True)
     dry_run = bool(getattr(args, "dry_run", False))
-    code, run_dir = _execute(settings, run_id, dry_run=dry_run)
+    code, run_dir = _execute(settings, run_id, dry_run=dry_run, resume=bool(resume))
     if dry_run:
         return 0
     card_path = run_dir / "scorecard.json"
@@ -172,6 +181,28 @@ def _run(args: argparse.Namespace, **extra: Any) -> int:
         return fail(f"the probe run ended with pytest exit code {code} and wrote no scorecard (is {settings.path(settings.probes)} a probe folder?)")
     card = json.loads(card_path.read_text(encoding="utf-8"))
     return _finish(settings, card, run_dir, gate_on=settings.fail_on_regression, pdf=settings.pdf, summary=False)
+
+
+def _stored_run_settings(args: argparse.Namespace, wanted: str) -> dict[str, Any]:
+    """What a resumed run must repeat of the run it goes on with (seed, personas, locales, targets), unless given again."""
+    from mysteryshop.resume import resolve_unfinished
+
+    settings = load_cli_settings(args)
+    store = open_store(settings)
+    try:
+        run_id = resolve_unfinished(store, wanted)
+        row = store.query("SELECT config FROM runs WHERE id = ?", (run_id,))
+        stored = json.loads(row[0]["config"] or "{}") if row else {}
+        targets = [r["target"] for r in store.query("SELECT DISTINCT target FROM probes WHERE run_id = ?", (run_id,))]
+    finally:
+        store.close()
+    repeated: dict[str, Any] = {"run_id": run_id}
+    for key, flag in (("seed", "seed"), ("personas", "personas"), ("locales", "locale")):
+        if getattr(args, flag, None) is None and stored.get(key) is not None:
+            repeated[key] = stored[key]
+    if getattr(args, "target", None) is None and targets:
+        repeated["targets"] = targets
+    return repeated
 
 
 def _demo(args: argparse.Namespace) -> int:

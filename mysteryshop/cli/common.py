@@ -74,3 +74,6 @@ def add_common_options(parser: argparse.ArgumentParser, *, run: bool = False) ->
         group.add_argument("--locale", action="append", default=None, help="Faker locale of personas (repeatable)")
         group.add_argument("--profile", default=None, choices=["excellent", "typical", "poor"], help="behaviour of the embedded demo desk")
         group.add_argument("--run-id", default=None, help="the run's folder name (default: time-based)")
+        group.add_argument("--resume", default=None, metavar="RUN",
+                           help="go on with an interrupted run (its id, or latest): finished probes keep their results, open ones "
+                                "walk on from where they stood; nothing is sent twice")

@@ -50,6 +50,7 @@ class CollectPlan:
     imap: list[ImapAccount] = field(default_factory=list)
     listener: bool = False
     notes: list[str] = field(default_factory=list)  # warnings to show before the run starts
+    from_start: bool = False  # a resumed run: claim from the shared inbox everything unclaimed, not only what comes from now on
     by_target: dict[str, str] = field(default_factory=dict)  # target -> mode
 
     def describe(self, bound_port: int | None = None) -> str:

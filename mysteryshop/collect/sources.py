@@ -33,8 +33,11 @@ POLL_S = 0.25
 class InboxSource:
     """Claims this run's replies from the shared inbox of the store."""
 
-    def __init__(self, store: Store, *, poll_s: float | None = POLL_S, label: str = "a running `mysteryshop listen` on this store") -> None:
+    def __init__(
+        self, store: Store, *, poll_s: float | None = POLL_S, label: str = "a running `mysteryshop listen` on this store", from_start: bool = False,
+    ) -> None:
         self.store, self.poll_s, self.label = store, poll_s, label
+        self.from_start = from_start
         self.mailbox: ProbeMailbox | None = None
         self.cursor = 0
         self.claimed = 0
@@ -46,8 +49,8 @@ class InboxSource:
     async def start(self, mailbox: ProbeMailbox) -> None:
         self.mailbox = mailbox
         ensure_inbox_run(self.store)
-        # replies to this run's probes can only arrive from now on (their addresses are new)
-        self.cursor = int(self.store.query("SELECT coalesce(max(id), 0) AS n FROM messages")[0]["n"])
+        # replies to a new run's probes can only arrive from now on (their addresses are new); a resumed run's may be waiting
+        self.cursor = 0 if self.from_start else int(self.store.query("SELECT coalesce(max(id), 0) AS n FROM messages")[0]["n"])
         self._task = asyncio.ensure_future(self._watch())
 
     def kick(self) -> None:

@@ -1,0 +1,15 @@
+"""Where the pytest plugin keeps a session's run on pytest's config (its stash), for the plugin and the progress line."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from mysteryshop.session import RunConfig, RunSession
+
+CONFIG_KEY: pytest.StashKey[RunConfig] = pytest.StashKey()
+SESSION_KEY: pytest.StashKey[RunSession] = pytest.StashKey()
+OPTIONS_KEY: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
+START_ERROR_KEY: pytest.StashKey[str] = pytest.StashKey()  # why the run did not start
