@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from mysteryshop.channels.browser import BrowserOptions
+from mysteryshop.dryrun import describe_sends, first_actions
 from mysteryshop.errors import ConfigError, MysteryShopError
-from mysteryshop.journey import Journey, render_text
+from mysteryshop.journey import Journey
 from mysteryshop.collect.correlate import correlator_for_run
 from mysteryshop.collect.inbox import read_cursor, save_cursor, unclaimed_count
 from mysteryshop.collect.parse import parse_mail, stored_fields
@@ -67,15 +68,6 @@ def _limits(target: Target) -> Limits:
     return Limits(per_minute=limits.get("per_minute"), per_day=limits.get("per_day"))
 
 
-def first_actions(journey: Journey) -> list[str]:
-    """The action steps a walk takes before its first expectation."""
-    steps, current = [], journey.start
-    while current is not None and journey.step(current).is_action:
-        steps.append(current)
-        current = journey.follow(current, "next")
-    return steps
-
-
 def check_campaign(specs: Iterable[ProbeSpec], allowlist: Allowlist) -> None:
     """Refuse what a campaign must not do: send to a target that is not on the allowlist."""
     for spec in specs:
@@ -84,20 +76,7 @@ def check_campaign(specs: Iterable[ProbeSpec], allowlist: Allowlist) -> None:
 
 def dry_run(specs: Iterable[ProbeSpec], out: Callable[[str], None] = print) -> int:
     """Print what `start` would send; send nothing, store nothing."""
-    count = 0
-    for spec in specs:
-        channel = spec.target.spec.email
-        for step_id in first_actions(spec.journey):
-            step = spec.journey.step(step_id)
-            count += 1
-            out(f"--- would send ({spec.probe_id}, step '{step.id}') via {channel.smtp_host}:{channel.smtp_port}" if channel else f"--- {spec.probe_id}: no email channel")
-            out(f"From: {spec.persona.full_name} <{spec.persona.email}>")
-            out(f"To: {channel.support_address if channel else '?'}")
-            out(f"Subject: {render_text(step.subject or '', spec.persona)}")
-            out("")
-            out(render_text(step.body or "", spec.persona).rstrip())
-    out(f"--- dry run: {count} email(s) would be sent; nothing was sent or stored")
-    return count
+    return describe_sends(specs, out)
 
 
 @dataclass(slots=True)

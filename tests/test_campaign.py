@@ -261,7 +261,7 @@ def test_dry_run_prints_and_sends_nothing(project: Path, capsys: pytest.CaptureF
     assert cli(["run", "--campaign", "dry", "--target", "northwind", "--personas", "2", "--dry-run", "--root", str(project)]) == 0
     out = capsys.readouterr().out
     assert out.count("--- would send") == 2 and "To: support@northwind.demo" in out
-    assert "dry run: 2 email(s) would be sent; nothing was sent or stored" in out
+    assert "dry run: 2 message(s) would be sent by the first steps" in out and "nothing was sent or stored" in out
     assert not (project / "reports/mysteryshop.sqlite").exists()
 
 
