@@ -129,19 +129,50 @@ def test_html_only_mail_is_read_as_text() -> None:
     "",
 ])
 def test_composed_headers_are_written_as_compat32_writes_them(subject: str) -> None:
+    from email import policy
+    from email.message import Message
+    from email.parser import BytesParser
     from email.policy import compat32
-
-    from email.mime.text import MIMEText
 
     body = "Größe 42, please.\nSecond line\r\n" * 5
     message = compose(sender=("Zoë Ångström", "zoe@probe.mysteryshop.test"), to="support@northwind.demo", subject=subject, body=body, domain="probe.mysteryshop.test", in_reply_to="<a@b>")
     assert message.as_bytes() == message.as_bytes(policy=compat32.clone(linesep="\r\n"))
-    reference = MIMEText(body, "plain", "utf-8")
-    for name in ("From", "To", "Subject", "Message-ID", "In-Reply-To", "References"):
-        reference[name] = message[name]
+    reference = Message()  # the same headers and payload, every header folded by the stdlib's compat32
+    for name, value in message.items():
+        reference[name] = value
+    reference.set_payload(message.get_payload())
     assert message.as_bytes() == reference.as_bytes(policy=compat32.clone(linesep="\r\n"))
+    read = BytesParser(policy=policy.default).parsebytes(message.as_bytes())
+    assert read.get_content().replace("\r\n", "\n") == body.replace("\r\n", "\n")  # CRLF on the wire
     if "=?" not in subject:  # a literal encoded word is decoded by any reader
         assert parse_mail(message.as_bytes()).subject == subject
+
+
+@pytest.mark.parametrize(("body", "encoding"), [
+    ("Hello, where is my order?\n\nThanks,\nSam Lee", "7bit"),
+    ("Hallo, wo ist meine Bestellung? Größe 42, für Zoë Ångström.\n.\nDanke  ", "quoted-printable"),
+    ("x" * 1200 + "\nan ASCII line longer than SMTP allows", "quoted-printable"),
+    ("Здравствуйте! Где мой заказ? Спасибо.", "base64"),
+    ("ご注文の商品はいつ届きますか", "base64"),
+])
+def test_composed_mail_is_headed_and_encoded_as_a_mail_client_does(body: str, encoding: str) -> None:
+    import time
+    from email import policy
+    from email.parser import BytesParser
+    from email.utils import parsedate_to_datetime
+
+    before = time.time()
+    raw = compose(sender=("Sam Lee", "sam.lee.1a2b3c@probe.example.com"), to="support@northwind.demo", subject="Order",
+                  body=body, domain="probe.example.com").as_bytes()
+    read = BytesParser(policy=policy.default).parsebytes(raw)
+    assert [name for name, _ in read.items()][:3] == ["Message-ID", "Date", "MIME-Version"]
+    date = parsedate_to_datetime(read["Date"])
+    assert date.tzinfo is not None and int(before) <= date.timestamp() <= time.time() + 1  # RFC 5322, with the local offset
+    assert read["Message-ID"].endswith("@probe.example.com>")
+    assert b"\r\nContent-Type: text/plain; charset=UTF-8\r\n" in raw
+    assert read["Content-Transfer-Encoding"] == encoding
+    assert read.get_content().replace("\r\n", "\n") == body + "\n"  # the last line ends, as SMTP needs
+    assert raw.isascii() and max(map(len, raw.split(b"\r\n"))) <= 998
 
 
 @pytest.mark.parametrize("subject", [
