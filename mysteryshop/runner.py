@@ -36,6 +36,7 @@ from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, Outcome, e
 from mysteryshop.scoring.first_answer import first_answer_quality
 from mysteryshop.scoring.shared_scores import recording_verdicts, shared_scores
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
+from mysteryshop.signing import Signers
 from mysteryshop.smtp import SmtpPool
 from mysteryshop.store import Store, utc_now
 
@@ -114,6 +115,7 @@ class Engine:
         # every other event (a 250, an arriving reply) waits for it, and would be timed late.
         self._sending = asyncio.Semaphore(2 * self.smtp.per_destination)
         self.web = WebChannels(store, run_id, self.mailbox, browser, clock=clock)  # web form and chat; Chromium starts on first use
+        self.signers = Signers()  # DKIM keys of the targets that sign, each read once
         self.collect = collect or CollectPlan(domains=set(domains), smtp=(mailbox_host, mailbox_port))
         if self.collect.smtp is not None:
             self._host, self._port = self.collect.smtp
@@ -356,6 +358,8 @@ class Engine:
                 self.mailbox.correlator.add_sent(spec.probe_id, str(message["Message-ID"]))
                 self.mailbox.customer_text[spec.probe_id] = body
                 raw = message.as_bytes()  # once: what is sent is what is stored
+                if channel.dkim is not None:
+                    raw = self.signers.sign(target, raw)
                 delivery = await send_email(
                     raw, sender=persona.email, recipients=[channel.support_address], host=channel.smtp_host, port=channel.smtp_port,
                     timeout=channel.timeout, step=step.id, journey=spec.journey.name, channel=channel, pool=self.smtp,

@@ -27,6 +27,23 @@ def _regex(value: str | None) -> str | None:
 Regex = Annotated[str | None, AfterValidator(_regex)]
 
 
+class DkimSettings(BaseModel):
+    """DKIM signing of probe mail (see mysteryshop/signing.py): d=domain, s=selector, and the RSA private key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    domain: str = Field(description="the signing domain (d=): the probe domain, or its parent, so that DMARC aligns")
+    selector: str = Field(description="the selector (s=): the public key is the TXT record <selector>._domainkey.<domain>")
+    key_file: str | None = Field(default=None, description="PEM RSA private key, relative to the target file")
+    key_env: str | None = Field(default=None, description="environment variable holding the PEM RSA private key")
+
+    @model_validator(mode="after")
+    def _one_key(self) -> DkimSettings:
+        if (self.key_file is None) == (self.key_env is None):
+            raise ValueError("dkim needs exactly one of 'key_file:' (a PEM file, relative to the target file) or 'key_env:' (a variable holding the PEM)")
+        return self
+
+
 class EmailChannel(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -40,6 +57,7 @@ class EmailChannel(BaseModel):
     password_env: str | None = Field(default=None, description="environment variable holding the relay password")
     keyring_service: str | None = Field(default=None, description="keyring service holding the password for the user name")
     limits: dict[str, int] = Field(default={}, description="per_minute and per_day caps on emails sent to this target")
+    dkim: DkimSettings | None = Field(default=None, description="sign probe mail with DKIM (domain, selector, key_file or key_env)")
 
 
 class FormField(BaseModel):

@@ -9,6 +9,7 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v dot >/dev/null 2>&1 || need_apt+=(graphviz)
 [ -x /usr/sbin/dovecot ] || need_apt+=(dovecot-imapd)   # the IMAP server the campaign tests run against
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)   # DKIM keys (README, Targets; the DKIM tests make theirs)
 if [ ${#need_apt[@]} -gt 0 ]; then
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
