@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -61,15 +62,32 @@ def _login(user: str, password: str) -> Any:
     return authenticate
 
 
-class Relay:
-    """`with Relay(handler) as relay:` a real aiosmtpd server on 127.0.0.1:`relay.port`; `login=(user, password)` requires AUTH."""
+def _tls_context(directory: Path) -> ssl.SSLContext:
+    directory.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(directory / "key.pem"),
+         "-out", str(directory / "cert.pem"), "-days", "1", "-subj", "/CN=localhost"],
+        check=True, capture_output=True,
+    )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(directory / "cert.pem", directory / "key.pem")
+    return context
 
-    def __init__(self, handler: RelayHandler | None = None, *, login: tuple[str, str] | None = None) -> None:
+
+class Relay:
+    """`with Relay(handler) as relay:` a real aiosmtpd server on 127.0.0.1:`relay.port`.
+
+    `login=(user, password)` requires AUTH; `tls_dir` (where its certificate is made) requires STARTTLS first.
+    """
+
+    def __init__(self, handler: RelayHandler | None = None, *, login: tuple[str, str] | None = None, tls_dir: Path | None = None) -> None:
         self.handler = handler or RelayHandler()
         self.port = free_port()
         options: dict[str, Any] = {}
+        if tls_dir is not None:  # STARTTLS required, with a self-signed certificate, as a submission server does
+            options = {"tls_context": _tls_context(tls_dir), "require_starttls": True}
         if login:
-            options = {"authenticator": _login(*login), "auth_required": True, "auth_require_tls": False}
+            options |= {"authenticator": _login(*login), "auth_required": True, "auth_require_tls": tls_dir is not None}
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port, server_hostname="relay.test", **options)
 
     def __enter__(self) -> Relay:

@@ -19,6 +19,7 @@ EXAMPLES = """examples:
   mysteryshop compare baseline latest               what changed between two runs
   mysteryshop report latest --pdf                   write a run's scorecard again from the store, with a PDF one-pager
   mysteryshop journeys check journeys/              validate journey files, every problem with file:line:column
+  mysteryshop doctor --target acme                  before a campaign: relay, collector, DNS, DKIM, allowlist, journeys
 
 exit codes: 0 pass · 1 regression · 2 usage or configuration error · 3 target unreachable
 configuration: [tool.mysteryshop] in pyproject.toml, then MYSTERYSHOP_* environment variables, then flags
@@ -349,9 +350,11 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(func=_baseline_show)
 
     from mysteryshop.cli.campaign import add_commands as add_campaign_commands
+    from mysteryshop.cli.doctor import add_commands as add_doctor_commands
     from mysteryshop.cli.journeys import add_commands as add_journey_commands
 
     add_campaign_commands(commands, run)
+    add_doctor_commands(commands)
 
     add_journey_commands(commands.add_parser("journeys", help="check, draw and describe journey files"))
 
