@@ -331,8 +331,9 @@ def _greet_collector(target: Target, host: str, port: int, timeout: float) -> Ch
         return Check(name, FAIL, f"{where} greeted with {exc.smtp_code} {_text(exc.smtp_error)}: replies cannot be delivered there; "
                                  f"is it a listener? Start {listen}")
     except (OSError, smtplib.SMTPException) as exc:
+        runs = " (a `mysteryshop run` opens its own mailbox instead)" if target.spec.collect.via == "smtp" else ""
         return Check(name, FAIL, f"nothing answers at {where}, where replies go ({_reason(exc)}). A campaign needs a listener there: "
-                                 f"start {listen} (a `mysteryshop run` opens its own mailbox instead)", unreachable=True)
+                                 f"start {listen}{runs}", unreachable=True)
     try:
         recipient = probe_sender(target)
         client.ehlo_or_helo_if_needed()

@@ -298,6 +298,12 @@ def test_a_listener_is_seen_in_the_store(project: Path, capsys: pytest.CaptureFi
                 code, checks = doctor(project, capsys)
             assert code == 0
             assert checks["collector"][0] == "OK" and checks["collector"][1].startswith(f"127.0.0.1:{collector.port} takes mail for <")
+            assert "a listener has stored into" in checks["collector"][1]
+            code, checks = doctor(project, capsys)  # the listener has stopped: the store alone would not tell
+            assert code == 3
+            assert checks["collector"] == ("FAIL", f"nothing answers at 127.0.0.1:{collector.port}, where replies go (Connection refused). "
+                                                   f"A campaign needs a listener there: start `mysteryshop listen --host 127.0.0.1 --port "
+                                                   f"{collector.port} --domain {PROBE}`")
         finally:
             store.close()
 
