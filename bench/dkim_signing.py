@@ -25,8 +25,8 @@ from types import SimpleNamespace
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mysteryshop.mail import compose  # noqa: E402
-from mysteryshop.signing import load_signer  # noqa: E402
+from mysteryshop.mail import compose
+from mysteryshop.signing import load_signer
 
 
 def _compose(i: int) -> bytes:
@@ -35,7 +35,7 @@ def _compose(i: int) -> bytes:
                    domain="probe.example.com").as_bytes()
 
 
-def _per_message_us(work, n: int, repeat: int) -> float:  # noqa: ANN001
+def _per_message_us(work, n: int, repeat: int) -> float:
     best = float("inf")
     for _ in range(repeat):
         started = time.perf_counter()

@@ -61,7 +61,7 @@ class DnsServer:
         threading.Thread(target=self.server.serve_forever, name="test-dns", daemon=True).start()
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
 

@@ -26,7 +26,7 @@ def _target(tmp_path: Path, port: int, dkim_settings: dict[str, str] | None) -> 
     return Target(spec=TargetSpec(name="relayed", probe_domain=PROBE_DOMAIN, email=email), path=tmp_path / "targets" / "relayed.yaml")
 
 
-def _dns(record: str, name: str):  # noqa: ANN202 - dkimpy's dnsfunc
+def _dns(record: str, name: str):
     """The TXT record we would publish, answered for its name only (dkimpy asks `<selector>._domainkey.<domain>.`)."""
     def lookup(query: bytes, timeout: float = 5) -> bytes | None:
         return record.encode() if query.decode().rstrip(".") == name else None
@@ -118,3 +118,13 @@ def test_a_bad_key_is_a_configuration_error_that_says_where_and_how_to_fix_it(tm
     assert load_signer(DkimSettings(domain="probe.example.com", selector="s", key_env="ACME_DKIM_KEY"), target_file).bits == 2048
     with pytest.raises(ValueError, match="exactly one of 'key_file:'"):
         DkimSettings(domain="probe.example.com", selector="s")
+
+
+def test_a_probe_whose_key_cannot_be_read_sends_nothing_and_says_why(tmp_path: Path, engine: EngineThread) -> None:
+    journey = write_journey(tmp_path, ACK_JOURNEY.replace("{within}", "50ms"))
+    with Relay() as relay:
+        target = _target(tmp_path, relay.port, {"domain": SIGNING_DOMAIN, "selector": "ms1", "key_file": "keys/missing.pem"})
+        results = [engine.submit(spec).result(timeout=30) for spec in specs_for(journey, target, 2)]
+    assert [r.status for r in results] == ["error", "error"]
+    assert all(f"email.dkim.key_file: cannot read {tmp_path / 'targets/keys/missing.pem'}" in r.error for r in results)
+    assert relay.handler.messages == []

@@ -134,8 +134,8 @@ def test_a_target_that_is_ready_passes_and_nothing_is_sent(project: Path, store:
     assert checks["journeys"] == ("OK", "1 journey(s) valid for 'acme': ask")
     status, detail = checks["relay"]
     assert status == "OK" and detail.startswith(f"127.0.0.1:{relay.port} accepts MAIL FROM:<") and f"@{PROBE}> and RCPT TO:<support@acme-desk.net>" in detail
-    assert checks["collector"] == ("OK", f"127.0.0.1:{collector.port} takes mail for <{detail.split('<')[1].split('>')[0]}> "
-                                         "(replies will go there; nothing was sent)")
+    assert checks["collector"] == ("OK", (f"127.0.0.1:{collector.port} takes mail for <{detail.split('<')[1].split('>')[0]}> "
+                                         "(replies will go there; nothing was sent)"))
     assert checks["dkim key"][0] == "SKIP" and "probe mail goes unsigned" in checks["dkim key"][1]
     for name in ("MX", "SPF", "DMARC"):
         assert checks[name][0] == "SKIP", checks[name]
@@ -154,10 +154,10 @@ def test_a_relay_that_refuses_the_recipient_is_a_configuration_failure(project: 
         write_target(project, relay.port, smtp_collect(collector.port))
         code, checks = doctor(project, capsys)
     assert code == 2
-    assert checks["relay"] == ("FAIL", f"127.0.0.1:{relay.port} refused RCPT TO:<support@acme-desk.net>: 550 5.7.1 <support@acme-desk.net>: "
+    assert checks["relay"] == ("FAIL", (f"127.0.0.1:{relay.port} refused RCPT TO:<support@acme-desk.net>: 550 5.7.1 <support@acme-desk.net>: "
                                        "Relay access denied. Check email.support_address in "
                                        f"{project / 'journeys/targets/acme.yaml'}, or give the relay a login (email.username_env / "
-                                       "password_env) so that it relays")
+                                       "password_env) so that it relays"))
     assert "DATA" not in refusing.commands and refusing.commands[-1] == "QUIT"
 
 
@@ -169,8 +169,8 @@ def test_a_closed_relay_port_and_no_listener_are_unreachable(project: Path, stor
         code, checks = doctor(project, capsys)
     assert code == 3
     target_file = project / "journeys/targets/acme.yaml"
-    assert checks["relay"] == ("FAIL", f"cannot reach the relay at 127.0.0.1:{closed}: Connection refused. Check that it runs and that "
-                                       f"email.smtp_host and email.smtp_port in {target_file} are right")
+    assert checks["relay"] == ("FAIL", (f"cannot reach the relay at 127.0.0.1:{closed}: Connection refused. Check that it runs and that "
+                                       f"email.smtp_host and email.smtp_port in {target_file} are right"))
     assert checks["collector"][0] == "OK"
 
     # and with the collector gone too: the line says how to start the listener
@@ -180,9 +180,9 @@ def test_a_closed_relay_port_and_no_listener_are_unreachable(project: Path, stor
     assert code == 3
     assert checks["relay"][0] == "OK"
     assert checks["collector"] == (
-        "FAIL", f"nothing answers at 127.0.0.1:{collector.port}, where replies go (Connection refused). A campaign needs a listener there: "
+        "FAIL", (f"nothing answers at 127.0.0.1:{collector.port}, where replies go (Connection refused). A campaign needs a listener there: "
                 f"start `mysteryshop listen --host 127.0.0.1 --port {collector.port} --domain {PROBE}` (a `mysteryshop run` opens its own "
-                "mailbox instead)")
+                "mailbox instead)"))
 
 
 @pytest.mark.timeout(60)
@@ -210,8 +210,8 @@ def test_the_relay_login_over_starttls_is_checked(project: Path, store: Store, c
         monkeypatch.delenv("ACME_RELAY_USER", raising=False)
         code, checks = doctor(project, capsys)
         assert code == 2
-        assert checks["relay"] == ("FAIL", f"127.0.0.1:{relay.port}: email: environment variable ACME_RELAY_USER (username_env) is not set; "
-                                           "export it before the run")
+        assert checks["relay"] == ("FAIL", (f"127.0.0.1:{relay.port}: email: environment variable ACME_RELAY_USER (username_env) is not set; "
+                                           "export it before the run"))
         monkeypatch.setenv("ACME_RELAY_USER", "relay-user")
         monkeypatch.setenv("ACME_RELAY_PASSWORD", "wrong")
         code, checks = doctor(project, capsys)
@@ -249,8 +249,8 @@ def test_an_imap_collector_is_logged_in_to_and_its_mailbox_opened(
         path.write_text(path.read_text() + "probe_mailbox: qa@acme-shopper.net\n")
         code, checks = doctor(project, capsys)
         assert code == 0
-        assert checks["collector"] == ("OK", f"logged in to 127.0.0.1:{dovecot.port} as probe; mailbox 'INBOX' holds 1 message(s); "
-                                             "personas are plus-addresses of qa@acme-shopper.net")
+        assert checks["collector"] == ("OK", (f"logged in to 127.0.0.1:{dovecot.port} as probe; mailbox 'INBOX' holds 1 message(s); "
+                                             "personas are plus-addresses of qa@acme-shopper.net"))
         assert "qa+" in checks["relay"][1]  # the probe sender is a plus-address of the mailbox
 
         monkeypatch.setenv("ACME_IMAP_PASSWORD", "wrong")
@@ -269,8 +269,8 @@ def test_an_imap_collector_is_logged_in_to_and_its_mailbox_opened(
         dovecot.stop()
         code, checks = doctor(project, capsys)
     assert code == 3
-    assert checks["collector"] == ("FAIL", f"cannot reach IMAP at 127.0.0.1:{dovecot.port}: Connection refused. Check collect.imap.host and "
-                                           f"port in {path}")
+    assert checks["collector"] == ("FAIL", (f"cannot reach IMAP at 127.0.0.1:{dovecot.port}: Connection refused. Check collect.imap.host and "
+                                           f"port in {path}"))
 
 
 @pytest.mark.timeout(60)
@@ -286,8 +286,8 @@ def test_a_listener_is_seen_in_the_store(project: Path, capsys: pytest.CaptureFi
         try:
             code, checks = doctor(project, capsys)
             assert code == 2
-            assert checks["collector"] == ("FAIL", f"no `mysteryshop listen` has ever stored into {project / 'reports/mysteryshop.sqlite'}: start "
-                                                   f"`mysteryshop listen --host 127.0.0.1 --port 2525 --domain {PROBE}` (same --store) and keep it running")
+            assert checks["collector"] == ("FAIL", (f"no `mysteryshop listen` has ever stored into {project / 'reports/mysteryshop.sqlite'}: start "
+                                                   f"`mysteryshop listen --host 127.0.0.1 --port 2525 --domain {PROBE}` (same --store) and keep it running"))
             ensure_inbox_run(store)
             code, checks = doctor(project, capsys)
             assert code == 0
@@ -301,9 +301,9 @@ def test_a_listener_is_seen_in_the_store(project: Path, capsys: pytest.CaptureFi
             assert "a listener has stored into" in checks["collector"][1]
             code, checks = doctor(project, capsys)  # the listener has stopped: the store alone would not tell
             assert code == 3
-            assert checks["collector"] == ("FAIL", f"nothing answers at 127.0.0.1:{collector.port}, where replies go (Connection refused). "
+            assert checks["collector"] == ("FAIL", (f"nothing answers at 127.0.0.1:{collector.port}, where replies go (Connection refused). "
                                                    f"A campaign needs a listener there: start `mysteryshop listen --host 127.0.0.1 --port "
-                                                   f"{collector.port} --domain {PROBE}`")
+                                                   f"{collector.port} --domain {PROBE}`"))
         finally:
             store.close()
 
@@ -340,24 +340,24 @@ def test_dns_records_and_the_dkim_key_are_checked_where_dns_resolves(project: Pa
         with DnsServer(_dns_zone(other.record, spf=False, dmarc=False)) as dns_server:
             code, checks = doctor(project, capsys, dns_port=dns_server.port)
         assert code == 2
-        assert checks["SPF"] == ("WARN", f"{PROBE} has no SPF record: receivers may junk or refuse probe mail. Publish TXT \"v=spf1 a:127.0.0.1 -all\" "
-                                         "(or include: your mail provider)")
+        assert checks["SPF"] == ("WARN", (f"{PROBE} has no SPF record: receivers may junk or refuse probe mail. Publish TXT \"v=spf1 a:127.0.0.1 -all\" "
+                                         "(or include: your mail provider)"))
         assert checks["DMARC"][0] == "WARN" and f"Publish TXT at _dmarc.{PROBE}: \"v=DMARC1; p=none\"" in checks["DMARC"][1]
-        assert checks["DKIM record"] == ("FAIL", f"ms1._domainkey.{PROBE} holds another public key than the one in {path.parent / 'keys/dkim.pem'}: "
-                                                 f"signatures fail; publish TXT ms1._domainkey.{PROBE} \"{signer.record}\"")
+        assert checks["DKIM record"] == ("FAIL", (f"ms1._domainkey.{PROBE} holds another public key than the one in {path.parent / 'keys/dkim.pem'}: "
+                                                 f"signatures fail; publish TXT ms1._domainkey.{PROBE} \"{signer.record}\""))
         with DnsServer({}) as dns_server:  # a resolver that works, but the domain does not exist
             code, checks = doctor(project, capsys, dns_port=dns_server.port)
         assert code == 2
-        assert checks["MX"] == ("FAIL", f"{PROBE} does not exist in DNS: receivers refuse mail from it and replies cannot come back. "
-                                        "Use a domain you own as probe_domain")
+        assert checks["MX"] == ("FAIL", (f"{PROBE} does not exist in DNS: receivers refuse mail from it and replies cannot come back. "
+                                        "Use a domain you own as probe_domain"))
         assert checks["DKIM record"][0] == "FAIL" and checks["DKIM record"][1].startswith(f"no TXT record at ms1._domainkey.{PROBE}")
 
         # With no DNS server at all, every DNS line says so within the timeout, and the record to publish is still given
         nowhere = closed_udp_port()
         code, checks = doctor(project, capsys, dns_port=nowhere)
     assert code == 0
-    assert checks["DKIM record"] == ("SKIP", f"cannot check offline: no DNS server answered within 3 s (127.0.0.1:{nowhere}); "
-                                             f"publish TXT ms1._domainkey.{PROBE} \"{signer.record}\"")
+    assert checks["DKIM record"] == ("SKIP", (f"cannot check offline: no DNS server answered within 3 s (127.0.0.1:{nowhere}); "
+                                             f"publish TXT ms1._domainkey.{PROBE} \"{signer.record}\""))
 
 
 @pytest.mark.timeout(60)
