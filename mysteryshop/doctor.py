@@ -13,17 +13,14 @@ from __future__ import annotations
 
 import imaplib
 import ipaddress
-import os
 import smtplib
 import socket
-import sqlite3
 import ssl
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from mysteryshop.errors import ConfigError, JourneyError
 from mysteryshop.persona import make_persona
@@ -62,6 +59,7 @@ class DoctorOptions:
     journeys: list[str] | None = None  # the campaign's journeys; None: every journey in journeys_dir
     timeout: float = 5.0
     nameservers: list[str] | None = None  # "IP" or "IP:PORT"; None: the system's resolver
+    collect: dict[str, Any] = field(default_factory=dict)  # overrides of the target's collect: ([tool.mysteryshop.collect])
 
 
 def exit_code(checks: list[Check]) -> int:
@@ -78,30 +76,23 @@ def diagnose(target: Target, options: DoctorOptions) -> list[Check]:
     network: list[Callable[[], list[Check]]] = [
         lambda: [check_relay(target, options.timeout)],
         lambda: [check_collector(target, options)],
-        lambda: check_dns(target, signer, options.nameservers, min(options.timeout, 3.0)),
+        lambda: check_dns(target, signer, options.nameservers, min(options.timeout, 3.0), _collect_or_none(target, options)),
     ]
     with ThreadPoolExecutor(max_workers=len(network)) as pool:
         results = [future.result() for future in [pool.submit(job) for job in network]]
     return checks + results[0] + [dkim_check] + results[1] + results[2]
 
 
-# -- what the user's files say ----------------------------------------------------------------------
+def _collect_or_none(target: Target, options: DoctorOptions) -> Any:
+    from mysteryshop.collect.setup import effective_settings
 
-def _hosts(target: Target) -> list[str]:
-    spec = target.spec
-    hosts = [spec.email.smtp_host] if spec.email else []
-    hosts += [urlsplit(channel.url).hostname or "" for channel in (spec.webform, spec.chat) if channel is not None]
-    return hosts
-
-
-def is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+        return effective_settings(target, options.collect)
+    except ConfigError:
+        return None  # the collector check says why
 
+
+# -- what the user's files say ----------------------------------------------------------------------
 
 def _line_of(path: Path, word: str) -> int | None:
     try:
@@ -112,6 +103,7 @@ def _line_of(path: Path, word: str) -> int | None:
 
 
 def check_allowlist(target: Target, path: Path) -> Check:
+    """What mysteryshop.safety.Allowlist says for the target, with the entry's file:line."""
     from mysteryshop.safety import Allowlist
 
     name = "allowlist"
@@ -119,16 +111,18 @@ def check_allowlist(target: Target, path: Path) -> Check:
         return Check(name, OK, f"'{target.name}' is the embedded demo desk: always allowed")
     try:
         allowlist = Allowlist.load(path)
-        allowlist.check(target)
     except ConfigError as exc:
-        hosts = _hosts(target)
-        if hosts and all(is_loopback(h) for h in hosts):
-            return Check(name, WARN, f"'{target.name}' is a desk on loopback ({', '.join(sorted(set(hosts)))}) that {exc}")
         return Check(name, FAIL, str(exc))
     domain = target.spec.email.support_address.rpartition("@")[2].lower() if target.spec.email else ""
-    entry = target.name if target.name in allowlist.targets else domain
-    line = _line_of(path, entry)
-    return Check(name, OK, f"'{target.name}' may be probed: '{entry}' is listed in {path}" + (f":{line}" if line else ""))
+    entry = target.name if target.name in allowlist.targets else (domain if domain and domain in allowlist.domains else None)
+    if entry is not None:
+        line = _line_of(path, entry)
+        return Check(name, OK, f"'{target.name}' may be probed: '{entry}' is listed in {path}" + (f":{line}" if line else ""))
+    try:
+        allowlist.check(target)
+    except ConfigError as exc:
+        return Check(name, FAIL, " ".join(str(exc).split()))
+    return Check(name, OK, f"'{target.name}' is a desk on this machine's loopback: allowed without an entry in {path}")
 
 
 def check_journeys(target: Target, directory: Path, wanted: list[str] | None) -> list[Check]:
@@ -294,44 +288,50 @@ def _split_hostport(value: str, default_port: int) -> tuple[str, int]:
 # -- the collector ------------------------------------------------------------------------------------
 
 def check_collector(target: Target, options: DoctorOptions) -> Check:
-    collect = target.spec.collect
-    if collect.via == "imap":
-        return _check_imap(target, options)
-    if collect.via == "listener":
-        return _check_listener(target, options)
-    return _check_smtp_collector(target, options.timeout)
+    """Where the company's replies will go, as a run plans it (mysteryshop.collect.setup), and whether it answers there."""
+    from mysteryshop.collect.setup import effective_settings, plan_collection
 
-
-def _listen_command(target: Target, host: str, port: int) -> str:
-    return f"`mysteryshop listen --host {host} --port {port or 2525} --domain {target.spec.probe_domain}`"
-
-
-def _check_smtp_collector(target: Target, timeout: float) -> Check:
     name = "collector"
-    collect = target.spec.collect
     if target.spec.embedded:
-        return Check(name, OK, "the embedded demo desk delivers to the mailbox each run opens (collect.via smtp, any free port)")
-    if collect.port == 0 and collect.advertise is None:
-        return Check(name, WARN, f"collect.port is 0: each run opens its mailbox on a free port, which a desk can reach only if told. "
-                                 f"A campaign needs a fixed port with a listener on it: set collect: {{port: 2525}} in {target.path} and start "
-                                 f"{_listen_command(target, collect.host, 2525)}")
-    host, port = _split_hostport(collect.advertise, collect.port or 25) if collect.advertise else (collect.host, collect.port)
-    host = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
-    return _greet_collector(target, host, port, timeout)
+        return Check(name, OK, "the embedded demo desk delivers to the mailbox each run opens (any free port, told to the desk)")
+    try:
+        collect = effective_settings(target, options.collect)
+        if collect.via == "listener":
+            return _check_listener(target, collect, options)
+        plan = plan_collection([target], options.collect)  # what a run refuses (a port nobody can know, no IMAP login) fails here too
+    except ConfigError as exc:
+        return Check(name, FAIL, str(exc))
+    notes = "".join(f"; but {note}" for note in plan.notes)
+    if collect.via == "imap":
+        found = _check_imap(target, plan.imap[0], options.timeout)
+    else:
+        host, port = _split_hostport(collect.advertise, collect.port) if collect.advertise else (_reachable(collect.host), collect.port)
+        found = _greet_collector(target, host, port, options.timeout, listen=_listen_command(target, collect.host, collect.port, options))
+    if found.status == OK and notes:
+        return Check(name, WARN, found.detail + notes)
+    return found
 
 
-def _greet_collector(target: Target, host: str, port: int, timeout: float) -> Check:
+def _reachable(host: str) -> str:
+    """Where to reach a server bound to `host` from this machine."""
+    return "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
+
+
+def _listen_command(target: Target, host: str, port: int, options: DoctorOptions) -> str:
+    return f"`mysteryshop listen --host {host} --port {port or 2525} --domain {target.spec.probe_domain} --store {options.store_file}`"
+
+
+def _greet_collector(target: Target, host: str, port: int, timeout: float, *, listen: str) -> Check:
     """Expect an SMTP greeting at host:port, and a yes to mail for a persona (the desk's reply, up to RCPT TO)."""
     name = "collector"
     where = f"{host}:{port}"
-    listen = _listen_command(target, target.spec.collect.host, target.spec.collect.port or port)
+    runs = " (a `mysteryshop run` opens its own mailbox there instead)" if target.spec.collect.via == "smtp" else ""
     try:
         client = _connect(host, port, timeout)
     except smtplib.SMTPConnectError as exc:
         return Check(name, FAIL, f"{where} greeted with {exc.smtp_code} {_text(exc.smtp_error)}: replies cannot be delivered there; "
                                  f"is it a listener? Start {listen}")
     except (OSError, smtplib.SMTPException) as exc:
-        runs = " (a `mysteryshop run` opens its own mailbox instead)" if target.spec.collect.via == "smtp" else ""
         return Check(name, FAIL, f"nothing answers at {where}, where replies go ({_reason(exc)}). A campaign needs a listener there: "
                                  f"start {listen}{runs}", unreachable=True)
     try:
@@ -350,31 +350,27 @@ def _greet_collector(target: Target, host: str, port: int, timeout: float) -> Ch
     return Check(name, OK, f"{where} takes mail for <{recipient}> (replies will go there; nothing was sent)")
 
 
-def _check_imap(target: Target, options: DoctorOptions) -> Check:
+def _check_imap(target: Target, account: Any, timeout: float) -> Check:
+    """Log in to the mailbox a run would read and open it, read-only."""
     name = "collector"
+    where = f"{account.host}:{account.port}"
     imap = target.spec.collect.imap
-    assert imap is not None  # CollectSettings refuses via imap without an account
-    where = f"{imap.host}:{imap.port}"
-    user, password = os.environ.get(imap.user_env), os.environ.get(imap.password_env)
-    if not user or password is None:
-        unset = [v for v, value in ((imap.user_env, user), (imap.password_env, password)) if not value]
-        return Check(name, FAIL, f"IMAP {where}: environment variable(s) {', '.join(unset)} not set; export the mailbox's user name "
-                                 f"and password in them (collect.imap.user_env / password_env in {target.path})")
+    user_env, password_env = (imap.user_env, imap.password_env) if imap else ("the user variable", "the password variable")
     try:
-        client = (imaplib.IMAP4_SSL(imap.host, imap.port, ssl_context=ssl.create_default_context(), timeout=options.timeout) if imap.ssl
-                  else imaplib.IMAP4(imap.host, imap.port, timeout=options.timeout))
+        client = (imaplib.IMAP4_SSL(account.host, account.port, ssl_context=ssl.create_default_context(), timeout=timeout) if account.ssl
+                  else imaplib.IMAP4(account.host, account.port, timeout=timeout))
     except (OSError, imaplib.IMAP4.error) as exc:
-        hint = " (is it plain IMAP? set collect.imap.ssl: false)" if imap.ssl and isinstance(exc, ssl.SSLError) else ""
+        hint = " (is it plain IMAP? set collect.imap.ssl: false)" if account.ssl and isinstance(exc, ssl.SSLError) else ""
         return Check(name, FAIL, f"cannot reach IMAP at {where}: {_reason(exc)}{hint}. Check collect.imap.host and port in {target.path}",
                      unreachable=not isinstance(exc, ssl.SSLError))
     try:
         try:
-            client.login(user, password)
+            client.login(account.user, account.password)
         except imaplib.IMAP4.error as exc:
-            return Check(name, FAIL, f"IMAP {where} refused the login of {user}: {_text(str(exc))}. Check ${imap.user_env} and ${imap.password_env}")
-        status, data = client.select(_quoted(imap.mailbox), readonly=True)
+            return Check(name, FAIL, f"IMAP {where} refused the login of {account.user}: {_text(str(exc))}. Check ${user_env} and ${password_env}")
+        status, data = client.select(_quoted(account.mailbox), readonly=True)
         if status != "OK":
-            return Check(name, FAIL, f"IMAP {where}: cannot open mailbox '{imap.mailbox}': {_text(data[0] or b'')}. "
+            return Check(name, FAIL, f"IMAP {where}: cannot open mailbox '{account.mailbox}': {_text(data[0] or b'')}. "
                                      f"Check collect.imap.mailbox in {target.path}")
         count = int(data[0] or 0)
     except (OSError, imaplib.IMAP4.error) as exc:
@@ -384,45 +380,52 @@ def _check_imap(target: Target, options: DoctorOptions) -> Check:
             client.logout()
         except (OSError, imaplib.IMAP4.error):
             pass
-    detail = f"logged in to {where} as {user}; mailbox '{imap.mailbox}' holds {count} message(s)"
-    if not target.spec.probe_mailbox:
-        return Check(name, WARN, f"{detail}, but personas write from @{target.spec.probe_domain}: set probe_mailbox: <this mailbox's "
-                                 f"address> in {target.path} so that they are plus-addresses of it and replies land here")
-    return Check(name, OK, detail + f"; personas are plus-addresses of {target.spec.probe_mailbox}")
+    return Check(name, OK, f"logged in to {where} as {account.user}; mailbox '{account.mailbox}' holds {count} message(s); "
+                           f"personas are plus-addresses of {target.spec.probe_mailbox}")
 
 
 def _quoted(mailbox: str) -> str:
     return mailbox if mailbox.isalnum() else '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _check_listener(target: Target, options: DoctorOptions) -> Check:
-    """A `mysteryshop listen` stores into the run `_inbox` of the same store: has one, and when did it last store?"""
-    from mysteryshop.collect.listen import INBOX_RUN
+def _check_listener(target: Target, collect: Any, options: DoctorOptions) -> Check:
+    """A `mysteryshop listen` on the same store leaves a heartbeat (mysteryshop.collect.inbox): is one running, for this
+    probe domain, and does its SMTP take mail for a persona?"""
+    from mysteryshop.collect.inbox import live_listeners
+    from mysteryshop.collect.setup import plan_collection
+    from mysteryshop.store import Store
 
     name = "collector"
-    collect = target.spec.collect
-    listen = _listen_command(target, collect.host, collect.port)
-    store = options.store_file
-    if not store.exists():
-        return Check(name, SKIP, f"no store at {store} yet, so no sign of a listener: start {listen} with this project's store "
-                                 "(--store) before the campaign")
+    store_file = options.store_file
+    listen = _listen_command(target, collect.host if collect.port else "127.0.0.1", collect.port, options)
+    if not store_file.exists():
+        return Check(name, FAIL, f"no `mysteryshop listen` runs on the store {store_file} (it does not exist yet): start {listen} "
+                                 "and keep it running", unreachable=True)
+    store = Store(store_file)
     try:
-        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=options.timeout) as db:
-            run = db.execute("SELECT started_utc FROM runs WHERE id = ?", (INBOX_RUN,)).fetchone()
-            last = db.execute("SELECT count(*), max(utc) FROM messages WHERE run_id = ?", (INBOX_RUN,)).fetchone() if run else None
-    except sqlite3.Error as exc:
-        return Check(name, SKIP, f"cannot read {store} ({exc}), so cannot tell whether a listener stores into it")
-    if run is None:
-        return Check(name, FAIL, f"no `mysteryshop listen` has ever stored into {store}: start {listen} (same --store) and keep it running")
-    activity = f"{last[0]} message(s), the last at {last[1]}" if last and last[0] else "no message yet"
-    if collect.port or collect.advertise:
-        host, port = _split_hostport(collect.advertise, collect.port or 25) if collect.advertise else (collect.host, collect.port)
-        greeted = _greet_collector(target, "127.0.0.1" if host in ("0.0.0.0", "") else host, port, options.timeout)
+        listeners = live_listeners(store)
+        if not listeners:
+            return Check(name, FAIL, f"no `mysteryshop listen` runs on the store {store_file} (no heartbeat in the last 90 s): start "
+                                     f"{listen} and keep it running", unreachable=True)
+        plan = plan_collection([target], options.collect, store=store)
+    except ConfigError as exc:
+        return Check(name, FAIL, str(exc))
+    finally:
+        store.close()
+    domain = probe_sender(target).rpartition("@")[2].lower()
+    mine = [i for i in listeners if domain in {d.lower() for d in i.get("domains", [])}] or [i for i in listeners if i.get("imap")]
+    running = "; ".join(f"{i['key'].removeprefix('listener:')} (SMTP {i.get('smtp') or '-'} for @{', @'.join(i.get('domains') or ['-'])}"
+                        f"{', ' + i['imap'] if i.get('imap') else ''}; heartbeat {i.get('utc', '?')})" for i in listeners)
+    if plan.notes or not mine:
+        return Check(name, WARN, f"a listener runs on {store_file}: {running}; but " + " ".join(plan.notes or [f"none collects @{domain}"]))
+    smtp = next((i["smtp"] for i in mine if i.get("smtp")), None)
+    if smtp and not mine[0].get("imap"):
+        host, port = _split_hostport(smtp, 25)
+        greeted = _greet_collector(target, _reachable(host), port, options.timeout, listen=listen)
         if greeted.status != OK:
             return greeted
-        return Check(name, OK, f"{greeted.detail}; a listener has stored into {store} since {run[0]} ({activity})")
-    return Check(name, OK, f"a listener has stored into {store} since {run[0]} ({activity}); whether it runs now the store cannot tell: "
-                           f"set collect.port to have it greeted")
+        return Check(name, OK, f"a listener runs on {store_file}: {running}; {greeted.detail}")
+    return Check(name, OK, f"a listener runs on {store_file}: {running}")
 
 
 # -- DNS --------------------------------------------------------------------------------------------
@@ -455,7 +458,7 @@ def _txt(resolver: Any, name: str) -> list[str] | None:
     return [b"".join(r.strings).decode("utf-8", "replace") for r in answer]
 
 
-def check_dns(target: Target, signer: Any, nameservers: list[str] | None, timeout: float) -> list[Check]:
+def check_dns(target: Target, signer: Any, nameservers: list[str] | None, timeout: float, collect: Any = None) -> list[Check]:
     """MX, SPF and DMARC of the domain personas write from, and the DKIM key's TXT record, where DNS resolves."""
     import dns.exception
     import dns.resolver
@@ -482,7 +485,7 @@ def check_dns(target: Target, signer: Any, nameservers: list[str] | None, timeou
             why = f"the DNS server ({servers}) does not resolve the root zone ({type(exc).__name__}), so no public name resolves here"
         return [Check(n, SKIP, f"cannot check offline: {why}" + (publish if n == "DKIM record" else "")) for n in names]
     try:
-        checks = [_mx(resolver, domain, target), _spf(resolver, domain, target), _dmarc(resolver, domain)]
+        checks = [_mx(resolver, domain, target, collect or target.spec.collect), _spf(resolver, domain, target), _dmarc(resolver, domain)]
         if signer is not None:
             checks.append(_dkim_record(resolver, signer))
     except dns.exception.DNSException as exc:
@@ -490,7 +493,7 @@ def check_dns(target: Target, signer: Any, nameservers: list[str] | None, timeou
     return checks
 
 
-def _mx(resolver: Any, domain: str, target: Target) -> Check:
+def _mx(resolver: Any, domain: str, target: Target, collect: Any) -> Check:
     import dns.resolver
 
     try:
@@ -503,7 +506,6 @@ def _mx(resolver: Any, domain: str, target: Target) -> Check:
                                  "(collect.advertise, or the host `mysteryshop listen` runs on)")
     hosts = sorted((r.preference, str(r.exchange).rstrip(".").lower()) for r in answer)
     listed = ", ".join(f"{pref} {host}" for pref, host in hosts)
-    collect = target.spec.collect
     if collect.via in ("smtp", "listener") and collect.advertise:
         want = _split_hostport(collect.advertise, 25)[0].lower()
         if want not in {h for _, h in hosts} and not _resolves_to(resolver, [h for _, h in hosts], want):

@@ -3,9 +3,12 @@ collector's own mailbox, dovecot over IMAP, a DNS server with and without the re
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import tempfile
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +16,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from mysteryshop.cli import main as cli
-from mysteryshop.collect.listen import InboxMailbox, ensure_inbox_run
+from mysteryshop.collect.inbox import live_listeners
+from mysteryshop.collect.listen import InboxMailbox, ListenerConfig, listen
 from mysteryshop.signing import load_signer
 from mysteryshop.store import Store
 from mysteryshop.target import load_target
@@ -181,8 +185,8 @@ def test_a_closed_relay_port_and_no_listener_are_unreachable(project: Path, stor
     assert checks["relay"][0] == "OK"
     assert checks["collector"] == (
         "FAIL", (f"nothing answers at 127.0.0.1:{collector.port}, where replies go (Connection refused). A campaign needs a listener there: "
-                f"start `mysteryshop listen --host 127.0.0.1 --port {collector.port} --domain {PROBE}` (a `mysteryshop run` opens its own "
-                "mailbox instead)"))
+                f"start `mysteryshop listen --host 127.0.0.1 --port {collector.port} --domain {PROBE} --store "
+                f"{project / 'reports/mysteryshop.sqlite'}` (a `mysteryshop run` opens its own mailbox there instead)"))
 
 
 @pytest.mark.timeout(60)
@@ -194,12 +198,15 @@ def test_a_collector_for_another_domain_and_a_mailbox_on_port_0(project: Path, s
         status, detail = checks["collector"]
         assert status == "FAIL" and f"127.0.0.1:{collector.port} answers but refuses mail for <" in detail
         assert "relay denied; this mailbox only accepts probe addresses (@probe.other.net)" in detail
-        assert detail.endswith(f"Start the listener for the probe domain: `mysteryshop listen --host 127.0.0.1 --port {collector.port} --domain {PROBE}`")
+        assert detail.endswith(f"Start the listener for the probe domain: `mysteryshop listen --host 127.0.0.1 --port {collector.port} "
+                               f"--domain {PROBE} --store {project / 'reports/mysteryshop.sqlite'}`")
 
-        write_target(project, relay.port, "  via: smtp\n  port: 0\n")
+        write_target(project, relay.port, "  via: smtp\n  port: 0\n")  # a run refuses this: no desk can know the port
         code, checks = doctor(project, capsys)
-    assert code == 0
-    assert checks["collector"][0] == "WARN" and "collect.port is 0" in checks["collector"][1]
+    assert code == 2
+    assert checks["collector"][0] == "FAIL"
+    assert checks["collector"][1].startswith(f"target 'acme' ({project / 'journeys/targets/acme.yaml'}): the company's replies would go "
+                                             "to a mailbox on a random port that nobody can know.")
 
 
 @pytest.mark.timeout(60)
@@ -273,39 +280,72 @@ def test_an_imap_collector_is_logged_in_to_and_its_mailbox_opened(
                                            f"port in {path}"))
 
 
+class RunningListener:
+    """A real `mysteryshop listen` (the coroutine the command runs, heartbeat and all) on a loop and store of its own."""
+
+    def __init__(self, store_file: Path, domain: str = PROBE) -> None:
+        self.store_file, self.domain, self.port = store_file, domain, free_port()
+
+    def __enter__(self) -> RunningListener:
+        self.store = Store(self.store_file)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="test-listener", daemon=True)
+        self.thread.start()
+        self.stop = asyncio.run_coroutine_threadsafe(self._event(), self.loop).result(5)
+        config = ListenerConfig(host="127.0.0.1", port=self.port, domains={self.domain}, tick_every_s=None)
+        self.task = asyncio.run_coroutine_threadsafe(listen(self.store, config, stop=self.stop), self.loop)
+        deadline = time.monotonic() + 10
+        while not live_listeners(self.store) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self
+
+    @staticmethod
+    async def _event() -> asyncio.Event:
+        return asyncio.Event()
+
+    def __exit__(self, *exc: object) -> None:
+        self.loop.call_soon_threadsafe(self.stop.set)
+        self.task.result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        self.store.close()
+
+
 @pytest.mark.timeout(60)
-def test_a_listener_is_seen_in_the_store(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_running_listener_is_found_by_its_heartbeat_and_greeted(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    store_file = project / "reports/mysteryshop.sqlite"
+    listen_line = f"`mysteryshop listen --host 127.0.0.1 --port 2525 --domain {PROBE} --store {store_file}`"
     with Relay() as relay:
         write_target(project, relay.port, "  via: listener\n")
         code, checks = doctor(project, capsys)
-        assert code == 0
-        assert checks["collector"][0] == "SKIP" and checks["collector"][1].startswith(f"no store at {project / 'reports/mysteryshop.sqlite'} yet")
-
+        assert code == 3
+        assert checks["collector"] == ("FAIL", f"no `mysteryshop listen` runs on the store {store_file} (it does not exist yet): start "
+                                               f"{listen_line} and keep it running")
         (project / "reports").mkdir()
-        store = Store(project / "reports/mysteryshop.sqlite")
-        try:
-            code, checks = doctor(project, capsys)
-            assert code == 2
-            assert checks["collector"] == ("FAIL", (f"no `mysteryshop listen` has ever stored into {project / 'reports/mysteryshop.sqlite'}: start "
-                                                   f"`mysteryshop listen --host 127.0.0.1 --port 2525 --domain {PROBE}` (same --store) and keep it running"))
-            ensure_inbox_run(store)
-            code, checks = doctor(project, capsys)
-            assert code == 0
-            assert checks["collector"][0] == "OK" and "a listener has stored into" in checks["collector"][1] and "(no message yet)" in checks["collector"][1]
+        Store(store_file).close()
+        code, checks = doctor(project, capsys)
+        assert code == 3
+        assert checks["collector"] == ("FAIL", f"no `mysteryshop listen` runs on the store {store_file} (no heartbeat in the last 90 s): "
+                                               f"start {listen_line} and keep it running")
 
-            with Collector(store) as collector:  # with its port given, the listener is greeted as well
-                write_target(project, relay.port, f"  via: listener\n  port: {collector.port}\n")
-                code, checks = doctor(project, capsys)
+        with RunningListener(store_file) as listener:
+            capsys.readouterr()  # what the listener printed as it started
+            code, checks = doctor(project, capsys)
             assert code == 0
-            assert checks["collector"][0] == "OK" and checks["collector"][1].startswith(f"127.0.0.1:{collector.port} takes mail for <")
-            assert "a listener has stored into" in checks["collector"][1]
-            code, checks = doctor(project, capsys)  # the listener has stopped: the store alone would not tell
-            assert code == 3
-            assert checks["collector"] == ("FAIL", (f"nothing answers at 127.0.0.1:{collector.port}, where replies go (Connection refused). "
-                                                   f"A campaign needs a listener there: start `mysteryshop listen --host 127.0.0.1 --port "
-                                                   f"{collector.port} --domain {PROBE}`"))
-        finally:
-            store.close()
+            status, detail = checks["collector"]
+            assert status == "OK" and detail.startswith(f"a listener runs on {store_file}: ")
+            assert f"(SMTP 127.0.0.1:{listener.port} for @{PROBE}; heartbeat " in detail
+            assert detail.endswith(f"127.0.0.1:{listener.port} takes mail for <{checks['relay'][1].split('<')[1].split('>')[0]}> "
+                                   "(replies will go there; nothing was sent)")
+        with RunningListener(store_file, domain="probe.other.net"):
+            capsys.readouterr()
+            code, checks = doctor(project, capsys)
+        assert code == 0
+        assert checks["collector"][0] == "WARN"
+        assert checks["collector"][1].endswith(f"the running listeners receive mail for @probe.other.net, not for @{PROBE}: its replies "
+                                               "may not reach this run")
+        code, checks = doctor(project, capsys)  # stopped: its heartbeat is gone
+        assert code == 3 and checks["collector"][0] == "FAIL"
 
 
 def _dns_zone(record: str | None, *, spf: bool = True, dmarc: bool = True) -> dict[tuple[str, str], list[str]]:
@@ -380,8 +420,7 @@ def test_allowlist_and_journeys_are_checked_from_the_files(project: Path, store:
         code, checks = doctor(project, capsys)
         assert code == 2
         assert checks["journey broken"][0] == "FAIL" and checks["journey broken"][1].startswith(f"{project / 'journeys/broken.yaml'}:")
-        assert checks["allowlist"][0] == "WARN"  # a desk on loopback
-        assert "is not on the allowlist" in checks["allowlist"][1] and "add 'acme' under 'targets:'" in checks["allowlist"][1]
+        assert checks["allowlist"] == ("OK", f"'acme' is a desk on this machine's loopback: allowed without an entry in {project / 'allowlist.yaml'}")
 
         path = project / "journeys/targets/acme.yaml"
     path.write_text(path.read_text().replace("smtp_host: 127.0.0.1", "smtp_host: mail.acme-desk.invalid"))  # not on loopback
@@ -392,7 +431,9 @@ def test_allowlist_and_journeys_are_checked_from_the_files(project: Path, store:
     by_name = {c["name"]: c for c in listed}
     assert set(listed[0]) == {"name", "status", "detail"}
     assert by_name["allowlist"]["status"] == "FAIL"
-    assert by_name["allowlist"]["detail"].startswith("target 'acme' (support@acme-desk.net) is not on the allowlist")
+    assert by_name["allowlist"]["detail"] == (f"target 'acme' ({path}; support@acme-desk.net) is not on the allowlist {project / 'allowlist.yaml'}, "
+                                              "so nothing was sent. Probe only companies you may probe; to allow this one, add the line - acme "
+                                              f"under 'targets:' in {project / 'allowlist.yaml'} (or its domain 'acme-desk.net' under 'domains:')")
     assert by_name["relay"]["status"] == "FAIL"
 
 

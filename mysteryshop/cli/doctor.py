@@ -28,7 +28,7 @@ exit codes: 0 nothing failed (WARN and SKIP do not fail)
 def doctor(args: argparse.Namespace) -> int:
     from mysteryshop.doctor import FAIL, Check, DoctorOptions, diagnose, exit_code
     from mysteryshop.errors import ConfigError, JourneyError
-    from mysteryshop.target import find_target, load_target
+    from mysteryshop.target import Target, find_target, load_target
 
     settings = load_cli_settings(args)
     journeys_dir = settings.path(settings.journeys)
@@ -43,13 +43,16 @@ def doctor(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         checks = [Check("target", FAIL, str(exc))]
     else:
+        if settings.probe_domain:  # as a run applies it (--probe-domain, probe_domain in [tool.mysteryshop])
+            target = Target(spec=target.spec.model_copy(update={"probe_domain": settings.probe_domain}), path=target.path)
         options = DoctorOptions(
             journeys_dir=journeys_dir,
-            allowlist=Path(args.allowlist) if args.allowlist else settings.path("allowlist.yaml"),
+            allowlist=settings.path(settings.allowlist),
             store_file=settings.store_file,
             journeys=args.journey,
             timeout=args.timeout,
             nameservers=args.nameserver,
+            collect=dict(settings.collect),
         )
         checks = [Check("target", "OK", f"{target.path} loads ('{target.name}'{': ' + target.spec.title if target.spec.title else ''})"),
                   *diagnose(target, options)]
