@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import socketserver
 import threading
-from typing import Any
 
 import dns.flags
 import dns.message

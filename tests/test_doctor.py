@@ -319,14 +319,14 @@ def test_a_running_listener_is_found_by_its_heartbeat_and_greeted(project: Path,
         write_target(project, relay.port, "  via: listener\n")
         code, checks = doctor(project, capsys)
         assert code == 3
-        assert checks["collector"] == ("FAIL", f"no `mysteryshop listen` runs on the store {store_file} (it does not exist yet): start "
-                                               f"{listen_line} and keep it running")
+        assert checks["collector"] == ("FAIL", (f"no `mysteryshop listen` runs on the store {store_file} (it does not exist yet): start "
+                                               f"{listen_line} and keep it running"))
         (project / "reports").mkdir()
         Store(store_file).close()
         code, checks = doctor(project, capsys)
         assert code == 3
-        assert checks["collector"] == ("FAIL", f"no `mysteryshop listen` runs on the store {store_file} (no heartbeat in the last 90 s): "
-                                               f"start {listen_line} and keep it running")
+        assert checks["collector"] == ("FAIL", (f"no `mysteryshop listen` runs on the store {store_file} (no heartbeat in the last 90 s): "
+                                               f"start {listen_line} and keep it running"))
 
         with RunningListener(store_file) as listener:
             capsys.readouterr()  # what the listener printed as it started
