@@ -26,7 +26,7 @@ exit codes: 0 nothing failed (WARN and SKIP do not fail)
 
 
 def doctor(args: argparse.Namespace) -> int:
-    from mysteryshop.doctor import FAIL, Check, DoctorOptions, diagnose, exit_code
+    from mysteryshop.doctor import FAIL, OK, Check, DoctorOptions, diagnose, exit_code
     from mysteryshop.errors import ConfigError, JourneyError
     from mysteryshop.target import Target, find_target, load_target
 
@@ -54,7 +54,7 @@ def doctor(args: argparse.Namespace) -> int:
             nameservers=args.nameserver,
             collect=dict(settings.collect),
         )
-        checks = [Check("target", "OK", f"{target.path} loads ('{target.name}'{': ' + target.spec.title if target.spec.title else ''})"),
+        checks = [Check("target", OK, f"{target.path} loads ('{target.name}'{': ' + target.spec.title if target.spec.title else ''})"),
                   *diagnose(target, options)]
     if args.json:
         print(json.dumps([c.as_json() for c in checks], indent=2, ensure_ascii=False))
