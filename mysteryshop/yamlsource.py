@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
@@ -24,11 +25,14 @@ def read_yaml(path: Path) -> Any:
     """
     limit = f"journey and target files are limited to {MAX_BYTES / 1e6:g} MB (a 10,000-step journey is about 0.7 MB). Split it into smaller journeys"
     try:
-        size = path.stat().st_size
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise JourneyError([f"{path}: not a regular file; journeys and targets are YAML text files"])
+        size = info.st_size
         if size > MAX_BYTES:
             raise JourneyError([f"{path}: the file is {size / 1e6:.1f} MB; {limit}"])
         with path.open("rb") as handle:
-            data = handle.read(MAX_BYTES + 1)  # a pipe or device reports no size
+            data = handle.read(MAX_BYTES + 1)  # the file may have grown since
     except OSError as exc:
         raise JourneyError([f"{path}: cannot read file: {exc.strerror}"]) from exc
     if len(data) > MAX_BYTES:
