@@ -304,8 +304,9 @@ def load_journey(path: Path | str) -> Journey:
     raw_steps = doc.get("steps")
     templates = doc.get("templates") or {}
     header = {k: v for k, v in doc.items() if k != "steps"}
+    head: JourneySpec | None = None
     try:
-        JourneySpec.model_validate({"id": path.stem, **header, "steps": []})
+        head = JourneySpec.model_validate({"id": path.stem, **header, "steps": []})
     except ValidationError as exc:
         for error in exc.errors():
             problems.add(list(error["loc"]), message_for(error, JourneySpec))
@@ -322,7 +323,7 @@ def load_journey(path: Path | str) -> Journey:
         except ValidationError as exc:
             for error in exc.errors():
                 loc = ["steps", index, *error["loc"]]
-                problems.add(loc, message_for({**error, "loc": tuple(loc)}, JourneySpec))
+                problems.add(loc, lambda: message_for({**error, "loc": tuple(loc)}, JourneySpec))
         for fld in ("subject", "body"):
             text = data.get(fld)
             if isinstance(text, str):
@@ -341,7 +342,8 @@ def load_journey(path: Path | str) -> Journey:
     graph = _graph(steps, raw_steps, problems)
     if problems.count:
         raise problems.error()
-    spec = JourneySpec.model_validate({"id": path.stem, **header, "steps": [s.model_dump(exclude_none=True) for s in steps]})
+    assert head is not None  # else its problems were raised above
+    spec = head.model_copy(update={"steps": steps})  # every step is validated already
     return Journey(name=spec.id, title=spec.title, path=path, spec=spec, graph=graph, start=steps[0].id, tags=spec.tags)
 
 

@@ -3,7 +3,7 @@
 Parsed by libyaml (PyYAML's C binding) from its event stream, without recursion: a 10,000-step
 journey parses in a fraction of a second, where ruamel's pure-Python round-trip loader took
 seconds. Hostile input gets a `YamlProblem` with a line and column instead of a crash:
-nesting deeper than `MAX_DEPTH`, aliases that expand to more than `MAX_ALIASED` values (a
+more than `MAX_VALUES` values, nesting deeper than `MAX_DEPTH`, aliases that expand to more than `MAX_ALIASED` values (a
 "billion laughs" file), control characters, numbers too long to convert, tags that are not
 plain YAML. Scalars follow the YAML 1.2 core schema, like ruamel did (`yes` and `on` stay text).
 """
@@ -19,6 +19,8 @@ import yaml
 
 #: how deep mappings and sequences may nest (journeys and targets need fewer than 10 levels)
 MAX_DEPTH = 50
+#: how many values (scalars, mappings, lists) a file may hold: a 10,000-step journey has about 80,000
+MAX_VALUES = 100_000
 #: how many values aliases (*name) may add to a file in all, counting nested aliases in full
 MAX_ALIASED = 100_000
 
@@ -151,10 +153,14 @@ def _compose(parser: Any) -> Any:
     documents = 0
     stack: list[_Open] = []
     anchors: dict[str, tuple[Any, int]] = {}
-    aliased = 0
+    aliased = values = 0
     while True:
         event = parser.get_event()
         kind = type(event)
+        if kind is yaml.ScalarEvent or kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            values += 1
+            if values > MAX_VALUES:
+                raise YamlProblem(*_at(event.start_mark), f"more than {MAX_VALUES:,} values in one file (a 10,000-step journey has about 80,000); split it into smaller journeys")
         if kind is yaml.StreamEndEvent:
             return root
         if kind is yaml.DocumentStartEvent:

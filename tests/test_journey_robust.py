@@ -49,6 +49,7 @@ BAD_INPUTS: dict[str, tuple[bytes, str]] = {
     "flow-nesting-5000": ((HEAD + "  - " + "[" * 5000 + "]" * 5000 + "\n").encode(), ":7:"),
     "flow-nesting-60": ((HEAD + "  - " + "[" * 60 + "]" * 60 + "\n").encode(), ":7:53: nested more than 50 levels deep"),
     "block-nesting-1000": ((NEST + "".join(" " * (6 + 2 * i) + f"k{i}:\n" for i in range(1000))).encode(), ":55:101: nested more than 50 levels deep"),
+    "too-many-values": (b"title: T\nsteps: [" + b"1, " * 100_000 + b"1]\n", ":2:299994: more than 100,000 values in one file (a 10,000-step journey has about 80,000)"),
     "billion-laughs": (LAUGHS.encode(), ":5:45: aliases (*name) expand this file to more than 100,000 values"),
     "alias-to-itself": (b"title: &t [*t]\nsteps: []\n", ":1:12: alias *t names no anchor (&t) defined before it"),
     "unknown-alias": (b"title: *nowhere\nsteps: []\n", ":1:8: alias *nowhere names no anchor"),
