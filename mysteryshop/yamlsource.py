@@ -123,7 +123,7 @@ def load_model(path: Path, model: type[Model], *, defaults: dict[str, Any] | Non
     if doc is None:
         raise JourneyError([f"{path}:1:1: the file is empty; it needs a mapping of fields ({', '.join(model.model_fields)})"])
     if not isinstance(doc, dict):
-        raise JourneyError([f"{path}:1:1: expected a mapping of fields at the top level, found {type(doc).__name__}"])
+        raise JourneyError([f"{path}:1:1: expected a mapping of fields at the top level, found {'a list' if isinstance(doc, list) else repr(doc)[:40]}"])
     data = dict(defaults or {}) | dict(doc)
     try:
         return model.model_validate(data), doc
