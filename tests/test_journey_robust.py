@@ -449,3 +449,18 @@ def test_any_bytes_give_journey_errors_only(tmp_path: Path, data: bytes) -> None
         load_journey(path)
     except JourneyError as exc:
         assert exc.problems[0].startswith(f"{path}:")
+
+
+def test_anchors_and_merge_keys_still_work_and_merged_fields_point_at_the_merge(tmp_path: Path) -> None:
+    path = tmp_path / "merge.yaml"
+    path.write_text("title: T\nsteps:\n  - &ask {id: ask, do: send_email, subject: s, body: b}\n"
+                    "  - id: wait\n    expect: answer\n    within: 1h\n"
+                    "  - <<: *ask\n    id: again\n  - id: wait_again\n    <<: {expect: answer, within: soon}\n")
+    with pytest.raises(JourneyError) as info:
+        load_journey(path)
+    assert [p.removeprefix(f"{path}:") for p in info.value.problems] == [
+        "10:5: steps[3].within: 'soon' is not a duration: write a number with a unit, e.g. 500ms, 90s, 15m, 24h, 3d (or combined: 1h30m)"
+    ]
+    path.write_text(path.read_text().replace("soon", "2h"))
+    journey = load_journey(path)
+    assert journey.step("again").subject == "s" and journey.step("wait_again").within == 7200 * 10**9
