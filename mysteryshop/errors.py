@@ -17,8 +17,9 @@ class ConfigError(MysteryShopError):
 class JourneyError(ConfigError):
     """A journey or target file does not validate; carries every problem found in it."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[str], *, total: int | None = None) -> None:
         self.problems = problems
+        self.total = len(problems) if total is None else total  # more than listed when a file has very many
         super().__init__("\n".join(problems))
 
 
@@ -38,8 +39,11 @@ class TargetUnreachable(MysteryShopError):
 
 
 def suggest(value: str, choices: Iterable[str]) -> str:
-    """' Did you mean 'x'?' for the closest choice, or ''."""
-    match = difflib.get_close_matches(value, list(choices), n=1, cutoff=0.6)
+    """' Did you mean 'x'?' for the closest choice, or ''. None among more than 2,000 choices (difflib would take seconds)."""
+    choices = list(choices)
+    if len(choices) > 2000:
+        return ""
+    match = difflib.get_close_matches(value, choices, n=1, cutoff=0.6)
     return f" Did you mean '{match[0]}'?" if match else ""
 
 

@@ -14,6 +14,7 @@ the condition that takes them (attribute `when`: next, pass, fail, timeout, exha
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,13 +22,14 @@ from typing import Annotated, Any
 import networkx as nx
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, field_validator, model_validator
 
-from mysteryshop.durations import format_duration, parse_duration
+from mysteryshop.durations import exact_duration, format_duration, parse_duration
 from mysteryshop.errors import JourneyError, suggest, unknown
+from mysteryshop.journeychecks import sooner_deadlines, unbounded_loops
 from mysteryshop.persona import Persona
 from mysteryshop.personal_data import personal_data
 from mysteryshop.yamlsource import find_file, message_for, position, read_yaml
 
-Duration = Annotated[int, BeforeValidator(parse_duration), PlainSerializer(format_duration, return_type=str)]
+Duration = Annotated[int, BeforeValidator(parse_duration), PlainSerializer(exact_duration, return_type=str)]
 
 #: action -> the channel it uses
 ACTIONS: dict[str, str] = {"send_email": "email", "submit_form": "webform", "open_chat": "chat", "say": "chat"}
@@ -55,6 +57,8 @@ CHANNELS: tuple[str, ...] = ("email", "webform", "chat")
 PERSONA_FIELDS = ("first_name", "last_name", "full_name", "email", "phone", "order_id", "locale")
 EDGE_FIELDS = ("next", "on_pass", "on_fail", "on_timeout", "on_exhausted")
 EDGE_WHEN = {"next": "next", "on_pass": "pass", "on_fail": "fail", "on_timeout": "timeout", "on_exhausted": "exhausted"}
+#: problems listed per file; past that they are counted (a generated file can hold thousands)
+MAX_PROBLEMS = 100
 
 
 def _facts(value: Any) -> Any:
@@ -199,23 +203,13 @@ class Journey:
 
     def anchor(self, step_id: str) -> str | None:
         """The action an expectation counts from on the file-order path: its `after`, else the latest action before it."""
-        try:
-            return self._anchors[step_id]
-        except KeyError:
-            found = self._anchors[step_id] = self._anchor(step_id)
-            return found
-
-    def _anchor(self, step_id: str) -> str | None:
-        step = self.step(step_id)
-        if step.after:
-            return step.after
-        anchor = None
-        for candidate in self.steps:
-            if candidate.id == step_id:
-                return anchor
-            if candidate.is_action:
-                anchor = candidate.id
-        return anchor
+        if not self._anchors:
+            latest = None
+            for step in self.spec.steps:
+                self._anchors[step.id] = step.after or latest
+                if step.is_action:
+                    latest = step.id
+        return self._anchors[step_id]
 
     @property
     def channels(self) -> set[str]:
@@ -258,12 +252,21 @@ def template_problems(text: str) -> list[str]:
 
 
 class _Problems:
-    def __init__(self, path: Path, doc: Any) -> None:
-        self.path, self.doc, self.lines = path, doc, []
+    """The problems of one file with their positions; past MAX_PROBLEMS only counted (a message may be a callable, then not built)."""
 
-    def add(self, loc: list[str | int], message: str) -> None:
-        line, col = position(self.doc, loc)
-        self.lines.append(f"{self.path}:{line}:{col}: {message}")
+    def __init__(self, path: Path, doc: Any) -> None:
+        self.path, self.doc, self.lines, self.count = path, doc, [], 0
+
+    def add(self, loc: list[str | int], message: str | Callable[[], str]) -> None:
+        self.count += 1
+        if self.count <= MAX_PROBLEMS:
+            line, col = position(self.doc, loc)
+            self.lines.append(f"{self.path}:{line}:{col}: {message if isinstance(message, str) else message()}")
+
+    def error(self) -> JourneyError:
+        hidden = self.count - len(self.lines)
+        more = [f"{self.path}: {hidden} more problem(s) not listed; fix the ones above and check again"] if hidden else []
+        return JourneyError(self.lines + more, total=self.count)
 
 
 def _merged_step(raw: Any, templates: dict[str, Any], problems: _Problems, index: int) -> dict[str, Any] | None:
@@ -274,24 +277,36 @@ def _merged_step(raw: Any, templates: dict[str, Any], problems: _Problems, index
     name = data.pop("use", None)
     if name is None:
         return data
-    if name not in templates:
-        problems.add(["steps", index, "use"], f"steps[{index}].use: no template '{name}'.{suggest(str(name), templates)} Known templates: {', '.join(templates) or '(none)'}")
+    if not isinstance(name, str) or name not in templates:
+        problems.add(["steps", index, "use"], lambda: f"steps[{index}].use: no template '{name}'.{suggest(str(name), templates)} Known templates: {_listed(templates)}")
         return None
-    return {**dict(templates[name]), **data}
+    if not isinstance(templates[name], dict):
+        return None  # reported with the templates
+    return {**templates[name], **data}
+
+
+def _listed(names: Any) -> str:
+    names = [str(n) for n in names]
+    if len(names) > 30:
+        return f"{', '.join(names[:30])} and {len(names) - 30} more"
+    return ", ".join(names) or "(none)"
 
 
 def load_journey(path: Path | str) -> Journey:
     """Load and validate one journey file; raises JourneyError listing every problem with file:line:col."""
     path = Path(path)
     doc = read_yaml(path)
+    if doc is None:
+        raise JourneyError([f"{path}:1:1: the file is empty; a journey needs 'title:' and 'steps:'"])
     if not isinstance(doc, dict):
         raise JourneyError([f"{path}:1:1: expected a mapping of fields at the top level (title:, steps:, ...)"])
     problems = _Problems(path, doc)
     raw_steps = doc.get("steps")
     templates = doc.get("templates") or {}
     header = {k: v for k, v in doc.items() if k != "steps"}
+    head: JourneySpec | None = None
     try:
-        JourneySpec.model_validate({"id": path.stem, **header, "steps": []})
+        head = JourneySpec.model_validate({"id": path.stem, **header, "steps": []})
     except ValidationError as exc:
         for error in exc.errors():
             problems.add(list(error["loc"]), message_for(error, JourneySpec))
@@ -308,7 +323,7 @@ def load_journey(path: Path | str) -> Journey:
         except ValidationError as exc:
             for error in exc.errors():
                 loc = ["steps", index, *error["loc"]]
-                problems.add(loc, message_for({**error, "loc": tuple(loc)}, JourneySpec))
+                problems.add(loc, lambda: message_for({**error, "loc": tuple(loc)}, JourneySpec))
         for fld in ("subject", "body"):
             text = data.get(fld)
             if isinstance(text, str):
@@ -325,22 +340,23 @@ def load_journey(path: Path | str) -> Journey:
                 for message in template_problems(text):
                     problems.add(["steps", index, "fields", name], f"steps[{index}].fields.{name}: {message}")
     graph = _graph(steps, raw_steps, problems)
-    if problems.lines:
-        raise JourneyError(problems.lines)
-    spec = JourneySpec.model_validate({"id": path.stem, **header, "steps": [s.model_dump(exclude_none=True) for s in steps]})
+    if problems.count:
+        raise problems.error()
+    assert head is not None  # else its problems were raised above
+    spec = head.model_copy(update={"steps": steps})  # every step is validated already
     return Journey(name=spec.id, title=spec.title, path=path, spec=spec, graph=graph, start=steps[0].id, tags=spec.tags)
 
 
-def _index_of(raw_steps: list[Any], step_id: str) -> int:
-    return next((i for i, s in enumerate(raw_steps) if isinstance(s, dict) and s.get("id") == step_id), 0)
-
-
 def _graph(steps: list[Step], raw_steps: list[Any], problems: _Problems) -> nx.DiGraph:
-    """Build the step graph and check its shape: references, reachability, loops, deadlines."""
+    """Build the step graph and check its shape: references, reachability, loops, deadlines (each linear in the size)."""
     graph = nx.DiGraph()
     ids = [s.id for s in steps]
+    index_of: dict[str, int] = {}
+    for i, raw in enumerate(raw_steps):
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str):
+            index_of.setdefault(raw["id"], i)
     for step in steps:
-        index = _index_of(raw_steps, step.id)
+        index = index_of.get(step.id, 0)
         if step.id in graph:
             problems.add(["steps", index, "id"], f"steps[{index}].id: duplicate step id '{step.id}'; step ids must be unique")
             continue
@@ -348,11 +364,11 @@ def _graph(steps: list[Step], raw_steps: list[Any], problems: _Problems) -> nx.D
     if not steps:
         return graph
     for position_, step in enumerate(steps):
-        index = _index_of(raw_steps, step.id)
+        index = index_of.get(step.id, 0)
         for fld in (*EDGE_FIELDS, "after", "refers_to"):
             ref = getattr(step, fld)
             if ref is not None and ref not in graph:
-                problems.add(["steps", index, fld], f"steps[{index}].{fld}: no step '{ref}' in this journey.{suggest(ref, ids)} Known steps: {', '.join(ids)}")
+                problems.add(["steps", index, fld], lambda: f"steps[{index}].{fld}: no step '{ref}' in this journey.{suggest(ref, ids)} Known steps: {_listed(ids)}")
         following = steps[position_ + 1].id if position_ + 1 < len(steps) and not step.end else None
         default_next = step.next or following
         graph.nodes[step.id]["default_next"] = default_next if default_next in graph else None
@@ -376,50 +392,26 @@ def _graph(steps: list[Step], raw_steps: list[Any], problems: _Problems) -> nx.D
     unreachable = set(graph) - nx.descendants(graph, start) - {start}
     for step in steps:
         if step.id in unreachable:
-            index = _index_of(raw_steps, step.id)
+            index = index_of.get(step.id, 0)
             problems.add(["steps", index], f"steps[{index}]: step '{step.id}' can never be reached from '{start}'. Point a 'next:' or 'on_*:' of an earlier step at it, or remove it")
-    for cycle in nx.simple_cycles(graph):
-        if not any(graph.nodes[n]["step"].max_visits for n in cycle):
-            order = [s.id for s in steps]
-            turn = min(range(len(cycle)), key=lambda i: order.index(cycle[i]))
-            cycle = cycle[turn:] + cycle[:turn]
-            first = cycle[0]
-            index = _index_of(raw_steps, first)
+    order = {step_id: i for i, step_id in reversed(list(enumerate(ids)))}
+    for cycle in unbounded_loops(graph, order):
+        index = index_of.get(cycle[0], 0)
+        shown = cycle if len(cycle) <= 12 else [*cycle[:8], f"... ({len(cycle) - 10} more) ...", *cycle[-2:]]
+        problems.add(
+            ["steps", index],
+            f"steps[{index}]: the steps {' -> '.join([*shown, cycle[0]])} form a loop with no bound. Add 'max_visits: N' to one of them",
+        )
+    if not unreachable and not problems.count:
+        for found in sooner_deadlines(graph, order):
+            index = index_of.get(found.step, 0)
             problems.add(
-                ["steps", index],
-                f"steps[{index}]: the steps {' -> '.join([*cycle, first])} form a loop with no bound. Add 'max_visits: N' to one of them",
+                ["steps", index, "within"],
+                f"steps[{index}].within: {format_duration(found.within)} is sooner than '{found.earlier}' "
+                f"({format_duration(found.earlier_within)}) earlier on the same path from '{found.counted_from}'. "
+                f"Give it at least {format_duration(found.earlier_within)}, or count it from a later action with 'after:'",
             )
-    if not unreachable and not problems.lines:
-        _check_deadlines(graph, start, raw_steps, problems)
     return graph
-
-
-def _check_deadlines(graph: nx.DiGraph, start: str, raw_steps: list[Any], problems: _Problems) -> None:
-    """Along a path, a later expectation counting from the same action cannot be due sooner than an earlier one."""
-    reported: set[str] = set()
-
-    def walk(node: str, anchor: str | None, due: dict[str, tuple[str, int]], seen: frozenset[str]) -> None:
-        step: Step = graph.nodes[node]["step"]
-        if step.is_action:
-            anchor, due = node, {}
-        elif step.within is not None:
-            counted_from = step.after or anchor
-            earlier = due.get(counted_from or "")
-            if earlier and step.within < earlier[1] and node not in reported:
-                reported.add(node)
-                index = _index_of(raw_steps, node)
-                problems.add(
-                    ["steps", index, "within"],
-                    f"steps[{index}].within: {format_duration(step.within)} is sooner than '{earlier[0]}' "
-                    f"({format_duration(earlier[1])}) earlier on the same path from '{counted_from}'. "
-                    f"Give it at least {format_duration(earlier[1])}, or count it from a later action with 'after:'",
-                )
-            due = {**due, (counted_from or ""): (node, max(step.within, earlier[1] if earlier else 0))}
-        for successor in graph.successors(node):
-            if successor not in seen:
-                walk(successor, anchor, due, seen | {successor})
-
-    walk(start, None, {}, frozenset({start}))
 
 
 def find_journey(name: str, directory: Path) -> Journey:

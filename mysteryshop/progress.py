@@ -48,6 +48,12 @@ class Progress:
         self._thread = threading.Thread(target=self._watch, name="mysteryshop-progress", daemon=True)
         self._thread.start()
 
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """A journey or probe file that could not be loaded: say why (the run shows pytest no tracebacks)."""
+        if report.failed:
+            self.stream.write(f"error: {report.longreprtext.strip()}\n")
+            self.stream.flush()
+
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         from mysteryshop.pytest_keys import START_ERROR_KEY
 

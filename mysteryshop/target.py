@@ -19,7 +19,7 @@ def _regex(value: str | None) -> str | None:
     if value is not None:
         try:
             re.compile(value)
-        except re.error as exc:
+        except (re.error, RecursionError, OverflowError) as exc:  # RecursionError: groups nested a thousand deep
             raise ValueError(f"ticket_pattern is not a valid regular expression: {exc}") from None
     return value
 

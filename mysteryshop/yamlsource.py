@@ -2,51 +2,70 @@
 
 from __future__ import annotations
 
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
 
 from mysteryshop.errors import JourneyError, suggest
+from mysteryshop.yamlparse import YamlList, YamlMap, YamlProblem, parse_yaml
 
 Model = TypeVar("Model", bound=BaseModel)
 
+#: the largest journey or target file read, checked before reading: a 10,000-step journey is about 0.7 MB
+MAX_BYTES = 2_000_000
+
 
 def read_yaml(path: Path) -> Any:
-    """Round-trip YAML (keeps positions). Syntax errors become JourneyError with file:line:col."""
+    """The YAML document of a file, keeping positions; any problem becomes a JourneyError with file:line:col.
+
+    Files over MAX_BYTES are refused before they are read, so that checking any file takes a few seconds at most.
+    """
+    limit = f"journey and target files are limited to {MAX_BYTES / 1e6:g} MB (a 10,000-step journey is about 0.7 MB). Split it into smaller journeys"
     try:
-        text = path.read_text(encoding="utf-8")
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise JourneyError([f"{path}: not a regular file; journeys and targets are YAML text files"])
+        size = info.st_size
+        if size > MAX_BYTES:
+            raise JourneyError([f"{path}: the file is {size / 1e6:.1f} MB; {limit}"])
+        with path.open("rb") as handle:
+            data = handle.read(MAX_BYTES + 1)  # the file may have grown since
     except OSError as exc:
         raise JourneyError([f"{path}: cannot read file: {exc.strerror}"]) from exc
+    if len(data) > MAX_BYTES:
+        raise JourneyError([f"{path}: the file is over {MAX_BYTES / 1e6:g} MB; {limit}"])
     try:
-        return YAML(typ="rt").load(text)
-    except MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        raise JourneyError([f"{where}: YAML syntax error: {exc.problem or exc.context}"]) from exc
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise JourneyError([f"{path}:{line}:{column}: not UTF-8 text (byte 0x{data[exc.start]:02x}); save the file as UTF-8"]) from None
+    try:
+        return parse_yaml(text)
+    except YamlProblem as exc:
+        raise JourneyError([f"{path}:{exc.line}:{exc.column}: {exc.message}"]) from None
 
 
 def position(doc: Any, loc: Sequence[str | int]) -> tuple[int, int]:
     """1-based (line, column) of the deepest node of `loc` that exists in `doc`."""
-    line, col = 0, 0
+    line, col = 1, 1
     node = doc
     for key in loc:
-        if isinstance(node, CommentedMap) and key in node:
-            line, col = node.lc.key(key)
+        if isinstance(node, YamlMap) and key in node:
+            line, col = node.at[key]
             node = node[key]
-        elif isinstance(node, CommentedSeq) and isinstance(key, int) and key < len(node):
-            line, col = node.lc.item(key)
+        elif isinstance(node, YamlList) and isinstance(key, int) and 0 <= key < len(node):
+            line, col = node.at[key]
             node = node[key]
         else:
             break
     else:
-        if isinstance(node, CommentedMap | CommentedSeq) and not loc:
-            line, col = node.lc.line, node.lc.col
-    return line + 1, col + 1
+        if isinstance(node, YamlMap | YamlList) and not loc:
+            line, col = node.where
+    return line, col
 
 
 def dotted(loc: Sequence[str | int]) -> str:
@@ -101,8 +120,10 @@ def find_file(kind: str, name: str, directory: Path) -> Path:
 def load_model(path: Path, model: type[Model], *, defaults: dict[str, Any] | None = None) -> tuple[Model, Any]:
     """Validate the YAML file at `path` as `model`; all problems of the file at once."""
     doc = read_yaml(path)
+    if doc is None:
+        raise JourneyError([f"{path}:1:1: the file is empty; it needs a mapping of fields ({', '.join(model.model_fields)})"])
     if not isinstance(doc, dict):
-        raise JourneyError([f"{path}:1:1: expected a mapping of fields at the top level, found {type(doc).__name__}"])
+        raise JourneyError([f"{path}:1:1: expected a mapping of fields at the top level, found {'a list' if isinstance(doc, list) else repr(doc)[:40]}"])
     data = dict(defaults or {}) | dict(doc)
     try:
         return model.model_validate(data), doc

@@ -81,7 +81,7 @@ def check(args: argparse.Namespace) -> int:
                 journeys.append(load_journey(path))
             print(f"ok    {path}")
         except JourneyError as exc:
-            problems += len(exc.problems)
+            problems += exc.total
             for line in exc.problems:
                 print(line)
     wanted = [t for t in targets if t.name in (args.target or ["demo"])]
