@@ -109,13 +109,25 @@ class Campaign:
         async with self._engine(specs) as engine:
             for spec in specs:
                 self.store.add_probe(self.run_id, spec.probe_id, spec.journey.name, spec.target.name, spec.persona.as_dict())
-                await self.store.aevent(self.run_id, spec.probe_id, "probe_started", CLOCK())
-                await self._wait_for_limits(limiter, spec.target)
-                timeline = Timeline(persona=spec.persona.as_dict())
+                started = CLOCK()
+                await self.store.aevent(self.run_id, spec.probe_id, "probe_started", started)
+                timeline = Timeline(persona=spec.persona.as_dict(), origin=(started, utc_now()))
                 state = WalkState(spec.journey.start)
+                if (deferred := spec.deferred(timeline, CLOCK())) is not None:  # outside the target's send window
+                    self._defer(spec, state, deferred, report)
+                    out(f"{spec.probe_id}: deferred until {deferred[1]} (the target's send window); a later tick sends it")
+                    continue
+                await self._wait_for_limits(limiter, spec.target)
                 await self._advance(engine, spec, timeline, state, report)
                 out(f"{spec.probe_id}: sent {', '.join(first_actions(spec.journey))} as {spec.persona.email}")
         return report
+
+    def _defer(self, spec: ProbeSpec, state: WalkState, deferred: tuple[int, str], report: TickReport) -> None:
+        """Keep a probe whose first message waits for its send window: its walk is stored unstarted, `tick` sends it when due."""
+        self.store.event(self.run_id, spec.probe_id, "deferred_until", CLOCK(), until_ns=deferred[0], local=deferred[1])
+        self.store.write("INSERT OR REPLACE INTO walks (run_id, probe_id, state, updated_utc) VALUES (?, ?, ?, ?)",
+                         (self.run_id, spec.probe_id, state.to_json(), utc_now()))
+        report.waiting += 1
 
     async def _wait_for_limits(self, limiter: RateLimiter, target: Target) -> None:
         limits = _limits(target)
@@ -153,7 +165,8 @@ class Campaign:
         )
         report.advanced += 1
         if waiting is None:
-            outcomes = evaluate(spec.journey, timeline, now_ns=CLOCK(), speedup=spec.target.spec.speedup, finished=True)
+            outcomes = evaluate(spec.journey, timeline, now_ns=CLOCK(), speedup=spec.target.spec.speedup, finished=True,
+                                clock=spec.target.clock)
             await self._finish(spec, timeline, FAILED if any(o.status == FAILED for o in outcomes) else "passed", None, outcomes)
             report.finished += 1
         else:
@@ -167,7 +180,7 @@ class Campaign:
         )
         # its scorecard entry, as a run records it (a tick is not timing anything: recorded at once)
         try:
-            record_entries(self.store, self.run_id, [FinishedProbe(spec.probe_id, spec.journey, spec.target.spec.speedup)])
+            record_entries(self.store, self.run_id, [FinishedProbe(spec.probe_id, spec.journey, spec.target.spec.speedup, clock=spec.target.clock)])
         except Exception:  # noqa: BLE001 - an entry saves a report time, no more: the campaign goes on, `score` scores this probe
             log.warning("could not record the scorecard entry of %s (`mysteryshop score` scores it from the store)", spec.probe_id,
                         exc_info=True)
@@ -229,6 +242,9 @@ class Campaign:
         limiter = RateLimiter(self.store)
         async with self._engine([s for s, _ in specs]) as engine:
             for spec, timeline in specs:
+                if spec.deferred(timeline, CLOCK()) is not None:  # its send window has not come yet
+                    report.waiting += 1
+                    continue
                 try:
                     await self._wait_for_limits(limiter, spec.target)  # a tick may send follow-ups and fallbacks
                 except ConfigError as exc:

@@ -1,4 +1,4 @@
-"""Durations as people write them in journeys: 90s, 15m, 24h, 3d, 500ms."""
+"""Durations as people write them in journeys: 90s, 15m, 24h, 3d, 500ms; and business time: 8 business hours, 1 business day."""
 
 from __future__ import annotations
 
@@ -16,6 +16,14 @@ _UNITS_NS = {
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ns|us|ms|s|m|h|d)")
 _MAX_NS = 100 * 365 * 86400 * 1_000_000_000  # a century: longer is a typo, and would not format
 DURATION_HELP = "write a number with a unit, e.g. 500ms, 90s, 15m, 24h, 3d (or combined: 1h30m)"
+_BUSINESS = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*(?:business\s*(?P<long>minutes?|mins?|hours?|days?)|(?P<short>bm|bh|bd))\s*$", re.IGNORECASE
+)
+_BUSINESS_UNIT_NS = {"m": 60 * 1_000_000_000, "h": 3600 * 1_000_000_000, "d": 86400 * 1_000_000_000}
+BUSINESS_HELP = (
+    "write elapsed time (15m, 24h, 3d) or business time of the target's clock: '8 business hours', '30 business minutes', "
+    "'1 business day' (short: 8bh, 30bm, 1bd)"
+)
 
 
 def parse_duration(text: str | int | float) -> int:
@@ -76,3 +84,41 @@ def exact_duration(ns: int) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts)
+
+
+def looks_like_business(text: object) -> bool:
+    """Whether `text` was meant as business time (mentions 'business', or a bh/bm/bd unit)."""
+    return isinstance(text, str) and bool(re.search(r"business|\d\s*b[hmd]\b", text, re.IGNORECASE))
+
+
+def parse_business(text: str) -> tuple[int, str]:
+    """(nanoseconds, unit) of business time in `text`: unit 'hours' (hours and minutes) or 'days' (whole days).
+
+    Example:
+        >>> parse_business("8 business hours") == (8 * 3600 * 10**9, "hours")
+        True
+    """
+    match = _BUSINESS.match(text)
+    if match is None:
+        raise ValueError(f"'{text}' is not a deadline: {BUSINESS_HELP}")
+    amount = float(match.group(1))
+    letter = (match["long"] or match["short"][1]).lower()[0]
+    if letter == "d":
+        if amount != int(amount) or amount < 1:
+            raise ValueError(f"'{text}': business days are whole days (1 business day, 2 business days); for less, write business hours")
+        return int(amount) * _BUSINESS_UNIT_NS["d"], "days"
+    return int(amount * _BUSINESS_UNIT_NS[letter]), "hours"
+
+
+def format_business(ns: int, unit: str) -> str:
+    """'8 business hours', '1 business day', '90 business minutes'."""
+    if unit == "days":
+        days = round(ns / _BUSINESS_UNIT_NS["d"])
+        return f"{days} business day{'s' if days != 1 else ''}"
+    minutes = ns / _BUSINESS_UNIT_NS["m"]
+    if minutes % 60 == 0:
+        hours = int(minutes // 60)
+        return f"{hours} business hour{'s' if hours != 1 else ''}"
+    if minutes < 60 or minutes != int(minutes):
+        return f"{minutes:g} business minute{'s' if minutes != 1 else ''}"
+    return f"{minutes / 60:g} business hours"

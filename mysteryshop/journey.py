@@ -17,12 +17,12 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import networkx as nx
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, field_validator, model_validator
 
-from mysteryshop.durations import exact_duration, format_duration, parse_duration
+from mysteryshop.durations import DURATION_HELP, exact_duration, format_business, format_duration, looks_like_business, parse_business, parse_duration
 from mysteryshop.errors import JourneyError, suggest, unknown
 from mysteryshop.journeychecks import sooner_deadlines, unbounded_loops
 from mysteryshop.persona import Persona
@@ -81,7 +81,14 @@ class Step(BaseModel):
     fields: dict[str, str | bool] = Field(default={}, description="submit_form: values for the target's webform.fields (override its values); may use {persona.*}")
     refers_to: str | None = Field(default=None, description="an earlier step this one is about (e.g. the form a chat follows up); knows_customer counts what was given there")
     expect: str | None = Field(default=None, description="expectation: " + ", ".join(EXPECTATIONS))
-    within: Duration | None = Field(default=None, description="deadline in company time, counted from `after` (default: the latest action on the path)")
+    within: Duration | None = Field(
+        default=None,
+        description="deadline in company time, counted from `after` (default: the latest action on the path): elapsed (15m, 24h) "
+                    "or business time of the target's clock (8 business hours, 1 business day; short 8bh, 1bd)",
+    )
+    business: Literal["hours", "days"] | None = Field(
+        default=None, description="set by a `within:` in business time: it counts the target clock's business hours (or whole business days)"
+    )
     after: str | None = Field(default=None, description="the action step the deadline counts from")
     facts: Annotated[list[list[str]], BeforeValidator(_facts)] = Field(default=[], description="facts an answer must state; each a list of phrasings that count")
     must: list[str] = Field(default=[], description="reply-quality criteria the reply must pass (mysteryshop quality criteria)")
@@ -95,6 +102,33 @@ class Step(BaseModel):
     max_visits: int | None = Field(default=None, ge=1, description="how often a walk may enter this step (required on every loop)")
     on_exhausted: str | None = Field(default=None, description="where to go when max_visits is used up (default: end)")
     end: bool = Field(default=False, description="the walk ends after this step, whatever follows in the file")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _business_within(cls, data: Any) -> Any:
+        """'within: 8 business hours' is 8h counted in business time; a malformed one is left to the `within` check."""
+        if isinstance(data, dict) and looks_like_business(data.get("within")):
+            try:
+                amount, unit = parse_business(data["within"])
+            except ValueError:
+                return data
+            return {**data, "within": f"{amount}ns", "business": unit}
+        return data
+
+    @field_validator("within", mode="before")
+    @classmethod
+    def _within_text(cls, value: Any) -> Any:
+        if looks_like_business(value):
+            parse_business(value)  # says what is wrong with it
+        elif isinstance(value, str):
+            try:
+                parse_duration(value)
+            except ValueError:
+                raise ValueError(
+                    f"'{value}' is not a duration: {DURATION_HELP}; or business time of the target's clock: "
+                    f"8 business hours, 1 business day"
+                ) from None
+        return value
 
     @field_validator("do")
     @classmethod
@@ -146,6 +180,13 @@ class Step(BaseModel):
             raise ValueError(f"step '{self.id}': say needs 'body:' (what the customer types in the chat)")
         if self.expect and self.expect != "no_marketing" and self.within is None:
             raise ValueError(f"step '{self.id}': expectation '{self.expect}' needs a deadline, e.g. 'within: 15m'")
+        if self.business and self.within is None:
+            raise ValueError(f"step '{self.id}': 'business: {self.business}' needs a deadline, e.g. 'within: 8 business hours'")
+        if self.business and self.expect == "status_update":
+            raise ValueError(
+                f"step '{self.id}': status_update's 'within' is the longest silence allowed in an open chat; business time "
+                f"does not apply to it. Write it as elapsed time, e.g. 'within: 2m'"
+            )
         if self.do and (self.on_pass or self.on_fail or self.on_timeout):
             raise ValueError(f"step '{self.id}': on_pass/on_fail/on_timeout belong to expectations; an action goes on with 'next:'")
         if self.channel is None and self.do:
@@ -155,6 +196,13 @@ class Step(BaseModel):
     @property
     def is_action(self) -> bool:
         return self.do is not None
+
+    @property
+    def deadline_text(self) -> str:
+        """The deadline as the journey states it: '15m', '8 business hours'."""
+        if self.within is None:
+            return ""
+        return format_business(self.within, self.business) if self.business else format_duration(self.within)
 
 
 class JourneySpec(BaseModel):
@@ -403,14 +451,17 @@ def _graph(steps: list[Step], raw_steps: list[Any], problems: _Problems) -> nx.D
             f"steps[{index}]: the steps {' -> '.join([*shown, cycle[0]])} form a loop with no bound. Add 'max_visits: N' to one of them",
         )
     if not unreachable and not problems.count:
-        for found in sooner_deadlines(graph, order):
-            index = index_of.get(found.step, 0)
-            problems.add(
-                ["steps", index, "within"],
-                f"steps[{index}].within: {format_duration(found.within)} is sooner than '{found.earlier}' "
-                f"({format_duration(found.earlier_within)}) earlier on the same path from '{found.counted_from}'. "
-                f"Give it at least {format_duration(found.earlier_within)}, or count it from a later action with 'after:'",
-            )
+        kinds = sorted({step.business or "" for step in steps if step.within is not None})
+        for kind in kinds or [""]:  # business and elapsed deadlines do not compare: each kind on its own
+            shown = (lambda ns, kind=kind: format_business(ns, kind)) if kind else format_duration
+            for found in sooner_deadlines(graph, order, business=kind or None):
+                index = index_of.get(found.step, 0)
+                problems.add(
+                    ["steps", index, "within"],
+                    f"steps[{index}].within: {shown(found.within)} is sooner than '{found.earlier}' "
+                    f"({shown(found.earlier_within)}) earlier on the same path from '{found.counted_from}'. "
+                    f"Give it at least {shown(found.earlier_within)}, or count it from a later action with 'after:'",
+                )
     return graph
 
 

@@ -72,7 +72,7 @@ class SoonerDeadline:
     counted_from: str
 
 
-def sooner_deadlines(graph: nx.DiGraph, order: Mapping[str, int]) -> list[SoonerDeadline]:
+def sooner_deadlines(graph: nx.DiGraph, order: Mapping[str, int], *, business: str | None = None) -> list[SoonerDeadline]:
     """Expectations due sooner than an earlier one counting from the same action on some walk.
 
     Between two actions a walk keeps one action as its anchor (an action resets it). An
@@ -88,10 +88,14 @@ def sooner_deadlines(graph: nx.DiGraph, order: Mapping[str, int]) -> list[Sooner
 
     So one propagation serves every expectation without `after:`, and one per action named in an
     `after:`, over the part of the graph that action's expectations reach.
+
+    Only deadlines of one kind compare: elapsed ones (`business` None), or business ones in `business`
+    units ("hours", "days"); 8 business hours may end sooner or later than 12 elapsed hours.
     """
     step = {n: graph.nodes[n]["step"] for n in graph}
     actions = {n for n, s in step.items() if s.is_action}
-    timed = sorted((n for n, s in step.items() if not s.is_action and s.within is not None), key=order.__getitem__)
+    timed = sorted((n for n, s in step.items() if not s.is_action and s.within is not None and getattr(s, "business", None) == business),
+                   key=order.__getitem__)
     if not timed:
         return []
     segment = nx.DiGraph()

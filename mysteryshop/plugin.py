@@ -138,9 +138,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     try:
         journey = find_journey(marker.args[0], options["journeys"])
         targets = load_targets(metafunc.config)
+        specs = plan_probes(metafunc.config.stash[CONFIG_KEY], journey, targets)
     except MysteryShopError as exc:
         raise pytest.fail.Exception(str(exc), pytrace=False) from None
-    specs = plan_probes(metafunc.config.stash[CONFIG_KEY], journey, targets)
     ids = [f"{s.target.name}-{s.persona.key}-{_slug(s.persona.full_name)}" for s in specs]
     metafunc.parametrize("probe", specs, ids=ids, indirect=True)
 
@@ -243,11 +243,12 @@ class JourneyFile(pytest.File):
         try:
             journey = load_journey(self.path)
             targets = load_targets(self.config)
+            specs = plan_probes(self.config.stash[CONFIG_KEY], journey, targets)
         except MysteryShopError as exc:
             raise pytest.fail.Exception(str(exc), pytrace=False) from None
         for tag in journey.tags:
             self.config.addinivalue_line("markers", f"{tag}: journeys tagged '{tag}'")
-        for spec in plan_probes(self.config.stash[CONFIG_KEY], journey, targets):
+        for spec in specs:
             item = JourneyItem.from_parent(self, name=f"{spec.target.name}-{spec.persona.key}-{_slug(spec.persona.full_name)}", spec=spec)
             for tag in journey.tags:
                 item.add_marker(tag)

@@ -9,6 +9,7 @@ it prints a plain line whenever the counts change, at most every few seconds.
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import sqlite3
 import sys
 import threading
@@ -121,6 +122,10 @@ class Progress:
         replies = self.replies_in(run, conn)
         if replies is not None:
             parts.append(f"{replies} repl{'y' if replies == 1 else 'ies'} in")
+        deferred = self.deferred(run, pending_ids, conn) if pending_ids else None
+        if deferred is not None:
+            count, seconds, local = deferred
+            parts.append(f"{count} deferred to the send window (next send in {format_duration(int(seconds * 1e9))}, {local})")
         nxt = self.next_deadline(run, pending_ids, conn) if pending_ids else None
         if nxt is not None:
             seconds, label, company = nxt
@@ -140,17 +145,26 @@ class Progress:
         return int(row[0])
 
     def next_deadline(self, run: Any, pending: list[str], conn: sqlite3.Connection | None) -> tuple[float, str, str] | None:
-        """The soonest expectation deadline still ahead among waiting probes: (seconds, journey/step, its deadline)."""
+        """The soonest expectation deadline still ahead among waiting probes: (seconds, journey/step, its deadline).
+
+        A business deadline ("8 business hours") is counted on the target's clock from when the action happened there.
+        """
         if conn is None:
             return None
+        specs = self.specs if isinstance(self.specs, dict) else {}
         run_id = run.config.run_id
         sent: dict[tuple[str, str], int] = {}
+        started: dict[str, tuple[int, str]] = {}
         try:
             for probe_id, step, t_ns in conn.execute("SELECT probe_id, step, t_ns FROM events WHERE run_id = ? AND kind = 'sent'", (run_id,)):
                 sent[(probe_id, step)] = t_ns
+            if any(getattr(getattr(specs.get(p), "target", None), "clock", None) is not None for p in pending):
+                for probe_id, t_ns, utc in conn.execute(
+                    "SELECT probe_id, t_ns, utc FROM events WHERE run_id = ? AND kind = 'probe_started' ORDER BY id", (run_id,)
+                ):
+                    started.setdefault(probe_id, (t_ns, utc))
         except sqlite3.Error:
             return None
-        specs = self.specs
         now = time.monotonic_ns()
         best: tuple[float, str, str] | None = None
         for probe_id in pending:
@@ -165,10 +179,38 @@ class Progress:
                 start = sent.get((probe_id, anchor)) if anchor else None
                 if start is None:
                     continue
-                due = start + spec.target.wall_ns(step.within)
+                due, text = start + spec.target.wall_ns(step.within), format_duration(step.within)
+                clock = spec.target.clock if step.business else None
+                if clock is not None and probe_id in started:
+                    company = clock.company_time(*started[probe_id], spec.target.spec.speedup)
+                    at = company.at(start)
+                    end = clock.deadline(at, step.within, step.business or "hours")
+                    due, text = start + spec.target.wall_ns(end - at), f"{step.deadline_text}, by {clock.calendar.format(end)}"
                 if due > now and (best is None or (due - now) / 1e9 < best[0]):
-                    best = ((due - now) / 1e9, f"{journey.name}/{step.id}", format_duration(step.within))
+                    best = ((due - now) / 1e9, f"{journey.name}/{step.id}", text)
         return best
+
+    @staticmethod
+    def deferred(run: Any, pending: list[str], conn: sqlite3.Connection | None) -> tuple[int, float, str] | None:
+        """Waiting probes whose first message waits for the target's send window: (how many, seconds to the next send,
+        its local time on the target's clock)."""
+        if conn is None:
+            return None
+        waiting = set(pending)
+        now = time.monotonic_ns()
+        ahead: list[tuple[int, str]] = []
+        try:
+            rows = conn.execute("SELECT probe_id, data FROM events WHERE run_id = ? AND kind = 'deferred_until'", (run.config.run_id,))
+            for probe_id, data in rows:
+                found = json.loads(data or "{}")
+                if probe_id in waiting and int(found.get("until_ns", 0)) > now:
+                    ahead.append((int(found["until_ns"]), str(found.get("local", ""))))
+        except (sqlite3.Error, ValueError):
+            return None
+        if not ahead:
+            return None
+        until, local = min(ahead)
+        return len(ahead), (until - now) / 1e9, local
 
 
 class Waiting:

@@ -182,10 +182,11 @@ class Engine:
         if target.spec.ticket_pattern:
             self.mailbox.add_ticket_pattern(target.ticket)
         inbox = self.mailbox.open_inbox(spec.probe_id, spec.persona.email)
-        speedup = target.spec.speedup
+        speedup, clock = target.spec.speedup, target.clock
         if resume is None:
-            timeline, state = Timeline(persona=spec.persona.as_dict()), WalkState(spec.journey.start)
-            self.store.event(self.run_id, spec.probe_id, "probe_started", self.clock())
+            started = self.clock()
+            timeline, state = Timeline(persona=spec.persona.as_dict(), origin=(started, utc_now())), WalkState(spec.journey.start)
+            self.store.event(self.run_id, spec.probe_id, "probe_started", started)
         else:
             timeline, state = resume
             self._remember_sent(spec, timeline)
@@ -193,12 +194,14 @@ class Engine:
         # A reply is scored once however often its step is judged, and the verdicts are kept for the report
         with shared_scores() as verdicts, recording_verdicts(self.store.verdict_recorder(self.run_id, spec.probe_id)):
             try:
+                if not timeline.action_log:
+                    await self._wait_for_send_window(spec, timeline)
                 await self._walk(spec, timeline, inbox, state)
-                outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True)
+                outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True, clock=clock)
                 status = FAILED if any(o.status == FAILED for o in outcomes) else "passed"
                 result = ProbeResult(spec, status, outcomes, timeline=timeline)
             except (TargetUnreachable, ChannelError, MysteryShopError) as exc:
-                outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True)
+                outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True, clock=clock)
                 result = ProbeResult(spec, getattr(exc, "status", "error"), outcomes, str(exc), timeline)  # a CAPTCHA: "blocked"
             first_answer_quality(timeline, spec.journey)  # nothing is timed any more: the scorecard's criteria, scored now and stored
         self.mailbox.close_inbox(spec.probe_id)
@@ -208,7 +211,7 @@ class Engine:
             self.run_id, spec.probe_id, result.status,
             {"outcomes": [o.as_dict() for o in result.outcomes], "error": result.error, "path": [v.step for v in timeline.path]},
         )
-        self._unrecorded.append(FinishedProbe(spec.probe_id, spec.journey, speedup, verdicts))
+        self._unrecorded.append(FinishedProbe(spec.probe_id, spec.journey, speedup, verdicts, clock))
         if self._recording is None or self._recording.done():
             self._recording = asyncio.ensure_future(self._record_when_quiet())
         return result
@@ -253,6 +256,16 @@ class Engine:
             if ticket:
                 self.mailbox.correlator.add_ticket(spec.probe_id, ticket)
 
+    async def _wait_for_send_window(self, spec: ProbeSpec, timeline: Timeline) -> None:
+        """A target with a send window: the probe's first message waits for its time in the window (event `deferred_until`)."""
+        now = self.clock()
+        deferred = spec.deferred(timeline, now)
+        if deferred is None:
+            return
+        until_ns, local = deferred
+        self.store.event(self.run_id, spec.probe_id, "deferred_until", now, until_ns=until_ns, local=local)
+        await asyncio.sleep((until_ns - now) / 1e9)
+
     async def _walk(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any], state: WalkState) -> None:
         """Walk until the journey ends, waiting on the loop whenever an expectation is still open."""
         while (visit := await self.advance(spec, timeline, state)) is not None:
@@ -265,11 +278,11 @@ class Engine:
         journey has ended. Never blocks on the company: a campaign calls it from `tick`.
         """
         journey = spec.journey
-        speedup = spec.target.spec.speedup
+        speedup, clock = spec.target.spec.speedup, spec.target.clock
         for _ in range(MAX_STEPS):
             if state.waiting is not None:
                 visit = state.waiting
-                outcome = judge_visit(journey, visit, timeline, now_ns=self.clock(), speedup=speedup)
+                outcome = judge_visit(journey, visit, timeline, now_ns=self.clock(), speedup=speedup, clock=clock)
                 if outcome is not None and outcome.status == PENDING:
                     return visit
                 when = "pass" if outcome is None or outcome.status == PASSED else ("timeout" if outcome.timed_out else "fail")
@@ -390,7 +403,7 @@ class Engine:
     async def _receive(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any], visit: Visit) -> None:
         """Wait for the next thing the company does for this probe, or until the visit's deadline."""
         now = self.clock()
-        outcome = judge_visit(spec.journey, visit, timeline, now_ns=now, speedup=spec.target.spec.speedup)
+        outcome = judge_visit(spec.journey, visit, timeline, now_ns=now, speedup=spec.target.spec.speedup, clock=spec.target.clock)
         deadline = (visit.anchor_ns or now) + spec.target.wall_ns((outcome.deadline_ns if outcome else 0) or 0)
         timeout = max(0.0, (deadline - now) / 1e9) + 0.001
         try:

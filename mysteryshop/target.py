@@ -5,12 +5,15 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from mysteryshop import company_clock
+from mysteryshop.durations import parse_duration
 from mysteryshop.persona import DEFAULT_PROBE_DOMAIN
 from mysteryshop.yamlsource import find_file, load_model
 
@@ -165,6 +168,67 @@ class CollectSettings(BaseModel):
         return self
 
 
+def _hours(value: str | list[str]) -> str | list[str]:
+    company_clock.parse_hours(value)
+    return value
+
+
+Hours = Annotated[str | list[str], AfterValidator(_hours)]
+
+
+class HolidaySettings(BaseModel):
+    """Public holidays from the `holidays` package: a country (ISO code) and optionally a subdivision (state, region)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    country: str = Field(description="ISO 3166-1 alpha-2 code, e.g. DE, FR, GB, US")
+    subdivision: str | None = Field(default=None, description="state or region code of the country, e.g. BE (Berlin) for DE")
+    extra: list[date] = Field(default=[], description="more days the company is closed, e.g. 2025-12-24")
+
+    @field_validator("country")
+    @classmethod
+    def _known_country(cls, value: str) -> str:
+        company_clock.holiday_calendar(value)
+        return value.upper()
+
+    @field_validator("subdivision")
+    @classmethod
+    def _known_subdivision(cls, value: str | None, info: ValidationInfo) -> str | None:
+        country = info.data.get("country")
+        if value is not None and country is not None:
+            company_clock.holiday_calendar(country, value)
+        return value
+
+
+class ClockSettings(BaseModel):
+    """The company's clock: where its business time is counted (business deadlines, send windows)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    timezone: str = Field(description="IANA time zone, e.g. Europe/Berlin")
+    hours: Hours = Field(description="business hours, e.g. 'Mon-Fri 09:00-17:00' or 'Mon-Thu 09:00-17:00; Fri 09:00-15:00'")
+    holidays: HolidaySettings | None = Field(default=None, description="public holidays the company is closed on")
+    simulated_start: datetime | None = Field(
+        default=None, description="a desk that plays time faster (speedup): the local time its clock shows when a probe starts"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        company_clock.zone(value)
+        return value
+
+
+class SendWindowSettings(BaseModel):
+    """When probes may be sent, in the target's local time: each probe at a seeded random offset up to `jitter` into it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hours: Hours = Field(description="e.g. 'Mon-Fri 09:00-17:00' (the clock's time zone)")
+    jitter: Annotated[int, BeforeValidator(parse_duration)] = Field(default=0, ge=0, description="spread sends over this much window time, e.g. 30m")
+    on_holidays: bool = Field(default=False, description="send on the clock's holidays too")
+
+
 class TargetSpec(BaseModel):
     """The schema of a journeys/targets/*.yaml file."""
 
@@ -182,6 +246,16 @@ class TargetSpec(BaseModel):
     email: EmailChannel | None = None
     webform: WebformChannel | None = None
     chat: ChatChannel | None = None
+    clock: ClockSettings | None = Field(default=None, description="time zone, business hours and holidays (business deadlines, send windows)")
+    send_window: SendWindowSettings | None = Field(default=None, description="when probes may be sent, in the clock's local time")
+
+    @model_validator(mode="after")
+    def _clock_fits(self) -> TargetSpec:
+        if self.send_window is not None and self.clock is None:
+            raise ValueError("send_window needs a 'clock:' for its time zone, e.g. clock: {timezone: Europe/Berlin, hours: 'Mon-Fri 09:00-17:00'}")
+        if self.clock is not None and self.clock.simulated_start is not None and self.speedup == 1:
+            raise ValueError("clock.simulated_start is for a desk that plays time faster (speedup > 1); a real company's clock is the real one")
+        return self
 
     @field_validator("embedded")
     @classmethod
@@ -207,6 +281,23 @@ class Target:
         return int(company_ns / self.spec.speedup)
 
     @property
+    def clock(self) -> company_clock.CompanyClock | None:
+        """The company's clock (time zone, business hours, holidays, send window), or None without a `clock:`."""
+        if self.spec.clock is None:
+            return None
+        return _company_clock(self.spec.clock, self.spec.send_window)
+
+    def send_time(self, origin: tuple[int, str], key: str) -> tuple[int, str] | None:
+        """When a probe that started at `origin` (timeline ns, UTC) may send its first message, as (timeline ns, company
+        local time); None without a send window. `key` seeds its jitter: the same probe gets the same time in every process."""
+        clock = self.clock
+        if clock is None or clock.window is None:
+            return None
+        company = clock.company_time(origin[0], origin[1], self.spec.speedup)
+        at = clock.window.send_at(company.at(origin[0]), key)
+        return company.t_of(at), clock.calendar.format(at)
+
+    @property
     def is_loopback(self) -> bool:
         """Every channel of the target is on this machine's loopback: a desk under test here, not a company."""
         spec = self.spec
@@ -219,6 +310,37 @@ class Target:
             return None
         match = re.search(self.spec.ticket_pattern, text)
         return (match.group(1) if match.groups() else match.group(0)) if match else None
+
+
+_CLOCKS: dict[str, company_clock.CompanyClock] = {}
+
+
+def _company_clock(settings: ClockSettings, window_settings: SendWindowSettings | None) -> company_clock.CompanyClock:
+    """Built once per distinct clock (the `holidays` calendar fills in year by year as it is asked)."""
+    key = f"{settings.model_dump_json()}|{window_settings.model_dump_json() if window_settings is not None else ''}"
+    found = _CLOCKS.get(key)
+    if found is None:
+        if len(_CLOCKS) >= 64:
+            _CLOCKS.clear()
+        found = _CLOCKS[key] = _build_clock(settings, window_settings, key)
+    return found
+
+
+def _build_clock(settings: ClockSettings, window_settings: SendWindowSettings | None, key: str) -> company_clock.CompanyClock:
+    closed: company_clock.ClosedDays | frozenset[date] = frozenset()
+    if settings.holidays is not None:
+        found = company_clock.holiday_calendar(settings.holidays.country, settings.holidays.subdivision)
+        closed = company_clock.ClosedDays(found, frozenset(settings.holidays.extra))
+    calendar = company_clock.build_calendar(settings.timezone, settings.hours, closed)
+    window = None
+    if window_settings is not None:
+        hours = company_clock.build_calendar(settings.timezone, window_settings.hours, frozenset() if window_settings.on_holidays else closed)
+        window = company_clock.SendWindow(hours, window_settings.jitter)
+    start = None
+    if settings.simulated_start is not None:
+        local = settings.simulated_start
+        start = company_clock.epoch_ns(local if local.tzinfo else local.replace(tzinfo=calendar.tz))
+    return company_clock.CompanyClock(calendar, key, window, start)
 
 
 def is_loopback(host: str | None) -> bool:

@@ -31,12 +31,13 @@ def _files(paths: list[str]) -> list[Path]:
 
 
 def target_problems(journey: Any, target: Any) -> list[str]:
-    """What a journey asks of a target that its file lacks: a channel section, a form field."""
+    """What a journey asks of a target that its file lacks: a channel section, a form field, a clock for business deadlines."""
     from mysteryshop.errors import suggest
+    from mysteryshop.plan import clock_problems
     from mysteryshop.yamlsource import position, read_yaml
 
     doc = read_yaml(journey.path)
-    problems = []
+    problems = clock_problems(journey, target)  # business deadlines need the target's clock
 
     def where(index: int, *loc: str) -> str:
         line, col = position(doc, ["steps", index, *loc])

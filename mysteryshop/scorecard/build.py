@@ -96,7 +96,8 @@ def _build(
         raise KeyError(f"no run '{run_id}' in {store.path}; latest runs: {', '.join(known) or '(none)'}")
     screenshots = _screenshots(store, run_id)
     order = [row["id"] for row in store.probes(run_id)]
-    scorers = {(j, t): entry_scorer(journey, target.spec.speedup, quality) for j, journey in journeys.items() for t, target in targets.items()}
+    scorers = {(j, t): entry_scorer(journey, target.spec.speedup, quality, target.clock)
+               for j, journey in journeys.items() for t, target in targets.items()}
     take = entries and not (rescore or reparse)  # the entries recorded as the run's probes finished, where still good (see `entries`)
     # what the store holds read before the rows are: what is added meanwhile makes the entries kept below stale, not wrong
     marks = row_marks(store, run_id) if keep or take else {}
@@ -149,9 +150,11 @@ def _build(
     card = {
         "schema": SCHEMA,
         "run": {"id": run_id, "started_utc": run["started_utc"], "finished_utc": run["finished_utc"], "config": json.loads(run["config"])},
-        "targets": {name: {"title": t.spec.title, "speedup": t.spec.speedup, "profile": t.spec.profile} for name, t in targets.items()},
+        "targets": {name: {"title": t.spec.title, "speedup": t.spec.speedup, "profile": t.spec.profile, **_clock_of(t)}
+                    for name, t in targets.items()},
         "journeys": {name: {"title": j.title, "path": str(j.path), "channel": probe_channel(j),
-                            "steps": [{"id": s.id, "do": s.do, "expect": s.expect, "within_ns": s.within, "channel": s.channel}
+                            "steps": [{"id": s.id, "do": s.do, "expect": s.expect, "within_ns": s.within, "channel": s.channel,
+                                       **({"business": s.business, "within": s.deadline_text} if s.business else {})}
                                       for s in j.steps]}
                      for name, j in journeys.items()},
         "grading": grading_rules(),
@@ -210,6 +213,15 @@ def _screenshots(store: Store, run_id: str) -> dict[str, list[dict[str, Any]]]:
     return shots
 
 
+def _clock_of(target: Target) -> dict[str, Any]:
+    """A target's company clock and send window as the scorecard shows them (nothing for a target without one)."""
+    spec = target.spec
+    if spec.clock is None:
+        return {}
+    clock = spec.clock.model_dump(mode="json", exclude_none=True)
+    return {"clock": clock, **({"send_window": spec.send_window.model_dump(mode="json")} if spec.send_window else {})}
+
+
 def _score_share(
     stored: StoredRun, journeys: Mapping[str, Journey], targets: Mapping[str, Target], quality: bool, share: tuple[int, int]
 ) -> list[dict[str, Any]]:
@@ -218,7 +230,8 @@ def _score_share(
     with reusing_verdicts(stored.verdicts):
         for probe in rebuild_probes(stored, share):
             with shared_scores():  # the journey's criteria and the scorecard's look at the same answer
-                scored.append(probe_entry(probe, journeys[probe.journey], targets[probe.target].spec.speedup, quality=quality))
+                target = targets[probe.target]
+                scored.append(probe_entry(probe, journeys[probe.journey], target.spec.speedup, quality=quality, clock=target.clock))
     if share[0] == 0:
         # Here (share 0 runs in this process: see run_shares) the rows of the other shares are let go while
         # their children encode what they send back (~0.2 s for 5,000 probes that would otherwise come after)

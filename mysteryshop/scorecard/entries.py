@@ -26,19 +26,23 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
 from mysteryshop.durations import format_duration
 from mysteryshop.journey import Journey
 from mysteryshop.scorecard.rebuild import StoredProbe, read_run, rebuild_probes
+from mysteryshop.scoring.deadline import company_time
 from mysteryshop.scoring.expectations import FAILED, PASSED, evaluate
 from mysteryshop.scoring.first_answer import first_answer_quality
 from mysteryshop.scoring.metrics import ProbeMetrics, probe_metrics
 from mysteryshop.scoring.shared_scores import files_digest, recording_verdicts, shared_scores
 from mysteryshop.scoring.web import web_metrics
 from mysteryshop.store import Store, placeholders
+
+if TYPE_CHECKING:
+    from mysteryshop.company_clock import CompanyClock
 
 _METRIC_FIELDS = tuple(f.name for f in fields(ProbeMetrics))
 
@@ -48,13 +52,16 @@ def probe_channel(journey: Journey) -> str:
     return next((step.channel for step in journey.steps if step.is_action), "email")
 
 
-def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality: bool) -> dict[str, Any]:
-    """The probe's entry in the scorecard (`probes[]` of the schema), screenshots left out (the build adds them)."""
+def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality: bool, clock: CompanyClock | None = None) -> dict[str, Any]:
+    """The probe's entry in the scorecard (`probes[]` of the schema), screenshots left out (the build adds them).
+
+    `clock`: the target's company clock; then messages and timeline events also say how much business time had passed.
+    """
     timeline = probe.timeline
     finished = probe.finished_ns is not None
     # a probe still waiting (a campaign) is judged as of now: open deadlines stay pending
     end = probe.finished_ns if finished else (time.time_ns() if probe.wall_clock else time.monotonic_ns())
-    outcomes = evaluate(journey, timeline, now_ns=end, speedup=speedup, finished=finished)
+    outcomes = evaluate(journey, timeline, now_ns=end, speedup=speedup, finished=finished, clock=clock)
     details = [probe.persona.get(k, "") for k in ("order_id", "email", "phone")]
     metrics = probe_metrics(journey, timeline, outcomes, speedup=speedup, details=details)
     status = ("blocked" if probe.status == "blocked" else "error") if probe.error else ("passed" if all(o.status == PASSED for o in outcomes) else "failed")
@@ -66,6 +73,15 @@ def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality
         company = int((t_ns - start) * speedup)
         return company, format_duration(company)
 
+    on_clock = company_time(timeline, clock, speedup) if clock is not None else None
+
+    def business(t_ns: int) -> dict[str, Any]:
+        """Business time since the first action, for a target with a clock (nothing for the others: their entries stay as they were)."""
+        if on_clock is None or clock is None:
+            return {}
+        spent = clock.calendar.between(on_clock.at(start), on_clock.at(t_ns))
+        return {"business_ns": spent, "business": format_duration(spent), "local": clock.calendar.format(on_clock.at(t_ns))}
+
     replies = sorted(timeline.replies, key=lambda r: r.t_ns)
     messages = []
     for r in replies:
@@ -73,15 +89,16 @@ def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality
         messages.append({
             "ref": r.message_ref, "utc": r.utc, "after_ns": after_ns, "after": after_text, "kind": r.kind, "stalling": r.stalling,
             "subject": r.mail.subject, "text": r.mail.text, "html": r.mail.html, "malformed": bool(r.mail.defects), "defects": r.mail.defects,
+            **business(r.t_ns),
         })
     events: list[dict[str, Any]] = []
     for action in sorted(timeline.actions.values(), key=lambda a: a.t_ns):
         after_ns, after_text = after(action.t_ns)
         events.append({"after_ns": after_ns, "after": after_text, "utc": action.utc, "kind": "sent", "step": action.step,
                        "text": f"customer did '{action.step}'"})
-    for m in messages:
+    for m, r in zip(messages, replies, strict=True):
         events.append({"after_ns": m["after_ns"], "after": m["after"], "utc": m["utc"], "kind": "received", "step": None,
-                       "text": f"{m['kind'] or 'message'} received: {m['subject']}"})
+                       "text": f"{m['kind'] or 'message'} received: {m['subject']}", **business(r.t_ns)})
     outcome_dicts = []
     for o in outcomes:
         data = o.as_dict()
@@ -92,7 +109,7 @@ def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality
         if o.deadline_ns is not None and anchor is not None:
             deadline_after = int((anchor.t_ns - start) * speedup) + o.deadline_ns
             events.append({"after_ns": deadline_after, "after": format_duration(deadline_after), "utc": None, "kind": "deadline",
-                           "step": o.step, "text": f"deadline of '{o.step}' ({format_duration(o.deadline_ns)}): {o.status}"})
+                           "step": o.step, "text": f"deadline of '{o.step}' ({o.within or format_duration(o.deadline_ns)}): {o.status}"})
         outcome_dicts.append(data)
     events.sort(key=lambda e: (e["after_ns"], e["kind"] != "sent"))
     visits = [v.step for v in getattr(timeline, "path", [])]
@@ -125,10 +142,13 @@ def code_digest() -> str:
     return files_digest(resources.files("mysteryshop"))
 
 
-def entry_scorer(journey: Journey, speedup: float, quality: bool) -> str:
-    """What an entry was made with: this code, this journey (as loaded), this speed-up, quality scored or not."""
+def entry_scorer(journey: Journey, speedup: float, quality: bool, clock: CompanyClock | None = None) -> str:
+    """What an entry was made with: this code, this journey (as loaded), this speed-up, quality scored or not, this company clock."""
     digest = hashlib.blake2b(digest_size=12)
-    for part in (code_digest(), journey.name, journey.spec.model_dump_json(), repr(float(speedup)), str(bool(quality))):
+    parts = [code_digest(), journey.name, journey.spec.model_dump_json(), repr(float(speedup)), str(bool(quality))]
+    if clock is not None:  # without one, the digest is what it always was
+        parts.append(clock.key)
+    for part in parts:
         digest.update(part.encode() + b"\0")
     return f"card:{digest.hexdigest()}"
 
@@ -166,6 +186,7 @@ class FinishedProbe:
     journey: Journey
     speedup: float
     verdicts: dict[Any, Any] | None = None  # the probe's shared_scores memo: its replies are not scored again
+    clock: CompanyClock | None = None  # the target's company clock
 
 
 def record_entries(store: Store, run_id: str, finished: Iterable[FinishedProbe], *, quality: bool = True) -> int:
@@ -178,17 +199,17 @@ def record_entries(store: Store, run_id: str, finished: Iterable[FinishedProbe],
     if not wanted:
         return 0
     marks = row_marks(store, run_id, list(wanted))
-    scorers: dict[tuple[str, float], str] = {}
+    scorers: dict[tuple[str, float, str], str] = {}
     recorded = 0
     for probe in rebuild_probes(read_run(store, run_id, only=set(wanted), rescore=True)):
         item = wanted[probe.probe_id]
         if probe.finished_ns is None:
             continue  # a probe still waiting is judged as of the report's now: nothing to keep
         with shared_scores(item.verdicts), recording_verdicts(store.verdict_recorder(run_id, probe.probe_id)):
-            entry = probe_entry(probe, item.journey, item.speedup, quality=quality)
-        key = (item.journey.name, item.speedup)
+            entry = probe_entry(probe, item.journey, item.speedup, quality=quality, clock=item.clock)
+        key = (item.journey.name, item.speedup, item.clock.key if item.clock is not None else "")
         if key not in scorers:
-            scorers[key] = entry_scorer(item.journey, item.speedup, quality)
+            scorers[key] = entry_scorer(item.journey, item.speedup, quality, item.clock)
         _post(store, run_id, probe.probe_id, scorers[key], marks.get(probe.probe_id, ""), entry)
         recorded += 1
     return recorded

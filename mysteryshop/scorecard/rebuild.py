@@ -80,7 +80,7 @@ def read_run(
         if only is not None:
             probes = [row for row in probes if row["id"] in only]
     events_by_probe: dict[str, list[dict[str, Any]]] = {}
-    wanted = ("sent", "step_entered", "probe_finished", *WEB_EVENT_KINDS)  # the kinds a timeline is rebuilt from
+    wanted = ("sent", "step_entered", "probe_finished", "probe_started", *WEB_EVENT_KINDS)  # the kinds a timeline is rebuilt from
     for event in store.query_dicts(f"SELECT probe_id, kind, step, t_ns, utc, data FROM events WHERE {where} "
                                    f"AND kind IN ({placeholders(len(wanted))}) ORDER BY t_ns, id", (*params, *wanted)):
         events_by_probe.setdefault(event["probe_id"], []).append(event)
@@ -155,6 +155,8 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
             elif kind == "probe_finished":
                 finished_ns = event["t_ns"]
                 error = json.loads(event["data"]).get("error")
+            elif kind == "probe_started" and timeline.origin is None:
+                timeline.origin = (event["t_ns"], event["utc"])
         late = 0
         for message in messages:
             if message["direction"] != "in":

@@ -1,18 +1,25 @@
 """Journey expectations judged against a timeline: passed, failed or still pending, with evidence.
 
 Deadlines in journeys are company time. A target whose clock runs faster (the demo desk) has
-`speedup` > 1: wall-clock nanoseconds are multiplied by it before they are compared.
+`speedup` > 1: wall-clock nanoseconds are multiplied by it before they are compared. A target
+with a `clock:` (time zone, business hours, holidays) is passed in as `clock`: business
+deadlines are resolved on it (scoring.deadline), and latencies are told in business time too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from mysteryshop.durations import format_duration
 from mysteryshop.journey import Journey, Step
 from mysteryshop.scoring.classify import ACKNOWLEDGEMENT, ANSWER, FOLLOWUP, MARKETING
+from mysteryshop.scoring.deadline import Due, due
 from mysteryshop.scoring.facts import missing_facts, quote_around
 from mysteryshop.scoring.timeline import Reply, Timeline, Visit
+
+if TYPE_CHECKING:
+    from mysteryshop.company_clock import CompanyClock
 
 PASSED, FAILED, PENDING = "passed", "failed", "pending"
 
@@ -40,9 +47,14 @@ class Outcome:
     timed_out: bool = False
     visit: int = 1
     criteria: tuple[dict[str, object], ...] = ()
+    within: str | None = None  # a business deadline as the journey states it, and the local time it fell on
+    business_latency_ns: int | None = None  # a target with a clock: business time from the anchor to the deciding reply
 
     def as_dict(self) -> dict[str, object]:
         data = {k: getattr(self, k) for k in ("step", "visit", "expect", "status", "reason", "deadline_ns", "latency_ns", "timed_out")}
+        for key in ("within", "business_latency_ns"):  # only for a target with a clock: the others' records stay as they were
+            if getattr(self, key) is not None:
+                data[key] = getattr(self, key)
         data["criteria"] = list(self.criteria)
         data["evidence"] = None if self.evidence is None else {
             "quote": self.evidence.quote, "utc": self.evidence.utc, "subject": self.evidence.subject,
@@ -71,21 +83,30 @@ def linear_path(journey: Journey, timeline: Timeline) -> list[Visit]:
     return path
 
 
-def judge_visit(journey: Journey, visit: Visit, timeline: Timeline, *, now_ns: int, speedup: float = 1.0, finished: bool = False) -> Outcome | None:
-    """The verdict on one visit of an expectation step (None for actions and no_marketing)."""
+def judge_visit(
+    journey: Journey, visit: Visit, timeline: Timeline, *, now_ns: int, speedup: float = 1.0, finished: bool = False,
+    clock: CompanyClock | None = None,
+) -> Outcome | None:
+    """The verdict on one visit of an expectation step (None for actions and no_marketing). `clock`: the target's."""
     step = journey.step(visit.step)
     if step.is_action or step.expect == "no_marketing" or visit.anchor_ns is None:
         return None
     from mysteryshop.scoring.web import WEB_EXPECTATIONS, judge_web  # chat and web-form expectations
 
+    deadline = due(step, visit.anchor_ns, timeline, clock, speedup)
     if step.expect in WEB_EXPECTATIONS:
-        outcome = judge_web(step, visit.anchor_ns, timeline, now_ns, speedup, finished)
+        outcome = judge_web(step, visit.anchor_ns, timeline, now_ns, speedup, finished, deadline)
     else:
-        outcome = _judge(step, visit.anchor_ns, timeline.after(visit.anchor_ns), now_ns, speedup, finished, timeline)
+        outcome = _judge(step, visit.anchor_ns, timeline.after(visit.anchor_ns), now_ns, speedup, finished, timeline, deadline)
+    if deadline.clock is not None:
+        outcome = replace(outcome, within=deadline.text if step.business else None,
+                          business_latency_ns=deadline.business_after(outcome.latency_ns))
     return outcome if outcome.visit == visit.visit else replace(outcome, visit=visit.visit)
 
 
-def evaluate(journey: Journey, timeline: Timeline, *, now_ns: int, speedup: float = 1.0, finished: bool = False) -> list[Outcome]:
+def evaluate(
+    journey: Journey, timeline: Timeline, *, now_ns: int, speedup: float = 1.0, finished: bool = False, clock: CompanyClock | None = None,
+) -> list[Outcome]:
     """Judge every expectation on the path the probe took. Pure: same inputs, same verdicts."""
     path = timeline.path or linear_path(journey, timeline)
     outcomes: list[Outcome] = []
@@ -95,7 +116,7 @@ def evaluate(journey: Journey, timeline: Timeline, *, now_ns: int, speedup: floa
         if step.expect == "no_marketing":
             watchers.append(step)
             continue
-        outcome = judge_visit(journey, visit, timeline, now_ns=now_ns, speedup=speedup, finished=finished)
+        outcome = judge_visit(journey, visit, timeline, now_ns=now_ns, speedup=speedup, finished=finished, clock=clock)
         if outcome is not None:
             outcomes.append(outcome)
     for step in watchers:
@@ -143,14 +164,21 @@ def quality_check(step: Step, reply: Reply, timeline: Timeline) -> tuple[list[st
     return failures, records
 
 
-def _judge(step: Step, start_ns: int, replies: list[Reply], now_ns: int, speedup: float, finished: bool, timeline: Timeline | None = None) -> Outcome:
-    deadline = step.within or 0
+def _judge(
+    step: Step, start_ns: int, replies: list[Reply], now_ns: int, speedup: float, finished: bool, timeline: Timeline | None = None,
+    due: Due | None = None,
+) -> Outcome:
+    due = due or Due(step.within or 0, format_duration(step.within or 0))
+    deadline = due.ns
     wall_deadline = start_ns + int(deadline / speedup)
     expired = finished or now_ns > wall_deadline
-    within = format_duration(deadline)
+    within = due.text
 
     def company(reply: Reply) -> int:
         return int((reply.t_ns - start_ns) * speedup)
+
+    def took(reply: Reply) -> str:
+        return due.took(company(reply))
 
     checked: dict[int, tuple[list[str], tuple[dict[str, object], ...]]] = {}
 
@@ -182,9 +210,9 @@ def _judge(step: Step, start_ns: int, replies: list[Reply], now_ns: int, speedup
         reply = _first(replies, {ACKNOWLEDGEMENT, ANSWER, FOLLOWUP})
         if reply is not None and reply.t_ns <= wall_deadline:
             note = " (a stalling auto-reply)" if reply.stalling else ""
-            return outcome(PASSED, f"acknowledged after {format_duration(company(reply))}{note}", reply)
+            return outcome(PASSED, f"acknowledged after {took(reply)}{note}", reply)
         if reply is not None:
-            return outcome(FAILED, f"acknowledged only after {format_duration(company(reply))}, deadline {within}", reply)
+            return outcome(FAILED, f"acknowledged only after {took(reply)}, deadline {within}", reply)
         if expired:
             return outcome(FAILED, f"no acknowledgement within {within}")
         return outcome(PENDING, f"waiting for an acknowledgement (deadline {within})")
@@ -198,21 +226,21 @@ def _judge(step: Step, start_ns: int, replies: list[Reply], now_ns: int, speedup
         stated = [r for r in on_time if not missing_facts(r.mail.text, step.facts)]
         for reply in stated:
             if not quality(reply)[0]:
-                return outcome(PASSED, f"answered after {format_duration(company(reply))}", reply, phrases)
+                return outcome(PASSED, f"answered after {took(reply)}", reply, phrases)
         if stated and (expired or step.first_reply):
-            return outcome(PASSED, f"answered after {format_duration(company(stated[0]))}", stated[0], phrases)
+            return outcome(PASSED, f"answered after {took(stated[0])}", stated[0], phrases)
         if not expired and not (step.first_reply and on_time):
             return outcome(PENDING, f"waiting for an answer (deadline {within})")
         if on_time:
             lacking = missing_facts(on_time[0].mail.text, step.facts)
             return outcome(
                 FAILED,
-                f"answered after {format_duration(company(on_time[0]))} but the {'first ' if step.first_reply else ''}answer does not state: "
+                f"answered after {took(on_time[0])} but the {'first ' if step.first_reply else ''}answer does not state: "
                 + ", ".join(f"'{f}'" for f in lacking),
                 on_time[0],
             )
         if answers:
-            return outcome(FAILED, f"answered only after {format_duration(company(answers[0]))}, deadline {within}", answers[0])
+            return outcome(FAILED, f"answered only after {took(answers[0])}, deadline {within}", answers[0])
         stalling = next((r for r in replies if r.stalling), None)
         if stalling is not None:
             return outcome(FAILED, f"no answer within {within}, only a stalling auto-reply", stalling, ["allow"])
@@ -221,9 +249,9 @@ def _judge(step: Step, start_ns: int, replies: list[Reply], now_ns: int, speedup
     if step.expect == "satisfaction_followup":
         reply = _first(replies, {FOLLOWUP})
         if reply is not None and reply.t_ns <= wall_deadline:
-            return outcome(PASSED, f"asked whether the customer was satisfied after {format_duration(company(reply))}", reply)
+            return outcome(PASSED, f"asked whether the customer was satisfied after {took(reply)}", reply)
         if reply is not None:
-            return outcome(FAILED, f"followed up only after {format_duration(company(reply))}, deadline {within}", reply)
+            return outcome(FAILED, f"followed up only after {took(reply)}, deadline {within}", reply)
         if expired:
             return outcome(FAILED, f"no satisfaction follow-up within {within}")
         return outcome(PENDING, f"waiting for a satisfaction follow-up (deadline {within})")

@@ -30,6 +30,7 @@ from mysteryshop.scoring.weblog import ChatMessage, asks_for, has_wait_estimate
 
 if TYPE_CHECKING:
     from mysteryshop.journey import Step
+    from mysteryshop.scoring.deadline import Due
     from mysteryshop.scoring.timeline import Timeline
 
 from mysteryshop.journey import WEB_EXPECTATIONS  # noqa: E402 - names and descriptions live with the schema
@@ -41,12 +42,13 @@ def _quote(message: ChatMessage, phrases: Iterable[str] = ()) -> Evidence:
     return Evidence(quote_around(message.text, list(phrases)), message.utc, f"chat ({message.author})")
 
 
-def judge_web(step: Step, start_ns: int, timeline: Timeline, now_ns: int, speedup: float, finished: bool) -> Outcome:
-    """The verdict on one web expectation whose deadline counts from `start_ns` (wall ns)."""
-    deadline = step.within or 0
+def judge_web(step: Step, start_ns: int, timeline: Timeline, now_ns: int, speedup: float, finished: bool, due: Due | None = None) -> Outcome:
+    """The verdict on one web expectation whose deadline counts from `start_ns` (wall ns); `due`: that deadline resolved
+    (a business deadline on the target's clock), else the step's `within`."""
+    deadline = due.ns if due is not None else step.within or 0
     wall_deadline = start_ns + int(deadline / speedup)
     expired = finished or now_ns > wall_deadline
-    within = format_duration(deadline)
+    within = due.text if due is not None else format_duration(deadline)
     log = timeline.web
     messages = log.company_messages(start_ns)
 
