@@ -27,7 +27,8 @@ from mysteryshop.errors import suggest
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _DAY_INDEX = {d.lower(): i for i, d in enumerate(DAYS)}
 _DAY_NAMES = {name: i for i, name in enumerate(("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"))}
-HOURS_HELP = "write days then times, e.g. 'Mon-Fri 09:00-17:00', 'Mon-Thu 09:00-17:00; Fri 09:00-15:00' or 'Mon-Fri 09:00-12:00, 13:00-17:00'"
+HOURS_HELP = ("write days then times, e.g. 'Mon-Fri 09:00-17:00', 'weekdays 09:00-17:00', 'Mon-Thu 09:00-17:00; Fri 09:00-15:00' "
+              "or 'Mon-Fri 09:00-12:00, 13:00-17:00'")
 #: The longest stretch searched for open hours (ten years): a calendar with none in it is a mistake, not a wait.
 MAX_DAYS = 3660
 _NS = 1_000_000_000
@@ -67,19 +68,30 @@ def _hhmm(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
+_GROUPS = {"weekdays": [0, 1, 2, 3, 4], "weekends": [5, 6], "daily": list(range(7))}
+
+
 def _day(name: str, entry: str) -> int:
     key = name.strip().lower()
     if key in _DAY_INDEX:
         return _DAY_INDEX[key]
     if key in _DAY_NAMES:
         return _DAY_NAMES[key]
-    raise ValueError(f"hours '{entry}': unknown day '{name.strip()}'.{suggest(name.strip().title()[:3], DAYS)} Days: {', '.join(DAYS)}")
+    import difflib
+
+    names = {**{d.lower(): d for d in DAYS}, **{full: DAYS[i] for full, i in _DAY_NAMES.items()}, **{g: g for g in _GROUPS}}
+    close = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
+    hint = f" Did you mean '{names[close[0]]}'?" if close else ""
+    raise ValueError(f"hours '{entry}': unknown day '{name.strip()}'.{hint} Days: {', '.join(DAYS)} (or weekdays, weekends, daily)")
 
 
 def _days(text: str, entry: str) -> list[int]:
     found: list[int] = []
     for item in text.replace(" ", "").split(","):
         if not item:
+            continue
+        if item.lower() in _GROUPS:
+            found += _GROUPS[item.lower()]
             continue
         first, dash, last = item.partition("-")
         if not dash:
