@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -317,6 +319,22 @@ def test_a_business_deadline_against_a_target_without_a_clock_stops_planning(tmp
     assert cli(["journeys", "check", str(tmp_path), "--target", "acme", "--target", "clocked"]) == 1
     out = capsys.readouterr().out
     assert expected in out and "1 problem(s)" in out
+
+
+def test_mysteryshop_run_says_which_target_needs_a_clock_before_sending(tmp_path: Path) -> None:
+    # Given a project whose journey has a business deadline, and a target without a clock
+    (tmp_path / "journeys/targets").mkdir(parents=True)
+    (tmp_path / "pyproject.toml").write_text("[tool.mysteryshop]\n")
+    journey = tmp_path / "journeys/business.yaml"
+    journey.write_text(BUSINESS_JOURNEY.replace("{within}", "8 business hours"))
+    (tmp_path / "journeys/targets/acme.yaml").write_text(TARGET.split("clock:")[0])
+    # When it is run
+    done = subprocess.run([sys.executable, "-m", "mysteryshop.cli", "run", "--probes", str(journey), "--target", "acme", "--root", str(tmp_path)],
+                          capture_output=True, text=True, timeout=120)
+    # Then it stops with the journey's line, the step and the target file, and nothing was sent (the desk's port is shut)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert (f"error: {journey}:9:5: steps[1] ('acknowledged') is due within 8 business hours, but target file "
+            f"{tmp_path / 'journeys/targets/acme.yaml'} has no 'clock:'") in done.stderr
 
 
 # -- scoring, pure -----------------------------------------------------------------------------
