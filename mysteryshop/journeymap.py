@@ -75,12 +75,12 @@ def build_graph(journey: Journey, step_stats: Mapping[str, Mapping[str, Any]] | 
             shape, style = "box", "filled"
         else:
             passed, failed = stats.get("passed", 0), stats.get("failed", 0)
-            deadline = f" within {format_duration(step.within)}" if step.within else ""
+            deadline = f" within {step.deadline_text}" if step.within else ""
             lines.append(f"{step.expect}{deadline}")
             if passed + failed:
                 lines.append(f"{passed}/{passed + failed} passed")
             if stats.get("median_latency_ns") is not None:
-                lines.append(f"median {format_duration(stats['median_latency_ns'])}" + (f" / {format_duration(step.within)}" if step.within else ""))
+                lines.append(f"median {format_duration(stats['median_latency_ns'])}" + (f" / {step.deadline_text}" if step.within else ""))
             fill = colour_for(passed, failed) if step_stats else "#ffffff"
             shape, style = "box", "rounded,filled"
         dot.node(step.id, label="\n".join(lines), shape=shape, style=style, fillcolor=fill, color=BORDER.get(fill, "#555555"))

@@ -98,6 +98,7 @@ def outcomes_of(stored: str | None) -> list[Outcome]:
             step=item["step"], expect=item["expect"], status=item["status"], reason=item.get("reason", ""),
             deadline_ns=item.get("deadline_ns"), latency_ns=item.get("latency_ns"), timed_out=bool(item.get("timed_out")),
             visit=int(item.get("visit", 1)), criteria=tuple(item.get("criteria") or ()),
+            within=item.get("within"), business_latency_ns=item.get("business_latency_ns"),
             evidence=Evidence(evidence["quote"], evidence["utc"], evidence.get("subject", ""), evidence.get("message_ref"))
             if evidence else None,
         ))

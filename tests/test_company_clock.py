@@ -530,6 +530,7 @@ def test_a_campaign_sends_a_probe_only_when_a_tick_finds_its_window_open(tmp_pat
     assert asyncio_run(run.tick(journeys, targets)).waiting == 2
     time.sleep(0.3)
     assert desk.truth.received == []
+    assert [p["status"] for p in build_scorecard(store, run.run_id, journeys, targets)["probes"]] == ["waiting", "waiting"]
     # When a tick finds the window open for one of them, it sends that one only; the next tick after both are due, the other
     first, second = sorted(until)
     now[0] = first

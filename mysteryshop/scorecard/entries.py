@@ -65,8 +65,8 @@ def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality
     details = [probe.persona.get(k, "") for k in ("order_id", "email", "phone")]
     metrics = probe_metrics(journey, timeline, outcomes, speedup=speedup, details=details)
     status = ("blocked" if probe.status == "blocked" else "error") if probe.error else ("passed" if all(o.status == PASSED for o in outcomes) else "failed")
-    if not finished and status == "failed" and not any(o.status == FAILED for o in outcomes):
-        status = "waiting"
+    if not finished and (status == "failed" or (status == "passed" and not outcomes)) and not any(o.status == FAILED for o in outcomes):
+        status = "waiting"  # pending deadlines, or nothing sent yet (a probe deferred to its target's send window)
     start = min((a.t_ns for a in timeline.actions.values()), default=end)
 
     def after(t_ns: int) -> tuple[int, str]:
