@@ -19,7 +19,7 @@ import random
 import re
 from collections.abc import Container, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from mysteryshop.errors import suggest
@@ -35,7 +35,7 @@ _NS = 1_000_000_000
 _MINUTE_NS = 60 * _NS
 _DAY_NS = 86400 * _NS
 _ENTRY = re.compile(r"^\s*(?P<days>[A-Za-z][A-Za-z\s,\-]*?)\s+(?P<times>\d.*?)\s*$")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _RANGE = re.compile(r"(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})")
 
 
@@ -175,16 +175,16 @@ def epoch_ns(moment: datetime) -> int:
     return (delta.days * 86400 + delta.seconds) * _NS + delta.microseconds * 1000
 
 
-def from_epoch_ns(ns: int, tz: ZoneInfo | timezone = timezone.utc) -> datetime:
+def from_epoch_ns(ns: int, tz: ZoneInfo | timezone = UTC) -> datetime:
     """The aware datetime of epoch ns `ns` in `tz` (to the microsecond)."""
     return (_EPOCH + timedelta(microseconds=ns // 1000)).astimezone(tz)
 
 
 def parse_utc(text: str) -> int:
     """Epoch ns of a stored UTC time ('2026-11-23T20:05:01.123Z')."""
-    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    moment = datetime.fromisoformat(text)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return epoch_ns(moment)
 
 
