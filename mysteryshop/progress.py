@@ -34,15 +34,10 @@ class Progress:
         self.last_line = ""
         self.specs: dict[str, Any] = {}
         self.start_error: str | None = None  # why the run did not start (the plugin's message), for `mysteryshop run`
-        self.collect_errors: list[str] = []  # journeys or probes that could not be collected (a bad file, a target without a clock)
 
     # -- pytest hooks ------------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
         self._config = config
-
-    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
-        if report.failed:
-            self.collect_errors.append(str(report.longrepr).strip())
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         for item in session.items:

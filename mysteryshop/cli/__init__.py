@@ -102,10 +102,10 @@ def _execute(settings: Any, run_id: str, *, quiet: bool = False, dry_run: bool =
         pytest_args.append("--resume")
     progress = Progress()
     code = pytest.main(pytest_args, plugins=[progress])
-    if progress.start_error or progress.collect_errors:
+    if progress.start_error:
         from mysteryshop.errors import ConfigError
 
-        raise ConfigError(progress.start_error or "\n".join(progress.collect_errors))
+        raise ConfigError(progress.start_error)
     return int(code), reports / run_id
 
 
