@@ -22,7 +22,7 @@ from typing import Annotated, Any, Literal
 import networkx as nx
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, field_validator, model_validator
 
-from mysteryshop.durations import DURATION_HELP, exact_duration, format_business, format_duration, looks_like_business, parse_business, parse_duration
+from mysteryshop.durations import exact_duration, format_business, format_duration, looks_like_business, parse_business, parse_duration
 from mysteryshop.errors import JourneyError, suggest, unknown
 from mysteryshop.journeychecks import sooner_deadlines, unbounded_loops
 from mysteryshop.persona import Persona
@@ -120,14 +120,6 @@ class Step(BaseModel):
     def _within_text(cls, value: Any) -> Any:
         if looks_like_business(value):
             parse_business(value)  # says what is wrong with it
-        elif isinstance(value, str):
-            try:
-                parse_duration(value)
-            except ValueError:
-                raise ValueError(
-                    f"'{value}' is not a duration: {DURATION_HELP}; or business time of the target's clock: "
-                    f"8 business hours, 1 business day"
-                ) from None
         return value
 
     @field_validator("do")
