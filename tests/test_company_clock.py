@@ -302,6 +302,17 @@ def test_journeys_state_business_deadlines_and_bad_ones_get_file_line(tmp_path: 
         write_journey(tmp_path, chat.replace("{within}", "2 business hours"))
 
 
+def test_business_deadlines_compare_with_business_deadlines_only(tmp_path: Path) -> None:
+    two = BUSINESS_JOURNEY.replace("{within}", "8 business hours") + "  - id: answered\n    expect: answer\n    within: {later}\n"
+    with pytest.raises(JourneyError) as caught:
+        write_journey(tmp_path, two.replace("{later}", "4 business hours"))
+    assert caught.value.problems == [f"{tmp_path / 'j.yaml'}:12:5: steps[2].within: 4 business hours is sooner than 'acknowledged' "
+                                      "(8 business hours) earlier on the same path from 'ask'. Give it at least 8 business hours, "
+                                      "or count it from a later action with 'after:'"]
+    # 4 elapsed hours may come before or after 8 business hours: not a mistake the checker can know of
+    assert write_journey(tmp_path, two.replace("{later}", "4h")).step("answered").business is None
+
+
 def test_a_business_deadline_against_a_target_without_a_clock_stops_planning(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "targets").mkdir()
     journey = write_journey(tmp_path, BUSINESS_JOURNEY.replace("{within}", "8 business hours"), name="business")
