@@ -2,12 +2,17 @@
 
 A pytest run cannot wait the days a real company takes to answer. A campaign splits the walk:
 
-- `start` sends each probe's first steps and records where each walk stopped (table `walks`);
+- `start` (`mysteryshop run --campaign NAME`) adds the probes of its plan and sends their first steps; run
+  again with the same name, it resumes the campaign: adds what is missing, moves the walks on;
 - the listener (`mysteryshop listen`) stores every reply as it arrives, in the run `_inbox`;
 - `tick` matches stored replies to probes (recipient, then thread, then ticket number), judges
   the open expectations and moves the walks on: follow-ups and on_timeout fallbacks are sent
   when their time comes;
 - `score` writes the scorecard from the store at any moment, deadlines still open marked pending.
+
+Any number of these may run at once on one store: a walk is moved on only by the process that holds
+its claim (walks.py), and each email is recorded before it is sent and never sent twice (sends.py).
+A rate limit that is reached defers a probe to the window that has room; the campaign goes on.
 
 Times are wall-clock nanoseconds (`time.time_ns()`), so a campaign survives restarts and reboots.
 Safety rails apply: the allowlist, per-target rate limits and daily caps, and `--dry-run`.
@@ -15,11 +20,11 @@ Safety rails apply: the allowlist, per-target rate limits and daily caps, and `-
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
+import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,43 +40,39 @@ from mysteryshop.collect.router import route_inbox
 from mysteryshop.plan import ProbeSpec
 from mysteryshop.runner import Engine, WalkState
 from mysteryshop.scorecard.entries import FinishedProbe, record_entries
-from mysteryshop.safety import Allowlist, Limits, RateLimiter
+from mysteryshop.safety import Allowlist, Limits
 from mysteryshop.scoring.expectations import FAILED, evaluate
 from mysteryshop.scoring.timeline import Timeline
+from mysteryshop.sends import ClaimLost, SendDeferred, SendLedger
 from mysteryshop.store import Store, utc_now
 from mysteryshop.target import Target
+from mysteryshop.walks import WalkClaims, new_owner
 
 log = logging.getLogger(__name__)
 
-WALKS = """
-CREATE TABLE IF NOT EXISTS walks (
-    run_id TEXT NOT NULL,
-    probe_id TEXT NOT NULL,
-    state TEXT NOT NULL,
-    updated_utc TEXT NOT NULL,
-    PRIMARY KEY (run_id, probe_id)
-)
-"""
 CLOCK = time.time_ns
+#: How long a claim on a walk holds if its claimer dies; renewed as each email is sent. A walk is moved on
+#: in far less (a few SMTP transactions of at most the channel's timeout each).
+LEASE_S = 300.0
+#: Walks claimed at a time: concurrent ticks share a campaign's work in batches of this size.
+CLAIM_BATCH = 20
 
 
 def run_id_of(name: str) -> str:
     return f"campaign-{name}"
 
 
-def _ensure_tables(store: Store) -> None:
-    store.write(WALKS)
-
-
-def _limits(target: Target) -> Limits:
-    limits = target.spec.email.limits if target.spec.email else {}
-    return Limits(per_minute=limits.get("per_minute"), per_day=limits.get("per_day"))
+def utc_of(ns: int) -> str:
+    """Wall-clock nanoseconds as ISO 8601 UTC to the second (2026-11-23T20:05:01Z)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(ns // 1_000_000_000))
 
 
 def check_campaign(specs: Iterable[ProbeSpec], allowlist: Allowlist) -> None:
-    """Refuse what a campaign must not do: send to a target that is not on the allowlist."""
+    """Refuse what a campaign must not do: send to a target that is not on the allowlist, or with limits that make no sense."""
     for spec in specs:
         allowlist.check(spec.target)
+        if spec.target.spec.email:
+            Limits.of(spec.target.spec.email.limits, str(spec.target.path))
 
 
 def dry_run(specs: Iterable[ProbeSpec], out: Callable[[str], None] = print) -> int:
@@ -79,111 +80,198 @@ def dry_run(specs: Iterable[ProbeSpec], out: Callable[[str], None] = print) -> i
     return describe_sends(specs, out)
 
 
+@dataclass(frozen=True, slots=True)
+class Deferral:
+    """A probe held back by a rate limit until `due_ns` (wall clock)."""
+
+    probe_id: str
+    due_ns: int
+    reason: str
+
+    def line(self) -> str:
+        return f"{self.probe_id}: deferred until {utc_of(self.due_ns)}: {self.reason}"
+
+
 @dataclass(slots=True)
 class TickReport:
     routed: int = 0
     unmatched: int = 0
+    started: int = 0  # probes added to the campaign (start)
+    resumed: bool = False  # start found the campaign in the store and went on with it
     advanced: int = 0
     finished: int = 0
     waiting: int = 0
+    sent: list[str] = field(default_factory=list)  # "probe: step", each email sent by this process
+    deferred: list[Deferral] = field(default_factory=list)
+    busy: int = 0  # walks another live process holds (it moves them on)
     errors: list[str] = field(default_factory=list)
+
+    @property
+    def next_due_ns(self) -> int | None:
+        return min((d.due_ns for d in self.deferred), default=None)
 
 
 class Campaign:
     """One campaign's probes in the store, and the engine that moves them on."""
 
-    def __init__(self, store: Store, name: str) -> None:
+    def __init__(self, store: Store, name: str, *, lease_s: float = LEASE_S, owner: str | None = None) -> None:
         self.store, self.name, self.run_id = store, name, run_id_of(name)
-        _ensure_tables(store)
+        self.owner = owner or new_owner("campaign")
+        self.lease_ns = int(lease_s * 1e9)
+        self.walks = WalkClaims(store, self.run_id, self.owner, clock=CLOCK, lease_ns=self.lease_ns)
 
     def exists(self) -> bool:
         return bool(self.store.query("SELECT 1 FROM runs WHERE id = ?", (self.run_id,)))
 
     async def start(self, specs: list[ProbeSpec], *, allowlist: Allowlist, config: dict[str, Any], out: Callable[[str], None] = print) -> TickReport:
-        if self.exists():
-            raise ConfigError(f"campaign '{self.name}' exists already (run {self.run_id}); move it on with `mysteryshop tick`, score it with `mysteryshop score {self.name}`, or choose another name")
+        """Add the probes of `specs` that the campaign lacks (all of them, for a new campaign) and move their walks on.
+
+        Started again with the same name, a campaign resumes: what was sent is not sent again."""
         check_campaign(specs, allowlist)
-        self.store.create_run(self.run_id, {**config, "campaign": self.name, "clock": "wall"})
         report = TickReport()
-        limiter = RateLimiter(self.store)
-        async with self._engine(specs) as engine:
-            for spec in specs:
-                self.store.add_probe(self.run_id, spec.probe_id, spec.journey.name, spec.target.name, spec.persona.as_dict())
-                started = CLOCK()
-                await self.store.aevent(self.run_id, spec.probe_id, "probe_started", started)
-                timeline = Timeline(persona=spec.persona.as_dict(), origin=(started, utc_now()))
-                state = WalkState(spec.journey.start)
-                if (deferred := spec.deferred(timeline, CLOCK())) is not None:  # outside the target's send window
-                    self._defer(spec, state, deferred, report)
-                    out(f"{spec.probe_id}: deferred until {deferred[1]} (the target's send window); a later tick sends it")
-                    continue
-                await self._wait_for_limits(limiter, spec.target)
-                await self._advance(engine, spec, timeline, state, report)
-                out(f"{spec.probe_id}: sent {', '.join(first_actions(spec.journey))} as {spec.persona.email}")
+        created = await self.store.achanges(
+            "INSERT OR IGNORE INTO runs (id, started_utc, config) VALUES (?, ?, ?)",
+            (self.run_id, utc_now(), json.dumps({**config, "campaign": self.name, "clock": "wall"})),
+        )
+        if not created:
+            stored = json.loads(self.store.query("SELECT config FROM runs WHERE id = ?", (self.run_id,))[0]["config"] or "{}")
+            if stored.get("campaign") != self.name:
+                raise ConfigError(f"run '{self.run_id}' in {self.store.path} is not campaign '{self.name}'; choose another campaign name")
+            report.resumed = True
+        for spec in specs:
+            added = await self.store.achanges(
+                "INSERT OR IGNORE INTO probes (run_id, id, journey, target, persona, address) VALUES (?, ?, ?, ?, ?, ?)",
+                (self.run_id, spec.probe_id, spec.journey.name, spec.target.name, json.dumps(spec.persona.as_dict()), spec.persona.email),
+            )
+            if added:  # (its time is the timeline's origin: a send window counts from it)
+                await self.store.aevent(self.run_id, spec.probe_id, "probe_started", CLOCK())
+                report.started += 1
+            await self.walks.add(spec.probe_id, WalkState(spec.journey.start).to_json())
+        journeys = {s.journey.name: s.journey for s in specs}
+        targets = {s.target.name: s.target for s in specs}
+        await self._move_on(journeys, targets, report, only={s.probe_id for s in specs})
+        for line in report.sent:
+            out(f"sent {line}")
         return report
 
-    def _defer(self, spec: ProbeSpec, state: WalkState, deferred: tuple[int, str], report: TickReport) -> None:
-        """Keep a probe whose first message waits for its send window: its walk is stored unstarted, `tick` sends it when due."""
-        self.store.event(self.run_id, spec.probe_id, "deferred_until", CLOCK(), until_ns=deferred[0], local=deferred[1])
-        self.store.write("INSERT OR REPLACE INTO walks (run_id, probe_id, state, updated_utc) VALUES (?, ?, ?, ?)",
-                         (self.run_id, spec.probe_id, state.to_json(), utc_now()))
-        report.waiting += 1
-
-    async def _wait_for_limits(self, limiter: RateLimiter, target: Target) -> None:
-        limits = _limits(target)
-        for _ in range(100):
-            delay = limiter.wait_s(target.name, limits)
-            if delay <= 0:
-                return
-            await asyncio.sleep(delay)
-        raise ConfigError(f"target '{target.name}': still rate-limited; try again later")
-
     @contextlib.asynccontextmanager
-    async def _engine(self, specs: Iterable[ProbeSpec]) -> AsyncIterator[Engine]:
-        """An engine for one start or tick: web-form and chat steps start Chromium when their time comes; it closes after."""
-        domains = {s.target.spec.probe_domain for s in specs}
+    async def _engine(self, targets: Iterable[Target], ledger: SendLedger) -> AsyncIterator[Engine]:
+        """An engine for one start or tick: web-form and chat steps start Chromium when their time comes; it closes after.
+        Each action it takes goes through `ledger` (sends.py)."""
+        domains = {t.spec.probe_domain for t in targets}
         browser = BrowserOptions(concurrency=2, artifacts="off")
         engine = Engine(self.store, self.run_id, domains=domains or {"probe.mysteryshop.test"}, clock=CLOCK, browser=browser)
+        engine.sends = ledger
         try:
             yield engine
         finally:
             await engine.web.stop()
             await engine.smtp.close()
 
+    async def _move_on(self, journeys: dict[str, Journey], targets: dict[str, Target], report: TickReport,
+                       only: Collection[str] | None = None) -> None:
+        """Claim the campaign's walks that are due, a batch at a time, and move each on as far as it goes now."""
+        pending = self.walks.pending(only)
+        report.busy += len(pending.busy)
+        report.deferred += [Deferral(p, due, "waiting for a rate-limit window with room") for p, due in pending.deferred.items()]
+        if not pending.due:
+            return
+        ledger = SendLedger(self.store, self.run_id, self.owner, clock=CLOCK, lease_ns=self.lease_ns)
+        async with self._engine(targets.values(), ledger) as engine:
+            try:
+                await self._claim_and_advance(engine, pending.due, journeys, targets, report)
+            finally:
+                report.sent += [f"{s.probe_id}: {s.step}" for s in ledger.sent]
+
+    async def _claim_and_advance(self, engine: Engine, due: list[str], journeys: dict[str, Journey], targets: dict[str, Target],
+                                 report: TickReport) -> None:
+        from mysteryshop.persona import Persona
+        from mysteryshop.scorecard.rebuild import read_run, rebuild_probes
+
+        for at in range(0, len(due), CLAIM_BATCH):
+            batch = due[at:at + CLAIM_BATCH]
+            claimed = await self.walks.claim(batch)
+            report.busy += len(batch) - len(claimed)  # taken by another process since we looked
+            if not claimed:
+                continue
+            try:
+                # read again now that they are ours: another process may have moved them on since
+                stored = {p.probe_id: p for p in rebuild_probes(read_run(self.store, self.run_id, only=list(claimed)))}
+                for probe_id in batch:
+                    probe = stored.get(probe_id)
+                    if probe_id not in claimed or probe is None or probe.status != "running":
+                        continue
+                    journey, target = journeys.get(probe.journey), targets.get(probe.target)
+                    if journey is None or target is None:
+                        report.errors.append(f"{probe_id}: journey '{probe.journey}' or target '{probe.target}' not found; is --journeys right?")
+                        continue
+                    persona = Persona(**{k: v for k, v in probe.persona.items() if k != "full_name"})
+                    spec = ProbeSpec(probe_id, journey, target, persona)
+                    state = WalkState.from_json(claimed[probe_id])
+                    if (window := spec.deferred(probe.timeline, CLOCK())) is not None:  # its first message waits for the send window
+                        await self._defer(spec, state, window, report)
+                        continue
+                    await self._advance(engine, spec, probe.timeline, state, report)
+            finally:
+                await self.walks.release(claimed)  # those not saved (skipped, failed): unchanged, free for the next claimer
+
+    async def _defer(self, spec: ProbeSpec, state: WalkState, window: tuple[int, str], report: TickReport) -> None:
+        """A probe whose first message waits for its target's send window: its walk is not due before then."""
+        until_ns, local = window
+        if await self.walks.save(spec.probe_id, state.to_json(), not_before_ns=until_ns):
+            self.store.event(self.run_id, spec.probe_id, "deferred_until", CLOCK(), until_ns=until_ns, local=local)
+            report.deferred.append(Deferral(spec.probe_id, until_ns, f"the target's send window opens for it at {local}"))
+
     async def _advance(self, engine: Engine, spec: ProbeSpec, timeline: Timeline, state: WalkState, report: TickReport) -> None:
         try:
             waiting = await engine.advance_through_chats(spec, timeline, state)
+        except SendDeferred as deferred:
+            await engine.close_browser(spec.probe_id, failed=False)
+            if await self.walks.save(spec.probe_id, state.to_json(), not_before_ns=deferred.due_ns):
+                report.deferred.append(Deferral(spec.probe_id, deferred.due_ns, deferred.reason))
+            return
+        except ClaimLost as exc:
+            await engine.close_browser(spec.probe_id, failed=False)
+            log.info("%s", exc)
+            report.busy += 1
+            return
         except MysteryShopError as exc:
-            report.errors.append(f"{spec.probe_id}: {exc}")
             await engine.close_browser(spec.probe_id, failed=True)
-            await self._finish(spec, timeline, "error", str(exc))
+            if await self._finish(spec, timeline, state, "error", str(exc)):
+                report.errors.append(f"{spec.probe_id}: {exc}")
             return
         await engine.close_browser(spec.probe_id, failed=False)  # the customer leaves the page; a later step opens a new one
-        self.store.write(
-            "INSERT OR REPLACE INTO walks (run_id, probe_id, state, updated_utc) VALUES (?, ?, ?, ?)",
-            (self.run_id, spec.probe_id, state.to_json(), utc_now()),
-        )
         report.advanced += 1
         if waiting is None:
             outcomes = evaluate(spec.journey, timeline, now_ns=CLOCK(), speedup=spec.target.spec.speedup, finished=True,
                                 clock=spec.target.clock)
-            await self._finish(spec, timeline, FAILED if any(o.status == FAILED for o in outcomes) else "passed", None, outcomes)
-            report.finished += 1
-        else:
+            if await self._finish(spec, timeline, state, FAILED if any(o.status == FAILED for o in outcomes) else "passed", None, outcomes):
+                report.finished += 1
+        elif await self.walks.save(spec.probe_id, state.to_json()):
             report.waiting += 1
+        else:
+            report.busy += 1
 
-    async def _finish(self, spec: ProbeSpec, timeline: Timeline, status: str, error: str | None, outcomes: list[Any] | None = None) -> None:
-        await self.store.aevent(self.run_id, spec.probe_id, "probe_finished", CLOCK(), status=status, error=error)
-        await self.store.afinish_probe(
-            self.run_id, spec.probe_id, status,
-            {"outcomes": [o.as_dict() for o in outcomes or []], "error": error, "path": [v.step for v in timeline.path]},
+    async def _finish(self, spec: ProbeSpec, timeline: Timeline, state: WalkState, status: str, error: str | None,
+                      outcomes: list[Any] | None = None) -> bool:
+        """Finish the probe, once: only while this process holds its walk, and only if it is still running."""
+        finished = await self.store.achanges(
+            "UPDATE probes SET status = ?, outcome = ? WHERE run_id = ? AND id = ? AND status = 'running' "
+            "AND EXISTS (SELECT 1 FROM walks WHERE run_id = ? AND probe_id = ? AND owner = ?)",
+            (status, json.dumps({"outcomes": [o.as_dict() for o in outcomes or []], "error": error, "path": [v.step for v in timeline.path]}),
+             self.run_id, spec.probe_id, self.run_id, spec.probe_id, self.owner),
         )
+        if not finished:
+            return False
+        await self.store.aevent(self.run_id, spec.probe_id, "probe_finished", CLOCK(), status=status, error=error)
+        await self.walks.save(spec.probe_id, state.to_json())
         # its scorecard entry, as a run records it (a tick is not timing anything: recorded at once)
         try:
             record_entries(self.store, self.run_id, [FinishedProbe(spec.probe_id, spec.journey, spec.target.spec.speedup, clock=spec.target.clock)])
         except Exception:  # noqa: BLE001 - an entry saves a report time, no more: the campaign goes on, `score` scores this probe
             log.warning("could not record the scorecard entry of %s (`mysteryshop score` scores it from the store)", spec.probe_id,
                         exc_info=True)
+        return True
 
     # -- tick ---------------------------------------------------------------------------------
     def route_inbox(self, targets: dict[str, Target]) -> tuple[int, int]:
@@ -221,37 +309,11 @@ class Campaign:
 
     async def tick(self, journeys: dict[str, Journey], targets: dict[str, Target]) -> TickReport:
         """Route new replies, then move every waiting walk on as far as it goes now."""
-        from mysteryshop.persona import Persona
-        from mysteryshop.scorecard.rebuild import load_probes
-
         if not self.exists():
             raise ConfigError(f"no campaign '{self.name}' in {self.store.path}; start it with `mysteryshop run --campaign {self.name}`")
         report = TickReport()
         report.routed, report.unmatched = self.route_inbox(targets)
-        walks = {r["probe_id"]: WalkState.from_json(r["state"]) for r in self.store.query("SELECT probe_id, state FROM walks WHERE run_id = ?", (self.run_id,))}
-        waiting = {r["id"] for r in self.store.probes(self.run_id) if r["status"] == "running"}
-        stored = [p for p in load_probes(self.store, self.run_id) if p.probe_id in waiting and p.probe_id in walks]
-        specs = []
-        for probe in stored:
-            journey, target = journeys.get(probe.journey), targets.get(probe.target)
-            if journey is None or target is None:
-                report.errors.append(f"{probe.probe_id}: journey '{probe.journey}' or target '{probe.target}' not found; is --journeys right?")
-                continue
-            persona = Persona(**{k: v for k, v in probe.persona.items() if k != "full_name"})
-            specs.append((ProbeSpec(probe.probe_id, journey, target, persona), probe.timeline))
-        limiter = RateLimiter(self.store)
-        async with self._engine([s for s, _ in specs]) as engine:
-            for spec, timeline in specs:
-                if spec.deferred(timeline, CLOCK()) is not None:  # its send window has not come yet
-                    report.waiting += 1
-                    continue
-                try:
-                    await self._wait_for_limits(limiter, spec.target)  # a tick may send follow-ups and fallbacks
-                except ConfigError as exc:
-                    report.errors.append(f"{spec.probe_id}: {exc}")
-                    report.waiting += 1
-                    continue
-                await self._advance(engine, spec, timeline, walks[spec.probe_id], report)
+        await self._move_on(journeys, targets, report)
         return report
 
 

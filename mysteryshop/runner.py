@@ -36,6 +36,7 @@ from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, Outcome, e
 from mysteryshop.scoring.first_answer import first_answer_quality
 from mysteryshop.scoring.shared_scores import recording_verdicts, shared_scores
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
+from mysteryshop.sends import SendDeferred, SendGuard
 from mysteryshop.signing import Signers
 from mysteryshop.smtp import SmtpPool
 from mysteryshop.store import Store, utc_now
@@ -125,6 +126,7 @@ class Engine:
         self._unrecorded: list[FinishedProbe] = []  # finished probes whose scorecard entry is still to be recorded
         self._recording: asyncio.Future[None] | None = None
         self._acting = 0  # probes in the middle of an action (sending, filling in a form): being timed
+        self.sends: SendGuard | None = None  # a campaign's ledger: each action done at most once across processes (sends.py)
 
     @property
     def mailbox_address(self) -> tuple[str, int]:
@@ -300,7 +302,7 @@ class Engine:
                 continue
             now = self.clock()
             if step.is_action:
-                await self._act(spec, step, timeline)
+                await self._act_once(spec, step, timeline, state)
                 state.last_action_ns = timeline.actions[step.id].t_ns
                 visit = Visit(step.id, state.visits[current], now, None)
                 timeline.path.append(visit)
@@ -338,6 +340,25 @@ class Engine:
 
     async def close_browser(self, probe_id: str, *, failed: bool) -> None:
         await self.web.finish(probe_id, failed=failed)
+
+    async def _act_once(self, spec: ProbeSpec, step: Step, timeline: Timeline, state: WalkState) -> None:
+        """`_act`, recorded in the campaign's ledger of sends when there is one: skipped when done already."""
+        if self.sends is None:
+            await self._act(spec, step, timeline)
+            return
+        visit = state.visits[step.id]
+        try:
+            if await self.sends.reserve(spec, step, visit, timeline):
+                return
+        except SendDeferred:
+            state.visits[step.id] -= 1  # not entered: the walk stays before this step until the window has room
+            raise
+        try:
+            await self._act(spec, step, timeline)
+        except Exception as exc:
+            await self.sends.fail(spec, step, visit, exc)
+            raise
+        await self.sends.confirm(spec, step, visit, timeline)
 
     def _entered(self, spec: ProbeSpec, visit: Visit) -> None:
         self.store.event(

@@ -2,8 +2,8 @@
 
 - **Allowlist.** Only targets named in the allowlist file (or the embedded demo desk) may be
   probed; anything else is refused with a message that says where to add it.
-- **Rate limits and daily caps.** Per target, counted from the store, so they hold across
-  processes and restarts.
+- **Rate limits and daily caps.** Per target, counted in the store's ledger of sends and reserved
+  atomically, so they hold across campaigns, processes and restarts.
 - **No real personal data in journeys**: see mysteryshop.personal_data.
 """
 
@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from ruamel.yaml import YAML
 
 from mysteryshop.errors import ConfigError
 from mysteryshop.personal_data import personal_data  # noqa: F401 - part of the safety rails' interface
-from mysteryshop.store import Store
+from mysteryshop.store import Store, placeholders
 from mysteryshop.target import Target
 
 DEFAULT_ALLOWLIST = Path("allowlist.yaml")
@@ -90,34 +90,108 @@ def check_open_probes(store: Store, targets: Iterable[Target], adding: Mapping[s
 
 # -- rate limits -----------------------------------------------------------------------------
 
+MINUTE_NS = 60 * 1_000_000_000
+DAY_NS = 24 * 60 * MINUTE_NS
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """At most `cap` emails to a target within any `ns` nanoseconds (wall clock)."""
+
+    name: str  # per_minute | per_day
+    cap: int
+    ns: int
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     per_minute: int | None = None
     per_day: int | None = None
 
+    @classmethod
+    def of(cls, limits: Mapping[str, Any], where: str = "the target file") -> Limits:
+        """`email.limits` of a target file, checked: per_minute and per_day, whole numbers of at least 1."""
+        unknown = sorted(set(limits) - {"per_minute", "per_day", "open_probes"})
+        if unknown:
+            raise ConfigError(f"{where}: email.limits has {', '.join(unknown)}; the limits are per_minute, per_day and open_probes")
+        for key, value in limits.items():
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ConfigError(f"{where}: email.limits.{key} is {value!r}; give a whole number of emails, at least 1 "
+                                  f"(remove the target from the campaign to send nothing)")
+        return cls(per_minute=limits.get("per_minute"), per_day=limits.get("per_day"))
+
+    def windows(self, speedup: float = 1.0) -> list[Window]:
+        """The caps that are set, their windows in wall-clock time. A target whose clock runs `speedup` times
+        faster (a simulated desk) has its minute and day shortened alike, as its deadlines are."""
+        found = []
+        for name, cap, ns in (("per_minute", self.per_minute, MINUTE_NS), ("per_day", self.per_day, DAY_NS)):
+            if cap is not None:
+                found.append(Window(name, cap, max(1, int(ns / speedup))))
+        return found
+
+
+def due_ns(reserved_ns: list[int], window: Window) -> int:
+    """When a full window has room again: the send that must leave it for one more to fit, plus the window.
+
+    `reserved_ns` are the sends within the window, oldest first (at least `window.cap` of them)."""
+    return reserved_ns[len(reserved_ns) - window.cap] + window.ns
+
+
+@dataclass(frozen=True, slots=True)
+class Capped:
+    """A send that did not fit: the window that is full and when it has room again (wall-clock ns)."""
+
+    window: Window
+    due_ns: int
+
+    def reason(self, target: str) -> str:
+        span = "minute" if self.window.name == "per_minute" else "24 hours"
+        return (f"target '{target}' has had its {self.window.cap} emails in the last {span} (email.limits.{self.window.name} "
+                f"in its target file)")
+
 
 class RateLimiter:
-    """Per-target send limits, counted from the 'sent' events in the store (all runs, all processes)."""
+    """Per-target email limits, counted atomically in the store's `sends` ledger: across every campaign and process.
+
+    A send slot is reserved by the same statement that counts the slots already taken, so two
+    processes cannot both take the last one (counting first and sending after lets four
+    campaigns send four emails against a cap of three).
+    """
 
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def sent_since(self, target: str, since: datetime) -> int:
-        row = self.store.query(
-            "SELECT count(*) AS n FROM events e JOIN probes p ON p.run_id = e.run_id AND p.id = e.probe_id "
-            "WHERE e.kind = 'sent' AND p.target = ? AND e.utc >= ?",
-            (target, since.isoformat(timespec="milliseconds").replace("+00:00", "Z")),
-        )
-        return int(row[0]["n"])
+    def reserve_sql(
+        self, row: Mapping[str, Any], target: str, windows: list[Window], now_ns: int, *, only_if: tuple[str, tuple[Any, ...]] | None = None,
+    ) -> tuple[str, tuple[Any, ...]]:
+        """One statement inserting `row` into `sends` if every window has room (and `only_if`, an SQL condition, holds)."""
+        columns = list(row)
+        conditions, params = [], [*row.values()]
+        for window in windows:
+            conditions.append("(SELECT count(*) FROM sends WHERE target = ? AND channel = 'email' AND reserved_ns > ?) < ?")
+            params += [target, now_ns - window.ns, window.cap]
+        if only_if is not None:
+            conditions.append(only_if[0])
+            params += only_if[1]
+        where = f" WHERE {' AND '.join(conditions)}" if conditions else ""
+        sql = f"INSERT OR IGNORE INTO sends ({', '.join(columns)}) SELECT {placeholders(len(columns))}{where}"
+        return sql, tuple(params)
 
-    def wait_s(self, target: str, limits: Limits, *, now: datetime | None = None) -> float:
-        """Seconds to wait before the next send to `target`; raises ConfigError when today's cap is used up."""
-        now = now or datetime.now(UTC)
-        if limits.per_day is not None and self.sent_since(target, now - timedelta(days=1)) >= limits.per_day:
-            raise ConfigError(
-                f"target '{target}' has had its {limits.per_day} emails for the last 24 hours (its daily cap); "
-                f"nothing more is sent until some are older than a day. Raise limits.per_day in its target file to send more"
-            )
-        if limits.per_minute is not None and self.sent_since(target, now - timedelta(minutes=1)) >= limits.per_minute:
-            return 60.0 / limits.per_minute
-        return 0.0
+    async def reserve(
+        self, row: Mapping[str, Any], target: str, windows: list[Window], now_ns: int, *, only_if: tuple[str, tuple[Any, ...]] | None = None,
+    ) -> bool:
+        """Insert `row` (a send, keyed) if the target's windows have room: True when it took a slot."""
+        return await self.store.achanges(*self.reserve_sql(row, target, windows, now_ns, only_if=only_if)) == 1
+
+    def capped(self, target: str, windows: list[Window], now_ns: int) -> Capped | None:
+        """The full window that is free again last, or None when every window has room."""
+        found: Capped | None = None
+        for window in windows:
+            times = [r[0] for r in self.store.rows(
+                "SELECT reserved_ns FROM sends WHERE target = ? AND channel = 'email' AND reserved_ns > ? ORDER BY reserved_ns",
+                (target, now_ns - window.ns))]
+            if len(times) >= window.cap:
+                due = due_ns(times, window)
+                if found is None or due > found.due_ns:
+                    found = Capped(window, due)
+        return found

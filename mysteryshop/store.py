@@ -113,7 +113,40 @@ CREATE TRIGGER IF NOT EXISTS entries_probe_changed AFTER UPDATE OF journey, targ
     BEGIN DELETE FROM entries WHERE run_id = old.run_id AND probe_id = old.id; END;
 CREATE TRIGGER IF NOT EXISTS entries_probe_deleted AFTER DELETE ON probes
     BEGIN DELETE FROM entries WHERE run_id = old.run_id AND probe_id = old.id; END;
+-- A campaign probe's walk (runner.WalkState as JSON) and who is moving it on: a claimer holds it until lease_until_ns
+-- (wall clock), so a claimer that died lets it go; a probe deferred by a rate limit is not due before not_before_ns
+CREATE TABLE IF NOT EXISTS walks (
+    run_id TEXT NOT NULL,
+    probe_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    updated_utc TEXT NOT NULL,
+    owner TEXT,
+    lease_until_ns INTEGER,
+    not_before_ns INTEGER,
+    PRIMARY KEY (run_id, probe_id)
+);
+-- Every message a campaign sends to a company (an email, a web form, a chat message), keyed by (run, probe, step, visit):
+-- recorded 'started' before it goes out, 'sent' once the company took it (an email's 250; see sends.py). A target's email
+-- rows are also its rate-limit slots (safety.RateLimiter).
+CREATE TABLE IF NOT EXISTS sends (
+    run_id TEXT NOT NULL,
+    probe_id TEXT NOT NULL,
+    step TEXT NOT NULL,
+    visit INTEGER NOT NULL,
+    target TEXT NOT NULL,
+    channel TEXT NOT NULL DEFAULT 'email',
+    owner TEXT NOT NULL,
+    reserved_ns INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'started' CHECK (status IN ('started', 'sent', 'failed')),
+    done_ns INTEGER,
+    error TEXT,
+    PRIMARY KEY (run_id, probe_id, step, visit)
+);
+CREATE INDEX IF NOT EXISTS sends_target ON sends (target, channel, reserved_ns);
 """
+
+#: Columns of `walks` added after it was first created by campaign.py (migrated in place).
+WALK_COLUMNS = (("owner", "TEXT"), ("lease_until_ns", "INTEGER"), ("not_before_ns", "INTEGER"))
 
 
 #: Parsed fields of a message added after schema 1 (migrated in place; NULL on older rows).
@@ -217,6 +250,10 @@ class Store:
             if column not in columns:
                 setup.execute(f"ALTER TABLE messages ADD COLUMN {column} TEXT")
         setup.execute("CREATE UNIQUE INDEX IF NOT EXISTS messages_source ON messages (source) WHERE source IS NOT NULL")
+        walk_columns = {row[1] for row in setup.execute("PRAGMA table_info(walks)")}
+        for column, kind in WALK_COLUMNS:
+            if column not in walk_columns:
+                setup.execute(f"ALTER TABLE walks ADD COLUMN {column} {kind}")
         setup.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
         setup.commit()
         setup.close()
@@ -344,6 +381,13 @@ class Store:
         if failure is not None:
             raise failure
         return [f.result() for f in futures]
+
+    async def achanges(self, sql: str, params: tuple[Any, ...] = ()) -> int:
+        """`changes` for a coroutine, in order with the writes this loop queued before it."""
+        self._raise_failure()
+        future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        self._stage(_Write(sql, params, future, changes=True))
+        return await future
 
     async def awrite(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         """`write` for a coroutine. The writes a loop makes in one turn reach the writer thread together."""

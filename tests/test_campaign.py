@@ -19,11 +19,11 @@ import pytest
 from mysteryshop.campaign import load_targets_and_journeys, run_id_of
 from mysteryshop.cli import main as cli
 from mysteryshop.demo.process import DemoDeskProcess
-from mysteryshop.errors import ConfigError, JourneyError
+from mysteryshop.errors import JourneyError
 from mysteryshop.journey import load_journey
 from mysteryshop.mail import compose
 from mysteryshop.collect.parse import parse_mail
-from mysteryshop.safety import Limits, RateLimiter, personal_data
+from mysteryshop.safety import personal_data
 import mysteryshop.scorecard.build as build
 from mysteryshop.scorecard.build import build_scorecard
 import mysteryshop.scorecard.entries as entries
@@ -272,25 +272,6 @@ def test_journey_text_that_looks_like_real_personal_data_is_refused(tmp_path: Pa
         load_journey(path)
     assert personal_data("order ORD-123456, call +1 555 0100") == []
     assert [f.split(":")[0] for f in personal_data("SSN 123-45-6789, IBAN GB82 WEST 1234 5698 7654 32")] == ["US social security number", "IBAN"]
-
-
-def test_daily_caps_and_rate_limits_count_sends_in_the_store(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.sqlite")
-    store.create_run("r", {})
-    store.add_probe("r", "p", "j", "acme", {"email": "x@probe.test"})
-
-    async def sent(n: int) -> None:
-        for _ in range(n):
-            await store.aevent("r", "p", "sent", time.time_ns(), step="ask")
-
-    limiter = RateLimiter(store)
-    asyncio.run(sent(3))
-    assert limiter.wait_s("acme", Limits(per_minute=5, per_day=10)) == 0
-    assert limiter.wait_s("acme", Limits(per_minute=3)) == pytest.approx(20.0)
-    with pytest.raises(ConfigError, match="has had its 3 emails for the last 24 hours"):
-        limiter.wait_s("acme", Limits(per_day=3))
-    assert limiter.wait_s("other", Limits(per_day=3)) == 0
-    store.close()
 
 
 class _Relay:

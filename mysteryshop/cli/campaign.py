@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,7 @@ from mysteryshop.errors import ConfigError
 CAMPAIGN_EXAMPLES = """campaign examples:
   mysteryshop run --campaign acme-q4 --target acme --journey email_question --dry-run
   mysteryshop run --campaign acme-q4 --target acme --journey email_question
+  mysteryshop run --campaign acme-q4 --target acme --journey email_question     again: resumes it, sends nothing twice
   mysteryshop listen --port 2525 --domain probe.example.com --tick-every 300
   mysteryshop tick acme-q4
   mysteryshop score acme-q4
@@ -52,15 +54,31 @@ def start(args: argparse.Namespace) -> int:
     allowlist = Allowlist.load(settings.path(settings.allowlist))
     store = _store(settings)
     try:
-        report = asyncio.run(Campaign(store, args.campaign).start(specs, allowlist=allowlist, config={"seed": settings.seed, "journeys": sorted(journeys)}))
+        campaign = Campaign(store, args.campaign, lease_s=_lease(args))
+        report = asyncio.run(campaign.start(specs, allowlist=allowlist, config={"seed": settings.seed, "journeys": sorted(journeys)}))
     finally:
         store.close()
-    print(f"campaign '{args.campaign}': {len(specs)} probe(s) started, {report.waiting} waiting for replies, {report.finished} finished"
+    already = len(specs) - report.started
+    print(f"campaign '{args.campaign}'" + (f" resumed ({already} of its probe(s) were in it already)" if report.resumed else "")
+          + f": {report.started} probe(s) started, {len(report.sent)} email(s) sent, {report.waiting} waiting for replies, "
+          f"{report.finished} finished, {len(report.deferred)} deferred"
+          + (f", {report.busy} being moved on by another process" if report.busy else "")
           + (f", {len(report.errors)} error(s): " + "; ".join(report.errors) if report.errors else ""))
+    for deferral in report.deferred:
+        print(f"  {deferral.line()}")
     print(f"next: keep `mysteryshop listen` running, then `mysteryshop tick {args.campaign}` and `mysteryshop score {args.campaign}`")
     if any("unreachable" in e for e in report.errors):
         return 3
     return 2 if report.errors else 0
+
+
+def tick_line(name: str, report: Any) -> str:
+    """What a tick did, for people: one line, then a line per deferral and per error."""
+    line = (f"campaign '{name}': {report.routed} repl(ies) matched, {report.unmatched} unmatched in the inbox, "
+            f"{len(report.sent)} email(s) sent, {report.finished} probe(s) finished, {report.waiting} waiting, {len(report.deferred)} deferred")
+    if report.busy:
+        line += f", {report.busy} being moved on by another process"
+    return line + "".join(f"\n  {d.line()}" for d in report.deferred) + "".join(f"\n  {e}" for e in report.errors)
 
 
 def tick(args: argparse.Namespace) -> int:
@@ -72,9 +90,8 @@ def tick(args: argparse.Namespace) -> int:
     try:
         names = args.names or campaign_names(store)
         for name in names:
-            report = asyncio.run(Campaign(store, name).tick(journeys, targets))
-            print(f"campaign '{name}': {report.routed} repl(ies) matched, {report.unmatched} unmatched in the inbox, "
-                  f"{report.finished} probe(s) finished, {report.waiting} waiting" + "".join(f"\n  {e}" for e in report.errors))
+            report = asyncio.run(Campaign(store, name, lease_s=_lease(args)).tick(journeys, targets))
+            print(tick_line(name, report), flush=True)
     finally:
         store.close()
     return 0
@@ -105,8 +122,17 @@ def score(args: argparse.Namespace) -> int:
     return 0
 
 
+def tick_command(args: argparse.Namespace, settings: Any) -> list[str]:
+    """`mysteryshop tick` as its own process, on the listener's store, journeys and campaigns."""
+    command = [sys.executable, "-m", "mysteryshop.cli", "tick", *(args.campaign or []), "--root", str(settings.root.resolve()),
+               "--store", str(settings.store_file.resolve()), "--journeys", str(settings.path(settings.journeys).resolve()),
+               "--reports", str(settings.path(settings.reports).resolve())]
+    if args.lease is not None:
+        command += ["--lease", repr(_lease(args))]
+    return command
+
+
 def listen_command(args: argparse.Namespace) -> int:
-    from mysteryshop.campaign import Campaign, load_targets_and_journeys
     from mysteryshop.collect.imap import ImapAccount
     from mysteryshop.collect.listen import ListenerConfig, listen
 
@@ -119,20 +145,33 @@ def listen_command(args: argparse.Namespace) -> int:
         imap = ImapAccount(args.imap_host, args.imap_port, user, password, args.imap_mailbox, args.imap_ssl)
     if not args.domain and imap is None:
         raise ConfigError("listen: give --domain (receive SMTP for a probe domain) and/or --imap-host (collect a mailbox)")
+    if args.tick_timeout <= 0:
+        raise ConfigError(f"listen: --tick-timeout must be more than 0 seconds, got {args.tick_timeout}")
     store = _store(settings)
-    journeys_dir = settings.path(settings.journeys)
-
-    async def do_tick() -> None:
-        journeys, targets = load_targets_and_journeys(journeys_dir)
-        for name in args.campaign or campaign_names(store):
-            await Campaign(store, name).tick(journeys, targets)
-
-    config = ListenerConfig(host=args.host, port=args.port, domains=set(args.domain or []), imap=imap, tick_every_s=args.tick_every or None)
+    config = ListenerConfig(host=args.host, port=args.port, domains=set(args.domain or []), imap=imap,
+                            tick_every_s=args.tick_every or None, tick_timeout_s=args.tick_timeout)
     try:
-        asyncio.run(listen(store, config, tick=do_tick if args.tick_every else None))
+        # each tick is a process of its own: it may parse thousands of messages and send for minutes, never on the SMTP loop
+        asyncio.run(listen(store, config, tick=tick_command(args, settings) if args.tick_every else None))
     finally:
         store.close()
     return 0
+
+
+def _lease_option(parser: Any) -> None:
+    parser.add_argument("--lease", type=float, default=None, metavar="S",
+                        help="seconds a claim on a probe's walk holds if this process dies before giving it up; another "
+                             "process moves the walk on after that (default: 300)")
+
+
+def _lease(args: argparse.Namespace) -> float:
+    from mysteryshop.campaign import LEASE_S
+
+    if args.lease is None:
+        return LEASE_S
+    if args.lease <= 0:
+        raise ConfigError(f"--lease must be more than 0 seconds, got {args.lease}")
+    return float(args.lease)
 
 
 def add_commands(commands: argparse._SubParsersAction, run_parser: argparse.ArgumentParser) -> None:
@@ -143,6 +182,7 @@ def add_commands(commands: argparse._SubParsersAction, run_parser: argparse.Argu
     group.add_argument("--dry-run", action="store_true", help="print what would be sent; send nothing, store nothing (runs and campaigns)")
     group.add_argument("--allowlist", help="targets you may probe (default: allowlist.yaml in the project folder; the demo and desks on "
                                            "loopback need no entry)")
+    _lease_option(group)
     plain_run = run_parser.get_default("func")
     run_parser.set_defaults(func=lambda args: start(args) if args.campaign else plain_run(args))
     run_parser.epilog = (run_parser.epilog or "") + "\n" + CAMPAIGN_EXAMPLES
@@ -160,7 +200,11 @@ def add_commands(commands: argparse._SubParsersAction, run_parser: argparse.Argu
     listen.add_argument("--imap-mailbox", default="INBOX")
     listen.add_argument("--imap-user-env", default="MYSTERYSHOP_IMAP_USER", help="variable holding the IMAP user (default: MYSTERYSHOP_IMAP_USER)")
     listen.add_argument("--imap-password-env", default="MYSTERYSHOP_IMAP_PASSWORD", help="variable holding the IMAP password")
-    listen.add_argument("--tick-every", type=float, default=60.0, help="seconds between ticks inside the listener; 0: never (default: 60)")
+    listen.add_argument("--tick-every", type=float, default=60.0,
+                        help="seconds between ticks, each run as its own `mysteryshop tick` process; 0: never (default: 60)")
+    listen.add_argument("--tick-timeout", type=float, default=600.0,
+                        help="seconds a tick may take before the listener stops it (it is logged; the listener goes on; default: 600)")
+    _lease_option(listen)
     listen.add_argument("--campaign", action="append", help="tick only these campaigns (default: all)")
     add_common_options(listen)
     listen.set_defaults(func=listen_command)
@@ -168,6 +212,7 @@ def add_commands(commands: argparse._SubParsersAction, run_parser: argparse.Argu
     t = commands.add_parser("tick", help="match stored replies to campaign probes and send what has fallen due",
                             epilog=CAMPAIGN_EXAMPLES, formatter_class=raw)
     t.add_argument("names", nargs="*", help="campaigns (default: all)")
+    _lease_option(t)
     add_common_options(t)
     t.set_defaults(func=tick)
 

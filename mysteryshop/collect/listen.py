@@ -6,6 +6,10 @@ personas). Every message is stored before the SMTP server answers 250 (or, for I
 UID as a unique source), under the run `_inbox`; `mysteryshop tick` matches stored messages to
 campaign probes and moves their journeys on. Times are wall-clock nanoseconds, so they stay
 comparable across restarts.
+
+With `--tick-every`, the listener starts a `mysteryshop tick` process at that interval (one at a
+time, each bounded by a timeout): a tick parses and scores and sends, for seconds or minutes, and
+none of that may hold up the SMTP loop, where every transaction waits for its 250.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import asyncio
 import logging
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,10 +53,14 @@ class ListenerConfig:
     domains: set[str] = field(default_factory=set)
     imap: ImapAccount | None = None
     tick_every_s: float | None = 60.0
+    tick_timeout_s: float = 600.0
+    #: a tick still running when the listener stops gets this long to finish before it is terminated
+    tick_grace_s: float = 10.0
 
 
-async def listen(store: Store, config: ListenerConfig, *, tick: Callable[[], Any] | None = None, stop: asyncio.Event | None = None) -> None:
-    """Run until SIGTERM/SIGINT (or `stop`): the SMTP mailbox, the IMAP collector, and periodic ticks."""
+async def listen(store: Store, config: ListenerConfig, *, tick: Sequence[str] | None = None, stop: asyncio.Event | None = None) -> None:
+    """Run until SIGTERM/SIGINT (or `stop`): the SMTP mailbox, the IMAP collector, and periodic ticks (`tick`: the
+    command line of one tick, run as its own process)."""
     ensure_inbox_run(store)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -72,7 +80,7 @@ async def listen(store: Store, config: ListenerConfig, *, tick: Callable[[], Any
         tasks.append(asyncio.ensure_future(collector.run(stop)))
         print(f"mysteryshop listen: IMAP {config.imap.key}", flush=True)
     if tick is not None and config.tick_every_s:
-        tasks.append(asyncio.ensure_future(_ticker(tick, config.tick_every_s, stop)))
+        tasks.append(asyncio.ensure_future(_ticker(list(tick), config, stop)))
     info = {"smtp": f"{config.host}:{mailbox.port}" if mailbox is not None else None, "domains": sorted(config.domains),
             "imap": config.imap.key if config.imap is not None else None}
     beat = asyncio.ensure_future(_heartbeat(store, info, stop))
@@ -104,15 +112,74 @@ async def _heartbeat(store: Store, info: dict[str, Any], stop: asyncio.Event) ->
                 pass
 
 
-async def _ticker(tick: Callable[[], Any], every_s: float, stop: asyncio.Event) -> None:
+async def _ticker(command: list[str], config: ListenerConfig, stop: asyncio.Event) -> None:
+    """Run `command` (a tick) every `tick_every_s`, one at a time; a tick that fails or hangs is logged, and the
+    listener goes on."""
+    every_s = config.tick_every_s or 60.0
     while not stop.is_set():
         try:
-            result = tick()
-            if asyncio.iscoroutine(result):
-                await result
-        except Exception as exc:  # noqa: BLE001 - one failed tick must not stop the collector
-            log.error("tick failed: %s", exc)
+            await run_tick(command, config.tick_timeout_s, stop, grace_s=config.tick_grace_s)
+        except Exception:  # noqa: BLE001 - one failed tick must not stop the collector
+            log.exception("tick failed")
         try:
             await asyncio.wait_for(stop.wait(), timeout=every_s)
         except TimeoutError:
             pass
+
+
+async def run_tick(command: list[str], timeout_s: float, stop: asyncio.Event | None = None, *, grace_s: float = 10.0) -> int | None:
+    """Run one tick process to its end, its output passed on line by line; stopped after `timeout_s` (or `grace_s`
+    after `stop` is set). Its exit code, or None when it had to be stopped or could not start."""
+    started = time.monotonic()
+    try:
+        proc = await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+                                                    stdin=asyncio.subprocess.DEVNULL)
+    except OSError as exc:
+        log.error("could not start a tick (%s): %s", " ".join(command[:4]), exc)
+        return None
+    assert proc.stdout is not None
+    tail: list[str] = []
+
+    async def relay() -> None:
+        async for raw in proc.stdout:  # type: ignore[union-attr]
+            line = raw.decode("utf-8", "replace").rstrip()
+            tail[:] = [*tail[-19:], line]
+            print(f"tick: {line}", flush=True)
+
+    relaying = asyncio.ensure_future(relay())
+    waiting = asyncio.ensure_future(proc.wait())
+    stopping = asyncio.ensure_future(stop.wait()) if stop is not None else None
+    done, _ = await asyncio.wait([waiting, *([stopping] if stopping else [])], timeout=timeout_s, return_when=asyncio.FIRST_COMPLETED)
+    if waiting not in done and stopping is not None and stopping in done:
+        try:  # the listener is stopping: a tick in the middle of a send gets a moment to finish it
+            await asyncio.wait_for(asyncio.shield(waiting), timeout=grace_s)
+        except TimeoutError:
+            pass
+    if stopping is not None:
+        stopping.cancel()
+    code: int | None = proc.returncode
+    if proc.returncode is None:
+        why = "the listener is stopping" if stop is not None and stop.is_set() else f"it ran longer than --tick-timeout {timeout_s:g}s"
+        log.error("tick pid %d stopped: %s (its claims on walks lapse after their lease; the next tick goes on)", proc.pid, why)
+        await _end(proc)
+        code = None
+    try:
+        await asyncio.wait_for(relaying, timeout=5)
+    except TimeoutError:  # a process of its own still holds the pipe open
+        log.warning("tick pid %d: its output did not end; no longer read", proc.pid)
+    if code not in (0, None):
+        log.error("tick pid %d failed with exit code %s after %.1fs; last lines:%s", proc.pid, code, time.monotonic() - started,
+                  "".join(f"\n  {line}" for line in tail[-10:]))
+    return code
+
+
+async def _end(proc: asyncio.subprocess.Process) -> None:
+    """SIGTERM, then SIGKILL if it is still there after 5 s."""
+    try:
+        proc.terminate()
+        await asyncio.wait_for(proc.wait(), timeout=5)
+    except ProcessLookupError:
+        return
+    except TimeoutError:
+        proc.kill()
+        await proc.wait()

@@ -202,7 +202,7 @@ class EmailDesk:
         address = mail.reply_to or mail.from_addr or mail_from
         customer = Customer(address=address, name=mail.from_name, order_id=order.group(1) if order else None, text=text)
         message_id = mail.message_id
-        self.truth.add_received(mail_from=mail_from, message_id=message_id, t_ns=received_ns)
+        self.truth.add_received(mail_from=mail_from, message_id=message_id, subject=subject, t_ns=received_ns)
         # keyed on what a run with the same seed repeats (the persona's name, the subject), not on the
         # address, which carries a per-run tag
         rng = random.Random(f"{self.seed}:{customer.name or customer.address}:{subject}")
