@@ -265,7 +265,7 @@ def test_four_ticks_a_ticking_listener_and_two_starts_send_each_email_exactly_on
         assert not store.query("SELECT 1 FROM walks WHERE run_id = ? AND owner IS NOT NULL", (run,))  # every claim given up
     finally:
         store.close()
-    # (and the work really was shared: the starts, the tick loops and the listener's ticks all ran)
+    # (and the work really was shared: the starts, the tick loops and the listener's ticks, each a process of its own, all ran)
     assert ticks.runs >= 4 and "tick: campaign 'c'" in listener_log
     assert "resumed" in "".join(outputs)
 
@@ -500,3 +500,26 @@ def test_starts_and_ticks_killed_at_random_moments_send_nothing_twice(project: P
         assert flagged < 10
     finally:
         store.close()
+
+
+# -- the listener's ticks ----------------------------------------------------------------------
+
+@pytest.mark.timeout(60)
+def test_a_tick_that_hangs_or_fails_is_stopped_and_logged_and_the_ticker_goes_on(caplog: pytest.LogCaptureFixture,
+                                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from mysteryshop.collect.listen import run_tick
+
+    hangs = [sys.executable, "-c", "import time; print('working', flush=True); time.sleep(600)"]
+    fails = [sys.executable, "-c", "import sys; print('campaign x: boom at step ask'); sys.exit(3)"]
+    works = [sys.executable, "-c", "print('campaign x: 1 email(s) sent')"]
+
+    async def ticks() -> list[int | None]:
+        return [await run_tick(hangs, timeout_s=1.0), await run_tick(fails, timeout_s=30), await run_tick(works, timeout_s=30)]
+
+    with caplog.at_level("ERROR"):
+        codes = asyncio.run(asyncio.wait_for(ticks(), timeout=40))
+    assert codes == [None, 3, 0]
+    logged = caplog.text
+    assert "stopped: it ran longer than --tick-timeout 1s" in logged
+    assert "failed with exit code 3" in logged and "campaign x: boom at step ask" in logged
+    assert "tick: working" in capsys.readouterr().out
