@@ -461,7 +461,8 @@ def test_starts_and_ticks_killed_at_random_moments_send_nothing_twice(project: P
             procs = [subprocess.Popen(mysteryshop(project, *command, "--lease", "1"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
                      for _ in range(2)]
             before = len(company.received)
-            wait_until(lambda: len(company.received) > before or all(p.poll() is not None for p in procs), timeout=30)  # sending now
+            wait_until(lambda before=before, procs=procs: len(company.received) > before or all(p.poll() is not None for p in procs),
+                       timeout=30)  # sending now
             time.sleep(rng.uniform(0.0, 0.5))
             for proc in procs:
                 if proc.poll() is None:
