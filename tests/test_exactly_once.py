@@ -412,12 +412,12 @@ def test_a_claimer_killed_mid_send_is_never_repeated_and_its_claim_lapses(projec
         (project / "journeys/ask_only.yaml").write_text(ASK_ONLY)
         write_target(project, company.port, speedup=1, timeout=60)
         # When the campaign's start is killed with SIGKILL while it waits for the 250
-        start = start_campaign(project, "k", 1, "--lease", "3")
+        start = start_campaign(project, "k", 1, "--lease", "10")
         assert wait_until(lambda: len(company.received) == 1, timeout=30)
         start.send_signal(signal.SIGKILL)
         start.wait(timeout=10)
         # Then a tick while its claim holds leaves the walk alone
-        busy = subprocess.run(mysteryshop(project, "tick", "k", "--lease", "3"), capture_output=True, text=True, timeout=60, check=False)
+        busy = subprocess.run(mysteryshop(project, "tick", "k", "--lease", "10"), capture_output=True, text=True, timeout=60, check=False)
         assert "0 email(s) sent" in busy.stdout and "1 being moved on by another process" in busy.stdout, busy.stdout + busy.stderr
         store = store_of(project)
         try:
@@ -427,7 +427,7 @@ def test_a_claimer_killed_mid_send_is_never_repeated_and_its_claim_lapses(projec
             store.close()
         # and once the claim has lapsed, the next tick takes the walk and flags the probe instead of emailing again
         time.sleep(max(0.0, (lease[0] - time.time_ns()) / 1e9) + 0.2)
-        after = subprocess.Popen(mysteryshop(project, "tick", "k", "--lease", "3"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        after = subprocess.Popen(mysteryshop(project, "tick", "k", "--lease", "10"), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         try:
             said = after.communicate(timeout=30)[0]
         except subprocess.TimeoutExpired:  # it is waiting for the company's 250 of a second copy
