@@ -18,7 +18,7 @@ from ruamel.yaml import YAML
 
 from mysteryshop.errors import ConfigError
 from mysteryshop.personal_data import personal_data  # noqa: F401 - part of the safety rails' interface
-from mysteryshop.store import Store, placeholders
+from mysteryshop.store import Store, ns_at, placeholders, utc_at
 from mysteryshop.target import Target
 
 DEFAULT_ALLOWLIST = Path("allowlist.yaml")
@@ -151,7 +151,8 @@ class Capped:
 
 
 class RateLimiter:
-    """Per-target email limits, counted atomically in the store's `sends` ledger: across every campaign and process.
+    """Per-target email limits, counted atomically: the store's `sends` ledger (campaigns) and the emails runs sent, across
+    every campaign, run and process.
 
     A send slot is reserved by the same statement that counts the slots already taken, so two
     processes cannot both take the last one (counting first and sending after lets four
@@ -161,6 +162,15 @@ class RateLimiter:
     def __init__(self, store: Store) -> None:
         self.store = store
 
+    @staticmethod
+    def _count(target: str, since_ns: int) -> tuple[str, list[Any]]:
+        """SQL counting the emails sent to `target` after `since_ns`: the ledger's, and those of runs that keep none (a run
+        records each email as a 'sent' event)."""
+        sql = ("((SELECT count(*) FROM sends WHERE target = ? AND channel = 'email' AND reserved_ns > ?) + "
+               "(SELECT count(*) FROM events e JOIN probes p ON p.run_id = e.run_id AND p.id = e.probe_id WHERE e.kind = 'sent' "
+               "AND e.utc > ? AND p.target = ? AND NOT EXISTS (SELECT 1 FROM sends s WHERE s.run_id = e.run_id)))")
+        return sql, [target, since_ns, utc_at(since_ns), target]
+
     def reserve_sql(
         self, row: Mapping[str, Any], target: str, windows: list[Window], now_ns: int, *, only_if: tuple[str, tuple[Any, ...]] | None = None,
     ) -> tuple[str, tuple[Any, ...]]:
@@ -168,8 +178,9 @@ class RateLimiter:
         columns = list(row)
         conditions, params = [], [*row.values()]
         for window in windows:
-            conditions.append("(SELECT count(*) FROM sends WHERE target = ? AND channel = 'email' AND reserved_ns > ?) < ?")
-            params += [target, now_ns - window.ns, window.cap]
+            count, count_params = self._count(target, now_ns - window.ns)
+            conditions.append(f"{count} < ?")
+            params += [*count_params, window.cap]
         if only_if is not None:
             conditions.append(only_if[0])
             params += only_if[1]
@@ -183,13 +194,20 @@ class RateLimiter:
         """Insert `row` (a send, keyed) if the target's windows have room: True when it took a slot."""
         return await self.store.achanges(*self.reserve_sql(row, target, windows, now_ns, only_if=only_if)) == 1
 
+    def sent_since(self, target: str, since_ns: int) -> list[int]:
+        """When each email to `target` after `since_ns` was sent (or its slot reserved), oldest first."""
+        ledger = [r[0] for r in self.store.rows(
+            "SELECT reserved_ns FROM sends WHERE target = ? AND channel = 'email' AND reserved_ns > ?", (target, since_ns))]
+        runs = [ns_at(r[0]) for r in self.store.rows(
+            "SELECT e.utc FROM events e JOIN probes p ON p.run_id = e.run_id AND p.id = e.probe_id WHERE e.kind = 'sent' AND e.utc > ? "
+            "AND p.target = ? AND NOT EXISTS (SELECT 1 FROM sends s WHERE s.run_id = e.run_id)", (utc_at(since_ns), target))]
+        return sorted(ledger + runs)
+
     def capped(self, target: str, windows: list[Window], now_ns: int) -> Capped | None:
         """The full window that is free again last, or None when every window has room."""
         found: Capped | None = None
         for window in windows:
-            times = [r[0] for r in self.store.rows(
-                "SELECT reserved_ns FROM sends WHERE target = ? AND channel = 'email' AND reserved_ns > ? ORDER BY reserved_ns",
-                (target, now_ns - window.ns))]
+            times = self.sent_since(target, now_ns - window.ns)
             if len(times) >= window.cap:
                 due = due_ns(times, window)
                 if found is None or due > found.due_ns:

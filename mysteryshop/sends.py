@@ -17,7 +17,6 @@ it (after the 250):
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -27,7 +26,7 @@ from mysteryshop.journey import Step
 from mysteryshop.plan import ProbeSpec
 from mysteryshop.safety import Capped, Limits, RateLimiter, Window
 from mysteryshop.scoring.timeline import Action, Timeline
-from mysteryshop.store import Store
+from mysteryshop.store import Store, utc_at
 
 log = logging.getLogger(__name__)
 
@@ -69,11 +68,6 @@ class Sent:
     probe_id: str
     step: str
     visit: int
-
-
-def _utc(ns: int) -> str:
-    second, rest = divmod(ns, 1_000_000_000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)) + f".{rest // 1_000_000:03d}Z"
 
 
 def _what(spec: ProbeSpec, step: Step) -> str:
@@ -154,15 +148,15 @@ class SendLedger:
         if status == "sent":
             if step.id not in timeline.actions:
                 log.warning("%s: step '%s' was sent (%s) but its 'sent' event is missing; its time is the ledger's",
-                            spec.probe_id, step.id, _utc(row["done_ns"] or row["reserved_ns"]))
+                            spec.probe_id, step.id, utc_at(row["done_ns"] or row["reserved_ns"]))
                 t_ns = row["done_ns"] or row["reserved_ns"]
-                timeline.actions[step.id] = Action(step.id, t_ns, _utc(t_ns), "")
+                timeline.actions[step.id] = Action(step.id, t_ns, utc_at(t_ns), "")
                 timeline.action_log.append(timeline.actions[step.id])
             return True
         if status == "failed":
             raise SendUncertain(f"step '{step.id}' (visit {visit}) failed before: {row['error']}; it is not sent again")
         raise SendUncertain(
-            f"step '{step.id}' (visit {visit}): {_what(spec, step)} was started at {_utc(row['reserved_ns'])} by {row['owner']}, which "
+            f"step '{step.id}' (visit {visit}): {_what(spec, step)} was started at {utc_at(row['reserved_ns'])} by {row['owner']}, which "
             f"stopped (or lost its claim) before the company confirmed it. It may or may not have been delivered, so it is not sent "
             f"again: check the company's side, then start a new campaign for this persona if needed"
         )

@@ -143,6 +143,8 @@ CREATE TABLE IF NOT EXISTS sends (
     PRIMARY KEY (run_id, probe_id, step, visit)
 );
 CREATE INDEX IF NOT EXISTS sends_target ON sends (target, channel, reserved_ns);
+-- the emails sent lately, whatever sent them: rate limits count a run's sends too (safety.RateLimiter)
+CREATE INDEX IF NOT EXISTS events_sent ON events (utc) WHERE kind = 'sent';
 """
 
 #: Columns of `walks` added after it was first created by campaign.py (migrated in place).
@@ -175,6 +177,17 @@ def utc_now() -> str:
     if second != _utc_second[0]:  # a busy loop stamps many events within one second
         _utc_second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
     return f"{_utc_second[1]}.{ms:03d}Z"
+
+
+def utc_at(ns: int) -> str:
+    """Wall-clock nanoseconds in the form of `utc_now` (2026-11-23T20:05:01.123Z): sorts as the times do."""
+    second, rest = divmod(ns, 1_000_000_000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)) + f".{rest // 1_000_000:03d}Z"
+
+
+def ns_at(utc: str) -> int:
+    """`utc_at` backwards (to the millisecond)."""
+    return int(datetime.fromisoformat(utc).timestamp() * 1000) * 1_000_000
 
 
 def _json(data: dict[str, Any]) -> str:

@@ -203,6 +203,37 @@ def test_changes_tells_whether_a_conditional_write_took_effect(tmp_path: Path) -
         store.close()
 
 
+def test_a_send_slot_is_reserved_only_while_the_window_has_room_counting_the_emails_of_runs_too(tmp_path: Path) -> None:
+    from mysteryshop.safety import RateLimiter
+
+    store = Store(tmp_path / "s.sqlite")
+    try:
+        # Given a plain run that sent two emails to acme (recorded as 'sent' events, as a run does) and one to another target
+        store.create_run("run-1", {})
+        for probe, target in (("p1", "acme"), ("p2", "acme"), ("p3", "other")):
+            store.add_probe("run-1", probe, "j", target, {"email": f"{probe}@probe.test"})
+            asyncio.run(store.aevent("run-1", probe, "sent", time.time_ns(), step="ask"))
+        limiter, window, now = RateLimiter(store), Window("per_day", 3, DAY_NS), time.time_ns()
+
+        def row(probe: str) -> dict[str, object]:
+            return {"run_id": "campaign-c", "probe_id": probe, "step": "ask", "visit": 1, "target": "acme", "owner": "me",
+                    "reserved_ns": now, "status": "started"}
+
+        # When a campaign reserves slots against a cap of 3 a day
+        first = asyncio.run(limiter.reserve(row("c1"), "acme", [window], now))
+        second = asyncio.run(limiter.reserve(row("c2"), "acme", [window], now))
+        # Then it gets the one slot left; the full window says when it has room again (a day after the oldest email)
+        assert (first, second) == (True, False)
+        capped = limiter.capped("acme", [window], now)
+        assert capped is not None and capped.due_ns == limiter.sent_since("acme", now - DAY_NS)[0] + DAY_NS
+        assert capped.due_ns - now > DAY_NS - 60 * 1_000_000_000
+        assert asyncio.run(limiter.reserve(row("c2"), "other", [window], now))  # other targets have their own window
+        # and a key reserved once is not reserved again, whatever the window says
+        assert not asyncio.run(limiter.reserve(row("c1"), "acme", [], now))
+    finally:
+        store.close()
+
+
 def test_an_older_store_gets_the_claim_columns_of_walks(tmp_path: Path) -> None:
     import sqlite3
 
