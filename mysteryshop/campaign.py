@@ -51,9 +51,9 @@ from mysteryshop.walks import WalkClaims, new_owner
 log = logging.getLogger(__name__)
 
 CLOCK = time.time_ns
-#: How long a claim on a walk holds if its claimer dies; renewed as each email is sent. A walk is moved on
-#: in far less (a few SMTP transactions of at most the channel's timeout each).
-LEASE_S = 300.0
+#: How long a claim on a walk holds once its claimer has died; a live claimer renews it every quarter of that
+#: (walks.WalkClaims.kept), however long a walk takes.
+LEASE_S = 120.0
 #: Walks claimed at a time: concurrent ticks share a campaign's work in batches of this size.
 CLAIM_BATCH = 20
 
@@ -105,10 +105,6 @@ class TickReport:
     deferred: list[Deferral] = field(default_factory=list)
     busy: int = 0  # walks another live process holds (it moves them on)
     errors: list[str] = field(default_factory=list)
-
-    @property
-    def next_due_ns(self) -> int | None:
-        return min((d.due_ns for d in self.deferred), default=None)
 
 
 class Campaign:
@@ -171,6 +167,9 @@ class Campaign:
     async def _move_on(self, journeys: dict[str, Journey], targets: dict[str, Target], report: TickReport,
                        only: Collection[str] | None = None) -> None:
         """Claim the campaign's walks that are due, a batch at a time, and move each on as far as it goes now."""
+        for probe_id, journey in self.walks.unwalked():
+            if journey in journeys and (only is None or probe_id in only):
+                await self.walks.add(probe_id, WalkState(journeys[journey].start).to_json())
         pending = self.walks.pending(only)
         report.busy += len(pending.busy)
         report.deferred += [Deferral(p, due, "waiting for a rate-limit window with room") for p, due in pending.deferred.items()]
@@ -195,23 +194,24 @@ class Campaign:
             if not claimed:
                 continue
             try:
-                # read again now that they are ours: another process may have moved them on since
-                stored = {p.probe_id: p for p in rebuild_probes(read_run(self.store, self.run_id, only=list(claimed)))}
-                for probe_id in batch:
-                    probe = stored.get(probe_id)
-                    if probe_id not in claimed or probe is None or probe.status != "running":
-                        continue
-                    journey, target = journeys.get(probe.journey), targets.get(probe.target)
-                    if journey is None or target is None:
-                        report.errors.append(f"{probe_id}: journey '{probe.journey}' or target '{probe.target}' not found; is --journeys right?")
-                        continue
-                    persona = Persona(**{k: v for k, v in probe.persona.items() if k != "full_name"})
-                    spec = ProbeSpec(probe_id, journey, target, persona)
-                    state = WalkState.from_json(claimed[probe_id])
-                    if (window := spec.deferred(probe.timeline, CLOCK())) is not None:  # its first message waits for the send window
-                        await self._defer(spec, state, window, report)
-                        continue
-                    await self._advance(engine, spec, probe.timeline, state, report)
+                async with self.walks.kept(list(claimed)):  # renewed while we work on them
+                    # read again now that they are ours: another process may have moved them on since
+                    stored = {p.probe_id: p for p in rebuild_probes(read_run(self.store, self.run_id, only=list(claimed)))}
+                    for probe_id in batch:
+                        probe = stored.get(probe_id)
+                        if probe_id not in claimed or probe is None or probe.status != "running":
+                            continue
+                        journey, target = journeys.get(probe.journey), targets.get(probe.target)
+                        if journey is None or target is None:
+                            report.errors.append(f"{probe_id}: journey '{probe.journey}' or target '{probe.target}' not found; is --journeys right?")
+                            continue
+                        persona = Persona(**{k: v for k, v in probe.persona.items() if k != "full_name"})
+                        spec = ProbeSpec(probe_id, journey, target, persona)
+                        state = WalkState.from_json(claimed[probe_id])
+                        if (window := spec.deferred(probe.timeline, CLOCK())) is not None:  # its first message waits for the send window
+                            await self._defer(spec, state, window, report)
+                            continue
+                        await self._advance(engine, spec, probe.timeline, state, report)
             finally:
                 await self.walks.release(claimed)  # those not saved (skipped, failed): unchanged, free for the next claimer
 

@@ -9,13 +9,18 @@ Saving a walk gives its claim up, and only a claimer that still holds it can sav
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable, Collection
+from collections.abc import AsyncIterator, Callable, Collection
 from dataclasses import dataclass
 
 from mysteryshop.store import Store, placeholders, utc_now
+
+log = logging.getLogger(__name__)
 
 
 def new_owner(role: str) -> str:
@@ -92,6 +97,36 @@ class WalkClaims:
             "WHERE run_id = ? AND probe_id = ? AND owner = ?",
             (state, utc_now(), not_before_ns, self.run_id, probe_id, self.owner),
         ) == 1
+
+    def unwalked(self) -> list[tuple[str, str]]:
+        """Probes still running that have no walk (their start was cut short between the two writes): (probe, journey).
+        Nothing was sent for them: a send needs a claim on the walk."""
+        return [(r[0], r[1]) for r in self.store.rows(
+            "SELECT p.id, p.journey FROM probes p WHERE p.run_id = ? AND p.status = 'running' "
+            "AND NOT EXISTS (SELECT 1 FROM walks w WHERE w.run_id = p.run_id AND w.probe_id = p.id) ORDER BY p.rowid", (self.run_id,))]
+
+    @contextlib.asynccontextmanager
+    async def kept(self, probe_ids: Collection[str]) -> AsyncIterator[None]:
+        """While inside, renew the claims still held on `probe_ids` every quarter lease: a live claimer keeps its walks
+        however long one takes (a chat waited for), a dead one lets them go after one lease."""
+        async def renew() -> None:
+            while True:
+                await asyncio.sleep(self.lease_ns / 4e9)
+                try:
+                    await self.store.achanges(
+                        f"UPDATE walks SET lease_until_ns = ? WHERE run_id = ? AND owner = ? AND probe_id IN ({placeholders(len(probe_ids))})",
+                        (self.clock() + self.lease_ns, self.run_id, self.owner, *probe_ids),
+                    )
+                except Exception as exc:  # noqa: BLE001 - a claim not renewed lapses; the sends ledger still keeps each message once
+                    log.warning("could not renew the claims on %d walks: %s", len(probe_ids), exc)
+
+        task = asyncio.ensure_future(renew())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def release(self, probe_ids: Collection[str]) -> None:
         """Give up the claims still held on `probe_ids`, the walks unchanged."""

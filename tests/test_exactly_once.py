@@ -395,6 +395,67 @@ def test_a_campaign_resumes_by_name_and_sends_nothing_twice(project: Path, capsy
         store.close()
 
 
+def test_a_probe_whose_start_was_cut_short_before_its_walk_is_walked_by_the_next_tick(project: Path) -> None:
+    from mysteryshop.campaign import load_targets_and_journeys
+    from mysteryshop.plan import plan_probes
+    from mysteryshop.session import RunConfig
+
+    desk = DemoDeskProcess(profile(), deliver_to=("127.0.0.1", free_port()), workdir=project).start()
+    try:
+        (project / "journeys/ask_only.yaml").write_text(ASK_ONLY)
+        write_target(project, desk.port, speedup=1)
+        # Given a campaign whose start stored a probe and stopped before its walk (a kill between the two writes)
+        journeys, targets = load_targets_and_journeys(project / "journeys")
+        config = RunConfig(seed=1, personas=1, locales=["en_US"], run_id=run_id_of("cut"))
+        (spec,) = plan_probes(config, journeys["ask_only"], [targets["northwind"]])
+        store = store_of(project)
+        try:
+            store.create_run(run_id_of("cut"), {"campaign": "cut", "clock": "wall"})
+            store.add_probe(run_id_of("cut"), spec.probe_id, "ask_only", "northwind", spec.persona.as_dict())
+        finally:
+            store.close()
+        # When a tick runs
+        assert cli(["tick", "cut", "--root", str(project)]) == 0
+        assert wait_until(lambda: len(desk.truth.received) >= 1, timeout=10)
+    finally:
+        desk.stop()
+    # Then the probe got its walk and its first email, once
+    assert [r["mail_from"] for r in desk.truth.received] == [spec.persona.email]
+    store = store_of(project)
+    try:
+        assert store.rows("SELECT probe_id FROM walks WHERE run_id = ?", (run_id_of("cut"),)) == [(spec.probe_id,)]
+    finally:
+        store.close()
+
+
+def test_a_live_claimer_keeps_its_claims_however_long_it_works(tmp_path: Path) -> None:
+    from mysteryshop.walks import WalkClaims
+
+    store = Store(tmp_path / "s.sqlite")
+    clock = [1_000_000_000_000]
+    try:
+        store.create_run("campaign-x", {})
+        store.add_probe("campaign-x", "p", "j", "t", {"email": "p@probe.test"})
+        mine = WalkClaims(store, "campaign-x", "me", clock=lambda: clock[0], lease_ns=200_000_000)  # a lease of 0.2 s
+        theirs = WalkClaims(store, "campaign-x", "them", clock=lambda: clock[0], lease_ns=200_000_000)
+
+        async def work() -> tuple[dict[str, str], dict[str, str]]:
+            await mine.add("p", "{}")
+            assert await mine.claim(["p"]) == {"p": "{}"}
+            async with mine.kept(["p"]):
+                for _ in range(10):  # work for five leases of the store's clock, half a lease at a time (renewed in between)
+                    await asyncio.sleep(0.5)
+                    clock[0] += 100_000_000
+                while_kept = await theirs.claim(["p"])
+            clock[0] += 300_000_000  # no longer renewed: the claim lapses after one lease
+            return while_kept, await theirs.claim(["p"])
+
+        while_kept, after = asyncio.run(work())
+        assert while_kept == {} and after == {"p": "{}"}
+    finally:
+        store.close()
+
+
 # -- a claimer killed in the middle ------------------------------------------------------------
 
 class SlowCompany:

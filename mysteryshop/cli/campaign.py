@@ -161,7 +161,7 @@ def listen_command(args: argparse.Namespace) -> int:
 def _lease_option(parser: Any) -> None:
     parser.add_argument("--lease", type=float, default=None, metavar="S",
                         help="seconds a claim on a probe's walk holds if this process dies before giving it up; another "
-                             "process moves the walk on after that (default: 300)")
+                             "process moves the walk on after that (default: 120; a live process renews its claims)")
 
 
 def _lease(args: argparse.Namespace) -> float:
