@@ -257,7 +257,9 @@ class Store:
         self._hand_over_at: dict[asyncio.AbstractEventLoop, asyncio.TimerHandle] = {}
         self._failure: BaseException | None = None  # of a posted write nobody waited for
         setup = self._connect()
-        setup.executescript(SCHEMA)
+        # one transaction holding the write lock: processes opening a new store at once (four `tick`s) would
+        # otherwise both see a column missing and both add it ("duplicate column name")
+        setup.executescript("BEGIN IMMEDIATE;\n" + SCHEMA)
         columns = {row[1] for row in setup.execute("PRAGMA table_info(messages)")}
         for column in ("source", *PARSED_COLUMNS):
             if column not in columns:
@@ -268,7 +270,7 @@ class Store:
             if column not in walk_columns:
                 setup.execute(f"ALTER TABLE walks ADD COLUMN {column} {kind}")
         setup.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        setup.commit()
+        setup.execute("COMMIT")
         setup.close()
         self._writer = threading.Thread(target=self._write_loop, name="mysteryshop-store", daemon=True)
         self._writer.start()

@@ -234,6 +234,18 @@ def test_a_send_slot_is_reserved_only_while_the_window_has_room_counting_the_ema
         store.close()
 
 
+@pytest.mark.timeout(120)
+def test_processes_opening_a_new_store_at_once_all_open_it(tmp_path: Path) -> None:
+    # (four `tick`s started together on a project without a store yet: each adds the migrated columns)
+    opener = "import sys; from mysteryshop.store import Store; Store(sys.argv[1]).close()"
+    failures = []
+    for trial in range(8):
+        path = tmp_path / f"s{trial}.sqlite"
+        procs = [subprocess.Popen([sys.executable, "-c", opener, str(path)], stderr=subprocess.PIPE, text=True) for _ in range(4)]
+        failures += [err for proc in procs if (err := proc.communicate(timeout=60)[1]) and proc.returncode != 0]
+    assert failures == []
+
+
 def test_an_older_store_gets_the_claim_columns_of_walks(tmp_path: Path) -> None:
     import sqlite3
 
