@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from mysteryshop.channels.browser import BrowserOptions
-from mysteryshop.dryrun import describe_sends, first_actions
+from mysteryshop.dryrun import describe_sends
 from mysteryshop.errors import ConfigError, MysteryShopError
 from mysteryshop.journey import Journey
 from mysteryshop.collect.correlate import correlator_for_run
@@ -82,14 +82,16 @@ def dry_run(specs: Iterable[ProbeSpec], out: Callable[[str], None] = print) -> i
 
 @dataclass(frozen=True, slots=True)
 class Deferral:
-    """A probe held back by a rate limit until `due_ns` (wall clock)."""
+    """A probe held back until `due_ns` (wall clock): by a rate limit, or by its target's send window (`local`: the
+    company's time it opens for the probe)."""
 
     probe_id: str
     due_ns: int
     reason: str
+    local: str | None = None
 
     def line(self) -> str:
-        return f"{self.probe_id}: deferred until {utc_of(self.due_ns)}: {self.reason}"
+        return f"{self.probe_id}: deferred until {self.local or utc_of(self.due_ns)} ({self.reason}); a later tick sends it"
 
 
 @dataclass(slots=True)
@@ -100,11 +102,15 @@ class TickReport:
     resumed: bool = False  # start found the campaign in the store and went on with it
     advanced: int = 0
     finished: int = 0
-    waiting: int = 0
+    waiting: int = 0  # probes left open: waiting for replies, or deferred
     sent: list[str] = field(default_factory=list)  # "probe: step", each email sent by this process
     deferred: list[Deferral] = field(default_factory=list)
     busy: int = 0  # walks another live process holds (it moves them on)
     errors: list[str] = field(default_factory=list)
+
+    def defer(self, deferral: Deferral) -> None:
+        self.deferred.append(deferral)
+        self.waiting += 1
 
 
 class Campaign:
@@ -148,6 +154,8 @@ class Campaign:
         await self._move_on(journeys, targets, report, only={s.probe_id for s in specs})
         for line in report.sent:
             out(f"sent {line}")
+        for deferral in report.deferred:
+            out(deferral.line())
         return report
 
     @contextlib.asynccontextmanager
@@ -172,7 +180,8 @@ class Campaign:
                 await self.walks.add(probe_id, WalkState(journeys[journey].start).to_json())
         pending = self.walks.pending(only)
         report.busy += len(pending.busy)
-        report.deferred += [Deferral(p, due, "waiting for a rate-limit window with room") for p, due in pending.deferred.items()]
+        for probe_id, due in pending.deferred.items():
+            report.defer(Deferral(probe_id, due, "not due yet: a full rate-limit window, or the target's send window"))
         if not pending.due:
             return
         ledger = SendLedger(self.store, self.run_id, self.owner, clock=CLOCK, lease_ns=self.lease_ns)
@@ -220,7 +229,7 @@ class Campaign:
         until_ns, local = window
         if await self.walks.save(spec.probe_id, state.to_json(), not_before_ns=until_ns):
             self.store.event(self.run_id, spec.probe_id, "deferred_until", CLOCK(), until_ns=until_ns, local=local)
-            report.deferred.append(Deferral(spec.probe_id, until_ns, f"the target's send window opens for it at {local}"))
+            report.defer(Deferral(spec.probe_id, until_ns, "the target's send window", local))
 
     async def _advance(self, engine: Engine, spec: ProbeSpec, timeline: Timeline, state: WalkState, report: TickReport) -> None:
         try:
@@ -228,7 +237,7 @@ class Campaign:
         except SendDeferred as deferred:
             await engine.close_browser(spec.probe_id, failed=False)
             if await self.walks.save(spec.probe_id, state.to_json(), not_before_ns=deferred.due_ns):
-                report.deferred.append(Deferral(spec.probe_id, deferred.due_ns, deferred.reason))
+                report.defer(Deferral(spec.probe_id, deferred.due_ns, deferred.reason))
             return
         except ClaimLost as exc:
             await engine.close_browser(spec.probe_id, failed=False)

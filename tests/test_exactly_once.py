@@ -373,7 +373,7 @@ def test_four_campaigns_at_once_against_a_cap_of_three_send_three(project: Path)
     # Then the company received three; the fourth campaign deferred its probe to tomorrow and exited normally
     assert len(desk.truth.received) == 3
     assert [p.returncode for p in starts] == [0, 0, 0, 0], outputs
-    assert sum("1 deferred" in out for out in outputs) == 1, outputs
+    assert sum("(1 of them deferred)" in out for out in outputs) == 1, outputs
 
 
 def test_a_campaign_resumes_by_name_and_sends_nothing_twice(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -388,11 +388,11 @@ def test_a_campaign_resumes_by_name_and_sends_nothing_twice(project: Path, capsy
         assert cli(["run", "--campaign", "r", "--target", "northwind", "--personas", "4", "--root", str(project)]) == 0
         out = capsys.readouterr().out
         assert "campaign 'r' resumed (2 of its probe(s) were in it already): 2 probe(s) started, 1 email(s) sent" in out
-        assert "1 deferred" in out and "deferred until" in out
+        assert "(1 of them deferred)" in out and "deferred until" in out
         # and once more: nothing new to send, the deferred probe still waits for its window
         assert cli(["run", "--campaign", "r", "--target", "northwind", "--personas", "4", "--root", str(project)]) == 0
         out = capsys.readouterr().out
-        assert "0 probe(s) started, 0 email(s) sent" in out and "1 deferred" in out
+        assert "0 probe(s) started, 0 email(s) sent" in out and "(1 of them deferred)" in out
         assert wait_until(lambda: len(desk.truth.received) >= 3, timeout=10)
         time.sleep(0.5)
     finally:

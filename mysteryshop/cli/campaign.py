@@ -60,12 +60,10 @@ def start(args: argparse.Namespace) -> int:
         store.close()
     already = len(specs) - report.started
     print(f"campaign '{args.campaign}'" + (f" resumed ({already} of its probe(s) were in it already)" if report.resumed else "")
-          + f": {report.started} probe(s) started, {len(report.sent)} email(s) sent, {report.waiting} waiting for replies, "
-          f"{report.finished} finished, {len(report.deferred)} deferred"
+          + f": {report.started} probe(s) started, {len(report.sent)} email(s) sent, {report.waiting} waiting "
+          f"({len(report.deferred)} of them deferred), {report.finished} finished"
           + (f", {report.busy} being moved on by another process" if report.busy else "")
           + (f", {len(report.errors)} error(s): " + "; ".join(report.errors) if report.errors else ""))
-    for deferral in report.deferred:
-        print(f"  {deferral.line()}")
     print(f"next: keep `mysteryshop listen` running, then `mysteryshop tick {args.campaign}` and `mysteryshop score {args.campaign}`")
     if any("unreachable" in e for e in report.errors):
         return 3
@@ -75,7 +73,8 @@ def start(args: argparse.Namespace) -> int:
 def tick_line(name: str, report: Any) -> str:
     """What a tick did, for people: one line, then a line per deferral and per error."""
     line = (f"campaign '{name}': {report.routed} repl(ies) matched, {report.unmatched} unmatched in the inbox, "
-            f"{len(report.sent)} email(s) sent, {report.finished} probe(s) finished, {report.waiting} waiting, {len(report.deferred)} deferred")
+            f"{len(report.sent)} email(s) sent, {report.finished} probe(s) finished, {report.waiting} waiting "
+            f"({len(report.deferred)} of them deferred)")
     if report.busy:
         line += f", {report.busy} being moved on by another process"
     return line + "".join(f"\n  {d.line()}" for d in report.deferred) + "".join(f"\n  {e}" for e in report.errors)
