@@ -11,7 +11,7 @@ A pytest run cannot wait the days a real company takes to answer. A campaign spl
 - `score` writes the scorecard from the store at any moment, deadlines still open marked pending.
 
 Any number of these may run at once on one store: a walk is moved on only by the process that holds
-its claim (walks.py), and each email is recorded before it is sent and never sent twice (sends.py).
+its claim (walks.py), and each message is recorded before it is sent and never sent twice (sends.py).
 A rate limit that is reached defers a probe to the window that has room; the campaign goes on.
 
 Times are wall-clock nanoseconds (`time.time_ns()`), so a campaign survives restarts and reboots.
