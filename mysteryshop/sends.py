@@ -16,7 +16,9 @@ it (after the 250):
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -181,3 +183,88 @@ class SendLedger:
             "AND owner = ? AND status = 'started'",
             (self.clock(), str(error)[:2000], *self._key(spec, step, visit), self.owner),
         )
+
+
+class RunSends:
+    """The ledger for a live run (pytest, `mysteryshop run`) against a real desk: each action at most once, even when
+    the run is resumed after a crash, and the target's rate limits waited out rather than broken.
+
+    The embedded demo desk keeps no ledger (nothing real is emailed; its thousand-probe runs stay fast).
+    """
+
+    #: a probe waits for a free send slot at most this many times before it gives up (each wait is until the window frees)
+    MAX_WAITS = 1000
+
+    def __init__(self, store: Store, run_id: str, *, run_clock: Callable[[], int], wall_clock: Callable[[], int] = time.time_ns) -> None:
+        self.store, self.run_id = store, run_id
+        self.run_clock, self.wall_clock = run_clock, wall_clock
+        self.limiter = RateLimiter(store)
+
+    @staticmethod
+    def applies(spec: ProbeSpec) -> bool:
+        return spec.target.spec.embedded is None
+
+    def _key(self, spec: ProbeSpec, step: Step, visit: int) -> tuple[str, str, str, int]:
+        return (self.run_id, spec.probe_id, step.id, visit)
+
+    def _row(self, spec: ProbeSpec, step: Step, visit: int) -> dict[str, Any] | None:
+        rows = self.store.query_dicts("SELECT * FROM sends WHERE run_id = ? AND probe_id = ? AND step = ? AND visit = ?",
+                                      self._key(spec, step, visit))
+        return rows[0] if rows else None
+
+    async def reserve(self, spec: ProbeSpec, step: Step, visit: int, timeline: Timeline) -> bool:
+        if not self.applies(spec):
+            return False
+        channel = spec.target.spec.email
+        windows = Limits.of(channel.limits if channel else {}, str(spec.target.path)).windows(spec.target.spec.speedup) \
+            if step.channel == "email" else []
+        for _ in range(self.MAX_WAITS):
+            found = self._row(spec, step, visit)
+            if found is not None:  # this run got this far before it was interrupted
+                return await self._already(spec, step, visit, found, timeline)
+            now = self.wall_clock()
+            row = {"run_id": self.run_id, "probe_id": spec.probe_id, "step": step.id, "visit": visit, "target": spec.target.name,
+                   "channel": step.channel or "email", "owner": f"run:{self.run_id}", "reserved_ns": now, "status": "started"}
+            if await self.limiter.reserve(row, spec.target.name, windows, now):
+                return False
+            capped = self.limiter.capped(spec.target.name, windows, now) if windows else None
+            if capped is None:
+                continue
+            wait_ns = max(capped.due_ns - now, 10_000_000)
+            self.store.event(self.run_id, spec.probe_id, "deferred_until", self.run_clock(), step=step.id,
+                             until_ns=self.run_clock() + wait_ns, local=utc_at(capped.due_ns), reason=capped.reason(spec.target.name))
+            await asyncio.sleep(wait_ns / 1e9)
+        raise SendUncertain(f"step '{step.id}': no send slot for target '{spec.target.name}' after {self.MAX_WAITS} waits; nothing was sent")
+
+    async def _already(self, spec: ProbeSpec, step: Step, visit: int, row: dict[str, Any], timeline: Timeline) -> bool:
+        status = row["status"]
+        if status == "started":
+            sent = self.store.query("SELECT count(*) AS n FROM events WHERE run_id = ? AND probe_id = ? AND kind IN ('sent', 'acted') "
+                                    "AND step = ?", (self.run_id, spec.probe_id, step.id))
+            if sent[0]["n"] >= visit:  # its 250 came and was recorded; only the confirmation was lost
+                await self.store.achanges("UPDATE sends SET status = 'sent', done_ns = ? WHERE run_id = ? AND probe_id = ? AND step = ? "
+                                          "AND visit = ? AND status = 'started'", (self.wall_clock(), *self._key(spec, step, visit)))
+                status = "sent"
+        if status == "sent":
+            if step.id not in timeline.actions:
+                t_ns = self.run_clock()
+                timeline.actions[step.id] = Action(step.id, t_ns, utc_at(row["done_ns"] or row["reserved_ns"]), "")
+                timeline.action_log.append(timeline.actions[step.id])
+            return True
+        if status == "failed":
+            raise SendUncertain(f"step '{step.id}' (visit {visit}) failed before: {row['error']}; it is not sent again")
+        raise SendUncertain(
+            f"step '{step.id}' (visit {visit}): {_what(spec, step)} was being sent at {utc_at(row['reserved_ns'])} when the run stopped, "
+            f"before the company confirmed it. It may or may not have been delivered, so it is not sent again: check the company's side"
+        )
+
+    async def confirm(self, spec: ProbeSpec, step: Step, visit: int, timeline: Timeline) -> None:
+        if self.applies(spec):
+            await self.store.achanges("UPDATE sends SET status = 'sent', done_ns = ? WHERE run_id = ? AND probe_id = ? AND step = ? AND visit = ?",
+                                      (self.wall_clock(), *self._key(spec, step, visit)))
+
+    async def fail(self, spec: ProbeSpec, step: Step, visit: int, error: BaseException) -> None:
+        if self.applies(spec):
+            await self.store.achanges(
+                "UPDATE sends SET status = 'failed', done_ns = ?, error = ? WHERE run_id = ? AND probe_id = ? AND step = ? AND visit = ? "
+                "AND status = 'started'", (self.wall_clock(), str(error)[:2000], *self._key(spec, step, visit)))

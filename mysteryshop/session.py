@@ -24,6 +24,7 @@ from mysteryshop.errors import ConfigError
 from mysteryshop.plan import ProbeSpec
 from mysteryshop.resume import StoredWalk, clock_base_ns, outcomes_of, stored_walks
 from mysteryshop.runner import Engine, EngineThread, ProbeResult
+from mysteryshop.sends import RunSends
 from mysteryshop.safety import Allowlist, check_open_probes, check_targets
 from mysteryshop.scorecard.build import build_scorecard
 from mysteryshop.scorecard.shares import available_cores
@@ -112,6 +113,7 @@ class RunSession:
         browser = BrowserOptions(config.browser_path, config.browser_concurrency, config.browser_artifacts, config.run_dir)
         try:
             engine = Engine(self.store, config.run_id, domains=domains, browser=browser, collect=plan, clock=clock)
+            engine.sends = RunSends(self.store, config.run_id, run_clock=clock)  # real desks: each message at most once
             self.engine = EngineThread(engine).start()
         except BaseException:
             self.store.finish_run(config.run_id, "error", {})
