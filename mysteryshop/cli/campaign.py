@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 from pathlib import Path
 from typing import Any
 
 from mysteryshop.cli.common import add_common_options, load_cli_settings
+from mysteryshop.interrupt import run_async  # Ctrl-C / SIGTERM: the command's task is cancelled, its finally blocks run
 from mysteryshop.errors import ConfigError
 
 CAMPAIGN_EXAMPLES = """campaign examples:
@@ -52,7 +52,7 @@ def start(args: argparse.Namespace) -> int:
     allowlist = Allowlist.load(settings.path(settings.allowlist))
     store = _store(settings)
     try:
-        report = asyncio.run(Campaign(store, args.campaign).start(specs, allowlist=allowlist, config={"seed": settings.seed, "journeys": sorted(journeys)}))
+        report = run_async(Campaign(store, args.campaign).start(specs, allowlist=allowlist, config={"seed": settings.seed, "journeys": sorted(journeys)}))
     finally:
         store.close()
     print(f"campaign '{args.campaign}': {len(specs)} probe(s) started, {report.waiting} waiting for replies, {report.finished} finished"
@@ -72,7 +72,7 @@ def tick(args: argparse.Namespace) -> int:
     try:
         names = args.names or campaign_names(store)
         for name in names:
-            report = asyncio.run(Campaign(store, name).tick(journeys, targets))
+            report = run_async(Campaign(store, name).tick(journeys, targets))
             print(f"campaign '{name}': {report.routed} repl(ies) matched, {report.unmatched} unmatched in the inbox, "
                   f"{report.finished} probe(s) finished, {report.waiting} waiting" + "".join(f"\n  {e}" for e in report.errors))
     finally:
@@ -96,6 +96,10 @@ def score(args: argparse.Namespace) -> int:
         store.close()
     out = Path(args.out) if args.out else settings.path(settings.reports) / run_id_of(args.name)
     paths = write_scorecard(card, out, journeys=journeys)
+    if settings.pdf:
+        from mysteryshop.scorecard.pdf import write_pdf
+
+        paths["pdf"] = write_pdf(paths["onepager"], out / "onepager.pdf")
     for line in summary_lines(card):
         print(line)
     waiting = sum(p["status"] == "waiting" for p in card["probes"])
@@ -129,7 +133,7 @@ def listen_command(args: argparse.Namespace) -> int:
 
     config = ListenerConfig(host=args.host, port=args.port, domains=set(args.domain or []), imap=imap, tick_every_s=args.tick_every or None)
     try:
-        asyncio.run(listen(store, config, tick=do_tick if args.tick_every else None))
+        run_async(listen(store, config, tick=do_tick if args.tick_every else None))
     finally:
         store.close()
     return 0
