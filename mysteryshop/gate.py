@@ -1,11 +1,9 @@
 """The regression gate: this run's headline metrics against an accepted baseline, with per-metric tolerances.
 
-Exit codes of `mysteryshop run` and `mysteryshop compare` (documented in the README):
-
-    0  pass: nothing regressed beyond its tolerance (or the gate is off)
-    1  regression: at least one headline metric got worse than its tolerance allows
-    2  usage or configuration error
-    3  target unreachable: a probe could not reach the company, so the run says nothing
+The gate decides exit codes 0 (pass: nothing regressed beyond its tolerance, or the gate is off) and
+1 (regression: at least one headline metric got worse than its tolerance allows) of `mysteryshop run`
+and `mysteryshop compare`; the others (usage, unreachable, misconfigured, interrupted) are in
+mysteryshop/exitcodes.py.
 """
 
 from __future__ import annotations
@@ -16,9 +14,8 @@ from typing import Any
 
 from mysteryshop.config import parse_tolerance
 from mysteryshop.durations import format_duration
+from mysteryshop.exitcodes import EXIT_PASS, EXIT_REGRESSION, EXIT_UNREACHABLE, EXIT_USAGE  # noqa: F401 - gate.EXIT_* as before
 from mysteryshop.scorecard.build import HEADLINE
-
-EXIT_PASS, EXIT_REGRESSION, EXIT_USAGE, EXIT_UNREACHABLE = 0, 1, 2, 3
 
 #: A relative tolerance on a time never allows less than this (company seconds): short times jitter.
 TIME_FLOOR_S = 600.0

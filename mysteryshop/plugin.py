@@ -13,6 +13,7 @@ so the session takes as long as its slowest journey, not the sum of them.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,19 +157,45 @@ def pytest_runtestloop(session: pytest.Session) -> Any:
         if isinstance(spec, ProbeSpec):
             specs.append(spec)
     config = session.config
-    if specs and not config.option.collectonly:
-        if config.stash[CONFIG_KEY].dry_run:
-            from mysteryshop.dryrun import describe_sends
+    from mysteryshop import interrupt
 
-            _say(config, *_lines(describe_sends, specs))
-        else:
-            _start(config, specs)
-    try:
-        return (yield)
-    finally:
-        run = session.config.stash.get(SESSION_KEY, None)
-        if run is not None:
-            run.finish()
+    runs = bool(specs) and not config.option.collectonly and not config.stash[CONFIG_KEY].dry_run
+    # Ctrl-C or SIGTERM (or a second one: at once) stops a run gracefully: see `_stop` and mysteryshop/interrupt.py.
+    # A session without probes keeps pytest's own handling.
+    with interrupt.handled() if runs else contextlib.nullcontext():
+        stopped: str | None = None
+        try:
+            if specs and not config.option.collectonly:
+                if config.stash[CONFIG_KEY].dry_run:
+                    from mysteryshop.dryrun import describe_sends
+
+                    _say(config, *_lines(describe_sends, specs))
+                else:
+                    _start(config, specs)
+            return (yield)
+        except KeyboardInterrupt as exc:
+            if not runs:
+                raise  # where it hit is what a developer stopping a slow test wants to see
+            stopped = interrupt.reason(exc)
+        finally:
+            _stop(session, stopped)
+    # raised again from here, with a short traceback: pytest formats the traceback of a KeyboardInterrupt, and one
+    # raised deep inside a waiting test took seconds of a stop that should take few
+    raise interrupt.Interrupted(stopped or "interrupted") from None
+
+
+def _stop(session: pytest.Session, stopped: str | None) -> None:
+    """Finish the run: after Ctrl-C / SIGTERM (`stopped`), or a session that ended before every probe's item waited
+    for it (-x, --maxfail, a session timeout), what still waits is cancelled and the run is marked interrupted."""
+    run = session.config.stash.get(SESSION_KEY, None)
+    if run is None:
+        return
+    if stopped is None and run.unfinished():
+        stopped = "the pytest session ended before every probe's test had its result (-x, --maxfail or a session timeout)"
+    if stopped is not None:
+        _say(session.config, f"mysteryshop: stopping ({stopped}): {len(run.unfinished())} probe(s) still waiting are cut short; "
+                             "scoring what was measured")
+    run.finish(interrupted=stopped)
 
 
 def _lines(produce: Any, *args: Any) -> list[str]:
@@ -198,13 +225,15 @@ def _start(config: pytest.Config, specs: list[Any]) -> None:
     from mysteryshop.session import RunSession
 
     run = RunSession(config.stash[CONFIG_KEY])
+    config.stash[SESSION_KEY] = run  # stopped while starting (Ctrl-C): what did start is stopped
     try:
         run.start(specs)
     except MysteryShopError as exc:
+        del config.stash[SESSION_KEY]
+        run.abandon()  # stops what did start
         config.stash[START_ERROR_KEY] = str(exc)
         _say(config, f"mysteryshop: the run did not start: {exc}")
         return
-    config.stash[SESSION_KEY] = run
     if any(not s.target.spec.embedded for s in specs):
         _say(config, f"mysteryshop: {len(specs)} probe(s) sent or sending; replies are expected at {run.replies_at}")
 
@@ -221,7 +250,14 @@ def finished_probe(config: pytest.Config, spec: ProbeSpec) -> ProbeResult:
         pytest.fail("the mysteryshop run did not start; is the plugin disabled (-p no:mysteryshop)?", pytrace=False)
     from mysteryshop.progress import Waiting
 
-    return Waiting.of(config, run, lambda *lines: _say(config, *lines)).wait(spec.probe_id)
+    try:
+        return Waiting.of(config, run, lambda *lines: _say(config, *lines)).wait(spec.probe_id)
+    except KeyboardInterrupt:
+        raise  # the whole run stops (pytest_runtestloop)
+    except BaseException as exc:  # e.g. pytest-timeout failing this test: its probe is cut short, the others go on
+        reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'stopped waiting'}"
+        run.interrupt(reason, [spec.probe_id])
+        raise
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -288,8 +324,10 @@ class Probe:
     def check(self) -> None:
         """Fail the test with one line per missed expectation (or the error that stopped the probe)."""
         if self.result.error:
-            prefix = "blocked: " if self.result.status == "blocked" else ""  # e.g. a CAPTCHA stood in the way
-            pytest.fail(prefix + self.result.error, pytrace=False)
+            # the class of problem first (TargetUnreachable, TargetMisconfigured, Blocked by a CAPTCHA, RunInterrupted, ...)
+            from mysteryshop.errors import error_label
+
+            pytest.fail(f"{error_label(self.result.problem, self.result.error_class)}: {self.result.error}", pytrace=False)
         lines = self.result.failure_lines()
         if lines:
             pytest.fail("\n".join(lines), pytrace=False)

@@ -102,7 +102,7 @@ class Progress:
 
     def status(self, run: Any, conn: sqlite3.Connection | None) -> tuple[str, tuple[int, ...]]:
         """'mysteryshop: 3 waiting · 1 passed · 1 failed · next deadline in 2.1s (email_question/answered, 1d)'."""
-        waiting = passed = failed = errors = 0
+        waiting = passed = failed = errors = interrupted = 0
         pending_ids = []
         for probe_id, future in list(run.futures.items()):
             if not future.done():
@@ -115,10 +115,13 @@ class Progress:
                 status = "error"
             passed += status == "passed"
             failed += status == "failed"
-            errors += status == "error"
+            errors += status not in ("passed", "failed", "interrupted")
+            interrupted += status == "interrupted"
         parts = [f"mysteryshop: {waiting} waiting", f"{passed} passed", f"{failed} failed"]
         if errors:
             parts.append(f"{errors} errors")
+        if interrupted:
+            parts.append(f"{interrupted} interrupted")
         replies = self.replies_in(run, conn)
         if replies is not None:
             parts.append(f"{replies} repl{'y' if replies == 1 else 'ies'} in")

@@ -15,7 +15,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -25,14 +25,14 @@ from mysteryshop.channels.email import send_email
 from mysteryshop.channels.web import CHAT_EXPECTATIONS, WEB_ACTIONS, WebChannels
 from mysteryshop.collect.setup import CollectPlan
 from mysteryshop.collect.sources import ImapSource, InboxSource
-from mysteryshop.errors import ChannelError, CollectorError, MysteryShopError, TargetUnreachable
+from mysteryshop.errors import CollectorError, MysteryShopError, RunInterrupted, TargetMisconfigured, problem_of
 from mysteryshop.journey import Step, render_text
 from mysteryshop.collect.parse import ParsedMail
 from mysteryshop.mail import compose
 from mysteryshop.pacing import TurnBudget
 from mysteryshop.plan import ProbeSpec
 from mysteryshop.scorecard.entries import FinishedProbe, code_digest, record_entries
-from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, Outcome, evaluate, judge_visit
+from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, Outcome, cut_short, evaluate, judge_visit
 from mysteryshop.scoring.first_answer import first_answer_quality
 from mysteryshop.scoring.shared_scores import recording_verdicts, shared_scores
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
@@ -59,6 +59,8 @@ class ProbeResult:
     outcomes: list[Outcome] = field(default_factory=list)
     error: str | None = None
     timeline: Timeline | None = None
+    problem: str | None = None  # what stopped it (errors.MysteryShopError.problem): unreachable, misconfigured, interrupted, ...
+    error_class: str | None = None
 
     @property
     def failures(self) -> list[Outcome]:
@@ -127,6 +129,9 @@ class Engine:
         self._recording: asyncio.Future[None] | None = None
         self._acting = 0  # probes in the middle of an action (sending, filling in a form): being timed
         self.sends: SendGuard | None = None  # a campaign's ledger: each action done at most once across processes (sends.py)
+        self._walking: dict[str, asyncio.Task[Any]] = {}  # probes walking their journey, by id (what `interrupt` cancels)
+        self._interrupts: dict[str, str] = {}  # probe id → why it was interrupted
+        self._stopping: str | None = None  # why the whole run was interrupted: a probe not yet started does not start
 
     @property
     def mailbox_address(self) -> tuple[str, int]:
@@ -195,6 +200,7 @@ class Engine:
             self.store.event(self.run_id, spec.probe_id, "probe_resumed", self.clock())
         # A reply is scored once however often its step is judged, and the verdicts are kept for the report
         with shared_scores() as verdicts, recording_verdicts(self.store.verdict_recorder(self.run_id, spec.probe_id)):
+            self._walking[spec.probe_id] = asyncio.current_task()  # type: ignore[assignment]
             try:
                 if not timeline.action_log:
                     await self._wait_for_send_window(spec, timeline)
@@ -202,21 +208,65 @@ class Engine:
                 outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True, clock=clock)
                 status = FAILED if any(o.status == FAILED for o in outcomes) else "passed"
                 result = ProbeResult(spec, status, outcomes, timeline=timeline)
-            except (TargetUnreachable, ChannelError, MysteryShopError) as exc:
-                outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True, clock=clock)
-                result = ProbeResult(spec, getattr(exc, "status", "error"), outcomes, str(exc), timeline)  # a CAPTCHA: "blocked"
-            first_answer_quality(timeline, spec.journey)  # nothing is timed any more: the scorecard's criteria, scored now and stored
+            except (MysteryShopError, asyncio.CancelledError) as exc:
+                result = self._stopped(spec, timeline, exc)  # a CAPTCHA: "blocked"; Ctrl-C: "interrupted"
+            finally:
+                self._walking.pop(spec.probe_id, None)
+            if result.status != "interrupted":
+                first_answer_quality(timeline, spec.journey)  # nothing is timed any more: the scorecard's criteria, scored now and stored
         self.mailbox.close_inbox(spec.probe_id)
-        await self.web.finish(spec.probe_id, failed=result.status != "passed")
-        self.store.event(self.run_id, spec.probe_id, "probe_finished", self.clock(), status=result.status, error=result.error)
+        await self.web.finish(spec.probe_id, failed=result.status not in ("passed", "interrupted"))
+        # a probe cut short has not finished: `run --resume` walks it on from its step events (resume.py)
+        ended = "probe_interrupted" if result.status == "interrupted" else "probe_finished"
+        self.store.event(self.run_id, spec.probe_id, ended, self.clock(), status=result.status, error=result.error,
+                         problem=result.problem, error_class=result.error_class)
         await self.store.afinish_probe(
             self.run_id, spec.probe_id, result.status,
-            {"outcomes": [o.as_dict() for o in result.outcomes], "error": result.error, "path": [v.step for v in timeline.path]},
+            {"outcomes": [o.as_dict() for o in result.outcomes], "error": result.error, "problem": result.problem,
+             "error_class": result.error_class, "path": [v.step for v in timeline.path]},
         )
         self._unrecorded.append(FinishedProbe(spec.probe_id, spec.journey, speedup, verdicts, clock))
         if self._recording is None or self._recording.done():
             self._recording = asyncio.ensure_future(self._record_when_quiet())
         return result
+
+    def _stopped(self, spec: ProbeSpec, timeline: Timeline, exc: BaseException) -> ProbeResult:
+        """The result of a probe an error stopped, or that `interrupt` cancelled (its open expectations left undecided)."""
+        if isinstance(exc, asyncio.CancelledError):
+            reason = self._interrupts.get(spec.probe_id)
+            task = asyncio.current_task()
+            if reason is None or task is None:
+                raise exc  # not ours to swallow: the loop is being shut down
+            task.uncancel()
+            exc = RunInterrupted(f"interrupted ({reason}) before the journey ended")
+        interrupted = isinstance(exc, RunInterrupted)
+        outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=spec.target.spec.speedup, finished=not interrupted,
+                            clock=spec.target.clock)
+        if interrupted:
+            outcomes = cut_short(outcomes)
+        status, problem = problem_of(exc)
+        return ProbeResult(spec, status, outcomes, str(exc), timeline, problem, type(exc).__name__)
+
+    async def interrupt(self, reason: str, probe_ids: Iterable[str] | None = None) -> int:
+        """Stop probes still walking (all, or `probe_ids`): each is recorded as interrupted with what it measured so
+        far, its open expectations not decided; a probe not yet started does not start. How many were cancelled."""
+        if probe_ids is None:
+            self._stopping = reason
+            ids = list(self._walking)
+        else:
+            ids = [p for p in probe_ids if p in self._walking]
+            for probe_id in probe_ids:
+                self._interrupts.setdefault(probe_id, reason)
+        for probe_id in ids:
+            self._interrupts.setdefault(probe_id, reason)
+            self._walking[probe_id].cancel()
+        return len(ids)
+
+    def _check_interrupted(self, spec: ProbeSpec) -> None:
+        reason = self._interrupts.get(spec.probe_id) or self._stopping
+        if reason is not None:
+            self._interrupts.setdefault(spec.probe_id, reason)
+            raise RunInterrupted(f"interrupted ({reason}) before the probe started")
 
     async def _record_when_quiet(self) -> None:
         """Record finished probes' scorecard entries (see scorecard.entries) while nothing is being timed:
@@ -270,6 +320,7 @@ class Engine:
 
     async def _walk(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any], state: WalkState) -> None:
         """Walk until the journey ends, waiting on the loop whenever an expectation is still open."""
+        self._check_interrupted(spec)
         while (visit := await self.advance(spec, timeline, state)) is not None:
             await self._receive(spec, timeline, inbox, visit)
 
@@ -317,7 +368,7 @@ class Engine:
                 state.current = journey.follow(current, "next")
             else:
                 state.waiting = visit
-        raise MysteryShopError(f"journey '{journey.name}' took more than {MAX_STEPS} steps; check its loops' max_visits")
+        raise TargetMisconfigured(f"journey '{journey.name}' took more than {MAX_STEPS} steps; check its loops' max_visits in {journey.path}")
 
     async def advance_through_chats(self, spec: ProbeSpec, timeline: Timeline, state: WalkState) -> Visit | None:
         """`advance`, and wait here for what an open chat shows (a campaign's tick: a browser cannot stay open for days).
@@ -334,7 +385,7 @@ class Engine:
                 if spec.journey.step(visit.step).expect not in CHAT_EXPECTATIONS:
                     return visit
                 await self._receive(spec, timeline, inbox, visit)
-            raise MysteryShopError(f"journey '{spec.journey.name}' took more than {MAX_STEPS} steps; check its loops' max_visits")
+            raise TargetMisconfigured(f"journey '{spec.journey.name}' took more than {MAX_STEPS} steps; check its loops' max_visits in {spec.journey.path}")
         finally:
             self.mailbox.close_inbox(spec.probe_id)
 
@@ -377,7 +428,8 @@ class Engine:
         if step.do == "send_email":
             channel = target.spec.email
             if channel is None:
-                raise ChannelError(f"step '{step.id}' of journey '{spec.journey.name}' sends an email, but target file {target.path} has no 'email:' section")
+                raise TargetMisconfigured(f"step '{step.id}' of journey '{spec.journey.name}' sends an email, but target file {target.path} "
+                                          f"has no 'email:' section")
             async with self._sending:
                 await self.pace()  # the 250s of emails sent before this one are read (and timed) before it is composed
                 body = render_text(step.body or "", persona)
@@ -419,7 +471,7 @@ class Engine:
         if step.do in WEB_ACTIONS:
             await self.web.act(spec, step, timeline)
             return
-        raise MysteryShopError(f"step '{step.id}': action '{step.do}' is not supported yet")
+        raise TargetMisconfigured(f"step '{step.id}' of journey '{spec.journey.name}': action '{step.do}' is not supported ({spec.journey.path})")
 
     async def _receive(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any], visit: Visit) -> None:
         """Wait for the next thing the company does for this probe, or until the visit's deadline."""
@@ -462,6 +514,12 @@ class EngineThread:
 
     def submit(self, spec: ProbeSpec, resume: tuple[Timeline, WalkState] | None = None) -> concurrent.futures.Future[ProbeResult]:
         return asyncio.run_coroutine_threadsafe(self.engine.run_probe(spec, resume), self.loop)
+
+    def interrupt(self, reason: str, probe_ids: Iterable[str] | None = None, timeout: float = 2) -> int:
+        """`Engine.interrupt` from this (another) thread."""
+        if not self._thread.is_alive():
+            return 0
+        return self.call(self.engine.interrupt(reason, probe_ids), timeout)
 
     def stop(self) -> None:
         if not self._thread.is_alive():

@@ -6,7 +6,10 @@ Both the pytest plugin and the CLI drive runs through `RunSession`, so they beha
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import json
+import os
+import socket
 import sys
 import time
 from collections.abc import Callable
@@ -15,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from mysteryshop import interrupt
 from mysteryshop.channels.browser import BrowserOptions
 from mysteryshop.collect.setup import plan_collection
 from mysteryshop.demo.process import DemoDeskProcess
@@ -29,7 +33,7 @@ from mysteryshop.safety import Allowlist, check_open_probes, check_targets
 from mysteryshop.scorecard.build import build_scorecard
 from mysteryshop.scorecard.shares import available_cores
 from mysteryshop.scorecard.write import write_scorecard
-from mysteryshop.store import Store, new_run_id
+from mysteryshop.store import Store, interrupted_writes, mark_interrupted_now, new_run_id, utc_now
 from mysteryshop.target import Target
 
 
@@ -65,6 +69,16 @@ class RunConfig:
         return {k: str(v) if isinstance(v, Path) else v for k, v in data.items()}
 
 
+#: How long an interrupted run waits for its cancelled probes to record themselves, and for the mailbox to store what
+#: it is receiving, before it scores what was measured (the whole graceful stop stays within 5 s)
+GRACE_S = 1.5
+
+
+def process_info() -> dict[str, Any]:
+    """Which process runs a run (kept with it): a report can tell a run whose process is gone from one still running."""
+    return {"pid": os.getpid(), "host": socket.gethostname()}
+
+
 def with_port(url: str, port: int) -> str:
     """`url` with port 0 (the placeholder in an embedded target's file) replaced by the desk's HTTP port."""
     parts = urlsplit(url)
@@ -89,6 +103,9 @@ class RunSession:
         self.replies_at = ""
         self.specs: dict[str, ProbeSpec] = {}
         self.notes: list[str] = []  # for people, at the end: e.g. that no reply reached us from a target
+        self.interrupted: str | None = None  # why the whole run was interrupted (SIGINT, SIGTERM, ...), once it was
+        self._created = False  # the run is in the store
+        self._guards = contextlib.ExitStack()  # what a second Ctrl-C does while the run is under way (see interrupt.py)
 
     def start(self, specs: list[ProbeSpec]) -> None:
         """Start store, probe mailbox and embedded desks, then every probe at once."""
@@ -106,7 +123,13 @@ class RunSession:
         for note in plan.notes:
             print(f"mysteryshop: note: {note}", file=sys.stderr, flush=True)
         if not config.resume:
-            self.store.create_run(config.run_id, {**config.as_dict(), "clock_base_ns": clock_base_ns()})
+            self.store.create_run(config.run_id, {**config.as_dict(), "clock_base_ns": clock_base_ns(), **process_info()})
+        else:  # the process that runs it now (a report tells a run whose process is gone by it)
+            info = process_info()
+            self.store.write("UPDATE runs SET config = json_set(config, '$.pid', ?, '$.host', ?) WHERE id = ?",
+                             (info["pid"], info["host"], config.run_id))
+        self._created = True
+        self._guards.enter_context(interrupt.on_hard_exit(self._mark_interrupted_now))
         domains = plan.domains or {s.target.spec.probe_domain for s in specs} or {"probe.mysteryshop.test"}
         plan.domains = set(domains)
         plan.from_start = config.resume  # replies stored while the run was down are its too
@@ -115,8 +138,8 @@ class RunSession:
             engine = Engine(self.store, config.run_id, domains=domains, browser=browser, collect=plan, clock=clock)
             engine.sends = RunSends(self.store, config.run_id, run_clock=clock)  # real desks: each message at most once
             self.engine = EngineThread(engine).start()
-        except BaseException:
-            self.store.finish_run(config.run_id, "error", {})
+        except BaseException as exc:
+            self.store.finish_run(config.run_id, "interrupted" if isinstance(exc, KeyboardInterrupt) else "error", {})
             raise
         self.replies_at = self.engine.engine.replies_expected_at()
         for spec in specs:
@@ -135,7 +158,8 @@ class RunSession:
             elif walk.timeline is None or walk.state is None:  # finished before the interruption: as it was
                 done: concurrent.futures.Future[ProbeResult] = concurrent.futures.Future()
                 stored = json.loads(walk.outcome or "{}")
-                done.set_result(ProbeResult(live, walk.status, outcomes_of(walk.outcome), stored.get("error"), None))
+                done.set_result(ProbeResult(live, walk.status, outcomes_of(walk.outcome), stored.get("error"), None,
+                                            stored.get("problem"), stored.get("error_class")))
                 self.futures[spec.probe_id] = done
             else:
                 self.store.write("UPDATE probes SET status = 'running' WHERE run_id = ? AND id = ?", (config.run_id, spec.probe_id))
@@ -207,29 +231,130 @@ class RunSession:
     def result(self, probe_id: str, timeout: float | None = None) -> ProbeResult:
         return self.futures[probe_id].result(timeout)
 
-    def finish(self) -> dict[str, Path]:
-        """Wait for every probe, stop the servers, score from the store and write the scorecard."""
-        if self.store is None or self.engine is None:
-            return {}
-        results = []
-        for future in self.futures.values():
-            try:
-                results.append(future.result())
-            except Exception:  # noqa: BLE001 - a crashed probe is reported by its own item
-                results.append(None)
+    def unfinished(self) -> list[str]:
+        """The probes still under way."""
+        return [probe_id for probe_id, future in self.futures.items() if not future.done()]
+
+    def interrupt(self, reason: str, probe_ids: list[str] | None = None) -> int:
+        """Stop the probes still under way (all, or `probe_ids`): each is recorded as interrupted with what it measured,
+        its open expectations not decided. Stopping them all marks the run interrupted in the store at once (a
+        second Ctrl-C may end the process before its scorecard is written). How many probes were cancelled."""
+        if probe_ids is None and self.interrupted is None:
+            self.interrupted = reason
+            if self.store is not None and self._created:
+                self.store.mark_interrupted(self.config.run_id, reason)
+        if self.engine is None:
+            return 0
         try:
-            self.engine.call(self.engine.engine.mailbox.drain())
+            return self.engine.interrupt(reason, probe_ids)
+        except (TimeoutError, concurrent.futures.TimeoutError, RuntimeError):
+            return 0  # the loop is busy or gone: finish() records what is left as interrupted
+
+    def abandon(self) -> None:
+        """The run could not start (a desk that did not start, ...): stop what did start, mark the run 'error'."""
+        try:
+            if self.engine is not None:
+                self.engine.stop()
+            for desk in self.desks.values():
+                desk.stop()
+            if self.store is not None:
+                if self._created:
+                    self.store.write("UPDATE runs SET status = 'error', finished_utc = ? WHERE id = ? AND status = 'running'",
+                                     (utc_now(), self.config.run_id))
+                self.store.close()
+        finally:
+            self._guards.close()
+
+    def _mark_interrupted_now(self) -> None:
+        """For a second Ctrl-C: the run and its probes still running marked interrupted, on a connection of its own."""
+        mark_interrupted_now(self.config.store_file, self.config.run_id, self.interrupted or "stopped at once")
+
+    def finish(self, interrupted: str | None = None) -> dict[str, Path]:
+        """Wait for every probe, stop the servers, score from the store and write the scorecard.
+
+        With `interrupted` (why: SIGINT, SIGTERM, ...) the probes still under way are cancelled first and recorded as
+        interrupted, and whatever has not ended within `GRACE_S` is recorded so; the run is marked interrupted and
+        the scorecard shows what was measured. A first signal meanwhile is noted; a second ends the process at once.
+        """
+        try:
+            with interrupt.finishing():
+                return self._finish(interrupted)
+        finally:
+            self._guards.close()
+
+    def _finish(self, interrupted: str | None) -> dict[str, Path]:
+        if self.store is None:
+            return {}
+        if self.engine is None or not self._created:  # the run never started (refused, or stopped while starting)
+            if self._created and interrupted:
+                self.store.together(interrupted_writes(self.config.run_id, interrupted, time.monotonic_ns(), probes=True))
+            for desk in self.desks.values():
+                desk.stop()
+            self.store.close()
+            return {}
+        if interrupted:
+            self.interrupt(interrupted)
+        deadline = time.monotonic() + GRACE_S if self.interrupted else None
+        results: dict[str, ProbeResult | BaseException | None] = {}
+        for probe_id, future in self.futures.items():
+            try:
+                results[probe_id] = future.result(None if deadline is None else max(0.05, deadline - time.monotonic()))
+            except concurrent.futures.TimeoutError:
+                results[probe_id] = None  # still not done: recorded as interrupted below
+            except concurrent.futures.CancelledError:
+                results[probe_id] = None
+            except Exception as exc:  # noqa: BLE001 - a crashed probe is reported by its own item; recorded as an error below
+                results[probe_id] = exc
+        try:
+            self.engine.call(self.engine.engine.mailbox.drain(), timeout=GRACE_S if self.interrupted else 30)
+        except (TimeoutError, concurrent.futures.TimeoutError):
+            print("mysteryshop: note: the reply mailbox did not drain in time; what it stored is scored", file=sys.stderr, flush=True)
         finally:
             for desk in self.desks.values():
                 desk.stop()
             self.engine.stop()
-        self.notes.extend(self._silent_targets())
-        status = "passed" if all(r is not None and r.status == "passed" for r in results) else "failed"
+        self._record_left(results)
+        if not self.interrupted:  # an interrupted run did not wait until its last deadline
+            self.notes.extend(self._silent_targets())
+        outcomes = [r for r in results.values() if isinstance(r, ProbeResult)]
+        cut_short = [r for r in results.values() if r is None or isinstance(r, ProbeResult) and r.status == "interrupted"]
+        if cut_short and self.interrupted is None:  # e.g. a pytest timeout stopped one probe's wait
+            self.interrupted = next((r.error for r in cut_short if r is not None and r.error), None) or "interrupted"
+            self.store.mark_interrupted(self.config.run_id, self.interrupted)
+        if self.interrupted:
+            status = "interrupted"
+        else:
+            status = "passed" if len(outcomes) == len(results) and all(r.status == "passed" for r in outcomes) else "failed"
         # the probes the engine had no quiet moment to record are scored here (in parallel when many) and recorded for later reports
         card = build_scorecard(self.store, self.config.run_id, self.journeys, self.targets, keep=True, workers=available_cores())
         self.store.finish_run(self.config.run_id, status, card["summary"])
+        card["run"]["status"] = status
         card["run"]["finished_utc"] = next(r["finished_utc"] for r in self.store.runs() if r["id"] == self.config.run_id)
         self.card = card
         self.paths = write_scorecard(card, self.config.run_dir, journeys=self.journeys)
         self.store.close()
         return self.paths
+
+    def _record_left(self, results: dict[str, ProbeResult | BaseException | None]) -> None:
+        """Probes that ended without recording their end: cut short (no result in time) or crashed (an exception)."""
+        assert self.store is not None
+        clock = time.monotonic_ns()
+        left = [probe_id for probe_id, result in results.items() if not isinstance(result, ProbeResult)]
+        if not left:
+            return
+        # one that recorded itself while the engine stopped (its cancellation came then) is not recorded twice
+        ended = {probe_id for (probe_id,) in self.store.rows(
+            "SELECT probe_id FROM events WHERE run_id = ? AND kind IN ('probe_finished', 'probe_interrupted') "
+            "AND id > coalesce((SELECT max(id) FROM events WHERE run_id = ? AND kind = 'probe_resumed'), 0)",
+            (self.config.run_id, self.config.run_id))}
+        for probe_id, result in results.items():
+            if isinstance(result, ProbeResult) or probe_id in ended:
+                continue
+            if result is None:
+                status, problem, error = "interrupted", "interrupted", f"interrupted ({self.interrupted or 'stopped'}) before the journey ended"
+            else:
+                status, problem, error = "error", "error", f"the probe crashed: {type(result).__name__}: {result}"
+            ended = "probe_interrupted" if result is None else "probe_finished"
+            self.store.event(self.config.run_id, probe_id, ended, clock, status=status, error=error, problem=problem,
+                             error_class=type(result).__name__ if result is not None else "RunInterrupted")
+            self.store.write("UPDATE probes SET status = ? WHERE run_id = ? AND id = ? AND status = 'running'", (status, self.config.run_id, probe_id))

@@ -228,6 +228,36 @@ def _event(run_id: str, probe_id: str | None, kind: str, t_ns: int, step: str | 
     )
 
 
+_INTERRUPTED = "EXISTS (SELECT 1 FROM runs WHERE id = ? AND status = 'interrupted')"
+
+
+def interrupted_writes(run_id: str, reason: str, t_ns: int, *, probes: bool = False) -> list[tuple[str, tuple[Any, ...]]]:
+    """The writes that mark a running run interrupted: its status, and a `run_interrupted` event saying why;
+    with `probes`, also its probes still running (for a run that ends without recording them one by one)."""
+    event_sql, event_params = _event(run_id, None, "run_interrupted", t_ns, None, {"reason": reason})
+    writes = [
+        ("UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'", (run_id,)),
+        (event_sql.replace(" VALUES (?, ?, ?, ?, ?, ?, ?)", f" SELECT ?, ?, ?, ?, ?, ?, ? WHERE {_INTERRUPTED}"), (*event_params, run_id)),
+    ]
+    if probes:
+        writes.append((f"UPDATE probes SET status = 'interrupted' WHERE run_id = ? AND status = 'running' AND {_INTERRUPTED}", (run_id, run_id)))
+        writes.append(("UPDATE runs SET finished_utc = ? WHERE id = ? AND finished_utc IS NULL AND status = 'interrupted'", (utc_now(), run_id)))
+    return writes
+
+
+def mark_interrupted_now(path: Path | str, run_id: str, reason: str) -> None:
+    """Mark a run and its probes still running interrupted, on a connection of its own: for a process about to end
+    at once (a second Ctrl-C), or for a run whose process is gone. Does nothing to a run no longer running."""
+    conn = sqlite3.connect(path, timeout=3, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        for sql, params in interrupted_writes(run_id, reason, time.monotonic_ns(), probes=True):
+            conn.execute(sql, params)
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
 def _settle(future: Future[int] | asyncio.Future[int], result: int | BaseException) -> None:
     if future.done():  # its waiter was cancelled (a stopped run); the row is committed all the same
         return
@@ -517,6 +547,10 @@ class Store:
             "UPDATE runs SET finished_utc = ?, status = ?, summary = ? WHERE id = ?",
             (utc_now(), status, json.dumps(summary), run_id),
         )
+
+    def mark_interrupted(self, run_id: str, reason: str) -> None:
+        """Mark a running run interrupted at once (its scorecard and summary follow with `finish_run`), saying why."""
+        self.together(interrupted_writes(run_id, reason, time.monotonic_ns()))
 
     def add_probe(self, run_id: str, probe_id: str, journey: str, target: str, persona: dict[str, Any]) -> None:
         self.write(

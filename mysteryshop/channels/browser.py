@@ -35,7 +35,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mysteryshop.errors import ConfigError, MysteryShopError
+from urllib.parse import urlsplit
+
+from mysteryshop.errors import ChannelError, ConfigError, MysteryShopError, TargetMisconfigured, TargetUnreachable
 
 ENV_VAR = "MYSTERYSHOP_CHROMIUM"
 DEFAULT_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chromium/chromium")
@@ -64,6 +66,56 @@ DEFAULT_CONCURRENCY = max(2, min(8, 2 * (os.cpu_count() or 1)))
 
 class BrowserNotFound(ConfigError):
     """No Chromium executable where we looked."""
+
+
+#: Chromium's network errors that mean the server was not reached (Playwright puts them in the message of a failed `goto`)
+UNREACHABLE_NET_ERRORS = (
+    "ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET", "ERR_CONNECTION_CLOSED", "ERR_CONNECTION_FAILED", "ERR_CONNECTION_TIMED_OUT",
+    "ERR_TIMED_OUT", "ERR_ADDRESS_UNREACHABLE", "ERR_NAME_NOT_RESOLVED", "ERR_NAME_RESOLUTION_FAILED", "ERR_INTERNET_DISCONNECTED",
+    "ERR_EMPTY_RESPONSE", "ERR_NETWORK_CHANGED", "ERR_SOCKET_NOT_CONNECTED", "ERR_PROXY_CONNECTION_FAILED", "ERR_TUNNEL_CONNECTION_FAILED",
+)
+_BAD_URL = ("ERR_INVALID_URL", "invalid URL", "ERR_UNKNOWN_URL_SCHEME", "ERR_DISALLOWED_URL_SCHEME")
+
+
+def page_status_error(status: int | None, url: str, *, what: str, setting: str, target_path: Path, step: str,
+                      journey: str) -> MysteryShopError | None:
+    """What an HTTP status of a page a probe opens means (None: the page is there). 502/503/504: the server behind
+    is down (TargetUnreachable); 404 and 410: the URL in the target file is wrong (TargetMisconfigured); any other
+    4xx/5xx: the company's server refused or failed (a ChannelError: a finding)."""
+    if status is None or status < 400:
+        return None
+    where = f"step '{step}' of journey '{journey}'"
+    if status in (502, 503, 504):
+        parts = urlsplit(url)
+        return TargetUnreachable(host=parts.hostname or url, port=parts.port or {"https": 443, "http": 80}.get(parts.scheme), step=step,
+                                 journey=journey, reason=f"{what} at {url} answered HTTP {status}", what=f"the web server of {what} ({setting})")
+    if status in (404, 410):
+        return TargetMisconfigured(f"{where}: {what} at {url} answered HTTP {status} (no such page). Fix '{setting}' in target file {target_path}.")
+    return ChannelError(f"{where}: {what} at {url} answered HTTP {status}")
+
+
+def page_load_error(exc: Exception, url: str, *, what: str, setting: str, target_path: Path, step: str, journey: str) -> MysteryShopError:
+    """What a page that did not load (`page.goto` raised `exc`) means for the probe.
+
+    The server not reached, or not answering within the step's deadline: TargetUnreachable (exit code 3), naming
+    host:port. A URL Chromium cannot load at all: TargetMisconfigured (exit code 4), naming the setting. Anything
+    else: a ChannelError.
+    """
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    if any(marker in first for marker in _BAD_URL):
+        return TargetMisconfigured(f"step '{step}' of journey '{journey}': {what} URL '{url}' cannot be loaded ({first}). "
+                                   f"Fix '{setting}' in target file {target_path}.")
+    if isinstance(exc, PlaywrightTimeout) or any(code in first for code in UNREACHABLE_NET_ERRORS):
+        parts = urlsplit(url)
+        try:
+            port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+        except ValueError:
+            port = None
+        return TargetUnreachable(host=parts.hostname or url, port=port, step=step, journey=journey,
+                                 reason=f"{what} at {url} did not load: {first}", what=f"the web server of {what} ({setting})")
+    return ChannelError(f"step '{step}' of journey '{journey}': could not open {what} at {url}: {first}")
 
 
 def find_chromium(explicit: str | None = None) -> str:
@@ -140,7 +192,7 @@ class Browser:
                 except Exception as exc:
                     await self._playwright.stop()
                     self._playwright = None
-                    raise MysteryShopError(f"could not start Chromium at {executable}: {exc}") from exc
+                    raise ConfigError(f"could not start Chromium at {executable}: {exc}") from exc
                 self.launch_s = time.monotonic() - started
             return self._browser
 

@@ -23,8 +23,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from mysteryshop.channels.browser import page_clock_offset
-from mysteryshop.errors import ChannelError
+from mysteryshop.channels.browser import page_clock_offset, page_load_error, page_status_error
+from mysteryshop.errors import SelectorMissing
 from mysteryshop.scoring.weblog import ChatMessage
 
 if TYPE_CHECKING:
@@ -123,10 +123,14 @@ class ChatSession:
         await self.page.expose_binding(BINDING, self._report)
         await self.page.add_init_script(_OBSERVER % json.dumps(config))
         remaining = lambda: max(1.0, (deadline - time.monotonic()) * 1000)  # noqa: E731
+        where = {"what": "the chat page", "setting": "chat.url", "target_path": self.target.path, "step": self.step_id, "journey": self.journey}
         try:
-            await self.page.goto(ch.url, wait_until="domcontentloaded", timeout=remaining())
+            loaded = await self.page.goto(ch.url, wait_until="domcontentloaded", timeout=remaining())
         except PlaywrightError as exc:
-            raise ChannelError(f"{self._where(self.step_id)}: could not open the chat page {ch.url}: {str(exc).splitlines()[0]}") from exc
+            raise page_load_error(exc, ch.url, **where) from exc
+        refused = page_status_error(loaded.status if loaded is not None else None, ch.url, **where)
+        if refused is not None:
+            raise refused
         self.offset_ns = await page_clock_offset(self.page)
         for payload in self._early:
             self._record(payload)
@@ -154,9 +158,7 @@ class ChatSession:
             raise self._missing(self.step_id, "chat.input", ch.input) from exc
         return given
 
-    def _missing(self, step: str, setting: str, selector: str) -> ChannelError:
-        from mysteryshop.channels.webform import SelectorMissing
-
+    def _missing(self, step: str, setting: str, selector: str) -> SelectorMissing:
         return SelectorMissing(
             f"{self._where(step)}: selector '{selector}' ({setting}) is not on {self.page.url} (waited {self.channel.timeout:g}s). "
             f"Fix '{setting}' in target file {self.target.path}, or check the page."

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from mysteryshop.channels.browser import Browser, BrowserOptions
 from mysteryshop.channels.chat import ChatSession
 from mysteryshop.channels.webform import persona_facts, submit_form
-from mysteryshop.errors import ChannelError, MysteryShopError
+from mysteryshop.errors import ChannelError, MysteryShopError, TargetMisconfigured, TargetUnreachable
 from mysteryshop.journey import render_text
 from mysteryshop.scoring import weblog
 from mysteryshop.scoring.timeline import Action
@@ -66,7 +66,7 @@ class WebChannels:
         channel = WEB_ACTIONS[step.do or ""]
         section = getattr(spec.target.spec, channel)
         if section is None:
-            raise ChannelError(
+            raise TargetMisconfigured(
                 f"step '{step.id}' of journey '{spec.journey.name}' uses the {channel} channel, "
                 f"but target file {spec.target.path} has no '{channel}:' section"
             )
@@ -124,7 +124,7 @@ class WebChannels:
             result = await submit_form(
                 page, target=spec.target, step=step, journey=spec.journey.name, journey_dir=spec.journey.path.parent, persona=spec.persona
             )
-        except ChannelError as exc:
+        except (ChannelError, TargetUnreachable) as exc:
             shot = await self.browser.screenshot(spec.probe_id, page, f"{step.id}-failed")
             await self.store.aevent(self.run_id, spec.probe_id, "step_failed", self.clock(), step=step.id,
                                     channel="webform", error=str(exc), status=getattr(exc, "status", "error"),
@@ -175,7 +175,8 @@ class WebChannels:
     async def _say(self, spec: ProbeSpec, step: Step, timeline: Timeline, deadline: float, *, record: bool = True) -> None:
         session = self._chats.get(spec.probe_id)
         if session is None:
-            raise ChannelError(f"step '{step.id}' of journey '{spec.journey.name}' says something in a chat, but no chat is open: add an 'open_chat' step before it")
+            raise TargetMisconfigured(f"step '{step.id}' of journey '{spec.journey.name}' says something in a chat, but no chat is open: "
+                                      f"add an 'open_chat' step before it in {spec.journey.path}")
         text = render_text(step.body or "", spec.persona)
         t_ns = self._in_run_clock(await session.say(text, step.id, deadline))
         if record:

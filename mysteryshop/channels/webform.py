@@ -20,8 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mysteryshop.channels.browser import PageClock, page_clock_offset
-from mysteryshop.errors import ChannelError
+from mysteryshop.channels.browser import PageClock, page_clock_offset, page_load_error, page_status_error
+from mysteryshop.errors import ChannelError, SelectorMissing, TargetMisconfigured
 from mysteryshop.journey import render_text
 from mysteryshop.store import utc_now
 
@@ -38,10 +38,6 @@ CAPTCHA_SELECTORS = (
 _TRUE = {"true", "yes", "on", "1", "checked"}
 
 
-class SelectorMissing(ChannelError):
-    """An element the target's selectors name is not on the page."""
-
-
 class FormRejected(ChannelError):
     """The company's form showed validation errors."""
 
@@ -54,6 +50,7 @@ class Blocked(ChannelError):
     """A CAPTCHA (or similar) blocks the probe: reported as 'blocked', not waited on."""
 
     status = "blocked"
+    problem = "blocked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,9 +235,9 @@ def form_values(channel: WebformChannel, step: Step, persona: Persona, journey_d
             value = str((journey_dir if from_step else target_dir) / str(value))
         values[name] = (field, value)
     if overrides:
-        raise ChannelError(
+        raise TargetMisconfigured(
             f"step '{step.id}': fields {', '.join(sorted(overrides))} are not in the target's webform.fields "
-            f"(known: {', '.join(channel.fields)})"
+            f"(known: {', '.join(channel.fields)}): add them to the target file, or remove them from the step's 'fields:'"
         )
     return values
 
@@ -283,10 +280,14 @@ async def submit_form(page: Any, *, target: Target, step: Step, journey: str, jo
     channel = target.spec.webform
     assert channel is not None
     ctx = _Context(target, step, journey, time.monotonic() + channel.timeout)
+    where = {"what": "the contact form", "setting": "webform.url", "target_path": target.path, "step": step.id, "journey": journey}
     try:
-        await page.goto(channel.url, wait_until="domcontentloaded", timeout=ctx.remaining_ms())
+        loaded = await page.goto(channel.url, wait_until="domcontentloaded", timeout=ctx.remaining_ms())
     except PlaywrightError as exc:
-        raise ChannelError(f"{ctx.where()}: could not open the contact form at {channel.url}: {str(exc).splitlines()[0]}") from exc
+        raise page_load_error(exc, channel.url, **where) from exc
+    refused = page_status_error(loaded.status if loaded is not None else None, channel.url, **where)
+    if refused is not None:
+        raise refused
     values = form_values(channel, step, persona, journey_dir, target.path.parent)
     captchas = [*CAPTCHA_SELECTORS, *([channel.captcha] if channel.captcha else [])]
     fields = [
@@ -332,8 +333,8 @@ async def submit_form(page: Any, *, target: Target, step: Step, journey: str, jo
         except PlaywrightTimeout as exc:
             raise ctx.missing(f"form field '{name}' ({field.describe()})", f"webform.fields.{name}", page, channel.timeout) from exc
         except PlaywrightError as exc:
-            raise ChannelError(f"{ctx.where()}: could not fill form field '{name}' ({field.describe()}) from target file {target.path}: "
-                               f"{str(exc).splitlines()[0]}") from exc
+            raise TargetMisconfigured(f"{ctx.where()}: could not fill form field '{name}' ({field.describe()}) on {page.url}: "
+                                      f"{str(exc).splitlines()[0]}. Fix 'webform.fields.{name}' in target file {target.path}.") from exc
 
     # The submit button is clicked by Playwright (a real mouse click, after its actionability checks), like a customer.
     submit = page.locator(channel.submit).first
@@ -364,6 +365,8 @@ async def submit_form(page: Any, *, target: Target, step: Step, journey: str, jo
                            + " | ".join(unique), unique)
     if captcha:
         raise Blocked(f"{ctx.where()}: blocked by a CAPTCHA on {url} after submitting (matched '{captcha}')")
+    if response.status in (502, 503, 504):  # the server behind the form is down: the company was not reached
+        raise page_status_error(response.status, response.url, **where)  # type: ignore[misc]
     if response.status >= 400:
         raise ChannelError(f"{ctx.where()}: the form at {channel.url} answered HTTP {response.status}")
     confirmation = outcome["confirmation"]

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from mysteryshop.cli.common import add_common_options, fail, load_cli_settings, open_store
+from mysteryshop.exitcodes import EXIT_INTERRUPTED, EXIT_USAGE, TABLE
 
 EXAMPLES = """examples:
   mysteryshop demo                                  probes/ against the embedded demo desk, scorecard in reports/
@@ -21,9 +22,10 @@ EXAMPLES = """examples:
   mysteryshop journeys check journeys/              validate journey files, every problem with file:line:column
   mysteryshop doctor --target acme                  before a campaign: relay, collector, DNS, DKIM, allowlist, journeys
 
-exit codes: 0 pass · 1 regression · 2 usage or configuration error · 3 target unreachable
 configuration: [tool.mysteryshop] in pyproject.toml, then MYSTERYSHOP_* environment variables, then flags
-"""
+Ctrl-C or SIGTERM stops a run gracefully (scorecard of what was measured); a second Ctrl-C stops it at once.
+
+""" + TABLE + "\n"
 
 RUN_EXAMPLES = """examples:
   mysteryshop run                                   every probe in probes/ against the configured targets
@@ -31,16 +33,20 @@ RUN_EXAMPLES = """examples:
   mysteryshop run --fail-on-regression --pdf        CI: gate against the baseline, print the one-pager to PDF
   mysteryshop run --resume latest                   go on with an interrupted run (nothing is sent twice)
 
-exit codes: 0 pass (failed expectations alone do not fail the command; the gate does)
-            1 regression against the baseline (with --fail-on-regression)
-            2 usage or configuration error · 3 a target was unreachable
-"""
+Ctrl-C or SIGTERM: the probes still waiting are cut short (their open expectations not decided), the run is
+marked interrupted and the scorecard of what was measured is written; a second Ctrl-C stops at once (exit 130).
+
+""" + TABLE + "\n"
 
 REPORT_EXAMPLES = """examples:
   mysteryshop report latest                         rebuild the latest run's scorecard from the store
   mysteryshop report 20261123-070722-a389 --out /tmp/card --pdf
   mysteryshop report latest --reparse               score again from the raw messages, parsed anew
   mysteryshop report latest --rescore               score every probe and reply again, ignoring the entries and verdicts the run stored
+  mysteryshop report campaign-acme-q4 --pdf         a campaign's scorecard as it stands (or: mysteryshop report acme-q4)
+
+Any stored run can be reported: an interrupted one (scored as measured), a campaign, a run whose process is gone
+(marked interrupted). The exit code is that of the run reported (see `mysteryshop --help`).
 """
 
 COMPARE_EXAMPLES = """examples:
@@ -63,7 +69,8 @@ DEMO_EXAMPLES = """examples:
   mysteryshop demo
   mysteryshop demo --profile poor --personas 20
   mysteryshop demo --profile excellent --pdf
-"""
+
+""" + TABLE + "\n"
 
 
 def _execute(settings: Any, run_id: str, *, quiet: bool = False, dry_run: bool = False, resume: bool = False) -> tuple[int, Path]:
@@ -80,6 +87,7 @@ def _execute(settings: Any, run_id: str, *, quiet: bool = False, dry_run: bool =
     reports = settings.path(settings.reports)
     pytest_args = [
         str(probes), "-qq", "-p", "no:cacheprovider", "--no-header", "-rN", "--tb=no", "-s",
+        "-p", "no:hypothesispytest",  # probes never use it, and its summary hook imports hypothesis: seconds at the end of every run
         "--rootdir", str(settings.root),
         "--personas", str(settings.personas), "--seed", str(settings.seed), "--run-id", run_id, "--reports", str(reports),
         "--journeys", str(settings.path(settings.journeys)), "--store", str(settings.store_file),
@@ -109,24 +117,32 @@ def _execute(settings: Any, run_id: str, *, quiet: bool = False, dry_run: bool =
     return int(code), reports / run_id
 
 
-def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool, pdf: bool, summary: bool = True) -> int:
-    """Print the summary (unless the pytest plugin just did), write the PDF, apply the gate; the exit code."""
-    from mysteryshop import gate
+def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool, pdf: bool, just_ran: bool = False) -> int:
+    """Print the summary (unless the run `just_ran` in this process: the pytest plugin did), write the PDF, apply the
+    gate; the exit code (mysteryshop/exitcodes.py)."""
+    from mysteryshop import atomic, gate
+    from mysteryshop.exitcodes import run_exit_code
     from mysteryshop.scorecard.markdown import markdown_summary
     from mysteryshop.scorecard.write import summary_lines
 
-    if summary:
+    if not just_ran:
         for line in summary_lines(card):
             print(line)
+    interrupted = card["run"].get("status") == "interrupted"
     outputs = {"HTML": run_dir / "scorecard.html", "JSON": run_dir / "scorecard.json", "JUnit": run_dir / "junit.xml",
                "Markdown": run_dir / "summary.md"}
-    if pdf:
+    notes = []
+    if pdf and interrupted and just_ran:  # stopping stays quick: the PDF is a report away
+        notes.append(f"PDF not printed (the run was interrupted): `mysteryshop report {card['run']['id']} --pdf` prints it")
+    elif pdf:
         from mysteryshop.scorecard.pdf import write_pdf
 
         outputs["PDF"] = write_pdf(run_dir / "onepager.html", run_dir / "onepager.pdf")
     gate_report = None
-    code = gate.EXIT_PASS
-    if gate_on:
+    regression = False
+    if gate_on and interrupted:
+        notes.append("regression gate not applied: the run was interrupted, so its metrics are incomplete")
+    elif gate_on:
         from mysteryshop.history import load_baseline
         from mysteryshop.scorecard.build import headline_values
 
@@ -136,11 +152,10 @@ def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool
         print(f"\nRegression gate against baseline {baseline['run_id']} ({settings.baseline_file}): {gate_report['verdict'].upper()}")
         for line in gate.table(changes):
             print(line)
-        (run_dir / "gate.json").write_text(json.dumps(gate_report, indent=2) + "\n", encoding="utf-8")
+        atomic.write_text(run_dir / "gate.json", json.dumps(gate_report, indent=2) + "\n")
         outputs["Gate"] = run_dir / "gate.json"
-        if gate_report["verdict"] == "regression":
-            code = gate.EXIT_REGRESSION
-        (run_dir / "summary.md").write_text(markdown_summary(card, gate=gate_report), encoding="utf-8")
+        regression = gate_report["verdict"] == "regression"
+        atomic.write_text(run_dir / "summary.md", markdown_summary(card, gate=gate_report))
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         with open(step_summary, "a", encoding="utf-8") as fh:
@@ -148,12 +163,30 @@ def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool
     print()
     for name, path in outputs.items():
         print(f"{name + ':':<10} {path.resolve()}")
-    unreachable = card["summary"].get("unreachable", 0)
-    if unreachable:
-        first = next(p["error"] for p in card["probes"] if p["unreachable"])
-        print(f"error: {unreachable} probe(s) could not reach their target: {first}", file=sys.stderr)
-        return gate.EXIT_UNREACHABLE
-    return code
+    for note in notes:
+        print(f"note: {note}")
+    for problem, words in PROBLEMS.items():
+        stopped = [p for p in card["probes"] if p.get("problem") == problem or (problem == "unreachable" and p.get("unreachable"))]
+        if stopped:
+            print(f"error: {len(stopped)} probe(s) {words}: {stopped[0]['error']}", file=sys.stderr)
+    findings = [p for p in card["probes"] if p.get("error") and p.get("problem") in FINDINGS]
+    if findings:  # findings in the scorecard, with no exit code of their own: said all the same
+        print(f"note: {len(findings)} probe(s) ended before their journey did ({FINDINGS[findings[0]['problem']]}): {findings[0]['error']}")
+    if interrupted:
+        print(f"error: run {card['run']['id']} was interrupted ({card['run'].get('interrupted') or 'stopped'}): "
+              f"{card['summary'].get('interrupted', 0)} probe(s) cut short; the scorecard shows what was measured", file=sys.stderr)
+    return run_exit_code(card, regression=regression)
+
+
+#: problems that are findings about the company (no exit code of their own), as the note at the end calls them
+FINDINGS = {"refused": "the company's side refused", "blocked": "blocked by a CAPTCHA", "error": "an error"}
+
+#: what each problem that decides an exit code is called in the error line (see mysteryshop/exitcodes.py)
+PROBLEMS = {
+    "setup": "could not run on this machine (exit code 2)",
+    "misconfigured": "found the target file or journey wrong, not the company (exit code 4)",
+    "unreachable": "could not reach their target (exit code 3)",
+}
 
 
 def _run(args: argparse.Namespace, **extra: Any) -> int:
@@ -179,9 +212,14 @@ def _run(args: argparse.Namespace, **extra: Any) -> int:
         return 0
     card_path = run_dir / "scorecard.json"
     if not card_path.exists():
+        from mysteryshop import interrupt
+
+        if interrupt.received():
+            print(f"mysteryshop: interrupted ({interrupt.received()}) before any probe started: nothing was sent", file=sys.stderr)
+            return EXIT_INTERRUPTED
         return fail(f"the probe run ended with pytest exit code {code} and wrote no scorecard (is {settings.path(settings.probes)} a probe folder?)")
     card = json.loads(card_path.read_text(encoding="utf-8"))
-    return _finish(settings, card, run_dir, gate_on=settings.fail_on_regression, pdf=settings.pdf, summary=False)
+    return _finish(settings, card, run_dir, gate_on=settings.fail_on_regression, pdf=settings.pdf, just_ran=True)
 
 
 def _stored_run_settings(args: argparse.Namespace, wanted: str) -> dict[str, Any]:
@@ -213,7 +251,7 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _report(args: argparse.Namespace) -> int:
-    from mysteryshop.history import resolve_run
+    from mysteryshop.history import resolve_run, settle_abandoned
     from mysteryshop.journey import find_journey
     from mysteryshop.scorecard.build import build_scorecard
     from mysteryshop.scorecard.shares import available_cores
@@ -224,6 +262,9 @@ def _report(args: argparse.Namespace) -> int:
     store = open_store(settings)
     try:
         run_id = resolve_run(store, args.run, baseline_file=settings.baseline_file)
+        note = settle_abandoned(store, run_id)
+        if note:
+            print(f"note: {note}")
         rows = store.query("SELECT DISTINCT journey, target FROM probes WHERE run_id = ?", (run_id,))
         journeys_dir = settings.path(settings.journeys)
         journeys = {r["journey"]: find_journey(r["journey"], journeys_dir) for r in rows}
@@ -375,10 +416,16 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
-    try:
-        return int(args.func(args))
-    except MysteryShopError as exc:
-        return fail(str(exc))
+    from mysteryshop import interrupt
+
+    with interrupt.handled():  # Ctrl-C / SIGTERM: the command stops gracefully; a second one stops it at once
+        try:
+            return int(args.func(args))
+        except MysteryShopError as exc:
+            return fail(str(exc), exc.exit_code if exc.exit_code is not None else EXIT_USAGE)
+        except KeyboardInterrupt as exc:
+            print(f"mysteryshop: interrupted ({interrupt.reason(exc)})", file=sys.stderr)
+            return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from mysteryshop.cli.common import add_common_options, load_cli_settings
+from mysteryshop.interrupt import run_async  # Ctrl-C / SIGTERM: the command's task is cancelled, its finally blocks run
 from mysteryshop.errors import ConfigError
 
 CAMPAIGN_EXAMPLES = """campaign examples:
@@ -55,7 +55,7 @@ def start(args: argparse.Namespace) -> int:
     store = _store(settings)
     try:
         campaign = Campaign(store, args.campaign, lease_s=_lease(args))
-        report = asyncio.run(campaign.start(specs, allowlist=allowlist, config={"seed": settings.seed, "journeys": sorted(journeys)}))
+        report = run_async(campaign.start(specs, allowlist=allowlist, config={"seed": settings.seed, "journeys": sorted(journeys)}))
     finally:
         store.close()
     already = len(specs) - report.started
@@ -89,7 +89,7 @@ def tick(args: argparse.Namespace) -> int:
     try:
         names = args.names or campaign_names(store)
         for name in names:
-            report = asyncio.run(Campaign(store, name, lease_s=_lease(args)).tick(journeys, targets))
+            report = run_async(Campaign(store, name, lease_s=_lease(args)).tick(journeys, targets))
             print(tick_line(name, report), flush=True)
     finally:
         store.close()
@@ -112,6 +112,10 @@ def score(args: argparse.Namespace) -> int:
         store.close()
     out = Path(args.out) if args.out else settings.path(settings.reports) / run_id_of(args.name)
     paths = write_scorecard(card, out, journeys=journeys)
+    if settings.pdf:
+        from mysteryshop.scorecard.pdf import write_pdf
+
+        paths["pdf"] = write_pdf(paths["onepager"], out / "onepager.pdf")
     for line in summary_lines(card):
         print(line)
     waiting = sum(p["status"] == "waiting" for p in card["probes"])
@@ -151,7 +155,7 @@ def listen_command(args: argparse.Namespace) -> int:
                             tick_every_s=args.tick_every or None, tick_timeout_s=args.tick_timeout)
     try:
         # each tick is a process of its own: it may parse thousands of messages and send for minutes, never on the SMTP loop
-        asyncio.run(listen(store, config, tick=tick_command(args, settings) if args.tick_every else None))
+        run_async(listen(store, config, tick=tick_command(args, settings) if args.tick_every else None))
     finally:
         store.close()
     return 0

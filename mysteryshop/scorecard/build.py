@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from mysteryshop.durations import format_duration
+from mysteryshop.exitcodes import problem_counts
 from mysteryshop.journey import Journey
 from mysteryshop.scorecard.grades import grade_metrics, grading_rules
 from mysteryshop.scorecard.entries import (
@@ -127,11 +128,14 @@ def _build(
         channel_metrics = aggregate([m for c, m in metrics_of if c == channel])
         channels[channel] = {"probes": channel_metrics["probes"]["count"], "metrics": channel_metrics,
                              "grade": grade_metrics(channel_metrics).as_dict()}
-    counts = {s: sum(p["status"] == s for p in probes_out) for s in ("passed", "failed", "error")}
+    counts = {s: sum(p["status"] == s for p in probes_out) for s in ("passed", "failed", "error", "interrupted")}
+    problems = problem_counts(probes_out)
     summary = {
         "probes": len(probes_out),
         **counts,
-        "unreachable": sum(1 for p in probes_out if p["unreachable"]),
+        "unreachable": problems.get("unreachable", 0),
+        "misconfigured": problems.get("misconfigured", 0),
+        "problems": problems,
         "metrics": overall,
         "grade": grade_metrics(overall).as_dict(),
         "targets": sorted({p["target"] for p in probes_out} or targets),
@@ -149,7 +153,8 @@ def _build(
     ]
     card = {
         "schema": SCHEMA,
-        "run": {"id": run_id, "started_utc": run["started_utc"], "finished_utc": run["finished_utc"], "config": json.loads(run["config"])},
+        "run": {"id": run_id, "started_utc": run["started_utc"], "finished_utc": run["finished_utc"], "config": json.loads(run["config"]),
+                "status": run["status"], "interrupted": _interruption(store, run_id) if run["status"] == "interrupted" else None},
         "targets": {name: {"title": t.spec.title, "speedup": t.spec.speedup, "profile": t.spec.profile, **_clock_of(t)}
                     for name, t in targets.items()},
         "journeys": {name: {"title": j.title, "path": str(j.path), "channel": probe_channel(j),
@@ -200,6 +205,14 @@ def _quality_settings_fixed() -> Any:
     except ImportError:
         return contextlib.nullcontext()
     return settings_fixed()
+
+
+def _interruption(store: Store, run_id: str) -> str | None:
+    """Why the run was interrupted (the first `run_interrupted` event since it last started or resumed), or None."""
+    rows = store.query("SELECT data FROM events WHERE run_id = ? AND probe_id IS NULL AND kind = 'run_interrupted' "
+                       "AND id > coalesce((SELECT max(id) FROM events WHERE run_id = ? AND kind = 'probe_resumed'), 0) "
+                       "ORDER BY id LIMIT 1", (run_id, run_id))
+    return json.loads(rows[0]["data"]).get("reason", "interrupted") if rows else None
 
 
 def _screenshots(store: Store, run_id: str) -> dict[str, list[dict[str, Any]]]:

@@ -34,7 +34,7 @@ from mysteryshop.durations import format_duration
 from mysteryshop.journey import Journey
 from mysteryshop.scorecard.rebuild import StoredProbe, read_run, rebuild_probes
 from mysteryshop.scoring.deadline import company_time
-from mysteryshop.scoring.expectations import FAILED, PASSED, evaluate
+from mysteryshop.scoring.expectations import FAILED, PASSED, cut_short, evaluate
 from mysteryshop.scoring.first_answer import first_answer_quality
 from mysteryshop.scoring.metrics import ProbeMetrics, probe_metrics
 from mysteryshop.scoring.shared_scores import files_digest, recording_verdicts, shared_scores
@@ -59,12 +59,24 @@ def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality
     """
     timeline = probe.timeline
     finished = probe.finished_ns is not None
-    # a probe still waiting (a campaign) is judged as of now: open deadlines stay pending
-    end = probe.finished_ns if finished else (time.time_ns() if probe.wall_clock else time.monotonic_ns())
+    interrupted = probe.interrupted_ns is not None and not finished
+    # a probe still waiting (a campaign) is judged as of now, one its run cut short as of then: open deadlines stay pending
+    if finished or interrupted:
+        end = probe.finished_ns if finished else probe.interrupted_ns
+    else:
+        end = time.time_ns() if probe.wall_clock else time.monotonic_ns()
+    assert end is not None
     outcomes = evaluate(journey, timeline, now_ns=end, speedup=speedup, finished=finished, clock=clock)
+    if interrupted:
+        outcomes = cut_short(outcomes)
     details = [probe.persona.get(k, "") for k in ("order_id", "email", "phone")]
     metrics = probe_metrics(journey, timeline, outcomes, speedup=speedup, details=details)
-    status = ("blocked" if probe.status == "blocked" else "error") if probe.error else ("passed" if all(o.status == PASSED for o in outcomes) else "failed")
+    if interrupted:
+        status = "interrupted"
+    elif probe.error:
+        status = "blocked" if probe.status == "blocked" else "error"
+    else:
+        status = "passed" if all(o.status == PASSED for o in outcomes) else "failed"
     if not finished and (status == "failed" or (status == "passed" and not outcomes)) and not any(o.status == FAILED for o in outcomes):
         status = "waiting"  # pending deadlines, or nothing sent yet (a probe deferred to its target's send window)
     start = min((a.t_ns for a in timeline.actions.values()), default=end)
@@ -123,7 +135,8 @@ def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality
         "persona": probe.persona,
         "status": status,
         "error": probe.error,
-        "unreachable": bool(probe.error and probe.error.startswith("target unreachable")),
+        "problem": probe.problem,
+        "unreachable": probe.problem == "unreachable",
         "path": [{"step": s, "status": status_of.get(s, "done" if s in timeline.actions else "skipped")} for s in path],
         "outcomes": outcome_dicts,
         "metrics": {name: getattr(metrics, name) for name in _METRIC_FIELDS},  # = metrics.as_dict(): flat scalars

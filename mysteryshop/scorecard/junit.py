@@ -2,7 +2,8 @@
 
 Written with `xml.etree` (no dependency). One <testsuite> per (journey, target); a testcase is
 named '<step> (<expectation>)' with the probe (persona) as its classname. A probe that could
-not run (target unreachable, channel refused) is one testcase with an <error>.
+not run (target unreachable, target misconfigured, channel refused) is one testcase with an <error> whose type
+is the problem; one its run interrupted is skipped, as are the expectations it left undecided.
 Validates against the Jenkins junit-10.xsd (tests/data/junit-10.xsd).
 """
 
@@ -12,6 +13,9 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+
+from mysteryshop.atomic import atomic_path
+from mysteryshop.scoring.expectations import NOT_DECIDED
 
 
 def _seconds(ns: int | None) -> str:
@@ -64,13 +68,16 @@ def write_junit(card: Mapping[str, Any], path: Path) -> Path:
         tally = counts.setdefault(key, {"tests": 0, "failures": 0, "errors": 0, "skipped": 0})
         classname = f"{probe['journey']}.{probe['target']}.{probe['persona'].get('key', probe['id'])}"
         error_case = None
+        problem = probe.get("problem") or ("unreachable" if probe["unreachable"] else "error")
+        cut_short = probe["status"] == "interrupted"  # the run stopped it: nobody's fault, nothing to count against anyone
         if probe["error"]:
             error_case = _case({"name": "probe", "classname": classname, "time": "0.000"},
-                               ("error", {"message": probe["error"], "type": "unreachable" if probe["unreachable"] else "error"}, probe["error"]))
+                               ("skipped", {"message": probe["error"]}, None) if cut_short else
+                               ("error", {"message": probe["error"], "type": problem}, probe["error"]))
         if probe["error"] and not probe["outcomes"]:
             cases.append(error_case)
             tally["tests"] += 1
-            tally["errors"] += 1
+            tally["skipped" if cut_short else "errors"] += 1
             continue
         # what every testcase of the probe repeats, escaped once
         head = f'" classname="{_attr(classname)}" time="'
@@ -81,7 +88,8 @@ def write_junit(card: Mapping[str, Any], path: Path) -> Path:
             tally["tests"] += 1
             status, reason = outcome["status"], outcome["reason"]
             if status == "pending":
-                cases.append(f'{opening}<skipped message="{_attr("undecided: " + reason)}" />\n  </testcase>\n')
+                message = reason if reason.startswith(NOT_DECIDED) else "undecided: " + reason
+                cases.append(f'{opening}<skipped message="{_attr(message)}" />\n  </testcase>\n')
                 tally["skipped"] += 1
                 continue
             evidence = outcome["evidence"]
@@ -94,9 +102,9 @@ def write_junit(card: Mapping[str, Any], path: Path) -> Path:
         if probe["error"]:
             cases.append(error_case)
             tally["tests"] += 1
-            tally["errors"] += 1
+            tally["skipped" if cut_short else "errors"] += 1
     total = {k: str(sum(c[k] for c in counts.values())) for k in ("tests", "failures", "errors")}
-    with path.open("w", encoding="utf-8") as fh:
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as fh:
         fh.write("<?xml version='1.0' encoding='utf-8'?>\n")
         root = {"name": f"mysteryshop run {card['run']['id']}", **total}
         if not suites:

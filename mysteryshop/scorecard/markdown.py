@@ -23,7 +23,7 @@ def _cell(text: Any) -> str:
 
 def markdown_summary(card: Mapping[str, Any], *, gate: Mapping[str, Any] | None = None, scorecard_url: str | None = None) -> str:
     """The run in a few lines of GitHub-flavoured Markdown: grades, headline metrics, worst moments, the gate."""
-    from mysteryshop.scorecard.write import LABELS, industry_figures
+    from mysteryshop.scorecard.write import LABELS, industry_figures, interruption_line, problem_line
 
     summary = card["summary"]
     grade = summary["grade"]
@@ -31,9 +31,15 @@ def markdown_summary(card: Mapping[str, Any], *, gate: Mapping[str, Any] | None 
         f"## Mystery-shopping scorecard: grade **{grade['grade']}** ({grade['score'] if grade['score'] is not None else '—'}/100)",
         "",
         f"Run `{card['run']['id']}` · {summary['probes']} probes: {summary['passed']} passed, {summary['failed']} failed, "
-        f"{summary['error']} errors · targets: {', '.join(summary['targets'])}",
+        f"{summary['error']} errors" + (f", {summary['interrupted']} interrupted" if summary.get("interrupted") else "")
+        + f" · targets: {', '.join(summary['targets'])}",
         "",
     ]
+    interruption, problems = interruption_line(card), problem_line(summary)
+    if interruption:
+        lines[2:2] = [f"**{interruption}.**", ""]
+    if problems:
+        lines += [f"**{problems}.**", ""]
     if card.get("channels"):
         lines.append("Channels: " + ", ".join(f"{name} **{c['grade']['grade']}**" for name, c in card["channels"].items()))
         lines.append("")

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from mysteryshop.atomic import atomic_path
 from mysteryshop.errors import ConfigError
 
 #: Flags for a quiet, offline, headless Chromium: no GPU, no QUIC, no background traffic.
@@ -62,7 +63,8 @@ def write_pdf(html_path: Path, pdf_path: Path, *, executable: str | None = None,
     try:
         page.goto(Path(html_path).resolve().as_uri())
         page.emulate_media(media="print")
-        page.pdf(path=str(pdf_path), format="A4", print_background=True, prefer_css_page_size=True)
+        with atomic_path(pdf_path) as tmp:  # whole or not at all
+            page.pdf(path=str(tmp), format="A4", print_background=True, prefer_css_page_size=True)
     finally:
         page.close()
     return pdf_path

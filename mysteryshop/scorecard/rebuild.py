@@ -27,6 +27,8 @@ class StoredProbe:
     finished_ns: int | None
     late_replies: int
     wall_clock: bool = False  # a campaign's times are time.time_ns(), a pytest run's monotonic
+    problem: str | None = None  # what stopped it (errors.MysteryShopError.problem): unreachable, misconfigured, interrupted, ...
+    interrupted_ns: int | None = None  # when its run cut it short (not finished: `run --resume` can walk it on)
 
 
 _MESSAGE_COLUMNS = ("id, probe_id, direction, t_ns, utc, message_id, in_reply_to, subject, text, defects, "
@@ -80,7 +82,8 @@ def read_run(
         if only is not None:
             probes = [row for row in probes if row["id"] in only]
     events_by_probe: dict[str, list[dict[str, Any]]] = {}
-    wanted = ("sent", "step_entered", "probe_finished", "probe_started", *WEB_EVENT_KINDS)  # the kinds a timeline is rebuilt from
+    wanted = ("sent", "step_entered", "probe_finished", "probe_interrupted", "probe_resumed", "probe_started",
+              *WEB_EVENT_KINDS)  # the kinds a timeline is rebuilt from
     for event in store.query_dicts(f"SELECT probe_id, kind, step, t_ns, utc, data FROM events WHERE {where} "
                                    f"AND kind IN ({placeholders(len(wanted))}) ORDER BY t_ns, id", (*params, *wanted)):
         events_by_probe.setdefault(event["probe_id"], []).append(event)
@@ -138,8 +141,8 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
         basis = text_basis(customer_text)
         persona = json.loads(row["persona"])
         timeline = Timeline(persona=persona)
-        finished_ns = None
-        error = None
+        finished_ns = interrupted_ns = None
+        error = problem = None
         texts = iter(outgoing)
         for event in events:
             kind = event["kind"]
@@ -153,10 +156,21 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
             elif kind in WEB_EVENT_KINDS:  # browser steps: form confirmations, chat transcripts
                 restore_web_event(timeline, kind, event["step"], event["t_ns"], event["utc"], event["data"])
             elif kind == "probe_finished":
-                finished_ns = event["t_ns"]
+                finished_ns, interrupted_ns = event["t_ns"], None
+                data = json.loads(event["data"])
+                error = data.get("error")
+                problem = data.get("problem") or _legacy_problem(error)
+            elif kind == "probe_interrupted":  # cut short: judged as of then, unless resumed since
+                interrupted_ns, problem = event["t_ns"], "interrupted"
                 error = json.loads(event["data"]).get("error")
             elif kind == "probe_started" and timeline.origin is None:
                 timeline.origin = (event["t_ns"], event["utc"])
+            elif kind == "probe_resumed":
+                interrupted_ns = error = problem = None
+        if interrupted_ns is None and finished_ns is None and row["status"] == "interrupted":
+            # its process ended at once (a second Ctrl-C, kill -9): cut short when it last did something
+            interrupted_ns = max([e["t_ns"] for e in events] + [m["t_ns"] for m in messages], default=0)
+            problem, error = "interrupted", "interrupted: the process running it ended before it could record how far it got"
         late = 0
         for message in messages:
             if message["direction"] != "in":
@@ -167,4 +181,12 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
             mail = mail_of(message, customer_text, basis)
             kind, stalling = kind_of(mail)
             timeline.replies.append(Reply(message["t_ns"], message["utc"], mail, message["id"], kind, stalling))
-        yield StoredProbe(pid, row["journey"], row["target"], persona, row["status"], error, timeline, finished_ns, late, wall_clock)
+        yield StoredProbe(pid, row["journey"], row["target"], persona, row["status"], error, timeline, finished_ns, late, wall_clock, problem,
+                          interrupted_ns)
+
+
+def _legacy_problem(error: str | None) -> str | None:
+    """The problem of a probe stored before problems were recorded, from its error text."""
+    if not error:
+        return None
+    return "unreachable" if error.startswith("target unreachable") else "error"

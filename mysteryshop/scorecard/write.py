@@ -21,6 +21,8 @@ import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
 from ruamel.yaml import YAML
 
+from mysteryshop import atomic
+from mysteryshop.atomic import atomic_path
 from mysteryshop.durations import format_duration
 
 LABELS = {
@@ -136,7 +138,7 @@ def write_json(card: Mapping[str, Any], path: Path) -> Path:
 
     The probes are encoded a slice at a time, so the whole document is never one bytes object in memory.
     """
-    with path.open("wb") as fh:
+    with atomic_path(path) as tmp, tmp.open("wb") as fh:
         fh.write(b"{")
         for n, (key, value) in enumerate(card.items()):
             fh.write((b"," if n else b"") + orjson.dumps(key) + b":")
@@ -162,7 +164,8 @@ def write_scorecard(
     card: dict[str, Any], directory: Path, *, journeys: Mapping[str, Any] | None = None, detail_limit: int | None = DETAIL_LIMIT,
     workers: int = 1,
 ) -> dict[str, Path]:
-    """Write scorecard.json, scorecard.html (one-pager + QA detail), onepager.html, junit.xml and summary.md.
+    """Write scorecard.json, scorecard.html (one-pager + QA detail), onepager.html, junit.xml and summary.md,
+    each whole or not at all (see mysteryshop.atomic).
 
     With `workers` > 1 scorecard.json (the largest) is written by a forked process while the others are written here
     (for a card of `FORKED_JSON_FROM` probes or more).
@@ -179,14 +182,34 @@ def write_scorecard(
     forked = workers > 1 and len(card["probes"]) >= FORKED_JSON_FROM
     with gc_paused(), beside(functools.partial(write_json, card, json_path), fork=forked):
         maps = journey_maps(card, journeys)  # drawn once (graphviz) for both pages
-        html_path = directory / "scorecard.html"
-        html_path.write_text(render_html(card, maps=maps, detail_limit=detail_limit), encoding="utf-8")
-        onepager = directory / "onepager.html"
-        onepager.write_text(render_html(card, maps=maps, detail=False), encoding="utf-8")
+        html_path = atomic.write_text(directory / "scorecard.html", render_html(card, maps=maps, detail_limit=detail_limit))
+        onepager = atomic.write_text(directory / "onepager.html", render_html(card, maps=maps, detail=False))
         junit = write_junit(card, directory / "junit.xml")
-        md = directory / "summary.md"
-        md.write_text(markdown_summary(card), encoding="utf-8")
+        md = atomic.write_text(directory / "summary.md", markdown_summary(card))
     return {"json": json_path, "html": html_path, "onepager": onepager, "junit": junit, "markdown": md}
+
+
+def interruption_line(card: Mapping[str, Any]) -> str | None:
+    """'Run interrupted (SIGINT): 2 probe(s) cut short, their open expectations not decided; scored as measured.'"""
+    run = card.get("run") or {}
+    if run.get("status") != "interrupted":
+        return None
+    cut = (card.get("summary") or {}).get("interrupted", 0)
+    return (f"Run interrupted ({run.get('interrupted') or 'stopped'}): {cut} probe(s) cut short, their open expectations not decided; "
+            f"what was measured is scored")
+
+
+#: how each problem that stopped probes is told (see mysteryshop.errors)
+PROBLEM_WORDS = {"unreachable": "could not reach their target (exit code 3)",
+                 "misconfigured": "stopped by their target file or journey: a selector, field or widget not found (exit code 4)",
+                 "setup": "could not run on this machine (exit code 2)"}
+
+
+def problem_line(summary: Mapping[str, Any]) -> str | None:
+    """'1 probe(s) could not reach their target (exit code 3); ...' for the problems that decide an exit code."""
+    problems = summary.get("problems") or {}
+    parts = [f"{problems[key]} probe(s) {words}" for key, words in PROBLEM_WORDS.items() if problems.get(key)]
+    return "; ".join(parts) or None
 
 
 def summary_lines(card: dict[str, Any]) -> list[str]:
@@ -195,7 +218,14 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
     metrics = summary["metrics"]
     grade = summary.get("grade") or {}
     lines = [f"{summary['probes']} probes: {summary['passed']} passed, {summary['failed']} failed, {summary['error']} errors"
+             + (f", {summary['interrupted']} interrupted" if summary.get("interrupted") else "")
              + (f" · grade {grade['grade']} ({grade['score']}/100)" if grade.get("score") is not None else "")]
+    interruption = interruption_line(card)
+    if interruption:
+        lines.insert(0, interruption)
+    problems = problem_line(summary)
+    if problems:
+        lines.append(f"  {problems}")
     for key, label in LABELS.items():
         metric = metrics.get(key, {})
         extra = f" (median {_seconds(metric['median_s'])})" if metric.get("median_s") is not None else ""

@@ -63,6 +63,16 @@ class Outcome:
         return data
 
 
+#: The reason an expectation still open when its run was interrupted is given (it failed no one: it was not decided).
+NOT_DECIDED = "not decided: interrupted"
+
+
+def cut_short(outcomes: list[Outcome]) -> list[Outcome]:
+    """The outcomes of a probe its run interrupted: what was still pending stays pending, marked not decided."""
+    return [replace(o, reason=f"{NOT_DECIDED} ({o.reason})") if o.status == PENDING and not o.reason.startswith(NOT_DECIDED) else o
+            for o in outcomes]
+
+
 def _evidence(reply: Reply, phrases: list[str] | None = None) -> Evidence:
     return Evidence(quote_around(reply.mail.text, phrases or []), reply.utc, reply.mail.subject, reply.message_ref)
 
