@@ -268,11 +268,11 @@ def parse_mail(raw: bytes, *, customer_text: str | None = None) -> ParsedMail:
     except Exception as exc:  # noqa: BLE001
         defects.append(f"headers could not be read: {_reason(exc)}")
     try:
-        for part in msg.walk():
+        parsed.full_text, parsed.html = _body(msg, defects)
+        for part in msg.walk():  # after the body: decoding it notes bad base64 and the like on its part
             defects.extend(type(d).__name__ for d in part.defects)
         if msg.is_multipart() and not any(p.get_content_maintype() == "text" for p in msg.walk() if not p.is_multipart()):
             defects.append("multipart message without any text part")
-        parsed.full_text, parsed.html = _body(msg, defects)
     except Exception as exc:  # noqa: BLE001
         defects.append(f"body could not be read: {_reason(exc)}")
     try:
@@ -354,9 +354,13 @@ def from_stored(row: Mapping[str, Any], customer_text: str | None = None, *, bas
     """
     text = row["text"] or ""
     full_text = text if row["full_text"] is None else row["full_text"]
+    defects = _stored_defects(row["defects"])
     if row["text_basis"] != (text_basis(customer_text) if basis is None else basis):
-        text = remove_quoted(full_text, customer_text)
-    defects = row["defects"]
+        try:
+            text = remove_quoted(full_text, customer_text)
+        except Exception as exc:  # noqa: BLE001 - as in parse_mail: the text uncut, and why
+            defects.append(f"quoted text could not be removed: {_reason(exc)}")
+            text = full_text
     return ParsedMail(
         message_id=row["message_id"],
         in_reply_to=row["in_reply_to"],
@@ -367,5 +371,16 @@ def from_stored(row: Mapping[str, Any], customer_text: str | None = None, *, bas
         auto_submitted=row["auto_submitted"],
         list_unsubscribe=row["list_unsubscribe"],
         precedence=row["precedence"],
-        defects=json.loads(defects) if defects and defects != "[]" else [],
+        defects=defects,
     )
+
+
+def _stored_defects(value: Any) -> list[str]:
+    """The `defects` column (a JSON list); a value that is not one is itself a defect, not an error."""
+    if not value or value == "[]":
+        return []
+    try:
+        defects = json.loads(value)
+    except (TypeError, ValueError) as exc:
+        return [f"stored defects unreadable ({_reason(exc)}): {str(value)[:200]!r}"]
+    return [str(d) for d in defects] if isinstance(defects, list) else [str(defects)]
