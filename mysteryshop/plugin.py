@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from mysteryshop.runner import ProbeResult
 
 from mysteryshop.pytest_keys import CONFIG_KEY, OPTIONS_KEY, SESSION_KEY, START_ERROR_KEY  # noqa: E402
+from mysteryshop.untrusted import terminal_line  # noqa: E402
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -288,7 +289,7 @@ class Probe:
         """Fail the test with one line per missed expectation (or the error that stopped the probe)."""
         if self.result.error:
             prefix = "blocked: " if self.result.status == "blocked" else ""  # e.g. a CAPTCHA stood in the way
-            pytest.fail(prefix + self.result.error, pytrace=False)
+            pytest.fail(prefix + terminal_line(self.result.error), pytrace=False)  # an error can quote the company's server
         lines = self.result.failure_lines()
         if lines:
             pytest.fail("\n".join(lines), pytrace=False)

@@ -37,6 +37,7 @@ from mysteryshop.scoring.first_answer import first_answer_quality
 from mysteryshop.scoring.shared_scores import recording_verdicts, shared_scores
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
 from mysteryshop.smtp import SmtpPool
+from mysteryshop.untrusted import terminal_line
 from mysteryshop.store import Store, utc_now
 
 T = TypeVar("T")
@@ -68,7 +69,7 @@ class ProbeResult:
         where = f"target '{target.name}'"
         if target.spec.email:
             where += f" <{target.spec.email.support_address}>"
-        return [f"{self.spec.journey.name}/{o.step} ({o.expect}): {o.reason} — {where}" for o in self.failures]
+        return [f"{self.spec.journey.name}/{o.step} ({o.expect}): {terminal_line(o.reason)} — {where}" for o in self.failures]
 
 
 @dataclass(slots=True)

@@ -13,34 +13,17 @@ import functools
 import math
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
-from ruamel.yaml import YAML
 
 from mysteryshop.durations import format_duration
-
-LABELS = {
-    "acknowledged": "Acknowledged the email",
-    "answered": "Answered at all",
-    "answered_in_first_reply": "Answered the question in the first reply",
-    "followed_up": "Asked whether the customer was satisfied",
-    "marketing_while_open": "Sent marketing while the issue was open",
-    "stalling_autoreply": "Sent a stalling auto-reply",
-}
+from mysteryshop.scorecard.labels import LABELS, industry_figures
 
 #: metric key in the summary → the trend value that is charted beside it.
 TREND_OF = {key: f"{key}.rate" for key in LABELS}
-
-
-@cache
-def industry_figures() -> dict[str, Any]:
-    """Published industry figures with their sources (mysteryshop/scorecard/industry.yaml)."""
-    text = resources.files("mysteryshop.scorecard").joinpath("industry.yaml").read_text(encoding="utf-8")
-    return YAML(typ="safe").load(text)
 
 
 def _pct(value: float | None) -> str:
