@@ -227,6 +227,16 @@ def test_thousands_of_parts_are_read_within_the_structure_budget(db: sqlite3.Con
     mail = check(hostile_mail.many_parts(random.Random(0), 5000), db)
     assert mail.full_text.strip() == "0"
     assert any("MIME structure fields over" in d for d in mail.defects), mail.defects
+    assert any("more than 1000 MIME parts" in d for d in mail.defects), mail.defects
+
+
+def test_the_parser_stops_at_the_part_limit_keeping_the_parts_before(db: sqlite3.Connection) -> None:
+    """33,000 parts with no headers cost the standard parser 0.5 s (15 µs a part) whatever they hold."""
+    raw = (b"From: a@shop.test\r\nSubject: s\r\nContent-Type: multipart/mixed; boundary=p\r\n\r\n"
+           b"--p\r\nContent-Type: text/plain\r\n\r\nthe text\r\n" + b"--p\r\n\r\nx\r\n" * 33_000 + b"--p--\r\n")
+    mail = check(raw, db)
+    assert (mail.subject, mail.full_text.strip()) == ("s", "the text")
+    assert any("more than 1000 MIME parts" in d for d in mail.defects), mail.defects
 
 
 @pytest.mark.parametrize("body", [b"SGVsbG8gd29ybGQ", b"SGVs!!bG8=====\r\n", b"\xff\xfe\x00"])

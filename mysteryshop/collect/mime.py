@@ -6,7 +6,8 @@ test to every line below it and a level of recursion (3,000 levels raise Recursi
 structure header is parsed by pure Python character by character. `parse_bounded` hands it at
 most `PARSE_BYTE_LIMIT` bytes and `PARSE_LINE_LIMIT` lines, cuts header fields longer than
 `HEADER_LIMIT` characters (`STRUCTURE_FIELD_LIMIT` for the fields that shape the MIME tree), and
-reads parts nested deeper than `MIME_DEPTH_LIMIT`, or past `STRUCTURE_BUDGET`, as opaque data.
+reads parts nested deeper than `MIME_DEPTH_LIMIT`, or past `STRUCTURE_BUDGET`, as opaque data, and
+stops after `MIME_PART_LIMIT` parts.
 Each cut comes back as a note (the caller flags the message malformed); the raw bytes are kept
 by the caller, so nothing is lost, only not read.
 """
@@ -35,6 +36,12 @@ STRUCTURE_BUDGET = 32 * 1024
 #: parts nested deeper than this are read as opaque data (real mail nests a few levels; a
 #: forwarded message inside a forwarded message adds two)
 MIME_DEPTH_LIMIT = 20
+#: the parser stops after this many parts (each costs it about 15 µs, whatever it holds)
+MIME_PART_LIMIT = 1000
+
+class _PartLimit(Exception):
+    """Raised inside the parser to stop it at `MIME_PART_LIMIT` parts."""
+
 
 STRUCTURE_FIELDS = frozenset({"content-type", "content-disposition", "content-transfer-encoding", "mime-version"})
 _LINE_END = re.compile(rb"\r\n|\r|\n")
@@ -53,6 +60,7 @@ class _BoundedFeedParser(FeedParser):
     def __init__(self, policy: Policy) -> None:
         super().__init__(policy=policy)
         self.notes: list[str] = []
+        self.parts = 0
         self._structure_used = 0
 
     def _note(self, note: str) -> None:
@@ -60,6 +68,9 @@ class _BoundedFeedParser(FeedParser):
             self.notes.append(note)
 
     def _parse_headers(self, lines: list[str]) -> None:
+        self.parts += 1
+        if self.parts > MIME_PART_LIMIT:
+            raise _PartLimit
         lines, structure = self._cut_fields(lines)
         self._structure_used += structure
         over_budget = self._structure_used > STRUCTURE_BUDGET
@@ -71,7 +82,7 @@ class _BoundedFeedParser(FeedParser):
         too_deep = len(self._msgstack) > MIME_DEPTH_LIMIT  # type: ignore[attr-defined]
         if over_budget or (too_deep and current.get_content_maintype() in ("multipart", "message")):
             del current["Content-Type"]
-            current["Content-Type"] = _OPAQUE
+            current.set_raw("Content-Type", _OPAQUE)  # not `current[...] =`: that parses the value again, every time
             if too_deep:
                 self._note(f"MIME parts nested deeper than {MIME_DEPTH_LIMIT} levels: read as opaque data")
 
@@ -130,6 +141,10 @@ def parse_bounded(raw: bytes, policy: Policy) -> tuple[EmailMessage, list[str]]:
             f"{PARSE_LINE_LIMIT} lines): parts after that not read"
         )
     parser = _BoundedFeedParser(policy)
-    parser.feed((raw[:end] if end < len(raw) else raw).decode("ascii", "surrogateescape"))
-    message = parser.close()
+    try:
+        parser.feed((raw[:end] if end < len(raw) else raw).decode("ascii", "surrogateescape"))
+        message = parser.close()
+    except _PartLimit:  # the tree built so far stands: each part is attached to its parent when it starts
+        message = parser._msgstack[0]  # type: ignore[attr-defined]
+        notes.append(f"more than {MIME_PART_LIMIT} MIME parts: the rest not read")
     return message, notes + parser.notes  # type: ignore[return-value]
