@@ -88,6 +88,9 @@ class _BoundedFeedParser(FeedParser):
 
     def _cut_fields(self, lines: list[str]) -> tuple[list[str], int]:
         """(lines with every field cut to its limit, characters of structure fields kept)."""
+        total = sum(map(len, lines))
+        if total <= STRUCTURE_FIELD_LIMIT:  # the common case, and cheap: nothing to cut; a part's header is all
+            return lines, (total if len(self._msgstack) > 1 else 0)  # structure, near enough  # type: ignore[attr-defined]
         kept: list[str] = []
         used = structure = 0
         limit, name = HEADER_LIMIT, ""
