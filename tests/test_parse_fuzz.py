@@ -129,6 +129,7 @@ def test_a_nul_in_a_charset_is_read_as_utf8(raw: bytes, db: sqlite3.Connection) 
     mail = check(raw, db)
     assert mail.full_text.strip() == "hello"
     assert mail.subject == "s"
+    assert any("charset" in d for d in mail.defects), mail.defects
 
 
 @pytest.mark.parametrize("charset", [b"punycode", b"idna", b"x-unknown", b"base64", b"undefined", b"encodings"])

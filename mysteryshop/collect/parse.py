@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from email.header import decode_header, make_header
 from email.message import EmailMessage
 from email.policy import EmailPolicy
-from email.utils import getaddresses
+from email.utils import collapse_rfc2231_value, getaddresses
 from typing import Any
 
 from mysteryshop.collect.mime import parse_bounded
@@ -121,6 +121,7 @@ def _unicode(value: str) -> str:
     return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+_CHARSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]*")  # what RFC 2978 names look like
 _CODEC_MODULES = frozenset(m.name for m in pkgutil.iter_modules(encodings.__path__))
 #: codecs that are not for message bodies, or cost more than linear time (punycode decoding is quadratic)
 _UNSAFE_CODECS = frozenset({"punycode", "idna", "undefined", "unicode_escape", "raw_unicode_escape", "mbcs", "oem"})
@@ -147,6 +148,8 @@ def _decode(payload: bytes, charset: str, defects: list[str]) -> str:
     """`payload` as text in `charset`; in UTF-8 when the charset is unknown or unusable (a defect)."""
     codec = _codec(charset) if charset.isascii() else None
     if codec is not None:
+        if not _CHARSET_NAME.fullmatch(charset):
+            defects.append(f"malformed charset name {charset[:60]!r}: read as {codec}")
         try:
             return payload.decode(codec, errors="replace")
         except (UnicodeError, ValueError, LookupError) as exc:  # codecs that ignore errors="replace"
@@ -159,6 +162,14 @@ def _decode(payload: bytes, charset: str, defects: list[str]) -> str:
 def _payload(part: EmailMessage) -> bytes:
     payload = part.get_payload(decode=True)
     return payload if isinstance(payload, bytes) else b""
+
+
+def _charset(part: EmailMessage) -> str:
+    """The charset a part names, as written (`get_content_charset` turns a non-ASCII one into its default, unflagged)."""
+    charset = part.get_param("charset")
+    if charset is None:
+        return "us-ascii"
+    return str(collapse_rfc2231_value(charset) if isinstance(charset, tuple) else charset)
 
 
 def _html(markup: str, defects: list[str]) -> tuple[str, str]:
@@ -189,7 +200,7 @@ def _body(msg: EmailMessage, defects: list[str]) -> tuple[str, str | None]:
         try:
             part = msg.get_body(preferencelist=(kind,))
             if part is not None:
-                content = _decode(_payload(part), part.get_content_charset("us-ascii"), defects).replace("\r\n", "\n")
+                content = _decode(_payload(part), _charset(part), defects).replace("\r\n", "\n")
                 if kind == "plain":
                     plain = content
                 else:
