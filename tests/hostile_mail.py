@@ -94,7 +94,7 @@ def charset_junk(rng: random.Random) -> bytes:
     charset = junk(rng, 6) or b"\x00"
     param = rng.choice([b'charset="%s"', b"charset=%s", b"charset*=%s''x", b"charset*0*=%s", b"CHARSET = %s"]) % charset
     ctype = rng.choice([b"text/plain", b"text/html"]) + b"; " + param
-    body = rng.choice([b"hello \xe9\xff\x00 there", "grüße".encode("utf-8"), b"<p>hi</p>", rng.randbytes(50)])
+    body = rng.choice([b"hello \xe9\xff\x00 there", "grüße".encode(), b"<p>hi</p>", rng.randbytes(50)])
     if rng.random() < 0.5:
         return _headers(rng, ctype) + CRLF + body + CRLF
     return (_headers(rng, b'multipart/alternative; boundary="zz"') + CRLF + b"--zz\r\nContent-Type: " + ctype + b"\r\n\r\n"
@@ -105,7 +105,7 @@ def lying_charset(rng: random.Random) -> bytes:
     charset = rng.choice(CHARSETS).encode("utf-8", "surrogateescape")
     ctype = rng.choice([b"text/plain", b"text/html"]) + b'; charset="' + charset + b'"'
     body = rng.choice([b"abc" * rng.randint(1, 2000) + b"-" + b"ba" * rng.randint(1, 2000), rng.randbytes(rng.randint(0, 3000)),
-                       "日本語のテキスト".encode("utf-8"), b"+AGEAYgBj-", b"\\u12\\x\\N{nope}"])
+                       "日本語のテキスト".encode(), b"+AGEAYgBj-", b"\\u12\\x\\N{nope}"])
     cte = rng.choice([b"", b"Content-Transfer-Encoding: 8bit\r\n", b"Content-Transfer-Encoding: base64\r\n"])
     if cte.endswith(b"base64\r\n"):
         body = base64.encodebytes(body)

@@ -31,7 +31,8 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 
 
 def _parse(markup: str) -> tuple[etree._Element | None, list[str]]:
-    from lxml import etree  # imported on the first HTML reply: 6 MB and 18 ms that a run of plain-text replies never needs
+    # imported on the first HTML reply: 6 MB and 18 ms that a run of plain-text replies never needs
+    from lxml import etree
 
     notes: list[str] = []
     parser = etree.HTMLParser(encoding="utf-8", recover=True, no_network=True, remove_comments=True, remove_pis=True)
