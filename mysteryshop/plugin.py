@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from mysteryshop.runner import ProbeResult
 
 from mysteryshop.pytest_keys import CONFIG_KEY, OPTIONS_KEY, SESSION_KEY, START_ERROR_KEY  # noqa: E402
+from mysteryshop.untrusted import terminal_line  # noqa: E402
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -327,7 +328,7 @@ class Probe:
             # the class of problem first (TargetUnreachable, TargetMisconfigured, Blocked by a CAPTCHA, RunInterrupted, ...)
             from mysteryshop.errors import error_label
 
-            pytest.fail(f"{error_label(self.result.problem, self.result.error_class)}: {self.result.error}", pytrace=False)
+            pytest.fail(f"{error_label(self.result.problem, self.result.error_class)}: {terminal_line(self.result.error)}", pytrace=False)
         lines = self.result.failure_lines()
         if lines:
             pytest.fail("\n".join(lines), pytrace=False)

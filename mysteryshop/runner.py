@@ -39,6 +39,7 @@ from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
 from mysteryshop.sends import SendDeferred, SendGuard
 from mysteryshop.signing import Signers
 from mysteryshop.smtp import SmtpPool
+from mysteryshop.untrusted import terminal_line
 from mysteryshop.store import Store, utc_now
 
 T = TypeVar("T")
@@ -72,7 +73,7 @@ class ProbeResult:
         where = f"target '{target.name}'"
         if target.spec.email:
             where += f" <{target.spec.email.support_address}>"
-        return [f"{self.spec.journey.name}/{o.step} ({o.expect}): {o.reason} — {where}" for o in self.failures]
+        return [f"{self.spec.journey.name}/{o.step} ({o.expect}): {terminal_line(o.reason)} — {where}" for o in self.failures]
 
 
 @dataclass(slots=True)

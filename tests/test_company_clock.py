@@ -455,7 +455,7 @@ def test_a_run_against_the_demo_desk_scores_business_deadlines_on_its_clock(tmp_
     late_by = anchor - at("2024-03-08 12:00")  # how far into Friday the email went (sending takes some wall ms: company minutes)
     assert 0 <= late_by < 6 * H
     assert on_time.deadline_ns == at("2024-03-11 17:00") - anchor
-    assert abs(on_time.latency_ns - 71 * H) < H
+    assert abs(on_time.latency_ns - 71 * H) < 4 * H  # 4 company hours = 100 ms of wall time: a loaded 2-core machine's noise
     replied = anchor + on_time.latency_ns  # Monday 11:00 and a bit; closed from the anchor until Monday 09:00
     assert abs(on_time.business_latency_ns - (replied - at("2024-03-11 09:00"))) < 10**9
     # the same reply against 8 elapsed hours is late

@@ -17,6 +17,10 @@ from email.utils import getaddresses, parsedate_to_datetime
 
 _HEADERS = BytesHeaderParser(policy=compat32)
 _MSGID = re.compile(r"<[^<>\s]+>")
+#: routing reads at most this many bytes of a message's header block (real ones are a few KiB; the
+#: header parser's cost is per line, and it reads everything it is given)
+HEADER_BLOCK_LIMIT = 128 * 1024
+_BLANK_LINE = re.compile(rb"\r?\n\r?\n")
 #: headers naming who a message was delivered to, most specific first (a mailbox read over IMAP has no envelope)
 RECIPIENT_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "X-Envelope-To", "To", "Cc")
 
@@ -47,14 +51,29 @@ def _text(value: object) -> str:
         return " ".join(raw.split())
 
 
+def header_block(raw: bytes) -> bytes:
+    """The header block of `raw` (up to its first blank line), at most `HEADER_BLOCK_LIMIT` bytes."""
+    blank = _BLANK_LINE.search(raw, 0, HEADER_BLOCK_LIMIT)
+    return raw[: blank.end() if blank else HEADER_BLOCK_LIMIT]
+
+
+def _addresses(value: object) -> list[str]:
+    try:
+        return [addr for _, addr in getaddresses([str(value)]) if "@" in addr]
+    except Exception:  # noqa: BLE001 - a field the parser fails on (nested comments recurse) names nobody
+        return []
+
+
 def read_envelope(raw: bytes, rcpt_tos: Sequence[str] = ()) -> Envelope:
-    """The envelope of a stored message. `rcpt_tos`: the SMTP envelope recipients, when it came by SMTP."""
+    """The envelope of a stored message. `rcpt_tos`: the SMTP envelope recipients, when it came by SMTP.
+
+    Reads the header block only (`header_block`), so its cost does not grow with the body."""
     recipients = [a for a in rcpt_tos if a]
     try:
-        headers = _HEADERS.parsebytes(raw)
+        headers = _HEADERS.parsebytes(header_block(raw))
         for name in RECIPIENT_HEADERS:
             for value in headers.get_all(name) or []:
-                recipients.extend(addr for _, addr in getaddresses([str(value)]) if "@" in addr)
+                recipients.extend(_addresses(value))
         thread_ids = message_ids(headers.get("In-Reply-To")) + message_ids(headers.get("References"))[::-1]
         subject = _text(headers.get("Subject"))
     except Exception:  # noqa: BLE001 - unreadable headers: matched by the envelope alone
@@ -69,7 +88,7 @@ def received_wall_ns(raw: bytes) -> int | None:
     arrived, which polling cannot know. Received headers carry whole seconds.
     """
     try:
-        headers = _HEADERS.parsebytes(raw)
+        headers = _HEADERS.parsebytes(header_block(raw))
         first = headers.get("Received")
         if first is None:
             return None

@@ -6,20 +6,25 @@
 
 from __future__ import annotations
 
+import codecs
+import encodings
+import encodings.aliases
+import functools
 import hashlib
 import json
+import pkgutil
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from email.errors import HeaderParseError
 from email.header import decode_header, make_header
 from email.message import EmailMessage
-from email.parser import BytesParser
 from email.policy import EmailPolicy
-from email.utils import getaddresses
+from email.utils import collapse_rfc2231_value, getaddresses
 from typing import Any
 
-from mysteryshop.quality.clean import html_to_text, remove_quoted
+from mysteryshop.collect.mime import parse_bounded
+from mysteryshop.quality.clean import remove_quoted
+from mysteryshop.quality.html_text import html_text
 
 _MSGID = re.compile(r"<[^<>\s]+>")
 
@@ -37,14 +42,20 @@ class _MimeHeaderCache(EmailPolicy):
 
     def header_fetch_parse(self, name: str, value: Any) -> Any:
         if hasattr(value, "name") or name.lower() not in self._CACHED:
-            return super().header_fetch_parse(name, value)
+            return self._parse(name, value)
         key = (name.lower(), value)
         header = self._cache.get(key)
         if header is None:
             if len(self._cache) >= 512:
                 self._cache.clear()
-            header = self._cache[key] = super().header_fetch_parse(name, value)
+            header = self._cache[key] = self._parse(name, value)
         return header
+
+    def _parse(self, name: str, value: Any) -> Any:
+        try:
+            return super().header_fetch_parse(name, value)
+        except Exception:  # noqa: BLE001 - RecursionError on deeply nested (comments), and whatever else: read as absent
+            return super().header_fetch_parse(name, "")
 
 
 #: what every received message is parsed with
@@ -86,13 +97,85 @@ def message_ids(value: str | None) -> list[str]:
     return _MSGID.findall(str(value or ""))
 
 
+def _reason(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc)[:200]}"
+
+
 def _header(msg: EmailMessage, name: str, defects: list[str]) -> str | None:
     try:
         value = msg.get(name)
+        return None if value is None else str(value)
     except Exception as exc:  # noqa: BLE001 - a broken header must not lose the message
-        defects.append(f"header {name}: {exc}")
+        defects.append(f"header {name}: {_reason(exc)}")
         return None
-    return None if value is None else str(value)
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def _unicode(value: str) -> str:
+    """`value` without lone surrogates (which no UTF-8 store accepts): the undecodable bytes a header
+    carries (`surrogateescape`) are read as UTF-8, as RFC 6532 allows, and anything else as U+FFFD."""
+    if value.isascii() or not _SURROGATES.search(value):
+        return value
+    return value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+_CHARSET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]*")  # what RFC 2978 names look like
+_CODEC_MODULES = frozenset(m.name for m in pkgutil.iter_modules(encodings.__path__))
+#: codecs that are not for message bodies, or cost more than linear time (punycode decoding is quadratic)
+_UNSAFE_CODECS = frozenset({"punycode", "idna", "undefined", "unicode_escape", "raw_unicode_escape", "mbcs", "oem"})
+
+
+@functools.lru_cache(maxsize=256)
+def _codec(charset: str) -> str | None:
+    """The Python codec for a MIME charset; None when the name is unknown, malformed or unsafe.
+
+    A name is looked up only when it names a codec of the `encodings` package: a failed
+    `codecs.lookup` is remembered by that package forever, so random names would fill memory.
+    """
+    norm = encodings.normalize_encoding(charset).lower()
+    if len(norm) > 40 or (norm not in encodings.aliases.aliases and norm not in _CODEC_MODULES):
+        return None
+    try:
+        info = codecs.lookup(norm)
+    except (LookupError, ValueError):
+        return None
+    return None if info.name.replace("-", "_") in _UNSAFE_CODECS else info.name
+
+
+def _decode(payload: bytes, charset: str, defects: list[str]) -> str:
+    """`payload` as text in `charset`; in UTF-8 when the charset is unknown or unusable (a defect)."""
+    codec = _codec(charset) if charset.isascii() else None
+    if codec is not None:
+        if not _CHARSET_NAME.fullmatch(charset):
+            defects.append(f"malformed charset name {charset[:60]!r}: read as {codec}")
+        try:
+            return payload.decode(codec, errors="replace")
+        except (UnicodeError, ValueError, LookupError) as exc:  # codecs that ignore errors="replace"
+            defects.append(f"text in charset {charset[:60]!r} could not be decoded ({_reason(exc)}): read as UTF-8")
+            return payload.decode("utf-8", errors="replace")
+    defects.append(f"unknown charset {_unicode(charset[:60])!r}: read as UTF-8")
+    return payload.decode("utf-8", errors="replace")
+
+
+def _payload(part: EmailMessage) -> bytes:
+    payload = part.get_payload(decode=True)
+    return payload if isinstance(payload, bytes) else b""
+
+
+def _charset(part: EmailMessage) -> str:
+    """The charset a part names, as written (`get_content_charset` turns a non-ASCII one into its default, unflagged)."""
+    charset = part.get_param("charset")
+    if charset is None:
+        return "us-ascii"
+    return str(collapse_rfc2231_value(charset) if isinstance(charset, tuple) else charset)
+
+
+def _html(markup: str, defects: list[str]) -> tuple[str, str]:
+    text, notes = html_text(markup)
+    defects.extend(notes)
+    return text, markup
 
 
 def _single_part(msg: EmailMessage, defects: list[str]) -> tuple[str, str | None] | None:
@@ -102,14 +185,8 @@ def _single_part(msg: EmailMessage, defects: list[str]) -> tuple[str, str | None
     if ctype not in ("text/plain", "text/html"):
         return None
     charset = (header.params.get("charset") if header is not None else None) or "us-ascii"
-    payload = msg.get_payload(decode=True) or b""
-    try:
-        text = payload.decode(charset, errors="replace")
-    except LookupError:
-        defects.append(f"unknown charset '{charset}'")
-        text = payload.decode("utf-8", errors="replace")
-    text = text.replace("\r\n", "\n")
-    return (text, None) if ctype == "text/plain" else (html_to_text(text), text)
+    text = _decode(_payload(msg), str(charset), defects).replace("\r\n", "\n")
+    return (text, None) if ctype == "text/plain" else _html(text, defects)
 
 
 def _body(msg: EmailMessage, defects: list[str]) -> tuple[str, str | None]:
@@ -123,15 +200,15 @@ def _body(msg: EmailMessage, defects: list[str]) -> tuple[str, str | None]:
         try:
             part = msg.get_body(preferencelist=(kind,))
             if part is not None:
-                content = part.get_content()
+                content = _decode(_payload(part), _charset(part), defects).replace("\r\n", "\n")
                 if kind == "plain":
                     plain = content
                 else:
                     markup = content
-        except (LookupError, ValueError, AssertionError, KeyError) as exc:
-            defects.append(f"text/{kind} part could not be decoded: {exc}")
+        except Exception as exc:  # noqa: BLE001 - one unreadable part must not cost the others
+            defects.append(f"text/{kind} part could not be read: {_reason(exc)}")
     if plain is None and markup is not None:
-        return html_to_text(markup), markup
+        return _html(markup, defects)
     return plain or "", markup
 
 
@@ -141,8 +218,8 @@ def _decoded(phrase: str, defects: list[str]) -> str:
         return phrase
     try:
         return str(make_header(decode_header(phrase)))
-    except (HeaderParseError, LookupError, UnicodeDecodeError) as exc:
-        defects.append(f"display name {phrase!r}: {exc}")
+    except Exception as exc:  # noqa: BLE001 - HeaderParseError, LookupError, UnicodeError, ValueError (a NUL in a charset)...
+        defects.append(f"display name {phrase[:200]!r}: {_reason(exc)}")
         return phrase
 
 
@@ -151,11 +228,18 @@ _ADDRESS = rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
 _PLAIN_MAILBOX = re.compile(rf"({_ADDRESS})|((?:{_ATOM} )*{_ATOM}) <({_ADDRESS})>")
 
 
-def _addresses(value: str) -> list[tuple[str, str]]:
-    """`getaddresses([value])`, without its parser for one plain `addr` or `Name Words <addr>` (a test compares the two)."""
+def _addresses(value: str, defects: list[str] | None = None) -> list[tuple[str, str]]:
+    """`getaddresses([value])`, without its parser for one plain `addr` or `Name Words <addr>` (a test compares the two).
+
+    Never raises: an address list the parser fails on (its comments recurse) is a defect and no address."""
     plain = _PLAIN_MAILBOX.fullmatch(value)
     if plain is None:
-        return getaddresses([value])
+        try:
+            return getaddresses([value])
+        except Exception as exc:  # noqa: BLE001
+            if defects is not None:
+                defects.append(f"addresses {value[:100]!r} could not be read: {_reason(exc)}")
+            return []
     if plain.group(1) is not None:
         return [("", plain.group(1))]
     return [(plain.group(2), plain.group(3))]
@@ -177,44 +261,68 @@ def _plain_subject(raw: str | None) -> str | None:
 
 
 def parse_mail(raw: bytes, *, customer_text: str | None = None) -> ParsedMail:
-    """Parse raw RFC 5322 bytes. Never raises: problems end up in `defects` (the message is malformed)."""
+    """Parse raw RFC 5322 bytes. Never raises: problems end up in `defects` (the message is malformed).
+
+    The parse is bounded (mysteryshop.collect.mime: bytes, lines, header length, nesting depth;
+    HTML turned into text: mysteryshop.quality.html_text): what is cut is said in `defects`, and
+    each step that fails costs only its own fields. Every text field is valid Unicode.
+    """
     defects: list[str] = []
     try:
-        msg = BytesParser(policy=POLICY).parsebytes(raw)
+        msg, notes = parse_bounded(bytes(raw), POLICY)
+    except Exception as exc:  # noqa: BLE001 - the raw bytes are kept by the caller; this says why they could not be read
+        return ParsedMail(defects=[f"unparseable message: {_unicode(_reason(exc))}"])
+    defects += notes
+    parsed = ParsedMail()
+    try:
+        _read_headers(msg, parsed, defects)
     except Exception as exc:  # noqa: BLE001
-        return ParsedMail(defects=[f"unparseable message: {exc}"])
+        defects.append(f"headers could not be read: {_reason(exc)}")
+    try:
+        parsed.full_text, parsed.html = _body(msg, defects)
+        for part in msg.walk():  # after the body: decoding it notes bad base64 and the like on its part
+            defects.extend(type(d).__name__ for d in part.defects)
+        if msg.is_multipart() and not any(p.get_content_maintype() == "text" for p in msg.walk() if not p.is_multipart()):
+            defects.append("multipart message without any text part")
+    except Exception as exc:  # noqa: BLE001
+        defects.append(f"body could not be read: {_reason(exc)}")
+    try:
+        parsed.text = remove_quoted(parsed.full_text, customer_text)
+    except Exception as exc:  # noqa: BLE001
+        defects.append(f"quoted text could not be removed: {_reason(exc)}")
+        parsed.text = parsed.full_text
+    parsed.subject = _unicode(parsed.subject)
+    parsed.defects = list(dict.fromkeys(_unicode(d) for d in defects))
+    return parsed
+
+
+def _read_headers(msg: EmailMessage, parsed: ParsedMail, defects: list[str]) -> None:
     # Structural headers are read raw (ids and addresses are ASCII); only the Subject needs
     # policy.default's decoding. Parsing every header object costs more than the rest.
     raw_headers: dict[str, str] = {}
     raw_subject: str | None = None
     for name, value in msg.raw_items():
         key = name.lower()
+        value = str(value)
+        if not value.isascii():
+            value = _unicode(value)
         if key == "subject" and raw_subject is None:
-            raw_subject = str(value)
-        raw_headers.setdefault(key, " ".join(str(value).split()))
-    parsed = ParsedMail()
+            raw_subject = value
+        raw_headers.setdefault(key, " ".join(value.split()))
     parsed.message_id = next(iter(message_ids(raw_headers.get("message-id"))), None)
     parsed.in_reply_to = next(iter(message_ids(raw_headers.get("in-reply-to"))), None)
     parsed.references = message_ids(raw_headers.get("references"))
     parsed.subject = _plain_subject(raw_subject)
     if parsed.subject is None:
         parsed.subject = _header(msg, "Subject", defects) or ""
-    name, parsed.from_addr = next(((n, a) for n, a in _addresses(raw_headers.get("from", "")) if a), ("", ""))
-    parsed.from_name = _decoded(name, defects)
+    name, parsed.from_addr = next(((n, a) for n, a in _addresses(raw_headers.get("from", ""), defects) if a), ("", ""))
+    parsed.from_name = _unicode(_decoded(name, defects))
     if "reply-to" in raw_headers:
-        parsed.reply_to = next((a for _, a in _addresses(raw_headers["reply-to"]) if a), None)
-    parsed.to_addrs = [a for _, a in _addresses(raw_headers.get("to", "")) if a]
+        parsed.reply_to = next((a for _, a in _addresses(raw_headers["reply-to"], defects) if a), None)
+    parsed.to_addrs = [a for _, a in _addresses(raw_headers.get("to", ""), defects) if a]
     parsed.auto_submitted = raw_headers.get("auto-submitted")
     parsed.list_unsubscribe = raw_headers.get("list-unsubscribe")
     parsed.precedence = raw_headers.get("precedence")
-    for part in msg.walk():
-        defects.extend(type(d).__name__ for d in part.defects)
-    if msg.is_multipart() and not any(p.get_content_maintype() == "text" for p in msg.walk() if not p.is_multipart()):
-        defects.append("multipart message without any text part")
-    parsed.full_text, parsed.html = _body(msg, defects)
-    parsed.text = remove_quoted(parsed.full_text, customer_text)
-    parsed.defects = list(dict.fromkeys(defects))
-    return parsed
 
 
 def text_basis(customer_text: str | None) -> str:
@@ -257,9 +365,13 @@ def from_stored(row: Mapping[str, Any], customer_text: str | None = None, *, bas
     """
     text = row["text"] or ""
     full_text = text if row["full_text"] is None else row["full_text"]
+    defects = _stored_defects(row["defects"])
     if row["text_basis"] != (text_basis(customer_text) if basis is None else basis):
-        text = remove_quoted(full_text, customer_text)
-    defects = row["defects"]
+        try:
+            text = remove_quoted(full_text, customer_text)
+        except Exception as exc:  # noqa: BLE001 - as in parse_mail: the text uncut, and why
+            defects.append(f"quoted text could not be removed: {_reason(exc)}")
+            text = full_text
     return ParsedMail(
         message_id=row["message_id"],
         in_reply_to=row["in_reply_to"],
@@ -270,5 +382,16 @@ def from_stored(row: Mapping[str, Any], customer_text: str | None = None, *, bas
         auto_submitted=row["auto_submitted"],
         list_unsubscribe=row["list_unsubscribe"],
         precedence=row["precedence"],
-        defects=json.loads(defects) if defects and defects != "[]" else [],
+        defects=defects,
     )
+
+
+def _stored_defects(value: Any) -> list[str]:
+    """The `defects` column (a JSON list); a value that is not one is itself a defect, not an error."""
+    if not value or value == "[]":
+        return []
+    try:
+        defects = json.loads(value)
+    except (TypeError, ValueError) as exc:
+        return [f"stored defects unreadable ({_reason(exc)}): {str(value)[:200]!r}"]
+    return [str(d) for d in defects] if isinstance(defects, list) else [str(defects)]

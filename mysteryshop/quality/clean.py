@@ -7,65 +7,18 @@ checker looking for "30 days" would otherwise credit the customer's own "30 days
 from __future__ import annotations
 
 import bisect
-import html
 import re
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import Protocol
 
+from mysteryshop.quality.html_text import html_text
 from mysteryshop.quality.text import fold, split_sentences
-
-_BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "hr"}
-_SKIP_TAGS = {"script", "style", "head", "title"}
-_QUOTE_CLASSES = re.compile(r"gmail_quote|yahoo_quoted|moz-cite|OutlookMessageHeader|quote", re.IGNORECASE)
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-        self._open_quotes: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP_TAGS:
-            self._skip += 1
-        elif tag == "blockquote" or (tag == "div" and _QUOTE_CLASSES.search(dict(attrs).get("class") or "")):
-            self._open_quotes.append(tag)
-        elif tag == "div" and self._open_quotes:
-            self._open_quotes.append("div-inner")
-        if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP_TAGS and self._skip:
-            self._skip -= 1
-        elif self._open_quotes and (tag == "blockquote" or tag == "div"):
-            self._open_quotes.pop()
-        if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._skip:
-            return
-        if any(q != "div-inner" for q in self._open_quotes):
-            self.parts.append("".join(f"> {line}\n" for line in data.splitlines() if line.strip()))
-        else:
-            self.parts.append(data)
 
 
 def html_to_text(markup: str) -> str:
-    """Visible text of an HTML body; quoted blocks (<blockquote>, gmail_quote…) come out as '> ' lines."""
-    parser = _TextExtractor()
-    parser.feed(markup)
-    parser.close()
-    text = html.unescape("".join(parser.parts))
-    lines = [re.sub(r"[ \t\r\f\v\u00a0]+", " ", line).strip() for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    """Visible text of an HTML body (its first `html_text.HTML_TEXT_LIMIT` characters); quoted blocks
+    (<blockquote>, gmail_quote…) come out as '> ' lines. `html_text` also says what was cut."""
+    return html_text(markup)[0]
 
 
 _ATTRIBUTION = re.compile(

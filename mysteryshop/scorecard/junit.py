@@ -16,27 +16,29 @@ from typing import Any
 
 from mysteryshop.atomic import atomic_path
 from mysteryshop.scoring.expectations import NOT_DECIDED
+from mysteryshop.untrusted import xml_chars
 
 
 def _seconds(ns: int | None) -> str:
     return f"{(ns or 0) / 1e9:.3f}"
 
 
-_ATTR_SPECIAL = re.compile('[&<>"\r\n\t]')
-_TEXT_SPECIAL = re.compile("[&<>]")
+# the characters to escape, and those XML 1.0 cannot hold at all (a reply can carry a NUL or an escape sequence)
+_ATTR_SPECIAL = re.compile('[&<>"\r\n\t\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]')
+_TEXT_SPECIAL = re.compile("[&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _attr(value: str) -> str:
-    """An attribute value escaped as ElementTree escapes it."""
+    """An attribute value escaped as ElementTree escapes it; characters XML cannot hold become U+FFFD."""
     if _ATTR_SPECIAL.search(value):
-        value = (value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+        value = (xml_chars(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
                  .replace("\r", "&#13;").replace("\n", "&#10;").replace("\t", "&#09;"))
     return value
 
 
 def _text(value: str) -> str:
     if _TEXT_SPECIAL.search(value):
-        value = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        value = xml_chars(value).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     return value
 
 

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from mysteryshop.durations import format_duration
+from mysteryshop.scorecard.labels import LABELS, industry_figures, interruption_line, problem_line
+from mysteryshop.untrusted import markdown_inline
 
 
 def _pct(value: Any) -> str:
@@ -17,14 +19,12 @@ def _secs(value: Any) -> str:
 
 
 def _cell(text: Any) -> str:
-    """Table-safe text: no pipes or newlines, no raw HTML from replies."""
-    return str(text).replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+    """Literal text (reply quotes, reasons that quote replies, names): nothing in it becomes Markdown or HTML."""
+    return markdown_inline(text)
 
 
 def markdown_summary(card: Mapping[str, Any], *, gate: Mapping[str, Any] | None = None, scorecard_url: str | None = None) -> str:
     """The run in a few lines of GitHub-flavoured Markdown: grades, headline metrics, worst moments, the gate."""
-    from mysteryshop.scorecard.write import LABELS, industry_figures, interruption_line, problem_line
-
     summary = card["summary"]
     grade = summary["grade"]
     lines = [

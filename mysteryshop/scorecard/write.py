@@ -13,36 +13,19 @@ import functools
 import math
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
-from ruamel.yaml import YAML
 
 from mysteryshop import atomic
 from mysteryshop.atomic import atomic_path
 from mysteryshop.durations import format_duration
-
-LABELS = {
-    "acknowledged": "Acknowledged the email",
-    "answered": "Answered at all",
-    "answered_in_first_reply": "Answered the question in the first reply",
-    "followed_up": "Asked whether the customer was satisfied",
-    "marketing_while_open": "Sent marketing while the issue was open",
-    "stalling_autoreply": "Sent a stalling auto-reply",
-}
+from mysteryshop.scorecard.labels import LABELS, industry_figures, interruption_line, problem_line
 
 #: metric key in the summary → the trend value that is charted beside it.
 TREND_OF = {key: f"{key}.rate" for key in LABELS}
-
-
-@cache
-def industry_figures() -> dict[str, Any]:
-    """Published industry figures with their sources (mysteryshop/scorecard/industry.yaml)."""
-    text = resources.files("mysteryshop.scorecard").joinpath("industry.yaml").read_text(encoding="utf-8")
-    return YAML(typ="safe").load(text)
 
 
 def _pct(value: float | None) -> str:
@@ -187,29 +170,6 @@ def write_scorecard(
         junit = write_junit(card, directory / "junit.xml")
         md = atomic.write_text(directory / "summary.md", markdown_summary(card))
     return {"json": json_path, "html": html_path, "onepager": onepager, "junit": junit, "markdown": md}
-
-
-def interruption_line(card: Mapping[str, Any]) -> str | None:
-    """'Run interrupted (SIGINT): 2 probe(s) cut short, their open expectations not decided; scored as measured.'"""
-    run = card.get("run") or {}
-    if run.get("status") != "interrupted":
-        return None
-    cut = (card.get("summary") or {}).get("interrupted", 0)
-    return (f"Run interrupted ({run.get('interrupted') or 'stopped'}): {cut} probe(s) cut short, their open expectations not decided; "
-            f"what was measured is scored")
-
-
-#: how each problem that stopped probes is told (see mysteryshop.errors)
-PROBLEM_WORDS = {"unreachable": "could not reach their target (exit code 3)",
-                 "misconfigured": "stopped by their target file or journey: a selector, field or widget not found (exit code 4)",
-                 "setup": "could not run on this machine (exit code 2)"}
-
-
-def problem_line(summary: Mapping[str, Any]) -> str | None:
-    """'1 probe(s) could not reach their target (exit code 3); ...' for the problems that decide an exit code."""
-    problems = summary.get("problems") or {}
-    parts = [f"{problems[key]} probe(s) {words}" for key, words in PROBLEM_WORDS.items() if problems.get(key)]
-    return "; ".join(parts) or None
 
 
 def summary_lines(card: dict[str, Any]) -> list[str]:

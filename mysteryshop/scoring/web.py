@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from mysteryshop.durations import format_duration
-from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, Evidence, Outcome
+from mysteryshop.scoring.outcome import FAILED, PASSED, PENDING, Evidence, Outcome
 from mysteryshop.scoring.facts import missing_facts, quote_around
 from mysteryshop.scoring import weblog
 from mysteryshop.scoring.weblog import ChatMessage, asks_for, has_wait_estimate
