@@ -40,7 +40,7 @@ from mysteryshop.collect.router import route_inbox
 from mysteryshop.plan import ProbeSpec
 from mysteryshop.runner import Engine, WalkState
 from mysteryshop.scorecard.entries import FinishedProbe, record_entries
-from mysteryshop.safety import Allowlist, Limits
+from mysteryshop.safety import Allowlist, check_open_probes, Limits
 from mysteryshop.scoring.expectations import FAILED, evaluate
 from mysteryshop.scoring.timeline import Timeline
 from mysteryshop.sends import ClaimLost, SendDeferred, SendLedger
@@ -130,6 +130,10 @@ class Campaign:
 
         Started again with the same name, a campaign resumes: what was sent is not sent again."""
         check_campaign(specs, allowlist)
+        existing = {r["id"] for r in self.store.query("SELECT id FROM probes WHERE run_id = ?", (self.run_id,))}
+        new = [s for s in specs if s.probe_id not in existing]
+        targets_of = {s.target.name: s.target for s in new}
+        check_open_probes(self.store, targets_of.values(), {name: sum(s.target.name == name for s in new) for name in targets_of})
         report = TickReport()
         created = await self.store.achanges(
             "INSERT OR IGNORE INTO runs (id, started_utc, config) VALUES (?, ?, ?)",
