@@ -76,6 +76,17 @@ def test_classify_reads_content_and_headers() -> None:
     assert classify(_mail("Big sale: 40% off!", **{"List-Unsubscribe": "<https://x/u>"}).mail) == "marketing"
 
 
+def test_precedence_bulk_alone_is_not_marketing_in_a_thread_or_an_auto_reply() -> None:
+    """Ticket systems (Roundup on every mail it sends) mark notifications `Precedence: bulk` to keep
+    auto-responders quiet: an agent's answer in the thread and an auto-acknowledgement stay what they are."""
+    bulk = {"Precedence": "bulk"}
+    answer = "Sam Carter added the comment: you can return it within 30 days, and return shipping is free."
+    assert classify(_mail(answer, **bulk, **{"In-Reply-To": "<probe.1@probe.mysteryshop.test>"}).mail) == "answer"
+    assert classify(_mail("New submission from Jane. We have received your request.", **bulk, **{"Auto-Submitted": "auto-replied"}).mail) == "acknowledgement"
+    assert classify(_mail("Our news this week.", **bulk).mail) == "marketing"       # bulk, out of the blue
+    assert classify(_mail(answer, **{"List-Unsubscribe": "<https://x/u>", "In-Reply-To": "<probe.1@probe.mysteryshop.test>"}).mail) == "marketing"
+
+
 def test_classify_ignores_case_as_its_patterns_did_with_ignorecase() -> None:
     import re
 

@@ -47,20 +47,29 @@ def is_stalling(mail: ParsedMail) -> bool:
     return bool(patterns.stalling.search(text))
 
 
+def _bulk(mail: ParsedMail) -> bool:
+    return (mail.precedence or "").lower() in {"bulk", "list", "junk"}
+
+
 def classify(mail: ParsedMail) -> str:
     """One of acknowledgement, answer, satisfaction_followup, marketing.
 
     A stalling auto-reply ("please allow 24-48 hours") is an acknowledgement, not an answer:
     it tells the customer nothing they asked.
+
+    `Precedence: bulk` alone does not make a mail marketing: ticket systems put it on every notification so
+    that auto-responders stay quiet (Roundup on all its mail, acknowledgements and agents' answers alike). It
+    counts when the mail is neither a reply in a thread (In-Reply-To) nor an auto-reply (Auto-Submitted);
+    List-Unsubscribe always does.
     """
     text, patterns = _patterns_for(mail.text)
-    if mail.list_unsubscribe or (mail.precedence or "").lower() in {"bulk", "list", "junk"}:
+    auto = (mail.auto_submitted or "no").lower().startswith("auto-")
+    if mail.list_unsubscribe or (_bulk(mail) and not mail.in_reply_to and not auto):
         return MARKETING
     if not mail.in_reply_to and len(patterns.promo.findall(text)) >= 2:
         return MARKETING
     if patterns.followup.search(text):
         return FOLLOWUP
-    auto = (mail.auto_submitted or "no").lower().startswith("auto-")
     words = len(text.split())
     if auto or ((patterns.ack.search(text) or patterns.stalling.search(text)) and words < 90):
         return ACKNOWLEDGEMENT
