@@ -5,8 +5,9 @@ What runs, all on 127.0.0.1:
 - a Roundup tracker in a folder of its own (`roundup-admin install classic sqlite`, then the files of
   tests/helpdesk/tracker/: a public contact form, an acknowledging nosy reactor, an 'Agent' role);
 - its email intake: an SMTP server that pipes each message to `roundup-mailgw <tracker>`, exactly as an MTA's
-  alias `support: |roundup-mailgw /path/to/tracker` does, and answers 250 only once the gateway has taken it
-  (a gateway that fails gets 451, so the sender keeps the message and tries again);
+  alias `support: |roundup-mailgw /path/to/tracker` does. By default (`--accept queued`) it answers 250 once the
+  message is safe in its queue folder, as Postfix does, and pipes it right after; `--accept gateway` answers 250
+  only once the gateway has taken the message (451 when it failed, so the sender keeps it);
 - its outbound MTA: Roundup's `[mail] host:port` points at a relay that hands every message on to the reply
   collector given (mysteryshop's mailbox or `mysteryshop listen`), passes that server's answer back to Roundup,
   and logs when each message was delivered (Roundup itself records no send time);
@@ -46,7 +47,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.parser import BytesHeaderParser
-from email.utils import formatdate, getaddresses
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,7 @@ class DeskSettings:
     answer_delay_s: float = 2.0
     unanswered: float = 0.0  # share of issues the agent leaves unanswered on purpose
     mailgw_concurrency: int = 4  # gateway processes at once (an MTA's pipe concurrency limit)
+    accept: str = "queued"  # when the intake answers 250: "queued" (on disk, as an MTA does) or "gateway" (mailgw took it)
     max_seconds: float = 3600.0  # the agent's loop ends after this long at the latest
 
     @property
@@ -147,7 +149,7 @@ def install_tracker(settings: DeskSettings, relay_port: int) -> None:
         "mail_host": "127.0.0.1",  # the desk's outbound MTA (the relay), which hands mail on to --reply-to
         "mail_port": str(relay_port),
         "nosy_messages_to_author": "yes",  # the customer gets a copy of their own new message: the acknowledgement
-        "logging_filename": "roundup.log",
+        "logging_filename": str(home / "roundup.log"),
         "logging_level": "WARNING",  # INFO logs every database opening (the agent polls)
         "web_http_auth": "no",
     }
@@ -169,13 +171,29 @@ def install_tracker(settings: DeskSettings, relay_port: int) -> None:
 
 
 class IntakeHandler:
-    """The MTA's alias `support: |roundup-mailgw HOME`: each message is piped to the gateway; 250 once it took it."""
+    """The MTA's alias `support: |roundup-mailgw HOME`: each message is piped to the gateway.
+
+    `accept="queued"` (default) is what Postfix or Exim do: the message is written to the desk's queue folder
+    and fsynced, 250 is answered, then the pipe runs (a failed run is tried again; a restart pipes what is left
+    in the queue), so Roundup's acknowledgement leaves after the sender saw 250. `accept="gateway"` answers 250
+    only once roundup-mailgw has taken the message (451 when it failed): the acknowledgement, sent while the
+    gateway runs, then reaches the customer before the 250 does."""
 
     def __init__(self, settings: DeskSettings) -> None:
         self.settings = settings
         self.mailgw = _script("roundup-mailgw")
         self.slots = asyncio.Semaphore(settings.mailgw_concurrency)
         self.log = settings.home / "intake.jsonl"
+        self.queue = settings.home / "queue"
+        self.queue.mkdir(exist_ok=True)
+        self.tasks: set[asyncio.Task[None]] = set()
+        self.count = 0
+
+    def resume(self) -> None:
+        """Pipe what an earlier run of the desk queued but did not hand to the gateway."""
+        for path in sorted(self.queue.glob("*.eml")):
+            meta = json.loads(path.with_suffix(".json").read_text()) if path.with_suffix(".json").exists() else {}
+            self._spawn(path, meta)
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
         if address.lower() != self.settings.support_address:
@@ -189,18 +207,69 @@ class IntakeHandler:
         stamp = (f"Received: from {session.host_name or 'unknown'} ({session.peer[0]}) by {self.settings.domain} "
                  f"(roundup desk intake) for <{self.settings.support_address}>; {formatdate(received)}\r\n").encode()
         headers = BytesHeaderParser().parsebytes(content)
+        meta = {"message_id": (headers.get("Message-ID") or "").strip(), "mail_from": envelope.mail_from,
+                "subject": str(headers.get("Subject", "")), "received_epoch": received}
+        if self.settings.accept == "gateway":
+            code, err = await self._pipe(stamp + content)
+            self._record(meta, code, err)
+            if code != 0:
+                return f"451 4.3.0 roundup-mailgw exited {code}: {_last_line(err)}"
+            return "250 2.0.0 OK: taken by roundup-mailgw"
+        self.count += 1
+        path = self.queue / f"{received:.6f}-{os.getpid()}-{self.count}.eml"
+        await asyncio.to_thread(_write_synced, path, stamp + content, meta)
+        self._spawn(path, meta)
+        return f"250 2.0.0 OK: queued as {path.stem}"
+
+    def _spawn(self, path: Path, meta: dict[str, Any]) -> None:
+        task = asyncio.ensure_future(self._deliver(path, meta))
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def _deliver(self, path: Path, meta: dict[str, Any]) -> None:
+        """Pipe a queued message to the gateway; a failure is tried again (5 times, 1 s apart), then set aside."""
+        message = path.read_bytes()
+        for attempt in range(5):
+            code, err = await self._pipe(message)
+            self._record({**meta, "attempt": attempt + 1}, code, err)
+            if code == 0:
+                path.unlink()
+                path.with_suffix(".json").unlink(missing_ok=True)
+                return
+            await asyncio.sleep(1.0)
+        path.rename(path.with_suffix(".failed"))
+
+    async def _pipe(self, message: bytes) -> tuple[int, bytes]:
         async with self.slots:
             process = await asyncio.create_subprocess_exec(
                 self.mailgw, str(self.settings.home), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-            out, err = await process.communicate(stamp + content)
-        accepted = time.time()
-        _log(self.log, {"message_id": (headers.get("Message-ID") or "").strip(), "mail_from": envelope.mail_from,
-                        "subject": headers.get("Subject", ""), "received_epoch": received, "accepted_epoch": accepted,
-                        "exit": process.returncode, "stderr": err.decode(errors="replace")[-2000:]})
-        if process.returncode != 0:
-            tail = err.decode(errors="replace").strip().splitlines()[-1:] or ["no output"]
-            return f"451 4.3.0 roundup-mailgw exited {process.returncode}: {tail[0][:200]}"
-        return "250 2.0.0 OK: taken by roundup-mailgw"
+            _, err = await process.communicate(message)
+        return int(process.returncode or 0), err
+
+    def _record(self, meta: dict[str, Any], code: int, err: bytes) -> None:
+        _log(self.log, {**meta, "accepted_epoch": time.time() if code == 0 else None, "exit": code,
+                        "stderr": err.decode(errors="replace")[-2000:]})
+
+    async def drain(self, timeout: float) -> None:
+        """Let the pipes under way finish (what is left stays queued for the next start)."""
+        if self.tasks:
+            await asyncio.wait(list(self.tasks), timeout=timeout)
+        for task in list(self.tasks):
+            task.cancel()
+
+
+def _last_line(err: bytes) -> str:
+    lines = err.decode(errors="replace").strip().splitlines()
+    return lines[-1][:200] if lines else "no output"
+
+
+def _write_synced(path: Path, message: bytes, meta: dict[str, Any]) -> None:
+    """Queue file and its envelope, on disk before the 250 (as an MTA's queue manager does)."""
+    path.with_suffix(".json").write_text(json.dumps(meta))
+    with path.open("wb") as f:
+        f.write(message)
+        f.flush()
+        os.fsync(f.fileno())
 
 
 class RelayHandler:
@@ -324,6 +393,7 @@ async def serve(settings: DeskSettings, ready: Any = print) -> None:
     intake = await loop.create_server(lambda: SMTP(intake_handler, hostname=settings.domain),
                                       "127.0.0.1", settings.intake_port)
     intake_port = intake.sockets[0].getsockname()[1]
+    intake_handler.resume()
     web = f"http://127.0.0.1:{settings.web_port}/{TRACKER_NAME}/"
     # roundup-server refuses to run as root unless told which user to be: CI and these machines run as root,
     # and the tracker folder is root's, so it stays root (-u 0) on this throw-away loopback desk
@@ -353,6 +423,7 @@ async def serve(settings: DeskSettings, ready: Any = print) -> None:
             server.kill()
         intake.close()
         await intake.wait_closed()
+        await intake_handler.drain(15)
         await asyncio.to_thread(agent.join, 15) if agent.is_alive() else None
         relay.close()
         await relay.wait_closed()
@@ -460,12 +531,12 @@ class RunningDesk:
 
 @contextmanager
 def running_desk(home: Path, reply_to: tuple[str, int], *, answer_delay_s: float = 2.0, unanswered: float = 0.0,
-                 intake_port: int = 0, web_port: int = 0, max_seconds: float = 1800.0) -> Iterator[RunningDesk]:
+                 intake_port: int = 0, web_port: int = 0, max_seconds: float = 1800.0, accept: str = "queued") -> Iterator[RunningDesk]:
     """`serve` in a child process; yields once its intake, web UI and agent are up."""
     command = [sys.executable, "-m", "tests.helpdesk.roundup_desk", "serve", "--home", str(home),
                "--reply-to", f"{reply_to[0]}:{reply_to[1]}", "--answer-delay", str(answer_delay_s),
                "--unanswered", str(unanswered), "--intake-port", str(intake_port), "--web-port", str(web_port),
-               "--max-seconds", str(max_seconds)]
+               "--max-seconds", str(max_seconds), "--accept", accept]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                cwd=Path(__file__).parents[2], env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert process.stdout is not None
@@ -514,6 +585,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--domain", default="helpdesk.test", help="the desk's mail domain (default: helpdesk.test)")
     s.add_argument("--answer-delay", type=float, default=2.0, help="seconds after an issue is created before the agent answers")
     s.add_argument("--unanswered", type=float, default=0.0, help="share of issues left unanswered on purpose, 0..1")
+    s.add_argument("--accept", choices=["queued", "gateway"], default="queued",
+                   help="when the intake answers 250: queued (on disk, then piped to roundup-mailgw, as an MTA does; default) "
+                        "or gateway (only once roundup-mailgw took the message)")
     s.add_argument("--max-seconds", type=float, default=3600.0, help="stop after this long at the latest (default 3600)")
     t = commands.add_parser("truth", help="print the ground truth (issues, messages, deliveries) as JSON")
     t.add_argument("--home", type=Path, required=True)
@@ -525,7 +599,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--unanswered must be between 0 and 1, got {args.unanswered}")
     settings = DeskSettings(home=args.home.resolve(), reply_to=args.reply_to, domain=args.domain, intake_port=args.intake_port,
                             web_port=args.web_port, answer_delay_s=args.answer_delay, unanswered=args.unanswered,
-                            max_seconds=args.max_seconds)
+                            max_seconds=args.max_seconds, accept=args.accept)
     asyncio.run(serve(settings, ready=lambda line: print(line, flush=True)))
     return 0
 
