@@ -3,13 +3,14 @@
 Each issue Roundup created is paired with the probe whose persona wrote it (the issue's customer address), and
 three times are compared, each with the desk's own record of it:
 
-- probe: when the customer's message reached the desk. Email: the scorecard's `sent` event (the intake's 250)
-  against the intake's end of DATA (intake.jsonl); the issue itself is created when roundup-mailgw runs, after
-  the message was queued (`gateway_delay_s`). Web form: the `sent` event against the issue's creation in
-  Roundup's database (the form's action creates it while the browser waits);
-- acknowledgement: the scorecard's first acknowledgement against the desk's delivery of Roundup's copy of the
-  customer's message (outbound.jsonl) and that message's creation in Roundup's database;
-- answer: the scorecard's first answer against the delivery and creation of the agent's message.
+- probe: when the customer's message reached the desk, as the scorecard's clock for the probe starts (email:
+  the intake's 250; web form: the click) against, for email, the intake's end of DATA (intake.jsonl; the issue
+  itself is created when roundup-mailgw runs, after the message was queued: `gateway_delays_s`), for a form,
+  the issue's creation in Roundup's database (the form's action creates it while the browser waits);
+- acknowledgement: the scorecard's acknowledgement time (the clock's start plus the measured latency) against
+  the desk's delivery of Roundup's copy of the customer's message (outbound.jsonl) and that message's creation
+  in Roundup's database;
+- answer: the same for the agent's message.
 """
 
 from __future__ import annotations
@@ -82,19 +83,31 @@ def compare(card: dict[str, Any], truth: dict[str, Any], *, tolerance_s: float =
     return result
 
 
+def anchor_epoch(probe: dict[str, Any]) -> float | None:
+    """When the probe's clock started (Unix time): a message's arrival less its `after_ns` (exact for email and form
+    alike), else the `sent` event's time. (A form's `sent` event carries the confirmation's time, while its clock
+    starts at the click; a message's pair of times is consistent.)"""
+    for message in probe["messages"]:
+        if message.get("utc") and message.get("after_ns") is not None:
+            return epoch_of(message["utc"]) - message["after_ns"] / 1e9
+    sent = next((e for e in probe["events"] if e["kind"] == "sent" and e.get("utc")), None)
+    return epoch_of(sent["utc"]) if sent else None
+
+
 def _compare_issue(issue: dict[str, Any], probe: dict[str, Any], intake: dict[str, Any] | None, result: Comparison) -> None:
     name, pid = issue["designator"], probe["id"]
-    sent = next((e for e in probe["events"] if e["kind"] == "sent"), None)
-    if sent is None or not sent.get("utc"):
+    anchor = anchor_epoch(probe)
+    if anchor is None:
         result.problems.append(f"{name}: probe {pid} has no sent event")
-    elif issue["via"] == "email":
+        return
+    if issue["via"] == "email":
         if intake is None:
             result.problems.append(f"{name}: no intake record for {issue['customer']}")
         else:
-            result.timings.append(Timing(name, pid, "probe", epoch_of(sent["utc"]), intake["received_epoch"]))
+            result.timings.append(Timing(name, pid, "probe", anchor, intake["received_epoch"]))
             result.gateway_delays_s.append(issue["created_epoch"] - intake["received_epoch"])
     else:
-        result.timings.append(Timing(name, pid, "probe", epoch_of(sent["utc"]), issue["created_epoch"]))
+        result.timings.append(Timing(name, pid, "probe", anchor, issue["created_epoch"]))
     customer_msgs = [m for m in issue["messages"] if not m["staff"]]
     agent_msgs = [m for m in issue["messages"] if m["staff"]]
     delivered = [d for m in issue["messages"] for d in m["deliveries"]
@@ -104,24 +117,27 @@ def _compare_issue(issue: dict[str, Any], probe: dict[str, Any], intake: dict[st
     if len(probe["messages"]) != len(delivered):
         result.problems.append(f"{name}: the desk delivered {len(delivered)} mail(s) to {issue['customer']}, "
                                f"the scorecard holds {len(probe['messages'])} under probe {pid}")
-    for what, msgs in (("acknowledgement", customer_msgs[:1]), ("answer", agent_msgs[:1])):
+    metrics = probe["metrics"]
+    for what, msgs, latency in (("acknowledgement", customer_msgs[:1], metrics.get("acknowledged_ns")),
+                                ("answer", agent_msgs[:1], metrics.get("answered_ns"))):
         if not msgs:
             continue
         msg = msgs[0]
         delivery = next((d for d in msg["deliveries"] if d["delivered_epoch"]), None)
-        got = _first(probe["messages"], what)
         if delivery is None:
             result.problems.append(f"{name}: Roundup's {what} (msg{msg['id']}) was never delivered")
-        elif got is None:
+        elif _first(probe["messages"], what) is None:
             result.problems.append(f"{name}: the desk delivered an {what} (msg{msg['id']}) the scorecard does not show as one "
                                    f"(its messages: {[m['kind'] for m in probe['messages']]})")
-        else:
-            result.timings.append(Timing(name, pid, what, epoch_of(got["utc"]), delivery["delivered_epoch"], msg["created_epoch"]))
+        elif latency is None:
+            result.problems.append(f"{name}: the desk delivered an {what} (msg{msg['id']}), the scorecard measured none")
+        else:  # the time the scorecard reports: its clock's start plus the measured latency
+            result.timings.append(Timing(name, pid, what, anchor + latency / 1e9, delivery["delivered_epoch"], msg["created_epoch"]))
     answered = next((o for o in probe["outcomes"] if o["expect"] == "answer"), None)
     if issue["agent"] == "unanswered":
         if agent_msgs:
             result.problems.append(f"{name}: left unanswered on purpose, yet Roundup holds an agent message")
-        if answered is None or answered["status"] == "passed" or probe["metrics"]["answered_ns"] is not None:
+        if answered is None or answered["status"] == "passed" or metrics.get("answered_ns") is not None:
             result.problems.append(f"{name}: left unanswered on purpose, the scorecard says answered ({answered and answered['status']})")
         else:
             result.unanswered.append(name)
