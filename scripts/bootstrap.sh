@@ -33,3 +33,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev,semantic]'
     touch "$stamp"
 fi
+# Roundup, the real help desk of tests/helpdesk and `make helpdesk` (in the dev extra; a .venv installed
+# before it was added there gets it here)
+if ! .venv/bin/python -c "import roundup" >/dev/null 2>&1; then
+    echo "bootstrap: installing roundup into .venv"
+    .venv/bin/python -m pip install -q --disable-pip-version-check 'roundup>=2.4'
+fi

@@ -150,3 +150,36 @@ def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     rank = min(len(ordered), max(1, math.ceil(q / 100 * len(ordered))))
     return ordered[rank - 1]
+
+
+def report(comparison: Comparison, out: Any = print) -> None:
+    """The comparison in words: one line per measure, then each problem."""
+    for what in ("probe", "acknowledgement", "answer"):
+        errors = [t.error_s for t in comparison.timings if t.what == what]
+        if errors:
+            out(f"  {what:<16} {len(errors):>4} timed   scorecard vs desk: p50 {percentile(errors, 50) * 1000:.1f} ms, "
+                f"max {max(errors) * 1000:.1f} ms")
+    out(f"  replies          {comparison.replies_in_card} of {comparison.replies_delivered} the desk delivered are in the scorecard")
+    out(f"  unanswered       {', '.join(comparison.unanswered) or 'none'} (left unanswered on purpose; the scorecard agrees)")
+    for problem in comparison.problems:
+        out(f"  MISMATCH {problem}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m tests.helpdesk.compare SCORECARD_JSON TRUTH_JSON`: exit 1 when the scorecard and the desk disagree."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(prog="python -m tests.helpdesk.compare", description=main.__doc__)
+    parser.add_argument("scorecard", type=Path)
+    parser.add_argument("truth", type=Path)
+    args = parser.parse_args(argv)
+    comparison = compare(json.loads(args.scorecard.read_text()), json.loads(args.truth.read_text()))
+    report(comparison)
+    print("scorecard and desk agree" if not comparison.problems else f"{len(comparison.problems)} mismatch(es)")
+    return 1 if comparison.problems else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

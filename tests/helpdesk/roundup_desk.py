@@ -390,8 +390,14 @@ async def serve(settings: DeskSettings, ready: Any = print) -> None:
         await asyncio.to_thread(install_tracker, settings, relay_port)
     else:  # a desk started again on its folder: Roundup's outbound mail goes to this run's relay
         _set_mail_port(settings.home, relay_port)
-    intake = await loop.create_server(lambda: SMTP(intake_handler, hostname=settings.domain),
-                                      "127.0.0.1", settings.intake_port)
+    try:
+        intake = await loop.create_server(lambda: SMTP(intake_handler, hostname=settings.domain), "127.0.0.1", settings.intake_port)
+    except OSError as exc:
+        raise SystemExit(f"roundup_desk: the SMTP intake cannot listen on 127.0.0.1:{settings.intake_port}: {exc.strerror}; "
+                         f"stop what uses that port or give another with --intake-port (and smtp_port in the target file)") from None
+    if _port_taken(settings.web_port):
+        raise SystemExit(f"roundup_desk: the web UI cannot listen on 127.0.0.1:{settings.web_port}: it is in use; stop what uses "
+                         f"that port or give another with --web-port (and the webform url in the target file)")
     intake_port = intake.sockets[0].getsockname()[1]
     intake_handler.resume()
     web = f"http://127.0.0.1:{settings.web_port}/{TRACKER_NAME}/"
@@ -427,6 +433,11 @@ async def serve(settings: DeskSettings, ready: Any = print) -> None:
         await asyncio.to_thread(agent.join, 15) if agent.is_alive() else None
         relay.close()
         await relay.wait_closed()
+
+
+def _port_taken(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _set_mail_port(home: Path, port: int) -> None:
