@@ -19,43 +19,15 @@ from pathlib import Path
 import pytest
 
 from tests.helpdesk.compare import Comparison, compare
-from tests.helpdesk.roundup_desk import RunningDesk, free_port, running_desk
+from tests.helpdesk.project import PROBES, write_project
+from tests.helpdesk.roundup_desk import free_port, running_desk
 
 pytestmark = [pytest.mark.helpdesk, pytest.mark.timeout(420)]
 
 ROOT = Path(__file__).resolve().parents[1]
 PROBE_DOMAIN = "probe.mysteryshop.test"
-PROBES = '''import pytest
-
-
-@pytest.mark.journey("roundup_email")
-def test_email(probe):
-    probe.check()
-
-
-@pytest.mark.journey("roundup_webform")
-def test_webform(probe):
-    probe.check()
-'''
 UNANSWERED = 0.25  # of 4 issues, issue4 is left unanswered
 DEADLINE_S = 15  # the journeys' `within:`
-
-
-def project_for(desk: RunningDesk, reply_port: int, root: Path) -> Path:
-    """A project whose journeys/targets/roundup.yaml is the shipped one with the desk's ports in it."""
-    shipped = (ROOT / "journeys/targets/roundup.yaml").read_text()
-    web_port = desk.addresses.web.split(":")[2].split("/")[0]
-    target = (shipped.replace("port: 2527", f"port: {reply_port}").replace("smtp_port: 2528", f"smtp_port: {desk.intake[1]}")
-              .replace("127.0.0.1:8917", f"127.0.0.1:{web_port}"))
-    assert target.count(str(reply_port)) >= 1 and target.count(str(desk.intake[1])) >= 1 and target.count(web_port) >= 1, target
-    (root / "journeys/targets").mkdir(parents=True)
-    (root / "probes").mkdir()
-    (root / "pyproject.toml").write_text("[tool.mysteryshop]\n")
-    (root / "journeys/targets/roundup.yaml").write_text(target)
-    for name in ("roundup_email.yaml", "roundup_webform.yaml"):
-        (root / "journeys" / name).write_text((ROOT / "journeys" / name).read_text())
-    (root / "probes/test_roundup.py").write_text(PROBES)
-    return root
 
 
 def mysteryshop(project: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
@@ -77,7 +49,7 @@ def check(comparison: Comparison, issues: int) -> None:
 def test_a_run_against_roundup_matches_what_the_desk_did(tmp_path: Path) -> None:
     reply_port = free_port()
     with running_desk(tmp_path / "desk", ("127.0.0.1", reply_port), answer_delay_s=1.0, unanswered=UNANSWERED) as desk:
-        project = project_for(desk, reply_port, tmp_path / "project")
+        project = write_project(tmp_path / "project", desk, reply_port)
         result = mysteryshop(project, "run", "--target", "roundup", "--personas", "2", "--run-id", "roundup")
         assert result.returncode == 0, result.stdout + result.stderr
         assert f"127.0.0.1:{reply_port}" in result.stdout, result.stdout  # "replies are expected at ..."
@@ -92,7 +64,7 @@ def test_a_run_against_roundup_matches_what_the_desk_did(tmp_path: Path) -> None
 def test_a_campaign_against_roundup_matches_what_the_desk_did(tmp_path: Path) -> None:
     reply_port = free_port()
     with running_desk(tmp_path / "desk", ("127.0.0.1", reply_port), answer_delay_s=1.0, unanswered=UNANSWERED) as desk:
-        project = project_for(desk, reply_port, tmp_path / "project")
+        project = write_project(tmp_path / "project", desk, reply_port)
         listener = subprocess.Popen([sys.executable, "-m", "mysteryshop.cli", "listen", "--port", str(reply_port), "--domain", PROBE_DOMAIN,
                                      "--tick-every", "0", "--root", str(project)], cwd=project, env={**os.environ, "PYTHONPATH": str(ROOT)},
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -131,7 +103,7 @@ def test_a_campaign_against_roundup_matches_what_the_desk_did(tmp_path: Path) ->
 def test_an_acknowledgement_sent_before_the_desk_s_250_still_counts(tmp_path: Path) -> None:
     reply_port = free_port()
     with running_desk(tmp_path / "desk", ("127.0.0.1", reply_port), answer_delay_s=1.0, accept="gateway") as desk:
-        project = project_for(desk, reply_port, tmp_path / "project")
+        project = write_project(tmp_path / "project", desk, reply_port)
         (project / "probes/test_roundup.py").write_text(PROBES.split("\n\n\n@pytest.mark.journey(\"roundup_webform\")")[0] + "\n")
         result = mysteryshop(project, "run", "--target", "roundup", "--personas", "1", "--run-id", "gateway")
         assert result.returncode == 0, result.stdout + result.stderr
