@@ -32,15 +32,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.helpdesk.compare import compare, percentile, report  # noqa: E402
-from tests.helpdesk.project import write_project  # noqa: E402
-from tests.helpdesk.roundup_desk import free_port, running_desk  # noqa: E402
+from tests.helpdesk.compare import compare, percentile, report
+from tests.helpdesk.project import write_project
+from tests.helpdesk.roundup_desk import free_port, running_desk
 
 PROBE_DOMAIN = "probe.mysteryshop.test"
 
 
 def _mysteryshop(project: Path, *args: str, timeout: float) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "mysteryshop.cli", *args, "--root", str(project)], capture_output=True, text=True,
+    result = subprocess.run([sys.executable, "-m", "mysteryshop.cli", *args, "--root", str(project)], capture_output=True, text=True, check=False,
                             timeout=timeout, cwd=project, env={**os.environ, "PYTHONPATH": str(ROOT)})
     if result.returncode != 0:
         raise SystemExit(f"mysteryshop {' '.join(args)} exited {result.returncode}:\n{result.stdout}{result.stderr}")

@@ -31,7 +31,7 @@ DEADLINE_S = 15  # the journeys' `within:`
 
 
 def mysteryshop(project: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "mysteryshop.cli", *args, "--root", str(project)], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "mysteryshop.cli", *args, "--root", str(project)], capture_output=True, text=True, check=False,
                           timeout=timeout, cwd=project, env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 

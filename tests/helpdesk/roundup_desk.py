@@ -404,9 +404,9 @@ async def serve(settings: DeskSettings, ready: Any = print) -> None:
     # roundup-server refuses to run as root unless told which user to be: CI and these machines run as root,
     # and the tracker folder is root's, so it stays root (-u 0) on this throw-away loopback desk
     as_user = ["-u", "0"] if os.getuid() == 0 else []
-    server = subprocess.Popen([_script("roundup-server"), *as_user, "-n", "127.0.0.1", "-p", str(settings.web_port),
-                               "-l", str(settings.home / "web.log"), f"{TRACKER_NAME}={settings.home}"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    command = [_script("roundup-server"), *as_user, "-n", "127.0.0.1", "-p", str(settings.web_port),
+               "-l", str(settings.home / "web.log"), f"{TRACKER_NAME}={settings.home}"]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: ASYNC220 - only starts it
     agent = Agent(settings)
     stopped = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):

@@ -1,4 +1,5 @@
 
+# ruff: noqa: F821 - `db` is schema.py's, which this is appended to
 #
 # HELP DESK SET-UP (appended by tests/helpdesk/roundup_desk.py to the classic template's schema.py)
 #

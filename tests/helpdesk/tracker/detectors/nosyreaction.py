@@ -4,16 +4,15 @@
 # carries `Auto-Submitted: auto-replied` (RFC 3834), as an auto-responder's mail does. An agent's
 # answer goes out as Roundup sends any message.
 
-from roundup import roundupdb, hyperdb
+from roundup import hyperdb, roundupdb
 
 STAFF_ROLES = ('Agent', 'Admin')
 
 
 def acknowledgement_note(note, issueid, db, cl, oldvalues):
-    designator = '%s%s' % (cl.classname, issueid)
-    return ('We have received your request and filed it as %s. A support agent will answer '
-            'you by email; please keep [%s] in the subject if you write again.\n\n%s'
-            % (designator, designator, note or ''))
+    designator = f'{cl.classname}{issueid}'
+    return (f'We have received your request and filed it as {designator}. A support agent will answer '
+            f'you by email; please keep [{designator}] in the subject if you write again.\n\n{note or ""}')
 
 
 def nosyreaction(db, cl, nodeid, oldvalues):

@@ -38,7 +38,7 @@ class ContactAction(Action):
         msgid = self.db.msg.create(content=values['message'], author=userid, date=Date('.'))
         issueid = self.db.issue.create(title=values['subject'], messages=[msgid], nosy=[userid])
         self.db.commit()
-        raise exceptions.Redirect('%sissue%s?@template=received' % (self.base, issueid))
+        raise exceptions.Redirect(f'{self.base}issue{issueid}?@template=received')
 
 
 def init(instance):
