@@ -97,9 +97,6 @@ def test_a_campaign_against_roundup_matches_what_the_desk_did(tmp_path: Path) ->
     check(compare(card, truth), issues=4)
 
 
-@pytest.mark.xfail(strict=True, reason="mysteryshop scores only replies that arrive after the probe's 'sent' event (the 250): "
-                                       "a desk that acknowledges while its intake is still taking the message is scored as never "
-                                       "acknowledging (scoring/timeline.py Timeline.after; the sent event is stamped in runner.py)")
 def test_an_acknowledgement_sent_before_the_desk_s_250_still_counts(tmp_path: Path) -> None:
     reply_port = free_port()
     with running_desk(tmp_path / "desk", ("127.0.0.1", reply_port), answer_delay_s=1.0, accept="gateway") as desk:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from collections.abc import Collection, Iterator
 from typing import Any
 
+import orjson
+
 from mysteryshop.collect.parse import ParsedMail, from_stored, parse_mail, text_basis
 from mysteryshop.scoring.classify import classify, is_stalling
 from mysteryshop.scoring.shared_scores import StoredVerdicts, scorer_id
@@ -147,7 +149,8 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
         for event in events:
             kind = event["kind"]
             if kind == "sent":
-                action = Action(event["step"], event["t_ns"], event["utc"], next(texts, customer_text or ""))
+                began = orjson.loads(event["data"] or "{}").get("transmitted_ns")
+                action = Action(event["step"], event["t_ns"], event["utc"], next(texts, customer_text or ""), began)
                 timeline.actions[event["step"]] = action
                 timeline.action_log.append(action)
             elif kind == "step_entered":

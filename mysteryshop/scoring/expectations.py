@@ -134,7 +134,7 @@ def _judge(
     within = due.text
 
     def company(reply: Reply) -> int:
-        return int((reply.t_ns - start_ns) * speedup)
+        return max(0, int((reply.t_ns - start_ns) * speedup))
 
     def took(reply: Reply) -> str:
         return due.took(company(reply))
@@ -227,7 +227,7 @@ def _no_marketing(step: Step, timeline: Timeline, others: list[Outcome], speedup
     during = [r for r in marketing if still_open or r.t_ns <= open_until or not others]
     if during:
         reply = during[0]
-        latency = int((reply.t_ns - start) * speedup)
+        latency = max(0, int((reply.t_ns - start) * speedup))
         return Outcome(
             step.id, "no_marketing", FAILED,
             f"sent marketing {format_duration(latency)} after the customer wrote, while the issue was open",

@@ -57,7 +57,7 @@ def probe_metrics(
 
     def first(kinds: set[str]) -> int | None:
         reply = next((r for r in replies if r.kind in kinds), None)
-        return None if reply is None else int((reply.t_ns - start) * speedup)
+        return None if reply is None else max(0, int((reply.t_ns - start) * speedup))
 
     facts = [fact for step in journey.steps if step.expect == "answer" for fact in step.facts]
     first_answer = next((r for r in replies if r.kind == ANSWER), None)

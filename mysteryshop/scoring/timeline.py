@@ -15,6 +15,9 @@ class Action:
     t_ns: int
     utc: str
     text: str = ""
+    #: an email: when its last byte went out (t_ns is the company's 250). A desk that acknowledges while its server is
+    #: still taking the message replies before the 250; such a reply counts, its latency 0
+    began_ns: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,4 +63,6 @@ class Timeline:
         return "\n\n".join(a.text for a in self.action_log if a.t_ns <= t_ns)
 
     def after(self, t_ns: int) -> list[Reply]:
-        return [r for r in sorted(self.replies, key=lambda r: r.t_ns) if r.t_ns >= t_ns]
+        """Replies from `t_ns` on (an action's time: then from when its email went out, if a reply came before the 250)."""
+        start = min((a.began_ns for a in self.action_log if a.t_ns == t_ns and a.began_ns is not None), default=t_ns)
+        return [r for r in sorted(self.replies, key=lambda r: r.t_ns) if r.t_ns >= min(start, t_ns)]
