@@ -186,7 +186,8 @@ def test_pytest_collection_reports_bad_journey_files_and_probes_without_a_traceb
         path = journeys / f"{kind.replace('-', '_')}.yaml"
         assert f"{path}{BAD_INPUTS[kind][1]}" in text, kind
     assert f"{journeys / 'huge.yaml'}: the file is 40.0 MB" in text
-    assert text.count(f"{journeys / 'non_utf8.yaml'}:1:11: not UTF-8 text") == 2  # the journey file and the probe using it
+    # the journey file and the probe using it (and again in the short summary, untruncated when CI is set)
+    assert text.count(f"{journeys / 'non_utf8.yaml'}:1:11: not UTF-8 text") in (2, 4)
 
 
 def _cli(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
