@@ -14,7 +14,7 @@ from mysteryshop.scoring.classify import classify, is_stalling
 from mysteryshop.scoring.shared_scores import StoredVerdicts, scorer_id
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
 from mysteryshop.scoring.web import EVENT_KINDS as WEB_EVENT_KINDS, restore_event as restore_web_event
-from mysteryshop.store import Store, placeholders
+from mysteryshop.store import KIND_COLUMNS, Store, placeholders
 
 
 @dataclass(slots=True)
@@ -34,7 +34,9 @@ class StoredProbe:
 
 
 _MESSAGE_COLUMNS = ("id, probe_id, direction, t_ns, utc, message_id, in_reply_to, subject, text, defects, "
-                    "full_text, html, auto_submitted, list_unsubscribe, precedence, text_basis")
+                    "full_text, html, auto_submitted, list_unsubscribe, precedence, text_basis, " + ", ".join(KIND_COLUMNS))
+#: a row annotated before the kind columns were (its `from_addr` NULL) is parsed again from its raw bytes
+_NEEDS_PARSE = "text_basis IS NULL OR from_addr IS NULL"
 
 
 def load_probes(store: Store, run_id: str, *, reparse: bool = False) -> list[StoredProbe]:
@@ -89,7 +91,7 @@ def read_run(
     for event in store.query_dicts(f"SELECT probe_id, kind, step, t_ns, utc, data FROM events WHERE {where} "
                                    f"AND kind IN ({placeholders(len(wanted))}) ORDER BY t_ns, id", (*params, *wanted)):
         events_by_probe.setdefault(event["probe_id"], []).append(event)
-    columns = _MESSAGE_COLUMNS + (", raw" if reparse else ", CASE WHEN text_basis IS NULL THEN raw END AS raw")
+    columns = _MESSAGE_COLUMNS + (", raw" if reparse else f", CASE WHEN {_NEEDS_PARSE} THEN raw END AS raw")
     messages_by_probe: dict[str, list[dict[str, Any]]] = {}
     for message in store.query_dicts(f"SELECT {columns} FROM messages WHERE {where} ORDER BY t_ns, id", params):
         messages_by_probe.setdefault(message["probe_id"], []).append(message)
@@ -117,7 +119,7 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
     reparse = stored.reparse
 
     def mail_of(message: Any, customer_text: str | None = None, basis: str = "") -> ParsedMail:
-        if reparse or message["text_basis"] is None:
+        if reparse or message["text_basis"] is None or message["from_addr"] is None:
             return parse_mail(message["raw"], customer_text=customer_text)
         return from_stored(message, customer_text, basis=basis)
 
