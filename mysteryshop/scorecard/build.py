@@ -120,7 +120,8 @@ def _build(
         entry = recorded.get(probe_id) or scored[probe_id]
         entry["screenshots"] = screenshots.get(probe_id, [])
         probes_out.append(entry)
-        metrics_of.append((entry["channel"], ProbeMetrics(**entry["metrics"])))
+        if entry["status"] != "undeliverable":  # a bounced probe measured nothing about the company: not graded
+            metrics_of.append((entry["channel"], ProbeMetrics(**entry["metrics"])))
 
     overall = aggregate([m for _, m in metrics_of])
     channels: dict[str, Any] = {}
@@ -128,7 +129,7 @@ def _build(
         channel_metrics = aggregate([m for c, m in metrics_of if c == channel])
         channels[channel] = {"probes": channel_metrics["probes"]["count"], "metrics": channel_metrics,
                              "grade": grade_metrics(channel_metrics).as_dict()}
-    counts = {s: sum(p["status"] == s for p in probes_out) for s in ("passed", "failed", "error", "interrupted")}
+    counts = {s: sum(p["status"] == s for p in probes_out) for s in ("passed", "failed", "error", "interrupted", "undeliverable")}
     problems = problem_counts(probes_out)
     summary = {
         "probes": len(probes_out),
@@ -264,7 +265,7 @@ def perception_gap(journeys: Mapping[str, Journey], probes: Sequence[Mapping[str
         for expect, believed_ns in journey.spec.believed.items():
             latencies: list[int | None] = []
             for probe in probes:
-                if probe["journey"] != name:
+                if probe["journey"] != name or probe.get("status") == "undeliverable":
                     continue
                 outcome = next((o for o in probe["outcomes"] if o["expect"] == expect), None)
                 if outcome is not None:
@@ -292,7 +293,7 @@ def step_stats(journeys: Mapping[str, Journey], probes: Sequence[Mapping[str, An
                        for s in journey.steps}
     for probe in probes:
         journey_stats = stats.get(probe["journey"])
-        if journey_stats is None:
+        if journey_stats is None or probe.get("status") == "undeliverable":
             continue
         for event in probe["events"]:
             if event["kind"] == "sent" and event["step"] in journey_stats:
@@ -330,7 +331,8 @@ def worst_moments(probes: Sequence[Mapping[str, Any]], count: int = 3) -> list[d
     Worst first; one per (journey, step) before any step is shown twice, so three probes that
     all went unanswered do not crowd out a marketing mail. Only the moments shown are written out.
     """
-    failed = [(probe, o, round(_severity(o), 1)) for probe in probes for o in probe["outcomes"] if o["status"] == FAILED]
+    failed = [(probe, o, round(_severity(o), 1)) for probe in probes for o in probe["outcomes"] if o["status"] == FAILED
+              and probe.get("status") != "undeliverable"]
     order = sorted(range(len(failed)), key=lambda i: -failed[i][2])
     made: dict[int, dict[str, Any]] = {}
 

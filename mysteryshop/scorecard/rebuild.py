@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from mysteryshop.collect.parse import ParsedMail, from_stored, parse_mail, text_basis
-from mysteryshop.scoring.classify import classify, is_stalling
+from mysteryshop.scoring.classify import Reading, read_kind
 from mysteryshop.scoring.shared_scores import StoredVerdicts, scorer_id
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
 from mysteryshop.scoring.web import EVENT_KINDS as WEB_EVENT_KINDS, restore_event as restore_web_event
@@ -123,14 +123,16 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
             return parse_mail(message["raw"], customer_text=customer_text)
         return from_stored(message, customer_text, basis=basis)
 
-    kinds: dict[tuple[Any, ...], tuple[str, bool]] = {}
+    kinds: dict[tuple[Any, ...], Reading] = {}
 
-    def kind_of(mail: ParsedMail) -> tuple[str, bool]:
-        """classify / is_stalling (as Reply.of), once per distinct set of the fields they read: companies repeat themselves."""
-        key = (mail.text, bool(mail.in_reply_to), mail.list_unsubscribe, mail.precedence, mail.auto_submitted)
+    def kind_of(mail: ParsedMail) -> Reading:
+        """read_kind (as Reply.of), once per distinct set of the fields it reads: companies repeat themselves."""
+        key = (mail.text, mail.full_text, mail.html if not mail.text else None, mail.subject, mail.from_addr, mail.from_name,
+               bool(mail.in_reply_to), mail.list_unsubscribe, mail.precedence, mail.auto_submitted, mail.report_type,
+               mail.delivery_action, mail.delivery_evidence, tuple(sorted(mail.kind_headers.items())), tuple(mail.defects[:2]))
         found = kinds.get(key)
         if found is None:
-            found = kinds[key] = (classify(mail), is_stalling(mail))
+            found = kinds[key] = read_kind(mail)
         return found
 
     wall_clock = stored.wall_clock
@@ -184,8 +186,7 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
                 late += 1
                 continue
             mail = mail_of(message, customer_text, basis)
-            kind, stalling = kind_of(mail)
-            timeline.replies.append(Reply(message["t_ns"], message["utc"], mail, message["id"], kind, stalling))
+            timeline.replies.append(Reply.read(message["t_ns"], message["utc"], mail, message["id"], kind_of(mail)))
         yield StoredProbe(pid, row["journey"], row["target"], persona, row["status"], error, timeline, finished_ns, late, wall_clock, problem,
                           interrupted_ns)
 
