@@ -122,10 +122,15 @@ def unwrap(text: str) -> str:
     return "\n".join(out)
 
 
+#: a German ordinal date ("bis 14. November") is not the end of a sentence
+_ORDINAL_DATE = re.compile(r"\b(\d{1,2})\.(?=\s+(?:Jan|Feb|M[äa]r|Apr|Mai|Jun|Jul|Aug|Sep|Okt|Nov|Dez)[a-zä]*\b)", re.IGNORECASE)
+
+
 def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
-    clean = clean_reply(unwrap(text[:TEXT_LIMIT]))
+    clean = clean_reply(_ORDINAL_DATE.sub(r"\1", unwrap(text[:TEXT_LIMIT])))
     body = _Body(folded_sentences=clean.folded, sentences=clean.sentences)
-    # the customer's own subject, echoed back ("a ticket regarding: Invoice shows wrong VAT"), is not the company's substance
+    # the customer's own subject, echoed back ("a ticket regarding: Invoice shows wrong VAT"), is not the company's substance;
+    # nor are the names in the sender's display name
     stop = words.stopwords | set(_TOKEN.findall(subject))
     for folded in clean.folded:
         spans: list[tuple[int, int]] = []
@@ -193,7 +198,8 @@ def _read_kind(mail: ParsedMail) -> Reading:
     if not text.strip():
         reason = "no text in the message" + (" (" + "; ".join(mail.defects[:2]) + ")" if mail.defects else "")
         return Reading(OTHER, (reason, *auto), automatic=bool(auto))
-    body = _read_body(words, text, subject)
+    # the sender's display name is often the customer's own (a ticket system writing "on behalf of" its author)
+    body = _read_body(words, text, subject + " " + fold(mail.from_name or ""))
     automated = body.first("automated")
     automatic_evidence = auto + ([f"body {_quote(automated)}"] if automated else [])
     person = body.first("person")
@@ -228,7 +234,8 @@ def _read_kind(mail: ParsedMail) -> Reading:
     evidence = [f"{body.substance} word(s) of substance"]
     if acks:
         evidence.append(f"beside {_quote(acks[0])}")
-    evidence.append(who)
+    if automatic_evidence or person is not None:
+        evidence.append(who)
     return Reading(ANSWER, tuple(evidence), automatic and bool(automatic_evidence), deferral_quote, body.substance,
                    acks[0].language if acks else None)
 
