@@ -137,6 +137,7 @@ def _build(
         "unreachable": problems.get("unreachable", 0),
         "misconfigured": problems.get("misconfigured", 0),
         "problems": problems,
+        "promises": promise_counts(probes_out),
         "metrics": overall,
         "grade": grade_metrics(overall).as_dict(),
         "targets": sorted({p["target"] for p in probes_out} or targets),
@@ -169,6 +170,7 @@ def _build(
         "perception_gap": perception_gap(journeys, probes_out),
         "step_stats": step_stats(journeys, probes_out),
         "worst_moments": worst_moments(probes_out),
+        "promises": promise_list(probes_out),
         "trend": trend(store, run_id, summary),
         "probes": probes_out,
         "unmatched_messages": unmatched,
@@ -313,6 +315,25 @@ def step_stats(journeys: Mapping[str, Journey], probes: Sequence[Mapping[str, An
     for (journey_name, step), values in latencies.items():
         stats[journey_name][step]["median_latency_ns"] = int(statistics.median(values))
     return stats
+
+
+def promise_counts(probes: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """How many promised reply times were kept, broken, or not yet due (probes that were not graded left out)."""
+    counts = {"kept": 0, "broken": 0, "open": 0}
+    for probe in probes:
+        if probe.get("status") != "undeliverable":
+            for verdict in probe.get("promises") or ():
+                counts[verdict["status"]] = counts.get(verdict["status"], 0) + 1
+    return counts
+
+
+def promise_list(probes: Sequence[Mapping[str, Any]], limit: int = 100) -> list[dict[str, Any]]:
+    """The promises of every graded probe, broken ones first, each with its probe, both quotes and the verdict."""
+    found = [{"probe": probe["id"], "journey": probe["journey"], "target": probe["target"], "persona": probe["persona"].get("full_name", ""),
+              **verdict}
+             for probe in probes if probe.get("status") != "undeliverable" for verdict in probe.get("promises") or ()]
+    order = {"broken": 0, "kept": 1, "open": 2}
+    return sorted(found, key=lambda v: order.get(v["status"], 3))[:limit]
 
 
 def _severity(outcome: Mapping[str, Any]) -> float:
