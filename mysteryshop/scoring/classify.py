@@ -99,7 +99,7 @@ class _Body:
         return len({" ".join(c.text.split()) for c in self.cues.get(group, ())})
 
 
-_SENTENCE_GROUPS = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "person", "marketing")
+_SENTENCE_GROUPS = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "person")
 #: cues whose words are not substance (person and marketing cues are: a person's "I checked" starts an answer)
 _NOT_SUBSTANCE = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate")
 
@@ -221,14 +221,14 @@ def _read_kind(mail: ParsedMail) -> Reading:
     deferral_quote = _sentence_of(body, deferral) if deferral is not None else None
     who = ("automatic: " + "; ".join(automatic_evidence)) if automatic_evidence else (
         f"written by a person: {_quote(person)}" if person is not None else "automatic: no sign of a person writing")
-    if acks or (auto and body.substance < SUBSTANCE_FOR_ANSWER):
-        if body.substance < SUBSTANCE_FOR_ANSWER or (deferral is not None and body.substance < SUBSTANCE_BESIDE_NOTICE
-                                                     and body.substance_beside.get("deferral", 0) >= body.substance):
-            evidence = [f"body {_quote(c)}" for c in acks[:3]] or list(auto[:2])
-            evidence += [f"{body.substance} word(s) of substance beyond receipt, deferral and boilerplate", who]
-            language = acks[0].language if acks else None
-            promise = find_promise(words, body.folded_sentences, body.sentences) if deferral is not None or acks else None
-            return Reading(ACKNOWLEDGEMENT, tuple(evidence), automatic, deferral_quote, body.substance, language, promise)
+    little = body.substance < SUBSTANCE_FOR_ANSWER or (deferral is not None and body.substance < SUBSTANCE_BESIDE_NOTICE
+                                                      and body.substance_beside.get("deferral", 0) >= body.substance)
+    if (acks or auto) and little:
+        evidence = [f"body {_quote(c)}" for c in acks[:3]] or list(auto[:2])
+        evidence += [f"{body.substance} word(s) of substance beyond receipt, deferral and boilerplate", who]
+        language = acks[0].language if acks else None
+        promise = find_promise(words, body.folded_sentences, body.sentences) if deferral is not None or acks else None
+        return Reading(ACKNOWLEDGEMENT, tuple(evidence), automatic, deferral_quote, body.substance, language, promise)
     if body.substance == 0:
         return Reading(OTHER, ("no words of substance, and no acknowledgement", *auto), automatic=automatic)
     evidence = [f"{body.substance} word(s) of substance"]
@@ -261,10 +261,13 @@ def _bounce(mail: ParsedMail, words: KindWords, subject: str, full: str) -> Read
     if mail.report_type == "disposition-notification":
         return Reading(OTHER, ("a read receipt (multipart/report; report-type=disposition-notification)",), automatic=True)
     daemon = looks_like_daemon(mail.from_addr, mail.from_name)
-    head = full[:6000]
-    bounce_body = words["bounce_body"].first(head)
-    delay_body = words["delay"].first(head)
     null_sender = mail.kind_headers.get("return-path", "").strip() == "<>"
+    failed_recipients = "x-failed-recipients" in mail.kind_headers
+    head = full[:6000]
+    # the words of a mail server count only beside another sign of one: read them only then (most mail is no bounce)
+    server = daemon or null_sender or failed_recipients or bounce_subject is not None or bool(mail.auto_submitted) or bool(mail.report_type)
+    bounce_body = words["bounce_body"].first(head) if server else None
+    delay_body = words["delay"].first(head) if daemon or null_sender else None
     sender = f"sender {mail.from_name or ''} <{mail.from_addr}>".replace(" <", " <", 1) if daemon else None
     if action in ("delivered", "relayed", "expanded") and bounce_body is None:
         return Reading(OTHER, (f"a delivery notice, not a failure: {report}",), automatic=True)
@@ -318,6 +321,17 @@ def _survey(words: KindWords, subject: str, body: _Body) -> tuple[tuple[str, ...
     return None
 
 
+def _substance_beside(words: KindWords, body: _Body, group: str) -> int:
+    """Words of substance in the sentences where `group` has a cue (for a group not read with the others)."""
+    stop = words.stopwords
+    total = 0
+    for folded in body.folded_sentences:
+        if words[group].first(folded) is not None:
+            own = [t for t in _TOKEN.findall(_URL.sub(" ", folded)) if t not in stop and (len(t) >= 3 or t.isdigit())]
+            total += len(own) if len(own) >= SENTENCE_SUBSTANCE else 0
+    return min(total, body.substance)
+
+
 _UNSUBSCRIBE = re.compile(r"unsubscri|preferences|opt out|abbestell|abmeld|desabonn|desinscri|baja|suscripcion|receiving this|received this")
 
 
@@ -336,7 +350,7 @@ def _marketing(mail: ParsedMail, words: KindWords, subject: str, full: str, body
         bulk.append(f"header Precedence: {mail.precedence}")
     reply = bool(mail.in_reply_to) or bool(_REPLY_SUBJECT.match(mail.subject or ""))
     acknowledges = bool(body.cues.get("received") or body.cues.get("deferral"))
-    own = body.substance - body.substance_beside.get("marketing", 0)
+    own = body.substance - _substance_beside(words, body, "marketing")
     count = len(selling)
     if acknowledges and count < 4:
         return None

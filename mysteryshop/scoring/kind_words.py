@@ -33,17 +33,28 @@ class Cue:
 
 @dataclass(frozen=True, slots=True)
 class CueGroup:
-    """The cues of one group, every language in one alternation (`lastgroup` names the language that matched)."""
+    """The cues of one group, every language in one alternation (`lastgroup` names the language that matched).
+
+    Cues that can only start with a word character at a word boundary are in `pattern`, behind a `\\b`: the
+    regular expression engine then tries the alternation only where a word starts, half the work or less. The
+    few others (`-40 %`, `[#123]`) are in `rest`."""
 
     name: str
     pattern: re.Pattern[str]
+    rest: re.Pattern[str] | None = None
 
     def first(self, folded: str) -> Cue | None:
-        match = self.pattern.search(folded)
-        return None if match is None else Cue(self.name, match.group(), match.lastgroup or "", match.start(), match.end())
+        found = [m for m in (self.pattern.search(folded), self.rest.search(folded) if self.rest else None) if m is not None]
+        if not found:
+            return None
+        match = min(found, key=lambda m: m.start())
+        return Cue(self.name, match.group(), match.lastgroup or "", match.start(), match.end())
 
     def all(self, folded: str) -> Iterator[Cue]:
-        for match in self.pattern.finditer(folded):
+        matches = list(self.pattern.finditer(folded))
+        if self.rest is not None:
+            matches = sorted(matches + list(self.rest.finditer(folded)), key=lambda m: m.start())
+        for match in matches:
             if match.end() > match.start():
                 yield Cue(self.name, match.group(), match.lastgroup or "", match.start(), match.end())
 
@@ -78,8 +89,50 @@ def _group(name: str, by_language: Any) -> CueGroup:
                 re.compile(cue)
             except re.error as exc:
                 raise KindWordsError(f"kinds.yaml: '{name}.{language}': cue {cue!r} is not a regular expression: {exc}") from exc
-        parts.append(f"(?P<{language}>" + "|".join(f"(?:{cue})" for cue in cues) + ")")
-    return CueGroup(name, re.compile("|".join(parts), re.MULTILINE))
+        parts.append((language, cues))
+    at_words = [(lang, [c for c in cues if _starts_a_word(c)]) for lang, cues in parts]
+    others = [(lang, [c for c in cues if not _starts_a_word(c)]) for lang, cues in parts]
+
+    def alternation(groups: list[tuple[str, list[str]]]) -> str:
+        return "|".join(f"(?P<{lang}>" + "|".join(f"(?:{c})" for c in cues) + ")" for lang, cues in groups if cues)
+
+    rest = alternation(others)
+    return CueGroup(name, re.compile(r"\b(?:" + alternation(at_words) + ")", re.MULTILINE),
+                    re.compile(rest, re.MULTILINE) if rest else None)
+
+
+def _starts_a_word(cue: str) -> bool:
+    """Whether every match of `cue` starts with a word character where a word starts (so a leading \\b changes nothing)."""
+    from re import _parser  # type: ignore[attr-defined]  # the standard library's own parser of patterns
+
+    try:
+        return _first_is_word(list(_parser.parse(cue)))
+    except Exception:  # noqa: BLE001 - a form this reading does not know: keep the cue as written
+        return False
+
+
+def _first_is_word(items: list[Any]) -> bool:
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    for index, (op, av) in enumerate(items):
+        if op is c.AT:
+            if av in (c.AT_BOUNDARY, c.AT_BEGINNING, c.AT_BEGINNING_LINE, c.AT_BEGINNING_STRING):
+                continue  # a word character after these is at a word start
+            return False
+        if op is c.LITERAL:
+            return chr(av).isalnum() or chr(av) == "_"
+        if op is c.IN:
+            return all((o is c.LITERAL and (chr(a).isalnum() or chr(a) == "_"))
+                       or (o is c.RANGE and all(chr(x).isalnum() for x in a))
+                       or (o is c.CATEGORY and a in (c.CATEGORY_WORD, c.CATEGORY_DIGIT)) for o, a in av)
+        if op is c.SUBPATTERN:
+            return _first_is_word(list(av[3]))
+        if op is c.BRANCH:
+            return all(_first_is_word(list(branch)) for branch in av[1])
+        if op in (c.MAX_REPEAT, c.MIN_REPEAT):  # an optional part: what follows it may start the match too
+            return _first_is_word(list(av[2])) and (av[0] >= 1 or _first_is_word(items[index + 1:]))
+        return False
+    return False
 
 
 def _promise(data: Any) -> PromiseWords:

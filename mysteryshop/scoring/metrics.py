@@ -7,7 +7,15 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from mysteryshop.journey import Journey
-from mysteryshop.scoring.classify import ACKNOWLEDGEMENT, ANSWER, BOUNCE, FOLLOWUP, MARKETING, OTHER, OUT_OF_OFFICE
+from mysteryshop.scoring.classify import (
+    ACKNOWLEDGEMENT,
+    ANSWER,
+    BOUNCE,
+    FOLLOWUP,
+    MARKETING,
+    OTHER,
+    OUT_OF_OFFICE,
+)
 from mysteryshop.scoring.expectations import FAILED, Outcome
 from mysteryshop.scoring.facts import missing_facts
 from mysteryshop.scoring.stalling import stalled
