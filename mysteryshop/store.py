@@ -151,10 +151,15 @@ CREATE INDEX IF NOT EXISTS events_sent ON events (utc) WHERE kind = 'sent';
 WALK_COLUMNS = (("owner", "TEXT"), ("lease_until_ns", "INTEGER"), ("not_before_ns", "INTEGER"))
 
 
+#: Parsed fields that tell a message's kind (scoring.classify), added with them: `from_addr` is never NULL on a row
+#: annotated since, so a row where it is NULL was annotated before and is parsed again from its raw bytes.
+KIND_COLUMNS = ("from_addr", "from_name", "report_type", "delivery_action", "delivery_status", "delivery_evidence", "kind_headers")
+
 #: Parsed fields of a message added after schema 1 (migrated in place; NULL on older rows).
 #: `text_basis` marks a complete annotation: a digest of the customer text that `text` was
 #: cut against (see mail.stored_fields). `full_text` is NULL when it equals `text`.
-PARSED_COLUMNS = ("full_text", "html", "auto_submitted", "list_unsubscribe", "precedence", "text_basis")
+PARSED_COLUMNS = ("full_text", "html", "auto_submitted", "list_unsubscribe", "precedence", "text_basis",
+                  *KIND_COLUMNS)
 
 
 def placeholders(count: int) -> str:

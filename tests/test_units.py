@@ -72,26 +72,25 @@ def test_classify_reads_content_and_headers() -> None:
     assert classify(_mail("We have received your message.", **{"Auto-Submitted": "auto-replied"}).mail) == "acknowledgement"
     assert classify(_mail("Thank you for your email. Please allow 24-48 hours for a response.").mail) == "acknowledgement"
     assert classify(_mail("Opened items can be returned within 30 days.").mail) == "answer"
-    assert classify(_mail("Was your issue resolved? How satisfied were you?").mail) == "satisfaction_followup"
+    assert classify(_mail("Was your issue resolved? How satisfied were you?").mail) == "survey"
     assert classify(_mail("Big sale: 40% off!", **{"List-Unsubscribe": "<https://x/u>"}).mail) == "marketing"
 
 
 def test_precedence_bulk_alone_is_not_marketing_in_a_thread_or_an_auto_reply() -> None:
     """Ticket systems (Roundup on every mail it sends) mark notifications `Precedence: bulk` to keep
-    auto-responders quiet: an agent's answer in the thread and an auto-acknowledgement stay what they are."""
+    auto-responders quiet: an agent's answer in the thread and an auto-acknowledgement stay what they are.
+    A List-Unsubscribe header alone does not make an answer in the thread marketing either (help desks send
+    through mailing services too): what sells is words of selling."""
     bulk = {"Precedence": "bulk"}
     answer = "Sam Carter added the comment: you can return it within 30 days, and return shipping is free."
     assert classify(_mail(answer, **bulk, **{"In-Reply-To": "<probe.1@probe.mysteryshop.test>"}).mail) == "answer"
     assert classify(_mail("New submission from Jane. We have received your request.", **bulk, **{"Auto-Submitted": "auto-replied"}).mail) == "acknowledgement"
-    assert classify(_mail("Our news this week.", **bulk).mail) == "marketing"       # bulk, out of the blue
-    assert classify(_mail(answer, **{"List-Unsubscribe": "<https://x/u>", "In-Reply-To": "<probe.1@probe.mysteryshop.test>"}).mail) == "marketing"
+    assert classify(_mail("Our news this week: new arrivals and 20% off rain jackets. Shop now!", **bulk).mail) == "marketing"
+    assert classify(_mail(answer, **{"List-Unsubscribe": "<https://x/u>", "In-Reply-To": "<probe.1@probe.mysteryshop.test>"}).mail) == "answer"
 
 
-def test_classify_ignores_case_as_its_patterns_did_with_ignorecase() -> None:
-    import re
-
+def test_classify_ignores_case() -> None:
     from mysteryshop.demo.company import Customer, letter
-    from mysteryshop.scoring import classify as kinds
 
     customer = Customer(address="ann@probe.test", name="Ann Lee", order_id="ORD-123", text="Where is ORD-123?")
     texts = [
@@ -99,17 +98,17 @@ def test_classify_ignores_case_as_its_patterns_did_with_ignorecase() -> None:
         for kind in ("acknowledgement", "answer", "followup", "marketing") for quality in ("good", "wrong", "stalling") for personal in (True, False)
     ] + ["Big SALE: 40% OFF, use code RAIN at our Newsletter", "WE HAVE RECEIVED YOUR MESSAGE", "Due To High Volumes, Please Allow 3-5 Business Days",
          "How Satisfied were you? Did We Help?", "Ticket #NW-1 has been Opened"]
-    for text in {v for t in texts for v in (t, t.upper(), t.title(), t.swapcase())}:
-        for fast, reference in zip(kinds._LOWER, kinds._ANY_CASE):
-            assert fast.findall(text.lower()) == reference.findall(text.lower())
-            assert bool(fast.search(text.lower())) == bool(reference.search(text)), (fast.pattern, text)
+    for text in set(texts):
+        kind = classify(_mail(text).mail)
+        for variant in (text.upper(), text.title(), text.swapcase()):
+            assert classify(_mail(variant).mail) == kind, (variant, kind)
     # lower-casing is not IGNORECASE beyond ASCII: a Turkish capital İ lower-cases to two characters, ı stays ı
     assert classify(_mail("THANK YOU FOR CONTACTİNG NORTHWIND. YOUR TİCKET NW-1 HAS BEEN OPENED.").mail) == "acknowledgement"
-    assert classify(_mail("İS THERE ANYTHİNG ELSE WE CAN HELP WİTH? HOW DİD WE DO?").mail) == "satisfaction_followup"
+    assert classify(_mail("İS THERE ANYTHİNG ELSE WE CAN HELP WİTH? HOW DİD WE DO?").mail) == "survey"
     assert classify(_mail("Thank you for contactıng us.").mail) == "acknowledgement"
     assert classify(_mail("WE HAVE RECEIVED YOUR MESSAGE.", **{"Auto-Submitted": "no"}).mail) == "acknowledgement"
-    assert classify(_mail("HOW SATISFIED WERE YOU WITH OUR HELP?").mail) == "satisfaction_followup"
-    assert classify(_mail("BIG SALE THIS WEEK ONLY").mail) == "marketing"
+    assert classify(_mail("HOW SATISFIED WERE YOU WITH OUR HELP?").mail) == "survey"
+    assert classify(_mail("BIG SALE THIS WEEK ONLY, 40% OFF").mail) == "marketing"
 
 
 def test_quoted_customer_text_is_not_the_company_answer() -> None:

@@ -23,10 +23,16 @@ from email.utils import collapse_rfc2231_value, getaddresses
 from typing import Any
 
 from mysteryshop.collect.mime import parse_bounded
+from mysteryshop.collect.report import read_report
 from mysteryshop.quality.clean import remove_quoted
 from mysteryshop.quality.html_text import html_text
 
 _MSGID = re.compile(r"<[^<>\s]+>")
+#: headers kept for telling a message's kind (mysteryshop.scoring.classify) beside those ParsedMail has fields for
+KIND_HEADERS = frozenset({
+    "x-autoreply", "x-autorespond", "x-autoresponder", "x-auto-response-suppress", "x-failed-recipients", "list-id",
+    "return-path", "x-mailer", "feedback-id", "x-campaign", "x-ms-exchange-generated-message-source",
+})
 
 
 class _MimeHeaderCache(EmailPolicy):
@@ -80,6 +86,14 @@ class ParsedMail:
     list_unsubscribe: str | None = None
     precedence: str | None = None
     defects: list[str] = field(default_factory=list)
+    #: multipart/report's report-type (delivery-status, disposition-notification, ...)
+    report_type: str | None = None
+    #: the most final delivery action a report or bounce gives (failed, delayed, delivered, ...), see collect.report
+    delivery_action: str | None = None
+    delivery_status: str | None = None  # its RFC 3463 status code (5.1.1)
+    delivery_evidence: str | None = None  # where the action was read (the report's fields, or flufl.bounce's verdict)
+    #: the other headers that say what kind of message this is (`KIND_HEADERS`), by lower-case name
+    kind_headers: dict[str, str] = field(default_factory=dict)
 
     @property
     def malformed(self) -> bool:
@@ -287,6 +301,14 @@ def parse_mail(raw: bytes, *, customer_text: str | None = None) -> ParsedMail:
     except Exception as exc:  # noqa: BLE001
         defects.append(f"body could not be read: {_reason(exc)}")
     try:
+        report = read_report(msg, from_addr=parsed.from_addr, from_name=parsed.from_name, subject=parsed.subject,
+                             failed_recipients=parsed.kind_headers.get("x-failed-recipients"), defects=defects)
+        if report is not None:
+            parsed.report_type, parsed.delivery_action, parsed.delivery_status = report.report_type, report.action, report.status
+            parsed.delivery_evidence = _unicode(report.evidence) or None
+    except Exception as exc:  # noqa: BLE001
+        defects.append(f"delivery report could not be read: {_reason(exc)}")
+    try:
         parsed.text = remove_quoted(parsed.full_text, customer_text)
     except Exception as exc:  # noqa: BLE001
         defects.append(f"quoted text could not be removed: {_reason(exc)}")
@@ -323,6 +345,7 @@ def _read_headers(msg: EmailMessage, parsed: ParsedMail, defects: list[str]) -> 
     parsed.auto_submitted = raw_headers.get("auto-submitted")
     parsed.list_unsubscribe = raw_headers.get("list-unsubscribe")
     parsed.precedence = raw_headers.get("precedence")
+    parsed.kind_headers = {name: value[:300] for name, value in raw_headers.items() if name in KIND_HEADERS}
 
 
 def text_basis(customer_text: str | None) -> str:
@@ -349,6 +372,13 @@ def stored_fields(mail: ParsedMail, customer_text: str | None = None) -> dict[st
         "auto_submitted": mail.auto_submitted,
         "list_unsubscribe": mail.list_unsubscribe,
         "precedence": mail.precedence,
+        "from_addr": mail.from_addr,
+        "from_name": mail.from_name,
+        "report_type": mail.report_type,
+        "delivery_action": mail.delivery_action,
+        "delivery_status": mail.delivery_status,
+        "delivery_evidence": mail.delivery_evidence,
+        "kind_headers": json.dumps(mail.kind_headers) if mail.kind_headers else None,
         "malformed": int(mail.malformed),
         "defects": mail.defects,
         "text_basis": text_basis(customer_text),
@@ -360,7 +390,7 @@ def from_stored(row: Mapping[str, Any], customer_text: str | None = None, *, bas
 
     `text` is cut again from `full_text` when the row was cut against another customer text
     than `customer_text`, so the result equals `parse_mail(raw, customer_text=customer_text)`
-    in every field scoring reads. References and addresses are not kept (scoring never reads them).
+    in every field scoring reads. References and recipient addresses are not kept (scoring never reads them).
     `basis`: `text_basis(customer_text)` when the caller has it already.
     """
     text = row["text"] or ""
@@ -383,7 +413,26 @@ def from_stored(row: Mapping[str, Any], customer_text: str | None = None, *, bas
         list_unsubscribe=row["list_unsubscribe"],
         precedence=row["precedence"],
         defects=defects,
+        from_addr=row["from_addr"] or "",
+        from_name=row["from_name"] or "",
+        report_type=row["report_type"],
+        delivery_action=row["delivery_action"],
+        delivery_status=row["delivery_status"],
+        delivery_evidence=row["delivery_evidence"],
+        kind_headers=_stored_headers(row["kind_headers"], defects),
     )
+
+
+def _stored_headers(value: Any, defects: list[str]) -> dict[str, str]:
+    """The `kind_headers` column (a JSON object, NULL for none)."""
+    if not value:
+        return {}
+    try:
+        headers = json.loads(value)
+    except (TypeError, ValueError) as exc:
+        defects.append(f"stored kind headers unreadable ({_reason(exc)})")
+        return {}
+    return {str(k): str(v) for k, v in headers.items()} if isinstance(headers, dict) else {}
 
 
 def _stored_defects(value: Any) -> list[str]:

@@ -1,4 +1,5 @@
-"""`mysteryshop quality eval`: agreement of each engine with the labelled set."""
+"""`mysteryshop quality eval`: agreement of each engine with the labelled set, and of the message kinds with theirs;
+`mysteryshop quality classify FILE.eml...`: each message's kind, language and evidence (mysteryshop.scoring.kinds_eval)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,63 @@ def add_commands(subparsers: Any) -> None:
     evaluate.add_argument("--criterion", action="append", choices=list(CRITERIA), dest="criteria", help="limit to these criteria")
     evaluate.add_argument("--misses", action="store_true", help="list each disagreement with the engine's reason")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    evaluate.add_argument("--kinds", metavar="FOLDER", default=None,
+                          help="labelled raw messages for the message kinds: .eml files and a labels.yaml "
+                               "(default: tests/quality/kinds, when it exists)")
+    evaluate.add_argument("--kinds-only", action="store_true", help="evaluate only the message kinds, not the reply-quality criteria")
     evaluate.set_defaults(func=run_eval)
+    classify = quality_sub.add_parser("classify", help="each message's kind (bounce, out_of_office, acknowledgement, answer, survey, "
+                                                       "marketing, other), language and evidence")
+    classify.add_argument("files", nargs="+", metavar="FILE.eml", help="raw messages (RFC 5322), as saved by a mail client")
+    classify.add_argument("--json", action="store_true", help="one JSON object per message (file, kind, language, evidence, ...)")
+    classify.set_defaults(func=run_classify)
+
+
+def run_classify(args: argparse.Namespace) -> int:
+    """Print each file's kind; 2 when a file could not be read (the others are still printed)."""
+    from mysteryshop.scoring.kinds_eval import classify_file
+
+    status = 0
+    for name in args.files:
+        found = classify_file(name)
+        if found.error:
+            print(f"mysteryshop quality classify: {found.error}", file=sys.stderr)
+            status = 2
+        if args.json:
+            print(json.dumps(found.as_dict(), ensure_ascii=False))
+            continue
+        print(f"{found.file}: {found.reading.kind} (language {found.language or 'unknown'})")
+        for line in found.reading.evidence:
+            print(f"    {line}")
+        if found.reading.promise is not None:
+            print(f"    promises an answer within {found.reading.promise.said!r}: \"{found.reading.promise.quote}\"")
+    return status
+
+
+def _eval_kinds(args: argparse.Namespace, report: dict[str, Any]) -> int:
+    from mysteryshop.scoring.kinds_eval import DEFAULT_KINDS_SET, KindsSetError, evaluate_kinds, format_kinds_table, load_kinds_set
+
+    folder = args.kinds or str(DEFAULT_KINDS_SET)
+    if args.kinds is None and not (DEFAULT_KINDS_SET / "labels.yaml").is_file():
+        if args.kinds_only:
+            print(f"mysteryshop quality eval: {DEFAULT_KINDS_SET}/labels.yaml: no such file; pass --kinds FOLDER", file=sys.stderr)
+            return 2
+        return 0
+    try:
+        items = load_kinds_set(folder)
+    except KindsSetError as exc:
+        print(f"mysteryshop quality eval: {exc}", file=sys.stderr)
+        return 2
+    splits = evaluate_kinds(items)
+    report["kinds"] = {"folder": folder, "splits": {name: split.as_dict() for name, split in splits.items()}}
+    if not args.json:
+        for name, split in splits.items():
+            print(format_kinds_table(name, split))
+            if args.misses:
+                for miss in split.misses:
+                    print(f"    {miss}")
+            print()
+    return 0
 
 
 def _default_engines() -> list[str]:
@@ -45,6 +102,12 @@ def run_eval(args: argparse.Namespace) -> int:
     from mysteryshop.quality.evaluation import format_table, tally
     from mysteryshop.quality.scoring import score_many
 
+    if args.kinds_only:
+        report: dict[str, Any] = {}
+        status = _eval_kinds(args, report)
+        if args.json and status == 0:
+            print(json.dumps(report, indent=2))
+        return status
     try:
         items = load_labelled(args.labelled)
     except LabelledSetError as exc:
@@ -52,7 +115,7 @@ def run_eval(args: argparse.Namespace) -> int:
         return 2
     criteria = tuple(args.criteria or CRITERIA)
     engines = args.engines or _default_engines()
-    report: dict[str, Any] = {"labelled": args.labelled, "exchanges": len(items), "engines": {}}
+    report = {"labelled": args.labelled, "exchanges": len(items), "engines": {}}
     for engine in engines:
         try:
             results = score_many([i.exchange for i in items], criteria, engine)
@@ -71,6 +134,9 @@ def run_eval(args: argparse.Namespace) -> int:
                     for miss in t.misses:
                         print(f"    {name}: {miss}")
             print()
+    status = _eval_kinds(args, report)
+    if status:
+        return status
     if args.json:
         print(json.dumps(report, indent=2))
     else:

@@ -120,7 +120,8 @@ def _build(
         entry = recorded.get(probe_id) or scored[probe_id]
         entry["screenshots"] = screenshots.get(probe_id, [])
         probes_out.append(entry)
-        metrics_of.append((entry["channel"], ProbeMetrics(**entry["metrics"])))
+        if entry["status"] != "undeliverable":  # a bounced probe measured nothing about the company: not graded
+            metrics_of.append((entry["channel"], ProbeMetrics(**entry["metrics"])))
 
     overall = aggregate([m for _, m in metrics_of])
     channels: dict[str, Any] = {}
@@ -128,7 +129,7 @@ def _build(
         channel_metrics = aggregate([m for c, m in metrics_of if c == channel])
         channels[channel] = {"probes": channel_metrics["probes"]["count"], "metrics": channel_metrics,
                              "grade": grade_metrics(channel_metrics).as_dict()}
-    counts = {s: sum(p["status"] == s for p in probes_out) for s in ("passed", "failed", "error", "interrupted")}
+    counts = {s: sum(p["status"] == s for p in probes_out) for s in ("passed", "failed", "error", "interrupted", "undeliverable")}
     problems = problem_counts(probes_out)
     summary = {
         "probes": len(probes_out),
@@ -136,6 +137,7 @@ def _build(
         "unreachable": problems.get("unreachable", 0),
         "misconfigured": problems.get("misconfigured", 0),
         "problems": problems,
+        "promises": promise_counts(probes_out),
         "metrics": overall,
         "grade": grade_metrics(overall).as_dict(),
         "targets": sorted({p["target"] for p in probes_out} or targets),
@@ -168,6 +170,7 @@ def _build(
         "perception_gap": perception_gap(journeys, probes_out),
         "step_stats": step_stats(journeys, probes_out),
         "worst_moments": worst_moments(probes_out),
+        "promises": promise_list(probes_out),
         "trend": trend(store, run_id, summary),
         "probes": probes_out,
         "unmatched_messages": unmatched,
@@ -264,7 +267,7 @@ def perception_gap(journeys: Mapping[str, Journey], probes: Sequence[Mapping[str
         for expect, believed_ns in journey.spec.believed.items():
             latencies: list[int | None] = []
             for probe in probes:
-                if probe["journey"] != name:
+                if probe["journey"] != name or probe.get("status") == "undeliverable":
                     continue
                 outcome = next((o for o in probe["outcomes"] if o["expect"] == expect), None)
                 if outcome is not None:
@@ -292,7 +295,7 @@ def step_stats(journeys: Mapping[str, Journey], probes: Sequence[Mapping[str, An
                        for s in journey.steps}
     for probe in probes:
         journey_stats = stats.get(probe["journey"])
-        if journey_stats is None:
+        if journey_stats is None or probe.get("status") == "undeliverable":
             continue
         for event in probe["events"]:
             if event["kind"] == "sent" and event["step"] in journey_stats:
@@ -314,6 +317,25 @@ def step_stats(journeys: Mapping[str, Journey], probes: Sequence[Mapping[str, An
     return stats
 
 
+def promise_counts(probes: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """How many promised reply times were kept, broken, or not yet due (probes that were not graded left out)."""
+    counts = {"kept": 0, "broken": 0, "open": 0}
+    for probe in probes:
+        if probe.get("status") != "undeliverable":
+            for verdict in probe.get("promises") or ():
+                counts[verdict["status"]] = counts.get(verdict["status"], 0) + 1
+    return counts
+
+
+def promise_list(probes: Sequence[Mapping[str, Any]], limit: int = 100) -> list[dict[str, Any]]:
+    """The promises of every graded probe, broken ones first, each with its probe, both quotes and the verdict."""
+    found = [{"probe": probe["id"], "journey": probe["journey"], "target": probe["target"], "persona": probe["persona"].get("full_name", ""),
+              **verdict}
+             for probe in probes if probe.get("status") != "undeliverable" for verdict in probe.get("promises") or ()]
+    order = {"broken": 0, "kept": 1, "open": 2}
+    return sorted(found, key=lambda v: order.get(v["status"], 3))[:limit]
+
+
 def _severity(outcome: Mapping[str, Any]) -> float:
     base = _SEVERITY.get(outcome["expect"], 30)
     if outcome["evidence"] is None:
@@ -330,7 +352,8 @@ def worst_moments(probes: Sequence[Mapping[str, Any]], count: int = 3) -> list[d
     Worst first; one per (journey, step) before any step is shown twice, so three probes that
     all went unanswered do not crowd out a marketing mail. Only the moments shown are written out.
     """
-    failed = [(probe, o, round(_severity(o), 1)) for probe in probes for o in probe["outcomes"] if o["status"] == FAILED]
+    failed = [(probe, o, round(_severity(o), 1)) for probe in probes for o in probe["outcomes"] if o["status"] == FAILED
+              and probe.get("status") != "undeliverable"]
     order = sorted(range(len(failed)), key=lambda i: -failed[i][2])
     made: dict[int, dict[str, Any]] = {}
 

@@ -36,7 +36,10 @@ from mysteryshop.scorecard.rebuild import StoredProbe, read_run, rebuild_probes
 from mysteryshop.scoring.deadline import company_time
 from mysteryshop.scoring.expectations import FAILED, PASSED, cut_short, evaluate
 from mysteryshop.scoring.first_answer import first_answer_quality
+from mysteryshop.scoring.classify import ACKNOWLEDGEMENT, ANSWER, BOUNCE, SURVEY
 from mysteryshop.scoring.metrics import ProbeMetrics, probe_metrics
+from mysteryshop.scoring.promise_check import judge_promises
+from mysteryshop.scoring.stalling import stalled
 from mysteryshop.scoring.shared_scores import files_digest, recording_verdicts, shared_scores
 from mysteryshop.scoring.web import web_metrics
 from mysteryshop.store import Store, placeholders
@@ -70,14 +73,19 @@ def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality
     if interrupted:
         outcomes = cut_short(outcomes)
     details = [probe.persona.get(k, "") for k in ("order_id", "email", "phone")]
-    metrics = probe_metrics(journey, timeline, outcomes, speedup=speedup, details=details)
-    if interrupted:
+    metrics = probe_metrics(journey, timeline, outcomes, speedup=speedup, details=details, finished=finished)
+    bounce = undeliverable(timeline)
+    problem = probe.problem or ("undeliverable" if bounce is not None else None)
+    if bounce is not None:
+        status = "undeliverable"  # the company never got the message: nothing to grade it on (build leaves it out)
+    elif interrupted:
         status = "interrupted"
     elif probe.error:
         status = "blocked" if probe.status == "blocked" else "error"
     else:
         status = "passed" if all(o.status == PASSED for o in outcomes) else "failed"
-    if not finished and (status == "failed" or (status == "passed" and not outcomes)) and not any(o.status == FAILED for o in outcomes):
+    if status != "undeliverable" and not finished and (status == "failed" or (status == "passed" and not outcomes)) and not any(
+            o.status == FAILED for o in outcomes):
         status = "waiting"  # pending deadlines, or nothing sent yet (a probe deferred to its target's send window)
     start = min((a.t_ns for a in timeline.actions.values()), default=end)
 
@@ -100,6 +108,7 @@ def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality
         after_ns, after_text = after(r.t_ns)
         messages.append({
             "ref": r.message_ref, "utc": r.utc, "after_ns": after_ns, "after": after_text, "kind": r.kind, "stalling": r.stalling,
+            "evidence": list(r.reading.evidence) if r.reading else [], "automatic": r.automatic, "deferral": r.deferral,
             "subject": r.mail.subject, "text": r.mail.text, "html": r.mail.html, "malformed": bool(r.mail.defects), "defects": r.mail.defects,
             **business(r.t_ns),
         })
@@ -135,8 +144,14 @@ def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality
         "persona": probe.persona,
         "status": status,
         "error": probe.error,
-        "problem": probe.problem,
-        "unreachable": probe.problem == "unreachable",
+        "problem": problem,
+        "unreachable": problem == "unreachable",
+        "undeliverable": None if bounce is None else {
+            "ref": bounce.message_ref, "utc": bounce.utc, "subject": bounce.mail.subject,
+            "evidence": list(bounce.reading.evidence) if bounce.reading else [],
+        },
+        "stalling": _stalling(timeline, outcomes, finished),
+        "promises": [v.as_dict() for v in judge_promises(timeline, now_ns=end, speedup=speedup, clock=clock)],
         "path": [{"step": s, "status": status_of.get(s, "done" if s in timeline.actions else "skipped")} for s in path],
         "outcomes": outcome_dicts,
         "metrics": {name: getattr(metrics, name) for name in _METRIC_FIELDS},  # = metrics.as_dict(): flat scalars
@@ -147,6 +162,24 @@ def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality
         "quality": first_answer_quality(timeline, journey) if quality else None,
     }
     return entry
+
+
+def undeliverable(timeline: Any) -> Any:
+    """The bounce that made a probe undeliverable: a mail server returned its message and the company never wrote
+    back (an acknowledgement, answer or survey); None otherwise (a bounce beside real replies is just a message)."""
+    bounce = next((r for r in sorted(timeline.replies, key=lambda r: r.t_ns) if r.kind == BOUNCE), None)
+    if bounce is None or any(r.kind in (ACKNOWLEDGEMENT, ANSWER, SURVEY) for r in timeline.replies):
+        return None
+    return bounce
+
+
+def _stalling(timeline: Any, outcomes: Any, finished: bool) -> dict[str, Any] | None:
+    found = stalled(timeline, outcomes, finished=finished)
+    if found is None:
+        return None
+    reply = found.reply
+    return {"reason": found.reason, "quote": reply.deferral or " ".join(reply.mail.text.split())[:300], "utc": reply.utc,
+            "ref": reply.message_ref, "automatic": reply.automatic}
 
 
 @cache

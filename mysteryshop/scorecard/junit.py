@@ -76,6 +76,13 @@ def write_junit(card: Mapping[str, Any], path: Path) -> Path:
             error_case = _case({"name": "probe", "classname": classname, "time": "0.000"},
                                ("skipped", {"message": probe["error"]}, None) if cut_short else
                                ("error", {"message": probe["error"], "type": problem}, probe["error"]))
+        if probe["status"] == "undeliverable":  # a mail server returned the probe's message: a probe problem, not graded
+            bounce = probe.get("undeliverable") or {}
+            message = "undeliverable: a mail server returned the message (" + "; ".join(bounce.get("evidence") or [])[:300] + ")"
+            cases.append(_case({"name": "probe", "classname": classname, "time": "0.000"}, ("error", {"message": message, "type": "undeliverable"}, message)))
+            tally["tests"] += 1
+            tally["errors"] += 1
+            continue
         if probe["error"] and not probe["outcomes"]:
             cases.append(error_case)
             tally["tests"] += 1

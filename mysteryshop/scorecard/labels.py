@@ -37,14 +37,16 @@ def interruption_line(card: Mapping[str, Any]) -> str | None:
             f"what was measured is scored")
 
 
-#: how each problem that stopped probes is told (see mysteryshop.errors)
+#: how each problem that stopped probes is told (see mysteryshop.errors); undeliverable decides no exit code
 PROBLEM_WORDS = {"unreachable": "could not reach their target (exit code 3)",
                  "misconfigured": "stopped by their target file or journey: a selector, field or widget not found (exit code 4)",
-                 "setup": "could not run on this machine (exit code 2)"}
+                 "setup": "could not run on this machine (exit code 2)",
+                 "undeliverable": "undeliverable: a mail server returned the message (a bounce), so the company is not graded on them; "
+                                  "check the target's address"}
 
 
 def problem_line(summary: Mapping[str, Any]) -> str | None:
-    """'1 probe(s) could not reach their target (exit code 3); ...' for the problems that decide an exit code."""
+    """'1 probe(s) could not reach their target (exit code 3); ...' for the problems that decide an exit code, and bounces."""
     problems = summary.get("problems") or {}
     parts = [f"{problems[key]} probe(s) {words}" for key, words in PROBLEM_WORDS.items() if problems.get(key)]
     return "; ".join(parts) or None

@@ -40,6 +40,9 @@ def markdown_summary(card: Mapping[str, Any], *, gate: Mapping[str, Any] | None 
         lines[2:2] = [f"**{interruption}.**", ""]
     if problems:
         lines += [f"**{problems}.**", ""]
+    promised = summary.get("promises") or {}
+    if any(promised.values()):
+        lines += [f"Promised reply times: {promised.get('kept', 0)} kept, {promised.get('broken', 0)} broken, {promised.get('open', 0)} not yet due.", ""]
     if card.get("channels"):
         lines.append("Channels: " + ", ".join(f"{name} **{c['grade']['grade']}**" for name, c in card["channels"].items()))
         lines.append("")

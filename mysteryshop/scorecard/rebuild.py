@@ -10,11 +10,11 @@ from typing import Any
 import orjson
 
 from mysteryshop.collect.parse import ParsedMail, from_stored, parse_mail, text_basis
-from mysteryshop.scoring.classify import classify, is_stalling
+from mysteryshop.scoring.classify import Reading, read_kind
 from mysteryshop.scoring.shared_scores import StoredVerdicts, scorer_id
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
 from mysteryshop.scoring.web import EVENT_KINDS as WEB_EVENT_KINDS, restore_event as restore_web_event
-from mysteryshop.store import Store, placeholders
+from mysteryshop.store import KIND_COLUMNS, Store, placeholders
 
 
 @dataclass(slots=True)
@@ -34,7 +34,9 @@ class StoredProbe:
 
 
 _MESSAGE_COLUMNS = ("id, probe_id, direction, t_ns, utc, message_id, in_reply_to, subject, text, defects, "
-                    "full_text, html, auto_submitted, list_unsubscribe, precedence, text_basis")
+                    "full_text, html, auto_submitted, list_unsubscribe, precedence, text_basis, " + ", ".join(KIND_COLUMNS))
+#: a row annotated before the kind columns were (its `from_addr` NULL) is parsed again from its raw bytes
+_NEEDS_PARSE = "text_basis IS NULL OR from_addr IS NULL"
 
 
 def load_probes(store: Store, run_id: str, *, reparse: bool = False) -> list[StoredProbe]:
@@ -89,7 +91,7 @@ def read_run(
     for event in store.query_dicts(f"SELECT probe_id, kind, step, t_ns, utc, data FROM events WHERE {where} "
                                    f"AND kind IN ({placeholders(len(wanted))}) ORDER BY t_ns, id", (*params, *wanted)):
         events_by_probe.setdefault(event["probe_id"], []).append(event)
-    columns = _MESSAGE_COLUMNS + (", raw" if reparse else ", CASE WHEN text_basis IS NULL THEN raw END AS raw")
+    columns = _MESSAGE_COLUMNS + (", raw" if reparse else f", CASE WHEN {_NEEDS_PARSE} THEN raw END AS raw")
     messages_by_probe: dict[str, list[dict[str, Any]]] = {}
     for message in store.query_dicts(f"SELECT {columns} FROM messages WHERE {where} ORDER BY t_ns, id", params):
         messages_by_probe.setdefault(message["probe_id"], []).append(message)
@@ -117,18 +119,20 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
     reparse = stored.reparse
 
     def mail_of(message: Any, customer_text: str | None = None, basis: str = "") -> ParsedMail:
-        if reparse or message["text_basis"] is None:
+        if reparse or message["text_basis"] is None or message["from_addr"] is None:
             return parse_mail(message["raw"], customer_text=customer_text)
         return from_stored(message, customer_text, basis=basis)
 
-    kinds: dict[tuple[Any, ...], tuple[str, bool]] = {}
+    kinds: dict[tuple[Any, ...], Reading] = {}
 
-    def kind_of(mail: ParsedMail) -> tuple[str, bool]:
-        """classify / is_stalling (as Reply.of), once per distinct set of the fields they read: companies repeat themselves."""
-        key = (mail.text, bool(mail.in_reply_to), mail.list_unsubscribe, mail.precedence, mail.auto_submitted)
+    def kind_of(mail: ParsedMail) -> Reading:
+        """read_kind (as Reply.of), once per distinct set of the fields it reads: companies repeat themselves."""
+        key = (mail.text, mail.full_text, mail.html if not mail.text else None, mail.subject, mail.from_addr, mail.from_name,
+               bool(mail.in_reply_to), mail.list_unsubscribe, mail.precedence, mail.auto_submitted, mail.report_type,
+               mail.delivery_action, mail.delivery_evidence, tuple(sorted(mail.kind_headers.items())), tuple(mail.defects[:2]))
         found = kinds.get(key)
         if found is None:
-            found = kinds[key] = (classify(mail), is_stalling(mail))
+            found = kinds[key] = read_kind(mail)
         return found
 
     wall_clock = stored.wall_clock
@@ -182,8 +186,7 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
                 late += 1
                 continue
             mail = mail_of(message, customer_text, basis)
-            kind, stalling = kind_of(mail)
-            timeline.replies.append(Reply(message["t_ns"], message["utc"], mail, message["id"], kind, stalling))
+            timeline.replies.append(Reply.read(message["t_ns"], message["utc"], mail, message["id"], kind_of(mail)))
         yield StoredProbe(pid, row["journey"], row["target"], persona, row["status"], error, timeline, finished_ns, late, wall_clock, problem,
                           interrupted_ns)
 

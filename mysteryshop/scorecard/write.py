@@ -186,6 +186,9 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
     problems = problem_line(summary)
     if problems:
         lines.append(f"  {problems}")
+    promised = summary.get("promises") or {}
+    if any(promised.values()):
+        lines.append(f"  promised reply times: {promised.get('kept', 0)} kept, {promised.get('broken', 0)} broken, {promised.get('open', 0)} not yet due")
     for key, label in LABELS.items():
         metric = metrics.get(key, {})
         extra = f" (median {_seconds(metric['median_s'])})" if metric.get("median_s") is not None else ""

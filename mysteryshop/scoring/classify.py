@@ -1,76 +1,371 @@
-"""What kind of message the company sent: read from headers and words, never from the sender's say-so."""
+"""What kind of message a company (or a mail server) sent, with the evidence: read from headers, report parts and words.
+
+Kinds: `bounce` (a mail server could not deliver the probe's message), `out_of_office`, `acknowledgement`
+(the message was received, someone will answer: automatic or by a person), `answer`, `survey` (how did we do:
+CSAT, NPS), `marketing` and `other` (delay warnings, read receipts, delivery notices, empty messages).
+
+The order of the checks is the order of certainty: a delivery report's own fields first (collect.report:
+RFC 3464 parts, flufl.bounce), then the words of mail servers, absence notices, surveys, marketing, and
+last what is left: whether a reply that confirms receipt or defers also says something of substance.
+Substance is what remains of the reply's own words (collect.parse: quotes removed; quality.clean: signature
+and footer set aside) once every cue, greeting, reference number and pointer to a help centre is taken out.
+
+The cues are data (kinds.yaml), in English, German, French and Spanish, all tried on every message: no
+language is detected to classify (language.detect is for what a caller shows or scores next).
+"""
 
 from __future__ import annotations
 
 import re
-from typing import NamedTuple
+from dataclasses import dataclass, field
 
 from mysteryshop.collect.parse import ParsedMail
+from mysteryshop.collect.report import looks_like_daemon
+from mysteryshop.quality.clean import clean_reply
+from mysteryshop.quality.text import fold
+from mysteryshop.scoring.kind_words import Cue, KindWords, kind_words
+from mysteryshop.scoring.promises import Promise, find_promise
 
+BOUNCE = "bounce"
+OUT_OF_OFFICE = "out_of_office"
 ACKNOWLEDGEMENT = "acknowledgement"
 ANSWER = "answer"
-FOLLOWUP = "satisfaction_followup"
+SURVEY = "survey"
 MARKETING = "marketing"
+OTHER = "other"
+KINDS = (BOUNCE, OUT_OF_OFFICE, ACKNOWLEDGEMENT, ANSWER, SURVEY, MARKETING, OTHER)
+#: the satisfaction follow-up a journey expects is a survey (the name scorecards of older versions used)
+FOLLOWUP = SURVEY
+
+#: a reply that confirms receipt or defers is an answer only with at least this many words of substance
+SUBSTANCE_FOR_ANSWER = 6
+#: an absence notice, survey or deferral may carry a little more (a colleague's address, a link's caption)
+SUBSTANCE_BESIDE_NOTICE = 14
+#: a sentence adds to the substance only with at least this many words of its own once its cues are out
+SENTENCE_SUBSTANCE = 3
+#: how much of a message's text is read for cues (a 5 MB newsletter is judged by its first 20,000 characters)
+TEXT_LIMIT = 20_000
+
+_TOKEN = re.compile(r"[a-z0-9][a-z0-9'’-]*")
+_URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
+_REPLY_SUBJECT = re.compile(r"^\s*(re|aw|sv|antw|rv|ref|r|wg|tr|fw|fwd|res)\s*(\[\d+\])?\s*:", re.IGNORECASE)
+_NOREPLY = re.compile(r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|noreply|notifications?|mailer|auto(reply|responder)?)[@+.-]",
+                      re.IGNORECASE)
+_AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder")
+_BULK_HEADERS = ("list-id", "feedback-id", "x-campaign")
 
 
-class _Patterns(NamedTuple):
-    promo: re.Pattern[str]
-    followup: re.Pattern[str]
-    ack: re.Pattern[str]
-    stalling: re.Pattern[str]
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A message's kind and why. `automatic`: sent by software, not typed by a person for this customer.
+    `deferral`: the words that put the answer off ("we will get back to you within 24 hours"), if any.
+    `substance`: words of the company's own beyond receipt, deferral and boilerplate. `language`: that of the
+    cue that decided (None when headers decided). `promise`: a time the message promises an answer in."""
+
+    kind: str
+    evidence: tuple[str, ...]
+    automatic: bool = False
+    deferral: str | None = None
+    substance: int = 0
+    language: str | None = None
+    promise: Promise | None = None
+
+    @property
+    def stalling(self) -> bool:
+        """A person's reply that only defers: it counts against the company whatever comes next (an automatic
+        acknowledgement only does when it is all the customer got by the deadline: see scoring.stalling)."""
+        return self.kind == ACKNOWLEDGEMENT and not self.automatic and self.deferral is not None
 
 
-_SOURCES = (  # promo, followup, ack, stalling
-    r"\b(\d{1,2}\s?% off|sale|newsletter|unsubscribe|discount code|use code|shop (now|the)|limited time|this week only|black friday)\b",
-    r"(how satisfied|were you satisfied|was your (issue|problem|question|request) (resolved|solved|answered)"
-    r"|did we (resolve|solve|answer|help)|how did we do|how would you rate|rate (us|your (experience|support))"
-    r"|satisfaction survey|is there anything else we can help)",
-    r"(we(?:'ve| have)? received your (message|email|e-mail|request|enquiry|inquiry)|thank you for contacting"
-    r"|thanks for contacting|ticket (?:number |#)?\S* ?(?:has been )?(created|opened)|opened ticket|this is an automated"
-    r"|do not reply to this (email|message))",
-    r"(allow\s+\d+\s*(?:-|–|to)\s*\d+\s*(?:business\s+|working\s+)?(?:hours|days)|as soon as possible"
-    r"|due to (?:high|unusually high|increased) (?:volumes?|demand)|we will get back to you (?:shortly|soon))",
-)
-_LOWER = _Patterns(*(re.compile(source) for source in _SOURCES))
-_ANY_CASE = _Patterns(*(re.compile(source, re.IGNORECASE) for source in _SOURCES))
+def _quote(cue: Cue) -> str:
+    return f'"{" ".join(cue.text.split())[:120]}" ({cue.language})'
 
 
-def _patterns_for(text: str) -> tuple[str, _Patterns]:
-    """ASCII text, lower-cased, with the lower-case patterns: what IGNORECASE matches, several times
-    faster (`re` with IGNORECASE tries every alternative case-folded at every position). Other text
-    keeps IGNORECASE: lower-casing is not the same there (a Turkish capital İ becomes two characters)."""
-    return (text.lower(), _LOWER) if text.isascii() else (text, _ANY_CASE)
+@dataclass(slots=True)
+class _Body:
+    """The reply's own words, sentence by sentence, with the cues found in them."""
+
+    cues: dict[str, list[Cue]] = field(default_factory=dict)
+    substance: int = 0
+    substance_beside: dict[str, int] = field(default_factory=dict)
+    folded_sentences: tuple[str, ...] = ()
+    sentences: tuple[str, ...] = ()
+
+    def first(self, group: str) -> Cue | None:
+        found = self.cues.get(group)
+        return found[0] if found else None
+
+    def count(self, group: str) -> int:
+        return len({" ".join(c.text.split()) for c in self.cues.get(group, ())})
 
 
-def is_stalling(mail: ParsedMail) -> bool:
-    text, patterns = _patterns_for(mail.text)
-    return bool(patterns.stalling.search(text))
+_SENTENCE_GROUPS = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "person")
+#: cues whose words are not substance (person and marketing cues are: a person's "I checked" starts an answer)
+_NOT_SUBSTANCE = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate")
 
 
-def _bulk(mail: ParsedMail) -> bool:
-    return (mail.precedence or "").lower() in {"bulk", "list", "junk"}
+_LINE_END = re.compile(r"[.!?:;]\s*$")
+
+
+def unwrap(text: str) -> str:
+    """Paragraphs of a hard-wrapped plain-text message (lines cut near 72 characters) joined back into lines, so that
+    a phrase across a line break is found; short lines (lists, addresses, sign-offs) stay as they are."""
+    lines = text.split("\n")
+    out: list[str] = []
+    for line in lines:
+        previous = out[-1] if out else ""
+        stripped = line.strip()
+        if previous.strip() and stripped and len(previous) >= 45 and not _LINE_END.search(previous) and not stripped.startswith(("-", "*", "•", ">")):
+            out[-1] = previous.rstrip() + " " + stripped
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
+#: a German ordinal date ("bis 14. November") is not the end of a sentence
+_ORDINAL_DATE = re.compile(r"\b(\d{1,2})\.(?=\s+(?:Jan|Feb|M[äa]r|Apr|Mai|Jun|Jul|Aug|Sep|Okt|Nov|Dez)[a-zä]*\b)", re.IGNORECASE)
+
+
+def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
+    clean = clean_reply(_ORDINAL_DATE.sub(r"\1", unwrap(text[:TEXT_LIMIT])))
+    body = _Body(folded_sentences=clean.folded, sentences=clean.sentences)
+    # the customer's own subject, echoed back ("a ticket regarding: Invoice shows wrong VAT"), is not the company's substance;
+    # nor are the names in the sender's display name
+    stop = words.stopwords | set(_TOKEN.findall(subject))
+    for folded in clean.folded:
+        spans: list[tuple[int, int]] = []
+        groups_here: set[str] = set()
+        for group in _SENTENCE_GROUPS:
+            for cue in words[group].all(folded):
+                body.cues.setdefault(group, []).append(cue)
+                groups_here.add(group)
+                if group in _NOT_SUBSTANCE:
+                    spans.append((cue.start, cue.end))
+        rest = folded
+        for start, end in sorted(spans, reverse=True):
+            rest = rest[:start] + " " + rest[end:]
+        rest = _URL.sub(" ", rest)
+        own = [t for t in _TOKEN.findall(rest) if t not in stop and (len(t) >= 3 or t.isdigit())]
+        if len(own) >= SENTENCE_SUBSTANCE:
+            body.substance += len(own)
+            for group in groups_here:
+                body.substance_beside[group] = body.substance_beside.get(group, 0) + len(own)
+    return body
+
+
+def _auto_signals(mail: ParsedMail, words: KindWords, subject: str) -> list[str]:
+    """Evidence that software sent the message, from its headers and subject."""
+    found = []
+    submitted = (mail.auto_submitted or "").strip().lower()
+    if submitted and not submitted.startswith("no"):
+        found.append(f"header Auto-Submitted: {mail.auto_submitted}")
+    for name in _AUTO_HEADERS:
+        if name in mail.kind_headers:
+            found.append(f"header {name}: {mail.kind_headers[name][:60]}")
+    # not bulk: ticket systems put Precedence: bulk on every mail, agents' answers too (Roundup), to keep auto-responders quiet
+    if (mail.precedence or "").strip().lower() in ("auto_reply", "junk"):
+        found.append(f"header Precedence: {mail.precedence}")
+    cue = words["auto_subject"].first(subject)
+    if cue is not None:
+        found.append(f"subject {_quote(cue)}")
+    if mail.from_addr and _NOREPLY.match(mail.from_addr):
+        found.append(f"sender {mail.from_addr}")
+    return found
+
+
+def read_kind(mail: ParsedMail) -> Reading:
+    """The kind of `mail` with its evidence. Pure; never raises on what a message holds (a reply too odd to
+    read is `other`, with the reason)."""
+    try:
+        return _read_kind(mail)
+    except Exception as exc:  # noqa: BLE001 - one unreadable reply must not stop a scorecard: it is told, not guessed
+        return Reading(OTHER, (f"could not be classified: {type(exc).__name__}: {str(exc)[:200]}",))
+
+
+def _read_kind(mail: ParsedMail) -> Reading:
+    words = kind_words()
+    subject = fold(" ".join((mail.subject or "").split())[:500])
+    text = mail.text or ""
+    full = fold((mail.full_text or text)[:TEXT_LIMIT])
+
+    bounce = _bounce(mail, words, subject, full)
+    if bounce is not None:
+        return bounce
+
+    auto = _auto_signals(mail, words, subject)
+    if not text.strip():  # everything below a "reply above this line" marker is cut as quoted: read it all
+        text = mail.full_text or ""
+    if not text.strip():
+        reason = "no text in the message" + (" (" + "; ".join(mail.defects[:2]) + ")" if mail.defects else "")
+        return Reading(OTHER, (reason, *auto), automatic=bool(auto))
+    # the sender's display name is often the customer's own (a ticket system writing "on behalf of" its author)
+    body = _read_body(words, text, subject + " " + fold(mail.from_name or ""))
+    automated = body.first("automated")
+    automatic_evidence = auto + ([f"body {_quote(automated)}"] if automated else [])
+    person = body.first("person")
+    automatic = bool(automatic_evidence) or person is None
+
+    ooo = _absence(mail, words, subject, body, auto)
+    if ooo is not None:
+        return ooo
+
+    survey = _survey(words, subject, body)
+    marketing = _marketing(mail, words, subject, full, body)
+    if marketing is not None and (survey is None or marketing[1] >= 3):
+        return Reading(MARKETING, marketing[0], automatic=True, language=marketing[2])
+    if survey is not None:
+        return Reading(SURVEY, survey[0], automatic=True, language=survey[1], substance=body.substance)
+
+    acks = [c for group in ("received", "deferral", "automated") for c in body.cues.get(group, ())]
+    deferral = body.first("deferral")
+    deferral_quote = _sentence_of(body, deferral) if deferral is not None else None
+    who = ("automatic: " + "; ".join(automatic_evidence)) if automatic_evidence else (
+        f"written by a person: {_quote(person)}" if person is not None else "automatic: no sign of a person writing")
+    little = body.substance < SUBSTANCE_FOR_ANSWER or (deferral is not None and body.substance < SUBSTANCE_BESIDE_NOTICE
+                                                      and body.substance_beside.get("deferral", 0) >= body.substance)
+    if (acks or auto) and little:
+        evidence = [f"body {_quote(c)}" for c in acks[:3]] or list(auto[:2])
+        evidence += [f"{body.substance} word(s) of substance beyond receipt, deferral and boilerplate", who]
+        language = acks[0].language if acks else None
+        promise = find_promise(words, body.folded_sentences, body.sentences) if deferral is not None or acks else None
+        return Reading(ACKNOWLEDGEMENT, tuple(evidence), automatic, deferral_quote, body.substance, language, promise)
+    if body.substance == 0:
+        return Reading(OTHER, ("no words of substance, and no acknowledgement", *auto), automatic=automatic)
+    evidence = [f"{body.substance} word(s) of substance"]
+    if acks:
+        evidence.append(f"beside {_quote(acks[0])}")
+    if automatic_evidence or person is not None:
+        evidence.append(who)
+    return Reading(ANSWER, tuple(evidence), automatic and bool(automatic_evidence), deferral_quote, body.substance,
+                   acks[0].language if acks else None)
+
+
+def _sentence_of(body: _Body, cue: Cue) -> str:
+    """The sentence (as written) a cue was found in."""
+    for folded, sentence in zip(body.folded_sentences, body.sentences, strict=False):
+        if cue.text in folded:
+            return " ".join(sentence.split())[:300]
+    return cue.text
+
+
+def _bounce(mail: ParsedMail, words: KindWords, subject: str, full: str) -> Reading | None:
+    """A bounce, or `other` for a delay warning or delivery notice; None for a message no mail server wrote."""
+    action = (mail.delivery_action or "").lower()
+    report = mail.delivery_evidence or ""
+    if action in ("failed", "error"):
+        return Reading(BOUNCE, (f"delivery failed: {report}",), automatic=True)
+    delay_subject = words["delay"].first(subject)
+    bounce_subject = words["bounce_subject"].first(subject)
+    if action == "delayed" and bounce_subject is None:
+        return Reading(OTHER, (f"delivery delayed, not final (not a bounce): {report}",), automatic=True)
+    if mail.report_type == "disposition-notification":
+        return Reading(OTHER, ("a read receipt (multipart/report; report-type=disposition-notification)",), automatic=True)
+    daemon = looks_like_daemon(mail.from_addr, mail.from_name)
+    null_sender = mail.kind_headers.get("return-path", "").strip() == "<>"
+    failed_recipients = "x-failed-recipients" in mail.kind_headers
+    head = full[:6000]
+    # the words of a mail server count only beside another sign of one: read them only then (most mail is no bounce)
+    server = daemon or null_sender or failed_recipients or bounce_subject is not None or bool(mail.auto_submitted) or bool(mail.report_type)
+    bounce_body = words["bounce_body"].first(head) if server else None
+    delay_body = words["delay"].first(head) if daemon or null_sender else None
+    sender = f"sender {mail.from_name or ''} <{mail.from_addr}>".replace(" <", " <", 1) if daemon else None
+    if action in ("delivered", "relayed", "expanded") and bounce_body is None:
+        return Reading(OTHER, (f"a delivery notice, not a failure: {report}",), automatic=True)
+    if (delay_subject or (delay_body and (daemon or null_sender))) and bounce_subject is None and not mail.kind_headers.get("x-failed-recipients"):
+        cue = delay_subject or delay_body
+        assert cue is not None
+        return Reading(OTHER, (f"delivery delayed, not final (not a bounce): {_quote(cue)}", *([sender] if sender else [])),
+                       automatic=True, language=cue.language)
+    evidence = [e for e in (
+        sender,
+        "header Return-Path: <>" if null_sender else None,
+        f"subject {_quote(bounce_subject)}" if bounce_subject else None,
+        f"body {_quote(bounce_body)}" if bounce_body else None,
+        f"header X-Failed-Recipients: {mail.kind_headers['x-failed-recipients'][:100]}" if "x-failed-recipients" in mail.kind_headers else None,
+    ) if e]
+    signals = sum(x is not None and x is not False for x in (daemon or None, bounce_subject, bounce_body, null_sender or None,
+                                                               mail.kind_headers.get("x-failed-recipients")))
+    if (bounce_body is not None and signals >= 2) or (daemon and bounce_subject is not None):
+        language = (bounce_body or bounce_subject).language if (bounce_body or bounce_subject) else None
+        return Reading(BOUNCE, tuple(evidence), automatic=True, language=language)
+    return None
+
+
+def _absence(mail: ParsedMail, words: KindWords, subject: str, body: _Body, auto: list[str]) -> Reading | None:
+    in_subject = words["absence_subject"].first(subject)
+    in_body = body.first("absence_body")
+    if in_subject is None and in_body is None:
+        return None
+    beside = body.substance_beside.get("absence_body", 0)
+    other = body.substance - beside
+    little = other < SUBSTANCE_FOR_ANSWER and beside < SUBSTANCE_BESIDE_NOTICE * 2
+    if in_body is not None and (auto or little or in_subject is not None):
+        evidence = [f"body {_quote(in_body)}", *([f"subject {_quote(in_subject)}"] if in_subject else []), *auto]
+        return Reading(OUT_OF_OFFICE, tuple(evidence), automatic=True, language=in_body.language)
+    if in_subject is not None and auto and body.substance < SUBSTANCE_BESIDE_NOTICE and not body.cues.get("received"):
+        return Reading(OUT_OF_OFFICE, (f"subject {_quote(in_subject)}", *auto), automatic=True, language=in_subject.language)
+    return None
+
+
+def _survey(words: KindWords, subject: str, body: _Body) -> tuple[tuple[str, ...], str] | None:
+    in_subject = words["survey"].first(subject)
+    first = body.first("survey")
+    count = body.count("survey")
+    cue = first or in_subject
+    if cue is None:
+        return None
+    other = body.substance - body.substance_beside.get("survey", 0)
+    if in_subject is not None or count >= 2 or other < SUBSTANCE_BESIDE_NOTICE:
+        evidence = tuple(f"body {_quote(c)}" for c in body.cues.get("survey", [])[:3]) + ((f"subject {_quote(in_subject)}",) if in_subject else ())
+        return evidence + (f"{other} word(s) of substance beside the survey",), cue.language
+    return None
+
+
+def _substance_beside(words: KindWords, body: _Body, group: str) -> int:
+    """Words of substance in the sentences where `group` has a cue (for a group not read with the others)."""
+    stop = words.stopwords
+    total = 0
+    for folded in body.folded_sentences:
+        if words[group].first(folded) is not None:
+            own = [t for t in _TOKEN.findall(_URL.sub(" ", folded)) if t not in stop and (len(t) >= 3 or t.isdigit())]
+            total += len(own) if len(own) >= SENTENCE_SUBSTANCE else 0
+    return min(total, body.substance)
+
+
+_UNSUBSCRIBE = re.compile(r"unsubscri|preferences|opt out|abbestell|abmeld|desabonn|desinscri|baja|suscripcion|receiving this|received this")
+
+
+def _marketing(mail: ParsedMail, words: KindWords, subject: str, full: str, body: _Body) -> tuple[tuple[str, ...], int, str] | None:
+    """(evidence, selling cues, language) when the message sells: promotional words, bulk headers, no thread."""
+    cues: dict[str, Cue] = {}
+    for text in (subject, full):
+        for cue in words["marketing"].all(text):
+            cues.setdefault(" ".join(cue.text.split()), cue)
+    selling = [c for key, c in cues.items() if not _UNSUBSCRIBE.search(key)]
+    if not selling:
+        return None  # an unsubscribe link alone sells nothing (help desks send through mailing services too)
+    bulk = [f"header {name}" for name in ("list-unsubscribe",) if mail.list_unsubscribe] + [
+        f"header {name}" for name in _BULK_HEADERS if name in mail.kind_headers]
+    if (mail.precedence or "").strip().lower() in ("bulk", "list"):
+        bulk.append(f"header Precedence: {mail.precedence}")
+    reply = bool(mail.in_reply_to) or bool(_REPLY_SUBJECT.match(mail.subject or ""))
+    acknowledges = bool(body.cues.get("received") or body.cues.get("deferral"))
+    own = body.substance - _substance_beside(words, body, "marketing")
+    count = len(selling)
+    if acknowledges and count < 4:
+        return None
+    if (not reply and (bulk or count >= 2)) or (count >= 3 and own < SUBSTANCE_BESIDE_NOTICE) or (
+            bulk and count >= 2 and own < SUBSTANCE_BESIDE_NOTICE):
+        evidence = tuple(_quote(c) for c in list(cues.values())[:4]) + tuple(bulk[:2]) + (() if reply else ("not a reply to the customer",))
+        return evidence, count, selling[0].language
+    return None
 
 
 def classify(mail: ParsedMail) -> str:
-    """One of acknowledgement, answer, satisfaction_followup, marketing.
+    """The kind of `mail` (see `read_kind` for the evidence)."""
+    return read_kind(mail).kind
 
-    A stalling auto-reply ("please allow 24-48 hours") is an acknowledgement, not an answer:
-    it tells the customer nothing they asked.
 
-    `Precedence: bulk` alone does not make a mail marketing: ticket systems put it on every notification so
-    that auto-responders stay quiet (Roundup on all its mail, acknowledgements and agents' answers alike). It
-    counts when the mail is neither a reply in a thread (In-Reply-To) nor an auto-reply (Auto-Submitted);
-    List-Unsubscribe always does.
-    """
-    text, patterns = _patterns_for(mail.text)
-    auto = (mail.auto_submitted or "no").lower().startswith("auto-")
-    if mail.list_unsubscribe or (_bulk(mail) and not mail.in_reply_to and not auto):
-        return MARKETING
-    if not mail.in_reply_to and len(patterns.promo.findall(text)) >= 2:
-        return MARKETING
-    if patterns.followup.search(text):
-        return FOLLOWUP
-    words = len(text.split())
-    if auto or ((patterns.ack.search(text) or patterns.stalling.search(text)) and words < 90):
-        return ACKNOWLEDGEMENT
-    return ANSWER
+def is_stalling(mail: ParsedMail) -> bool:
+    """Whether `mail` is a person's reply that only defers (see `Reading.stalling`)."""
+    return read_kind(mail).stalling

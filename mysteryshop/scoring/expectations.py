@@ -161,14 +161,16 @@ def _judge(
         return Outcome(
             step.id, step.expect or "", status, reason, deadline, company(reply) if reply else None, decided,
             _evidence(reply, phrases) if reply else None,
-            timed_out=status == FAILED and (reply is None or reply.t_ns > wall_deadline or reply.stalling),
+            # no answer in time: nothing came, it came late, or what came only put the answer off
+            timed_out=status == FAILED and (reply is None or reply.t_ns > wall_deadline or reply.stalling
+                                            or (step.expect == "answer" and reply.kind != ANSWER)),
             criteria=records,
         )
 
     if step.expect == "acknowledgement":
         reply = _first(replies, {ACKNOWLEDGEMENT, ANSWER, FOLLOWUP})
         if reply is not None and reply.t_ns <= wall_deadline:
-            note = " (a stalling auto-reply)" if reply.stalling else ""
+            note = " (a person's reply that only defers)" if reply.stalling else ""
             return outcome(PASSED, f"acknowledged after {took(reply)}{note}", reply)
         if reply is not None:
             return outcome(FAILED, f"acknowledged only after {took(reply)}, deadline {within}", reply)
@@ -200,9 +202,9 @@ def _judge(
             )
         if answers:
             return outcome(FAILED, f"answered only after {took(answers[0])}, deadline {within}", answers[0])
-        stalling = next((r for r in replies if r.stalling), None)
-        if stalling is not None:
-            return outcome(FAILED, f"no answer within {within}, only a stalling auto-reply", stalling, ["allow"])
+        deferral = next((r for r in replies if r.kind == ACKNOWLEDGEMENT and r.deferral and r.t_ns <= wall_deadline), None)
+        if deferral is not None:  # all the customer got by the deadline was a promise to answer: stalling
+            return outcome(FAILED, f"no answer within {within}, only a reply that puts it off", deferral, [deferral.deferral or ""])
         return outcome(FAILED, f"no answer within {within}")
 
     if step.expect == "satisfaction_followup":

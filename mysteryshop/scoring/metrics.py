@@ -7,9 +7,18 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from mysteryshop.journey import Journey
-from mysteryshop.scoring.classify import ACKNOWLEDGEMENT, ANSWER, FOLLOWUP, MARKETING
+from mysteryshop.scoring.classify import (
+    ACKNOWLEDGEMENT,
+    ANSWER,
+    BOUNCE,
+    FOLLOWUP,
+    MARKETING,
+    OTHER,
+    OUT_OF_OFFICE,
+)
 from mysteryshop.scoring.expectations import FAILED, Outcome
 from mysteryshop.scoring.facts import missing_facts
+from mysteryshop.scoring.stalling import stalled
 from mysteryshop.scoring.timeline import Timeline
 
 
@@ -47,9 +56,11 @@ def effort(journey: Journey, timeline: Timeline, details: Sequence[str] = ()) ->
 
 
 def probe_metrics(
-    journey: Journey, timeline: Timeline, outcomes: Sequence[Outcome], *, speedup: float = 1.0, details: Sequence[str] = ()
+    journey: Journey, timeline: Timeline, outcomes: Sequence[Outcome], *, speedup: float = 1.0, details: Sequence[str] = (),
+    finished: bool = True,
 ) -> ProbeMetrics:
-    """`details`: what the persona might have to repeat (order id, email, phone)."""
+    """`details`: what the persona might have to repeat (order id, email, phone). `finished`: the probe has ended
+    (a deferral with no answer step counts as stalling only then: see scoring.stalling)."""
     start = min((a.t_ns for a in timeline.actions.values()), default=None)
     if start is None:
         return ProbeMetrics(None, None, None, False, False, False, 0)
@@ -70,8 +81,8 @@ def probe_metrics(
         first_reply_answers=first_reply_answers,
         followed_up=any(r.kind == FOLLOWUP for r in replies),
         marketing_while_open=any(o.expect == "no_marketing" and o.status == FAILED for o in outcomes),
-        stalling=any(r.stalling for r in replies),
-        replies=len([r for r in replies if r.kind != MARKETING]),
+        stalling=stalled(timeline, outcomes, finished=finished) is not None,
+        replies=len([r for r in replies if r.kind not in (MARKETING, BOUNCE, OUT_OF_OFFICE, OTHER)]),
         **dict(zip(("steps_taken", "channels_used", "repeats"), effort(journey, timeline, details), strict=True)),
     )
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from mysteryshop.collect.parse import ParsedMail
-from mysteryshop.scoring.classify import classify, is_stalling
+from mysteryshop.scoring.classify import Reading, read_kind
+from mysteryshop.scoring.promises import Promise
 from mysteryshop.scoring.weblog import WebLog
 
 
@@ -22,7 +23,9 @@ class Action:
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    """One message the company sent to the persona, as received (monotonic ns at the end of SMTP DATA)."""
+    """One message the company sent to the persona, as received (monotonic ns at the end of SMTP DATA).
+
+    `kind` and its evidence come from `reading` (scoring.classify); `stalling`: a person's reply that only defers."""
 
     t_ns: int
     utc: str
@@ -30,10 +33,28 @@ class Reply:
     message_ref: int | None = None
     kind: str = ""
     stalling: bool = False
+    reading: Reading | None = None
 
     @classmethod
     def of(cls, t_ns: int, utc: str, mail: ParsedMail, message_ref: int | None = None) -> Reply:
-        return cls(t_ns, utc, mail, message_ref, classify(mail), is_stalling(mail))
+        return cls.read(t_ns, utc, mail, message_ref, read_kind(mail))
+
+    @classmethod
+    def read(cls, t_ns: int, utc: str, mail: ParsedMail, message_ref: int | None, reading: Reading) -> Reply:
+        return cls(t_ns, utc, mail, message_ref, reading.kind, reading.stalling, reading)
+
+    @property
+    def deferral(self) -> str | None:
+        """The sentence that puts the answer off, if the reply has one."""
+        return None if self.reading is None else self.reading.deferral
+
+    @property
+    def automatic(self) -> bool:
+        return self.reading is not None and self.reading.automatic
+
+    @property
+    def promise(self) -> Promise | None:
+        return None if self.reading is None else self.reading.promise
 
 
 @dataclass(frozen=True, slots=True)
