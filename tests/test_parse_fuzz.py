@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from dataclasses import fields
 
 import pytest
+
+from mysteryshop.store import PARSED_COLUMNS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,9 +33,9 @@ FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 @pytest.fixture(scope="module")
 def db() -> Iterator[sqlite3.Connection]:
     conn = sqlite3.connect(":memory:")
+    parsed = ", ".join(f"{column} TEXT" for column in PARSED_COLUMNS)  # what the store keeps beside the raw bytes
     conn.execute("CREATE TABLE messages (id INTEGER PRIMARY KEY, raw BLOB, message_id TEXT, in_reply_to TEXT, subject TEXT, text TEXT, "
-                 "full_text TEXT, html TEXT, auto_submitted TEXT, list_unsubscribe TEXT, precedence TEXT, malformed INTEGER, "
-                 "defects TEXT, text_basis TEXT)")
+                 f"malformed INTEGER, defects TEXT, {parsed})")
     conn.row_factory = sqlite3.Row
     yield conn
     conn.close()
