@@ -82,7 +82,22 @@ def _what(spec: ProbeSpec, step: Step) -> str:
     return f"the chat action '{step.do}' on {target.chat.url if target.chat else target.name}"
 
 
-class SendLedger:
+class _Keyed:
+    """A ledger's rows of one run: a send's key is (run, probe, step, visit)."""
+
+    store: Store
+    run_id: str
+
+    def _key(self, spec: ProbeSpec, step: Step, visit: int) -> tuple[str, str, str, int]:
+        return (self.run_id, spec.probe_id, step.id, visit)
+
+    def _row(self, spec: ProbeSpec, step: Step, visit: int) -> dict[str, Any] | None:
+        rows = self.store.query_dicts("SELECT * FROM sends WHERE run_id = ? AND probe_id = ? AND step = ? AND visit = ?",
+                                      self._key(spec, step, visit))
+        return rows[0] if rows else None
+
+
+class SendLedger(_Keyed):
     """The sends of one campaign run by one claimer (`owner`, the name it holds walks under)."""
 
     def __init__(self, store: Store, run_id: str, owner: str, *, clock: Callable[[], int], lease_ns: int) -> None:
@@ -92,14 +107,6 @@ class SendLedger:
         self.limiter = RateLimiter(store)
         self.sent: list[Sent] = []
         self._capped: dict[str, Capped] = {}  # target -> its full window, known in this tick: no need to try again before it is due
-
-    def _key(self, spec: ProbeSpec, step: Step, visit: int) -> tuple[str, str, str, int]:
-        return (self.run_id, spec.probe_id, step.id, visit)
-
-    def _row(self, spec: ProbeSpec, step: Step, visit: int) -> dict[str, Any] | None:
-        rows = self.store.query_dicts("SELECT * FROM sends WHERE run_id = ? AND probe_id = ? AND step = ? AND visit = ?",
-                                      self._key(spec, step, visit))
-        return rows[0] if rows else None
 
     async def reserve(self, spec: ProbeSpec, step: Step, visit: int, timeline: Timeline) -> bool:
         target = spec.target
@@ -185,7 +192,7 @@ class SendLedger:
         )
 
 
-class RunSends:
+class RunSends(_Keyed):
     """The ledger for a live run (pytest, `mysteryshop run`) against a real desk: each action at most once, even when
     the run is resumed after a crash, and the target's rate limits waited out rather than broken.
 
@@ -203,14 +210,6 @@ class RunSends:
     @staticmethod
     def applies(spec: ProbeSpec) -> bool:
         return spec.target.spec.embedded is None
-
-    def _key(self, spec: ProbeSpec, step: Step, visit: int) -> tuple[str, str, str, int]:
-        return (self.run_id, spec.probe_id, step.id, visit)
-
-    def _row(self, spec: ProbeSpec, step: Step, visit: int) -> dict[str, Any] | None:
-        rows = self.store.query_dicts("SELECT * FROM sends WHERE run_id = ? AND probe_id = ? AND step = ? AND visit = ?",
-                                      self._key(spec, step, visit))
-        return rows[0] if rows else None
 
     async def reserve(self, spec: ProbeSpec, step: Step, visit: int, timeline: Timeline) -> bool:
         if not self.applies(spec):
