@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from mysteryshop.quality.html_text import html_text
@@ -162,6 +162,29 @@ class CleanReply:
     folded: tuple[str, ...] = ()
     folded_text: str = ""
     starts: tuple[int, ...] = ()
+    _language: list[str | None] = field(default_factory=list, compare=False, repr=False)
+
+    @property
+    def language(self) -> str | None:
+        """The ISO 639-1 code of the body's language, detected on first use (None: too short or unclear to tell)."""
+        if not self._language:
+            from mysteryshop.quality.reply_language import body_language
+
+            self._language.append(body_language(self.body, self.folded_text))
+        return self._language[0]
+
+    @property
+    def footer_lines(self) -> list[str]:
+        """The footer's lines that are not legal or unsubscribe boilerplate (a promotional banner can end up there)."""
+        return [line for line in self.footer.splitlines() if line.strip() and not _FOOTER_CUE.search(fold(line))]
+
+    def trailing_lines(self) -> list[str]:
+        """The lines after the answer, where banners and upsell lines sit: a short last paragraph of a body
+        of three or more, the signature, and the footer's lines that are not legal boilerplate."""
+        parts = _PARAGRAPH_BREAK.split(self.body.strip())
+        last = parts[-1] if len(parts) >= 3 and len(parts[-1]) <= _MAX_TRAILING_PARAGRAPH else ""
+        return [*last.splitlines(), *self.signature.splitlines(), *self.footer_lines]
+
 
     def first(self, pattern: Searchable) -> int | None:
         """Index of the first sentence `pattern` finds (in folded form), or None.
@@ -178,6 +201,9 @@ class CleanReply:
             if pattern.search(self.folded[index]):
                 return index
         return None
+
+
+_MAX_TRAILING_PARAGRAPH = 200
 
 
 def split_footer(text: str) -> tuple[str, str]:

@@ -1,61 +1,115 @@
-"""The criteria: plain functions from (exchange, cleaned reply) to a verdict, in a registry.
+"""The criteria: plain functions from (exchange, cleaned reply, lexicon) to a verdict, in a registry.
 
 Each criterion answers "does the reply show this trait?". For the undesirable traits
 (see `UNDESIRABLE`) a True verdict is bad news; journeys name them under `must_not`.
+
+A criterion is judged in the reply's language, with that language's lexicon (languages/*.yaml).
+The language is detected once per reply, on the cleaned text, the first time a criterion needs
+it (`CleanReply.language`). A reply in a language the criterion has no lexicon for is
+"unscored (language xx)", never judged with another language's words. When the language cannot
+be told (a reply of a few words), the criterion is judged in every language it supports and the
+verdict stands only if they all agree.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from mysteryshop.quality import lexicons as lex
 from mysteryshop.quality.clean import CleanReply
 from mysteryshop.quality.details import DETAILS, customer_specifics, details_given, find_name, find_reference, may_ask_for_details
 from mysteryshop.quality.exchange import CriterionResult, Exchange, unscored
 from mysteryshop.quality.facts import match_facts
+from mysteryshop.quality.lexicons import Lexicon, lexicon, supporting
 from mysteryshop.quality.readability import reading_ease
-from mysteryshop.quality.text import content_stem_set, fold, snippet
+from mysteryshop.quality.requests import already_given
+from mysteryshop.quality.text import fold, snippet
+from mysteryshop.quality.wording import content_stem_set, promo_words_in, residual_words
 
 ENGINE = "rules"
 
+Judge = Callable[[Exchange, CleanReply, Lexicon], CriterionResult]
 Criterion = Callable[[Exchange, CleanReply], CriterionResult]
 REGISTRY: dict[str, Criterion] = {}
+#: the lexicon entries each criterion reads: a language supports it when its file has them all
+NEEDS: dict[str, tuple[str, ...]] = {}
 UNDESIRABLE = frozenset({"stalling_autoreply", "marketing", "asks_again"})
 
 
-def criterion(fn: Criterion) -> Criterion:
-    """Register `fn` under its own name; a second criterion of that name is a mistake."""
-    if fn.__name__ in REGISTRY:
-        raise ValueError(f"criterion {fn.__name__!r} is already registered by {REGISTRY[fn.__name__].__module__}")
-    REGISTRY[fn.__name__] = fn
-    return fn
+def criterion(*needs: str) -> Callable[[Judge], Criterion]:
+    """Register a judge under its own name, run in the reply's language; a second criterion of that name is a mistake."""
+
+    def register(judge: Judge) -> Criterion:
+        name = judge.__name__
+        if name in REGISTRY:
+            raise ValueError(f"criterion {name!r} is already registered by {REGISTRY[name].__module__}")
+
+        @functools.wraps(judge)
+        def run(exchange: Exchange, reply: CleanReply) -> CriterionResult:
+            return _in_language(name, judge, exchange, reply)
+
+        REGISTRY[name] = run
+        NEEDS[name] = needs
+        return run
+
+    return register
+
+
+def languages_for(name: str, exchange: Exchange) -> tuple[str, ...]:
+    """The languages criterion `name` can judge `exchange` in."""
+    supported = supporting(NEEDS[name])
+    if name == "answers_question" and exchange.facts_by_language:
+        return tuple(code for code in supported if code in exchange.facts_by_language)
+    return supported
+
+
+def _in_language(name: str, judge: Judge, exchange: Exchange, reply: CleanReply) -> CriterionResult:
+    if name == "answers_question" and not (exchange.expected_facts or exchange.facts_by_language):
+        return unscored(name, ENGINE, "no expected facts given for this step: nothing to check the answer against")
+    supported = languages_for(name, exchange)
+    code = reply.language
+    if code is not None:
+        lex = lexicon(code) if code in supported else None
+        if lex is not None:
+            return judge(exchange, reply, lex)
+        if name == "answers_question" and exchange.facts_by_language and code in supporting(NEEDS[name]):
+            given = ", ".join(sorted(exchange.facts_by_language))
+            return unscored(name, ENGINE, f"unscored (language {code}): the step gives its facts in {given}, not in {code}")
+        return unscored(name, ENGINE, f"unscored (language {code}): {name} is judged in {', '.join(supported) or 'no language'} only")
+    verdicts = [judge(exchange, reply, lex) for lex in map(lexicon, supported) if lex is not None]
+    if verdicts and all(v.passed == verdicts[0].passed for v in verdicts):
+        first = verdicts[0]
+        return dataclasses.replace(first, reason=f"{first.reason} (language not detected: the same verdict in {', '.join(supported)})")
+    return unscored(name, ENGINE, "unscored (language unknown): too little text to tell its language, and the verdict depends on it")
 
 
 def _result(name: str, passed: bool, confidence: float, evidence: str, reason: str, score: float | None = None) -> CriterionResult:
     return CriterionResult(name, passed, float(passed) if score is None else score, confidence, snippet(evidence), ENGINE, reason)
 
 
-def _first(pattern: re.Pattern[str], reply: CleanReply) -> str | None:
-    index = reply.first(pattern)
+def _first(pattern: object, reply: CleanReply) -> str | None:
+    index = reply.first(pattern)  # type: ignore[arg-type]
     return None if index is None else reply.sentences[index]
 
 
-@criterion
-def acknowledges(exchange: Exchange, reply: CleanReply) -> CriterionResult:
+@criterion("acknowledges")
+def acknowledges(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Says the message arrived: thanks for it, confirms receipt, or gives a ticket reference."""
-    found = _first(lex.ACKNOWLEDGES, reply)
+    found = _first(lex.acknowledges, reply)
     if found:
         return _result("acknowledges", True, 0.9, found, "acknowledges the customer's message")
     return _result("acknowledges", False, 0.8, "", "no thanks, receipt confirmation or ticket reference found")
 
 
-@criterion
-def answers_question(exchange: Exchange, reply: CleanReply) -> CriterionResult:
+@criterion("negations", "stopwords")
+def answers_question(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Every expected fact is conveyed: right numbers, not negated ('we cannot refund')."""
-    if not exchange.expected_facts:
+    facts = exchange.facts_in(lex.code)
+    if not facts:
         return unscored("answers_question", ENGINE, "no expected facts given for this step: nothing to check the answer against")
-    matches = match_facts(exchange.expected_facts, reply.sentences, reply.folded)
+    matches = match_facts(facts, reply.sentences, reply.folded, lex)
     conveyed = [m for m in matches if m.status == "conveyed"]
     problems = [m for m in matches if m.status != "conveyed"]
     evidence = " … ".join(dict.fromkeys(m.sentence for m in matches if m.sentence))
@@ -68,8 +122,8 @@ def answers_question(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     return _result("answers_question", not problems, 0.75, evidence, reason, score)
 
 
-@criterion
-def personalized(exchange: Exchange, reply: CleanReply) -> CriterionResult:
+@criterion("generic_greeting")
+def personalized(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Uses the customer's name or their specifics (order, product, earlier contact), not 'Dear customer'."""
     name = find_name(reply.body, exchange.persona)
     if name:
@@ -80,11 +134,12 @@ def personalized(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     if ref:
         return _result("personalized", True, 0.85, _sentence_with(reply, ref), f"refers to the customer's reference {ref}")
     folded_body = fold(reply.body)
-    for specific in customer_specifics(exchange.customer_text, exclude=reply.signature + "\n" + reply.footer):
+    common = lex.words("common_capitals")
+    for specific in customer_specifics(exchange.customer_text, exclude=reply.signature + "\n" + reply.footer, common=common, nouns_capitalised=lex.code == "de"):
         key = fold(specific)
         if key in folded_body and re.search(rf"(?<!\w){re.escape(key)}(?!\w)", folded_body):
             return _result("personalized", True, 0.7, _sentence_with(reply, specific), f"refers to what the customer mentioned ({specific})")
-    generic = _first(lex.GENERIC_GREETING, reply)
+    generic = _first(lex.generic_greeting, reply)
     reason = f"generic greeting ({generic!r}) and no name or specifics" if generic else "neither the customer's name nor their specifics"
     return _result("personalized", False, 0.8, generic or "", reason)
 
@@ -94,25 +149,26 @@ def _sentence_with(reply: CleanReply, needle: str) -> str:
     return next((s for s in reply.sentences if key in fold(s).replace("#", "")), needle)
 
 
-@criterion
-def empathy(exchange: Exchange, reply: CleanReply) -> CriterionResult:
+@criterion("empathy", "boilerplate_empathy", "customer_experience", "generic_situation_words")
+def empathy(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Empathy tied to the customer's situation; boilerplate apologies alone do not count."""
-    starts = [i for i in (reply.first(lex.EMPATHY), reply.first(lex.BOILERPLATE_EMPATHY)) if i is not None]
+    starts = [i for i in (reply.first(lex.empathy), reply.first(lex.boilerplate_empathy)) if i is not None]
     if not starts:
         return _result("empathy", False, 0.75, "", "no empathy expressed about the customer's situation")
+    generic = lex.words("generic_situation_words")
     situation: set[str] | None = None  # the customer's words, once a sentence needs them
     boilerplate = ""
     start = min(starts)
     for sentence, folded in zip(reply.sentences[start:], reply.folded[start:]):
-        stripped = lex.BOILERPLATE_EMPATHY.sub(" ", folded)
+        stripped = lex.boilerplate_empathy.sub(" ", folded)
         if stripped != folded and not boilerplate:
             boilerplate = sentence
-        if not lex.EMPATHY.search(stripped):
+        if not lex.empathy.search(stripped):
             continue
         if situation is None:
-            situation = content_stem_set(exchange.customer_text) - lex.GENERIC_SITUATION_WORDS
-        shared = (content_stem_set(stripped) & situation) - lex.GENERIC_SITUATION_WORDS
-        if shared or lex.CUSTOMER_EXPERIENCE.search(stripped):
+            situation = content_stem_set(exchange.customer_text, lex) - generic
+        shared = (content_stem_set(stripped, lex) & situation) - generic
+        if shared or lex.customer_experience.search(stripped):
             tie = ", ".join(sorted(shared)) if shared else "what the customer went through"
             return _result("empathy", True, 0.8, sentence, f"empathy tied to the customer's situation ({tie})")
     if boilerplate:
@@ -120,85 +176,141 @@ def empathy(exchange: Exchange, reply: CleanReply) -> CriterionResult:
     return _result("empathy", False, 0.75, "", "no empathy expressed about the customer's situation")
 
 
-@criterion
-def sets_expectations(exchange: Exchange, reply: CleanReply) -> CriterionResult:
-    """Tells the customer the next step and/or when it will happen."""
-    step_at = reply.first(lex.NEXT_STEP)
-    when_at = reply.first(lex.WHEN)
-    end = len(reply.sentences) if step_at is None else step_at
+@criterion("next_step", "vague_step", "when", "policy_deadline")
+def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
+    """Tells the customer a concrete next step and/or when it will happen; 'we will look into it' alone is too vague."""
+    when_at = reply.first(lex.when)
     if when_at is not None:
-        for index in range(when_at, end):
+        for index in range(when_at, len(reply.sentences)):
             folded = reply.folded[index]
-            if lex.WHEN.search(folded) and not lex.POLICY_DEADLINE.search(folded):
+            if lex.when.search(folded) and not lex.policy_deadline.search(folded):
                 return _result("sets_expectations", True, 0.8, reply.sentences[index], "sets expectations (when)")
+    step_at = reply.first(lex.next_step)
+    vague = ""
     if step_at is not None:
-        kind = "next step and when" if lex.WHEN.search(reply.folded[step_at]) else "next step"
-        return _result("sets_expectations", True, 0.8, reply.sentences[step_at], f"sets expectations ({kind})")
+        for index in range(step_at, len(reply.sentences)):
+            folded = reply.folded[index]
+            if not lex.next_step.search(folded):
+                continue
+            if lex.next_step.search(lex.vague_step.sub(" ", folded)):
+                return _result("sets_expectations", True, 0.8, reply.sentences[index], "sets expectations (a concrete next step)")
+            vague = vague or reply.sentences[index]
+    if vague:
+        return _result("sets_expectations", False, 0.7, vague, "only a vague next step, with no concrete action or time")
     return _result("sets_expectations", False, 0.75, "", "no next step or timeframe given")
 
 
-@criterion
-def asks_feedback(exchange: Exchange, reply: CleanReply) -> CriterionResult:
+@criterion("feedback", "feedback_thanks")
+def asks_feedback(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Asks for feedback or whether the issue is now resolved."""
-    start = reply.first(lex.FEEDBACK)
+    start = reply.first(lex.feedback)
     found = None if start is None else next(
-        (s for s, f in zip(reply.sentences[start:], reply.folded[start:]) if lex.FEEDBACK.search(lex.FEEDBACK_THANKS.sub(" ", f))), None
+        (s for s, f in zip(reply.sentences[start:], reply.folded[start:]) if lex.feedback.search(lex.feedback_thanks.sub(" ", f))), None
     )
     if found:
         return _result("asks_feedback", True, 0.85, found, "asks whether the issue is resolved or for feedback")
     return _result("asks_feedback", False, 0.8, "", "does not ask whether the issue is resolved or for feedback")
 
 
-@criterion
-def stalling_autoreply(exchange: Exchange, reply: CleanReply) -> CriterionResult:
-    """An auto-reply that only stalls ('allow 24-48 hours') with no substance."""
-    cues = [] if reply.first(lex.STALLING) is None else [s for s, f in zip(reply.sentences, reply.folded) if lex.STALLING.search(f)]
-    cue = " … ".join(cues)
+#: a sentence with at least this many words beyond receipt, ticket, deferral and courtesy says something
+SUBSTANCE_WORDS = 3
+
+
+@criterion("deferral", "automated", "acknowledges", "non_substance", "filler_words", "stopwords", "marketing")
+def stalling_autoreply(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
+    """A reply that only defers: receipt, a ticket or case number, 'someone will get back to you', with no substance.
+
+    Judged by structure, not by a fixed phrase: every sentence is taken apart into what defers
+    (a deferral, a receipt, a reference, a pleasantry, the company's own names) and what is left;
+    a sentence with words of its own left over is substance.
+    """
+    cues = [s for s, f in zip(reply.sentences, reply.folded) if lex.deferral.search(f) or lex.automated.search(f)]
     if not cues:
-        return _result("stalling_autoreply", False, 0.85, "", "no stalling phrases")
-    substantive = [
-        s for s, f in zip(reply.sentences, reply.folded)
-        if not (lex.STALLING.search(f) or lex.NON_SUBSTANCE.search(f) or lex.GREETING.match(f) or lex.MARKETING.search(f)
-                or lex.ACKNOWLEDGES.search(f) or lex.BOILERPLATE_EMPATHY.search(f) or len(s.split()) <= 3)
-    ]
-    answered = any(m.status == "conveyed" for m in match_facts(exchange.expected_facts, reply.sentences, reply.folded))
+        return _result("stalling_autoreply", False, 0.85, "", "no deferral: nothing says the answer comes later")
+    cue = " … ".join(cues)
+    substantive = _substance(exchange, reply, lex)
+    facts = exchange.facts_in(lex.code)
+    answered = bool(facts) and any(m.status == "conveyed" for m in match_facts(facts, reply.sentences, reply.folded, lex))
     share = 1 - len(substantive) / max(1, len(reply.sentences))
     if answered or substantive:
-        reason = "stalling phrase, but the reply also " + ("conveys an expected fact" if answered else f"says something of substance: {snippet(substantive[0], 80)!r}")
+        reason = "defers, but the reply also " + ("conveys an expected fact" if answered else f"says something of substance: {snippet(substantive[0], 80)!r}")
         return _result("stalling_autoreply", False, 0.7, cue, reason, share)
-    return _result("stalling_autoreply", True, 0.85, cue, "only stalls: asks the customer to wait, no substance", share)
+    return _result("stalling_autoreply", True, 0.85, cue, "only defers: receipt, reference or 'we will get back to you', no substance", share)
 
 
-@criterion
-def marketing(exchange: Exchange, reply: CleanReply) -> CriterionResult:
-    """Sales or promotion inside a support reply (a goodwill credit for a failure is not marketing)."""
-    signature_lines = reply.signature.splitlines()
-    if reply.first(lex.MARKETING) is None and not any(lex.MARKETING.search(fold(line)) for line in signature_lines):
-        return _result("marketing", False, 0.8, "", "no promotion found")
-    for sentence in [*reply.sentences, *signature_lines]:
+def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> list[str]:
+    """The reply's sentences that say something beyond deferring."""
+    found = []
+    own_names = _capitalised_not_from_customer(reply, exchange.customer_text)
+    for sentence, folded in zip(reply.sentences, reply.folded):
+        if lex.non_substance.search(folded) or lex.greeting.match(folded) or lex.marketing.search(folded):
+            continue
+        left = folded
+        for pattern in (lex.deferral, lex.automated, lex.acknowledges, lex.boilerplate_empathy):
+            left = pattern.sub(" ", left)
+        if len(residual_words(left, lex, own_names)) >= SUBSTANCE_WORDS:
+            found.append(sentence)
+    return found
+
+
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][\w&'-]*")
+
+
+def _capitalised_not_from_customer(reply: CleanReply, customer_text: str) -> frozenset[str]:
+    """Capitalised words the company wrote and the customer did not: its own names ("Acme", "Care Team")."""
+    customer = fold(customer_text)
+    return frozenset(w for w in (fold(m.group()) for m in _CAPITALISED_WORD.finditer(reply.body)) if w not in customer)
+
+
+@criterion("marketing", "goodwill", "promo_words")
+def marketing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
+    """Sales or promotion inside a support reply, body, signature banner or trailing section alike
+    (a goodwill credit for a failure is not marketing; a legal or unsubscribe footer is not either)."""
+    for sentence in [*reply.sentences, *reply.signature.splitlines(), *reply.footer_lines]:
         folded = fold(sentence)
-        if lex.MARKETING.search(folded) and not lex.GOODWILL.search(folded):
+        if lex.goodwill.search(folded):
+            continue
+        if lex.marketing.search(folded):
             return _result("marketing", True, 0.85, sentence, "promotes products or offers inside a support reply")
+    for line in reply.trailing_lines():
+        folded = fold(line)
+        promo = promo_words_in(folded, lex)
+        if len(promo) >= 2 and not lex.goodwill.search(folded):
+            return _result("marketing", True, 0.75, line, f"a promotional line after the answer ({', '.join(sorted(promo))})")
     return _result("marketing", False, 0.8, "", "no promotion found")
 
 
-@criterion
-def asks_again(exchange: Exchange, reply: CleanReply) -> CriterionResult:
-    """Asks for a detail the customer already gave (order number, email, photo…)."""
-    start = reply.first(lex.REQUEST)
+@criterion("request", "stopwords", "determiners")
+def asks_again(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
+    """Asks for a detail the customer already gave (order number, date of birth, invoice, photo…), compared
+    with everything the customer wrote rather than with a fixed list."""
+    start = reply.first(lex.request)
     if start is None:
         return _result("asks_again", False, 0.75, "", "asks for nothing the customer already gave")
     for sentence, folded in zip(reply.sentences[start:], reply.folded[start:]):
-        if not lex.REQUEST.search(folded):
+        hit = lex.request.search(folded)
+        if hit is None:
             continue
-        asked = [detail.name for detail in DETAILS if detail.asked.search(sentence)] if may_ask_for_details(sentence) else []
-        if not asked:
-            continue
-        given = details_given(exchange.customer_text, exchange.persona, exchange.channel, exchange.earlier_context, only=asked)
-        for detail in DETAILS:
-            if detail.name in given and not _states_it(sentence, given[detail.name]):
-                return _result("asks_again", True, 0.8, sentence, f"asks for the {detail.name}, which the customer already gave ({given[detail.name]})")
+        if lex.code == "en":
+            known = _known_detail(exchange, sentence)
+            if known:
+                return _result("asks_again", True, 0.8, sentence, known)
+        given = already_given(folded[hit.start():], exchange, lex)
+        if given and not _states_it(sentence, given[1]):
+            return _result("asks_again", True, 0.75, sentence, f"asks for the {given[0]}, which the customer already gave ({given[1]})")
     return _result("asks_again", False, 0.75, "", "asks for nothing the customer already gave")
+
+
+def _known_detail(exchange: Exchange, sentence: str) -> str | None:
+    """Details with a shape of their own (an email address on the email channel, an attached photo)."""
+    asked = [detail.name for detail in DETAILS if detail.asked.search(sentence)] if may_ask_for_details(sentence) else []
+    if not asked:
+        return None
+    given = details_given(exchange.customer_text, exchange.persona, exchange.channel, exchange.earlier_context, only=asked)
+    for detail in DETAILS:
+        if detail.name in given and not _states_it(sentence, given[detail.name]):
+            return f"asks for the {detail.name}, which the customer already gave ({given[detail.name]})"
+    return None
 
 
 def _states_it(sentence: str, value: str) -> bool:
@@ -212,16 +324,17 @@ MAX_AVERAGE_SENTENCE = 26.0
 MAX_SENTENCE = 45
 
 
-@criterion
-def readability(exchange: Exchange, reply: CleanReply) -> CriterionResult:
+@criterion("readability")
+def readability(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Plain, short sentences. Fails on long sentences, or on hard words in long-ish sentences.
 
-    Flesch reading ease alone swings wildly on a two-sentence reply with one long word, so
+    Reading ease is the language's own Flesch formula (Amstad for German, Kandel-Moles for French,
+    Fernández Huerta for Spanish). It swings wildly on a two-sentence reply with one long word, so
     it only fails a reply whose sentences are also long.
     """
     if not reply.sentences:
         return _result("readability", False, 0.6, "", "the reply has no text of its own", 0.0)
-    ease, words_per_sentence, longest = reading_ease(reply.sentences, reply.folded)
+    ease, words_per_sentence, longest = reading_ease(reply.sentences, reply.folded, lex.readability)
     longest_words = len(longest.split())
     problems = []
     if words_per_sentence > MAX_AVERAGE_SENTENCE:
@@ -236,3 +349,11 @@ def readability(exchange: Exchange, reply: CleanReply) -> CriterionResult:
 
 
 CRITERIA: tuple[str, ...] = tuple(REGISTRY)
+
+
+def supported_languages(name: str) -> tuple[str, ...]:
+    """The languages criterion `name` has a lexicon for."""
+    return supporting(NEEDS[name])
+
+
+__all__: Sequence[str] = ("CRITERIA", "REGISTRY", "UNDESIRABLE", "criterion", "languages_for", "supported_languages")

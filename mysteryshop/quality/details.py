@@ -90,24 +90,31 @@ _COMMON_CAPITALS = frozenset(
     "April May June July August September October November December Best Kind Regards OK Ok Mr Mrs Ms Dr The This That "
     "We You My Our Yes No Also Could Can Would Help Support Customer Service Team Order Ticket Sent iPhone".split()
 )
+_COMMON_CAPITALS_FOLDED = frozenset(fold(w) for w in _COMMON_CAPITALS)
 _AMOUNT = re.compile(r"[$£€]\s?\d[\d,.]*|\d[\d,.]*\s?(?:eur|usd|gbp)\b", re.IGNORECASE)
 
 
-def customer_specifics(customer_text: str, exclude: str = "") -> list[str]:
+def customer_specifics(customer_text: str, exclude: str = "", common: frozenset[str] | None = None, nouns_capitalised: bool = False) -> list[str]:
     """What only this customer said: product names, model and booking codes, amounts.
 
     `exclude` is text whose words are not specific to the customer (the company's own
-    signature, say), so the company's name never counts as knowing the customer.
+    signature, say), so the company's name never counts as knowing the customer. `common` are
+    capitalised words that say nothing about the customer (folded; English ones by default). In a
+    language that capitalises every noun (German), a capitalised word counts only beside another one
+    ("Alpine Trek") or with a digit.
     """
     found: list[str] = []
     excluded = fold(exclude)
+    common_words = _COMMON_CAPITALS_FOLDED if common is None else common
     for match in _CODE.finditer(customer_text):
         if len(match.group()) >= 4:
             found.append(match.group())
     for match in _AMOUNT.finditer(customer_text):
         found.append(match.group())
     for match in _CAPITALISED.finditer(customer_text):
-        words = [w for w in match.group().split() if w not in _COMMON_CAPITALS]
+        words = [w for w in match.group().split() if fold(w) not in common_words]
+        if nouns_capitalised and len(words) < 2:
+            continue
         phrase = " ".join(words)
         if len(phrase) >= 3 and fold(phrase) not in excluded:
             found.append(phrase)

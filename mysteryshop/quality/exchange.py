@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 _EMPTY: Mapping[str, str] = MappingProxyType({})
+_EMPTY_FACTS: Mapping[str, Sequence[Sequence[str]]] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +25,10 @@ class Exchange:
             phrasings, e.g. `[["30 days", "thirty days"], ["free return shipping"]]`.
         channel: "email", "chat" or "webform".
         earlier_context: ticket numbers and earlier-contact references the customer gave.
+        facts_by_language: the expected facts per language (ISO 639-1 code → facts), for a journey that
+            gives them so (`facts: {en: [["30 days"]], de: [["30 Tage"]]}`): a reply is checked against
+            the facts of its own language, and is unscored in a language they are not given in.
+            Without it, `expected_facts` count in every language.
     """
 
     customer_text: str
@@ -33,6 +38,13 @@ class Exchange:
     expected_facts: Sequence[Sequence[str]] = ()
     channel: str = "email"
     earlier_context: Sequence[str] = ()
+    facts_by_language: Mapping[str, Sequence[Sequence[str]]] = field(default_factory=lambda: _EMPTY_FACTS)
+
+    def facts_in(self, language: str) -> Sequence[Sequence[str]]:
+        """The facts a reply in `language` must state."""
+        if self.facts_by_language:
+            return self.facts_by_language.get(language, ())
+        return self.expected_facts
 
 
 @dataclass(frozen=True, slots=True)

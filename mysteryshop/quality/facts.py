@@ -3,39 +3,72 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from mysteryshop.quality.text import STOPWORDS, clause_numbers, content_stems, fold, folded_tokens, numbers, stem, tokens
+from mysteryshop.quality.lexicons import Lexicon, english
+from mysteryshop.quality.text import clause_numbers, fold, folded_tokens, numbers
+from mysteryshop.quality.wording import stemmer_of, stopwords_of
 
-_SYNONYMS = [
-    {"refund", "reimburse", "reimburs", "repay"},
-    {"free", "complimentary", "complimentary"},
-    {"cost", "charge", "fee", "price"},
-    {"ship", "dispatch", "send", "sent", "post"},
-    {"deliver", "arrive"},
-    {"cancel", "terminate", "terminat"},
-    {"purchase", "purchas", "buy", "bought"},
-    {"business", "working"},
-    {"email", "mail"},
-    {"replace", "replac", "swap"},
-    {"receipt", "invoice"},
-    {"fix", "repair"},
-    {"phone", "call", "ring"},
-    {"log", "sign"},
-    {"password", "passcode"},
-]
-_SYNONYM_OF: dict[str, frozenset[str]] = {}
-for _group in _SYNONYMS:
-    for _word in _group:
-        _SYNONYM_OF[stem(_word)] = frozenset(stem(w) for w in _group)
-
-_NEGATIONS = frozenset("not cannot can't won't don't doesn't didn't isn't aren't wasn't weren't couldn't shouldn't haven't hasn't unable never non nor neither ineligible".split())
-_NEGATION_CUES = _NEGATIONS | {"no"}
-"""Every word `_negated` can find ("not" is among the negations), besides the ones ending in "n't"."""
 _NEGATION_WINDOW = 5
 _NEGATION_AFTER = 2
+_SPLIT_APOSTROPHE = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True, eq=False)
+class _Language:
+    """What reading facts needs of one language, from its lexicon: stems, stop words, negations, number words, synonyms."""
+
+    code: str
+    stem: Callable[[str], str]
+    stopwords: frozenset[str]
+    negations: frozenset[str]
+    negation_no: str
+    no_exceptions: frozenset[str]
+    number_words: Mapping[str, int]
+    synonym_of: Mapping[str, frozenset[str]]
+
+    @property
+    def cues(self) -> frozenset[str]:
+        """Every word `_negated` can find, besides the English ones ending in "n't"."""
+        return self.negations | ({self.negation_no} if self.negation_no else frozenset())
+
+    def tokens(self, folded: str) -> list[str]:
+        """Word tokens of folded text: "we'll" stays one in English; "l'article" is two in French."""
+        return folded_tokens(folded) if self.code == "en" else _SPLIT_APOSTROPHE.findall(folded)
+
+    def numbers(self, text: str) -> set[str]:
+        """Numbers a text states, in digits or in words of this language."""
+        if self.code == "en":
+            return numbers(text)
+        folded = fold(text)
+        found = numbers(re.sub(r"[a-z]+", " ", folded))
+        found |= {str(self.number_words[w]) for w in self.tokens(folded) if w in self.number_words}
+        return found
+
+    def content_stems(self, text: str) -> list[str]:
+        stems = []
+        for token in self.tokens(fold(text)):
+            if token in self.stopwords or token.isdigit() or token in self.number_words:
+                continue
+            stemmed = self.stem(token)
+            if stemmed not in self.stopwords:
+                stems.append(stemmed)
+        return stems
+
+
+@lru_cache(maxsize=16)
+def _language(lex: Lexicon) -> _Language:
+    to_stem = stemmer_of(lex)
+    synonym_of: dict[str, frozenset[str]] = {}
+    for group in lex.synonyms:
+        stems = frozenset(to_stem(w) for w in group)
+        for word in group:
+            synonym_of[to_stem(word)] = synonym_of.get(to_stem(word), frozenset()) | stems
+    no_word = next(iter(lex.words("negation_no")), "")
+    return _Language(lex.code, to_stem, stopwords_of(lex), lex.words("negations"), no_word, lex.words("no_exceptions"), lex.numbers, synonym_of)
 
 
 @lru_cache(maxsize=65536)
@@ -50,10 +83,10 @@ def _close(a: str, b: str) -> bool:
     return difflib.SequenceMatcher(None, a, b).ratio() >= 0.85
 
 
-def _stem_matches(wanted: str, have: set[str], by_initial: dict[str, list[str]]) -> bool:
+def _stem_matches(wanted: str, have: set[str], by_initial: dict[str, list[str]], lang: _Language) -> bool:
     if wanted in have:
         return True
-    synonyms = _SYNONYM_OF.get(wanted)
+    synonyms = lang.synonym_of.get(wanted)
     if synonyms and synonyms & have:
         return True
     return len(wanted) >= 5 and any(_close(wanted, h) for h in by_initial.get(wanted[0], ()))
@@ -77,22 +110,23 @@ class _Phrasing:
 
 
 @lru_cache(maxsize=4096)
-def _phrasing(phrasing: str) -> _Phrasing:
-    wanted = tuple(content_stems(phrasing))
+def _phrasing(phrasing: str, lang: _Language) -> _Phrasing:
+    wanted = tuple(lang.content_stems(phrasing))
     needed = len(wanted) if len(wanted) <= 2 else max(2, round(len(wanted) * 0.67))
-    negated = any(t in _NEGATIONS or t.endswith("n't") for t in tokens(phrasing))
-    return _Phrasing(wanted, frozenset(numbers(phrasing)), negated, needed)
+    negated = any(t in lang.negations or t.endswith("n't") for t in lang.tokens(fold(phrasing)))
+    return _Phrasing(wanted, frozenset(lang.numbers(phrasing)), negated, needed)
 
 
 class _Sentence:
     """A sentence's tokens, stems and numbers, worked out once per reply."""
 
-    __slots__ = ("text", "tokens", "have", "_stems", "_by_initial", "_numbers", "_clauses", "_may_negate")
+    __slots__ = ("text", "lang", "tokens", "have", "_stems", "_by_initial", "_numbers", "_clauses", "_may_negate")
 
-    def __init__(self, text: str, words: list[str] | None = None) -> None:
+    def __init__(self, text: str, lang: _Language, words: list[str] | None = None) -> None:
         self.text = text
-        self.tokens = tokens(text) if words is None else words
-        self.have = set(map(stem, set(self.tokens) - STOPWORDS))
+        self.lang = lang
+        self.tokens = lang.tokens(fold(text)) if words is None else words
+        self.have = set(map(lang.stem, set(self.tokens) - lang.stopwords))
         self._stems: list[str] | None = None
         self._by_initial: dict[str, list[str]] | None = None
         self._numbers: set[str] | None = None
@@ -104,13 +138,13 @@ class _Sentence:
         """Whether the sentence has any word `_negated` looks for: a negation, 'no', or a "-n't"."""
         if self._may_negate is None:
             # a token has no space: one ends in "n't" exactly when "n't " is in the tokens joined, with a space after each
-            self._may_negate = not _NEGATION_CUES.isdisjoint(self.tokens) or "n't " in " ".join(self.tokens) + " "
+            self._may_negate = not self.lang.cues.isdisjoint(self.tokens) or "n't " in " ".join(self.tokens) + " "
         return self._may_negate
 
     @property
     def stems(self) -> list[str]:
         if self._stems is None:
-            self._stems = [stem(t) for t in self.tokens]
+            self._stems = [self.lang.stem(t) for t in self.tokens]
         return self._stems
 
     @property
@@ -129,7 +163,7 @@ class _Sentence:
     @property
     def numbers(self) -> set[str]:
         if self._numbers is None:
-            self._numbers = numbers(self.text)
+            self._numbers = self.lang.numbers(self.text)
         return self._numbers
 
 
@@ -141,23 +175,18 @@ def _by_initial(words: set[str]) -> dict[str, list[str]]:
     return found
 
 
-def match_phrasing(phrasing: str, sentence: str) -> str:
-    """'conveyed', 'wrong_number', 'negated' or 'missing' for one phrasing in one sentence."""
-    return _match(_phrasing(phrasing), _Sentence(sentence))
+def match_phrasing(phrasing: str, sentence: str, lex: Lexicon | None = None) -> str:
+    """'conveyed', 'wrong_number', 'negated' or 'missing' for one phrasing in one sentence (in `lex`'s language; English by default)."""
+    lang = _language(lex or english())
+    return _match(_phrasing(phrasing, lang), _Sentence(sentence, lang))
 
 
-def _could_match(wanted: _Phrasing, have: set[str], by_initial: dict[str, list[str]]) -> bool:
-    """False when even the whole reply lacks the words a phrasing needs, so no sentence can have them."""
-    found = sum(1 for s in wanted.stems if _stem_matches(s, have, by_initial))
-    return found >= wanted.needed and (bool(wanted.stems) or bool(wanted.numbers))
-
-
-def _accepted(wanted: str, everywhere: set[str], by_initial: dict[str, list[str]]) -> frozenset[str]:
+def _accepted(wanted: str, everywhere: set[str], by_initial: dict[str, list[str]], lang: _Language) -> frozenset[str]:
     """The words of a reply's sentences that count as `wanted`: itself, its synonyms, and the reply's
     words a typo apart from it. `_stem_matches(wanted, have, ...)` for a sentence of the reply is
     `not _accepted(...).isdisjoint(have)`, without trying the typo match again in every sentence."""
     close = {h for h in by_initial.get(wanted[0], ()) if _close(wanted, h)} if len(wanted) >= 5 else set()
-    return frozenset({wanted} | _SYNONYM_OF.get(wanted, frozenset()) | close)
+    return frozenset({wanted} | lang.synonym_of.get(wanted, frozenset()) | close)
 
 
 def _match(wanted: _Phrasing, sentence: _Sentence, accepted: dict[str, frozenset[str]] | None = None) -> str:
@@ -168,7 +197,7 @@ def _match(wanted: _Phrasing, sentence: _Sentence, accepted: dict[str, frozenset
     have = sentence.have
     for stem_ in wanted.stems:
         if stem_ in have or (
-            not accepted[stem_].isdisjoint(have) if accepted is not None else _stem_matches(stem_, have, sentence.by_initial)
+            not accepted[stem_].isdisjoint(have) if accepted is not None else _stem_matches(stem_, have, sentence.by_initial, sentence.lang)
         ):
             matched.append(stem_)
         else:
@@ -188,38 +217,45 @@ def _negated(sentence: _Sentence, matched: set[str]) -> bool:
     """A negation near the matched words and in the same clause: 'we cannot refund', 'X isn't available'."""
     if not sentence.may_negate:
         return False
+    lang = sentence.lang
     stems, words = sentence.stems, sentence.tokens
-    positions = [i for i, s in enumerate(stems) if s in matched or _SYNONYM_OF.get(s, frozenset()) & matched]
+    positions = [i for i, s in enumerate(stems) if s in matched or lang.synonym_of.get(s, frozenset()) & matched]
     if not positions:
         return False
     clauses = {sentence.clauses[i] for i in positions}
     first, last = min(positions), max(positions)
     after = [w for i, w in enumerate(words[last + 1 : last + 2 + _NEGATION_AFTER], last + 1) if sentence.clauses[i] in clauses]
-    if any(t.endswith("n't") for t in after[:_NEGATION_AFTER]) or any(
-        a in {"is", "are", "was", "were"} and b == "not" for a, b in zip(after, after[1:])
-    ):
-        return True
+    if lang.code == "en":
+        if any(t.endswith("n't") for t in after[:_NEGATION_AFTER]) or any(
+            a in {"is", "are", "was", "were"} and b == "not" for a, b in zip(after, after[1:])
+        ):
+            return True
+    elif any(t in lang.negations for t in after):
+        return True  # "Rückerstattung ist nicht möglich", "el reembolso no es posible"
     window = [w for i, w in enumerate(words[max(0, first - _NEGATION_WINDOW) : last + 1], max(0, first - _NEGATION_WINDOW)) if sentence.clauses[i] in clauses]
     for i, token in enumerate(window):
-        if token in _NEGATIONS or token.endswith("n't"):
+        if token in lang.negations or token.endswith("n't"):
             return True
-        if token == "no" and i + 1 < len(window) and window[i + 1] not in {"charge", "cost", "extra", "questions", "additional", "fee", "need", "problem"}:
+        if token == lang.negation_no and i + 1 < len(window) and window[i + 1] not in lang.no_exceptions:
             return True
     return False
 
 
-def match_fact(phrasings: Sequence[str], sentences: Sequence[str]) -> FactMatch:
+def match_fact(phrasings: Sequence[str], sentences: Sequence[str], lex: Lexicon | None = None) -> FactMatch:
     """The best outcome for one fact over the reply's sentences (any phrasing conveys it)."""
-    return match_facts([phrasings], sentences)[0]
+    return match_facts([phrasings], sentences, lex=lex)[0]
 
 
-def match_facts(facts: Sequence[Sequence[str]], sentences: Sequence[str], folded: Sequence[str] | None = None) -> list[FactMatch]:
-    """`match_fact` for each fact, analysing each sentence once.
+def match_facts(
+    facts: Sequence[Sequence[str]], sentences: Sequence[str], folded: Sequence[str] | None = None, lex: Lexicon | None = None
+) -> list[FactMatch]:
+    """`match_fact` for each fact, analysing each sentence once, in `lex`'s language (English by default).
 
     `folded` is `sentences` already folded (`CleanReply.folded`), to save folding them again.
     """
+    lang = _language(lex or english())
     folded = folded if folded is not None else [fold(s) for s in sentences]
-    views = [_Sentence(s, folded_tokens(f)) for s, f in zip(sentences, folded)]
+    views = [_Sentence(s, lang, lang.tokens(f)) for s, f in zip(sentences, folded)]
     everywhere: set[str] = set().union(*(v.have for v in views))
     initials = _by_initial(everywhere)
     accepted: dict[str, frozenset[str]] = {}
@@ -227,10 +263,10 @@ def match_facts(facts: Sequence[Sequence[str]], sentences: Sequence[str], folded
     for phrasings in facts:
         label = " / ".join(phrasings)
         wanted = []
-        for phrasing in map(_phrasing, phrasings):
+        for phrasing in (_phrasing(p, lang) for p in phrasings):
             for stem_ in phrasing.stems:
                 if stem_ not in accepted:
-                    accepted[stem_] = _accepted(stem_, everywhere, initials)
+                    accepted[stem_] = _accepted(stem_, everywhere, initials, lang)
             # _could_match(phrasing, everywhere, initials), with the typo matches already worked out
             found_stems = sum(1 for s in phrasing.stems if not accepted[s].isdisjoint(everywhere))
             if found_stems >= phrasing.needed and (bool(phrasing.stems) or bool(phrasing.numbers)):

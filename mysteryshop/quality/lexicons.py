@@ -1,17 +1,34 @@
-"""Phrase patterns the rules engine looks for, one compiled regex per idea.
+"""Phrase patterns the rules engine looks for, per language, read from data files.
 
-All patterns run on folded text (lower case, no accents, straight quotes; see `text.fold`),
-and are written in lower case.
-They are MULTILINE so one search over a reply's sentences joined by newlines can rule a
-pattern out before any sentence is looked at one by one.
+Each language's lexicon is a YAML file beside this module, `languages/<code>.yaml` (en, de, fr, es):
+phrase patterns (regular expressions on folded text: lower case, no accents, straight quotes;
+see `text.fold`), word lists (stop words, negations, number words, synonyms) and the constants of
+its reading-ease formula. Nothing language-specific lives in code: adding a language is adding a
+file. A criterion names the entries it needs; a language whose file lacks one of them is not
+supported by that criterion, and a reply in it is "unscored (language xx)".
+
+Patterns are compiled on first use, so a run that only meets English replies never compiles the
+others. Each is MULTILINE so one search over a reply's sentences joined by newlines can rule it
+out before any sentence is looked at one by one.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
 from re import _constants as _c  # type: ignore[attr-defined]
 from re import _parser  # type: ignore[attr-defined]
+from typing import Any
+
+from mysteryshop.quality.text import fold
+
+LANGUAGE_DIR = Path(__file__).with_name("languages")
+
+
+class LexiconError(ValueError):
+    """A lexicon file that cannot be used, with the file and entry at fault."""
 
 
 class Phrases:
@@ -148,116 +165,130 @@ def _rx(pattern: str) -> Phrases:
     word starts; both make the long alternations about three times faster."""
     if not pattern.startswith("^"):
         pattern = rf"\b(?:{pattern})"
-    return Phrases(re.compile(pattern, re.VERBOSE | re.MULTILINE))
+    return Phrases(re.compile(pattern, re.MULTILINE))
 
 
-_DAYS = r"(monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_REFERENCE = re.compile(r"\{\{(\w+)\}\}")
+_UPPER_ESCAPE = re.compile(r"\\[A-Z]")
 
-GREETING = _rx(r"^(hi|hello|hey|dear|good\ (morning|afternoon|evening)|greetings|bonjour|hallo|hola)\b[^.!?]{0,60}[,!:.]?$")
-GENERIC_GREETING = _rx(
-    r"\b(dear|hi|hello)\ (valued\ |sir|madam|sir/madam|sir\ or\ madam|customer|client|member|guest|passenger|user|account\ holder|team|there|friend)"
-)
 
-ACKNOWLEDGES = _rx(
-    r"""thank(s|\ you)(\ (so|very)\ much)?\ for\ ((your|the)\ (e-?mail|message|enquiry|inquiry|query|question|request|note|ticket|submission|letter|report|complaint|call|chat|form|feedback|photos?|screenshots?|details|information|update|reply|comments?)
-        |contacting|reaching\ out|getting\ in\ touch|writing|asking|telling|reporting|chasing|following\ up|letting\ us\ know|bringing\ this|flagging|raising|sending|sharing|explaining|your\ patience\ while)
-    |(we|i)('ve|\ have)?\ (received|got|recieved)\ (your|the\ (details|photos?|form|message))
-    |we\ (have|'ve)\ now\ received
-    |your\ (message|request|e-?mail|enquiry|inquiry|ticket|case|query|complaint|form|submission)\ (has\ been|was|is)\ (received|logged|created|registered|forwarded|escalated|assigned|with\ us)
-    |this\ is\ to\ (confirm|acknowledge)
-    |(acknowledge|confirm)\ (receipt|that\ we('ve|\ have)\ received)
-    |(ticket|case|request|reference)\ (number|no\.?|\#|id|ref)\s*:?\s*\#?[a-z]*-?\d{3,}
-    |(we|i)('ve|\ have)?\ (read|looked\ (in)?to|reviewed|checked)\ ((your|the)\ )?(message|e-?mail|request|question|enquiry|inquiry|ticket|case|account|order|booking|claim|reservation|file)""")
+def _fold_pattern(pattern: str, where: str) -> str:
+    """Patterns are written as people write the language ("für Ihre Nachricht") and run on folded text."""
+    if _UPPER_ESCAPE.search(pattern):
+        raise LexiconError(f"{where}: {pattern!r} uses an upper-case escape (\\W, \\S, \\D…), which folding would change; write it another way")
+    return fold(pattern)
 
-STALLING = _rx(
-    rf"""(please\ )?allow\ (up\ to\ )?(\d+|one|two|three|five|seven|ten)(\s*(-|to)\s*\d+)?\ (business\ |working\ )?(hours|days|weeks)
-    |(we|one\ of\ our\ (agents|team|advisors|representatives|specialists)|a\ member\ of\ (our|the)\ team|someone|an?\ (agent|advisor|representative))\ will\ (get\ back\ to\ you|respond|reply|be\ in\ touch|contact\ you|review\ your\ (request|message|ticket))\ (as\ soon\ as\ (possible|we\ can)|shortly|soon|in\ due\ course|within|at\ the\ earliest)
-    |(due\ to|we\ are\ (currently\ )?experiencing|we're\ (currently\ )?experiencing)\ (a\ |an\ )?(high|higher\ than\ (usual|normal|expected)|unusually\ high|increased|heavy)\ (volume|demand|number|levels)
-    |this\ is\ an\ automated\ (response|reply|message|e-?mail|acknowledg)
-    |(do\ not|please\ don't|don't)\ reply\ to\ this\ (e-?mail|message)
-    |(we|our\ team)\ (aim|endeavour|endeavor|strive|try)\ to\ (respond|reply|get\ back|answer)
-    |in\ the\ order\ (it\ was|they\ were|they\ are|it\ is)\ received
-    |\bwill\ (get\ back\ to\ you|respond|reply|be\ in\ touch|contact\ you)(\ to\ you)?\ (as\ soon\ as|shortly|soon|in\ due\ course|within|at\ the\ earliest)
-    |(has|have)\ been\ (forwarded|passed|referred|sent)\ (on\ )?to\ (the|our)\ (relevant|appropriate|correct|right)\ (department|team)
-    |(response|reply)\ times?\ (are|is)\ (currently\ )?(longer|delayed|slower)
-    |your\ (ticket|request|case|message)\ (has\ been|was|is)\ (added\ to|placed\ in|in)\ (our|the)\ queue""")
 
-NON_SUBSTANCE = _rx(
-    r"""^(thank(s|\ you)|we\ appreciate\ your\ patience|we\ (value|appreciate)\ your\ (business|custom|patience)|your\ (message|call|satisfaction|patience)\ is\ (important|appreciated)
-    |we\ apologi[sz]e\ for\ (any|the)\ (inconvenience|delay)|sorry\ for\ (any|the)\ (inconvenience|delay)
-    |if\ you\ have\ (any\ )?(other|further|more)\ questions|have\ a\ (great|nice|good|lovely)\ (day|week|weekend|evening)
-    |in\ the\ meantime|you\ (may|might|can)\ (also\ )?find\ (the\ )?answers?|(visit|check|see)\ our\ (help|faq|support|knowledge)
-    |(ticket|case|reference|request)\ (number|no|\#|id|ref)|this\ (mailbox|inbox|address|line)\ is\ (not\ )?(monitored|staffed|open)
-    |(for|if\ (your|it|this)\ (query|matter|issue|request)\ is)\ urgent|for\ urgent\ (matters|queries|issues)|we\ hope\ to\ (welcome|see|hear)
-    |kind\ regards|best\ regards|regards|sincerely|the\ .{0,40}\ team$)""")
+class Lexicon:
+    """One language's entries: `lexicon.acknowledges` is a `Phrases`, `lexicon.words("negations")` a frozenset.
 
-MARKETING = _rx(
-    r"""\d+\s?%\ off|save\ (up\ to\ )?\d+\s?%|(discount|promo|promotion|coupon|voucher)\ code|use\ (the\ )?code\ [a-z0-9]{4,}
-    |(check\ out|discover|explore|shop|browse)\ (our|the)\ (new\ |latest\ |summer\ |winter\ |spring\ |autumn\ |holiday\ |exclusive\ |full\ |black\ friday\ )*(collection|range|sale|deals|offers|products|arrivals|catalogue|catalog|line-?up|store)
-    |(sign\ up|subscribe)\ (to|for)\ (our|the)\ (newsletter|mailing\ list)|join\ (our|the)\ (loyalty|rewards|vip|membership)
-    |follow\ us\ on|download\ (our|the)\ (new\ |free\ )?app|(upgrade|switch)\ (now\ )?to\ (our\ )?(premium|pro|plus|business|unlimited|gold|platinum|annual)
-    |limited[-\ ]time\ (offer|only|deal)|(special|exclusive)\ (offer|deal|discount|promotion)s?|don't\ miss\ (out|our)|refer\ a\ friend
-    |black\ friday|cyber\ monday|flash\ sale|new\ arrivals|shop\ now|while\ stocks\ last|book\ now\ and\ save
-    |did\ you\ know\ (that\ )?(we|our)\ (also\ )?(offer|have|sell)|(earn|collect)\ (double\ )?(points|miles|rewards)\ (on|when|with)""")
-GOODWILL = _rx(
-    r"as\ an?\ (apology|goodwill|gesture)|(goodwill|gesture\ of)|to\ make\ up\ for|by\ way\ of\ (an\ )?apology|for\ the\ (trouble|inconvenience|hassle|delay)|(applied|added|credited)\ (a|an|to)\ ")
+    Pattern entries are lists of alternatives; entries named in `ANCHORED` match at the start of a
+    sentence only. `{{name}}` in a pattern stands for the `define:` entry `name`.
+    """
 
-EMPATHY = _rx(
-    r"""\bsorry\b|\bapologi[sz]e|\bapologies\b|i\ (completely\ |totally\ |fully\ |really\ )?understand\ (how|that|why|your|what)|i\ can\ (only\ )?imagine
-    |(must|must\ have)\ (be|been)\ (so\ |really\ |very\ )?(frustrating|stressful|worrying|upsetting|annoying|difficult|disappointing|hard|awful|a\ worry|frightening|scary)
-    |(sounds|is|was)\ (so\ |really\ |very\ |incredibly\ )?(frustrating|stressful|worrying|upsetting|annoying|disappointing|awful|scary|alarming|frightening|unsettling)
-    |i('d|\ would)\ be\ (frustrated|upset|annoyed|worried)\ too|what\ a\ (shame|pain|hassle|disappointing|frustrating)|not\ the\ experience\ (we|you)
-    |you\ shouldn't\ have\ (had\ )?to|shouldn't\ have\ happened|we\ let\ you\ down|understandabl[ey]\ (frustrat|upset|concern|worr)
-    |(annoying|frustrating|stressful|worrying|upsetting|frightening)\ (when|for\ you|thing)""")
-BOILERPLATE_EMPATHY = _rx(
-    r"""(apologi[sz]e|sorry|apologies)\ for\ any\ (inconvenience|trouble|frustration|disappointment|confusion)(\ (this|that|it)\ (may|might)\ (have|has)?\s?(caused|cause))?
-    |we\ apologi[sz]e\ for\ the\ inconvenience|sorry\ for\ the\ inconvenience|we\ value\ your\ (business|custom)|is\ important\ to\ us
-    |we\ understand\ your\ (concern|frustration)s?\.?$|thank\ you\ for\ your\ (patience|understanding)""")
-GENERIC_SITUATION_WORDS = frozenset(
-    "inconvenience issue problem concern experience trouble matter situation help contact email message question hear "
-    "sorry understand frustrat thank time day support service team customer please know get like would need "
-    "apolog happen caus reach back go make sure".split()
-)
-CUSTOMER_EXPERIENCE = _rx(
-    r"""\byou('ve|\ have|\ had|'d|\ were|'re|\ are)?\ (been\ (waiting|charged|left|without|trying|locked|billed)|had\ to|waited|lost|missed)
-    |\byou\ should\ have\ been|\bnobody\ wants|\bno\ fun\b|\bnot\ good\ enough\b|\byou're\ (safe|away|hungry)""")
+    ANCHORED = frozenset({"non_substance"})
 
-_STEP_VERBS = (r"(send|e-?mail|call|contact|process|refund|issue|ship|dispatch|replace|update|follow\ up|get\ back|be\ in\ touch|review|investigate|look\ into"
-               r"|credit|arrange|reply|respond|let\ you\ know|notify|keep\ you|book|schedule|reverse|cancel|escalate|chase|check|confirm|post|reset|waive|remove"
-               r"|restore|reactivate|pick|collect|reach\ out|meet|visit|text|arrive|reach\ you|be\ (with\ you|credited|refunded|delivered|sent|dispatched|available|processed|restored|released|reviewed|in\ touch|in\ contact)"
-               r"|show|appear|take|receive|hear|switch|move|expire|renew|start|begin|close|open|release|pay|deliver|install|repair|fix|test|come)")
-NEXT_STEP = _rx(
-    rf"""\b(we|i)('ll|\ will|'re\ going\ to|\ am\ going\ to|'m\ going\ to|\ are\ going\ to)\ (?!be\ (happy|glad|pleased|delighted)|always|never|not)(now\ |then\ |also\ |just\ )?\w+
-    |\bwill\ (now\ |then\ |also\ )?{_STEP_VERBS}\b|\b(may|might)\ (contact|call|email|e-mail|text)\ you
-    |you('ll|\ will|\ should)\ (then\ |also\ |now\ |still\ )?(receive|get|see|hear|keep|continue|be\ (contacted|notified|emailed|refunded|charged|able|met))
-    |next\ steps?|what\ happens\ next|here's\ what|once\ (we|you|it|the|your|this)|as\ soon\ as\ (we|it|the|your)
-    |(has|have)\ (now\ )?been\ (escalated|scheduled|booked|arranged|dispatched|issued|processed|sent\ (to\ you|out|by)|raised|submitted|approved|rebooked|ordered)
-    |(is|are)\ (now\ )?(scheduled|booked|on\ (its|their)\ way|being\ (processed|prepared|shipped|investigated|reviewed))|\bexpects?\ (to|a|an|it|the|your)
-    |(^|(?<=[:;]\ ))(please\ |simply\ |just\ )?(reply|send|print|drop|take|visit|click|go\ to|call|bring|return|pack|log\ in|sign\ in|open|tap|select|restart|update|fill|insert|choose|enter|press|follow\ the|turn\ on|try)\ (the|your|it|this|us|to|a|an|them|our|and|with|within|any|again|back|in|on|off)\b
-    |\b(please|can\ you|could\ you|would\ you)\ (reply|send|print|drop|take|visit|click|go\ to|call|bring|return|pack|log\ in|sign\ in|open|tap|select|restart|update|fill|attach|upload|provide|confirm|contact|check|try|turn\ on|submit|let\ (me|us)\ know)
-    |\byou\ can\ \w+(\ \w+)?\ (from|in|at|via|under|through|using)\ (settings|the\ (app|website|page|portal)|your\ (account|app|settings)|our\ (website|app|portal|stores?|branch|branches|cash\ machines|atms?)|any\ of\ our)""")
-_MONTHS = r"(january|february|march|april|may|june|july|august|september|october|november|december)"
-WHEN = _rx(
-    rf"""\bwithin\ (the\ next\ )?(\d+|one|two|three|four|five|seven|ten|fourteen|thirty|a|an)\b|\b(in|over)\ the\ next\ (\d+|few|couple)|\d+\s?(-|to)\s?\d+\ (business\ |working\ )?(minutes|hours|days|weeks)
-    |\bup\ to\ (\d+|one|two|three|five|seven|ten)\ (business\ |working\ )?(minutes|hours|days|weeks)
-    |\bby\ ({_DAYS}|tomorrow|tonight|the\ end\ of|end\ of\ (the\ )?(day|week)|close\ of\ business|\d)|\btomorrow\b|\bnext\ ({_DAYS}|week|month)|\bon\ {_DAYS}
-    |\bin\ (\d+|one|two|three|five|seven|ten|a|an|a\ few|a\ couple\ of)\ (minutes?|hours?|days?|weeks?|working\ days|business\ days)\b|\bthis\ (afternoon|evening|week)\b|\blater\ today\b
-    |\b(on|until|from|before|after|by)\ (the\ )?\d{{1,2}}(st|nd|rd|th)\b|\b(on|until|from|before|after|by)\ ({_MONTHS}|\d{{1,2}}\ {_MONTHS})\b""")
-POLICY_DEADLINE = _rx(r"\b(can|may|must)\ (only\ )?be\b|\bif\ you\b(?!'d\ like|\ would\ like|\ want|\ prefer)")
+    def __init__(self, code: str, data: Mapping[str, Any], source: str) -> None:
+        self.code = code
+        self.source = source
+        self._defines = {k: _fold_pattern(str(v), f"{source}: define.{k}") for k, v in (data.get("define") or {}).items()}
+        self._patterns: dict[str, list[str]] = {k: [str(p) for p in v] for k, v in (data.get("patterns") or {}).items()}
+        self._words: dict[str, Any] = dict(data.get("words") or {})
+        self.numbers: dict[str, int] = {fold(str(k)): int(v) for k, v in (data.get("numbers") or {}).items()}
+        self.synonyms: tuple[frozenset[str], ...] = tuple(frozenset(fold(str(w)) for w in group) for group in data.get("synonyms") or ())
+        self.readability: dict[str, float] = {k: float(v) for k, v in (data.get("readability") or {}).items()}
+        self.stemmer: str = str(data.get("stemmer") or "")
+        self._compiled: dict[str, Phrases] = {}
+        self._word_sets: dict[str, frozenset[str]] = {}
 
-FEEDBACK = _rx(
-    r"""(let\ (me|us)\ know|tell\ (me|us))\ (once|when|whether|how)\b
-    |(let\ (me|us)\ know|tell\ (me|us))\ if\ (this|that|it|these|everything|the\ [\w\ ]{1,25}?|your\ [\w\ ]{1,25}?)\ (now\ )?(has\ |have\ |is\ |are\ )?(help|solv|resolv|answer|work|fix|sort|fit|look|clear|make\ sense|do\ the\ trick)
-    |(let\ (me|us)\ know|tell\ (me|us))\ if\ (you('re|\ are)\ (happy|satisfied)|you\ (still\ )?(have|need|see|get)\ (any\ )?(trouble|problem|issue|error))
-    |(does|did|do)\ (this|that|these|the\ (steps|above|fix|solution|answer))\ (help|answer|resolve|solve|work|make\ sense|sort|fix)
-    |(has|have)\ (this|that|the\ .{0,30})\ (help|resolv|solv|fix|work|answer|sort)|is\ (everything|it|that|your\ \w+)(\ else)?(\ [\w\ ]{1,25}?)?\ (now\ )?(working|sorted|resolved|fixed|ok|okay|alright|fine)\b
-    |(how|what)\ did\ we\ do|\brate\ (your|our|this|the|us|how|the\ way)|\bsurvey\b|\b(your|any)\ feedback\b|how\ (would\ you\ rate|was\ your\ experience|satisfied)
-    |(satisfied|happy)\ with\ (the|our|this|my|how)\ (service|support|help|response|answer|reply|resolution|outcome)|how\ (we\ did|we've\ handled|the\ \w+\ went|it\ went|everything\ went)
-    |(has|was)\ your\ (issue|problem|question|query|request)\ (been\ )?(resolved|answered|solved|fixed)|(would|will|does)\ that\ work\ for\ you
-    |if\ (this|that|it|the\ \w+)\ (doesn't|does\ not|didn't|did\ not|hasn't|has\ not)\ (help|resolve|solve|work|fix|sort|answer)
-    |(reply|respond|answer)\ (with\ )?(yes|no)\b|(was|were)\ (this|we)\ (helpful|able)|(reply|write\ back)\ (to|and)\ let\ (me|us)\ know
-    |check\ (that\ |if\ |whether\ )?(the|your|it|everything)[\w\ ]{0,30}\ (is|are)\ (back|working|stable|resolved|fixed|sorted|ok)""")
-FEEDBACK_THANKS = _rx(r"thank(s|\ you)\ for\ (your|the)\ feedback")
+    def has(self, name: str) -> bool:
+        """Whether the file gives the entry `name`: a pattern, a word list, or `numbers`, `synonyms`, `readability`, `stemmer`."""
+        if name in ("numbers", "synonyms", "readability", "stemmer"):
+            return bool(getattr(self, name))
+        return name in self._patterns or name in self._words
 
-REQUEST = _rx(
-    r"""\b(please|kindly|could\ you|can\ you|would\ you|could\ we|can\ we|may\ (we|i)\ (have|ask)|we('ll|\ will)?\ need|i('ll|\ will)?\ need|we\ require|(let|tell)\ (us|me)|reply\ with|send\ (us|me|over)|provide|confirm|what\ is|what's|which|share|do\ you\ have|if\ you\ (can|could)\ (send|provide|share|give))\b""")
+    def pattern(self, name: str) -> Phrases:
+        found = self._compiled.get(name)
+        if found is None:
+            found = self._compiled[name] = self._compile(name)
+        return found
+
+    def __getattr__(self, name: str) -> Phrases:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self.pattern(name)
+        except LexiconError as exc:
+            raise AttributeError(str(exc)) from exc
+
+    def _compile(self, name: str) -> Phrases:
+        if name not in self._patterns:
+            raise LexiconError(f"{self.source}: no pattern entry {name!r}")
+        where = f"{self.source}: patterns.{name}"
+        alternatives = [_REFERENCE.sub(lambda m: self._define(m.group(1), where), _fold_pattern(p, where)) for p in self._patterns[name]]
+        if not alternatives:
+            return _rx("(?!)")
+        body = "|".join(alternatives) if len(alternatives) > 1 else alternatives[0]
+        if name in self.ANCHORED:
+            body = f"^(?:{body})"
+        try:
+            return _rx(body)
+        except re.error as exc:
+            raise LexiconError(f"{where}: not a valid pattern: {exc}") from exc
+
+    def _define(self, name: str, where: str) -> str:
+        if name not in self._defines:
+            raise LexiconError(f"{where}: {{{{{name}}}}} is not defined under 'define:'")
+        return self._defines[name]
+
+    def words(self, name: str) -> frozenset[str]:
+        """A word list, folded; an absent list is empty."""
+        found = self._word_sets.get(name)
+        if found is None:
+            raw = self._words.get(name) or ()
+            if isinstance(raw, str):
+                raw = raw.split()
+            found = self._word_sets[name] = frozenset(fold(str(w)) for w in raw)
+        return found
+
+
+@cache
+def lexicon(code: str) -> Lexicon | None:
+    """The lexicon of language `code` (ISO 639-1), or None when there is no file for it."""
+    path = LANGUAGE_DIR / f"{code}.yaml"
+    if not path.is_file():
+        return None
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError as exc:
+        raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(data, dict):
+        raise LexiconError(f"{path}: expected a mapping with patterns:, words:…")
+    return Lexicon(code, data, str(path))
+
+
+@cache
+def lexicon_languages() -> tuple[str, ...]:
+    """The languages that have a lexicon file, English first."""
+    codes = sorted(p.stem for p in LANGUAGE_DIR.glob("*.yaml"))
+    return tuple(sorted(codes, key=lambda c: (c != "en", c)))
+
+
+def supporting(entries: tuple[str, ...]) -> tuple[str, ...]:
+    """The languages whose lexicon has every one of `entries`."""
+    found = []
+    for code in lexicon_languages():
+        lex = lexicon(code)
+        if lex is not None and all(lex.has(entry) for entry in entries):
+            found.append(code)
+    return tuple(found)
+
+
+def english() -> Lexicon:
+    found = lexicon("en")
+    if found is None:
+        raise LexiconError(f"{LANGUAGE_DIR / 'en.yaml'}: the English lexicon is missing from the installation")
+    return found

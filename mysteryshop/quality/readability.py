@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
 from mysteryshop.quality.text import fold
@@ -20,11 +20,19 @@ def syllables(word: str) -> int:
     return max(1, count)
 
 
-def reading_ease(sentences: Sequence[str], folded: Sequence[str] | None = None) -> tuple[float, float, str]:
-    """(Flesch reading ease, words per sentence, the longest sentence).
+#: Flesch's constants for English: base - per_sentence * words a sentence - per_syllable * syllables a word
+ENGLISH = {"base": 206.835, "per_sentence": 1.015, "per_syllable": 84.6}
 
-    `folded` is `sentences` already folded (`CleanReply.folded`), to save folding them again.
+
+def reading_ease(
+    sentences: Sequence[str], folded: Sequence[str] | None = None, formula: Mapping[str, float] | None = None
+) -> tuple[float, float, str]:
+    """(reading ease, words per sentence, the longest sentence).
+
+    `folded` is `sentences` already folded (`CleanReply.folded`), to save folding them again;
+    `formula` the language's constants (`ENGLISH` by default; a lexicon's `readability:`).
     """
+    formula = formula or ENGLISH
     word_count = syllable_count = 0
     longest, longest_len = "", -1
     for sentence, folded_sentence in zip(sentences, folded if folded is not None else map(fold, sentences)):
@@ -36,5 +44,5 @@ def reading_ease(sentences: Sequence[str], folded: Sequence[str] | None = None) 
     if not word_count:
         return 0.0, 0.0, longest
     per_sentence = word_count / len(sentences)
-    ease = 206.835 - 1.015 * per_sentence - 84.6 * (syllable_count / word_count)
+    ease = formula["base"] - formula["per_sentence"] * per_sentence - formula["per_syllable"] * (syllable_count / word_count)
     return ease, per_sentence, longest

@@ -1,0 +1,50 @@
+"""The language of a reply's cleaned body: lingua (mysteryshop.language), skipped when the words leave no doubt.
+
+Detection costs a few hundred microseconds, as much as judging a reply on every criterion. Most
+replies a desk sends are plainly in one language: when a reply's English function words (the,
+and, you, we…, function_words.yaml) are many and outnumber every other language's tenfold, it is
+English without asking the detector. Everything else (other languages, short or mixed replies) is
+left to lingua. tests/quality/test_languages.py checks that the short cut never disagrees with lingua.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from mysteryshop.language import detect
+
+#: English words a reply needs before the short cut is taken
+MIN_ENGLISH_WORDS = 6
+#: how many times the English words must outnumber those of any other language
+MARGIN = 10
+_WORD = re.compile(r"[a-z']+")
+
+
+@cache
+def _function_words() -> dict[str, frozenset[str]]:
+    from pathlib import Path
+
+    import yaml
+
+    path = Path(__file__).with_name("function_words.yaml")
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    return {code: frozenset(str(words).split()) for code, words in data.items()}
+
+
+def plainly_english(folded: str) -> bool:
+    """True when the English function words of `folded` (lower-case, accent-free text) leave no doubt."""
+    words = _WORD.findall(folded)
+    lists = _function_words()
+    english = sum(1 for w in words if w in lists["en"])
+    if english < MIN_ENGLISH_WORDS:
+        return False
+    others = max(sum(1 for w in words if w in found) for code, found in lists.items() if code != "en")
+    return others * MARGIN <= english
+
+
+def body_language(body: str, folded: str) -> str | None:
+    """The ISO 639-1 code of `body`'s language (`folded` is it folded), or None when it cannot be told."""
+    if folded.isascii() and plainly_english(folded):
+        return "en"
+    return detect(body)
