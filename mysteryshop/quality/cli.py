@@ -11,15 +11,20 @@ from typing import Any
 
 from mysteryshop.quality.criteria import CRITERIA
 from mysteryshop.quality.engines import ENGINES
-from mysteryshop.quality.labelled import DEFAULT_LABELLED, LabelledSetError, load_labelled
+from mysteryshop.quality.labelled import DEFAULT_SETS, LabelledSetError, default_sets, load_labelled
 
 
 def add_commands(subparsers: Any) -> None:
     """Add `quality eval` to the main CLI's subparsers."""
     quality = subparsers.add_parser("quality", help="reply-quality tools")
     quality_sub = quality.add_subparsers(dest="quality_command", required=True)
-    evaluate = quality_sub.add_parser("eval", help="agreement, precision and recall of each engine on a labelled set")
-    evaluate.add_argument("--labelled", default=str(DEFAULT_LABELLED), help=f"labelled YAML (default: {DEFAULT_LABELLED})")
+    evaluate = quality_sub.add_parser(
+        "eval", help="agreement, precision and recall of each engine on labelled sets; agreement per language, train and held-out apart"
+    )
+    evaluate.add_argument(
+        "--labelled", action="append", dest="labelled",
+        help="labelled YAML; repeat for several (default: " + ", ".join(str(p) for p in DEFAULT_SETS) + ", those that exist)",
+    )
     evaluate.add_argument(
         "--engine", action="append", choices=list(ENGINES), dest="engines",
         help="engine to evaluate; repeat for several (default: rules, semantic if installed, llm if MYSTERYSHOP_LLM_URL is set)",
@@ -99,8 +104,8 @@ def _default_engines() -> list[str]:
 
 def run_eval(args: argparse.Namespace) -> int:
     """Score the labelled set with each engine and print the figures; 2 when the set or an engine is unusable."""
-    from mysteryshop.quality.evaluation import format_table, tally
-    from mysteryshop.quality.scoring import score_many
+    from mysteryshop.quality.evaluation import format_languages, format_table, item_language, tally, tally_by
+    from mysteryshop.quality.scoring import clean, score_many
 
     if args.kinds_only:
         report: dict[str, Any] = {}
@@ -108,14 +113,26 @@ def run_eval(args: argparse.Namespace) -> int:
         if args.json and status == 0:
             print(json.dumps(report, indent=2))
         return status
+    paths = args.labelled or [str(p) for p in default_sets()]
+    if not paths:
+        print(f"mysteryshop quality eval: no labelled set found (looked for {', '.join(str(p) for p in DEFAULT_SETS)}); "
+              "pass --labelled PATH or run from the repository root", file=sys.stderr)
+        return 2
+    items = []
     try:
-        items = load_labelled(args.labelled)
+        for path in paths:
+            items.extend(load_labelled(path))
     except LabelledSetError as exc:
         print(f"mysteryshop quality eval: {exc}", file=sys.stderr)
         return 2
     criteria = tuple(args.criteria or CRITERIA)
     engines = args.engines or _default_engines()
-    report = {"labelled": args.labelled, "exchanges": len(items), "engines": {}}
+    languages = [item_language(i, clean(i.exchange).language) for i in items]
+    counts: dict[str, dict[str, int]] = {}
+    for item, language in zip(items, languages):
+        counts.setdefault(item.split, {}).setdefault(language, 0)
+        counts[item.split][language] += 1
+    report: dict[str, Any] = {"labelled": paths if len(paths) > 1 else paths[0], "exchanges": len(items), "splits": counts, "engines": {}}
     for engine in engines:
         try:
             results = score_many([i.exchange for i in items], criteria, engine)
@@ -123,12 +140,18 @@ def run_eval(args: argparse.Namespace) -> int:
             print(f"mysteryshop quality eval: engine {engine!r} could not run: {exc}", file=sys.stderr)
             return 2
         tallies = tally(items, results, criteria)
-        report["engines"][engine] = {
-            name: {"n": t.labelled, "agreement": t.agreement, "precision": t.precision, "recall": t.recall, "unscored": t.unscored}
-            for name, t in tallies.items()
+        figures = lambda t: {"n": t.labelled, "agreement": t.agreement, "precision": t.precision, "recall": t.recall, "unscored": t.unscored}  # noqa: E731
+        by_split = tally_by(items, results, criteria, languages)
+        report["engines"][engine] = {name: figures(t) for name, t in tallies.items()}
+        report["engines"][engine]["by_split"] = {
+            split: {code: {name: figures(t) for name, t in by_criterion.items()} for code, by_criterion in by_language.items()}
+            for split, by_language in by_split.items()
         }
         if not args.json:
             print(format_table(engine, tallies))
+            for split in ("train", "heldout"):
+                if split in by_split:
+                    print(format_languages(split, by_split[split], counts[split]))
             if args.misses:
                 for name, t in tallies.items():
                     for miss in t.misses:
@@ -140,5 +163,5 @@ def run_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report, indent=2))
     else:
-        print(f"{len(items)} labelled exchanges from {args.labelled}")
+        print(f"{len(items)} labelled exchanges from {', '.join(paths)}; held-out exchanges are never used to tune the rules")
     return 0

@@ -26,7 +26,7 @@ from mysteryshop.quality.lexicons import Lexicon, lexicon, supporting
 from mysteryshop.quality.readability import reading_ease
 from mysteryshop.quality.requests import already_given
 from mysteryshop.quality.text import fold, snippet
-from mysteryshop.quality.wording import content_stem_set, promo_words_in, residual_words
+from mysteryshop.quality.wording import content_stem_set, promo_words_in, residual_words, stemmer_of
 
 ENGINE = "rules"
 
@@ -155,7 +155,7 @@ def empathy(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionRes
     starts = [i for i in (reply.first(lex.empathy), reply.first(lex.boilerplate_empathy)) if i is not None]
     if not starts:
         return _result("empathy", False, 0.75, "", "no empathy expressed about the customer's situation")
-    generic = lex.words("generic_situation_words")
+    generic = _generic_situation(lex)
     situation: set[str] | None = None  # the customer's words, once a sentence needs them
     boilerplate = ""
     start = min(starts)
@@ -174,6 +174,13 @@ def empathy(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionRes
     if boilerplate:
         return _result("empathy", False, 0.8, boilerplate, "only boilerplate apology, not tied to the customer's situation")
     return _result("empathy", False, 0.75, "", "no empathy expressed about the customer's situation")
+
+
+@functools.cache
+def _generic_situation(lex: Lexicon) -> frozenset[str]:
+    """Words of any situation ("problem", "Anliegen"), as written and as stems."""
+    words = lex.words("generic_situation_words")
+    return words | {stemmer_of(lex)(w) for w in words}
 
 
 @criterion("next_step", "vague_step", "when", "policy_deadline")

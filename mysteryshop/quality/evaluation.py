@@ -76,3 +76,36 @@ def format_table(engine: str, tallies: dict[str, CriterionTally]) -> str:
     for name, t in tallies.items():
         lines.append(f"  {name:<20} {t.labelled:>3} {_pct(t.agreement):>7} {_pct(t.precision):>7} {_pct(t.recall):>7} {t.unscored:>8}")
     return "\n".join(lines)
+
+
+def item_language(item: LabelledExchange, detected: str | None) -> str:
+    """The language an exchange is reported under: its `language:` label, else the reply's detected language."""
+    return item.language or detected or "unknown"
+
+
+def tally_by(
+    items: Sequence[LabelledExchange], results: Sequence[dict[str, CriterionResult]], criteria: Sequence[str], languages: Sequence[str]
+) -> dict[str, dict[str, dict[str, CriterionTally]]]:
+    """`tally` per split (train, heldout) and per language: {split: {language: {criterion: tally}}}."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, (item, language) in enumerate(zip(items, languages)):
+        groups.setdefault((item.split, language), []).append(index)
+    found: dict[str, dict[str, dict[str, CriterionTally]]] = {}
+    for (split, language), indexes in sorted(groups.items()):
+        found.setdefault(split, {})[language] = tally([items[i] for i in indexes], [results[i] for i in indexes], criteria)
+    return found
+
+
+def format_languages(split: str, by_language: dict[str, dict[str, CriterionTally]], counts: dict[str, int]) -> str:
+    """Agreement per criterion (rows) and language (columns) for one split; n is the exchanges labelled on that criterion."""
+    languages = sorted(by_language, key=lambda code: (code != "en", code))
+    header = "  " + f"{'criterion':<20}" + "".join(f"{code + ' (' + str(counts.get(code, 0)) + ')':>16}" for code in languages)
+    lines = [f"{split}: agreement per criterion and language (exchanges per language in brackets; n labelled in each cell)", header]
+    criteria = next(iter(by_language.values())).keys() if by_language else ()
+    for name in criteria:
+        cells = []
+        for code in languages:
+            t = by_language[code][name]
+            cells.append(f"{'-':>16}" if not t.labelled else f"{_pct(t.agreement).strip() + ' n=' + str(t.labelled):>16}")
+        lines.append(f"  {name:<20}" + "".join(cells))
+    return "\n".join(lines)
