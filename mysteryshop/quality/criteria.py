@@ -26,7 +26,7 @@ from mysteryshop.quality.lexicons import Lexicon, lexicon, supporting
 from mysteryshop.quality.readability import reading_ease
 from mysteryshop.quality.requests import already_given
 from mysteryshop.quality.text import fold, snippet
-from mysteryshop.quality.wording import content_stem_set, promo_words_in, residual_words, stemmer_of
+from mysteryshop.quality.wording import content_stem_set, promo_words_in, residual_words, stemmer_of, words_of
 
 ENGINE = "rules"
 
@@ -183,22 +183,22 @@ def _generic_situation(lex: Lexicon) -> frozenset[str]:
     return words | {stemmer_of(lex)(w) for w in words}
 
 
-@criterion("next_step", "vague_step", "when", "policy_deadline")
+@criterion("next_step", "vague_step", "when", "policy_deadline", "automated")
 def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Tells the customer a concrete next step and/or when it will happen; 'we will look into it' alone is too vague."""
     when_at = reply.first(lex.when)
     if when_at is not None:
         for index in range(when_at, len(reply.sentences)):
             folded = reply.folded[index]
-            if lex.when.search(folded) and not lex.policy_deadline.search(folded):
+            if lex.when.search(folded) and not lex.policy_deadline.search(folded) and not lex.automated.search(folded):
                 return _result("sets_expectations", True, 0.8, reply.sentences[index], "sets expectations (when)")
     step_at = reply.first(lex.next_step)
     vague = ""
     if step_at is not None:
         for index in range(step_at, len(reply.sentences)):
             folded = reply.folded[index]
-            if not lex.next_step.search(folded):
-                continue
+            if not lex.next_step.search(folded) or lex.automated.search(folded):
+                continue  # "please do not reply to this email" is no step
             if lex.next_step.search(lex.vague_step.sub(" ", folded)):
                 return _result("sets_expectations", True, 0.8, reply.sentences[index], "sets expectations (a concrete next step)")
             vague = vague or reply.sentences[index]
@@ -207,20 +207,25 @@ def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Cr
     return _result("sets_expectations", False, 0.75, "", "no next step or timeframe given")
 
 
-@criterion("feedback", "feedback_thanks")
+@criterion("feedback", "feedback_thanks", "not_feedback", "outcome_words")
 def asks_feedback(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
-    """Asks for feedback or whether the issue is now resolved."""
+    """Asks for feedback or whether the issue is now resolved: in the lexicon's words, or as any question about
+    whether it worked ("Is the sync behaving again?"), other than "anything else?"."""
     start = reply.first(lex.feedback)
     found = None if start is None else next(
         (s for s, f in zip(reply.sentences[start:], reply.folded[start:]) if lex.feedback.search(lex.feedback_thanks.sub(" ", f))), None
     )
     if found:
         return _result("asks_feedback", True, 0.85, found, "asks whether the issue is resolved or for feedback")
+    outcome = lex.words("outcome_words")
+    for sentence, folded in zip(reply.sentences, reply.folded):
+        if folded.rstrip().endswith("?") and not lex.not_feedback.search(folded) and not outcome.isdisjoint(words_of(folded)):
+            return _result("asks_feedback", True, 0.7, sentence, "asks whether the answer worked")
     return _result("asks_feedback", False, 0.8, "", "does not ask whether the issue is resolved or for feedback")
 
 
 #: a sentence with at least this many words beyond receipt, ticket, deferral and courtesy says something
-SUBSTANCE_WORDS = 3
+SUBSTANCE_WORDS = 2
 
 
 @criterion("deferral", "automated", "acknowledges", "non_substance", "filler_words", "stopwords", "marketing")

@@ -230,8 +230,8 @@ def _negated(sentence: _Sentence, matched: set[str]) -> bool:
             a in {"is", "are", "was", "were"} and b == "not" for a, b in zip(after, after[1:])
         ):
             return True
-    elif any(t in lang.negations for t in after):
-        return True  # "Rückerstattung ist nicht möglich", "el reembolso no es posible"
+    elif any(t in lang.negations for i, t in enumerate(words) if sentence.clauses[i] in clauses):
+        return True  # the negation may stand anywhere in the clause: "Eine Rückerstattung ist leider nicht möglich"
     window = [w for i, w in enumerate(words[max(0, first - _NEGATION_WINDOW) : last + 1], max(0, first - _NEGATION_WINDOW)) if sentence.clauses[i] in clauses]
     for i, token in enumerate(window):
         if token in lang.negations or token.endswith("n't"):

@@ -60,7 +60,7 @@ def requested(request: str, lex: Lexicon) -> Iterator[list[str]]:
         i = j
 
 
-def _keys(phrase: list[str], lex: Lexicon) -> list[str]:
+def _keys(phrase: list[str], lex: Lexicon) -> list[tuple[str, str]]:
     """The words of a phrase that name the detail: not stop words, linking words or generic detail words
     ("number", "Nummer", "numéro"); a compound ending in a detail word gives its first part ("Rechnungsnummer": "rechnung")."""
     detail_words = lex.words("detail_words")
@@ -69,26 +69,28 @@ def _keys(phrase: list[str], lex: Lexicon) -> list[str]:
     for word in phrase:
         if word in skip or len(word) < 3:
             continue
+        key = word
         for suffix in detail_words:
             prefix = word[: -len(suffix)]
             if len(suffix) >= 4 and word.endswith(suffix) and len(prefix) >= 4:
-                word = prefix[:-1] if prefix.endswith("s") and len(prefix) > 5 else prefix
+                key = prefix[:-1] if prefix.endswith("s") and len(prefix) > 5 else prefix
                 break
-        keys.append(word)
+        keys.append((word, key))
     return keys
 
 
-def _forms(key: str, lex: Lexicon) -> set[str]:
-    """Stems that count as `key`: its own and those of its synonyms."""
+def _forms(key: tuple[str, str], lex: Lexicon) -> set[str]:
+    """Stems that count as `key` (the word as asked, and its part that names the detail): theirs and their synonyms'."""
     to_stem = stemmer_of(lex)
-    forms = {to_stem(key)}
+    forms = {to_stem(key[0]), to_stem(key[1])}
     for group in lex.synonyms:
-        if key in group or to_stem(key) in {to_stem(w) for w in group}:
-            forms |= {to_stem(w) for w in group}
+        stems = {to_stem(w) for w in group}
+        if key[0] in group or key[1] in group or not stems.isdisjoint(forms):
+            forms |= stems
     return forms
 
 
-def _given_near(key: str, customer: str, lex: Lexicon) -> str | None:
+def _given_near(key: tuple[str, str], customer: str, lex: Lexicon) -> str | None:
     """What the customer wrote for `key`: a word for it with a value just after or before it; None when nowhere."""
     to_stem = stemmer_of(lex)
     forms = _forms(key, lex)
@@ -115,7 +117,7 @@ def already_given(request: str, exchange: Exchange, lex: Lexicon) -> tuple[str, 
         return None
     for phrase in requested(request, lex):
         keys = _keys(phrase, lex)
-        if not keys or any(k in lex.words("not_details") for k in keys):
+        if not keys or any(k[0] in lex.words("not_details") for k in keys):
             continue
         found = [_given_near(key, customer, lex) for key in keys]
         if all(found):
