@@ -2,7 +2,13 @@
 
 The labelled set is repeated up to --replies exchanges. Each copy gets a unique first line
 ("Ref Q00042."), so no engine is flattered by caches or by embedding the same sentence twice.
-Scoring includes cleaning (quoted text, signature, footer, HTML), as in a real run.
+Scoring includes cleaning (quoted text, signature, footer, HTML) and finding each reply's
+language, as in a real run.
+
+Then the rules engine per language: the exchanges of every labelled set in that language
+(tests/quality/exchanges_*.yaml, heldout.yaml), repeated the same way up to --replies, and all
+of them interleaved ("mixed"). Language detection is included (lingua, unless the reply is
+plainly English); it is loaded before timing starts.
 
 Also the message kinds (mysteryshop.scoring.classify.read_kind: bounce, out-of-office, acknowledgement,
 answer, survey, marketing) on the same replies as received mail, parsed beforehand (parsing is the
@@ -10,7 +16,7 @@ collector's cost, measured by the email benches).
 
 Usage: python bench/quality_throughput.py [--replies 10000] [--passes 3] [--labelled tests/quality/labelled.yaml] [--no-semantic]
 The last line printed is one JSON object: replies, default_per_s, kinds_per_s, semantic_per_s (null when
-the semantic extra is not installed or skipped), peak_rss_mb.
+the semantic extra is not installed or skipped), per_language_per_s ({en, de, fr, es}), mixed_per_s, peak_rss_mb.
 """
 
 from __future__ import annotations
@@ -27,13 +33,30 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from mysteryshop.language import detect  # noqa: E402
 from mysteryshop.quality import Exchange, score_many  # noqa: E402
 from mysteryshop.quality.engines.semantic import semantic_available  # noqa: E402
-from mysteryshop.quality.labelled import load_labelled  # noqa: E402
+from mysteryshop.quality.labelled import LabelledExchange, load_labelled  # noqa: E402
+from mysteryshop.quality.scoring import clean  # noqa: E402
+
+LANGUAGES = ("en", "de", "fr", "es")
 
 
 def workload(path: Path, count: int) -> list[Exchange]:
-    base = [item.exchange for item in load_labelled(path)]
+    return repeated([item.exchange for item in load_labelled(path)], count)
+
+
+def by_language(paths: list[Path]) -> dict[str, list[Exchange]]:
+    """The exchanges of `paths`, grouped by their `language:` label (else the reply's detected language)."""
+    found: dict[str, list[Exchange]] = {}
+    items: list[LabelledExchange] = [item for path in paths for item in load_labelled(path)]
+    for item in items:
+        code = item.language or clean(item.exchange).language or "unknown"
+        found.setdefault(code, []).append(item.exchange)
+    return found
+
+
+def repeated(base: list[Exchange], count: int) -> list[Exchange]:
     exchanges = []
     for i in range(count):
         ex = base[i % len(base)]
@@ -79,6 +102,7 @@ def rate(exchanges: list[Exchange], engine: str, passes: int) -> tuple[float, fl
     score_many(exchanges[:50], engine=engine)  # load models, compile regexes
     best_wall = best_cpu = float("inf")
     for _ in range(passes):
+        detect.cache_clear()  # every pass detects every reply's language again, as a run would
         wall, cpu = time.perf_counter(), time.process_time()
         score_many(exchanges, engine=engine)
         best_wall = min(best_wall, time.perf_counter() - wall)
@@ -112,9 +136,28 @@ def main() -> int:
         semantic_per_s, semantic_cpu = rate(exchanges, "semantic", 1)
         print(f"semantic  {semantic_per_s:10.1f} replies/s over {len(exchanges)} replies, one pass "
               f"({semantic_cpu:.1f}/s of CPU time, torch uses every core); embeddings for answers_question, rules for the rest")
+    sets = [ROOT / "tests/quality/heldout.yaml", *sorted((ROOT / "tests/quality").glob("exchanges_*.yaml"))]
+    groups = by_language([args.labelled, *[p for p in sets if p.is_file()]])
+    per_language: dict[str, float | None] = {}
+    for code in LANGUAGES:
+        base = groups.get(code, [])
+        if not base:
+            print(f"rules {code}  no labelled exchanges in {code}")
+            per_language[code] = None
+            continue
+        per_s, cpu = rate(repeated(base, args.replies), "rules", args.passes)
+        per_language[code] = round(per_s, 1)
+        print(f"rules {code}  {per_s:10.0f} replies/s ({cpu:.0f}/s of CPU time) over {args.replies} replies from {len(base)} {code} exchanges")
+    present = [groups[code] for code in LANGUAGES if groups.get(code)]
+    # round robin over the languages: each language an equal share, whatever each set's size
+    mixed_base = [present[i % len(present)][(i // len(present)) % len(present[i % len(present)])] for i in range(len(present) * max(map(len, present)))]
+    mixed_per_s, mixed_cpu = rate(repeated(mixed_base, args.replies), "rules", args.passes)
+    shares = ", ".join(f"{code} {len(groups.get(code, []))}" for code in LANGUAGES)
+    print(f"rules mixed {mixed_per_s:8.0f} replies/s ({mixed_cpu:.0f}/s of CPU time) over {args.replies} replies, one language after another in equal shares (from {shares} exchanges)")
     print(f"peak RSS  {peak_rss_mb():.0f} MB")
     print(json.dumps({"replies": len(exchanges), "default_per_s": round(default_per_s, 1), "kinds_per_s": round(kinds_per_s, 1),
                       "semantic_per_s": None if semantic_per_s is None else round(semantic_per_s, 1),
+                      "per_language_per_s": per_language, "mixed_per_s": round(mixed_per_s, 1),
                       "peak_rss_mb": round(peak_rss_mb(), 1)}))
     return 0
 

@@ -242,7 +242,7 @@ def stalling_autoreply(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> C
     cue = " … ".join(cues)
     substantive = _substance(exchange, reply, lex)
     facts = exchange.facts_in(lex.code)
-    answered = bool(facts) and any(m.status == "conveyed" for m in match_facts(facts, reply.sentences, reply.folded, lex))
+    answered = not substantive and bool(facts) and any(m.status == "conveyed" for m in match_facts(facts, reply.sentences, reply.folded, lex))
     share = 1 - len(substantive) / max(1, len(reply.sentences))
     if answered or substantive:
         reason = "defers, but the reply also " + ("conveys an expected fact" if answered else f"says something of substance: {snippet(substantive[0], 80)!r}")
@@ -255,6 +255,8 @@ def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> list[str]
     found = []
     own_names = _capitalised_not_from_customer(reply, exchange.customer_text)
     for sentence, folded in zip(reply.sentences, reply.folded):
+        if len(residual_words(folded, lex, own_names)) < SUBSTANCE_WORDS:
+            continue  # too few words of its own even before the deferral is taken out
         if lex.non_substance.search(folded) or lex.greeting.match(folded) or lex.marketing.search(folded):
             continue
         left = folded
@@ -278,12 +280,12 @@ def _capitalised_not_from_customer(reply: CleanReply, customer_text: str) -> fro
 def marketing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Sales or promotion inside a support reply, body, signature banner or trailing section alike
     (a goodwill credit for a failure is not marketing; a legal or unsubscribe footer is not either)."""
-    for sentence in [*reply.sentences, *reply.signature.splitlines(), *reply.footer_lines]:
-        folded = fold(sentence)
-        if lex.goodwill.search(folded):
-            continue
-        if lex.marketing.search(folded):
-            return _result("marketing", True, 0.85, sentence, "promotes products or offers inside a support reply")
+    outside = [*reply.signature.splitlines(), *reply.footer_lines]
+    if reply.first(lex.marketing) is not None or any(lex.marketing.search(fold(line)) for line in outside):
+        for sentence in [*reply.sentences, *outside]:
+            folded = fold(sentence)
+            if lex.marketing.search(folded) and not lex.goodwill.search(folded):
+                return _result("marketing", True, 0.85, sentence, "promotes products or offers inside a support reply")
     for line in reply.trailing_lines():
         folded = fold(line)
         promo = promo_words_in(folded, lex)

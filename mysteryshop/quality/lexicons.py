@@ -214,12 +214,15 @@ class Lexicon:
         return found
 
     def __getattr__(self, name: str) -> Phrases:
+        """`lexicon.acknowledges`: the pattern, compiled on first use and kept as an attribute (found directly from then on)."""
         if name.startswith("_"):
             raise AttributeError(name)
         try:
-            return self.pattern(name)
+            found = self.pattern(name)
         except LexiconError as exc:
             raise AttributeError(str(exc)) from exc
+        setattr(self, name, found)
+        return found
 
     def _compile(self, name: str) -> Phrases:
         if name not in self._patterns:
@@ -277,6 +280,7 @@ def lexicon_languages() -> tuple[str, ...]:
     return tuple(sorted(codes, key=lambda c: (c != "en", c)))
 
 
+@cache
 def supporting(entries: tuple[str, ...]) -> tuple[str, ...]:
     """The languages whose lexicon has every one of `entries`."""
     found = []

@@ -15,10 +15,23 @@ from functools import cache
 from mysteryshop.language import detect
 
 #: English words a reply needs before the short cut is taken
-MIN_ENGLISH_WORDS = 6
+MIN_ENGLISH_WORDS = 3
 #: how many times the English words must outnumber those of any other language
 MARGIN = 10
 _WORD = re.compile(r"[a-z']+")
+
+
+@cache
+def _owners() -> dict[str, str]:
+    """Each function word of one language only, with that language (a word of two lists belongs to none)."""
+    owners: dict[str, str] = {}
+    shared: set[str] = set()
+    for code, words in _function_words().items():
+        for word in words:
+            if word in owners and owners[word] != code:
+                shared.add(word)
+            owners[word] = code
+    return {word: code for word, code in owners.items() if word not in shared}
 
 
 @cache
@@ -34,17 +47,18 @@ def _function_words() -> dict[str, frozenset[str]]:
 
 def plainly_english(folded: str) -> bool:
     """True when the English function words of `folded` (lower-case, accent-free text) leave no doubt."""
-    words = _WORD.findall(folded)
-    lists = _function_words()
-    english = sum(1 for w in words if w in lists["en"])
-    if english < MIN_ENGLISH_WORDS:
-        return False
-    others = max(sum(1 for w in words if w in found) for code, found in lists.items() if code != "en")
-    return others * MARGIN <= english
+    owners = _owners()
+    counts: dict[str, int] = {}
+    for word in _WORD.findall(folded):
+        code = owners.get(word)
+        if code is not None:
+            counts[code] = counts.get(code, 0) + 1
+    english = counts.pop("en", 0)
+    return english >= MIN_ENGLISH_WORDS and max(counts.values(), default=0) * MARGIN <= english
 
 
 def body_language(body: str, folded: str) -> str | None:
     """The ISO 639-1 code of `body`'s language (`folded` is it folded), or None when it cannot be told."""
-    if folded.isascii() and plainly_english(folded):
+    if plainly_english(folded):
         return "en"
     return detect(body)

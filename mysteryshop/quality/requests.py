@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from mysteryshop.quality.exchange import Exchange
 from mysteryshop.quality.lexicons import Lexicon
@@ -109,12 +110,17 @@ def _given_near(key: tuple[str, str], customer: str, lex: Lexicon) -> str | None
     return None
 
 
+@lru_cache(maxsize=1024)
+def _has_value(customer: str) -> bool:
+    return _VALUE.search(customer) is not None
+
+
 def already_given(request: str, exchange: Exchange, lex: Lexicon) -> tuple[str, str] | None:
     """(what was asked for, what the customer wrote) for the first detail of `request` (folded text from the
     request's first word) that the customer already gave, or None."""
     customer = fold(exchange.customer_text)
-    if not customer:
-        return None
+    if not _has_value(customer) or lex.words("give_verbs").isdisjoint(_TOKEN.findall(request)):
+        return None  # nothing the customer wrote can be a detail, or nothing is asked for
     for phrase in requested(request, lex):
         keys = _keys(phrase, lex)
         if not keys or any(k[0] in lex.words("not_details") for k in keys):
