@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import networkx as nx
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, WithJsonSchema, field_validator, model_validator
 
 from mysteryshop.durations import exact_duration, format_business, format_duration, looks_like_business, parse_business, parse_duration
 from mysteryshop.errors import JourneyError, suggest, unknown
@@ -67,6 +67,39 @@ def _facts(value: Any) -> Any:
     return value
 
 
+_FACT_LIST_SCHEMA: dict[str, Any] = {
+    "type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+}
+_FACTS_SCHEMA: dict[str, Any] = {
+    "anyOf": [_FACT_LIST_SCHEMA, {"type": "object", "additionalProperties": _FACT_LIST_SCHEMA}],
+    "title": "Facts",
+}
+
+
+def _facts_per_language(step_id: Any, given: dict[Any, Any]) -> tuple[list[list[str]], dict[str, Any]]:
+    """`facts: {en: [...], de: [...]}`: the facts of every language merged fact by fact (what a text must state in
+    any of them, for the expectation checks), and the facts of each language (for answers_question, which reads a
+    reply in its own language). Every language lists the same facts in the same order."""
+    from mysteryshop.language import LANGUAGES
+
+    by_language: dict[str, Any] = {}
+    for code, facts in given.items():
+        if code not in LANGUAGES:
+            raise ValueError(f"step '{step_id}': facts: {unknown('language', str(code), LANGUAGES)} Give each language by its ISO 639-1 code.")
+        if not isinstance(facts, list):
+            raise ValueError(f"step '{step_id}': facts in {code} must be a list of facts, each a list of phrasings that count")
+        by_language[str(code)] = _facts(facts)
+    counts = {code: len(facts) for code, facts in by_language.items()}
+    if len(set(counts.values())) > 1:
+        listed = ", ".join(f"{code} has {n}" for code, n in counts.items())
+        raise ValueError(f"step '{step_id}': facts per language must list the same facts in the same order ({listed})")
+    merged = [
+        [phrase for facts in by_language.values() for phrase in (facts[i] if isinstance(facts[i], list) else [facts[i]])]
+        for i in range(next(iter(counts.values()), 0))
+    ]
+    return merged, by_language
+
+
 class Step(BaseModel):
     """One node of a journey: an action (`do:`) or an expectation (`expect:`)."""
 
@@ -90,7 +123,15 @@ class Step(BaseModel):
         default=None, description="set by a `within:` in business time: it counts the target clock's business hours (or whole business days)"
     )
     after: str | None = Field(default=None, description="the action step the deadline counts from")
-    facts: Annotated[list[list[str]], BeforeValidator(_facts)] = Field(default=[], description="facts an answer must state; each a list of phrasings that count")
+    facts: Annotated[list[list[str]], BeforeValidator(_facts), WithJsonSchema(_FACTS_SCHEMA)] = Field(
+        default=[],
+        description="facts an answer must state; each a list of phrasings that count. Per language: a mapping from the "
+                    "language's code to its facts, the same facts in the same order ({en: [[30 days]], de: [[30 Tage]]}); "
+                    "answers_question then reads a reply against the facts of the reply's own language",
+    )
+    facts_by_language: dict[str, list[list[str]]] = Field(
+        default={}, description="set from `facts:` given per language (write them there); empty when facts count in any language"
+    )
     must: list[str] = Field(default=[], description="reply-quality criteria the reply must pass (mysteryshop quality criteria)")
     must_not: list[str] = Field(default=[], description="criteria the reply must not show, e.g. marketing, stalling_autoreply")
     engine: str = Field(default="rules", description="quality engine for must/must_not: rules, semantic or llm")
@@ -102,6 +143,14 @@ class Step(BaseModel):
     max_visits: int | None = Field(default=None, ge=1, description="how often a walk may enter this step (required on every loop)")
     on_exhausted: str | None = Field(default=None, description="where to go when max_visits is used up (default: end)")
     end: bool = Field(default=False, description="the walk ends after this step, whatever follows in the file")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _language_facts(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("facts"), dict):
+            merged, by_language = _facts_per_language(data.get("id", "?"), data["facts"])
+            return {**data, "facts": merged, "facts_by_language": by_language}
+        return data
 
     @model_validator(mode="before")
     @classmethod

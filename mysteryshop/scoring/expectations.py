@@ -100,6 +100,7 @@ def quality_check(step: Step, reply: Reply, timeline: Timeline) -> tuple[list[st
         persona=timeline.persona,
         expected_facts=step.facts,
         channel=step.channel or "email",
+        facts_by_language=step.facts_by_language,
     )
     results = score_shared(exchange, [*step.must, *step.must_not], engine=step.engine)
     failures = []

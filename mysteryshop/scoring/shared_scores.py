@@ -95,6 +95,9 @@ def exchange_key(exchange: Any) -> Hashable | None:
     try:
         key = (exchange.customer_text, exchange.reply_text, exchange.reply_html, tuple(exchange.persona.items()),
                tuple(tuple(fact) for fact in exchange.expected_facts), exchange.channel, tuple(exchange.earlier_context))
+        by_language = getattr(exchange, "facts_by_language", None)
+        if by_language:  # only then, so the digests of verdicts stored before facts per language stay the same
+            key += (tuple((code, tuple(tuple(fact) for fact in facts)) for code, facts in sorted(by_language.items())),)
         hash(key)
     except TypeError:
         return None
