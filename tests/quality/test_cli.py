@@ -42,3 +42,51 @@ def test_llm_engine_without_endpoint_exits_2_saying_what_to_set(capsys, monkeypa
     monkeypatch.delenv("MYSTERYSHOP_LLM_URL", raising=False)
     assert run(["quality", "eval", "--engine", "llm", "--labelled", str(LABELLED)]) == 2
     assert "MYSTERYSHOP_LLM_URL" in capsys.readouterr().err
+
+
+SPLIT_SET = """\
+- id: de-train
+  language: de
+  split: train
+  customer: Wo ist mein Paket?
+  reply: Vielen Dank für Ihre Nachricht. Ihr Paket kommt morgen bei Ihnen an.
+  labels: {acknowledges: true, sets_expectations: true, marketing: false}
+- id: fr-heldout
+  language: fr
+  split: heldout
+  customer: Où est mon colis ?
+  reply: Votre colis arrivera demain chez vous, merci de votre patience.
+  labels: {acknowledges: true, sets_expectations: true}
+"""
+
+
+def test_eval_reports_each_language_with_train_and_heldout_apart(capsys, tmp_path):
+    path = tmp_path / "exchanges_x.yaml"
+    path.write_text(SPLIT_SET, encoding="utf-8")
+    assert run(["quality", "eval", "--engine", "rules", "--json", "--labelled", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["splits"] == {"train": {"de": 1}, "heldout": {"fr": 1}}
+    by_split = report["engines"]["rules"]["by_split"]
+    assert by_split["train"]["de"]["acknowledges"]["agreement"] == 1.0
+    assert by_split["heldout"]["fr"]["acknowledges"]["agreement"] == 0.0  # "merci de votre patience" is no acknowledgement
+    assert by_split["heldout"]["fr"]["marketing"]["n"] == 0
+    assert run(["quality", "eval", "--engine", "rules", "--labelled", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "train: agreement per criterion and language" in out and "heldout: agreement per criterion and language" in out
+    assert "de (1)" in out and "fr (1)" in out
+
+
+def test_a_split_that_is_neither_train_nor_heldout_is_refused_with_its_line(capsys, tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(SPLIT_SET.replace("split: heldout", "split: test"), encoding="utf-8")
+    assert run(["quality", "eval", "--engine", "rules", "--labelled", str(path)]) == 2
+    assert "bad.yaml:7: exchange 'fr-heldout' has split 'test'" in capsys.readouterr().err
+
+
+def test_default_sets_are_every_labelled_file_that_exists(tmp_path):
+    from mysteryshop.quality.labelled import default_sets
+
+    (tmp_path / "tests/quality").mkdir(parents=True)
+    for name in ("labelled.yaml", "exchanges_b.yaml", "exchanges_a.yaml"):
+        (tmp_path / "tests/quality" / name).write_text("[]\n", encoding="utf-8")
+    assert [p.name for p in default_sets(tmp_path)] == ["labelled.yaml", "exchanges_a.yaml", "exchanges_b.yaml"]
