@@ -15,6 +15,7 @@ from mysteryshop.quality.wording import stemmer_of, stopwords_of
 _NEGATION_WINDOW = 5
 _NEGATION_AFTER = 2
 _SPLIT_APOSTROPHE = re.compile(r"[a-z0-9]+")
+_CLAUSE_MARKS = (",", ";", ":", "(", ")", " - ")
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,6 +47,21 @@ class _Language:
         folded = fold(text)
         found = numbers(re.sub(r"[a-z]+", " ", folded))
         found |= {str(self.number_words[w]) for w in self.tokens(folded) if w in self.number_words}
+        return found
+
+    def clauses(self, text: str) -> list[int]:
+        """For each of `tokens(fold(text))`, the number of its clause (see text.clause_numbers)."""
+        if self.code == "en":
+            return clause_numbers(text)
+        folded = fold(text)
+        found: list[int] = []
+        clause, end = 0, 0
+        for match in _SPLIT_APOSTROPHE.finditer(folded):
+            gap = folded[end : match.start()]
+            if end and any(mark in gap for mark in _CLAUSE_MARKS):
+                clause += 1
+            found.append(clause)
+            end = match.end()
         return found
 
     def content_stems(self, text: str) -> list[str]:
@@ -157,7 +173,7 @@ class _Sentence:
     @property
     def clauses(self) -> list[int]:
         if self._clauses is None:
-            self._clauses = clause_numbers(self.text)
+            self._clauses = self.lang.clauses(self.text)
         return self._clauses
 
     @property
