@@ -135,7 +135,7 @@ def personalized(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Criteri
         return _result("personalized", True, 0.85, _sentence_with(reply, ref), f"refers to the customer's reference {ref}")
     folded_body = fold(reply.body)
     common = lex.words("common_capitals")
-    for specific in customer_specifics(exchange.customer_text, exclude=reply.signature + "\n" + reply.footer, common=common, nouns_capitalised=lex.code == "de"):
+    for specific in customer_specifics(exchange.customer_text, exclude=reply.signature + "\n" + reply.footer, common=common):
         key = fold(specific)
         if key in folded_body and re.search(rf"(?<!\w){re.escape(key)}(?!\w)", folded_body):
             return _result("personalized", True, 0.7, _sentence_with(reply, specific), f"refers to what the customer mentioned ({specific})")
@@ -183,9 +183,10 @@ def _generic_situation(lex: Lexicon) -> frozenset[str]:
     return words | {stemmer_of(lex)(w) for w in words}
 
 
-@criterion("next_step", "vague_step", "when", "policy_deadline", "automated")
+@criterion("next_step", "vague_step", "when", "policy_deadline", "automated", "conditional")
 def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
-    """Tells the customer a concrete next step and/or when it will happen; 'we will look into it' alone is too vague."""
+    """Tells the customer a concrete next step and/or when it will happen: a time, an action, a promise to reply.
+    "We will look into it", "we will take the necessary steps" and promises made only "if necessary" are too vague."""
     when_at = reply.first(lex.when)
     if when_at is not None:
         for index in range(when_at, len(reply.sentences)):
@@ -199,6 +200,9 @@ def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Cr
             folded = reply.folded[index]
             if not lex.next_step.search(folded) or lex.automated.search(folded):
                 continue  # "please do not reply to this email" is no step
+            if lex.conditional.search(folded):
+                vague = vague or reply.sentences[index]  # "we will contact you if necessary" promises nothing
+                continue
             if lex.next_step.search(lex.vague_step.sub(" ", folded)):
                 return _result("sets_expectations", True, 0.8, reply.sentences[index], "sets expectations (a concrete next step)")
             vague = vague or reply.sentences[index]
@@ -228,7 +232,7 @@ def asks_feedback(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Criter
 SUBSTANCE_WORDS = 2
 
 
-@criterion("deferral", "automated", "acknowledges", "non_substance", "filler_words", "stopwords", "marketing")
+@criterion("deferral", "automated", "acknowledges", "non_substance", "filler_words", "stopwords", "marketing", "vague_step", "conditional")
 def stalling_autoreply(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """A reply that only defers: receipt, a ticket or case number, 'someone will get back to you', with no substance.
 
@@ -236,7 +240,7 @@ def stalling_autoreply(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> C
     (a deferral, a receipt, a reference, a pleasantry, the company's own names) and what is left;
     a sentence with words of its own left over is substance.
     """
-    cues = [s for s, f in zip(reply.sentences, reply.folded) if lex.deferral.search(f) or lex.automated.search(f)]
+    cues = [s for s, f in zip(reply.sentences, reply.folded) if lex.deferral.search(f) or lex.automated.search(f) or lex.vague_step.search(f)]
     if not cues:
         return _result("stalling_autoreply", False, 0.85, "", "no deferral: nothing says the answer comes later")
     cue = " … ".join(cues)
@@ -260,7 +264,7 @@ def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> list[str]
         if lex.non_substance.search(folded) or lex.greeting.match(folded) or lex.marketing.search(folded):
             continue
         left = folded
-        for pattern in (lex.deferral, lex.automated, lex.acknowledges, lex.boilerplate_empathy):
+        for pattern in (lex.deferral, lex.automated, lex.acknowledges, lex.boilerplate_empathy, lex.vague_step, lex.conditional):
             left = pattern.sub(" ", left)
         if len(residual_words(left, lex, own_names)) >= SUBSTANCE_WORDS:
             found.append(sentence)

@@ -94,14 +94,14 @@ _COMMON_CAPITALS_FOLDED = frozenset(fold(w) for w in _COMMON_CAPITALS)
 _AMOUNT = re.compile(r"[$£€]\s?\d[\d,.]*|\d[\d,.]*\s?(?:eur|usd|gbp)\b", re.IGNORECASE)
 
 
-def customer_specifics(customer_text: str, exclude: str = "", common: frozenset[str] | None = None, nouns_capitalised: bool = False) -> list[str]:
+def customer_specifics(customer_text: str, exclude: str = "", common: frozenset[str] | None = None) -> list[str]:
     """What only this customer said: product names, model and booking codes, amounts.
 
     `exclude` is text whose words are not specific to the customer (the company's own
     signature, say), so the company's name never counts as knowing the customer. `common` are
-    capitalised words that say nothing about the customer (folded; English ones by default). In a
-    language that capitalises every noun (German), a capitalised word counts only beside another one
-    ("Alpine Trek") or with a digit.
+    capitalised words that say nothing about the customer (folded; English ones by default). A
+    capitalised name counts when it has two words or more ("Alpine Trek"): one capitalised word is
+    as often a country, a tax or (in German) any noun the customer asked about ("Belgium", "VAT").
     """
     found: list[str] = []
     excluded = fold(exclude)
@@ -113,7 +113,7 @@ def customer_specifics(customer_text: str, exclude: str = "", common: frozenset[
         found.append(match.group())
     for match in _CAPITALISED.finditer(customer_text):
         words = [w for w in match.group().split() if fold(w) not in common_words]
-        if nouns_capitalised and len(words) < 2:
+        if len(words) < 2:
             continue
         phrase = " ".join(words)
         if len(phrase) >= 3 and fold(phrase) not in excluded:

@@ -39,17 +39,19 @@ def requested(request: str, lex: Lexicon) -> Iterator[list[str]]:
     determiners = lex.words("determiners")
     links = lex.words("phrase_links")
     breaks = lex.words("phrase_breaks")
-    give = lex.words("give_verbs")
     tokens = _TOKEN.findall(request)
     i = 0
     while i < len(tokens):
-        if tokens[i] not in determiners or not give.intersection(tokens[max(0, i - _NEAR_VERB) : i]):
+        if tokens[i] not in determiners or not any(_gives(t, lex) for t in tokens[max(0, i - _NEAR_VERB) : i]):
             i += 1
             continue
         phrase: list[str] = []
         j = i + 1
         while j < len(tokens) and len(phrase) < _MAX_PHRASE:
             token = tokens[j]
+            if token in determiners and phrase and phrase[-1] in links:
+                j += 1  # "número de la factura": the article after a linking word belongs to the phrase
+                continue
             if not token[0].isalnum() or token in breaks or (token in determiners and token not in links):
                 break
             phrase.append(token)
@@ -59,6 +61,11 @@ def requested(request: str, lex: Lexicon) -> Iterator[list[str]]:
         if phrase:
             yield phrase
         i = j
+
+
+def _gives(token: str, lex: Lexicon) -> bool:
+    """Whether `token` is a verb of giving (or its pronoun): the lexicon lists their stems ("indiqu" is "indique", "indíquenos")."""
+    return any(token.startswith(stem) for stem in lex.words("give_verbs"))
 
 
 def _keys(phrase: list[str], lex: Lexicon) -> list[tuple[str, str]]:
@@ -119,13 +126,14 @@ def already_given(request: str, exchange: Exchange, lex: Lexicon) -> tuple[str, 
     """(what was asked for, what the customer wrote) for the first detail of `request` (folded text from the
     request's first word) that the customer already gave, or None."""
     customer = fold(exchange.customer_text)
-    if not _has_value(customer) or lex.words("give_verbs").isdisjoint(_TOKEN.findall(request)):
+    if not _has_value(customer) or not any(_gives(t, lex) for t in _TOKEN.findall(request)):
         return None  # nothing the customer wrote can be a detail, or nothing is asked for
     for phrase in requested(request, lex):
         keys = _keys(phrase, lex)
         if not keys or any(k[0] in lex.words("not_details") for k in keys):
             continue
-        found = [_given_near(key, customer, lex) for key in keys]
-        if all(found):
-            return " ".join(phrase), " … ".join(dict.fromkeys(f for f in found if f))
+        head = keys[0] if lex.words("noun_phrase_head") == {"first"} else keys[-1]
+        found = _given_near(head, customer, lex)
+        if found:
+            return " ".join(phrase), found
     return None

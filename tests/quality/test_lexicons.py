@@ -71,7 +71,7 @@ SAMPLES = [
     "haben sie noch weitere fragen? danke fur ihr feedback.", "merci pour votre avis. avez-vous d'autres questions ?",
     "gracias por su opinion. ¿tiene alguna otra pregunta?",
     "sie mussten so lange warten.", "vous avez du attendre si longtemps.", "ha tenido que esperar tanto tiempo.",
-    "los articulos pueden ser devueltos en 30 dias.",
+    "los articulos pueden ser devueltos en 30 dias.", "we will contact you again if necessary.",
 ]
 
 
