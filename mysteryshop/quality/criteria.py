@@ -298,7 +298,7 @@ def marketing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionR
     return _result("marketing", False, 0.8, "", "no promotion found")
 
 
-@criterion("request", "stopwords", "determiners")
+@criterion("request", "stopwords", "determiners", "email_asked", "photo_asked", "photo_given")
 def asks_again(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Asks for a detail the customer already gave (order number, date of birth, invoice, photo…), compared
     with everything the customer wrote rather than with a fixed list."""
@@ -313,6 +313,10 @@ def asks_again(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Criterion
             known = _known_detail(exchange, sentence)
             if known:
                 return _result("asks_again", True, 0.8, sentence, known)
+        elif lex.email_asked.search(folded) and exchange.channel in ("email", "webform"):
+            return _result("asks_again", True, 0.75, sentence, f"asks for the email address, known from the {exchange.channel} the customer sent")
+        elif lex.photo_asked.search(folded) and lex.photo_given.search(fold(exchange.customer_text)):
+            return _result("asks_again", True, 0.75, sentence, "asks for a photo the customer already attached")
         given = already_given(folded[hit.start():], exchange, lex)
         if given and not _states_it(sentence, given[1]):
             return _result("asks_again", True, 0.75, sentence, f"asks for the {given[0]}, which the customer already gave ({given[1]})")

@@ -87,6 +87,15 @@ CASES = [
     ("es", "marketing", "¿Dónde está mi paquete?", "Su paquete llega mañana. Como disculpa, le hemos abonado 10 euros.", False),
     ("es", "asks_again", "Mi pedido 558120 no ha llegado.", "¿Podría indicarnos su número de pedido?", True),
     ("es", "asks_again", "Mi paquete no ha llegado.", "¿Podría indicarnos su número de pedido?", False),
+    # the same ideas in other words
+    ("de", "asks_again", "Der Deckel kam gebrochen an, Fotos anbei.", "Bitte schicken Sie uns ein Foto des Schadens.", True),
+    ("fr", "asks_again", "Le couvercle est arrivé cassé, photos ci-jointes.", "Pourriez-vous nous envoyer une photo du dommage ?", True),
+    ("es", "asks_again", "La tapa llegó rota, adjunto fotos.", "¿Podría enviarnos una foto del daño, por favor?", True),
+    ("de", "asks_again", "Mein Konto ist seit gestern gesperrt.", "Bitte nennen Sie uns die E-Mail-Adresse Ihres Kontos.", True),
+    ("fr", "asks_feedback", "Ma box ne marche plus.", "Redémarrez la box en la débranchant dix secondes. Si le problème persiste, écrivez-nous.", True),
+    ("es", "asks_feedback", "El router no funciona.", "Reinicie el router durante diez segundos. ¿Ha podido conectarse de nuevo?", True),
+    ("de", "sets_expectations", "Wann kommt meine Gutschrift?", "Die Gutschrift über 25 Euro erfolgt binnen 48h auf Ihr Konto.", True),
+    ("fr", "sets_expectations", "Quand serai-je remboursé ?", "Le remboursement de 25 euros sera visible sur votre compte sous 48h.", True),
 ]
 
 
