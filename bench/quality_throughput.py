@@ -33,11 +33,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mysteryshop.language import detect  # noqa: E402
-from mysteryshop.quality import Exchange, score_many  # noqa: E402
-from mysteryshop.quality.engines.semantic import semantic_available  # noqa: E402
-from mysteryshop.quality.labelled import LabelledExchange, load_labelled  # noqa: E402
-from mysteryshop.quality.scoring import clean  # noqa: E402
+from mysteryshop.language import detect
+from mysteryshop.quality import Exchange, score_many
+from mysteryshop.quality.engines.semantic import semantic_available
+from mysteryshop.quality.labelled import LabelledExchange, load_labelled
+from mysteryshop.quality.scoring import clean
 
 LANGUAGES = ("en", "de", "fr", "es")
 

@@ -20,9 +20,26 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import networkx as nx
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, ValidationError, WithJsonSchema, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    ValidationError,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
-from mysteryshop.durations import exact_duration, format_business, format_duration, looks_like_business, parse_business, parse_duration
+from mysteryshop.durations import (
+    exact_duration,
+    format_business,
+    format_duration,
+    looks_like_business,
+    parse_business,
+    parse_duration,
+)
 from mysteryshop.errors import JourneyError, suggest, unknown
 from mysteryshop.journeychecks import sooner_deadlines, unbounded_loops
 from mysteryshop.persona import Persona
@@ -87,7 +104,7 @@ def _facts_per_language(step_id: Any, given: dict[Any, Any]) -> tuple[list[list[
         if code not in LANGUAGES:
             raise ValueError(f"step '{step_id}': facts: {unknown('language', str(code), LANGUAGES)} Give each language by its ISO 639-1 code.")
         if not isinstance(facts, list):
-            raise ValueError(f"step '{step_id}': facts in {code} must be a list of facts, each a list of phrasings that count")
+            raise ValueError(f"step '{step_id}': facts in {code} must be a list of facts, each a list of phrasings that count")  # noqa: TRY004 - pydantic reports ValueError with the file position
         by_language[str(code)] = _facts(facts)
     counts = {code: len(facts) for code, facts in by_language.items()}
     if len(set(counts.values())) > 1:

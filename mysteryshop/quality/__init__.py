@@ -7,7 +7,12 @@ Example:
     (True, 'rules')
 """
 
-from mysteryshop.quality.clean import CleanReply, clean_reply, html_to_text, remove_quoted
+from mysteryshop.quality.clean import (
+    CleanReply,
+    clean_reply,
+    html_to_text,
+    remove_quoted,
+)
 from mysteryshop.quality.criteria import CRITERIA, UNDESIRABLE
 from mysteryshop.quality.engines import ENGINES
 from mysteryshop.quality.exchange import CriterionResult, Exchange

@@ -11,7 +11,12 @@ from typing import Any
 
 from mysteryshop.quality.criteria import CRITERIA
 from mysteryshop.quality.engines import ENGINES
-from mysteryshop.quality.labelled import DEFAULT_SETS, LabelledSetError, default_sets, load_labelled
+from mysteryshop.quality.labelled import (
+    DEFAULT_SETS,
+    LabelledSetError,
+    default_sets,
+    load_labelled,
+)
 
 
 def add_commands(subparsers: Any) -> None:
@@ -66,7 +71,13 @@ def run_classify(args: argparse.Namespace) -> int:
 
 
 def _eval_kinds(args: argparse.Namespace, report: dict[str, Any]) -> int:
-    from mysteryshop.scoring.kinds_eval import DEFAULT_KINDS_SET, KindsSetError, evaluate_kinds, format_kinds_table, load_kinds_set
+    from mysteryshop.scoring.kinds_eval import (
+        DEFAULT_KINDS_SET,
+        KindsSetError,
+        evaluate_kinds,
+        format_kinds_table,
+        load_kinds_set,
+    )
 
     folder = args.kinds or str(DEFAULT_KINDS_SET)
     if args.kinds is None and not (DEFAULT_KINDS_SET / "labels.yaml").is_file():
@@ -104,7 +115,13 @@ def _default_engines() -> list[str]:
 
 def run_eval(args: argparse.Namespace) -> int:
     """Score the labelled set with each engine and print the figures; 2 when the set or an engine is unusable."""
-    from mysteryshop.quality.evaluation import format_languages, format_table, item_language, tally, tally_by
+    from mysteryshop.quality.evaluation import (
+        format_languages,
+        format_table,
+        item_language,
+        tally,
+        tally_by,
+    )
     from mysteryshop.quality.scoring import clean, score_many
 
     if args.kinds_only:
@@ -140,7 +157,7 @@ def run_eval(args: argparse.Namespace) -> int:
             print(f"mysteryshop quality eval: engine {engine!r} could not run: {exc}", file=sys.stderr)
             return 2
         tallies = tally(items, results, criteria)
-        figures = lambda t: {"n": t.labelled, "agreement": t.agreement, "precision": t.precision, "recall": t.recall, "unscored": t.unscored}  # noqa: E731
+        figures = lambda t: {"n": t.labelled, "agreement": t.agreement, "precision": t.precision, "recall": t.recall, "unscored": t.unscored}
         by_split = tally_by(items, results, criteria, languages)
         report["engines"][engine] = {name: figures(t) for name, t in tallies.items()}
         report["engines"][engine]["by_split"] = {

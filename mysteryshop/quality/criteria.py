@@ -19,14 +19,27 @@ import re
 from collections.abc import Callable, Sequence
 
 from mysteryshop.quality.clean import CleanReply
-from mysteryshop.quality.details import DETAILS, customer_specifics, details_given, find_name, find_reference, may_ask_for_details
+from mysteryshop.quality.details import (
+    DETAILS,
+    customer_specifics,
+    details_given,
+    find_name,
+    find_reference,
+    may_ask_for_details,
+)
 from mysteryshop.quality.exchange import CriterionResult, Exchange, unscored
 from mysteryshop.quality.facts import match_facts
 from mysteryshop.quality.lexicons import Lexicon, lexicon, supporting
 from mysteryshop.quality.readability import reading_ease
 from mysteryshop.quality.requests import already_given
 from mysteryshop.quality.text import fold, snippet
-from mysteryshop.quality.wording import content_stem_set, promo_words_in, residual_words, stemmer_of, words_of
+from mysteryshop.quality.wording import (
+    content_stem_set,
+    promo_words_in,
+    residual_words,
+    stemmer_of,
+    words_of,
+)
 
 ENGINE = "rules"
 

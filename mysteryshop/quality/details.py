@@ -86,9 +86,7 @@ def find_reference(text: str, references: Sequence[str]) -> str | None:
 _CODE = re.compile(r"\b(?=[A-Za-z0-9-]*\d)(?=[A-Za-z0-9-]*[A-Za-z])[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*\b")
 _CAPITALISED = re.compile(r"(?<![.!?]\s)(?<!^)\b[A-Z][a-zA-Z]+(?:\s[A-Z0-9][a-zA-Z0-9]*)*", re.MULTILINE)
 _COMMON_CAPITALS = frozenset(
-    "I Hi Hello Dear Thanks Thank Please Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March "
-    "April May June July August September October November December Best Kind Regards OK Ok Mr Mrs Ms Dr The This That "
-    "We You My Our Yes No Also Could Can Would Help Support Customer Service Team Order Ticket Sent iPhone".split()
+    ["I", "Hi", "Hello", "Dear", "Thanks", "Thank", "Please", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "Best", "Kind", "Regards", "OK", "Ok", "Mr", "Mrs", "Ms", "Dr", "The", "This", "That", "We", "You", "My", "Our", "Yes", "No", "Also", "Could", "Can", "Would", "Help", "Support", "Customer", "Service", "Team", "Order", "Ticket", "Sent", "iPhone"]
 )
 _COMMON_CAPITALS_FOLDED = frozenset(fold(w) for w in _COMMON_CAPITALS)
 _AMOUNT = re.compile(r"[$£€]\s?\d[\d,.]*|\d[\d,.]*\s?(?:eur|usd|gbp)\b", re.IGNORECASE)

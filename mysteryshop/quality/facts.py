@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -136,7 +137,7 @@ def _phrasing(phrasing: str, lang: _Language) -> _Phrasing:
 class _Sentence:
     """A sentence's tokens, stems and numbers, worked out once per reply."""
 
-    __slots__ = ("text", "lang", "tokens", "have", "_stems", "_by_initial", "_numbers", "_clauses", "_may_negate")
+    __slots__ = ("_by_initial", "_clauses", "_may_negate", "_numbers", "_stems", "have", "lang", "text", "tokens")
 
     def __init__(self, text: str, lang: _Language, words: list[str] | None = None) -> None:
         self.text = text
@@ -243,7 +244,7 @@ def _negated(sentence: _Sentence, matched: set[str]) -> bool:
     after = [w for i, w in enumerate(words[last + 1 : last + 2 + _NEGATION_AFTER], last + 1) if sentence.clauses[i] in clauses]
     if lang.code == "en":
         if any(t.endswith("n't") for t in after[:_NEGATION_AFTER]) or any(
-            a in {"is", "are", "was", "were"} and b == "not" for a, b in zip(after, after[1:])
+            a in {"is", "are", "was", "were"} and b == "not" for a, b in itertools.pairwise(after)
         ):
             return True
     elif any(t in lang.negations for i, t in enumerate(words) if sentence.clauses[i] in clauses):

@@ -40,7 +40,7 @@ class Phrases:
     matches: when the prefixes cannot be worked out, the plain search is used.
     """
 
-    __slots__ = ("regex", "search", "_at", "_after_non_word")
+    __slots__ = ("_after_non_word", "_at", "regex", "search")
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
@@ -265,7 +265,7 @@ def lexicon(code: str) -> Lexicon | None:
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)
     except yaml.YAMLError as exc:
         raise LexiconError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(data, dict):

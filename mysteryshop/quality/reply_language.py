@@ -41,7 +41,7 @@ def _function_words() -> dict[str, frozenset[str]]:
     import yaml
 
     path = Path(__file__).with_name("function_words.yaml")
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return {code: frozenset(str(words).split()) for code, words in data.items()}
 
 

@@ -104,12 +104,7 @@ def stem(token: str) -> str:
 
 
 STOPWORDS = frozenset(
-    """a an the and or but if of to in on at by for with from as is are was were be been being am
-    it its this that these those there here i me my we us our you your yours he she they them their
-    do does did doing have has had having will would shall should can could may might must
-    so than then too very just also not no nor only own same such into over under again further once
-    all any both each few more most other some what which who whom whose why how when where
-    about above below up down out off per via please thanks thank hi hello dear regards""".split()
+    ["a", "an", "the", "and", "or", "but", "if", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as", "is", "are", "was", "were", "be", "been", "being", "am", "it", "its", "this", "that", "these", "those", "there", "here", "i", "me", "my", "we", "us", "our", "you", "your", "yours", "he", "she", "they", "them", "their", "do", "does", "did", "doing", "have", "has", "had", "having", "will", "would", "shall", "should", "can", "could", "may", "might", "must", "so", "than", "then", "too", "very", "just", "also", "not", "no", "nor", "only", "own", "same", "such", "into", "over", "under", "again", "further", "once", "all", "any", "both", "each", "few", "more", "most", "other", "some", "what", "which", "who", "whom", "whose", "why", "how", "when", "where", "about", "above", "below", "up", "down", "out", "off", "per", "via", "please", "thanks", "thank", "hi", "hello", "dear", "regards"]
 )
 
 _NUMBER_WORDS = {

@@ -16,7 +16,15 @@ from mysteryshop.journey import Journey, Step
 from mysteryshop.scoring.classify import ACKNOWLEDGEMENT, ANSWER, FOLLOWUP, MARKETING
 from mysteryshop.scoring.deadline import Due, due
 from mysteryshop.scoring.facts import missing_facts, quote_around
-from mysteryshop.scoring.outcome import FAILED, NOT_DECIDED, PASSED, PENDING, Evidence, Outcome, cut_short  # noqa: F401 - part of this module's interface
+from mysteryshop.scoring.outcome import (  # noqa: F401 - part of this module's interface
+    FAILED,
+    NOT_DECIDED,
+    PASSED,
+    PENDING,
+    Evidence,
+    Outcome,
+    cut_short,
+)
 from mysteryshop.scoring.timeline import Reply, Timeline, Visit
 
 if TYPE_CHECKING:
@@ -50,7 +58,10 @@ def judge_visit(
     step = journey.step(visit.step)
     if step.is_action or step.expect == "no_marketing" or visit.anchor_ns is None:
         return None
-    from mysteryshop.scoring.web import WEB_EXPECTATIONS, judge_web  # chat and web-form expectations
+    from mysteryshop.scoring.web import (  # chat and web-form expectations
+        WEB_EXPECTATIONS,
+        judge_web,
+    )
 
     deadline = due(step, visit.anchor_ns, timeline, clock, speedup)
     if step.expect in WEB_EXPECTATIONS:

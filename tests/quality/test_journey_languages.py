@@ -105,7 +105,7 @@ def timeline_with(reply: Reply) -> Timeline:
 
 def test_a_german_answer_is_checked_against_the_german_facts(journey):
     reply = reply_mail("Hallo Anna,\n\nSie haben 30 Tage Zeit für die Rückgabe, und die Rücksendung ist kostenlos.\n\nViele Grüße\nSchuhhaus")
-    failures, records = quality_check(answered(journey), reply, timeline_with(reply))
+    failures, _ = quality_check(answered(journey), reply, timeline_with(reply))
     assert failures == [], failures
 
 

@@ -9,7 +9,12 @@ from mysteryshop.quality import CRITERIA, Exchange, score_reply
 from mysteryshop.quality.clean import clean_reply
 from mysteryshop.quality.criteria import REGISTRY, supported_languages
 from mysteryshop.quality.labelled import load_labelled
-from mysteryshop.quality.lexicons import Lexicon, LexiconError, lexicon, lexicon_languages
+from mysteryshop.quality.lexicons import (
+    Lexicon,
+    LexiconError,
+    lexicon,
+    lexicon_languages,
+)
 from mysteryshop.quality.reply_language import plainly_english
 from mysteryshop.quality.scoring import clean
 
@@ -196,7 +201,7 @@ def test_the_short_cut_leaves_other_languages_to_lingua():
 
 def test_language_is_detected_once_per_reply_and_only_when_needed(monkeypatch):
     calls = []
-    import mysteryshop.quality.reply_language as reply_language
+    from mysteryshop.quality import reply_language
 
     monkeypatch.setattr(reply_language, "detect", lambda text: calls.append(text) or "de")
     exchange = Exchange("Frage", "Vielen Dank für Ihre Nachricht, das Paket kommt morgen.")

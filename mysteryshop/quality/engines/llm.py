@@ -118,7 +118,7 @@ class LlmJudgeEngine:
         except urllib.error.HTTPError as exc:
             detail = exc.read()[:200].decode("utf-8", "replace")
             raise JudgeError(f"LLM judge at {self.url} answered HTTP {exc.code}: {detail}") from exc
-        except (TimeoutError, socket.timeout) as exc:
+        except TimeoutError as exc:
             raise JudgeError(self._timeout_message()) from exc
         except urllib.error.URLError as exc:
             if isinstance(exc.reason, (TimeoutError, socket.timeout)):
@@ -154,7 +154,7 @@ class LlmJudgeEngine:
 
 
 def _quoted_from(evidence: str, reply: CleanReply) -> bool:
-    squash = lambda text: " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())  # noqa: E731
+    squash = lambda text: " ".join(re.sub(r"[^\w\s]", " ", fold(text)).split())
     return squash(evidence) in squash(reply.body + "\n" + reply.signature)
 
 
