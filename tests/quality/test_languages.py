@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from mysteryshop.language import detect
-from mysteryshop.quality import CRITERIA, Exchange, score_reply
+from mysteryshop.quality import CRITERIA, Exchange, score_many, score_reply
 from mysteryshop.quality.clean import clean_reply
 from mysteryshop.quality.criteria import REGISTRY, supported_languages
 from mysteryshop.quality.labelled import load_labelled
@@ -219,3 +219,15 @@ def test_every_lexicon_file_loads_and_compiles():
         lex = lexicon(code)
         for name in lex._patterns:
             lex.pattern(name)
+
+
+def test_the_semantic_engine_leaves_other_languages_to_the_rules():
+    from mysteryshop.quality.engines.semantic import semantic_available
+
+    if not semantic_available():
+        pytest.skip("the semantic extra is not installed")
+    german = Exchange("Wie lange?", "Sie haben 30 Tage Zeit für die Rückgabe, die Rücksendung ist kostenlos.", expected_facts=[["30 Tage"], ["kostenlos"]])
+    english = Exchange("How long?", "You have 30 days to return it and return shipping is free.", expected_facts=[["30 days"], ["free return shipping"]])
+    results = score_many([german, english], ["answers_question"], engine="semantic")
+    assert results[0]["answers_question"].engine == "rules" and results[0]["answers_question"].passed is True
+    assert results[1]["answers_question"].engine == "semantic" and results[1]["answers_question"].passed is True

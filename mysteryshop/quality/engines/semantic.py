@@ -58,10 +58,13 @@ class SemanticEngine:
         """Score many replies, embedding all their sentences and phrasings in one pass."""
         results = [{n: REGISTRY[n](ex, r) for n in criteria if n != "answers_question"} for ex, r in zip(exchanges, replies)]
         if "answers_question" in criteria:
-            texts = sorted({s for r in replies for s in r.sentences} | {p for ex in exchanges for f in ex.expected_facts for p in f})
+            # the model is English only: replies in another language are read by the rules, in their own language
+            english = [i for i, (ex, r) in enumerate(zip(exchanges, replies)) if not ex.facts_by_language and r.language in ("en", None)]
+            texts = sorted({s for i in english for s in replies[i].sentences} | {p for i in english for f in exchanges[i].expected_facts for p in f})
             vectors = dict(zip(texts, self._model.encode(texts, batch_size=64, normalize_embeddings=True, convert_to_numpy=True))) if texts else {}
-            for out, ex, reply in zip(results, exchanges, replies):
-                out["answers_question"] = self._answers(ex, reply, vectors)
+            chosen = set(english)
+            for i, (out, ex, reply) in enumerate(zip(results, exchanges, replies)):
+                out["answers_question"] = self._answers(ex, reply, vectors) if i in chosen else REGISTRY["answers_question"](ex, reply)
         return [{n: out[n] for n in criteria} for out in results]
 
     def _answers(self, exchange: Exchange, reply: CleanReply, vectors: dict[str, Any]) -> CriterionResult:
