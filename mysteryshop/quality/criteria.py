@@ -116,13 +116,14 @@ def acknowledges(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Criteri
     return _result("acknowledges", False, 0.8, "", "no thanks, receipt confirmation or ticket reference found")
 
 
-@criterion("negations", "stopwords")
+@criterion("negations", "stopwords", "greeting")
 def answers_question(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Every expected fact is conveyed: right numbers, not negated ('we cannot refund')."""
     facts = exchange.facts_in(lex.code)
     if not facts:
         return unscored("answers_question", ENGINE, "no expected facts given for this step: nothing to check the answer against")
-    matches = match_facts(facts, reply.sentences, reply.folded, lex)
+    sentences, folded = _without_greeting(reply, lex)
+    matches = match_facts(facts, sentences, folded, lex)
     conveyed = [m for m in matches if m.status == "conveyed"]
     problems = [m for m in matches if m.status != "conveyed"]
     evidence = " … ".join(dict.fromkeys(m.sentence for m in matches if m.sentence))
@@ -133,6 +134,13 @@ def answers_question(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Cri
         reason = "; ".join(f"{m.fact!r} {words[m.status]}" for m in problems)
     score = len(conveyed) / len(matches)
     return _result("answers_question", not problems, 0.75, evidence, reason, score)
+
+
+def _without_greeting(reply: CleanReply, lex: Lexicon) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The reply's sentences less a salutation line ("Estimada clienta:" states no estimate)."""
+    if reply.folded and lex.greeting.match(reply.folded[0]):
+        return reply.sentences[1:], reply.folded[1:]
+    return reply.sentences, reply.folded
 
 
 @criterion("generic_greeting")

@@ -100,13 +100,21 @@ def _close(a: str, b: str) -> bool:
     return difflib.SequenceMatcher(None, a, b).ratio() >= 0.85
 
 
+def _typo(a: str, b: str, lang: _Language) -> bool:
+    """`_close`, except that outside English a stem that begins another is a different word, not a typo:
+    Snowball stems are short ("correg" of "corregida", "corre" of "correo")."""
+    if lang.code != "en" and (a.startswith(b) or b.startswith(a)):
+        return False
+    return _close(a, b)
+
+
 def _stem_matches(wanted: str, have: set[str], by_initial: dict[str, list[str]], lang: _Language) -> bool:
     if wanted in have:
         return True
     synonyms = lang.synonym_of.get(wanted)
     if synonyms and synonyms & have:
         return True
-    return len(wanted) >= 5 and any(_close(wanted, h) for h in by_initial.get(wanted[0], ()))
+    return len(wanted) >= 5 and any(_typo(wanted, h, lang) for h in by_initial.get(wanted[0], ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +210,7 @@ def _accepted(wanted: str, everywhere: set[str], by_initial: dict[str, list[str]
     """The words of a reply's sentences that count as `wanted`: itself, its synonyms, and the reply's
     words a typo apart from it. `_stem_matches(wanted, have, ...)` for a sentence of the reply is
     `not _accepted(...).isdisjoint(have)`, without trying the typo match again in every sentence."""
-    close = {h for h in by_initial.get(wanted[0], ()) if _close(wanted, h)} if len(wanted) >= 5 else set()
+    close = {h for h in by_initial.get(wanted[0], ()) if _typo(wanted, h, lang)} if len(wanted) >= 5 else set()
     return frozenset({wanted} | lang.synonym_of.get(wanted, frozenset()) | close)
 
 

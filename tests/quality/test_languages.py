@@ -120,6 +120,10 @@ def test_each_criterion_in_each_language(language, name, customer, reply, expect
     ("fr", "Nous ne pouvons malheureusement pas accorder de remboursement pour cet article.", [["remboursement"]], False),
     ("es", "Puede devolver las zapatillas en un plazo de 30 días y la devolución es gratuita.", [["30 días"], ["gratuita"]], True),
     ("es", "Su tarifa no permite el reembolso del billete en ningún caso.", [["reembolso"]], False),
+    # a salutation states nothing ("Estimada" is not "estimación"); a short stem inside another is no typo ("correo", "corregida")
+    ("es", "Estimada clienta:\n\nGracias por su correo. Necesitamos el número de la factura para revisar su caso.", [["estimación"]], False),
+    ("es", "Estimada clienta:\n\nGracias por su correo. Necesitamos el número de la factura para revisar su caso.", [["corregida"]], False),
+    ("es", "Estimada clienta:\n\nLa factura ya está corregida y le llegará por correo esta semana.", [["corregida"]], True),
 ])
 def test_answers_question_reads_facts_in_the_language_of_the_reply(language, reply, facts, expected):
     exchange = Exchange("Frage", reply, expected_facts=facts)
