@@ -32,6 +32,7 @@ _MSGID = re.compile(r"<[^<>\s]+>")
 KIND_HEADERS = frozenset({
     "x-autoreply", "x-autorespond", "x-autoresponder", "x-auto-response-suppress", "x-failed-recipients", "list-id",
     "return-path", "x-mailer", "feedback-id", "x-campaign", "x-ms-exchange-generated-message-source",
+    "to",  # whom a desk's transcript or a form's copy names as the author of the echoed customer text (scoring.own_text)
 })
 
 

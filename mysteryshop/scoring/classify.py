@@ -24,6 +24,7 @@ from mysteryshop.collect.report import looks_like_daemon
 from mysteryshop.quality.clean import clean_reply
 from mysteryshop.quality.text import fold
 from mysteryshop.scoring.kind_words import Cue, KindWords, kind_words
+from mysteryshop.scoring.own_text import own_text
 from mysteryshop.scoring.promises import Promise, find_promise
 
 BOUNCE = "bounce"
@@ -47,7 +48,10 @@ SENTENCE_SUBSTANCE = 3
 TEXT_LIMIT = 20_000
 
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'’-]*")
-_URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
+_URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|info|io|[a-z]{2})/\S*")
+#: a link into a help centre: its caption is an article's title, not the company's answer
+_HELP_LINK = re.compile(r"(?:https?://|www\.)\S*(?:/hc/|/help|help\.|/faq|faq\.|/kb/|/articles?/|/support/|support\.|/hilfe|hilfe\.|/aide|aide\.|"
+                        r"/ayuda|ayuda\.|/knowledge|/guides?/|docs\.)\S*")
 _REPLY_SUBJECT = re.compile(r"^\s*(re|aw|sv|antw|rv|ref|r|wg|tr|fw|fwd|res)\s*(\[\d+\])?\s*:", re.IGNORECASE)
 _NOREPLY = re.compile(r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|noreply|notifications?|mailer|auto(reply|responder)?)[@+.-]",
                       re.IGNORECASE)
@@ -99,9 +103,9 @@ class _Body:
         return len({" ".join(c.text.split()) for c in self.cues.get(group, ())})
 
 
-_SENTENCE_GROUPS = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "person")
+_SENTENCE_GROUPS = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "person", "aside")
 #: cues whose words are not substance (person and marketing cues are: a person's "I checked" starts an answer)
-_NOT_SUBSTANCE = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate")
+_NOT_SUBSTANCE = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "aside")
 
 
 _LINE_END = re.compile(r"[.!?:;]\s*$")
@@ -126,13 +130,39 @@ def unwrap(text: str) -> str:
 _ORDINAL_DATE = re.compile(r"\b(\d{1,2})\.(?=\s+(?:Jan|Feb|M[äa]r|Apr|Mai|Jun|Jul|Aug|Sep|Okt|Nov|Dez)[a-zä]*\b)", re.IGNORECASE)
 
 
+#: where a sentence divides into clauses: a cue of receipt or deferral takes its whole clause out of the substance
+#: ("our team will get back to you within 24 hours (Mon-Fri)"), not the sentence ("Your order left on Monday, and
+#: we'll let you know when it arrives" keeps its first clause)
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]]|\s[-–—]\s|\s(?:and|but|then|und|aber|sondern|dann|et|mais|puis|y|pero|luego)\s")
+
+
+def _clauses(folded: str) -> list[tuple[int, int]]:
+    bounds, start = [], 0
+    for match in _CLAUSE_BREAK.finditer(folded):
+        if match.start() > start:
+            bounds.append((start, match.start()))
+        start = match.end()
+    if start < len(folded):
+        bounds.append((start, len(folded)))
+    return bounds
+
+
+def _link_only(folded: str, *, help_only: bool = False) -> bool:
+    """Whether a sentence is nothing but a link (a help-centre link when `help_only`)."""
+    found = (_HELP_LINK if help_only else _URL).search(folded)
+    return found is not None and not folded.replace(found.group(), "").strip(" .:;,()<>")
+
+
 def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
     clean = clean_reply(_ORDINAL_DATE.sub(r"\1", unwrap(text[:TEXT_LIMIT])))
     body = _Body(folded_sentences=clean.folded, sentences=clean.sentences)
     # the customer's own subject, echoed back ("a ticket regarding: Invoice shows wrong VAT"), is not the company's substance;
     # nor are the names in the sender's display name
     stop = words.stopwords | set(_TOKEN.findall(subject))
-    for folded in clean.folded:
+    for index, folded in enumerate(clean.folded):
+        if _HELP_LINK.search(folded) or (index + 1 < len(clean.folded) and _link_only(clean.folded[index + 1], help_only=True)
+                                         and not _LINE_END.search(folded)):
+            continue  # a pointer to a help article, or its caption
         spans: list[tuple[int, int]] = []
         groups_here: set[str] = set()
         for group in _SENTENCE_GROUPS:
@@ -141,15 +171,18 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
                 groups_here.add(group)
                 if group in _NOT_SUBSTANCE:
                     spans.append((cue.start, cue.end))
-        rest = folded
-        for start, end in sorted(spans, reverse=True):
-            rest = rest[:start] + " " + rest[end:]
-        rest = _URL.sub(" ", rest)
-        own = [t for t in _TOKEN.findall(rest) if t not in stop and (len(t) >= 3 or t.isdigit())]
-        if len(own) >= SENTENCE_SUBSTANCE:
-            body.substance += len(own)
+        if "aside" in groups_here:
+            continue  # "in the meantime, our guide…", "shop our bestsellers while you wait": the whole sentence is beside the matter
+        own = 0
+        unlinked = _URL.sub(lambda m: " " * len(m.group()), folded)
+        for start, end in _clauses(unlinked) if spans else ((0, len(unlinked)),):
+            if any(s < end and start < e for s, e in spans):
+                continue
+            own += sum(1 for t in _TOKEN.findall(unlinked[start:end]) if t not in stop and (len(t) >= 3 or t.isdigit()))
+        if own >= SENTENCE_SUBSTANCE:
+            body.substance += own
             for group in groups_here:
-                body.substance_beside[group] = body.substance_beside.get(group, 0) + len(own)
+                body.substance_beside[group] = body.substance_beside.get(group, 0) + own
     return body
 
 
@@ -193,8 +226,11 @@ def _read_kind(mail: ParsedMail) -> Reading:
         return bounce
 
     auto = _auto_signals(mail, words, subject)
-    if not text.strip():  # everything below a "reply above this line" marker is cut as quoted: read it all
-        text = mail.full_text or ""
+    own = own_text(mail, words)
+    text = own.text
+    if not text.strip() and own.echoed:
+        return Reading(ACKNOWLEDGEMENT, ("it carries the customer's own message back and adds nothing of its own: a receipt",
+                                         *auto), automatic=True)
     if not text.strip():
         reason = "no text in the message" + (" (" + "; ".join(mail.defects[:2]) + ")" if mail.defects else "")
         return Reading(OTHER, (reason, *auto), automatic=bool(auto))
@@ -217,6 +253,9 @@ def _read_kind(mail: ParsedMail) -> Reading:
         return Reading(SURVEY, survey[0], automatic=True, language=survey[1], substance=body.substance)
 
     acks = [c for group in ("received", "deferral", "automated") for c in body.cues.get(group, ())]
+    if own.echoed and body.substance == 0 and not acks:
+        return Reading(ACKNOWLEDGEMENT, ("it carries the customer's own message back and adds nothing of its own: a receipt",
+                                         *auto), automatic=True)
     deferral = body.first("deferral")
     deferral_quote = _sentence_of(body, deferral) if deferral is not None else None
     who = ("automatic: " + "; ".join(automatic_evidence)) if automatic_evidence else (
