@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from mysteryshop.collect.parse import ParsedMail
+from mysteryshop.collect.parse import CALENDAR, ParsedMail
 from mysteryshop.collect.report import looks_like_daemon
 from mysteryshop.quality.clean import clean_reply
 from mysteryshop.quality.text import fold
@@ -103,9 +103,9 @@ class _Body:
         return len({" ".join(c.text.split()) for c in self.cues.get(group, ())})
 
 
-_SENTENCE_GROUPS = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "person", "aside")
+_SENTENCE_GROUPS = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "person", "aside", "notice_body")
 #: cues whose words are not substance (person and marketing cues are: a person's "I checked" starts an answer)
-_NOT_SUBSTANCE = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "aside")
+_NOT_SUBSTANCE = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "aside", "notice_body")
 
 
 _LINE_END = re.compile(r"[.!?:;]\s*$")
@@ -147,6 +147,20 @@ def _clauses(folded: str) -> list[tuple[int, int]]:
     return bounds
 
 
+#: "Label: value" with a label of up to three words (no digits): a field of a record, a form or a notice
+_FIELD = re.compile(r"^[^\W\d][^\W\d'’-]*(?:[ '’-][^\W\d]+){0,2}\s?:\s*(?P<value>.*)$")
+#: a field's value this long (in words, unless it is mostly numbers: dates, times) is prose after a colon
+_FIELD_WORDS = 6
+
+
+def _is_field(folded: str) -> bool:
+    found = _FIELD.match(folded)
+    if found is None:
+        return False
+    value = _TOKEN.findall(found.group("value"))
+    return len(value) <= _FIELD_WORDS or sum(t.isdigit() for t in value) * 2 >= len(value)
+
+
 def _link_only(folded: str, *, help_only: bool = False) -> bool:
     """Whether a sentence is nothing but a link (a help-centre link when `help_only`)."""
     found = (_HELP_LINK if help_only else _URL).search(folded)
@@ -163,6 +177,8 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
         if _HELP_LINK.search(folded) or (index + 1 < len(clean.folded) and _link_only(clean.folded[index + 1], help_only=True)
                                          and not _LINE_END.search(folded)):
             continue  # a pointer to a help article, or its caption
+        if _is_field(folded):
+            continue  # "Subject: …", "Sent: 20 Aug 2025 13:30", "Ticket ID: 7731045": a record's field, not the company's prose
         spans: list[tuple[int, int]] = []
         groups_here: set[str] = set()
         for group in _SENTENCE_GROUPS:
@@ -245,6 +261,10 @@ def _read_kind(mail: ParsedMail) -> Reading:
     if ooo is not None:
         return ooo
 
+    notice = _notice(mail, words, subject, body)
+    if notice is not None:
+        return notice
+
     survey = _survey(words, subject, body)
     marketing = _marketing(mail, words, subject, full, body)
     if marketing is not None and (survey is None or marketing[1] >= 3):
@@ -308,7 +328,7 @@ def _bounce(mail: ParsedMail, words: KindWords, subject: str, full: str) -> Read
     bounce_body = words["bounce_body"].first(head) if server else None
     delay_body = words["delay"].first(head) if daemon or null_sender else None
     sender = f"sender {mail.from_name or ''} <{mail.from_addr}>".replace(" <", " <", 1) if daemon else None
-    if action in ("delivered", "relayed", "expanded") and bounce_body is None:
+    if action in ("delivered", "relayed", "expanded") and bounce_subject is None:  # the report's own Action is more certain than words
         return Reading(OTHER, (f"a delivery notice, not a failure: {report}",), automatic=True)
     if (delay_subject or (delay_body and (daemon or null_sender))) and bounce_subject is None and not mail.kind_headers.get("x-failed-recipients"):
         cue = delay_subject or delay_body
@@ -335,6 +355,8 @@ def _absence(mail: ParsedMail, words: KindWords, subject: str, body: _Body, auto
     in_body = body.first("absence_body")
     if in_subject is None and in_body is None:
         return None
+    if body.first("person") is None and _logged(body):
+        return None  # a desk that is closed but has logged the request acknowledges it (judged with the acknowledgements)
     beside = body.substance_beside.get("absence_body", 0)
     other = body.substance - beside
     little = other < SUBSTANCE_FOR_ANSWER and beside < SUBSTANCE_BESIDE_NOTICE * 2
@@ -343,6 +365,35 @@ def _absence(mail: ParsedMail, words: KindWords, subject: str, body: _Body, auto
         return Reading(OUT_OF_OFFICE, tuple(evidence), automatic=True, language=in_body.language)
     if in_subject is not None and auto and body.substance < SUBSTANCE_BESIDE_NOTICE and not body.cues.get("received"):
         return Reading(OUT_OF_OFFICE, (f"subject {_quote(in_subject)}", *auto), automatic=True, language=in_subject.language)
+    return None
+
+
+_THANKS = re.compile(r"(many |vielen |herzlichen |merci |muchas )?(thank|thanks|danke|dank|merci|gracias)\b")
+_REFERENCE = re.compile(r"(?<![a-z])(?:[#]\s?[a-z]{0,8}-?\d{3,}|[a-z]{1,8}-\d{3,}|\d{5,})")
+
+
+def _logged(body: _Body) -> bool:
+    """Whether the message says the request was received or logged (beyond a polite "thank you for your email"), or gives it a number."""
+    if any(not _THANKS.match(c.text) for c in body.cues.get("received", ())):
+        return True
+    return any(_REFERENCE.search(c.text) for c in body.cues.get("boilerplate", ()))
+
+
+def _notice(mail: ParsedMail, words: KindWords, subject: str, body: _Body) -> Reading | None:
+    """`other` for a calendar invitation, a read receipt, a recall, a message held for review, an account check or a
+    "not read" notice: neither a receipt by the company nor its answer."""
+    method = mail.kind_headers.get(CALENDAR)
+    if method is not None:
+        return Reading(OTHER, (f"a calendar invitation or reply (text/calendar; method={method})",), automatic=True)
+    in_subject = words["notice_subject"].first(subject)
+    in_body = body.first("notice_body")
+    if in_subject is None and in_body is None:
+        return None
+    other = body.substance - body.substance_beside.get("notice_body", 0)
+    if other < SUBSTANCE_BESIDE_NOTICE:
+        evidence = [f"{where} {_quote(cue)}" for where, cue in (("subject", in_subject), ("body", in_body)) if cue is not None]
+        return Reading(OTHER, (*evidence, "a notice about the message, not a receipt or an answer by the company",
+                               f"{other} word(s) of substance beside it"), automatic=True, language=(in_body or in_subject).language)
     return None
 
 
