@@ -265,7 +265,7 @@ def _read_kind(mail: ParsedMail) -> Reading:
     if notice is not None:
         return notice
 
-    survey = _survey(words, subject, body)
+    survey = _survey(words, subject, body, rating_scale(text))
     marketing = _marketing(mail, words, subject, full, body)
     if marketing is not None and (survey is None or marketing[1] >= 3):
         return Reading(MARKETING, marketing[0], automatic=True, language=marketing[2])
@@ -397,17 +397,60 @@ def _notice(mail: ParsedMail, words: KindWords, subject: str, body: _Body) -> Re
     return None
 
 
-def _survey(words: KindWords, subject: str, body: _Body) -> tuple[tuple[str, ...], str] | None:
+_LINK_OPTION = re.compile(r"^\W*(?P<caption>[^\W\d][^:/]{0,40}?)\s*[-–:→>]*\s*(?P<url>https?://\S+)\s*$")
+_NUMBER_SCALE = re.compile(r"^\W*(?:0\W+)?1\W+2\W+3\W+4\W+5(?:\W+6\W+7\W+8\W+9\W+10)?\W*$")
+_STARS = re.compile(r"\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b.{0,30}\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b")
+_OPTIONS_LINE = re.compile(r"^\W*[^\W\d][\w' ]{0,25}(?:\s+[·|/–-]\s+[^\W\d][\w' ]{0,25}){2,5}\W*$")
+#: a choice caption is short ("Great", "Not good", "Gut, ich bin zufrieden")
+_CAPTION_WORDS = 4
+
+
+def rating_scale(text: str) -> str | None:
+    """A rating scale in a message's text, said as evidence, or None: links that differ only in the rating they
+    carry (".../satisfaction/good", ".../bad"), a 0-10 or 1-5 row, stars, or a row of choices under a question."""
+    lines = [line.strip() for line in text.split("\n")]
+    options: list[tuple[str, str]] = []
+    pending: str | None = None
+    for line in lines:
+        folded = fold(line)
+        if _NUMBER_SCALE.match(folded) or _STARS.search(folded):
+            return f'a rating scale "{" ".join(line.split())[:60]}"'
+        found = _LINK_OPTION.match(line)
+        if found is None and pending is not None and re.fullmatch(r"https?://\S+", line):
+            found_caption, url = pending, line
+        elif found is not None:
+            found_caption, url = found.group("caption"), found.group("url")
+        else:
+            if line:
+                pending = line if len(line.split()) <= _CAPTION_WORDS and not _LINE_END.search(line) else None
+            continue
+        pending = None
+        if len(found_caption.split()) <= _CAPTION_WORDS:
+            options.append((found_caption.strip(" -–:"), url))
+    prefixes: dict[str, list[str]] = {}
+    for caption, url in options:
+        prefixes.setdefault(re.split(r"[/=][^/=]*$", url)[0], []).append(caption)
+    for captions in prefixes.values():
+        if 2 <= len(set(captions)) <= 11:
+            return "a choice of rated links: " + " / ".join(captions[:5])
+    for before, line in zip(lines, lines[1:], strict=False):
+        if before.endswith("?") and _OPTIONS_LINE.match(fold(line)):
+            return f'a row of choices under a question: "{line[:60]}"'
+    return None
+
+
+def _survey(words: KindWords, subject: str, body: _Body, scale: str | None) -> tuple[tuple[str, ...], str | None] | None:
     in_subject = words["survey"].first(subject)
     first = body.first("survey")
-    count = body.count("survey")
+    count = body.count("survey") + (scale is not None)
     cue = first or in_subject
-    if cue is None:
+    if cue is None and scale is None:
         return None
     other = body.substance - body.substance_beside.get("survey", 0)
     if in_subject is not None or count >= 2 or other < SUBSTANCE_BESIDE_NOTICE:
         evidence = tuple(f"body {_quote(c)}" for c in body.cues.get("survey", [])[:3]) + ((f"subject {_quote(in_subject)}",) if in_subject else ())
-        return evidence + (f"{other} word(s) of substance beside the survey",), cue.language
+        evidence += (scale,) if scale else ()
+        return evidence + (f"{other} word(s) of substance beside the survey",), cue.language if cue else None
     return None
 
 
@@ -422,31 +465,40 @@ def _substance_beside(words: KindWords, body: _Body, group: str) -> int:
     return min(total, body.substance)
 
 
-_UNSUBSCRIBE = re.compile(r"unsubscri|preferences|opt out|abbestell|abmeld|desabonn|desinscri|baja|suscripcion|receiving this|received this")
+def _bulk(mail: ParsedMail, words: KindWords, full: str) -> list[str]:
+    """Signs that a message went to many: list and campaign headers, blind copies, a greeting to a crowd, an unsubscribe footer."""
+    found = [f"header {name}" for name in ("list-unsubscribe",) if mail.list_unsubscribe] + [
+        f"header {name}" for name in _BULK_HEADERS if name in mail.kind_headers]
+    to = mail.kind_headers.get("to")
+    if to is not None and "@" not in to:
+        found.append(f"sent as a blind copy (To: {to[:60]})")
+    cue = words["bulk_body"].first(full)
+    if cue is not None:
+        found.append(f"body {_quote(cue)}")
+    return found
 
 
 def _marketing(mail: ParsedMail, words: KindWords, subject: str, full: str, body: _Body) -> tuple[tuple[str, ...], int, str] | None:
-    """(evidence, selling cues, language) when the message sells: promotional words, bulk headers, no thread."""
+    """(evidence, selling cues, language) when the message sells: promotional words, sent to many, not in the customer's thread."""
     cues: dict[str, Cue] = {}
     for text in (subject, full):
         for cue in words["marketing"].all(text):
             cues.setdefault(" ".join(cue.text.split()), cue)
-    selling = [c for key, c in cues.items() if not _UNSUBSCRIBE.search(key)]
-    if not selling:
+    if not cues:
         return None  # an unsubscribe link alone sells nothing (help desks send through mailing services too)
-    bulk = [f"header {name}" for name in ("list-unsubscribe",) if mail.list_unsubscribe] + [
-        f"header {name}" for name in _BULK_HEADERS if name in mail.kind_headers]
-    if (mail.precedence or "").strip().lower() in ("bulk", "list"):
-        bulk.append(f"header Precedence: {mail.precedence}")
-    reply = bool(mail.in_reply_to) or bool(_REPLY_SUBJECT.match(mail.subject or ""))
+    selling = list(cues.values())
+    bulk = _bulk(mail, words, full)
+    # not bulk on its own: ticket systems put Precedence: bulk on every mail (see _auto_signals)
+    weak = [f"header Precedence: {mail.precedence}"] if (mail.precedence or "").strip().lower() in ("bulk", "list") else []
+    reply = bool(mail.in_reply_to) or bool(_REPLY_SUBJECT.match(mail.subject or "")) or bool(_REFERENCE.search(subject))
     acknowledges = bool(body.cues.get("received") or body.cues.get("deferral"))
     own = body.substance - _substance_beside(words, body, "marketing")
     count = len(selling)
     if acknowledges and count < 4:
         return None
-    if (not reply and (bulk or count >= 2)) or (count >= 3 and own < SUBSTANCE_BESIDE_NOTICE) or (
-            bulk and count >= 2 and own < SUBSTANCE_BESIDE_NOTICE):
-        evidence = tuple(_quote(c) for c in list(cues.values())[:4]) + tuple(bulk[:2]) + (() if reply else ("not a reply to the customer",))
+    if (not reply and ((bulk and count >= 1) or count >= 2)) or (count >= 3 and own < SUBSTANCE_BESIDE_NOTICE) or (
+            (bulk or weak) and count >= 2 and own < SUBSTANCE_BESIDE_NOTICE):
+        evidence = tuple(_quote(c) for c in selling[:4]) + tuple((bulk + weak)[:2]) + (() if reply else ("not a reply to the customer",))
         return evidence, count, selling[0].language
     return None
 
