@@ -24,7 +24,7 @@ from mysteryshop.collect.report import looks_like_daemon
 from mysteryshop.quality.clean import clean_reply
 from mysteryshop.quality.text import fold
 from mysteryshop.scoring.kind_words import Cue, KindWords, kind_words
-from mysteryshop.scoring.own_text import own_text
+from mysteryshop.scoring.own_text import customer_of, own_text
 from mysteryshop.scoring.promises import Promise, find_promise
 
 BOUNCE = "bounce"
@@ -103,9 +103,10 @@ class _Body:
         return len({" ".join(c.text.split()) for c in self.cues.get(group, ())})
 
 
-_SENTENCE_GROUPS = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "person", "aside", "notice_body")
+_SENTENCE_GROUPS = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "person", "aside", "notice_body",
+                    "closure")
 #: cues whose words are not substance (person and marketing cues are: a person's "I checked" starts an answer)
-_NOT_SUBSTANCE = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "aside", "notice_body")
+_NOT_SUBSTANCE = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "aside", "notice_body", "closure")
 
 
 _LINE_END = re.compile(r"[.!?:;]\s*$")
@@ -134,6 +135,10 @@ _ORDINAL_DATE = re.compile(r"\b(\d{1,2})\.(?=\s+(?:Jan|Feb|M[äa]r|Apr|Mai|Jun|J
 #: ("our team will get back to you within 24 hours (Mon-Fri)"), not the sentence ("Your order left on Monday, and
 #: we'll let you know when it arrives" keeps its first clause)
 _CLAUSE_BREAK = re.compile(r"[,;:()\[\]]|\s[-–—]\s|\s(?:and|but|then|und|aber|sondern|dann|et|mais|puis|y|pero|luego)\s")
+
+
+#: the separators inside one number, date or time ("9:00", "19.11.2025", "1,80"): taken out, the number is one word
+_NUMBER_GROUP = re.compile(r"(?<=\d)[:.,/](?=\d)")
 
 
 def _clauses(folded: str) -> list[tuple[int, int]]:
@@ -194,7 +199,7 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
         for start, end in _clauses(unlinked) if spans else ((0, len(unlinked)),):
             if any(s < end and start < e for s, e in spans):
                 continue
-            own += sum(1 for t in _TOKEN.findall(unlinked[start:end]) if t not in stop and (len(t) >= 3 or t.isdigit()))
+            own += sum(1 for t in _TOKEN.findall(_NUMBER_GROUP.sub("", unlinked[start:end])) if t not in stop and (len(t) >= 3 or t.isdigit()))
         if own >= SENTENCE_SUBSTANCE:
             body.substance += own
             for group in groups_here:
@@ -251,7 +256,7 @@ def _read_kind(mail: ParsedMail) -> Reading:
         reason = "no text in the message" + (" (" + "; ".join(mail.defects[:2]) + ")" if mail.defects else "")
         return Reading(OTHER, (reason, *auto), automatic=bool(auto))
     # the sender's display name is often the customer's own (a ticket system writing "on behalf of" its author)
-    body = _read_body(words, text, subject + " " + fold(mail.from_name or ""))
+    body = _read_body(words, text, " ".join((subject, fold(mail.from_name or ""), *customer_of(mail)[0])))
     automated = body.first("automated")
     automatic_evidence = auto + ([f"body {_quote(automated)}"] if automated else [])
     person = body.first("person")
@@ -271,6 +276,10 @@ def _read_kind(mail: ParsedMail) -> Reading:
         return Reading(MARKETING, marketing[0], automatic=True, language=marketing[2])
     if survey is not None:
         return Reading(SURVEY, survey[0], automatic=True, language=survey[1], substance=body.substance)
+    closure = body.first("closure")
+    if closure is not None and person is None and body.substance - body.substance_beside.get("closure", 0) < SUBSTANCE_BESIDE_NOTICE:
+        return Reading(OTHER, (f"body {_quote(closure)}", "the desk closed the request on its own: no receipt, no answer"),
+                       automatic=True, language=closure.language)
 
     acks = [c for group in ("received", "deferral", "automated") for c in body.cues.get(group, ())]
     if own.echoed and body.substance == 0 and not acks:
@@ -280,8 +289,8 @@ def _read_kind(mail: ParsedMail) -> Reading:
     deferral_quote = _sentence_of(body, deferral) if deferral is not None else None
     who = ("automatic: " + "; ".join(automatic_evidence)) if automatic_evidence else (
         f"written by a person: {_quote(person)}" if person is not None else "automatic: no sign of a person writing")
-    little = body.substance < SUBSTANCE_FOR_ANSWER or (deferral is not None and body.substance < SUBSTANCE_BESIDE_NOTICE
-                                                      and body.substance_beside.get("deferral", 0) >= body.substance)
+    # a receipt or deferral takes its whole clause out of the substance (_read_body): what is left is the company's own matter
+    little = body.substance < SUBSTANCE_FOR_ANSWER
     if (acks or auto) and little:
         evidence = [f"body {_quote(c)}" for c in acks[:3]] or list(auto[:2])
         evidence += [f"{body.substance} word(s) of substance beyond receipt, deferral and boilerplate", who]
@@ -398,6 +407,7 @@ def _notice(mail: ParsedMail, words: KindWords, subject: str, body: _Body) -> Re
 
 
 _LINK_OPTION = re.compile(r"^\W*(?P<caption>[^\W\d][^:/]{0,40}?)\s*[-–:→>]*\s*(?P<url>https?://\S+)\s*$")
+_ARTICLE_LINK = re.compile(r"/(?:hc|kb|faq|faqs|articles?|knowledge(?:base)?|guides?|docs|hilfe|aide|ayuda|artikel|articulos)/")
 _NUMBER_SCALE = re.compile(r"^\W*(?:0\W+)?1\W+2\W+3\W+4\W+5(?:\W+6\W+7\W+8\W+9\W+10)?\W*$")
 _STARS = re.compile(r"\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b.{0,30}\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b")
 _OPTIONS_LINE = re.compile(r"^\W*[^\W\d][\w' ]{0,25}(?:\s+[·|/–-]\s+[^\W\d][\w' ]{0,25}){2,5}\W*$")
@@ -429,7 +439,8 @@ def rating_scale(text: str) -> str | None:
             options.append((found_caption.strip(" -–:"), url))
     prefixes: dict[str, list[str]] = {}
     for caption, url in options:
-        prefixes.setdefault(re.split(r"[/=][^/=]*$", url)[0], []).append(caption)
+        if not _ARTICLE_LINK.search(url):  # a list of help articles is no scale, however short their titles
+            prefixes.setdefault(re.split(r"[/=][^/=]*$", url)[0], []).append(caption)
     for captions in prefixes.values():
         if 2 <= len(set(captions)) <= 11:
             return "a choice of rated links: " + " / ".join(captions[:5])
@@ -482,8 +493,11 @@ def _marketing(mail: ParsedMail, words: KindWords, subject: str, full: str, body
     """(evidence, selling cues, language) when the message sells: promotional words, sent to many, not in the customer's thread."""
     cues: dict[str, Cue] = {}
     for text in (subject, full):
+        end = -1
         for cue in words["marketing"].all(text):
-            cues.setdefault(" ".join(cue.text.split()), cue)
+            if cue.start >= end:  # "use code SAVE10" is one offer, however many cues find it
+                cues.setdefault(" ".join(cue.text.split()), cue)
+            end = max(end, cue.end)
     if not cues:
         return None  # an unsubscribe link alone sells nothing (help desks send through mailing services too)
     selling = list(cues.values())
