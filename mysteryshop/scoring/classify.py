@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from mysteryshop.collect.parse import CALENDAR, ParsedMail
 from mysteryshop.collect.report import looks_like_daemon
@@ -444,7 +445,7 @@ def rating_scale(text: str) -> str | None:
     for captions in prefixes.values():
         if 2 <= len(set(captions)) <= 11:
             return "a choice of rated links: " + " / ".join(captions[:5])
-    for before, line in zip(lines, lines[1:], strict=False):
+    for before, line in pairwise(lines):
         if before.endswith("?") and _OPTIONS_LINE.match(fold(line)):
             return f'a row of choices under a question: "{line[:60]}"'
     return None

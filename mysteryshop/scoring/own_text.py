@@ -58,14 +58,19 @@ def customer_of(mail: ParsedMail) -> tuple[tuple[str, ...], tuple[str, ...]]:
             if address and "@" in address:
                 addresses.append(address.lower())
             if name:
-                try:
-                    name = str(make_header(decode_header(name)))
-                except Exception:  # noqa: BLE001 - an undecodable encoded word: the name as written
-                    pass
+                name = _decoded(name)
                 folded = " ".join(fold(name).replace('"', " ").split())
                 if len(folded.split()) >= 2 and len(folded) >= 5:  # a full name: a first name alone is in greetings too
                     names.append(folded)
     return tuple(dict.fromkeys(names)), tuple(dict.fromkeys(addresses))
+
+
+def _decoded(name: str) -> str:
+    """A display name with its RFC 2047 encoded words decoded; as written when they cannot be."""
+    try:
+        return str(make_header(decode_header(name)))
+    except Exception:  # noqa: BLE001 - HeaderParseError, LookupError, UnicodeError...: the name as written
+        return name
 
 
 def own_text(mail: ParsedMail, words: KindWords) -> OwnText:

@@ -112,20 +112,20 @@ def test_own_text_names_the_customer_from_the_to_header() -> None:
 @pytest.mark.parametrize(("body", "expected"), [
     ("Hi Clara, got your note, thanks. Let me ask our installer which bracket fits, and I'll come back to you tomorrow.\n\nDan",
      "acknowledgement"),
-    ("Guten Tag,\n\nvielen Dank für Ihre Anfrage. Wir haben sie unter der Nummer 55123 erfasst und melden uns spätestens in drei "
-     "Werktagen.\n\nIhr Service-Team", "acknowledgement"),
+    (("Guten Tag,\n\nvielen Dank für Ihre Anfrage. Wir haben sie unter der Nummer 55123 erfasst und melden uns spätestens in drei "
+     "Werktagen.\n\nIhr Service-Team"), "acknowledgement"),
     ("Bonjour Madame,\n\nbien reçu, je regarde avec l'atelier si la pièce est encore disponible et je reviens vers vous demain matin.\n\nLuc",
      "acknowledgement"),
-    ("Hola Clara:\n\nHemos recibido tu consulta (n.º 88213). Uno de nuestros agentes la revisará y te contestará en un plazo de 48 horas.\n\n"
-     "Mientras tanto, quizá encuentres la respuesta en https://ayuda.shop.example/articulos/envios\n\nAtención al cliente",
+    (("Hola Clara:\n\nHemos recibido tu consulta (n.º 88213). Uno de nuestros agentes la revisará y te contestará en un plazo de 48 horas.\n\n"
+     "Mientras tanto, quizá encuentres la respuesta en https://ayuda.shop.example/articulos/envios\n\nAtención al cliente"),
      "acknowledgement"),
-    ("Hallo Frau Weiss,\n\nich habe mit dem Lager gesprochen: Ihr Paket wurde gestern verschickt, die Sendungsnummer ist 00340434161094015902, "
-     "die Zustellung ist für Freitag angekündigt.\n\nViele Grüße\nJan", "answer"),
-    ("Hi Clara,\n\nthanks for your patience. Your refund of 45 EUR went out today and should be on your card within five days; "
-     "I'll let you know if the bank asks for anything else.\n\nSam", "answer"),
+    (("Hallo Frau Weiss,\n\nich habe mit dem Lager gesprochen: Ihr Paket wurde gestern verschickt, die Sendungsnummer ist 00340434161094015902, "
+     "die Zustellung ist für Freitag angekündigt.\n\nViele Grüße\nJan"), "answer"),
+    (("Hi Clara,\n\nthanks for your patience. Your refund of 45 EUR went out today and should be on your card within five days; "
+     "I'll let you know if the bank asks for anything else.\n\nSam"), "answer"),
     ("Hola Clara:\n\nSí, el envío a Baleares cuesta 12 € y tarda tres días laborables. Te aviso cuando salga el paquete.\n\nMarta", "answer"),
-    ("Bonjour,\n\nBonne nouvelle : le modèle que vous cherchez revient en stock jeudi, au prix de 89 €, et nous pouvons vous le mettre "
-     "de côté jusqu'à samedi.\n\nLuc", "answer"),
+    (("Bonjour,\n\nBonne nouvelle : le modèle que vous cherchez revient en stock jeudi, au prix de 89 €, et nous pouvons vous le mettre "
+     "de côté jusqu'à samedi.\n\nLuc"), "answer"),
 ])
 def test_receipt_and_deferral_are_not_substance_in_four_languages(body: str, expected: str) -> None:
     assert kind(mail(body)) == expected
@@ -152,8 +152,8 @@ def test_a_deferral_clause_beside_an_answer_keeps_the_answer_an_answer_and_a_def
     ("Hello,\n\nPlease note that Anna Smith is no longer with the company. Orders are now handled by orders@shop.example.",
      "Automatic reply: Order 4471", {"Auto_Submitted": "auto-generated"}, "out_of_office"),
     # a closed desk that has logged the request acknowledges it
-    ("Hello,\n\nOur offices are closed until 2 January. Your request has been logged as #45123 and we will reply when we reopen.\n\n"
-     "Support", "Re: Order 4471", {"Auto_Submitted": "auto-replied"}, "acknowledgement"),
+    (("Hello,\n\nOur offices are closed until 2 January. Your request has been logged as #45123 and we will reply when we reopen.\n\n"
+     "Support"), "Re: Order 4471", {"Auto_Submitted": "auto-replied"}, "acknowledgement"),
 ])
 def test_absence_in_its_several_forms(body: str, subject: str, headers: dict[str, str], expected: str) -> None:
     assert kind(mail(body, subject, **headers)) == expected
@@ -213,8 +213,8 @@ def test_marketing_is_read_from_being_sent_to_many_and_selling(raw: bytes, expec
     ("¿Qué probabilidad hay de que nos recomiendes?\n0 1 2 3 4 5 6 7 8 9 10", True),
     ("Rate us: 1 star ... 5 stars", True),
     # two help articles are links too, but their captions are titles, not ratings; a signature under a question is no row of choices
-    ("These might help:\nHow to reset the filter warning https://help.shop.example/a/11\n"
-     "Cleaning the brush roll step by step https://help.shop.example/a/12", False),
+    (("These might help:\nHow to reset the filter warning https://help.shop.example/a/11\n"
+     "Cleaning the brush roll step by step https://help.shop.example/a/12"), False),
     ("Could you send a photo of the label?\n\nDan\nShop Support", False),
 ])
 def test_a_rating_scale_is_found_by_its_structure(text: str, found: bool) -> None:
@@ -236,12 +236,12 @@ def test_surveys_by_their_rating_scale(raw: bytes, expected: str) -> None:
 
 
 @pytest.mark.parametrize(("body", "expected"), [
-    ("Thanks for contacting us. Your ticket 55120 is with our team and we'll reply within one business day.\n\n"
+    (("Thanks for contacting us. Your ticket 55120 is with our team and we'll reply within one business day.\n\n"
      "While you wait, these articles answer the most common questions:\n\n"
      "Resetting the filter warning\nhttps://help.shop.example/hc/articles/11\n"
-     "Cleaning the brush roll\nhttps://help.shop.example/hc/articles/12", "acknowledgement"),
-    ("Wir haben Ihre Nachricht erhalten und melden uns morgen.\n\nSuchen Sie Ihre Bestellung? Den Status finden Sie in Ihrem Konto.\n\n"
-     "Passend dazu: unsere Pflegesets, jetzt mit Rabatt.", "acknowledgement"),
+     "Cleaning the brush roll\nhttps://help.shop.example/hc/articles/12"), "acknowledgement"),
+    (("Wir haben Ihre Nachricht erhalten und melden uns morgen.\n\nSuchen Sie Ihre Bestellung? Den Status finden Sie in Ihrem Konto.\n\n"
+     "Passend dazu: unsere Pflegesets, jetzt mit Rabatt."), "acknowledgement"),
 ])
 def test_asides_and_help_links_are_not_substance(body: str, expected: str) -> None:
     assert kind(mail(body, Auto_Submitted="auto-replied")) == expected
