@@ -248,11 +248,11 @@ def test_asides_and_help_links_are_not_substance(body: str, expected: str) -> No
 
 
 @pytest.mark.parametrize(("body", "expected"), [
-    ("Guten Tag,\n\nwir haben Ihre Garantieanfrage erhalten und melden uns innerhalb von fünf Werktagen.\n\n"
+    (("Guten Tag,\n\nwir haben Ihre Garantieanfrage erhalten und melden uns innerhalb von fünf Werktagen.\n\n"
      "Produkt: Staubsauger X200\nSeriennummer: 88-1120-4471\nKaufdatum: 03.02.2026\nHändler: Haushalt Plus Filiale Mitte\n\n"
-     "Ihr Kundendienst", "acknowledgement"),
-    ("Thanks for your order enquiry, received with thanks.\n\nModel: Kettle K2 brushed steel\nColour: graphite grey\n"
-     "Voltage: 230 V", "acknowledgement"),
+     "Ihr Kundendienst"), "acknowledgement"),
+    (("Thanks for your order enquiry, received with thanks.\n\nModel: Kettle K2 brushed steel\nColour: graphite grey\n"
+     "Voltage: 230 V"), "acknowledgement"),
     ("Bonne nouvelle : nous avons retrouvé votre colis au dépôt de Lyon, il repart demain et sera livré vendredi avant midi.", "answer"),
 ])
 def test_field_lines_are_records_but_prose_after_a_colon_is_substance(body: str, expected: str) -> None:
