@@ -477,6 +477,9 @@ def _substance_beside(words: KindWords, body: _Body, group: str) -> int:
     return min(total, body.substance)
 
 
+_PRICE = re.compile(r"[£$€]\s?\d|\b\d+(?:[.,]\d{2})?\s?(?:€|eur|euros?|gbp|usd|chf)(?![a-z])")
+
+
 def _bulk(mail: ParsedMail, words: KindWords, full: str) -> list[str]:
     """Signs that a message went to many: list and campaign headers, blind copies, a greeting to a crowd, an unsubscribe footer."""
     found = [f"header {name}" for name in ("list-unsubscribe",) if mail.list_unsubscribe] + [
@@ -499,13 +502,17 @@ def _marketing(mail: ParsedMail, words: KindWords, subject: str, full: str, body
             if cue.start >= end:  # "use code SAVE10" is one offer, however many cues find it
                 cues.setdefault(" ".join(cue.text.split()), cue)
             end = max(end, cue.end)
+    bulk = _bulk(mail, words, full)
+    reply = bool(mail.in_reply_to) or bool(_REPLY_SUBJECT.match(mail.subject or "")) or bool(_REFERENCE.search(subject))
+    if not cues and bulk and not reply:
+        price = _PRICE.search(full)
+        if price is not None:  # prices in mail sent to many, outside any thread: an offer
+            cues[price.group()] = Cue("marketing", price.group(), "", price.start(), price.end())
     if not cues:
         return None  # an unsubscribe link alone sells nothing (help desks send through mailing services too)
     selling = list(cues.values())
-    bulk = _bulk(mail, words, full)
     # not bulk on its own: ticket systems put Precedence: bulk on every mail (see _auto_signals)
     weak = [f"header Precedence: {mail.precedence}"] if (mail.precedence or "").strip().lower() in ("bulk", "list") else []
-    reply = bool(mail.in_reply_to) or bool(_REPLY_SUBJECT.match(mail.subject or "")) or bool(_REFERENCE.search(subject))
     acknowledges = bool(body.cues.get("received") or body.cues.get("deferral"))
     own = body.substance - _substance_beside(words, body, "marketing")
     count = len(selling)
