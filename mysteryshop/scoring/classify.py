@@ -25,7 +25,7 @@ from mysteryshop.collect.report import looks_like_daemon
 from mysteryshop.quality.clean import clean_reply
 from mysteryshop.quality.text import fold
 from mysteryshop.scoring.kind_words import Cue, KindWords, kind_words
-from mysteryshop.scoring.own_text import customer_of, own_text
+from mysteryshop.scoring.own_text import own_text
 from mysteryshop.scoring.promises import Promise, find_promise
 
 BOUNCE = "bounce"
@@ -257,7 +257,7 @@ def _read_kind(mail: ParsedMail) -> Reading:
         reason = "no text in the message" + (" (" + "; ".join(mail.defects[:2]) + ")" if mail.defects else "")
         return Reading(OTHER, (reason, *auto), automatic=bool(auto))
     # the sender's display name is often the customer's own (a ticket system writing "on behalf of" its author)
-    body = _read_body(words, text, " ".join((subject, fold(mail.from_name or ""), *customer_of(mail)[0])))
+    body = _read_body(words, text, " ".join((subject, fold(mail.from_name or ""), *own.customer_names)))
     automated = body.first("automated")
     automatic_evidence = auto + ([f"body {_quote(automated)}"] if automated else [])
     person = body.first("person")

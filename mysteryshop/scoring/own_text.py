@@ -2,11 +2,11 @@
 
 Help desks and web forms send the customer's message back inside their own mail, in shapes that no quoting
 convention covers: a desk's transcript of the conversation ("Jonas Becker, 13 Nov 2025, 10:10" above the
-customer's text, rules of dashes between the comments, newest first), an issue tracker's "New submission from
-Mila Horvat <mila@…>:", a web form's copy ("Name: Leo Martin / Message: …"). Read as the company's words, the
-customer's question makes a receipt look like an answer. What names the customer is read from the message's
-own To header, so this needs no customer text (a run also cuts text pasted from the customer's message, see
-collect.parse; this works on any saved .eml as well).
+customer's text, rules of dashes between the comments, newest first: the oldest comment is the customer's
+request), an issue tracker's "New submission from Mila Horvat <mila@…>:", a web form's copy ("Name: Leo Martin /
+Message: …"). Read as the company's words, the customer's question makes a receipt look like an answer. What
+names the customer is read from the message's own To header, so this needs no customer text (a run also cuts
+text pasted from the customer's message, see collect.parse; this works on any saved .eml as well).
 
 A desk's "type your reply above this line" marker, in any of the languages of kinds.yaml, is taken out as a line
 (collect.parse cuts everything below the English one as quoted, the agent's answer included).
@@ -38,10 +38,12 @@ _MARKER_REACH = 3000
 @dataclass(frozen=True, slots=True)
 class OwnText:
     """`text`: the message's text without the customer's echoed words. `echoed`: it carried them back (a transcript,
-    a form copy), which in a message that adds nothing of its own is a receipt."""
+    a form copy), which in a message that adds nothing of its own is a receipt. `customer_names`: the full names the
+    message is addressed to, folded (see `customer_of`)."""
 
     text: str
     echoed: bool = False
+    customer_names: tuple[str, ...] = ()
 
 
 def customer_of(mail: ParsedMail) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -77,16 +79,40 @@ def own_text(mail: ParsedMail, words: KindWords) -> OwnText:
     """The company's own words in `mail` (see the module's docstring). Pure."""
     full = mail.full_text or ""
     text = mail.text or ""
-    head = fold(full[:_MARKER_REACH])
-    if words["reply_marker"].first(head) is not None:
-        kept = [line for line in full.split("\n") if words["reply_marker"].first(fold(line)) is None]
-        text = remove_quoted("\n".join(kept))
+    marker = words["reply_marker"]
+    if marker.first(fold(text[:_MARKER_REACH])) is not None:  # the text kept the marker (one in German, French, Spanish)
+        text = "\n".join(line for line in text.split("\n") if marker.first(fold(line)) is None)
+    elif marker.first(fold(full[:_MARKER_REACH])) is not None:  # collect.parse cut below it: read on past the marker line
+        text = remove_quoted("\n".join(line for line in full.split("\n") if marker.first(fold(line)) is None))
     elif not text.strip():
         text = full
+    text, first_echoed = _without_first_comment(text)
     names, addresses = customer_of(mail)
     if not names and not addresses:
-        return OwnText(text)
-    return _without_customer(text, names, addresses)
+        return OwnText(text, first_echoed)
+    text, echoed = _without_customer(text, names, addresses)
+    return OwnText(text, echoed or first_echoed, names)
+
+
+#: a desk's comment header: a name, a comma, a date with a time ("Jack Wilson, Oct 15, 2025, 9:14 AM", "Rocío (Viajes Alcalá), 1 dic. 2025, 13:40 CET")
+_COMMENT_HEADER = re.compile(r"^\s*[^\W\d][^,:;!?]{0,60},\s.{0,40}\b\d{1,2}:\d{2}\b.{0,20}$")
+
+
+def _without_first_comment(text: str) -> tuple[str, bool]:
+    """A desk's transcript (comments under rules of dashes, each headed "Name, date time", newest first) without its
+    oldest comment: the customer's own message that opened the request, whoever the message is addressed to."""
+    lines = text.split("\n")
+    headers = []
+    for index, line in enumerate(lines):
+        if _RULE.match(line):
+            following = next((i for i in range(index + 1, min(index + 4, len(lines))) if lines[i].strip()), None)
+            if following is not None and _COMMENT_HEADER.match(lines[following]):
+                headers.append(index)
+    if not headers:
+        return text, False
+    start = headers[-1]
+    end = next((i for i in range(start + 1, len(lines)) if _RULE.match(lines[i])), len(lines))
+    return "\n".join(lines[:start] + lines[end:]), True
 
 
 def _names(folded_line: str, names: tuple[str, ...], addresses: tuple[str, ...]) -> bool:
@@ -104,7 +130,7 @@ def _attribution(line: str, folded: str, names: tuple[str, ...], addresses: tupl
     return any(flat.startswith(who) and re.match(r"\s*[,(<]?.{0,40}\d", flat[len(who):]) for who in names + addresses)
 
 
-def _without_customer(text: str, names: tuple[str, ...], addresses: tuple[str, ...]) -> OwnText:
+def _without_customer(text: str, names: tuple[str, ...], addresses: tuple[str, ...]) -> tuple[str, bool]:
     lines = text.split("\n")
     drop = [False] * len(lines)
     echoed = False
@@ -133,5 +159,5 @@ def _without_customer(text: str, names: tuple[str, ...], addresses: tuple[str, .
         if skipping:
             drop[index] = True
     if not echoed:
-        return OwnText(text)
-    return OwnText("\n".join(line for line, dropped in zip(lines, drop, strict=True) if not dropped), echoed=True)
+        return text, False
+    return "\n".join(line for line, dropped in zip(lines, drop, strict=True) if not dropped), True

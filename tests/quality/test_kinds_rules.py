@@ -99,6 +99,13 @@ def test_the_customers_echoed_message_is_not_the_companys_substance(raw: bytes, 
     assert kind(raw) == expected
 
 
+@pytest.mark.parametrize(("body", "expected"), [(TRANSCRIPT_ACK, "acknowledgement"), (TRANSCRIPT_ANSWER, "answer")])
+def test_a_transcripts_oldest_comment_is_the_customers_whoever_the_mail_is_addressed_to(body: str, expected: str) -> None:
+    raw = mail(body.replace("Clara Weiss,", "C. W.,"), "[Haushalt Plus] Re: Staubsauger", to="clara.weiss@probe.example",
+               Auto_Submitted="auto-generated")
+    assert kind(raw) == expected
+
+
 def test_own_text_names_the_customer_from_the_to_header() -> None:
     parsed = parse_mail(mail(TRANSCRIPT_ACK, Auto_Submitted="auto-generated"))
     own = own_text(parsed, kind_words())
