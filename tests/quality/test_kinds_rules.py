@@ -4,6 +4,7 @@ written for this file in wordings of its own (not those of the labelled sets und
 from __future__ import annotations
 
 from email.message import EmailMessage
+from pathlib import Path
 
 import pytest
 
@@ -392,7 +393,7 @@ def test_the_words_a_cue_needs_are_in_every_text_it_matches() -> None:
     assert _needed(r"(ticket|case) closed") == frozenset({" closed"})
     assert _needed(r"(ticket|case) (is )?closed", frozenset({"closed"})) == frozenset({"ticket", "case"})
     assert _needed(r"(ab)?(cd)?") is None  # nothing is required of a match
-    with open("mysteryshop/scoring/kinds.yaml", encoding="utf-8") as handle:
+    with (Path(__file__).resolve().parents[2] / "mysteryshop/scoring/kinds.yaml").open(encoding="utf-8") as handle:
         data = YAML(typ="safe").load(handle)
     texts = [fold(fields["body"] + "\n" + fields.get("subject", "")) for _, fields in MORE]
     common = kind_words().stopwords
