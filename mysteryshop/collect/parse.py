@@ -32,7 +32,10 @@ _MSGID = re.compile(r"<[^<>\s]+>")
 KIND_HEADERS = frozenset({
     "x-autoreply", "x-autorespond", "x-autoresponder", "x-auto-response-suppress", "x-failed-recipients", "list-id",
     "return-path", "x-mailer", "feedback-id", "x-campaign", "x-ms-exchange-generated-message-source",
+    "to",  # whom a desk's transcript or a form's copy names as the author of the echoed customer text (scoring.own_text)
 })
+#: kept in `kind_headers` beside the headers: the METHOD of a text/calendar part (an iTIP invitation, or a reply to one)
+CALENDAR = "text/calendar"
 
 
 class _MimeHeaderCache(EmailPolicy):
@@ -226,6 +229,14 @@ def _body(msg: EmailMessage, defects: list[str]) -> tuple[str, str | None]:
     return plain or "", markup
 
 
+def _calendar_method(msg: EmailMessage) -> str | None:
+    """The METHOD (request, reply, cancel...) of the message's first text/calendar part, or None when it has none."""
+    for part in msg.walk():
+        if part.get_content_type() == "text/calendar":
+            return " ".join(str(part.get_param("method") or "calendar").split()).lower()[:40]
+    return None
+
+
 def _decoded(phrase: str, defects: list[str]) -> str:
     """A display name with its RFC 2047 encoded words decoded."""
     if "=?" not in phrase:
@@ -298,6 +309,9 @@ def parse_mail(raw: bytes, *, customer_text: str | None = None) -> ParsedMail:
             defects.extend(type(d).__name__ for d in part.defects)
         if msg.is_multipart() and not any(p.get_content_maintype() == "text" for p in msg.walk() if not p.is_multipart()):
             defects.append("multipart message without any text part")
+        method = _calendar_method(msg) if msg.is_multipart() else None
+        if method is not None:
+            parsed.kind_headers[CALENDAR] = method
     except Exception as exc:  # noqa: BLE001
         defects.append(f"body could not be read: {_reason(exc)}")
     try:

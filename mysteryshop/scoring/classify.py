@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
-from mysteryshop.collect.parse import ParsedMail
+from mysteryshop.collect.parse import CALENDAR, ParsedMail
 from mysteryshop.collect.report import looks_like_daemon
 from mysteryshop.quality.clean import clean_reply
 from mysteryshop.quality.text import fold
 from mysteryshop.scoring.kind_words import Cue, KindWords, kind_words
+from mysteryshop.scoring.own_text import own_text
 from mysteryshop.scoring.promises import Promise, find_promise
 
 BOUNCE = "bounce"
@@ -47,7 +49,10 @@ SENTENCE_SUBSTANCE = 3
 TEXT_LIMIT = 20_000
 
 _TOKEN = re.compile(r"[a-z0-9][a-z0-9'’-]*")
-_URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+")
+_URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|info|io|[a-z]{2})/\S*")
+#: a link into a help centre: its caption is an article's title, not the company's answer
+_HELP_LINK = re.compile(r"(?:https?://|www\.)\S*(?:/hc/|/help|help\.|/faq|faq\.|/kb/|/articles?/|/support/|support\.|/hilfe|hilfe\.|/aide|aide\.|"
+                        r"/ayuda|ayuda\.|/knowledge|/guides?/|docs\.)\S*")
 _REPLY_SUBJECT = re.compile(r"^\s*(re|aw|sv|antw|rv|ref|r|wg|tr|fw|fwd|res)\s*(\[\d+\])?\s*:", re.IGNORECASE)
 _NOREPLY = re.compile(r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|noreply|notifications?|mailer|auto(reply|responder)?)[@+.-]",
                       re.IGNORECASE)
@@ -99,9 +104,10 @@ class _Body:
         return len({" ".join(c.text.split()) for c in self.cues.get(group, ())})
 
 
-_SENTENCE_GROUPS = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "person")
+_SENTENCE_GROUPS = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "person", "aside", "notice_body",
+                    "closure")
 #: cues whose words are not substance (person and marketing cues are: a person's "I checked" starts an answer)
-_NOT_SUBSTANCE = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate")
+_NOT_SUBSTANCE = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "aside", "notice_body", "closure")
 
 
 _LINE_END = re.compile(r"[.!?:;]\s*$")
@@ -126,13 +132,59 @@ def unwrap(text: str) -> str:
 _ORDINAL_DATE = re.compile(r"\b(\d{1,2})\.(?=\s+(?:Jan|Feb|M[äa]r|Apr|Mai|Jun|Jul|Aug|Sep|Okt|Nov|Dez)[a-zä]*\b)", re.IGNORECASE)
 
 
+#: where a sentence divides into clauses: a cue of receipt or deferral takes its whole clause out of the substance
+#: ("our team will get back to you within 24 hours (Mon-Fri)"), not the sentence ("Your order left on Monday, and
+#: we'll let you know when it arrives" keeps its first clause)
+_CLAUSE_BREAK = re.compile(r"[,;:()\[\]]|\s[-–—]\s|\s(?:and|but|then|und|aber|sondern|dann|et|mais|puis|y|pero|luego)\s")
+
+
+#: the separators inside one number, date or time ("9:00", "19.11.2025", "1,80"): taken out, the number is one word
+_NUMBER_GROUP = re.compile(r"(?<=\d)[:.,/](?=\d)")
+
+
+def _clauses(folded: str) -> list[tuple[int, int]]:
+    bounds, start = [], 0
+    for match in _CLAUSE_BREAK.finditer(folded):
+        if match.start() > start:
+            bounds.append((start, match.start()))
+        start = match.end()
+    if start < len(folded):
+        bounds.append((start, len(folded)))
+    return bounds
+
+
+#: "Label: value" with a label of up to three words (no digits): a field of a record, a form or a notice
+_FIELD = re.compile(r"^[^\W\d][^\W\d'’-]*(?:[ '’-][^\W\d]+){0,2}\s?:\s*(?P<value>.*)$")
+#: a field's value this long (in words, unless it is mostly numbers: dates, times) is prose after a colon
+_FIELD_WORDS = 6
+
+
+def _is_field(folded: str) -> bool:
+    found = _FIELD.match(folded)
+    if found is None:
+        return False
+    value = _TOKEN.findall(found.group("value"))
+    return len(value) <= _FIELD_WORDS or sum(t.isdigit() for t in value) * 2 >= len(value)
+
+
+def _link_only(folded: str, *, help_only: bool = False) -> bool:
+    """Whether a sentence is nothing but a link (a help-centre link when `help_only`)."""
+    found = (_HELP_LINK if help_only else _URL).search(folded)
+    return found is not None and not folded.replace(found.group(), "").strip(" .:;,()<>")
+
+
 def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
     clean = clean_reply(_ORDINAL_DATE.sub(r"\1", unwrap(text[:TEXT_LIMIT])))
     body = _Body(folded_sentences=clean.folded, sentences=clean.sentences)
     # the customer's own subject, echoed back ("a ticket regarding: Invoice shows wrong VAT"), is not the company's substance;
     # nor are the names in the sender's display name
     stop = words.stopwords | set(_TOKEN.findall(subject))
-    for folded in clean.folded:
+    for index, folded in enumerate(clean.folded):
+        if _HELP_LINK.search(folded) or (index + 1 < len(clean.folded) and _link_only(clean.folded[index + 1], help_only=True)
+                                         and not _LINE_END.search(folded)):
+            continue  # a pointer to a help article, or its caption
+        if _is_field(folded):
+            continue  # "Subject: …", "Sent: 20 Aug 2025 13:30", "Ticket ID: 7731045": a record's field, not the company's prose
         spans: list[tuple[int, int]] = []
         groups_here: set[str] = set()
         for group in _SENTENCE_GROUPS:
@@ -141,15 +193,18 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
                 groups_here.add(group)
                 if group in _NOT_SUBSTANCE:
                     spans.append((cue.start, cue.end))
-        rest = folded
-        for start, end in sorted(spans, reverse=True):
-            rest = rest[:start] + " " + rest[end:]
-        rest = _URL.sub(" ", rest)
-        own = [t for t in _TOKEN.findall(rest) if t not in stop and (len(t) >= 3 or t.isdigit())]
-        if len(own) >= SENTENCE_SUBSTANCE:
-            body.substance += len(own)
+        if "aside" in groups_here:
+            continue  # "in the meantime, our guide…", "shop our bestsellers while you wait": the whole sentence is beside the matter
+        own = 0
+        unlinked = _URL.sub(lambda m: " " * len(m.group()), folded)
+        for start, end in _clauses(unlinked) if spans else ((0, len(unlinked)),):
+            if any(s < end and start < e for s, e in spans):
+                continue
+            own += sum(1 for t in _TOKEN.findall(_NUMBER_GROUP.sub("", unlinked[start:end])) if t not in stop and (len(t) >= 3 or t.isdigit()))
+        if own >= SENTENCE_SUBSTANCE:
+            body.substance += own
             for group in groups_here:
-                body.substance_beside[group] = body.substance_beside.get(group, 0) + len(own)
+                body.substance_beside[group] = body.substance_beside.get(group, 0) + own
     return body
 
 
@@ -193,13 +248,16 @@ def _read_kind(mail: ParsedMail) -> Reading:
         return bounce
 
     auto = _auto_signals(mail, words, subject)
-    if not text.strip():  # everything below a "reply above this line" marker is cut as quoted: read it all
-        text = mail.full_text or ""
+    own = own_text(mail, words)
+    text = own.text
+    if not text.strip() and own.echoed:
+        return Reading(ACKNOWLEDGEMENT, ("it carries the customer's own message back and adds nothing of its own: a receipt",
+                                         *auto), automatic=True)
     if not text.strip():
         reason = "no text in the message" + (" (" + "; ".join(mail.defects[:2]) + ")" if mail.defects else "")
         return Reading(OTHER, (reason, *auto), automatic=bool(auto))
     # the sender's display name is often the customer's own (a ticket system writing "on behalf of" its author)
-    body = _read_body(words, text, subject + " " + fold(mail.from_name or ""))
+    body = _read_body(words, text, " ".join((subject, fold(mail.from_name or ""), *own.customer_names)))
     automated = body.first("automated")
     automatic_evidence = auto + ([f"body {_quote(automated)}"] if automated else [])
     person = body.first("person")
@@ -209,20 +267,31 @@ def _read_kind(mail: ParsedMail) -> Reading:
     if ooo is not None:
         return ooo
 
-    survey = _survey(words, subject, body)
+    notice = _notice(mail, words, subject, body)
+    if notice is not None:
+        return notice
+
+    survey = _survey(words, subject, body, rating_scale(text))
     marketing = _marketing(mail, words, subject, full, body)
     if marketing is not None and (survey is None or marketing[1] >= 3):
         return Reading(MARKETING, marketing[0], automatic=True, language=marketing[2])
     if survey is not None:
         return Reading(SURVEY, survey[0], automatic=True, language=survey[1], substance=body.substance)
+    closure = body.first("closure")
+    if closure is not None and person is None and body.substance - body.substance_beside.get("closure", 0) < SUBSTANCE_BESIDE_NOTICE:
+        return Reading(OTHER, (f"body {_quote(closure)}", "the desk closed the request on its own: no receipt, no answer"),
+                       automatic=True, language=closure.language)
 
     acks = [c for group in ("received", "deferral", "automated") for c in body.cues.get(group, ())]
+    if own.echoed and body.substance == 0 and not acks:
+        return Reading(ACKNOWLEDGEMENT, ("it carries the customer's own message back and adds nothing of its own: a receipt",
+                                         *auto), automatic=True)
     deferral = body.first("deferral")
     deferral_quote = _sentence_of(body, deferral) if deferral is not None else None
     who = ("automatic: " + "; ".join(automatic_evidence)) if automatic_evidence else (
         f"written by a person: {_quote(person)}" if person is not None else "automatic: no sign of a person writing")
-    little = body.substance < SUBSTANCE_FOR_ANSWER or (deferral is not None and body.substance < SUBSTANCE_BESIDE_NOTICE
-                                                      and body.substance_beside.get("deferral", 0) >= body.substance)
+    # a receipt or deferral takes its whole clause out of the substance (_read_body): what is left is the company's own matter
+    little = body.substance < SUBSTANCE_FOR_ANSWER
     if (acks or auto) and little:
         evidence = [f"body {_quote(c)}" for c in acks[:3]] or list(auto[:2])
         evidence += [f"{body.substance} word(s) of substance beyond receipt, deferral and boilerplate", who]
@@ -269,7 +338,7 @@ def _bounce(mail: ParsedMail, words: KindWords, subject: str, full: str) -> Read
     bounce_body = words["bounce_body"].first(head) if server else None
     delay_body = words["delay"].first(head) if daemon or null_sender else None
     sender = f"sender {mail.from_name or ''} <{mail.from_addr}>".replace(" <", " <", 1) if daemon else None
-    if action in ("delivered", "relayed", "expanded") and bounce_body is None:
+    if action in ("delivered", "relayed", "expanded") and bounce_subject is None:  # the report's own Action is more certain than words
         return Reading(OTHER, (f"a delivery notice, not a failure: {report}",), automatic=True)
     if (delay_subject or (delay_body and (daemon or null_sender))) and bounce_subject is None and not mail.kind_headers.get("x-failed-recipients"):
         cue = delay_subject or delay_body
@@ -296,6 +365,8 @@ def _absence(mail: ParsedMail, words: KindWords, subject: str, body: _Body, auto
     in_body = body.first("absence_body")
     if in_subject is None and in_body is None:
         return None
+    if body.first("person") is None and _logged(body):
+        return None  # a desk that is closed but has logged the request acknowledges it (judged with the acknowledgements)
     beside = body.substance_beside.get("absence_body", 0)
     other = body.substance - beside
     little = other < SUBSTANCE_FOR_ANSWER and beside < SUBSTANCE_BESIDE_NOTICE * 2
@@ -307,17 +378,91 @@ def _absence(mail: ParsedMail, words: KindWords, subject: str, body: _Body, auto
     return None
 
 
-def _survey(words: KindWords, subject: str, body: _Body) -> tuple[tuple[str, ...], str] | None:
+_THANKS = re.compile(r"(many |vielen |herzlichen |merci |muchas )?(thank|thanks|danke|dank|merci|gracias)\b")
+_REFERENCE = re.compile(r"(?<![a-z])(?:[#]\s?[a-z]{0,8}-?\d{3,}|[a-z]{1,8}-\d{3,}|\d{5,})")
+
+
+def _logged(body: _Body) -> bool:
+    """Whether the message says the request was received or logged (beyond a polite "thank you for your email"), or gives it a number."""
+    if any(not _THANKS.match(c.text) for c in body.cues.get("received", ())):
+        return True
+    return any(_REFERENCE.search(c.text) for c in body.cues.get("boilerplate", ()))
+
+
+def _notice(mail: ParsedMail, words: KindWords, subject: str, body: _Body) -> Reading | None:
+    """`other` for a calendar invitation, a read receipt, a recall, a message held for review, an account check or a
+    "not read" notice: neither a receipt by the company nor its answer."""
+    method = mail.kind_headers.get(CALENDAR)
+    if method is not None:
+        return Reading(OTHER, (f"a calendar invitation or reply (text/calendar; method={method})",), automatic=True)
+    in_subject = words["notice_subject"].first(subject)
+    in_body = body.first("notice_body")
+    if in_subject is None and in_body is None:
+        return None
+    other = body.substance - body.substance_beside.get("notice_body", 0)
+    if other < SUBSTANCE_BESIDE_NOTICE:
+        evidence = [f"{where} {_quote(cue)}" for where, cue in (("subject", in_subject), ("body", in_body)) if cue is not None]
+        return Reading(OTHER, (*evidence, "a notice about the message, not a receipt or an answer by the company",
+                               f"{other} word(s) of substance beside it"), automatic=True, language=(in_body or in_subject).language)
+    return None
+
+
+_LINK_OPTION = re.compile(r"^\W*(?P<caption>[^\W\d][^:/]{0,40}?)\s*[-–:→>]*\s*(?P<url>https?://\S+)\s*$")
+_ARTICLE_LINK = re.compile(r"/(?:hc|kb|faq|faqs|articles?|knowledge(?:base)?|guides?|docs|hilfe|aide|ayuda|artikel|articulos)/")
+_NUMBER_SCALE = re.compile(r"^\W*(?:0\W+)?1\W+2\W+3\W+4\W+5(?:\W+6\W+7\W+8\W+9\W+10)?\W*$")
+_STARS = re.compile(r"\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b.{0,30}\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b")
+_OPTIONS_LINE = re.compile(r"^\W*[^\W\d][\w' ]{0,25}(?:\s+[·|/–-]\s+[^\W\d][\w' ]{0,25}){2,5}\W*$")
+#: a choice caption is short ("Great", "Not good", "Gut, ich bin zufrieden")
+_CAPTION_WORDS = 4
+
+
+def rating_scale(text: str) -> str | None:
+    """A rating scale in a message's text, said as evidence, or None: links that differ only in the rating they
+    carry (".../satisfaction/good", ".../bad"), a 0-10 or 1-5 row, stars, or a row of choices under a question."""
+    lines = [line.strip() for line in text.split("\n")]
+    options: list[tuple[str, str]] = []
+    pending: str | None = None
+    for line in lines:
+        folded = fold(line)
+        if _NUMBER_SCALE.match(folded) or _STARS.search(folded):
+            return f'a rating scale "{" ".join(line.split())[:60]}"'
+        found = _LINK_OPTION.match(line)
+        if found is None and pending is not None and re.fullmatch(r"https?://\S+", line):
+            found_caption, url = pending, line
+        elif found is not None:
+            found_caption, url = found.group("caption"), found.group("url")
+        else:
+            if line:
+                pending = line if len(line.split()) <= _CAPTION_WORDS and not _LINE_END.search(line) else None
+            continue
+        pending = None
+        if len(found_caption.split()) <= _CAPTION_WORDS:
+            options.append((found_caption.strip(" -–:"), url))
+    prefixes: dict[str, list[str]] = {}
+    for caption, url in options:
+        if not _ARTICLE_LINK.search(url):  # a list of help articles is no scale, however short their titles
+            prefixes.setdefault(re.split(r"[/=][^/=]*$", url)[0], []).append(caption)
+    for captions in prefixes.values():
+        if 2 <= len(set(captions)) <= 11:
+            return "a choice of rated links: " + " / ".join(captions[:5])
+    for before, line in pairwise(lines):
+        if before.endswith("?") and _OPTIONS_LINE.match(fold(line)):
+            return f'a row of choices under a question: "{line[:60]}"'
+    return None
+
+
+def _survey(words: KindWords, subject: str, body: _Body, scale: str | None) -> tuple[tuple[str, ...], str | None] | None:
     in_subject = words["survey"].first(subject)
     first = body.first("survey")
-    count = body.count("survey")
+    count = body.count("survey") + (scale is not None)
     cue = first or in_subject
-    if cue is None:
+    if cue is None and scale is None:
         return None
     other = body.substance - body.substance_beside.get("survey", 0)
     if in_subject is not None or count >= 2 or other < SUBSTANCE_BESIDE_NOTICE:
         evidence = tuple(f"body {_quote(c)}" for c in body.cues.get("survey", [])[:3]) + ((f"subject {_quote(in_subject)}",) if in_subject else ())
-        return evidence + (f"{other} word(s) of substance beside the survey",), cue.language
+        evidence += (scale,) if scale else ()
+        return evidence + (f"{other} word(s) of substance beside the survey",), cue.language if cue else None
     return None
 
 
@@ -332,31 +477,50 @@ def _substance_beside(words: KindWords, body: _Body, group: str) -> int:
     return min(total, body.substance)
 
 
-_UNSUBSCRIBE = re.compile(r"unsubscri|preferences|opt out|abbestell|abmeld|desabonn|desinscri|baja|suscripcion|receiving this|received this")
+_PRICE = re.compile(r"[£$€]\s?\d|\b\d+(?:[.,]\d{2})?\s?(?:€|eur|euros?|gbp|usd|chf)(?![a-z])")
+
+
+def _bulk(mail: ParsedMail, words: KindWords, full: str) -> list[str]:
+    """Signs that a message went to many: list and campaign headers, blind copies, a greeting to a crowd, an unsubscribe footer."""
+    found = [f"header {name}" for name in ("list-unsubscribe",) if mail.list_unsubscribe] + [
+        f"header {name}" for name in _BULK_HEADERS if name in mail.kind_headers]
+    to = mail.kind_headers.get("to")
+    if to is not None and "@" not in to:
+        found.append(f"sent as a blind copy (To: {to[:60]})")
+    cue = words["bulk_body"].first(full)
+    if cue is not None:
+        found.append(f"body {_quote(cue)}")
+    return found
 
 
 def _marketing(mail: ParsedMail, words: KindWords, subject: str, full: str, body: _Body) -> tuple[tuple[str, ...], int, str] | None:
-    """(evidence, selling cues, language) when the message sells: promotional words, bulk headers, no thread."""
+    """(evidence, selling cues, language) when the message sells: promotional words, sent to many, not in the customer's thread."""
     cues: dict[str, Cue] = {}
     for text in (subject, full):
+        end = -1
         for cue in words["marketing"].all(text):
-            cues.setdefault(" ".join(cue.text.split()), cue)
-    selling = [c for key, c in cues.items() if not _UNSUBSCRIBE.search(key)]
-    if not selling:
+            if cue.start >= end:  # "use code SAVE10" is one offer, however many cues find it
+                cues.setdefault(" ".join(cue.text.split()), cue)
+            end = max(end, cue.end)
+    bulk = _bulk(mail, words, full)
+    reply = bool(mail.in_reply_to) or bool(_REPLY_SUBJECT.match(mail.subject or "")) or bool(_REFERENCE.search(subject))
+    if not cues and bulk and not reply:
+        price = _PRICE.search(full)
+        if price is not None:  # prices in mail sent to many, outside any thread: an offer
+            cues[price.group()] = Cue("marketing", price.group(), "", price.start(), price.end())
+    if not cues:
         return None  # an unsubscribe link alone sells nothing (help desks send through mailing services too)
-    bulk = [f"header {name}" for name in ("list-unsubscribe",) if mail.list_unsubscribe] + [
-        f"header {name}" for name in _BULK_HEADERS if name in mail.kind_headers]
-    if (mail.precedence or "").strip().lower() in ("bulk", "list"):
-        bulk.append(f"header Precedence: {mail.precedence}")
-    reply = bool(mail.in_reply_to) or bool(_REPLY_SUBJECT.match(mail.subject or ""))
+    selling = list(cues.values())
+    # not bulk on its own: ticket systems put Precedence: bulk on every mail (see _auto_signals)
+    weak = [f"header Precedence: {mail.precedence}"] if (mail.precedence or "").strip().lower() in ("bulk", "list") else []
     acknowledges = bool(body.cues.get("received") or body.cues.get("deferral"))
     own = body.substance - _substance_beside(words, body, "marketing")
     count = len(selling)
     if acknowledges and count < 4:
         return None
-    if (not reply and (bulk or count >= 2)) or (count >= 3 and own < SUBSTANCE_BESIDE_NOTICE) or (
-            bulk and count >= 2 and own < SUBSTANCE_BESIDE_NOTICE):
-        evidence = tuple(_quote(c) for c in list(cues.values())[:4]) + tuple(bulk[:2]) + (() if reply else ("not a reply to the customer",))
+    if (not reply and ((bulk and count >= 1) or count >= 2)) or (count >= 3 and own < SUBSTANCE_BESIDE_NOTICE) or (
+            (bulk or weak) and count >= 2 and own < SUBSTANCE_BESIDE_NOTICE):
+        evidence = tuple(_quote(c) for c in selling[:4]) + tuple((bulk + weak)[:2]) + (() if reply else ("not a reply to the customer",))
         return evidence, count, selling[0].language
     return None
 

@@ -9,11 +9,12 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+import ahocorasick
 from ruamel.yaml import YAML
 
 #: the groups of cues kinds.yaml must have (a missing one is a packaging error, said at load)
 CUE_GROUPS = ("bounce_subject", "bounce_body", "delay", "absence_subject", "absence_body", "auto_subject", "automated",
-              "received", "deferral", "boilerplate", "survey", "marketing", "person")
+              "received", "deferral", "boilerplate", "survey", "marketing", "person", "reply_marker", "aside", "notice_subject", "notice_body", "bulk_body", "closure")
 
 
 class KindWordsError(ValueError):
@@ -32,28 +33,51 @@ class Cue:
 
 
 @dataclass(frozen=True, slots=True)
-class CueGroup:
-    """The cues of one group, every language in one alternation (`lastgroup` names the language that matched).
+class CuePart:
+    """Some cues of a group in one alternation, tried only on text that holds one of the words they need.
 
-    Cues that can only start with a word character at a word boundary are in `pattern`, behind a `\\b`: the
-    regular expression engine then tries the alternation only where a word starts, half the work or less. The
-    few others (`-40 %`, `[#123]`) are in `rest`."""
+    `needs`: literal words of which every match of every cue of the part holds one (a cheap search for them rules
+    most sentences out before an alternation of fifty cues is tried at every word start); None: always tried (a cue
+    of the part needs no fixed word at all)."""
+
+    pattern: re.Pattern[str]
+    needs: Any = None  # an ahocorasick.Automaton of the words, or None
+
+    def finditer(self, folded: str) -> Iterator[re.Match[str]]:
+        if self.needs is not None and next(self.needs.iter(folded), None) is None:
+            return iter(())
+        return self.pattern.finditer(folded)
+
+    def search(self, folded: str) -> re.Match[str] | None:
+        if self.needs is not None and next(self.needs.iter(folded), None) is None:
+            return None
+        return self.pattern.search(folded)
+
+
+@dataclass(frozen=True, slots=True)
+class CueGroup:
+    """The cues of one group, every language in one alternation per part (`lastgroup` names the language that matched).
+
+    Cues that can only start with a word character at a word boundary are put behind a `\\b`: the regular
+    expression engine then tries the alternation only where a word starts, half the work or less. The few others
+    (`-40 %`, `[#123]`) are in a part of their own. Cues that need a word of four letters or more
+    ("melden", "quarantine") are parted from those that need only a short one or none (greetings, "i'm"), so that a
+    sentence without any of those words costs one search of plain words (see CuePart)."""
 
     name: str
-    pattern: re.Pattern[str]
-    rest: re.Pattern[str] | None = None
+    parts: tuple[CuePart, ...]
 
     def first(self, folded: str) -> Cue | None:
-        found = [m for m in (self.pattern.search(folded), self.rest.search(folded) if self.rest else None) if m is not None]
+        found = [m for m in (part.search(folded) for part in self.parts) if m is not None]
         if not found:
             return None
         match = min(found, key=lambda m: m.start())
         return Cue(self.name, match.group(), match.lastgroup or "", match.start(), match.end())
 
     def all(self, folded: str) -> Iterator[Cue]:
-        matches = list(self.pattern.finditer(folded))
-        if self.rest is not None:
-            matches = sorted(matches + list(self.rest.finditer(folded)), key=lambda m: m.start())
+        matches = [m for part in self.parts for m in part.finditer(folded)]
+        if len(self.parts) > 1:
+            matches.sort(key=lambda m: m.start())
         for match in matches:
             if match.end() > match.start():
                 yield Cue(self.name, match.group(), match.lastgroup or "", match.start(), match.end())
@@ -77,7 +101,7 @@ class KindWords:
         return self.groups[name]
 
 
-def _group(name: str, by_language: Any) -> CueGroup:
+def _group(name: str, by_language: Any, common: frozenset[str] = frozenset()) -> CueGroup:
     if not isinstance(by_language, dict) or not by_language:
         raise KindWordsError(f"kinds.yaml: '{name}' must map languages to lists of cues")
     parts = []
@@ -90,15 +114,82 @@ def _group(name: str, by_language: Any) -> CueGroup:
             except re.error as exc:
                 raise KindWordsError(f"kinds.yaml: '{name}.{language}': cue {cue!r} is not a regular expression: {exc}") from exc
         parts.append((language, cues))
-    at_words = [(lang, [c for c in cues if _starts_a_word(c)]) for lang, cues in parts]
-    others = [(lang, [c for c in cues if not _starts_a_word(c)]) for lang, cues in parts]
-
     def alternation(groups: list[tuple[str, list[str]]]) -> str:
         return "|".join(f"(?P<{lang}>" + "|".join(f"(?:{c})" for c in cues) + ")" for lang, cues in groups if cues)
 
-    rest = alternation(others)
-    return CueGroup(name, re.compile(r"\b(?:" + alternation(at_words) + ")", re.MULTILINE),
-                    re.compile(rest, re.MULTILINE) if rest else None)
+    needed = {cue: _needed(cue, common) for _, cues in parts for cue in cues}
+    built = []
+    for selective in (True, False):
+        for at_word in (True, False):
+            chosen = [(lang, [c for c in cues if _starts_a_word(c) == at_word and _selective(needed[c], common) == selective])
+                      for lang, cues in parts]
+            if not any(cues for _, cues in chosen):
+                continue
+            pattern = re.compile((r"\b(?:" + alternation(chosen) + ")") if at_word else alternation(chosen), re.MULTILINE)
+            needs = None
+            if all(needed[c] is not None for _, cues in chosen for c in cues):
+                needs = ahocorasick.Automaton()
+                for word in {w for _, cues in chosen for c in cues for w in needed[c] or ()}:
+                    needs.add_word(word, word)
+                needs.make_automaton()
+            built.append(CuePart(pattern, needs))
+    return CueGroup(name, tuple(built))
+
+
+#: a cue is worth a search for the words it needs when each of them has this many characters or more
+_SELECTIVE = 4
+
+
+def _selective(needed: frozenset[str] | None, common: frozenset[str] = frozenset()) -> bool:
+    return needed is not None and min(_rarity(word, common) for word in needed) >= _SELECTIVE
+
+
+def _rarity(word: str, common: frozenset[str]) -> int:
+    """How well a needed word rules text out: its length, or 1 for a word found in most text ("your", "with")."""
+    return 1 if word.strip() in common else len(word.strip())
+
+
+def _needed(cue: str, common: frozenset[str] = frozenset()) -> frozenset[str] | None:
+    """Literal strings of which every match of `cue` contains one (the rarest such choice: `common` words are not), or
+    None if there is none."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    try:
+        return _needed_in(list(_parser.parse(cue)), common)
+    except Exception:  # noqa: BLE001 - a form this reading does not know: no shortcut for this cue's group
+        return None
+
+
+def _needed_in(items: list[Any], common: frozenset[str]) -> frozenset[str] | None:
+    from re import _constants as c  # type: ignore[attr-defined]
+
+    best: tuple[float, frozenset[str]] | None = None
+    run: list[str] = []
+
+    def consider(found: frozenset[str] | None) -> None:
+        nonlocal best
+        if found:
+            score = min(_rarity(word, common) for word in found) - 0.01 * len(found)
+            if best is None or score > best[0]:
+                best = (score, found)
+
+    for op, av in items + [(None, None)]:
+        if op is c.LITERAL:
+            run.append(chr(av))
+            continue
+        if run:
+            consider(frozenset(["".join(run)]))
+            run = []
+        if op is c.SUBPATTERN:
+            consider(_needed_in(list(av[3]), common))
+        elif op is c.BRANCH:
+            branches = [_needed_in(list(branch), common) for branch in av[1]]
+            if all(branches):
+                consider(frozenset().union(*branches))  # type: ignore[arg-type]
+        elif op in (c.MAX_REPEAT, c.MIN_REPEAT) and av[0] >= 1:
+            consider(_needed_in(list(av[2]), common))
+        # anything else (classes, anchors, optional parts, lookarounds) needs nothing fixed: skipped
+    return best[1] if best else None
 
 
 def _starts_a_word(cue: str) -> bool:
@@ -158,4 +249,4 @@ def kind_words() -> KindWords:
     if missing:
         raise KindWordsError(f"kinds.yaml: no {', '.join(missing)}")
     stopwords = frozenset(word for words in data["stopwords"].values() for word in str(words).split())
-    return KindWords({name: _group(name, data[name]) for name in CUE_GROUPS}, stopwords, _promise(data["promise"]))
+    return KindWords({name: _group(name, data[name], stopwords) for name in CUE_GROUPS}, stopwords, _promise(data["promise"]))
