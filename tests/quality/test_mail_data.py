@@ -363,15 +363,17 @@ def test_every_real_message_parses_and_reads_like_mail(real_labels):
 
 
 def test_real_delivery_reports_agree_with_their_label(real_labels):
-    """A report saying failed is a bounce; one saying delayed, delivered or deliverable is not."""
+    """A report saying failed (or SendGrid's final "expired") is a bounce; delayed, delivered or relayed is not."""
     for name, entry in real_labels.items():
         msg = parse(REAL_DIR / name)
         for part in msg.walk():
             if part.get_content_type() != "message/delivery-status":
                 continue
             actions = {a.lower() for a in re.findall(r"^Action:\s*(\w+)", text_of(part), re.MULTILINE | re.IGNORECASE)}
-            if actions:
-                assert ("failed" in actions) == (entry["kind"] == "bounce"), (name, actions, entry["kind"])
+            if actions & {"failed", "expired"}:
+                assert entry["kind"] == "bounce", (name, actions)
+            elif actions & {"delayed", "delivered", "deliverable", "relayed", "expanded"}:
+                assert entry["kind"] != "bounce", (name, actions)
 
 
 # ---------- what `quality eval` reads by default ----------
