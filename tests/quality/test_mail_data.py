@@ -396,3 +396,16 @@ def test_eval_takes_several_kinds_folders():
     args = parser.parse_args(["quality", "eval", "--kinds", "a", "--kinds", "b"])
     assert args.kinds == ["a", "b"]
     assert parser.parse_args(["quality", "eval"]).kinds is None
+
+
+def test_second_batch_of_kinds_follows_the_fixed_split_rule():
+    """Messages added after the second-batch marker in kinds/labels.yaml are split by sha256, not by hand."""
+    text = LABELS.read_text(encoding="utf-8")
+    marker = "# ---- second batch"
+    assert marker in text
+    batch = yaml.safe_load(text[text.index(marker):])
+    assert len(batch) >= 40, len(batch)
+    wrong = {n: e["split"] for n, e in batch.items() if e["split"] != real_split(n)}
+    assert not wrong, wrong
+    assert {e["kind"] for e in batch.values()} >= {"survey", "marketing", "acknowledgement", "answer"}
+    assert {e["language"] for e in batch.values()} == {"en", "de", "fr", "es"}
