@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from dataclasses import dataclass
 
+from anyascii import anyascii
 from faker import Faker
 
 DEFAULT_PROBE_DOMAIN = "probe.mysteryshop.test"
@@ -34,9 +34,23 @@ class Persona:
         return data
 
 
+def ascii_name(text: str) -> str:
+    """`text` transliterated to ASCII from any script ('中川' → 'ZhongChuan', 'Jürgen' → 'Jurgen')."""
+    return anyascii(text)
+
+
 def _ascii_slug(text: str) -> str:
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "", folded.lower()) or "shopper"
+    return re.sub(r"[^a-z0-9]+", "", ascii_name(text).lower()) or "shopper"
+
+
+def _address_tag(index: int, salt: str) -> str:
+    """Six hex digits, distinct for every `index` below 2**24 under one `salt`.
+
+    An odd multiplier is a bijection modulo 2**24 and so is adding a constant: two personas of one
+    journey, target and run never share a tag, and the tags do not count up where a desk could see it.
+    """
+    offset = int.from_bytes(hashlib.blake2s(salt.encode(), digest_size=3).digest(), "big")
+    return f"{(index * 0x9E3779 + offset) % (1 << 24):06x}"
 
 
 def _plus(mailbox: str, tag: str) -> str:
@@ -65,8 +79,7 @@ def make_persona(
     fake = Faker(locale)
     fake.seed_instance(f"{seed}:{index}:{locale}")
     first, last = fake.first_name(), fake.last_name()
-    digest = hashlib.blake2s(f"{seed}:{index}:{locale}:{run_tag}".encode(), digest_size=3).hexdigest()
-    local = f"{_ascii_slug(first)}.{_ascii_slug(last)}.{digest}"
+    local = f"{_ascii_slug(first)}.{_ascii_slug(last)}.{_address_tag(index, f'{seed}:{locale}:{run_tag}')}"
     order_id = f"ORD-{fake.unique.random_number(digits=6, fix_len=True)}"
     return Persona(
         key=f"p{index}",

@@ -120,7 +120,9 @@ def load_targets(config: pytest.Config) -> list[Any]:
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_")
+    from mysteryshop.persona import ascii_name
+
+    return re.sub(r"[^A-Za-z0-9]+", "_", ascii_name(text)).strip("_")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

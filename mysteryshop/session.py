@@ -33,6 +33,7 @@ from mysteryshop.safety import Allowlist, check_open_probes, check_targets
 from mysteryshop.scorecard.build import build_scorecard
 from mysteryshop.scorecard.shares import available_cores
 from mysteryshop.scorecard.write import write_scorecard
+from mysteryshop.scoring.kind_words import kind_words
 from mysteryshop.store import Store, interrupted_writes, mark_interrupted_now, new_run_id, utc_now
 from mysteryshop.target import Target
 
@@ -142,6 +143,7 @@ class RunSession:
             self.store.finish_run(config.run_id, "interrupted" if isinstance(exc, KeyboardInterrupt) else "error", {})
             raise
         self.replies_at = self.engine.engine.replies_expected_at()
+        kind_words()  # built now: built on the first reply it would hold the loop that stamps the next replies' arrival
         for spec in specs:
             self.journeys[spec.journey.name] = spec.journey
             if spec.target.name not in self.targets:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import re
+
 import pytest
 
 from mysteryshop.collect.correlate import Correlator
@@ -12,7 +14,7 @@ from mysteryshop.durations import format_duration, parse_duration
 from mysteryshop.journey import load_journey
 from mysteryshop.mail import compose
 from mysteryshop.collect.parse import parse_mail
-from mysteryshop.persona import make_persona
+from mysteryshop.persona import _address_tag, make_persona
 from mysteryshop.scoring.classify import classify
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, evaluate
 from mysteryshop.scoring.timeline import Action, Reply, Timeline
@@ -50,6 +52,21 @@ def test_personas_follow_the_locale() -> None:
     german = make_persona(1, 0, locale="de_DE")
     assert german.locale == "de_DE"
     assert german.email.isascii()
+
+
+@pytest.mark.parametrize("locale", ["ja_JP", "zh_CN", "ru_RU", "el_GR", "ar_AA", "he_IL", "ko_KR", "hi_IN", "th_TH"])
+def test_personas_of_any_script_get_a_readable_ascii_address(locale: str) -> None:
+    people = [make_persona(3, i, locale=locale, run_tag="t") for i in range(50)]
+    for p in people:
+        local = p.email.split("@")[0]
+        assert p.email.isascii() and "shopper" not in local, p
+        assert re.fullmatch(r"[a-z0-9]+\.[a-z0-9]+\.[0-9a-f]{6}", local), p.email
+    assert len({p.email for p in people}) == 50
+
+
+def test_address_tags_never_collide_within_a_run() -> None:
+    tags = {_address_tag(i, "seed:en_US:journey:target:run") for i in range(100_000)}
+    assert len(tags) == 100_000
 
 
 def test_the_same_seed_gives_the_same_demo_behaviour() -> None:
@@ -340,3 +357,10 @@ def test_every_address_header_the_fast_path_takes_is_read_as_getaddresses_reads_
         assert _addresses(value) == getaddresses([value])
 
     check()
+
+
+def test_test_ids_spell_every_name_in_ascii() -> None:
+    from mysteryshop.plugin import _slug
+
+    assert _slug("翼 中川") == "Yi_ZhongChuan"
+    assert _slug("Klaus-Jürgen Fischer") == "Klaus_Jurgen_Fischer"
