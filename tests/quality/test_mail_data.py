@@ -118,6 +118,11 @@ def real_data_problems(text: str) -> list[str]:
     return found
 
 
+def real_split(name: str) -> str:
+    """The fixed split rule of the second batch: heldout when the SHA-256 of the file name is even."""
+    return "heldout" if int(hashlib.sha256(name.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "train"
+
+
 # ---------- raw messages ----------
 
 @pytest.fixture(scope="module")
@@ -293,97 +298,16 @@ def test_no_real_personal_data_in_exchanges(raw_exchanges):
     assert not problems, problems
 
 
-# ---------- real mail (kinds_real/) ----------
-
-REAL_DIR = HERE / "kinds_real"
-REAL_LABELS = REAL_DIR / "labels.yaml"
-REAL_LICENCES = ("BSD-2-Clause", "MIT", "Apache-2.0")
-REAL_MIN = 25
-
-
-def real_split(name: str) -> str:
-    """The folder's fixed rule: heldout when the SHA-256 of the file name is even."""
-    return "heldout" if int(hashlib.sha256(name.encode("utf-8")).hexdigest(), 16) % 2 == 0 else "train"
-
-
-@pytest.fixture(scope="module")
-def real_labels() -> dict:
-    return yaml.safe_load(REAL_LABELS.read_text(encoding="utf-8"))
-
-
-def test_real_labels_list_exactly_the_files_present(real_labels):
-    present = {p.name for p in REAL_DIR.glob("*.eml")}
-    assert set(real_labels) == present, {"unlabelled": sorted(present - set(real_labels)),
-                                         "missing": sorted(set(real_labels) - present)}
-    others = {p.name for p in REAL_DIR.iterdir()} - present - {"labels.yaml", "README.md", "SOURCES.md"}
-    assert not others, f"unexpected files in {REAL_DIR}: {sorted(others)}"
-    assert all(re.fullmatch(r"[a-z0-9][a-z0-9-]*\.eml", n) for n in real_labels)
-
-
-def test_every_real_label_is_valid(real_labels):
-    for name, entry in real_labels.items():
-        assert set(entry) <= {"kind", "language", "split", "source", "notes"}, (name, sorted(entry))
-        assert entry["kind"] in KINDS, (name, entry["kind"])
-        assert entry["language"] is None or re.fullmatch(r"[a-z]{2}", entry["language"]), (name, entry["language"])
-        if entry["language"] is None:
-            assert entry["kind"] == "bounce", f"{name}: only a bounce may have no language"
-        source = entry["source"]
-        assert set(source) == {"repo", "path", "commit", "licence"}, (name, source)
-        assert re.fullmatch(r"[\w.-]+/[\w.-]+", source["repo"]) and source["path"], (name, source)
-        assert re.fullmatch(r"[0-9a-f]{40}", source["commit"]), (name, source["commit"])
-        assert source["licence"].startswith(REAL_LICENCES) or " via " in source["licence"], (name, source["licence"])
-
-
-def test_real_split_follows_the_fixed_rule(real_labels):
-    wrong = {n: e["split"] for n, e in real_labels.items() if e["split"] != real_split(n)}
-    assert not wrong, f"split must be sha256(file name) even -> heldout, never chosen by hand: {wrong}"
-    heldout = sum(e["split"] == "heldout" for e in real_labels.values()) / len(real_labels)
-    assert 0.25 <= heldout <= 0.75, heldout
-
-
-def test_the_real_split_rule_can_fail():
-    assert {real_split(f"x{i}.eml") for i in range(8)} == {"train", "heldout"}
-
-
-def test_real_set_is_large_and_varied(real_labels):
-    assert len(real_labels) >= REAL_MIN, len(real_labels)
-    kinds = Counter(e["kind"] for e in real_labels.values())
-    assert kinds["bounce"] >= 15 and kinds["other"] >= 3 and kinds["out_of_office"] >= 2, kinds
-    sources = Counter(e["source"]["repo"].split("/")[0] for e in real_labels.values())
-    assert len(sources) >= 4, sources
-
-
-def test_every_real_message_parses_and_reads_like_mail(real_labels):
-    for name in real_labels:
-        msg = parse(REAL_DIR / name)
-        assert msg["From"] is not None and msg["Subject"] is not None, name
-        for part in msg.walk():
-            if part.get_content_maintype() == "text" and not part.is_multipart():
-                assert isinstance(part.get_payload(decode=True), bytes), name
-
-
-def test_real_delivery_reports_agree_with_their_label(real_labels):
-    """A report saying failed (or SendGrid's final "expired") is a bounce; delayed, delivered or relayed is not."""
-    for name, entry in real_labels.items():
-        msg = parse(REAL_DIR / name)
-        for part in msg.walk():
-            if part.get_content_type() != "message/delivery-status":
-                continue
-            actions = {a.lower() for a in re.findall(r"^Action:\s*(\w+)", text_of(part), re.MULTILINE | re.IGNORECASE)}
-            if actions & {"failed", "expired"}:
-                assert entry["kind"] == "bounce", (name, actions)
-            elif actions & {"delayed", "delivered", "deliverable", "relayed", "expanded"}:
-                assert entry["kind"] != "bounce", (name, actions)
-
-
-# ---------- what `quality eval` reads by default ----------
-
-def test_eval_reads_every_labelled_kinds_folder_but_the_unit_fixtures(monkeypatch):
+def test_eval_reads_every_labelled_kinds_folder_but_the_unit_fixtures(tmp_path):
     from mysteryshop.quality.cli import default_kinds_folders
 
-    monkeypatch.chdir(HERE.parent.parent)
-    names = [p.name for p in default_kinds_folders()]
-    assert "kinds" in names and "kinds_real" in names and "kinds_dev" not in names, names
+    for name, labelled in (("kinds", True), ("kinds_more", True), ("kinds_dev", True), ("kinds_empty", False)):
+        folder = tmp_path / "tests/quality" / name
+        folder.mkdir(parents=True)
+        if labelled:
+            (folder / "labels.yaml").write_text("{}\n")
+    assert [p.name for p in default_kinds_folders(tmp_path)] == ["kinds", "kinds_more"]
+    assert [p.name for p in default_kinds_folders(HERE.parent.parent)][:1] == ["kinds"]
 
 
 def test_eval_takes_several_kinds_folders():
