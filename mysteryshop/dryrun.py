@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from mysteryshop.journey import Journey, render_text
+from mysteryshop.journey import Journey
 from mysteryshop.plan import ProbeSpec
 
 
@@ -25,14 +25,15 @@ def describe_sends(specs: Iterable[ProbeSpec], out: Callable[[str], None] = prin
         for step_id in first_actions(spec.journey):
             step = spec.journey.step(step_id)
             count += 1
-            body = render_text(step.body or "", spec.persona).rstrip()
+            written = spec.journey.write(step.id, "body", spec.persona, email=step.do == "send_email")
+            body = written.text.rstrip()
             if step.do == "send_email":
                 channel = target.email
                 out(f"--- would send ({spec.probe_id}, step '{step.id}') via "
                     + (f"{channel.smtp_host}:{channel.smtp_port}" if channel else "? (the target has no email: section)"))
                 out(f"From: {spec.persona.full_name} <{spec.persona.email}>")
                 out(f"To: {channel.support_address if channel else '?'}")
-                out(f"Subject: {render_text(step.subject or '', spec.persona)}")
+                out(f"Subject: {spec.journey.write(step.id, 'subject', spec.persona).text}")
                 out("")
                 out(body)
             elif step.do == "submit_form":
