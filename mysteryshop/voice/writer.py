@@ -123,8 +123,14 @@ class Writer:
 
     # -- languages ----------------------------------------------------------------------------------------
     def text_languages(self, value: Any, step: str | None, seen: frozenset[str] = frozenset()) -> frozenset[str]:
-        """The languages `value` can be written in: its own, and every slot's it refers to."""
-        found = own_languages(value, self.language, _every(self.language))
+        """The languages `value` can be written in: those it is given in (a plain text: the journey's, or any when it is
+        only placeholders) whose wordings use only slots that have that language too."""
+        if isinstance(value, Mapping):
+            return frozenset(code for code, inner in value.items() if code in self._slot_languages(inner, step, seen))
+        return own_languages(value, self.language, _every(self.language)) & self._slot_languages(value, step, seen)
+
+    def _slot_languages(self, value: Any, step: str | None, seen: frozenset[str]) -> frozenset[str]:
+        found = _every(self.language)
         for _, wording in every_wording(value):
             try:
                 names = fields_of(wording)
