@@ -31,11 +31,11 @@ sys.path.insert(0, str(ROOT))
 
 from mysteryshop.journey import Journey, load_journey  # noqa: E402
 from mysteryshop.persona import make_persona  # noqa: E402
-from mysteryshop.similarity import DIFFERENT_MEAN, NEAR_DUPLICATE, Alike, alike  # noqa: E402
+from mysteryshop.similarity import DIFFERENT_MEAN, NEAR_DUPLICATE, SHORT_WORDS, Alike, alike  # noqa: E402
 
 #: the real corpus as measured when the thresholds were set (first 50 narratives of a public 100-row subset of
 #: "Credit card or prepaid card" complaints, first 60 words each); printed when no corpus is given
-RECORDED = {"messages": 50, "pairs": 1225, "mean": 0.0023, "p95": 0.0169, "max": 0.0413, "verdict": "different authors",
+RECORDED = {"messages": 50, "pairs": 1225, "mean": 0.0023, "p95": 0.0169, "max": 0.0413, "max_long": 0.0413, "verdict": "different authors",
             "source": "CFPB Consumer Complaint Database, 'Credit card or prepaid card' narratives (50, first 60 words)"}
 LOCALES = {"en": "en_US", "de": "de_DE", "fr": "fr_FR", "es": "es_ES"}
 
@@ -82,7 +82,7 @@ def main() -> int:
         real = {**RECORDED, "measured": "recorded"}
     print(f"real customers: {real['source']}: mean {real['mean']:.4f}, p95 {real['p95']:.4f}, max {real['max']:.4f} "
           f"({real['measured']})")
-    print(f"verdict 'different authors': mean <= {DIFFERENT_MEAN} and no pair >= {NEAR_DUPLICATE}")
+    print(f"verdict 'different authors': mean <= {DIFFERENT_MEAN} and no pair of {SHORT_WORDS}+ words >= {NEAR_DUPLICATE}")
     ours: dict[str, dict[str, object]] = {}
     for path in sorted(args.journeys.glob("*.yaml")):
         journey = load_journey(path)
@@ -93,7 +93,7 @@ def main() -> int:
             step, result = found
             key = f"{journey.name}:{language}"
             ours[key] = {**result.as_dict(), "step": step}
-            print(f"{key:34} most alike step {step:16} mean {result.mean:.4f}  p95 {result.p95:.4f}  max {result.max:.4f}  "
+            print(f"{key:34} most alike step {step:16} mean {result.mean:.4f}  p95 {result.p95:.4f}  max {result.max:.4f} ({SHORT_WORDS}+ words {result.max_long:.4f})  "
                   f"{result.mean / real['mean'] if real['mean'] else 0:5.1f}x real mean  {result.verdict}")
     english = [v for k, v in ours.items() if k.endswith(":en")]
     summary = {

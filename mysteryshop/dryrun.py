@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 
 from mysteryshop.journey import Journey
 from mysteryshop.plan import ProbeSpec
-from mysteryshop.similarity import DIFFERENT_MEAN, NEAR_DUPLICATE, Alike, alike
+from mysteryshop.similarity import DIFFERENT_MEAN, NEAR_DUPLICATE, SHORT_WORDS, Alike, alike
 
 
 def first_actions(journey: Journey) -> list[str]:
@@ -37,7 +37,7 @@ def describe_similarity(specs: Iterable[ProbeSpec], out: Callable[[str], None] =
     if not found:
         return found
     out(f"--- how alike the messages each company would receive are (word 3-shingle Jaccard over every pair; "
-        f"'different authors': mean <= {DIFFERENT_MEAN}, no pair >= {NEAR_DUPLICATE})")
+        f"'different authors': mean <= {DIFFERENT_MEAN}, no pair of {SHORT_WORDS}+ words >= {NEAR_DUPLICATE})")
     for (target, journey, step), result in sorted(found.items()):
         out(f"{target} <- {journey}/{step}: {result.messages} messages, mean {result.mean:.3f}, p95 {result.p95:.3f}, "
             f"max {result.max:.3f}: {result.verdict}")
