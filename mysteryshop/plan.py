@@ -32,6 +32,16 @@ class ProbeSpec:
     target: Target
     persona: Persona
 
+    def record(self) -> dict[str, str]:
+        """The persona as the probe's record keeps it: its details, the language it writes in and, when that is not its
+        locale's, why (the journey lacks it). Never a credential."""
+        data = self.persona.as_dict()
+        language, fallback = self.journey.language_for(self.persona)
+        data["language"] = language
+        if fallback:
+            data["language_fallback"] = fallback
+        return data
+
     @property
     def label(self) -> str:
         return f"{self.journey.name}[{self.target.name}-{self.persona.key}]"

@@ -155,7 +155,7 @@ class RunSession:
             self.specs[spec.probe_id] = live
             walk = walks.get(spec.probe_id)
             if walk is None:
-                self.store.add_probe(config.run_id, spec.probe_id, spec.journey.name, spec.target.name, spec.persona.as_dict())
+                self.store.add_probe(config.run_id, spec.probe_id, spec.journey.name, spec.target.name, spec.record())
                 self.futures[spec.probe_id] = self.engine.submit(live)
             elif walk.timeline is None or walk.state is None:  # finished before the interruption: as it was
                 done: concurrent.futures.Future[ProbeResult] = concurrent.futures.Future()
