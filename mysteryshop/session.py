@@ -45,6 +45,7 @@ class RunConfig:
     seed: int = 1
     personas: int = 3
     locales: list[str] = field(default_factory=lambda: ["en_US"])
+    personas_file: str | None = None  # personas from a CSV or YAML file (test accounts) instead of Faker
     demo_profile: str | None = None
     reports_dir: Path = Path("reports")
     store_path: Path | None = None
