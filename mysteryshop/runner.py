@@ -25,7 +25,7 @@ from mysteryshop.channels.email import send_email
 from mysteryshop.channels.web import CHAT_EXPECTATIONS, WEB_ACTIONS, WebChannels
 from mysteryshop.collect.setup import CollectPlan
 from mysteryshop.collect.sources import ImapSource, InboxSource
-from mysteryshop.errors import CollectorError, MysteryShopError, RunInterrupted, TargetMisconfigured, problem_of
+from mysteryshop.errors import CaptureMissing, CollectorError, MysteryShopError, RunInterrupted, TargetMisconfigured, problem_of
 from mysteryshop.journey import Step
 from mysteryshop.collect.parse import ParsedMail
 from mysteryshop.mail import compose
@@ -340,6 +340,8 @@ class Engine:
                 if outcome is not None and outcome.status == PENDING:
                     return visit
                 when = "pass" if outcome is None or outcome.status == PASSED else ("timeout" if outcome.timed_out else "fail")
+                if outcome is not None and outcome.captured:
+                    self._captured(spec, timeline, visit.step, outcome.captured)
                 self.store.event(self.run_id, spec.probe_id, "step_decided", self.clock(), step=visit.step, when=when, visit=visit.visit)
                 state.current, state.waiting = journey.follow(visit.step, when), None
                 continue
@@ -412,6 +414,13 @@ class Engine:
             raise
         await self.sends.confirm(spec, step, visit, timeline)
 
+    def _captured(self, spec: ProbeSpec, timeline: Timeline, step: str, values: dict[str, str]) -> None:
+        """Keep what an expectation captured for the steps after it (event `captured`: a resumed probe has them too)."""
+        new = {name: value for name, value in values.items() if timeline.captured.get(name) != value}
+        timeline.captured.update(values)
+        if new:
+            self.store.event(self.run_id, spec.probe_id, "captured", self.clock(), step=step, values=new)
+
     def _entered(self, spec: ProbeSpec, visit: Visit) -> None:
         self.store.event(
             self.run_id, spec.probe_id, "step_entered", visit.entered_ns, step=visit.step, visit=visit.visit, anchor_ns=visit.anchor_ns
@@ -426,6 +435,14 @@ class Engine:
 
     async def _do(self, spec: ProbeSpec, step: Step, timeline: Timeline) -> None:
         persona, target = spec.persona, spec.target
+        missing = sorted(spec.journey.uses.get(step.id, frozenset()) - timeline.captured.keys())
+        if missing:
+            names = ", ".join(f"{{{name}}}" for name in missing)
+            raise CaptureMissing(
+                f"step '{step.id}' of journey '{spec.journey.name}' uses {names}, which no earlier step captured on this probe's path "
+                f"(its capture failed or was not on the path taken): nothing was sent. Route the capturing step's on_fail/on_timeout "
+                f"to a step that does not use it ({spec.journey.path})"
+            )
         if step.do == "send_email":
             channel = target.spec.email
             if channel is None:
@@ -433,9 +450,9 @@ class Engine:
                                           f"has no 'email:' section")
             async with self._sending:
                 await self.pace()  # the 250s of emails sent before this one are read (and timed) before it is composed
-                written = spec.journey.write(step.id, "body", persona, email=True)
+                written = spec.journey.write(step.id, "body", persona, email=True, values=timeline.captured)
                 body = written.text
-                subject = spec.journey.write(step.id, "subject", persona).text
+                subject = spec.journey.write(step.id, "subject", persona, values=timeline.captured).text
                 message = compose(
                     sender=(persona.full_name, persona.email),
                     to=channel.support_address,

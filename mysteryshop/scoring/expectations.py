@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from mysteryshop.durations import format_duration
 from mysteryshop.journey import Journey, Step
+from mysteryshop.scoring.captures import with_captures
 from mysteryshop.scoring.classify import ACKNOWLEDGEMENT, ANSWER, FOLLOWUP, MARKETING
 from mysteryshop.scoring.deadline import Due, due
 from mysteryshop.scoring.facts import missing_facts, quote_around
@@ -68,6 +69,8 @@ def judge_visit(
         outcome = judge_web(step, visit.anchor_ns, timeline, now_ns, speedup, finished, deadline)
     else:
         outcome = _judge(step, visit.anchor_ns, timeline.after(visit.anchor_ns), now_ns, speedup, finished, timeline, deadline)
+    if step.captures:
+        outcome = with_captures(step, outcome, visit.anchor_ns, timeline, now_ns)
     if deadline.clock is not None:
         outcome = replace(outcome, within=deadline.text if step.business else None,
                           business_latency_ns=deadline.business_after(outcome.latency_ns))

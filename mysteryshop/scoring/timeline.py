@@ -78,6 +78,7 @@ class Timeline:
     persona: dict[str, str] = field(default_factory=dict)
     web: WebLog = field(default_factory=WebLog)  # what the browser showed: chat transcripts, form confirmations
     origin: tuple[int, str] | None = None  # when the probe started (t_ns, UTC): where a company clock's time is read from
+    captured: dict[str, str] = field(default_factory=dict)  # values steps captured so far (`capture:`), for later steps' texts
 
     def customer_text_before(self, t_ns: int) -> str:
         """What the customer had written before `t_ns` (all their messages, oldest first)."""
