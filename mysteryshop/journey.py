@@ -313,6 +313,33 @@ class Voice(BaseModel):
         return value
 
 
+_MINUTE = 60 * 10**9
+
+
+class Answers(BaseModel):
+    """How the journey's personas answer a company that asks them for something (an order number, a photo...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    engine: Literal["rules", "llm", "off"] = Field(
+        default="rules", description="rules: wordings per language (mysteryshop/converse/answers.yaml), drawn per persona; llm: a language "
+                                     "model behind the llm judge's endpoint writes them, within a budget per run, rules when it cannot; "
+                                     "off: personas never answer")
+    delay: tuple[Duration, Duration] = Field(
+        default=(10 * _MINUTE, 180 * _MINUTE), description="how long (company time) a persona takes to answer an email: each persona has "
+                                                             "its own pace in this range [shortest, longest]")
+    chat_delay: tuple[Duration, Duration] = Field(
+        default=(_MINUTE // 3, 2 * _MINUTE), description="how long (company time) a persona takes to answer in a chat")
+    max: int = Field(default=3, ge=0, le=20, description="answers a persona sends in one probe at most")
+
+    @field_validator("delay", "chat_delay")
+    @classmethod
+    def _ordered(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if value[0] > value[1]:
+            raise ValueError("give the delay as [shortest, longest], e.g. [10m, 3h]")
+        return value
+
+
 class JourneySpec(BaseModel):
     """The schema of a journeys/*.yaml file."""
 
@@ -331,6 +358,8 @@ class JourneySpec(BaseModel):
                                                           "persona, kept in every step), or either per language. Built in: "
                                                           + ", ".join(f"{{{name}}}" for name in sorted(builtin_slots())))
     voice: Voice = Field(default_factory=Voice, description="typing slips and mail clients of the personas")
+    answers: Answers = Field(default_factory=Answers, description="how personas answer when the company asks them for something "
+                                                                 "(order number, phone, address, a photo): engine, delay, how often")
     steps: list[Step]
 
     @field_validator("language")

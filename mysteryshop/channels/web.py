@@ -183,6 +183,19 @@ class WebChannels:
             await self._record_action(spec, step, timeline, t_ns, utc_now(), text, "chat")
         await self._given(spec, timeline, Given(step.id, t_ns, "chat", persona_facts(spec.persona, [text])))
 
+    async def say_text(self, spec: ProbeSpec, timeline: Timeline, step: str, text: str) -> int:
+        """Type `text` in the probe's open chat as action `step` (the persona answering the agent); when it was shown."""
+        session = self._chats.get(spec.probe_id)
+        section = spec.target.spec.chat
+        if session is None or section is None:
+            raise ChannelError(f"the chat of probe {spec.probe_id} closed before the persona could answer in it")
+        deadline = time.monotonic() + section.timeout
+        async with asyncio.timeout(section.timeout + 2):
+            t_ns = self._in_run_clock(await session.say(text, step, deadline))
+        await self._record_action(spec, step, timeline, t_ns, utc_now(), text, "chat")
+        await self._given(spec, timeline, Given(step, t_ns, "chat", persona_facts(spec.persona, [text])))
+        return t_ns
+
     # -- waiting and ending -----------------------------------------------------------------
     async def or_changed(self, probe_id: str, receive: Coroutine[Any, Any, T]) -> T | None:
         """Await `receive` (the mailbox), or return None as soon as the probe's open chat shows something new."""

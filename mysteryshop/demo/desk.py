@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from mysteryshop.demo.ask_back import AskingBack
 from mysteryshop.demo.company import Customer, company, letter
 from mysteryshop.demo.profile import PlannedReply, Profile, plan_replies
 from mysteryshop.mail import compose
@@ -155,6 +156,7 @@ class EmailDesk:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._handles: list[asyncio.TimerHandle] = []
+        self.asking_back = AskingBack(self)
         self._outbound = SmtpPool()  # like a mail server: up to 20 connections to the probe mailbox at once
 
     async def start(self) -> int:
@@ -204,6 +206,8 @@ class EmailDesk:
         customer = Customer(address=address, name=mail.from_name, order_id=order.group(1) if order else None, text=text)
         message_id = mail.message_id
         self.truth.add_received(mail_from=mail_from, message_id=message_id, subject=subject, t_ns=received_ns)
+        if self.asking_back.handle(mail, raw, customer, received_ns):  # profile ask_back: asks before it answers (ask_back.py)
+            return
         # keyed on what a run with the same seed repeats (the persona's name, the subject), not on the
         # address, which carries a per-run tag
         rng = random.Random(f"{self.seed}:{customer.name or customer.address}:{subject}")

@@ -1,0 +1,62 @@
+"""The questions a company asked the persona, and its answers, as the scorecard shows them (evidence). Pure.
+
+Read from `Timeline.asked` (event `agent_asked`, converse/answering.py). A company that asked for a detail the
+customer had already given is judged by the `asks_again` criterion and `no_repeat_questions`; here every
+question is listed, answered or not, with the sentence that asked.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mysteryshop.durations import format_duration
+from mysteryshop.scoring.timeline import ANSWER_STEP, Timeline
+
+#: what each detail a company may ask for is called, for records and people (converse/asked.py reads them)
+LABELS = {"order_id": "order number", "phone": "phone number", "address": "postal address", "email": "email address",
+          "name": "name", "photo": "photo", "ticket": "ticket number"}
+
+
+def _what(asks: list[dict[str, Any]]) -> str:
+    return ", ".join(LABELS.get(a.get("detail", ""), a.get("label", "")) if a.get("detail") != "other" else a.get("label", "")
+                     for a in asks) or "something"
+
+
+def questions(timeline: Timeline, start_ns: int, speedup: float) -> list[dict[str, Any]]:
+    """Each time the company asked the persona for something: when (company time after the first action), what (with its
+    quote), and what the persona did: gave, lacked, by which engine (and why it fell back), or why it did not answer."""
+    found = []
+    for record in sorted(timeline.asked, key=lambda r: r.get("reply_t_ns") or r.get("t_ns") or 0):
+        asked_at = record.get("reply_t_ns") or record.get("t_ns") or start_ns
+        entry = {
+            "channel": record.get("channel", "email"), "utc": record.get("utc"), "subject": record.get("subject", ""),
+            "after_ns": max(0, int((asked_at - start_ns) * speedup)), "asks": list(record.get("asks") or []),
+            "what": _what(list(record.get("asks") or [])), "answered": bool(record.get("answered")),
+            "gave": list(record.get("gave") or []), "lacked": list(record.get("lacked") or []),
+            "engine": record.get("engine"), "fallback": record.get("fallback"), "why_not": record.get("why_not"),
+            "language": record.get("language"), "step": record.get("step"),
+        }
+        entry["after"] = format_duration(entry["after_ns"])
+        if entry["answered"] and record.get("answered_t_ns"):
+            took = max(0, int((record["answered_t_ns"] - asked_at) * speedup))
+            entry["answered_after_ns"], entry["answered_after"] = took, format_duration(took)
+        found.append(entry)
+    return found
+
+
+def question_event(question: dict[str, Any]) -> dict[str, Any]:
+    """The scorecard timeline's line for one question."""
+    if question["answered"]:
+        did = f"the customer answered {question.get('answered_after', '')} later".replace("  ", " ")
+        if question["lacked"]:
+            did += f", saying it lacks the {', '.join(question['lacked'])}"
+        did += f" ({question['engine']}{'; ' + question['fallback'] if question['fallback'] else ''})"
+    else:
+        did = f"not answered: {question['why_not']}"
+    return {"after_ns": question["after_ns"], "after": question["after"], "utc": question["utc"], "kind": "asked", "step": question["step"],
+            "text": f"the company asked for the {question['what']}; {did}"}
+
+
+def is_answer_step(step: str) -> bool:
+    """Whether an action is the persona answering the company (not a step of the journey)."""
+    return step.startswith(ANSWER_STEP)

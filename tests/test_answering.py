@@ -1,0 +1,130 @@
+"""Answering the agent: a desk that asks back gets the persona's answer in the same thread, and the exchange is one
+conversation on the scorecard; a detail the persona lacks it says it lacks; the LLM persona falls back to the rules."""
+
+from __future__ import annotations
+
+import email
+from email.header import decode_header, make_header
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mysteryshop.converse.asked import asked_for
+from mysteryshop.converse.photo import is_png
+from mysteryshop.demo.profile import get_profile
+from mysteryshop.persona import make_persona
+from mysteryshop.plan import ProbeSpec
+from mysteryshop.runner import EngineThread
+from mysteryshop.scorecard.build import build_scorecard
+from mysteryshop.store import Store
+
+from .conftest import PROBE_DOMAIN, free_port, profile, target_for, write_journey
+
+SPEEDUP = 14400
+RETURN = """\
+title: Return a jacket, asked without the order number
+answers: {engine: %(engine)s}
+steps:
+  - id: ask
+    do: send_email
+    subject: {en: "Returning a jacket", de: "Rückgabe einer Jacke"}
+    body:
+      en: "{greeting}\\n\\nI bought a rain jacket last week and it does not fit. Can I still return it?\\n\\n{signoff}"
+      de: "{greeting}\\n\\nIch habe letzte Woche eine Regenjacke gekauft, sie passt nicht. Kann ich sie noch zurückgeben?\\n\\n{signoff}"
+  - id: acknowledged
+    expect: acknowledgement
+    within: 12h
+  - id: answered
+    expect: answer
+    within: 3d
+    facts: {en: [["30 days"]], de: [["30 Tagen"]]}
+"""
+
+
+def _raw_out(store: Store, probe: str) -> list[email.message.Message]:
+    rows = store.query("SELECT raw FROM messages WHERE run_id = 'run-1' AND probe_id = ? AND direction = 'out' ORDER BY t_ns", (probe,))
+    return [email.message_from_bytes(row["raw"]) for row in rows]
+
+
+@pytest.mark.parametrize("locale", ["en_US", "de_DE"])
+def test_a_desk_that_asks_for_the_order_number_gets_it_and_the_exchange_is_one_conversation(
+    tmp_path: Path, engine: EngineThread, make_desk, store: Store, locale: str,
+) -> None:
+    # Given the demo desk's asks_back profile, which answers only once the customer sent the order number
+    desk = make_desk(get_profile("asks_back"), speedup=SPEEDUP)
+    journey = write_journey(tmp_path, RETURN % {"engine": "rules"})
+    persona = make_persona(8, 0, locale=locale, domain=PROBE_DOMAIN)
+    target = target_for(desk.port, speedup=SPEEDUP)
+
+    # When the persona, who did not give its order number, walks the journey over real SMTP
+    store.add_probe("run-1", "p0", journey.name, target.name, persona.as_dict())
+    result = engine.submit(ProbeSpec("p0", journey, target, persona)).result(timeout=60)
+    engine.call(engine.engine.mailbox.drain())
+
+    # Then the desk asked, the persona answered in the thread with its order number, and the desk then answered
+    assert result.status == "passed", result.failure_lines()
+    kinds = [r.kind for r in sorted(desk.truth.sent, key=lambda r: r.scheduled_ns)]
+    assert kinds == ["ask_order_id", "answer"], kinds
+    answer = result.timeline.actions["~answer1"]
+    assert persona.order_id in answer.text
+    mine = _raw_out(store, "p0")
+    ask = desk.truth.sent[0]
+    subject = str(make_header(decode_header(mine[1]["Subject"])))
+    assert mine[1]["In-Reply-To"] == ask.message_id and subject.startswith("Re: ") and f"[#{ask.ticket}]" in subject, subject
+    assert result.timeline.asked[0]["answered"] and result.timeline.asked[0]["gave"] == ["order_id"]
+    answered = next(o for o in result.outcomes if o.step == "answered")
+    assert answered.evidence is not None and answered.latency_ns is not None
+    assert answer.t_ns < max(r.t_ns for r in result.timeline.replies)  # the desk's answer came after the persona's
+    if locale == "de_DE":  # in the persona's language, as its first email
+        assert "Bestell" in answer.text, answer.text
+
+    # And the scorecard shows one probe with the whole exchange: the question, the answer, what was asked
+    card = build_scorecard(store, "run-1", {journey.name: journey}, {target.name: target})
+    assert len(card["probes"]) == 1 and not card["unmatched_messages"]
+    entry = card["probes"][0]
+    assert entry["status"] == "passed"
+    assert [m["kind"] for m in entry["messages"]] == ["acknowledgement", "answer"]
+    assert entry["asked"][0]["asks"][0]["detail"] == "order_id" and entry["asked"][0]["answered"]
+    texts = [e["text"] for e in entry["events"]]
+    assert "customer answered the company's question" in texts
+    assert any(t.startswith("the company asked for the order number; the customer answered") for t in texts), texts
+
+
+def test_asked_for_a_photo_the_persona_attaches_one(tmp_path: Path, engine: EngineThread, make_desk, store: Store) -> None:
+    # Given a desk that asks for a photo when the email has the order number
+    desk = make_desk(get_profile("asks_back"), speedup=SPEEDUP)
+    journey = write_journey(tmp_path, (RETURN % {"engine": "rules"}).replace("last week and", "with order {persona.order_id} and")
+                            .replace("letzte Woche", "mit der Bestellung {persona.order_id}"))
+    persona = make_persona(8, 1, domain=PROBE_DOMAIN)
+
+    result = engine.submit(ProbeSpec("p1", journey, target_for(desk.port, speedup=SPEEDUP), persona)).result(timeout=60)
+
+    assert result.status == "passed", result.failure_lines()
+    assert [r.kind for r in sorted(desk.truth.sent, key=lambda r: r.scheduled_ns)] == ["ask_photo", "answer"]
+    attachment = next(p for p in _raw_out(store, "p1")[1].walk() if p.get_content_maintype() == "image")
+    assert attachment.get_filename() == "damage.png" and is_png(attachment.get_payload(decode=True))
+
+
+def test_asked_for_a_detail_it_does_not_have_the_persona_says_so_and_the_probe_records_the_question(
+    tmp_path: Path, engine: EngineThread, make_desk, store: Store,
+) -> None:
+    # Given a desk that wants the customer's date of birth before it answers (no persona has one), asking once
+    asks = get_profile("asks_back")
+    desk = make_desk(asks.model_copy(update={"ask_back": asks.ask_back.model_copy(update={"ask": ["birth_date"], "again": 0})}), speedup=SPEEDUP)
+    journey = write_journey(tmp_path, RETURN % {"engine": "rules"})
+    persona = make_persona(8, 2, domain=PROBE_DOMAIN)
+
+    result = engine.submit(ProbeSpec("p2", journey, target_for(desk.port, speedup=SPEEDUP), persona)).result(timeout=60)
+
+    # Then the persona wrote back, as a customer would, that it does not have it, and the desk answered anyway
+    assert result.status == "passed", result.failure_lines()
+    said = result.timeline.actions["~answer1"].text
+    assert "date of birth" in said and persona.order_id not in said, said
+    question = result.timeline.asked[0]
+    assert question["asks"] == [{"detail": "other", "label": "date of birth",
+                                 "quote": "To verify your account, could you please confirm your date of birth?"}]
+    assert question["answered"] and question["lacked"] == ["date of birth"] and question["gave"] == []
+    assert [r.kind for r in sorted(desk.truth.sent, key=lambda r: r.scheduled_ns)] == ["ask_birth_date", "answer"]
