@@ -4,6 +4,8 @@ conversation on the scorecard; a detail the persona lacks it says it lacks; the 
 from __future__ import annotations
 
 import email
+import json
+import re
 from email.header import decode_header, make_header
 import http.server
 import threading
@@ -128,3 +130,73 @@ def test_asked_for_a_detail_it_does_not_have_the_persona_says_so_and_the_probe_r
                                  "quote": "To verify your account, could you please confirm your date of birth?"}]
     assert question["answered"] and question["lacked"] == ["date of birth"] and question["gave"] == []
     assert [r.kind for r in sorted(desk.truth.sent, key=lambda r: r.scheduled_ns)] == ["ask_birth_date", "answer"]
+
+
+class _Endpoint(http.server.BaseHTTPRequestHandler):
+    """An OpenAI-compatible endpoint on loopback: `mode` 500 answers HTTP 500, ok answers with the persona's text."""
+
+    mode = "500"
+    calls: list[dict] = []
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        type(self).calls.append(body)
+        if self.mode == "500":
+            self.send_response(500)
+            self.end_headers()
+            self.wfile.write(b"model crashed")
+            return
+        order = re.search(r"order_id: (ORD-\d+)", body["messages"][1]["content"]).group(1)
+        answer = {"choices": [{"message": {"content": f"Hi Marta, sure thing: it's {order}. Cheers, the customer"}}],
+                  "usage": {"total_tokens": 120}}
+        data = json.dumps(answer).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def endpoint() -> Iterator[type[_Endpoint]]:
+    handler = type("Endpoint", (_Endpoint,), {"calls": []})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    handler.url = f"http://127.0.0.1:{server.server_address[1]}/v1"
+    yield handler
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.parametrize("case", ["500", "refused", "budget", "ok"])
+def test_the_llm_persona_falls_back_to_the_rules_and_says_why(
+    tmp_path: Path, engine: EngineThread, make_desk, endpoint, monkeypatch: pytest.MonkeyPatch, case: str,
+) -> None:
+    # Given a journey whose personas answer through the LLM, and an endpoint that 500s, refuses, or works
+    endpoint.mode = "500" if case == "500" else "ok"
+    monkeypatch.setenv("MYSTERYSHOP_LLM_URL", f"http://127.0.0.1:{free_port()}/v1" if case == "refused" else endpoint.url)
+    monkeypatch.setenv("MYSTERYSHOP_PERSONA_LLM_CALLS", "0" if case == "budget" else "5")
+    desk = make_desk(get_profile("asks_back"), speedup=SPEEDUP)
+    journey = write_journey(tmp_path, RETURN % {"engine": "llm"})
+    persona = make_persona(8, 3, domain=PROBE_DOMAIN)
+
+    result = engine.submit(ProbeSpec("p3", journey, target_for(desk.port, speedup=SPEEDUP), persona)).result(timeout=60)
+
+    # Then the conversation completes either way, and the record says who wrote the answer and why not the model
+    assert result.status == "passed", result.failure_lines()
+    question = result.timeline.asked[0]
+    said = result.timeline.actions["~answer1"].text
+    assert question["answered"] and persona.order_id in said
+    if case == "ok":
+        assert (question["engine"], question["fallback"]) == ("llm", None)
+        assert said.startswith("Hi Marta, sure thing: it's " + persona.order_id)
+        assert "Marta" in endpoint.calls[0]["messages"][1]["content"] and endpoint.calls[0]["max_tokens"] <= 300
+        return
+    assert question["engine"] == "rules"
+    expected = {"500": "answered HTTP 500", "refused": "could not be reached", "budget": "budget of 0 calls per run is used up"}[case]
+    assert expected in question["fallback"] and question["fallback"].endswith("answered by the rules"), question["fallback"]
+    assert len(endpoint.calls) == (1 if case == "500" else 0)  # a used-up budget makes no call at all

@@ -58,8 +58,15 @@ class Answering:
 
     def __init__(self, store: Store, run_id: str, clock: Callable[[], int], sender: Sender, llm: LlmPersona | None = None) -> None:
         self.store, self.run_id, self.clock, self.sender = store, run_id, clock, sender
-        self.llm = llm or LlmPersona.from_environment()
+        self._llm = llm
         self._conversations: dict[str, _Conversation] = {}
+
+    @property
+    def llm(self) -> LlmPersona:
+        """The LLM persona, set up from the environment when a journey first asks for it (its budget is the run's)."""
+        if self._llm is None:
+            self._llm = LlmPersona.from_environment()
+        return self._llm
 
     # -- what came in -------------------------------------------------------------------------------
     def email_received(self, spec: ProbeSpec, timeline: Timeline, reply: Reply) -> None:
