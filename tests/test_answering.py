@@ -46,6 +46,47 @@ steps:
 """
 
 
+@pytest.mark.parametrize(("text", "asks"), [
+    ("Hi Jane,\n\nSo that we can look into this, could you please reply with your\norder number?\n\nKind regards,\nMarta",
+     [("order_id", "order number")]),
+    ("Hallo,\n\nDamit wir das prüfen können, senden Sie uns bitte Ihre Bestellnummer und ein Foto.\n\nViele Grüße",
+     [("order_id", "bestellnummer"), ("photo", "foto")]),
+    ("Bonjour,\n\nPourriez-vous nous indiquer votre numéro de commande et votre adresse postale ?\n\nCordialement",
+     [("order_id", "numero de commande"), ("address", "votre adresse")]),
+    ("Hola,\n\n¿Podría indicarnos su número de pedido y su fecha de nacimiento?\n\nSaludos",
+     [("order_id", "numero de pedido"), ("other", "fecha de nacimiento")]),
+    ("What is the best phone number to reach you on?", [("phone", "phone number")]),
+    ("Could you tell me your name and your order number?", [("name", "your name"), ("order_id", "order number")]),
+    # no request, or a request for no detail: nothing to answer
+    ("Hi Jane, thanks for getting in touch about order ORD-123456. Yes, you can return it within 30 days.", []),
+    ("Dear customer,\n\nDue to high volumes, please allow 24-48 hours for a response.", []),
+    ("Please check our FAQ page for an answer to your question.", []),
+])
+def test_what_a_company_asks_for_in_four_languages(text, asks):
+    assert [(a.detail, a.label) for a in asked_for(text).asks] == asks
+
+
+def test_a_persona_answers_in_its_words_never_mistyping_a_detail():
+    from mysteryshop.converse.reply import answer_delay_ns, reply_subject, write_answer
+    from mysteryshop.journey import load_journey
+
+    from .conftest import ROOT
+
+    journey = load_journey(ROOT / "journeys" / "email_question.yaml")  # typos 0.02, four mail clients
+    asked = asked_for("Could you send us your order number, your phone number and a photo of the damage?")
+    texts = set()
+    for i in range(12):
+        persona = make_persona(5, i, locale=("en_US", "de_DE")[i % 2])
+        written = write_answer(journey, persona, asked, number=1, captured={}, subject="Re: Return [#NW-1]")
+        assert persona.order_id in written.text and persona.phone in written.text
+        assert written.language == ("en", "de")[i % 2] and written.attachments[0][0] == "damage.png"
+        texts.add(written.text)
+        low, high = journey.spec.answers.delay
+        assert low <= answer_delay_ns(persona, journey.name, low, high, 1) <= high
+    assert len(texts) == 12  # every persona words it its own way
+    assert reply_subject("Re: Return [#NW-1]") == "Re: Return [#NW-1]" and reply_subject("Return") == "Re: Return"
+
+
 def _raw_out(store: Store, probe: str) -> list[email.message.Message]:
     rows = store.query("SELECT raw FROM messages WHERE run_id = 'run-1' AND probe_id = ? AND direction = 'out' ORDER BY t_ns", (probe,))
     return [email.message_from_bytes(row["raw"]) for row in rows]
@@ -200,3 +241,42 @@ def test_the_llm_persona_falls_back_to_the_rules_and_says_why(
     expected = {"500": "answered HTTP 500", "refused": "could not be reached", "budget": "budget of 0 calls per run is used up"}[case]
     assert expected in question["fallback"] and question["fallback"].endswith("answered by the rules"), question["fallback"]
     assert len(endpoint.calls) == (1 if case == "500" else 0)  # a used-up budget makes no call at all
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists() and not __import__("os").environ.get("MYSTERYSHOP_CHROMIUM"),
+                    reason="needs Debian's chromium (scripts/bootstrap.sh installs it)")
+def test_an_agent_asking_in_the_chat_gets_the_answer_in_the_chat(tmp_path: Path, engine: EngineThread, make_desk) -> None:
+    from .conftest import specs_for
+    from .test_web_probes import demo_target, quick_chat
+
+    # Given a chat agent who does not remember the customer and asks for their name and order number
+    desk = make_desk(profile(chat=quick_chat(remembers=0.0)), speedup=60)
+    journey = write_journey(tmp_path, """\
+title: Ask in the chat where the parcel is
+answers: {chat_delay: [5s, 10s]}
+steps:
+  - id: chat
+    do: open_chat
+  - id: where
+    do: say
+    body: "Hi, where is my parcel?"
+  - id: agent
+    expect: human_agent
+    within: 30m
+  - id: answer
+    expect: chat_answer
+    within: 30m
+  - id: survey
+    expect: chat_survey
+    within: 30m
+""")
+    spec = specs_for(journey, demo_target(desk, speedup=60), 1)[0]
+
+    result = engine.submit(spec).result(timeout=90)
+
+    # Then the persona typed its name and order number into the chat after the agent asked
+    question = next(q for q in result.timeline.asked if q["channel"] == "chat")
+    assert question["answered"] and question["gave"] == ["name", "order_id"], {k: question.get(k) for k in ("why_not", "gave", "asks")}
+    said = [m for m in result.timeline.web.chat if m.author == "customer" and m.t_ns > question["reply_t_ns"]]
+    assert said and spec.persona.order_id in said[0].text and spec.persona.full_name in said[0].text, said
+    assert result.timeline.actions["~answer1"].text == said[0].text

@@ -192,7 +192,10 @@ class WebChannels:
         deadline = time.monotonic() + section.timeout
         async with asyncio.timeout(section.timeout + 2):
             t_ns = self._in_run_clock(await session.say(text, step, deadline))
-        await self._record_action(spec, step, timeline, t_ns, utc_now(), text, "chat")
+        action = Action(step, t_ns, utc_now(), text)
+        timeline.actions[step] = action
+        timeline.action_log.append(action)
+        await self.store.aevent(self.run_id, spec.probe_id, "acted", t_ns, step=step, channel="chat", text=text)
         await self._given(spec, timeline, Given(step, t_ns, "chat", persona_facts(spec.persona, [text])))
         return t_ns
 
