@@ -280,3 +280,36 @@ steps:
     said = [m for m in result.timeline.web.chat if m.author == "customer" and m.t_ns > question["reply_t_ns"]]
     assert said and spec.persona.order_id in said[0].text and spec.persona.full_name in said[0].text, said
     assert result.timeline.actions["~answer1"].text == said[0].text
+
+
+def test_a_question_the_persona_answered_is_not_the_companys_answer(tmp_path: Path) -> None:
+    from mysteryshop.collect.parse import parse_mail
+    from mysteryshop.mail import compose
+    from mysteryshop.scoring.expectations import judge_visit
+    from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
+
+    journey = write_journey(tmp_path, "title: t\nsteps:\n  - id: ask\n    do: send_email\n    subject: Return\n    body: Can I return it?\n"
+                                      "  - id: answered\n    expect: answer\n    within: 1h\n")
+
+    def reply(t_s: int, body: str) -> Reply:
+        raw = compose(sender=("Marta", "support@northwind.demo"), to="x@probe.test", subject="Re: Return", body=body,
+                      domain="northwind.demo", in_reply_to="<a@b>").as_bytes()
+        return Reply.of(t_s * 10**9, "2026-01-01T00:00:00Z", parse_mail(raw))
+
+    question = reply(60, "Hello Jane,\n\nI'm sorry to hear the jacket doesn't fit. Could you please send us a photo of the label "
+                         "so we can see which model it is?\n\nBest,\nMarta\n")
+    answer = reply(1800, "Hello Jane,\n\nThanks for the photo. Yes, you can return it within 30 days, and returns are free.\n\nBest,\nMarta\n")
+    assert question.kind == answer.kind == "answer"  # a person's question reads as an answer by its kind alone
+    timeline = Timeline(actions={"ask": Action("ask", 0, "2026-01-01T00:00:00Z", "Can I return it?")}, replies=[question])
+    timeline.asked.append({"channel": "email", "reply_t_ns": question.t_ns, "answered": True, "gave": ["photo"]})
+    visit = Visit("answered", 1, 0, 0)
+
+    def judged(now_s: int):
+        return judge_visit(journey, visit, timeline, now_ns=now_s * 10**9)
+
+    assert judged(120).status == "pending"  # the customer answered the question: the answer is still to come
+    timeline.replies.append(answer)
+    passed = judged(1900)
+    assert passed.status == "passed" and passed.latency_ns == 1800 * 10**9 and "30 days" in passed.evidence.quote
+    timeline.replies.remove(answer)
+    assert judged(4000).status == "passed" and judged(4000).latency_ns == 60 * 10**9  # nothing else came: the question it was

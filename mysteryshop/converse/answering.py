@@ -112,6 +112,8 @@ class Answering:
             return
         conversation.answered += 1
         number = conversation.answered
+        record["pending"] = True
+        timeline.asked.append(record)  # the persona will answer: until then, scoring knows this reply was a question
         low, high = settings.chat_delay if chat else settings.delay
         delay_ns = answer_delay_ns(spec.persona, spec.journey.name, low, high, number)
         record["delay_ns"] = delay_ns
@@ -134,7 +136,7 @@ class Answering:
                 engine = "llm"
             except PersonaLlmError as exc:
                 fallback = f"{exc}; answered by the rules"
-        done = {**record, "engine": engine, "fallback": fallback, "gave": answer.plan.gave, "lacked": list(answer.plan.lacks),
+        done = {**{k: v for k, v in record.items() if k != "pending"}, "engine": engine, "fallback": fallback, "gave": answer.plan.gave, "lacked": list(answer.plan.lacks),
                 "language": answer.language, "language_fallback": answer.language_fallback, "step": f"{ANSWER_STEP}{number}",
                 "attachments": [name for name, _, _ in answer.attachments]}
         try:
@@ -161,6 +163,8 @@ class Answering:
 
     def _record(self, spec: ProbeSpec, timeline: Timeline, data: dict[str, Any], t_ns: int | None = None) -> None:
         t_ns = t_ns if t_ns is not None else self.clock()
+        data = {k: v for k, v in data.items() if k != "pending"}
         data.setdefault("utc_recorded", utc_now())
+        timeline.asked[:] = [r for r in timeline.asked if not (r.get("pending") and r.get("reply_t_ns") == data.get("reply_t_ns"))]
         timeline.asked.append({**data, "t_ns": t_ns})
         self.store.event(self.run_id, spec.probe_id, "agent_asked", t_ns, **data)

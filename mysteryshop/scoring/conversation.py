@@ -60,3 +60,10 @@ def question_event(question: dict[str, Any]) -> dict[str, Any]:
 def is_answer_step(step: str) -> bool:
     """Whether an action is the persona answering the company (not a step of the journey)."""
     return step.startswith(ANSWER_STEP)
+
+
+def questions_back(timeline: Timeline) -> set[int]:
+    """The times of the email replies that asked the customer for something the persona answered (or is about to): the
+    company's questions, which an `answer` expectation does not take for its answer while something else may come."""
+    return {int(r["reply_t_ns"]) for r in timeline.asked
+            if r.get("channel", "email") == "email" and r.get("answered") is not False and r.get("reply_t_ns") is not None}

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from mysteryshop.durations import format_duration
 from mysteryshop.journey import Journey, Step
 from mysteryshop.scoring.captures import with_captures
+from mysteryshop.scoring.conversation import questions_back
 from mysteryshop.scoring.classify import ACKNOWLEDGEMENT, ANSWER, FOLLOWUP, MARKETING
 from mysteryshop.scoring.deadline import Due, due
 from mysteryshop.scoring.facts import missing_facts, quote_around
@@ -195,6 +196,10 @@ def _judge(
 
     if step.expect == "answer":
         answers = [r for r in replies if r.kind == ANSWER]
+        asked_back = questions_back(timeline) if timeline is not None else set()
+        if asked_back:  # a reply that asked the customer something it then answered is a question, not the answer...
+            real = [r for r in answers if r.t_ns not in asked_back]
+            answers = real if real or not expired else answers  # ...unless nothing else came by the deadline
         if step.first_reply:
             answers = answers[:1]
         on_time = [r for r in answers if r.t_ns <= wall_deadline]
