@@ -107,7 +107,7 @@ def _asks_in(sentences: tuple[str, ...], folded: tuple[str, ...], lex: Lexicon, 
     not_details = lex.words("not_details")
     for sentence, low in zip(sentences, folded, strict=True):
         hit = lex.request.search(low)
-        if hit is None:
+        if hit is None or _NOT_A_REQUEST.search(low):
             continue
         quote = " ".join(sentence.split())[:_MAX_QUOTE]
         found = sorted((m.start(), detail, m.group()) for detail, pattern in patterns.items() if (m := pattern.search(low)))
@@ -115,24 +115,50 @@ def _asks_in(sentences: tuple[str, ...], folded: tuple[str, ...], lex: Lexicon, 
             if detail not in seen:
                 seen.add(detail)
                 asks.append(Ask(detail, words.strip(), quote))
-        for phrase in _phrases(low[hit.start():], lex):
+        if not _plainly_asks(low):
+            continue  # a detail the persona lacks is only read off a plain question or plea ("können Sie ... zurückgeben" asks nothing)
+        for phrase in _phrases(low[hit.start():], lex, listing=bool(found)):
             label = " ".join(phrase)
             if any(word in not_details for word in phrase) or any(p.search(label) for p in patterns.values()):
                 continue
+            if re.search(rf"\b(?:{_ROUTES})\s+\w+\s+{re.escape(label)}", low):
+                continue  # "über das Kontaktformular", "via the portal": how to send it, not what
             if label not in seen and _names_a_detail(phrase, lex):
                 seen.add(label)
                 asks.append(Ask("other", label, quote))
     return asks
 
 
+_PLEA = re.compile(r"\?|\b(please|kindly|bitte|veuillez|merci de|s'il vous plait|por favor|le rogamos|le pedimos)\b")
+
+
+#: asking to be told later how things went, to quote a reference in future mail, or a legal notice: nothing to answer now
+_NOT_A_REQUEST = re.compile(
+    r"\b(let (us|me) know|tell (us|me)) (if|when|once|after|how|whether|that)\b|\bplease (be advised|note)\b"
+    r"|\b(lassen sie (uns|mich) wissen|geben sie (uns|mir) bescheid),? (ob|wenn|sobald)\b|\bbitte beachten"
+    r"|\b(faites-nous savoir|tenez-nous au courant|dites-nous) (si|quand|lorsque|comment)\b|\bveuillez noter"
+    r"|\b(haganos saber|avisenos|diganos) (si|cuando|como)\b|\btenga en cuenta"
+    r"|\b(in|for) (all|any) (future|further) (correspondence|contact|emails?|enquiries|inquiries)|\bbei (allen )?(ruckfragen|weiteren anfragen|kunftigen)"
+    r"|\b(dans|pour|lors de) (toute|vos|tout) (correspondance|futurs?|prochains?)|\ben (futuras|proximas|cualquier) (comunicaciones|consultas|correspondencia)"
+)
+_ROUTES = "via|through|using|by|over|uber|per|par|por|mediante|with|mit|avec|con|on|auf|sur|in|im|dans|en|to|an"
+
+
+def _plainly_asks(folded: str) -> bool:
+    return _PLEA.search(folded) is not None
+
+
 _JOINS = re.compile(r",|;|\b(?:and|or|as well as|y|o|und|oder|sowie|et|ou|ainsi que)\b")
 
 
-def _phrases(request: str, lex: Lexicon) -> list[list[str]]:
+def _phrases(request: str, lex: Lexicon, *, listing: bool) -> list[list[str]]:
     """What a request asks for, item by item: "your order number and your date of birth" is two (requests.requested
-    reads the words after a determiner close to a verb of giving; a later item after "and" stands as far from it)."""
+    reads the words after a determiner close to a verb of giving; a later item after "and" stands as far from it).
+    Items after "and" count only in a sentence that asks for something already (`listing`: a detail was found)."""
     verb = min(lex.words("give_verbs"), key=len, default="")
     phrases = list(requested(request, lex))
+    if not (phrases or listing):
+        return phrases
     parts = _JOINS.split(request)
     for part in parts[1:]:
         phrases += [p for p in requested(f"{verb} {part}", lex) if p not in phrases]
@@ -143,7 +169,7 @@ def _names_a_detail(phrase: list[str], lex: Lexicon) -> bool:
     """Whether a requested phrase names something to give ("date of birth", "serial number"), not an act ("patience")."""
     stop = lex.words("stopwords") | lex.words("phrase_links")
     words = [w for w in phrase if w not in stop and len(w) >= 3 and not w.isdigit()]
-    return bool(words)
+    return bool(words) and any(w not in lex.words("detail_words") for w in words)  # "the reference" alone names nothing
 
 
 def summary(asked: Asked) -> str:
