@@ -109,7 +109,7 @@ def test_a_desk_that_asks_for_the_order_number_gets_it_and_the_exchange_is_one_c
 
     # Then the desk asked, the persona answered in the thread with its order number, and the desk then answered
     assert result.status == "passed", result.failure_lines()
-    kinds = [r.kind for r in sorted(desk.truth.sent, key=lambda r: r.scheduled_ns)]
+    kinds = [r.kind for r in sorted(desk.truth.sent, key=lambda r: r.scheduled_ns) if r.kind != "followup"]  # its follow-up: a day later
     assert kinds == ["ask_order_id", "answer"], kinds
     answer = result.timeline.actions["~answer1"]
     assert persona.order_id in answer.text
@@ -129,7 +129,7 @@ def test_a_desk_that_asks_for_the_order_number_gets_it_and_the_exchange_is_one_c
     assert len(card["probes"]) == 1 and not card["unmatched_messages"]
     entry = card["probes"][0]
     assert entry["status"] == "passed"
-    assert [m["kind"] for m in entry["messages"]] == ["acknowledgement", "answer"]
+    assert [m["kind"] for m in entry["messages"]][:2] == ["acknowledgement", "answer"]
     assert entry["asked"][0]["asks"][0]["detail"] == "order_id" and entry["asked"][0]["answered"]
     texts = [e["text"] for e in entry["events"]]
     assert "customer answered the company's question" in texts
@@ -146,7 +146,7 @@ def test_asked_for_a_photo_the_persona_attaches_one(tmp_path: Path, engine: Engi
     result = engine.submit(ProbeSpec("p1", journey, target_for(desk.port, speedup=SPEEDUP), persona)).result(timeout=60)
 
     assert result.status == "passed", result.failure_lines()
-    assert [r.kind for r in sorted(desk.truth.sent, key=lambda r: r.scheduled_ns)] == ["ask_photo", "answer"]
+    assert [r.kind for r in sorted(desk.truth.sent, key=lambda r: r.scheduled_ns) if r.kind != "followup"] == ["ask_photo", "answer"]
     attachment = next(p for p in _raw_out(store, "p1")[1].walk() if p.get_content_maintype() == "image")
     assert attachment.get_filename() == "damage.png" and is_png(attachment.get_payload(decode=True))
 
@@ -170,7 +170,7 @@ def test_asked_for_a_detail_it_does_not_have_the_persona_says_so_and_the_probe_r
     assert question["asks"] == [{"detail": "other", "label": "date of birth",
                                  "quote": "To verify your account, could you please confirm your date of birth?"}]
     assert question["answered"] and question["lacked"] == ["date of birth"] and question["gave"] == []
-    assert [r.kind for r in sorted(desk.truth.sent, key=lambda r: r.scheduled_ns)] == ["ask_birth_date", "answer"]
+    assert [r.kind for r in sorted(desk.truth.sent, key=lambda r: r.scheduled_ns) if r.kind != "followup"] == ["ask_birth_date", "answer"]
 
 
 class _Endpoint(http.server.BaseHTTPRequestHandler):
