@@ -271,8 +271,9 @@ def _report(args: argparse.Namespace) -> int:
         targets = {r["target"]: find_target(r["target"], journeys_dir / "targets") for r in rows}
         workers = available_cores()
         card = build_scorecard(store, run_id, journeys, targets, reparse=args.reparse, rescore=args.rescore, keep=True, workers=workers)
-        out = Path(args.out) if args.out else settings.path(settings.reports) / run_id
-        write_scorecard(card, out, journeys=journeys, workers=workers)
+        run_dir = settings.path(settings.reports) / run_id
+        out = Path(args.out) if args.out else run_dir
+        write_scorecard(card, out, journeys=journeys, workers=workers, store=store, evidence_root=run_dir)
     finally:
         store.close()
     return _finish(settings, card, out, gate_on=settings.fail_on_regression, pdf=settings.pdf)
