@@ -19,6 +19,7 @@ EXAMPLES = """examples:
   mysteryshop baseline accept latest                accept the latest run as the baseline (writes mysteryshop-baseline.json)
   mysteryshop compare baseline latest               what changed between two runs
   mysteryshop report latest --pdf                   write a run's scorecard again from the store, with a PDF one-pager
+  mysteryshop export latest --target acme           the evidence pack to show acme: messages (.eml), transcripts, screenshots, manifest
   mysteryshop journeys check journeys/              validate journey files, every problem with file:line:column
   mysteryshop doctor --target acme                  before a campaign: relay, collector, DNS, DKIM, allowlist, journeys
 
@@ -393,10 +394,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     from mysteryshop.cli.campaign import add_commands as add_campaign_commands
     from mysteryshop.cli.doctor import add_commands as add_doctor_commands
+    from mysteryshop.cli.export import add_commands as add_export_commands
     from mysteryshop.cli.journeys import add_commands as add_journey_commands
 
     add_campaign_commands(commands, run)
     add_doctor_commands(commands)
+    add_export_commands(commands)
 
     add_journey_commands(commands.add_parser("journeys", help="check, draw and describe journey files"))
 
