@@ -143,6 +143,10 @@ def write_pack(
     if destination.is_dir():
         raise ExportError(f"cannot write the evidence pack to {destination}: it is a folder; name a .zip file there "
                           f"(e.g. {destination / f'evidence-{run_id}.zip'})")
+    blocking = next((folder for folder in [destination.parent, *destination.parent.parents] if folder.exists()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise ExportError(f"cannot write the evidence pack to {destination}: {blocking} is a file, not a folder. "
+                          "Pass --out with another path.")
     try:
         destination.parent.mkdir(parents=True, exist_ok=True)
         with atomic_path(destination) as tmp, zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
