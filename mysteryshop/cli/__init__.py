@@ -131,7 +131,8 @@ def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool
             print(line)
     interrupted = card["run"].get("status") == "interrupted"
     outputs = {"HTML": run_dir / "scorecard.html", "JSON": run_dir / "scorecard.json", "JUnit": run_dir / "junit.xml",
-               "Markdown": run_dir / "summary.md"}
+               "Markdown": run_dir / "summary.md", "Probes": run_dir / "probes.csv",
+               "Verdicts": run_dir / "expectations.csv"}
     notes = []
     if pdf and interrupted and just_ran:  # stopping stays quick: the PDF is a report away
         notes.append(f"PDF not printed (the run was interrupted): `mysteryshop report {card['run']['id']} --pdf` prints it")

@@ -82,6 +82,18 @@ def browser_evidence(evidence_root: Path, probe_id: str, base: Path) -> BrowserE
     return found
 
 
+def _write_unless_there(path: Path, data: bytes) -> None:
+    """Write `path` whole (temporary file, then renamed), unless it holds `data` already: a stored message never
+    changes, and a report written again into the same folder then costs a read, not a new file (a rename over an
+    existing file costs ~2 ms on a busy ext4 disk: seconds for a thousand messages)."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    atomic.write_bytes(path, data)
+
+
 def write_messages(store: Store, run_id: str, probe_ids: Collection[str], directory: Path) -> dict[str, Any]:
     """Write the raw message of every message of `probe_ids`, and every message that matched no probe, to
     `directory/messages/<id>.eml` (each file whole or not at all); what the page links.
@@ -108,8 +120,7 @@ def write_messages(store: Store, run_id: str, probe_ids: Collection[str], direct
             if not made:
                 folder.mkdir(parents=True, exist_ok=True)
                 made = True
-            path = folder / eml_name(ref)
-            atomic.write_bytes(path, bytes(raw))
+            _write_unless_there(folder / eml_name(ref), bytes(raw))
             eml[ref] = f"{MESSAGES_DIR}/{eml_name(ref)}"
             if direction == "out" and probe_id is not None:
                 sent.setdefault(probe_id, []).append({"ref": ref, "href": eml[ref], "utc": utc, "subject": subject or "", "to": rcpt_to})

@@ -11,7 +11,6 @@ Content-Security-Policy (`csp`) lets no script run but the QA page's own, allowe
 from __future__ import annotations
 
 import base64
-import functools
 import hashlib
 import math
 from collections.abc import Mapping
@@ -184,10 +183,11 @@ def write_scorecard(
 
     With `store` (the run's store, open) every message of the probes the QA page shows is written beside it as
     messages/<id>.eml and linked. The browser evidence is looked for under `evidence_root` (where the run kept it,
-    reports/<run-id>; default: `directory`). With `workers` > 1 scorecard.json (the largest) is written by a forked
-    process while the others are written here (for a card of `FORKED_JSON_FROM` probes or more).
+    reports/<run-id>; default: `directory`). With `workers` > 1 scorecard.json and the CSV files (the data files,
+    the largest) are written by a forked process while the pages are written here (for a card of `FORKED_JSON_FROM`
+    probes or more).
     """
-    from mysteryshop.scorecard.csvfiles import write_tables
+    from mysteryshop.scorecard.csvfiles import table_paths, write_tables
     from mysteryshop.scorecard.evidence import page_evidence
     from mysteryshop.scorecard.junit import write_junit
     from mysteryshop.scorecard.markdown import markdown_summary
@@ -199,10 +199,15 @@ def write_scorecard(
     json_path = directory / "scorecard.json"
     # the card is millions of live objects: nothing for the collector to find in them (and a forked writer copies no page for it)
     forked = workers > 1 and len(card["probes"]) >= FORKED_JSON_FROM
-    with gc_paused(), beside(functools.partial(write_json, card, json_path), fork=forked):
-        shown = detail_probes(card, detail_limit)
-        linked = {p["id"] for p in shown}
-        tables = write_tables(card, directory, linked)
+    shown = detail_probes(card, detail_limit)
+    linked = {p["id"] for p in shown}
+    tables = table_paths(directory)
+
+    def data_files() -> None:
+        write_json(card, json_path)
+        write_tables(card, directory, linked)
+
+    with gc_paused(), beside(data_files, fork=forked):
         evidence = page_evidence(card, shown, directory, store=store, evidence_root=evidence_root)
         files = {"probes_csv": tables["probes_csv"].name, "expectations_csv": tables["expectations_csv"].name,
                  "json": json_path.name, "junit": "junit.xml"}
