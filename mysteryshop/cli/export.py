@@ -35,7 +35,7 @@ def export(args: argparse.Namespace) -> int:
         store.close()
     files = manifest["files"]
     print(f"evidence pack of run {run_id}: {len(manifest['probes'])} probe(s), {len(files)} file(s) "
-          f"({sum(f['kind'].startswith('message') for f in files)} messages, {sum(f['kind'] == 'screenshot' for f in files)} screenshots)")
+          f"({sum(f["kind"].startswith("message") for f in files)} message(s), {sum(f["kind"] == "screenshot" for f in files)} screenshot(s))")
     print(f"written: {out.resolve()}")
     print(f"sha256:  {file_digest(out)}")
     return 0
