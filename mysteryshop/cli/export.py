@@ -34,8 +34,9 @@ def export(args: argparse.Namespace) -> int:
     finally:
         store.close()
     files = manifest["files"]
+    messages, shots = sum(f["kind"].startswith("message") for f in files), sum(f["kind"] == "screenshot" for f in files)
     print(f"evidence pack of run {run_id}: {len(manifest['probes'])} probe(s), {len(files)} file(s) "
-          f"({sum(f["kind"].startswith("message") for f in files)} message(s), {sum(f["kind"] == "screenshot" for f in files)} screenshot(s))")
+          f"({messages} message(s), {shots} screenshot(s))")
     print(f"written: {out.resolve()}")
     print(f"sha256:  {file_digest(out)}")
     return 0
