@@ -60,7 +60,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [sys.executable, "-m", "pytest", "probes", "-q", "-p", "no:cacheprovider", "--rootdir", str(project), "--run-id", RUN,
          "--target", "demo", "--target", "demo-berlin", "--personas", "1", "--demo-profile", "poor", "--browser-artifacts", "trace",
          "--reports", str(project / "reports"), "--journeys", str(project / "journeys"), "--allowlist", str(ROOT / "allowlist.yaml")],
-        cwd=project, env=ENV, capture_output=True, text=True, timeout=400)
+        cwd=project, env=ENV, capture_output=True, text=True, timeout=400, check=False)
     assert (project / "reports" / RUN / "scorecard.html").exists(), done.stdout[-3000:] + done.stderr[-3000:]
     return project
 
@@ -149,7 +149,7 @@ def test_filters_and_search_change_what_is_visible(page, card: dict) -> None:  #
 
 
 def test_sorting_orders_the_probes(page, card: dict) -> None:  # type: ignore[no-untyped-def]
-    order = lambda: page.evaluate("() => [...document.querySelectorAll('#qa-probes > tbody')].map(t => t.id.slice(6))")  # noqa: E731
+    order = lambda: page.evaluate("() => [...document.querySelectorAll('#qa-probes > tbody')].map(t => t.id.slice(6))")
     missed = {p["id"]: sum(o["status"] == "failed" for o in p["outcomes"]) for p in card["probes"]}
     page.click("#qa-probes th button[data-sort=missed]")
     assert [missed[i] for i in order()] == sorted(missed.values(), reverse=True)
@@ -288,7 +288,7 @@ def test_a_cell_a_spreadsheet_would_run_is_made_text() -> None:
 def _export(project: Path, *args: str, **kwargs) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
     return subprocess.run([sys.executable, "-m", "mysteryshop.cli", "export", *args, "--root", str(project),
                            "--reports", str(project / "reports"), "--journeys", str(project / "journeys")],
-                          cwd=project, env=ENV, capture_output=True, text=True, timeout=120, **kwargs)
+                          cwd=project, env=ENV, capture_output=True, text=True, timeout=120, check=False, **kwargs)
 
 
 def test_the_evidence_pack_holds_every_file_with_its_sha256(project: Path, card: dict) -> None:
@@ -356,7 +356,7 @@ def test_an_export_to_a_full_disk_says_so_and_leaves_no_pack(project: Path, tmp_
     script = (f"mount -t tmpfs -o size=64k tmpfs {tiny} || exit 97; "
               f"{sys.executable} -m mysteryshop.cli export {RUN} --root {project} --reports {project / 'reports'} "
               f"--journeys {project / 'journeys'} --out {tiny / 'pack.zip'}; echo \"exit=$?\" >&2; ls -A {tiny} >&2")
-    done = subprocess.run(["unshare", "-rm", "sh", "-c", script], cwd=project, env=ENV, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(["unshare", "-rm", "sh", "-c", script], check=False, cwd=project, env=ENV, capture_output=True, text=True, timeout=120)
     if done.returncode == 97 or "unshare:" in done.stderr:
         pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()[:200]}")
     lines = done.stderr.splitlines()
