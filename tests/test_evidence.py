@@ -258,6 +258,11 @@ def test_the_qa_page_is_compact(browser, tmp_path: Path) -> None:  # type: ignor
     page.goto(paths["html"].as_uri())
     height = page.evaluate("() => document.getElementById('qa-detail').getBoundingClientRect().height")
     assert height < 1300, f"the QA page of 25 probes is {height:.0f}px high"
+    # and on a phone, every probe opened, nothing sticks out sideways
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.evaluate("() => { document.querySelectorAll('#qa-probes a.toggle').forEach(a => a.click());"
+                  " document.querySelectorAll('#qa-detail details').forEach(d => d.open = true); }")
+    assert page.evaluate("() => { const d = document.getElementById('qa-detail'); return d.scrollWidth <= d.clientWidth; }")
     page.close()
 
 
