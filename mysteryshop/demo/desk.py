@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from mysteryshop.demo.company import Customer, company, letter
+from mysteryshop.demo.keys import contact_rng
 from mysteryshop.demo.profile import PlannedReply, Profile, plan_replies
 from mysteryshop.mail import compose
 from mysteryshop.collect.parse import parse_mail
@@ -26,6 +27,8 @@ from mysteryshop.collect.smtp_server import serve_smtp
 DELIVERY_ATTEMPTS = 30
 RETRY_PAUSE_S = 0.5
 _ORDER = re.compile(r"\b(ORD-\d+)\b")
+#: Wall seconds between two emails to one customer at least (company time: times the speedup; see plan_replies).
+MIN_GAP_WALL_S = 0.25
 
 
 @dataclass(slots=True)
@@ -203,9 +206,7 @@ class EmailDesk:
         customer = Customer(address=address, name=mail.from_name, order_id=order.group(1) if order else None, text=text)
         message_id = mail.message_id
         self.truth.add_received(mail_from=mail_from, message_id=message_id, subject=subject, t_ns=received_ns)
-        # keyed on what a run with the same seed repeats (the persona's name, the subject), not on the
-        # address, which carries a per-run tag
-        rng = random.Random(f"{self.seed}:{customer.name or customer.address}:{subject}")
+        rng = contact_rng(self.seed, "email", address=customer.address, name=customer.name, what=subject)
         ticket = f"NW-{rng.randint(100000, 999999)}"
         self.respond(customer, subject, message_id, ticket, received_ns, rng)
 
@@ -228,7 +229,7 @@ class EmailDesk:
             self._handles.append(loop.call_later(wall_delay, self._spawn, args))
 
     def plan(self, rng: random.Random) -> list[PlannedReply]:
-        return plan_replies(self.profile, rng)
+        return plan_replies(self.profile, rng, min_gap_ns=int(MIN_GAP_WALL_S * 1e9 * self.speedup))
 
     # -- sending --------------------------------------------------------------------------
     def _spawn(self, args: tuple[Any, ...]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -132,8 +132,13 @@ class PlannedReply:
     personal: bool
 
 
-def plan_replies(profile: Profile, rng: random.Random) -> list[PlannedReply]:
-    """What the company does with one email: a pure function of the profile and the random stream."""
+def plan_replies(profile: Profile, rng: random.Random, *, min_gap_ns: int = 0) -> list[PlannedReply]:
+    """What the company does with one email: a pure function of the profile and the random stream.
+
+    Two replies are planned at least `min_gap_ns` apart (a later one is moved later): each goes out on its own
+    SMTP connection, so two sent closer than a busy machine's scheduling jitter could arrive in either order, and
+    whether marketing came while the issue was open, or which reply came first, would change from run to run.
+    """
 
     def delay(behaviour: _Behaviour) -> int:
         low, high = behaviour.delay
@@ -154,4 +159,14 @@ def plan_replies(profile: Profile, rng: random.Random) -> list[PlannedReply]:
             plan.append(PlannedReply("followup", "-", answer_delay + delay(profile.followup), personal))
     if rng.random() < profile.marketing.probability:
         plan.append(PlannedReply("marketing", "-", delay(profile.marketing), False))
-    return sorted(plan, key=lambda reply: reply.delay_ns)
+    return spaced(sorted(plan, key=lambda reply: reply.delay_ns), min_gap_ns)
+
+
+def spaced(plan: list[PlannedReply], min_gap_ns: int) -> list[PlannedReply]:
+    """`plan` (ordered by delay) with each reply at least `min_gap_ns` after the one before it."""
+    out: list[PlannedReply] = []
+    for reply in plan:
+        if out and reply.delay_ns < out[-1].delay_ns + min_gap_ns:
+            reply = replace(reply, delay_ns=out[-1].delay_ns + min_gap_ns)
+        out.append(reply)
+    return out
