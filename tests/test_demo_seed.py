@@ -21,7 +21,7 @@ import pytest
 from mysteryshop.collect.smtp_server import serve_smtp
 from mysteryshop.demo.desk import EmailDesk
 from mysteryshop.demo.keys import contact_key, stable_address
-from mysteryshop.demo.profile import get_profile, plan_replies
+from mysteryshop.demo.profile import draw_delay, get_profile, plan_replies
 from mysteryshop.demo.web import WebDesk
 from mysteryshop.mail import compose
 from mysteryshop.smtp import SmtpPool
@@ -102,7 +102,9 @@ def _behaviour(desk: EmailDesk) -> dict[str, Any]:
     for entry in desk.truth.chat:
         if "sent_ns" in entry:
             chats.setdefault(stable_address(entry["email"]), []).append((entry["author"], entry["kind"], entry["text"]))
-    return {"emails": emails, "forms": forms, "chats": chats}
+    planned = sorted(json.dumps([p["channel"], stable_address(p.get("to") or p.get("email") or ""), p.get("said", ""), p.get("ticket"),
+                                 p.get("replies") or p.get("messages")]) for p in desk.truth.planned)
+    return {"emails": emails, "forms": forms, "chats": chats, "planned": planned}
 
 
 @pytest.mark.timeout(120)
@@ -110,7 +112,7 @@ def _behaviour(desk: EmailDesk) -> dict[str, Any]:
 def test_the_same_seed_gives_the_same_desk_whatever_the_order_and_the_run_tag(profile: str) -> None:
     first = asyncio.run(_play_run(7, "run-a", range(len(PEOPLE)), profile))
     again = asyncio.run(_play_run(7, "run-b", list(reversed(range(len(PEOPLE)))), profile))
-    assert first["emails"] and first["forms"] and first["chats"]
+    assert first["emails"] and first["forms"] and first["chats"] and first["planned"]
     assert again == first
     other = asyncio.run(_play_run(8, "run-a", range(len(PEOPLE)), profile))
     assert other != first  # another seed, another company day
@@ -134,3 +136,26 @@ def test_replies_to_one_customer_are_spaced_so_jitter_cannot_reorder_them() -> N
         delays = [reply.delay_ns for reply in plan]
         assert delays == sorted(delays)
         assert all(later - earlier >= gap for earlier, later in zip(delays, delays[1:], strict=False))
+
+
+def test_replies_keep_clear_of_the_deadlines_where_the_profile_leaves_room() -> None:
+    hour = 3600 * 10**9
+    guards = (hour, hour // 2, hour // 4)
+    # an answer drawn over 2h..30h keeps an hour from the 24h deadline
+    answers = [draw_delay(random.Random(i), 2 * hour, 30 * hour, deadlines=[24 * hour], guards=guards) for i in range(500)]
+    assert all(abs(a - 24 * hour) >= hour for a in answers) and min(answers) < 8 * hour and max(answers) > 25 * hour
+    # counted from an earlier reply: a follow-up 12h..36h after an answer at 40h keeps clear of the 3-day deadline
+    followups = [40 * hour + draw_delay(random.Random(i), 12 * hour, 36 * hour, offset=40 * hour, deadlines=[72 * hour], guards=guards)
+                 for i in range(500)]
+    assert all(abs(f - 72 * hour) >= hour for f in followups)
+    # 1h..3h around a 2h deadline: an hour leaves nothing, half an hour leaves half the range
+    answers = [draw_delay(random.Random(i), hour, 3 * hour, deadlines=[2 * hour], guards=guards) for i in range(500)]
+    assert all(abs(a - 2 * hour) >= hour // 2 for a in answers)
+    # no room at all (1m..10m against 15m with an hour's guard): the whole range, as without deadlines
+    minute = 60 * 10**9
+    assert draw_delay(random.Random(3), minute, 10 * minute, deadlines=[15 * minute], guards=(hour,)) == random.Random(3).randint(minute, 10 * minute)
+    # one number drawn whatever the deadlines: what is drawn after is the same
+    a, b = random.Random(4), random.Random(4)
+    draw_delay(a, 2 * hour, 30 * hour, deadlines=[24 * hour], guards=guards)
+    draw_delay(b, 2 * hour, 30 * hour)
+    assert a.random() == b.random()

@@ -325,8 +325,12 @@ class _Chat:
         self.email = email
         self.rng = contact_rng(self.desk.seed, "chat-start", address=email)
         self._truth(author="customer", kind="start", text="", received_ns=time.monotonic_ns())
+        plan = []
         if self.rng.random() < self.behaviour.greeting:
-            self._play([(0, "message", "bot", "greeting", "Hi! I'm Nova, Northwind's virtual assistant. What can I help you with today?")])
+            plan = [(0, "message", "bot", "greeting", "Hi! I'm Nova, Northwind's virtual assistant. What can I help you with today?")]
+        self.desk.email.truth.add_planned(channel="chat", chat=self.number, email=email, said="", messages=[list(m) for m in plan])
+        if plan:
+            self._play(plan)
 
     def customer_said(self, text: str) -> None:
         received_ns = time.monotonic_ns()
@@ -335,7 +339,9 @@ class _Chat:
         if len(self.customer_messages) == 1:
             # what the chat does is drawn when the customer first writes, keyed on who they are and what they said
             self.rng = contact_rng(self.desk.seed, "chat", address=self.email, what=text)
-            self._play(self._plan(text), start_ns=received_ns)
+            plan = self._plan(text)
+            self.desk.email.truth.add_planned(channel="chat", chat=self.number, email=self.email, said=text, messages=[list(m) for m in plan])
+            self._play(plan, start_ns=received_ns)
 
     def _plan(self, text: str) -> list[tuple[int, str, str, str, str]]:
         """(company ns after the customer's first message, type, author, kind, text), in order."""
