@@ -1,7 +1,7 @@
 """The regression gate: this run against an accepted baseline (chance told from change), and absolute requirements.
 
-A headline metric has regressed when it got worse by more than its tolerance (how much matters) and the
-difference is significant at the gate's level (it is not chance): rates by the two-proportion z-test, or
+A headline metric has regressed when it got worse by more than its tolerance (how much matters; for a time never
+less than what the runs' timing resolves, see `time_floor_s`) and the difference is significant at the gate's level (it is not chance): rates by the two-proportion z-test, or
 Fisher's exact test for small counts; times by the Mann-Whitney U test over every probe's time (see
 scoring/significance.py). The overall score is a sum of the others: it regressed when it dropped by more
 than its tolerance and at least one metric it is made of regressed. A baseline written before samples were
@@ -15,19 +15,25 @@ this run alone. Exit codes (mysteryshop/exitcodes.py): 0 pass, 1 a regression or
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
 from mysteryshop.config import parse_tolerance
-from mysteryshop.durations import format_duration
+from mysteryshop.durations import TIMING_RESOLUTION_WALL_S, format_duration
 from mysteryshop.exitcodes import EXIT_PASS, EXIT_REGRESSION, EXIT_UNREACHABLE, EXIT_USAGE  # noqa: F401 - gate.EXIT_* as before
 from mysteryshop.scorecard.build import HEADLINE
 from mysteryshop.scoring.significance import ALPHA, TestResult, mann_whitney, two_proportions
 from mysteryshop.thresholds import Check
 
-#: A relative tolerance on a time never allows less than this (company seconds): short times jitter.
+#: A tolerance on a time never allows less than this (company seconds): short times jitter.
 TIME_FLOOR_S = 600.0
+
+
+def time_floor_s(speedups: Iterable[float]) -> float:
+    """The least difference in a time the gate can take as one (company seconds): ten minutes, or what the runs'
+    timing resolves at their targets' speed (half a second of wall time is two hours at the demo's 14,400x)."""
+    return max([TIME_FLOOR_S, *(TIMING_RESOLUTION_WALL_S * s for s in speedups)])
 
 Samples = Mapping[str, Mapping[str, Any]]
 
@@ -121,7 +127,7 @@ def significance_of(key: str, before: Mapping[str, Any] | None, after: Mapping[s
 def judge(
     key: str, baseline: float | None, current: float | None, tolerance: float | str, *,
     before: Mapping[str, Any] | None = None, after: Mapping[str, Any] | None = None, alpha: float = ALPHA,
-    tested: bool = False,
+    tested: bool = False, time_floor: float = TIME_FLOOR_S,
 ) -> Change:
     """Did `key` get worse than `tolerance` allows, beyond chance at level `alpha`?
 
@@ -139,8 +145,8 @@ def judge(
         verdict = "regressed" if vanished else "improved" if appeared else "not measured"
         return Change(key, label, better, baseline, current, tolerance, vanished, appeared, p_value, test, n1, n2, verdict)
     allowed = amount * abs(baseline) if kind == "rel" else amount
-    if kind == "rel" and key.endswith("_s"):
-        allowed = max(allowed, TIME_FLOOR_S)
+    if key.endswith("_s") and (kind == "rel" or time_floor > TIME_FLOOR_S):
+        allowed = max(allowed, time_floor)
     delta = current - baseline if better == "higher" else baseline - current  # > 0: better
     worse, improved = delta < -allowed - 1e-12, delta > allowed + 1e-12
     if tested and key != "score":
@@ -154,13 +160,14 @@ def judge(
 
 def gate(
     baseline: Mapping[str, float | None], current: Mapping[str, float | None], tolerance_of: Callable[[str], float | str], *,
-    before: Samples | None = None, after: Samples | None = None, alpha: float = ALPHA,
+    before: Samples | None = None, after: Samples | None = None, alpha: float = ALPHA, time_floor: float = TIME_FLOOR_S,
 ) -> list[Change]:
-    """Every headline metric judged (see `judge`); tested for significance when both runs' samples are given."""
+    """Every headline metric judged (see `judge`); tested for significance when both runs' samples are given.
+    `time_floor`: no time changes by less than this (company seconds; see `time_floor_s`)."""
     tested = before is not None and after is not None
     changes = [
         judge(key, baseline.get(key), current.get(key), tolerance_of(key), before=(before or {}).get(key), after=(after or {}).get(key),
-              alpha=alpha, tested=tested)
+              alpha=alpha, tested=tested, time_floor=time_floor)
         for key in HEADLINE if key != "score"
     ]
     if "score" in HEADLINE:

@@ -77,7 +77,9 @@ def run_summary(store: Store, run_id: str) -> dict[str, Any]:
     return json.loads(rows[0]["summary"])
 
 
-def accept_baseline(store: Store, run_id: str, path: Path, *, samples: dict[str, Any] | None = None) -> dict[str, Any]:
+def accept_baseline(
+    store: Store, run_id: str, path: Path, *, samples: dict[str, Any] | None = None, speedups: list[float] | None = None,
+) -> dict[str, Any]:
     """Make `run_id` the baseline: write `path` and log the acceptance in the store. An interrupted run cannot be one.
 
     `samples` (scorecard/samples.py: every rate's count of its total, every probe's times) let the gate tell a
@@ -98,6 +100,7 @@ def accept_baseline(store: Store, run_id: str, path: Path, *, samples: dict[str,
         "journeys": summary.get("journeys"),
         "values": headline_values(summary),
         **({"samples": samples} if samples is not None else {}),
+        **({"speedups": speedups} if speedups is not None else {}),  # how finely its times were measured (gate.time_floor_s)
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(baseline, indent=2) + "\n", encoding="utf-8")

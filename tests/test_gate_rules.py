@@ -109,3 +109,15 @@ def test_a_bad_requirement_says_what_and_how(rule: str, says: str) -> None:
     with pytest.raises(ConfigError, match="--require") as error:
         parse_requirement(rule, HEADLINE)
     assert says in str(error.value)
+
+
+def test_a_time_moves_by_more_than_the_runs_can_resolve_before_it_regresses() -> None:
+    # every acknowledgement 33 minutes later: a real company (speedup 1) got slower; at the demo desk's 14,400x it
+    # is 0.14 s of wall time, what a busy machine's start of a run costs, and no regression
+    before = {"values": [60.0 * m for m in (1, 2, 2, 3, 3, 4, 5, 5, 6, 7, 8, 9)]}
+    after = {"values": [60.0 * (m + 33) for m in (1, 2, 2, 3, 3, 4, 5, 5, 6, 7, 8, 9)]}
+    args = ("acknowledged.median_s", 270.0, 2250.0, "25%")
+    assert gate.judge(*args, before=before, after=after, tested=True, time_floor=gate.time_floor_s([1.0])).regressed
+    demo = gate.judge(*args, before=before, after=after, tested=True, time_floor=gate.time_floor_s([14400.0]))
+    assert not demo.regressed and demo.verdict == "ok" and demo.p_value < 0.001
+    assert gate.time_floor_s([]) == gate.TIME_FLOOR_S and gate.time_floor_s([14400.0]) == 7200.0

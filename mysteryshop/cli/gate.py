@@ -49,6 +49,11 @@ def stored_card(settings: Any, store: Any, run_id: str) -> dict[str, Any]:
     return build_scorecard(store, run_id, journeys, targets, keep=True)
 
 
+def speedups(card: Mapping[str, Any]) -> list[float]:
+    """How much faster than real time each target of the run plays (1 for a real company)."""
+    return [float((t or {}).get("speedup") or 1.0) for t in (card.get("targets") or {}).values()]
+
+
 def _business_clock(card: Mapping[str, Any]) -> bool:
     return any((t or {}).get("clock") for t in (card.get("targets") or {}).values())
 
@@ -67,8 +72,9 @@ def evaluate(
     tested = False
     if before is not None:
         tested = before.get("samples") is not None
+        floor = gate.time_floor_s([*speedups(card), *before.get("speedups", [])])
         changes = gate.gate(before["values"], values, settings.tolerance, before=before.get("samples"),
-                            after=card_samples(card) if tested else None, alpha=settings.significance)
+                            after=card_samples(card) if tested else None, alpha=settings.significance, time_floor=floor)
     grade = ((card["summary"].get("grade") or {}).get("grade"))
     checks = [check(r, values, grade, business_clock=_business_clock(card)) for r in reqs]
     result = gate.report(changes, baseline_run=before["run_id"] if before else None, current_run=card["run"]["id"], checks=checks,
@@ -93,7 +99,7 @@ def baseline_side(settings: Any) -> dict[str, Any]:
     from mysteryshop.history import load_baseline
 
     data = load_baseline(settings.baseline_file)
-    return {"run_id": data["run_id"], "values": data["values"], "samples": data.get("samples")}
+    return {"run_id": data["run_id"], "values": data["values"], "samples": data.get("samples"), "speedups": data.get("speedups", [])}
 
 
 def run_side(settings: Any, store: Any, run_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -104,7 +110,7 @@ def run_side(settings: Any, store: Any, run_id: str) -> tuple[dict[str, Any], di
 
     run_summary(store, run_id)  # a run that never finished has no summary: said plainly, before scoring it
     card = stored_card(settings, store, run_id)
-    return {"run_id": run_id, "values": headline_values(card["summary"]), "samples": card_samples(card)}, card
+    return {"run_id": run_id, "values": headline_values(card["summary"]), "samples": card_samples(card), "speedups": speedups(card)}, card
 
 
 def compare_command(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from typing import Any
 
 from mysteryshop.demo.company import Customer, company, letter
 from mysteryshop.demo.keys import contact_rng
+from mysteryshop.durations import TIMING_RESOLUTION_WALL_S
 from mysteryshop.demo.profile import PlannedReply, Profile, plan_replies
 from mysteryshop.mail import compose
 from mysteryshop.collect.parse import parse_mail
@@ -36,8 +37,8 @@ MIN_GAP_WALL_S = 0.25
 #: Chromium and other work, a reply was measured up to 0.25 s late, nearly all of it in the SMTP conversation with
 #: the harness's mailbox while Chromium starts. An expectation whose deadline falls within this of the measured
 #: time can come out either way (and a journey's fallback be taken in one run only); the desk keeps its emails
-#: clear of the deadlines where the profile leaves room (GUARDS_WALL_S), and every rate and grade is the same.
-REPEAT_TOLERANCE_WALL_S = 0.5
+#: clear of the deadlines where the profile leaves room (GUARDS_WALL_S).
+REPEAT_TOLERANCE_WALL_S = TIMING_RESOLUTION_WALL_S
 #: How far (wall seconds, widest first) acknowledgements, answers and follow-ups keep from the deadlines of the
 #: run's journeys, where the profile's range leaves room (see profile.draw_delay).
 GUARDS_WALL_S = (REPEAT_TOLERANCE_WALL_S, REPEAT_TOLERANCE_WALL_S / 2, REPEAT_TOLERANCE_WALL_S / 4)
