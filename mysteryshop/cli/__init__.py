@@ -320,6 +320,10 @@ def _baseline_show(args: argparse.Namespace) -> int:
     print(f"baseline: run {baseline['run_id']} (grade {baseline['grade']}), accepted {baseline['accepted_utc']}, file {settings.baseline_file}")
     for key, value in baseline["values"].items():
         print(f"  {key:<30} {value if value is not None else '—'}")
+    if baseline.get("samples"):
+        print("  samples kept: the gate tests each difference for significance")
+    else:
+        print("  no samples in this file: the gate judges by tolerance alone until a run is accepted again")
     if settings.store_file.exists():
         store = open_store(settings)
         try:
