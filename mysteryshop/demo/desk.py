@@ -35,7 +35,7 @@ MIN_GAP_WALL_S = 0.25
 #: How far apart two runs with one seed may measure the same reply, in wall seconds (company time: times the
 #: speedup, two hours at the demo's 14,400x). The desk decides the same things in both runs (see keys.py), but when
 #: each message really goes out and is read depends on how busy the machine is: on a 2-core machine shared with
-#: Chromium and other work (load average 12), replies went out up to 0.6 s late in the first second of a run, nearly
+#: Chromium and other work (load average 12-15), replies went out up to 0.8 s late in the first second of a run, nearly
 #: all of it in the SMTP conversation with the harness's mailbox while Chromium starts. An expectation whose deadline falls within this of the measured
 #: time can come out either way (and a journey's fallback be taken in one run only); the desk keeps its emails
 #: clear of the deadlines where the profile leaves room (GUARDS_WALL_S).
