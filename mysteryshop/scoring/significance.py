@@ -132,7 +132,7 @@ def mann_whitney(before: Sequence[float], after: Sequence[float]) -> TestResult:
     if not ties and max(n1, n2) <= EXACT_MAX:
         dist = _u_distribution(n1, n2)
         whole = sum(dist)
-        u = int(round(min(u_before, u_after)))
+        u = round(min(u_before, u_after))
         return TestResult("mann-whitney exact", min(1.0, 2 * sum(dist[: u + 1]) / whole), u_after)
     total = n1 + n2
     mean = n1 * n2 / 2
