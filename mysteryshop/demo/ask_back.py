@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from mysteryshop.demo.company import Customer
+from mysteryshop.demo.keys import contact_rng
 from mysteryshop.demo.profile import PlannedReply
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class AskingBack:
         if key in self.answered:
             return False
         waiting = self.waiting.get(key)
-        rng = random.Random(f"{self.desk.seed}:ask-back:{customer.name or key}:{mail.subject}")
+        rng = contact_rng(self.desk.seed, "ask-back", address=customer.address, name=customer.name, what=mail.subject)
         if waiting is None:
             detail = next((d for d in settings.ask if not has_detail(d, mail, raw)), None)
             if detail is None:
@@ -93,6 +94,8 @@ class AskingBack:
         low, high = settings.delay
         waiting.asked += 1
         planned = PlannedReply(f"ask_{waiting.detail}", "plain", low if low == high else rng.randint(low, high), True)
+        self.desk.truth.add_planned(channel="email", to=waiting.customer.address, subject=waiting.subject, ticket=waiting.ticket,
+                                    received_ns=received_ns, replies=[[planned.kind, planned.quality, planned.delay_ns, planned.personal]])
         scheduled_ns = received_ns + int(planned.delay_ns / self.desk.speedup)
         wall_delay = max(0.0, (scheduled_ns - time.monotonic_ns()) / 1e9)
         args: tuple[Any, ...] = (planned, waiting.customer, waiting.subject, in_reply_to, waiting.ticket, received_ns, scheduled_ns)
