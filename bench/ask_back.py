@@ -35,14 +35,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mysteryshop.demo.process import DemoDeskProcess  # noqa: E402
-from mysteryshop.demo.profile import get_profile  # noqa: E402
-from mysteryshop.journey import load_journey  # noqa: E402
-from mysteryshop.persona import make_persona  # noqa: E402
-from mysteryshop.plan import ProbeSpec  # noqa: E402
-from mysteryshop.runner import Engine, EngineThread  # noqa: E402
-from mysteryshop.store import Store  # noqa: E402
-from mysteryshop.target import EmailChannel, Target, TargetSpec  # noqa: E402
+from mysteryshop.demo.process import DemoDeskProcess
+from mysteryshop.demo.profile import get_profile
+from mysteryshop.journey import load_journey
+from mysteryshop.persona import make_persona
+from mysteryshop.plan import ProbeSpec
+from mysteryshop.runner import Engine, EngineThread
+from mysteryshop.store import Store
+from mysteryshop.target import EmailChannel, Target, TargetSpec
 
 DOMAIN = "probe.mysteryshop.test"
 SPEEDUP = 14400

@@ -149,14 +149,14 @@ def parse_captures(raw: Any) -> tuple[list[Capture], list[tuple[list[str | int],
     for name, how in raw.items():
         where: list[str | int] = [str(name)]
         if not isinstance(name, str) or not name.isidentifier() or name == "persona":
-            problems.append((where, f"capture: '{name}' is not a usable name: use letters, digits and '_' (ticket, agent_name), "
-                                    "and not 'persona'"))
+            problems.append((where, (f"capture: '{name}' is not a usable name: use letters, digits and '_' (ticket, agent_name), "
+                                     "and not 'persona'")))
             continue
         if isinstance(how, str):
             if how not in EXTRACTORS:
                 listed = "; ".join(f"{k}: {v[1]}" for k, v in EXTRACTORS.items())
-                problems.append((where, f"capture.{name}: unknown extractor '{how}'.{suggest(how, EXTRACTORS)} Named extractors: {listed}; "
-                                        f"or give a regular expression: {{regex: '...(?P<{name}>...)...'}}"))
+                problems.append((where, (f"capture.{name}: unknown extractor '{how}'.{suggest(how, EXTRACTORS)} Named extractors: {listed}; "
+                                         f"or give a regular expression: {{regex: '...(?P<{name}>...)...'}}")))
                 continue
             captures.append(Capture(name, extractor=how))
             continue
@@ -165,15 +165,15 @@ def parse_captures(raw: Any) -> tuple[list[Capture], list[tuple[list[str | int],
             try:
                 compiled = re.compile(regex)
             except re.error as exc:
-                problems.append(([*where, "regex"], f"capture.{name}.regex: does not compile: {exc.msg} at position {exc.pos} of {regex!r}. "
-                                                   "Check its brackets and escapes (in YAML, single quotes keep backslashes as they are)"))
+                problems.append(([*where, "regex"], (f"capture.{name}.regex: does not compile: {exc.msg} at position {exc.pos} of {regex!r}. "
+                                                    "Check its brackets and escapes (in YAML, single quotes keep backslashes as they are)")))
                 continue
             if not compiled.groupindex:
                 problems.append(([*where, "regex"], f"capture.{name}.regex: {regex!r} has no named group: mark the value with (?P<{name}>...)"))
                 continue
             if len(compiled.groupindex) > 1 and name not in compiled.groupindex:
-                problems.append(([*where, "regex"], f"capture.{name}.regex: several named groups ({', '.join(compiled.groupindex)}) and none "
-                                                   f"named '{name}': name the one to capture (?P<{name}>...)"))
+                problems.append(([*where, "regex"], (f"capture.{name}.regex: several named groups ({', '.join(compiled.groupindex)}) and none "
+                                                    f"named '{name}': name the one to capture (?P<{name}>...)")))
                 continue
             captures.append(Capture(name, regex=regex))
             continue

@@ -4,13 +4,14 @@ conversation on the scorecard; a detail the persona lacks it says it lacks; the 
 from __future__ import annotations
 
 import email
+import http.server
 import json
 import re
-from email.header import decode_header, make_header
-import http.server
 import threading
 from collections.abc import Iterator
+from email.header import decode_header, make_header
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -177,9 +178,9 @@ class _Endpoint(http.server.BaseHTTPRequestHandler):
     """An OpenAI-compatible endpoint on loopback: `mode` 500 answers HTTP 500, ok answers with the persona's text."""
 
     mode = "500"
-    calls: list[dict] = []
+    calls: ClassVar[list[dict]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).calls.append(body)
         if self.mode == "500":

@@ -21,7 +21,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from mysteryshop.converse.asked import Asked, asked_for
 from mysteryshop.converse.llm import LlmPersona, PersonaLlmError
-from mysteryshop.converse.reply import PersonaAnswer, answer_delay_ns, postal_address, write_answer
+from mysteryshop.converse.reply import (
+    PersonaAnswer,
+    answer_delay_ns,
+    postal_address,
+    write_answer,
+)
 from mysteryshop.scoring.classify import BOUNCE, MARKETING, OUT_OF_OFFICE, SURVEY
 from mysteryshop.scoring.timeline import ANSWER_STEP
 from mysteryshop.store import utc_now

@@ -17,7 +17,7 @@ import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from mysteryshop.converse.reply import Plan
@@ -126,7 +126,7 @@ class LlmPersona:
                 raw = response.read(1_000_000)
         except urllib.error.HTTPError as exc:
             raise PersonaLlmError(f"the LLM persona's endpoint {self.url} answered HTTP {exc.code}") from exc
-        except (TimeoutError, socket.timeout) as exc:
+        except TimeoutError as exc:
             raise PersonaLlmError(f"the LLM persona's endpoint {self.url} did not answer within {self.timeout:g}s") from exc
         except urllib.error.URLError as exc:
             reason = exc.reason
@@ -158,9 +158,3 @@ def build_messages(persona: Persona, language: str, company_text: str, plan: Pla
             f"Answer it with {form}. Give exactly these details, copied character for character:\n{gives}{photo}{lacking}")
     return [{"role": "system", "content": system}, {"role": "user", "content": user}]
 
-
-def describe(data: Any) -> str:
-    """A record's engine and fallback for people: 'llm', or 'rules (fallback: ...)'."""
-    if not isinstance(data, dict):
-        return ""
-    return data.get("engine", "") + (f" (fallback: {data['fallback']})" if data.get("fallback") else "")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import random
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
-import threading
 from functools import cache, lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any

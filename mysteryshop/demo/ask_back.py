@@ -99,4 +99,4 @@ class AskingBack:
         scheduled_ns = received_ns + int(planned.delay_ns / self.desk.speedup)
         wall_delay = max(0.0, (scheduled_ns - time.monotonic_ns()) / 1e9)
         args: tuple[Any, ...] = (planned, waiting.customer, waiting.subject, in_reply_to, waiting.ticket, received_ns, scheduled_ns)
-        self.desk._handles.append(asyncio.get_running_loop().call_later(wall_delay, self.desk._spawn, args))  # noqa: SLF001
+        self.desk._handles.append(asyncio.get_running_loop().call_later(wall_delay, self.desk._spawn, args))

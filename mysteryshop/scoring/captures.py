@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from mysteryshop.capture import capture_all, searched_quote
-from mysteryshop.scoring.outcome import FAILED, PASSED, PENDING, Outcome
+from mysteryshop.scoring.outcome import FAILED, PENDING, Outcome
 
 if TYPE_CHECKING:
     from mysteryshop.journey import Step

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from mysteryshop.durations import format_duration
 from mysteryshop.journey import Journey, Step
 from mysteryshop.scoring.captures import with_captures
-from mysteryshop.scoring.conversation import questions_back
 from mysteryshop.scoring.classify import ACKNOWLEDGEMENT, ANSWER, FOLLOWUP, MARKETING
+from mysteryshop.scoring.conversation import questions_back
 from mysteryshop.scoring.deadline import Due, due
 from mysteryshop.scoring.facts import missing_facts, quote_around
 from mysteryshop.scoring.outcome import (  # noqa: F401 - part of this module's interface

@@ -10,7 +10,6 @@ from mysteryshop.scoring.classify import Reading, read_kind
 from mysteryshop.scoring.promises import Promise
 from mysteryshop.scoring.weblog import WebLog
 
-
 #: the action id of the persona's answers to a company that asked it for something: "~answer1", "~answer2"... (converse/)
 ANSWER_STEP = "~answer"
 
