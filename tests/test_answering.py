@@ -312,5 +312,8 @@ def test_a_question_the_persona_answered_is_not_the_companys_answer(tmp_path: Pa
     timeline.replies.append(answer)
     passed = judged(1900)
     assert passed.status == "passed" and passed.latency_ns == 1800 * 10**9 and "30 days" in passed.evidence.quote
+    from mysteryshop.scoring.metrics import probe_metrics
+
+    assert probe_metrics(journey, timeline, [passed]).answered_ns == 1800 * 10**9  # the scorecard's "answered" too
     timeline.replies.remove(answer)
     assert judged(4000).status == "passed" and judged(4000).latency_ns == 60 * 10**9  # nothing else came: the question it was
