@@ -212,6 +212,7 @@ class Engine:
                 if not timeline.action_log:
                     await self._wait_for_send_window(spec, timeline)
                 await self._walk(spec, timeline, inbox, state)
+                await self.answering.finish(spec, timeline)  # answers still due are not sent (recorded so) before the verdicts
                 outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True, clock=clock)
                 status = FAILED if any(o.status == FAILED for o in outcomes) else "passed"
                 result = ProbeResult(spec, status, outcomes, timeline=timeline)

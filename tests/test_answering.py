@@ -317,3 +317,32 @@ def test_a_question_the_persona_answered_is_not_the_companys_answer(tmp_path: Pa
     assert probe_metrics(journey, timeline, [passed]).answered_ns == 1800 * 10**9  # the scorecard's "answered" too
     timeline.replies.remove(answer)
     assert judged(4000).status == "passed" and judged(4000).latency_ns == 60 * 10**9  # nothing else came: the question it was
+
+
+def test_the_clock_stops_while_the_company_waits_for_the_customers_answer(tmp_path: Path) -> None:
+    from mysteryshop.collect.parse import parse_mail
+    from mysteryshop.mail import compose
+    from mysteryshop.scoring.expectations import judge_visit
+    from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
+
+    journey = write_journey(tmp_path, "title: t\nsteps:\n  - id: ask\n    do: send_email\n    subject: Return\n    body: Can I return it?\n"
+                                      "  - id: answered\n    expect: answer\n    within: 1h\n")
+
+    def reply(t_s: int, body: str) -> Reply:
+        raw = compose(sender=("Marta", "support@northwind.demo"), to="x@probe.test", subject="Re: Return", body=body,
+                      domain="northwind.demo", in_reply_to="<a@b>").as_bytes()
+        return Reply.of(t_s * 10**9, "2026-01-01T00:00:00Z", parse_mail(raw))
+
+    # the company asks after a minute; the customer takes an hour to answer; the company answers 100 s after that
+    question = reply(60, "Hello Jane,\n\nCould you please send us your order number?\n\nBest,\nMarta\n")
+    answer = reply(3760, "Hello Jane,\n\nThanks. Yes, you can return it within 30 days, and returns are free.\n\nBest,\nMarta\n")
+    timeline = Timeline(actions={"ask": Action("ask", 0, "2026-01-01T00:00:00Z", "Can I return it?")}, replies=[question, answer])
+    timeline.asked.append({"channel": "email", "reply_t_ns": question.t_ns, "answered": True, "answered_t_ns": 3660 * 10**9})
+
+    outcome = judge_visit(journey, Visit("answered", 1, 0, 0), timeline, now_ns=4000 * 10**9)
+
+    # Then the company answered in time: 2m 40s of its own time, the customer's hour not counted
+    assert outcome.status == "passed", outcome.reason
+    assert outcome.latency_ns == 160 * 10**9 and "not counting 1h waiting for the customer's answer" in outcome.reason
+    timeline.asked.clear()
+    assert judge_visit(journey, Visit("answered", 1, 0, 0), timeline, now_ns=4000 * 10**9).status == "failed"  # without the pause: late

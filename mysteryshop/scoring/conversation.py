@@ -67,3 +67,29 @@ def questions_back(timeline: Timeline) -> set[int]:
     company's questions, which an `answer` expectation does not take for its answer while something else may come."""
     return {int(r["reply_t_ns"]) for r in timeline.asked
             if r.get("channel", "email") == "email" and r.get("answered") is not False and r.get("reply_t_ns") is not None}
+
+
+def customer_pauses(timeline: Timeline, start_ns: int, now_ns: int) -> list[tuple[int, int]]:
+    """When the company was waiting for the customer (timeline ns, from `start_ns` on): from an email that asked the
+    persona for something until the persona's answer went out (until `now_ns` while it is still to go). Merged, in order.
+    A company is not late for the time its customer took to answer its question, as help desks pause their own SLAs."""
+    spans = []
+    for record in timeline.asked:
+        begin = record.get("reply_t_ns")
+        if record.get("channel", "email") != "email" or record.get("answered") is False or begin is None or begin < start_ns:
+            continue
+        end = record.get("answered_t_ns") if record.get("answered") else now_ns
+        if end is not None and end > begin:
+            spans.append((int(begin), int(end)))
+    merged: list[tuple[int, int]] = []
+    for begin, end in sorted(spans):
+        if merged and begin <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((begin, end))
+    return merged
+
+
+def paused_before(pauses: list[tuple[int, int]], t_ns: int) -> int:
+    """How long (timeline ns) of `pauses` lies before `t_ns`."""
+    return sum(max(0, min(end, t_ns) - begin) for begin, end in pauses if begin < t_ns)

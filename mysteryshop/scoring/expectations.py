@@ -15,7 +15,11 @@ from mysteryshop.durations import format_duration
 from mysteryshop.journey import Journey, Step
 from mysteryshop.scoring.captures import with_captures
 from mysteryshop.scoring.classify import ACKNOWLEDGEMENT, ANSWER, FOLLOWUP, MARKETING
-from mysteryshop.scoring.conversation import questions_back
+from mysteryshop.scoring.conversation import (
+    customer_pauses,
+    paused_before,
+    questions_back,
+)
 from mysteryshop.scoring.deadline import Due, due
 from mysteryshop.scoring.facts import missing_facts, quote_around
 from mysteryshop.scoring.outcome import (  # noqa: F401 - part of this module's interface
@@ -146,11 +150,22 @@ def _judge(
     due = due or Due(step.within or 0, format_duration(step.within or 0))
     deadline = due.ns
     wall_deadline = start_ns + int(deadline / speedup)
+    # the clock stops while the company waits for the customer's answer to its question (scoring/conversation.py)
+    pauses = customer_pauses(timeline, start_ns, now_ns) if timeline is not None else []
+    for begin, end in pauses:
+        if begin <= wall_deadline:
+            wall_deadline += end - begin
+    waited = max(0, int((wall_deadline - start_ns) * speedup) - deadline)
+    deadline += waited
     expired = finished or now_ns > wall_deadline
     within = due.text
 
+    def aside(reply: Reply | None) -> str:
+        paused = int(paused_before(pauses, reply.t_ns if reply is not None else wall_deadline) * speedup)
+        return f" (not counting {format_duration(paused)} waiting for the customer's answer)" if paused else ""
+
     def company(reply: Reply) -> int:
-        return max(0, int((reply.t_ns - start_ns) * speedup))
+        return max(0, int((reply.t_ns - start_ns - paused_before(pauses, reply.t_ns)) * speedup))
 
     def took(reply: Reply) -> str:
         return due.took(company(reply))
@@ -175,7 +190,7 @@ def _judge(
         else:
             records = ()
         return Outcome(
-            step.id, step.expect or "", status, reason, deadline, company(reply) if reply else None, decided,
+            step.id, step.expect or "", status, reason + (aside(reply) if waited else ""), deadline, company(reply) if reply else None, decided,
             _evidence(reply, phrases) if reply else None,
             # no answer in time: nothing came, it came late, or what came only put the answer off
             timed_out=status == FAILED and (reply is None or reply.t_ns > wall_deadline or reply.stalling

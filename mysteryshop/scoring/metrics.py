@@ -16,7 +16,11 @@ from mysteryshop.scoring.classify import (
     OTHER,
     OUT_OF_OFFICE,
 )
-from mysteryshop.scoring.conversation import questions_back
+from mysteryshop.scoring.conversation import (
+    customer_pauses,
+    paused_before,
+    questions_back,
+)
 from mysteryshop.scoring.expectations import FAILED, Outcome
 from mysteryshop.scoring.facts import missing_facts
 from mysteryshop.scoring.stalling import stalled
@@ -76,12 +80,13 @@ def probe_metrics(
     asked_back = questions_back(timeline)  # a question the persona answered is not the answer, unless nothing else came
     answers = [r for r in answers if r.t_ns not in asked_back] or answers
     first_answer = answers[0] if answers else None
+    pauses = customer_pauses(timeline, start, max((r.t_ns for r in replies), default=start))  # its own answering time is not the company's
     first_reply_answers = None
     if any(step.expect == "answer" for step in journey.steps):
         first_reply_answers = first_answer is not None and not missing_facts(first_answer.mail.text, facts)
     return ProbeMetrics(
         acknowledged_ns=first({ACKNOWLEDGEMENT, ANSWER, FOLLOWUP}),
-        answered_ns=None if first_answer is None else max(0, int((first_answer.t_ns - start) * speedup)),
+        answered_ns=None if first_answer is None else max(0, int((first_answer.t_ns - start - paused_before(pauses, first_answer.t_ns)) * speedup)),
         first_reply_answers=first_reply_answers,
         followed_up=any(r.kind == FOLLOWUP for r in replies),
         marketing_while_open=any(o.expect == "no_marketing" and o.status == FAILED for o in outcomes),
