@@ -119,3 +119,18 @@ def test_a_step_using_a_value_no_earlier_step_captures_is_refused(tmp_path):
         write_journey(tmp_path, text.replace("About {ticket}", "About {tiket}"))
     with pytest.raises(JourneyError, match=r"j\.yaml:\d+:\d+: .*capture: belongs on an expectation"):
         write_journey(tmp_path, "title: t\nsteps:\n  - id: ask\n    do: send_email\n    subject: Hi\n    body: Hello\n    capture: {t: ticket}\n")
+
+
+def test_journeys_check_names_every_bad_capture_and_answers_setting_at_file_line(tmp_path, capsys):
+    from mysteryshop.cli import main
+
+    path = tmp_path / "bad.yaml"
+    path.write_text("title: t\nanswers: {engine: gpt, delay: [3h, 10m]}\nsteps:\n  - id: ask\n    do: send_email\n    subject: \"About {ticket}\"\n"
+                    "    body: Hello\n  - id: acknowledged\n    expect: acknowledgement\n    within: 1h\n"
+                    "    capture:\n      ticket: ticket\n      case: {regex: 'case (?P<case>\\d+'}\n", encoding="utf-8")
+    code = main(["journeys", "check", str(path)])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert f"{path}:2:" in out and "answers.engine" in out and "'rules', 'llm' or 'off'" in out, out
+    assert "give the delay as [shortest, longest]" in out
+    assert f"{path}:13:" in out and "does not compile" in out
