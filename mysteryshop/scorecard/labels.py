@@ -10,14 +10,72 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-LABELS = {
-    "acknowledged": "Acknowledged the email",
-    "answered": "Answered at all",
-    "answered_in_first_reply": "Answered the question in the first reply",
-    "followed_up": "Asked whether the customer was satisfied",
-    "marketing_while_open": "Sent marketing while the issue was open",
-    "stalling_autoreply": "Sent a stalling auto-reply",
-}
+from mysteryshop.durations import format_duration
+from mysteryshop.scoring.metrics import CHANNEL_TITLES, METRICS
+
+#: metric key (channel.metric) → the label people read
+LABELS = {m.key: m.label for m in METRICS}
+
+
+def _pct(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def _unit(unit: str, count: int) -> str:
+    """'emails' of 1 is 'email'; 'chats unanswered after …' of 1 is 'chat unanswered after …'."""
+    if count != 1:
+        return unit
+    first, _, rest = unit.partition(" ")
+    return first.removesuffix("s") + (f" {rest}" if rest else "")
+
+
+def rate_text(figure: Mapping[str, Any] | None) -> str:
+    """'12 of 15 emails · 80% (55–93%)', '3 of 4 chats · too few to judge', or 'not measured'."""
+    if not figure or not figure.get("measured"):
+        return "not measured"
+    head = f"{figure['count']} of {figure['of']} {_unit(figure.get('unit', ''), figure['of'])}".rstrip()
+    if figure.get("too_few"):
+        return f"{head} · too few to judge"
+    interval = figure.get("rate_ci95")
+    return f"{head} · {_pct(figure['rate'])}" + (f" ({_pct(interval[0])}–{_pct(interval[1])})" if interval else "")
+
+
+def _secs(value: float) -> str:
+    return format_duration(value * 1e9)
+
+
+def median_text(figure: Mapping[str, Any] | None) -> str:
+    """'2h 6m (1h 30m–3h) · 12 times', '—' when the metric has no times, 'none arrived' when nothing came."""
+    if not figure or "times" not in figure or not figure.get("measured"):
+        return "—"
+    if not figure["times"]:
+        return "none arrived"
+    head = _secs(figure["median_s"])
+    times = f"{figure['times']} time{'s' if figure['times'] != 1 else ''}"
+    if figure.get("times_too_few"):
+        return f"{head} · {times}, too few to judge"
+    interval = figure.get("median_ci95_s")
+    return f"{head} ({_secs(interval[0])}–{_secs(interval[1])}) · {times}" if interval else f"{head} · {times}"
+
+
+def metric_rows(card: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The headline table, channel by channel (those in the card), one row per metric with its figures as text."""
+    rows = []
+    industry = industry_figures()
+    for channel, data in (card.get("channels") or {}).items():
+        figures = data.get("metrics") or {}
+        first = True
+        for metric in METRICS:
+            if metric.channel != channel:
+                continue
+            figure = figures.get(metric.name)
+            rows.append({"key": metric.key, "channel": channel, "channel_title": CHANNEL_TITLES.get(channel, channel), "first": first,
+                         "contacts": data.get("contacts", data.get("probes", 0)), "grade": data.get("grade") or {},
+                         "label": metric.label, "better": metric.better, "figure": figure or {}, "measured": rate_text(figure),
+                         "median": median_text(figure), "p90": _secs(figure["p90_s"]) if figure and figure.get("p90_s") is not None else "—",
+                         "industry": industry.get(metric.key)})
+            first = False
+    return rows
 
 
 @cache
