@@ -54,6 +54,7 @@ class Settings:
     collect: dict[str, Any] = field(default_factory=dict)  #: how replies come back, for every target: via, host, port, advertise
     probe_domain: str | None = None  #: domain of the personas' addresses (default: each target's probe_domain)
     allowlist: str = "allowlist.yaml"  #: targets that may be probed
+    rubric: str | None = None  #: rubric file grading each channel and the whole (default: mysteryshop/scorecard/rubric.yaml)
 
     def path(self, value: str | None) -> Path | None:
         if value is None:
@@ -64,6 +65,10 @@ class Settings:
     @property
     def store_file(self) -> Path:
         return self.path(self.store) or self.path(self.reports) / "mysteryshop.sqlite"  # type: ignore[operator]
+
+    @property
+    def rubric_file(self) -> Path | None:
+        return self.path(self.rubric)
 
     @property
     def baseline_file(self) -> Path:

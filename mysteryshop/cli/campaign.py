@@ -101,11 +101,14 @@ def score(args: argparse.Namespace) -> int:
     from mysteryshop.scorecard.build import build_scorecard
     from mysteryshop.scorecard.write import summary_lines, write_scorecard
 
+    from mysteryshop.scorecard.rubric import load_rubric
+
     settings = load_cli_settings(args)
+    rubric = load_rubric(settings.rubric_file)
     journeys, targets = load_targets_and_journeys(settings.path(settings.journeys))
     store = _store(settings)
     try:
-        card = build_scorecard(store, run_id_of(args.name), journeys, targets, keep=True)
+        card = build_scorecard(store, run_id_of(args.name), journeys, targets, keep=True, rubric=rubric)
     except KeyError as exc:
         raise ConfigError(str(exc).strip("'\"")) from None
     finally:

@@ -17,7 +17,7 @@ def load_cli_settings(args: argparse.Namespace, **extra: Any) -> Any:
     from mysteryshop.config import load_settings
 
     flags = {key: getattr(args, key, None) for key in ("probes", "journeys", "reports", "store", "personas", "seed", "profile",
-                                                        "baseline", "pdf", "fail_on_regression")}
+                                                        "baseline", "pdf", "fail_on_regression", "rubric")}
     flags["targets"] = getattr(args, "target", None)
     flags["locales"] = getattr(args, "locale", None)
     tolerances = {}
@@ -58,6 +58,9 @@ def add_common_options(parser: argparse.ArgumentParser, *, run: bool = False) ->
     group.add_argument("--tolerance", action="append", metavar="METRIC=VALUE", help="gate tolerance, e.g. answered.rate=0.05 (repeatable)")
     group.add_argument("--fail-on-regression", action="store_true", default=None, help="exit 1 when a headline metric regressed beyond its tolerance")
     group.add_argument("--pdf", action="store_true", default=None, help="also print the one-pager to PDF (Debian's chromium)")
+    group.add_argument("--rubric", default=None, metavar="FILE",
+                       help="rubric grading each channel and the whole: weights, thresholds, critical failures "
+                            "(default: the shipped mysteryshop/scorecard/rubric.yaml)")
     if run:
         group.add_argument("--probes", default=None, help="folder of probe tests (default: probes)")
         group.add_argument("--target", action="append", default=None, help="target name in journeys/targets/ (repeatable; default: demo)")
