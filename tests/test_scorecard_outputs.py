@@ -45,7 +45,7 @@ def test_json_validates_against_the_documented_schema(written: tuple[dict, dict[
     schema = json.loads(resources.files("mysteryshop.scorecard").joinpath("schema.json").read_text(encoding="utf-8"))
     data = json.loads(paths["json"].read_text(encoding="utf-8"))
     jsonschema.validate(data, schema)
-    assert data["schema"] == "mysteryshop.scorecard/2"
+    assert data["schema"] == "mysteryshop.scorecard/3"
     assert data["summary"]["probes"] == 12
 
 
@@ -65,7 +65,8 @@ def test_markdown_summary_has_the_grade_the_metrics_and_no_raw_html(written: tup
     card, paths = written
     text = paths["markdown"].read_text(encoding="utf-8")
     assert f"grade **{card['summary']['grade']['grade']}**" in text
-    assert "| Acknowledged the email |" in text
+    email = card["summary"]["metrics"]["email"]["acknowledged"]
+    assert f"| Email · Acknowledged within the deadline | {email['count']} of 12 emails · " in text
     assert "Worst moments" in text
     assert "<script" not in text
 
@@ -107,4 +108,4 @@ def test_grades_and_trend_follow_the_company(tmp_path: Path) -> None:
     assert good["summary"]["grade"]["grade"] == "A" and good["channels"]["email"]["grade"]["grade"] == "A"
     assert bad["summary"]["grade"]["grade"] == "F"
     assert [p["run_id"] for p in bad["trend"]] == ["good", "bad"]
-    assert bad["trend"][0]["values"]["answered.rate"] == 1.0 > bad["trend"][1]["values"]["answered.rate"]
+    assert bad["trend"][0]["values"]["email.answered.rate"] == 1.0 > bad["trend"][1]["values"]["email.answered.rate"]

@@ -32,7 +32,7 @@ from mysteryshop.scoring.shared_scores import reusing_verdicts, shared_scores
 from mysteryshop.store import Store
 from mysteryshop.target import Target
 
-SCHEMA = "mysteryshop.scorecard/2"
+SCHEMA = "mysteryshop.scorecard/3"
 
 #: Headline metrics compared across runs (trend, compare, the regression gate): key → (label, better).
 #: Keys are 'channel.metric.field' (email.answered.rate, chat.first_response.median_s), 'channel.score' and 'score'.
@@ -190,7 +190,7 @@ def _build(
                                        **({"business": s.business, "within": s.deadline_text} if s.business else {})}
                                       for s in j.steps]}
                      for name, j in journeys.items()},
-        "grading": grading_rules(rubric),
+        "grading": grading_rules(rubric, shown=channels),
         "summary": summary,
         "channels": channels,
         "perception_gap": perception_gap(journeys, probes_out),

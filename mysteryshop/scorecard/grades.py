@@ -22,7 +22,7 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -248,8 +248,10 @@ def grade_overall(channels: Mapping[str, Grade], rubric: Rubric) -> Grade:
     return Grade(grade, score, tuple(scored), capped_by=caps)
 
 
-def grading_rules(rubric: Rubric) -> dict[str, Any]:
-    """The rubric as data and as sentences, for the scorecard page and JSON."""
+def grading_rules(rubric: Rubric, shown: Iterable[str] | None = None) -> dict[str, Any]:
+    """The rubric as data and as sentences, for the scorecard page and JSON. `shown`: the channels whose rules are
+    stated as sentences (`rules`: those the card has; all by default); `channels` always holds every rule."""
+    stated = set(shown) if shown is not None else {c.channel for c in rubric.channels}
     bands = [(f, g) for f, g in rubric.bands if f > 0]
     lowest = rubric.bands[-1][1]
     channels = {
@@ -267,8 +269,8 @@ def grading_rules(rubric: Rubric) -> dict[str, Any]:
         "channels": channels,
         "critical": [{**asdict(c), "text": c.describe()} for c in rubric.critical],
         "rules": [{"metric": r["metric"], "text": f"{CHANNEL_TITLES.get(name, name)} · {r['text']}"}
-                  for name, c in channels.items() for r in c["rules"]]
-                 + [{"metric": c.metric, "text": f"Critical: {c.describe()}"} for c in rubric.critical],
+                  for name, c in channels.items() if name in stated for r in c["rules"]]
+                 + [{"metric": c.metric, "text": f"Critical: {c.describe()}"} for c in rubric.critical if c.metric.split(".")[0] in stated],
         "bands": [{"grade": grade, "min_score": floor} for floor, grade in rubric.bands],
         "text": "Each channel: score = points earned ÷ points available × 100; metrics not measured or measured on fewer than "
                 f"{rubric.settings.min_sample} contacts are left out. Overall: the channels' scores weighted "

@@ -58,6 +58,31 @@ def median_text(figure: Mapping[str, Any] | None) -> str:
     return f"{head} ({_secs(interval[0])}–{_secs(interval[1])}) · {times}" if interval else f"{head} · {times}"
 
 
+def rate_parts(figure: Mapping[str, Any] | None) -> tuple[str, str]:
+    """('12 of 15 emails · 80%', '95%: 55–93%') for a table cell of two lines; ('not measured', '') when nothing was."""
+    if not figure or not figure.get("measured"):
+        return "not measured", ""
+    head = f"{figure['count']} of {figure['of']} {_unit(figure.get('unit', ''), figure['of'])}".rstrip()
+    if figure.get("too_few"):
+        return head, "too few to judge"
+    interval = figure.get("rate_ci95")
+    note = f"95%: {interval[0] * 100:.0f}–{_pct(interval[1])}" if interval else ""
+    return f"{head} · {_pct(figure['rate'])}", note
+
+
+def median_parts(figure: Mapping[str, Any] | None) -> tuple[str, str]:
+    """('2h 6m', '95%: 1h 30m–3h · n=12') for a table cell of two lines."""
+    if not figure or "times" not in figure or not figure.get("measured"):
+        return "—", ""
+    if not figure["times"]:
+        return "none arrived", ""
+    n = f"n={figure['times']}"
+    if figure.get("times_too_few"):
+        return _secs(figure["median_s"]), f"{n}, too few to judge"
+    interval = figure.get("median_ci95_s")
+    return _secs(figure["median_s"]), (f"95%: {_secs(interval[0])}–{_secs(interval[1])} · {n}" if interval else n)
+
+
 def metric_rows(card: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The headline table, channel by channel (those in the card), one row per metric with its figures as text."""
     rows = []
@@ -72,7 +97,8 @@ def metric_rows(card: Mapping[str, Any]) -> list[dict[str, Any]]:
             rows.append({"key": metric.key, "channel": channel, "channel_title": CHANNEL_TITLES.get(channel, channel), "first": first,
                          "contacts": data.get("contacts", data.get("probes", 0)), "grade": data.get("grade") or {},
                          "label": metric.label, "better": metric.better, "figure": figure or {}, "measured": rate_text(figure),
-                         "median": median_text(figure), "p90": _secs(figure["p90_s"]) if figure and figure.get("p90_s") is not None else "—",
+                         "median": median_text(figure), "measured_parts": rate_parts(figure), "median_parts": median_parts(figure),
+                         "p90": _secs(figure["p90_s"]) if figure and figure.get("p90_s") is not None else "—",
                          "industry": industry.get(metric.key)})
             first = False
     return rows
