@@ -9,8 +9,8 @@ Each layer overrides the one before it, key by key. Example pyproject.toml:
     fail_on_regression = true
 
     [tool.mysteryshop.tolerances]
-    "answered.rate" = 0.05          # absolute: five percentage points
-    "answered.median_s" = "25%"     # relative to the baseline's value
+    "email.answered.rate" = 0.05          # absolute: five percentage points
+    "email.answered.median_s" = "25%"     # relative to the baseline's value
 
 Environment variables are the keys in upper case with a MYSTERYSHOP_ prefix
 (MYSTERYSHOP_PERSONAS=10, MYSTERYSHOP_TARGETS=demo,acme, MYSTERYSHOP_FAIL_ON_REGRESSION=1).

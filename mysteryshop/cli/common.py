@@ -26,7 +26,7 @@ def load_cli_settings(args: argparse.Namespace, **extra: Any) -> Any:
         if not sep:
             from mysteryshop.errors import ConfigError
 
-            raise ConfigError(f"--tolerance '{item}': write METRIC=VALUE, e.g. answered.rate=0.05 or answered.median_s=25%")
+            raise ConfigError(f"--tolerance '{item}': write METRIC=VALUE, e.g. email.answered.rate=0.05 or email.answered.median_s=25%")
         tolerances[key.strip()] = value.strip()
     flags["tolerances"] = tolerances or None
     collect = {key: getattr(args, attr, None) for key, attr in (("via", "collect"), ("host", "mailbox_host"), ("port", "mailbox_port"),
@@ -35,7 +35,21 @@ def load_cli_settings(args: argparse.Namespace, **extra: Any) -> Any:
     flags["probe_domain"] = getattr(args, "probe_domain", None)
     flags["allowlist"] = getattr(args, "allowlist", None)
     flags.update(extra)
-    return load_settings(Path(args.root) if getattr(args, "root", None) else None, flags=flags)
+    settings = load_settings(Path(args.root) if getattr(args, "root", None) else None, flags=flags)
+    check_tolerance_keys(settings.tolerances)
+    return settings
+
+
+def check_tolerance_keys(tolerances: dict[str, Any]) -> None:
+    """Every gate tolerance names a headline metric (a name from before metrics had channels would silently not apply)."""
+    from mysteryshop.errors import ConfigError, suggest
+    from mysteryshop.scorecard.build import HEADLINE
+
+    for key in tolerances:
+        if key not in HEADLINE:
+            hint = suggest(key, HEADLINE) or suggest(f"email.{key}", HEADLINE)
+            raise ConfigError(f"tolerance for unknown metric '{key}'.{hint} Metrics are channel.metric.field, e.g. email.answered.rate, "
+                              "chat.first_response.median_s, or score; `mysteryshop compare` lists them")
 
 
 def open_store(settings: Any) -> Any:
@@ -55,7 +69,7 @@ def add_common_options(parser: argparse.ArgumentParser, *, run: bool = False) ->
     group.add_argument("--store", default=None, help="run store (default: <reports>/mysteryshop.sqlite)")
     group.add_argument("--journeys", default=None, help="journey folder (default: journeys)")
     group.add_argument("--baseline", default=None, help="baseline file (default: mysteryshop-baseline.json)")
-    group.add_argument("--tolerance", action="append", metavar="METRIC=VALUE", help="gate tolerance, e.g. answered.rate=0.05 (repeatable)")
+    group.add_argument("--tolerance", action="append", metavar="METRIC=VALUE", help="gate tolerance, e.g. email.answered.rate=0.05 (repeatable)")
     group.add_argument("--fail-on-regression", action="store_true", default=None, help="exit 1 when a headline metric regressed beyond its tolerance")
     group.add_argument("--pdf", action="store_true", default=None, help="also print the one-pager to PDF (Debian's chromium)")
     group.add_argument("--rubric", default=None, metavar="FILE",
