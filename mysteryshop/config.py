@@ -80,6 +80,8 @@ class Settings:
             return self.tolerances[key]
         if key in DEFAULT_TOLERANCES:
             return DEFAULT_TOLERANCES[key]
+        if key.endswith(".score"):  # a channel's score, 0..100 like the overall one
+            return DEFAULT_TOLERANCES["score"]
         return TIME_TOLERANCE if key.endswith("_s") else RATE_TOLERANCE
 
 

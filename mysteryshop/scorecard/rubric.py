@@ -156,11 +156,11 @@ def _load(path: Path, shown: str | None) -> Rubric:
         weights = sum(r.weight for r in rules)
         if rules and abs(weights - 100) > _SLACK and len(rules) == len(cspec.metrics):
             listed = " + ".join(f"{r.metric} {r.weight:g}" for r in rules)
-            problem(["channels", channel, "metrics"], f"the weights of {channel}'s metrics add up to {weights:g}, not 100 ({listed})")
+            problem(["channels", channel, "metrics"], f"the weights of {channel}'s metrics add up to {weights:.10g}, not 100 ({listed})")
         channels.append(ChannelRules(channel, cspec.weight, tuple(rules), cspec.source))
     if spec.channels and abs(total - 100) > _SLACK and len(channels) == len(spec.channels):
         listed = " + ".join(f"{c.channel} {c.weight:g}" for c in channels)
-        problem(["channels"], f"the channels' weights add up to {total:g}, not 100 ({listed})")
+        problem(["channels"], f"the channels' weights add up to {total:.10g}, not 100 ({listed})")
     if not spec.channels:
         problem(["channels"], "no channel has rules: give at least one of " + ", ".join(CHANNELS))
     critical = _critical(spec, problem, convert)
