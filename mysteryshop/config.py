@@ -55,6 +55,7 @@ class Settings:
     probe_domain: str | None = None  #: domain of the personas' addresses (default: each target's probe_domain)
     allowlist: str = "allowlist.yaml"  #: targets that may be probed
     rubric: str | None = None  #: rubric file grading each channel and the whole (default: mysteryshop/scorecard/rubric.yaml)
+    personas_file: str | None = None  #: personas from a CSV or YAML file (test accounts) instead of Faker
 
     def path(self, value: str | None) -> Path | None:
         if value is None:
