@@ -210,10 +210,10 @@ def test_the_json_the_page_and_junit_agree(specs: list[SyntheticProbe]) -> None:
 def test_a_run_that_reached_nobody_has_no_grade_and_says_why(tmp_path: Path) -> None:
     card, page, junit = _write([SyntheticProbe(j, reached=False) for j in sorted(JOURNEYS) for _ in range(2)], tmp_path)
     assert card["summary"]["grade"]["grade"] == "—" and card["summary"]["grade"]["score"] is None
-    assert card["summary"]["grade"]["reason"] == "not measured: no probe reached the company (6 unreachable)"
+    assert card["summary"]["grade"]["reason"] == "no probe reached the company (6 unreachable)"
     assert all(c["grade"]["grade"] == "—" and not c["grade"]["points"] for c in card["channels"].values())
     assert "no marketing" not in json.dumps(card["summary"]["grade"]).lower()  # no points for what never happened
-    assert _text(page.get_element_by_id("no-grade")) == "Not graded: not measured: no probe reached the company (6 unreachable)"
+    assert _text(page.get_element_by_id("no-grade")) == "Not graded: no probe reached the company (6 unreachable)"
     assert re.search(r"\bnot measured\b", _text(page.get_element_by_id("metrics")))
     check_json(card)
     check_page(card, page)

@@ -88,7 +88,7 @@ def _no_grade_reason(overall: Grade, channels: Mapping[str, Any], problems: Mapp
     if overall.score is not None or any(c["contacts"] for c in channels.values()):
         return overall
     stopped = ", ".join(f"{n} {problem}" for problem, n in sorted(problems.items()) if n)
-    reason = "not measured: no probe reached the company" + (f" ({stopped})" if stopped else "")
+    reason = "no probe reached the company" + (f" ({stopped})" if stopped else "")
     return Grade(overall.grade, None, (), reason=reason)
 
 
