@@ -35,7 +35,9 @@ def test_the_shipped_rubric_adds_up_and_says_where_every_default_comes_from() ->
     assert all(c.source for c in rubric.critical)
     assert rubric.settings.min_sample == 5 and rubric.settings.status_update_after_ns == 20 * 60 * S
     stated = grading_rules(rubric)
-    assert stated["rules"][0]["text"] == "Email · Acknowledged within the deadline: 15 points at ≥ 95%, none at ≤ 50%, linear between"
+    assert stated["channels"]["email"]["rules"][0]["text"] == "Acknowledged within the deadline: 15 points at ≥ 95%, none at ≤ 50%, linear between"
+    assert stated["rules"][0]["text"].startswith("Email (weight 40): Acknowledged within the deadline 15 (95%→50%); Time to acknowledge (median) 10 (15m→4h);")
+    assert [r["text"].split(" (")[0] for r in stated["rules"][:3]] == ["Email", "Web form", "Chat"]
     assert "A ≥ 90" in stated["text"] and [b["grade"] for b in stated["bands"]] == [g for _, g in BANDS]
 
 

@@ -51,6 +51,11 @@ class Rule:
         better, worse = ("≥", "≤") if self.full > self.zero else ("≤", "≥")
         return f"{self.label}: {self.weight:g} points at {better} {fmt(self.full)}, none at {worse} {fmt(self.zero)}, linear between"
 
+    def brief(self) -> str:
+        """'Answered at all 20 (95%→50%)': weight, then the value for full points → the value for none."""
+        fmt = _fmt_rate if self.unit == "rate" else _fmt_seconds
+        return f"{self.label} {self.weight:g} ({fmt(self.full)}→{fmt(self.zero)})"
+
 
 @dataclass(frozen=True, slots=True)
 class ChannelRules:
@@ -250,7 +255,7 @@ def grade_overall(channels: Mapping[str, Grade], rubric: Rubric) -> Grade:
 
 def grading_rules(rubric: Rubric, shown: Iterable[str] | None = None) -> dict[str, Any]:
     """The rubric as data and as sentences, for the scorecard page and JSON. `shown`: the channels whose rules are
-    stated as sentences (`rules`: those the card has; all by default); `channels` always holds every rule."""
+    stated on the page (`rules`: one line per channel the card has, all by default); `channels` holds every rule."""
     stated = set(shown) if shown is not None else {c.channel for c in rubric.channels}
     bands = [(f, g) for f, g in rubric.bands if f > 0]
     lowest = rubric.bands[-1][1]
@@ -268,11 +273,12 @@ def grading_rules(rubric: Rubric, shown: Iterable[str] | None = None) -> dict[st
         "sources": dict(rubric.sources),
         "channels": channels,
         "critical": [{**asdict(c), "text": c.describe()} for c in rubric.critical],
-        "rules": [{"metric": r["metric"], "text": f"{CHANNEL_TITLES.get(name, name)} · {r['text']}"}
-                  for name, c in channels.items() if name in stated for r in c["rules"]]
+        "rules": [{"channel": c.channel, "text": f"{CHANNEL_TITLES.get(c.channel, c.channel)} (weight {c.weight:g}): "
+                   + "; ".join(rule.brief() for rule in c.rules)} for c in rubric.channels if c.channel in stated]
                  + [{"metric": c.metric, "text": f"Critical: {c.describe()}"} for c in rubric.critical if c.metric.split(".")[0] in stated],
         "bands": [{"grade": grade, "min_score": floor} for floor, grade in rubric.bands],
-        "text": "Each channel: score = points earned ÷ points available × 100; metrics not measured or measured on fewer than "
+        "text": "Each metric earns its points (full → none, linear between); a channel's score is points earned ÷ "
+                "points available × 100; metrics not measured or measured on fewer than "
                 f"{rubric.settings.min_sample} contacts are left out. Overall: the channels' scores weighted "
                 + ", ".join(f"{CHANNEL_TITLES.get(c.channel, c.channel)} {c.weight:g}" for c in rubric.channels)
                 + " (over the channels graded). " + ", ".join(f"{g} ≥ {f:g}" for f, g in bands) + f", {lowest} below.",
