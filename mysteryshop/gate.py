@@ -81,8 +81,10 @@ def judge(key: str, baseline: float | None, current: float | None, tolerance: fl
 
 
 def gate(baseline: Mapping[str, float | None], current: Mapping[str, float | None], tolerance_of: Callable[[str], float | str]) -> list[Change]:
-    """Every headline metric judged; see `verdict`."""
-    return [judge(key, baseline.get(key), current.get(key), tolerance_of(key)) for key in HEADLINE]
+    """Every headline metric measured in either run judged (one neither measured, e.g. a channel neither used, is left
+    out); see `verdict`."""
+    return [judge(key, baseline.get(key), current.get(key), tolerance_of(key)) for key in HEADLINE
+            if baseline.get(key) is not None or current.get(key) is not None]
 
 
 def verdict(changes: list[Change]) -> str:

@@ -162,3 +162,11 @@ def test_tolerances_absolute_relative_and_direction() -> None:
     assert gate.judge("email.answered.median_s", 4 * 3600, 6 * 3600, "25%").regressed
     assert not gate.judge("email.acknowledged.median_s", 60, 120, "25%").regressed  # +1 minute: within the floor
     assert gate.judge("email.answered.median_s", 3600, None, "25%").regressed
+
+
+def test_metrics_neither_run_measured_are_left_out_of_the_gate() -> None:
+    baseline = {"score": 80.0, "email.answered.rate": 0.9, "chat.first_response.rate": None}
+    current = {"score": 78.0, "email.answered.rate": 0.7, "chat.first_response.rate": None}
+    changes = gate.gate(baseline, current, lambda key: 5.0 if key == "score" else 0.10)
+    assert [c.key for c in changes] == ["score", "email.answered.rate"]
+    assert gate.verdict(changes) == "regression" and not changes[0].regressed
