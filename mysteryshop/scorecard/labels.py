@@ -29,33 +29,8 @@ def _unit(unit: str, count: int) -> str:
     return first.removesuffix("s") + (f" {rest}" if rest else "")
 
 
-def rate_text(figure: Mapping[str, Any] | None) -> str:
-    """'12 of 15 emails · 80% (55–93%)', '3 of 4 chats · too few to judge', or 'not measured'."""
-    if not figure or not figure.get("measured"):
-        return "not measured"
-    head = f"{figure['count']} of {figure['of']} {_unit(figure.get('unit', ''), figure['of'])}".rstrip()
-    if figure.get("too_few"):
-        return f"{head} · too few to judge"
-    interval = figure.get("rate_ci95")
-    return f"{head} · {_pct(figure['rate'])}" + (f" ({_pct(interval[0])}–{_pct(interval[1])})" if interval else "")
-
-
 def _secs(value: float) -> str:
     return format_duration(value * 1e9)
-
-
-def median_text(figure: Mapping[str, Any] | None) -> str:
-    """'2h 6m (1h 30m–3h) · 12 times', '—' when the metric has no times, 'none arrived' when nothing came."""
-    if not figure or "times" not in figure or not figure.get("measured"):
-        return "—"
-    if not figure["times"]:
-        return "none arrived"
-    head = _secs(figure["median_s"])
-    times = f"{figure['times']} time{'s' if figure['times'] != 1 else ''}"
-    if figure.get("times_too_few"):
-        return f"{head} · {times}, too few to judge"
-    interval = figure.get("median_ci95_s")
-    return f"{head} ({_secs(interval[0])}–{_secs(interval[1])}) · {times}" if interval else f"{head} · {times}"
 
 
 def rate_parts(figure: Mapping[str, Any] | None) -> tuple[str, str]:
@@ -81,6 +56,18 @@ def median_parts(figure: Mapping[str, Any] | None) -> tuple[str, str]:
         return _secs(figure["median_s"]), f"{n}, too few to judge"
     interval = figure.get("median_ci95_s")
     return _secs(figure["median_s"]), (f"95%: {_secs(interval[0])}–{_secs(interval[1])} · {n}" if interval else n)
+
+
+def rate_text(figure: Mapping[str, Any] | None) -> str:
+    """'12 of 15 emails · 80% (95%: 55–93%)', '3 of 4 chats (too few to judge)', or 'not measured'."""
+    head, note = rate_parts(figure)
+    return f"{head} ({note})" if note else head
+
+
+def median_text(figure: Mapping[str, Any] | None) -> str:
+    """'2h 6m (95%: 1h 30m–3h · n=12)', '—' when the metric has no times, 'none arrived' when nothing came."""
+    head, note = median_parts(figure)
+    return f"{head} ({note})" if note else head
 
 
 def metric_rows(card: Mapping[str, Any]) -> list[dict[str, Any]]:
