@@ -8,7 +8,12 @@ from pathlib import Path
 from mysteryshop.collect.parse import parse_mail
 from mysteryshop.journey import load_journey
 from mysteryshop.scoring.expectations import evaluate
-from mysteryshop.scoring.metrics import MetricSettings, ProbeMetrics, aggregate, probe_metrics
+from mysteryshop.scoring.metrics import (
+    MetricSettings,
+    ProbeMetrics,
+    aggregate,
+    probe_metrics,
+)
 from mysteryshop.scoring.timeline import Action, Reply, Timeline
 from mysteryshop.scoring.weblog import ChatMessage, FormResult
 

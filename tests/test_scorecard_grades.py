@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from mysteryshop.scorecard.grades import BANDS, Rule, capped, grade_channel, grade_overall, grading_rules, letter, rule_points
+from mysteryshop.scorecard.grades import (
+    BANDS,
+    Rule,
+    capped,
+    grade_channel,
+    grade_overall,
+    grading_rules,
+    letter,
+    rule_points,
+)
 from mysteryshop.scorecard.rubric import RubricError, default_rubric, load_rubric
 from mysteryshop.scoring.metrics import METRIC_BY_KEY, ProbeMetrics, aggregate
 
@@ -165,7 +174,7 @@ def test_each_bad_rubric_is_reported_at_its_line(tmp_path: Path, old: str, new: 
     first = new.splitlines()[-1 if new.startswith("title") else 0].strip()
     line = _line_of(text, first)
     assert says in str(caught.value)
-    assert any(p.startswith(f"{path}:{line}:") or p.startswith(f"{path}:{line + 1}:") for p in caught.value.problems), caught.value.problems
+    assert any(p.startswith((f"{path}:{line}:", f"{path}:{line + 1}:")) for p in caught.value.problems), caught.value.problems
 
 
 def test_a_programme_rubric_changes_weights_thresholds_and_settings(tmp_path: Path) -> None:

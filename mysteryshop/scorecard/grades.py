@@ -90,7 +90,7 @@ class Rubric:
 
     title: str
     channels: tuple[ChannelRules, ...]
-    settings: MetricSettings = MetricSettings()
+    settings: MetricSettings = field(default_factory=MetricSettings)
     bands: tuple[tuple[float, str], ...] = BANDS
     critical: tuple[Critical, ...] = ()
     path: str | None = None

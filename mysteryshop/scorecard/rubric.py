@@ -17,8 +17,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from mysteryshop.durations import parse_duration
 from mysteryshop.errors import JourneyError, suggest
-from mysteryshop.scoring.metrics import CHANNELS, METRIC_BY_KEY, METRICS, MetricSettings, metric_fields
 from mysteryshop.scorecard.grades import ChannelRules, Critical, Rubric, Rule
+from mysteryshop.scoring.metrics import (
+    CHANNELS,
+    METRIC_BY_KEY,
+    METRICS,
+    MetricSettings,
+    metric_fields,
+)
 from mysteryshop.yamlsource import load_model, position
 
 GRADES = ("A", "B", "C", "D", "E", "F")

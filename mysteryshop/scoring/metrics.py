@@ -323,7 +323,7 @@ def _rules(settings: MetricSettings) -> dict[str, tuple[Callable[[ProbeMetrics],
                                                          Callable[[ProbeMetrics], int | None] | None]]:
     """Per metric key: (who counts in its denominator, who in its numerator, the time of each, if timed)."""
     ack, update = settings.acknowledgement_within_ns, settings.status_update_after_ns
-    everyone: Callable[[ProbeMetrics], bool] = lambda m: True  # noqa: E731
+    everyone: Callable[[ProbeMetrics], bool] = lambda m: True
     return {
         "email.acknowledged": (everyone, lambda m: _within(m.acknowledged_ns, m.ack_deadline_ns, ack), lambda m: m.acknowledged_ns),
         "email.answered": (everyone, lambda m: m.answered_ns is not None, lambda m: m.answered_ns),
