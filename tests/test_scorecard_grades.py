@@ -26,7 +26,7 @@ SHIPPED = resources.files("mysteryshop.scorecard").joinpath("rubric.yaml").read_
 GOOD_EMAIL = ProbeMetrics(email=True, acknowledged_ns=60 * S, ack_deadline_ns=15 * 60 * S, answered_ns=2 * 3600 * S,
                           first_reply_answers=True, followed_up=True)
 SILENT_EMAIL = ProbeMetrics(email=True, first_reply_answers=False, marketing_while_open=True, stalling=True)
-GOOD_CHAT = ProbeMetrics(chat=True, chat_response_ns=5 * S, chat_person_ns=120 * S, chat_answer_ns=300 * S, chat_waited_ns=300 * S,
+GOOD_CHAT = ProbeMetrics(chat=True, chat_response_ns=5 * S, chat_person_ns=120 * S, chat_answer_ns=300 * S,
                          chat_longest_silence_ns=100 * S, chat_ended=True)
 
 
