@@ -317,48 +317,69 @@ def _within(latency: int | None, deadline: int | None, default: int) -> bool:
     return latency is not None and latency <= (deadline if deadline is not None else default)
 
 
-def _rules(settings: MetricSettings) -> dict[str, tuple[Callable[[ProbeMetrics], bool], Callable[[ProbeMetrics], bool],
-                                                         Callable[[ProbeMetrics], int | None] | None]]:
-    """Per metric key: (who counts in its denominator, who in its numerator, the time of each, if timed)."""
+def _rules(settings: MetricSettings) -> dict[str, tuple[Callable[[ProbeMetrics], bool], Callable[[ProbeMetrics], int | None] | None]]:
+    """Per metric key: (which of the channel's contacts count in its numerator, the time of each, if timed). Every
+    rate is over all the channel's contacts: a denominator that moved with timing (chats still unanswered at 20
+    minutes) would make two runs of one desk differ in what they count, not only in what they measured."""
     ack, update = settings.acknowledgement_within_ns, settings.status_update_after_ns
-    everyone: Callable[[ProbeMetrics], bool] = lambda m: True
     return {
-        "email.acknowledged": (everyone, lambda m: _within(m.acknowledged_ns, m.ack_deadline_ns, ack), lambda m: m.acknowledged_ns),
-        "email.answered": (everyone, lambda m: m.answered_ns is not None, lambda m: m.answered_ns),
-        "email.answered_in_first_reply": (everyone, lambda m: bool(m.first_reply_answers), None),
-        "email.followed_up": (everyone, lambda m: m.followed_up, None),
-        "email.marketing_while_open": (everyone, lambda m: m.marketing_while_open, None),
-        "email.stalling_autoreply": (everyone, lambda m: m.stalling, None),
-        "webform.confirmation_shown": (everyone, lambda m: m.form_confirmed, None),
-        "webform.ticket_given": (everyone, lambda m: m.form_ticket, None),
-        "webform.confirmation_email": (everyone, lambda m: _within(m.form_acknowledged_ns, m.form_ack_deadline_ns, ack),
-                                       lambda m: m.form_acknowledged_ns),
-        "webform.answered": (everyone, lambda m: m.form_answered_ns is not None, lambda m: m.form_answered_ns),
-        "chat.first_response": (everyone, lambda m: m.chat_response_ns is not None, lambda m: m.chat_response_ns),
-        "chat.reached_person": (everyone, lambda m: m.chat_person_ns is not None, lambda m: m.chat_person_ns),
-        "chat.status_update": (everyone, lambda m: (m.chat_longest_silence_ns or 0) <= update, None),
-        "chat.abandoned": (everyone, lambda m: m.chat_ended and m.chat_answer_ns is None, None),
+        "email.acknowledged": (lambda m: _within(m.acknowledged_ns, m.ack_deadline_ns, ack), lambda m: m.acknowledged_ns),
+        "email.answered": (lambda m: m.answered_ns is not None, lambda m: m.answered_ns),
+        "email.answered_in_first_reply": (lambda m: bool(m.first_reply_answers), None),
+        "email.followed_up": (lambda m: m.followed_up, None),
+        "email.marketing_while_open": (lambda m: m.marketing_while_open, None),
+        "email.stalling_autoreply": (lambda m: m.stalling, None),
+        "webform.confirmation_shown": (lambda m: m.form_confirmed, None),
+        "webform.ticket_given": (lambda m: m.form_ticket, None),
+        "webform.confirmation_email": (lambda m: _within(m.form_acknowledged_ns, m.form_ack_deadline_ns, ack), lambda m: m.form_acknowledged_ns),
+        "webform.answered": (lambda m: m.form_answered_ns is not None, lambda m: m.form_answered_ns),
+        "chat.first_response": (lambda m: m.chat_response_ns is not None, lambda m: m.chat_response_ns),
+        "chat.reached_person": (lambda m: m.chat_person_ns is not None, lambda m: m.chat_person_ns),
+        "chat.status_update": (lambda m: (m.chat_longest_silence_ns or 0) <= update, None),
+        "chat.abandoned": (lambda m: m.chat_ended and m.chat_answer_ns is None, None),
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Sample:
+    """What one metric rests on: `count` of `of` contacts, and the times behind it (company seconds; timed metrics)."""
+
+    count: int
+    of: int
+    times: tuple[float, ...] | None = None
+
+
+def metric_samples(metrics: Sequence[ProbeMetrics], settings: MetricSettings = MetricSettings(),
+                   channels: Iterable[str] = CHANNELS) -> dict[str, Sample]:
+    """Per metric key (channel.metric), of the `channels` given: its count, denominator and times (what `aggregate`
+    states, and what the regression gate tests two runs' difference on: scorecard/samples.py)."""
+    rules = _rules(settings)
+    out: dict[str, Sample] = {}
+    for channel in channels:
+        contacts = [m for m in metrics if m.contacted(channel)]
+        for metric in METRICS:
+            if metric.channel == channel:
+                counts, time_of = rules[metric.key]
+                times = None if time_of is None else tuple(t / _SECOND for t in map(time_of, contacts) if t is not None)
+                out[metric.key] = Sample(sum(1 for m in contacts if counts(m)), len(contacts), times)
+    return out
 
 
 def aggregate(metrics: Sequence[ProbeMetrics], settings: MetricSettings = MetricSettings(),
               channels: Iterable[str] = CHANNELS) -> dict[str, dict[str, Any]]:
     """Per channel: how many probes contacted the company there (`contacts`) and each of its metrics
     (`rate_stats`, and `time_stats` for timed ones), over those probes."""
-    rules = _rules(settings)
+    names = list(channels)
+    samples = metric_samples(metrics, settings, names)
     out: dict[str, dict[str, Any]] = {}
-    for channel in channels:
-        contacts = [m for m in metrics if m.contacted(channel)]
+    for channel in names:
         figures: dict[str, Any] = {}
         for metric in METRICS:
             if metric.channel != channel:
                 continue
-            counts_in, counts, time_of = rules[metric.key]
-            population = [m for m in contacts if counts_in(m)]
-            figures[metric.name] = {"label": metric.label, "unit": metric.unit,
-                                    **rate_stats(sum(1 for m in population if counts(m)), len(population), settings)}
-            if time_of is not None:
-                times = [t / _SECOND for t in map(time_of, population) if t is not None]
-                figures[metric.name].update(time_stats(times, settings))
-        out[channel] = {"contacts": len(contacts), "metrics": figures}
+            sample = samples[metric.key]
+            figures[metric.name] = {"label": metric.label, "unit": metric.unit, **rate_stats(sample.count, sample.of, settings)}
+            if sample.times is not None:
+                figures[metric.name].update(time_stats(sample.times, settings))
+        out[channel] = {"contacts": sum(1 for m in metrics if m.contacted(channel)), "metrics": figures}
     return out
