@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from mysteryshop.journey import load_journey
 from mysteryshop.scorecard.build import build_scorecard
 from mysteryshop.scorecard.rubric import default_rubric
+from mysteryshop.scorecard.samples import card_samples
 from mysteryshop.scorecard.synthetic import CHAT_LINES, SyntheticProbe, write_mixed_run
 from mysteryshop.scorecard.write import write_scorecard
 from mysteryshop.scoring.metrics import METRICS
@@ -129,6 +130,15 @@ def check_json(card: dict[str, Any]) -> None:
         graded_metrics = {p["metric"].split(".")[1] for p in grade["points"]}
         assert not any(m[name]["too_few"] or not m[name]["measured"] for name in graded_metrics)
         assert (grade["score"] is None) == (grade["grade"] == "—") == (not grade["points"])
+    # the regression gate tests what the page states: every rate's count of its denominator, every time behind a median
+    samples = card_samples(card)
+    for channel, data in card["channels"].items():
+        for name, f in data["metrics"].items():
+            key = f"{channel}.{name}"
+            if f["measured"]:
+                assert samples[f"{key}.rate"] == {"k": f["count"], "n": f["of"]}, key
+            if "times" in f:
+                assert len(samples[f"{key}.median_s"]["values"]) == f["times"], key
     overall = summary["grade"]
     assert (overall["grade"] == "—") == all(c["grade"]["score"] is None for c in card["channels"].values())
     if overall["grade"] == "—":
