@@ -17,6 +17,7 @@ language is detected to classify (language.detect is for what a caller shows or 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -24,7 +25,7 @@ from mysteryshop.collect.parse import CALENDAR, ParsedMail
 from mysteryshop.collect.report import looks_like_daemon
 from mysteryshop.quality.clean import clean_reply
 from mysteryshop.quality.text import fold
-from mysteryshop.scoring.kind_words import Cue, KindWords, kind_words
+from mysteryshop.scoring.kind_words import Cue, Hits, KindWords, kind_words
 from mysteryshop.scoring.own_text import own_text
 from mysteryshop.scoring.promises import Promise, find_promise
 
@@ -95,6 +96,7 @@ class _Body:
     substance_beside: dict[str, int] = field(default_factory=dict)
     folded_sentences: tuple[str, ...] = ()
     sentences: tuple[str, ...] = ()
+    hits: dict[int, Hits] = field(default_factory=dict)  # by sentence index: which cues may match there
 
     def first(self, group: str) -> Cue | None:
         found = self.cues.get(group)
@@ -187,8 +189,9 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
             continue  # "Subject: …", "Sent: 20 Aug 2025 13:30", "Ticket ID: 7731045": a record's field, not the company's prose
         spans: list[tuple[int, int]] = []
         groups_here: set[str] = set()
+        hits = body.hits[index] = words.scan(folded)
         for group in _SENTENCE_GROUPS:
-            for cue in words[group].all(folded):
+            for cue in words[group].all(folded, hits):
                 body.cues.setdefault(group, []).append(cue)
                 groups_here.add(group)
                 if group in _NOT_SUBSTANCE:
@@ -208,7 +211,7 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
     return body
 
 
-def _auto_signals(mail: ParsedMail, words: KindWords, subject: str) -> list[str]:
+def _auto_signals(mail: ParsedMail, words: KindWords, subject: _Scanned) -> list[str]:
     """Evidence that software sent the message, from its headers and subject."""
     found = []
     submitted = (mail.auto_submitted or "").strip().lower()
@@ -220,7 +223,7 @@ def _auto_signals(mail: ParsedMail, words: KindWords, subject: str) -> list[str]
     # not bulk: ticket systems put Precedence: bulk on every mail, agents' answers too (Roundup), to keep auto-responders quiet
     if (mail.precedence or "").strip().lower() in ("auto_reply", "junk"):
         found.append(f"header Precedence: {mail.precedence}")
-    cue = words["auto_subject"].first(subject)
+    cue = subject.first("auto_subject")
     if cue is not None:
         found.append(f"subject {_quote(cue)}")
     if mail.from_addr and _NOREPLY.match(mail.from_addr):
@@ -237,11 +240,32 @@ def read_kind(mail: ParsedMail) -> Reading:
         return Reading(OTHER, (f"could not be classified: {type(exc).__name__}: {str(exc)[:200]}",))
 
 
+class _Scanned:
+    """A folded text and, once asked for, which cues may match in it (one scan for every group that reads it)."""
+
+    __slots__ = ("text", "_hits", "_words")
+
+    def __init__(self, words: KindWords, text: str) -> None:
+        self.text, self._hits, self._words = text, None, words
+
+    @property
+    def hits(self) -> Hits:
+        if self._hits is None:
+            self._hits = self._words.scan(self.text)
+        return self._hits
+
+    def first(self, group: str) -> Cue | None:
+        return self._words[group].first(self.text, self.hits)
+
+    def all(self, group: str) -> Iterator[Cue]:
+        return self._words[group].all(self.text, self.hits)
+
+
 def _read_kind(mail: ParsedMail) -> Reading:
     words = kind_words()
-    subject = fold(" ".join((mail.subject or "").split())[:500])
+    subject = _Scanned(words, fold(" ".join((mail.subject or "").split())[:500]))
     text = mail.text or ""
-    full = fold((mail.full_text or text)[:TEXT_LIMIT])
+    full = _Scanned(words, fold((mail.full_text or text)[:TEXT_LIMIT]))
 
     bounce = _bounce(mail, words, subject, full)
     if bounce is not None:
@@ -257,7 +281,7 @@ def _read_kind(mail: ParsedMail) -> Reading:
         reason = "no text in the message" + (" (" + "; ".join(mail.defects[:2]) + ")" if mail.defects else "")
         return Reading(OTHER, (reason, *auto), automatic=bool(auto))
     # the sender's display name is often the customer's own (a ticket system writing "on behalf of" its author)
-    body = _read_body(words, text, " ".join((subject, fold(mail.from_name or ""), *own.customer_names)))
+    body = _read_body(words, text, " ".join((subject.text, fold(mail.from_name or ""), *own.customer_names)))
     automated = body.first("automated")
     automatic_evidence = auto + ([f"body {_quote(automated)}"] if automated else [])
     person = body.first("person")
@@ -317,14 +341,14 @@ def _sentence_of(body: _Body, cue: Cue) -> str:
     return cue.text
 
 
-def _bounce(mail: ParsedMail, words: KindWords, subject: str, full: str) -> Reading | None:
+def _bounce(mail: ParsedMail, words: KindWords, subject: _Scanned, full: _Scanned) -> Reading | None:
     """A bounce, or `other` for a delay warning or delivery notice; None for a message no mail server wrote."""
     action = (mail.delivery_action or "").lower()
     report = mail.delivery_evidence or ""
     if action in ("failed", "error"):
         return Reading(BOUNCE, (f"delivery failed: {report}",), automatic=True)
-    delay_subject = words["delay"].first(subject)
-    bounce_subject = words["bounce_subject"].first(subject)
+    delay_subject = subject.first("delay")
+    bounce_subject = subject.first("bounce_subject")
     if action == "delayed" and bounce_subject is None:
         return Reading(OTHER, (f"delivery delayed, not final (not a bounce): {report}",), automatic=True)
     if mail.report_type == "disposition-notification":
@@ -332,11 +356,11 @@ def _bounce(mail: ParsedMail, words: KindWords, subject: str, full: str) -> Read
     daemon = looks_like_daemon(mail.from_addr, mail.from_name)
     null_sender = mail.kind_headers.get("return-path", "").strip() == "<>"
     failed_recipients = "x-failed-recipients" in mail.kind_headers
-    head = full[:6000]
+    head = full.text[:6000]  # a prefix: what may match in it may in the whole
     # the words of a mail server count only beside another sign of one: read them only then (most mail is no bounce)
     server = daemon or null_sender or failed_recipients or bounce_subject is not None or bool(mail.auto_submitted) or bool(mail.report_type)
-    bounce_body = words["bounce_body"].first(head) if server else None
-    delay_body = words["delay"].first(head) if daemon or null_sender else None
+    bounce_body = words["bounce_body"].first(head, full.hits) if server else None
+    delay_body = words["delay"].first(head, full.hits) if daemon or null_sender else None
     sender = f"sender {mail.from_name or ''} <{mail.from_addr}>".replace(" <", " <", 1) if daemon else None
     if action in ("delivered", "relayed", "expanded") and bounce_subject is None:  # the report's own Action is more certain than words
         return Reading(OTHER, (f"a delivery notice, not a failure: {report}",), automatic=True)
@@ -360,8 +384,8 @@ def _bounce(mail: ParsedMail, words: KindWords, subject: str, full: str) -> Read
     return None
 
 
-def _absence(mail: ParsedMail, words: KindWords, subject: str, body: _Body, auto: list[str]) -> Reading | None:
-    in_subject = words["absence_subject"].first(subject)
+def _absence(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body, auto: list[str]) -> Reading | None:
+    in_subject = subject.first("absence_subject")
     in_body = body.first("absence_body")
     if in_subject is None and in_body is None:
         return None
@@ -389,13 +413,13 @@ def _logged(body: _Body) -> bool:
     return any(_REFERENCE.search(c.text) for c in body.cues.get("boilerplate", ()))
 
 
-def _notice(mail: ParsedMail, words: KindWords, subject: str, body: _Body) -> Reading | None:
+def _notice(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body) -> Reading | None:
     """`other` for a calendar invitation, a read receipt, a recall, a message held for review, an account check or a
     "not read" notice: neither a receipt by the company nor its answer."""
     method = mail.kind_headers.get(CALENDAR)
     if method is not None:
         return Reading(OTHER, (f"a calendar invitation or reply (text/calendar; method={method})",), automatic=True)
-    in_subject = words["notice_subject"].first(subject)
+    in_subject = subject.first("notice_subject")
     in_body = body.first("notice_body")
     if in_subject is None and in_body is None:
         return None
@@ -451,8 +475,8 @@ def rating_scale(text: str) -> str | None:
     return None
 
 
-def _survey(words: KindWords, subject: str, body: _Body, scale: str | None) -> tuple[tuple[str, ...], str | None] | None:
-    in_subject = words["survey"].first(subject)
+def _survey(words: KindWords, subject: _Scanned, body: _Body, scale: str | None) -> tuple[tuple[str, ...], str | None] | None:
+    in_subject = subject.first("survey")
     first = body.first("survey")
     count = body.count("survey") + (scale is not None)
     cue = first or in_subject
@@ -470,8 +494,9 @@ def _substance_beside(words: KindWords, body: _Body, group: str) -> int:
     """Words of substance in the sentences where `group` has a cue (for a group not read with the others)."""
     stop = words.stopwords
     total = 0
-    for folded in body.folded_sentences:
-        if words[group].first(folded) is not None:
+    for index, folded in enumerate(body.folded_sentences):
+        hits = body.hits.get(index) or words.scan(folded)
+        if words[group].first(folded, hits) is not None:
             own = [t for t in _TOKEN.findall(_URL.sub(" ", folded)) if t not in stop and (len(t) >= 3 or t.isdigit())]
             total += len(own) if len(own) >= SENTENCE_SUBSTANCE else 0
     return min(total, body.substance)
@@ -480,32 +505,32 @@ def _substance_beside(words: KindWords, body: _Body, group: str) -> int:
 _PRICE = re.compile(r"[£$€]\s?\d|\b\d+(?:[.,]\d{2})?\s?(?:€|eur|euros?|gbp|usd|chf)(?![a-z])")
 
 
-def _bulk(mail: ParsedMail, words: KindWords, full: str) -> list[str]:
+def _bulk(mail: ParsedMail, words: KindWords, full: _Scanned) -> list[str]:
     """Signs that a message went to many: list and campaign headers, blind copies, a greeting to a crowd, an unsubscribe footer."""
     found = [f"header {name}" for name in ("list-unsubscribe",) if mail.list_unsubscribe] + [
         f"header {name}" for name in _BULK_HEADERS if name in mail.kind_headers]
     to = mail.kind_headers.get("to")
     if to is not None and "@" not in to:
         found.append(f"sent as a blind copy (To: {to[:60]})")
-    cue = words["bulk_body"].first(full)
+    cue = full.first("bulk_body")
     if cue is not None:
         found.append(f"body {_quote(cue)}")
     return found
 
 
-def _marketing(mail: ParsedMail, words: KindWords, subject: str, full: str, body: _Body) -> tuple[tuple[str, ...], int, str] | None:
+def _marketing(mail: ParsedMail, words: KindWords, subject: _Scanned, full: _Scanned, body: _Body) -> tuple[tuple[str, ...], int, str] | None:
     """(evidence, selling cues, language) when the message sells: promotional words, sent to many, not in the customer's thread."""
     cues: dict[str, Cue] = {}
     for text in (subject, full):
         end = -1
-        for cue in words["marketing"].all(text):
+        for cue in text.all("marketing"):
             if cue.start >= end:  # "use code SAVE10" is one offer, however many cues find it
                 cues.setdefault(" ".join(cue.text.split()), cue)
             end = max(end, cue.end)
     bulk = _bulk(mail, words, full)
-    reply = bool(mail.in_reply_to) or bool(_REPLY_SUBJECT.match(mail.subject or "")) or bool(_REFERENCE.search(subject))
+    reply = bool(mail.in_reply_to) or bool(_REPLY_SUBJECT.match(mail.subject or "")) or bool(_REFERENCE.search(subject.text))
     if not cues and bulk and not reply:
-        price = _PRICE.search(full)
+        price = _PRICE.search(full.text)
         if price is not None:  # prices in mail sent to many, outside any thread: an offer
             cues[price.group()] = Cue("marketing", price.group(), "", price.start(), price.end())
     if not cues:
