@@ -126,6 +126,10 @@ class CueGroup:
                 yield Cue(self.name, match.group(), match.lastgroup or "", match.start(), match.end())
 
 
+#: a needed word shorter than this is in nearly every text (and found at nearly every letter): its cue is always tried
+_SCANNED_WORD = 2
+
+
 class CueIndex:
     """The needed words of every cue of every group in one Aho-Corasick automaton: `scan(text)` says which cues may
     match `text` (those whose needed words it holds, and those that need none)."""
@@ -139,7 +143,7 @@ class CueIndex:
                 part.slot = len(always)
                 always.append(0)
                 for index, words in enumerate(part.needed):
-                    if words is None:
+                    if words is None or min(len(word.strip()) for word in words) < _SCANNED_WORD:
                         always[part.slot] |= 1 << index
                         continue
                     for word in words:
