@@ -19,7 +19,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 from mysteryshop.collect.parse import CALENDAR, ParsedMail
 from mysteryshop.collect.report import looks_like_daemon
@@ -44,6 +43,9 @@ FOLLOWUP = SURVEY
 SUBSTANCE_FOR_ANSWER = 6
 #: an absence notice, survey or deferral may carry a little more (a colleague's address, a link's caption)
 SUBSTANCE_BESIDE_NOTICE = 14
+#: a reply that says the answer is still to come ("one of our team will respond within 24 hours") is an answer only with this
+#: many words of substance besides, not counting sentences that carry a link (pointers: "track your order here: …")
+SUBSTANCE_PROMISED = 12
 #: a sentence adds to the substance only with at least this many words of its own once its cues are out
 SENTENCE_SUBSTANCE = 3
 #: how much of a message's text is read for cues (a 5 MB newsletter is judged by its first 20,000 characters)
@@ -97,6 +99,9 @@ class _Body:
     folded_sentences: tuple[str, ...] = ()
     sentences: tuple[str, ...] = ()
     hits: dict[int, Hits] = field(default_factory=dict)  # by sentence index: which cues may match there
+    linked: int = 0  # substance in sentences that carry a link (a pointer: "track your order here: …")
+    questions: list[Cue] = field(default_factory=list)  # feedback words in a question ("would you mind leaving us a review?")
+    before_judging: int | None = None  # substance before the first sentence that asks the customer to judge (None: none does)
 
     def first(self, group: str) -> Cue | None:
         found = self.cues.get(group)
@@ -106,10 +111,13 @@ class _Body:
         return len({" ".join(c.text.split()) for c in self.cues.get(group, ())})
 
 
-_SENTENCE_GROUPS = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "person", "aside", "notice_body",
-                    "closure")
-#: cues whose words are not substance (person and marketing cues are: a person's "I checked" starts an answer)
-_NOT_SUBSTANCE = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "aside", "notice_body", "closure")
+#: the sentences that ask the customer to judge (a survey cue or feedback words): their substance, apart
+_JUDGING = "survey or feedback"
+_SENTENCE_GROUPS = ("received", "deferral", "reply_promise", "automated", "survey", "feedback", "absence_body", "boilerplate", "person",
+                    "aside", "imprint", "notice_body", "closure")
+#: cues whose words are not substance (person, feedback and marketing cues are: a person's "I checked" starts an answer)
+_NOT_SUBSTANCE = ("received", "deferral", "reply_promise", "automated", "survey", "absence_body", "boilerplate", "aside", "notice_body",
+                  "closure")
 
 
 _LINE_END = re.compile(r"[.!?:;]\s*$")
@@ -169,6 +177,17 @@ def _is_field(folded: str) -> bool:
     return len(value) <= _FIELD_WORDS or sum(t.isdigit() for t in value) * 2 >= len(value)
 
 
+#: what parts the items of a bar of links or of a footer line ("Unsubscribe · Manage preferences", "Shop | Blog | Help")
+_BAR = re.compile(r"\s[|·•]\s|\s[|·•]$|^[|·•]\s")
+#: an item of such a bar is short
+_BAR_ITEM_WORDS = 8
+
+
+def _is_bar(folded: str) -> bool:
+    items = [item for item in _BAR.split(folded) if item.strip()]
+    return len(items) >= 2 and all(len(item.split()) <= _BAR_ITEM_WORDS for item in items)
+
+
 def _link_only(folded: str, *, help_only: bool = False) -> bool:
     """Whether a sentence is nothing but a link (a help-centre link when `help_only`)."""
     found = (_HELP_LINK if help_only else _URL).search(folded)
@@ -187,17 +206,24 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
             continue  # a pointer to a help article, or its caption
         if _is_field(folded):
             continue  # "Subject: …", "Sent: 20 Aug 2025 13:30", "Ticket ID: 7731045": a record's field, not the company's prose
+        if _is_bar(folded):
+            continue  # "View request · Turn off notifications", "Lumio GmbH · Hauptstr. 1 · Berlin": a bar of links or a footer
         spans: list[tuple[int, int]] = []
-        groups_here: set[str] = set()
+        groups_here: dict[str, list[Cue]] = {}
         hits = body.hits[index] = words.scan(folded)
         for group in _SENTENCE_GROUPS:
             for cue in words[group].all(folded, hits):
                 body.cues.setdefault(group, []).append(cue)
-                groups_here.add(group)
+                groups_here.setdefault(group, []).append(cue)
                 if group in _NOT_SUBSTANCE:
                     spans.append((cue.start, cue.end))
-        if "aside" in groups_here:
+        if "aside" in groups_here or "imprint" in groups_here:
             continue  # "in the meantime, our guide…", "shop our bestsellers while you wait": the whole sentence is beside the matter
+        asks = "feedback" in groups_here and "?" in folded
+        if asks and "survey" not in groups_here:
+            body.questions.append(groups_here["feedback"][0])
+        if (asks or "survey" in groups_here) and body.before_judging is None:
+            body.before_judging = body.substance
         own = 0
         unlinked = _URL.sub(lambda m: " " * len(m.group()), folded)
         for start, end in _clauses(unlinked) if spans else ((0, len(unlinked)),):
@@ -206,6 +232,10 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
             own += sum(1 for t in _TOKEN.findall(_NUMBER_GROUP.sub("", unlinked[start:end])) if t not in stop and (len(t) >= 3 or t.isdigit()))
         if own >= SENTENCE_SUBSTANCE:
             body.substance += own
+            if _URL.search(folded):
+                body.linked += own
+            if "survey" in groups_here or "feedback" in groups_here:
+                body.substance_beside[_JUDGING] = body.substance_beside.get(_JUDGING, 0) + own
             for group in groups_here:
                 body.substance_beside[group] = body.substance_beside.get(group, 0) + own
     return body
@@ -295,8 +325,9 @@ def _read_kind(mail: ParsedMail) -> Reading:
     if notice is not None:
         return notice
 
-    survey = _survey(words, subject, body, rating_scale(text))
-    marketing = _marketing(mail, words, subject, full, body)
+    reply = _in_thread(mail, subject)
+    survey = _survey(words, subject, body, rating_scale(text), reply)
+    marketing = _marketing(mail, words, subject, full, body, reply)
     if marketing is not None and (survey is None or marketing[1] >= 3):
         return Reading(MARKETING, marketing[0], automatic=True, language=marketing[2])
     if survey is not None:
@@ -306,19 +337,24 @@ def _read_kind(mail: ParsedMail) -> Reading:
         return Reading(OTHER, (f"body {_quote(closure)}", "the desk closed the request on its own: no receipt, no answer"),
                        automatic=True, language=closure.language)
 
-    acks = [c for group in ("received", "deferral", "automated") for c in body.cues.get(group, ())]
+    acks = [c for group in ("received", "deferral", "reply_promise", "automated") for c in body.cues.get(group, ())]
     if own.echoed and body.substance == 0 and not acks:
         return Reading(ACKNOWLEDGEMENT, ("it carries the customer's own message back and adds nothing of its own: a receipt",
                                          *auto), automatic=True)
-    deferral = body.first("deferral")
+    promised = body.first("reply_promise")
+    deferral = body.first("deferral") or promised
     deferral_quote = _sentence_of(body, deferral) if deferral is not None else None
     who = ("automatic: " + "; ".join(automatic_evidence)) if automatic_evidence else (
         f"written by a person: {_quote(person)}" if person is not None else "automatic: no sign of a person writing")
-    # a receipt or deferral takes its whole clause out of the substance (_read_body): what is left is the company's own matter
-    little = body.substance < SUBSTANCE_FOR_ANSWER
-    if (acks or auto) and little:
+    # a receipt or deferral takes its whole clause out of the substance (_read_body): what is left is the company's own matter;
+    # when the message says the answer is still to come, that must be more than pointers and pleasantries
+    substance, needed = body.substance, SUBSTANCE_FOR_ANSWER
+    if promised is not None:
+        substance, needed = body.substance - body.linked, SUBSTANCE_PROMISED
+    if (acks or auto) and substance < needed:
         evidence = [f"body {_quote(c)}" for c in acks[:3]] or list(auto[:2])
-        evidence += [f"{body.substance} word(s) of substance beyond receipt, deferral and boilerplate", who]
+        evidence += [f"{substance} word(s) of substance beyond receipt, deferral and boilerplate"
+                     + (f" (fewer than {needed} beside a promise to answer later)" if promised is not None else ""), who]
         language = acks[0].language if acks else None
         promise = find_promise(words, body.folded_sentences, body.sentences) if deferral is not None or acks else None
         return Reading(ACKNOWLEDGEMENT, tuple(evidence), automatic, deferral_quote, body.substance, language, promise)
@@ -433,22 +469,57 @@ def _notice(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body) 
 
 _LINK_OPTION = re.compile(r"^\W*(?P<caption>[^\W\d][^:/]{0,40}?)\s*[-–:→>]*\s*(?P<url>https?://\S+)\s*$")
 _ARTICLE_LINK = re.compile(r"/(?:hc|kb|faq|faqs|articles?|knowledge(?:base)?|guides?|docs|hilfe|aide|ayuda|artikel|articulos)/")
-_NUMBER_SCALE = re.compile(r"^\W*(?:0\W+)?1\W+2\W+3\W+4\W+5(?:\W+6\W+7\W+8\W+9\W+10)?\W*$")
-_STARS = re.compile(r"\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b.{0,30}\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b")
-_OPTIONS_LINE = re.compile(r"^\W*[^\W\d][\w' ]{0,25}(?:\s+[·|/–-]\s+[^\W\d][\w' ]{0,25}){2,5}\W*$")
+#: a numbered scale (0-10, 1-5, 1-7), its numbers in brackets or not, with a label at either end ("Very difficult 1 … 7 Very easy")
+_NUMBER_SCALE = re.compile(r"^(?:[^\d\n]{0,40}?\s)?\W*(?:0\W+)?1\W+2\W+3\W+4\W+5(?:\W+6(?:\W+7(?:\W+8\W+9\W+10)?)?)?\W*(?:\s[^\d\n]{0,40})?$")
+_STARS = re.compile(r"\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b.{0,30}\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b|"
+                    r"(?:[★☆⭐✩✰✭]\s*){3,}")
+#: the options of a row: set apart by a dot, a bar, a slash or a dash between spaces, or by a wide space
+_OPTION_BREAK = re.compile(r"\s+[·|/–-]\s+|\s{2,}|\t")
+_OPTION = re.compile(r"^[^\W\d][\w' ,]{0,30}$")
 #: a choice caption is short ("Great", "Not good", "Gut, ich bin zufrieden")
 _CAPTION_WORDS = 4
 
 
+def _options_row(folded: str, least: int = 2) -> bool:
+    """A row of `least` to eleven short captions ("Sehr gut · Gut · Schlecht", "Yes   No", "😀 Très satisfaite   🙂 Satisfaite")."""
+    parts = [part.strip(_SYMBOLS + " \u200d\ufe0f") for part in _OPTION_BREAK.split(folded.strip())]
+    parts = [part for part in parts if part]
+    return least <= len(parts) <= 11 and all(_OPTION.match(part) and len(part.split()) <= _CAPTION_WORDS for part in parts)
+
+
+#: what may stand beside a caption in a row of choices: emoji, brackets, arrows, bullets
+_SYMBOLS = "".join(chr(c) for c in range(0x2190, 0x2800)) + "".join(chr(c) for c in range(0x1F300, 0x1FAFF)) + "[](){}<>*•·→"
+
+
+def _choice_list(lines: list[str], question: int) -> str | None:
+    """Two to six short captions, one a line, under the question at `lines[question]`: three or more, or two right under it
+    ("Awesome / Just Okay / Not Good"); a signature under a question (two lines after a blank one) is none."""
+    options: list[str] = []
+    index = question + 1
+    gap = index < len(lines) and not lines[index]
+    while index < len(lines) and not lines[index]:
+        index += 1
+    while index < len(lines) and lines[index]:
+        caption = fold(lines[index]).strip(_SYMBOLS + " ")
+        if not (_OPTION.match(caption) and len(caption.split()) <= _CAPTION_WORDS) or _LINE_END.search(caption):
+            return None
+        options.append(lines[index])
+        index += 1
+    if 3 <= len(options) <= 6 or (len(options) == 2 and not gap):
+        return "a choice under a question: " + " / ".join(options)
+    return None
+
+
 def rating_scale(text: str) -> str | None:
     """A rating scale in a message's text, said as evidence, or None: links that differ only in the rating they
-    carry (".../satisfaction/good", ".../bad"), a 0-10 or 1-5 row, stars, or a row of choices under a question."""
+    carry (".../satisfaction/good", ".../bad"), a numbered row (0-10, 1-5, 1-7), stars, or a choice of short captions
+    under a question (in a row, or one a line)."""
     lines = [line.strip() for line in text.split("\n")]
     options: list[tuple[str, str]] = []
     pending: str | None = None
     for line in lines:
         folded = fold(line)
-        if _NUMBER_SCALE.match(folded) or _STARS.search(folded):
+        if _NUMBER_SCALE.match(folded) or _STARS.search(line):
             return f'a rating scale "{" ".join(line.split())[:60]}"'
         found = _LINK_OPTION.match(line)
         if found is None and pending is not None and re.fullmatch(r"https?://\S+", line):
@@ -469,22 +540,43 @@ def rating_scale(text: str) -> str | None:
     for captions in prefixes.values():
         if 2 <= len(set(captions)) <= 11:
             return "a choice of rated links: " + " / ".join(captions[:5])
-    for before, line in pairwise(lines):
-        if before.endswith("?") and _OPTIONS_LINE.match(fold(line)):
-            return f'a row of choices under a question: "{line[:60]}"'
+    for index, line in enumerate(lines):
+        if not line.endswith("?"):
+            continue
+        # right under the question, two choices ("Yes   No"); after a blank line, three or more (two might be a signature)
+        right_under = index + 1 < len(lines) and bool(lines[index + 1])
+        following = lines[index + 1] if right_under else next((other for other in lines[index + 2:index + 3] if other), "")
+        if following and _options_row(fold(following), 2 if right_under else 3):
+            return f'a row of choices under a question: "{following[:60]}"'
+        found_list = _choice_list(lines, index)
+        if found_list is not None:
+            return found_list[:120]
     return None
 
 
-def _survey(words: KindWords, subject: _Scanned, body: _Body, scale: str | None) -> tuple[tuple[str, ...], str | None] | None:
+def _in_thread(mail: ParsedMail, subject: _Scanned) -> bool:
+    """Whether the message answers in the customer's thread: a reply, or one about their numbered request."""
+    return bool(mail.in_reply_to) or bool(_REPLY_SUBJECT.match(mail.subject or "")) or bool(_REFERENCE.search(subject.text))
+
+
+def _survey(words: KindWords, subject: _Scanned, body: _Body, scale: str | None, reply: bool) -> tuple[tuple[str, ...], str | None] | None:
+    """(evidence, language) when the message asks the customer to judge what they got: a survey's words, a rating scale, or
+    (in a message of its own, not a reply in their thread) a question about their experience and a subject that asks for it."""
     in_subject = subject.first("survey")
-    first = body.first("survey")
-    count = body.count("survey") + (scale is not None)
-    cue = first or in_subject
-    if cue is None and scale is None:
+    asked = subject.first("feedback") if not reply and in_subject is None else None
+    surveyed = {" ".join(c.text.split()) for c in body.cues.get("survey", ())}
+    questions = body.questions if (not reply or surveyed or scale) else []
+    signs = len(surveyed) + (scale is not None) + len({c.text for c in questions}) + (asked is not None)
+    cue = body.first("survey") or in_subject or (questions[0] if questions else None) or asked
+    if signs == 0 and in_subject is None:
         return None
-    other = body.substance - body.substance_beside.get("survey", 0)
-    if in_subject is not None or count >= 2 or other < SUBSTANCE_BESIDE_NOTICE:
+    other = body.substance - body.substance_beside.get(_JUDGING, 0)
+    # several signs outweigh what else the message says when they open it (a survey that quotes the conversation below);
+    # a rating footer under an answer comes after it
+    leads = (body.before_judging or 0) < SUBSTANCE_BESIDE_NOTICE
+    if in_subject is not None or (signs >= 2 and leads) or other < SUBSTANCE_BESIDE_NOTICE:
         evidence = tuple(f"body {_quote(c)}" for c in body.cues.get("survey", [])[:3]) + ((f"subject {_quote(in_subject)}",) if in_subject else ())
+        evidence += tuple(f"asks {_quote(c)}" for c in questions[:2]) + ((f"subject {_quote(asked)}",) if asked else ())
         evidence += (scale,) if scale else ()
         return evidence + (f"{other} word(s) of substance beside the survey",), cue.language if cue else None
     return None
@@ -518,7 +610,8 @@ def _bulk(mail: ParsedMail, words: KindWords, full: _Scanned) -> list[str]:
     return found
 
 
-def _marketing(mail: ParsedMail, words: KindWords, subject: _Scanned, full: _Scanned, body: _Body) -> tuple[tuple[str, ...], int, str] | None:
+def _marketing(mail: ParsedMail, words: KindWords, subject: _Scanned, full: _Scanned, body: _Body,
+               reply: bool) -> tuple[tuple[str, ...], int, str | None] | None:
     """(evidence, selling cues, language) when the message sells: promotional words, sent to many, not in the customer's thread."""
     cues: dict[str, Cue] = {}
     for text in (subject, full):
@@ -528,17 +621,21 @@ def _marketing(mail: ParsedMail, words: KindWords, subject: _Scanned, full: _Sca
                 cues.setdefault(" ".join(cue.text.split()), cue)
             end = max(end, cue.end)
     bulk = _bulk(mail, words, full)
-    reply = bool(mail.in_reply_to) or bool(_REPLY_SUBJECT.match(mail.subject or "")) or bool(_REFERENCE.search(subject.text))
     if not cues and bulk and not reply:
         price = _PRICE.search(full.text)
         if price is not None:  # prices in mail sent to many, outside any thread: an offer
             cues[price.group()] = Cue("marketing", price.group(), "", price.start(), price.end())
+    acknowledges = bool(body.cues.get("received") or body.cues.get("deferral") or body.cues.get("reply_promise"))
     if not cues:
-        return None  # an unsubscribe link alone sells nothing (help desks send through mailing services too)
+        # sent to many, outside the customer's thread, and neither a receipt nor a notice of the desk's: a newsletter, an
+        # invitation, a product announcement, whatever it sells (an unsubscribe link in a reply sells nothing: desks send
+        # through mailing services too)
+        if bulk and not reply and not acknowledges and not body.cues.get("closure") and body.substance > 0:
+            return (*bulk[:2], "not a reply to the customer", "nothing of the customer's request in it"), 0, None
+        return None
     selling = list(cues.values())
     # not bulk on its own: ticket systems put Precedence: bulk on every mail (see _auto_signals)
     weak = [f"header Precedence: {mail.precedence}"] if (mail.precedence or "").strip().lower() in ("bulk", "list") else []
-    acknowledges = bool(body.cues.get("received") or body.cues.get("deferral"))
     own = body.substance - _substance_beside(words, body, "marketing")
     count = len(selling)
     if acknowledges and count < 4:
