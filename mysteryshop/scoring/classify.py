@@ -111,6 +111,8 @@ class _Body:
         return len({" ".join(c.text.split()) for c in self.cues.get(group, ())})
 
 
+#: what follows a deferral that makes it depend on something that may not happen (its clause: up to a comma or the end)
+_CONDITIONAL = re.compile(r"[^,;:.!?]{0,40}?\b(?:if|in case|unless|should (?:you|there|it|anything)|falls|sofern|si|au cas ou|en caso de)\b")
 #: the sentences that ask the customer to judge (a survey cue or feedback words): their substance, apart
 _JUDGING = "survey or feedback"
 _SENTENCE_GROUPS = ("received", "deferral", "reply_promise", "automated", "survey", "feedback", "absence_body", "boilerplate", "person",
@@ -213,10 +215,12 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
         hits = body.hits[index] = words.scan(folded)
         for group in _SENTENCE_GROUPS:
             for cue in words[group].all(folded, hits):
-                body.cues.setdefault(group, []).append(cue)
-                groups_here.setdefault(group, []).append(cue)
                 if group in _NOT_SUBSTANCE:
                     spans.append((cue.start, cue.end))
+                if group == "deferral" and _CONDITIONAL.match(folded, cue.end):
+                    continue  # "I'll let you know if the bank asks": a follow-up that may never come puts nothing off
+                body.cues.setdefault(group, []).append(cue)
+                groups_here.setdefault(group, []).append(cue)
         if "aside" in groups_here or "imprint" in groups_here:
             continue  # "in the meantime, our guide…", "shop our bestsellers while you wait": the whole sentence is beside the matter
         asks = "feedback" in groups_here and "?" in folded
