@@ -102,6 +102,8 @@ class _Body:
     linked: int = 0  # substance in sentences that carry a link (a pointer: "track your order here: …")
     questions: list[Cue] = field(default_factory=list)  # feedback words in a question ("would you mind leaving us a review?")
     before_judging: int | None = None  # substance before the first sentence that asks the customer to judge (None: none does)
+    judging: list[Cue] = field(default_factory=list)  # feedback words in sentences that are no question ("we'd love a review")
+    links: int = 0  # sentences that carry a link, or are a button's caption ("Write a review", "Jetzt bewerten")
 
     def first(self, group: str) -> Cue | None:
         found = self.cues.get(group)
@@ -226,6 +228,10 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
         asks = "feedback" in groups_here and "?" in folded
         if asks and "survey" not in groups_here:
             body.questions.append(groups_here["feedback"][0])
+        elif "feedback" in groups_here and "survey" not in groups_here:
+            body.judging.append(groups_here["feedback"][0])
+        if _URL.search(folded) or (len(folded.split()) <= _CAPTION_WORDS and not _LINE_END.search(folded) and "feedback" in groups_here):
+            body.links += 1
         if (asks or "survey" in groups_here) and body.before_judging is None:
             body.before_judging = body.substance
         own = 0
@@ -570,8 +576,12 @@ def _survey(words: KindWords, subject: _Scanned, body: _Body, scale: str | None,
     asked = subject.first("feedback") if not reply and in_subject is None else None
     surveyed = {" ".join(c.text.split()) for c in body.cues.get("survey", ())}
     questions = body.questions if (not reply or surveyed or scale) else []
-    signs = len(surveyed) + (scale is not None) + len({c.text for c in questions}) + (asked is not None)
-    cue = body.first("survey") or in_subject or (questions[0] if questions else None) or asked
+    # outside the thread, feedback words beside a link or a button ("we'd love a short review: https://…"), in a message that
+    # neither confirms receipt nor puts an answer off (a receipt of the customer's own feedback is no survey)
+    acknowledges = any(body.cues.get(group) for group in ("received", "deferral", "reply_promise"))
+    judging = body.judging[:1] if not reply and body.links and not acknowledges else []
+    signs = len(surveyed) + (scale is not None) + len({c.text for c in questions}) + (asked is not None) + len(judging)
+    cue = body.first("survey") or in_subject or (questions[0] if questions else None) or asked or (judging[0] if judging else None)
     if signs == 0 and in_subject is None:
         return None
     other = body.substance - body.substance_beside.get(_JUDGING, 0)
@@ -581,6 +591,7 @@ def _survey(words: KindWords, subject: _Scanned, body: _Body, scale: str | None,
     if in_subject is not None or (signs >= 2 and leads) or other < SUBSTANCE_BESIDE_NOTICE:
         evidence = tuple(f"body {_quote(c)}" for c in body.cues.get("survey", [])[:3]) + ((f"subject {_quote(in_subject)}",) if in_subject else ())
         evidence += tuple(f"asks {_quote(c)}" for c in questions[:2]) + ((f"subject {_quote(asked)}",) if asked else ())
+        evidence += tuple(f"asks {_quote(c)} beside a link or button" for c in judging)
         evidence += (scale,) if scale else ()
         return evidence + (f"{other} word(s) of substance beside the survey",), cue.language if cue else None
     return None
