@@ -103,6 +103,7 @@ class _Body:
     questions: list[Cue] = field(default_factory=list)  # feedback words in a question ("would you mind leaving us a review?")
     before_judging: int | None = None  # substance before the first sentence that asks the customer to judge (None: none does)
     judging: list[Cue] = field(default_factory=list)  # feedback words in sentences that are no question ("we'd love a review")
+    about_us: list[Cue] = field(default_factory=list)  # those of them in a sentence that names the company: "how we handled this"
     links: int = 0  # sentences that carry a link, or are a button's caption ("Write a review", "Jetzt bewerten")
 
     def first(self, group: str) -> Cue | None:
@@ -115,6 +116,8 @@ class _Body:
 
 #: what follows a deferral that makes it depend on something that may not happen (its clause: up to a comma or the end)
 _CONDITIONAL = re.compile(r"[^,;:.!?]{0,40}?\b(?:if|in case|unless|should (?:you|there|it|anything)|falls|sofern|si|au cas ou|en caso de)\b")
+#: the company speaking of itself, in the four languages: feedback words beside these judge it
+_ABOUT_US = re.compile(r"\b(?:we|us|our|wir|uns|unser\w*|nous|notre|nos|nosotros|nos|nuestr[oa]s?)\b")
 #: the sentences that ask the customer to judge (a survey cue or feedback words): their substance, apart
 _JUDGING = "survey or feedback"
 _SENTENCE_GROUPS = ("received", "deferral", "reply_promise", "automated", "survey", "feedback", "absence_body", "boilerplate", "person",
@@ -209,7 +212,14 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
                                          and not _LINE_END.search(folded)):
             continue  # a pointer to a help article, or its caption
         if _is_field(folded):
-            continue  # "Subject: …", "Sent: 20 Aug 2025 13:30", "Ticket ID: 7731045": a record's field, not the company's prose
+            # "Subject: …", "Sent: 20 Aug 2025 13:30", "Ticket ID: 7731045": a record's field, not the company's prose; but
+            # "Begin survey: https://…" is a button and its link
+            if _URL.search(folded):
+                body.links += 1
+                button = words["feedback"].first(folded) or words["survey"].first(folded)
+                if button is not None:
+                    body.judging.append(button)
+            continue
         if _is_bar(folded):
             continue  # "View request · Turn off notifications", "Lumio GmbH · Hauptstr. 1 · Berlin": a bar of links or a footer
         spans: list[tuple[int, int]] = []
@@ -226,6 +236,8 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
         if "aside" in groups_here or "imprint" in groups_here:
             continue  # "in the meantime, our guide…", "shop our bestsellers while you wait": the whole sentence is beside the matter
         asks = "feedback" in groups_here and "?" in folded
+        if "feedback" in groups_here and _ABOUT_US.search(folded):
+            body.about_us.append(groups_here["feedback"][0])
         if asks and "survey" not in groups_here:
             body.questions.append(groups_here["feedback"][0])
         elif "feedback" in groups_here and "survey" not in groups_here:
@@ -501,6 +513,20 @@ def _options_row(folded: str, least: int = 2) -> bool:
 _SYMBOLS = "".join(chr(c) for c in range(0x2190, 0x2800)) + "".join(chr(c) for c in range(0x1F300, 0x1FAFF)) + "[](){}<>*•·→"
 
 
+#: a graded row has this many choices at least ("Strongly disagree - Disagree - … - Strongly agree")
+_GRADED_CHOICES = 4
+
+
+def _graded_row(folded: str) -> bool:
+    """A row of four or more choices that grade one thing: two of them share a word ("agree" / "disagree", "satisfied" /
+    "very satisfied"). A bar of links ("Shop | Blog | Help | Instagram") names different things."""
+    if not _options_row(folded, _GRADED_CHOICES):
+        return False
+    options = [part.strip(_SYMBOLS + " \u200d\ufe0f") for part in _OPTION_BREAK.split(folded.strip())]
+    words = [{word for word in option.split() if len(word) >= 4} for option in options if option]
+    return any(any(a in b or b in a for a in first for b in second) for i, first in enumerate(words) for second in words[i + 1:])
+
+
 def _choice_list(lines: list[str], question: int) -> str | None:
     """Two to six short captions, one a line, under the question at `lines[question]`: three or more, or two right under it
     ("Awesome / Just Okay / Not Good"); a signature under a question (two lines after a blank one) is none."""
@@ -550,6 +576,9 @@ def rating_scale(text: str) -> str | None:
     for captions in prefixes.values():
         if 2 <= len(set(captions)) <= 11:
             return "a choice of rated links: " + " / ".join(captions[:5])
+    for line in lines:
+        if _graded_row(fold(line)):
+            return f'a graded row of choices: "{line[:60]}"'
     for index, line in enumerate(lines):
         if not line.endswith("?"):
             continue
@@ -575,11 +604,12 @@ def _survey(words: KindWords, subject: _Scanned, body: _Body, scale: str | None,
     in_subject = subject.first("survey")
     asked = subject.first("feedback") if not reply and in_subject is None else None
     surveyed = {" ".join(c.text.split()) for c in body.cues.get("survey", ())}
-    questions = body.questions if (not reply or surveyed or scale) else []
+    questions = body.questions if (not reply or surveyed or scale) else [c for c in body.questions if c in body.about_us]
     # outside the thread, feedback words beside a link or a button ("we'd love a short review: https://…"), in a message that
     # neither confirms receipt nor puts an answer off (a receipt of the customer's own feedback is no survey)
     acknowledges = any(body.cues.get(group) for group in ("received", "deferral", "reply_promise"))
-    judging = body.judging[:1] if not reply and body.links and not acknowledges else []
+    judging = [c for c in body.judging if not reply or c in body.about_us][:1] if body.links or reply else []
+    judging = judging if not acknowledges else []
     signs = len(surveyed) + (scale is not None) + len({c.text for c in questions}) + (asked is not None) + len(judging)
     cue = body.first("survey") or in_subject or (questions[0] if questions else None) or asked or (judging[0] if judging else None)
     if signs == 0 and in_subject is None:
