@@ -608,8 +608,8 @@ def _survey(words: KindWords, subject: _Scanned, body: _Body, scale: str | None,
     # outside the thread, feedback words beside a link or a button ("we'd love a short review: https://…"), in a message that
     # neither confirms receipt nor puts an answer off (a receipt of the customer's own feedback is no survey)
     acknowledges = any(body.cues.get(group) for group in ("received", "deferral", "reply_promise"))
-    judging = [c for c in body.judging if not reply or c in body.about_us][:1] if body.links or reply else []
-    judging = judging if not acknowledges else []
+    judging = [c for c in body.judging if not reply or c in body.about_us][:1] if body.links else []
+    judging = judging if not acknowledges and not body.cues.get("closure") else []
     signs = len(surveyed) + (scale is not None) + len({c.text for c in questions}) + (asked is not None) + len(judging)
     cue = body.first("survey") or in_subject or (questions[0] if questions else None) or asked or (judging[0] if judging else None)
     if signs == 0 and in_subject is None:
@@ -618,7 +618,9 @@ def _survey(words: KindWords, subject: _Scanned, body: _Body, scale: str | None,
     # several signs outweigh what else the message says when they open it (a survey that quotes the conversation below);
     # a rating footer under an answer comes after it
     leads = (body.before_judging or 0) < SUBSTANCE_BESIDE_NOTICE
-    if in_subject is not None or (signs >= 2 and leads) or other < SUBSTANCE_BESIDE_NOTICE:
+    # in the thread, a request for feedback in the writer's own words beside an answer ("let us know how we did") is a line of it
+    beside = SUBSTANCE_BESIDE_NOTICE if (not reply or surveyed or scale) else SUBSTANCE_FOR_ANSWER
+    if in_subject is not None or (signs >= 2 and leads) or other < beside:
         evidence = tuple(f"body {_quote(c)}" for c in body.cues.get("survey", [])[:3]) + ((f"subject {_quote(in_subject)}",) if in_subject else ())
         evidence += tuple(f"asks {_quote(c)}" for c in questions[:2]) + ((f"subject {_quote(asked)}",) if asked else ())
         evidence += tuple(f"asks {_quote(c)} beside a link or button" for c in judging)
