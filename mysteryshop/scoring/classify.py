@@ -16,6 +16,7 @@ language is detected to classify (language.detect is for what a caller shows or 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -56,7 +57,8 @@ _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|\b[a-z0-9-]+(?:\.[a-z0-9
 #: a link into a help centre: its caption is an article's title, not the company's answer
 _HELP_LINK = re.compile(r"(?:https?://|www\.)\S*(?:/hc/|/help|help\.|/faq|faq\.|/kb/|/articles?/|/support/|support\.|/hilfe|hilfe\.|/aide|aide\.|"
                         r"/ayuda|ayuda\.|/knowledge|/guides?/|docs\.)\S*")
-_REPLY_SUBJECT = re.compile(r"^\s*(re|aw|sv|antw|rv|ref|r|wg|tr|fw|fwd|res)\s*(\[\d+\])?\s*:", re.IGNORECASE)
+#: a reply's subject, after any tags a desk puts first ("[Lumio] Re: Order 4471")
+_REPLY_SUBJECT = re.compile(r"^\s*(?:\[[^\]]{0,40}\]\s*)*(re|aw|sv|antw|rv|ref|r|wg|tr|fw|fwd|res)\s*(\[\d+\])?\s*:", re.IGNORECASE)
 _NOREPLY = re.compile(r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|noreply|notifications?|mailer|auto(reply|responder)?)[@+.-]",
                       re.IGNORECASE)
 _AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder")
@@ -349,7 +351,8 @@ def _read_kind(mail: ParsedMail) -> Reading:
 
     reply = _in_thread(mail, subject)
     survey = _survey(words, subject, body, rating_scale(text), reply)
-    marketing = _marketing(mail, words, subject, full, body, reply)
+    selling = _selling(subject, full)
+    marketing = _marketing(mail, words, full, body, reply, selling)
     if marketing is not None and (survey is None or marketing[1] >= 3):
         return Reading(MARKETING, marketing[0], automatic=True, language=marketing[2])
     if survey is not None:
@@ -382,6 +385,11 @@ def _read_kind(mail: ParsedMail) -> Reading:
         return Reading(ACKNOWLEDGEMENT, tuple(evidence), automatic, deferral_quote, body.substance, language, promise)
     if body.substance == 0:
         return Reading(OTHER, ("no words of substance, and no acknowledgement", *auto), automatic=automatic)
+    if not reply:
+        outside = _outside_thread(body, acks, selling, subject, who)
+        if outside is not None:
+            return dataclasses.replace(outside, deferral=deferral_quote if outside.kind == ACKNOWLEDGEMENT else None,
+                                       promise=find_promise(words, body.folded_sentences, body.sentences) if outside.kind == ACKNOWLEDGEMENT else None)
     evidence = [f"{body.substance} word(s) of substance"]
     if acks:
         evidence.append(f"beside {_quote(acks[0])}")
@@ -389,6 +397,28 @@ def _read_kind(mail: ParsedMail) -> Reading:
         evidence.append(who)
     return Reading(ANSWER, tuple(evidence), automatic and bool(automatic_evidence), deferral_quote, body.substance,
                    acks[0].language if acks else None)
+
+
+#: outside the customer's thread, a message with a receipt's or deferral's words is an acknowledgement up to this much substance
+SUBSTANCE_OUTSIDE_THREAD = 30
+
+
+def _outside_thread(body: _Body, acks: list[Cue], selling: dict[str, Cue], subject: _Scanned, who: str) -> Reading | None:
+    """The kind of a message with substance that came outside the customer's thread (no In-Reply-To, no reply prefix, no number
+    of theirs in the subject). Desks answer in the thread; what arrives outside it is a receipt, a mailing or a survey more
+    often than an answer, so weaker signs of those decide: one selling word, a receipt's words, a question about how it went."""
+    thread = "outside the customer's thread (no In-Reply-To, no reply prefix, no reference in the subject)"
+    offers = list(selling.values())
+    if len(offers) >= 2 or (offers and not acks):
+        return Reading(MARKETING, (*(_quote(c) for c in offers[:3]), thread), automatic=True, language=offers[0].language)
+    if acks and body.substance < SUBSTANCE_OUTSIDE_THREAD:
+        return Reading(ACKNOWLEDGEMENT, (*(f"body {_quote(c)}" for c in acks[:3]), thread,
+                                         f"{body.substance} word(s) of substance beyond receipt, deferral and boilerplate", who),
+                       not who.startswith("written by a person"), None, body.substance, acks[0].language)
+    asked = body.questions or body.judging or ([c] if (c := subject.first("feedback")) else [])
+    if asked:
+        return Reading(SURVEY, (f"asks {_quote(asked[0])}", thread), automatic=True, language=asked[0].language, substance=body.substance)
+    return None
 
 
 def _sentence_of(body: _Body, cue: Cue) -> str:
@@ -657,16 +687,22 @@ def _bulk(mail: ParsedMail, words: KindWords, full: _Scanned) -> list[str]:
     return found
 
 
-def _marketing(mail: ParsedMail, words: KindWords, subject: _Scanned, full: _Scanned, body: _Body,
-               reply: bool) -> tuple[tuple[str, ...], int, str | None] | None:
-    """(evidence, selling cues, language) when the message sells: promotional words, sent to many, not in the customer's thread."""
+def _selling(subject: _Scanned, full: _Scanned) -> dict[str, Cue]:
+    """The selling words of the subject and the whole text, one per offer ("use code SAVE10" is one, however many cues find it)."""
     cues: dict[str, Cue] = {}
     for text in (subject, full):
         end = -1
         for cue in text.all("marketing"):
-            if cue.start >= end:  # "use code SAVE10" is one offer, however many cues find it
+            if cue.start >= end:
                 cues.setdefault(" ".join(cue.text.split()), cue)
             end = max(end, cue.end)
+    return cues
+
+
+def _marketing(mail: ParsedMail, words: KindWords, full: _Scanned, body: _Body, reply: bool,
+               selling: dict[str, Cue]) -> tuple[tuple[str, ...], int, str | None] | None:
+    """(evidence, selling cues, language) when the message sells: promotional words, sent to many, not in the customer's thread."""
+    cues = dict(selling)
     bulk = _bulk(mail, words, full)
     if not cues and bulk and not reply:
         price = _PRICE.search(full.text)

@@ -339,6 +339,22 @@ def test_mail_sent_to_many_outside_the_thread_is_marketing_whatever_it_sells(raw
 def test_a_feedback_question_outside_the_thread_is_a_survey(raw: bytes, expected: str) -> None:
     assert kind(raw) == expected
 
+
+@pytest.mark.parametrize(("body", "subject", "outside", "inside"), [
+    (("Thank you for contacting Lumio. Our workshop hand-pours every candle in small batches in Cornwall, and our team of four "
+      "reads every message personally.\n\nLumio"), "Order 4471", "acknowledgement", "answer"),
+    ("Hi Clara,\n\nthe Aria lamp now comes in sage green and stone grey, same price as before.\n\nFree delivery this week.",
+     "The Aria lamp in two new colours", "marketing", "answer"),
+    ("Hi Clara,\n\nyou have had your lamp for a month now. What do you make of the warm light setting in the evenings?\n\nMaya",
+     "Your opinion on the Aria lamp", "survey", "answer"),
+])
+def test_outside_the_thread_weaker_signs_decide_against_an_answer(body: str, subject: str, outside: str, inside: str) -> None:
+    """Desks answer in the customer's thread (a reply, a reply prefix, their reference in the subject); what comes outside it is
+    a receipt, a mailing or a survey more often than an answer."""
+    assert kind(mail(body, subject, reply=False)) == outside
+    assert kind(mail(body, "Re: " + subject)) == inside
+    assert kind(mail(body, "[Lumio] Re: " + subject, reply=False)) == inside  # a desk's tag before the reply prefix
+
 H = dict
 # More wordings in four languages, each kind, written for this file: a table to catch a rule that only fits its examples.
 MORE = [
