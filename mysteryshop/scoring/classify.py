@@ -102,6 +102,8 @@ class _Body:
     sentences: tuple[str, ...] = ()
     hits: dict[int, Hits] = field(default_factory=dict)  # by sentence index: which cues may match there
     linked: int = 0  # substance in sentences that carry a link (a pointer: "track your order here: …")
+    waiting: int = 0  # substance in clauses that say how long the wait usually is ("it usually takes two days")
+    contact: int = 0  # substance in sentences that give an address or a phone number ("for invoices: ben@…, 030 1234-12")
     questions: list[Cue] = field(default_factory=list)  # feedback words in a question ("would you mind leaving us a review?")
     before_judging: int | None = None  # substance before the first sentence that asks the customer to judge (None: none does)
     judging: list[Cue] = field(default_factory=list)  # feedback words in sentences that are no question ("we'd love a review")
@@ -120,10 +122,14 @@ class _Body:
 _CONDITIONAL = re.compile(r"[^,;:.!?]{0,40}?\b(?:if|in case|unless|should (?:you|there|it|anything)|falls|sofern|si|au cas ou|en caso de)\b")
 #: the company speaking of itself, in the four languages: feedback words beside these judge it
 _ABOUT_US = re.compile(r"\b(?:we|us|our|wir|uns|unser\w*|nous|notre|nos|nosotros|nos|nuestr[oa]s?)\b")
+#: a clause that goes on with the time of a deferral before it ("…, as soon as I hear from them", "…, sobald ich mehr weiß")
+_TEMPORAL = re.compile(r"\s*(?:as soon as|once|when|until|sobald|wenn|bis|des que|lorsque|quand|en cuanto|cuando|tan pronto)\b")
+#: an address or a phone number: a line that says whom to write to or call
+_CONTACT = re.compile(r"\S+@\S+\.\w+|(?:\+|\b)\d[\d /().-]{6,}\d")
 #: the sentences that ask the customer to judge (a survey cue or feedback words): their substance, apart
 _JUDGING = "survey or feedback"
 _SENTENCE_GROUPS = ("received", "deferral", "reply_promise", "automated", "survey", "feedback", "absence_body", "boilerplate", "person",
-                    "aside", "imprint", "notice_body", "closure")
+                    "aside", "imprint", "notice_body", "closure", "wait")
 #: cues whose words are not substance (person, feedback and marketing cues are: a person's "I checked" starts an answer)
 _NOT_SUBSTANCE = ("received", "deferral", "reply_promise", "automated", "survey", "absence_body", "boilerplate", "aside", "notice_body",
                   "closure")
@@ -248,16 +254,29 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
             body.links += 1
         if (asks or "survey" in groups_here) and body.before_judging is None:
             body.before_judging = body.substance
-        own = 0
+        own = waiting = 0
+        put_off = [(c.start, c.end) for group in ("deferral", "reply_promise") for c in groups_here.get(group, ())]
+        waits = [(c.start, c.end) for c in groups_here.get("wait", ())]
         unlinked = _URL.sub(lambda m: " " * len(m.group()), folded)
-        for start, end in _clauses(unlinked) if spans else ((0, len(unlinked)),):
+        deferred = False
+        for start, end in _clauses(unlinked) if spans or waits else ((0, len(unlinked)),):
             if any(s < end and start < e for s, e in spans):
+                deferred = any(s < end and start < e for s, e in put_off)
                 continue
-            own += sum(1 for t in _TOKEN.findall(_NUMBER_GROUP.sub("", unlinked[start:end])) if t not in stop and (len(t) >= 3 or t.isdigit()))
+            if deferred and _TEMPORAL.match(unlinked, start):
+                continue  # "I'll get back to you, as soon as I hear from them": the rest of the putting off
+            deferred = False
+            words_here = sum(1 for t in _TOKEN.findall(_NUMBER_GROUP.sub("", unlinked[start:end])) if t not in stop and (len(t) >= 3 or t.isdigit()))
+            own += words_here
+            if any(s < end and start < e for s, e in waits):
+                waiting += words_here
         if own >= SENTENCE_SUBSTANCE:
             body.substance += own
+            body.waiting += waiting
             if _URL.search(folded):
                 body.linked += own
+            if _CONTACT.search(folded):
+                body.contact += own
             if "survey" in groups_here or "feedback" in groups_here:
                 body.substance_beside[_JUDGING] = body.substance_beside.get(_JUDGING, 0) + own
             for group in groups_here:
@@ -375,7 +394,7 @@ def _read_kind(mail: ParsedMail) -> Reading:
     # when the message says the answer is still to come, that must be more than pointers and pleasantries
     substance, needed = body.substance, SUBSTANCE_FOR_ANSWER
     if promised is not None:
-        substance, needed = body.substance - body.linked, SUBSTANCE_PROMISED
+        substance, needed = body.substance - body.linked - body.waiting, SUBSTANCE_PROMISED
     if (acks or auto) and substance < needed:
         evidence = [f"body {_quote(c)}" for c in acks[:3]] or list(auto[:2])
         evidence += [f"{substance} word(s) of substance beyond receipt, deferral and boilerplate"
@@ -480,7 +499,8 @@ def _absence(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body,
     if body.first("person") is None and _logged(body):
         return None  # a desk that is closed but has logged the request acknowledges it (judged with the acknowledgements)
     beside = body.substance_beside.get("absence_body", 0)
-    other = body.substance - beside
+    # whom to write to or call meanwhile ("for invoices: ben@…, 030 1234-12") is part of an absence notice
+    other = max(0, body.substance - beside - body.contact)
     little = other < SUBSTANCE_FOR_ANSWER and beside < SUBSTANCE_BESIDE_NOTICE * 2
     if in_body is not None and (auto or little or in_subject is not None):
         evidence = [f"body {_quote(in_body)}", *([f"subject {_quote(in_subject)}"] if in_subject else []), *auto]
