@@ -199,8 +199,15 @@ _BAR_ITEM_WORDS = 8
 
 
 def _is_bar(folded: str) -> bool:
+    if "|" not in folded and "·" not in folded and "•" not in folded:
+        return False
     items = [item for item in _BAR.split(folded) if item.strip()]
     return len(items) >= 2 and all(len(item.split()) <= _BAR_ITEM_WORDS for item in items)
+
+
+def _has_url(folded: str) -> bool:
+    """Whether a (folded) sentence holds a link or an address (`_URL`), ruled out cheaply for most sentences."""
+    return ("/" in folded or "@" in folded or "www." in folded) and _URL.search(folded) is not None
 
 
 def _link_only(folded: str, *, help_only: bool = False) -> bool:
@@ -215,14 +222,16 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
     # the customer's own subject, echoed back ("a ticket regarding: Invoice shows wrong VAT"), is not the company's substance;
     # nor are the names in the sender's display name
     stop = words.stopwords | set(_TOKEN.findall(subject))
+    linked = [_has_url(folded) for folded in clean.folded]
     for index, folded in enumerate(clean.folded):
-        if _HELP_LINK.search(folded) or (index + 1 < len(clean.folded) and _link_only(clean.folded[index + 1], help_only=True)
-                                         and not _LINE_END.search(folded)):
+        if (linked[index] and _HELP_LINK.search(folded)) or (
+                index + 1 < len(clean.folded) and linked[index + 1] and _link_only(clean.folded[index + 1], help_only=True)
+                and not _LINE_END.search(folded)):
             continue  # a pointer to a help article, or its caption
         if _is_field(folded):
             # "Subject: …", "Sent: 20 Aug 2025 13:30", "Ticket ID: 7731045": a record's field, not the company's prose; but
             # "Begin survey: https://…" is a button and its link
-            if _URL.search(folded):
+            if linked[index]:
                 body.links += 1
                 button = words["feedback"].first(folded) or words["survey"].first(folded)
                 if button is not None:
@@ -231,16 +240,16 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
         if _is_bar(folded):
             continue  # "View request · Turn off notifications", "Lumio GmbH · Hauptstr. 1 · Berlin": a bar of links or a footer
         spans: list[tuple[int, int]] = []
-        groups_here: dict[str, list[Cue]] = {}
         hits = body.hits[index] = words.scan(folded)
-        for group in _SENTENCE_GROUPS:
-            for cue in words[group].all(folded, hits):
-                if group in _NOT_SUBSTANCE:
-                    spans.append((cue.start, cue.end))
-                if group == "deferral" and _CONDITIONAL.match(folded, cue.end):
-                    continue  # "I'll let you know if the bank asks": a follow-up that may never come puts nothing off
-                body.cues.setdefault(group, []).append(cue)
-                groups_here.setdefault(group, []).append(cue)
+        groups_here = words.find(folded, hits, _SENTENCE_GROUPS)
+        for group, cues in groups_here.items():
+            if group in _NOT_SUBSTANCE:
+                spans.extend((cue.start, cue.end) for cue in cues)
+            if group == "deferral":
+                # "I'll let you know if the bank asks": a follow-up that may never come puts nothing off
+                cues = groups_here[group] = [cue for cue in cues if not _CONDITIONAL.match(folded, cue.end)]
+            body.cues.setdefault(group, []).extend(cues)
+        groups_here = {group: cues for group, cues in groups_here.items() if cues}
         if "aside" in groups_here or "imprint" in groups_here:
             continue  # "in the meantime, our guide…", "shop our bestsellers while you wait": the whole sentence is beside the matter
         asks = "feedback" in groups_here and "?" in folded
@@ -250,14 +259,14 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
             body.questions.append(groups_here["feedback"][0])
         elif "feedback" in groups_here and "survey" not in groups_here:
             body.judging.append(groups_here["feedback"][0])
-        if _URL.search(folded) or (len(folded.split()) <= _CAPTION_WORDS and not _LINE_END.search(folded) and "feedback" in groups_here):
+        if linked[index] or (len(folded.split()) <= _CAPTION_WORDS and not _LINE_END.search(folded) and "feedback" in groups_here):
             body.links += 1
         if (asks or "survey" in groups_here) and body.before_judging is None:
             body.before_judging = body.substance
         own = waiting = 0
         put_off = [(c.start, c.end) for group in ("deferral", "reply_promise") for c in groups_here.get(group, ())]
         waits = [(c.start, c.end) for c in groups_here.get("wait", ())]
-        unlinked = _URL.sub(lambda m: " " * len(m.group()), folded)
+        unlinked = _URL.sub(lambda m: " " * len(m.group()), folded) if linked[index] else folded
         deferred = False
         for start, end in _clauses(unlinked) if spans or waits else ((0, len(unlinked)),):
             if any(s < end and start < e for s, e in spans):
@@ -273,7 +282,7 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
         if own >= SENTENCE_SUBSTANCE:
             body.substance += own
             body.waiting += waiting
-            if _URL.search(folded):
+            if linked[index]:
                 body.linked += own
             if _CONTACT.search(folded):
                 body.contact += own
@@ -545,6 +554,9 @@ _ARTICLE_LINK = re.compile(r"/(?:hc|kb|faq|faqs|articles?|knowledge(?:base)?|gui
 _NUMBER_SCALE = re.compile(r"^(?:[^\d\n]{0,40}?\s)?\W*(?:0\W+)?1\W+2\W+3\W+4\W+5(?:\W+6(?:\W+7(?:\W+8\W+9\W+10)?)?)?\W*(?:\s[^\d\n]{0,40})?$")
 _STARS = re.compile(r"\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b.{0,30}\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b|"
                     r"(?:[★☆⭐✩✰✭]\s*){3,}")
+#: what a line must hold to be a row of choices (cheap to rule out), or a scale of stars
+_MAY_BE_ROW = re.compile(r"\s[·|/–-]\s|\s{2,}|\t|[\U0001F300-\U0001FAFF]")
+_MAY_BE_STARS = re.compile(r"[★☆⭐✩✰✭]|\b[1-5] \w")
 #: the options of a row: set apart by a dot, a bar, a slash or a dash between spaces, or by a wide space
 _OPTION_BREAK = re.compile(r"\s+[·|/–-]\s+|\s{2,}|\t")
 _OPTION = re.compile(r"^[^\W\d][\w' ,]{0,30}$")
@@ -604,10 +616,11 @@ def rating_scale(text: str) -> str | None:
     options: list[tuple[str, str]] = []
     pending: str | None = None
     for line in lines:
-        folded = fold(line)
-        if _NUMBER_SCALE.match(folded) or _STARS.search(line):
+        if not line:
+            continue
+        if ("1" in line and "5" in line and _NUMBER_SCALE.match(fold(line))) or (_MAY_BE_STARS.search(line) and _STARS.search(fold(line))):
             return f'a rating scale "{" ".join(line.split())[:60]}"'
-        found = _LINK_OPTION.match(line)
+        found = _LINK_OPTION.match(line) if "http" in line else None
         if found is None and pending is not None and re.fullmatch(r"https?://\S+", line):
             found_caption, url = pending, line
         elif found is not None:
@@ -627,7 +640,7 @@ def rating_scale(text: str) -> str | None:
         if 2 <= len(set(captions)) <= 11:
             return "a choice of rated links: " + " / ".join(captions[:5])
     for line in lines:
-        if _graded_row(fold(line)):
+        if _MAY_BE_ROW.search(line) and _graded_row(fold(line)):
             return f'a graded row of choices: "{line[:60]}"'
     for index, line in enumerate(lines):
         if not line.endswith("?"):
@@ -635,7 +648,7 @@ def rating_scale(text: str) -> str | None:
         # right under the question, two choices ("Yes   No"); after a blank line, three or more (two might be a signature)
         right_under = index + 1 < len(lines) and bool(lines[index + 1])
         following = lines[index + 1] if right_under else next((other for other in lines[index + 2:index + 3] if other), "")
-        if following and _options_row(fold(following), 2 if right_under else 3):
+        if following and _MAY_BE_ROW.search(following) and _options_row(fold(following), 2 if right_under else 3):
             return f'a row of choices under a question: "{following[:60]}"'
         found_list = _choice_list(lines, index)
         if found_list is not None:

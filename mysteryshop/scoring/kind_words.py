@@ -91,7 +91,7 @@ class CueGroup:
 
     name: str
     parts: tuple[CuePart, ...]
-    index: Any = None  # the KindWords' scanner (set once all groups are built), for a caller that passes no Hits
+    index: Any = None  # a scanner of this group's words only, for a caller that has no Hits of the text (set once all are built)
 
     def _matches(self, folded: str, hits: Hits | None, first: bool) -> list[re.Match[str]]:
         if hits is None:
@@ -135,14 +135,16 @@ class CueIndex:
     """The needed words of every cue of every group in one Aho-Corasick automaton: `scan(text)` says which cues may
     match `text` (those whose needed words it holds, and those that need none)."""
 
-    def __init__(self, groups: list[CueGroup]) -> None:
+    def __init__(self, groups: list[CueGroup], slots: int | None = None) -> None:
+        """`slots`: how many parts there are in all, when `groups` are some of them (their parts numbered already)."""
         self.automaton = ahocorasick.Automaton()
         keys: dict[str, dict[int, int]] = {}
-        always: list[int] = []
+        always: list[int] = [0] * (slots or 0)
         for group in groups:
             for part in group.parts:
-                part.slot = len(always)
-                always.append(0)
+                if slots is None:
+                    part.slot = len(always)
+                    always.append(0)
                 for index, words in enumerate(part.needed):
                     if words is None or min(len(word.strip()) for word in words) < _SCANNED_WORD:
                         always[part.slot] |= 1 << index
@@ -175,18 +177,43 @@ class PromiseWords:
     business: re.Pattern[str]
 
 
+def _start(match: re.Match[str]) -> int:
+    return match.start()
+
+
 @dataclass(frozen=True, slots=True)
 class KindWords:
     groups: dict[str, CueGroup]
     stopwords: frozenset[str]
     promise: PromiseWords
+    index: CueIndex  # the words of every group: one scan of a text serves every group read in it
 
     def __getitem__(self, name: str) -> CueGroup:
         return self.groups[name]
 
+    def find(self, folded: str, hits: Hits, names: tuple[str, ...]) -> dict[str, list[Cue]]:
+        """Every cue of the groups `names` in `folded` (as `CueGroup.all` finds them), by group; groups without any left out.
+        `hits`: what `scan` found in this very text. One call for a sentence read for many groups."""
+        masks = hits.masks
+        found: dict[str, list[Cue]] = {}
+        for name in names:
+            parts = self.groups[name].parts
+            matches: list[re.Match[str]] = []
+            for part in parts:
+                chosen = masks[part.slot]
+                if chosen:
+                    matches.extend(part.pattern(chosen).finditer(folded))
+            if matches:
+                if len(parts) > 1:
+                    matches.sort(key=_start)
+                cues = [Cue(name, m.group(), m.lastgroup or "", m.start(), m.end()) for m in matches if m.end() > m.start()]
+                if cues:
+                    found[name] = cues
+        return found
+
     def scan(self, folded: str) -> Hits:
         """Which cues of every group may match `folded` (pass it to `CueGroup.first` / `all` on the same text)."""
-        return self.groups[CUE_GROUPS[0]].index(folded)
+        return self.index(folded)
 
 
 def _group(name: str, by_language: Any, common: frozenset[str] = frozenset()) -> CueGroup:
@@ -317,5 +344,6 @@ def kind_words() -> KindWords:
     stopwords = frozenset(word for words in data["stopwords"].values() for word in str(words).split())
     groups = {name: _group(name, data[name], stopwords) for name in CUE_GROUPS}
     index = CueIndex(list(groups.values()))
-    groups = {name: dataclasses.replace(group, index=index) for name, group in groups.items()}
-    return KindWords(groups, stopwords, _promise(data["promise"]))
+    slots = len(index.always)
+    own = {name: dataclasses.replace(group, index=CueIndex([group], slots)) for name, group in groups.items()}
+    return KindWords(own, stopwords, _promise(data["promise"]), index)
