@@ -56,7 +56,7 @@ class StoredRun:
     wall_clock: bool
     reparse: bool
     verdicts: StoredVerdicts | None = None  # reply-quality verdicts the run recorded (None: score every reply)
-    rescore: bool = False  # read every reply's kind again too, not the kind kept when it came
+    rekind: bool = False  # read every reply's kind again, not the kind kept when it came
 
 
 def iter_probes(store: Store, run_id: str, *, reparse: bool = False) -> Iterator[StoredProbe]:
@@ -72,9 +72,11 @@ def iter_probes(store: Store, run_id: str, *, reparse: bool = False) -> Iterator
 
 def read_run(
     store: Store, run_id: str, *, reparse: bool = False, rescore: bool = False, only: Collection[str] | None = None,
+    rekind: bool = False,
 ) -> StoredRun:
     """The probes, events and messages of a run; a message's raw bytes only where they must be parsed (see `iter_probes`);
-    the reply-quality verdicts this scorer recorded in the run, unless `rescore`. With `only`, just those probes."""
+    the reply-quality verdicts this scorer recorded in the run, unless `rescore`. With `only`, just those probes. Each reply's
+    kind is the one kept when it came (scoring.stored_kind), unless `rekind` or `reparse`."""
     # few probes are asked for by id; more, and the whole run is read: one scan beats thousands of index lookups
     few = tuple(only) if only is not None and len(only) <= _FEW_PROBES else None
     where, params = "run_id = ?", (run_id,)
@@ -100,7 +102,7 @@ def read_run(
     run = store.query("SELECT config FROM runs WHERE id = ?", (run_id,))
     wall_clock = bool(run) and json.loads(run[0]["config"] or "{}").get("clock") == "wall"  # a campaign (campaign.py)
     verdicts = None if rescore else StoredVerdicts(store.verdicts(run_id, scorer_id(), few))
-    return StoredRun(run_id, probes, events_by_probe, messages_by_probe, wall_clock, reparse, verdicts, rescore)
+    return StoredRun(run_id, probes, events_by_probe, messages_by_probe, wall_clock, reparse, verdicts, rekind)
 
 
 #: Up to this many probes, `read_run(only=...)` asks for their rows by id.
@@ -126,7 +128,7 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
         return from_stored(message, customer_text, basis=basis)
 
     kinds: dict[tuple[Any, ...], Reading] = {}
-    rekind = reparse or stored.rescore
+    rekind = reparse or stored.rekind
 
     def kind_of(mail: ParsedMail, message: Any) -> Reading:
         """The kind the run read when the message came (kept beside it), when this classifier read it from these very
