@@ -503,10 +503,13 @@ def _bounce(mail: ParsedMail, words: KindWords, subject: _Scanned, full: _Scanne
 def _absence(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body, auto: list[str]) -> Reading | None:
     in_subject = subject.first("absence_subject")
     in_body = body.first("absence_body")
+    person = body.first("person")
     if in_subject is None and in_body is None:
+        return _away(mail, words, body, auto)
+    if _logged(body) and (person is None or not auto):
+        # a desk that is closed but has logged the request, or a person who writes that they are away but has the message
+        # and will deal with it: both acknowledge it (judged with the acknowledgements)
         return None
-    if body.first("person") is None and _logged(body):
-        return None  # a desk that is closed but has logged the request acknowledges it (judged with the acknowledgements)
     beside = body.substance_beside.get("absence_body", 0)
     # whom to write to or call meanwhile ("for invoices: ben@…, 030 1234-12") is part of an absence notice
     other = max(0, body.substance - beside - body.contact)
@@ -517,6 +520,34 @@ def _absence(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body,
     if in_subject is not None and auto and body.substance < SUBSTANCE_BESIDE_NOTICE and not body.cues.get("received"):
         return Reading(OUT_OF_OFFICE, (f"subject {_quote(in_subject)}", *auto), automatic=True, language=in_subject.language)
     return None
+
+
+#: when someone is back: "until the 28th", "back on Monday", "when I'm back", "bis Freitag", "jusqu'au", "hasta el"
+_RETURN_TIME = re.compile(r"\b(?:until|till|through|back (?:on|in|at|next)|when i'?m back|on my return|this week|today|"
+                          r"bis|ab (?:dem|montag|dienstag|mittwoch|donnerstag|freitag)|wieder|nach meiner ruckkehr|"
+                          r"jusqu|de retour|a mon retour|des mon retour|hasta|a mi (?:vuelta|regreso)|volvere|regresare)\b")
+
+
+#: a person saying where they are: "I'm", "ich bin", "je suis", "estoy"
+_BEING = re.compile(r"\b(?:i'?m|i am|i will be|i'll be|ich bin|bin ich|ich befinde mich|je suis|je serai|estoy|estare|me encuentro)\b")
+
+
+def _away(mail: ParsedMail, words: KindWords, body: _Body, auto: list[str]) -> Reading | None:
+    """A person's mailbox answering on its own (RFC 3834 auto-replied, X-Autoreply) in the first person, saying where they are
+    and when they are back, neither confirming receipt, giving a number nor promising an answer within a time: away, in
+    whatever words ("I'm hiking in Patagonia until the 28th")."""
+    replied = (mail.auto_submitted or "").strip().lower().startswith("auto-replied") or any(
+        name in mail.kind_headers for name in _AUTO_HEADERS)
+    person = body.first("person")
+    if not replied or person is None or _logged(body) or body.cues.get("automated"):
+        return None
+    when = next((found for folded in body.folded_sentences if _BEING.search(folded) and (found := _RETURN_TIME.search(folded))), None)
+    if when is None or body.substance - body.contact >= SUBSTANCE_BESIDE_NOTICE * 2:
+        return None
+    if any(words.promise.pattern.search(folded) for folded in body.folded_sentences):
+        return None  # "I answer every message within 24 hours; this week I'm slower": a receipt with a time it keeps
+    return Reading(OUT_OF_OFFICE, (f'body "{when.group()}": the time they are back', f"written in the first person: {_quote(person)}",
+                                   *auto), automatic=True, language=person.language)
 
 
 _THANKS = re.compile(r"(many |vielen |herzlichen |merci |muchas )?(thank|thanks|danke|dank|merci|gracias)\b")
@@ -554,6 +585,8 @@ _ARTICLE_LINK = re.compile(r"/(?:hc|kb|faq|faqs|articles?|knowledge(?:base)?|gui
 _NUMBER_SCALE = re.compile(r"^(?:[^\d\n]{0,40}?\s)?\W*(?:0\W+)?1\W+2\W+3\W+4\W+5(?:\W+6(?:\W+7(?:\W+8\W+9\W+10)?)?)?\W*(?:\s[^\d\n]{0,40})?$")
 _STARS = re.compile(r"\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b.{0,30}\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b|"
                     r"(?:[★☆⭐✩✰✭]\s*){3,}")
+#: a choice marked with an emoji or a symbol
+_MARKED = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
 #: what a line must hold to be a row of choices (cheap to rule out), or a scale of stars
 _MAY_BE_ROW = re.compile(r"\s[·|/–-]\s|\s{2,}|\t|[\U0001F300-\U0001FAFF]")
 _MAY_BE_STARS = re.compile(r"[★☆⭐✩✰✭]|\b[1-5] \w")
@@ -648,7 +681,8 @@ def rating_scale(text: str) -> str | None:
         # right under the question, two choices ("Yes   No"); after a blank line, three or more (two might be a signature)
         right_under = index + 1 < len(lines) and bool(lines[index + 1])
         following = lines[index + 1] if right_under else next((other for other in lines[index + 2:index + 3] if other), "")
-        if following and _MAY_BE_ROW.search(following) and _options_row(fold(following), 2 if right_under else 3):
+        marked = bool(_MARKED.search(following))  # "👍 Ja   👎 Nein": markers no signature has
+        if following and _MAY_BE_ROW.search(following) and _options_row(fold(following), 2 if right_under or marked else 3):
             return f'a row of choices under a question: "{following[:60]}"'
         found_list = _choice_list(lines, index)
         if found_list is not None:
