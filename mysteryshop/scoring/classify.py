@@ -599,13 +599,13 @@ _CAPTION_WORDS = 4
 
 def _options_row(folded: str, least: int = 2) -> bool:
     """A row of `least` to eleven short captions ("Sehr gut · Gut · Schlecht", "Yes   No", "😀 Très satisfaite   🙂 Satisfaite")."""
-    parts = [part.strip(_SYMBOLS + " \u200d\ufe0f") for part in _OPTION_BREAK.split(folded.strip())]
+    parts = [_EDGES.sub("", part) for part in _OPTION_BREAK.split(folded.strip())]
     parts = [part for part in parts if part]
     return least <= len(parts) <= 11 and all(_OPTION.match(part) and len(part.split()) <= _CAPTION_WORDS for part in parts)
 
 
-#: what may stand beside a caption in a row of choices: emoji, brackets, arrows, bullets
-_SYMBOLS = "".join(chr(c) for c in range(0x2190, 0x2800)) + "".join(chr(c) for c in range(0x1F300, 0x1FAFF)) + "[](){}<>*•·→"
+#: what may stand beside a caption in a row of choices: emoji, brackets, arrows, bullets, spaces
+_EDGES = re.compile(r"^\W+|\W+$")
 
 
 #: a graded row has this many choices at least ("Strongly disagree - Disagree - … - Strongly agree")
@@ -617,7 +617,7 @@ def _graded_row(folded: str) -> bool:
     "very satisfied"). A bar of links ("Shop | Blog | Help | Instagram") names different things."""
     if not _options_row(folded, _GRADED_CHOICES):
         return False
-    options = [part.strip(_SYMBOLS + " \u200d\ufe0f") for part in _OPTION_BREAK.split(folded.strip())]
+    options = [_EDGES.sub("", part) for part in _OPTION_BREAK.split(folded.strip())]
     words = [{word for word in option.split() if len(word) >= 4} for option in options if option]
     return any(any(a in b or b in a for a in first for b in second) for i, first in enumerate(words) for second in words[i + 1:])
 
@@ -631,7 +631,7 @@ def _choice_list(lines: list[str], question: int) -> str | None:
     while index < len(lines) and not lines[index]:
         index += 1
     while index < len(lines) and lines[index]:
-        caption = fold(lines[index]).strip(_SYMBOLS + " ")
+        caption = _EDGES.sub("", fold(lines[index]))
         if not (_OPTION.match(caption) and len(caption.split()) <= _CAPTION_WORDS) or _LINE_END.search(caption):
             return None
         options.append(lines[index])
@@ -645,7 +645,7 @@ def rating_scale(text: str) -> str | None:
     """A rating scale in a message's text, said as evidence, or None: links that differ only in the rating they
     carry (".../satisfaction/good", ".../bad"), a numbered row (0-10, 1-5, 1-7), stars, or a choice of short captions
     under a question (in a row, or one a line)."""
-    lines = [line.strip() for line in text.split("\n")]
+    lines = [line.strip() for line in text[:TEXT_LIMIT].split("\n")]
     options: list[tuple[str, str]] = []
     pending: str | None = None
     for line in lines:
