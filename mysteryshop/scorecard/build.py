@@ -134,7 +134,7 @@ def _build(
     with _quality_settings_fixed():
         only = {probe_id for probe_id in order if probe_id not in recorded} if recorded else None
         scored: dict[str, dict[str, Any]] = {}
-        stored = read_run(store, run_id, reparse=reparse, rescore=rescore, only=only) if only is None or only else None
+        stored = read_run(store, run_id, reparse=reparse, rescore=rescore, rekind=rescore, only=only) if only is None or only else None
         if stored is not None and stored.probes:
             count = max(1, min(workers, len(stored.probes) // MIN_SHARE))
             for share in run_shares(functools.partial(_score_share, stored, journeys, targets, quality), count):

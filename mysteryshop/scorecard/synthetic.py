@@ -22,7 +22,8 @@ from pathlib import Path
 from mysteryshop.journey import Journey
 from mysteryshop.mail import compose
 from mysteryshop.collect.parse import parse_mail, stored_fields
-from mysteryshop.store import Store
+from mysteryshop.scoring.stored_kind import read_and_keep
+from mysteryshop.store import KIND_COLUMNS, Store
 from mysteryshop.target import Target
 
 ACK = "Thank you for contacting us. We have received your message and opened ticket {ticket}. This is an automated reply."
@@ -125,7 +126,7 @@ def write_synthetic_run(
             t_ns = start + int(company_s / speedup * 1e9)
             raw = msg.as_bytes()
             message_rows.append((run_id, pid, "in", "support@northwind.demo", json.dumps([email]), t_ns, _utc(base, company_s / speedup), raw,
-                                 *_parsed(raw, customer_body, annotate)))
+                                 *_parsed(raw, customer_body, annotate, received=True)))
         end = start + int(4 * 86400 / speedup * 1e9)
         event_rows.append((run_id, pid, "probe_finished", None, end, _utc(base, 4 * 86400 / speedup), json.dumps({"status": "finished", "error": None})))
     conn.executemany("INSERT INTO probes (id, run_id, journey, target, persona, address, status) VALUES (?, ?, ?, ?, ?, ?, ?)", probe_rows)
@@ -263,15 +264,18 @@ def write_mixed_run(store_path: Path | str, run_id: str, probes: list[SyntheticP
 
 
 _PARSED = ("message_id", "in_reply_to", "subject", "text", "full_text", "html", "auto_submitted", "list_unsubscribe", "precedence",
-           "malformed", "defects", "text_basis")
+           "malformed", "defects", "text_basis", *KIND_COLUMNS, "kind_reading")
 
 
-def _parsed(raw: bytes, customer_text: str | None, annotate: bool) -> tuple[object, ...]:
-    """The parsed columns of a message as the engine records them (all NULL / defaults when not annotated)."""
+def _parsed(raw: bytes, customer_text: str | None, annotate: bool, *, received: bool = False) -> tuple[object, ...]:
+    """The parsed columns of a message as the engine records them (all NULL / defaults when not annotated); a received
+    one with the kind it read as the probe took it (runner.Engine, collect.mailbox)."""
     if not annotate:
-        return (None,) * 9 + (0, "[]", None)  # as stored raw: malformed 0, defects '[]', no text_basis
-    fields = stored_fields(parse_mail(raw, customer_text=customer_text), customer_text)
+        return (None,) * 9 + (0, "[]", None) + (None,) * (len(KIND_COLUMNS) + 1)  # as stored raw: malformed 0, defects '[]'
+    mail = parse_mail(raw, customer_text=customer_text)
+    fields = stored_fields(mail, customer_text)
     fields["defects"] = json.dumps(fields["defects"])
+    fields["kind_reading"] = read_and_keep(mail)[1] if received else None
     return tuple(fields[name] for name in _PARSED)
 
 
