@@ -667,6 +667,7 @@ def load_journey(path: Path | str) -> Journey:
         typos=spec.voice.typos, clients=spec.voice.clients,
         texts={s.id: {f: getattr(s, f) for f in ("subject", "body") if getattr(s, f) is not None} for s in steps if s.is_action},
     )
+    _ = writer.languages  # worked out now: on the first message (tens of ms) it held the loop that times the replies
     used = {raw_steps[i]["id"]: frozenset().union(*fields.values()) for i, fields in uses.items()}
     return Journey(name=spec.id, title=spec.title, path=path, spec=spec, graph=graph, start=steps[0].id, tags=spec.tags, writer=writer,
                    uses=used)
