@@ -12,7 +12,7 @@ given when the customer wrote "order 55123"; "date of birth" when they wrote "bo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from mysteryshop.quality.exchange import Exchange
@@ -26,6 +26,7 @@ _VALUE = re.compile(
     r"|\+?\d[\d ()./-]{4,}\d"  # a phone number, a date written with digits, a long number
     r"|\b(?=[a-z0-9-]*\d)[a-z0-9]+(?:-[a-z0-9]+)*\b(?<=\w{3})"  # a code with a digit: ord-55123, 4711, x9z2k
     r"|\b\d{1,2}\.? [a-z]{3,10}\.? \d{4}\b"  # 3 may 1985, 3. mai 1985
+    r"|\b[a-z]{3,10}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}\b"  # march 14, 1979
 )
 _AFTER = 45
 _BEFORE = 30
@@ -35,13 +36,27 @@ _NEAR_VERB = 3
 
 
 def requested(request: str, lex: Lexicon) -> Iterator[list[str]]:
-    """The phrases a request asks for: word lists after a determiner, e.g. ['date', 'of', 'birth']."""
+    """The phrases a request asks for: word lists after a determiner, e.g. ['date', 'of', 'birth'].
+
+    A determiner counts after a verb of giving ("send us your order number"); in a question, a determiner
+    that asks by itself does too ("which invoice…?", "um welche Rechnung…?", "¿a qué factura…?"), and
+    then only the noun after it is taken (and a detail word after that: "which order number")."""
     determiners = lex.words("determiners")
+    asking = lex.words("ask_determiners") if "?" in request else frozenset()
     links = lex.words("phrase_links")
     breaks = lex.words("phrase_breaks")
+    details = lex.words("detail_words")
     tokens = _TOKEN.findall(request)
     i = 0
     while i < len(tokens):
+        if tokens[i] in asking and _opens_question(tokens, i):
+            phrase = [t for t in tokens[i + 1 : i + 2] if t[0].isalnum()]
+            if phrase and i + 2 < len(tokens) and tokens[i + 2] in details:
+                phrase.append(tokens[i + 2])
+            if phrase:
+                yield phrase
+            i += 1 + len(phrase)
+            continue
         if tokens[i] not in determiners or not any(_gives(t, lex) for t in tokens[max(0, i - _NEAR_VERB) : i]):
             i += 1
             continue
@@ -63,9 +78,27 @@ def requested(request: str, lex: Lexicon) -> Iterator[list[str]]:
         i = j
 
 
+_OPENING = frozenset({"", "¿", ",", ":", ";", "(", "?", "!", "."})
+
+
+def _opens_question(tokens: list[str], i: int) -> bool:
+    """Whether the asking determiner at `i` opens its clause ("Which invoice…", "¿A qué factura…", "Um welche…"),
+    alone or after one short preposition, rather than joining a clause ("algo más que pueda…")."""
+    before = tokens[i - 1] if i >= 1 else ""
+    if before in _OPENING:
+        return True
+    return before.isalpha() and len(before) <= 3 and (tokens[i - 2] if i >= 2 else "") in _OPENING
+
+
 def _gives(token: str, lex: Lexicon) -> bool:
     """Whether `token` is a verb of giving (or its pronoun): the lexicon lists their stems ("indiqu" is "indique", "indíquenos")."""
-    return any(token.startswith(stem) for stem in lex.words("give_verbs"))
+    return _give_stems(lex)(token) is not None
+
+
+@lru_cache(maxsize=16)
+def _give_stems(lex: Lexicon) -> Callable[[str], re.Match[str] | None]:
+    stems = sorted(lex.words("give_verbs"), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, stems)) or "(?!)").match
 
 
 def _keys(phrase: list[str], lex: Lexicon) -> list[tuple[str, str]]:
@@ -126,14 +159,51 @@ def already_given(request: str, exchange: Exchange, lex: Lexicon) -> tuple[str, 
     """(what was asked for, what the customer wrote) for the first detail of `request` (folded text from the
     request's first word) that the customer already gave, or None."""
     customer = fold(exchange.customer_text)
-    if not _has_value(customer) or not any(_gives(t, lex) for t in _TOKEN.findall(request)):
-        return None  # nothing the customer wrote can be a detail, or nothing is asked for
+    if not _has_value(customer):
+        return None  # nothing the customer wrote can be a detail
+    tokens = _TOKEN.findall(request)
+    if not any(_gives(t, lex) for t in tokens) and not ("?" in request and not lex.words("ask_determiners").isdisjoint(tokens)):
+        return None  # nothing is asked for
     for phrase in requested(request, lex):
         keys = _keys(phrase, lex)
         if not keys or any(k[0] in lex.words("not_details") for k in keys):
             continue
-        head = keys[0] if lex.words("noun_phrase_head") == {"first"} else keys[-1]
-        found = _given_near(head, customer, lex)
-        if found:
-            return " ".join(phrase), found
+        for key in _candidates(phrase, keys, lex):
+            found = _given_near(key, customer, lex) or _given_as_field(key, exchange, customer, lex)
+            if found:
+                return " ".join(phrase), found
+    return None
+
+
+def _candidates(phrase: list[str], keys: list[tuple[str, str]], lex: Lexicon) -> list[tuple[str, str]]:
+    """The words of a requested phrase that may name the detail: its head (the last noun in English and German,
+    the first in French and Spanish), then any word a detail word follows ("membership" in "your membership
+    number first") or that is a compound of one ("Kundennummer")."""
+    head = keys[0] if lex.words("noun_phrase_head") == {"first"} else keys[-1]
+    details = lex.words("detail_words")
+    found = [head]
+    for key in keys:
+        at = phrase.index(key[0])
+        if key not in found and (key[0] != key[1] or (at + 1 < len(phrase) and phrase[at + 1] in details)):
+            found.append(key)
+    return found
+
+
+#: persona fields that are not details a company asks for again (names and the address are read elsewhere)
+_NOT_DETAIL_FIELDS = frozenset({"first_name", "last_name", "full_name", "email", "locale", "language", "name"})
+
+
+def _given_as_field(key: tuple[str, str], exchange: Exchange, customer: str, lex: Lexicon) -> str | None:
+    """A persona field the customer wrote out ("4471-2290", with or without saying "account number"), whose
+    name ("account_number", "date_of_birth") names what was asked."""
+    forms = _forms(key, lex)
+    to_stem = stemmer_of(lex)
+    compact = re.sub(r"[\s#]", "", customer)
+    for field, value in exchange.persona.items():
+        value = str(value or "").strip()
+        if field in _NOT_DETAIL_FIELDS or len(value) < 4 or re.sub(r"[\s#]", "", fold(value)) not in compact:
+            continue
+        words = re.split(r"[_\W]+", fold(field))
+        if any(to_stem(w) in forms or w in (key[0], key[1]) for w in words if len(w) >= 3):
+            return f"{value} ({field.replace('_', ' ')})"
     return None
