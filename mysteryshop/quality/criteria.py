@@ -282,8 +282,8 @@ def stalling_autoreply(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> C
     (a deferral, a receipt, a reference, a pleasantry, the company's own names) and what is left;
     a sentence with words of its own left over is substance.
     """
-    if reply.first(lex.deferral) is not None or reply.first(lex.automated) is not None or reply.first(lex.vague_step) is not None:
-        cues = [s for s, f in zip(reply.sentences, reply.folded) if lex.deferral.search(f) or lex.automated.search(f) or lex.vague_step.search(f)]
+    cues = [s for s, f in zip(reply.sentences, reply.folded) if lex.deferral.search(f) or lex.automated.search(f) or lex.vague_step.search(f)]
+    if cues:
         substantive = list(_substance(exchange, reply, lex))
     else:
         # a receipt alone ("we have received your message, ref 4471") defers as surely as "we will get back to you";
@@ -317,10 +317,7 @@ def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_firs
     if longest_first:  # called when the reply holds no deferral, automated notice or vague step at all
         phrases: tuple[Phrases, ...] = (lex.acknowledges, lex.boilerplate_empathy, lex.conditional)
     else:
-        # every sentence is read: the phrases the reply holds at all are found with one search of the whole reply each
-        every = (lex.deferral, lex.automated, lex.acknowledges, lex.boilerplate_empathy, lex.vague_step, lex.conditional)
-        phrases = tuple(p for p in every if reply.first(p) is not None)
-    selling = longest_first or reply.first(lex.marketing) is not None
+        phrases = (lex.deferral, lex.automated, lex.acknowledges, lex.boilerplate_empathy, lex.vague_step, lex.conditional)
     names_only = "names" in lex.words("capitals_mark")
     pairs = zip(reply.sentences, reply.folded)
     for sentence, folded in sorted(pairs, key=lambda pair: -len(pair[1])) if longest_first else pairs:
@@ -334,8 +331,8 @@ def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_firs
         words = residual_words(folded, lex, _sentence_names(sentence, customer, names_only))
         if len(words) < SUBSTANCE_WORDS:
             continue  # too few words of its own even before the deferral is taken out
-        if longest_first and len(words) >= _PLAINLY_SUBSTANCE and not lex.acknowledges.search(folded):
-            yield sentence  # no receipt in it (and no deferral in the reply) and words enough of its own
+        if longest_first and (len(words) >= 2 * _PLAINLY_SUBSTANCE or (len(words) >= _PLAINLY_SUBSTANCE and not lex.acknowledges.search(folded))):
+            yield sentence  # no deferral in the reply, and words enough of its own (more when a receipt may be among them)
             continue
         left = folded
         for pattern in phrases:
@@ -348,11 +345,12 @@ def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_firs
                     echoed = " " + " ".join(words_of(customer))
                 to_stem = stemmer_of(lex)
                 words = [w for w in words if " " + to_stem(w) not in echoed]
-        if len(words) >= SUBSTANCE_WORDS and not (selling and lex.marketing.search(folded)):
+        if len(words) >= SUBSTANCE_WORDS and not lex.marketing.search(folded):
             yield sentence
 
 
-#: with no receipt or deferral to take out, a sentence with this many words of its own says something
+#: with no receipt or deferral to take out, a sentence with this many words of its own says something (twice as
+#: many whatever it holds: no receipt takes out that many)
 _PLAINLY_SUBSTANCE = 4
 _DIGIT = re.compile(r"\d")
 _CODE = re.compile(r"[#\[(]*\b[\w/.-]*\d[\w/.-]*\b[\])]*")
@@ -384,14 +382,14 @@ def marketing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionR
     a teaser question, a link), or holds two promotional words.
     """
     if reply.first(lex.marketing) is not None:
-        asked = _customer_shops(exchange, lex)
         for sentence, folded in zip(reply.sentences, reply.folded):
-            hit = lex.marketing.search(folded)
-            if hit and not lex.goodwill.search(folded) and not (asked and _about_what_was_asked(hit.group(), exchange, lex)):
+            if lex.marketing.search(folded) and not lex.goodwill.search(folded) and not _what_was_asked(sentence, exchange, lex):
                 return _result("marketing", True, 0.85, sentence, "promotes products or offers inside a support reply")
     in_body, outside = _trailing(exchange, reply, lex)
     for line in (*in_body, *outside):
         folded = fold(line)
+        if line in in_body and _what_was_asked(line, exchange, lex):
+            continue
         if line not in in_body and lex.marketing.search(folded):  # the body was searched as a whole above
             found = (0.85, "promotes products or offers after the answer")
         elif (offer := lex.promo_offer.search(folded)) and (call := lex.promo_call.search(folded)):
@@ -428,16 +426,15 @@ _PARAGRAPHS = re.compile(r"\n\s*\n")
 _MAX_TRAILING = 400
 
 
-def _customer_shops(exchange: Exchange, lex: Lexicon) -> bool:
-    """Whether the customer's message is itself about buying, upgrading or an offer."""
-    folded = fold(exchange.customer_text)
-    return bool(lex.marketing.search(folded) or lex.promo_offer.search(folded) or promo_words_in(folded, lex))
-
-
-def _about_what_was_asked(phrase: str, exchange: Exchange, lex: Lexicon) -> bool:
-    """Whether a selling phrase names what the customer asked about (a word of theirs, not a word of any situation)."""
-    shared = content_stem_set(phrase, lex) & content_stem_set(exchange.customer_text, lex)
-    return bool(shared - _generic_situation(lex))
+def _what_was_asked(text: str, exchange: Exchange, lex: Lexicon) -> bool:
+    """Whether an offer in the reply answers what the customer asked: they were asking about buying, upgrading or
+    an offer themselves, and it names a thing of theirs ("Is there a student discount?": "Students get 20% off…").
+    An upsell of the same topic to a customer who asked something else is still selling ("How much is roaming?":
+    "Upgrade to our Unlimited World plan")."""
+    customer = fold(exchange.customer_text)
+    if not (lex.marketing.search(customer) or lex.promo_offer.search(customer)):
+        return False
+    return bool((content_stem_set(text, lex) & content_stem_set(exchange.customer_text, lex)) - _generic_situation(lex))
 
 
 @criterion("request", "stopwords", "determiners", "email_asked", "photo_asked", "photo_given")
