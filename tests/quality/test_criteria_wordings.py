@@ -296,3 +296,12 @@ def test_a_logo_in_the_html_is_not_marketing() -> None:
     text = "Hi Sam,\n\nYour replacement charger was posted today and arrives on Thursday.\n\nBest regards,\nLeo, Voltway Support"
     exchange = Exchange("Where is my charger?", text, reply_html=html, persona=PERSONA)
     assert score_reply(exchange, ["marketing"])["marketing"].passed is False
+
+
+def test_a_detail_the_customer_wrote_without_naming_it_is_named_by_the_persona_field() -> None:
+    persona = {**PERSONA, "account_number": "4471-2290"}
+    customer = "I was charged twice this month, my number is 4471-2290."
+    asked = Exchange(customer, "Sorry about that. Please confirm your account number so we can check.", persona=persona)
+    assert score_reply(asked, ["asks_again"])["asks_again"].passed is True
+    other = Exchange(customer, "Sorry about that. Please confirm your date of birth so we can check.", persona=persona)
+    assert score_reply(other, ["asks_again"])["asks_again"].passed is False
