@@ -247,13 +247,14 @@ def asks_feedback(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Criter
     )
     if found:
         return _result("asks_feedback", True, 0.85, found, "asks whether the issue is resolved or for feedback")
-    if "?" not in reply.folded_text and reply.first(lex.report_back) is None:
+    report_at = reply.first(lex.report_back)
+    if "?" not in reply.folded_text and report_at is None:
         return _result("asks_feedback", False, 0.8, "", "does not ask whether the issue is resolved or for feedback")
     outcome = lex.words("outcome_words")
     restore = lex.words("restore_words")
-    for sentence, folded in zip(reply.sentences, reply.folded):
+    for index, (sentence, folded) in enumerate(zip(reply.sentences, reply.folded)):
         question = folded.rstrip().endswith("?")
-        if not question and "?" not in folded and lex.report_back.search(folded) is None:
+        if not question and "?" not in folded and (report_at is None or index < report_at or lex.report_back.search(folded) is None):
             continue
         if lex.not_feedback.search(folded):
             continue
@@ -262,7 +263,7 @@ def asks_feedback(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Criter
         about_state = not restore.isdisjoint(words)
         if question and (about_outcome or (about_state and lex.request_modal.search(folded) is None)):
             return _result("asks_feedback", True, 0.7, sentence, "asks whether the answer worked")
-        if (about_outcome or about_state) and lex.report_back.search(folded):
+        if (about_outcome or about_state) and report_at is not None and index >= report_at and lex.report_back.search(folded):
             return _result("asks_feedback", True, 0.7, sentence, "asks the customer to report back on whether it worked")
     return _result("asks_feedback", False, 0.8, "", "does not ask whether the issue is resolved or for feedback")
 
@@ -388,8 +389,6 @@ def marketing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionR
     in_body, outside = _trailing(exchange, reply, lex)
     for line in (*in_body, *outside):
         folded = fold(line)
-        if line in in_body and _what_was_asked(line, exchange, lex):
-            continue
         if line not in in_body and lex.marketing.search(folded):  # the body was searched as a whole above
             found = (0.85, "promotes products or offers after the answer")
         elif (offer := lex.promo_offer.search(folded)) and (call := lex.promo_call.search(folded)):
@@ -398,7 +397,7 @@ def marketing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionR
             found = (0.75, f"a promotional line after the answer ({', '.join(sorted(promo))})")
         else:
             continue
-        if not lex.goodwill.search(folded):
+        if not lex.goodwill.search(folded) and not (line in in_body and _what_was_asked(line, exchange, lex)):
             return _result("marketing", True, found[0], line, found[1])
     return _result("marketing", False, 0.8, "", "no promotion found")
 

@@ -13,6 +13,7 @@ from mysteryshop.quality import Exchange, score_reply
 from mysteryshop.quality.scoring import clean
 
 PERSONA = {"first_name": "Robin", "last_name": "Hartmann", "full_name": "Robin Hartmann"}
+P = {"first_name": "Anna", "last_name": "Keller", "full_name": "Anna Keller"}
 
 # (language, criterion, customer, reply, expected verdict)
 CASES: list[tuple[str, str, str, str, bool]] = [
@@ -305,3 +306,80 @@ def test_a_detail_the_customer_wrote_without_naming_it_is_named_by_the_persona_f
     assert score_reply(asked, ["asks_again"])["asks_again"].passed is True
     other = Exchange(customer, "Sorry about that. Please confirm your date of birth so we can check.", persona=persona)
     assert score_reply(other, ["asks_again"])["asks_again"].passed is False
+
+
+# Whole replies as desks send them (greeting, paragraphs, sign-off, banner), every criterion that has a clear verdict.
+WHOLE_REPLIES = [
+("Mein Zählerstand stimmt nicht.", """Sehr geehrte Kundin, sehr geehrter Kunde,
+
+vielen Dank für Ihre E-Mail. Dies ist eine automatische Eingangsbestätigung.
+
+Ihr Anliegen wurde unter der Vorgangsnummer 4500123 registriert. Unsere Mitarbeiterinnen und Mitarbeiter bearbeiten Ihre Anfrage so schnell wie möglich.
+
+Bitte antworten Sie nicht auf diese E-Mail.
+
+Mit freundlichen Grüßen
+Ihr Kundenservice der Stadtwerke Musterstadt""", {"acknowledges": True, "stalling_autoreply": True, "sets_expectations": False, "personalized": False, "marketing": False, "asks_feedback": False}),
+("Ma facture de mars est fausse.", """Bonjour Madame Keller,
+
+Merci pour votre message concernant votre facture de mars.
+
+Après vérification, une erreur de relevé a bien été commise : nous avons corrigé votre facture, le nouveau montant est de 48,20 €. Le trop-perçu de 31 € vous sera remboursé sous 5 jours ouvrés.
+
+Je suis désolée pour ce désagrément.
+
+Est-ce que cette réponse vous convient ?
+
+Bien cordialement,
+Julie – Service Clients Énergie Verte
+
+Passez à l'offre Verte+ et bénéficiez de 10 % de remise sur le kWh pendant un an !""", {"acknowledges": True, "sets_expectations": True, "asks_feedback": True, "marketing": True, "personalized": True, "stalling_autoreply": False}),
+("Mi coche tiene un golpe, ¿me lo cubre el seguro?", """Estimado/a cliente:
+
+Le confirmamos que hemos recibido su consulta, que ha quedado registrada con el número de incidencia 2024/118745.
+
+Nuestro equipo de atención al cliente la revisará y le responderá en un plazo máximo de 72 horas laborables.
+
+Este es un mensaje automático, por favor no responda a este correo.
+
+Atentamente,
+Seguros Atlántico""", {"acknowledges": True, "stalling_autoreply": True, "sets_expectations": True, "personalized": False, "marketing": False, "asks_feedback": False}),
+("Guten Tag, meine Kundennummer ist 7781203. Auf der Rechnung vom 2. Mai wurde der Grundpreis doppelt berechnet.", """Hallo Frau Keller,
+
+danke für Ihre Nachricht. Damit ich Ihre Rechnung prüfen kann, nennen Sie mir bitte Ihre Kundennummer und das Rechnungsdatum.
+
+Viele Grüße
+Sabine""", {"acknowledges": True, "asks_again": True, "personalized": True, "marketing": False, "stalling_autoreply": False}),
+("My broadband has been down since Monday.", """Hello,
+
+Thank you for emailing Brightwave Broadband. We want you to know your email is now with the right people, who will pick this up as a priority.
+
+Your reference: BWB-00912833
+
+Brightwave Broadband Customer Care""", {"acknowledges": True, "stalling_autoreply": True, "sets_expectations": False, "personalized": False, "marketing": False}),
+("Can I change my flight to a later date? Booking ref K7Q2MP.", """Hi Anna,
+
+Of course. I've moved you to the 18:40 flight on Friday 14 June, same seat type, at no extra cost. Your new e-ticket is attached.
+
+Have a lovely trip!
+
+Tom
+SkyHigh Customer Care
+
+Fly more, pay less: SkyHigh Club members get 10% off every fare. Join free at skyhigh.example/club""", {"acknowledges": False, "sets_expectations": True, "personalized": True, "marketing": True, "stalling_autoreply": False, "asks_again": False, "asks_feedback": False}),
+("Mi router no enciende desde ayer.", """Hola Anna:
+
+Gracias por escribirnos. Hemos revisado la línea y está todo correcto, así que parece un fallo del equipo. Te enviamos un router nuevo que llegará el jueves; cuando lo recibas, conéctalo y devuélvenos el antiguo en la misma caja.
+
+¿Nos cuentas si con el nuevo ya tienes conexión?
+
+Un saludo,
+Marta""", {"acknowledges": True, "sets_expectations": True, "asks_feedback": True, "personalized": True, "stalling_autoreply": False, "marketing": False}),
+]
+
+
+@pytest.mark.parametrize(("customer", "reply", "expected"), WHOLE_REPLIES, ids=[f"{i}-{c[1][:30]}" for i, c in enumerate(WHOLE_REPLIES)])
+def test_whole_replies(customer: str, reply: str, expected: dict[str, bool]) -> None:
+    results = score_reply(Exchange(customer, reply, persona=P), list(expected))
+    wrong = {name: results[name].reason for name, verdict in expected.items() if results[name].passed is not verdict}
+    assert not wrong
