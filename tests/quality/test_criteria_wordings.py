@@ -269,6 +269,22 @@ MORE: list[tuple[str, str, str, str, bool]] = [
      "Votre commande arrive demain.\n\nBien à vous,\nLéa\n\nTéléchargez l'appli Maison+ et profitez de -10 % sur votre première commande", True),
     ("es", "marketing", "¿Dónde está mi pedido?", "Su pedido llega mañana.\n\n¿Conoces nuestra tarjeta Club? Acumula puntos en cada compra.", True),
     ("es", "marketing", "¿Dónde está mi pedido?", "Su pedido llegará mañana. Gracias por confiar en Muebles Sur.", False),
+    ('de', "sets_expectations", 'Meine Gutschrift fehlt.', 'Die Gutschrift sehen Sie in 3–5 Werktagen auf Ihrem Konto.', True),
+    ('de', "sets_expectations", 'Meine Gutschrift fehlt.', 'Sie bekommen bis spätestens Freitag eine Antwort von uns.', True),
+    ('de', "sets_expectations", 'Meine Gutschrift fehlt.', 'Ein Techniker meldet sich im Laufe der Woche telefonisch bei Ihnen.', True),
+    ('de', "sets_expectations", 'Meine Gutschrift fehlt.', 'Wir leiten alles Weitere für Sie in die Wege.', False),
+    ('fr', "sets_expectations", "Mon remboursement n'est pas arrivé.", "Le remboursement apparaîtra sur votre relevé d'ici 3 à 5 jours.", True),
+    ('fr', "sets_expectations", "Mon remboursement n'est pas arrivé.", 'Votre nouvelle carte vous parviendra par courrier la semaine prochaine.', True),
+    ('fr', "sets_expectations", "Mon remboursement n'est pas arrivé.", 'Nous mettons tout en œuvre pour résoudre votre problème.', False),
+    ('fr', "sets_expectations", "Mon remboursement n'est pas arrivé.", 'Nous allons faire le point avec notre service technique.', False),
+    ('es', "sets_expectations", 'Mi reembolso no ha llegado.', 'Le llamaremos a lo largo de la mañana para confirmarlo.', True),
+    ('es', "sets_expectations", 'Mi reembolso no ha llegado.', 'La devolución se hará efectiva en su tarjeta en 3-5 días.', True),
+    ('es', "sets_expectations", 'Mi reembolso no ha llegado.', 'Recibirá un SMS con la hora exacta de entrega.', True),
+    ('es', "sets_expectations", 'Mi reembolso no ha llegado.', 'Estamos en ello y lo resolveremos cuanto antes.', False),
+    ('en', "sets_expectations", "My refund hasn't arrived.", "We're chasing this internally and will update you as soon as we hear back.", True),
+    ('en', "sets_expectations", "My refund hasn't arrived.", 'Our finance team will look into your refund.', False),
+    ('en', "sets_expectations", "My refund hasn't arrived.", 'I have escalated your case to a senior advisor.', False),
+    ('en', "sets_expectations", "My refund hasn't arrived.", 'I have escalated your case to a senior advisor, who will call you on Thursday.', True),
 ]
 
 
