@@ -36,6 +36,7 @@ from mysteryshop.journey import Journey
 from mysteryshop.collect.correlate import correlator_for_run
 from mysteryshop.collect.inbox import read_cursor, save_cursor, unclaimed_count
 from mysteryshop.collect.parse import parse_mail, stored_fields
+from mysteryshop.scoring.stored_kind import read_and_keep
 from mysteryshop.collect.router import route_inbox
 from mysteryshop.plan import ProbeSpec
 from mysteryshop.runner import Engine, WalkState
@@ -147,7 +148,7 @@ class Campaign:
         for spec in specs:
             added = await self.store.achanges(
                 "INSERT OR IGNORE INTO probes (run_id, id, journey, target, persona, address) VALUES (?, ?, ?, ?, ?, ?)",
-                (self.run_id, spec.probe_id, spec.journey.name, spec.target.name, json.dumps(spec.persona.as_dict()), spec.persona.email),
+                (self.run_id, spec.probe_id, spec.journey.name, spec.target.name, json.dumps(spec.record()), spec.persona.email),
             )
             if added:  # (its time is the timeline's origin: a send window counts from it)
                 await self.store.aevent(self.run_id, spec.probe_id, "probe_started", CLOCK())
@@ -218,7 +219,7 @@ class Campaign:
                         if journey is None or target is None:
                             report.errors.append(f"{probe_id}: journey '{probe.journey}' or target '{probe.target}' not found; is --journeys right?")
                             continue
-                        persona = Persona(**{k: v for k, v in probe.persona.items() if k != "full_name"})
+                        persona = Persona.from_record(probe.persona)
                         spec = ProbeSpec(probe_id, journey, target, persona)
                         state = WalkState.from_json(claimed[probe_id])
                         if (window := spec.deferred(probe.timeline, CLOCK())) is not None:  # its first message waits for the send window
@@ -318,7 +319,7 @@ class Campaign:
         )
         customer_text = (sent[0]["full_text"] or sent[0]["text"]) if sent else None
         mail = parse_mail(raw, customer_text=customer_text)
-        self.store.post(*self.store.annotation(rowid, **stored_fields(mail, customer_text)))
+        self.store.post(*self.store.annotation(rowid, **stored_fields(mail, customer_text), kind_reading=read_and_keep(mail)[1]))
 
     async def tick(self, journeys: dict[str, Journey], targets: dict[str, Target]) -> TickReport:
         """Route new replies, then move every waiting walk on as far as it goes now."""

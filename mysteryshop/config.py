@@ -9,8 +9,8 @@ Each layer overrides the one before it, key by key. Example pyproject.toml:
     fail_on_regression = true
 
     [tool.mysteryshop.tolerances]
-    "answered.rate" = 0.05          # absolute: five percentage points
-    "answered.median_s" = "25%"     # relative to the baseline's value
+    "email.answered.rate" = 0.05          # absolute: five percentage points
+    "email.answered.median_s" = "25%"     # relative to the baseline's value
 
 Environment variables are the keys in upper case with a MYSTERYSHOP_ prefix
 (MYSTERYSHOP_PERSONAS=10, MYSTERYSHOP_TARGETS=demo,acme, MYSTERYSHOP_FAIL_ON_REGRESSION=1).
@@ -51,9 +51,13 @@ class Settings:
     fail_on_regression: bool = False  #: exit 1 when a headline metric regresses beyond its tolerance
     pdf: bool = False  #: also print the one-pager to PDF (needs Chromium)
     tolerances: dict[str, float | str] = field(default_factory=dict)  #: per-metric gate tolerances
+    significance: float = 0.05  #: the gate's level: a difference counts as a regression only when its p-value is below it
+    require: list[str] = field(default_factory=list)  #: absolute requirements, e.g. "grade>=C", "email.acknowledged.rate>=0.8"
     collect: dict[str, Any] = field(default_factory=dict)  #: how replies come back, for every target: via, host, port, advertise
     probe_domain: str | None = None  #: domain of the personas' addresses (default: each target's probe_domain)
     allowlist: str = "allowlist.yaml"  #: targets that may be probed
+    rubric: str | None = None  #: rubric file grading each channel and the whole (default: mysteryshop/scorecard/rubric.yaml)
+    personas_file: str | None = None  #: personas from a CSV or YAML file (test accounts) instead of Faker
 
     def path(self, value: str | None) -> Path | None:
         if value is None:
@@ -66,6 +70,10 @@ class Settings:
         return self.path(self.store) or self.path(self.reports) / "mysteryshop.sqlite"  # type: ignore[operator]
 
     @property
+    def rubric_file(self) -> Path | None:
+        return self.path(self.rubric)
+
+    @property
     def baseline_file(self) -> Path:
         return self.path(self.baseline)  # type: ignore[return-value]
 
@@ -75,12 +83,14 @@ class Settings:
             return self.tolerances[key]
         if key in DEFAULT_TOLERANCES:
             return DEFAULT_TOLERANCES[key]
+        if key.endswith(".score"):  # a channel's score, 0..100 like the overall one
+            return DEFAULT_TOLERANCES["score"]
         return TIME_TOLERANCE if key.endswith("_s") else RATE_TOLERANCE
 
 
 KEYS = [f.name for f in fields(Settings) if f.name != "root"]
 COLLECT_KEYS = {"via", "host", "port", "advertise"}
-_LISTS = {"targets", "locales"}
+_LISTS = {"targets", "locales", "require"}
 _INTS = {"personas", "seed"}
 _BOOLS = {"fail_on_regression", "pdf"}
 
@@ -100,7 +110,8 @@ def _coerce(key: str, value: Any, where: str) -> Any:
             return [v.strip() for v in value.split(",") if v.strip()]
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return value
-        raise ConfigError(f"{where}: '{key}' must be a list of names, e.g. [\"demo\"], got {value!r}")
+        example = '["grade>=C", "email.acknowledged.rate>=0.8"]' if key == "require" else '["demo"]'
+        raise ConfigError(f"{where}: '{key}' must be a list, e.g. {example}, got {value!r}")
     if key in _INTS:
         try:
             number = int(value)
@@ -118,6 +129,14 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         if text in ("0", "false", "no", "off", ""):
             return False
         raise ConfigError(f"{where}: '{key}' must be true or false, got {value!r}")
+    if key == "significance":
+        try:
+            level = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: 'significance' must be a number between 0 and 1 (the gate's level, e.g. 0.05), got {value!r}") from None
+        if isinstance(value, bool) or not 0 < level < 1:
+            raise ConfigError(f"{where}: 'significance' must be between 0 and 1 (the gate's level, e.g. 0.05), got {value!r}")
+        return level
     if key == "collect":
         if isinstance(value, str):  # MYSTERYSHOP_COLLECT=listener
             value = {"via": value}

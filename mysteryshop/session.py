@@ -12,7 +12,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 from mysteryshop import interrupt
 from mysteryshop.channels.browser import BrowserOptions
 from mysteryshop.collect.setup import plan_collection
+from mysteryshop.demo.deadlines import email_deadlines
 from mysteryshop.demo.process import DemoDeskProcess
 from mysteryshop.demo.profile import get_profile
 from mysteryshop.journey import Journey
@@ -31,6 +32,7 @@ from mysteryshop.runner import Engine, EngineThread, ProbeResult
 from mysteryshop.sends import RunSends
 from mysteryshop.safety import Allowlist, check_open_probes, check_targets
 from mysteryshop.scorecard.build import build_scorecard
+from mysteryshop.scorecard.rubric import load_rubric
 from mysteryshop.scorecard.shares import available_cores
 from mysteryshop.scorecard.write import write_scorecard
 from mysteryshop.scoring.kind_words import kind_words
@@ -45,6 +47,7 @@ class RunConfig:
     seed: int = 1
     personas: int = 3
     locales: list[str] = field(default_factory=lambda: ["en_US"])
+    personas_file: str | None = None  # personas from a CSV or YAML file (test accounts) instead of Faker
     demo_profile: str | None = None
     reports_dir: Path = Path("reports")
     store_path: Path | None = None
@@ -56,6 +59,7 @@ class RunConfig:
     allowlist: Path | None = None  # targets that may be probed (default: allowlist.yaml beside the reports folder's project)
     dry_run: bool = False  # print what would be sent; send nothing, store nothing
     resume: bool = False  # go on with the stored run `run_id` (interrupted): finished probes stay, open ones walk on
+    rubric: Path | None = None  # rubric grading each channel and the whole (default: the shipped one)
 
     @property
     def store_file(self) -> Path:
@@ -147,7 +151,7 @@ class RunSession:
         for spec in specs:
             self.journeys[spec.journey.name] = spec.journey
             if spec.target.name not in self.targets:
-                self.targets[spec.target.name] = self._prepare_target(spec.target)
+                self.targets[spec.target.name] = self._prepare_target(spec.target, email_deadlines(s.journey for s in specs if s.target.name == spec.target.name))
         for spec in specs:
             if spec.probe_id in self.futures:
                 continue  # the same journey x target x persona collected twice (a probe module and its YAML): one probe
@@ -155,7 +159,7 @@ class RunSession:
             self.specs[spec.probe_id] = live
             walk = walks.get(spec.probe_id)
             if walk is None:
-                self.store.add_probe(config.run_id, spec.probe_id, spec.journey.name, spec.target.name, spec.persona.as_dict())
+                self.store.add_probe(config.run_id, spec.probe_id, spec.journey.name, spec.target.name, spec.record())
                 self.futures[spec.probe_id] = self.engine.submit(live)
             elif walk.timeline is None or walk.state is None:  # finished before the interruption: as it was
                 done: concurrent.futures.Future[ProbeResult] = concurrent.futures.Future()
@@ -183,15 +187,16 @@ class RunSession:
         self.store.write("UPDATE runs SET status = 'running', finished_utc = NULL WHERE id = ?", (run_id,))
         return stored_walks(self.store, run_id, journeys), clock
 
-    def _prepare_target(self, target: Target) -> Target:
-        """An embedded target gets its demo desk started, and the desk's real port."""
+    def _prepare_target(self, target: Target, deadlines: Sequence[int] = ()) -> Target:
+        """An embedded target gets its demo desk started, and the desk's real port; it keeps its replies clear of `deadlines`."""
         if target.spec.embedded != "demo" or self.engine is None:
             return target
         profile = get_profile(self.config.demo_profile or target.spec.profile)
         workdir = self.config.run_dir / f"demo-desk-{target.name}"
         workdir.mkdir(parents=True, exist_ok=True)
         desk = DemoDeskProcess(
-            profile, deliver_to=self.engine.engine.mailbox_address, seed=self.config.seed, speedup=target.spec.speedup, workdir=workdir
+            profile, deliver_to=self.engine.engine.mailbox_address, seed=self.config.seed, speedup=target.spec.speedup, workdir=workdir,
+            deadlines=deadlines,
         ).start()
         self.desks[target.name] = desk
         spec = target.spec.model_copy(deep=True)
@@ -328,12 +333,13 @@ class RunSession:
         else:
             status = "passed" if len(outcomes) == len(results) and all(r.status == "passed" for r in outcomes) else "failed"
         # the probes the engine had no quiet moment to record are scored here (in parallel when many) and recorded for later reports
-        card = build_scorecard(self.store, self.config.run_id, self.journeys, self.targets, keep=True, workers=available_cores())
+        card = build_scorecard(self.store, self.config.run_id, self.journeys, self.targets, keep=True, workers=available_cores(),
+                               rubric=load_rubric(self.config.rubric))
         self.store.finish_run(self.config.run_id, status, card["summary"])
         card["run"]["status"] = status
         card["run"]["finished_utc"] = next(r["finished_utc"] for r in self.store.runs() if r["id"] == self.config.run_id)
         self.card = card
-        self.paths = write_scorecard(card, self.config.run_dir, journeys=self.journeys)
+        self.paths = write_scorecard(card, self.config.run_dir, journeys=self.journeys, store=self.store)
         self.store.close()
         return self.paths
 
