@@ -275,7 +275,7 @@ _LETTERS = re.compile(r"[^\W\d_]+")
 SUBSTANCE_WORDS = 2
 
 
-@criterion("deferral", "automated", "acknowledges", "non_substance", "filler_words", "stopwords", "marketing", "vague_step", "conditional", "lead_in")
+@criterion("deferral", "automated", "acknowledges", "non_substance", "filler_words", "stopwords", "marketing", "vague_step", "conditional", "lead_in", "when")
 def stalling_autoreply(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """A reply that only defers: receipt, a ticket or case number, 'someone will get back to you', with no substance.
 
@@ -318,29 +318,34 @@ def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_firs
     if longest_first:  # called when the reply holds no deferral, automated notice or vague step at all
         phrases: tuple[Phrases, ...] = (lex.acknowledges, lex.boilerplate_empathy, lex.conditional)
     else:
-        phrases = (lex.deferral, lex.automated, lex.acknowledges, lex.boilerplate_empathy, lex.vague_step, lex.conditional)
+        # a vague step first (it holds a deferral: "nous allons étudier la situation"); a time is no substance
+        # either: it is when the deferred answer comes ("melde mich spätestens Donnerstag")
+        phrases = (lex.vague_step, lex.deferral, lex.automated, lex.acknowledges, lex.boilerplate_empathy, lex.conditional, lex.when)
     names_only = "names" in lex.words("capitals_mark")
     pairs = zip(reply.sentences, reply.folded)
     for sentence, folded in sorted(pairs, key=lambda pair: -len(pair[1])) if longest_first else pairs:
+        if longest_first and _plainly_says_something(sentence, folded, lex):
+            yield sentence
+            continue
         lead = lex.lead_in.match(folded)
         if lead is not None:
             folded = folded[lead.end() :]
         if lex.non_substance.match(folded) or lex.greeting.match(folded):
             continue
-        if _DIGIT.search(folded):
-            folded = _CODE.sub(" ", folded)
-        words = residual_words(folded, lex, _sentence_names(sentence, customer, names_only))
+        coded = _DIGIT.search(folded) is not None
+        names = _sentence_names(sentence, customer, names_only)
+        words = residual_words(_CODE.sub(" ", folded) if coded else folded, lex, names)
         if len(words) < SUBSTANCE_WORDS:
             continue  # too few words of its own even before the deferral is taken out
-        if longest_first and (len(words) >= 2 * _PLAINLY_SUBSTANCE or (len(words) >= _PLAINLY_SUBSTANCE and not lex.acknowledges.search(folded))):
-            yield sentence  # no deferral in the reply, and words enough of its own (more when a receipt may be among them)
+        if longest_first and len(words) >= _PLAINLY_SUBSTANCE and not lex.acknowledges.search(folded):
+            yield sentence  # no deferral in the reply, no receipt in the sentence, and words enough of its own
             continue
         left = folded
         for pattern in phrases:
-            left = pattern.sub(" ", left)
+            left = pattern.sub(" ", left)  # on the sentence as written: references and times have digits
         if left != folded:
             kept = set(words)
-            words = [w for w in words_of(left) if w in kept]
+            words = [w for w in words_of(_CODE.sub(" ", left) if coded else left) if w in kept]
             if len(words) >= SUBSTANCE_WORDS:
                 if not echoed:
                     echoed = " " + " ".join(words_of(customer))
@@ -351,8 +356,21 @@ def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_firs
 
 
 #: with no receipt or deferral to take out, a sentence with this many words of its own says something (twice as
-#: many whatever it holds: no receipt takes out that many)
+#: many whatever it holds: no receipt, name or code takes out that many)
 _PLAINLY_SUBSTANCE = 4
+
+
+def _plainly_says_something(sentence: str, folded: str, lex: Lexicon) -> bool:
+    """A quick first look, for a reply that defers nowhere: twice `_PLAINLY_SUBSTANCE` words of its own even if every
+    capitalised word were a name and every code a reference, in a sentence that is no pleasantry."""
+    words = len(residual_words(folded, lex, _NO_NAMES))
+    if words < 2 * _PLAINLY_SUBSTANCE:
+        return False
+    words -= len(_CAPITALISED_WORD.findall(sentence)) + (len(_CODE.findall(folded)) if _DIGIT.search(folded) else 0)
+    return words >= 2 * _PLAINLY_SUBSTANCE and not lex.non_substance.match(folded) and not lex.lead_in.match(folded)
+
+
+_NO_NAMES: frozenset[str] = frozenset()
 _DIGIT = re.compile(r"\d")
 _CODE = re.compile(r"[#\[(]*\b[\w/.-]*\d[\w/.-]*\b[\])]*")
 """A token with a digit in it (a case number, a reference, a date, an amount), with its brackets."""
@@ -387,10 +405,13 @@ def marketing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionR
             if lex.marketing.search(folded) and not lex.goodwill.search(folded) and not _what_was_asked(sentence, exchange, lex):
                 return _result("marketing", True, 0.85, sentence, "promotes products or offers inside a support reply")
     in_body, outside = _trailing(exchange, reply, lex)
-    for line in (*in_body, *outside):
+    images = image_texts(exchange.reply_html) if exchange.reply_html else []
+    for line in (*in_body, *outside, *images):
         folded = fold(line)
         if line not in in_body and lex.marketing.search(folded):  # the body was searched as a whole above
             found = (0.85, "promotes products or offers after the answer")
+        elif line in images and (offer := lex.promo_offer.search(folded)):
+            found = (0.75, f"an image in the HTML offers something ({offer.group().strip()!r}): a banner, not help")
         elif (offer := lex.promo_offer.search(folded)) and (call := lex.promo_call.search(folded)):
             found = (0.75, f"an offer ({offer.group().strip()!r}) and a call to take it ({call.group().strip()!r}) after the answer")
         elif len(promo := promo_words_in(folded, lex)) >= 2:
@@ -406,19 +427,15 @@ _POSTSCRIPT = re.compile(r"^\s*p\.?\s?[sd]\b\.?", re.IGNORECASE)
 
 
 def _trailing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> tuple[list[str], list[str]]:
-    """Where banners and upsell lines sit: in the body, its last paragraph (when another paragraph than a greeting
-    comes before it) and P.S. lines; outside it, the signature, footer lines that are not legal boilerplate,
-    and the text of the HTML part's images."""
+    """Where upsell lines sit: in the body, its last paragraph (when another paragraph than a greeting comes
+    before it) and P.S. lines; outside it, the signature and footer lines that are not legal boilerplate."""
     in_body = [s for s in reply.sentences if _POSTSCRIPT.match(s)]
     paragraphs = _PARAGRAPHS.split(reply.body.strip()) if "\n" in reply.body else []
     if paragraphs and lex.greeting.match(fold(paragraphs[0].strip())):
         del paragraphs[0]
     if len(paragraphs) >= 2 and len(paragraphs[-1]) <= _MAX_TRAILING:
         in_body.append(" ".join(paragraphs[-1].split()))
-    outside = [*reply.signature.splitlines(), *reply.footer_lines]
-    if exchange.reply_html:
-        outside.extend(image_texts(exchange.reply_html))
-    return in_body, outside
+    return in_body, [*reply.signature.splitlines(), *reply.footer_lines]
 
 
 _PARAGRAPHS = re.compile(r"\n\s*\n")

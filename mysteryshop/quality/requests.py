@@ -33,6 +33,8 @@ _BEFORE = 30
 _MAX_PHRASE = 4
 #: a determiner starts a requested detail when a verb of giving ("send", "provide", "Sie uns Ihre") is this close before it
 _NEAR_VERB = 3
+#: or when a coordinator stands before it, at most this many tokens after the last requested detail ended
+_COORDINATED = 10
 
 
 def requested(request: str, lex: Lexicon) -> Iterator[list[str]]:
@@ -46,7 +48,9 @@ def requested(request: str, lex: Lexicon) -> Iterator[list[str]]:
     links = lex.words("phrase_links")
     breaks = lex.words("phrase_breaks")
     details = lex.words("detail_words")
+    coordinators = lex.words("coordinators")
     tokens = _TOKEN.findall(request)
+    asked_until = -1  # what a coordinator adds soon after something asked for is asked for too ("…, plus the latest reading")
     i = 0
     while i < len(tokens):
         if tokens[i] in asking and _opens_question(tokens, i):
@@ -57,7 +61,9 @@ def requested(request: str, lex: Lexicon) -> Iterator[list[str]]:
                 yield phrase
             i += 1 + len(phrase)
             continue
-        if tokens[i] not in determiners or not any(_gives(t, lex) for t in tokens[max(0, i - _NEAR_VERB) : i]):
+        if tokens[i] not in determiners or not (
+            (i <= asked_until and tokens[i - 1] in coordinators) or any(_gives(t, lex) for t in tokens[max(0, i - _NEAR_VERB) : i])
+        ):
             i += 1
             continue
         phrase: list[str] = []
@@ -74,6 +80,7 @@ def requested(request: str, lex: Lexicon) -> Iterator[list[str]]:
         while phrase and phrase[-1] in links:
             phrase.pop()
         if phrase:
+            asked_until = j + _COORDINATED
             yield phrase
         i = j
 
@@ -126,18 +133,29 @@ def _forms(key: tuple[str, str], lex: Lexicon) -> set[str]:
     forms = {to_stem(key[0]), to_stem(key[1])}
     for group in lex.synonyms:
         stems = {to_stem(w) for w in group}
-        if key[0] in group or key[1] in group or not stems.isdisjoint(forms):
+        if key[0] in group or key[1] in group or not stems.isdisjoint(forms) or _inflected(key[0], group):
             forms |= stems
     return forms
+
+
+def _inflected(word: str, group: frozenset[str]) -> bool:
+    """`word` is a word of `group` with an ending of one or two letters ("Kundenkontos", genitive of "Kundenkonto"),
+    which a stemmer may leave on."""
+    return any(len(w) >= 4 and word.startswith(w) and len(word) - len(w) <= 2 for w in group)
 
 
 def _given_near(key: tuple[str, str], customer: str, lex: Lexicon) -> str | None:
     """What the customer wrote for `key`: a word for it with a value just after or before it; None when nowhere."""
     to_stem = stemmer_of(lex)
     forms = _forms(key, lex)
+    head_last = lex.words("compounds") == {"head_last"}
     for match in re.finditer(r"[^\W\d_]+", customer):
         word = match.group()
-        if to_stem(word) not in forms and not any(len(f) >= 4 and word.startswith(f) for f in forms):
+        if (
+            to_stem(word) not in forms
+            and not any(len(f) >= 4 and word.startswith(f) for f in forms)
+            and not (head_last and any(len(f) >= 4 and word.endswith(f) for f in forms))  # "Zählerstand" is a "Stand"
+        ):
             continue
         after = _VALUE.search(customer, match.end(), min(len(customer), match.end() + _AFTER))
         if after is not None:
@@ -176,15 +194,17 @@ def already_given(request: str, exchange: Exchange, lex: Lexicon) -> tuple[str, 
 
 
 def _candidates(phrase: list[str], keys: list[tuple[str, str]], lex: Lexicon) -> list[tuple[str, str]]:
-    """The words of a requested phrase that may name the detail: its head (the last noun in English and German,
-    the first in French and Spanish), then any word a detail word follows ("membership" in "your membership
-    number first") or that is a compound of one ("Kundennummer")."""
+    """The words of a requested phrase that may name the detail: its head (the last noun in English and German, the
+    first in French and Spanish); the noun a linking word follows ("den Stand Ihres Stromzählers" is a Stand); any
+    word a detail word follows ("membership" in "your membership number first") or that is a compound of one."""
     head = keys[0] if lex.words("noun_phrase_head") == {"first"} else keys[-1]
+    links = lex.words("phrase_links")
     details = lex.words("detail_words")
     found = [head]
     for key in keys:
         at = phrase.index(key[0])
-        if key not in found and (key[0] != key[1] or (at + 1 < len(phrase) and phrase[at + 1] in details)):
+        after = phrase[at + 1] if at + 1 < len(phrase) else ""
+        if key not in found and (key[0] != key[1] or after in details or after in links):
             found.append(key)
     return found
 

@@ -399,3 +399,42 @@ def test_whole_replies(customer: str, reply: str, expected: dict[str, bool]) -> 
     results = score_reply(Exchange(customer, reply, persona=P), list(expected))
     wrong = {name: results[name].reason for name, verdict in expected.items() if results[name].passed is not verdict}
     assert not wrong
+
+
+# A third batch, after the labelled sets grew: holding replies, coordinated and genitive requests, report-back requests.
+THIRD: list[tuple[str, str, str, str, bool]] = [
+    ("en", "stalling_autoreply", "The wardrobe arrived without its hinges.",
+     "Hi, thanks for the photos. I'll check with our warehouse team and get back to you first thing tomorrow.", True),
+    ("en", "stalling_autoreply", "The wardrobe arrived without its hinges.",
+     "Hi, thanks for the photos. We're seeing an unusually high number of delivery queries and are working through them in order.", True),
+    ("de", "stalling_autoreply", "Beim Schrank fehlen die Scharniere.",
+     "Danke für die Fotos. Ich spreche mit unserer Logistik und melde mich morgen früh wieder bei Ihnen.", True),
+    ("fr", "stalling_autoreply", "L'armoire est arrivée sans charnières.",
+     "Merci pour les photos. Je les transmets à notre entrepôt et je vous rappelle demain matin.", True),
+    ("es", "stalling_autoreply", "El armario llegó sin bisagras.",
+     "Gracias por las fotos. Lo hablo con el almacén y mañana por la mañana te digo algo.", True),
+    ("es", "stalling_autoreply", "El armario llegó sin bisagras.",
+     "Gracias por las fotos. Le enviamos hoy mismo las bisagras por mensajería urgente, sin coste.", False),
+    ("es", "acknowledges", "El armario llegó sin bisagras.", "Recibido, muchas gracias. Le enviamos hoy mismo las bisagras por mensajería.", True),
+    ("en", "asks_feedback", "My tablet won't charge.", "Which charger do you use? That will tell us whether the fault is in the cable.", False),
+    ("en", "asks_feedback", "My tablet won't charge.", "Try a different cable, and please let us know whether it charges now.", True),
+    ("en", "asks_again", "I was charged twice. Account 5512-0098; the second charge was on 2 May.",
+     "Sorry about that. Please send us your account number, and the date of the second charge.", True),
+    ("de", "asks_again", "Mein Zählerstand war heute 20.118 kWh, bitte korrigieren Sie die Abrechnung.",
+     "Damit wir die Abrechnung korrigieren können, benötigen wir den aktuellen Stand Ihres Gaszählers.", True),
+    ("de", "asks_again", "Meine Kundennummer ist 3307781, die Abrechnung ist zu hoch.",
+     "Bitte nennen Sie uns Ihre Anschrift sowie die Nummer Ihres Kundenkontos.", True),
+    ("de", "asks_again", "Die Abrechnung ist zu hoch.", "Bitte nennen Sie uns Ihre Anschrift sowie die Nummer Ihres Kundenkontos.", False),
+]
+
+
+@pytest.mark.parametrize(("language", "criterion", "customer", "reply", "expected"), THIRD, ids=[_id(c) for c in THIRD])
+def test_third_batch(language: str, criterion: str, customer: str, reply: str, expected: bool) -> None:
+    test_wording(language, criterion, customer, reply, expected)
+
+
+def test_an_image_that_offers_something_is_a_banner_whatever_its_wording() -> None:
+    html = HTML_BANNER.replace("Spring sale: 25% off all chargers and cables", "Nouveau : la box fibre à 24,99 €/mois – Je découvre")
+    text = "Hi Sam,\n\nYour replacement charger was posted today and arrives on Thursday.\n\nBest regards,\nLeo, Voltway Support"
+    exchange = Exchange("Where is my charger?", text, reply_html=html, persona=PERSONA)
+    assert score_reply(exchange, ["marketing"])["marketing"].passed is True
