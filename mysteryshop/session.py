@@ -23,6 +23,7 @@ from mysteryshop.channels.browser import BrowserOptions
 from mysteryshop.collect.setup import plan_collection
 from mysteryshop.demo.process import DemoDeskProcess
 from mysteryshop.demo.profile import get_profile
+from mysteryshop.history import stored_summary
 from mysteryshop.journey import Journey
 from mysteryshop.errors import ConfigError
 from mysteryshop.plan import ProbeSpec
@@ -329,7 +330,7 @@ class RunSession:
             status = "passed" if len(outcomes) == len(results) and all(r.status == "passed" for r in outcomes) else "failed"
         # the probes the engine had no quiet moment to record are scored here (in parallel when many) and recorded for later reports
         card = build_scorecard(self.store, self.config.run_id, self.journeys, self.targets, keep=True, workers=available_cores())
-        self.store.finish_run(self.config.run_id, status, card["summary"])
+        self.store.finish_run(self.config.run_id, status, stored_summary(card))  # with each company's figures, for their trends
         card["run"]["status"] = status
         card["run"]["finished_utc"] = next(r["finished_utc"] for r in self.store.runs() if r["id"] == self.config.run_id)
         self.card = card

@@ -13,13 +13,16 @@ import functools
 import gc
 import json
 import statistics
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from mysteryshop.durations import format_duration
 from mysteryshop.exitcodes import problem_counts
 from mysteryshop.journey import Journey
+from mysteryshop.history import Earlier, company_trend, earlier_runs, point, run_trend
+from mysteryshop.scorecard.companies import by_company, by_journey, league_table, page_name
 from mysteryshop.scorecard.grades import grade_metrics, grading_rules
+from mysteryshop.scorecard.headline import HEADLINE, headline_values  # noqa: F401 - build.HEADLINE, build.headline_values as before
 from mysteryshop.scorecard.entries import (
     entry_scorer, finished_probes, keep_entries, probe_channel, probe_entry, recorded_entries, row_marks,
 )
@@ -33,37 +36,10 @@ from mysteryshop.target import Target
 
 SCHEMA = "mysteryshop.scorecard/2"
 
-#: Headline metrics compared across runs (trend, compare, the regression gate): key → (label, better).
-HEADLINE: dict[str, tuple[str, str]] = {
-    "score": ("Overall score (0–100)", "higher"),
-    "acknowledged.rate": ("Acknowledged", "higher"),
-    "acknowledged.median_s": ("Median time to acknowledge", "lower"),
-    "answered.rate": ("Answered at all", "higher"),
-    "answered.median_s": ("Median time to answer", "lower"),
-    "answered.p90_s": ("p90 time to answer", "lower"),
-    "answered_in_first_reply.rate": ("Answered in the first reply", "higher"),
-    "followed_up.rate": ("Asked whether satisfied", "higher"),
-    "marketing_while_open.rate": ("Marketing while open", "lower"),
-    "stalling_autoreply.rate": ("Stalling auto-replies", "lower"),
-}
-
 #: How bad a missed expectation is, for choosing the worst moments (higher is worse).
 _SEVERITY = {"answer": 60, "no_marketing": 50, "acknowledgement": 40, "satisfaction_followup": 20}
 #: Fewest probes worth a process of their own (forking and sending the entries back cost ~0.1 s).
 MIN_SHARE = 500
-
-
-def headline_values(summary: Mapping[str, Any]) -> dict[str, float | None]:
-    """The flat headline numbers of a scorecard summary (as stored with each run)."""
-    metrics = summary.get("metrics") or {}
-    values: dict[str, float | None] = {"score": (summary.get("grade") or {}).get("score")}
-    for key in HEADLINE:
-        if key == "score":
-            continue
-        name, _, fld = key.partition(".")
-        value = (metrics.get(name) or {}).get(fld)
-        values[key] = float(value) if isinstance(value, int | float) else None
-    return values
 
 
 def build_scorecard(
@@ -115,34 +91,11 @@ def _build(
     if keep and scored:
         keep_entries(store, run_id, scored.values(), marks=marks, finished=finished, scorers=scorers, journeys=journeys)
     probes_out: list[dict[str, Any]] = []
-    metrics_of: list[tuple[str, ProbeMetrics]] = []
     for probe_id in order:
         entry = recorded.get(probe_id) or scored[probe_id]
         entry["screenshots"] = screenshots.get(probe_id, [])
         probes_out.append(entry)
-        if entry["status"] != "undeliverable":  # a bounced probe measured nothing about the company: not graded
-            metrics_of.append((entry["channel"], ProbeMetrics(**entry["metrics"])))
-
-    overall = aggregate([m for _, m in metrics_of])
-    channels: dict[str, Any] = {}
-    for channel in sorted({c for c, _ in metrics_of}):
-        channel_metrics = aggregate([m for c, m in metrics_of if c == channel])
-        channels[channel] = {"probes": channel_metrics["probes"]["count"], "metrics": channel_metrics,
-                             "grade": grade_metrics(channel_metrics).as_dict()}
-    counts = {s: sum(p["status"] == s for p in probes_out) for s in ("passed", "failed", "error", "interrupted", "undeliverable")}
-    problems = problem_counts(probes_out)
-    summary = {
-        "probes": len(probes_out),
-        **counts,
-        "unreachable": problems.get("unreachable", 0),
-        "misconfigured": problems.get("misconfigured", 0),
-        "problems": problems,
-        "promises": promise_counts(probes_out),
-        "metrics": overall,
-        "grade": grade_metrics(overall).as_dict(),
-        "targets": sorted({p["target"] for p in probes_out} or targets),
-        "journeys": sorted({p["journey"] for p in probes_out} or journeys),
-    }
+    summary, channels = summarize(probes_out, targets, journeys)
     unmatched = [
         {"ref": m["id"], "utc": m["utc"], "from": m["mail_from"], "to": json.loads(m["rcpt_to"]), "subject": m["subject"],
          "malformed": bool(m["malformed"])}
@@ -171,12 +124,93 @@ def _build(
         "step_stats": step_stats(journeys, probes_out),
         "worst_moments": worst_moments(probes_out),
         "promises": promise_list(probes_out),
-        "trend": trend(store, run_id, summary),
+        "trend": [],
         "probes": probes_out,
         "unmatched_messages": unmatched,
         "malformed_messages": malformed,
     }
+    started, earlier = earlier_runs(store, run_id)
+    card["companies"] = company_sections(probes_out, targets, journeys, summary, channels, card, earlier=earlier, run_id=run_id,
+                                         started_utc=started)
+    card["league"] = league_table(card["companies"])
+    for row in card["league"]:
+        card["companies"][row["target"]]["rank"] = row["rank"]
+    if len(card["companies"]) == 1:  # one company: its trend, which runs that also probed other companies do not break
+        card["trend"] = next(iter(card["companies"].values()))["trend"]
+    else:
+        card["trend"] = run_trend(earlier, point(run_id, started, summary), summary)
     return card
+
+
+def summarize(
+    probes: Sequence[Mapping[str, Any]], targets: Iterable[str], journeys: Iterable[str]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(summary, channels) of a set of probe entries: the whole run's, or one company's for the league (the same
+    function, so a company graded beside others gets the grade a run of its own would give it). `targets` and
+    `journeys` name what the summary lists when there are no probes."""
+    metrics_of: list[tuple[str, ProbeMetrics]] = [
+        (entry["channel"], ProbeMetrics(**entry["metrics"])) for entry in probes
+        if entry["status"] != "undeliverable"  # a bounced probe measured nothing about the company: not graded
+    ]
+    overall = aggregate([m for _, m in metrics_of])
+    channels: dict[str, Any] = {}
+    for channel in sorted({c for c, _ in metrics_of}):
+        channel_metrics = aggregate([m for c, m in metrics_of if c == channel])
+        channels[channel] = {"probes": channel_metrics["probes"]["count"], "metrics": channel_metrics,
+                             "grade": grade_metrics(channel_metrics).as_dict()}
+    counts = {s: sum(p["status"] == s for p in probes) for s in ("passed", "failed", "error", "interrupted", "undeliverable")}
+    problems = problem_counts(probes)
+    summary = {
+        "probes": len(probes),
+        **counts,
+        "unreachable": problems.get("unreachable", 0),
+        "misconfigured": problems.get("misconfigured", 0),
+        "problems": problems,
+        "promises": promise_counts(probes),
+        "metrics": overall,
+        "grade": grade_metrics(overall).as_dict(),
+        "targets": sorted({p["target"] for p in probes} or targets),
+        "journeys": sorted({p["journey"] for p in probes} or journeys),
+    }
+    return summary, channels
+
+
+def company_sections(
+    probes: Sequence[Mapping[str, Any]], targets: Mapping[str, Target], journeys: Mapping[str, Journey], summary: dict[str, Any],
+    channels: dict[str, Any], card: Mapping[str, Any], *, earlier: Sequence[Earlier], run_id: str, started_utc: str | None,
+) -> dict[str, dict[str, Any]]:
+    """Per company (target): title, summary and channels (`summarize` of its probes alone), per journey its grade and
+    headline values, the figures of its page (perception gap, journey map, worst moments), its trends, its page.
+
+    A run of one company reuses the run's own figures (the same probes: the same numbers)."""
+    groups = by_company(probes, targets)
+    if probes:  # a target file loaded but not probed in this run (a campaign is scored with every target of the folder)
+        groups = {name: own for name, own in groups.items() if own}
+    sections: dict[str, dict[str, Any]] = {}
+    for name, own in groups.items():
+        alone = len(groups) == 1
+        target = targets.get(name)
+        c_summary, c_channels = (summary, channels) if alone else summarize(own, [name], journeys)
+        per_journey = by_journey(own)
+        parts = {}
+        for journey_name, probes_of in per_journey.items():
+            part = c_summary if len(per_journey) == 1 else summarize(probes_of, [name], [journey_name])[0]
+            this = point(run_id, started_utc, part)
+            parts[journey_name] = {"probes": part["probes"], "grade": part["grade"], "values": this["values"],
+                                   "trend": company_trend(earlier, name, per_journey, this, journey=journey_name)}
+        own_journeys = {j: journeys[j] for j in per_journey if j in journeys}
+        sections[name] = {
+            "title": (target.spec.title if target is not None else None) or name,
+            "summary": c_summary,
+            "channels": c_channels,
+            "journeys": parts,
+            "perception_gap": card["perception_gap"] if alone else perception_gap(own_journeys, own),
+            "step_stats": card["step_stats"] if alone else step_stats(own_journeys, own),
+            "worst_moments": card["worst_moments"] if alone else worst_moments(own),
+            "trend": company_trend(earlier, name, per_journey, point(run_id, started_utc, c_summary)),
+            "page": page_name(name),
+        }
+    return sections
 
 
 @contextlib.contextmanager
@@ -393,28 +427,3 @@ def _moment(probe: Mapping[str, Any], o: Mapping[str, Any], severity: float) -> 
         "quote": " ".join(quote.split())[:300], "utc": utc, "source": source,
     }
 
-
-def trend(store: Store, run_id: str, summary: Mapping[str, Any], limit: int = 12) -> list[dict[str, Any]]:
-    """Headline numbers of earlier runs against the same targets and journeys, oldest first, ending with this run."""
-    points = []
-    this_run = store.query("SELECT started_utc FROM runs WHERE id = ?", (run_id,))
-    started = this_run[0]["started_utc"] if this_run else "9999"
-    rows = store.query(
-        "SELECT id, started_utc, status, summary FROM runs WHERE id != ? AND summary IS NOT NULL AND started_utc <= ? ORDER BY started_utc",
-        (run_id, started),
-    )
-    for row in rows:
-        try:
-            earlier = json.loads(row["summary"])
-        except ValueError:
-            continue
-        if earlier.get("targets") not in (None, summary["targets"]) or earlier.get("journeys") not in (None, summary["journeys"]):
-            continue
-        if "metrics" not in earlier:
-            continue
-        points.append({"run_id": row["id"], "started_utc": row["started_utc"], "grade": (earlier.get("grade") or {}).get("grade"),
-                       "values": headline_values(earlier)})
-    points = points[-(limit - 1):]
-    points.append({"run_id": run_id, "started_utc": this_run[0]["started_utc"] if this_run else None,
-                   "grade": summary["grade"]["grade"], "values": headline_values(summary)})
-    return points

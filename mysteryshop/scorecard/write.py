@@ -9,6 +9,7 @@ no script at all.
 
 from __future__ import annotations
 
+import concurrent.futures
 import functools
 import math
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from mysteryshop import atomic
 from mysteryshop.atomic import atomic_path
 from mysteryshop.durations import format_duration
+from mysteryshop.scorecard.companies import PAGES_DIR, company_card, league_columns
 from mysteryshop.scorecard.labels import LABELS, industry_figures, interruption_line, problem_line
 
 #: metric key in the summary → the trend value that is charted beside it.
@@ -109,7 +111,7 @@ def render_html(
     sparks = {key: sparkline([point["values"].get(metric) for point in trend]) for key, metric in TREND_OF.items()}
     sparks["score"] = sparkline([point["values"].get("score") for point in trend])
     return _environment().get_template("scorecard.html").render(
-        card=card, labels=LABELS, industry=industry_figures(), sparks=sparks,
+        card=card, labels=LABELS, industry=industry_figures(), sparks=sparks, league_columns=league_columns(),
         maps=journey_maps(card, journeys) if maps is None else maps, detail=detail,
         shown=detail_probes(card, detail_limit) if detail else [],
     )
@@ -164,12 +166,46 @@ def write_scorecard(
     # the card is millions of live objects: nothing for the collector to find in them (and a forked writer copies no page for it)
     forked = workers > 1 and len(card["probes"]) >= FORKED_JSON_FROM
     with gc_paused(), beside(functools.partial(write_json, card, json_path), fork=forked):
+        pages = write_company_pages(card, directory, journeys=journeys)  # before the pages that link to them
         maps = journey_maps(card, journeys)  # drawn once (graphviz) for both pages
         html_path = atomic.write_text(directory / "scorecard.html", render_html(card, maps=maps, detail_limit=detail_limit))
         onepager = atomic.write_text(directory / "onepager.html", render_html(card, maps=maps, detail=False))
         junit = write_junit(card, directory / "junit.xml")
         md = atomic.write_text(directory / "summary.md", markdown_summary(card))
-    return {"json": json_path, "html": html_path, "onepager": onepager, "junit": junit, "markdown": md}
+    return {"json": json_path, "html": html_path, "onepager": onepager, "junit": junit, "markdown": md,
+            **({"companies": directory / PAGES_DIR} if pages else {})}
+
+
+def company_maps(card: Mapping[str, Any], journeys: Mapping[str, Any] | None, workers: int = 0) -> dict[str, dict[str, str | None]]:
+    """Each company's journey maps (company → journey → SVG), drawn `workers` at a time (graphviz runs as a process
+    of its own per map: threads overlap them; 0: the cores available)."""
+    from mysteryshop.scorecard.shares import available_cores
+
+    names = list(card.get("companies") or ())
+
+    def draw(name: str) -> dict[str, str | None]:
+        view = company_card(card, name)
+        return journey_maps(view, {j: journey for j, journey in (journeys or {}).items() if j in view["journeys"]})
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(len(names), workers or available_cores()))) as pool:
+        return dict(zip(names, pool.map(draw, names), strict=True))
+
+
+def write_company_pages(card: Mapping[str, Any], directory: Path, *, journeys: Mapping[str, Any] | None = None) -> list[Path]:
+    """One page per company (companies/<name>.html: its one-pager, with its map and trend) when the run probed more
+    than one; pages of companies no longer in the run are removed. The pages written."""
+    folder = directory / PAGES_DIR
+    if len(card.get("companies") or ()) < 2:
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    maps = company_maps(card, journeys)
+    written = []
+    for name, section in card["companies"].items():
+        page = directory / section["page"]
+        written.append(atomic.write_text(page, render_html(company_card(card, name), maps=maps[name], detail=False)))
+    for stale in set(folder.glob("*.html")) - set(written):
+        stale.unlink(missing_ok=True)
+    return written
 
 
 def summary_lines(card: dict[str, Any]) -> list[str]:

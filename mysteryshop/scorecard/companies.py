@@ -1,0 +1,124 @@
+"""Several companies side by side: a run's probes grouped by company, the league table, one company's page.
+
+A company is a target. Each company is graded by the same summary function as the whole run
+(`build.summarize`) applied to its own probes alone, so a company probed beside others gets the
+grade it would get in a run of its own. Pure functions over scorecard dicts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from mysteryshop.scorecard.headline import headline_values
+
+#: The figures the league table shows beside each grade: headline key → (column, unit).
+LEAGUE_COLUMNS: dict[str, tuple[str, str]] = {
+    "acknowledged.rate": ("Acknowledged", "rate"),
+    "answered.rate": ("Answered", "rate"),
+    "answered.median_s": ("Median answer", "seconds"),
+    "answered_in_first_reply.rate": ("Answered in 1st reply", "rate"),
+    "marketing_while_open.rate": ("Marketing while open", "rate"),
+}
+
+#: Folder (beside scorecard.html) of the company pages.
+PAGES_DIR = "companies"
+
+
+def by_company(probes: Iterable[Mapping[str, Any]], names: Iterable[str] = ()) -> dict[str, list[Mapping[str, Any]]]:
+    """Probe entries grouped by target, in the order of `names` (the run's targets), then any other target met."""
+    groups: dict[str, list[Mapping[str, Any]]] = {name: [] for name in names}
+    for probe in probes:
+        groups.setdefault(probe["target"], []).append(probe)
+    return groups
+
+
+def by_journey(probes: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[str, Any]]]:
+    """Probe entries grouped by journey, journeys in name order."""
+    groups: dict[str, list[Mapping[str, Any]]] = {}
+    for probe in probes:
+        groups.setdefault(probe["journey"], []).append(probe)
+    return dict(sorted(groups.items()))
+
+
+def page_name(company: str) -> str:
+    """The company page's path relative to the run's folder: companies/<name>.html (a name safe as a file name)."""
+    return f"{PAGES_DIR}/{re.sub(r'[^A-Za-z0-9._-]+', '_', company).strip('._') or 'company'}.html"
+
+
+def grade_interval(grade: Mapping[str, Any]) -> tuple[float, float] | None:
+    """The 95% interval of a grade's score, when the summary carries one ('interval': [low, high] or {low, high},
+    or 'score_low' / 'score_high'); None otherwise."""
+    found = grade.get("interval")
+    if isinstance(found, Mapping):
+        found = (found.get("low"), found.get("high"))
+    if found is None and "score_low" in grade:
+        found = (grade.get("score_low"), grade.get("score_high"))
+    if isinstance(found, list | tuple) and len(found) == 2 and all(isinstance(v, int | float) for v in found):
+        return float(found[0]), float(found[1])
+    return None
+
+
+def league_table(companies: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """One row per company, best first: rank, grade (score, interval when known), key figures, n.
+
+    Ordered by score, highest first; a company with no grade (nothing measured) comes last, unranked. Equal scores
+    share a rank (1, 2, 2, 4), listed by name.
+    """
+    rows = []
+    for name, company in companies.items():
+        summary = company["summary"]
+        grade = summary.get("grade") or {}
+        values = headline_values(summary)
+        graded = summary.get("metrics", {}).get("probes", {}).get("count")
+        rows.append({
+            "target": name, "title": company.get("title") or name, "grade": grade.get("grade", "—"), "score": grade.get("score"),
+            "interval": grade_interval(grade), "n": graded if isinstance(graded, int) else summary.get("probes", 0),
+            "probes": summary.get("probes", 0), "values": {key: values.get(key) for key in LEAGUE_COLUMNS},
+            "page": company.get("page") or page_name(name),
+        })
+    rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0.0), r["title"].casefold(), r["target"]))
+    previous: tuple[float | None, int] = (None, 0)
+    for position, row in enumerate(rows, 1):
+        if row["score"] is None:
+            row["rank"] = None
+            continue
+        row["rank"] = previous[1] if row["score"] == previous[0] else position
+        previous = (row["score"], row["rank"])
+    return rows
+
+
+def company_card(card: Mapping[str, Any], company: str) -> dict[str, Any]:
+    """The scorecard as one company's page shows it: that company's summary, channels, trend, maps' figures and
+    probes, with where it stands in the league (`league_position`)."""
+    section = card["companies"][company]
+    row = next((r for r in card.get("league") or () if r["target"] == company), None)
+    journeys = {name: j for name, j in card["journeys"].items() if name in section["journeys"]} or dict(card["journeys"])
+    return {
+        **card,
+        "targets": {company: card["targets"][company]} if company in card["targets"] else {},
+        "journeys": journeys,
+        "summary": section["summary"],
+        "channels": section["channels"],
+        "perception_gap": section["perception_gap"],
+        "step_stats": section["step_stats"],
+        "worst_moments": section["worst_moments"],
+        "promises": [p for p in card.get("promises") or () if p.get("target") == company],
+        "trend": section["trend"],
+        "probes": [p for p in card["probes"] if p["target"] == company],
+        "companies": {company: section},
+        "league": [],
+        "league_position": {"rank": row["rank"] if row else None, "of": len(card.get("league") or ()), "back": "../onepager.html"},
+    }
+
+
+def league_columns() -> list[dict[str, str]]:
+    """The league table's figure columns, for the templates."""
+    return [{"key": key, "label": label, "unit": unit} for key, (label, unit) in LEAGUE_COLUMNS.items()]
+
+
+def companies_of(card: Mapping[str, Any]) -> Sequence[str]:
+    """The companies of a card, in league order (the card's own order when it has no league)."""
+    league = card.get("league") or ()
+    return [r["target"] for r in league] or list(card.get("companies") or ())
