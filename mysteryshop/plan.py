@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
@@ -67,8 +68,9 @@ def clock_problems(journey: Journey, target: Target) -> list[str]:
     return problems
 
 
-def plan_probes(config: PlanSettings, journey: Journey, targets: list[Target]) -> list[ProbeSpec]:
+def plan_probes(config: PlanSettings, journey: Journey, targets: list[Target], personas: Mapping[str, int] | None = None) -> list[ProbeSpec]:
     """One probe per (target × persona) of a journey. Personas are seeded: the same config, the same people.
+    `personas`: how many for a target (a benchmark study's sample), where not `config.personas`.
 
     Raises JourneyError when a target cannot run the journey's deadlines (business time without a clock).
     """
@@ -77,7 +79,7 @@ def plan_probes(config: PlanSettings, journey: Journey, targets: list[Target]) -
         raise JourneyError(problems)
     specs = []
     for target in targets:
-        for index in range(config.personas):
+        for index in range((personas or {}).get(target.name, config.personas)):
             locale = config.locales[index % len(config.locales)]
             persona = make_persona(config.seed, index, locale=locale, domain=target.spec.probe_domain, mailbox=target.spec.probe_mailbox, run_tag=f"{journey.name}:{target.name}:{config.run_id}")
             specs.append(ProbeSpec(f"{journey.name}-{target.name}-{persona.key}", journey, target, persona))

@@ -57,6 +57,7 @@ class RunConfig:
     allowlist: Path | None = None  # targets that may be probed (default: allowlist.yaml beside the reports folder's project)
     dry_run: bool = False  # print what would be sent; send nothing, store nothing
     resume: bool = False  # go on with the stored run `run_id` (interrupted): finished probes stay, open ones walk on
+    study: str | None = None  # the benchmark study the run's companies and personas come from (kept with the run for --resume)
 
     @property
     def store_file(self) -> Path:

@@ -28,6 +28,7 @@ def markdown_summary(card: Mapping[str, Any], *, gate: Mapping[str, Any] | None 
     summary = card["summary"]
     grade = summary["grade"]
     lines = [
+        f"## Mystery-shopping league: {len(card['league'])} companies" if len(card.get("league") or ()) > 1 else
         f"## Mystery-shopping scorecard: grade **{grade['grade']}** ({grade['score'] if grade['score'] is not None else '—'}/100)",
         "",
         f"Run `{card['run']['id']}` · {summary['probes']} probes: {summary['passed']} passed, {summary['failed']} failed, "
@@ -43,6 +44,15 @@ def markdown_summary(card: Mapping[str, Any], *, gate: Mapping[str, Any] | None 
     promised = summary.get("promises") or {}
     if any(promised.values()):
         lines += [f"Promised reply times: {promised.get('kept', 0)} kept, {promised.get('broken', 0)} broken, {promised.get('open', 0)} not yet due.", ""]
+    league = card.get("league") or []
+    if len(league) > 1:
+        lines += [f"**League of {len(league)} companies** (each graded on its own probes; the figures further down are of all together)", "",
+                  "| Rank | Company | Grade | Score | Acknowledged | Answered | n |", "|---:|---|---|---:|---:|---:|---:|"]
+        for row in league:
+            lines.append(f"| {row['rank'] if row['rank'] is not None else '—'} | {_cell(row['title'])} | **{row['grade']}** | "
+                         f"{row['score'] if row['score'] is not None else '—'} | {_pct(row['values'].get('acknowledged.rate'))} | "
+                         f"{_pct(row['values'].get('answered.rate'))} | {row['n']} |")
+        lines.append("")
     if card.get("channels"):
         lines.append("Channels: " + ", ".join(f"{name} **{c['grade']['grade']}**" for name, c in card["channels"].items()))
         lines.append("")

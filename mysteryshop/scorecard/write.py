@@ -215,10 +215,16 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
     grade = summary.get("grade") or {}
     lines = [f"{summary['probes']} probes: {summary['passed']} passed, {summary['failed']} failed, {summary['error']} errors"
              + (f", {summary['interrupted']} interrupted" if summary.get("interrupted") else "")
-             + (f" · grade {grade['grade']} ({grade['score']}/100)" if grade.get("score") is not None else "")]
+             + (f" · grade {grade['grade']} ({grade['score']}/100)" if grade.get("score") is not None and len(card.get("league") or ()) < 2 else "")]
     interruption = interruption_line(card)
     if interruption:
         lines.insert(0, interruption)
+    league = card.get("league") or []
+    if len(league) > 1:
+        lines.append(f"  league of {len(league)} companies (each graded on its own probes; the figures below are of all together):")
+        for row in league:
+            score = f"{row['score']}/100" if row["score"] is not None else "not graded"
+            lines.append(f"    {row['rank'] if row['rank'] is not None else '—':>3}. {row['grade']} {score:<11} {row['title']} ({row['target']}, n={row['n']})")
     problems = problem_line(summary)
     if problems:
         lines.append(f"  {problems}")
