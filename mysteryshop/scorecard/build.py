@@ -13,6 +13,7 @@ import functools
 import gc
 import json
 import statistics
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -158,7 +159,8 @@ def summarize(
         channel_metrics = aggregate([m for c, m in metrics_of if c == channel])
         channels[channel] = {"probes": channel_metrics["probes"]["count"], "metrics": channel_metrics,
                              "grade": grade_metrics(channel_metrics).as_dict()}
-    counts = {s: sum(p["status"] == s for p in probes) for s in ("passed", "failed", "error", "interrupted", "undeliverable")}
+    statuses = Counter(p["status"] for p in probes)
+    counts = {s: statuses[s] for s in ("passed", "failed", "error", "interrupted", "undeliverable")}
     problems = problem_counts(probes)
     summary = {
         "probes": len(probes),

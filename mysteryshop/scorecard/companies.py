@@ -89,9 +89,9 @@ def league_table(companies: Mapping[str, Mapping[str, Any]]) -> list[dict[str, A
     return rows
 
 
-def company_card(card: Mapping[str, Any], company: str) -> dict[str, Any]:
+def company_card(card: Mapping[str, Any], company: str, probes: Sequence[Mapping[str, Any]] | None = None) -> dict[str, Any]:
     """The scorecard as one company's page shows it: that company's summary, channels, trend, maps' figures and
-    probes, with where it stands in the league (`league_position`)."""
+    probes (`probes`: the company's, when grouped already), with where it stands in the league (`league_position`)."""
     section = card["companies"][company]
     row = next((r for r in card.get("league") or () if r["target"] == company), None)
     journeys = {name: j for name, j in card["journeys"].items() if name in section["journeys"]} or dict(card["journeys"])
@@ -106,7 +106,7 @@ def company_card(card: Mapping[str, Any], company: str) -> dict[str, Any]:
         "worst_moments": section["worst_moments"],
         "promises": [p for p in card.get("promises") or () if p.get("target") == company],
         "trend": section["trend"],
-        "probes": [p for p in card["probes"] if p["target"] == company],
+        "probes": list(probes) if probes is not None else [p for p in card["probes"] if p["target"] == company],
         "companies": {company: section},
         "league": [],
         "league_position": {"rank": row["rank"] if row else None, "of": len(card.get("league") or ()), "back": "../onepager.html"},

@@ -9,10 +9,9 @@ no script at all.
 
 from __future__ import annotations
 
-import concurrent.futures
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from mysteryshop import atomic
 from mysteryshop.atomic import atomic_path
 from mysteryshop.durations import format_duration
-from mysteryshop.scorecard.companies import PAGES_DIR, company_card, league_columns
+from mysteryshop.scorecard.companies import PAGES_DIR, by_company, company_card, league_columns
 from mysteryshop.scorecard.labels import LABELS, industry_figures, interruption_line, problem_line
 
 #: metric key in the summary → the trend value that is charted beside it.
@@ -176,19 +175,24 @@ def write_scorecard(
             **({"companies": directory / PAGES_DIR} if pages else {})}
 
 
-def company_maps(card: Mapping[str, Any], journeys: Mapping[str, Any] | None, workers: int = 0) -> dict[str, dict[str, str | None]]:
-    """Each company's journey maps (company → journey → SVG), drawn `workers` at a time (graphviz runs as a process
-    of its own per map: threads overlap them; 0: the cores available)."""
-    from mysteryshop.scorecard.shares import available_cores
-
-    names = list(card.get("companies") or ())
-
-    def draw(name: str) -> dict[str, str | None]:
-        view = company_card(card, name)
-        return journey_maps(view, {j: journey for j, journey in (journeys or {}).items() if j in view["journeys"]})
-
-    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, min(len(names), workers or available_cores()))) as pool:
-        return dict(zip(names, pool.map(draw, names), strict=True))
+def company_maps(
+    card: Mapping[str, Any], journeys: Mapping[str, Any] | None, groups: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> dict[str, dict[str, str | None]]:
+    """Each company's journey maps (company → journey → SVG; None where none can be drawn), coloured by its probes
+    (`groups`: company → its probes), all drawn by one graphviz process."""
+    maps: dict[str, dict[str, str | None]] = {name: dict.fromkeys(section["journeys"], None) for name, section in card["companies"].items()}
+    try:
+        from mysteryshop import journeymap
+    except ImportError:
+        return maps
+    wanted = [(name, j) for name, drawn in maps.items() for j in drawn if journeys and j in journeys]
+    try:
+        svgs = journeymap.render_svgs([(journeys[j], *journeymap.journey_stats(journeys[j], groups.get(name, ()))) for name, j in wanted])
+    except Exception:  # noqa: BLE001 - no `dot` installed, or a drawing bug: the pages show the step strips instead
+        return maps
+    for (name, j), svg in zip(wanted, svgs, strict=True):
+        maps[name][j] = svg[svg.index("<svg"):] if "<svg" in svg else None  # inlined: no XML prologue or DOCTYPE
+    return maps
 
 
 def write_company_pages(card: Mapping[str, Any], directory: Path, *, journeys: Mapping[str, Any] | None = None) -> list[Path]:
@@ -198,11 +202,13 @@ def write_company_pages(card: Mapping[str, Any], directory: Path, *, journeys: M
     if len(card.get("companies") or ()) < 2:
         return []
     folder.mkdir(parents=True, exist_ok=True)
-    maps = company_maps(card, journeys)
+    groups = by_company(card["probes"])
+    maps = company_maps(card, journeys, groups)
     written = []
     for name, section in card["companies"].items():
         page = directory / section["page"]
-        written.append(atomic.write_text(page, render_html(company_card(card, name), maps=maps[name], detail=False)))
+        view = company_card(card, name, groups.get(name, []))
+        written.append(atomic.write_text(page, render_html(view, maps=maps[name], detail=False)))
     for stale in set(folder.glob("*.html")) - set(written):
         stale.unlink(missing_ok=True)
     return written
