@@ -7,6 +7,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from mysteryshop.quality.criteria import CRITERIA
@@ -17,6 +18,16 @@ from mysteryshop.quality.labelled import (
     default_sets,
     load_labelled,
 )
+
+KINDS_SETS = "tests/quality/kinds*"
+# The rule author's unit-test fixtures (split "dev"): what the rules were written on, so not an evaluation.
+KINDS_DEV_FOLDER = "kinds_dev"
+
+
+def default_kinds_folders(root: Path | str = ".") -> list[Path]:
+    """Every labelled message folder under `root` that `quality eval` reads by default, in name order."""
+    return sorted(p for p in Path(root).glob(KINDS_SETS)
+                  if p.is_dir() and p.name != KINDS_DEV_FOLDER and (p / "labels.yaml").is_file())
 
 
 def add_commands(subparsers: Any) -> None:
@@ -37,9 +48,10 @@ def add_commands(subparsers: Any) -> None:
     evaluate.add_argument("--criterion", action="append", choices=list(CRITERIA), dest="criteria", help="limit to these criteria")
     evaluate.add_argument("--misses", action="store_true", help="list each disagreement with the engine's reason")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
-    evaluate.add_argument("--kinds", metavar="FOLDER", default=None,
-                          help="labelled raw messages for the message kinds: .eml files and a labels.yaml "
-                               "(default: tests/quality/kinds, when it exists)")
+    evaluate.add_argument("--kinds", metavar="FOLDER", action="append", default=None,
+                          help="labelled raw messages for the message kinds: .eml files and a labels.yaml; repeat for "
+                               "several (default: every tests/quality/kinds*/ folder with a labels.yaml, except the "
+                               "unit-test fixtures in " + KINDS_DEV_FOLDER + ")")
     evaluate.add_argument("--kinds-only", action="store_true", help="evaluate only the message kinds, not the reply-quality criteria")
     evaluate.set_defaults(func=run_eval)
     classify = quality_sub.add_parser("classify", help="each message's kind (bounce, out_of_office, acknowledgement, answer, survey, "
@@ -72,33 +84,43 @@ def run_classify(args: argparse.Namespace) -> int:
 
 def _eval_kinds(args: argparse.Namespace, report: dict[str, Any]) -> int:
     from mysteryshop.scoring.kinds_eval import (
-        DEFAULT_KINDS_SET,
         KindsSetError,
         evaluate_kinds,
         format_kinds_table,
         load_kinds_set,
     )
 
-    folder = args.kinds or str(DEFAULT_KINDS_SET)
-    if args.kinds is None and not (DEFAULT_KINDS_SET / "labels.yaml").is_file():
+    folders = [str(f) for f in (args.kinds or default_kinds_folders())]
+    if not folders:
         if args.kinds_only:
-            print(f"mysteryshop quality eval: {DEFAULT_KINDS_SET}/labels.yaml: no such file; pass --kinds FOLDER", file=sys.stderr)
+            print(f"mysteryshop quality eval: no {KINDS_SETS}/labels.yaml found; pass --kinds FOLDER "
+                  "or run from the repository root", file=sys.stderr)
             return 2
         return 0
+    items_by_folder = {}
     try:
-        items = load_kinds_set(folder)
+        for folder in folders:
+            items_by_folder[folder] = load_kinds_set(folder)
     except KindsSetError as exc:
         print(f"mysteryshop quality eval: {exc}", file=sys.stderr)
         return 2
-    splits = evaluate_kinds(items)
-    report["kinds"] = {"folder": folder, "splits": {name: split.as_dict() for name, split in splits.items()}}
+    runs = dict(items_by_folder)
+    if len(folders) > 1:
+        runs["all"] = [item for items in items_by_folder.values() for item in items]
+    results = {name: evaluate_kinds(items) for name, items in runs.items()}
+    as_dicts = {name: {split_name: split.as_dict() for split_name, split in splits.items()} for name, splits in results.items()}
+    report["kinds"] = {"folder": ", ".join(folders), "splits": as_dicts["all" if len(folders) > 1 else folders[0]],
+                       "by_folder": {folder: {"splits": as_dicts[folder]} for folder in folders}}
     if not args.json:
-        for name, split in splits.items():
-            print(format_kinds_table(name, split))
-            if args.misses:
-                for miss in split.misses:
-                    print(f"    {miss}")
-            print()
+        for name, splits in results.items():
+            if len(folders) > 1:
+                print(f"== message kinds: {name if name != 'all' else 'all ' + str(len(folders)) + ' folders together'} ==")
+            for split_name, split in splits.items():
+                print(format_kinds_table(split_name, split))
+                if args.misses:
+                    for miss in split.misses:
+                        print(f"    {miss}")
+                print()
     return 0
 
 
