@@ -113,9 +113,11 @@ def company_card(card: Mapping[str, Any], company: str, probes: Sequence[Mapping
     }
 
 
-def league_columns() -> list[dict[str, str]]:
-    """The league table's figure columns, for the templates."""
-    return [{"key": key, "label": label, "unit": unit} for key, (label, unit) in LEAGUE_COLUMNS.items()]
+def league_columns(league: Sequence[Mapping[str, Any]] = ()) -> list[dict[str, str]]:
+    """The league table's figure columns, for the templates: those some company of `league` has a value for (a
+    league of chat-only journeys shows no email columns); all of them for an empty league."""
+    return [{"key": key, "label": label, "unit": unit} for key, (label, unit) in LEAGUE_COLUMNS.items()
+            if not league or any(row["values"].get(key) is not None for row in league)]
 
 
 def companies_of(card: Mapping[str, Any]) -> Sequence[str]:

@@ -110,7 +110,7 @@ def render_html(
     sparks = {key: sparkline([point["values"].get(metric) for point in trend]) for key, metric in TREND_OF.items()}
     sparks["score"] = sparkline([point["values"].get("score") for point in trend])
     return _environment().get_template("scorecard.html").render(
-        card=card, labels=LABELS, industry=industry_figures(), sparks=sparks, league_columns=league_columns(),
+        card=card, labels=LABELS, industry=industry_figures(), sparks=sparks, league_columns=league_columns(card.get("league") or ()),
         maps=journey_maps(card, journeys) if maps is None else maps, detail=detail,
         shown=detail_probes(card, detail_limit) if detail else [],
     )
