@@ -164,3 +164,33 @@ def test_company_page_names_stay_inside_the_run_folder(name: str) -> None:
 
     page = page_name(name)
     assert page.startswith("companies/") and "/" not in page.removeprefix("companies/") and ".." not in page
+
+
+def test_a_ten_company_league_prints_on_one_a4_page_and_links_to_each_company(tmp_path: Path) -> None:
+    from mysteryshop.scorecard.pdf import chromium, write_pdf
+
+    # Given one run of ten companies with long names, from excellent to poor
+    db = tmp_path / "s.sqlite"
+    targets = {}
+    for i in range(10):
+        name = f"co{i}"
+        write_synthetic_run(db, "r", probes=6, behaviour=(EXCELLENT, TYPICAL, POOR)[i % 3], seed=i, target=name)
+        targets[name] = company(name, f"Company number {i} Outdoor Retail and Mountaineering Supplies GmbH")
+    store = Store(db)
+    card = build_scorecard(store, "r", journeys(), targets, quality=False)
+    store.close()
+    paths = write_scorecard(card, tmp_path / "out", journeys=journeys())
+    with chromium() as browser:
+        # Then its one-pager is one PDF page
+        pdf = write_pdf(paths["onepager"], tmp_path / "onepager.pdf", browser=browser).read_bytes()
+        assert len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) == 1
+        # and the league's first company opens that company's page
+        page = browser.new_page()
+        page.goto(paths["onepager"].resolve().as_uri())
+        assert page.locator("#league tr[data-target]").count() == 10
+        best = card["league"][0]
+        page.locator(f'#league tr[data-target="{best["target"]}"] a').click()
+        page.wait_for_load_state()
+        assert page.url.endswith(f"/companies/{best['target']}.html")
+        assert page.locator("#overall-grade").inner_text().strip() == best["grade"]
+        page.close()
