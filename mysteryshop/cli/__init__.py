@@ -259,7 +259,7 @@ def _stored_run_settings(args: argparse.Namespace, wanted: str) -> dict[str, Any
 
 
 def _demo(args: argparse.Namespace) -> int:
-    args.target = ["demo"]
+    args.target = None if getattr(args, "study", None) else ["demo"]
     args.personas = args.personas or 5
     return _run(args)
 
