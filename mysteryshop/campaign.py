@@ -150,7 +150,7 @@ class Campaign:
         for spec in specs:
             added = await self.store.achanges(
                 "INSERT OR IGNORE INTO probes (run_id, id, journey, target, persona, address) VALUES (?, ?, ?, ?, ?, ?)",
-                (self.run_id, spec.probe_id, spec.journey.name, spec.target.name, json.dumps(spec.persona.as_dict()), spec.persona.email),
+                (self.run_id, spec.probe_id, spec.journey.name, spec.target.name, json.dumps(spec.record()), spec.persona.email),
             )
             if added:  # (its time is the timeline's origin: a send window counts from it)
                 await self.store.aevent(self.run_id, spec.probe_id, "probe_started", CLOCK())

@@ -37,6 +37,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--study", default=None, help="a benchmark study (YAML or CSV): the companies to probe and personas each, "
                                                   "instead of --target (see mysteryshop/study.py)")
     group.addoption("--locale", action="append", default=None, help="Faker locale of personas, e.g. de_DE (repeatable; default en_US)")
+    group.addoption("--personas-file", default=None, help="personas from a CSV or YAML file (real test accounts) instead of Faker")
     group.addoption("--demo-profile", default=None, help="behaviour of the embedded demo desk: excellent, typical or poor")
     group.addoption("--journeys", default=None, help="folder of journey files (default: <rootdir>/journeys)")
     group.addoption("--reports", default=None, help="folder for scorecards and the run store (default: <rootdir>/reports)")
@@ -77,6 +78,7 @@ def pytest_configure(config: pytest.Config) -> None:
         seed=opt("seed") if opt("seed") is not None else 1,
         personas=personas or 3,
         locales=opt("locale") or ["en_US"],
+        personas_file=opt("personas_file"),
         demo_profile=opt("demo_profile"),
         reports_dir=Path(opt("reports")) if opt("reports") else root / "reports",
         store_path=Path(opt("store")) if opt("store") else None,

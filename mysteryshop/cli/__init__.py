@@ -108,6 +108,8 @@ def _execute(settings: Any, run_id: str, *, quiet: bool = False, dry_run: bool =
             pytest_args += [option, str(settings.collect[key])]
     if settings.probe_domain:
         pytest_args += ["--probe-domain", settings.probe_domain]
+    if settings.personas_file:
+        pytest_args += ["--personas-file", str(settings.path(settings.personas_file))]
     pytest_args += ["--allowlist", str(settings.path(settings.allowlist))]
     if dry_run:
         pytest_args.append("--dry-run")

@@ -47,7 +47,8 @@ def start(args: argparse.Namespace) -> int:
     missing = [t for t in settings.targets if t not in targets]
     if missing:
         raise ConfigError(f"no target file for {', '.join(missing)} in {journeys_dir / 'targets'}")
-    config = RunConfig(seed=settings.seed, personas=settings.personas, locales=settings.locales, run_id=f"campaign-{args.campaign}")
+    config = RunConfig(seed=settings.seed, personas=settings.personas, locales=settings.locales, run_id=f"campaign-{args.campaign}",
+                       personas_file=str(settings.path(settings.personas_file)) if settings.personas_file else None)
     personas = study.personas(settings.personas) if study else None
     specs = [s for j in journeys.values() for s in plan_probes(config, j, [targets[t] for t in settings.targets], personas)]
     schedule = None
