@@ -82,7 +82,12 @@ LEAGUE_RUN = "league"
 
 def _fill_league(db: str, companies: int, probes: int) -> None:
     """One run of `companies` companies, `probes` probes each, behaving from excellent to poor; recorded as the engine does."""
-    from mysteryshop.scorecard.synthetic import EXCELLENT, POOR, Behaviour, write_synthetic_run
+    from mysteryshop.scorecard.synthetic import (
+        EXCELLENT,
+        POOR,
+        Behaviour,
+        write_synthetic_run,
+    )
 
     behaviours = (EXCELLENT, Behaviour(), POOR)
     for i, name in enumerate(_company_names(companies)):

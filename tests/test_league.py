@@ -14,7 +14,12 @@ from mysteryshop.history import stored_summary
 from mysteryshop.journey import load_journey
 from mysteryshop.scorecard.build import build_scorecard
 from mysteryshop.scorecard.companies import league_table
-from mysteryshop.scorecard.synthetic import EXCELLENT, POOR, Behaviour, write_synthetic_run
+from mysteryshop.scorecard.synthetic import (
+    EXCELLENT,
+    POOR,
+    Behaviour,
+    write_synthetic_run,
+)
 from mysteryshop.scorecard.write import write_scorecard
 from mysteryshop.store import Store
 from mysteryshop.target import Target, load_target
