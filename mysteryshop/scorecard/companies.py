@@ -109,8 +109,20 @@ def company_card(card: Mapping[str, Any], company: str, probes: Sequence[Mapping
         "probes": list(probes) if probes is not None else [p for p in card["probes"] if p["target"] == company],
         "companies": {company: section},
         "league": [],
-        "league_position": {"rank": row["rank"] if row else None, "of": len(card.get("league") or ()), "back": "../onepager.html"},
+        "league_position": {"rank": row["rank"] if row else None, "of": len(card.get("league") or ()), "back": "../onepager.html",
+                            "journeys": journey_rows(section, card["journeys"])},
     }
+
+
+def journey_rows(section: Mapping[str, Any], journeys: Mapping[str, Mapping[str, Any]], points: int = 6) -> list[dict[str, Any]]:
+    """A company's grade per journey with its score in its last `points` runs (date, score), for its page."""
+    rows = []
+    for name, part in section["journeys"].items():
+        trend = [{"date": (p.get("started_utc") or "")[:10], "score": p["values"].get("score"), "grade": p.get("grade")}
+                 for p in part["trend"][-points:]]
+        rows.append({"journey": name, "title": (journeys.get(name) or {}).get("title") or name, "grade": part["grade"].get("grade", "—"),
+                     "score": part["grade"].get("score"), "probes": part["probes"], "trend": trend})
+    return rows
 
 
 def league_columns(league: Sequence[Mapping[str, Any]] = ()) -> list[dict[str, str]]:
