@@ -223,7 +223,7 @@ class Campaign:
                         if journey is None or target is None:
                             report.errors.append(f"{probe_id}: journey '{probe.journey}' or target '{probe.target}' not found; is --journeys right?")
                             continue
-                        persona = Persona(**{k: v for k, v in probe.persona.items() if k != "full_name"})
+                        persona = Persona.from_record(probe.persona)
                         spec = ProbeSpec(probe_id, journey, target, persona)
                         state = WalkState.from_json(claimed[probe_id])
                         if (window := spec.deferred(probe.timeline, CLOCK())) is not None:  # its first message waits for the send window

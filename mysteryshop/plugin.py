@@ -385,6 +385,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     for line in summary_lines(run.card):
         terminalreporter.write_line(line)
     for kind, path in run.paths.items():
-        terminalreporter.write_line(f"  {kind.upper():<5} {path}")
+        terminalreporter.write_line(f"  {kind.upper().replace('_', ' '):<16} {path}")
     for note in run.notes:
         terminalreporter.write_line(f"mysteryshop: {note}")

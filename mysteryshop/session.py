@@ -336,7 +336,7 @@ class RunSession:
         card["run"]["status"] = status
         card["run"]["finished_utc"] = next(r["finished_utc"] for r in self.store.runs() if r["id"] == self.config.run_id)
         self.card = card
-        self.paths = write_scorecard(card, self.config.run_dir, journeys=self.journeys)
+        self.paths = write_scorecard(card, self.config.run_dir, journeys=self.journeys, store=self.store)
         self.store.close()
         return self.paths
 

@@ -131,14 +131,16 @@ def score(args: argparse.Namespace) -> int:
     settings = load_cli_settings(args)
     journeys, targets = load_targets_and_journeys(settings.path(settings.journeys))
     store = _store(settings)
+    run_dir = settings.path(settings.reports) / run_id_of(args.name)
+    out = Path(args.out) if args.out else run_dir
     try:
-        card = build_scorecard(store, run_id_of(args.name), journeys, targets, keep=True)
-    except KeyError as exc:
-        raise ConfigError(str(exc).strip("'\"")) from None
+        try:
+            card = build_scorecard(store, run_id_of(args.name), journeys, targets, keep=True)
+        except KeyError as exc:
+            raise ConfigError(str(exc).strip("'\"")) from None
+        paths = write_scorecard(card, out, journeys=journeys, store=store, evidence_root=run_dir)
     finally:
         store.close()
-    out = Path(args.out) if args.out else settings.path(settings.reports) / run_id_of(args.name)
-    paths = write_scorecard(card, out, journeys=journeys)
     if settings.pdf:
         from mysteryshop.scorecard.pdf import write_pdf
 

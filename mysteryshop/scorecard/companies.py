@@ -109,6 +109,7 @@ def company_card(card: Mapping[str, Any], company: str, probes: Sequence[Mapping
         "probes": list(probes) if probes is not None else [p for p in card["probes"] if p["target"] == company],
         "companies": {company: section},
         "league": [],
+        "page_root": "../",  # the page is in companies/: the run's other pages are one folder up
         "league_position": {"rank": row["rank"] if row else None, "of": len(card.get("league") or ()), "back": "../onepager.html",
                             "journeys": journey_rows(section, card["journeys"])},
     }
