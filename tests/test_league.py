@@ -203,3 +203,78 @@ def test_a_ten_company_league_prints_on_one_a4_page_and_links_to_each_company(tm
         assert page.url.endswith(f"/companies/{best['target']}.html")
         assert page.locator("#overall-grade").inner_text().strip() == best["grade"]
         page.close()
+
+
+LIVE_JOURNEY = """
+id: email_question
+title: Ask a product question by email (deadlines far from what the demo desks draw)
+steps:
+  - id: ask
+    do: send_email
+    subject: "Returning an opened item from order {persona.order_id}"
+    body: |
+      Hello, I bought a rain jacket with order {persona.order_id} and opened it, but it does not fit.
+      Can I still return it, and how long do I have? Do I have to pay for the return shipping?
+      {persona.full_name}
+  - id: acknowledged
+    expect: acknowledgement
+    within: 1d
+  - id: answered
+    expect: answer
+    within: 3d
+    facts:
+      - ["30 days", "thirty days"]
+"""
+
+
+@pytest.mark.timeout(240)
+def test_two_demo_desks_in_one_run_grade_as_each_alone(tmp_path: Path) -> None:
+    """The same, end to end: the seeded demo desks behave the same whoever else is probed (a desk each), so each
+    company's grade in one run of both is its grade in a run of its own. Deadlines are far from every delay the
+    desks draw, so only the measured times differ (by scheduling), not what was met."""
+    import os
+    import subprocess
+    import sys
+
+    project = tmp_path / "p"
+    (project / "journeys" / "targets").mkdir(parents=True)
+    (project / "probes").mkdir()
+    (project / "journeys" / "email_question.yaml").write_text(LIVE_JOURNEY, encoding="utf-8")
+    demo = (ROOT / "journeys" / "targets" / "demo.yaml").read_text(encoding="utf-8")
+    (project / "journeys" / "targets" / "demo.yaml").write_text(demo.replace("profile: typical", "profile: excellent"), encoding="utf-8")
+    (project / "journeys" / "targets" / "rival.yaml").write_text((ROOT / "journeys" / "targets" / "rival.yaml").read_text(encoding="utf-8"),
+                                                                  encoding="utf-8")
+    (project / "probes" / "test_email_question.py").write_text((ROOT / "probes" / "test_email_question.py").read_text(encoding="utf-8"),
+                                                                 encoding="utf-8")
+    (project / "pyproject.toml").write_text("[tool.mysteryshop]\npersonas = 3\nseed = 11\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MYSTERYSHOP_") and k != "GITHUB_STEP_SUMMARY"}
+    runs = {"both": ["demo", "rival"], "demo-alone": ["demo"], "rival-alone": ["rival"]}
+    running = {run_id: subprocess.Popen([sys.executable, "-m", "mysteryshop.cli", "run", "--run-id", run_id, "--store", f"{run_id}.sqlite",
+                                         *[a for t in names for a in ("--target", t)]],
+                                        cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+               for run_id, names in runs.items()}
+    for run_id, proc in running.items():
+        _, err = proc.communicate(timeout=200)
+        assert (project / "reports" / run_id / "scorecard.json").is_file(), err
+    cards = {run_id: json.loads((project / "reports" / run_id / "scorecard.json").read_text(encoding="utf-8")) for run_id in runs}
+    for name in ("demo", "rival"):
+        together, alone = cards["both"]["companies"][name]["summary"], cards[f"{name}-alone"]["summary"]
+        assert together["grade"]["grade"] == alone["grade"]["grade"]
+        assert together["grade"]["score"] == pytest.approx(alone["grade"]["score"], abs=3)
+        rates = _rates(together["metrics"])
+        assert rates and rates == _rates(alone["metrics"])
+        assert together["probes"] == alone["probes"] == 3
+    assert cards["both"]["companies"]["demo"]["summary"]["grade"]["grade"] != cards["both"]["companies"]["rival"]["summary"]["grade"]["grade"]
+
+
+def _rates(metrics: object, path: str = "") -> dict[str, object]:
+    """Every rate in a summary's metrics (flat per metric, or nested per channel), by its path."""
+    if not isinstance(metrics, dict):
+        return {}
+    found: dict[str, object] = {}
+    for key, value in metrics.items():
+        if key == "rate":
+            found[path] = value
+        else:
+            found.update(_rates(value, f"{path}.{key}"))
+    return found
