@@ -150,7 +150,7 @@ def test_the_pages_show_a_league_and_a_page_per_company_with_its_map(tmp_path: P
         assert "<svg" in page  # its own journey map, coloured by its probes alone
         assert 'id="league-position"' in page and 'href="../onepager.html"' in page
         score = card["companies"][name]["journeys"]["email_question"]["grade"]["score"]
-        assert re.search(rf'<tr data-journey="email_question">.*?: {score}</td>', page, re.S)  # its grade per journey, and its trend
+        assert re.search(rf'<tr data-journey="email_question">.*?: {score}</td>', page, re.DOTALL)  # its grade per journey, and its trend
     rival = (tmp_path / "out" / "companies" / "rival.html").read_text(encoding="utf-8")
     assert 'href="../scorecard.html#probe-' in rival  # its worst moments open the probe on the run's QA page
     assert "**League of 2 companies**" in paths["markdown"].read_text(encoding="utf-8")
