@@ -35,6 +35,7 @@ from mysteryshop.scorecard.entries import FinishedProbe, code_digest, record_ent
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, Outcome, cut_short, evaluate, judge_visit
 from mysteryshop.scoring.first_answer import first_answer_quality
 from mysteryshop.scoring.shared_scores import recording_verdicts, shared_scores
+from mysteryshop.scoring.stored_kind import read_and_keep
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
 from mysteryshop.sends import SendDeferred, SendGuard
 from mysteryshop.signing import Signers
@@ -112,6 +113,7 @@ class Engine:
         # a few pieces of CPU work per turn of the loop (a reply parsed and judged, an email composed): sockets are read in between
         self.pace = TurnBudget()
         self.mailbox.pace = self.pace
+        self.mailbox.kind_of = read_and_keep  # each reply's kind read once, as it comes, and kept beside it for the report
         self._starting = TurnBudget(8)  # a thousand probes submitted at once start over a hundred turns, not in one
         self.smtp = SmtpPool(clock=clock)
         # Probes compose and send a few at a time, about as many as the pool has connections:
@@ -491,7 +493,10 @@ class Engine:
             inbound = await self.mailbox.receive(spec.probe_id, inbox, 0.001)
         if inbound is None:  # an open chat showed something new: judge again
             return
-        timeline.replies.append(Reply.of(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid))
+        if inbound.reading is not None:
+            timeline.replies.append(Reply.read(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid, inbound.reading))
+        else:
+            timeline.replies.append(Reply.of(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid))
         self.store.event(self.run_id, spec.probe_id, "received", inbound.t_ns, message_ref=inbound.rowid, matched_by=inbound.matched_by)
 
 

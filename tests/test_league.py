@@ -90,12 +90,14 @@ def test_the_league_orders_companies_by_grade_best_first(tmp_path: Path) -> None
     for row in league:
         section = card["companies"][row["target"]]
         assert row["grade"] == section["summary"]["grade"]["grade"] and row["n"] == 10 and section["rank"] == row["rank"]
-        assert row["values"]["answered.rate"] == section["summary"]["metrics"]["answered"]["rate"]
+        answered = section["summary"]["metrics"]["email"]["answered"]
+        assert row["values"]["email.answered.rate"] == answered["rate"]
+        assert row["counts"]["email.answered.rate"] == {"count": answered["count"], "of": 10, "too_few": False}
 
 
 def test_equal_scores_share_a_rank_and_a_company_without_a_grade_comes_last() -> None:
     def section(score: float | None, grade: str) -> dict:
-        return {"title": None, "summary": {"probes": 4, "metrics": {"probes": {"count": 4}}, "grade": {"grade": grade, "score": score}}}
+        return {"title": None, "summary": {"probes": 4, "metrics": {}, "grade": {"grade": grade, "score": score}}}
 
     rows = league_table({"c": section(70.0, "C"), "none": section(None, "—"), "a": section(91.0, "A"), "b": section(70.0, "C")})
     assert [(r["target"], r["rank"]) for r in rows] == [("a", 1), ("b", 2), ("c", 2), ("none", None)]
@@ -119,7 +121,7 @@ def test_a_company_trend_is_unchanged_by_adding_another_company(tmp_path: Path) 
     assert trend == alone["companies"]["demo"]["trend"] == alone["trend"]
     on_journey = added["companies"]["demo"]["journeys"]["email_question"]["trend"]
     assert on_journey == alone["companies"]["demo"]["journeys"]["email_question"]["trend"] and len(on_journey) == 3
-    assert trend[0]["values"]["answered.rate"] == 1.0 > trend[2]["values"]["answered.rate"]
+    assert trend[0]["values"]["email.answered.rate"] == 1.0 > trend[2]["values"]["email.answered.rate"]
     # and rival's trend starts with this run; a later run of demo alone goes on from the run with both
     assert [p["run_id"] for p in added["companies"]["rival"]["trend"]] == ["r3"]
     write_synthetic_run(with_b, "r4", probes=8, behaviour=TYPICAL, seed=5, target="demo")
@@ -246,7 +248,7 @@ def test_two_demo_desks_in_one_run_grade_as_each_alone(tmp_path: Path) -> None:
                                                                   encoding="utf-8")
     (project / "probes" / "test_email_question.py").write_text((ROOT / "probes" / "test_email_question.py").read_text(encoding="utf-8"),
                                                                  encoding="utf-8")
-    (project / "pyproject.toml").write_text("[tool.mysteryshop]\npersonas = 3\nseed = 11\n", encoding="utf-8")
+    (project / "pyproject.toml").write_text("[tool.mysteryshop]\npersonas = 5\nseed = 11\n", encoding="utf-8")  # 5: the least a rubric grades
     env = {k: v for k, v in os.environ.items() if not k.startswith("MYSTERYSHOP_") and k != "GITHUB_STEP_SUMMARY"}
     runs = {"both": ["demo", "rival"], "demo-alone": ["demo"], "rival-alone": ["rival"]}
     running = {run_id: subprocess.Popen([sys.executable, "-m", "mysteryshop.cli", "run", "--run-id", run_id, "--store", f"{run_id}.sqlite",
@@ -259,22 +261,25 @@ def test_two_demo_desks_in_one_run_grade_as_each_alone(tmp_path: Path) -> None:
     cards = {run_id: json.loads((project / "reports" / run_id / "scorecard.json").read_text(encoding="utf-8")) for run_id in runs}
     for name in ("demo", "rival"):
         together, alone = cards["both"]["companies"][name]["summary"], cards[f"{name}-alone"]["summary"]
-        assert together["grade"]["grade"] == alone["grade"]["grade"]
+        # what was met is the same; the measured times differ by the machine's scheduling (0.1 s of wall time is 24
+        # company minutes here), and with them the points for speed: the score within 3 points (its letter may cross a band)
         assert together["grade"]["score"] == pytest.approx(alone["grade"]["score"], abs=3)
         rates = _rates(together["metrics"])
         assert rates and rates == _rates(alone["metrics"])
-        assert together["probes"] == alone["probes"] == 3
-    assert cards["both"]["companies"]["demo"]["summary"]["grade"]["grade"] != cards["both"]["companies"]["rival"]["summary"]["grade"]["grade"]
+        assert together["probes"] == alone["probes"] == 5
+    scores = {name: cards["both"]["companies"][name]["summary"]["grade"]["score"] for name in ("demo", "rival")}
+    assert scores["demo"] > scores["rival"] + 30  # two companies told apart, not one blend
+    assert [row["target"] for row in cards["both"]["league"]] == ["demo", "rival"]
 
 
 def _rates(metrics: object, path: str = "") -> dict[str, object]:
-    """Every rate in a summary's metrics (flat per metric, or nested per channel), by its path."""
+    """Every rate in a summary's metrics (flat per metric, or nested per channel), with its count and denominator, by path."""
     if not isinstance(metrics, dict):
         return {}
     found: dict[str, object] = {}
     for key, value in metrics.items():
-        if key == "rate":
-            found[path] = value
+        if key in ("rate", "count", "of"):
+            found[f"{path}.{key}"] = value
         else:
             found.update(_rates(value, f"{path}.{key}"))
     return found

@@ -22,30 +22,56 @@ from mysteryshop.exitcodes import problem_counts
 from mysteryshop.journey import Journey
 from mysteryshop.history import Earlier, company_trend, earlier_runs, point, run_trend
 from mysteryshop.scorecard.companies import by_company, by_journey, league_table, page_name
-from mysteryshop.scorecard.grades import grade_metrics, grading_rules
+from mysteryshop.scorecard.grades import Grade, Rubric, grade_channel, grade_overall, grading_rules
 from mysteryshop.scorecard.headline import HEADLINE, headline_values  # noqa: F401 - build.HEADLINE, build.headline_values as before
 from mysteryshop.scorecard.entries import (
     entry_scorer, finished_probes, keep_entries, probe_channel, probe_entry, recorded_entries, row_marks,
 )
 from mysteryshop.scorecard.rebuild import StoredRun, read_run, rebuild_probes
+from mysteryshop.scorecard.rubric import default_rubric
 from mysteryshop.scorecard.shares import run_shares
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING
-from mysteryshop.scoring.metrics import ProbeMetrics, aggregate, percentile
+from mysteryshop.scoring.metrics import CHANNELS, ProbeMetrics, aggregate, percentile
 from mysteryshop.scoring.shared_scores import reusing_verdicts, shared_scores
 from mysteryshop.store import Store
 from mysteryshop.target import Target
 
-SCHEMA = "mysteryshop.scorecard/2"
+SCHEMA = "mysteryshop.scorecard/3"
 
 #: How bad a missed expectation is, for choosing the worst moments (higher is worse).
 _SEVERITY = {"answer": 60, "no_marketing": 50, "acknowledgement": 40, "satisfaction_followup": 20}
 #: Fewest probes worth a process of their own (forking and sending the entries back cost ~0.1 s).
 MIN_SHARE = 500
+_METRIC_FIELDS = frozenset(ProbeMetrics.__dataclass_fields__)
+
+
+def channel_grades(
+    metrics: Sequence[ProbeMetrics], rubric: Rubric, expected: Sequence[str] = (),
+) -> tuple[dict[str, dict[str, Any]], Grade]:
+    """Per channel (those the probes contacted the company on, and those in `expected`, in CHANNELS order): contacts,
+    metrics and grade; and the overall grade. What a run's scorecard shows, and a company's within it."""
+    contacted = {c for c in CHANNELS if any(m.contacted(c) for m in metrics)}
+    names = [c for c in CHANNELS if c in contacted or c in expected]
+    figures = aggregate(metrics, rubric.settings, names)
+    grades = {c: grade_channel(figures[c], rubric, c) for c in names}
+    channels = {c: {"probes": figures[c]["contacts"], "contacts": figures[c]["contacts"], "metrics": figures[c]["metrics"],
+                    "grade": grades[c].as_dict()} for c in names}
+    return channels, grade_overall(grades, rubric)
+
+
+def _no_grade_reason(overall: Grade, channels: Mapping[str, Any], problems: Mapping[str, int]) -> Grade:
+    """The overall grade, its reason naming what stopped the probes when none reached the company."""
+    if overall.score is not None or any(c["contacts"] for c in channels.values()):
+        return overall
+    stopped = ", ".join(f"{n} {problem}" for problem, n in sorted(problems.items()) if n)
+    reason = "no probe reached the company" + (f" ({stopped})" if stopped else "")
+    return Grade(overall.grade, None, (), reason=reason)
 
 
 def build_scorecard(
     store: Store, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target], *, quality: bool = True,
     reparse: bool = False, rescore: bool = False, entries: bool = True, keep: bool = False, workers: int = 1,
+    rubric: Rubric | None = None,
 ) -> dict[str, Any]:
     """The scorecard of `run_id`, from stored events and messages.
 
@@ -57,16 +83,16 @@ def build_scorecard(
     `rescore` scores every probe and reply again. With `keep`, the entries of finished probes
     scored here are recorded in the store for the next report (not with `reparse`). With `workers` > 1 the
     probes are scored in that many processes (forked once the store is read; see `shares`);
-    the card is the same.
+    the card is the same. `rubric`: how channels and the whole are graded (default: the shipped rubric.yaml).
     """
     with gc_paused():  # the card is millions of live objects: a collection pass over them finds nothing (0.3 s each)
         return _build(store, run_id, journeys, targets, quality=quality, reparse=reparse, rescore=rescore,
-                      entries=entries, keep=keep and not reparse, workers=workers)
+                      entries=entries, keep=keep and not reparse, workers=workers, rubric=rubric or default_rubric())
 
 
 def _build(
     store: Store, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target], *, quality: bool, reparse: bool,
-    rescore: bool, entries: bool, keep: bool, workers: int,
+    rescore: bool, entries: bool, keep: bool, workers: int, rubric: Rubric,
 ) -> dict[str, Any]:
     run = next((r for r in store.runs() if r["id"] == run_id), None)
     if run is None:
@@ -84,7 +110,7 @@ def _build(
     with _quality_settings_fixed():
         only = {probe_id for probe_id in order if probe_id not in recorded} if recorded else None
         scored: dict[str, dict[str, Any]] = {}
-        stored = read_run(store, run_id, reparse=reparse, rescore=rescore, only=only) if only is None or only else None
+        stored = read_run(store, run_id, reparse=reparse, rescore=rescore, rekind=rescore, only=only) if only is None or only else None
         if stored is not None and stored.probes:
             count = max(1, min(workers, len(stored.probes) // MIN_SHARE))
             for share in run_shares(functools.partial(_score_share, stored, journeys, targets, quality), count):
@@ -96,7 +122,7 @@ def _build(
         entry = recorded.get(probe_id) or scored[probe_id]
         entry["screenshots"] = screenshots.get(probe_id, [])
         probes_out.append(entry)
-    summary, channels = summarize(probes_out, targets, journeys)
+    summary, channels = summarize(probes_out, targets, journeys, rubric)
     unmatched = [
         {"ref": m["id"], "utc": m["utc"], "from": m["mail_from"], "to": json.loads(m["rcpt_to"]), "subject": m["subject"],
          "malformed": bool(m["malformed"])}
@@ -118,7 +144,7 @@ def _build(
                                        **({"business": s.business, "within": s.deadline_text} if s.business else {})}
                                       for s in j.steps]}
                      for name, j in journeys.items()},
-        "grading": grading_rules(),
+        "grading": grading_rules(rubric, shown=channels),
         "summary": summary,
         "channels": channels,
         "perception_gap": perception_gap(journeys, probes_out),
@@ -132,7 +158,7 @@ def _build(
     }
     started, earlier = earlier_runs(store, run_id)
     card["companies"] = company_sections(probes_out, targets, journeys, summary, channels, card, earlier=earlier, run_id=run_id,
-                                         started_utc=started)
+                                         started_utc=started, rubric=rubric)
     card["league"] = league_table(card["companies"])
     for row in card["league"]:
         card["companies"][row["target"]]["rank"] = row["rank"]
@@ -144,24 +170,20 @@ def _build(
 
 
 def summarize(
-    probes: Sequence[Mapping[str, Any]], targets: Iterable[str], journeys: Iterable[str]
+    probes: Sequence[Mapping[str, Any]], targets: Iterable[str], journeys: Mapping[str, Journey], rubric: Rubric,
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(summary, channels) of a set of probe entries: the whole run's, or one company's for the league (the same
     function, so a company graded beside others gets the grade a run of its own would give it). `targets` and
-    `journeys` name what the summary lists when there are no probes."""
-    metrics_of: list[tuple[str, ProbeMetrics]] = [
-        (entry["channel"], ProbeMetrics(**entry["metrics"])) for entry in probes
-        if entry["status"] != "undeliverable"  # a bounced probe measured nothing about the company: not graded
-    ]
-    overall = aggregate([m for _, m in metrics_of])
-    channels: dict[str, Any] = {}
-    for channel in sorted({c for c, _ in metrics_of}):
-        channel_metrics = aggregate([m for c, m in metrics_of if c == channel])
-        channels[channel] = {"probes": channel_metrics["probes"]["count"], "metrics": channel_metrics,
-                             "grade": grade_metrics(channel_metrics).as_dict()}
+    `journeys` name what the summary lists when there are no probes; a journey's channels are graded (or said to be
+    not measured) when its probes are among `probes`."""
+    metrics_of = [ProbeMetrics(**{k: v for k, v in entry["metrics"].items() if k in _METRIC_FIELDS}) for entry in probes
+                  if entry["status"] != "undeliverable"]  # a bounced probe measured nothing about the company: not graded
+    expected = sorted({c for p in probes if p["journey"] in journeys for c in journeys[p["journey"]].channels})
+    channels, overall = channel_grades(metrics_of, rubric, expected)
     statuses = Counter(p["status"] for p in probes)
     counts = {s: statuses[s] for s in ("passed", "failed", "error", "interrupted", "undeliverable")}
     problems = problem_counts(probes)
+    overall = _no_grade_reason(overall, channels, problems)
     summary = {
         "probes": len(probes),
         **counts,
@@ -169,8 +191,10 @@ def summarize(
         "misconfigured": problems.get("misconfigured", 0),
         "problems": problems,
         "promises": promise_counts(probes),
-        "metrics": overall,
-        "grade": grade_metrics(overall).as_dict(),
+        "contacts": {c: ch["contacts"] for c, ch in channels.items()},
+        "metrics": {c: ch["metrics"] for c, ch in channels.items()},
+        "channels": {c: {"contacts": ch["contacts"], "grade": ch["grade"]["grade"], "score": ch["grade"]["score"]} for c, ch in channels.items()},
+        "grade": overall.as_dict(),
         "targets": sorted({p["target"] for p in probes} or targets),
         "journeys": sorted({p["journey"] for p in probes} or journeys),
     }
@@ -180,6 +204,7 @@ def summarize(
 def company_sections(
     probes: Sequence[Mapping[str, Any]], targets: Mapping[str, Target], journeys: Mapping[str, Journey], summary: dict[str, Any],
     channels: dict[str, Any], card: Mapping[str, Any], *, earlier: Sequence[Earlier], run_id: str, started_utc: str | None,
+    rubric: Rubric,
 ) -> dict[str, dict[str, Any]]:
     """Per company (target): title, summary and channels (`summarize` of its probes alone), per journey its grade and
     headline values, the figures of its page (perception gap, journey map, worst moments), its trends, its page.
@@ -192,11 +217,12 @@ def company_sections(
     for name, own in groups.items():
         alone = len(groups) == 1
         target = targets.get(name)
-        c_summary, c_channels = (summary, channels) if alone else summarize(own, [name], journeys)
+        c_summary, c_channels = (summary, channels) if alone else summarize(own, [name], journeys, rubric)
         per_journey = by_journey(own)
         parts = {}
         for journey_name, probes_of in per_journey.items():
-            part = c_summary if len(per_journey) == 1 else summarize(probes_of, [name], [journey_name])[0]
+            only = {journey_name: journeys[journey_name]} if journey_name in journeys else {}
+            part = c_summary if len(per_journey) == 1 else summarize(probes_of, [name], only, rubric)[0]
             this = point(run_id, started_utc, part)
             parts[journey_name] = {"probes": part["probes"], "grade": part["grade"], "values": this["values"],
                                    "trend": company_trend(earlier, name, per_journey, this, journey=journey_name)}

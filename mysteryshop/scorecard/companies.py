@@ -13,13 +13,16 @@ from typing import Any
 
 from mysteryshop.scorecard.headline import headline_values
 
-#: The figures the league table shows beside each grade: headline key → (column, unit).
+#: The figures the league table shows beside each grade: headline key → (column, unit). A column no company has a
+#: figure for (a channel none of the journeys used) is left out.
 LEAGUE_COLUMNS: dict[str, tuple[str, str]] = {
-    "acknowledged.rate": ("Acknowledged", "rate"),
-    "answered.rate": ("Answered", "rate"),
-    "answered.median_s": ("Median answer", "seconds"),
-    "answered_in_first_reply.rate": ("Answered in 1st reply", "rate"),
-    "marketing_while_open.rate": ("Marketing while open", "rate"),
+    "email.score": ("Email", "score"),
+    "webform.score": ("Web form", "score"),
+    "chat.score": ("Chat", "score"),
+    "email.acknowledged.rate": ("Email acknowledged", "rate"),
+    "email.answered.rate": ("Email answered", "rate"),
+    "email.answered.median_s": ("Median answer", "seconds"),
+    "chat.reached_person.rate": ("Chat: reached a person", "rate"),
 }
 
 #: Folder (beside scorecard.html) of the company pages.
@@ -71,11 +74,11 @@ def league_table(companies: Mapping[str, Mapping[str, Any]]) -> list[dict[str, A
         summary = company["summary"]
         grade = summary.get("grade") or {}
         values = headline_values(summary)
-        graded = summary.get("metrics", {}).get("probes", {}).get("count")
         rows.append({
             "target": name, "title": company.get("title") or name, "grade": grade.get("grade", "—"), "score": grade.get("score"),
-            "interval": grade_interval(grade), "n": graded if isinstance(graded, int) else summary.get("probes", 0),
+            "interval": grade_interval(grade), "n": summary.get("probes", 0) - summary.get("undeliverable", 0),
             "probes": summary.get("probes", 0), "values": {key: values.get(key) for key in LEAGUE_COLUMNS},
+            "counts": {key: _count_of(summary, key) for key in LEAGUE_COLUMNS if key.endswith(".rate")},
             "page": company.get("page") or page_name(name),
         })
     rows.sort(key=lambda r: (r["score"] is None, -(r["score"] or 0.0), r["title"].casefold(), r["target"]))
@@ -87,6 +90,15 @@ def league_table(companies: Mapping[str, Mapping[str, Any]]) -> list[dict[str, A
         row["rank"] = previous[1] if row["score"] == previous[0] else position
         previous = (row["score"], row["rank"])
     return rows
+
+
+def _count_of(summary: Mapping[str, Any], key: str) -> dict[str, Any] | None:
+    """A rate's numerator and denominator ('3 of 10') and whether they are too few to judge, from the summary."""
+    channel, metric, _ = key.split(".")
+    figure = ((summary.get("metrics") or {}).get(channel) or {}).get(metric)
+    if not isinstance(figure, Mapping) or not isinstance(figure.get("of"), int):
+        return None
+    return {"count": figure.get("count"), "of": figure["of"], "too_few": bool(figure.get("too_few"))}
 
 
 def company_card(card: Mapping[str, Any], company: str, probes: Sequence[Mapping[str, Any]] | None = None) -> dict[str, Any]:

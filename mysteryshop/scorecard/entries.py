@@ -73,7 +73,7 @@ def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality
     if interrupted:
         outcomes = cut_short(outcomes)
     details = [probe.persona.get(k, "") for k in ("order_id", "email", "phone")]
-    metrics = probe_metrics(journey, timeline, outcomes, speedup=speedup, details=details, finished=finished)
+    metrics = probe_metrics(journey, timeline, outcomes, speedup=speedup, details=details, finished=finished, end_ns=end)
     bounce = undeliverable(timeline)
     problem = probe.problem or ("undeliverable" if bounce is not None else None)
     if bounce is not None:

@@ -9,29 +9,32 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mysteryshop.scoring.metrics import CHANNEL_TITLES, CHANNELS, METRICS, metric_fields
+
 #: Headline metrics compared across runs (trend, compare, the regression gate): key → (label, better).
-HEADLINE: dict[str, tuple[str, str]] = {
-    "score": ("Overall score (0–100)", "higher"),
-    "acknowledged.rate": ("Acknowledged", "higher"),
-    "acknowledged.median_s": ("Median time to acknowledge", "lower"),
-    "answered.rate": ("Answered at all", "higher"),
-    "answered.median_s": ("Median time to answer", "lower"),
-    "answered.p90_s": ("p90 time to answer", "lower"),
-    "answered_in_first_reply.rate": ("Answered in the first reply", "higher"),
-    "followed_up.rate": ("Asked whether satisfied", "higher"),
-    "marketing_while_open.rate": ("Marketing while open", "lower"),
-    "stalling_autoreply.rate": ("Stalling auto-replies", "lower"),
-}
+#: Keys are 'channel.metric.field' (email.answered.rate, chat.first_response.median_s), 'channel.score' and 'score'.
+HEADLINE: dict[str, tuple[str, str]] = {"score": ("Overall score (0–100)", "higher")}
+HEADLINE.update({f"{channel}.score": (f"{CHANNEL_TITLES[channel]} score (0–100)", "higher") for channel in CHANNELS})
+for _metric in METRICS:
+    for _field in metric_fields(_metric):
+        HEADLINE[f"{_metric.key}.{_field}"] = (
+            f"{CHANNEL_TITLES[_metric.channel]}: {_metric.label}" if _field == "rate"
+            else f"{CHANNEL_TITLES[_metric.channel]}: {_metric.time_label.lower()} ({'median' if _field == 'median_s' else 'p90'})",
+            _metric.better if _field == "rate" else "lower")
 
 
 def headline_values(summary: Mapping[str, Any]) -> dict[str, float | None]:
-    """The flat headline numbers of a scorecard summary (as stored with each run)."""
+    """The flat headline numbers of a scorecard summary (as stored with each run); None for what was not measured."""
     metrics = summary.get("metrics") or {}
     values: dict[str, float | None] = {"score": (summary.get("grade") or {}).get("score")}
     for key in HEADLINE:
         if key == "score":
             continue
-        name, _, fld = key.partition(".")
-        value = (metrics.get(name) or {}).get(fld)
-        values[key] = float(value) if isinstance(value, int | float) else None
+        parts = key.split(".")
+        if len(parts) == 2:
+            value = ((summary.get("channels") or {}).get(parts[0]) or {}).get("score")
+        else:
+            figures = (metrics.get(parts[0]) or {}) if isinstance(metrics.get(parts[0]), Mapping) else {}
+            value = (figures.get(parts[1]) or {}).get(parts[2]) if isinstance(figures.get(parts[1]), Mapping) else None
+        values[key] = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
     return values

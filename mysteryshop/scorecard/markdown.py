@@ -6,16 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from mysteryshop.durations import format_duration
-from mysteryshop.scorecard.labels import LABELS, industry_figures, interruption_line, problem_line
+from mysteryshop.scorecard.labels import interruption_line, metric_rows, problem_line
 from mysteryshop.untrusted import markdown_inline
 
 
 def _pct(value: Any) -> str:
     return "—" if not isinstance(value, int | float) else f"{value * 100:.0f}%"
-
-
-def _secs(value: Any) -> str:
-    return "—" if not isinstance(value, int | float) else format_duration(value * 1e9)
 
 
 def _cell(text: Any) -> str:
@@ -46,15 +42,10 @@ def markdown_summary(card: Mapping[str, Any], *, gate: Mapping[str, Any] | None 
         lines += [f"Promised reply times: {promised.get('kept', 0)} kept, {promised.get('broken', 0)} broken, {promised.get('open', 0)} not yet due.", ""]
     league = card.get("league") or []
     if len(league) > 1:
-        lines += [f"**League of {len(league)} companies** (each graded on its own probes; the figures further down are of all together)", "",
-                  "| Rank | Company | Grade | Score | Acknowledged | Answered | n |", "|---:|---|---|---:|---:|---:|---:|"]
-        for row in league:
-            lines.append(f"| {row['rank'] if row['rank'] is not None else '—'} | {_cell(row['title'])} | **{row['grade']}** | "
-                         f"{row['score'] if row['score'] is not None else '—'} | {_pct(row['values'].get('acknowledged.rate'))} | "
-                         f"{_pct(row['values'].get('answered.rate'))} | {row['n']} |")
-        lines.append("")
-    if card.get("channels"):
-        lines.append("Channels: " + ", ".join(f"{name} **{c['grade']['grade']}**" for name, c in card["channels"].items()))
+        lines += _league_lines(league)
+    if card.get("channels") and len(league) < 2:  # several companies: their grades are in the league, none blended
+        lines.append("Channels: " + ", ".join(f"{name} **{c['grade']['grade']}** ({c.get('contacts', c['probes'])} contacts)"
+                                              for name, c in card["channels"].items()))
         lines.append("")
     if gate is not None:
         against = f" against baseline `{gate['baseline_run']}`" if gate.get("baseline_run") else ""
@@ -69,12 +60,12 @@ def markdown_summary(card: Mapping[str, Any], *, gate: Mapping[str, Any] | None 
             lines.append(f"- ❌ requirement `{requirement['requirement']}`: {requirement['reason']}")
         if regressions or unmet:
             lines.append("")
-    industry = industry_figures()
-    lines += ["| What the customer experienced | Measured | Median | p90 | Industry |", "|---|---:|---:|---:|---|"]
-    for key, label in LABELS.items():
-        metric = summary["metrics"].get(key, {})
-        ind = industry.get(key) or {}
-        lines.append(f"| {label} | {_pct(metric.get('rate'))} | {_secs(metric.get('median_s'))} | {_secs(metric.get('p90_s'))} | "
+    if grade.get("reason"):
+        lines += [f"**Not graded: {_cell(grade['reason'])}.**", ""]
+    lines += ["| What the customer experienced | Measured (95% interval) | Median (95% interval) | p90 | Industry |", "|---|---:|---:|---:|---|"]
+    for row in metric_rows(card):
+        ind = row["industry"] or {}
+        lines.append(f"| {row['channel_title']} · {row['label']} | {row['measured']} | {row['median']} | {row['p90']} | "
                      f"{_pct(ind.get('rate')) if ind.get('rate') is not None else ''} |")
     if card.get("perception_gap"):
         lines += ["", "| Believed | Measured median | Customers who got it in time |", "|---|---:|---:|"]
@@ -90,3 +81,26 @@ def markdown_summary(card: Mapping[str, Any], *, gate: Mapping[str, Any] | None 
     if scorecard_url:
         lines += ["", f"[Full scorecard]({scorecard_url})"]
     return "\n".join(lines) + "\n"
+
+
+def _league_lines(league: list[Mapping[str, Any]]) -> list[str]:
+    """The league table: rank, company, grade and score, the figures some company has, n."""
+    from mysteryshop.scorecard.companies import league_columns
+
+    columns = league_columns(league)
+
+    def figure(row: Mapping[str, Any], column: Mapping[str, str]) -> str:
+        value, counted = row["values"].get(column["key"]), (row.get("counts") or {}).get(column["key"])
+        if column["unit"] == "rate":
+            return _pct(value) + (f" ({counted['count']}/{counted['of']})" if counted else "")
+        if value is None:
+            return "—"
+        return format_duration(value * 1e9) if column["unit"] == "seconds" else f"{value:g}"
+
+    lines = [f"**League of {len(league)} companies** (each graded on its own probes; the figures further down are of all together)", "",
+             "| Rank | Company | Grade | Score | " + " | ".join(c["label"] for c in columns) + " | n |",
+             "|---:|---|---|---:|" + "---:|" * len(columns) + "---:|"]
+    for row in league:
+        lines.append(f"| {row['rank'] if row['rank'] is not None else '—'} | {_cell(row['title'])} | **{row['grade']}** | "
+                     f"{row['score'] if row['score'] is not None else '—'} | " + " | ".join(figure(row, c) for c in columns) + f" | {row['n']} |")
+    return [*lines, ""]
