@@ -24,7 +24,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Collection, Iterable
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -126,10 +126,13 @@ class Campaign:
     def exists(self) -> bool:
         return bool(self.store.query("SELECT 1 FROM runs WHERE id = ?", (self.run_id,)))
 
-    async def start(self, specs: list[ProbeSpec], *, allowlist: Allowlist, config: dict[str, Any], out: Callable[[str], None] = print) -> TickReport:
+    async def start(self, specs: list[ProbeSpec], *, allowlist: Allowlist, config: dict[str, Any], out: Callable[[str], None] = print,
+                    first_sends: Mapping[str, int] | None = None) -> TickReport:
         """Add the probes of `specs` that the campaign lacks (all of them, for a new campaign) and move their walks on.
 
-        Started again with the same name, a campaign resumes: what was sent is not sent again."""
+        `first_sends`: when a probe's first message may go (wall ns; a benchmark study spreads them over days: see
+        study.first_sends), moved into its target's send window when it has one. Started again with the same name, a
+        campaign resumes: what was sent is not sent again, and a probe added before keeps its time."""
         check_campaign(specs, allowlist)
         existing = {r["id"] for r in self.store.query("SELECT id FROM probes WHERE run_id = ?", (self.run_id,))}
         new = [s for s in specs if s.probe_id not in existing]
@@ -153,7 +156,9 @@ class Campaign:
             if added:  # (its time is the timeline's origin: a send window counts from it)
                 await self.store.aevent(self.run_id, spec.probe_id, "probe_started", CLOCK())
                 report.started += 1
-            await self.walks.add(spec.probe_id, WalkState(spec.journey.start).to_json())
+            at = _in_window(spec, (first_sends or {}).get(spec.probe_id))
+            if await self.walks.add(spec.probe_id, WalkState(spec.journey.start).to_json(), not_before_ns=at) and at is not None and at > CLOCK():
+                self.store.event(self.run_id, spec.probe_id, "deferred_until", CLOCK(), until_ns=at, local=utc_of(at), reason="study")
         journeys = {s.journey.name: s.journey for s in specs}
         targets = {s.target.name: s.target for s in specs}
         await self._move_on(journeys, targets, report, only={s.probe_id for s in specs})
@@ -186,7 +191,7 @@ class Campaign:
         pending = self.walks.pending(only)
         report.busy += len(pending.busy)
         for probe_id, due in pending.deferred.items():
-            report.defer(Deferral(probe_id, due, "not due yet: a full rate-limit window, or the target's send window"))
+            report.defer(Deferral(probe_id, due, "not due yet: a full rate-limit window, the target's send window, or a study's days"))
         if not pending.due:
             return
         ledger = SendLedger(self.store, self.run_id, self.owner, clock=CLOCK, lease_ns=self.lease_ns)
@@ -329,6 +334,14 @@ class Campaign:
         report.routed, report.unmatched = self.route_inbox(targets)
         await self._move_on(journeys, targets, report)
         return report
+
+
+def _in_window(spec: ProbeSpec, at: int | None) -> int | None:
+    """`at` (wall ns), moved to the next opening of the target's send window when it has one and `at` falls outside."""
+    if at is None or spec.target.spec.send_window is None:
+        return at
+    planned = spec.target.send_time((at, utc_of(at)), f"{spec.probe_id}:{spec.persona.email}")
+    return planned[0] if planned is not None else at
 
 
 def load_targets_and_journeys(journeys_dir: Path, names: Iterable[str] | None = None) -> tuple[dict[str, Journey], dict[str, Target]]:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import json
 import os
 import socket
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mysteryshop.errors import ConfigError
-from mysteryshop.scorecard.build import headline_values
+from mysteryshop.scorecard.headline import headline_values
 from mysteryshop.store import Store, mark_interrupted_now, utc_now
 
 BASELINE_SCHEMA = "mysteryshop.baseline/1"
@@ -126,3 +128,112 @@ def accepted(store: Store) -> list[dict[str, Any]]:
     """Every acceptance logged in the store, oldest first."""
     store.write(_BASELINES_TABLE)
     return [dict(r) for r in store.query("SELECT run_id, accepted_utc, file FROM baselines ORDER BY id")]
+
+
+# -- trends: per run, per company, per company and journey ------------------------------------------------------
+
+#: Points a trend shows: the earlier runs kept, and this one.
+TREND_POINTS = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Earlier:
+    """An earlier finished run as its trend points need it: id, start, and the summary stored when it finished."""
+
+    run_id: str
+    started_utc: str
+    summary: Mapping[str, Any]
+
+
+def earlier_runs(store: Store, run_id: str) -> tuple[str | None, list[Earlier]]:
+    """(`run_id`'s start, the finished runs that started before it, oldest first), read once for every trend of a card."""
+    this_run = store.query("SELECT started_utc FROM runs WHERE id = ?", (run_id,))
+    started = this_run[0]["started_utc"] if this_run else None
+    rows = store.query(
+        "SELECT id, started_utc, summary FROM runs WHERE id != ? AND summary IS NOT NULL AND started_utc <= ? ORDER BY started_utc",
+        (run_id, started or "9999"),
+    )
+    found = []
+    for row in rows:
+        try:
+            summary = json.loads(row["summary"])
+        except ValueError:
+            continue
+        if isinstance(summary, dict):
+            found.append(Earlier(row["id"], row["started_utc"], summary))
+    return started, found
+
+
+def stored_summary(card: Mapping[str, Any]) -> dict[str, Any]:
+    """What a finished run keeps in the store (runs.summary): the card's summary and, per company and per company and
+    journey, the grade and headline values its trends are drawn from (see `company_trend`)."""
+    companies = {
+        name: {"grade": company["summary"]["grade"]["grade"], "values": headline_values(company["summary"]),
+               "journeys": {j: {"grade": part["grade"]["grade"], "values": part["values"]} for j, part in company["journeys"].items()}}
+        for name, company in (card.get("companies") or {}).items()
+    }
+    return {**card["summary"], "companies": companies}
+
+
+def _point(run_id: str, started_utc: str | None, grade: str | None, values: Mapping[str, float | None]) -> dict[str, Any]:
+    return {"run_id": run_id, "started_utc": started_utc, "grade": grade, "values": dict(values)}
+
+
+def _ending_with(points: list[dict[str, Any]], current: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    return [*points[-(limit - 1):], current] if limit > 1 else [current]
+
+
+def run_trend(earlier: Sequence[Earlier], current: dict[str, Any], summary: Mapping[str, Any], limit: int = TREND_POINTS) -> list[dict[str, Any]]:
+    """Headline numbers of earlier runs against the same targets and journeys, oldest first, ending with `current`
+    (this run's point: see `point`)."""
+    points = [
+        _point(e.run_id, e.started_utc, (e.summary.get("grade") or {}).get("grade"), headline_values(e.summary))
+        for e in earlier
+        if "metrics" in e.summary and e.summary.get("targets") in (None, summary["targets"])
+        and e.summary.get("journeys") in (None, summary["journeys"])
+    ]
+    return _ending_with(points, current, limit)
+
+
+def company_trend(
+    earlier: Sequence[Earlier], company: str, journeys: Iterable[str], current: dict[str, Any], *, journey: str | None = None,
+    limit: int = TREND_POINTS,
+) -> list[dict[str, Any]]:
+    """One company's headline numbers in earlier runs, oldest first, ending with `current`: over the same journeys, or
+    (`journey`) over that journey alone.
+
+    Keyed by the company, not by the run's list of targets: a run that also probed other companies keeps its point
+    (each company's figures are stored apart: `stored_summary`). A run stored before companies were (one summary for
+    the whole run) counts when it probed this company alone.
+    """
+    wanted = sorted(journeys) if journey is None else [journey]
+    points = []
+    for e in earlier:
+        found = _company_point(e, company, wanted, journey)
+        if found is not None:
+            points.append(found)
+    return _ending_with(points, current, limit)
+
+
+def _company_point(e: Earlier, company: str, wanted: list[str], journey: str | None) -> dict[str, Any] | None:
+    companies = e.summary.get("companies")
+    if isinstance(companies, dict):
+        stored = companies.get(company)
+        if not isinstance(stored, dict):
+            return None
+        parts = stored.get("journeys") or {}
+        if journey is not None:
+            part = parts.get(journey)
+            return _point(e.run_id, e.started_utc, part.get("grade"), part.get("values") or {}) if isinstance(part, dict) else None
+        if sorted(parts) != wanted:
+            return None
+        return _point(e.run_id, e.started_utc, stored.get("grade"), stored.get("values") or {})
+    # stored before companies were: the whole run's summary is this company's when it probed no other
+    if "metrics" not in e.summary or e.summary.get("targets") not in (None, [company]) or e.summary.get("journeys") not in (None, wanted):
+        return None
+    return _point(e.run_id, e.started_utc, (e.summary.get("grade") or {}).get("grade"), headline_values(e.summary))
+
+
+def point(run_id: str, started_utc: str | None, summary: Mapping[str, Any]) -> dict[str, Any]:
+    """This run's own point of a trend, from its summary (the whole run's, a company's, or a company's on one journey)."""
+    return _point(run_id, started_utc, (summary.get("grade") or {}).get("grade"), headline_values(summary))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -97,8 +98,9 @@ def clock_problems(journey: Journey, target: Target) -> list[str]:
     return problems
 
 
-def plan_probes(config: PlanSettings, journey: Journey, targets: list[Target]) -> list[ProbeSpec]:
+def plan_probes(config: PlanSettings, journey: Journey, targets: list[Target], personas: Mapping[str, int] | None = None) -> list[ProbeSpec]:
     """One probe per (target × persona) of a journey. Personas are seeded: the same config, the same people.
+    `personas`: how many for a target (a benchmark study's sample), where not `config.personas`.
 
     Raises JourneyError when a target cannot run the journey's deadlines (business time without a clock).
     """
@@ -108,11 +110,10 @@ def plan_probes(config: PlanSettings, journey: Journey, targets: list[Target]) -
     specs = []
     loaded = _personas_file(getattr(config, "personas_file", None), tuple(t.spec.probe_domain for t in targets))
     if loaded is not None:
-        count = min(config.personas, len(loaded.personas))
         return [ProbeSpec(f"{journey.name}-{target.name}-p{i}", journey, target, persona_for(loaded, i))
-                for target in targets for i in range(count)]
+                for target in targets for i in range(min((personas or {}).get(target.name, config.personas), len(loaded.personas)))]
     for target in targets:
-        for index in range(config.personas):
+        for index in range((personas or {}).get(target.name, config.personas)):
             locale = config.locales[index % len(config.locales)]
             persona = make_persona(config.seed, index, locale=locale, domain=target.spec.probe_domain, mailbox=target.spec.probe_mailbox, run_tag=f"{journey.name}:{target.name}:{config.run_id}")
             specs.append(ProbeSpec(f"{journey.name}-{target.name}-{persona.key}", journey, target, persona))

@@ -34,6 +34,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--seed", type=int, default=None, help="seed for personas and the demo desk (default 1): the same seed, the same run")
     group.addoption("--personas", type=int, default=None, help="personas per journey and target (default 3)")
     group.addoption("--target", action="append", default=None, help="target name from journeys/targets/ (repeatable; default: demo)")
+    group.addoption("--study", default=None, help="a benchmark study (YAML or CSV): the companies to probe and personas each, "
+                                                  "instead of --target (see mysteryshop/study.py)")
     group.addoption("--locale", action="append", default=None, help="Faker locale of personas, e.g. de_DE (repeatable; default en_US)")
     group.addoption("--personas-file", default=None, help="personas from a CSV or YAML file (real test accounts) instead of Faker")
     group.addoption("--demo-profile", default=None, help="behaviour of the embedded demo desk: excellent, typical, poor or asks_back")
@@ -110,12 +112,22 @@ def pytest_configure(config: pytest.Config) -> None:
             get_profile(run.demo_profile)
         except ConfigError as exc:
             raise pytest.UsageError(f"--demo-profile: {exc}") from None
+    journeys = Path(opt("journeys")) if opt("journeys") else root / "journeys"
+    options: dict[str, Any] = {"journeys": journeys, "targets": opt("target") or ["demo"], "probe_domain": opt("probe_domain"),
+                               "personas": None, "study_journeys": None}
+    if opt("study"):
+        if opt("target"):
+            raise pytest.UsageError("--study names the companies to probe: leave out --target (or leave out --study)")
+        from mysteryshop.study import load_study
+
+        try:
+            study = load_study(Path(opt("study")), journeys / "targets")
+        except ConfigError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        run.study = str(study.path)
+        options.update(targets=study.targets, personas=study.personas(run.personas), study_journeys=study.journeys)
     config.stash[CONFIG_KEY] = run
-    config.stash[OPTIONS_KEY] = {
-        "journeys": Path(opt("journeys")) if opt("journeys") else root / "journeys",
-        "targets": opt("target") or ["demo"],
-        "probe_domain": opt("probe_domain"),
-    }
+    config.stash[OPTIONS_KEY] = options
 
 
 def load_targets(config: pytest.Config) -> list[Any]:
@@ -128,6 +140,23 @@ def load_targets(config: pytest.Config) -> list[Any]:
     if domain:
         targets = [Target(spec=t.spec.model_copy(update={"probe_domain": domain}), path=t.path) for t in targets]
     return targets
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A study that names its journeys: the probes of other journeys are deselected (as `-k` would)."""
+    wanted = config.stash[OPTIONS_KEY].get("study_journeys")
+    if not wanted:
+        return
+    from mysteryshop.plan import ProbeSpec
+
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        spec = callspec.params.get("probe") if callspec is not None else getattr(item, "spec", None)
+        (dropped if isinstance(spec, ProbeSpec) and spec.journey.name not in wanted else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def _slug(text: str) -> str:
@@ -153,7 +182,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     try:
         journey = find_journey(marker.args[0], options["journeys"])
         targets = load_targets(metafunc.config)
-        specs = plan_probes(metafunc.config.stash[CONFIG_KEY], journey, targets)
+        specs = plan_probes(metafunc.config.stash[CONFIG_KEY], journey, targets, options["personas"])
     except MysteryShopError as exc:
         raise pytest.fail.Exception(str(exc), pytrace=False) from None
     ids = [f"{s.target.name}-{s.persona.key}-{_slug(s.persona.full_name)}" for s in specs]
@@ -293,7 +322,8 @@ class JourneyFile(pytest.File):
         try:
             journey = load_journey(self.path)
             targets = load_targets(self.config)
-            specs = plan_probes(self.config.stash[CONFIG_KEY], journey, targets)
+            options = self.config.stash[OPTIONS_KEY]
+            specs = plan_probes(self.config.stash[CONFIG_KEY], journey, targets, options["personas"])
         except MysteryShopError as exc:
             raise pytest.fail.Exception(str(exc), pytrace=False) from None
         for tag in journey.tags:

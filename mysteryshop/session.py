@@ -24,6 +24,7 @@ from mysteryshop.collect.setup import plan_collection
 from mysteryshop.demo.deadlines import email_deadlines
 from mysteryshop.demo.process import DemoDeskProcess
 from mysteryshop.demo.profile import get_profile
+from mysteryshop.history import stored_summary
 from mysteryshop.journey import Journey
 from mysteryshop.errors import ConfigError
 from mysteryshop.plan import ProbeSpec
@@ -60,6 +61,7 @@ class RunConfig:
     dry_run: bool = False  # print what would be sent; send nothing, store nothing
     resume: bool = False  # go on with the stored run `run_id` (interrupted): finished probes stay, open ones walk on
     rubric: Path | None = None  # rubric grading each channel and the whole (default: the shipped one)
+    study: str | None = None  # the benchmark study the run's companies and personas come from (kept with the run for --resume)
 
     @property
     def store_file(self) -> Path:
@@ -335,7 +337,7 @@ class RunSession:
         # the probes the engine had no quiet moment to record are scored here (in parallel when many) and recorded for later reports
         card = build_scorecard(self.store, self.config.run_id, self.journeys, self.targets, keep=True, workers=available_cores(),
                                rubric=load_rubric(self.config.rubric))
-        self.store.finish_run(self.config.run_id, status, card["summary"])
+        self.store.finish_run(self.config.run_id, status, stored_summary(card))  # with each company's figures, for their trends
         card["run"]["status"] = status
         card["run"]["finished_utc"] = next(r["finished_utc"] for r in self.store.runs() if r["id"] == self.config.run_id)
         self.card = card

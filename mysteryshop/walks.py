@@ -44,10 +44,11 @@ class WalkClaims:
         self.store, self.run_id, self.owner = store, run_id, owner
         self.clock, self.lease_ns = clock, lease_ns
 
-    async def add(self, probe_id: str, state: str) -> bool:
-        """A new walk (not claimed); False when the probe has one already."""
+    async def add(self, probe_id: str, state: str, *, not_before_ns: int | None = None) -> bool:
+        """A new walk (not claimed), not due before `not_before_ns` (wall ns) when given; False when the probe has one already."""
         return await self.store.achanges(
-            "INSERT OR IGNORE INTO walks (run_id, probe_id, state, updated_utc) VALUES (?, ?, ?, ?)", (self.run_id, probe_id, state, utc_now())
+            "INSERT OR IGNORE INTO walks (run_id, probe_id, state, updated_utc, not_before_ns) VALUES (?, ?, ?, ?, ?)",
+            (self.run_id, probe_id, state, utc_now(), not_before_ns),
         ) == 1
 
     def pending(self, only: Collection[str] | None = None) -> Pending:

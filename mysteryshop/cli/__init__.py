@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mysteryshop.cli.common import add_common_options, fail, load_cli_settings, open_store
+from mysteryshop.cli.common import add_common_options, fail, load_cli_settings, load_study_of, open_store
 from mysteryshop.exitcodes import EXIT_INTERRUPTED, EXIT_USAGE, TABLE
 
 EXAMPLES = """examples:
@@ -34,6 +34,8 @@ RUN_EXAMPLES = """examples:
   mysteryshop run --target demo --profile poor --personas 10 --seed 7
   mysteryshop run --fail-on-regression --pdf        CI: gate against the baseline, print the one-pager to PDF
   mysteryshop run --resume latest                   go on with an interrupted run (nothing is sent twice)
+  mysteryshop run --target demo --target rival      two companies side by side: a grade each, a league table
+  mysteryshop run --study study.yaml                a benchmark study: its companies, personas each (YAML or CSV)
 
 Ctrl-C or SIGTERM: the probes still waiting are cut short (their open expectations not decided), the run is
 marked interrupted and the scorecard of what was measured is written; a second Ctrl-C stops at once (exit 130).
@@ -78,7 +80,7 @@ DEMO_EXAMPLES = """examples:
 """ + TABLE + "\n"
 
 
-def _execute(settings: Any, run_id: str, *, quiet: bool = False, dry_run: bool = False, resume: bool = False) -> tuple[int, Path]:
+def _execute(settings: Any, run_id: str, *, quiet: bool = False, dry_run: bool = False, resume: bool = False, study: Any = None) -> tuple[int, Path]:
     """Run the probe suite in-process through pytest and the mysteryshop plugin (the one code path for probes)."""
     import pytest
 
@@ -97,8 +99,11 @@ def _execute(settings: Any, run_id: str, *, quiet: bool = False, dry_run: bool =
         "--personas", str(settings.personas), "--seed", str(settings.seed), "--run-id", run_id, "--reports", str(reports),
         "--journeys", str(settings.path(settings.journeys)), "--store", str(settings.store_file),
     ]
-    for target in settings.targets:
-        pytest_args += ["--target", target]
+    if study is not None:  # the plugin reads the companies and their personas from it
+        pytest_args += ["--study", str(study.path)]
+    else:
+        for target in settings.targets:
+            pytest_args += ["--target", target]
     for locale in settings.locales:
         pytest_args += ["--locale", locale]
     if settings.profile:
@@ -142,6 +147,8 @@ def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool
     outputs = {"HTML": run_dir / "scorecard.html", "JSON": run_dir / "scorecard.json", "JUnit": run_dir / "junit.xml",
                "Markdown": run_dir / "summary.md", "Probes": run_dir / "probes.csv",
                "Verdicts": run_dir / "expectations.csv"}
+    if len(card.get("league") or ()) > 1 and (run_dir / "companies").is_dir():
+        outputs["Companies"] = run_dir / "companies"  # a page per company, linked from the league table
     notes = []
     if pdf and interrupted and just_ran:  # stopping stays quick: the PDF is a report away
         notes.append(f"PDF not printed (the run was interrupted): `mysteryshop report {card['run']['id']} --pdf` prints it")
@@ -205,6 +212,7 @@ def _run(args: argparse.Namespace, **extra: Any) -> int:
         resumed_id = stored.pop("run_id")
         extra = {**stored, **extra}
     settings = load_cli_settings(args, **extra)
+    study = load_study_of(settings, args)
     run_id = resumed_id or getattr(args, "run_id", None) or new_run_id()
     if settings.fail_on_regression:
         from mysteryshop.history import load_baseline
@@ -216,10 +224,16 @@ def _run(args: argparse.Namespace, **extra: Any) -> int:
     from mysteryshop.cli.gate import requirements
 
     requirements(settings, args)  # a requirement that does not parse is said before anything runs
-    print(f"mysteryshop run {run_id}: targets {', '.join(settings.targets)}, {settings.personas} persona(s) per journey, seed {settings.seed}"
-          + (f", demo profile '{settings.profile}'" if settings.profile else ""), flush=True)
+    if study is None:
+        sample = f"targets {', '.join(settings.targets)}, {settings.personas} persona(s) per journey"
+    else:
+        sample = (f"study {study.path.name}: " + ", ".join(f"{t} ({n} persona(s) per journey)" for t, n in study.personas(settings.personas).items()))
+    print(f"mysteryshop run {run_id}: {sample}, seed {settings.seed}" + (f", demo profile '{settings.profile}'" if settings.profile else ""), flush=True)
+    if study is not None and study.spread:
+        print(f"mysteryshop: note: {study.path.name} spreads first messages over days (days:, start:); a run sends at once: "
+              "spreading needs a campaign (mysteryshop run --campaign NAME --study FILE)", flush=True)
     dry_run = bool(getattr(args, "dry_run", False))
-    code, run_dir = _execute(settings, run_id, dry_run=dry_run, resume=bool(resume))
+    code, run_dir = _execute(settings, run_id, dry_run=dry_run, resume=bool(resume), study=study)
     if dry_run:
         return 0
     card_path = run_dir / "scorecard.json"
@@ -248,16 +262,16 @@ def _stored_run_settings(args: argparse.Namespace, wanted: str) -> dict[str, Any
     finally:
         store.close()
     repeated: dict[str, Any] = {"run_id": run_id}
-    for key, flag in (("seed", "seed"), ("personas", "personas"), ("locales", "locale")):
+    for key, flag in (("seed", "seed"), ("personas", "personas"), ("locales", "locale"), ("study", "study")):
         if getattr(args, flag, None) is None and stored.get(key) is not None:
             repeated[key] = stored[key]
-    if getattr(args, "target", None) is None and targets:
+    if getattr(args, "target", None) is None and targets and not repeated.get("study"):
         repeated["targets"] = targets
     return repeated
 
 
 def _demo(args: argparse.Namespace) -> int:
-    args.target = ["demo"]
+    args.target = None if getattr(args, "study", None) else ["demo"]
     args.personas = args.personas or 5
     return _run(args)
 

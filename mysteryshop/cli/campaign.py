@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mysteryshop.cli.common import add_common_options, load_cli_settings
+from mysteryshop.cli.common import add_common_options, load_cli_settings, load_study_of
 from mysteryshop.interrupt import run_async  # Ctrl-C / SIGTERM: the command's task is cancelled, its finally blocks run
 from mysteryshop.errors import ConfigError
 
@@ -39,8 +39,9 @@ def start(args: argparse.Namespace) -> int:
     from mysteryshop.session import RunConfig
 
     settings = load_cli_settings(args)
+    study = load_study_of(settings, args)
     journeys_dir = settings.path(settings.journeys)
-    journeys, targets = load_targets_and_journeys(journeys_dir, args.journey)
+    journeys, targets = load_targets_and_journeys(journeys_dir, args.journey or (study.journeys if study else None))
     if not journeys:
         raise ConfigError(f"no journeys to run in {journeys_dir}" + (f" named {', '.join(args.journey)}" if args.journey else ""))
     missing = [t for t in settings.targets if t not in targets]
@@ -48,15 +49,28 @@ def start(args: argparse.Namespace) -> int:
         raise ConfigError(f"no target file for {', '.join(missing)} in {journeys_dir / 'targets'}")
     config = RunConfig(seed=settings.seed, personas=settings.personas, locales=settings.locales, run_id=f"campaign-{args.campaign}",
                        personas_file=str(settings.path(settings.personas_file)) if settings.personas_file else None)
-    specs = [s for j in journeys.values() for s in plan_probes(config, j, [targets[t] for t in settings.targets])]
+    personas = study.personas(settings.personas) if study else None
+    specs = [s for j in journeys.values() for s in plan_probes(config, j, [targets[t] for t in settings.targets], personas)]
+    schedule = None
+    if study is not None and study.spread:
+        from mysteryshop.campaign import CLOCK
+        from mysteryshop.study import first_sends
+
+        by_target: dict[str, list[str]] = {}
+        for spec in specs:
+            by_target.setdefault(spec.target.name, []).append(spec.probe_id)
+        schedule = first_sends(study, by_target, CLOCK())
     if args.dry_run:
         dry_run(specs)
+        if schedule:
+            _print_spread(schedule, specs)
         return 0
     allowlist = Allowlist.load(settings.path(settings.allowlist))
     store = _store(settings)
     try:
         campaign = Campaign(store, args.campaign, lease_s=_lease(args))
-        report = run_async(campaign.start(specs, allowlist=allowlist, config={"seed": settings.seed, "journeys": sorted(journeys)}))
+        config_kept = {"seed": settings.seed, "journeys": sorted(journeys), **({"study": str(study.path)} if study else {})}
+        report = run_async(campaign.start(specs, allowlist=allowlist, config=config_kept, first_sends=schedule))
     finally:
         store.close()
     already = len(specs) - report.started
@@ -69,6 +83,18 @@ def start(args: argparse.Namespace) -> int:
     if any("unreachable" in e for e in report.errors):
         return 3
     return 2 if report.errors else 0
+
+
+def _print_spread(schedule: dict[str, int], specs: list[Any]) -> None:
+    """Per company: how its first messages are spread (a study's days), for --dry-run."""
+    from mysteryshop.campaign import utc_of
+
+    times: dict[str, list[int]] = {}
+    for spec in specs:
+        if spec.probe_id in schedule:
+            times.setdefault(spec.target.name, []).append(schedule[spec.probe_id])
+    for target, when in times.items():
+        print(f"{target}: {len(when)} first message(s) from {utc_of(min(when))} to {utc_of(max(when))} (UTC; a target's send window moves each into it)")
 
 
 def tick_line(name: str, report: Any) -> str:

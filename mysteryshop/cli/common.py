@@ -35,6 +35,7 @@ def load_cli_settings(args: argparse.Namespace, **extra: Any) -> Any:
     flags["collect"] = {k: v for k, v in collect.items() if v is not None} or None
     flags["probe_domain"] = getattr(args, "probe_domain", None)
     flags["allowlist"] = getattr(args, "allowlist", None)
+    flags["study"] = getattr(args, "study", None)
     flags.update(extra)
     settings = load_settings(Path(args.root) if getattr(args, "root", None) else None, flags=flags)
     check_tolerance_keys(settings.tolerances)
@@ -51,6 +52,24 @@ def check_tolerance_keys(tolerances: dict[str, Any]) -> None:
             hint = suggest(key, HEADLINE) or suggest(f"email.{key}", HEADLINE)
             raise ConfigError(f"tolerance for unknown metric '{key}'.{hint} Metrics are channel.metric.field, e.g. email.answered.rate, "
                               "chat.first_response.median_s, or score; `mysteryshop compare` lists them")
+
+
+def load_study_of(settings: Any, args: argparse.Namespace) -> Any:
+    """The benchmark study of this command (--study, or `study` in the configuration), or None. Its companies become the
+    targets; --target on the command line overrides a study from the configuration, and with --study is refused."""
+    from mysteryshop.errors import ConfigError
+    from mysteryshop.study import load_study
+
+    if getattr(args, "study", None) and getattr(args, "target", None):
+        raise ConfigError("--study names the companies to probe: leave out --target (or leave out --study)")
+    if not settings.study or getattr(args, "target", None):
+        return None
+    path = settings.path(settings.study)
+    if not path.is_file():
+        raise ConfigError(f"no study file at {path}; write one (see `mysteryshop run --help` and the README) or fix the path")
+    study = load_study(path, settings.path(settings.journeys) / "targets")
+    settings.targets = study.targets
+    return study
 
 
 def open_store(settings: Any) -> Any:
@@ -85,6 +104,9 @@ def add_common_options(parser: argparse.ArgumentParser, *, run: bool = False) ->
     if run:
         group.add_argument("--probes", default=None, help="folder of probe tests (default: probes)")
         group.add_argument("--target", action="append", default=None, help="target name in journeys/targets/ (repeatable; default: demo)")
+        group.add_argument("--study", default=None, metavar="FILE",
+                           help="a benchmark study (YAML or CSV): which companies, how many personas each, spread over how many days "
+                                "(campaigns); instead of --target")
         group.add_argument("--personas", type=int, default=None, help="personas per journey and target (default: 3)")
         group.add_argument("--seed", type=int, default=None, help="the same seed gives the same run (default: 1)")
         replies = parser.add_argument_group("replies (how the company's answers reach mysteryshop; overrides the targets' collect:)")

@@ -13,13 +13,17 @@ import functools
 import gc
 import json
 import statistics
-from collections.abc import Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 from mysteryshop.durations import format_duration
 from mysteryshop.exitcodes import problem_counts
 from mysteryshop.journey import Journey
+from mysteryshop.history import Earlier, company_trend, earlier_runs, point, run_trend
+from mysteryshop.scorecard.companies import by_company, by_journey, league_table, page_name
 from mysteryshop.scorecard.grades import Grade, Rubric, grade_channel, grade_overall, grading_rules
+from mysteryshop.scorecard.headline import HEADLINE, headline_values  # noqa: F401 - build.HEADLINE, build.headline_values as before
 from mysteryshop.scorecard.entries import (
     entry_scorer, finished_probes, keep_entries, probe_channel, probe_entry, recorded_entries, row_marks,
 )
@@ -27,46 +31,18 @@ from mysteryshop.scorecard.rebuild import StoredRun, read_run, rebuild_probes
 from mysteryshop.scorecard.rubric import default_rubric
 from mysteryshop.scorecard.shares import run_shares
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING
-from mysteryshop.scoring.metrics import CHANNEL_TITLES, CHANNELS, METRICS, ProbeMetrics, aggregate, metric_fields, percentile
+from mysteryshop.scoring.metrics import CHANNELS, ProbeMetrics, aggregate, percentile
 from mysteryshop.scoring.shared_scores import reusing_verdicts, shared_scores
 from mysteryshop.store import Store
 from mysteryshop.target import Target
 
 SCHEMA = "mysteryshop.scorecard/3"
 
-#: Headline metrics compared across runs (trend, compare, the regression gate): key → (label, better).
-#: Keys are 'channel.metric.field' (email.answered.rate, chat.first_response.median_s), 'channel.score' and 'score'.
-HEADLINE: dict[str, tuple[str, str]] = {"score": ("Overall score (0–100)", "higher")}
-HEADLINE.update({f"{channel}.score": (f"{CHANNEL_TITLES[channel]} score (0–100)", "higher") for channel in CHANNELS})
-for _metric in METRICS:
-    for _field in metric_fields(_metric):
-        HEADLINE[f"{_metric.key}.{_field}"] = (
-            f"{CHANNEL_TITLES[_metric.channel]}: {_metric.label}" if _field == "rate"
-            else f"{CHANNEL_TITLES[_metric.channel]}: {_metric.time_label.lower()} ({'median' if _field == 'median_s' else 'p90'})",
-            _metric.better if _field == "rate" else "lower")
-
 #: How bad a missed expectation is, for choosing the worst moments (higher is worse).
 _SEVERITY = {"answer": 60, "no_marketing": 50, "acknowledgement": 40, "satisfaction_followup": 20}
 #: Fewest probes worth a process of their own (forking and sending the entries back cost ~0.1 s).
 MIN_SHARE = 500
 _METRIC_FIELDS = frozenset(ProbeMetrics.__dataclass_fields__)
-
-
-def headline_values(summary: Mapping[str, Any]) -> dict[str, float | None]:
-    """The flat headline numbers of a scorecard summary (as stored with each run); None for what was not measured."""
-    metrics = summary.get("metrics") or {}
-    values: dict[str, float | None] = {"score": (summary.get("grade") or {}).get("score")}
-    for key in HEADLINE:
-        if key == "score":
-            continue
-        parts = key.split(".")
-        if len(parts) == 2:
-            value = ((summary.get("channels") or {}).get(parts[0]) or {}).get("score")
-        else:
-            figures = (metrics.get(parts[0]) or {}) if isinstance(metrics.get(parts[0]), Mapping) else {}
-            value = (figures.get(parts[1]) or {}).get(parts[2]) if isinstance(figures.get(parts[1]), Mapping) else None
-        values[key] = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
-    return values
 
 
 def channel_grades(
@@ -142,33 +118,11 @@ def _build(
     if keep and scored:
         keep_entries(store, run_id, scored.values(), marks=marks, finished=finished, scorers=scorers, journeys=journeys)
     probes_out: list[dict[str, Any]] = []
-    metrics_of: list[ProbeMetrics] = []
     for probe_id in order:
         entry = recorded.get(probe_id) or scored[probe_id]
         entry["screenshots"] = screenshots.get(probe_id, [])
         probes_out.append(entry)
-        if entry["status"] != "undeliverable":  # a bounced probe measured nothing about the company: not graded
-            metrics_of.append(ProbeMetrics(**{k: v for k, v in entry["metrics"].items() if k in _METRIC_FIELDS}))
-
-    expected = sorted({c for p in probes_out if p["journey"] in journeys for c in journeys[p["journey"]].channels})
-    channels, overall = channel_grades(metrics_of, rubric, expected)
-    counts = {s: sum(p["status"] == s for p in probes_out) for s in ("passed", "failed", "error", "interrupted", "undeliverable")}
-    problems = problem_counts(probes_out)
-    overall = _no_grade_reason(overall, channels, problems)
-    summary = {
-        "probes": len(probes_out),
-        **counts,
-        "unreachable": problems.get("unreachable", 0),
-        "misconfigured": problems.get("misconfigured", 0),
-        "problems": problems,
-        "promises": promise_counts(probes_out),
-        "contacts": {c: ch["contacts"] for c, ch in channels.items()},
-        "metrics": {c: ch["metrics"] for c, ch in channels.items()},
-        "channels": {c: {"contacts": ch["contacts"], "grade": ch["grade"]["grade"], "score": ch["grade"]["score"]} for c, ch in channels.items()},
-        "grade": overall.as_dict(),
-        "targets": sorted({p["target"] for p in probes_out} or targets),
-        "journeys": sorted({p["journey"] for p in probes_out} or journeys),
-    }
+    summary, channels = summarize(probes_out, targets, journeys, rubric)
     unmatched = [
         {"ref": m["id"], "utc": m["utc"], "from": m["mail_from"], "to": json.loads(m["rcpt_to"]), "subject": m["subject"],
          "malformed": bool(m["malformed"])}
@@ -197,12 +151,94 @@ def _build(
         "step_stats": step_stats(journeys, probes_out),
         "worst_moments": worst_moments(probes_out),
         "promises": promise_list(probes_out),
-        "trend": trend(store, run_id, summary),
+        "trend": [],
         "probes": probes_out,
         "unmatched_messages": unmatched,
         "malformed_messages": malformed,
     }
+    started, earlier = earlier_runs(store, run_id)
+    card["companies"] = company_sections(probes_out, targets, journeys, summary, channels, card, earlier=earlier, run_id=run_id,
+                                         started_utc=started, rubric=rubric)
+    card["league"] = league_table(card["companies"])
+    for row in card["league"]:
+        card["companies"][row["target"]]["rank"] = row["rank"]
+    if len(card["companies"]) == 1:  # one company: its trend, which runs that also probed other companies do not break
+        card["trend"] = next(iter(card["companies"].values()))["trend"]
+    else:
+        card["trend"] = run_trend(earlier, point(run_id, started, summary), summary)
     return card
+
+
+def summarize(
+    probes: Sequence[Mapping[str, Any]], targets: Iterable[str], journeys: Mapping[str, Journey], rubric: Rubric,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(summary, channels) of a set of probe entries: the whole run's, or one company's for the league (the same
+    function, so a company graded beside others gets the grade a run of its own would give it). `targets` and
+    `journeys` name what the summary lists when there are no probes; a journey's channels are graded (or said to be
+    not measured) when its probes are among `probes`."""
+    metrics_of = [ProbeMetrics(**{k: v for k, v in entry["metrics"].items() if k in _METRIC_FIELDS}) for entry in probes
+                  if entry["status"] != "undeliverable"]  # a bounced probe measured nothing about the company: not graded
+    expected = sorted({c for p in probes if p["journey"] in journeys for c in journeys[p["journey"]].channels})
+    channels, overall = channel_grades(metrics_of, rubric, expected)
+    statuses = Counter(p["status"] for p in probes)
+    counts = {s: statuses[s] for s in ("passed", "failed", "error", "interrupted", "undeliverable")}
+    problems = problem_counts(probes)
+    overall = _no_grade_reason(overall, channels, problems)
+    summary = {
+        "probes": len(probes),
+        **counts,
+        "unreachable": problems.get("unreachable", 0),
+        "misconfigured": problems.get("misconfigured", 0),
+        "problems": problems,
+        "promises": promise_counts(probes),
+        "contacts": {c: ch["contacts"] for c, ch in channels.items()},
+        "metrics": {c: ch["metrics"] for c, ch in channels.items()},
+        "channels": {c: {"contacts": ch["contacts"], "grade": ch["grade"]["grade"], "score": ch["grade"]["score"]} for c, ch in channels.items()},
+        "grade": overall.as_dict(),
+        "targets": sorted({p["target"] for p in probes} or targets),
+        "journeys": sorted({p["journey"] for p in probes} or journeys),
+    }
+    return summary, channels
+
+
+def company_sections(
+    probes: Sequence[Mapping[str, Any]], targets: Mapping[str, Target], journeys: Mapping[str, Journey], summary: dict[str, Any],
+    channels: dict[str, Any], card: Mapping[str, Any], *, earlier: Sequence[Earlier], run_id: str, started_utc: str | None,
+    rubric: Rubric,
+) -> dict[str, dict[str, Any]]:
+    """Per company (target): title, summary and channels (`summarize` of its probes alone), per journey its grade and
+    headline values, the figures of its page (perception gap, journey map, worst moments), its trends, its page.
+
+    A run of one company reuses the run's own figures (the same probes: the same numbers)."""
+    groups = by_company(probes, targets)
+    if probes:  # a target file loaded but not probed in this run (a campaign is scored with every target of the folder)
+        groups = {name: own for name, own in groups.items() if own}
+    sections: dict[str, dict[str, Any]] = {}
+    for name, own in groups.items():
+        alone = len(groups) == 1
+        target = targets.get(name)
+        c_summary, c_channels = (summary, channels) if alone else summarize(own, [name], journeys, rubric)
+        per_journey = by_journey(own)
+        parts = {}
+        for journey_name, probes_of in per_journey.items():
+            only = {journey_name: journeys[journey_name]} if journey_name in journeys else {}
+            part = c_summary if len(per_journey) == 1 else summarize(probes_of, [name], only, rubric)[0]
+            this = point(run_id, started_utc, part)
+            parts[journey_name] = {"probes": part["probes"], "grade": part["grade"], "values": this["values"],
+                                   "trend": company_trend(earlier, name, per_journey, this, journey=journey_name)}
+        own_journeys = {j: journeys[j] for j in per_journey if j in journeys}
+        sections[name] = {
+            "title": (target.spec.title if target is not None else None) or name,
+            "summary": c_summary,
+            "channels": c_channels,
+            "journeys": parts,
+            "perception_gap": card["perception_gap"] if alone else perception_gap(own_journeys, own),
+            "step_stats": card["step_stats"] if alone else step_stats(own_journeys, own),
+            "worst_moments": card["worst_moments"] if alone else worst_moments(own),
+            "trend": company_trend(earlier, name, per_journey, point(run_id, started_utc, c_summary)),
+            "page": page_name(name),
+        }
+    return sections
 
 
 @contextlib.contextmanager
@@ -419,28 +455,3 @@ def _moment(probe: Mapping[str, Any], o: Mapping[str, Any], severity: float) -> 
         "quote": " ".join(quote.split())[:300], "utc": utc, "source": source,
     }
 
-
-def trend(store: Store, run_id: str, summary: Mapping[str, Any], limit: int = 12) -> list[dict[str, Any]]:
-    """Headline numbers of earlier runs against the same targets and journeys, oldest first, ending with this run."""
-    points = []
-    this_run = store.query("SELECT started_utc FROM runs WHERE id = ?", (run_id,))
-    started = this_run[0]["started_utc"] if this_run else "9999"
-    rows = store.query(
-        "SELECT id, started_utc, status, summary FROM runs WHERE id != ? AND summary IS NOT NULL AND started_utc <= ? ORDER BY started_utc",
-        (run_id, started),
-    )
-    for row in rows:
-        try:
-            earlier = json.loads(row["summary"])
-        except ValueError:
-            continue
-        if earlier.get("targets") not in (None, summary["targets"]) or earlier.get("journeys") not in (None, summary["journeys"]):
-            continue
-        if "metrics" not in earlier:
-            continue
-        points.append({"run_id": row["id"], "started_utc": row["started_utc"], "grade": (earlier.get("grade") or {}).get("grade"),
-                       "values": headline_values(earlier)})
-    points = points[-(limit - 1):]
-    points.append({"run_id": run_id, "started_utc": this_run[0]["started_utc"] if this_run else None,
-                   "grade": summary["grade"]["grade"], "values": headline_values(summary)})
-    return points

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mysteryshop.durations import format_duration
 from mysteryshop.scorecard.labels import interruption_line, metric_rows, problem_line
 from mysteryshop.untrusted import markdown_inline
 
@@ -23,6 +24,7 @@ def markdown_summary(card: Mapping[str, Any], *, gate: Mapping[str, Any] | None 
     summary = card["summary"]
     grade = summary["grade"]
     lines = [
+        f"## Mystery-shopping league: {len(card['league'])} companies" if len(card.get("league") or ()) > 1 else
         f"## Mystery-shopping scorecard: grade **{grade['grade']}** ({grade['score'] if grade['score'] is not None else '—'}/100)",
         "",
         f"Run `{card['run']['id']}` · {summary['probes']} probes: {summary['passed']} passed, {summary['failed']} failed, "
@@ -38,7 +40,10 @@ def markdown_summary(card: Mapping[str, Any], *, gate: Mapping[str, Any] | None 
     promised = summary.get("promises") or {}
     if any(promised.values()):
         lines += [f"Promised reply times: {promised.get('kept', 0)} kept, {promised.get('broken', 0)} broken, {promised.get('open', 0)} not yet due.", ""]
-    if card.get("channels"):
+    league = card.get("league") or []
+    if len(league) > 1:
+        lines += _league_lines(league)
+    if card.get("channels") and len(league) < 2:  # several companies: their grades are in the league, none blended
         lines.append("Channels: " + ", ".join(f"{name} **{c['grade']['grade']}** ({c.get('contacts', c['probes'])} contacts)"
                                               for name, c in card["channels"].items()))
         lines.append("")
@@ -76,3 +81,26 @@ def markdown_summary(card: Mapping[str, Any], *, gate: Mapping[str, Any] | None 
     if scorecard_url:
         lines += ["", f"[Full scorecard]({scorecard_url})"]
     return "\n".join(lines) + "\n"
+
+
+def _league_lines(league: list[Mapping[str, Any]]) -> list[str]:
+    """The league table: rank, company, grade and score, the figures some company has, n."""
+    from mysteryshop.scorecard.companies import league_columns
+
+    columns = league_columns(league)
+
+    def figure(row: Mapping[str, Any], column: Mapping[str, str]) -> str:
+        value, counted = row["values"].get(column["key"]), (row.get("counts") or {}).get(column["key"])
+        if column["unit"] == "rate":
+            return _pct(value) + (f" ({counted['count']}/{counted['of']})" if counted else "")
+        if value is None:
+            return "—"
+        return format_duration(value * 1e9) if column["unit"] == "seconds" else f"{value:g}"
+
+    lines = [f"**League of {len(league)} companies** (each graded on its own probes; the figures further down are of all together)", "",
+             "| Rank | Company | Grade | Score | " + " | ".join(c["label"] for c in columns) + " | n |",
+             "|---:|---|---|---:|" + "---:|" * len(columns) + "---:|"]
+    for row in league:
+        lines.append(f"| {row['rank'] if row['rank'] is not None else '—'} | {_cell(row['title'])} | **{row['grade']}** | "
+                     f"{row['score'] if row['score'] is not None else '—'} | " + " | ".join(figure(row, c) for c in columns) + f" | {row['n']} |")
+    return [*lines, ""]

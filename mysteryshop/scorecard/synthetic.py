@@ -72,7 +72,8 @@ def write_synthetic_run(
     reply_text: str | None = None,
     annotate: bool = True,
 ) -> None:
-    """Write one finished run of `probes` probes into the store at `store_path` (created if missing).
+    """Write one finished run of `probes` probes into the store at `store_path` (created if missing); when the run is
+    there already, its probes against `target` are added to it (call once per company for a run of several).
 
     With `annotate` (the default) every message also gets the parsed fields the engine records
     (Store.amessage for sent mail, the probe mailbox for received mail); without, only raw bytes,
@@ -86,13 +87,15 @@ def write_synthetic_run(
     conn = sqlite3.connect(store_path, isolation_level=None)
     base = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
     conn.execute("BEGIN")
-    conn.execute("INSERT INTO runs (id, started_utc, config) VALUES (?, ?, ?)", (run_id, _utc(base, 0), json.dumps({"synthetic": True, "seed": seed})))
+    # a run that is there already gets this target's probes beside its own: several companies in one run
+    conn.execute("INSERT OR IGNORE INTO runs (id, started_utc, config) VALUES (?, ?, ?)",
+                 (run_id, _utc(base, 0), json.dumps({"synthetic": True, "seed": seed})))
     probe_rows, event_rows, message_rows = [], [], []
     t0 = 1_000_000_000_000
     b = behaviour
     for index in range(probes):
         first, last = f"Persona{index}", f"Synthetic{index % 97}"
-        email = f"p{index}.{run_id}@probe.mysteryshop.test"
+        email = f"p{index}.{run_id}@probe.mysteryshop.test" if target == "demo" else f"p{index}.{target}.{run_id}@probe.mysteryshop.test"
         persona = {"key": f"p{index}", "first_name": first, "last_name": last, "full_name": f"{first} {last}", "email": email,
                    "phone": f"+1-555-{index:07d}", "order_id": f"ORD-{100000 + index}", "locale": "en_US"}
         pid = f"{journey}-{target}-p{index}"

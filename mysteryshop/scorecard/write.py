@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -25,6 +25,7 @@ from markupsafe import Markup
 from mysteryshop import atomic
 from mysteryshop.atomic import atomic_path
 from mysteryshop.durations import format_duration
+from mysteryshop.scorecard.companies import PAGES_DIR, by_company, company_card, league_columns
 from mysteryshop.scorecard.labels import LABELS, industry_figures, interruption_line, median_text, metric_rows, problem_line, rate_text
 
 #: metric key (channel.metric) → the trend value that is charted beside it.
@@ -139,10 +140,10 @@ def render_html(
     if detail and shown is None:
         shown = detail_probes(card, detail_limit)
     return _environment().get_template("scorecard.html").render(
-        card=card, rows=metric_rows(card), industry=industry_figures(), sparks=sparks,
+        card=card, rows=metric_rows(card), industry=industry_figures(), sparks=sparks, league_columns=league_columns(card.get("league") or ()),
         maps=journey_maps(card, journeys) if maps is None else maps, detail=detail,
         shown=shown if detail else [], evidence=evidence, files=files, csp=csp(script=detail),
-        qa_script=Markup(qa_script()[0]) if detail else None, qa_page="" if detail else QA_PAGE,
+        qa_script=Markup(qa_script()[0]) if detail else None, qa_page="" if detail else card.get("page_root", "") + QA_PAGE,
     )
 
 
@@ -211,12 +212,53 @@ def write_scorecard(
         evidence = page_evidence(card, shown, directory, store=store, evidence_root=evidence_root)
         files = {"probes_csv": tables["probes_csv"].name, "expectations_csv": tables["expectations_csv"].name,
                  "json": json_path.name, "junit": "junit.xml"}
+        pages = write_company_pages(card, directory, journeys=journeys)  # before the pages that link to them
         maps = journey_maps(card, journeys)  # drawn once (graphviz) for both pages
         html_path = atomic.write_text(directory / QA_PAGE, render_html(card, maps=maps, shown=shown, evidence=evidence, files=files))
         onepager = atomic.write_text(directory / "onepager.html", render_html(card, maps=maps, detail=False))
         junit = write_junit(card, directory / "junit.xml", linked=linked, page=QA_PAGE)
         md = atomic.write_text(directory / "summary.md", markdown_summary(card))
-    return {"json": json_path, "html": html_path, "onepager": onepager, "junit": junit, "markdown": md, **tables}
+    return {"json": json_path, "html": html_path, "onepager": onepager, "junit": junit, "markdown": md, **tables,
+            **({"companies": directory / PAGES_DIR} if pages else {})}
+
+
+def company_maps(
+    card: Mapping[str, Any], journeys: Mapping[str, Any] | None, groups: Mapping[str, Sequence[Mapping[str, Any]]]
+) -> dict[str, dict[str, str | None]]:
+    """Each company's journey maps (company → journey → SVG; None where none can be drawn), coloured by its probes
+    (`groups`: company → its probes), all drawn by one graphviz process."""
+    maps: dict[str, dict[str, str | None]] = {name: dict.fromkeys(section["journeys"], None) for name, section in card["companies"].items()}
+    try:
+        from mysteryshop import journeymap
+    except ImportError:
+        return maps
+    wanted = [(name, j) for name, drawn in maps.items() for j in drawn if journeys and j in journeys]
+    try:
+        svgs = journeymap.render_svgs([(journeys[j], *journeymap.journey_stats(journeys[j], groups.get(name, ()))) for name, j in wanted])
+    except Exception:  # noqa: BLE001 - no `dot` installed, or a drawing bug: the pages show the step strips instead
+        return maps
+    for (name, j), svg in zip(wanted, svgs, strict=True):
+        maps[name][j] = svg[svg.index("<svg"):] if "<svg" in svg else None  # inlined: no XML prologue or DOCTYPE
+    return maps
+
+
+def write_company_pages(card: Mapping[str, Any], directory: Path, *, journeys: Mapping[str, Any] | None = None) -> list[Path]:
+    """One page per company (companies/<name>.html: its one-pager, with its map and trend) when the run probed more
+    than one; pages of companies no longer in the run are removed. The pages written."""
+    folder = directory / PAGES_DIR
+    if len(card.get("companies") or ()) < 2:
+        return []
+    folder.mkdir(parents=True, exist_ok=True)
+    groups = by_company(card["probes"])
+    maps = company_maps(card, journeys, groups)
+    written = []
+    for name, section in card["companies"].items():
+        page = directory / section["page"]
+        view = company_card(card, name, groups.get(name, []))
+        written.append(atomic.write_text(page, render_html(view, maps=maps[name], detail=False)))
+    for stale in set(folder.glob("*.html")) - set(written):
+        stale.unlink(missing_ok=True)
+    return written
 
 
 def summary_lines(card: dict[str, Any]) -> list[str]:
@@ -225,10 +267,16 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
     grade = summary.get("grade") or {}
     lines = [f"{summary['probes']} probes: {summary['passed']} passed, {summary['failed']} failed, {summary['error']} errors"
              + (f", {summary['interrupted']} interrupted" if summary.get("interrupted") else "")
-             + (f" · grade {grade['grade']} ({grade['score']}/100)" if grade.get("score") is not None else "")]
+             + (f" · grade {grade['grade']} ({grade['score']}/100)" if grade.get("score") is not None and len(card.get("league") or ()) < 2 else "")]
     interruption = interruption_line(card)
     if interruption:
         lines.insert(0, interruption)
+    league = card.get("league") or []
+    if len(league) > 1:
+        lines.append(f"  league of {len(league)} companies (each graded on its own probes; the figures below are of all together):")
+        for row in league:
+            score = f"{row['score']}/100" if row["score"] is not None else "not graded"
+            lines.append(f"    {row['rank'] if row['rank'] is not None else '—':>3}. {row['grade']} {score:<11} {row['title']} ({row['target']}, n={row['n']})")
     problems = problem_line(summary)
     if problems:
         lines.append(f"  {problems}")
