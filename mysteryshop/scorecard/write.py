@@ -10,7 +10,6 @@ no script at all.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -21,7 +20,9 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from mysteryshop import atomic
 from mysteryshop.atomic import atomic_path
-from mysteryshop.durations import format_duration
+from mysteryshop.durations import format_duration, spoken_duration
+from mysteryshop.scorecard.readable import versus_industry, when, zone_of
+from mysteryshop.scorecard.trends import trend_chart
 from mysteryshop.scorecard.labels import LABELS, industry_figures, interruption_line, problem_line
 
 #: metric key in the summary → the trend value that is charted beside it.
@@ -33,6 +34,11 @@ def _pct(value: float | None) -> str:
 
 
 def _seconds(value: float | None) -> str:
+    """Seconds as the page says them: '4 h 12 min' (the terminal keeps the short '4h 12m')."""
+    return "—" if value is None or not isinstance(value, int | float) else spoken_duration(value * 1e9)
+
+
+def _terse_seconds(value: float | None) -> str:
     return "—" if value is None or not isinstance(value, int | float) else format_duration(value * 1e9)
 
 
@@ -41,25 +47,21 @@ def _environment() -> Environment:
     env = Environment(loader=PackageLoader("mysteryshop.scorecard", "templates"), autoescape=select_autoescape(["html"]))
     env.filters["pct"] = _pct
     env.filters["secs"] = _seconds
-    env.filters["dur"] = format_duration
+    env.filters["dur"] = spoken_duration
+    env.filters["when"] = when  # ISO UTC → 'Tue 3 Dec, 14:05 CET' in the company's zone (scorecard.json keeps ISO)
+    env.filters["versus"] = versus_industry
+    env.globals["zone_of"] = zone_of
     return env
 
 
-def sparkline(values: list[float | None], width: int = 90, height: int = 18) -> dict[str, Any]:
-    """Points of a small line chart (SVG polyline coordinates) over a run history; None values are skipped."""
-    known = [(i, v) for i, v in enumerate(values) if v is not None and math.isfinite(v)]
-    if not known:
-        return {"points": "", "last": None, "count": 0, "width": width, "height": height}
-    low = min(v for _, v in known)
-    high = max(v for _, v in known)
-    span = (high - low) or 1.0
-    step = width / max(1, len(values) - 1)
-    pts = [(round(i * step if len(values) > 1 else width / 2, 1), round(height - 2 - (v - low) / span * (height - 4), 1)) for i, v in known]
-    return {"points": " ".join(f"{x},{y}" for x, y in pts), "last": pts[-1], "count": len(known), "width": width, "height": height}
+#: The width a one-pager's journey map may take: the A4 page inside its 10 mm margins, in CSS pixels, less a little
+#: for the map's frame.
+MAP_WIDTH_PX = (210 - 20) / 25.4 * 96 - 8
 
 
 def journey_maps(card: Mapping[str, Any], journeys: Mapping[str, Any] | None) -> dict[str, str | None]:
-    """SVG journey maps (mysteryshop.journeymap, graphviz) per journey; None where none can be drawn."""
+    """SVG journey maps (mysteryshop.journeymap, graphviz) per journey, drawn for the one-pager (readable, at most
+    `MAP_WIDTH_PX` wide: see journeymap.page_svg); None where none can be drawn."""
     maps: dict[str, str | None] = {name: None for name in card["journeys"]}
     if not journeys:
         return maps
@@ -70,16 +72,11 @@ def journey_maps(card: Mapping[str, Any], journeys: Mapping[str, Any] | None) ->
     for name, journey in journeys.items():
         probes = [p for p in card["probes"] if p["journey"] == name]
         try:
-            if hasattr(journeymap, "journey_stats"):
-                steps, edges = journeymap.journey_stats(journey, probes)
-                svg = journeymap.render_svg(journey, steps, edges)
-            else:
-                svg = journeymap.render_svg(journey, card["step_stats"].get(name, {}))
+            steps, edges = journeymap.journey_stats(journey, probes)
+            svg = journeymap.page_svg(journey, steps, edges, width_px=MAP_WIDTH_PX)
         except Exception:  # noqa: BLE001 - no `dot` installed, or a drawing bug: the page shows the step table instead
             svg = None
-        if svg is not None and "<svg" in svg:
-            svg = svg[svg.index("<svg"):]  # drop the XML prologue and DOCTYPE: the SVG is inlined
-        maps[name] = svg
+        maps[name] = svg if svg is not None and svg.startswith("<svg") else None
     return maps
 
 
@@ -106,8 +103,9 @@ def render_html(
 ) -> str:
     """The scorecard page: the one-pager, and with `detail` the QA detail after it (at most `detail_limit` probes)."""
     trend = card.get("trend") or []
-    sparks = {key: sparkline([point["values"].get(metric) for point in trend]) for key, metric in TREND_OF.items()}
-    sparks["score"] = sparkline([point["values"].get("score") for point in trend])
+    zone = zone_of(card)
+    sparks = {key: trend_chart(trend, metric, tz=zone) for key, metric in TREND_OF.items()}
+    sparks["score"] = trend_chart(trend, "score", tz=zone)
     return _environment().get_template("scorecard.html").render(
         card=card, labels=LABELS, industry=industry_figures(), sparks=sparks,
         maps=journey_maps(card, journeys) if maps is None else maps, detail=detail,
@@ -191,7 +189,7 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
         lines.append(f"  promised reply times: {promised.get('kept', 0)} kept, {promised.get('broken', 0)} broken, {promised.get('open', 0)} not yet due")
     for key, label in LABELS.items():
         metric = metrics.get(key, {})
-        extra = f" (median {_seconds(metric['median_s'])})" if metric.get("median_s") is not None else ""
+        extra = f" (median {_terse_seconds(metric['median_s'])})" if metric.get("median_s") is not None else ""
         lines.append(f"  {label:<44} {_pct(metric.get('rate')):>5}{extra}")
     if card["unmatched_messages"]:
         lines.append(f"  {len(card['unmatched_messages'])} message(s) matched no probe (kept in the store, listed in the scorecard)")
