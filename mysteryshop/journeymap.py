@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from dataclasses import dataclass
@@ -205,22 +205,47 @@ def page_svg(
     The SVG's width and height are set in px at that scale, so the page never shrinks it below a readable size; a map
     still too wide (one step wider than the page) is left for the page to scroll in its own box.
     """
+    return page_svgs([(journey, step_stats or {}, edge_stats or {})], width_px=width_px, text_px=text_px)[0]
+
+
+Figures = tuple[Journey, Mapping[str, Mapping[str, Any]], Mapping[tuple[str, str], int]]
+
+
+def page_svgs(maps: Sequence[Figures], *, width_px: float, text_px: float = PAGE_TEXT_PX) -> list[str]:
+    """`page_svg` of many maps (journey, step figures, edge figures): each round of drawing is one `dot` process for
+    all the maps still too wide, so a league's hundred maps take two or three processes, not hundreds."""
     scale = text_px / min(NODE_SIZE, EDGE_SIZE)
-    steps = max(ranks(journey).values(), default=0) + 1
-    columns: int | None = None
-    while True:
-        svg = build_graph(journey, step_stats, edge_stats, columns=columns, title=False, compact=True).pipe(format="svg").decode("utf-8")
-        svg = svg[svg.index("<svg"):]
-        size = _SIZE.search(svg)
-        if size is None:  # graphviz wrote another unit: leave the SVG as drawn
-            return svg
-        width, height = float(size.group(1)), float(size.group(2))
-        wrap = columns or steps
-        if width * scale <= width_px or wrap <= 2:
-            break
-        # steps are about equally wide: aim at the width, then step down one column at a time
-        columns = max(2, min(wrap - 1, int(wrap * width_px / (width * scale))))
-    return _SIZE.sub(f'<svg width="{width * scale:.1f}px" height="{height * scale:.1f}px" data-scale="{scale:.4f}"', svg, count=1)
+    columns: list[int | None] = [None] * len(maps)
+    done: dict[int, str] = {}
+    pending = list(range(len(maps)))
+    while pending:
+        sources = [build_graph(maps[i][0], maps[i][1], maps[i][2], columns=columns[i], title=False, compact=True).source for i in pending]
+        again = []
+        for i, svg in zip(pending, _draw(sources), strict=True):
+            size = _SIZE.search(svg)
+            if size is None:  # graphviz wrote another unit: leave the SVG as drawn
+                done[i] = svg
+                continue
+            width, height = float(size.group(1)), float(size.group(2))
+            wrap = columns[i] or max(ranks(maps[i][0]).values(), default=0) + 1
+            if width * scale <= width_px or wrap <= 2:
+                done[i] = _SIZE.sub(f'<svg width="{width * scale:.1f}px" height="{height * scale:.1f}px"', svg, count=1)
+            else:  # steps are about equally wide: aim at the width, then one column fewer each round
+                columns[i] = max(2, min(wrap - 1, int(wrap * width_px / (width * scale))))
+                again.append(i)
+        pending = again
+    return [done[i] for i in range(len(maps))]
+
+
+def _draw(sources: Sequence[str]) -> list[str]:
+    """SVG texts (from `<svg`, no XML prologue) of graphviz `sources`, drawn by one `dot` process."""
+    if not sources:
+        return []
+    text = graphviz.pipe("dot", "svg", "\n".join(sources).encode("utf-8")).decode("utf-8")
+    svgs = [part[part.index("<svg"):] for part in re.split(r"(?=<\?xml )", text) if "<svg" in part]
+    if len(svgs) != len(sources):  # one document per graph, each with its prologue; anything else: one process each
+        svgs = [_draw([source])[0] for source in sources] if len(sources) > 1 else svgs
+    return svgs
 
 
 def render(journey: Journey, fmt: str = "svg", step_stats: Mapping[str, Mapping[str, Any]] | None = None, edge_stats: Mapping[tuple[str, str], int] | None = None) -> bytes:

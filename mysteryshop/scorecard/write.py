@@ -69,14 +69,13 @@ def journey_maps(card: Mapping[str, Any], journeys: Mapping[str, Any] | None) ->
         from mysteryshop import journeymap
     except ImportError:
         return maps
-    for name, journey in journeys.items():
-        probes = [p for p in card["probes"] if p["journey"] == name]
-        try:
-            steps, edges = journeymap.journey_stats(journey, probes)
-            svg = journeymap.page_svg(journey, steps, edges, width_px=MAP_WIDTH_PX)
-        except Exception:  # noqa: BLE001 - no `dot` installed, or a drawing bug: the page shows the step table instead
-            svg = None
-        maps[name] = svg if svg is not None and svg.startswith("<svg") else None
+    wanted = [name for name in journeys if name in maps]
+    try:
+        svgs = journeymap.page_svgs([(journeys[name], *journeymap.journey_stats(journeys[name], [p for p in card["probes"] if p["journey"] == name]))
+                                     for name in wanted], width_px=MAP_WIDTH_PX)
+    except Exception:  # noqa: BLE001 - no `dot` installed, or a drawing bug: the page shows the step strips instead
+        return maps
+    maps.update((name, svg if svg.startswith("<svg") else None) for name, svg in zip(wanted, svgs, strict=True))
     return maps
 
 
