@@ -72,7 +72,7 @@ def build_graph(
     """
     step_stats = step_stats or {}
     edge_stats = edge_stats or {}
-    graph_attr = {"rankdir": "LR", "fontname": FONT, "fontsize": str(TITLE_SIZE), "ranksep": "0.3", "nodesep": "0.3", "pad": "0.05"}
+    graph_attr = {"rankdir": "LR", "fontname": FONT, "fontsize": str(TITLE_SIZE), "ranksep": "0.25", "nodesep": "0.25", "pad": "0.05"}
     if title:
         graph_attr.update(label=journey.title, labelloc="t")
     dot = graphviz.Digraph(journey.name, graph_attr=graph_attr)
@@ -90,6 +90,8 @@ def build_graph(
         label = "" if label == "next" and not step_stats else label
         if step_stats:
             label = f"{label} ({count})" if label and label != "next" else f"{count}"
+            if compact and journey.graph.out_degree(source) == 1 and count == step_stats.get(source, {}).get("visits"):
+                label = ""  # the only way on, taken by every probe that got here: the step's own figures say it
         # in a wrapped map only the edges along an even (left-to-right) row place the steps; the rest just connect them
         placing = {} if place is None or place.leads(source, target) else {"constraint": "false"}
         dot.edge(source, target, label=label, penwidth=str(1 + min(count, 20) / 5) if count else "1",
