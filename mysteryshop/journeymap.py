@@ -72,12 +72,12 @@ def build_graph(
     """
     step_stats = step_stats or {}
     edge_stats = edge_stats or {}
-    graph_attr = {"rankdir": "LR", "fontname": FONT, "fontsize": str(TITLE_SIZE), "ranksep": "0.25", "nodesep": "0.25", "pad": "0.05"}
+    graph_attr = {"rankdir": "LR", "fontname": FONT, "fontsize": str(TITLE_SIZE), "ranksep": "0.2", "nodesep": "0.2", "pad": "0.05"}
     if title:
         graph_attr.update(label=journey.title, labelloc="t")
     dot = graphviz.Digraph(journey.name, graph_attr=graph_attr)
     place = snake(journey, columns) if columns else None
-    dot.attr("node", fontname=FONT, fontsize=str(NODE_SIZE), style="filled", margin="0.08,0.03")
+    dot.attr("node", fontname=FONT, fontsize=str(NODE_SIZE), style="filled", margin="0.05,0.02")
     dot.attr("edge", fontname=FONT, fontsize=str(EDGE_SIZE))
     for step in journey.steps:
         stats = step_stats.get(step.id, {})
