@@ -1,5 +1,6 @@
-"""Trend charts for the one-pager: a small line over a run history, its first and last points labelled with their
-value and date, so that a reader sees where the figure came from and where it is now, not just a shape.
+"""Trend charts for the one-pager: a small line over a run history with its first and last values printed at its
+ends, under a date axis that every chart of the table shares (the runs are the same for every metric), so that a
+reader sees where a figure came from, where it is now and over which dates, not just a shape.
 
 Pure: the chart is data (SVG coordinates and label text) that the template draws.
 """
@@ -13,7 +14,7 @@ from typing import Any
 from mysteryshop.durations import spoken_duration
 from mysteryshop.scorecard.readable import day, when
 
-WIDTH, HEIGHT = 56, 18
+WIDTH, HEIGHT = 40, 14
 
 
 def _rate(value: float) -> str:
@@ -46,8 +47,9 @@ def trend_chart(
 ) -> dict[str, Any]:
     """The chart of `metric` over trend `points` (each with `started_utc` and `values`), oldest first.
 
-    Runs without the value are skipped. `first` and `last` carry the printed value and the date (in `tz`; with the
-    time of day too when both runs fall on one day); `label` says it all in words, for screen readers and the title.
+    Runs without the value are skipped (the line starts or ends where the values do, on the shared axis: see
+    `trend_axis`). `first` and `last` carry the printed value and the run's date and time (in `tz`); `label` says it
+    all in words, for screen readers and the tooltip.
     """
     fmt = FORMATS[unit_of(metric)]
     known = [(i, p, float(v)) for i, p in enumerate(points)
@@ -61,16 +63,29 @@ def trend_chart(
     xy = [(round(2 + i * step, 1) if len(points) > 1 else width / 2, round(height - 2 - (v - low) / span * (height - 4), 1))
           for i, _, v in known]
     (_, first, first_v), (_, last, last_v) = known[0], known[-1]
-    same_day = day(first.get("started_utc"), tz) == day(last.get("started_utc"), tz)
 
     def end(point: Mapping[str, Any], value: float, at: tuple[float, float]) -> dict[str, Any]:
-        stamp = when(point.get("started_utc"), tz)
-        date = day(point.get("started_utc"), tz)
-        if same_day and stamp != "—":
-            date = f"{date} {stamp.split(', ')[1].split(' ')[0]}"
-        return {"value": fmt(value), "date": date, "when": stamp, "x": at[0], "y": at[1]}
+        return {"value": fmt(value), "date": day(point.get("started_utc"), tz), "when": when(point.get("started_utc"), tz),
+                "x": at[0], "y": at[1]}
 
     chart.update(points=" ".join(f"{x},{y}" for x, y in xy), first=end(first, first_v, xy[0]), last=end(last, last_v, xy[-1]))
     chart["label"] = (f"{fmt(first_v)} on {chart['first']['when']}, {fmt(last_v)} on {chart['last']['when']}, "
                       f"over {len(known)} runs (lowest {fmt(low)}, highest {fmt(high)})")
     return chart
+
+
+def trend_axis(points: Sequence[Mapping[str, Any]], *, tz: str | None = None) -> dict[str, Any] | None:
+    """The date axis shared by a table's trend charts: the first and last run's date ('23 Nov', or '4 Dec 07:17' and
+    '07:18' when both fall on one day) and the number of runs; None with fewer than two runs."""
+    if len(points) < 2:
+        return None
+    first, last = points[0].get("started_utc"), points[-1].get("started_utc")
+    start, end = day(first, tz), day(last, tz)
+    if start == end and start != "—":
+        start, end = f"{start} {_clock(first, tz)}", _clock(last, tz)
+    return {"first": start, "last": end, "runs": len(points), "from": when(first, tz), "to": when(last, tz)}
+
+
+def _clock(utc: str | None, tz: str | None) -> str:
+    stamp = when(utc, tz)  # 'Tue 3 Dec, 14:05 CET'
+    return stamp.split(", ")[1].split(" ")[0] if ", " in stamp else stamp

@@ -22,7 +22,7 @@ from mysteryshop import atomic
 from mysteryshop.atomic import atomic_path
 from mysteryshop.durations import format_duration, spoken_duration
 from mysteryshop.scorecard.readable import versus_industry, when, zone_of
-from mysteryshop.scorecard.trends import trend_chart
+from mysteryshop.scorecard.trends import trend_axis, trend_chart
 from mysteryshop.scorecard.labels import LABELS, industry_figures, interruption_line, problem_line
 
 #: metric key in the summary → the trend value that is charted beside it.
@@ -105,8 +105,9 @@ def render_html(
     zone = zone_of(card)
     sparks = {key: trend_chart(trend, metric, tz=zone) for key, metric in TREND_OF.items()}
     sparks["score"] = trend_chart(trend, "score", tz=zone)
+    axis = trend_axis(trend, tz=zone)
     return _environment().get_template("scorecard.html").render(
-        card=card, labels=LABELS, industry=industry_figures(), sparks=sparks,
+        card=card, labels=LABELS, industry=industry_figures(), sparks=sparks, trend_axis=axis,
         maps=journey_maps(card, journeys) if maps is None else maps, detail=detail,
         shown=detail_probes(card, detail_limit) if detail else [],
     )
