@@ -20,9 +20,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from mysteryshop import atomic
 from mysteryshop.atomic import atomic_path
-from mysteryshop.durations import format_duration, spoken_duration
+from mysteryshop.durations import spoken_duration
 from mysteryshop.scorecard.readable import versus_industry, when, zone_of
 from mysteryshop.scorecard.trends import trend_axis, trend_chart
+from mysteryshop.durations import format_duration
 from mysteryshop.scorecard.labels import LABELS, industry_figures, interruption_line, problem_line
 
 #: metric key in the summary → the trend value that is charted beside it.
@@ -34,19 +35,19 @@ def _pct(value: float | None) -> str:
 
 
 def _seconds(value: float | None) -> str:
+    return "—" if value is None or not isinstance(value, int | float) else format_duration(value * 1e9)
+
+
+def _spoken_seconds(value: float | None) -> str:
     """Seconds as the page says them: '4 h 12 min' (the terminal keeps the short '4h 12m')."""
     return "—" if value is None or not isinstance(value, int | float) else spoken_duration(value * 1e9)
-
-
-def _terse_seconds(value: float | None) -> str:
-    return "—" if value is None or not isinstance(value, int | float) else format_duration(value * 1e9)
 
 
 @cache
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("mysteryshop.scorecard", "templates"), autoescape=select_autoescape(["html"]))
     env.filters["pct"] = _pct
-    env.filters["secs"] = _seconds
+    env.filters["secs"] = _spoken_seconds
     env.filters["dur"] = spoken_duration
     env.filters["when"] = when  # ISO UTC → 'Tue 3 Dec, 14:05 CET' in the company's zone (scorecard.json keeps ISO)
     env.filters["versus"] = versus_industry
@@ -105,9 +106,9 @@ def render_html(
     zone = zone_of(card)
     sparks = {key: trend_chart(trend, metric, tz=zone) for key, metric in TREND_OF.items()}
     sparks["score"] = trend_chart(trend, "score", tz=zone)
-    axis = trend_axis(trend, tz=zone)
+    sparks["axis"] = trend_axis(trend, tz=zone)  # the dates under the trend column's head
     return _environment().get_template("scorecard.html").render(
-        card=card, labels=LABELS, industry=industry_figures(), sparks=sparks, trend_axis=axis,
+        card=card, labels=LABELS, industry=industry_figures(), sparks=sparks,
         maps=journey_maps(card, journeys) if maps is None else maps, detail=detail,
         shown=detail_probes(card, detail_limit) if detail else [],
     )
@@ -189,7 +190,7 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
         lines.append(f"  promised reply times: {promised.get('kept', 0)} kept, {promised.get('broken', 0)} broken, {promised.get('open', 0)} not yet due")
     for key, label in LABELS.items():
         metric = metrics.get(key, {})
-        extra = f" (median {_terse_seconds(metric['median_s'])})" if metric.get("median_s") is not None else ""
+        extra = f" (median {_seconds(metric['median_s'])})" if metric.get("median_s") is not None else ""
         lines.append(f"  {label:<44} {_pct(metric.get('rate')):>5}{extra}")
     if card["unmatched_messages"]:
         lines.append(f"  {len(card['unmatched_messages'])} message(s) matched no probe (kept in the store, listed in the scorecard)")
