@@ -7,6 +7,7 @@ it. Actions are drawn as boxes, expectations as rounded boxes, and unvisited ste
 
 from __future__ import annotations
 
+import math
 import re
 import statistics
 from collections import Counter
@@ -192,8 +193,9 @@ def render_svg(journey: Journey, step_stats: Mapping[str, Mapping[str, Any]] | N
     return build_graph(journey, step_stats, edge_stats).pipe(format="svg").decode("utf-8")
 
 
-#: The smallest text of a map on a scorecard page, in CSS pixels (the page's tests hold it at 8 px or more).
-PAGE_TEXT_PX = 8.5
+#: The smallest text of a map on a scorecard page, in CSS pixels: the page's stated minimum (tests/test_onepager_layout.py
+#: measures it in Chromium). The one-pager's other small print (sources, trend dates) is 8 px too.
+PAGE_TEXT_PX = 8.0
 _SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
 
 
@@ -231,7 +233,9 @@ def page_svgs(maps: Sequence[Figures], *, width_px: float, text_px: float = PAGE
             width, height = float(size.group(1)), float(size.group(2))
             wrap = columns[i] or max(ranks(maps[i][0]).values(), default=0) + 1
             if width * scale <= width_px or wrap <= 2:
-                done[i] = _SIZE.sub(f'<svg width="{width * scale:.1f}px" height="{height * scale:.1f}px"', svg, count=1)
+                # rounded up: the drawn scale is never below `scale`, so no label is below `text_px`
+                done[i] = _SIZE.sub(f'<svg width="{math.ceil(width * scale * 10) / 10}px" height="{math.ceil(height * scale * 10) / 10}px"',
+                                    svg, count=1)
             else:  # steps are about equally wide: aim at the width, then one column fewer each round
                 columns[i] = max(2, min(wrap - 1, int(wrap * width_px / (width * scale))))
                 again.append(i)
