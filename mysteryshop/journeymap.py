@@ -196,7 +196,7 @@ def render_svg(journey: Journey, step_stats: Mapping[str, Mapping[str, Any]] | N
 #: The smallest text of a map on a scorecard page, in CSS pixels: the page's stated minimum (tests/test_onepager_layout.py
 #: measures it in Chromium). The one-pager's other small print (sources, trend dates) is 8 px too.
 PAGE_TEXT_PX = 8.0
-_SIZE = re.compile(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"')
+_SIZE = re.compile(r'<svg width="[\d.]+pt" height="[\d.]+pt"\s+viewBox="[\d.]+ [\d.]+ ([\d.]+) ([\d.]+)"')
 
 
 def page_svg(
@@ -233,8 +233,10 @@ def page_svgs(maps: Sequence[Figures], *, width_px: float, text_px: float = PAGE
             width, height = float(size.group(1)), float(size.group(2))
             wrap = columns[i] or max(ranks(maps[i][0]).values(), default=0) + 1
             if width * scale <= width_px or wrap <= 2:
-                # rounded up: the drawn scale is never below `scale`, so no label is below `text_px`
-                done[i] = _SIZE.sub(f'<svg width="{math.ceil(width * scale * 10) / 10}px" height="{math.ceil(height * scale * 10) / 10}px"',
+                # sized from the viewBox (graphviz rounds its width and height in pt) and rounded up: the drawn scale is
+                # never below `scale`, so no label is below `text_px`
+                box = size.group(0)[size.group(0).index("viewBox"):]
+                done[i] = _SIZE.sub(f'<svg width="{math.ceil(width * scale * 10) / 10}px" height="{math.ceil(height * scale * 10) / 10}px" {box}',
                                     svg, count=1)
             else:  # steps are about equally wide: aim at the width, then one column fewer each round
                 columns[i] = max(2, min(wrap - 1, int(wrap * width_px / (width * scale))))
