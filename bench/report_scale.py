@@ -6,7 +6,8 @@ reply-quality verdicts the engine records as it judges each probe, and the score
 records for each probe once it has finished (scorecard/entries.py). Then the timed part builds
 the scorecard from the store as `mysteryshop report` does (each probe's recorded entry, checked
 against the probe's rows and the code, journey and speed-up it was made with) and writes
-scorecard.html, onepager.html, scorecard.json, junit.xml and summary.md. Two more runs are
+scorecard.html, onepager.html, scorecard.json, junit.xml, summary.md, probes.csv, expectations.csv and the
+.eml file of every message of the probes the QA page shows. Two more runs are
 timed: one scoring every probe from its rows (the verdicts reused; a run that recorded no
 entries, e.g. a campaign), printed as rows_seconds, and one scoring every probe and reply again
 (`report --rescore`, or another version of mysteryshop), printed as rescore_seconds.
@@ -137,7 +138,7 @@ def _report(db: str, out: Path, options: dict, send) -> None:  # type: ignore[no
     store = Store(db)
     card = build_scorecard(store, "bench", journeys, targets, **options)
     t1 = time.perf_counter()
-    write_scorecard(card, out, journeys=journeys, workers=options["workers"])
+    write_scorecard(card, out, journeys=journeys, workers=options["workers"], store=store)  # .eml files of the probes shown, as `report` writes them
     t2 = time.perf_counter()
     store.close()
     send.send({"seconds": t2 - t0, "build": t1 - t0, "write": t2 - t1, "cpu": _cpu() - c0, "before": before,

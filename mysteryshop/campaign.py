@@ -147,7 +147,7 @@ class Campaign:
         for spec in specs:
             added = await self.store.achanges(
                 "INSERT OR IGNORE INTO probes (run_id, id, journey, target, persona, address) VALUES (?, ?, ?, ?, ?, ?)",
-                (self.run_id, spec.probe_id, spec.journey.name, spec.target.name, json.dumps(spec.persona.as_dict()), spec.persona.email),
+                (self.run_id, spec.probe_id, spec.journey.name, spec.target.name, json.dumps(spec.record()), spec.persona.email),
             )
             if added:  # (its time is the timeline's origin: a send window counts from it)
                 await self.store.aevent(self.run_id, spec.probe_id, "probe_started", CLOCK())
@@ -218,7 +218,7 @@ class Campaign:
                         if journey is None or target is None:
                             report.errors.append(f"{probe_id}: journey '{probe.journey}' or target '{probe.target}' not found; is --journeys right?")
                             continue
-                        persona = Persona(**{k: v for k, v in probe.persona.items() if k != "full_name"})
+                        persona = Persona.from_record(probe.persona)
                         spec = ProbeSpec(probe_id, journey, target, persona)
                         state = WalkState.from_json(claimed[probe_id])
                         if (window := spec.deferred(probe.timeline, CLOCK())) is not None:  # its first message waits for the send window

@@ -54,6 +54,7 @@ class Settings:
     collect: dict[str, Any] = field(default_factory=dict)  #: how replies come back, for every target: via, host, port, advertise
     probe_domain: str | None = None  #: domain of the personas' addresses (default: each target's probe_domain)
     allowlist: str = "allowlist.yaml"  #: targets that may be probed
+    personas_file: str | None = None  #: personas from a CSV or YAML file (test accounts) instead of Faker
 
     def path(self, value: str | None) -> Path | None:
         if value is None:

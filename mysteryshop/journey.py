@@ -42,11 +42,17 @@ from mysteryshop.durations import (
 )
 from mysteryshop.errors import JourneyError, suggest, unknown
 from mysteryshop.journeychecks import sooner_deadlines, unbounded_loops
+from mysteryshop.language import LANGUAGES
 from mysteryshop.persona import Persona
 from mysteryshop.personal_data import personal_data
-from mysteryshop.yamlsource import find_file, message_for, position, read_yaml
+from mysteryshop.voice.clients import CLIENTS
+from mysteryshop.voice.texts import PERSONA_FIELDS, TEXT_SCHEMA, every_wording, fields_of, shape_problems
+from mysteryshop.voice.writer import Writer, Written, builtin_slots
+from mysteryshop.yamlsource import dotted, find_file, message_for, position, read_yaml
 
 Duration = Annotated[int, BeforeValidator(parse_duration), PlainSerializer(exact_duration, return_type=str)]
+#: a step's subject or body, or a slot: one wording, variants, or either per language (checked by the loader, voice/texts.py)
+Text = Annotated[Any, WithJsonSchema(TEXT_SCHEMA)]
 
 #: action -> the channel it uses
 ACTIONS: dict[str, str] = {"send_email": "email", "submit_form": "webform", "open_chat": "chat", "say": "chat"}
@@ -71,7 +77,6 @@ WEB_EXPECTATIONS: dict[str, str] = {
 }
 EXPECTATIONS.update(WEB_EXPECTATIONS)
 CHANNELS: tuple[str, ...] = ("email", "webform", "chat")
-PERSONA_FIELDS = ("first_name", "last_name", "full_name", "email", "phone", "order_id", "locale")
 EDGE_FIELDS = ("next", "on_pass", "on_fail", "on_timeout", "on_exhausted")
 EDGE_WHEN = {"next": "next", "on_pass": "pass", "on_fail": "fail", "on_timeout": "timeout", "on_exhausted": "exhausted"}
 #: problems listed per file; past that they are counted (a generated file can hold thousands)
@@ -126,8 +131,12 @@ class Step(BaseModel):
     use: str | None = Field(default=None, description="name of a template in `templates:` whose fields this step starts from")
     do: str | None = Field(default=None, description="action: " + ", ".join(ACTIONS))
     channel: str | None = Field(default=None, description="channel of the action (default: the action's own)")
-    subject: str | None = Field(default=None, description="email subject; may use {persona.*} variables")
-    body: str | None = Field(default=None, description="message text; may use {persona.*} variables")
+    subject: Text | None = Field(default=None, description="email subject: a wording, a list of variants (one drawn per persona), or either "
+                                                          "per language; may use {persona.*} variables and {slots}")
+    body: Text | None = Field(default=None, description="message text: a wording, a list of variants, or either per language; may use "
+                                                       "{persona.*} variables and {slots}")
+    slots: dict[str, Text] = Field(default={}, description="this step's own slots: name -> wording, variants, or either per language; "
+                                                          "used as {name} in its subject and body (they replace journey slots of the same name)")
     fields: dict[str, str | bool] = Field(default={}, description="submit_form: values for the target's webform.fields (override its values); may use {persona.*}")
     refers_to: str | None = Field(default=None, description="an earlier step this one is about (e.g. the form a chat follows up); knows_customer counts what was given there")
     expect: str | None = Field(default=None, description="expectation: " + ", ".join(EXPECTATIONS))
@@ -263,6 +272,25 @@ class Step(BaseModel):
         return format_business(self.within, self.business) if self.business else format_duration(self.within)
 
 
+class Voice(BaseModel):
+    """How the journey's personas write: typing slips and mail clients (each persona draws its own habits)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    typos: float = Field(default=0.0, ge=0, le=0.2, description="share of words (of 4 letters or more) a persona mistypes, on average: "
+                                                                  "each persona slips from never to twice as often")
+    clients: list[str] = Field(default=list(CLIENTS), min_length=1, description="mail clients the personas write with, one each: "
+                                                                              + ", ".join(CLIENTS))
+
+    @field_validator("clients")
+    @classmethod
+    def _known_clients(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if name not in CLIENTS:
+                raise ValueError(unknown("mail client", name, CLIENTS))
+        return value
+
+
 class JourneySpec(BaseModel):
     """The schema of a journeys/*.yaml file."""
 
@@ -275,7 +303,20 @@ class JourneySpec(BaseModel):
     tags: list[str] = Field(default=[], description="pytest markers for the journey's items (select with -m)")
     believed: dict[str, Duration] = Field(default={}, description="service levels the company believes it meets, per expectation (for the perception gap)")
     templates: dict[str, dict[str, Any]] = Field(default={}, description="reusable step fields, used by steps with `use:`")
+    language: str = Field(default="en", description="the language of texts given without one, and the one personas fall back to "
+                                                    "when the journey lacks theirs (ISO 639-1: en, de, fr, es...)")
+    slots: dict[str, Text] = Field(default={}, description="named texts used as {name} in any step: a wording, variants (one drawn per "
+                                                          "persona, kept in every step), or either per language. Built in: "
+                                                          + ", ".join(f"{{{name}}}" for name in sorted(builtin_slots())))
+    voice: Voice = Field(default_factory=Voice, description="typing slips and mail clients of the personas")
     steps: list[Step]
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        if value not in LANGUAGES:
+            raise ValueError(unknown("language", value, LANGUAGES) + " Give it by its ISO 639-1 code")
+        return value
 
 
 @dataclass(slots=True)
@@ -289,6 +330,7 @@ class Journey:
     graph: nx.DiGraph
     start: str
     tags: list[str] = field(default_factory=list)
+    writer: Writer = field(default_factory=lambda: Writer("journey"))
     _anchors: dict[str, str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
@@ -321,6 +363,15 @@ class Journey:
     def channels(self) -> set[str]:
         return {s.channel for s in self.steps if s.is_action and s.channel}
 
+    def write(self, step_id: str, what: str, persona: Persona, *, values: dict[str, str] | None = None, email: bool = False) -> Written:
+        """Step `step_id`'s subject or body as `persona` writes it (see voice/writer.py): drawn among its variants, in
+        the persona's language when the journey has it, with slips and mail-client habits."""
+        return self.writer.write(step_id, what, persona, values=values, email=email)
+
+    def language_for(self, persona: Persona) -> tuple[str, str | None]:
+        """(the language `persona` writes this journey in, why that is not its locale's language, or None)."""
+        return self.writer.language_for(persona)
+
 
 def render_text(template: str, persona: Persona) -> str:
     """Fill `{persona.first_name}` and friends."""
@@ -341,20 +392,80 @@ class _PersonaView:
         return getattr(self._persona, name)
 
 
-def template_problems(text: str) -> list[str]:
-    """What is wrong with the {persona.*} variables in `text`."""
+def template_problems(text: str, slots: list[str] | None = None) -> list[str]:
+    """What is wrong with the {persona.*} variables (and, given `slots`, the {slot} names) in `text`."""
     problems = []
     try:
         fields = [f for _, f, _, _ in string.Formatter().parse(text) if f is not None]
     except ValueError as exc:
         return [f"text is not a valid template ({exc}); write a literal brace as '{{{{' or '}}}}'"]
     for name in fields:
-        prefix, _, attr = name.partition(".")
+        prefix, dot, attr = name.partition(".")
+        if slots is not None and not dot and name in slots:
+            continue
         if prefix != "persona" or attr not in PERSONA_FIELDS:
             valid = ", ".join(f"{{persona.{f}}}" for f in PERSONA_FIELDS)
+            if slots is not None and not dot:
+                problems.append(f"unknown slot '{{{name}}}'.{suggest(name, slots)} Define it under 'slots:' (of the journey or "
+                                f"this step). Known slots: {_listed(slots)}; persona variables: {valid}")
+                continue
             hint = suggest(attr, PERSONA_FIELDS) if prefix == "persona" else ""
             problems.append(f"unknown variable '{{{name}}}'.{hint} Valid variables: {valid}")
     return problems
+
+
+def _text_problems(problems: _Problems, loc: list[str | int], value: Any, slots: list[str], default: str) -> None:
+    """Shape, languages, placeholders and personal data of one text (a subject, body or slot) at `loc`."""
+    shape = shape_problems(value, LANGUAGES)
+    for at, message in shape:
+        problems.add([*loc, *at], f"{dotted([*loc, *at])}: {message}")
+    if shape:
+        return
+    if isinstance(value, dict) and default not in value:
+        given = ", ".join(str(code) for code in value)
+        problems.add(loc, f"{dotted(loc)}: given in {given} but not in {default}, the journey's language (language: {default}); add "
+                          f"'{default}:' (what personas of other languages fall back to), or set the journey's 'language:'")
+    for at, wording in every_wording(value):
+        for message in template_problems(wording, slots):
+            problems.add([*loc, *at], f"{dotted([*loc, *at])}: {message}")
+        for found in personal_data(wording):
+            problems.add(
+                [*loc, *at],
+                f"{dotted([*loc, *at])}: looks like real personal data ({found}). Journeys must only use "
+                f"invented details: use {{persona.*}} variables or an obviously fake value",
+            )
+
+
+def _slot_refs(value: Any) -> set[str]:
+    names: set[str] = set()
+    for _, wording in every_wording(value):
+        try:
+            names.update(n for n in fields_of(wording) if "." not in n)
+        except ValueError:
+            continue
+    return names
+
+
+def _slot_cycles(problems: _Problems, journey_slots: dict[str, Any], step_slots: dict[int, dict[str, Any]]) -> None:
+    """Slots that refer to themselves, directly or through others: each reported once, where it is defined."""
+    def check(scope: dict[str, Any], outer: dict[str, Any], loc_of: Callable[[str], list[str | int]]) -> None:
+        for start in scope:
+            stack = [(start, (start,))]
+            while stack:
+                name, path = stack.pop()
+                value = scope.get(name, outer.get(name))
+                for ref in sorted(_slot_refs(value)):
+                    if ref == start:
+                        problems.add(loc_of(start), f"{dotted(loc_of(start))}: slot '{start}' refers to itself "
+                                                    f"({' -> '.join([*path, start])}); a slot may not use itself, even through others")
+                        stack.clear()
+                        break
+                    if ref not in path and (ref in scope or ref in outer) and len(path) < 50:
+                        stack.append((ref, (*path, ref)))
+
+    check(journey_slots, {}, lambda name: ["slots", name])
+    for index, slots in step_slots.items():
+        check(slots, journey_slots, lambda name, index=index: ["steps", index, "slots", name])
 
 
 class _Problems:
@@ -420,37 +531,46 @@ def load_journey(path: Path | str) -> Journey:
     if not isinstance(raw_steps, list) or not raw_steps:
         problems.add(["steps"] if raw_steps is not None else [], "steps: a journey needs a list of at least one step")
         raw_steps = []
+    default = header.get("language") if header.get("language") in LANGUAGES else "en"
+    journey_slots = header.get("slots") if isinstance(header.get("slots"), dict) else {}
+    builtin = list(builtin_slots())
+    for name, value in journey_slots.items():
+        _text_problems(problems, ["slots", name], value, sorted({*builtin, *journey_slots}), default)
+    step_slots: dict[int, dict[str, Any]] = {}
     for index, raw in enumerate(raw_steps):
         data = _merged_step(raw, templates if isinstance(templates, dict) else {}, problems, index)
         if data is None:
             continue
+        own = data.get("slots") if isinstance(data.get("slots"), dict) else {}
+        step_slots[index] = own
+        known = sorted({*builtin, *journey_slots, *own})
+        for name, value in own.items():
+            _text_problems(problems, ["steps", index, "slots", name], value, known, default)
+        for fld in ("subject", "body"):
+            if data.get(fld) is not None:
+                _text_problems(problems, ["steps", index, fld], data[fld], known, default)
         try:
             steps.append(Step.model_validate(data))
         except ValidationError as exc:
             for error in exc.errors():
                 loc = ["steps", index, *error["loc"]]
                 problems.add(loc, lambda: message_for({**error, "loc": tuple(loc)}, JourneySpec))
-        for fld in ("subject", "body"):
-            text = data.get(fld)
-            if isinstance(text, str):
-                for message in template_problems(text):
-                    problems.add(["steps", index, fld], f"steps[{index}].{fld}: {message}")
-                for found in personal_data(text):
-                    problems.add(
-                        ["steps", index, fld],
-                        f"steps[{index}].{fld}: looks like real personal data ({found}). Journeys must only use "
-                        f"invented details: use {{persona.*}} variables or an obviously fake value",
-                    )
         for name, text in (data.get("fields") or {}).items() if isinstance(data.get("fields"), dict) else ():
             if isinstance(text, str):
                 for message in template_problems(text):
                     problems.add(["steps", index, "fields", name], f"steps[{index}].fields.{name}: {message}")
+    _slot_cycles(problems, journey_slots, step_slots)
     graph = _graph(steps, raw_steps, problems)
     if problems.count:
         raise problems.error()
     assert head is not None  # else its problems were raised above
     spec = head.model_copy(update={"steps": steps})  # every step is validated already
-    return Journey(name=spec.id, title=spec.title, path=path, spec=spec, graph=graph, start=steps[0].id, tags=spec.tags)
+    writer = Writer(
+        spec.id, language=spec.language, slots=spec.slots, step_slots={s.id: s.slots for s in steps if s.slots},
+        typos=spec.voice.typos, clients=spec.voice.clients,
+        texts={s.id: {f: getattr(s, f) for f in ("subject", "body") if getattr(s, f) is not None} for s in steps if s.is_action},
+    )
+    return Journey(name=spec.id, title=spec.title, path=path, spec=spec, graph=graph, start=steps[0].id, tags=spec.tags, writer=writer)
 
 
 def _graph(steps: list[Step], raw_steps: list[Any], problems: _Problems) -> nx.DiGraph:

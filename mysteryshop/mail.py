@@ -85,15 +85,16 @@ def compose(
     in_reply_to: str | None = None,
     references: list[str] | None = None,
     headers: dict[str, str] | None = None,
+    html: str | None = None,
 ) -> Message:
     """A plain-text UTF-8 message with a fresh Message-ID on `domain`, headed as a mail client heads it.
 
     Message-ID, Date, MIME-Version, the addresses and Subject, then the content headers, in the
     order Thunderbird writes them; the body in 7bit or quoted-printable (see `encode_body`).
     Built with the compat32 classes: composing thousands of messages a second with
-    policy.default's header objects costs more than sending them.
+    policy.default's header objects costs more than sending them. With `html`, the message is
+    multipart/alternative, the plain text first, as webmail and Outlook send it.
     """
-    encoding, payload = encode_body(body)
     msg = Message(policy=WIRE)
     msg["Message-ID"] = make_msgid(domain=domain)
     msg["Date"] = mail_date()
@@ -104,9 +105,21 @@ def compose(
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to
         msg["References"] = " ".join([*(references or []), in_reply_to])
-    msg["Content-Type"] = "text/plain; charset=UTF-8"
-    msg["Content-Transfer-Encoding"] = encoding
-    msg.set_payload(payload)
+    if html is None:
+        _fill(msg, body, "plain")
+    else:
+        msg["Content-Type"] = "multipart/alternative"
+        for text, subtype in ((body, "plain"), (html, "html")):
+            part = Message(policy=WIRE)
+            _fill(part, text, subtype)
+            msg.attach(part)
     for name, value in (headers or {}).items():
         msg[name] = value
     return msg
+
+
+def _fill(part: Message, text: str, subtype: str) -> None:
+    encoding, payload = encode_body(text)
+    part["Content-Type"] = f"text/{subtype}; charset=UTF-8"
+    part["Content-Transfer-Encoding"] = encoding
+    part.set_payload(payload)

@@ -28,6 +28,11 @@ class Persona:
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    @classmethod
+    def from_record(cls, record: dict[str, str]) -> Persona:
+        """The persona a probe's stored record holds (which adds derived keys such as full_name and language)."""
+        return cls(**{name: record[name] for name in cls.__dataclass_fields__})
+
     def as_dict(self) -> dict[str, str]:
         data = {name: getattr(self, name) for name in self.__dataclass_fields__}
         data["full_name"] = self.full_name

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from mysteryshop.errors import JourneyError
 from mysteryshop.journey import Journey
 from mysteryshop.persona import Persona, make_persona
+from mysteryshop.personas_file import PersonasFile, load_personas, persona_for
 from mysteryshop.target import Target
 
 if TYPE_CHECKING:
@@ -21,6 +24,7 @@ class PlanSettings(Protocol):
     personas: int
     locales: list[str]
     run_id: str
+    personas_file: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +35,16 @@ class ProbeSpec:
     journey: Journey
     target: Target
     persona: Persona
+
+    def record(self) -> dict[str, str]:
+        """The persona as the probe's record keeps it: its details, the language it writes in and, when that is not its
+        locale's, why (the journey lacks it). Never a credential."""
+        data = self.persona.as_dict()
+        language, fallback = self.journey.language_for(self.persona)
+        data["language"] = language
+        if fallback:
+            data["language_fallback"] = fallback
+        return data
 
     @property
     def label(self) -> str:
@@ -46,6 +60,22 @@ class ProbeSpec:
             return None  # no start recorded (an older store): waiting from "now" would never come due, so it goes now
         planned = self.target.send_time(timeline.origin, f"{self.probe_id}:{self.persona.email}")
         return planned if planned is not None and planned[0] > now_ns else None
+
+
+def _personas_file(path: str | None, domains: tuple[str, ...]) -> PersonasFile | None:
+    """The personas file of a run, read once per process (its warnings printed once); None without one."""
+    if not path:
+        return None
+    key = (str(Path(path).resolve()), domains)
+    if key not in _LOADED:
+        loaded = load_personas(path, probe_domains=domains)
+        for warning in loaded.warnings:
+            print(f"mysteryshop: warning: {warning}", file=sys.stderr, flush=True)
+        _LOADED[key] = loaded
+    return _LOADED[key]
+
+
+_LOADED: dict[tuple[str, tuple[str, ...]], PersonasFile] = {}
 
 
 def clock_problems(journey: Journey, target: Target) -> list[str]:
@@ -76,6 +106,11 @@ def plan_probes(config: PlanSettings, journey: Journey, targets: list[Target]) -
     if problems:
         raise JourneyError(problems)
     specs = []
+    loaded = _personas_file(getattr(config, "personas_file", None), tuple(t.spec.probe_domain for t in targets))
+    if loaded is not None:
+        count = min(config.personas, len(loaded.personas))
+        return [ProbeSpec(f"{journey.name}-{target.name}-p{i}", journey, target, persona_for(loaded, i))
+                for target in targets for i in range(count)]
     for target in targets:
         for index in range(config.personas):
             locale = config.locales[index % len(config.locales)]

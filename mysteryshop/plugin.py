@@ -35,6 +35,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--personas", type=int, default=None, help="personas per journey and target (default 3)")
     group.addoption("--target", action="append", default=None, help="target name from journeys/targets/ (repeatable; default: demo)")
     group.addoption("--locale", action="append", default=None, help="Faker locale of personas, e.g. de_DE (repeatable; default en_US)")
+    group.addoption("--personas-file", default=None, help="personas from a CSV or YAML file (real test accounts) instead of Faker")
     group.addoption("--demo-profile", default=None, help="behaviour of the embedded demo desk: excellent, typical or poor")
     group.addoption("--journeys", default=None, help="folder of journey files (default: <rootdir>/journeys)")
     group.addoption("--reports", default=None, help="folder for scorecards and the run store (default: <rootdir>/reports)")
@@ -75,6 +76,7 @@ def pytest_configure(config: pytest.Config) -> None:
         seed=opt("seed") if opt("seed") is not None else 1,
         personas=personas or 3,
         locales=opt("locale") or ["en_US"],
+        personas_file=opt("personas_file"),
         demo_profile=opt("demo_profile"),
         reports_dir=Path(opt("reports")) if opt("reports") else root / "reports",
         store_path=Path(opt("store")) if opt("store") else None,
@@ -353,6 +355,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     for line in summary_lines(run.card):
         terminalreporter.write_line(line)
     for kind, path in run.paths.items():
-        terminalreporter.write_line(f"  {kind.upper():<5} {path}")
+        terminalreporter.write_line(f"  {kind.upper().replace('_', ' '):<16} {path}")
     for note in run.notes:
         terminalreporter.write_line(f"mysteryshop: {note}")

@@ -26,7 +26,7 @@ from mysteryshop.channels.web import CHAT_EXPECTATIONS, WEB_ACTIONS, WebChannels
 from mysteryshop.collect.setup import CollectPlan
 from mysteryshop.collect.sources import ImapSource, InboxSource
 from mysteryshop.errors import CollectorError, MysteryShopError, RunInterrupted, TargetMisconfigured, problem_of
-from mysteryshop.journey import Step, render_text
+from mysteryshop.journey import Step
 from mysteryshop.collect.parse import ParsedMail
 from mysteryshop.mail import compose
 from mysteryshop.pacing import TurnBudget
@@ -433,13 +433,15 @@ class Engine:
                                           f"has no 'email:' section")
             async with self._sending:
                 await self.pace()  # the 250s of emails sent before this one are read (and timed) before it is composed
-                body = render_text(step.body or "", persona)
-                subject = render_text(step.subject or "", persona)
+                written = spec.journey.write(step.id, "body", persona, email=True)
+                body = written.text
+                subject = spec.journey.write(step.id, "subject", persona).text
                 message = compose(
                     sender=(persona.full_name, persona.email),
                     to=channel.support_address,
                     subject=subject,
                     body=body,
+                    html=written.html,
                     domain=persona.email.rpartition("@")[2],
                 )
                 self.mailbox.correlator.add_sent(spec.probe_id, str(message["Message-ID"]))

@@ -45,6 +45,7 @@ class RunConfig:
     seed: int = 1
     personas: int = 3
     locales: list[str] = field(default_factory=lambda: ["en_US"])
+    personas_file: str | None = None  # personas from a CSV or YAML file (test accounts) instead of Faker
     demo_profile: str | None = None
     reports_dir: Path = Path("reports")
     store_path: Path | None = None
@@ -155,7 +156,7 @@ class RunSession:
             self.specs[spec.probe_id] = live
             walk = walks.get(spec.probe_id)
             if walk is None:
-                self.store.add_probe(config.run_id, spec.probe_id, spec.journey.name, spec.target.name, spec.persona.as_dict())
+                self.store.add_probe(config.run_id, spec.probe_id, spec.journey.name, spec.target.name, spec.record())
                 self.futures[spec.probe_id] = self.engine.submit(live)
             elif walk.timeline is None or walk.state is None:  # finished before the interruption: as it was
                 done: concurrent.futures.Future[ProbeResult] = concurrent.futures.Future()
@@ -333,7 +334,7 @@ class RunSession:
         card["run"]["status"] = status
         card["run"]["finished_utc"] = next(r["finished_utc"] for r in self.store.runs() if r["id"] == self.config.run_id)
         self.card = card
-        self.paths = write_scorecard(card, self.config.run_dir, journeys=self.journeys)
+        self.paths = write_scorecard(card, self.config.run_dir, journeys=self.journeys, store=self.store)
         self.store.close()
         return self.paths
 

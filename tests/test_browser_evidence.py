@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 from pathlib import Path
 
@@ -37,6 +38,11 @@ def test_a_failed_form_keeps_a_screenshot_and_the_html_and_a_trace_only_when_ask
     assert "submit-failed.png" in kept and "submit-failed.html" in kept
     assert "ORD-123456" in (folders[0] / "submit-failed.html").read_text(), "the HTML shows the page's validation error"
     assert ("trace.zip" in kept) == (artifacts == "trace")
+    assert ("network.har" in kept) == (artifacts == "trace")
+    if artifacts == "trace":  # the HAR is Playwright's JSON and holds the form's POST to the desk
+        har = json.loads((folders[0] / "network.har").read_text())
+        assert any(e["request"]["method"] == "POST" and "/contact" in e["request"]["url"] for e in har["log"]["entries"])
+    assert not (reports / ".har.partial").exists(), "the passing probe's HAR is not left behind"
     assert good.status == "passed", good.error
 
 

@@ -186,8 +186,8 @@ def test_json_is_byte_for_byte_json_dump(card: dict, tmp_path: Path, monkeypatch
 
 
 def junit_tree(  # the ElementTree reference the streamed writer must equal
-    card: Mapping[str, Any]) -> ET.ElementTree:
-    """The JUnit document of a scorecard."""
+    card: Mapping[str, Any], linked: set[str] | None = None) -> ET.ElementTree:
+    """The JUnit document of a scorecard; the testcases of the probes in `linked` (None: all) link to the QA page."""
     suites: dict[tuple[str, str], list[ET.Element]] = {}
     counts: dict[tuple[str, str], dict[str, int]] = {}
     for probe in card["probes"]:
@@ -196,22 +196,24 @@ def junit_tree(  # the ElementTree reference the streamed writer must equal
         tally = counts.setdefault(key, {"tests": 0, "failures": 0, "errors": 0, "skipped": 0})
         classname = f"{probe['journey']}.{probe['target']}.{probe['persona'].get('key', probe['id'])}"
         persona = probe["persona"].get("full_name", "")
+        url = {"url": f"scorecard.html#probe-{probe['id']}"} if linked is None or probe["id"] in linked else {}
+        see = f"\ndetails: {url['url']}" if url else ""
         if probe["error"] and not probe["outcomes"]:
-            case = ET.Element("testcase", name="probe", classname=classname, time="0.000")
-            ET.SubElement(case, "error", message=probe["error"], type="unreachable" if probe["unreachable"] else "error").text = probe["error"]
+            case = ET.Element("testcase", name="probe", classname=classname, **url, time="0.000")
+            ET.SubElement(case, "error", message=probe["error"], type="unreachable" if probe["unreachable"] else "error").text = probe["error"] + see
             cases.append(case)
             tally["tests"] += 1
             tally["errors"] += 1
             continue
         for outcome in probe["outcomes"]:
             name = f"{outcome['step']} ({outcome['expect']})"
-            case = ET.Element("testcase", name=name, classname=classname, time=_seconds(outcome["latency_ns"]))
+            case = ET.Element("testcase", name=name, classname=classname, **url, time=_seconds(outcome["latency_ns"]))
             tally["tests"] += 1
             detail = [f"persona: {persona} <{probe['persona'].get('email', '')}>", f"probe: {probe['id']}", outcome["reason"]]
             if outcome["evidence"]:
                 detail.append(f"evidence ({outcome['evidence']['utc']}): {outcome['evidence']['quote']}")
             if outcome["status"] == "failed":
-                ET.SubElement(case, "failure", message=outcome["reason"], type=outcome["expect"]).text = "\n".join(detail)
+                ET.SubElement(case, "failure", message=outcome["reason"], type=outcome["expect"]).text = "\n".join(detail) + see
                 tally["failures"] += 1
             elif outcome["status"] == "pending":
                 ET.SubElement(case, "skipped", message=f"undecided: {outcome['reason']}")
@@ -220,8 +222,8 @@ def junit_tree(  # the ElementTree reference the streamed writer must equal
                 ET.SubElement(case, "system-out").text = "\n".join(detail)
             cases.append(case)
         if probe["error"]:
-            case = ET.Element("testcase", name="probe", classname=classname, time="0.000")
-            ET.SubElement(case, "error", message=probe["error"], type="unreachable" if probe["unreachable"] else "error").text = probe["error"]
+            case = ET.Element("testcase", name="probe", classname=classname, **url, time="0.000")
+            ET.SubElement(case, "error", message=probe["error"], type="unreachable" if probe["unreachable"] else "error").text = probe["error"] + see
             cases.append(case)
             tally["tests"] += 1
             tally["errors"] += 1
@@ -266,6 +268,12 @@ def test_streamed_junit_is_byte_for_byte_the_element_tree_document(card: dict, t
     ET.indent(tree, space=" ")
     tree.write(tmp_path / "ref.xml", encoding="utf-8", xml_declaration=True)
     assert write_junit(card, tmp_path / "j.xml").read_bytes() == (tmp_path / "ref.xml").read_bytes()
+    # only the probes the QA page shows link to it
+    linked = {p["id"] for p in probes[::2]}
+    tree = junit_tree(_xml_safe(card), linked)
+    ET.indent(tree, space=" ")
+    tree.write(tmp_path / "ref-linked.xml", encoding="utf-8", xml_declaration=True)
+    assert write_junit(card, tmp_path / "jl.xml", linked=linked).read_bytes() == (tmp_path / "ref-linked.xml").read_bytes()
     ET.parse(tmp_path / "j.xml")
     empty = {**card, "probes": []}
     tree = junit_tree(empty)
@@ -290,7 +298,7 @@ def test_the_html_detail_is_capped_showing_probes_that_did_not_pass_first(card: 
     full = render_html(card)
     assert all(f'id="probe-{p["id"]}"' in full for p in card["probes"]) and 'id="detail-limit"' not in full
     paths = write_scorecard(card, tmp_path / "out", detail_limit=5)
-    assert paths["html"].read_text(encoding="utf-8").count('<div class="probe"') == 5
+    assert paths["html"].read_text(encoding="utf-8").count('<tbody class="probe"') == 5
 
 
 def test_mysteryshop_report_reparse_writes_the_same_scorecard(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,10 +10,11 @@ Evidence, under `reports/<run-id>/browser/<probe-id>/`:
 - `on-failure` (default): nothing is recorded while a probe runs. When a step fails, a screenshot
   and the page's HTML are taken at that moment; when a probe ends failed, of each page still open.
   Costs nothing for passing probes.
-- `trace`: also a Playwright trace (DOM snapshots of every action) recorded for every probe and
-  kept when it fails. Recording it costs: on a 2-core machine it roughly halves form throughput
-  and doubles the memory each context needs (bench/browser_probes.py --artifacts trace).
-- `always`: a trace for every probe, kept (with screenshots) whether it passed or not.
+- `trace`: also a Playwright trace (DOM snapshots of every action, `trace.zip`) and the network as
+  a HAR (`network.har`, bodies embedded) recorded for every probe and kept when it fails. Recording
+  a trace costs: on a 2-core machine it roughly halves form throughput and doubles the memory each
+  context needs (bench/browser_probes.py --artifacts trace).
+- `always`: a trace and a HAR for every probe, kept (with screenshots) whether it passed or not.
 - `off`: nothing.
 
 A probe's Chromium context is created only once it holds a slot (`concurrency`), so waiting
@@ -165,6 +166,17 @@ class ProbeBrowser:
     pages: list[Any] = field(default_factory=list)
     holding: bool = False
     tracing: bool = False
+    har: Path | None = None  # where Playwright writes the context's HAR when it closes (moved into the evidence folder if kept)
+
+
+#: What a probe's evidence folder holds (the scorecard and `mysteryshop export` read them by these names).
+TRACE_FILE, HAR_FILE = "trace.zip", "network.har"
+_HAR_PARTIAL = ".har.partial"
+
+
+def evidence_folder(artifacts_dir: Path, probe_id: str) -> Path:
+    """The folder of one probe's browser evidence: `<artifacts_dir>/browser/<probe id, made safe for a file name>`."""
+    return artifacts_dir / "browser" / _safe(probe_id)
 
 
 class Browser:
@@ -213,11 +225,21 @@ class Browser:
         if probe.context is not None:
             return probe
         browser = await self._ensure()
-        context = await browser.new_context(viewport={"width": 1100, "height": 800}, locale="en-US")
+        har = None
+        if self.tracing:
+            assert self.options.artifacts_dir is not None
+            # written by Playwright when the context closes, outside browser/: a passing probe's HAR never looks like evidence
+            har = self.options.artifacts_dir / _HAR_PARTIAL / f"{_safe(probe_id)}.{os.getpid()}.har"
+            har.parent.mkdir(parents=True, exist_ok=True)
+        context = await browser.new_context(viewport={"width": 1100, "height": 800}, locale="en-US",
+                                            **({"record_har_path": str(har), "record_har_content": "embed"} if har else {}))
         if probe.context is not None:  # created meanwhile by another step of the same probe
             await context.close()
+            if har is not None:
+                har.unlink(missing_ok=True)
             return probe
         probe.context = context
+        probe.har = har
         if self.tracing:
             # DOM snapshots per action; no screencast (it streams every frame to Python and distorts timings). Screenshots are taken on failure.
             await context.tracing.start(screenshots=False, snapshots=True, title=probe_id)
@@ -258,14 +280,14 @@ class Browser:
         kept: list[Path] = []
         artifacts = self.options.artifacts
         keep = artifacts != "off" and (failed or artifacts == "always") and self.options.artifacts_dir is not None
-        folder = (self.options.artifacts_dir / "browser" / _safe(probe_id)) if self.options.artifacts_dir else None
+        folder = evidence_folder(self.options.artifacts_dir, probe_id) if self.options.artifacts_dir else None
         try:
             if keep and folder is not None:
                 for index, page in enumerate(list(probe.pages)):
                     kept += await self._evidence(folder, page, f"page{index + 1}")
                 if probe.tracing:
                     folder.mkdir(parents=True, exist_ok=True)
-                    trace = folder / "trace.zip"
+                    trace = folder / TRACE_FILE
                     await probe.context.tracing.stop(path=str(trace))
                     kept.append(trace)
             elif probe.tracing:
@@ -279,7 +301,13 @@ class Browser:
             self._semaphore.release()
         if probe.context is not None:
             with contextlib.suppress(Exception):
-                await probe.context.close()
+                await probe.context.close()  # writes the HAR
+        if probe.har is not None:
+            if keep and folder is not None and probe.har.exists():
+                folder.mkdir(parents=True, exist_ok=True)
+                with contextlib.suppress(OSError):
+                    kept.append(Path(shutil.move(probe.har, folder / HAR_FILE)))
+            probe.har.unlink(missing_ok=True)
         return kept
 
     @staticmethod
@@ -300,12 +328,15 @@ class Browser:
         """A screenshot (and the page's HTML beside it) now, e.g. of a blocked or rejected form; kept if artifacts are not off."""
         if self.options.artifacts == "off" or self.options.artifacts_dir is None:
             return None
-        kept = await self._evidence(self.options.artifacts_dir / "browser" / _safe(probe_id), page, name)
+        kept = await self._evidence(evidence_folder(self.options.artifacts_dir, probe_id), page, name)
         return next((p for p in kept if p.suffix == ".png"), None)
 
     async def stop(self) -> None:
         for probe_id in list(self._probes):
             await self.finish(probe_id, failed=False)
+        if self.options.artifacts_dir is not None:
+            with contextlib.suppress(OSError):
+                (self.options.artifacts_dir / _HAR_PARTIAL).rmdir()  # when empty
         if self._browser is not None:
             with contextlib.suppress(Exception):
                 await self._browser.close()

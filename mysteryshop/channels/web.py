@@ -19,7 +19,6 @@ from mysteryshop.channels.browser import Browser, BrowserOptions
 from mysteryshop.channels.chat import ChatSession
 from mysteryshop.channels.webform import persona_facts, submit_form
 from mysteryshop.errors import ChannelError, MysteryShopError, TargetMisconfigured, TargetUnreachable
-from mysteryshop.journey import render_text
 from mysteryshop.scoring import weblog
 from mysteryshop.scoring.timeline import Action
 from mysteryshop.scoring.weblog import ChatMessage, FormResult, Given
@@ -122,7 +121,8 @@ class WebChannels:
         page = await self.browser.new_page(probe, spec.target.spec.webform.timeout)  # type: ignore[union-attr]
         try:
             result = await submit_form(
-                page, target=spec.target, step=step, journey=spec.journey.name, journey_dir=spec.journey.path.parent, persona=spec.persona
+                page, target=spec.target, step=step, journey=spec.journey.name, journey_dir=spec.journey.path.parent, persona=spec.persona,
+                message=spec.journey.write(step.id, "body", spec.persona).text.rstrip("\n") if step.body is not None else None,
             )
         except (ChannelError, TargetUnreachable) as exc:
             shot = await self.browser.screenshot(spec.probe_id, page, f"{step.id}-failed")
@@ -177,7 +177,7 @@ class WebChannels:
         if session is None:
             raise TargetMisconfigured(f"step '{step.id}' of journey '{spec.journey.name}' says something in a chat, but no chat is open: "
                                       f"add an 'open_chat' step before it in {spec.journey.path}")
-        text = render_text(step.body or "", spec.persona)
+        text = spec.journey.write(step.id, "body", spec.persona).text.rstrip("\n")
         t_ns = self._in_run_clock(await session.say(text, step.id, deadline))
         if record:
             await self._record_action(spec, step, timeline, t_ns, utc_now(), text, "chat")

@@ -218,15 +218,22 @@ def field_locator(page: Any, field: FormField, value: Any = None) -> Any:
     return page.locator(field.css)
 
 
-def form_values(channel: WebformChannel, step: Step, persona: Persona, journey_dir: Path, target_dir: Path) -> dict[str, tuple[FormField, Any]]:
-    """Logical field -> (field, value to enter), in the field map's order; fields without a value are left alone."""
+def form_values(channel: WebformChannel, step: Step, persona: Persona, journey_dir: Path, target_dir: Path,
+                message: str | None = None) -> dict[str, tuple[FormField, Any]]:
+    """Logical field -> (field, value to enter), in the field map's order; fields without a value are left alone.
+
+    `message`: the step's body as the persona writes it (Journey.write), for the form's message field.
+    """
     overrides = dict(step.fields)
     values: dict[str, tuple[FormField, Any]] = {}
     for name, field in channel.fields.items():
         from_step = name in overrides
         value = overrides.pop(name) if from_step else field.value
         if value is None and name == "message":
-            value = step.body
+            if message is not None:
+                values[name] = (field, message)
+                continue
+            value = step.body if isinstance(step.body, str) else None
         if value is None:
             continue
         if isinstance(value, str) and field.type != "file":
@@ -272,7 +279,8 @@ def persona_facts(persona: Persona, texts: list[str]) -> dict[str, str]:
     return facts
 
 
-async def submit_form(page: Any, *, target: Target, step: Step, journey: str, journey_dir: Path, persona: Persona) -> Submitted:
+async def submit_form(page: Any, *, target: Target, step: Step, journey: str, journey_dir: Path, persona: Persona,
+                      message: str | None = None) -> Submitted:
     """Fill and submit the target's contact form on `page`; the confirmation, or an error that says why not."""
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import TimeoutError as PlaywrightTimeout
@@ -288,7 +296,7 @@ async def submit_form(page: Any, *, target: Target, step: Step, journey: str, jo
     refused = page_status_error(loaded.status if loaded is not None else None, channel.url, **where)
     if refused is not None:
         raise refused
-    values = form_values(channel, step, persona, journey_dir, target.path.parent)
+    values = form_values(channel, step, persona, journey_dir, target.path.parent, message)
     captchas = [*CAPTCHA_SELECTORS, *([channel.captcha] if channel.captcha else [])]
     fields = [
         {"key": name, "type": field.type or "text", "label": field.label, "name": field.name, "css": field.css, "value": str(value),
@@ -381,6 +389,6 @@ async def submit_form(page: Any, *, target: Target, step: Step, journey: str, jo
         match = re.search(pattern, confirmation)
         if match:
             ticket = match.group(1) if match.groups() else match.group(0)
-    message = str(values["message"][1]) if "message" in values else (step.body or "")
+    message = str(values["message"][1]) if "message" in values else (message or "")
     facts = persona_facts(persona, [str(v) for _, v in values.values() if isinstance(v, str)])
     return Submitted(t_ns, utc, url, confirmation, ticket, message, facts)

@@ -19,6 +19,7 @@ EXAMPLES = """examples:
   mysteryshop baseline accept latest                accept the latest run as the baseline (writes mysteryshop-baseline.json)
   mysteryshop compare baseline latest               what changed between two runs
   mysteryshop report latest --pdf                   write a run's scorecard again from the store, with a PDF one-pager
+  mysteryshop export latest --target acme           the evidence pack to show acme: messages (.eml), transcripts, screenshots, manifest
   mysteryshop journeys check journeys/              validate journey files, every problem with file:line:column
   mysteryshop doctor --target acme                  before a campaign: relay, collector, DNS, DKIM, allowlist, journeys
 
@@ -103,6 +104,8 @@ def _execute(settings: Any, run_id: str, *, quiet: bool = False, dry_run: bool =
             pytest_args += [option, str(settings.collect[key])]
     if settings.probe_domain:
         pytest_args += ["--probe-domain", settings.probe_domain]
+    if settings.personas_file:
+        pytest_args += ["--personas-file", str(settings.path(settings.personas_file))]
     pytest_args += ["--allowlist", str(settings.path(settings.allowlist))]
     if dry_run:
         pytest_args.append("--dry-run")
@@ -130,7 +133,8 @@ def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool
             print(line)
     interrupted = card["run"].get("status") == "interrupted"
     outputs = {"HTML": run_dir / "scorecard.html", "JSON": run_dir / "scorecard.json", "JUnit": run_dir / "junit.xml",
-               "Markdown": run_dir / "summary.md"}
+               "Markdown": run_dir / "summary.md", "Probes": run_dir / "probes.csv",
+               "Verdicts": run_dir / "expectations.csv"}
     notes = []
     if pdf and interrupted and just_ran:  # stopping stays quick: the PDF is a report away
         notes.append(f"PDF not printed (the run was interrupted): `mysteryshop report {card['run']['id']} --pdf` prints it")
@@ -271,8 +275,9 @@ def _report(args: argparse.Namespace) -> int:
         targets = {r["target"]: find_target(r["target"], journeys_dir / "targets") for r in rows}
         workers = available_cores()
         card = build_scorecard(store, run_id, journeys, targets, reparse=args.reparse, rescore=args.rescore, keep=True, workers=workers)
-        out = Path(args.out) if args.out else settings.path(settings.reports) / run_id
-        write_scorecard(card, out, journeys=journeys, workers=workers)
+        run_dir = settings.path(settings.reports) / run_id
+        out = Path(args.out) if args.out else run_dir
+        write_scorecard(card, out, journeys=journeys, workers=workers, store=store, evidence_root=run_dir)
     finally:
         store.close()
     return _finish(settings, card, out, gate_on=settings.fail_on_regression, pdf=settings.pdf)
@@ -392,10 +397,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     from mysteryshop.cli.campaign import add_commands as add_campaign_commands
     from mysteryshop.cli.doctor import add_commands as add_doctor_commands
+    from mysteryshop.cli.export import add_commands as add_export_commands
     from mysteryshop.cli.journeys import add_commands as add_journey_commands
 
     add_campaign_commands(commands, run)
     add_doctor_commands(commands)
+    add_export_commands(commands)
 
     add_journey_commands(commands.add_parser("journeys", help="check, draw and describe journey files"))
 

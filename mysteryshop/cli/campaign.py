@@ -46,7 +46,8 @@ def start(args: argparse.Namespace) -> int:
     missing = [t for t in settings.targets if t not in targets]
     if missing:
         raise ConfigError(f"no target file for {', '.join(missing)} in {journeys_dir / 'targets'}")
-    config = RunConfig(seed=settings.seed, personas=settings.personas, locales=settings.locales, run_id=f"campaign-{args.campaign}")
+    config = RunConfig(seed=settings.seed, personas=settings.personas, locales=settings.locales, run_id=f"campaign-{args.campaign}",
+                       personas_file=str(settings.path(settings.personas_file)) if settings.personas_file else None)
     specs = [s for j in journeys.values() for s in plan_probes(config, j, [targets[t] for t in settings.targets])]
     if args.dry_run:
         dry_run(specs)
@@ -104,14 +105,16 @@ def score(args: argparse.Namespace) -> int:
     settings = load_cli_settings(args)
     journeys, targets = load_targets_and_journeys(settings.path(settings.journeys))
     store = _store(settings)
+    run_dir = settings.path(settings.reports) / run_id_of(args.name)
+    out = Path(args.out) if args.out else run_dir
     try:
-        card = build_scorecard(store, run_id_of(args.name), journeys, targets, keep=True)
-    except KeyError as exc:
-        raise ConfigError(str(exc).strip("'\"")) from None
+        try:
+            card = build_scorecard(store, run_id_of(args.name), journeys, targets, keep=True)
+        except KeyError as exc:
+            raise ConfigError(str(exc).strip("'\"")) from None
+        paths = write_scorecard(card, out, journeys=journeys, store=store, evidence_root=run_dir)
     finally:
         store.close()
-    out = Path(args.out) if args.out else settings.path(settings.reports) / run_id_of(args.name)
-    paths = write_scorecard(card, out, journeys=journeys)
     if settings.pdf:
         from mysteryshop.scorecard.pdf import write_pdf
 

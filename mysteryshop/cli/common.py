@@ -20,6 +20,7 @@ def load_cli_settings(args: argparse.Namespace, **extra: Any) -> Any:
                                                         "baseline", "pdf", "fail_on_regression")}
     flags["targets"] = getattr(args, "target", None)
     flags["locales"] = getattr(args, "locale", None)
+    flags["personas_file"] = getattr(args, "personas_file", None)
     tolerances = {}
     for item in getattr(args, "tolerance", None) or []:
         key, sep, value = item.partition("=")
@@ -72,6 +73,8 @@ def add_common_options(parser: argparse.ArgumentParser, *, run: bool = False) ->
         replies.add_argument("--mailbox-advertise", default=None, help="host:port the desk reaches the mailbox at, when not the bound one")
         replies.add_argument("--probe-domain", default=None, help="domain of the personas' addresses (its MX must point at the mailbox)")
         group.add_argument("--locale", action="append", default=None, help="Faker locale of personas (repeatable)")
+        group.add_argument("--personas-file", default=None, metavar="FILE",
+                           help="personas from a CSV or YAML file (real test accounts) instead of Faker; see README")
         group.add_argument("--profile", default=None, choices=["excellent", "typical", "poor"], help="behaviour of the embedded demo desk")
         group.add_argument("--run-id", default=None, help="the run's folder name (default: time-based)")
         group.add_argument("--resume", default=None, metavar="RUN",

@@ -22,6 +22,7 @@ from mysteryshop.mail import compose
 from mysteryshop.collect.parse import parse_mail
 from mysteryshop.smtp import SmtpPool
 from mysteryshop.collect.smtp_server import serve_smtp
+from mysteryshop.quality.reply_language import likely_language
 
 DELIVERY_ATTEMPTS = 30
 RETRY_PAUSE_S = 0.5
@@ -257,7 +258,8 @@ class EmailDesk:
             title = f"Re: {subject} [#{ticket}]" if not subject.lower().startswith("re:") else f"{subject} [#{ticket}]"
             if planned.kind == "acknowledgement":
                 headers["Auto-Submitted"] = "auto-replied"
-        body = letter(planned.kind, planned.quality, customer, ticket=ticket, personal=planned.personal)
+        body = letter(planned.kind, planned.quality, customer, ticket=ticket, personal=planned.personal,
+                      language=likely_language(customer.text) or "en")
         if planned.kind == "answer" and customer.text:
             quoted = "\n".join(f"> {line}" for line in customer.text.splitlines()[1:])
             body += f"\nOn a recent day, {customer.name or customer.address} wrote:\n{quoted}\n"

@@ -62,3 +62,17 @@ def body_language(body: str, folded: str) -> str | None:
     if plainly_english(folded):
         return "en"
     return detect(body)
+
+
+def likely_language(text: str) -> str | None:
+    """The language whose function words (function_words.yaml) `text` uses most, or None when it uses none: a quick
+    guess without the detector, for a desk choosing which language to answer in (the demo desk)."""
+    from mysteryshop.quality.text import fold
+
+    owners = _owners()
+    counts: dict[str, int] = {}
+    for word in _WORD.findall(fold(text)):
+        code = owners.get(word)
+        if code is not None:
+            counts[code] = counts.get(code, 0) + 1
+    return max(counts, key=counts.__getitem__) if counts else None

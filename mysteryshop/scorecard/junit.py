@@ -4,15 +4,18 @@ Written with `xml.etree` (no dependency). One <testsuite> per (journey, target);
 named '<step> (<expectation>)' with the probe (persona) as its classname. A probe that could
 not run (target unreachable, target misconfigured, channel refused) is one testcase with an <error> whose type
 is the problem; one its run interrupted is skipped, as are the expectations it left undecided.
-Validates against the Jenkins junit-10.xsd (tests/data/junit-10.xsd).
+Each testcase of a probe the QA page shows carries the link to it (`url="scorecard.html#probe-<id>"`,
+relative to junit.xml's folder; failures and errors end with it too, for CI pages that show no
+attributes). Validates against the Jenkins junit-10.xsd (tests/data/junit-10.xsd).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from mysteryshop.atomic import atomic_path
 from mysteryshop.scoring.expectations import NOT_DECIDED
@@ -58,10 +61,12 @@ def _case(attrs: dict[str, str], child: tuple[str, dict[str, str], str | None] |
     return _element("testcase", attrs, "  ", children=[_element(tag, child_attrs, "   ", text)])
 
 
-def write_junit(card: Mapping[str, Any], path: Path) -> Path:
+def write_junit(card: Mapping[str, Any], path: Path, *, linked: Collection[str] | None = None, page: str = "scorecard.html") -> Path:
     """Write the JUnit XML of `card` to `path`, streamed: the bytes an ElementTree document indented with
     ET.indent(space=" ") would give (tests/test_scorecard_scale.py keeps that reference), without building ten
-    thousand probes' worth of elements first."""
+    thousand probes' worth of elements first.
+
+    `linked`: the probes `page` shows (None: all of them); their testcases link to their anchor there."""
     suites: dict[tuple[str, str], list[str]] = {}
     counts: dict[tuple[str, str], dict[str, int]] = {}
     for probe in card["probes"]:
@@ -69,17 +74,21 @@ def write_junit(card: Mapping[str, Any], path: Path) -> Path:
         cases = suites.setdefault(key, [])
         tally = counts.setdefault(key, {"tests": 0, "failures": 0, "errors": 0, "skipped": 0})
         classname = f"{probe['journey']}.{probe['target']}.{probe['persona'].get('key', probe['id'])}"
+        url = f"{page}#probe-{quote(probe['id'])}" if linked is None or probe["id"] in linked else None
+        where = {"url": url} if url else {}
+        see = f"\ndetails: {url}" if url else ""
         error_case = None
         problem = probe.get("problem") or ("unreachable" if probe["unreachable"] else "error")
         cut_short = probe["status"] == "interrupted"  # the run stopped it: nobody's fault, nothing to count against anyone
         if probe["error"]:
-            error_case = _case({"name": "probe", "classname": classname, "time": "0.000"},
+            error_case = _case({"name": "probe", "classname": classname, **where, "time": "0.000"},
                                ("skipped", {"message": probe["error"]}, None) if cut_short else
-                               ("error", {"message": probe["error"], "type": problem}, probe["error"]))
+                               ("error", {"message": probe["error"], "type": problem}, probe["error"] + see))
         if probe["status"] == "undeliverable":  # a mail server returned the probe's message: a probe problem, not graded
             bounce = probe.get("undeliverable") or {}
             message = "undeliverable: a mail server returned the message (" + "; ".join(bounce.get("evidence") or [])[:300] + ")"
-            cases.append(_case({"name": "probe", "classname": classname, "time": "0.000"}, ("error", {"message": message, "type": "undeliverable"}, message)))
+            cases.append(_case({"name": "probe", "classname": classname, **where, "time": "0.000"},
+                               ("error", {"message": message, "type": "undeliverable"}, message + see)))
             tally["tests"] += 1
             tally["errors"] += 1
             continue
@@ -89,7 +98,7 @@ def write_junit(card: Mapping[str, Any], path: Path) -> Path:
             tally["skipped" if cut_short else "errors"] += 1
             continue
         # what every testcase of the probe repeats, escaped once
-        head = f'" classname="{_attr(classname)}" time="'
+        head = f'" classname="{_attr(classname)}"' + (f' url="{_attr(url)}"' if url else "") + ' time="'
         about = f"persona: {probe['persona'].get('full_name', '')} <{probe['persona'].get('email', '')}>\nprobe: {probe['id']}\n"
         for outcome in probe["outcomes"]:
             name = _attr(f"{outcome['step']} ({outcome['expect']})")
@@ -104,6 +113,7 @@ def write_junit(card: Mapping[str, Any], path: Path) -> Path:
             evidence = outcome["evidence"]
             detail = _text(about + reason + (f"\nevidence ({evidence['utc']}): {evidence['quote']}" if evidence else ""))
             if status == "failed":
+                detail += _text(see)
                 cases.append(f'{opening}<failure message="{_attr(reason)}" type="{_attr(outcome["expect"])}">{detail}</failure>\n  </testcase>\n')
                 tally["failures"] += 1
             else:

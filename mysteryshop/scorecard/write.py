@@ -1,15 +1,17 @@
-"""Writing a scorecard: JSON for machines, self-contained HTML for people, JUnit and Markdown for CI.
+"""Writing a scorecard: JSON for machines, HTML for people, JUnit and Markdown for CI, CSV for spreadsheets.
 
-Every writer renders the same dict (`build_scorecard`). The HTML is one file with no external
-resources: the executive one-pager (prints on one A4 page) followed by the QA detail. Replies
-from the company are untrusted: Jinja autoescapes all text, HTML bodies are shown only inside
-`<iframe sandbox>` (no scripts, no same origin), and the page's Content-Security-Policy allows
-no script at all.
+Every writer renders the same dict (`build_scorecard`). scorecard.html is the executive one-pager
+(prints on one A4 page) followed by the QA page; it loads nothing from the network, and links the
+evidence written beside it (messages as .eml, the browser's screenshots, traces and HAR: see
+`evidence`). Replies from the company are untrusted: Jinja autoescapes all text, HTML bodies are
+shown only inside `<iframe sandbox>` (no scripts, no same origin), and the page's
+Content-Security-Policy (`csp`) lets no script run but the QA page's own, allowed by its SHA-256.
 """
 
 from __future__ import annotations
 
-import functools
+import base64
+import hashlib
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
@@ -17,6 +19,7 @@ from typing import Any
 
 import orjson
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from mysteryshop import atomic
 from mysteryshop.atomic import atomic_path
@@ -97,20 +100,48 @@ def detail_probes(card: Mapping[str, Any], limit: int | None = DETAIL_LIMIT) -> 
     return [probes[i] for i in sorted(chosen)]
 
 
+@cache
+def qa_script() -> tuple[str, str]:
+    """The QA page's script (templates/qa.js) and its CSP source ('sha256-…'), the only script the page may run."""
+    from importlib import resources
+
+    text = resources.files("mysteryshop.scorecard").joinpath("templates", "qa.js").read_text(encoding="utf-8")
+    return text, "'sha256-" + base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode() + "'"
+
+
+def csp(*, script: bool) -> str:
+    """The page's Content-Security-Policy: nothing from the network; styles inline; images as data: URLs or files beside
+    the page (screenshots); frames only the sandboxed srcdoc ones of HTML replies; with `script` the QA script by its hash."""
+    policy = "default-src 'none'; style-src 'unsafe-inline'; img-src data: 'self'; frame-src 'self'; base-uri 'none'; form-action 'none'"
+    return policy + (f"; script-src {qa_script()[1]}" if script else "")
+
+
+#: The QA page's file name, which the one-pager's worst moments and junit.xml link to.
+QA_PAGE = "scorecard.html"
+
+
 def render_html(
     card: Mapping[str, Any], *, journeys: Mapping[str, Any] | None = None, detail: bool = True,
     maps: Mapping[str, str | None] | None = None, detail_limit: int | None = DETAIL_LIMIT,
+    shown: list[Mapping[str, Any]] | None = None, evidence: Mapping[str, Any] | None = None, files: Mapping[str, str] | None = None,
 ) -> str:
-    """The scorecard page: the one-pager, and with `detail` the QA detail after it (at most `detail_limit` probes)."""
+    """The scorecard page: the one-pager, and with `detail` the QA page after it (at most `detail_limit` probes, or `shown`).
+
+    `evidence` (`evidence.page_evidence`): the .eml files and browser evidence to link; `files`: the downloads
+    written beside the page (probes_csv, expectations_csv, json, junit → relative link).
+    """
     trend = card.get("trend") or []
     zone = zone_of(card)
     sparks = {key: trend_chart(trend, metric, tz=zone) for key, metric in TREND_OF.items()}
     sparks["score"] = trend_chart(trend, "score", tz=zone)
     sparks["axis"] = trend_axis(trend, tz=zone)  # the dates under the trend column's head
+    if detail and shown is None:
+        shown = detail_probes(card, detail_limit)
     return _environment().get_template("scorecard.html").render(
         card=card, labels=LABELS, industry=industry_figures(), sparks=sparks,
         maps=journey_maps(card, journeys) if maps is None else maps, detail=detail,
-        shown=detail_probes(card, detail_limit) if detail else [],
+        shown=shown if detail else [], evidence=evidence, files=files, csp=csp(script=detail),
+        qa_script=Markup(qa_script()[0]) if detail else None, qa_page="" if detail else QA_PAGE,
     )
 
 
@@ -144,14 +175,19 @@ FORKED_JSON_FROM = 1000
 
 def write_scorecard(
     card: dict[str, Any], directory: Path, *, journeys: Mapping[str, Any] | None = None, detail_limit: int | None = DETAIL_LIMIT,
-    workers: int = 1,
+    workers: int = 1, store: Any = None, evidence_root: Path | None = None,
 ) -> dict[str, Path]:
-    """Write scorecard.json, scorecard.html (one-pager + QA detail), onepager.html, junit.xml and summary.md,
-    each whole or not at all (see mysteryshop.atomic).
+    """Write scorecard.json, scorecard.html (one-pager + QA page), onepager.html, junit.xml, summary.md, probes.csv and
+    expectations.csv, each whole or not at all (see mysteryshop.atomic).
 
-    With `workers` > 1 scorecard.json (the largest) is written by a forked process while the others are written here
-    (for a card of `FORKED_JSON_FROM` probes or more).
+    With `store` (the run's store, open) every message of the probes the QA page shows is written beside it as
+    messages/<id>.eml and linked. The browser evidence is looked for under `evidence_root` (where the run kept it,
+    reports/<run-id>; default: `directory`). With `workers` > 1 scorecard.json and the CSV files (the data files,
+    the largest) are written by a forked process while the pages are written here (for a card of `FORKED_JSON_FROM`
+    probes or more).
     """
+    from mysteryshop.scorecard.csvfiles import table_paths, write_tables
+    from mysteryshop.scorecard.evidence import page_evidence
     from mysteryshop.scorecard.junit import write_junit
     from mysteryshop.scorecard.markdown import markdown_summary
     from mysteryshop.scorecard.shares import beside
@@ -162,13 +198,24 @@ def write_scorecard(
     json_path = directory / "scorecard.json"
     # the card is millions of live objects: nothing for the collector to find in them (and a forked writer copies no page for it)
     forked = workers > 1 and len(card["probes"]) >= FORKED_JSON_FROM
-    with gc_paused(), beside(functools.partial(write_json, card, json_path), fork=forked):
+    shown = detail_probes(card, detail_limit)
+    linked = {p["id"] for p in shown}
+    tables = table_paths(directory)
+
+    def data_files() -> None:
+        write_json(card, json_path)
+        write_tables(card, directory, linked)
+
+    with gc_paused(), beside(data_files, fork=forked):
+        evidence = page_evidence(card, shown, directory, store=store, evidence_root=evidence_root)
+        files = {"probes_csv": tables["probes_csv"].name, "expectations_csv": tables["expectations_csv"].name,
+                 "json": json_path.name, "junit": "junit.xml"}
         maps = journey_maps(card, journeys)  # drawn once (graphviz) for both pages
-        html_path = atomic.write_text(directory / "scorecard.html", render_html(card, maps=maps, detail_limit=detail_limit))
+        html_path = atomic.write_text(directory / QA_PAGE, render_html(card, maps=maps, shown=shown, evidence=evidence, files=files))
         onepager = atomic.write_text(directory / "onepager.html", render_html(card, maps=maps, detail=False))
-        junit = write_junit(card, directory / "junit.xml")
+        junit = write_junit(card, directory / "junit.xml", linked=linked, page=QA_PAGE)
         md = atomic.write_text(directory / "summary.md", markdown_summary(card))
-    return {"json": json_path, "html": html_path, "onepager": onepager, "junit": junit, "markdown": md}
+    return {"json": json_path, "html": html_path, "onepager": onepager, "junit": junit, "markdown": md, **tables}
 
 
 def summary_lines(card: dict[str, Any]) -> list[str]:

@@ -1,0 +1,1 @@
+"""How personas write: variants and slots, languages, typing slips, mail-client habits (mysteryshop.voice.writer)."""
