@@ -277,6 +277,14 @@ def test_trends_show_values_at_both_ends_and_dates_on_their_axis(fixed: tuple[di
         assert "Mon 9 Nov, 09:00 CET" in title and "Mon 30 Nov, 09:00 CET" in title
     finally:
         page.close()
+    # and on a phone, where the column heads are hidden, each trend says its dates itself
+    page = _open(browser, fixed[1], width=PHONE, media="screen")
+    try:
+        assert page.locator("#metrics .trend-head").is_hidden()
+        assert page.locator("#metrics .trend .dates").first.inner_text() == "9 Nov – 30 Nov"
+        assert page.locator("#metrics .trend .dates").first.is_visible()
+    finally:
+        page.close()
 
 
 @pytest.mark.parametrize("case", ["fixed", "demo-typical"])
