@@ -310,6 +310,23 @@ def test_times_and_durations_read_as_people_write_them(case: str, pages: dict[st
         page.close()
 
 
+def test_the_qa_page_gives_times_to_the_second_in_the_company_zone_with_the_iso_time_kept(fixed: tuple[dict[str, Any], Path],
+                                                                                         browser: Any) -> None:
+    page = _open(browser, fixed[1].parent / "scorecard.html", width=1200, media="screen")
+    try:
+        page.evaluate("() => { document.querySelectorAll('#qa-probes > tbody').forEach(b => b.classList.add('open'));"
+                      "        document.querySelectorAll('#qa-detail details').forEach(d => { d.open = true; }); }")
+        text = page.locator("#qa-detail").inner_text()
+        assert not ISO_TIME.search(text), ISO_TIME.search(text)
+        stamps = page.locator("#qa-detail time")
+        assert stamps.count() > 25
+        first = stamps.first
+        assert re.fullmatch(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun) \d{1,2} [A-Z][a-z]{2}, \d\d:\d\d:\d\d CET", first.inner_text()), first.inner_text()
+        assert ISO_TIME.match(first.get_attribute("datetime") or "")  # the exact time stays in the page, for machines and disputes
+    finally:
+        page.close()
+
+
 def test_figures_are_coloured_against_the_industry_with_a_cue_in_words(fixed: tuple[dict[str, Any], Path], browser: Any) -> None:
     page = _open(browser, fixed[1], width=A4_WIDTH, media="print")
     try:

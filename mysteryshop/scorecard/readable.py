@@ -48,15 +48,17 @@ def _local(utc: str | datetime | None, tz: str | None) -> datetime | None:
     return moment.astimezone(_zone(tz) or UTC)
 
 
-def when(utc: str | datetime | None, tz: str | None = None) -> str:
-    """'Tue 3 Dec, 14:05 CET': a moment to the minute, in time zone `tz` (IANA name) or UTC when it is unknown.
+def when(utc: str | datetime | None, tz: str | None = None, seconds: bool = False) -> str:
+    """'Tue 3 Dec, 14:05 CET': a moment to the minute (with `seconds`, '14:05:09': evidence), in time zone `tz` (IANA
+    name) or UTC when it is unknown.
 
     Text that is not an ISO time is returned as it is; None is '—'.
     """
     local = _local(utc, tz)
     if local is None:
         return "—" if utc is None else str(utc)
-    return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}, {local:%H:%M} {local.tzname() or 'UTC'}"
+    clock = f"{local:%H:%M:%S}" if seconds else f"{local:%H:%M}"
+    return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1]}, {clock} {local.tzname() or 'UTC'}"
 
 
 def day(utc: str | datetime | None, tz: str | None = None) -> str:
