@@ -51,6 +51,8 @@ class Settings:
     fail_on_regression: bool = False  #: exit 1 when a headline metric regresses beyond its tolerance
     pdf: bool = False  #: also print the one-pager to PDF (needs Chromium)
     tolerances: dict[str, float | str] = field(default_factory=dict)  #: per-metric gate tolerances
+    significance: float = 0.05  #: the gate's level: a difference counts as a regression only when its p-value is below it
+    require: list[str] = field(default_factory=list)  #: absolute requirements, e.g. "grade>=C", "acknowledged.rate>=0.8"
     collect: dict[str, Any] = field(default_factory=dict)  #: how replies come back, for every target: via, host, port, advertise
     probe_domain: str | None = None  #: domain of the personas' addresses (default: each target's probe_domain)
     allowlist: str = "allowlist.yaml"  #: targets that may be probed
@@ -81,7 +83,7 @@ class Settings:
 
 KEYS = [f.name for f in fields(Settings) if f.name != "root"]
 COLLECT_KEYS = {"via", "host", "port", "advertise"}
-_LISTS = {"targets", "locales"}
+_LISTS = {"targets", "locales", "require"}
 _INTS = {"personas", "seed"}
 _BOOLS = {"fail_on_regression", "pdf"}
 
@@ -101,7 +103,8 @@ def _coerce(key: str, value: Any, where: str) -> Any:
             return [v.strip() for v in value.split(",") if v.strip()]
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return value
-        raise ConfigError(f"{where}: '{key}' must be a list of names, e.g. [\"demo\"], got {value!r}")
+        example = '["grade>=C", "acknowledged.rate>=0.8"]' if key == "require" else '["demo"]'
+        raise ConfigError(f"{where}: '{key}' must be a list, e.g. {example}, got {value!r}")
     if key in _INTS:
         try:
             number = int(value)
@@ -119,6 +122,14 @@ def _coerce(key: str, value: Any, where: str) -> Any:
         if text in ("0", "false", "no", "off", ""):
             return False
         raise ConfigError(f"{where}: '{key}' must be true or false, got {value!r}")
+    if key == "significance":
+        try:
+            level = float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{where}: 'significance' must be a number between 0 and 1 (the gate's level, e.g. 0.05), got {value!r}") from None
+        if isinstance(value, bool) or not 0 < level < 1:
+            raise ConfigError(f"{where}: 'significance' must be between 0 and 1 (the gate's level, e.g. 0.05), got {value!r}")
+        return level
     if key == "collect":
         if isinstance(value, str):  # MYSTERYSHOP_COLLECT=listener
             value = {"via": value}

@@ -15,6 +15,11 @@ _UNITS_NS = {
 }
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ns|us|ms|s|m|h|d)")
 _MAX_NS = 100 * 365 * 86400 * 1_000_000_000  # a century: longer is a typo, and would not format
+#: How finely a run tells two moments apart, in wall seconds, on a 2-core machine shared with Chromium and other
+#: work (replies went out up to 0.8 s late at load average 12 while Chromium started, mostly under 0.1 s after:
+#: see demo/desk.py). Times the target's speedup, it is the company time below which two runs' times cannot be
+#: told apart: two hours at the demo desk's 14,400x.
+TIMING_RESOLUTION_WALL_S = 0.5
 DURATION_HELP = "write a number with a unit, e.g. 500ms, 90s, 15m, 24h, 3d (or combined: 1h30m)"
 _BUSINESS = re.compile(
     r"^\s*(\d+(?:\.\d+)?)\s*(?:business\s*(?P<long>minutes?|mins?|hours?|days?)|(?P<short>bm|bh|bd))\s*$", re.IGNORECASE

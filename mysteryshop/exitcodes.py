@@ -30,7 +30,8 @@ PRECEDENCE: tuple[tuple[str, int], ...] = (
 TABLE = """exit codes (the same for email, web-form and chat probes):
   0    pass: none of the below (missed expectations and what the company refused are findings in the
        scorecard, not failures of the command; the gate decides)
-  1    regression against the baseline (with --fail-on-regression)
+  1    the gate failed: a metric regressed against the baseline, worse than its tolerance and
+       significant (with --fail-on-regression), or a requirement (--require) was not met
   2    usage or configuration error (bad option, journey or target file; no Chromium)
   3    target unreachable: connection refused or timed out on SMTP, the form's URL or the chat URL
        (the message names host:port and the step)

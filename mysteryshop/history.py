@@ -77,8 +77,13 @@ def run_summary(store: Store, run_id: str) -> dict[str, Any]:
     return json.loads(rows[0]["summary"])
 
 
-def accept_baseline(store: Store, run_id: str, path: Path) -> dict[str, Any]:
-    """Make `run_id` the baseline: write `path` and log the acceptance in the store. An interrupted run cannot be one."""
+def accept_baseline(
+    store: Store, run_id: str, path: Path, *, samples: dict[str, Any] | None = None, speedups: list[float] | None = None,
+) -> dict[str, Any]:
+    """Make `run_id` the baseline: write `path` and log the acceptance in the store. An interrupted run cannot be one.
+
+    `samples` (scorecard/samples.py: every rate's count of its total, every probe's times) let the gate tell a
+    change from chance; a baseline without them is judged by tolerances alone."""
     summary = run_summary(store, run_id)
     row = store.query("SELECT started_utc, status FROM runs WHERE id = ?", (run_id,))[0]
     if row["status"] == "interrupted":
@@ -94,6 +99,8 @@ def accept_baseline(store: Store, run_id: str, path: Path) -> dict[str, Any]:
         "targets": summary.get("targets"),
         "journeys": summary.get("journeys"),
         "values": headline_values(summary),
+        **({"samples": samples} if samples is not None else {}),
+        **({"speedups": speedups} if speedups is not None else {}),  # how finely its times were measured (gate.time_floor_s)
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(baseline, indent=2) + "\n", encoding="utf-8")

@@ -12,7 +12,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 from mysteryshop import interrupt
 from mysteryshop.channels.browser import BrowserOptions
 from mysteryshop.collect.setup import plan_collection
+from mysteryshop.demo.deadlines import email_deadlines
 from mysteryshop.demo.process import DemoDeskProcess
 from mysteryshop.demo.profile import get_profile
 from mysteryshop.journey import Journey
@@ -148,7 +149,7 @@ class RunSession:
         for spec in specs:
             self.journeys[spec.journey.name] = spec.journey
             if spec.target.name not in self.targets:
-                self.targets[spec.target.name] = self._prepare_target(spec.target)
+                self.targets[spec.target.name] = self._prepare_target(spec.target, email_deadlines(s.journey for s in specs if s.target.name == spec.target.name))
         for spec in specs:
             if spec.probe_id in self.futures:
                 continue  # the same journey x target x persona collected twice (a probe module and its YAML): one probe
@@ -184,15 +185,16 @@ class RunSession:
         self.store.write("UPDATE runs SET status = 'running', finished_utc = NULL WHERE id = ?", (run_id,))
         return stored_walks(self.store, run_id, journeys), clock
 
-    def _prepare_target(self, target: Target) -> Target:
-        """An embedded target gets its demo desk started, and the desk's real port."""
+    def _prepare_target(self, target: Target, deadlines: Sequence[int] = ()) -> Target:
+        """An embedded target gets its demo desk started, and the desk's real port; it keeps its replies clear of `deadlines`."""
         if target.spec.embedded != "demo" or self.engine is None:
             return target
         profile = get_profile(self.config.demo_profile or target.spec.profile)
         workdir = self.config.run_dir / f"demo-desk-{target.name}"
         workdir.mkdir(parents=True, exist_ok=True)
         desk = DemoDeskProcess(
-            profile, deliver_to=self.engine.engine.mailbox_address, seed=self.config.seed, speedup=target.spec.speedup, workdir=workdir
+            profile, deliver_to=self.engine.engine.mailbox_address, seed=self.config.seed, speedup=target.spec.speedup, workdir=workdir,
+            deadlines=deadlines,
         ).start()
         self.desks[target.name] = desk
         spec = target.spec.model_copy(deep=True)

@@ -89,7 +89,8 @@ def test_a_target_without_the_channel_a_journey_uses_is_reported() -> None:
     journey = load_journey(ROOT / "journeys/email_question.yaml")
     no_email = Target(spec=TargetSpec(name="webonly"), path=Path("journeys/targets/webonly.yaml"))
     (problem,) = target_problems(journey, no_email)
-    assert problem.startswith(f"{journey.path}:16:5: steps[0] ('ask') uses channel 'email', but target file journeys/targets/webonly.yaml has no 'email:' section")
+    step_line = journey.path.read_text().splitlines().index("  - id: ask") + 2  # its `do:` line, under the id
+    assert problem.startswith(f"{journey.path}:{step_line}:5: steps[0] ('ask') uses channel 'email', but target file journeys/targets/webonly.yaml has no 'email:' section")
 
 
 def test_a_form_field_the_target_lacks_is_reported_with_its_location(tmp_path: Path) -> None:

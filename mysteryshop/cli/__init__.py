@@ -17,7 +17,8 @@ EXAMPLES = """examples:
   mysteryshop run --target demo --personas 5        the probe suite, with live progress; scorecard, JSON, JUnit, Markdown
   mysteryshop run --fail-on-regression              ... and exit 1 if a headline metric regressed against the baseline
   mysteryshop baseline accept latest                accept the latest run as the baseline (writes mysteryshop-baseline.json)
-  mysteryshop compare baseline latest               what changed between two runs
+  mysteryshop compare baseline latest               what changed between two runs, and whether it is more than chance
+  mysteryshop gate --require 'grade>=C'             pass or fail the latest run: the baseline, and absolute requirements
   mysteryshop report latest --pdf                   write a run's scorecard again from the store, with a PDF one-pager
   mysteryshop export latest --target acme           the evidence pack to show acme: messages (.eml), transcripts, screenshots, manifest
   mysteryshop journeys check journeys/              validate journey files, every problem with file:line:column
@@ -55,9 +56,12 @@ COMPARE_EXAMPLES = """examples:
   mysteryshop compare baseline latest --fail-on-regression
   mysteryshop compare RUN_A RUN_B --json            the comparison as JSON
 
+A metric regressed when it is worse than its tolerance AND the difference is significant at the
+level (--significance, default 0.05; rates: two-proportion z-test or Fisher's exact test; times:
+Mann-Whitney U over every probe's time); "not significant" is a difference chance explains.
 Tolerances come from [tool.mysteryshop.tolerances]: a number is absolute (0.05 = five points
 of a rate, 3600 = an hour of a time), a string like "25%" is relative to RUN_A's value.
-Defaults: rates 0.10, times 25%, score 5.
+Defaults: rates 0.10, times 25%, score 5. --require RULE checks RUN_B against a requirement too.
 """
 
 BASELINE_EXAMPLES = """examples:
@@ -124,6 +128,7 @@ def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool
     """Print the summary (unless the run `just_ran` in this process: the pytest plugin did), write the PDF, apply the
     gate; the exit code (mysteryshop/exitcodes.py)."""
     from mysteryshop import atomic, gate
+    from mysteryshop.cli import gate as cli_gate
     from mysteryshop.exitcodes import run_exit_code
     from mysteryshop.scorecard.markdown import markdown_summary
     from mysteryshop.scorecard.write import summary_lines
@@ -142,24 +147,19 @@ def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool
         from mysteryshop.scorecard.pdf import write_pdf
 
         outputs["PDF"] = write_pdf(run_dir / "onepager.html", run_dir / "onepager.pdf")
-    gate_report = None
     regression = False
-    if gate_on and interrupted:
+    reqs = cli_gate.requirements(settings)
+    if (gate_on or reqs) and interrupted:
         notes.append("regression gate not applied: the run was interrupted, so its metrics are incomplete")
-    elif gate_on:
-        from mysteryshop.history import load_baseline
-        from mysteryshop.scorecard.build import headline_values
-
-        baseline = load_baseline(settings.baseline_file)
-        changes = gate.gate(baseline["values"], headline_values(card["summary"]), settings.tolerance)
-        gate_report = gate.report(changes, baseline_run=baseline["run_id"], current_run=card["run"]["id"])
-        print(f"\nRegression gate against baseline {baseline['run_id']} ({settings.baseline_file}): {gate_report['verdict'].upper()}")
-        for line in gate.table(changes):
-            print(line)
-        atomic.write_text(run_dir / "gate.json", json.dumps(gate_report, indent=2) + "\n")
-        outputs["Gate"] = run_dir / "gate.json"
-        regression = gate_report["verdict"] == "regression"
-        atomic.write_text(run_dir / "summary.md", markdown_summary(card, gate=gate_report))
+    elif gate_on or reqs:
+        before = cli_gate.baseline_side(settings) if gate_on else None
+        gate_report = cli_gate.evaluate(settings, card, before=before, reqs=reqs)
+        against = f" against baseline {before['run_id']} ({settings.baseline_file})" if before else ""
+        print()
+        cli_gate.print_result(gate_report, f"Regression gate{against}")
+        outputs["Gate"] = cli_gate.write_gate(run_dir, gate_report)
+        regression = gate.failed(gate_report)
+        atomic.write_text(run_dir / "summary.md", markdown_summary(card, gate=cli_gate.public(gate_report)))
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         with open(step_summary, "a", encoding="utf-8") as fh:
@@ -208,6 +208,9 @@ def _run(args: argparse.Namespace, **extra: Any) -> int:
         from mysteryshop.history import load_baseline
 
         load_baseline(settings.baseline_file)  # no baseline is a configuration error: say so before running
+    from mysteryshop.cli.gate import requirements
+
+    requirements(settings, args)  # a requirement that does not parse is said before anything runs
     print(f"mysteryshop run {run_id}: targets {', '.join(settings.targets)}, {settings.personas} persona(s) per journey, seed {settings.seed}"
           + (f", demo profile '{settings.profile}'" if settings.profile else ""), flush=True)
     dry_run = bool(getattr(args, "dry_run", False))
@@ -284,38 +287,28 @@ def _report(args: argparse.Namespace) -> int:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from mysteryshop import gate
-    from mysteryshop.history import load_baseline, resolve_run, run_summary
-    from mysteryshop.scorecard.build import headline_values
+    from mysteryshop.cli.gate import compare_command
 
-    settings = load_cli_settings(args)
-    store = open_store(settings)
-    try:
-        a = resolve_run(store, args.run_a, baseline_file=settings.baseline_file)
-        b = resolve_run(store, args.run_b, baseline_file=settings.baseline_file)
-        before = load_baseline(settings.baseline_file)["values"] if args.run_a == "baseline" else headline_values(run_summary(store, a))
-        after = headline_values(run_summary(store, b))
-    finally:
-        store.close()
-    changes = gate.gate(before, after, settings.tolerance)
-    result = gate.report(changes, baseline_run=a, current_run=b)
-    if args.json:
-        print(json.dumps(result, indent=2))
-    else:
-        print(f"{a} → {b}: {result['verdict'].upper()}")
-        for line in gate.table(changes):
-            print(line)
-    return gate.EXIT_REGRESSION if settings.fail_on_regression and result["verdict"] == "regression" else gate.EXIT_PASS
+    return compare_command(args)
+
+
+def _finished(store: Any, run_id: str) -> bool:
+    rows = store.query("SELECT status FROM runs WHERE id = ?", (run_id,))
+    return bool(rows) and rows[0]["status"] != "interrupted"
 
 
 def _baseline_accept(args: argparse.Namespace) -> int:
-    from mysteryshop.history import accept_baseline, resolve_run
+    from mysteryshop.history import accept_baseline, resolve_run, run_summary
 
     settings = load_cli_settings(args)
     store = open_store(settings)
     try:
         run_id = resolve_run(store, args.run, baseline_file=settings.baseline_file)
-        baseline = accept_baseline(store, run_id, settings.baseline_file)
+        from mysteryshop.cli.gate import run_side
+
+        run_summary(store, run_id)  # a run that never finished cannot be a baseline: said before scoring it
+        side = run_side(settings, store, run_id)[0] if _finished(store, run_id) else {}
+        baseline = accept_baseline(store, run_id, settings.baseline_file, samples=side.get("samples"), speedups=side.get("speedups"))
     finally:
         store.close()
     print(f"baseline: run {run_id} (grade {baseline['grade']}) accepted; written to {settings.baseline_file}")
@@ -332,6 +325,10 @@ def _baseline_show(args: argparse.Namespace) -> int:
     print(f"baseline: run {baseline['run_id']} (grade {baseline['grade']}), accepted {baseline['accepted_utc']}, file {settings.baseline_file}")
     for key, value in baseline["values"].items():
         print(f"  {key:<30} {value if value is not None else '—'}")
+    if baseline.get("samples"):
+        print("  samples kept: the gate tests each difference for significance")
+    else:
+        print("  no samples in this file: the gate judges by tolerance alone until a run is accepted again")
     if settings.store_file.exists():
         store = open_store(settings)
         try:
@@ -376,7 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
     report.set_defaults(func=_report)
 
     compare = commands.add_parser("compare", help="compare the headline metrics of two runs",
-                                  description="Compare RUN_A (before) with RUN_B (after), metric by metric, with the gate's tolerances.",
+                                  description="Compare RUN_A (before) with RUN_B (after), metric by metric: difference, p-value and "
+                                              "the gate's verdict (a regression is worse than its tolerance and significant).",
                                   epilog=COMPARE_EXAMPLES, formatter_class=raw)
     compare.add_argument("run_a", metavar="RUN_A", help="run id, or latest / previous / baseline")
     compare.add_argument("run_b", metavar="RUN_B", help="run id, or latest / previous / baseline")
@@ -396,6 +394,9 @@ def build_parser() -> argparse.ArgumentParser:
     show.set_defaults(func=_baseline_show)
 
     from mysteryshop.cli.campaign import add_commands as add_campaign_commands
+    from mysteryshop.cli.gate import add_commands as add_gate_commands
+
+    add_gate_commands(commands)
     from mysteryshop.cli.doctor import add_commands as add_doctor_commands
     from mysteryshop.cli.export import add_commands as add_export_commands
     from mysteryshop.cli.journeys import add_commands as add_journey_commands

@@ -17,7 +17,7 @@ def load_cli_settings(args: argparse.Namespace, **extra: Any) -> Any:
     from mysteryshop.config import load_settings
 
     flags = {key: getattr(args, key, None) for key in ("probes", "journeys", "reports", "store", "personas", "seed", "profile",
-                                                        "baseline", "pdf", "fail_on_regression")}
+                                                        "baseline", "pdf", "fail_on_regression", "significance", "require")}
     flags["targets"] = getattr(args, "target", None)
     flags["locales"] = getattr(args, "locale", None)
     flags["personas_file"] = getattr(args, "personas_file", None)
@@ -57,7 +57,13 @@ def add_common_options(parser: argparse.ArgumentParser, *, run: bool = False) ->
     group.add_argument("--journeys", default=None, help="journey folder (default: journeys)")
     group.add_argument("--baseline", default=None, help="baseline file (default: mysteryshop-baseline.json)")
     group.add_argument("--tolerance", action="append", metavar="METRIC=VALUE", help="gate tolerance, e.g. answered.rate=0.05 (repeatable)")
-    group.add_argument("--fail-on-regression", action="store_true", default=None, help="exit 1 when a headline metric regressed beyond its tolerance")
+    group.add_argument("--fail-on-regression", action="store_true", default=None,
+                       help="exit 1 when a headline metric regressed against the baseline: beyond its tolerance and significant")
+    group.add_argument("--significance", type=float, default=None, metavar="LEVEL",
+                       help="the gate's level: a difference beyond its tolerance is a regression only when p < LEVEL (default 0.05)")
+    group.add_argument("--require", action="append", default=None, metavar="RULE",
+                       help="an absolute requirement the run must meet (exit 1 if not), e.g. 'grade>=C', 'acknowledged.rate>=0.8', "
+                            "'answered.p90<8bh' (repeatable; replaces require = [...] of [tool.mysteryshop])")
     group.add_argument("--pdf", action="store_true", default=None, help="also print the one-pager to PDF (Debian's chromium)")
     if run:
         group.add_argument("--probes", default=None, help="folder of probe tests (default: probes)")

@@ -12,11 +12,14 @@ import random
 import re
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from mysteryshop.demo.company import Customer, company, letter
+from mysteryshop.demo.keys import contact_rng
+from mysteryshop.durations import TIMING_RESOLUTION_WALL_S
 from mysteryshop.demo.profile import PlannedReply, Profile, plan_replies
 from mysteryshop.mail import compose
 from mysteryshop.collect.parse import parse_mail
@@ -27,6 +30,19 @@ from mysteryshop.quality.reply_language import likely_language
 DELIVERY_ATTEMPTS = 30
 RETRY_PAUSE_S = 0.5
 _ORDER = re.compile(r"\b(ORD-\d+)\b")
+#: Wall seconds between two emails to one customer at least (company time: times the speedup; see plan_replies).
+MIN_GAP_WALL_S = 0.25
+#: How far apart two runs with one seed may measure the same reply, in wall seconds (company time: times the
+#: speedup, two hours at the demo's 14,400x). The desk decides the same things in both runs (see keys.py), but when
+#: each message really goes out and is read depends on how busy the machine is: on a 2-core machine shared with
+#: Chromium and other work (load average 12-15), replies went out up to 0.8 s late in the first second of a run, nearly
+#: all of it in the SMTP conversation with the harness's mailbox while Chromium starts. An expectation whose deadline falls within this of the measured
+#: time can come out either way (and a journey's fallback be taken in one run only); the desk keeps its emails
+#: clear of the deadlines where the profile leaves room (GUARDS_WALL_S).
+REPEAT_TOLERANCE_WALL_S = TIMING_RESOLUTION_WALL_S
+#: How far (wall seconds, widest first) acknowledgements, answers and follow-ups keep from the deadlines of the
+#: run's journeys, where the profile's range leaves room (see profile.draw_delay).
+GUARDS_WALL_S = (REPEAT_TOLERANCE_WALL_S, REPEAT_TOLERANCE_WALL_S / 2, REPEAT_TOLERANCE_WALL_S / 4)
 
 
 @dataclass(slots=True)
@@ -64,6 +80,8 @@ class GroundTruth:
     #: the web side: contact-form submissions and every chat message shown, with monotonic ns
     forms: list[dict[str, Any]] = field(default_factory=list)
     chat: list[dict[str, Any]] = field(default_factory=list)
+    #: what the desk decided to do about each contact when it arrived (email, webform, chat), before doing it
+    planned: list[dict[str, Any]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _file: Any = field(default=None, repr=False)
 
@@ -98,6 +116,12 @@ class GroundTruth:
             (self.forms if event == "form" else self.chat).append(entry)
             self._append({"event": event, **entry})
 
+    def add_planned(self, **entry: Any) -> None:
+        """What the desk decided about one contact: every reply or chat message it will send, and when."""
+        with self._lock:
+            self.planned.append(entry)
+            self._append({"event": "planned", **entry})
+
     def for_address(self, address: str) -> list[TruthRecord]:
         with self._lock:
             return [r for r in self.sent if r.to == address]
@@ -117,6 +141,8 @@ class GroundTruth:
                 truth.sent.append(TruthRecord(**entry))
             elif kind in ("form", "chat"):
                 (truth.forms if kind == "form" else truth.chat).append(entry)
+            elif kind == "planned":
+                truth.planned.append(entry)
             else:
                 truth.received.append(entry)
         return truth
@@ -139,8 +165,12 @@ class EmailDesk:
         host: str = "127.0.0.1",
         port: int = 0,
         truth_path: Path | None = None,
+        deadlines: Sequence[int] = (),
     ) -> None:
+        """`deadlines`: company ns after a customer's email by which the run's journeys expect an email reply."""
         self.profile = profile
+        self.deadlines = tuple(sorted(set(deadlines)))
+        self.guards = tuple(int(g * 1e9 * speedup) for g in GUARDS_WALL_S)
         self.deliver_to = deliver_to
         self.seed = seed
         self.speedup = speedup
@@ -204,9 +234,7 @@ class EmailDesk:
         customer = Customer(address=address, name=mail.from_name, order_id=order.group(1) if order else None, text=text)
         message_id = mail.message_id
         self.truth.add_received(mail_from=mail_from, message_id=message_id, subject=subject, t_ns=received_ns)
-        # keyed on what a run with the same seed repeats (the persona's name, the subject), not on the
-        # address, which carries a per-run tag
-        rng = random.Random(f"{self.seed}:{customer.name or customer.address}:{subject}")
+        rng = contact_rng(self.seed, "email", address=customer.address, name=customer.name, what=subject)
         ticket = f"NW-{rng.randint(100000, 999999)}"
         self.respond(customer, subject, message_id, ticket, received_ns, rng)
 
@@ -222,14 +250,18 @@ class EmailDesk:
         """Schedule the emails the profile sends about one contact (an email, or a contact form threaded to `ticket`)."""
         self.remember(customer, ticket, "email" if message_id else "webform")
         loop = asyncio.get_running_loop()
-        for planned in self.plan(rng):
+        plan = self.plan(rng)
+        self.truth.add_planned(channel="email" if message_id else "webform", to=customer.address, subject=subject, ticket=ticket,
+                               received_ns=received_ns, replies=[[r.kind, r.quality, r.delay_ns, r.personal] for r in plan])
+        for planned in plan:
             scheduled_ns = received_ns + int(planned.delay_ns / self.speedup)
             wall_delay = max(0.0, (scheduled_ns - time.monotonic_ns()) / 1e9)
             args = (planned, customer, subject, message_id, ticket, received_ns, scheduled_ns)
             self._handles.append(loop.call_later(wall_delay, self._spawn, args))
 
     def plan(self, rng: random.Random) -> list[PlannedReply]:
-        return plan_replies(self.profile, rng)
+        return plan_replies(self.profile, rng, min_gap_ns=int(MIN_GAP_WALL_S * 1e9 * self.speedup), deadlines=self.deadlines,
+                            guards=self.guards)
 
     # -- sending --------------------------------------------------------------------------
     def _spawn(self, args: tuple[Any, ...]) -> None:

@@ -12,6 +12,7 @@ import sys
 import tempfile
 import time
 import weakref
+from collections.abc import Sequence
 from pathlib import Path
 
 from mysteryshop.demo.desk import EmailDesk, GroundTruth
@@ -24,8 +25,13 @@ READY = "mysteryshop-demo-desk ready"
 class DemoDeskProcess:
     """Start `python -m mysteryshop.demo serve` and talk to it through its port and its truth file."""
 
-    def __init__(self, profile: Profile, *, deliver_to: tuple[str, int], seed: int = 0, speedup: float = 1.0, workdir: Path | None = None) -> None:
+    def __init__(
+        self, profile: Profile, *, deliver_to: tuple[str, int], seed: int = 0, speedup: float = 1.0, workdir: Path | None = None,
+        deadlines: Sequence[int] = (),
+    ) -> None:
+        """`deadlines`: company ns after an email by which the run's journeys expect an email reply (the desk keeps clear)."""
         self.profile = profile
+        self.deadlines = tuple(sorted(set(deadlines)))
         self.deliver_to = deliver_to
         self.seed = seed
         self.speedup = speedup
@@ -43,6 +49,7 @@ class DemoDeskProcess:
             sys.executable, "-m", "mysteryshop.demo", "serve",
             "--profile-json", str(profile_path), "--deliver-to", f"{host}:{port}",
             "--seed", str(self.seed), "--speedup", repr(self.speedup), "--truth", str(self.truth_path),
+            *(arg for ns in self.deadlines for arg in ("--deadline", f"{ns}ns")),
         ]
         # The desk's log goes to a file: a pipe nobody reads fills up and stalls the desk.
         self.log_path = self._dir / "desk.log"
@@ -92,12 +99,13 @@ def _terminate(proc: subprocess.Popen[str]) -> None:
 
 
 async def serve(
-    profile: Profile, *, deliver_to: tuple[str, int], seed: int, speedup: float, truth: Path | None, host: str, port: int, http_port: int = 0
+    profile: Profile, *, deliver_to: tuple[str, int], seed: int, speedup: float, truth: Path | None, host: str, port: int, http_port: int = 0,
+    deadlines: Sequence[int] = (),
 ) -> None:
     """Run a desk (support mailbox, contact form and chat website) until SIGTERM or SIGINT."""
     from mysteryshop.demo.web import WebDesk
 
-    desk = EmailDesk(profile, deliver_to=deliver_to, seed=seed, speedup=speedup, host=host, port=port, truth_path=truth)
+    desk = EmailDesk(profile, deliver_to=deliver_to, seed=seed, speedup=speedup, host=host, port=port, truth_path=truth, deadlines=deadlines)
     bound = await desk.start()
     website = WebDesk(desk, host=host, port=http_port)
     http_bound = await website.start()
@@ -125,6 +133,7 @@ def main(argv: list[str] | None = None) -> int:
     import argparse
 
     from mysteryshop.demo.profile import get_profile
+    from mysteryshop.durations import parse_duration
 
     parser = argparse.ArgumentParser(prog="python -m mysteryshop.demo", description="Run the demo support desk (mailbox, contact form, chat) on loopback.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -138,11 +147,18 @@ def main(argv: list[str] | None = None) -> int:
     cmd.add_argument("--host", default="127.0.0.1")
     cmd.add_argument("--port", type=int, default=0, help="SMTP port (default: any free one)")
     cmd.add_argument("--http-port", type=int, default=0, help="port of the website: contact form and chat (default: any free one)")
+    cmd.add_argument("--deadline", action="append", default=[], metavar="DURATION",
+                     help="company time after an email by which a journey expects a reply (repeatable): replies keep clear of it")
     args = parser.parse_args(argv)
     profile = Profile.model_validate(json.loads(args.profile_json.read_text())) if args.profile_json else get_profile(args.profile)
     host, _, port = args.deliver_to.rpartition(":")
     if not host or not port.isdigit():
         parser.error(f"--deliver-to must be HOST:PORT, got '{args.deliver_to}'")
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
-    asyncio.run(serve(profile, deliver_to=(host, int(port)), seed=args.seed, speedup=args.speedup, truth=args.truth, host=args.host, port=args.port, http_port=args.http_port))
+    try:
+        deadlines = [parse_duration(text) for text in args.deadline]
+    except ValueError as exc:
+        parser.error(f"--deadline: {exc}")
+    asyncio.run(serve(profile, deliver_to=(host, int(port)), seed=args.seed, speedup=args.speedup, truth=args.truth, host=args.host,
+                      port=args.port, http_port=args.http_port, deadlines=deadlines))
     return 0

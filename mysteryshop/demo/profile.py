@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -132,12 +133,63 @@ class PlannedReply:
     personal: bool
 
 
-def plan_replies(profile: Profile, rng: random.Random) -> list[PlannedReply]:
-    """What the company does with one email: a pure function of the profile and the random stream."""
+def _outside(low: int, high: int, bands: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """[low, high] less every open band (a, b): the pieces left, in order."""
+    pieces = [(low, high)]
+    for a, b in sorted(bands):
+        cut: list[tuple[int, int]] = []
+        for lo, hi in pieces:
+            if b <= lo or a >= hi:
+                cut.append((lo, hi))
+                continue
+            if lo <= a:
+                cut.append((lo, a))
+            if b <= hi:
+                cut.append((b, hi))
+        pieces = cut
+    return pieces
 
-    def delay(behaviour: _Behaviour) -> int:
+
+def draw_delay(
+    rng: random.Random, low: int, high: int, *, offset: int = 0, deadlines: Sequence[int] = (), guards: Sequence[int] = (),
+) -> int:
+    """A delay drawn uniformly from [low, high], kept away from `deadlines` (counted from `offset` earlier) where it can be.
+
+    The first of `guards` (widest first) that leaves at least a quarter of the range is kept clear around every
+    deadline; when none does, the whole range is used. Exactly one number is drawn from `rng` whatever happens,
+    so the draws after this one are the same with or without deadlines.
+    """
+    if low == high:
+        return low
+    for guard in guards:
+        pieces = _outside(low, high, [(d - offset - guard, d - offset + guard) for d in deadlines])
+        room = sum(hi - lo for lo, hi in pieces)
+        if pieces and room * 4 >= high - low:
+            x = rng.randint(0, room)
+            for lo, hi in pieces:
+                if x <= hi - lo:
+                    return lo + x
+                x -= hi - lo
+            return pieces[-1][1]
+    return rng.randint(low, high)
+
+
+def plan_replies(
+    profile: Profile, rng: random.Random, *, min_gap_ns: int = 0, deadlines: Sequence[int] = (), guards: Sequence[int] = (),
+) -> list[PlannedReply]:
+    """What the company does with one email: a pure function of the profile and the random stream.
+
+    Two replies are planned at least `min_gap_ns` apart (a later one is moved later): each goes out on its own
+    SMTP connection, so two sent closer than a busy machine's scheduling jitter could arrive in either order, and
+    whether marketing came while the issue was open, or which reply came first, would change from run to run.
+    Acknowledgements, answers and follow-ups keep clear of `deadlines` (company ns after the email) by the
+    widest of `guards` the profile's range allows (see `draw_delay`): a reply drawn a few seconds of company time
+    from its deadline would be in time or late depending on how busy the machine is.
+    """
+
+    def delay(behaviour: _Behaviour, offset: int = 0, *, guarded: bool = True) -> int:
         low, high = behaviour.delay
-        return low if low == high else rng.randint(low, high)
+        return draw_delay(rng, low, high, offset=offset, deadlines=deadlines if guarded else (), guards=guards)
 
     personal = rng.random() < profile.personalize
     plan: list[PlannedReply] = []
@@ -151,7 +203,17 @@ def plan_replies(profile: Profile, rng: random.Random) -> list[PlannedReply]:
         answer_delay = delay(answer)
         plan.append(PlannedReply("answer", rng.choices(names, weights)[0], answer_delay, personal))
         if rng.random() < profile.followup.probability:
-            plan.append(PlannedReply("followup", "-", answer_delay + delay(profile.followup), personal))
+            plan.append(PlannedReply("followup", "-", answer_delay + delay(profile.followup, answer_delay), personal))
     if rng.random() < profile.marketing.probability:
-        plan.append(PlannedReply("marketing", "-", delay(profile.marketing), False))
-    return sorted(plan, key=lambda reply: reply.delay_ns)
+        plan.append(PlannedReply("marketing", "-", delay(profile.marketing, guarded=False), False))
+    return spaced(sorted(plan, key=lambda reply: reply.delay_ns), min_gap_ns)
+
+
+def spaced(plan: list[PlannedReply], min_gap_ns: int) -> list[PlannedReply]:
+    """`plan` (ordered by delay) with each reply at least `min_gap_ns` after the one before it."""
+    out: list[PlannedReply] = []
+    for reply in plan:
+        if out and reply.delay_ns < out[-1].delay_ns + min_gap_ns:
+            reply = replace(reply, delay_ns=out[-1].delay_ns + min_gap_ns)
+        out.append(reply)
+    return out

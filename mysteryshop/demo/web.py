@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import html
 import json
-import random
 import re
 import time
 from typing import TYPE_CHECKING, Any
@@ -32,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import WSMsgType, web
 
 from mysteryshop.demo.company import Customer, company, topic_of
+from mysteryshop.demo.keys import contact_rng
 
 if TYPE_CHECKING:
     from mysteryshop.demo.desk import EmailDesk
@@ -263,7 +263,7 @@ class WebDesk:
         errors = self.validate(values)
         if errors:
             return web.Response(text=_form_html("/contact", values, errors), content_type="text/html", status=422)
-        rng = random.Random(f"{self.seed}:form:{values['email'].lower()}:{values['message']}")
+        rng = contact_rng(self.seed, "form", address=values["email"], name=values["name"], what=f"{values['topic']}\n{values['message']}")
         ticket = f"NW-{rng.randint(100000, 999999)}"
         topic = TOPICS[values["topic"]]
         customer = Customer(address=values["email"], name=values["name"], order_id=values["order_id"], text=f"{topic}\n{values['message']}")
@@ -314,7 +314,7 @@ class _Chat:
         self.desk, self.ws, self.number = desk, ws, number
         self.behaviour = desk.profile.chat
         self.email = ""
-        self.rng = random.Random(f"{desk.seed}:chat:{number}")
+        self.rng = contact_rng(desk.seed, "chat-start")
         self.customer_messages: list[str] = []
         self.tasks: set[asyncio.Task[None]] = set()
 
@@ -323,17 +323,25 @@ class _Chat:
 
     def start(self, email: str) -> None:
         self.email = email
-        self.rng = random.Random(f"{self.desk.seed}:chat:{email.lower() or self.number}")
+        self.rng = contact_rng(self.desk.seed, "chat-start", address=email)
         self._truth(author="customer", kind="start", text="", received_ns=time.monotonic_ns())
+        plan = []
         if self.rng.random() < self.behaviour.greeting:
-            self._play([(0, "message", "bot", "greeting", "Hi! I'm Nova, Northwind's virtual assistant. What can I help you with today?")])
+            plan = [(0, "message", "bot", "greeting", "Hi! I'm Nova, Northwind's virtual assistant. What can I help you with today?")]
+        self.desk.email.truth.add_planned(channel="chat", chat=self.number, email=email, said="", messages=[list(m) for m in plan])
+        if plan:
+            self._play(plan)
 
     def customer_said(self, text: str) -> None:
         received_ns = time.monotonic_ns()
         self.customer_messages.append(text)
         self._truth(author="customer", kind="received", text=text, received_ns=received_ns)
         if len(self.customer_messages) == 1:
-            self._play(self._plan(text), start_ns=received_ns)
+            # what the chat does is drawn when the customer first writes, keyed on who they are and what they said
+            self.rng = contact_rng(self.desk.seed, "chat", address=self.email, what=text)
+            plan = self._plan(text)
+            self.desk.email.truth.add_planned(channel="chat", chat=self.number, email=self.email, said=text, messages=[list(m) for m in plan])
+            self._play(plan, start_ns=received_ns)
 
     def _plan(self, text: str) -> list[tuple[int, str, str, str, str]]:
         """(company ns after the customer's first message, type, author, kind, text), in order."""

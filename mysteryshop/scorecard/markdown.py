@@ -47,11 +47,17 @@ def markdown_summary(card: Mapping[str, Any], *, gate: Mapping[str, Any] | None 
         lines.append("Channels: " + ", ".join(f"{name} **{c['grade']['grade']}**" for name, c in card["channels"].items()))
         lines.append("")
     if gate is not None:
-        lines += [f"**Regression gate: {gate['verdict']}** against baseline `{gate.get('baseline_run') or '—'}`", ""]
+        against = f" against baseline `{gate['baseline_run']}`" if gate.get("baseline_run") else ""
+        lines += [f"**Regression gate: {gate['verdict']}**{against}", ""]
         regressions = [c for c in gate.get("changes", []) if c["regressed"]]
         for change in regressions:
-            lines.append(f"- ❌ {change['label']}: {change['baseline_text']} → {change['current_text']} (tolerance {change['tolerance_text']})")
-        if regressions:
+            p_value = f", p = {change['p_text']}" if change.get("p_text", "—") != "—" else ""
+            lines.append(f"- ❌ {change['label']}: {change['baseline_text']} → {change['current_text']} "
+                         f"(tolerance {change['tolerance_text']}{p_value})")
+        unmet = [r for r in gate.get("requirements", []) if not r["met"]]
+        for requirement in unmet:
+            lines.append(f"- ❌ requirement `{requirement['requirement']}`: {requirement['reason']}")
+        if regressions or unmet:
             lines.append("")
     industry = industry_figures()
     lines += ["| What the customer experienced | Measured | Median | p90 | Industry |", "|---|---:|---:|---:|---|"]

@@ -1,0 +1,191 @@
+"""`mysteryshop gate` and `mysteryshop compare`, and the gate that `run` and `report` apply: a run against the
+accepted baseline (significance-tested, see mysteryshop/gate.py) and against absolute requirements."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from mysteryshop.cli.common import add_common_options, load_cli_settings, open_store
+
+GATE_EXAMPLES = """examples:
+  mysteryshop gate                                  the latest run against the baseline (and the configured requirements)
+  mysteryshop gate latest --require 'grade>=C' --require 'acknowledged.rate>=80%'
+  mysteryshop gate latest --require 'answered.p90<8bh' --no-baseline      requirements only
+  mysteryshop gate 20261123-070722-a389 --against previous --significance 0.01
+  mysteryshop gate --json                           the verdict as JSON
+
+A metric regressed when it is worse than its tolerance AND the difference is significant at the level
+(default 0.05; rates: two-proportion z-test, Fisher's exact test for small counts; times: Mann-Whitney U).
+A requirement is METRIC OPERATOR VALUE: grade>=C, score>=70, acknowledged.rate>=0.8 (or 80%),
+answered.median<4h, answered.p90<8bh (business hours; elapsed for a target open around the clock).
+Exit codes: 0 pass, 1 a regression or a requirement not met, 2 usage or configuration error.
+"""
+
+
+def requirements(settings: Any, args: argparse.Namespace | None = None) -> list[Any]:
+    """The configured requirements, parsed (ConfigError naming where each came from)."""
+    from mysteryshop.scorecard.build import HEADLINE
+    from mysteryshop.thresholds import parse_requirement
+
+    where = "--require" if args is not None and getattr(args, "require", None) else \
+        f"{settings.root / 'pyproject.toml'} [tool.mysteryshop] require (or MYSTERYSHOP_REQUIRE)"
+    return [parse_requirement(text, HEADLINE, where) for text in settings.require]
+
+
+def stored_card(settings: Any, store: Any, run_id: str) -> dict[str, Any]:
+    """The scorecard of a stored run, as `report` builds it (from the entries the run recorded, where they hold)."""
+    from mysteryshop.journey import find_journey
+    from mysteryshop.scorecard.build import build_scorecard
+    from mysteryshop.target import find_target
+
+    rows = store.query("SELECT DISTINCT journey, target FROM probes WHERE run_id = ?", (run_id,))
+    journeys_dir = settings.path(settings.journeys)
+    journeys = {r["journey"]: find_journey(r["journey"], journeys_dir) for r in rows}
+    targets = {r["target"]: find_target(r["target"], journeys_dir / "targets") for r in rows}
+    return build_scorecard(store, run_id, journeys, targets, keep=True)
+
+
+def speedups(card: Mapping[str, Any]) -> list[float]:
+    """How much faster than real time each target of the run plays (1 for a real company)."""
+    return [float((t or {}).get("speedup") or 1.0) for t in (card.get("targets") or {}).values()]
+
+
+def _business_clock(card: Mapping[str, Any]) -> bool:
+    return any((t or {}).get("clock") for t in (card.get("targets") or {}).values())
+
+
+def evaluate(
+    settings: Any, card: Mapping[str, Any], *, before: Mapping[str, Any] | None, reqs: list[Any],
+) -> dict[str, Any]:
+    """The gate's report for `card`: against `before` ({"run_id", "values", "samples" or None}) when given, and `reqs`."""
+    from mysteryshop import gate
+    from mysteryshop.scorecard.build import headline_values
+    from mysteryshop.scorecard.samples import card_samples
+    from mysteryshop.thresholds import check
+
+    values = headline_values(card["summary"])
+    changes: list[Any] = []
+    tested = False
+    if before is not None:
+        tested = before.get("samples") is not None
+        floor = gate.time_floor_s([*speedups(card), *before.get("speedups", [])])
+        changes = gate.gate(before["values"], values, settings.tolerance, before=before.get("samples"),
+                            after=card_samples(card) if tested else None, alpha=settings.significance, time_floor=floor)
+    grade = ((card["summary"].get("grade") or {}).get("grade"))
+    checks = [check(r, values, grade, business_clock=_business_clock(card)) for r in reqs]
+    result = gate.report(changes, baseline_run=before["run_id"] if before else None, current_run=card["run"]["id"], checks=checks,
+                         alpha=settings.significance, tested=tested)
+    result["how"] = gate.describe(settings.significance, tested) if before is not None else "requirements only (no baseline)"
+    result["_lines"] = gate.table(changes, checks)
+    return result
+
+
+def print_result(result: Mapping[str, Any], title: str) -> None:
+    print(f"{title}: {result['verdict'].upper()}")
+    print(f"  ({result['how']})")
+    for line in result["_lines"]:
+        print(line)
+
+
+def public(result: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in result.items() if not k.startswith("_")}
+
+
+def baseline_side(settings: Any) -> dict[str, Any]:
+    from mysteryshop.history import load_baseline
+
+    data = load_baseline(settings.baseline_file)
+    return {"run_id": data["run_id"], "values": data["values"], "samples": data.get("samples"), "speedups": data.get("speedups", [])}
+
+
+def run_side(settings: Any, store: Any, run_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """({"run_id", "values", "samples"}, the card) of a stored run."""
+    from mysteryshop.history import run_summary
+    from mysteryshop.scorecard.build import headline_values
+    from mysteryshop.scorecard.samples import card_samples
+
+    run_summary(store, run_id)  # a run that never finished has no summary: said plainly, before scoring it
+    card = stored_card(settings, store, run_id)
+    return {"run_id": run_id, "values": headline_values(card["summary"]), "samples": card_samples(card), "speedups": speedups(card)}, card
+
+
+def compare_command(args: argparse.Namespace) -> int:
+    from mysteryshop import gate
+    from mysteryshop.history import resolve_run
+
+    settings = load_cli_settings(args)
+    reqs = requirements(settings, args)
+    store = open_store(settings)
+    try:
+        a = resolve_run(store, args.run_a, baseline_file=settings.baseline_file)
+        b = resolve_run(store, args.run_b, baseline_file=settings.baseline_file)
+        before = baseline_side(settings) if args.run_a == "baseline" else run_side(settings, store, a)[0]
+        after_card = run_side(settings, store, b)[1]
+    finally:
+        store.close()
+    result = evaluate(settings, after_card, before={**before, "run_id": a}, reqs=reqs)
+    if args.json:
+        print(json.dumps(public(result), indent=2))
+    else:
+        print_result(result, f"{a} → {b}")
+    return gate.EXIT_REGRESSION if settings.fail_on_regression and gate.failed(result) else gate.EXIT_PASS
+
+
+def gate_command(args: argparse.Namespace) -> int:
+    from mysteryshop import gate
+    from mysteryshop.errors import ConfigError
+    from mysteryshop.history import resolve_run
+
+    settings = load_cli_settings(args)
+    reqs = requirements(settings, args)
+    use_baseline = not args.no_baseline and (args.against != "baseline" or settings.baseline_file.is_file() or not reqs)
+    if not use_baseline and not reqs:
+        raise ConfigError("nothing to gate on: no baseline and no requirement. Accept a baseline (mysteryshop baseline accept RUN) "
+                          "or give requirements (--require 'grade>=C', or require = [...] in [tool.mysteryshop])")
+    store = open_store(settings)
+    try:
+        run_id = resolve_run(store, args.run, baseline_file=settings.baseline_file)
+        before = None
+        if use_baseline and args.against == "baseline":
+            before = baseline_side(settings)
+        elif use_baseline:
+            before = run_side(settings, store, resolve_run(store, args.against, baseline_file=settings.baseline_file))[0]
+        card = stored_card(settings, store, run_id)
+    finally:
+        store.close()
+    result = evaluate(settings, card, before=before, reqs=reqs)
+    if args.json:
+        print(json.dumps(public(result), indent=2))
+    else:
+        against = f" against {'baseline ' if args.against == 'baseline' else ''}{before['run_id']}" if before else ""
+        print_result(result, f"gate: run {run_id}{against}")
+    run_dir = settings.path(settings.reports) / run_id
+    if run_dir.is_dir():
+        write_gate(run_dir, result)
+    return gate.EXIT_REGRESSION if gate.failed(result) else gate.EXIT_PASS
+
+
+def add_commands(commands: Any) -> None:
+    raw = argparse.RawDescriptionHelpFormatter
+    parser = commands.add_parser("gate", help="pass or fail a stored run: against the baseline (beyond chance) and requirements",
+                                 description="Gate RUN against the accepted baseline (or --against another run) and the requirements; "
+                                             "exit 1 when a metric regressed significantly or a requirement is not met.",
+                                 epilog=GATE_EXAMPLES, formatter_class=raw)
+    parser.add_argument("run", nargs="?", default="latest", metavar="RUN", help="run id, or latest (default) / previous")
+    parser.add_argument("--against", default="baseline", metavar="RUN", help="what to compare with: baseline (default) or a run")
+    parser.add_argument("--no-baseline", action="store_true", help="check the requirements only")
+    parser.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    add_common_options(parser)
+    parser.set_defaults(func=gate_command)
+
+
+def write_gate(run_dir: Path, result: Mapping[str, Any]) -> Path:
+    from mysteryshop import atomic
+
+    path = run_dir / "gate.json"
+    atomic.write_text(path, json.dumps(public(result), indent=2) + "\n")
+    return path
