@@ -36,6 +36,7 @@ from mysteryshop.journey import Journey
 from mysteryshop.collect.correlate import correlator_for_run
 from mysteryshop.collect.inbox import read_cursor, save_cursor, unclaimed_count
 from mysteryshop.collect.parse import parse_mail, stored_fields
+from mysteryshop.scoring.stored_kind import read_and_keep
 from mysteryshop.collect.router import route_inbox
 from mysteryshop.plan import ProbeSpec
 from mysteryshop.runner import Engine, WalkState
@@ -318,7 +319,7 @@ class Campaign:
         )
         customer_text = (sent[0]["full_text"] or sent[0]["text"]) if sent else None
         mail = parse_mail(raw, customer_text=customer_text)
-        self.store.post(*self.store.annotation(rowid, **stored_fields(mail, customer_text)))
+        self.store.post(*self.store.annotation(rowid, **stored_fields(mail, customer_text), kind_reading=read_and_keep(mail)[1]))
 
     async def tick(self, journeys: dict[str, Journey], targets: dict[str, Target]) -> TickReport:
         """Route new replies, then move every waiting walk on as far as it goes now."""

@@ -9,8 +9,8 @@ Each layer overrides the one before it, key by key. Example pyproject.toml:
     fail_on_regression = true
 
     [tool.mysteryshop.tolerances]
-    "answered.rate" = 0.05          # absolute: five percentage points
-    "answered.median_s" = "25%"     # relative to the baseline's value
+    "email.answered.rate" = 0.05          # absolute: five percentage points
+    "email.answered.median_s" = "25%"     # relative to the baseline's value
 
 Environment variables are the keys in upper case with a MYSTERYSHOP_ prefix
 (MYSTERYSHOP_PERSONAS=10, MYSTERYSHOP_TARGETS=demo,acme, MYSTERYSHOP_FAIL_ON_REGRESSION=1).
@@ -52,10 +52,11 @@ class Settings:
     pdf: bool = False  #: also print the one-pager to PDF (needs Chromium)
     tolerances: dict[str, float | str] = field(default_factory=dict)  #: per-metric gate tolerances
     significance: float = 0.05  #: the gate's level: a difference counts as a regression only when its p-value is below it
-    require: list[str] = field(default_factory=list)  #: absolute requirements, e.g. "grade>=C", "acknowledged.rate>=0.8"
+    require: list[str] = field(default_factory=list)  #: absolute requirements, e.g. "grade>=C", "email.acknowledged.rate>=0.8"
     collect: dict[str, Any] = field(default_factory=dict)  #: how replies come back, for every target: via, host, port, advertise
     probe_domain: str | None = None  #: domain of the personas' addresses (default: each target's probe_domain)
     allowlist: str = "allowlist.yaml"  #: targets that may be probed
+    rubric: str | None = None  #: rubric file grading each channel and the whole (default: mysteryshop/scorecard/rubric.yaml)
     personas_file: str | None = None  #: personas from a CSV or YAML file (test accounts) instead of Faker
 
     def path(self, value: str | None) -> Path | None:
@@ -69,6 +70,10 @@ class Settings:
         return self.path(self.store) or self.path(self.reports) / "mysteryshop.sqlite"  # type: ignore[operator]
 
     @property
+    def rubric_file(self) -> Path | None:
+        return self.path(self.rubric)
+
+    @property
     def baseline_file(self) -> Path:
         return self.path(self.baseline)  # type: ignore[return-value]
 
@@ -78,6 +83,8 @@ class Settings:
             return self.tolerances[key]
         if key in DEFAULT_TOLERANCES:
             return DEFAULT_TOLERANCES[key]
+        if key.endswith(".score"):  # a channel's score, 0..100 like the overall one
+            return DEFAULT_TOLERANCES["score"]
         return TIME_TOLERANCE if key.endswith("_s") else RATE_TOLERANCE
 
 
@@ -103,7 +110,7 @@ def _coerce(key: str, value: Any, where: str) -> Any:
             return [v.strip() for v in value.split(",") if v.strip()]
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return value
-        example = '["grade>=C", "acknowledged.rate>=0.8"]' if key == "require" else '["demo"]'
+        example = '["grade>=C", "email.acknowledged.rate>=0.8"]' if key == "require" else '["demo"]'
         raise ConfigError(f"{where}: '{key}' must be a list, e.g. {example}, got {value!r}")
     if key in _INTS:
         try:

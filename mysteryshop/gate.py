@@ -7,7 +7,7 @@ scoring/significance.py). The overall score is a sum of the others: it regressed
 than its tolerance and at least one metric it is made of regressed. A baseline written before samples were
 kept (no "samples" in its file) is judged by tolerance alone, as it was, and the report says so.
 
-Requirements ('grade>=C', 'acknowledged.rate>=0.8', 'answered.p90<8bh': see thresholds.py) are checked on
+Requirements ('grade>=C', 'email.acknowledged.rate>=0.8', 'email.answered.p90<8bh': see thresholds.py) are checked on
 this run alone. Exit codes (mysteryshop/exitcodes.py): 0 pass, 1 a regression or a requirement not met
 (`mysteryshop run/report` with --fail-on-regression or requirements, `compare --fail-on-regression`,
 `gate`), the others for usage, unreachable, misconfigured and interrupted runs.
@@ -162,25 +162,35 @@ def gate(
     baseline: Mapping[str, float | None], current: Mapping[str, float | None], tolerance_of: Callable[[str], float | str], *,
     before: Samples | None = None, after: Samples | None = None, alpha: float = ALPHA, time_floor: float = TIME_FLOOR_S,
 ) -> list[Change]:
-    """Every headline metric judged (see `judge`); tested for significance when both runs' samples are given.
-    `time_floor`: no time changes by less than this (company seconds; see `time_floor_s`)."""
+    """Every headline metric measured in either run judged (see `judge`; one neither measured, e.g. a channel neither
+    used, is left out); tested for significance when both runs' samples are given. `time_floor`: no time changes by
+    less than this (company seconds; see `time_floor_s`)."""
     tested = before is not None and after is not None
+
+    def measured(key: str) -> bool:
+        return baseline.get(key) is not None or current.get(key) is not None
+
+    def made_of_parts(key: str) -> bool:  # the overall score and each channel's ('email.score')
+        return key == "score" or key.endswith(".score")
+
     changes = [
         judge(key, baseline.get(key), current.get(key), tolerance_of(key), before=(before or {}).get(key), after=(after or {}).get(key),
               alpha=alpha, tested=tested, time_floor=time_floor)
-        for key in HEADLINE if key != "score"
+        for key in HEADLINE if not made_of_parts(key) and measured(key)
     ]
-    if "score" in HEADLINE:
-        score = judge("score", baseline.get("score"), current.get("score"), tolerance_of("score"))
-        if tested:  # the score is made of the others: it regressed only when one of them did, beyond chance
-            parts = [c for c in changes if c.regressed]
-            gained = [c for c in changes if c.improved]
+    scores = []
+    for key in (k for k in HEADLINE if made_of_parts(k) and measured(k)):
+        score = judge(key, baseline.get(key), current.get(key), tolerance_of(key))
+        if tested:  # a score is made of its metrics: it regressed only when one of them did, beyond chance
+            prefix = "" if key == "score" else key.removesuffix("score")
+            parts = [c for c in changes if c.regressed and c.key.startswith(prefix)]
+            gained = [c for c in changes if c.improved and c.key.startswith(prefix)]
             verdict = ("regressed" if parts else "chance") if score.regressed else ("improved" if gained else "chance") if score.improved else score.verdict
             score = Change(score.key, score.label, score.better, score.baseline, score.current, score.tolerance,
                            score.regressed and bool(parts), score.improved and bool(gained), min((c.p_value for c in parts), default=None),
                            "its parts" if score.regressed or score.improved else None, None, None, verdict)
-        changes.insert(0, score)
-    return changes
+        scores.append(score)
+    return scores + changes
 
 
 def verdict(changes: Sequence[Change], checks: Sequence[Check] = ()) -> str:

@@ -36,7 +36,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--target", action="append", default=None, help="target name from journeys/targets/ (repeatable; default: demo)")
     group.addoption("--locale", action="append", default=None, help="Faker locale of personas, e.g. de_DE (repeatable; default en_US)")
     group.addoption("--personas-file", default=None, help="personas from a CSV or YAML file (real test accounts) instead of Faker")
-    group.addoption("--demo-profile", default=None, help="behaviour of the embedded demo desk: excellent, typical or poor")
+    group.addoption("--demo-profile", default=None, help="behaviour of the embedded demo desk: excellent, typical, poor or asks_back")
     group.addoption("--journeys", default=None, help="folder of journey files (default: <rootdir>/journeys)")
     group.addoption("--reports", default=None, help="folder for scorecards and the run store (default: <rootdir>/reports)")
     group.addoption("--store", default=None, help="SQLite run store (default: <reports>/mysteryshop.sqlite)")
@@ -55,6 +55,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--mailbox-advertise", default=None, help="host:port the desk delivers replies to, when not the bound address (NAT, MX)")
     group.addoption("--probe-domain", default=None, help="domain of the personas' addresses (default: each target's probe_domain)")
     group.addoption("--allowlist", default=None, help="targets that may be probed (default: <rootdir>/allowlist.yaml)")
+    group.addoption("--rubric", default=None, help="rubric grading each channel and the whole (default: the shipped rubric.yaml)")
     group.addoption("--dry-run", action="store_true", default=False, help="print what the probes would send; send nothing, store nothing")
     group.addoption("--resume", action="store_true", default=False,
                     help="go on with the interrupted run named by --run-id (same seed, personas and targets): finished probes "
@@ -89,9 +90,17 @@ def pytest_configure(config: pytest.Config) -> None:
         allowlist=Path(opt("allowlist")) if opt("allowlist") else root / "allowlist.yaml",
         dry_run=bool(opt("dry_run")),
         resume=bool(opt("resume")),
+        rubric=Path(opt("rubric")) if opt("rubric") else None,
     )
     if run.resume and not opt("run_id"):
         raise pytest.UsageError("--resume needs --run-id: the id of the interrupted run to go on with")
+    if run.rubric is not None:
+        from mysteryshop.scorecard.rubric import load_rubric
+
+        try:
+            load_rubric(run.rubric)
+        except ConfigError as exc:
+            raise pytest.UsageError(f"--rubric: {exc}") from None
     if run.browser_concurrency < 1:
         raise pytest.UsageError(f"--browser-concurrency must be at least 1, got {run.browser_concurrency}")
     if run.demo_profile is not None:

@@ -32,6 +32,7 @@ from mysteryshop.runner import Engine, EngineThread, ProbeResult
 from mysteryshop.sends import RunSends
 from mysteryshop.safety import Allowlist, check_open_probes, check_targets
 from mysteryshop.scorecard.build import build_scorecard
+from mysteryshop.scorecard.rubric import load_rubric
 from mysteryshop.scorecard.shares import available_cores
 from mysteryshop.scorecard.write import write_scorecard
 from mysteryshop.scoring.kind_words import kind_words
@@ -58,6 +59,7 @@ class RunConfig:
     allowlist: Path | None = None  # targets that may be probed (default: allowlist.yaml beside the reports folder's project)
     dry_run: bool = False  # print what would be sent; send nothing, store nothing
     resume: bool = False  # go on with the stored run `run_id` (interrupted): finished probes stay, open ones walk on
+    rubric: Path | None = None  # rubric grading each channel and the whole (default: the shipped one)
 
     @property
     def store_file(self) -> Path:
@@ -331,7 +333,8 @@ class RunSession:
         else:
             status = "passed" if len(outcomes) == len(results) and all(r.status == "passed" for r in outcomes) else "failed"
         # the probes the engine had no quiet moment to record are scored here (in parallel when many) and recorded for later reports
-        card = build_scorecard(self.store, self.config.run_id, self.journeys, self.targets, keep=True, workers=available_cores())
+        card = build_scorecard(self.store, self.config.run_id, self.journeys, self.targets, keep=True, workers=available_cores(),
+                               rubric=load_rubric(self.config.rubric))
         self.store.finish_run(self.config.run_id, status, card["summary"])
         card["run"]["status"] = status
         card["run"]["finished_utc"] = next(r["finished_utc"] for r in self.store.runs() if r["id"] == self.config.run_id)

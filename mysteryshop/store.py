@@ -158,8 +158,9 @@ KIND_COLUMNS = ("from_addr", "from_name", "report_type", "delivery_action", "del
 #: Parsed fields of a message added after schema 1 (migrated in place; NULL on older rows).
 #: `text_basis` marks a complete annotation: a digest of the customer text that `text` was
 #: cut against (see mail.stored_fields). `full_text` is NULL when it equals `text`.
+#: `kind_reading`: the message's kind as read when it was received (scoring.stored_kind; NULL: read it when needed).
 PARSED_COLUMNS = ("full_text", "html", "auto_submitted", "list_unsubscribe", "precedence", "text_basis",
-                  *KIND_COLUMNS)
+                  *KIND_COLUMNS, "kind_reading")
 
 
 def placeholders(count: int) -> str:

@@ -1,9 +1,10 @@
-"""Absolute requirements a run must meet, whatever the baseline: 'grade>=C', 'acknowledged.rate>=0.8', 'answered.p90<8bh'.
+"""Absolute requirements a run must meet, whatever the baseline: 'grade>=C', 'email.acknowledged.rate>=0.8',
+'email.answered.p90<8bh'.
 
 One requirement is METRIC OPERATOR VALUE:
 
-- METRIC: `grade`, `score`, or a headline metric of the scorecard (`answered.rate`, `answered.median_s`); a time may
-  drop its `_s` (`answered.p90`).
+- METRIC: `grade`, `score`, or a headline metric of the scorecard (`email.answered.rate`, `email.answered.median_s`,
+  `chat.first_response.p90_s`, `email.score`); a time may drop its `_s` (`email.answered.p90`).
 - OPERATOR: >=, >, <=, <, ==.
 - VALUE: a grade letter A-F (A is best: `grade>=C` passes A, B and C); a score 0-100; a rate as 0.8 or 80%; a time
   as elapsed time (90s, 30m, 8h, 1d12h; a bare number is seconds) or business time (8bh, '8 business hours'), which
@@ -27,8 +28,8 @@ from mysteryshop.errors import ConfigError, suggest
 GRADES = "ABCDEF"
 _OPS: dict[str, Callable[[float, float], bool]] = {">=": operator.ge, "<=": operator.le, "==": operator.eq, ">": operator.gt, "<": operator.lt}
 _FORM = re.compile(r"^\s*(?P<metric>[A-Za-z_][\w.]*)\s*(?P<op>>=|<=|==|>|<)\s*(?P<value>\S.*?)\s*$")
-HELP = ("write METRIC OPERATOR VALUE, e.g. 'grade>=C', 'acknowledged.rate>=0.8' (or 80%), 'answered.p90<8bh', "
-        "'answered.median<4h', 'score>=70'")
+HELP = ("write METRIC OPERATOR VALUE, e.g. 'grade>=C', 'email.acknowledged.rate>=0.8' (or 80%), 'email.answered.p90<8bh', "
+        "'email.answered.median<4h', 'score>=70'")
 
 
 @dataclass(frozen=True, slots=True)

@@ -195,14 +195,14 @@ def test_the_gate_flags_the_poor_desk_against_the_excellent_one(reports: Path) -
     assert worse.returncode == gate.EXIT_REGRESSION, worse.stdout + worse.stderr
     result = json.loads(worse.stdout)
     assert result["verdict"] == "regression" and result["significance_tested"]
-    answered = next(c for c in result["changes"] if c["key"] == "answered.rate")
+    answered = next(c for c in result["changes"] if c["key"] == "email.answered.rate")
     assert answered["regressed"] and answered["p_value"] < 0.05 and answered["n_before"] == answered["n_after"]
     # compare says the same, and fails only when asked to; requirements pass and fail as written
     assert cli(reports, "compare", "excellent-1", "poor-1").returncode == 0
     assert cli(reports, "compare", "excellent-1", "poor-1", "--fail-on-regression").returncode == gate.EXIT_REGRESSION
-    good = cli(reports, "gate", "excellent-2", "--no-baseline", "--require", "answered.median<4h", "--require", "marketing_while_open.rate<=0")
+    good = cli(reports, "gate", "excellent-2", "--no-baseline", "--require", "email.answered.median<4h", "--require", "email.marketing_while_open.rate<=0")
     assert good.returncode == gate.EXIT_PASS, good.stdout + good.stderr
-    bad = cli(reports, "gate", "poor-2", "--no-baseline", "--require", "answered.rate>=90%", "--require", "grade>=C")
+    bad = cli(reports, "gate", "poor-2", "--no-baseline", "--require", "email.answered.rate>=90%", "--require", "grade>=C")
     assert bad.returncode == gate.EXIT_REGRESSION and bad.stdout.count("NOT MET:") == 2, bad.stdout
     typo = cli(reports, "gate", "poor-2", "--require", "answerd.rate>=0.9")
-    assert typo.returncode == gate.EXIT_USAGE and "unknown metric 'answerd.rate'" in typo.stderr and "answered.rate" in typo.stderr
+    assert typo.returncode == gate.EXIT_USAGE and "unknown metric 'answerd.rate'" in typo.stderr and "email.answered.rate" in typo.stderr

@@ -70,7 +70,7 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "probes" / "test_email_question.py").write_text((ROOT / "probes" / "test_email_question.py").read_text(encoding="utf-8"), encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text(
         '[tool.mysteryshop]\npersonas = 4\nseed = 3\nbaseline = "baseline.json"\n\n'
-        '[tool.mysteryshop.tolerances]\n"answered.rate" = 0.10\n"acknowledged.median_s" = 900\n',
+        '[tool.mysteryshop.tolerances]\n"email.answered.rate" = 0.10\n"email.acknowledged.median_s" = 900\n',
         encoding="utf-8",
     )
     return tmp_path
@@ -100,7 +100,7 @@ def test_gate_passes_when_nothing_changed_and_fails_when_the_desk_turns_poor(pro
     assert "REGRESSED" in poor.stdout
     verdict = json.loads((project / "reports" / "worse" / "gate.json").read_text())
     assert verdict["verdict"] == "regression"
-    assert any(c["key"] == "answered.rate" and c["regressed"] for c in verdict["changes"])
+    assert any(c["key"] == "email.answered.rate" and c["regressed"] for c in verdict["changes"])
     assert "Regression gate: regression" in (project / "reports" / "worse" / "summary.md").read_text()
 
     # And compare shows the same between the stored runs, failing only when asked to
@@ -122,6 +122,15 @@ def test_usage_and_configuration_errors_exit_2(project: Path) -> None:
     assert result.returncode == 2 and "no baseline at" in result.stderr and "baseline accept" in result.stderr
     assert cli(project, "compare", "nope", "latest").returncode == 2  # no store yet
     assert cli(project, "run", "--personas", "lots").returncode == 2  # argparse
+    # A rubric that does not validate: one line naming file:line, before anything is sent
+    (project / "rubric.yaml").write_text("title: mine\nmin_sample: {value: 5, source: me}\n", encoding="utf-8")
+    rubric = cli(project, "run", "--rubric", "rubric.yaml")
+    assert rubric.returncode == 2 and f"{project / 'rubric.yaml'}:1:1: acknowledgement_within: required field is missing" in rubric.stderr
+    assert not (project / "reports").exists()
+    # A tolerance named as before metrics had channels: said, with the name it has now
+    (project / "pyproject.toml").write_text('[tool.mysteryshop]\n\n[tool.mysteryshop.tolerances]\n"answered.rate" = 0.1\n', encoding="utf-8")
+    old = cli(project, "run")
+    assert old.returncode == 2 and "unknown metric 'answered.rate'. Did you mean 'email.answered.rate'?" in old.stderr
     (project / "pyproject.toml").write_text("[tool.mysteryshop]\npersona = 3\n", encoding="utf-8")
     typo = cli(project, "run")
     assert typo.returncode == 2 and "unknown setting 'persona'. Did you mean 'personas'?" in typo.stderr
@@ -133,8 +142,8 @@ def test_settings_layer_pyproject_then_environment_then_flags(project: Path) -> 
     assert settings.targets == ["demo", "acme"]  # environment
     assert settings.seed == 11  # flag beats environment
     assert settings.baseline_file == project / "baseline.json"
-    assert settings.tolerance("answered.rate") == 0.10 and settings.tolerance("followed_up.rate") == 0.10
-    assert settings.tolerance("acknowledged.median_s") == 900 and settings.tolerance("answered.median_s") == "25%"
+    assert settings.tolerance("email.answered.rate") == 0.10 and settings.tolerance("email.followed_up.rate") == 0.10
+    assert settings.tolerance("email.acknowledged.median_s") == 900 and settings.tolerance("email.answered.median_s") == "25%"
     with pytest.raises(ConfigError, match="must be true or false"):
         load_settings(project, environ={"MYSTERYSHOP_FAIL_ON_REGRESSION": "maybe"})
 
@@ -144,12 +153,20 @@ def test_tolerances_absolute_relative_and_direction() -> None:
     with pytest.raises(ConfigError):
         parse_tolerance("a lot")
     # a rate that should be high drops by more than its tolerance: regression
-    assert gate.judge("answered.rate", 0.9, 0.75, 0.10).regressed
-    assert not gate.judge("answered.rate", 0.9, 0.85, 0.10).regressed
+    assert gate.judge("email.answered.rate", 0.9, 0.75, 0.10).regressed
+    assert not gate.judge("email.answered.rate", 0.9, 0.85, 0.10).regressed
     # marketing should be low: rising is the regression
-    assert gate.judge("marketing_while_open.rate", 0.0, 0.2, 0.10).regressed
-    assert gate.judge("marketing_while_open.rate", 0.3, 0.0, 0.10).improved
+    assert gate.judge("email.marketing_while_open.rate", 0.0, 0.2, 0.10).regressed
+    assert gate.judge("email.marketing_while_open.rate", 0.3, 0.0, 0.10).improved
     # times: relative, with a floor of ten minutes; a time that vanished is a regression
-    assert gate.judge("answered.median_s", 4 * 3600, 6 * 3600, "25%").regressed
-    assert not gate.judge("acknowledged.median_s", 60, 120, "25%").regressed  # +1 minute: within the floor
-    assert gate.judge("answered.median_s", 3600, None, "25%").regressed
+    assert gate.judge("email.answered.median_s", 4 * 3600, 6 * 3600, "25%").regressed
+    assert not gate.judge("email.acknowledged.median_s", 60, 120, "25%").regressed  # +1 minute: within the floor
+    assert gate.judge("email.answered.median_s", 3600, None, "25%").regressed
+
+
+def test_metrics_neither_run_measured_are_left_out_of_the_gate() -> None:
+    baseline = {"score": 80.0, "email.answered.rate": 0.9, "chat.first_response.rate": None}
+    current = {"score": 78.0, "email.answered.rate": 0.7, "chat.first_response.rate": None}
+    changes = gate.gate(baseline, current, lambda key: 5.0 if key == "score" else 0.10)
+    assert [c.key for c in changes] == ["score", "email.answered.rate"]
+    assert gate.verdict(changes) == "regression" and not changes[0].regressed

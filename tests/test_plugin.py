@@ -61,8 +61,8 @@ def test_an_excellent_desk_passes_and_writes_a_scorecard(suite: pytest.Pytester)
     result.assert_outcomes(passed=3)
     result.stdout.fnmatch_lines(["*test_quick_question?demo-p0-*PASSED*", "*mysteryshop scorecard*", "*3 probes: 3 passed*"])
     card = _scorecard(suite, "good")
-    assert card["schema"] == "mysteryshop.scorecard/2"
-    assert card["summary"]["metrics"]["acknowledged"]["rate"] == 1.0
+    assert card["schema"] == "mysteryshop.scorecard/3"
+    assert card["summary"]["metrics"]["email"]["acknowledged"]["rate"] == 1.0
     assert (suite.path / "reports/good/scorecard.html").read_text().count("<tr>") >= 4
 
 

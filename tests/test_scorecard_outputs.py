@@ -45,7 +45,7 @@ def test_json_validates_against_the_documented_schema(written: tuple[dict, dict[
     schema = json.loads(resources.files("mysteryshop.scorecard").joinpath("schema.json").read_text(encoding="utf-8"))
     data = json.loads(paths["json"].read_text(encoding="utf-8"))
     jsonschema.validate(data, schema)
-    assert data["schema"] == "mysteryshop.scorecard/2"
+    assert data["schema"] == "mysteryshop.scorecard/3"
     assert data["summary"]["probes"] == 12
 
 
@@ -65,7 +65,8 @@ def test_markdown_summary_has_the_grade_the_metrics_and_no_raw_html(written: tup
     card, paths = written
     text = paths["markdown"].read_text(encoding="utf-8")
     assert f"grade **{card['summary']['grade']['grade']}**" in text
-    assert "| Acknowledged the email |" in text
+    email = card["summary"]["metrics"]["email"]["acknowledged"]
+    assert f"| Email · Acknowledged within the deadline | {email['count']} of 12 emails · " in text
     assert "Worst moments" in text
     assert "<script" not in text
 
@@ -107,4 +108,31 @@ def test_grades_and_trend_follow_the_company(tmp_path: Path) -> None:
     assert good["summary"]["grade"]["grade"] == "A" and good["channels"]["email"]["grade"]["grade"] == "A"
     assert bad["summary"]["grade"]["grade"] == "F"
     assert [p["run_id"] for p in bad["trend"]] == ["good", "bad"]
-    assert bad["trend"][0]["values"]["answered.rate"] == 1.0 > bad["trend"][1]["values"]["answered.rate"]
+    assert bad["trend"][0]["values"]["email.answered.rate"] == 1.0 > bad["trend"][1]["values"]["email.answered.rate"]
+
+
+def test_a_programme_rubric_grades_a_stored_run_again(tmp_path: Path) -> None:
+    from importlib import resources
+
+    from mysteryshop.scorecard.rubric import load_rubric
+
+    # Given a middling stored run, and a rubric that only asks for answers (every other email rule weighs almost nothing)
+    db = tmp_path / "store.sqlite"
+    write_synthetic_run(db, "run-a", probes=12, seed=4)
+    shipped = resources.files("mysteryshop.scorecard").joinpath("rubric.yaml").read_text(encoding="utf-8")
+    lenient = shipped.replace("      answered.rate:\n        weight: 20\n        full: 0.95\n        zero: 0.50",
+                              "      answered.rate:\n        weight: 20\n        full: 0.10\n        zero: 0.0", 1)
+    (tmp_path / "lenient.yaml").write_text(lenient, encoding="utf-8")
+    rubric = load_rubric(tmp_path / "lenient.yaml")
+    journeys, targets = journeys_and_targets()
+    store = Store(db)
+    default = build_scorecard(store, "run-a", journeys, targets, quality=False)
+    regraded = build_scorecard(store, "run-a", journeys, targets, quality=False, rubric=rubric)
+    store.close()
+    # Then the same figures get another grade, and the card names the rubric it was graded with
+    assert regraded["summary"]["metrics"] == default["summary"]["metrics"]
+    assert regraded["grading"]["rubric"] == str(tmp_path / "lenient.yaml") and default["grading"]["rubric"] == "default"
+    answered = default["summary"]["metrics"]["email"]["answered"]["rate"]
+    assert 0.1 < answered < 0.95
+    points = {p["metric"]: p["points"] for p in regraded["channels"]["email"]["grade"]["points"]}
+    assert points["email.answered.rate"] == 20 and regraded["summary"]["grade"]["score"] > default["summary"]["grade"]["score"]

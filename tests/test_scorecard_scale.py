@@ -68,6 +68,13 @@ def _no_raw_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rebuild, "parse_mail", refuse)
 
 
+def _no_kind_read_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the scorecard read a reply's kind again although the probe kept the kind it read on arrival")
+
+    monkeypatch.setattr(rebuild, "read_kind", refuse)
+
+
 def test_a_real_demo_run_scores_the_same_from_stored_fields_as_from_raw(
     tmp_path: Path, engine: EngineThread, make_desk, store: Store, monkeypatch: pytest.MonkeyPatch  # type: ignore[no-untyped-def]
 ) -> None:
@@ -98,6 +105,7 @@ def test_a_real_demo_run_scores_the_same_from_stored_fields_as_from_raw(
     assert {r["direction"] for r in rows} == {"in", "out"} and all(r["text_basis"] is not None for r in rows)
     with monkeypatch.context() as patch:
         _no_raw_parsing(patch)
+        _no_kind_read_again(patch)
         from_fields = build_scorecard(store, "run-1", journeys, targets)
 
     # Then they are the same scorecard, and it has something in it

@@ -338,7 +338,7 @@ def test_the_desks_truth_file_holds_every_field_of_a_sent_record(tmp_path) -> No
 def test_a_plain_address_header_is_read_as_getaddresses_reads_it(value: str) -> None:
     from email.utils import getaddresses
 
-    from mysteryshop.collect.parse import _addresses
+    from mysteryshop.collect.parse import read_addresses as _addresses
 
     assert _addresses(value) == getaddresses([value])
 
@@ -349,7 +349,7 @@ def test_every_address_header_the_fast_path_takes_is_read_as_getaddresses_reads_
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from mysteryshop.collect.parse import _PLAIN_MAILBOX, _addresses
+    from mysteryshop.collect.parse import _PLAIN_MAILBOX, read_addresses as _addresses
 
     @settings(max_examples=300, deadline=None)
     @given(st.from_regex(_PLAIN_MAILBOX, fullmatch=True))

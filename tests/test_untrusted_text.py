@@ -88,11 +88,13 @@ def _card(quote: str, reason: str) -> dict[str, Any]:
                "evidence": {"quote": quote, "utc": "2026-01-01T00:00:00Z", "subject": quote}}
     probe = {"id": "p1", "journey": "refund", "target": "shop", "persona": {"full_name": "Ann Lee"}, "status": "failed",
              "error": None, "unreachable": False, "duration_ns": 10**9, "outcomes": [outcome]}
-    metrics = {key: {"rate": 0.5, "median_s": 60.0, "p90_s": 90.0} for key in LABELS}
+    metrics = {key.split(".")[1]: {"rate": 0.5, "count": 1, "of": 2, "unit": "emails", "measured": True, "too_few": False,
+                                   "median_s": 60.0, "p90_s": 90.0} for key in LABELS if key.startswith("email.")}
     return {
         "run": {"id": "run-1", "started_utc": "2026-01-01T00:00:00Z"},
         "summary": {"grade": {"grade": "C", "score": 60}, "probes": 1, "passed": 0, "failed": 1, "error": 0, "targets": ["shop"],
-                    "metrics": metrics},
+                    "metrics": {"email": metrics}},
+        "channels": {"email": {"contacts": 2, "probes": 2, "metrics": metrics, "grade": {"grade": "C", "score": 60}}},
         "probes": [probe],
         "worst_moments": [{"journey": "refund", "step": "ask", "reason": reason, "persona": "Ann Lee", "utc": "2026-01-01T00:00:00Z",
                            "quote": quote, "severity": 1.0}],

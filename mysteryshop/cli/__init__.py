@@ -111,6 +111,8 @@ def _execute(settings: Any, run_id: str, *, quiet: bool = False, dry_run: bool =
     if settings.personas_file:
         pytest_args += ["--personas-file", str(settings.path(settings.personas_file))]
     pytest_args += ["--allowlist", str(settings.path(settings.allowlist))]
+    if settings.rubric_file is not None:
+        pytest_args += ["--rubric", str(settings.rubric_file)]
     if dry_run:
         pytest_args.append("--dry-run")
     if resume:
@@ -208,6 +210,9 @@ def _run(args: argparse.Namespace, **extra: Any) -> int:
         from mysteryshop.history import load_baseline
 
         load_baseline(settings.baseline_file)  # no baseline is a configuration error: say so before running
+    from mysteryshop.scorecard.rubric import load_rubric
+
+    load_rubric(settings.rubric_file)  # a bad rubric is too: said before anything is sent
     from mysteryshop.cli.gate import requirements
 
     requirements(settings, args)  # a requirement that does not parse is said before anything runs
@@ -261,11 +266,13 @@ def _report(args: argparse.Namespace) -> int:
     from mysteryshop.history import resolve_run, settle_abandoned
     from mysteryshop.journey import find_journey
     from mysteryshop.scorecard.build import build_scorecard
+    from mysteryshop.scorecard.rubric import load_rubric
     from mysteryshop.scorecard.shares import available_cores
     from mysteryshop.scorecard.write import write_scorecard
     from mysteryshop.target import find_target
 
     settings = load_cli_settings(args)
+    rubric = load_rubric(settings.rubric_file)
     store = open_store(settings)
     try:
         run_id = resolve_run(store, args.run, baseline_file=settings.baseline_file)
@@ -277,7 +284,8 @@ def _report(args: argparse.Namespace) -> int:
         journeys = {r["journey"]: find_journey(r["journey"], journeys_dir) for r in rows}
         targets = {r["target"]: find_target(r["target"], journeys_dir / "targets") for r in rows}
         workers = available_cores()
-        card = build_scorecard(store, run_id, journeys, targets, reparse=args.reparse, rescore=args.rescore, keep=True, workers=workers)
+        card = build_scorecard(store, run_id, journeys, targets, reparse=args.reparse, rescore=args.rescore, keep=True, workers=workers,
+                               rubric=rubric)
         run_dir = settings.path(settings.reports) / run_id
         out = Path(args.out) if args.out else run_dir
         write_scorecard(card, out, journeys=journeys, workers=workers, store=store, evidence_root=run_dir)

@@ -100,16 +100,18 @@ def tick(args: argparse.Namespace) -> int:
 def score(args: argparse.Namespace) -> int:
     from mysteryshop.campaign import load_targets_and_journeys, run_id_of
     from mysteryshop.scorecard.build import build_scorecard
+    from mysteryshop.scorecard.rubric import load_rubric
     from mysteryshop.scorecard.write import summary_lines, write_scorecard
 
     settings = load_cli_settings(args)
+    rubric = load_rubric(settings.rubric_file)
     journeys, targets = load_targets_and_journeys(settings.path(settings.journeys))
     store = _store(settings)
     run_dir = settings.path(settings.reports) / run_id_of(args.name)
     out = Path(args.out) if args.out else run_dir
     try:
         try:
-            card = build_scorecard(store, run_id_of(args.name), journeys, targets, keep=True)
+            card = build_scorecard(store, run_id_of(args.name), journeys, targets, keep=True, rubric=rubric)
         except KeyError as exc:
             raise ConfigError(str(exc).strip("'\"")) from None
         paths = write_scorecard(card, out, journeys=journeys, store=store, evidence_root=run_dir)

@@ -17,7 +17,7 @@ def load_cli_settings(args: argparse.Namespace, **extra: Any) -> Any:
     from mysteryshop.config import load_settings
 
     flags = {key: getattr(args, key, None) for key in ("probes", "journeys", "reports", "store", "personas", "seed", "profile",
-                                                        "baseline", "pdf", "fail_on_regression", "significance", "require")}
+                                                        "baseline", "pdf", "fail_on_regression", "significance", "require", "rubric")}
     flags["targets"] = getattr(args, "target", None)
     flags["locales"] = getattr(args, "locale", None)
     flags["personas_file"] = getattr(args, "personas_file", None)
@@ -27,7 +27,7 @@ def load_cli_settings(args: argparse.Namespace, **extra: Any) -> Any:
         if not sep:
             from mysteryshop.errors import ConfigError
 
-            raise ConfigError(f"--tolerance '{item}': write METRIC=VALUE, e.g. answered.rate=0.05 or answered.median_s=25%")
+            raise ConfigError(f"--tolerance '{item}': write METRIC=VALUE, e.g. email.answered.rate=0.05 or email.answered.median_s=25%")
         tolerances[key.strip()] = value.strip()
     flags["tolerances"] = tolerances or None
     collect = {key: getattr(args, attr, None) for key, attr in (("via", "collect"), ("host", "mailbox_host"), ("port", "mailbox_port"),
@@ -36,7 +36,21 @@ def load_cli_settings(args: argparse.Namespace, **extra: Any) -> Any:
     flags["probe_domain"] = getattr(args, "probe_domain", None)
     flags["allowlist"] = getattr(args, "allowlist", None)
     flags.update(extra)
-    return load_settings(Path(args.root) if getattr(args, "root", None) else None, flags=flags)
+    settings = load_settings(Path(args.root) if getattr(args, "root", None) else None, flags=flags)
+    check_tolerance_keys(settings.tolerances)
+    return settings
+
+
+def check_tolerance_keys(tolerances: dict[str, Any]) -> None:
+    """Every gate tolerance names a headline metric (a name from before metrics had channels would silently not apply)."""
+    from mysteryshop.errors import ConfigError, suggest
+    from mysteryshop.scorecard.build import HEADLINE
+
+    for key in tolerances:
+        if key not in HEADLINE:
+            hint = suggest(key, HEADLINE) or suggest(f"email.{key}", HEADLINE)
+            raise ConfigError(f"tolerance for unknown metric '{key}'.{hint} Metrics are channel.metric.field, e.g. email.answered.rate, "
+                              "chat.first_response.median_s, or score; `mysteryshop compare` lists them")
 
 
 def open_store(settings: Any) -> Any:
@@ -56,15 +70,18 @@ def add_common_options(parser: argparse.ArgumentParser, *, run: bool = False) ->
     group.add_argument("--store", default=None, help="run store (default: <reports>/mysteryshop.sqlite)")
     group.add_argument("--journeys", default=None, help="journey folder (default: journeys)")
     group.add_argument("--baseline", default=None, help="baseline file (default: mysteryshop-baseline.json)")
-    group.add_argument("--tolerance", action="append", metavar="METRIC=VALUE", help="gate tolerance, e.g. answered.rate=0.05 (repeatable)")
+    group.add_argument("--tolerance", action="append", metavar="METRIC=VALUE", help="gate tolerance, e.g. email.answered.rate=0.05 (repeatable)")
     group.add_argument("--fail-on-regression", action="store_true", default=None,
                        help="exit 1 when a headline metric regressed against the baseline: beyond its tolerance and significant")
     group.add_argument("--significance", type=float, default=None, metavar="LEVEL",
                        help="the gate's level: a difference beyond its tolerance is a regression only when p < LEVEL (default 0.05)")
     group.add_argument("--require", action="append", default=None, metavar="RULE",
-                       help="an absolute requirement the run must meet (exit 1 if not), e.g. 'grade>=C', 'acknowledged.rate>=0.8', "
-                            "'answered.p90<8bh' (repeatable; replaces require = [...] of [tool.mysteryshop])")
+                       help="an absolute requirement the run must meet (exit 1 if not), e.g. 'grade>=C', 'email.acknowledged.rate>=0.8', "
+                            "'email.answered.p90<8bh' (repeatable; replaces require = [...] of [tool.mysteryshop])")
     group.add_argument("--pdf", action="store_true", default=None, help="also print the one-pager to PDF (Debian's chromium)")
+    group.add_argument("--rubric", default=None, metavar="FILE",
+                       help="rubric grading each channel and the whole: weights, thresholds, critical failures "
+                            "(default: the shipped mysteryshop/scorecard/rubric.yaml)")
     if run:
         group.add_argument("--probes", default=None, help="folder of probe tests (default: probes)")
         group.add_argument("--target", action="append", default=None, help="target name in journeys/targets/ (repeatable; default: demo)")
@@ -81,7 +98,10 @@ def add_common_options(parser: argparse.ArgumentParser, *, run: bool = False) ->
         group.add_argument("--locale", action="append", default=None, help="Faker locale of personas (repeatable)")
         group.add_argument("--personas-file", default=None, metavar="FILE",
                            help="personas from a CSV or YAML file (real test accounts) instead of Faker; see README")
-        group.add_argument("--profile", default=None, choices=["excellent", "typical", "poor"], help="behaviour of the embedded demo desk")
+        from mysteryshop.demo.profile import builtin_profiles
+
+        group.add_argument("--profile", default=None, choices=list(builtin_profiles()),
+                           help="behaviour of the embedded demo desk (asks_back: asks for the order number or a photo before it answers)")
         group.add_argument("--run-id", default=None, help="the run's folder name (default: time-based)")
         group.add_argument("--resume", default=None, metavar="RUN",
                            help="go on with an interrupted run (its id, or latest): finished probes keep their results, open ones "

@@ -13,15 +13,15 @@ from mysteryshop.cli.common import add_common_options, load_cli_settings, open_s
 
 GATE_EXAMPLES = """examples:
   mysteryshop gate                                  the latest run against the baseline (and the configured requirements)
-  mysteryshop gate latest --require 'grade>=C' --require 'acknowledged.rate>=80%'
-  mysteryshop gate latest --require 'answered.p90<8bh' --no-baseline      requirements only
+  mysteryshop gate latest --require 'grade>=C' --require 'email.acknowledged.rate>=80%'
+  mysteryshop gate latest --require 'email.answered.p90<8bh' --no-baseline      requirements only
   mysteryshop gate 20261123-070722-a389 --against previous --significance 0.01
   mysteryshop gate --json                           the verdict as JSON
 
 A metric regressed when it is worse than its tolerance AND the difference is significant at the level
 (default 0.05; rates: two-proportion z-test, Fisher's exact test for small counts; times: Mann-Whitney U).
-A requirement is METRIC OPERATOR VALUE: grade>=C, score>=70, acknowledged.rate>=0.8 (or 80%),
-answered.median<4h, answered.p90<8bh (business hours; elapsed for a target open around the clock).
+A requirement is METRIC OPERATOR VALUE: grade>=C, score>=70, email.acknowledged.rate>=0.8 (or 80%),
+email.answered.median<4h, email.answered.p90<8bh (business hours; elapsed for a target open around the clock).
 Exit codes: 0 pass, 1 a regression or a requirement not met, 2 usage or configuration error.
 """
 
@@ -40,13 +40,14 @@ def stored_card(settings: Any, store: Any, run_id: str) -> dict[str, Any]:
     """The scorecard of a stored run, as `report` builds it (from the entries the run recorded, where they hold)."""
     from mysteryshop.journey import find_journey
     from mysteryshop.scorecard.build import build_scorecard
+    from mysteryshop.scorecard.rubric import load_rubric
     from mysteryshop.target import find_target
 
     rows = store.query("SELECT DISTINCT journey, target FROM probes WHERE run_id = ?", (run_id,))
     journeys_dir = settings.path(settings.journeys)
     journeys = {r["journey"]: find_journey(r["journey"], journeys_dir) for r in rows}
     targets = {r["target"]: find_target(r["target"], journeys_dir / "targets") for r in rows}
-    return build_scorecard(store, run_id, journeys, targets, keep=True)
+    return build_scorecard(store, run_id, journeys, targets, keep=True, rubric=load_rubric(settings.rubric_file))
 
 
 def speedups(card: Mapping[str, Any]) -> list[float]:

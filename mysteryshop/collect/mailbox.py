@@ -31,6 +31,7 @@ class Inbound:
     utc: str
     mail: ParsedMail
     matched_by: str | None
+    reading: Any = None  # its kind, read once as it was stored (see ProbeMailbox.kind_of), or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +94,9 @@ class ProbeMailbox:
         self.port = 0
         #: awaited before a received message is parsed (the engine's TurnBudget)
         self.pace: Callable[[], Awaitable[None]] | None = None
+        #: reads a reply's kind as the probe receives it: (reading, its stored form), kept beside the message so a report
+        #: need not read it again (the engine's scoring.stored_kind.read_and_keep; None: nothing read here)
+        self.kind_of: Callable[[ParsedMail], tuple[Any, str]] | None = None
 
     def ticket_of(self, text: str) -> str | None:
         """The ticket number in `text`, by the first target pattern that finds one."""
@@ -166,8 +170,9 @@ class ProbeMailbox:
         ticket = self.ticket_of(f"{mail.subject}\n{mail.full_text}")
         if ticket:
             self.correlator.add_ticket(probe_id, ticket)
-        self._annotate(item.rowid, mail, probe_id=probe_id, matched_by=matched_by, customer_text=customer_text)
-        return Inbound(item.rowid, item.t_ns, item.utc, mail, matched_by)
+        reading, kept = self.kind_of(mail) if self.kind_of is not None else (None, None)
+        self._annotate(item.rowid, mail, probe_id=probe_id, matched_by=matched_by, customer_text=customer_text, kind_reading=kept)
+        return Inbound(item.rowid, item.t_ns, item.utc, mail, matched_by, reading)
 
     # -- aiosmtpd hooks -------------------------------------------------------------------
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]) -> str:
@@ -263,10 +268,12 @@ class ProbeMailbox:
         )
 
     def _annotate(
-        self, rowid: int, mail: ParsedMail, *, probe_id: str | None, matched_by: str | None, customer_text: str | None = None
+        self, rowid: int, mail: ParsedMail, *, probe_id: str | None, matched_by: str | None, customer_text: str | None = None,
+        kind_reading: str | None = None,
     ) -> None:
-        """Record what was parsed (every field scoring reads: a scorecard need not parse it again);
-        queued, not awaited: the raw message is already safe."""
-        self.store.post(*self.store.annotation(
-            rowid, probe_id=probe_id, matched_by=matched_by, **stored_fields(mail, customer_text),
-        ))
+        """Record what was parsed (every field scoring reads: a scorecard need not parse it again), and the kind read
+        from it if it was; queued, not awaited: the raw message is already safe."""
+        fields = stored_fields(mail, customer_text)
+        if kind_reading is not None:
+            fields["kind_reading"] = kind_reading
+        self.store.post(*self.store.annotation(rowid, probe_id=probe_id, matched_by=matched_by, **fields))

@@ -253,7 +253,7 @@ _ADDRESS = rf"{_ATOM}(?:\.{_ATOM})*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
 _PLAIN_MAILBOX = re.compile(rf"({_ADDRESS})|((?:{_ATOM} )*{_ATOM}) <({_ADDRESS})>")
 
 
-def _addresses(value: str, defects: list[str] | None = None) -> list[tuple[str, str]]:
+def read_addresses(value: str, defects: list[str] | None = None) -> list[tuple[str, str]]:
     """`getaddresses([value])`, without its parser for one plain `addr` or `Name Words <addr>` (a test compares the two).
 
     Never raises: an address list the parser fails on (its comments recurse) is a defect and no address."""
@@ -351,11 +351,11 @@ def _read_headers(msg: EmailMessage, parsed: ParsedMail, defects: list[str]) -> 
     parsed.subject = _plain_subject(raw_subject)
     if parsed.subject is None:
         parsed.subject = _header(msg, "Subject", defects) or ""
-    name, parsed.from_addr = next(((n, a) for n, a in _addresses(raw_headers.get("from", ""), defects) if a), ("", ""))
+    name, parsed.from_addr = next(((n, a) for n, a in read_addresses(raw_headers.get("from", ""), defects) if a), ("", ""))
     parsed.from_name = _unicode(_decoded(name, defects))
     if "reply-to" in raw_headers:
-        parsed.reply_to = next((a for _, a in _addresses(raw_headers["reply-to"], defects) if a), None)
-    parsed.to_addrs = [a for _, a in _addresses(raw_headers.get("to", ""), defects) if a]
+        parsed.reply_to = next((a for _, a in read_addresses(raw_headers["reply-to"], defects) if a), None)
+    parsed.to_addrs = [a for _, a in read_addresses(raw_headers.get("to", ""), defects) if a]
     parsed.auto_submitted = raw_headers.get("auto-submitted")
     parsed.list_unsubscribe = raw_headers.get("list-unsubscribe")
     parsed.precedence = raw_headers.get("precedence")
@@ -363,10 +363,13 @@ def _read_headers(msg: EmailMessage, parsed: ParsedMail, defects: list[str]) -> 
 
 
 def text_basis(customer_text: str | None) -> str:
-    """A short digest of the customer text a reply's `text` was cut against ('' for none)."""
-    if not customer_text:
+    """A short digest of the customer text a reply's `text` was cut against ('' for none). Only its words count, as
+    for the cut (quality.clean.remove_quoted): the text the persona composed and the same text parsed back from the
+    sent message (a line break more at the end) are one basis, and a report need not cut every reply again."""
+    if not customer_text or not customer_text.strip():
         return ""
-    return hashlib.blake2b(customer_text.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
+    words = " ".join(customer_text.split())
+    return hashlib.blake2b(words.encode("utf-8", "surrogatepass"), digest_size=8).hexdigest()
 
 
 def stored_fields(mail: ParsedMail, customer_text: str | None = None) -> dict[str, Any]:

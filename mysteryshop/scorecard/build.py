@@ -19,56 +19,83 @@ from typing import Any
 from mysteryshop.durations import format_duration
 from mysteryshop.exitcodes import problem_counts
 from mysteryshop.journey import Journey
-from mysteryshop.scorecard.grades import grade_metrics, grading_rules
+from mysteryshop.scorecard.grades import Grade, Rubric, grade_channel, grade_overall, grading_rules
 from mysteryshop.scorecard.entries import (
     entry_scorer, finished_probes, keep_entries, probe_channel, probe_entry, recorded_entries, row_marks,
 )
 from mysteryshop.scorecard.rebuild import StoredRun, read_run, rebuild_probes
+from mysteryshop.scorecard.rubric import default_rubric
 from mysteryshop.scorecard.shares import run_shares
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING
-from mysteryshop.scoring.metrics import ProbeMetrics, aggregate, percentile
+from mysteryshop.scoring.metrics import CHANNEL_TITLES, CHANNELS, METRICS, ProbeMetrics, aggregate, metric_fields, percentile
 from mysteryshop.scoring.shared_scores import reusing_verdicts, shared_scores
 from mysteryshop.store import Store
 from mysteryshop.target import Target
 
-SCHEMA = "mysteryshop.scorecard/2"
+SCHEMA = "mysteryshop.scorecard/3"
 
 #: Headline metrics compared across runs (trend, compare, the regression gate): key → (label, better).
-HEADLINE: dict[str, tuple[str, str]] = {
-    "score": ("Overall score (0–100)", "higher"),
-    "acknowledged.rate": ("Acknowledged", "higher"),
-    "acknowledged.median_s": ("Median time to acknowledge", "lower"),
-    "answered.rate": ("Answered at all", "higher"),
-    "answered.median_s": ("Median time to answer", "lower"),
-    "answered.p90_s": ("p90 time to answer", "lower"),
-    "answered_in_first_reply.rate": ("Answered in the first reply", "higher"),
-    "followed_up.rate": ("Asked whether satisfied", "higher"),
-    "marketing_while_open.rate": ("Marketing while open", "lower"),
-    "stalling_autoreply.rate": ("Stalling auto-replies", "lower"),
-}
+#: Keys are 'channel.metric.field' (email.answered.rate, chat.first_response.median_s), 'channel.score' and 'score'.
+HEADLINE: dict[str, tuple[str, str]] = {"score": ("Overall score (0–100)", "higher")}
+HEADLINE.update({f"{channel}.score": (f"{CHANNEL_TITLES[channel]} score (0–100)", "higher") for channel in CHANNELS})
+for _metric in METRICS:
+    for _field in metric_fields(_metric):
+        HEADLINE[f"{_metric.key}.{_field}"] = (
+            f"{CHANNEL_TITLES[_metric.channel]}: {_metric.label}" if _field == "rate"
+            else f"{CHANNEL_TITLES[_metric.channel]}: {_metric.time_label.lower()} ({'median' if _field == 'median_s' else 'p90'})",
+            _metric.better if _field == "rate" else "lower")
 
 #: How bad a missed expectation is, for choosing the worst moments (higher is worse).
 _SEVERITY = {"answer": 60, "no_marketing": 50, "acknowledgement": 40, "satisfaction_followup": 20}
 #: Fewest probes worth a process of their own (forking and sending the entries back cost ~0.1 s).
 MIN_SHARE = 500
+_METRIC_FIELDS = frozenset(ProbeMetrics.__dataclass_fields__)
 
 
 def headline_values(summary: Mapping[str, Any]) -> dict[str, float | None]:
-    """The flat headline numbers of a scorecard summary (as stored with each run)."""
+    """The flat headline numbers of a scorecard summary (as stored with each run); None for what was not measured."""
     metrics = summary.get("metrics") or {}
     values: dict[str, float | None] = {"score": (summary.get("grade") or {}).get("score")}
     for key in HEADLINE:
         if key == "score":
             continue
-        name, _, fld = key.partition(".")
-        value = (metrics.get(name) or {}).get(fld)
-        values[key] = float(value) if isinstance(value, int | float) else None
+        parts = key.split(".")
+        if len(parts) == 2:
+            value = ((summary.get("channels") or {}).get(parts[0]) or {}).get("score")
+        else:
+            figures = (metrics.get(parts[0]) or {}) if isinstance(metrics.get(parts[0]), Mapping) else {}
+            value = (figures.get(parts[1]) or {}).get(parts[2]) if isinstance(figures.get(parts[1]), Mapping) else None
+        values[key] = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
     return values
+
+
+def channel_grades(
+    metrics: Sequence[ProbeMetrics], rubric: Rubric, expected: Sequence[str] = (),
+) -> tuple[dict[str, dict[str, Any]], Grade]:
+    """Per channel (those the probes contacted the company on, and those in `expected`, in CHANNELS order): contacts,
+    metrics and grade; and the overall grade. What a run's scorecard shows, and a company's within it."""
+    contacted = {c for c in CHANNELS if any(m.contacted(c) for m in metrics)}
+    names = [c for c in CHANNELS if c in contacted or c in expected]
+    figures = aggregate(metrics, rubric.settings, names)
+    grades = {c: grade_channel(figures[c], rubric, c) for c in names}
+    channels = {c: {"probes": figures[c]["contacts"], "contacts": figures[c]["contacts"], "metrics": figures[c]["metrics"],
+                    "grade": grades[c].as_dict()} for c in names}
+    return channels, grade_overall(grades, rubric)
+
+
+def _no_grade_reason(overall: Grade, channels: Mapping[str, Any], problems: Mapping[str, int]) -> Grade:
+    """The overall grade, its reason naming what stopped the probes when none reached the company."""
+    if overall.score is not None or any(c["contacts"] for c in channels.values()):
+        return overall
+    stopped = ", ".join(f"{n} {problem}" for problem, n in sorted(problems.items()) if n)
+    reason = "no probe reached the company" + (f" ({stopped})" if stopped else "")
+    return Grade(overall.grade, None, (), reason=reason)
 
 
 def build_scorecard(
     store: Store, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target], *, quality: bool = True,
     reparse: bool = False, rescore: bool = False, entries: bool = True, keep: bool = False, workers: int = 1,
+    rubric: Rubric | None = None,
 ) -> dict[str, Any]:
     """The scorecard of `run_id`, from stored events and messages.
 
@@ -80,16 +107,16 @@ def build_scorecard(
     `rescore` scores every probe and reply again. With `keep`, the entries of finished probes
     scored here are recorded in the store for the next report (not with `reparse`). With `workers` > 1 the
     probes are scored in that many processes (forked once the store is read; see `shares`);
-    the card is the same.
+    the card is the same. `rubric`: how channels and the whole are graded (default: the shipped rubric.yaml).
     """
     with gc_paused():  # the card is millions of live objects: a collection pass over them finds nothing (0.3 s each)
         return _build(store, run_id, journeys, targets, quality=quality, reparse=reparse, rescore=rescore,
-                      entries=entries, keep=keep and not reparse, workers=workers)
+                      entries=entries, keep=keep and not reparse, workers=workers, rubric=rubric or default_rubric())
 
 
 def _build(
     store: Store, run_id: str, journeys: Mapping[str, Journey], targets: Mapping[str, Target], *, quality: bool, reparse: bool,
-    rescore: bool, entries: bool, keep: bool, workers: int,
+    rescore: bool, entries: bool, keep: bool, workers: int, rubric: Rubric,
 ) -> dict[str, Any]:
     run = next((r for r in store.runs() if r["id"] == run_id), None)
     if run is None:
@@ -107,7 +134,7 @@ def _build(
     with _quality_settings_fixed():
         only = {probe_id for probe_id in order if probe_id not in recorded} if recorded else None
         scored: dict[str, dict[str, Any]] = {}
-        stored = read_run(store, run_id, reparse=reparse, rescore=rescore, only=only) if only is None or only else None
+        stored = read_run(store, run_id, reparse=reparse, rescore=rescore, rekind=rescore, only=only) if only is None or only else None
         if stored is not None and stored.probes:
             count = max(1, min(workers, len(stored.probes) // MIN_SHARE))
             for share in run_shares(functools.partial(_score_share, stored, journeys, targets, quality), count):
@@ -115,22 +142,19 @@ def _build(
     if keep and scored:
         keep_entries(store, run_id, scored.values(), marks=marks, finished=finished, scorers=scorers, journeys=journeys)
     probes_out: list[dict[str, Any]] = []
-    metrics_of: list[tuple[str, ProbeMetrics]] = []
+    metrics_of: list[ProbeMetrics] = []
     for probe_id in order:
         entry = recorded.get(probe_id) or scored[probe_id]
         entry["screenshots"] = screenshots.get(probe_id, [])
         probes_out.append(entry)
         if entry["status"] != "undeliverable":  # a bounced probe measured nothing about the company: not graded
-            metrics_of.append((entry["channel"], ProbeMetrics(**entry["metrics"])))
+            metrics_of.append(ProbeMetrics(**{k: v for k, v in entry["metrics"].items() if k in _METRIC_FIELDS}))
 
-    overall = aggregate([m for _, m in metrics_of])
-    channels: dict[str, Any] = {}
-    for channel in sorted({c for c, _ in metrics_of}):
-        channel_metrics = aggregate([m for c, m in metrics_of if c == channel])
-        channels[channel] = {"probes": channel_metrics["probes"]["count"], "metrics": channel_metrics,
-                             "grade": grade_metrics(channel_metrics).as_dict()}
+    expected = sorted({c for p in probes_out if p["journey"] in journeys for c in journeys[p["journey"]].channels})
+    channels, overall = channel_grades(metrics_of, rubric, expected)
     counts = {s: sum(p["status"] == s for p in probes_out) for s in ("passed", "failed", "error", "interrupted", "undeliverable")}
     problems = problem_counts(probes_out)
+    overall = _no_grade_reason(overall, channels, problems)
     summary = {
         "probes": len(probes_out),
         **counts,
@@ -138,8 +162,10 @@ def _build(
         "misconfigured": problems.get("misconfigured", 0),
         "problems": problems,
         "promises": promise_counts(probes_out),
-        "metrics": overall,
-        "grade": grade_metrics(overall).as_dict(),
+        "contacts": {c: ch["contacts"] for c, ch in channels.items()},
+        "metrics": {c: ch["metrics"] for c, ch in channels.items()},
+        "channels": {c: {"contacts": ch["contacts"], "grade": ch["grade"]["grade"], "score": ch["grade"]["score"]} for c, ch in channels.items()},
+        "grade": overall.as_dict(),
         "targets": sorted({p["target"] for p in probes_out} or targets),
         "journeys": sorted({p["journey"] for p in probes_out} or journeys),
     }
@@ -164,7 +190,7 @@ def _build(
                                        **({"business": s.business, "within": s.deadline_text} if s.business else {})}
                                       for s in j.steps]}
                      for name, j in journeys.items()},
-        "grading": grading_rules(),
+        "grading": grading_rules(rubric, shown=channels),
         "summary": summary,
         "channels": channels,
         "perception_gap": perception_gap(journeys, probes_out),

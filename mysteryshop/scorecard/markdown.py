@@ -5,17 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from mysteryshop.durations import format_duration
-from mysteryshop.scorecard.labels import LABELS, industry_figures, interruption_line, problem_line
+from mysteryshop.scorecard.labels import interruption_line, metric_rows, problem_line
 from mysteryshop.untrusted import markdown_inline
 
 
 def _pct(value: Any) -> str:
     return "—" if not isinstance(value, int | float) else f"{value * 100:.0f}%"
-
-
-def _secs(value: Any) -> str:
-    return "—" if not isinstance(value, int | float) else format_duration(value * 1e9)
 
 
 def _cell(text: Any) -> str:
@@ -44,7 +39,8 @@ def markdown_summary(card: Mapping[str, Any], *, gate: Mapping[str, Any] | None 
     if any(promised.values()):
         lines += [f"Promised reply times: {promised.get('kept', 0)} kept, {promised.get('broken', 0)} broken, {promised.get('open', 0)} not yet due.", ""]
     if card.get("channels"):
-        lines.append("Channels: " + ", ".join(f"{name} **{c['grade']['grade']}**" for name, c in card["channels"].items()))
+        lines.append("Channels: " + ", ".join(f"{name} **{c['grade']['grade']}** ({c.get('contacts', c['probes'])} contacts)"
+                                              for name, c in card["channels"].items()))
         lines.append("")
     if gate is not None:
         against = f" against baseline `{gate['baseline_run']}`" if gate.get("baseline_run") else ""
@@ -59,12 +55,12 @@ def markdown_summary(card: Mapping[str, Any], *, gate: Mapping[str, Any] | None 
             lines.append(f"- ❌ requirement `{requirement['requirement']}`: {requirement['reason']}")
         if regressions or unmet:
             lines.append("")
-    industry = industry_figures()
-    lines += ["| What the customer experienced | Measured | Median | p90 | Industry |", "|---|---:|---:|---:|---|"]
-    for key, label in LABELS.items():
-        metric = summary["metrics"].get(key, {})
-        ind = industry.get(key) or {}
-        lines.append(f"| {label} | {_pct(metric.get('rate'))} | {_secs(metric.get('median_s'))} | {_secs(metric.get('p90_s'))} | "
+    if grade.get("reason"):
+        lines += [f"**Not graded: {_cell(grade['reason'])}.**", ""]
+    lines += ["| What the customer experienced | Measured (95% interval) | Median (95% interval) | p90 | Industry |", "|---|---:|---:|---:|---|"]
+    for row in metric_rows(card):
+        ind = row["industry"] or {}
+        lines.append(f"| {row['channel_title']} · {row['label']} | {row['measured']} | {row['median']} | {row['p90']} | "
                      f"{_pct(ind.get('rate')) if ind.get('rate') is not None else ''} |")
     if card.get("perception_gap"):
         lines += ["", "| Believed | Measured median | Customers who got it in time |", "|---|---:|---:|"]

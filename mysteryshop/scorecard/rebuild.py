@@ -11,6 +11,7 @@ import orjson
 
 from mysteryshop.collect.parse import ParsedMail, from_stored, parse_mail, text_basis
 from mysteryshop.scoring.classify import Reading, read_kind
+from mysteryshop.scoring.stored_kind import decode as decode_reading, kind_key
 from mysteryshop.scoring.shared_scores import StoredVerdicts, scorer_id
 from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
 from mysteryshop.scoring.web import EVENT_KINDS as WEB_EVENT_KINDS, restore_event as restore_web_event
@@ -34,7 +35,7 @@ class StoredProbe:
 
 
 _MESSAGE_COLUMNS = ("id, probe_id, direction, t_ns, utc, message_id, in_reply_to, subject, text, defects, "
-                    "full_text, html, auto_submitted, list_unsubscribe, precedence, text_basis, " + ", ".join(KIND_COLUMNS))
+                    "full_text, html, auto_submitted, list_unsubscribe, precedence, text_basis, kind_reading, " + ", ".join(KIND_COLUMNS))
 #: a row annotated before the kind columns were (its `from_addr` NULL) is parsed again from its raw bytes
 _NEEDS_PARSE = "text_basis IS NULL OR from_addr IS NULL"
 
@@ -55,6 +56,7 @@ class StoredRun:
     wall_clock: bool
     reparse: bool
     verdicts: StoredVerdicts | None = None  # reply-quality verdicts the run recorded (None: score every reply)
+    rekind: bool = False  # read every reply's kind again, not the kind kept when it came
 
 
 def iter_probes(store: Store, run_id: str, *, reparse: bool = False) -> Iterator[StoredProbe]:
@@ -70,9 +72,11 @@ def iter_probes(store: Store, run_id: str, *, reparse: bool = False) -> Iterator
 
 def read_run(
     store: Store, run_id: str, *, reparse: bool = False, rescore: bool = False, only: Collection[str] | None = None,
+    rekind: bool = False,
 ) -> StoredRun:
     """The probes, events and messages of a run; a message's raw bytes only where they must be parsed (see `iter_probes`);
-    the reply-quality verdicts this scorer recorded in the run, unless `rescore`. With `only`, just those probes."""
+    the reply-quality verdicts this scorer recorded in the run, unless `rescore`. With `only`, just those probes. Each reply's
+    kind is the one kept when it came (scoring.stored_kind), unless `rekind` or `reparse`."""
     # few probes are asked for by id; more, and the whole run is read: one scan beats thousands of index lookups
     few = tuple(only) if only is not None and len(only) <= _FEW_PROBES else None
     where, params = "run_id = ?", (run_id,)
@@ -86,7 +90,7 @@ def read_run(
         if only is not None:
             probes = [row for row in probes if row["id"] in only]
     events_by_probe: dict[str, list[dict[str, Any]]] = {}
-    wanted = ("sent", "step_entered", "probe_finished", "probe_interrupted", "probe_resumed", "probe_started",
+    wanted = ("sent", "step_entered", "probe_finished", "probe_interrupted", "probe_resumed", "probe_started", "captured", "agent_asked",
               *WEB_EVENT_KINDS)  # the kinds a timeline is rebuilt from
     for event in store.query_dicts(f"SELECT probe_id, kind, step, t_ns, utc, data FROM events WHERE {where} "
                                    f"AND kind IN ({placeholders(len(wanted))}) ORDER BY t_ns, id", (*params, *wanted)):
@@ -98,7 +102,7 @@ def read_run(
     run = store.query("SELECT config FROM runs WHERE id = ?", (run_id,))
     wall_clock = bool(run) and json.loads(run[0]["config"] or "{}").get("clock") == "wall"  # a campaign (campaign.py)
     verdicts = None if rescore else StoredVerdicts(store.verdicts(run_id, scorer_id(), few))
-    return StoredRun(run_id, probes, events_by_probe, messages_by_probe, wall_clock, reparse, verdicts)
+    return StoredRun(run_id, probes, events_by_probe, messages_by_probe, wall_clock, reparse, verdicts, rekind)
 
 
 #: Up to this many probes, `read_run(only=...)` asks for their rows by id.
@@ -124,12 +128,16 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
         return from_stored(message, customer_text, basis=basis)
 
     kinds: dict[tuple[Any, ...], Reading] = {}
+    rekind = reparse or stored.rekind
 
-    def kind_of(mail: ParsedMail) -> Reading:
-        """read_kind (as Reply.of), once per distinct set of the fields it reads: companies repeat themselves."""
-        key = (mail.text, mail.full_text, mail.html if not mail.text else None, mail.subject, mail.from_addr, mail.from_name,
-               bool(mail.in_reply_to), mail.list_unsubscribe, mail.precedence, mail.auto_submitted, mail.report_type,
-               mail.delivery_action, mail.delivery_evidence, tuple(sorted(mail.kind_headers.items())), tuple(mail.defects[:2]))
+    def kind_of(mail: ParsedMail, message: Any) -> Reading:
+        """The kind the run read when the message came (kept beside it), when this classifier read it from these very
+        fields; else read_kind (as Reply.of), once per distinct set of the fields it reads: companies repeat themselves."""
+        if not rekind:
+            kept = decode_reading(message["kind_reading"], mail)
+            if kept is not None:
+                return kept
+        key = kind_key(mail)
         found = kinds.get(key)
         if found is None:
             found = kinds[key] = read_kind(mail)
@@ -170,6 +178,10 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
             elif kind == "probe_interrupted":  # cut short: judged as of then, unless resumed since
                 interrupted_ns, problem = event["t_ns"], "interrupted"
                 error = json.loads(event["data"]).get("error")
+            elif kind == "agent_asked":
+                timeline.asked.append({**orjson.loads(event["data"] or "{}"), "step": event["step"], "t_ns": event["t_ns"]})
+            elif kind == "captured":
+                timeline.captured.update(orjson.loads(event["data"] or "{}").get("values") or {})
             elif kind == "probe_started" and timeline.origin is None:
                 timeline.origin = (event["t_ns"], event["utc"])
             elif kind == "probe_resumed":
@@ -186,7 +198,7 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
                 late += 1
                 continue
             mail = mail_of(message, customer_text, basis)
-            timeline.replies.append(Reply.read(message["t_ns"], message["utc"], mail, message["id"], kind_of(mail)))
+            timeline.replies.append(Reply.read(message["t_ns"], message["utc"], mail, message["id"], kind_of(mail, message)))
         yield StoredProbe(pid, row["journey"], row["target"], persona, row["status"], error, timeline, finished_ns, late, wall_clock, problem,
                           interrupted_ns)
 

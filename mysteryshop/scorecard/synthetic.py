@@ -22,7 +22,8 @@ from pathlib import Path
 from mysteryshop.journey import Journey
 from mysteryshop.mail import compose
 from mysteryshop.collect.parse import parse_mail, stored_fields
-from mysteryshop.store import Store
+from mysteryshop.scoring.stored_kind import read_and_keep
+from mysteryshop.store import KIND_COLUMNS, Store
 from mysteryshop.target import Target
 
 ACK = "Thank you for contacting us. We have received your message and opened ticket {ticket}. This is an automated reply."
@@ -125,7 +126,7 @@ def write_synthetic_run(
             t_ns = start + int(company_s / speedup * 1e9)
             raw = msg.as_bytes()
             message_rows.append((run_id, pid, "in", "support@northwind.demo", json.dumps([email]), t_ns, _utc(base, company_s / speedup), raw,
-                                 *_parsed(raw, customer_body, annotate)))
+                                 *_parsed(raw, customer_body, annotate, received=True)))
         end = start + int(4 * 86400 / speedup * 1e9)
         event_rows.append((run_id, pid, "probe_finished", None, end, _utc(base, 4 * 86400 / speedup), json.dumps({"status": "finished", "error": None})))
     conn.executemany("INSERT INTO probes (id, run_id, journey, target, persona, address, status) VALUES (?, ?, ?, ?, ?, ?, ?)", probe_rows)
@@ -137,16 +138,144 @@ def write_synthetic_run(
     conn.close()
 
 
+BOUNCE = ("This is the mail system at host mx.northwind.demo.\n\nI'm sorry to have to inform you that your message could not\n"
+          "be delivered to one or more recipients.\n\n<support@northwind.demo>: host said: 550 5.1.1 User unknown")
+#: what a synthetic chat may show, by name: (author, text)
+CHAT_LINES = {
+    "greeting": ("bot", "Hi! How can we help you today?"),
+    "queue": ("bot", "You are number 3 in the queue, estimated wait 4 minutes."),
+    "intro": ("agent", "Hi, this is Joe from Northwind, let me look at your order."),
+    "status": ("agent", "Thanks for your patience, still checking with the courier."),
+    "answer": ("agent", "Your parcel is with the courier and will arrive within 2 business days; the tracking link is in your email."),
+    "wrong": ("agent", "Please check our website for delivery information."),
+    "survey": ("bot", "How satisfied were you with this chat? Rate us from 1 to 5."),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SyntheticProbe:
+    """One probe of a mixed synthetic run, said outright (no randomness here: a test draws these).
+
+    `journey`: email_question, webform_refund or chat_delivery (the shipped journeys). `reached`: False for a
+    target that could not be reached (nothing sent, an error). Mail replies: company seconds after the contact, None
+    for none; `good` the answer states the facts. Web form: `confirmation` shown or not, with a `ticket` or not.
+    Chat: (company seconds after the customer's message, a CHAT_LINES name). `ending`: finished or interrupted.
+    """
+
+    journey: str
+    reached: bool = True
+    bounced: bool = False
+    ack_s: float | None = None
+    stall: bool = False
+    answer_s: float | None = None
+    good: bool = True
+    followup_s: float | None = None
+    marketing_s: float | None = None
+    confirmation: bool = True
+    ticket: bool = True
+    chat: tuple[tuple[float, str], ...] = ()
+    ending: str = "finished"
+
+
+def write_mixed_run(store_path: Path | str, run_id: str, probes: list[SyntheticProbe], *, target: str = "demo",
+                    speedup: float = 14400.0) -> None:
+    """Write one run of `probes` (email, web-form and chat probes, unreachable, bounced or interrupted ones) into the
+    store at `store_path`, as the engine records them: `sent` / `acted` events, chat messages, form confirmations,
+    raw messages, and each probe's end. Times are wall ns (company time = wall × `speedup`)."""
+    Store(store_path).close()
+    conn = sqlite3.connect(store_path, isolation_level=None)
+    base = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+    conn.execute("BEGIN")
+    conn.execute("INSERT INTO runs (id, started_utc, config) VALUES (?, ?, ?)", (run_id, _utc(base, 0), json.dumps({"synthetic": True})))
+    probe_rows, event_rows, message_rows = [], [], []
+    t0 = 1_000_000_000_000
+
+    def at(start: int, company_s: float) -> tuple[int, str]:
+        return start + int(company_s / speedup * 1e9), _utc(base, company_s / speedup)
+
+    for index, spec in enumerate(probes):
+        first = f"Persona{index}"
+        email = f"p{index}.{run_id}@probe.mysteryshop.test"
+        persona = {"key": f"p{index}", "first_name": first, "last_name": "Mixed", "full_name": f"{first} Mixed", "email": email,
+                   "phone": f"+1-555-{index:07d}", "order_id": f"ORD-{200000 + index}", "locale": "en_US"}
+        pid = f"{spec.journey}-{target}-p{index}"
+        status = "error" if not spec.reached else ("interrupted" if spec.ending == "interrupted" else "finished")
+        probe_rows.append((pid, run_id, spec.journey, target, json.dumps(persona), email, status))
+        start = t0 + index * 10_000_000
+        event_rows.append((run_id, pid, "probe_started", None, start - 1000, _utc(base, 0), "{}"))
+        end = at(start, 4 * 86400)
+        if not spec.reached:
+            error = "target unreachable at 127.0.0.1:1 during step 'ask': connection refused"
+            event_rows.append((run_id, pid, "probe_finished", None, start + 1000, _utc(base, 0),
+                               json.dumps({"status": "error", "error": error, "problem": "unreachable"})))
+            continue
+        customer_body = f"Hello, can I return my jacket from order {persona['order_id']}? Who pays return shipping? {first}"
+        if spec.journey == "email_question":
+            raw = compose(sender=(f"{first} Mixed", email), to="support@northwind.demo", subject=f"Returning order {persona['order_id']}",
+                          body=customer_body, domain="probe.mysteryshop.test").as_bytes()
+            message_rows.append((run_id, pid, "out", email, json.dumps(["support@northwind.demo"]), start, _utc(base, 0), raw,
+                                 *_parsed(raw, None, True)))
+            event_rows.append((run_id, pid, "sent", "ask", start, _utc(base, 0), "{}"))
+        elif spec.journey == "webform_refund":
+            event_rows.append((run_id, pid, "acted", "submit", start, _utc(base, 0), json.dumps({"text": customer_body, "channel": "webform"})))
+            if spec.confirmation:
+                ticket = f"NW-{index}" if spec.ticket else None
+                text = f"Thank you, we received your message. Your ticket number is {ticket}." if ticket else "Thank you, we received your message."
+                event_rows.append((run_id, pid, "form_submitted", "submit", start + 1000, _utc(base, 0),
+                                   json.dumps({"url": "http://127.0.0.1/contact", "confirmation": text, "ticket": ticket})))
+        else:
+            event_rows.append((run_id, pid, "acted", "open", start, _utc(base, 0), json.dumps({"text": "", "channel": "chat"})))
+            said = start + 1000
+            event_rows.append((run_id, pid, "acted", "ask", said, _utc(base, 0), json.dumps({"text": "Where is my parcel?", "channel": "chat"})))
+            event_rows.append((run_id, pid, "chat_message", "open", said, _utc(base, 0), json.dumps({"author": "customer", "text": "Where is my parcel?"})))
+            for company_s, line in sorted(spec.chat):
+                author, text = CHAT_LINES[line]
+                t_ns, utc = at(said, company_s)
+                event_rows.append((run_id, pid, "chat_message", "open", t_ns, utc, json.dumps({"author": author, "text": text})))
+        replies: list[tuple[float, str, str, str]] = []
+        if spec.bounced:
+            replies.append((1.0, "Undelivered Mail Returned to Sender", BOUNCE, "MAILER-DAEMON@mx.northwind.demo"))
+        if spec.ack_s is not None:
+            replies.append((spec.ack_s, f"Re: your request [#NW-{index}]", STALL if spec.stall else ACK, "support@northwind.demo"))
+        if spec.answer_s is not None:
+            replies.append((spec.answer_s, "Re: Returning an opened item", GOOD if spec.good else WRONG, "support@northwind.demo"))
+        if spec.followup_s is not None:
+            replies.append((spec.followup_s, "How did we do?", FOLLOWUP, "support@northwind.demo"))
+        if spec.marketing_s is not None:
+            replies.append((spec.marketing_s, "40% off rain jackets - this week only", MARKETING, "news@northwind.demo"))
+        if spec.journey != "chat_delivery":
+            for company_s, subject, body, sender in sorted(replies):
+                text = body.format(first=first, ticket=f"NW-{index}")
+                raw = compose(sender=("Northwind", sender), to=email, subject=subject, body=text, domain="northwind.demo").as_bytes()
+                t_ns, utc = at(start, company_s)
+                message_rows.append((run_id, pid, "in", sender, json.dumps([email]), t_ns, utc, raw, *_parsed(raw, customer_body, True)))
+        if spec.ending == "interrupted":
+            t_ns, utc = at(start, 600)
+            event_rows.append((run_id, pid, "probe_interrupted", None, t_ns, utc, json.dumps({"error": "interrupted (SIGINT)"})))
+        else:
+            event_rows.append((run_id, pid, "probe_finished", None, end[0], end[1], json.dumps({"status": "finished", "error": None})))
+    conn.executemany("INSERT INTO probes (id, run_id, journey, target, persona, address, status) VALUES (?, ?, ?, ?, ?, ?, ?)", probe_rows)
+    conn.executemany("INSERT INTO events (run_id, probe_id, kind, step, t_ns, utc, data) VALUES (?, ?, ?, ?, ?, ?, ?)", event_rows)
+    columns = ", ".join(["run_id", "probe_id", "direction", "mail_from", "rcpt_to", "t_ns", "utc", "raw", *_PARSED])
+    conn.executemany(f"INSERT INTO messages ({columns}) VALUES ({', '.join('?' * (8 + len(_PARSED)))})", message_rows)
+    conn.execute("UPDATE runs SET finished_utc = ?, status = 'failed' WHERE id = ?", (_utc(base, 30), run_id))
+    conn.execute("COMMIT")
+    conn.close()
+
+
 _PARSED = ("message_id", "in_reply_to", "subject", "text", "full_text", "html", "auto_submitted", "list_unsubscribe", "precedence",
-           "malformed", "defects", "text_basis")
+           "malformed", "defects", "text_basis", *KIND_COLUMNS, "kind_reading")
 
 
-def _parsed(raw: bytes, customer_text: str | None, annotate: bool) -> tuple[object, ...]:
-    """The parsed columns of a message as the engine records them (all NULL / defaults when not annotated)."""
+def _parsed(raw: bytes, customer_text: str | None, annotate: bool, *, received: bool = False) -> tuple[object, ...]:
+    """The parsed columns of a message as the engine records them (all NULL / defaults when not annotated); a received
+    one with the kind it read as the probe took it (runner.Engine, collect.mailbox)."""
     if not annotate:
-        return (None,) * 9 + (0, "[]", None)  # as stored raw: malformed 0, defects '[]', no text_basis
-    fields = stored_fields(parse_mail(raw, customer_text=customer_text), customer_text)
+        return (None,) * 9 + (0, "[]", None) + (None,) * (len(KIND_COLUMNS) + 1)  # as stored raw: malformed 0, defects '[]'
+    mail = parse_mail(raw, customer_text=customer_text)
+    fields = stored_fields(mail, customer_text)
     fields["defects"] = json.dumps(fields["defects"])
+    fields["kind_reading"] = read_and_keep(mail)[1] if received else None
     return tuple(fields[name] for name in _PARSED)
 
 

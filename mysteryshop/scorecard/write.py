@@ -27,9 +27,9 @@ from mysteryshop.durations import spoken_duration
 from mysteryshop.scorecard.readable import versus_industry, when, zone_of
 from mysteryshop.scorecard.trends import trend_axis, trend_chart
 from mysteryshop.durations import format_duration
-from mysteryshop.scorecard.labels import LABELS, industry_figures, interruption_line, problem_line
+from mysteryshop.scorecard.labels import LABELS, industry_figures, interruption_line, median_text, metric_rows, problem_line, rate_text
 
-#: metric key in the summary → the trend value that is charted beside it.
+#: metric key (channel.metric) → the trend value that is charted beside it.
 TREND_OF = {key: f"{key}.rate" for key in LABELS}
 
 
@@ -138,7 +138,7 @@ def render_html(
     if detail and shown is None:
         shown = detail_probes(card, detail_limit)
     return _environment().get_template("scorecard.html").render(
-        card=card, labels=LABELS, industry=industry_figures(), sparks=sparks,
+        card=card, rows=metric_rows(card), industry=industry_figures(), sparks=sparks,
         maps=journey_maps(card, journeys) if maps is None else maps, detail=detail,
         shown=shown if detail else [], evidence=evidence, files=files, csp=csp(script=detail),
         qa_script=Markup(qa_script()[0]) if detail else None, qa_page="" if detail else QA_PAGE,
@@ -221,7 +221,6 @@ def write_scorecard(
 def summary_lines(card: dict[str, Any]) -> list[str]:
     """A few plain lines for a terminal."""
     summary = card["summary"]
-    metrics = summary["metrics"]
     grade = summary.get("grade") or {}
     lines = [f"{summary['probes']} probes: {summary['passed']} passed, {summary['failed']} failed, {summary['error']} errors"
              + (f", {summary['interrupted']} interrupted" if summary.get("interrupted") else "")
@@ -235,10 +234,17 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
     promised = summary.get("promises") or {}
     if any(promised.values()):
         lines.append(f"  promised reply times: {promised.get('kept', 0)} kept, {promised.get('broken', 0)} broken, {promised.get('open', 0)} not yet due")
-    for key, label in LABELS.items():
-        metric = metrics.get(key, {})
-        extra = f" (median {_seconds(metric['median_s'])})" if metric.get("median_s") is not None else ""
-        lines.append(f"  {label:<44} {_pct(metric.get('rate')):>5}{extra}")
+    if grade.get("reason"):
+        lines.append(f"  not graded: {grade['reason']}")
+    for row in metric_rows(card):
+        if row["first"]:
+            channel_grade = row["grade"]
+            lines.append(f"  {row['channel_title']}: grade {channel_grade.get('grade', '—')}"
+                         + (f" ({channel_grade['score']}/100)" if channel_grade.get("score") is not None else "")
+                         + (f" · {channel_grade['reason']}" if channel_grade.get("reason") else ""))
+        figure = row["figure"]
+        times = f" · median {median_text(figure)}" if figure.get("times") else ""
+        lines.append(f"    {row['label']:<42} {rate_text(figure)}{times}")
     if card["unmatched_messages"]:
         lines.append(f"  {len(card['unmatched_messages'])} message(s) matched no probe (kept in the store, listed in the scorecard)")
     if card["malformed_messages"]:

@@ -16,15 +16,16 @@ language is detected to classify (language.detect is for what a caller shows or 
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 from mysteryshop.collect.parse import CALENDAR, ParsedMail
 from mysteryshop.collect.report import looks_like_daemon
 from mysteryshop.quality.clean import clean_reply
 from mysteryshop.quality.text import fold
-from mysteryshop.scoring.kind_words import Cue, KindWords, kind_words
+from mysteryshop.scoring.kind_words import Cue, Hits, KindWords, kind_words
 from mysteryshop.scoring.own_text import own_text
 from mysteryshop.scoring.promises import Promise, find_promise
 
@@ -43,6 +44,9 @@ FOLLOWUP = SURVEY
 SUBSTANCE_FOR_ANSWER = 6
 #: an absence notice, survey or deferral may carry a little more (a colleague's address, a link's caption)
 SUBSTANCE_BESIDE_NOTICE = 14
+#: a reply that says the answer is still to come ("one of our team will respond within 24 hours") is an answer only with this
+#: many words of substance besides, not counting sentences that carry a link (pointers: "track your order here: …")
+SUBSTANCE_PROMISED = 12
 #: a sentence adds to the substance only with at least this many words of its own once its cues are out
 SENTENCE_SUBSTANCE = 3
 #: how much of a message's text is read for cues (a 5 MB newsletter is judged by its first 20,000 characters)
@@ -53,7 +57,8 @@ _URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+\.\w+|\b[a-z0-9-]+(?:\.[a-z0-9
 #: a link into a help centre: its caption is an article's title, not the company's answer
 _HELP_LINK = re.compile(r"(?:https?://|www\.)\S*(?:/hc/|/help|help\.|/faq|faq\.|/kb/|/articles?/|/support/|support\.|/hilfe|hilfe\.|/aide|aide\.|"
                         r"/ayuda|ayuda\.|/knowledge|/guides?/|docs\.)\S*")
-_REPLY_SUBJECT = re.compile(r"^\s*(re|aw|sv|antw|rv|ref|r|wg|tr|fw|fwd|res)\s*(\[\d+\])?\s*:", re.IGNORECASE)
+#: a reply's subject, after any tags a desk puts first ("[Lumio] Re: Order 4471")
+_REPLY_SUBJECT = re.compile(r"^\s*(?:\[[^\]]{0,40}\]\s*)*(re|aw|sv|antw|rv|ref|r|wg|tr|fw|fwd|res)\s*(\[\d+\])?\s*:", re.IGNORECASE)
 _NOREPLY = re.compile(r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|noreply|notifications?|mailer|auto(reply|responder)?)[@+.-]",
                       re.IGNORECASE)
 _AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder")
@@ -95,6 +100,15 @@ class _Body:
     substance_beside: dict[str, int] = field(default_factory=dict)
     folded_sentences: tuple[str, ...] = ()
     sentences: tuple[str, ...] = ()
+    hits: dict[int, Hits] = field(default_factory=dict)  # by sentence index: which cues may match there
+    linked: int = 0  # substance in sentences that carry a link (a pointer: "track your order here: …")
+    waiting: int = 0  # substance in clauses that say how long the wait usually is ("it usually takes two days")
+    contact: int = 0  # substance in sentences that give an address or a phone number ("for invoices: ben@…, 030 1234-12")
+    questions: list[Cue] = field(default_factory=list)  # feedback words in a question ("would you mind leaving us a review?")
+    before_judging: int | None = None  # substance before the first sentence that asks the customer to judge (None: none does)
+    judging: list[Cue] = field(default_factory=list)  # feedback words in sentences that are no question ("we'd love a review")
+    about_us: list[Cue] = field(default_factory=list)  # those of them in a sentence that names the company: "how we handled this"
+    links: int = 0  # sentences that carry a link, or are a button's caption ("Write a review", "Jetzt bewerten")
 
     def first(self, group: str) -> Cue | None:
         found = self.cues.get(group)
@@ -104,10 +118,21 @@ class _Body:
         return len({" ".join(c.text.split()) for c in self.cues.get(group, ())})
 
 
-_SENTENCE_GROUPS = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "person", "aside", "notice_body",
-                    "closure")
-#: cues whose words are not substance (person and marketing cues are: a person's "I checked" starts an answer)
-_NOT_SUBSTANCE = ("received", "deferral", "automated", "survey", "absence_body", "boilerplate", "aside", "notice_body", "closure")
+#: what follows a deferral that makes it depend on something that may not happen (its clause: up to a comma or the end)
+_CONDITIONAL = re.compile(r"[^,;:.!?]{0,40}?\b(?:if|in case|unless|should (?:you|there|it|anything)|falls|sofern|si|au cas ou|en caso de)\b")
+#: the company speaking of itself, in the four languages: feedback words beside these judge it
+_ABOUT_US = re.compile(r"\b(?:we|us|our|wir|uns|unser\w*|nous|notre|nos|nosotros|nos|nuestr[oa]s?)\b")
+#: a clause that goes on with the time of a deferral before it ("…, as soon as I hear from them", "…, sobald ich mehr weiß")
+_TEMPORAL = re.compile(r"\s*(?:as soon as|once|when|until|sobald|wenn|bis|des que|lorsque|quand|en cuanto|cuando|tan pronto)\b")
+#: an address or a phone number: a line that says whom to write to or call
+_CONTACT = re.compile(r"\S+@\S+\.\w+|(?:\+|\b)\d[\d /().-]{6,}\d")
+#: the sentences that ask the customer to judge (a survey cue or feedback words): their substance, apart
+_JUDGING = "survey or feedback"
+_SENTENCE_GROUPS = ("received", "deferral", "reply_promise", "automated", "survey", "feedback", "absence_body", "boilerplate", "person",
+                    "aside", "imprint", "notice_body", "closure", "wait")
+#: cues whose words are not substance (person, feedback and marketing cues are: a person's "I checked" starts an answer)
+_NOT_SUBSTANCE = ("received", "deferral", "reply_promise", "automated", "survey", "absence_body", "boilerplate", "aside", "notice_body",
+                  "closure")
 
 
 _LINE_END = re.compile(r"[.!?:;]\s*$")
@@ -167,6 +192,24 @@ def _is_field(folded: str) -> bool:
     return len(value) <= _FIELD_WORDS or sum(t.isdigit() for t in value) * 2 >= len(value)
 
 
+#: what parts the items of a bar of links or of a footer line ("Unsubscribe · Manage preferences", "Shop | Blog | Help")
+_BAR = re.compile(r"\s[|·•]\s|\s[|·•]$|^[|·•]\s")
+#: an item of such a bar is short
+_BAR_ITEM_WORDS = 8
+
+
+def _is_bar(folded: str) -> bool:
+    if "|" not in folded and "·" not in folded and "•" not in folded:
+        return False
+    items = [item for item in _BAR.split(folded) if item.strip()]
+    return len(items) >= 2 and all(len(item.split()) <= _BAR_ITEM_WORDS for item in items)
+
+
+def _has_url(folded: str) -> bool:
+    """Whether a (folded) sentence holds a link or an address (`_URL`), ruled out cheaply for most sentences."""
+    return ("/" in folded or "@" in folded or "www." in folded) and _URL.search(folded) is not None
+
+
 def _link_only(folded: str, *, help_only: bool = False) -> bool:
     """Whether a sentence is nothing but a link (a help-centre link when `help_only`)."""
     found = (_HELP_LINK if help_only else _URL).search(folded)
@@ -179,36 +222,78 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
     # the customer's own subject, echoed back ("a ticket regarding: Invoice shows wrong VAT"), is not the company's substance;
     # nor are the names in the sender's display name
     stop = words.stopwords | set(_TOKEN.findall(subject))
+    linked = [_has_url(folded) for folded in clean.folded]
     for index, folded in enumerate(clean.folded):
-        if _HELP_LINK.search(folded) or (index + 1 < len(clean.folded) and _link_only(clean.folded[index + 1], help_only=True)
-                                         and not _LINE_END.search(folded)):
+        if (linked[index] and _HELP_LINK.search(folded)) or (
+                index + 1 < len(clean.folded) and linked[index + 1] and _link_only(clean.folded[index + 1], help_only=True)
+                and not _LINE_END.search(folded)):
             continue  # a pointer to a help article, or its caption
         if _is_field(folded):
-            continue  # "Subject: …", "Sent: 20 Aug 2025 13:30", "Ticket ID: 7731045": a record's field, not the company's prose
+            # "Subject: …", "Sent: 20 Aug 2025 13:30", "Ticket ID: 7731045": a record's field, not the company's prose; but
+            # "Begin survey: https://…" is a button and its link
+            if linked[index]:
+                body.links += 1
+                button = words["feedback"].first(folded) or words["survey"].first(folded)
+                if button is not None:
+                    body.judging.append(button)
+            continue
+        if _is_bar(folded):
+            continue  # "View request · Turn off notifications", "Lumio GmbH · Hauptstr. 1 · Berlin": a bar of links or a footer
         spans: list[tuple[int, int]] = []
-        groups_here: set[str] = set()
-        for group in _SENTENCE_GROUPS:
-            for cue in words[group].all(folded):
-                body.cues.setdefault(group, []).append(cue)
-                groups_here.add(group)
-                if group in _NOT_SUBSTANCE:
-                    spans.append((cue.start, cue.end))
-        if "aside" in groups_here:
+        hits = body.hits[index] = words.scan(folded)
+        groups_here = words.find(folded, hits, _SENTENCE_GROUPS)
+        for group, cues in groups_here.items():
+            if group in _NOT_SUBSTANCE:
+                spans.extend((cue.start, cue.end) for cue in cues)
+            if group == "deferral":
+                # "I'll let you know if the bank asks": a follow-up that may never come puts nothing off
+                cues = groups_here[group] = [cue for cue in cues if not _CONDITIONAL.match(folded, cue.end)]
+            body.cues.setdefault(group, []).extend(cues)
+        groups_here = {group: cues for group, cues in groups_here.items() if cues}
+        if "aside" in groups_here or "imprint" in groups_here:
             continue  # "in the meantime, our guide…", "shop our bestsellers while you wait": the whole sentence is beside the matter
-        own = 0
-        unlinked = _URL.sub(lambda m: " " * len(m.group()), folded)
-        for start, end in _clauses(unlinked) if spans else ((0, len(unlinked)),):
+        asks = "feedback" in groups_here and "?" in folded
+        if "feedback" in groups_here and _ABOUT_US.search(folded):
+            body.about_us.append(groups_here["feedback"][0])
+        if asks and "survey" not in groups_here:
+            body.questions.append(groups_here["feedback"][0])
+        elif "feedback" in groups_here and "survey" not in groups_here:
+            body.judging.append(groups_here["feedback"][0])
+        if linked[index] or (len(folded.split()) <= _CAPTION_WORDS and not _LINE_END.search(folded) and "feedback" in groups_here):
+            body.links += 1
+        if (asks or "survey" in groups_here) and body.before_judging is None:
+            body.before_judging = body.substance
+        own = waiting = 0
+        put_off = [(c.start, c.end) for group in ("deferral", "reply_promise") for c in groups_here.get(group, ())]
+        waits = [(c.start, c.end) for c in groups_here.get("wait", ())]
+        unlinked = _URL.sub(lambda m: " " * len(m.group()), folded) if linked[index] else folded
+        deferred = False
+        for start, end in _clauses(unlinked) if spans or waits else ((0, len(unlinked)),):
             if any(s < end and start < e for s, e in spans):
+                deferred = any(s < end and start < e for s, e in put_off)
                 continue
-            own += sum(1 for t in _TOKEN.findall(_NUMBER_GROUP.sub("", unlinked[start:end])) if t not in stop and (len(t) >= 3 or t.isdigit()))
+            if deferred and _TEMPORAL.match(unlinked, start):
+                continue  # "I'll get back to you, as soon as I hear from them": the rest of the putting off
+            deferred = False
+            words_here = sum(1 for t in _TOKEN.findall(_NUMBER_GROUP.sub("", unlinked[start:end])) if t not in stop and (len(t) >= 3 or t.isdigit()))
+            own += words_here
+            if any(s < end and start < e for s, e in waits):
+                waiting += words_here
         if own >= SENTENCE_SUBSTANCE:
             body.substance += own
+            body.waiting += waiting
+            if linked[index]:
+                body.linked += own
+            if _CONTACT.search(folded):
+                body.contact += own
+            if "survey" in groups_here or "feedback" in groups_here:
+                body.substance_beside[_JUDGING] = body.substance_beside.get(_JUDGING, 0) + own
             for group in groups_here:
                 body.substance_beside[group] = body.substance_beside.get(group, 0) + own
     return body
 
 
-def _auto_signals(mail: ParsedMail, words: KindWords, subject: str) -> list[str]:
+def _auto_signals(mail: ParsedMail, words: KindWords, subject: _Scanned) -> list[str]:
     """Evidence that software sent the message, from its headers and subject."""
     found = []
     submitted = (mail.auto_submitted or "").strip().lower()
@@ -220,7 +305,7 @@ def _auto_signals(mail: ParsedMail, words: KindWords, subject: str) -> list[str]
     # not bulk: ticket systems put Precedence: bulk on every mail, agents' answers too (Roundup), to keep auto-responders quiet
     if (mail.precedence or "").strip().lower() in ("auto_reply", "junk"):
         found.append(f"header Precedence: {mail.precedence}")
-    cue = words["auto_subject"].first(subject)
+    cue = subject.first("auto_subject")
     if cue is not None:
         found.append(f"subject {_quote(cue)}")
     if mail.from_addr and _NOREPLY.match(mail.from_addr):
@@ -237,11 +322,32 @@ def read_kind(mail: ParsedMail) -> Reading:
         return Reading(OTHER, (f"could not be classified: {type(exc).__name__}: {str(exc)[:200]}",))
 
 
+class _Scanned:
+    """A folded text and, once asked for, which cues may match in it (one scan for every group that reads it)."""
+
+    __slots__ = ("text", "_hits", "_words")
+
+    def __init__(self, words: KindWords, text: str) -> None:
+        self.text, self._hits, self._words = text, None, words
+
+    @property
+    def hits(self) -> Hits:
+        if self._hits is None:
+            self._hits = self._words.scan(self.text)
+        return self._hits
+
+    def first(self, group: str) -> Cue | None:
+        return self._words[group].first(self.text, self.hits)
+
+    def all(self, group: str) -> Iterator[Cue]:
+        return self._words[group].all(self.text, self.hits)
+
+
 def _read_kind(mail: ParsedMail) -> Reading:
     words = kind_words()
-    subject = fold(" ".join((mail.subject or "").split())[:500])
+    subject = _Scanned(words, fold(" ".join((mail.subject or "").split())[:500]))
     text = mail.text or ""
-    full = fold((mail.full_text or text)[:TEXT_LIMIT])
+    full = _Scanned(words, fold((mail.full_text or text)[:TEXT_LIMIT]))
 
     bounce = _bounce(mail, words, subject, full)
     if bounce is not None:
@@ -257,7 +363,7 @@ def _read_kind(mail: ParsedMail) -> Reading:
         reason = "no text in the message" + (" (" + "; ".join(mail.defects[:2]) + ")" if mail.defects else "")
         return Reading(OTHER, (reason, *auto), automatic=bool(auto))
     # the sender's display name is often the customer's own (a ticket system writing "on behalf of" its author)
-    body = _read_body(words, text, " ".join((subject, fold(mail.from_name or ""), *own.customer_names)))
+    body = _read_body(words, text, " ".join((subject.text, fold(mail.from_name or ""), *own.customer_names)))
     automated = body.first("automated")
     automatic_evidence = auto + ([f"body {_quote(automated)}"] if automated else [])
     person = body.first("person")
@@ -271,8 +377,10 @@ def _read_kind(mail: ParsedMail) -> Reading:
     if notice is not None:
         return notice
 
-    survey = _survey(words, subject, body, rating_scale(text))
-    marketing = _marketing(mail, words, subject, full, body)
+    reply = _in_thread(mail, subject)
+    survey = _survey(words, subject, body, rating_scale(text), reply)
+    selling = _selling(subject, full)
+    marketing = _marketing(mail, words, full, body, reply, selling)
     if marketing is not None and (survey is None or marketing[1] >= 3):
         return Reading(MARKETING, marketing[0], automatic=True, language=marketing[2])
     if survey is not None:
@@ -282,24 +390,34 @@ def _read_kind(mail: ParsedMail) -> Reading:
         return Reading(OTHER, (f"body {_quote(closure)}", "the desk closed the request on its own: no receipt, no answer"),
                        automatic=True, language=closure.language)
 
-    acks = [c for group in ("received", "deferral", "automated") for c in body.cues.get(group, ())]
+    acks = [c for group in ("received", "deferral", "reply_promise", "automated") for c in body.cues.get(group, ())]
     if own.echoed and body.substance == 0 and not acks:
         return Reading(ACKNOWLEDGEMENT, ("it carries the customer's own message back and adds nothing of its own: a receipt",
                                          *auto), automatic=True)
-    deferral = body.first("deferral")
+    promised = body.first("reply_promise")
+    deferral = body.first("deferral") or promised
     deferral_quote = _sentence_of(body, deferral) if deferral is not None else None
     who = ("automatic: " + "; ".join(automatic_evidence)) if automatic_evidence else (
         f"written by a person: {_quote(person)}" if person is not None else "automatic: no sign of a person writing")
-    # a receipt or deferral takes its whole clause out of the substance (_read_body): what is left is the company's own matter
-    little = body.substance < SUBSTANCE_FOR_ANSWER
-    if (acks or auto) and little:
+    # a receipt or deferral takes its whole clause out of the substance (_read_body): what is left is the company's own matter;
+    # when the message says the answer is still to come, that must be more than pointers and pleasantries
+    substance, needed = body.substance, SUBSTANCE_FOR_ANSWER
+    if promised is not None:
+        substance, needed = body.substance - body.linked - body.waiting, SUBSTANCE_PROMISED
+    if (acks or auto) and substance < needed:
         evidence = [f"body {_quote(c)}" for c in acks[:3]] or list(auto[:2])
-        evidence += [f"{body.substance} word(s) of substance beyond receipt, deferral and boilerplate", who]
+        evidence += [f"{substance} word(s) of substance beyond receipt, deferral and boilerplate"
+                     + (f" (fewer than {needed} beside a promise to answer later)" if promised is not None else ""), who]
         language = acks[0].language if acks else None
         promise = find_promise(words, body.folded_sentences, body.sentences) if deferral is not None or acks else None
         return Reading(ACKNOWLEDGEMENT, tuple(evidence), automatic, deferral_quote, body.substance, language, promise)
     if body.substance == 0:
         return Reading(OTHER, ("no words of substance, and no acknowledgement", *auto), automatic=automatic)
+    if not reply:
+        outside = _outside_thread(body, acks, selling, subject, who)
+        if outside is not None:
+            return dataclasses.replace(outside, deferral=deferral_quote if outside.kind == ACKNOWLEDGEMENT else None,
+                                       promise=find_promise(words, body.folded_sentences, body.sentences) if outside.kind == ACKNOWLEDGEMENT else None)
     evidence = [f"{body.substance} word(s) of substance"]
     if acks:
         evidence.append(f"beside {_quote(acks[0])}")
@@ -307,6 +425,28 @@ def _read_kind(mail: ParsedMail) -> Reading:
         evidence.append(who)
     return Reading(ANSWER, tuple(evidence), automatic and bool(automatic_evidence), deferral_quote, body.substance,
                    acks[0].language if acks else None)
+
+
+#: outside the customer's thread, a message with a receipt's or deferral's words is an acknowledgement up to this much substance
+SUBSTANCE_OUTSIDE_THREAD = 30
+
+
+def _outside_thread(body: _Body, acks: list[Cue], selling: dict[str, Cue], subject: _Scanned, who: str) -> Reading | None:
+    """The kind of a message with substance that came outside the customer's thread (no In-Reply-To, no reply prefix, no number
+    of theirs in the subject). Desks answer in the thread; what arrives outside it is a receipt, a mailing or a survey more
+    often than an answer, so weaker signs of those decide: one selling word, a receipt's words, a question about how it went."""
+    thread = "outside the customer's thread (no In-Reply-To, no reply prefix, no reference in the subject)"
+    offers = list(selling.values())
+    if len(offers) >= 2 or (offers and not acks):
+        return Reading(MARKETING, (*(_quote(c) for c in offers[:3]), thread), automatic=True, language=offers[0].language)
+    if acks and body.substance < SUBSTANCE_OUTSIDE_THREAD:
+        return Reading(ACKNOWLEDGEMENT, (*(f"body {_quote(c)}" for c in acks[:3]), thread,
+                                         f"{body.substance} word(s) of substance beyond receipt, deferral and boilerplate", who),
+                       not who.startswith("written by a person"), None, body.substance, acks[0].language)
+    asked = body.questions or body.judging or ([c] if (c := subject.first("feedback")) else [])
+    if asked:
+        return Reading(SURVEY, (f"asks {_quote(asked[0])}", thread), automatic=True, language=asked[0].language, substance=body.substance)
+    return None
 
 
 def _sentence_of(body: _Body, cue: Cue) -> str:
@@ -317,14 +457,14 @@ def _sentence_of(body: _Body, cue: Cue) -> str:
     return cue.text
 
 
-def _bounce(mail: ParsedMail, words: KindWords, subject: str, full: str) -> Reading | None:
+def _bounce(mail: ParsedMail, words: KindWords, subject: _Scanned, full: _Scanned) -> Reading | None:
     """A bounce, or `other` for a delay warning or delivery notice; None for a message no mail server wrote."""
     action = (mail.delivery_action or "").lower()
     report = mail.delivery_evidence or ""
     if action in ("failed", "error"):
         return Reading(BOUNCE, (f"delivery failed: {report}",), automatic=True)
-    delay_subject = words["delay"].first(subject)
-    bounce_subject = words["bounce_subject"].first(subject)
+    delay_subject = subject.first("delay")
+    bounce_subject = subject.first("bounce_subject")
     if action == "delayed" and bounce_subject is None:
         return Reading(OTHER, (f"delivery delayed, not final (not a bounce): {report}",), automatic=True)
     if mail.report_type == "disposition-notification":
@@ -332,11 +472,11 @@ def _bounce(mail: ParsedMail, words: KindWords, subject: str, full: str) -> Read
     daemon = looks_like_daemon(mail.from_addr, mail.from_name)
     null_sender = mail.kind_headers.get("return-path", "").strip() == "<>"
     failed_recipients = "x-failed-recipients" in mail.kind_headers
-    head = full[:6000]
+    head = full.text[:6000]  # a prefix: what may match in it may in the whole
     # the words of a mail server count only beside another sign of one: read them only then (most mail is no bounce)
     server = daemon or null_sender or failed_recipients or bounce_subject is not None or bool(mail.auto_submitted) or bool(mail.report_type)
-    bounce_body = words["bounce_body"].first(head) if server else None
-    delay_body = words["delay"].first(head) if daemon or null_sender else None
+    bounce_body = words["bounce_body"].first(head, full.hits) if server else None
+    delay_body = words["delay"].first(head, full.hits) if daemon or null_sender else None
     sender = f"sender {mail.from_name or ''} <{mail.from_addr}>".replace(" <", " <", 1) if daemon else None
     if action in ("delivered", "relayed", "expanded") and bounce_subject is None:  # the report's own Action is more certain than words
         return Reading(OTHER, (f"a delivery notice, not a failure: {report}",), automatic=True)
@@ -360,15 +500,19 @@ def _bounce(mail: ParsedMail, words: KindWords, subject: str, full: str) -> Read
     return None
 
 
-def _absence(mail: ParsedMail, words: KindWords, subject: str, body: _Body, auto: list[str]) -> Reading | None:
-    in_subject = words["absence_subject"].first(subject)
+def _absence(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body, auto: list[str]) -> Reading | None:
+    in_subject = subject.first("absence_subject")
     in_body = body.first("absence_body")
+    person = body.first("person")
     if in_subject is None and in_body is None:
+        return _away(mail, words, body, auto)
+    if _logged(body) and (person is None or not auto):
+        # a desk that is closed but has logged the request, or a person who writes that they are away but has the message
+        # and will deal with it: both acknowledge it (judged with the acknowledgements)
         return None
-    if body.first("person") is None and _logged(body):
-        return None  # a desk that is closed but has logged the request acknowledges it (judged with the acknowledgements)
     beside = body.substance_beside.get("absence_body", 0)
-    other = body.substance - beside
+    # whom to write to or call meanwhile ("for invoices: ben@…, 030 1234-12") is part of an absence notice
+    other = max(0, body.substance - beside - body.contact)
     little = other < SUBSTANCE_FOR_ANSWER and beside < SUBSTANCE_BESIDE_NOTICE * 2
     if in_body is not None and (auto or little or in_subject is not None):
         evidence = [f"body {_quote(in_body)}", *([f"subject {_quote(in_subject)}"] if in_subject else []), *auto]
@@ -376,6 +520,34 @@ def _absence(mail: ParsedMail, words: KindWords, subject: str, body: _Body, auto
     if in_subject is not None and auto and body.substance < SUBSTANCE_BESIDE_NOTICE and not body.cues.get("received"):
         return Reading(OUT_OF_OFFICE, (f"subject {_quote(in_subject)}", *auto), automatic=True, language=in_subject.language)
     return None
+
+
+#: when someone is back: "until the 28th", "back on Monday", "when I'm back", "bis Freitag", "jusqu'au", "hasta el"
+_RETURN_TIME = re.compile(r"\b(?:until|till|through|back (?:on|in|at|next)|when i'?m back|on my return|this week|today|"
+                          r"bis|ab (?:dem|montag|dienstag|mittwoch|donnerstag|freitag)|wieder|nach meiner ruckkehr|"
+                          r"jusqu|de retour|a mon retour|des mon retour|hasta|a mi (?:vuelta|regreso)|volvere|regresare)\b")
+
+
+#: a person saying where they are: "I'm", "ich bin", "je suis", "estoy"
+_BEING = re.compile(r"\b(?:i'?m|i am|i will be|i'll be|ich bin|bin ich|ich befinde mich|je suis|je serai|estoy|estare|me encuentro)\b")
+
+
+def _away(mail: ParsedMail, words: KindWords, body: _Body, auto: list[str]) -> Reading | None:
+    """A person's mailbox answering on its own (RFC 3834 auto-replied, X-Autoreply) in the first person, saying where they are
+    and when they are back, neither confirming receipt, giving a number nor promising an answer within a time: away, in
+    whatever words ("I'm hiking in Patagonia until the 28th")."""
+    replied = (mail.auto_submitted or "").strip().lower().startswith("auto-replied") or any(
+        name in mail.kind_headers for name in _AUTO_HEADERS)
+    person = body.first("person")
+    if not replied or person is None or _logged(body) or body.cues.get("automated"):
+        return None
+    when = next((found for folded in body.folded_sentences if _BEING.search(folded) and (found := _RETURN_TIME.search(folded))), None)
+    if when is None or body.substance - body.contact >= SUBSTANCE_BESIDE_NOTICE * 2:
+        return None
+    if any(words.promise.pattern.search(folded) for folded in body.folded_sentences):
+        return None  # "I answer every message within 24 hours; this week I'm slower": a receipt with a time it keeps
+    return Reading(OUT_OF_OFFICE, (f'body "{when.group()}": the time they are back', f"written in the first person: {_quote(person)}",
+                                   *auto), automatic=True, language=person.language)
 
 
 _THANKS = re.compile(r"(many |vielen |herzlichen |merci |muchas )?(thank|thanks|danke|dank|merci|gracias)\b")
@@ -389,13 +561,13 @@ def _logged(body: _Body) -> bool:
     return any(_REFERENCE.search(c.text) for c in body.cues.get("boilerplate", ()))
 
 
-def _notice(mail: ParsedMail, words: KindWords, subject: str, body: _Body) -> Reading | None:
+def _notice(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body) -> Reading | None:
     """`other` for a calendar invitation, a read receipt, a recall, a message held for review, an account check or a
     "not read" notice: neither a receipt by the company nor its answer."""
     method = mail.kind_headers.get(CALENDAR)
     if method is not None:
         return Reading(OTHER, (f"a calendar invitation or reply (text/calendar; method={method})",), automatic=True)
-    in_subject = words["notice_subject"].first(subject)
+    in_subject = subject.first("notice_subject")
     in_body = body.first("notice_body")
     if in_subject is None and in_body is None:
         return None
@@ -409,24 +581,79 @@ def _notice(mail: ParsedMail, words: KindWords, subject: str, body: _Body) -> Re
 
 _LINK_OPTION = re.compile(r"^\W*(?P<caption>[^\W\d][^:/]{0,40}?)\s*[-–:→>]*\s*(?P<url>https?://\S+)\s*$")
 _ARTICLE_LINK = re.compile(r"/(?:hc|kb|faq|faqs|articles?|knowledge(?:base)?|guides?|docs|hilfe|aide|ayuda|artikel|articulos)/")
-_NUMBER_SCALE = re.compile(r"^\W*(?:0\W+)?1\W+2\W+3\W+4\W+5(?:\W+6\W+7\W+8\W+9\W+10)?\W*$")
-_STARS = re.compile(r"\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b.{0,30}\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b")
-_OPTIONS_LINE = re.compile(r"^\W*[^\W\d][\w' ]{0,25}(?:\s+[·|/–-]\s+[^\W\d][\w' ]{0,25}){2,5}\W*$")
+#: a numbered scale (0-10, 1-5, 1-7), its numbers in brackets or not, with a label at either end ("Very difficult 1 … 7 Very easy")
+_NUMBER_SCALE = re.compile(r"^(?:[^\d\n]{0,40}?\s)?\W*(?:0\W+)?1\W+2\W+3\W+4\W+5(?:\W+6(?:\W+7(?:\W+8\W+9\W+10)?)?)?\W*(?:\s[^\d\n]{0,40})?$")
+_STARS = re.compile(r"\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b.{0,30}\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b|"
+                    r"(?:[★☆⭐✩✰✭]\s*){3,}")
+#: a choice marked with an emoji or a symbol
+_MARKED = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+#: what a line must hold to be a row of choices (cheap to rule out), or a scale of stars
+_MAY_BE_ROW = re.compile(r"\s[·|/–-]\s|\s{2,}|\t|[\U0001F300-\U0001FAFF]")
+_MAY_BE_STARS = re.compile(r"[★☆⭐✩✰✭]|\b[1-5] \w")
+#: the options of a row: set apart by a dot, a bar, a slash or a dash between spaces, or by a wide space
+_OPTION_BREAK = re.compile(r"\s+[·|/–-]\s+|\s{2,}|\t")
+_OPTION = re.compile(r"^[^\W\d][\w' ,]{0,30}$")
 #: a choice caption is short ("Great", "Not good", "Gut, ich bin zufrieden")
 _CAPTION_WORDS = 4
 
 
+def _options_row(folded: str, least: int = 2) -> bool:
+    """A row of `least` to eleven short captions ("Sehr gut · Gut · Schlecht", "Yes   No", "😀 Très satisfaite   🙂 Satisfaite")."""
+    parts = [_EDGES.sub("", part) for part in _OPTION_BREAK.split(folded.strip())]
+    parts = [part for part in parts if part]
+    return least <= len(parts) <= 11 and all(_OPTION.match(part) and len(part.split()) <= _CAPTION_WORDS for part in parts)
+
+
+#: what may stand beside a caption in a row of choices: emoji, brackets, arrows, bullets, spaces
+_EDGES = re.compile(r"^\W+|\W+$")
+
+
+#: a graded row has this many choices at least ("Strongly disagree - Disagree - … - Strongly agree")
+_GRADED_CHOICES = 4
+
+
+def _graded_row(folded: str) -> bool:
+    """A row of four or more choices that grade one thing: two of them share a word ("agree" / "disagree", "satisfied" /
+    "very satisfied"). A bar of links ("Shop | Blog | Help | Instagram") names different things."""
+    if not _options_row(folded, _GRADED_CHOICES):
+        return False
+    options = [_EDGES.sub("", part) for part in _OPTION_BREAK.split(folded.strip())]
+    words = [{word for word in option.split() if len(word) >= 4} for option in options if option]
+    return any(any(a in b or b in a for a in first for b in second) for i, first in enumerate(words) for second in words[i + 1:])
+
+
+def _choice_list(lines: list[str], question: int) -> str | None:
+    """Two to six short captions, one a line, under the question at `lines[question]`: three or more, or two right under it
+    ("Awesome / Just Okay / Not Good"); a signature under a question (two lines after a blank one) is none."""
+    options: list[str] = []
+    index = question + 1
+    gap = index < len(lines) and not lines[index]
+    while index < len(lines) and not lines[index]:
+        index += 1
+    while index < len(lines) and lines[index]:
+        caption = _EDGES.sub("", fold(lines[index]))
+        if not (_OPTION.match(caption) and len(caption.split()) <= _CAPTION_WORDS) or _LINE_END.search(caption):
+            return None
+        options.append(lines[index])
+        index += 1
+    if 3 <= len(options) <= 6 or (len(options) == 2 and not gap):
+        return "a choice under a question: " + " / ".join(options)
+    return None
+
+
 def rating_scale(text: str) -> str | None:
     """A rating scale in a message's text, said as evidence, or None: links that differ only in the rating they
-    carry (".../satisfaction/good", ".../bad"), a 0-10 or 1-5 row, stars, or a row of choices under a question."""
-    lines = [line.strip() for line in text.split("\n")]
+    carry (".../satisfaction/good", ".../bad"), a numbered row (0-10, 1-5, 1-7), stars, or a choice of short captions
+    under a question (in a row, or one a line)."""
+    lines = [line.strip() for line in text[:TEXT_LIMIT].split("\n")]
     options: list[tuple[str, str]] = []
     pending: str | None = None
     for line in lines:
-        folded = fold(line)
-        if _NUMBER_SCALE.match(folded) or _STARS.search(folded):
+        if not line:
+            continue
+        if ("1" in line and "5" in line and _NUMBER_SCALE.match(fold(line))) or (_MAY_BE_STARS.search(line) and _STARS.search(fold(line))):
             return f'a rating scale "{" ".join(line.split())[:60]}"'
-        found = _LINK_OPTION.match(line)
+        found = _LINK_OPTION.match(line) if "http" in line else None
         if found is None and pending is not None and re.fullmatch(r"https?://\S+", line):
             found_caption, url = pending, line
         elif found is not None:
@@ -445,22 +672,55 @@ def rating_scale(text: str) -> str | None:
     for captions in prefixes.values():
         if 2 <= len(set(captions)) <= 11:
             return "a choice of rated links: " + " / ".join(captions[:5])
-    for before, line in pairwise(lines):
-        if before.endswith("?") and _OPTIONS_LINE.match(fold(line)):
-            return f'a row of choices under a question: "{line[:60]}"'
+    for line in lines:
+        if _MAY_BE_ROW.search(line) and _graded_row(fold(line)):
+            return f'a graded row of choices: "{line[:60]}"'
+    for index, line in enumerate(lines):
+        if not line.endswith("?"):
+            continue
+        # right under the question, two choices ("Yes   No"); after a blank line, three or more (two might be a signature)
+        right_under = index + 1 < len(lines) and bool(lines[index + 1])
+        following = lines[index + 1] if right_under else next((other for other in lines[index + 2:index + 3] if other), "")
+        marked = bool(_MARKED.search(following))  # "👍 Ja   👎 Nein": markers no signature has
+        if following and _MAY_BE_ROW.search(following) and _options_row(fold(following), 2 if right_under or marked else 3):
+            return f'a row of choices under a question: "{following[:60]}"'
+        found_list = _choice_list(lines, index)
+        if found_list is not None:
+            return found_list[:120]
     return None
 
 
-def _survey(words: KindWords, subject: str, body: _Body, scale: str | None) -> tuple[tuple[str, ...], str | None] | None:
-    in_subject = words["survey"].first(subject)
-    first = body.first("survey")
-    count = body.count("survey") + (scale is not None)
-    cue = first or in_subject
-    if cue is None and scale is None:
+def _in_thread(mail: ParsedMail, subject: _Scanned) -> bool:
+    """Whether the message answers in the customer's thread: a reply, or one about their numbered request."""
+    return bool(mail.in_reply_to) or bool(_REPLY_SUBJECT.match(mail.subject or "")) or bool(_REFERENCE.search(subject.text))
+
+
+def _survey(words: KindWords, subject: _Scanned, body: _Body, scale: str | None, reply: bool) -> tuple[tuple[str, ...], str | None] | None:
+    """(evidence, language) when the message asks the customer to judge what they got: a survey's words, a rating scale, or
+    (in a message of its own, not a reply in their thread) a question about their experience and a subject that asks for it."""
+    in_subject = subject.first("survey")
+    asked = subject.first("feedback") if not reply and in_subject is None else None
+    surveyed = {" ".join(c.text.split()) for c in body.cues.get("survey", ())}
+    questions = body.questions if (not reply or surveyed or scale) else [c for c in body.questions if c in body.about_us]
+    # outside the thread, feedback words beside a link or a button ("we'd love a short review: https://…"), in a message that
+    # neither confirms receipt nor puts an answer off (a receipt of the customer's own feedback is no survey)
+    acknowledges = any(body.cues.get(group) for group in ("received", "deferral", "reply_promise"))
+    judging = [c for c in body.judging if not reply or c in body.about_us][:1] if body.links else []
+    judging = judging if not acknowledges and not body.cues.get("closure") else []
+    signs = len(surveyed) + (scale is not None) + len({c.text for c in questions}) + (asked is not None) + len(judging)
+    cue = body.first("survey") or in_subject or (questions[0] if questions else None) or asked or (judging[0] if judging else None)
+    if signs == 0 and in_subject is None:
         return None
-    other = body.substance - body.substance_beside.get("survey", 0)
-    if in_subject is not None or count >= 2 or other < SUBSTANCE_BESIDE_NOTICE:
+    other = body.substance - body.substance_beside.get(_JUDGING, 0)
+    # several signs outweigh what else the message says when they open it (a survey that quotes the conversation below);
+    # a rating footer under an answer comes after it
+    leads = (body.before_judging or 0) < SUBSTANCE_BESIDE_NOTICE
+    # in the thread, a request for feedback in the writer's own words beside an answer ("let us know how we did") is a line of it
+    beside = SUBSTANCE_BESIDE_NOTICE if (not reply or surveyed or scale) else SUBSTANCE_FOR_ANSWER
+    if in_subject is not None or (signs >= 2 and leads) or other < beside:
         evidence = tuple(f"body {_quote(c)}" for c in body.cues.get("survey", [])[:3]) + ((f"subject {_quote(in_subject)}",) if in_subject else ())
+        evidence += tuple(f"asks {_quote(c)}" for c in questions[:2]) + ((f"subject {_quote(asked)}",) if asked else ())
+        evidence += tuple(f"asks {_quote(c)} beside a link or button" for c in judging)
         evidence += (scale,) if scale else ()
         return evidence + (f"{other} word(s) of substance beside the survey",), cue.language if cue else None
     return None
@@ -470,8 +730,9 @@ def _substance_beside(words: KindWords, body: _Body, group: str) -> int:
     """Words of substance in the sentences where `group` has a cue (for a group not read with the others)."""
     stop = words.stopwords
     total = 0
-    for folded in body.folded_sentences:
-        if words[group].first(folded) is not None:
+    for index, folded in enumerate(body.folded_sentences):
+        hits = body.hits.get(index) or words.scan(folded)
+        if words[group].first(folded, hits) is not None:
             own = [t for t in _TOKEN.findall(_URL.sub(" ", folded)) if t not in stop and (len(t) >= 3 or t.isdigit())]
             total += len(own) if len(own) >= SENTENCE_SUBSTANCE else 0
     return min(total, body.substance)
@@ -480,40 +741,51 @@ def _substance_beside(words: KindWords, body: _Body, group: str) -> int:
 _PRICE = re.compile(r"[£$€]\s?\d|\b\d+(?:[.,]\d{2})?\s?(?:€|eur|euros?|gbp|usd|chf)(?![a-z])")
 
 
-def _bulk(mail: ParsedMail, words: KindWords, full: str) -> list[str]:
+def _bulk(mail: ParsedMail, words: KindWords, full: _Scanned) -> list[str]:
     """Signs that a message went to many: list and campaign headers, blind copies, a greeting to a crowd, an unsubscribe footer."""
     found = [f"header {name}" for name in ("list-unsubscribe",) if mail.list_unsubscribe] + [
         f"header {name}" for name in _BULK_HEADERS if name in mail.kind_headers]
     to = mail.kind_headers.get("to")
     if to is not None and "@" not in to:
         found.append(f"sent as a blind copy (To: {to[:60]})")
-    cue = words["bulk_body"].first(full)
+    cue = full.first("bulk_body")
     if cue is not None:
         found.append(f"body {_quote(cue)}")
     return found
 
 
-def _marketing(mail: ParsedMail, words: KindWords, subject: str, full: str, body: _Body) -> tuple[tuple[str, ...], int, str] | None:
-    """(evidence, selling cues, language) when the message sells: promotional words, sent to many, not in the customer's thread."""
+def _selling(subject: _Scanned, full: _Scanned) -> dict[str, Cue]:
+    """The selling words of the subject and the whole text, one per offer ("use code SAVE10" is one, however many cues find it)."""
     cues: dict[str, Cue] = {}
     for text in (subject, full):
         end = -1
-        for cue in words["marketing"].all(text):
-            if cue.start >= end:  # "use code SAVE10" is one offer, however many cues find it
+        for cue in text.all("marketing"):
+            if cue.start >= end:
                 cues.setdefault(" ".join(cue.text.split()), cue)
             end = max(end, cue.end)
+    return cues
+
+
+def _marketing(mail: ParsedMail, words: KindWords, full: _Scanned, body: _Body, reply: bool,
+               selling: dict[str, Cue]) -> tuple[tuple[str, ...], int, str | None] | None:
+    """(evidence, selling cues, language) when the message sells: promotional words, sent to many, not in the customer's thread."""
+    cues = dict(selling)
     bulk = _bulk(mail, words, full)
-    reply = bool(mail.in_reply_to) or bool(_REPLY_SUBJECT.match(mail.subject or "")) or bool(_REFERENCE.search(subject))
     if not cues and bulk and not reply:
-        price = _PRICE.search(full)
+        price = _PRICE.search(full.text)
         if price is not None:  # prices in mail sent to many, outside any thread: an offer
             cues[price.group()] = Cue("marketing", price.group(), "", price.start(), price.end())
+    acknowledges = bool(body.cues.get("received") or body.cues.get("deferral") or body.cues.get("reply_promise"))
     if not cues:
-        return None  # an unsubscribe link alone sells nothing (help desks send through mailing services too)
+        # sent to many, outside the customer's thread, and neither a receipt nor a notice of the desk's: a newsletter, an
+        # invitation, a product announcement, whatever it sells (an unsubscribe link in a reply sells nothing: desks send
+        # through mailing services too)
+        if bulk and not reply and not acknowledges and not body.cues.get("closure") and body.substance > 0:
+            return (*bulk[:2], "not a reply to the customer", "nothing of the customer's request in it"), 0, None
+        return None
     selling = list(cues.values())
     # not bulk on its own: ticket systems put Precedence: bulk on every mail (see _auto_signals)
     weak = [f"header Precedence: {mail.precedence}"] if (mail.precedence or "").strip().lower() in ("bulk", "list") else []
-    acknowledges = bool(body.cues.get("received") or body.cues.get("deferral"))
     own = body.substance - _substance_beside(words, body, "marketing")
     count = len(selling)
     if acknowledges and count < 4:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -14,7 +15,8 @@ from ruamel.yaml import YAML
 
 #: the groups of cues kinds.yaml must have (a missing one is a packaging error, said at load)
 CUE_GROUPS = ("bounce_subject", "bounce_body", "delay", "absence_subject", "absence_body", "auto_subject", "automated",
-              "received", "deferral", "boilerplate", "survey", "marketing", "person", "reply_marker", "aside", "notice_subject", "notice_body", "bulk_body", "closure")
+              "received", "deferral", "boilerplate", "survey", "marketing", "person", "reply_marker", "aside", "notice_subject", "notice_body", "bulk_body", "closure",
+              "reply_promise", "feedback", "imprint", "wait")
 
 
 class KindWordsError(ValueError):
@@ -32,26 +34,51 @@ class Cue:
     end: int
 
 
-@dataclass(frozen=True, slots=True)
+#: how many alternations of some of its cues a part keeps compiled (a text holds the words of only a few cues)
+_SUBSETS_MAX = 4096
+
+
+@dataclass(slots=True, eq=False)
 class CuePart:
-    """Some cues of a group in one alternation, tried only on text that holds one of the words they need.
+    """Some cues of a group in one alternation (`lastgroup` names the language that matched).
 
-    `needs`: literal words of which every match of every cue of the part holds one (a cheap search for them rules
-    most sentences out before an alternation of fifty cues is tried at every word start); None: always tried (a cue
-    of the part needs no fixed word at all)."""
+    `needed`: per cue, literal words of which every match of the cue holds one (None: the cue needs no fixed word and
+    is always tried). A text is first searched for all the needed words of every cue of every group at once (one
+    Aho-Corasick pass, `KindWords.scan`); a part then tries only the alternation of its cues whose words are there,
+    which finds what the whole alternation would have found, at a fraction of the cost (a sentence holds the words
+    of a handful of cues out of hundreds)."""
 
-    pattern: re.Pattern[str]
-    needs: Any = None  # an ahocorasick.Automaton of the words, or None
+    cues: tuple[tuple[str, str], ...]  # (language, cue) in the order of kinds.yaml
+    at_word: bool
+    needed: tuple[frozenset[str] | None, ...]
+    slot: int = -1  # its place in the CueIndex's masks
+    compiled: dict[int, re.Pattern[str]] = field(default_factory=dict)
 
-    def finditer(self, folded: str) -> Iterator[re.Match[str]]:
-        if self.needs is not None and next(self.needs.iter(folded), None) is None:
-            return iter(())
-        return self.pattern.finditer(folded)
+    def pattern(self, chosen: int) -> re.Pattern[str]:
+        """The alternation of the cues in the bit mask `chosen` (bit i: `cues[i]`), in their order."""
+        found = self.compiled.get(chosen)
+        if found is None:
+            if len(self.compiled) >= _SUBSETS_MAX:
+                self.compiled.clear()
+            by_language: dict[str, list[str]] = {}
+            for index, (language, cue) in enumerate(self.cues):
+                if chosen >> index & 1:
+                    by_language.setdefault(language, []).append(cue)
+            alternation = "|".join(f"(?P<{lang}>" + "|".join(f"(?:{c})" for c in cues) + ")" for lang, cues in by_language.items())
+            found = self.compiled[chosen] = re.compile(rf"\b(?:{alternation})" if self.at_word else alternation, re.MULTILINE)
+        return found
 
-    def search(self, folded: str) -> re.Match[str] | None:
-        if self.needs is not None and next(self.needs.iter(folded), None) is None:
-            return None
-        return self.pattern.search(folded)
+
+class Hits:
+    """Which cues of each part a text holds the needed words of (`KindWords.scan`): a bit mask per part."""
+
+    __slots__ = ("masks",)
+
+    def __init__(self, masks: list[int]) -> None:
+        self.masks = masks
+
+    def chosen(self, part: CuePart) -> int:
+        return self.masks[part.slot]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,27 +87,86 @@ class CueGroup:
 
     Cues that can only start with a word character at a word boundary are put behind a `\\b`: the regular
     expression engine then tries the alternation only where a word starts, half the work or less. The few others
-    (`-40 %`, `[#123]`) are in a part of their own. Cues that need a word of four letters or more
-    ("melden", "quarantine") are parted from those that need only a short one or none (greetings, "i'm"), so that a
-    sentence without any of those words costs one search of plain words (see CuePart)."""
+    (`-40 %`, `[#123]`) are in a part of their own."""
 
     name: str
     parts: tuple[CuePart, ...]
+    index: Any = None  # a scanner of this group's words only, for a caller that has no Hits of the text (set once all are built)
 
-    def first(self, folded: str) -> Cue | None:
-        found = [m for m in (part.search(folded) for part in self.parts) if m is not None]
+    def _matches(self, folded: str, hits: Hits | None, first: bool) -> list[re.Match[str]]:
+        if hits is None:
+            hits = self.index(folded)
+        found = []
+        for part in self.parts:
+            chosen = hits.chosen(part)
+            if not chosen:
+                continue
+            pattern = part.pattern(chosen)
+            if first:
+                match = pattern.search(folded)
+                if match is not None:
+                    found.append(match)
+            else:
+                found.extend(pattern.finditer(folded))
+        return found
+
+    def first(self, folded: str, hits: Hits | None = None) -> Cue | None:
+        """The leftmost cue in `folded` (`hits`: what `KindWords.scan` found in this very text, when the caller has it)."""
+        found = self._matches(folded, hits, True)
         if not found:
             return None
         match = min(found, key=lambda m: m.start())
         return Cue(self.name, match.group(), match.lastgroup or "", match.start(), match.end())
 
-    def all(self, folded: str) -> Iterator[Cue]:
-        matches = [m for part in self.parts for m in part.finditer(folded)]
+    def all(self, folded: str, hits: Hits | None = None) -> Iterator[Cue]:
+        matches = self._matches(folded, hits, False)
         if len(self.parts) > 1:
             matches.sort(key=lambda m: m.start())
         for match in matches:
             if match.end() > match.start():
                 yield Cue(self.name, match.group(), match.lastgroup or "", match.start(), match.end())
+
+
+#: a needed word shorter than this is in nearly every text (and found at nearly every letter): its cue is always tried
+_SCANNED_WORD = 2
+
+
+class CueIndex:
+    """The needed words of every cue of every group in one Aho-Corasick automaton: `scan(text)` says which cues may
+    match `text` (those whose needed words it holds, and those that need none)."""
+
+    def __init__(self, groups: list[CueGroup], slots: int | None = None) -> None:
+        """`slots`: how many parts there are in all, when `groups` are some of them (their parts numbered already)."""
+        self.automaton = ahocorasick.Automaton()
+        keys: dict[str, dict[int, int]] = {}
+        always: list[int] = [0] * (slots or 0)
+        for group in groups:
+            for part in group.parts:
+                if slots is None:
+                    part.slot = len(always)
+                    always.append(0)
+                for index, words in enumerate(part.needed):
+                    if words is None or min(len(word.strip()) for word in words) < _SCANNED_WORD:
+                        always[part.slot] |= 1 << index
+                        continue
+                    for word in words:
+                        masks = keys.setdefault(word, {})
+                        masks[part.slot] = masks.get(part.slot, 0) | 1 << index
+        self.by_word: list[tuple[tuple[int, int], ...]] = []
+        for word, masks in keys.items():
+            self.automaton.add_word(word, len(self.by_word))
+            self.by_word.append(tuple(masks.items()))
+        self.automaton.make_automaton()
+        self.always = always
+
+    def __call__(self, folded: str) -> Hits:
+        masks = self.always.copy()
+        if folded:
+            by_word = self.by_word
+            for value in {value for _, value in self.automaton.iter(folded)}:
+                for slot, mask in by_word[value]:
+                    masks[slot] |= mask
+        return Hits(masks)
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,14 +177,43 @@ class PromiseWords:
     business: re.Pattern[str]
 
 
+def _start(match: re.Match[str]) -> int:
+    return match.start()
+
+
 @dataclass(frozen=True, slots=True)
 class KindWords:
     groups: dict[str, CueGroup]
     stopwords: frozenset[str]
     promise: PromiseWords
+    index: CueIndex  # the words of every group: one scan of a text serves every group read in it
 
     def __getitem__(self, name: str) -> CueGroup:
         return self.groups[name]
+
+    def find(self, folded: str, hits: Hits, names: tuple[str, ...]) -> dict[str, list[Cue]]:
+        """Every cue of the groups `names` in `folded` (as `CueGroup.all` finds them), by group; groups without any left out.
+        `hits`: what `scan` found in this very text. One call for a sentence read for many groups."""
+        masks = hits.masks
+        found: dict[str, list[Cue]] = {}
+        for name in names:
+            parts = self.groups[name].parts
+            matches: list[re.Match[str]] = []
+            for part in parts:
+                chosen = masks[part.slot]
+                if chosen:
+                    matches.extend(part.pattern(chosen).finditer(folded))
+            if matches:
+                if len(parts) > 1:
+                    matches.sort(key=_start)
+                cues = [Cue(name, m.group(), m.lastgroup or "", m.start(), m.end()) for m in matches if m.end() > m.start()]
+                if cues:
+                    found[name] = cues
+        return found
+
+    def scan(self, folded: str) -> Hits:
+        """Which cues of every group may match `folded` (pass it to `CueGroup.first` / `all` on the same text)."""
+        return self.index(folded)
 
 
 def _group(name: str, by_language: Any, common: frozenset[str] = frozenset()) -> CueGroup:
@@ -114,34 +229,12 @@ def _group(name: str, by_language: Any, common: frozenset[str] = frozenset()) ->
             except re.error as exc:
                 raise KindWordsError(f"kinds.yaml: '{name}.{language}': cue {cue!r} is not a regular expression: {exc}") from exc
         parts.append((language, cues))
-    def alternation(groups: list[tuple[str, list[str]]]) -> str:
-        return "|".join(f"(?P<{lang}>" + "|".join(f"(?:{c})" for c in cues) + ")" for lang, cues in groups if cues)
-
-    needed = {cue: _needed(cue, common) for _, cues in parts for cue in cues}
     built = []
-    for selective in (True, False):
-        for at_word in (True, False):
-            chosen = [(lang, [c for c in cues if _starts_a_word(c) == at_word and _selective(needed[c], common) == selective])
-                      for lang, cues in parts]
-            if not any(cues for _, cues in chosen):
-                continue
-            pattern = re.compile((r"\b(?:" + alternation(chosen) + ")") if at_word else alternation(chosen), re.MULTILINE)
-            needs = None
-            if all(needed[c] is not None for _, cues in chosen for c in cues):
-                needs = ahocorasick.Automaton()
-                for word in {w for _, cues in chosen for c in cues for w in needed[c] or ()}:
-                    needs.add_word(word, word)
-                needs.make_automaton()
-            built.append(CuePart(pattern, needs))
+    for at_word in (True, False):
+        chosen = [(lang, cue) for lang, cues in parts for cue in cues if _starts_a_word(cue) == at_word]
+        if chosen:
+            built.append(CuePart(tuple(chosen), at_word, tuple(_needed(cue, common) for _, cue in chosen)))
     return CueGroup(name, tuple(built))
-
-
-#: a cue is worth a search for the words it needs when each of them has this many characters or more
-_SELECTIVE = 4
-
-
-def _selective(needed: frozenset[str] | None, common: frozenset[str] = frozenset()) -> bool:
-    return needed is not None and min(_rarity(word, common) for word in needed) >= _SELECTIVE
 
 
 def _rarity(word: str, common: frozenset[str]) -> int:
@@ -249,4 +342,8 @@ def kind_words() -> KindWords:
     if missing:
         raise KindWordsError(f"kinds.yaml: no {', '.join(missing)}")
     stopwords = frozenset(word for words in data["stopwords"].values() for word in str(words).split())
-    return KindWords({name: _group(name, data[name], stopwords) for name in CUE_GROUPS}, stopwords, _promise(data["promise"]))
+    groups = {name: _group(name, data[name], stopwords) for name in CUE_GROUPS}
+    index = CueIndex(list(groups.values()))
+    slots = len(index.always)
+    own = {name: dataclasses.replace(group, index=CueIndex([group], slots)) for name, group in groups.items()}
+    return KindWords(own, stopwords, _promise(data["promise"]), index)

@@ -17,9 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from email.header import decode_header, make_header
-from email.utils import getaddresses
 
-from mysteryshop.collect.parse import ParsedMail
+from mysteryshop.collect.parse import ParsedMail, read_addresses
 from mysteryshop.quality.clean import remove_quoted
 from mysteryshop.quality.text import fold
 from mysteryshop.scoring.kind_words import KindWords
@@ -52,11 +51,7 @@ def customer_of(mail: ParsedMail) -> tuple[tuple[str, ...], tuple[str, ...]]:
     addresses = [a.lower() for a in mail.to_addrs if "@" in a]
     raw = mail.kind_headers.get("to")
     if raw:
-        try:
-            pairs = getaddresses([raw])
-        except Exception:  # noqa: BLE001 - an address list the parser cannot read names nobody
-            pairs = []
-        for name, address in pairs:
+        for name, address in read_addresses(raw):  # never raises: an address list it cannot read names nobody
             if address and "@" in address:
                 addresses.append(address.lower())
             if name:

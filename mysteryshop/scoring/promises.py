@@ -48,10 +48,11 @@ class Promise:
 def find_promise(words: KindWords, folded: Sequence[str], sentences: Sequence[str]) -> Promise | None:
     """The first time promised in a sentence that defers an answer (`folded`: the sentences as `fold` gives them)."""
     promise_words = words.promise
-    deferral = words["deferral"]
+    deferral, reply_promise = words["deferral"], words["reply_promise"]
     for index, sentence in enumerate(folded):
         match = promise_words.pattern.search(sentence)
-        if match is None or (deferral.first(sentence) is None and not sentence.lstrip().startswith("allow")):
+        if match is None or (deferral.first(sentence) is None and reply_promise.first(sentence) is None
+                             and not sentence.lstrip().startswith("allow")):
             continue
         high = match.group("high") or match.group("low")
         amount = int(high) if high.isdigit() else promise_words.numbers.get(high, 0)
