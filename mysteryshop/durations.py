@@ -79,6 +79,30 @@ def format_duration(ns: int | float | None) -> str:
     return f"{days}d {hrs}h" if hrs else f"{days}d"
 
 
+def spoken_duration(ns: int | float | None) -> str:
+    """A duration as a page says it: "850 ms", "4.2 s", "12 s", "14 min", "4 h 12 min", "2 d 4 h" ("—" for None).
+
+    Whole units are truncated, never rounded up: 4 h 59 min 59 s is "4 h 59 min", not "5 h".
+    """
+    if ns is None:
+        return "—"
+    seconds = max(0.0, float(ns) / 1e9)
+    if seconds < 1:
+        return f"{int(seconds * 1000)} ms"
+    if seconds < 10:
+        return f"{int(seconds * 10) / 10:g} s"
+    if seconds < 60:
+        return f"{int(seconds)} s"
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, mins = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {mins} min" if mins else f"{hours} h"
+    days, hrs = divmod(hours, 24)
+    return f"{days} d {hrs} h" if hrs else f"{days} d"
+
+
 def exact_duration(ns: int) -> str:
     """A duration written back without loss (1d1m, 90s, 500ms): what a journey file saved again must say."""
     if ns == 0:

@@ -10,6 +10,9 @@ command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(ch
 command -v dot >/dev/null 2>&1 || need_apt+=(graphviz)
 [ -x /usr/sbin/dovecot ] || need_apt+=(dovecot-imapd)   # the IMAP server the campaign tests run against
 command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)   # DKIM keys (README, Targets; the DKIM tests make theirs)
+# the one-pager's fonts (Liberation Sans, DejaVu Sans): its layout and the stored reference screenshots depend on them
+[ -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] || need_apt+=(fonts-liberation)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)
 if [ ${#need_apt[@]} -gt 0 ]; then
     sudo=""
     if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi

@@ -10,7 +10,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 
-from mysteryshop.durations import format_duration
+from mysteryshop.durations import spoken_duration
 from mysteryshop.scoring.metrics import CHANNEL_TITLES, METRICS
 
 #: metric key (channel.metric) → the label people read
@@ -30,7 +30,8 @@ def _unit(unit: str, count: int) -> str:
 
 
 def _secs(value: float) -> str:
-    return format_duration(value * 1e9)
+    """'4 h 12 min': durations as people write them, on the page, in summary.md and in the terminal."""
+    return spoken_duration(value * 1e9)
 
 
 def rate_parts(figure: Mapping[str, Any] | None) -> tuple[str, str]:
@@ -46,7 +47,7 @@ def rate_parts(figure: Mapping[str, Any] | None) -> tuple[str, str]:
 
 
 def median_parts(figure: Mapping[str, Any] | None) -> tuple[str, str]:
-    """('2h 6m', '95%: 1h 30m–3h · n=12') for a table cell of two lines."""
+    """('2 h 6 min', '95%: 1 h 30 min – 3 h · n=12') for a table cell of two lines."""
     if not figure or "times" not in figure or not figure.get("measured"):
         return "—", ""
     if not figure["times"]:
@@ -55,7 +56,7 @@ def median_parts(figure: Mapping[str, Any] | None) -> tuple[str, str]:
     if figure.get("times_too_few"):
         return _secs(figure["median_s"]), f"{n}, too few to judge"
     interval = figure.get("median_ci95_s")
-    return _secs(figure["median_s"]), (f"95%: {_secs(interval[0])}–{_secs(interval[1])} · {n}" if interval else n)
+    return _secs(figure["median_s"]), (f"95%: {_secs(interval[0])} – {_secs(interval[1])} · {n}" if interval else n)
 
 
 def rate_text(figure: Mapping[str, Any] | None) -> str:
@@ -65,7 +66,7 @@ def rate_text(figure: Mapping[str, Any] | None) -> str:
 
 
 def median_text(figure: Mapping[str, Any] | None) -> str:
-    """'2h 6m (95%: 1h 30m–3h · n=12)', '—' when the metric has no times, 'none arrived' when nothing came."""
+    """'2 h 6 min (95%: 1 h 30 min – 3 h · n=12)', '—' when the metric has no times, 'none arrived' when nothing came."""
     head, note = median_parts(figure)
     return f"{head} ({note})" if note else head
 

@@ -24,6 +24,9 @@ from markupsafe import Markup
 
 from mysteryshop import atomic
 from mysteryshop.atomic import atomic_path
+from mysteryshop.durations import spoken_duration
+from mysteryshop.scorecard.readable import versus_industry, when, zone_of
+from mysteryshop.scorecard.trends import trend_axis, trend_chart
 from mysteryshop.durations import format_duration
 from mysteryshop.scorecard.companies import PAGES_DIR, by_company, company_card, league_columns
 from mysteryshop.scorecard.labels import LABELS, industry_figures, interruption_line, median_text, metric_rows, problem_line, rate_text
@@ -40,30 +43,31 @@ def _seconds(value: float | None) -> str:
     return "—" if value is None or not isinstance(value, int | float) else format_duration(value * 1e9)
 
 
+def _spoken_seconds(value: float | None) -> str:
+    """Seconds as the page says them: '4 h 12 min' (the terminal keeps the short '4h 12m')."""
+    return "—" if value is None or not isinstance(value, int | float) else spoken_duration(value * 1e9)
+
+
 @cache
 def _environment() -> Environment:
     env = Environment(loader=PackageLoader("mysteryshop.scorecard", "templates"), autoescape=select_autoescape(["html"]))
     env.filters["pct"] = _pct
-    env.filters["secs"] = _seconds
-    env.filters["dur"] = format_duration
+    env.filters["secs"] = _spoken_seconds
+    env.filters["dur"] = spoken_duration
+    env.filters["when"] = when  # ISO UTC → 'Tue 3 Dec, 14:05 CET' in the company's zone (scorecard.json keeps ISO)
+    env.filters["versus"] = versus_industry
+    env.globals["zone_of"] = zone_of
     return env
 
 
-def sparkline(values: list[float | None], width: int = 90, height: int = 18) -> dict[str, Any]:
-    """Points of a small line chart (SVG polyline coordinates) over a run history; None values are skipped."""
-    known = [(i, v) for i, v in enumerate(values) if v is not None and math.isfinite(v)]
-    if not known:
-        return {"points": "", "last": None, "count": 0, "width": width, "height": height}
-    low = min(v for _, v in known)
-    high = max(v for _, v in known)
-    span = (high - low) or 1.0
-    step = width / max(1, len(values) - 1)
-    pts = [(round(i * step if len(values) > 1 else width / 2, 1), round(height - 2 - (v - low) / span * (height - 4), 1)) for i, v in known]
-    return {"points": " ".join(f"{x},{y}" for x, y in pts), "last": pts[-1], "count": len(known), "width": width, "height": height}
+#: The width a one-pager's journey map may take: the A4 page inside its 10 mm margins, in CSS pixels, less a little
+#: for the map's frame.
+MAP_WIDTH_PX = (210 - 20) / 25.4 * 96 - 8
 
 
 def journey_maps(card: Mapping[str, Any], journeys: Mapping[str, Any] | None) -> dict[str, str | None]:
-    """SVG journey maps (mysteryshop.journeymap, graphviz) per journey; None where none can be drawn."""
+    """SVG journey maps (mysteryshop.journeymap, graphviz) per journey, drawn for the one-pager (readable, at most
+    `MAP_WIDTH_PX` wide: see journeymap.page_svg); None where none can be drawn."""
     maps: dict[str, str | None] = {name: None for name in card["journeys"]}
     if not journeys:
         return maps
@@ -71,19 +75,13 @@ def journey_maps(card: Mapping[str, Any], journeys: Mapping[str, Any] | None) ->
         from mysteryshop import journeymap
     except ImportError:
         return maps
-    for name, journey in journeys.items():
-        probes = [p for p in card["probes"] if p["journey"] == name]
-        try:
-            if hasattr(journeymap, "journey_stats"):
-                steps, edges = journeymap.journey_stats(journey, probes)
-                svg = journeymap.render_svg(journey, steps, edges)
-            else:
-                svg = journeymap.render_svg(journey, card["step_stats"].get(name, {}))
-        except Exception:  # noqa: BLE001 - no `dot` installed, or a drawing bug: the page shows the step table instead
-            svg = None
-        if svg is not None and "<svg" in svg:
-            svg = svg[svg.index("<svg"):]  # drop the XML prologue and DOCTYPE: the SVG is inlined
-        maps[name] = svg
+    wanted = [name for name in journeys if name in maps]
+    try:
+        svgs = journeymap.page_svgs([(journeys[name], *journeymap.journey_stats(journeys[name], [p for p in card["probes"] if p["journey"] == name]))
+                                     for name in wanted], width_px=MAP_WIDTH_PX)
+    except Exception:  # noqa: BLE001 - no `dot` installed, or a drawing bug: the page shows the step strips instead
+        return maps
+    maps.update((name, svg if svg.startswith("<svg") else None) for name, svg in zip(wanted, svgs, strict=True))
     return maps
 
 
@@ -135,8 +133,10 @@ def render_html(
     written beside the page (probes_csv, expectations_csv, json, junit → relative link).
     """
     trend = card.get("trend") or []
-    sparks = {key: sparkline([point["values"].get(metric) for point in trend]) for key, metric in TREND_OF.items()}
-    sparks["score"] = sparkline([point["values"].get("score") for point in trend])
+    zone = zone_of(card)
+    sparks = {key: trend_chart(trend, metric, tz=zone) for key, metric in TREND_OF.items()}
+    sparks["score"] = trend_chart(trend, "score", tz=zone)
+    sparks["axis"] = trend_axis(trend, tz=zone)  # the dates under the trend column's head
     if detail and shown is None:
         shown = detail_probes(card, detail_limit)
     return _environment().get_template("scorecard.html").render(
