@@ -93,6 +93,10 @@ class SelectorMissing(TargetMisconfigured):
     """An element the target's selectors name is not on the page."""
 
 
+class CaptureMissing(MysteryShopError):
+    """A step uses a value an earlier step was to capture, and that capture found nothing: the step is not sent."""
+
+
 class RunInterrupted(MysteryShopError):
     """The run was stopped (Ctrl-C, SIGTERM, a pytest timeout) while this probe was still at work: what it
     measured so far is scored, its open expectations are not decided."""

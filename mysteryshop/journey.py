@@ -26,12 +26,14 @@ from pydantic import (
     ConfigDict,
     Field,
     PlainSerializer,
+    PrivateAttr,
     ValidationError,
     WithJsonSchema,
     field_validator,
     model_validator,
 )
 
+from mysteryshop.capture import EXTRACTORS, Capture, parse_captures
 from mysteryshop.durations import (
     exact_duration,
     format_business,
@@ -41,7 +43,7 @@ from mysteryshop.durations import (
     parse_duration,
 )
 from mysteryshop.errors import JourneyError, suggest, unknown
-from mysteryshop.journeychecks import sooner_deadlines, unbounded_loops
+from mysteryshop.journeychecks import captures_used_too_early, sooner_deadlines, unbounded_loops
 from mysteryshop.language import LANGUAGES
 from mysteryshop.persona import Persona
 from mysteryshop.personal_data import personal_data
@@ -79,6 +81,10 @@ EXPECTATIONS.update(WEB_EXPECTATIONS)
 CHANNELS: tuple[str, ...] = ("email", "webform", "chat")
 EDGE_FIELDS = ("next", "on_pass", "on_fail", "on_timeout", "on_exhausted")
 EDGE_WHEN = {"next": "next", "on_pass": "pass", "on_fail": "fail", "on_timeout": "timeout", "on_exhausted": "exhausted"}
+CAPTURE_SCHEMA: dict[str, Any] = {
+    "anyOf": [{"enum": list(EXTRACTORS)}, {"type": "object", "properties": {"regex": {"type": "string"}}, "required": ["regex"],
+                                          "additionalProperties": False}],
+}
 #: problems listed per file; past that they are counted (a generated file can hold thousands)
 MAX_PROBLEMS = 100
 
@@ -169,6 +175,13 @@ class Step(BaseModel):
     max_visits: int | None = Field(default=None, ge=1, description="how often a walk may enter this step (required on every loop)")
     on_exhausted: str | None = Field(default=None, description="where to go when max_visits is used up (default: end)")
     end: bool = Field(default=False, description="the walk ends after this step, whatever follows in the file")
+    capture: dict[str, Any] = Field(
+        default={}, json_schema_extra={"additionalProperties": CAPTURE_SCHEMA},
+        description="values this expectation takes from what the company sent (a reply, a chat message, a form's confirmation), "
+                    "used by later steps as {name}: name -> a named extractor (" + ", ".join(EXTRACTORS) + ") or {regex: '...(?P<name>...)...'}. "
+                    "Finding nothing fails the step, quoting the text searched",
+    )
+    _captures: tuple[Capture, ...] = PrivateAttr(default=())
 
     @model_validator(mode="before")
     @classmethod
@@ -256,9 +269,18 @@ class Step(BaseModel):
             )
         if self.do and (self.on_pass or self.on_fail or self.on_timeout):
             raise ValueError(f"step '{self.id}': on_pass/on_fail/on_timeout belong to expectations; an action goes on with 'next:'")
+        if self.capture and (self.do or self.expect == "no_marketing"):
+            raise ValueError(f"step '{self.id}': capture: belongs on an expectation that reads what the company sent (an acknowledgement, "
+                             f"answer, form_confirmation, chat_response...), not on {'an action' if self.do else 'no_marketing'}")
         if self.channel is None and self.do:
             self.channel = ACTIONS[self.do]
+        self._captures = tuple(parse_captures(self.capture)[0])
         return self
+
+    @property
+    def captures(self) -> tuple[Capture, ...]:
+        """What this step captures (the valid entries of `capture:`; the loader reports the others)."""
+        return self._captures
 
     @property
     def is_action(self) -> bool:
@@ -291,6 +313,33 @@ class Voice(BaseModel):
         return value
 
 
+_MINUTE = 60 * 10**9
+
+
+class Answers(BaseModel):
+    """How the journey's personas answer a company that asks them for something (an order number, a photo...)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    engine: Literal["rules", "llm", "off"] = Field(
+        default="rules", description="rules: wordings per language (mysteryshop/converse/answers.yaml), drawn per persona; llm: a language "
+                                     "model behind the llm judge's endpoint writes them, within a budget per run, rules when it cannot; "
+                                     "off: personas never answer")
+    delay: tuple[Duration, Duration] = Field(
+        default=(10 * _MINUTE, 180 * _MINUTE), description="how long (company time) a persona takes to answer an email: each persona has "
+                                                             "its own pace in this range [shortest, longest]")
+    chat_delay: tuple[Duration, Duration] = Field(
+        default=(_MINUTE // 3, 2 * _MINUTE), description="how long (company time) a persona takes to answer in a chat")
+    max: int = Field(default=3, ge=0, le=20, description="answers a persona sends in one probe at most")
+
+    @field_validator("delay", "chat_delay")
+    @classmethod
+    def _ordered(cls, value: tuple[int, int]) -> tuple[int, int]:
+        if value[0] > value[1]:
+            raise ValueError("give the delay as [shortest, longest], e.g. [10m, 3h]")
+        return value
+
+
 class JourneySpec(BaseModel):
     """The schema of a journeys/*.yaml file."""
 
@@ -309,6 +358,8 @@ class JourneySpec(BaseModel):
                                                           "persona, kept in every step), or either per language. Built in: "
                                                           + ", ".join(f"{{{name}}}" for name in sorted(builtin_slots())))
     voice: Voice = Field(default_factory=Voice, description="typing slips and mail clients of the personas")
+    answers: Answers = Field(default_factory=Answers, description="how personas answer when the company asks them for something "
+                                                                 "(order number, phone, address, a photo): engine, delay, how often")
     steps: list[Step]
 
     @field_validator("language")
@@ -331,6 +382,8 @@ class Journey:
     start: str
     tags: list[str] = field(default_factory=list)
     writer: Writer = field(default_factory=lambda: Writer("journey"))
+    #: step id -> the captured values its texts use ({ticket}), for the engine to check before it acts
+    uses: dict[str, frozenset[str]] = field(default_factory=dict)
     _anchors: dict[str, str | None] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     @property
@@ -407,7 +460,7 @@ def template_problems(text: str, slots: list[str] | None = None) -> list[str]:
             valid = ", ".join(f"{{persona.{f}}}" for f in PERSONA_FIELDS)
             if slots is not None and not dot:
                 problems.append(f"unknown slot '{{{name}}}'.{suggest(name, slots)} Define it under 'slots:' (of the journey or "
-                                f"this step). Known slots: {_listed(slots)}; persona variables: {valid}")
+                                f"this step), or capture it in an earlier step (capture: {{{name}: ...}}). Known slots and captured values: {_listed(slots)}; persona variables: {valid}")
                 continue
             hint = suggest(attr, PERSONA_FIELDS) if prefix == "persona" else ""
             problems.append(f"unknown variable '{{{name}}}'.{hint} Valid variables: {valid}")
@@ -444,6 +497,33 @@ def _slot_refs(value: Any) -> set[str]:
         except ValueError:
             continue
     return names
+
+
+def _captured_names(raw_steps: list[Any], templates: dict[str, Any]) -> set[str]:
+    """Every name some step of the journey captures (`capture:` keys, a template's included)."""
+    names: set[str] = set()
+    for raw in raw_steps:
+        if not isinstance(raw, dict):
+            continue
+        template = templates.get(raw.get("use")) if isinstance(raw.get("use"), str) else None
+        for source in (template, raw):
+            if isinstance(source, dict) and isinstance(source.get("capture"), dict):
+                names.update(str(k) for k in source["capture"])
+    return names
+
+
+def _names_used(value: Any, slots: dict[str, Any]) -> set[str]:
+    """The placeholders `value` uses, through the slots it uses too (each slot read once)."""
+    found: set[str] = set()
+    todo = [value]
+    seen: set[str] = set()
+    while todo:
+        for name in _slot_refs(todo.pop()):
+            found.add(name)
+            if name in slots and name not in seen:
+                seen.add(name)
+                todo.append(slots[name])
+    return found
 
 
 def _slot_cycles(problems: _Problems, journey_slots: dict[str, Any], step_slots: dict[int, dict[str, Any]]) -> None:
@@ -534,21 +614,32 @@ def load_journey(path: Path | str) -> Journey:
     default = header.get("language") if header.get("language") in LANGUAGES else "en"
     journey_slots = header.get("slots") if isinstance(header.get("slots"), dict) else {}
     builtin = list(builtin_slots())
+    captured = _captured_names(raw_steps, templates if isinstance(templates, dict) else {})
     for name, value in journey_slots.items():
-        _text_problems(problems, ["slots", name], value, sorted({*builtin, *journey_slots}), default)
+        _text_problems(problems, ["slots", name], value, sorted({*builtin, *journey_slots, *captured}), default)
     step_slots: dict[int, dict[str, Any]] = {}
+    uses: dict[int, dict[str, set[str]]] = {}  # step index -> text field -> captured names it uses (directly or through slots)
     for index, raw in enumerate(raw_steps):
         data = _merged_step(raw, templates if isinstance(templates, dict) else {}, problems, index)
         if data is None:
             continue
         own = data.get("slots") if isinstance(data.get("slots"), dict) else {}
         step_slots[index] = own
-        known = sorted({*builtin, *journey_slots, *own})
+        known = sorted({*builtin, *journey_slots, *own, *captured})
         for name, value in own.items():
             _text_problems(problems, ["steps", index, "slots", name], value, known, default)
         for fld in ("subject", "body"):
             if data.get(fld) is not None:
                 _text_problems(problems, ["steps", index, fld], data[fld], known, default)
+                used = _names_used(data[fld], {**journey_slots, **own}) & captured
+                if used:
+                    uses.setdefault(index, {})[fld] = used
+        for at, message in parse_captures(data.get("capture"))[1]:
+            problems.add(["steps", index, "capture", *at], f"steps[{index}].{message}")
+        for name in data.get("capture") or {} if isinstance(data.get("capture"), dict) else ():
+            if name in builtin or name in journey_slots or name in own:
+                problems.add(["steps", index, "capture", name], f"steps[{index}].capture.{name}: '{name}' is also a slot; "
+                                                                f"give the captured value a name of its own (e.g. '{name}_captured')")
         try:
             steps.append(Step.model_validate(data))
         except ValidationError as exc:
@@ -561,6 +652,12 @@ def load_journey(path: Path | str) -> Journey:
                     problems.add(["steps", index, "fields", name], f"steps[{index}].fields.{name}: {message}")
     _slot_cycles(problems, journey_slots, step_slots)
     graph = _graph(steps, raw_steps, problems)
+    if uses and not problems.count:
+        ids = {index: raw["id"] for index, raw in enumerate(raw_steps) if isinstance(raw, dict) and isinstance(raw.get("id"), str)}
+        for index, step_id, fld, name, capturers in captures_used_too_early(graph, {ids[i]: f for i, f in uses.items() if i in ids}, ids):
+            problems.add(["steps", index, fld], f"steps[{index}].{fld}: uses {{{name}}}, but no step before '{step_id}' captures it "
+                                                f"(only {', '.join(repr(c) for c in capturers)} capture{'s' if len(capturers) == 1 else ''} it, and no walk passes {'it' if len(capturers) == 1 else 'them'} first). Capture it "
+                                                f"in an earlier expectation, or route this step after one that does")
     if problems.count:
         raise problems.error()
     assert head is not None  # else its problems were raised above
@@ -570,7 +667,10 @@ def load_journey(path: Path | str) -> Journey:
         typos=spec.voice.typos, clients=spec.voice.clients,
         texts={s.id: {f: getattr(s, f) for f in ("subject", "body") if getattr(s, f) is not None} for s in steps if s.is_action},
     )
-    return Journey(name=spec.id, title=spec.title, path=path, spec=spec, graph=graph, start=steps[0].id, tags=spec.tags, writer=writer)
+    _ = writer.languages  # worked out now: on the first message (tens of ms) it held the loop that times the replies
+    used = {raw_steps[i]["id"]: frozenset().union(*fields.values()) for i, fields in uses.items()}
+    return Journey(name=spec.id, title=spec.title, path=path, spec=spec, graph=graph, start=steps[0].id, tags=spec.tags, writer=writer,
+                   uses=used)
 
 
 def _graph(steps: list[Step], raw_steps: list[Any], problems: _Problems) -> nx.DiGraph:

@@ -191,3 +191,28 @@ class _Upstream:
             if out:
                 leaving[c] = max(out)
         return {n: entering[c] for c in entering for n in self.dag.nodes[c]["members"]}
+
+
+def captures_used_too_early(
+    graph: nx.DiGraph, uses: Mapping[str, Mapping[str, set[str]]], ids: Mapping[int, str],
+) -> list[tuple[int, str, str, str, list[str]]]:
+    """Steps that use a captured value no step before them captures: (file index, step id, text field, name, the
+    steps that capture it). "Before" is any step a walk can pass on its way to the step (its ancestors in the graph).
+
+    Ancestors are found once per step that uses a captured value: linear in the journey per such step.
+    """
+    index_of = {step_id: index for index, step_id in ids.items()}
+    capturers: dict[str, list[str]] = {}
+    for node in graph:
+        for capture in graph.nodes[node]["step"].captures:
+            capturers.setdefault(capture.name, []).append(node)
+    found = []
+    for step_id, fields in uses.items():
+        if step_id not in graph:
+            continue
+        before = nx.ancestors(graph, step_id)
+        for fld, names in fields.items():
+            for name in sorted(names):
+                if not any(c in before for c in capturers.get(name, [])):
+                    found.append((index_of[step_id], step_id, fld, name, capturers.get(name, [])))
+    return found

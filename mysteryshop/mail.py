@@ -86,6 +86,7 @@ def compose(
     references: list[str] | None = None,
     headers: dict[str, str] | None = None,
     html: str | None = None,
+    attachments: list[tuple[str, str, bytes]] | None = None,
 ) -> Message:
     """A plain-text UTF-8 message with a fresh Message-ID on `domain`, headed as a mail client heads it.
 
@@ -93,7 +94,8 @@ def compose(
     order Thunderbird writes them; the body in 7bit or quoted-printable (see `encode_body`).
     Built with the compat32 classes: composing thousands of messages a second with
     policy.default's header objects costs more than sending them. With `html`, the message is
-    multipart/alternative, the plain text first, as webmail and Outlook send it.
+    multipart/alternative, the plain text first, as webmail and Outlook send it. `attachments` (file name, MIME type,
+    bytes) make it multipart/mixed, the text first and each file base64-encoded after it.
     """
     msg = Message(policy=WIRE)
     msg["Message-ID"] = make_msgid(domain=domain)
@@ -105,14 +107,26 @@ def compose(
     if in_reply_to:
         msg["In-Reply-To"] = in_reply_to
         msg["References"] = " ".join([*(references or []), in_reply_to])
+    content = msg
+    if attachments:
+        msg["Content-Type"] = "multipart/mixed"
+        content = Message(policy=WIRE)
+        msg.attach(content)
     if html is None:
-        _fill(msg, body, "plain")
+        _fill(content, body, "plain")
     else:
-        msg["Content-Type"] = "multipart/alternative"
+        content["Content-Type"] = "multipart/alternative"
         for text, subtype in ((body, "plain"), (html, "html")):
             part = Message(policy=WIRE)
             _fill(part, text, subtype)
-            msg.attach(part)
+            content.attach(part)
+    for name, mime, data in attachments or ():
+        part = Message(policy=WIRE)
+        part["Content-Type"] = f'{mime}; name="{name}"'
+        part["Content-Disposition"] = f'attachment; filename="{name}"'
+        part["Content-Transfer-Encoding"] = "base64"
+        part.set_payload(base64mime.body_encode(data))
+        msg.attach(part)
     for name, value in (headers or {}).items():
         msg[name] = value
     return msg

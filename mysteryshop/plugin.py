@@ -38,7 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                                                   "instead of --target (see mysteryshop/study.py)")
     group.addoption("--locale", action="append", default=None, help="Faker locale of personas, e.g. de_DE (repeatable; default en_US)")
     group.addoption("--personas-file", default=None, help="personas from a CSV or YAML file (real test accounts) instead of Faker")
-    group.addoption("--demo-profile", default=None, help="behaviour of the embedded demo desk: excellent, typical or poor")
+    group.addoption("--demo-profile", default=None, help="behaviour of the embedded demo desk: excellent, typical, poor or asks_back")
     group.addoption("--journeys", default=None, help="folder of journey files (default: <rootdir>/journeys)")
     group.addoption("--reports", default=None, help="folder for scorecards and the run store (default: <rootdir>/reports)")
     group.addoption("--store", default=None, help="SQLite run store (default: <reports>/mysteryshop.sqlite)")

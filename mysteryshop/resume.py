@@ -83,7 +83,7 @@ def walk_state(journey: Journey, events: Iterable[Mapping[str, Any]], timeline: 
         timeline.path.append(Visit(current, state.visits[current], done[-1].t_ns, None))
         last_ns = done[-1].t_ns
         state.current = journey.follow(current, "next")
-    actions = timeline.action_log
+    actions = [a for a in timeline.action_log if a.step in journey.graph]  # not the persona's answers (~answerN): no deadline counts from them
     state.last_action_ns = actions[-1].t_ns if actions else None
     return state
 

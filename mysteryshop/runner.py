@@ -24,8 +24,11 @@ from mysteryshop.collect.mailbox import ProbeMailbox
 from mysteryshop.channels.email import send_email
 from mysteryshop.channels.web import CHAT_EXPECTATIONS, WEB_ACTIONS, WebChannels
 from mysteryshop.collect.setup import CollectPlan
+from mysteryshop.converse.answering import Answering
+from mysteryshop.converse.asked import warm_up as asked_warm_up
+from mysteryshop.converse.reply import PersonaAnswer, wordings as answer_wordings
 from mysteryshop.collect.sources import ImapSource, InboxSource
-from mysteryshop.errors import CollectorError, MysteryShopError, RunInterrupted, TargetMisconfigured, problem_of
+from mysteryshop.errors import CaptureMissing, CollectorError, MysteryShopError, RunInterrupted, TargetMisconfigured, problem_of
 from mysteryshop.journey import Step
 from mysteryshop.collect.parse import ParsedMail
 from mysteryshop.mail import compose
@@ -121,6 +124,7 @@ class Engine:
         # every other event (a 250, an arriving reply) waits for it, and would be timed late.
         self._sending = asyncio.Semaphore(2 * self.smtp.per_destination)
         self.web = WebChannels(store, run_id, self.mailbox, browser, clock=clock)  # web form and chat; Chromium starts on first use
+        self.answering = Answering(store, run_id, clock, self)  # the persona answers a company that asks it for something
         self.signers = Signers()  # DKIM keys of the targets that sign, each read once
         self.collect = collect or CollectPlan(domains=set(domains), smtp=(mailbox_host, mailbox_port))
         if self.collect.smtp is not None:
@@ -155,6 +159,8 @@ class Engine:
         young, middle, old = self._gc_thresholds
         gc.set_threshold(young, middle, max(old, 100))  # and full passes ten times rarer
         code_digest()  # the code that runs now stamps the entries recorded (see _record), even if files change during the run
+        asked_warm_up()  # what reading a company's question needs, loaded before the first reply (see converse/asked.py)
+        answer_wordings()
         if self.collect.smtp is not None:
             try:
                 await self.mailbox.start(self._host, self._port)
@@ -208,6 +214,7 @@ class Engine:
                 if not timeline.action_log:
                     await self._wait_for_send_window(spec, timeline)
                 await self._walk(spec, timeline, inbox, state)
+                await self.answering.finish(spec, timeline)  # answers still due are not sent (recorded so) before the verdicts
                 outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True, clock=clock)
                 status = FAILED if any(o.status == FAILED for o in outcomes) else "passed"
                 result = ProbeResult(spec, status, outcomes, timeline=timeline)
@@ -215,6 +222,7 @@ class Engine:
                 result = self._stopped(spec, timeline, exc)  # a CAPTCHA: "blocked"; Ctrl-C: "interrupted"
             finally:
                 self._walking.pop(spec.probe_id, None)
+                await self.answering.finish(spec, timeline)
             if result.status != "interrupted":
                 first_answer_quality(timeline, spec.journey)  # nothing is timed any more: the scorecard's criteria, scored now and stored
         self.mailbox.close_inbox(spec.probe_id)
@@ -342,6 +350,8 @@ class Engine:
                 if outcome is not None and outcome.status == PENDING:
                     return visit
                 when = "pass" if outcome is None or outcome.status == PASSED else ("timeout" if outcome.timed_out else "fail")
+                if outcome is not None and outcome.captured:
+                    self._captured(spec, timeline, visit.step, outcome.captured)
                 self.store.event(self.run_id, spec.probe_id, "step_decided", self.clock(), step=visit.step, when=when, visit=visit.visit)
                 state.current, state.waiting = journey.follow(visit.step, when), None
                 continue
@@ -414,6 +424,13 @@ class Engine:
             raise
         await self.sends.confirm(spec, step, visit, timeline)
 
+    def _captured(self, spec: ProbeSpec, timeline: Timeline, step: str, values: dict[str, str]) -> None:
+        """Keep what an expectation captured for the steps after it (event `captured`: a resumed probe has them too)."""
+        new = {name: value for name, value in values.items() if timeline.captured.get(name) != value}
+        timeline.captured.update(values)
+        if new:
+            self.store.event(self.run_id, spec.probe_id, "captured", self.clock(), step=step, values=new)
+
     def _entered(self, spec: ProbeSpec, visit: Visit) -> None:
         self.store.event(
             self.run_id, spec.probe_id, "step_entered", visit.entered_ns, step=visit.step, visit=visit.visit, anchor_ns=visit.anchor_ns
@@ -427,56 +444,102 @@ class Engine:
             self._acting -= 1
 
     async def _do(self, spec: ProbeSpec, step: Step, timeline: Timeline) -> None:
-        persona, target = spec.persona, spec.target
+        persona = spec.persona
+        missing = sorted(spec.journey.uses.get(step.id, frozenset()) - timeline.captured.keys())
+        if missing:
+            names = ", ".join(f"{{{name}}}" for name in missing)
+            raise CaptureMissing(
+                f"step '{step.id}' of journey '{spec.journey.name}' uses {names}, which no earlier step captured on this probe's path "
+                f"(its capture failed or was not on the path taken): nothing was sent. Route the capturing step's on_fail/on_timeout "
+                f"to a step that does not use it ({spec.journey.path})"
+            )
         if step.do == "send_email":
-            channel = target.spec.email
-            if channel is None:
-                raise TargetMisconfigured(f"step '{step.id}' of journey '{spec.journey.name}' sends an email, but target file {target.path} "
-                                          f"has no 'email:' section")
             async with self._sending:
                 await self.pace()  # the 250s of emails sent before this one are read (and timed) before it is composed
-                written = spec.journey.write(step.id, "body", persona, email=True)
-                body = written.text
-                subject = spec.journey.write(step.id, "subject", persona).text
-                message = compose(
-                    sender=(persona.full_name, persona.email),
-                    to=channel.support_address,
-                    subject=subject,
-                    body=body,
-                    html=written.html,
-                    domain=persona.email.rpartition("@")[2],
-                )
-                self.mailbox.correlator.add_sent(spec.probe_id, str(message["Message-ID"]))
-                self.mailbox.customer_text[spec.probe_id] = body
-                raw = message.as_bytes()  # once: what is sent is what is stored
-                if channel.dkim is not None:
-                    raw = self.signers.sign(target, raw)
-                delivery = await send_email(
-                    raw, sender=persona.email, recipients=[channel.support_address], host=channel.smtp_host, port=channel.smtp_port,
-                    timeout=channel.timeout, step=step.id, journey=spec.journey.name, channel=channel, pool=self.smtp,
-                )
-            # The clock starts when the company's server accepted the email (its 250):
-            # from then on, every second of silence is the company's.
-            t_ns = delivery.accepted_ns
-            timeline.actions[step.id] = Action(step.id, t_ns, utc_now(), body, delivery.transmitted_ns)
-            timeline.action_log.append(timeline.actions[step.id])
-            composed = ParsedMail(
-                message_id=str(message["Message-ID"]), subject=subject, from_addr=persona.email,
-                to_addrs=[channel.support_address], full_text=body, text=body,
-            )
-            self.store.post(*self.store.message_write(
-                self.run_id, "out", persona.email, [channel.support_address], t_ns, raw, probe_id=spec.probe_id, parsed=composed
-            ))
-            self.store.event(
-                self.run_id, spec.probe_id, "sent", t_ns, step=step.id, channel="email",
-                message_id=str(message["Message-ID"]), transmitted_ns=delivery.transmitted_ns,
-            )
-            await self.web.customer_gave(spec, timeline, step.id, t_ns, "email", [str(message["Subject"]), body])
+                written = spec.journey.write(step.id, "body", persona, email=True, values=timeline.captured)
+                subject = spec.journey.write(step.id, "subject", persona, values=timeline.captured).text
+                await self._send_email(spec, timeline, step.id, subject, written.text, written.html)
             return
         if step.do in WEB_ACTIONS:
             await self.web.act(spec, step, timeline)
             return
         raise TargetMisconfigured(f"step '{step.id}' of journey '{spec.journey.name}': action '{step.do}' is not supported ({spec.journey.path})")
+
+    async def _send_email(
+        self, spec: ProbeSpec, timeline: Timeline, step_id: str, subject: str, body: str, html: str | None, *,
+        in_reply_to: str | None = None, references: list[str] | None = None, attachments: list[tuple[str, str, bytes]] | None = None,
+        answer_to: int | None = None,
+    ) -> int:
+        """Send one email of the persona to the target's support address and record it (message, `sent` event, what
+        it gave); the time the company's server accepted it. `answer_to`: the reply it answers (the persona's answers)."""
+        persona, target = spec.persona, spec.target
+        channel = target.spec.email
+        if channel is None:
+            raise TargetMisconfigured(f"step '{step_id}' of journey '{spec.journey.name}' sends an email, but target file {target.path} "
+                                      f"has no 'email:' section")
+        message = compose(
+            sender=(persona.full_name, persona.email),
+            to=channel.support_address,
+            subject=subject,
+            body=body,
+            html=html,
+            domain=persona.email.rpartition("@")[2],
+            in_reply_to=in_reply_to,
+            references=references,
+            attachments=attachments,
+        )
+        self.mailbox.correlator.add_sent(spec.probe_id, str(message["Message-ID"]))
+        if answer_to is None:
+            self.mailbox.customer_text[spec.probe_id] = body
+        raw = message.as_bytes()  # once: what is sent is what is stored
+        if channel.dkim is not None:
+            raw = self.signers.sign(target, raw)
+        delivery = await send_email(
+            raw, sender=persona.email, recipients=[channel.support_address], host=channel.smtp_host, port=channel.smtp_port,
+            timeout=channel.timeout, step=step_id, journey=spec.journey.name, channel=channel, pool=self.smtp,
+        )
+        # The clock starts when the company's server accepted the email (its 250):
+        # from then on, every second of silence is the company's.
+        t_ns = delivery.accepted_ns
+        timeline.actions[step_id] = Action(step_id, t_ns, utc_now(), body, delivery.transmitted_ns)
+        timeline.action_log.append(timeline.actions[step_id])
+        composed = ParsedMail(
+            message_id=str(message["Message-ID"]), subject=subject, from_addr=persona.email,
+            to_addrs=[channel.support_address], full_text=body, text=body,
+        )
+        self.store.post(*self.store.message_write(
+            self.run_id, "out", persona.email, [channel.support_address], t_ns, raw, probe_id=spec.probe_id, parsed=composed
+        ))
+        extra = {} if answer_to is None else {"answer_to": answer_to}
+        self.store.event(
+            self.run_id, spec.probe_id, "sent", t_ns, step=step_id, channel="email",
+            message_id=str(message["Message-ID"]), transmitted_ns=delivery.transmitted_ns, **extra,
+        )
+        await self.web.customer_gave(spec, timeline, step_id, t_ns, "email", [str(message["Subject"]), body])
+        return t_ns
+
+    async def send_answer_email(self, spec: ProbeSpec, timeline: Timeline, step: str, answer: PersonaAnswer, reply: Reply) -> int:
+        """The persona's answer to `reply`, in its thread (converse/answering.py)."""
+        self._acting += 1
+        try:
+            async with self._sending:
+                await self.pace()
+                mail = reply.mail
+                return await self._send_email(
+                    spec, timeline, step, answer.subject or "Re:", answer.text, answer.html, in_reply_to=mail.message_id,
+                    references=[r for r in mail.references if r != mail.message_id][-10:], attachments=list(answer.attachments),
+                    answer_to=reply.t_ns,
+                )
+        finally:
+            self._acting -= 1
+
+    async def say_answer_in_chat(self, spec: ProbeSpec, timeline: Timeline, step: str, text: str) -> int:
+        """The persona's answer to a chat message that asked for something, typed in the open chat."""
+        self._acting += 1
+        try:
+            return await self.web.say_text(spec, timeline, step, text)
+        finally:
+            self._acting -= 1
 
     async def _receive(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any], visit: Visit) -> None:
         """Wait for the next thing the company does for this probe, or until the visit's deadline."""
@@ -492,12 +555,15 @@ class Engine:
                 return
             inbound = await self.mailbox.receive(spec.probe_id, inbox, 0.001)
         if inbound is None:  # an open chat showed something new: judge again
+            self.answering.chat_changed(spec, timeline)
             return
         if inbound.reading is not None:
-            timeline.replies.append(Reply.read(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid, inbound.reading))
+            reply = Reply.read(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid, inbound.reading)
         else:
-            timeline.replies.append(Reply.of(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid))
+            reply = Reply.of(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid)
+        timeline.replies.append(reply)
         self.store.event(self.run_id, spec.probe_id, "received", inbound.t_ns, message_ref=inbound.rowid, matched_by=inbound.matched_by)
+        self.answering.email_received(spec, timeline, reply)
 
 
 class EngineThread:

@@ -122,7 +122,7 @@ class WebChannels:
         try:
             result = await submit_form(
                 page, target=spec.target, step=step, journey=spec.journey.name, journey_dir=spec.journey.path.parent, persona=spec.persona,
-                message=spec.journey.write(step.id, "body", spec.persona).text.rstrip("\n") if step.body is not None else None,
+                message=spec.journey.write(step.id, "body", spec.persona, values=timeline.captured).text.rstrip("\n") if step.body is not None else None,
             )
         except (ChannelError, TargetUnreachable) as exc:
             shot = await self.browser.screenshot(spec.probe_id, page, f"{step.id}-failed")
@@ -177,11 +177,27 @@ class WebChannels:
         if session is None:
             raise TargetMisconfigured(f"step '{step.id}' of journey '{spec.journey.name}' says something in a chat, but no chat is open: "
                                       f"add an 'open_chat' step before it in {spec.journey.path}")
-        text = spec.journey.write(step.id, "body", spec.persona).text.rstrip("\n")
+        text = spec.journey.write(step.id, "body", spec.persona, values=timeline.captured).text.rstrip("\n")
         t_ns = self._in_run_clock(await session.say(text, step.id, deadline))
         if record:
             await self._record_action(spec, step, timeline, t_ns, utc_now(), text, "chat")
         await self._given(spec, timeline, Given(step.id, t_ns, "chat", persona_facts(spec.persona, [text])))
+
+    async def say_text(self, spec: ProbeSpec, timeline: Timeline, step: str, text: str) -> int:
+        """Type `text` in the probe's open chat as action `step` (the persona answering the agent); when it was shown."""
+        session = self._chats.get(spec.probe_id)
+        section = spec.target.spec.chat
+        if session is None or section is None:
+            raise ChannelError(f"the chat of probe {spec.probe_id} closed before the persona could answer in it")
+        deadline = time.monotonic() + section.timeout
+        async with asyncio.timeout(section.timeout + 2):
+            t_ns = self._in_run_clock(await session.say(text, step, deadline))
+        action = Action(step, t_ns, utc_now(), text)
+        timeline.actions[step] = action
+        timeline.action_log.append(action)
+        await self.store.aevent(self.run_id, spec.probe_id, "acted", t_ns, step=step, channel="chat", text=text)
+        await self._given(spec, timeline, Given(step, t_ns, "chat", persona_facts(spec.persona, [text])))
+        return t_ns
 
     # -- waiting and ending -----------------------------------------------------------------
     async def or_changed(self, probe_id: str, receive: Coroutine[Any, Any, T]) -> T | None:

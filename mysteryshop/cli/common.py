@@ -120,7 +120,10 @@ def add_common_options(parser: argparse.ArgumentParser, *, run: bool = False) ->
         group.add_argument("--locale", action="append", default=None, help="Faker locale of personas (repeatable)")
         group.add_argument("--personas-file", default=None, metavar="FILE",
                            help="personas from a CSV or YAML file (real test accounts) instead of Faker; see README")
-        group.add_argument("--profile", default=None, choices=["excellent", "typical", "poor"], help="behaviour of the embedded demo desk")
+        from mysteryshop.demo.profile import builtin_profiles
+
+        group.add_argument("--profile", default=None, choices=list(builtin_profiles()),
+                           help="behaviour of the embedded demo desk (asks_back: asks for the order number or a photo before it answers)")
         group.add_argument("--run-id", default=None, help="the run's folder name (default: time-based)")
         group.add_argument("--resume", default=None, metavar="RUN",
                            help="go on with an interrupted run (its id, or latest): finished probes keep their results, open ones "

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from mysteryshop.demo.ask_back import AskingBack
 from mysteryshop.demo.company import Customer, company, letter
 from mysteryshop.demo.keys import contact_rng
 from mysteryshop.durations import TIMING_RESOLUTION_WALL_S
@@ -185,6 +186,7 @@ class EmailDesk:
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._handles: list[asyncio.TimerHandle] = []
+        self.asking_back = AskingBack(self)
         self._outbound = SmtpPool()  # like a mail server: up to 20 connections to the probe mailbox at once
 
     async def start(self) -> int:
@@ -234,6 +236,8 @@ class EmailDesk:
         customer = Customer(address=address, name=mail.from_name, order_id=order.group(1) if order else None, text=text)
         message_id = mail.message_id
         self.truth.add_received(mail_from=mail_from, message_id=message_id, subject=subject, t_ns=received_ns)
+        if self.asking_back.handle(mail, raw, customer, received_ns):  # profile ask_back: asks before it answers (ask_back.py)
+            return
         rng = contact_rng(self.seed, "email", address=customer.address, name=customer.name, what=subject)
         ticket = f"NW-{rng.randint(100000, 999999)}"
         self.respond(customer, subject, message_id, ticket, received_ns, rng)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer, field_validator
 from ruamel.yaml import YAML
@@ -89,6 +89,18 @@ class ChatBehaviour(BaseModel):
     survey_delay: Duration = 60_000_000_000
 
 
+class AskBack(BaseModel):
+    """A desk that asks back before it answers (profile `asks_back`): on a customer's first email it asks for the first
+    detail of `ask` the email lacks (its order number; a photo of the item; a date of birth, which no persona has), after `delay`, and answers per the profile
+    only once the customer's reply carries it. A reply without it is asked again `again` times, then answered anyway."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    ask: list[Literal["order_id", "photo", "birth_date"]] = Field(default=["order_id", "photo"], min_length=1)
+    delay: tuple[Duration, Duration] = (120_000_000_000, 600_000_000_000)
+    again: int = Field(default=1, ge=0, le=5)
+
+
 class Profile(BaseModel):
     """How the demo company treats one customer email (and, with `chat:`, one chat)."""
 
@@ -102,6 +114,7 @@ class Profile(BaseModel):
     followup: _Behaviour
     marketing: _Behaviour
     chat: ChatBehaviour = ChatBehaviour()
+    ask_back: AskBack | None = None
 
 
 @cache

@@ -47,6 +47,8 @@ def add_commands(subparsers: Any) -> None:
     )
     evaluate.add_argument("--criterion", action="append", choices=list(CRITERIA), dest="criteria", help="limit to these criteria")
     evaluate.add_argument("--misses", action="store_true", help="list each disagreement with the engine's reason")
+    evaluate.add_argument("--split", choices=["train", "heldout"], default=None,
+                          help="only the exchanges of this split (e.g. --split train --misses while tuning rules, never looking at held-out ones)")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     evaluate.add_argument("--kinds", metavar="FOLDER", action="append", default=None,
                           help="labelled raw messages for the message kinds: .eml files and a labels.yaml; repeat for "
@@ -104,6 +106,8 @@ def _eval_kinds(args: argparse.Namespace, report: dict[str, Any]) -> int:
     except KindsSetError as exc:
         print(f"mysteryshop quality eval: {exc}", file=sys.stderr)
         return 2
+    if args.split:
+        items_by_folder = {folder: [i for i in items if i.split == args.split] for folder, items in items_by_folder.items()}
     runs = dict(items_by_folder)
     if len(folders) > 1:
         runs["all"] = [item for items in items_by_folder.values() for item in items]
@@ -164,6 +168,8 @@ def run_eval(args: argparse.Namespace) -> int:
     except LabelledSetError as exc:
         print(f"mysteryshop quality eval: {exc}", file=sys.stderr)
         return 2
+    if args.split:
+        items = [i for i in items if i.split == args.split]
     criteria = tuple(args.criteria or CRITERIA)
     engines = args.engines or _default_engines()
     languages = [item_language(i, clean(i.exchange).language) for i in items]

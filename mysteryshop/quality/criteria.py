@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from mysteryshop.quality.clean import CleanReply
 from mysteryshop.quality.details import (
@@ -29,7 +29,8 @@ from mysteryshop.quality.details import (
 )
 from mysteryshop.quality.exchange import CriterionResult, Exchange, unscored
 from mysteryshop.quality.facts import match_facts
-from mysteryshop.quality.lexicons import Lexicon, lexicon, supporting
+from mysteryshop.quality.html_text import image_texts
+from mysteryshop.quality.lexicons import Lexicon, Phrases, lexicon, supporting
 from mysteryshop.quality.readability import reading_ease
 from mysteryshop.quality.requests import already_given
 from mysteryshop.quality.text import fold, snippet
@@ -232,28 +233,49 @@ def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Cr
     return _result("sets_expectations", False, 0.75, "", "no next step or timeframe given")
 
 
-@criterion("feedback", "feedback_thanks", "not_feedback", "outcome_words")
+@criterion("feedback", "feedback_thanks", "not_feedback", "outcome_words", "restore_words", "report_back", "request_modal")
 def asks_feedback(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
-    """Asks for feedback or whether the issue is now resolved: in the lexicon's words, or as any question about
-    whether it worked ("Is the sync behaving again?"), other than "anything else?"."""
+    """Asks for feedback or whether the issue is now resolved: in the lexicon's words, or by what the sentence does.
+
+    A question about whether it worked ("Is the sync behaving again?", "Tout est rentré dans l'ordre ?"), or a
+    request to report back on it ("tell us whether it prints now", "cuéntenos si ya puede imprimir"), counts;
+    "anything else?" and "let us know if you would like…" do not. A question that opens with a request
+    ("could you send it again?") asks for something, so a word like "again" alone does not make it one."""
     start = reply.first(lex.feedback)
     found = None if start is None else next(
         (s for s, f in zip(reply.sentences[start:], reply.folded[start:]) if lex.feedback.search(lex.feedback_thanks.sub(" ", f))), None
     )
     if found:
         return _result("asks_feedback", True, 0.85, found, "asks whether the issue is resolved or for feedback")
+    report_at = reply.first(lex.report_back)
+    if "?" not in reply.folded_text and report_at is None:
+        return _result("asks_feedback", False, 0.8, "", "does not ask whether the issue is resolved or for feedback")
     outcome = lex.words("outcome_words")
-    for sentence, folded in zip(reply.sentences, reply.folded):
-        if folded.rstrip().endswith("?") and not lex.not_feedback.search(folded) and not outcome.isdisjoint(words_of(folded)):
+    restore = lex.words("restore_words")
+    for index, (sentence, folded) in enumerate(zip(reply.sentences, reply.folded)):
+        question = folded.rstrip().endswith("?")
+        if not question and "?" not in folded and (report_at is None or index < report_at or lex.report_back.search(folded) is None):
+            continue
+        if lex.not_feedback.search(folded):
+            continue
+        words = set(_LETTERS.findall(folded))
+        about_outcome = not outcome.isdisjoint(words)
+        about_state = not restore.isdisjoint(words)
+        if question and (about_outcome or (about_state and lex.request_modal.search(folded) is None)):
             return _result("asks_feedback", True, 0.7, sentence, "asks whether the answer worked")
+        if (about_outcome or about_state) and report_at is not None and index >= report_at and lex.report_back.search(folded):
+            return _result("asks_feedback", True, 0.7, sentence, "asks the customer to report back on whether it worked")
     return _result("asks_feedback", False, 0.8, "", "does not ask whether the issue is resolved or for feedback")
+
+
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 #: a sentence with at least this many words beyond receipt, ticket, deferral and courtesy says something
 SUBSTANCE_WORDS = 2
 
 
-@criterion("deferral", "automated", "acknowledges", "non_substance", "filler_words", "stopwords", "marketing", "vague_step", "conditional")
+@criterion("deferral", "automated", "acknowledges", "non_substance", "filler_words", "stopwords", "marketing", "vague_step", "conditional", "lead_in", "when")
 def stalling_autoreply(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """A reply that only defers: receipt, a ticket or case number, 'someone will get back to you', with no substance.
 
@@ -262,10 +284,18 @@ def stalling_autoreply(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> C
     a sentence with words of its own left over is substance.
     """
     cues = [s for s, f in zip(reply.sentences, reply.folded) if lex.deferral.search(f) or lex.automated.search(f) or lex.vague_step.search(f)]
-    if not cues:
-        return _result("stalling_autoreply", False, 0.85, "", "no deferral: nothing says the answer comes later")
+    if cues:
+        substantive = list(_substance(exchange, reply, lex))
+    else:
+        # a receipt alone ("we have received your message, ref 4471") defers as surely as "we will get back to you";
+        # with no deferral in it, one sentence of substance settles it (score 0: nothing defers)
+        if next(_substance(exchange, reply, lex, longest_first=True), None) is not None:
+            return _result("stalling_autoreply", False, 0.85, "", "no deferral: nothing says the answer comes later")
+        cues = [s for s, f in zip(reply.sentences, reply.folded) if lex.acknowledges.search(f) and not lex.non_substance.match(f)]
+        if not cues:
+            return _result("stalling_autoreply", False, 0.85, "", "no deferral: nothing says the answer comes later")
+        substantive = []
     cue = " … ".join(cues)
-    substantive = _substance(exchange, reply, lex)
     facts = exchange.facts_in(lex.code)
     answered = not substantive and bool(facts) and any(m.status == "conveyed" for m in match_facts(facts, reply.sentences, reply.folded, lex))
     share = 1 - len(substantive) / max(1, len(reply.sentences))
@@ -275,61 +305,170 @@ def stalling_autoreply(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> C
     return _result("stalling_autoreply", True, 0.85, cue, "only defers: receipt, reference or 'we will get back to you', no substance", share)
 
 
-def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> list[str]:
-    """The reply's sentences that say something beyond deferring."""
-    found = []
-    own_names = _capitalised_not_from_customer(reply, exchange.customer_text)
-    for sentence, folded in zip(reply.sentences, reply.folded):
-        if len(residual_words(folded, lex, own_names)) < SUBSTANCE_WORDS:
+def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_first: bool = False) -> Iterator[str]:
+    """The reply's sentences that say something beyond deferring (the longest first, when only whether there is one matters).
+
+    What is taken out before the words left are counted: codes and numbers (a case number is not substance),
+    names (the company's, its team's), an opening "in the meantime", and every deferral, receipt and
+    courtesy phrase; in a sentence that defers, the customer's own words echoed back ("your request
+    regarding 'meter reading'") say nothing new either.
+    """
+    customer = fold(exchange.customer_text)
+    echoed = ""
+    if longest_first:  # called when the reply holds no deferral, automated notice or vague step at all
+        phrases: tuple[Phrases, ...] = (lex.acknowledges, lex.boilerplate_empathy, lex.conditional)
+    else:
+        # a vague step first (it holds a deferral: "nous allons étudier la situation"); a time is no substance
+        # either: it is when the deferred answer comes ("melde mich spätestens Donnerstag")
+        phrases = (lex.vague_step, lex.deferral, lex.automated, lex.acknowledges, lex.boilerplate_empathy, lex.conditional, lex.when)
+    names_only = "names" in lex.words("capitals_mark")
+    pairs = zip(reply.sentences, reply.folded)
+    for sentence, folded in sorted(pairs, key=lambda pair: -len(pair[1])) if longest_first else pairs:
+        if longest_first and _plainly_says_something(sentence, folded, lex):
+            yield sentence
+            continue
+        lead = lex.lead_in.match(folded)
+        if lead is not None:
+            folded = folded[lead.end() :]
+        if lex.non_substance.match(folded) or lex.greeting.match(folded):
+            continue
+        coded = _DIGIT.search(folded) is not None
+        names = _sentence_names(sentence, customer, names_only)
+        words = residual_words(_CODE.sub(" ", folded) if coded else folded, lex, names)
+        if len(words) < SUBSTANCE_WORDS:
             continue  # too few words of its own even before the deferral is taken out
-        if lex.non_substance.search(folded) or lex.greeting.match(folded) or lex.marketing.search(folded):
+        if longest_first and len(words) >= _PLAINLY_SUBSTANCE and not lex.acknowledges.search(folded):
+            yield sentence  # no deferral in the reply, no receipt in the sentence, and words enough of its own
             continue
         left = folded
-        for pattern in (lex.deferral, lex.automated, lex.acknowledges, lex.boilerplate_empathy, lex.vague_step, lex.conditional):
-            left = pattern.sub(" ", left)
-        if len(residual_words(left, lex, own_names)) >= SUBSTANCE_WORDS:
-            found.append(sentence)
-    return found
+        for pattern in phrases:
+            left = pattern.sub(" ", left)  # on the sentence as written: references and times have digits
+        if left != folded:
+            kept = set(words)
+            words = [w for w in words_of(_CODE.sub(" ", left) if coded else left) if w in kept]
+            if len(words) >= SUBSTANCE_WORDS:
+                if not echoed:
+                    echoed = " " + " ".join(words_of(customer))
+                to_stem = stemmer_of(lex)
+                words = [w for w in words if " " + to_stem(w) not in echoed]
+        if len(words) >= SUBSTANCE_WORDS and not lex.marketing.search(folded):
+            yield sentence
 
 
+#: with no receipt or deferral to take out, a sentence with this many words of its own says something (twice as
+#: many whatever it holds: no receipt, name or code takes out that many)
+_PLAINLY_SUBSTANCE = 4
+
+
+def _plainly_says_something(sentence: str, folded: str, lex: Lexicon) -> bool:
+    """A quick first look, for a reply that defers nowhere: twice `_PLAINLY_SUBSTANCE` words of its own even if every
+    capitalised word were a name and every code a reference, in a sentence that is no pleasantry."""
+    words = len(residual_words(folded, lex, _NO_NAMES))
+    if words < 2 * _PLAINLY_SUBSTANCE:
+        return False
+    words -= len(_CAPITALISED_WORD.findall(sentence)) + (len(_CODE.findall(folded)) if _DIGIT.search(folded) else 0)
+    return words >= 2 * _PLAINLY_SUBSTANCE and not lex.non_substance.match(folded) and not lex.lead_in.match(folded)
+
+
+_NO_NAMES: frozenset[str] = frozenset()
+_DIGIT = re.compile(r"\d")
+_CODE = re.compile(r"[#\[(]*\b[\w/.-]*\d[\w/.-]*\b[\])]*")
+"""A token with a digit in it (a case number, a reference, a date, an amount), with its brackets."""
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][\w&'-]*")
 
 
-def _capitalised_not_from_customer(reply: CleanReply, customer_text: str) -> frozenset[str]:
-    """Capitalised words the company wrote and the customer did not: its own names ("Acme", "Care Team")."""
-    customer = fold(customer_text)
-    return frozenset(w for w in (fold(m.group()) for m in _CAPITALISED_WORD.finditer(reply.body)) if w not in customer)
+def _sentence_names(sentence: str, customer: str, names_only: bool) -> frozenset[str]:
+    """Names in a sentence of the reply (folded): capitalised words the customer did not write (the company's own:
+    "Acme", "Care Team") and, where a capital inside a sentence marks only names (`names_only`: not German, where
+    it marks every noun), every capitalised word but the first."""
+    found = set()
+    for match in _CAPITALISED_WORD.finditer(sentence):
+        word = fold(match.group())
+        if (names_only and match.start() > 0) or word not in customer:
+            found.add(word)
+    return frozenset(found)
 
 
-@criterion("marketing", "goodwill", "promo_words")
+@criterion("marketing", "goodwill", "promo_words", "promo_offer", "promo_call", "greeting")
 def marketing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Sales or promotion inside a support reply, body, signature banner or trailing section alike
-    (a goodwill credit for a failure is not marketing; a legal or unsubscribe footer is not either)."""
-    outside = [*reply.signature.splitlines(), *reply.footer_lines]
-    if reply.first(lex.marketing) is not None or any(lex.marketing.search(fold(line)) for line in outside):
-        for sentence in [*reply.sentences, *outside]:
-            folded = fold(sentence)
-            if lex.marketing.search(folded) and not lex.goodwill.search(folded):
+    (a goodwill credit for a failure is not marketing; a legal or unsubscribe footer is not either).
+
+    In the body, a selling phrase of the lexicon counts, unless the customer asked about that very thing
+    ("how do I upgrade to Pro?" answered with the Pro plan's price). After the answer (a P.S., the last
+    paragraph, the signature, the footer, the text of an image banner), a line sells when it both offers
+    something (a price, a saving, something free or new) and calls the reader to take it (an imperative,
+    a teaser question, a link), or holds two promotional words.
+    """
+    if reply.first(lex.marketing) is not None:
+        for sentence, folded in zip(reply.sentences, reply.folded):
+            if lex.marketing.search(folded) and not lex.goodwill.search(folded) and not _what_was_asked(sentence, exchange, lex):
                 return _result("marketing", True, 0.85, sentence, "promotes products or offers inside a support reply")
-    for line in reply.trailing_lines():
+    in_body, outside = _trailing(exchange, reply, lex)
+    images = image_texts(exchange.reply_html) if exchange.reply_html else []
+    for line in (*in_body, *outside, *images):
         folded = fold(line)
-        promo = promo_words_in(folded, lex)
-        if len(promo) >= 2 and not lex.goodwill.search(folded):
-            return _result("marketing", True, 0.75, line, f"a promotional line after the answer ({', '.join(sorted(promo))})")
+        if line not in in_body and lex.marketing.search(folded):  # the body was searched as a whole above
+            found = (0.85, "promotes products or offers after the answer")
+        elif line in images and (offer := lex.promo_offer.search(folded)):
+            found = (0.75, f"an image in the HTML offers something ({offer.group().strip()!r}): a banner, not help")
+        elif (offer := lex.promo_offer.search(folded)) and (call := lex.promo_call.search(folded)):
+            found = (0.75, f"an offer ({offer.group().strip()!r}) and a call to take it ({call.group().strip()!r}) after the answer")
+        elif len(promo := promo_words_in(folded, lex)) >= 2:
+            found = (0.75, f"a promotional line after the answer ({', '.join(sorted(promo))})")
+        else:
+            continue
+        if not lex.goodwill.search(folded) and not (line in in_body and _what_was_asked(line, exchange, lex)):
+            return _result("marketing", True, found[0], line, found[1])
     return _result("marketing", False, 0.8, "", "no promotion found")
+
+
+_POSTSCRIPT = re.compile(r"^\s*p\.?\s?[sd]\b\.?", re.IGNORECASE)
+
+
+def _trailing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> tuple[list[str], list[str]]:
+    """Where upsell lines sit: in the body, its last paragraph (when another paragraph than a greeting comes
+    before it) and P.S. lines; outside it, the signature and footer lines that are not legal boilerplate."""
+    in_body = [s for s in reply.sentences if _POSTSCRIPT.match(s)]
+    paragraphs = _PARAGRAPHS.split(reply.body.strip()) if "\n" in reply.body else []
+    if paragraphs and lex.greeting.match(fold(paragraphs[0].strip())):
+        del paragraphs[0]
+    if len(paragraphs) >= 2 and len(paragraphs[-1]) <= _MAX_TRAILING:
+        in_body.append(" ".join(paragraphs[-1].split()))
+    return in_body, [*reply.signature.splitlines(), *reply.footer_lines]
+
+
+_PARAGRAPHS = re.compile(r"\n\s*\n")
+_MAX_TRAILING = 400
+
+
+def _what_was_asked(text: str, exchange: Exchange, lex: Lexicon) -> bool:
+    """Whether an offer in the reply answers what the customer asked: they were asking about buying, upgrading or
+    an offer themselves, and it names a thing of theirs ("Is there a student discount?": "Students get 20% off…").
+    An upsell of the same topic to a customer who asked something else is still selling ("How much is roaming?":
+    "Upgrade to our Unlimited World plan")."""
+    customer = fold(exchange.customer_text)
+    if not (lex.marketing.search(customer) or lex.promo_offer.search(customer)):
+        return False
+    return bool((content_stem_set(text, lex) & content_stem_set(exchange.customer_text, lex)) - _generic_situation(lex))
 
 
 @criterion("request", "stopwords", "determiners", "email_asked", "photo_asked", "photo_given")
 def asks_again(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Asks for a detail the customer already gave (order number, date of birth, invoice, photo…), compared
     with everything the customer wrote rather than with a fixed list."""
+    asking = lex.words("ask_determiners")
     start = reply.first(lex.request)
+    if start is None and _asks_which(reply.folded_text, asking):
+        start = 0  # "which invoice…?" asks without a word of request
     if start is None:
         return _result("asks_again", False, 0.75, "", "asks for nothing the customer already gave")
     for sentence, folded in zip(reply.sentences[start:], reply.folded[start:]):
         hit = lex.request.search(folded)
         if hit is None:
-            continue
+            if not _asks_which(folded, asking):
+                continue
+            hit = _WHOLE.match(folded)
         if lex.code == "en":
             known = _known_detail(exchange, sentence)
             if known:
@@ -342,6 +481,14 @@ def asks_again(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Criterion
         if given and not _states_it(sentence, given[1]):
             return _result("asks_again", True, 0.75, sentence, f"asks for the {given[0]}, which the customer already gave ({given[1]})")
     return _result("asks_again", False, 0.75, "", "asks for nothing the customer already gave")
+
+
+_WHOLE = re.compile("")
+
+
+def _asks_which(folded: str, asking: frozenset[str]) -> bool:
+    """A question with an asking determiner in it ("which", "welche", "quel", "qué")."""
+    return "?" in folded and any(w in folded for w in asking) and not asking.isdisjoint(words_of(folded))
 
 
 def _known_detail(exchange: Exchange, sentence: str) -> str | None:

@@ -90,3 +90,28 @@ def html_text(markup: str, *, limit: int = HTML_TEXT_LIMIT) -> tuple[str, list[s
             append("".join(f"> {line}\n" for line in data.splitlines() if line.strip()) if depth_quoted else data)
     text = _LINE_EDGES.sub("\n", _SPACES.sub(" ", "".join(parts)))
     return _BLANK_RUNS.sub("\n\n", text).strip(), notes
+
+
+#: at most this many image texts are read from one HTML part (a newsletter may hold hundreds of images)
+MAX_IMAGE_TEXTS = 50
+
+
+def image_texts(markup: str, *, limit: int = HTML_TEXT_LIMIT) -> list[str]:
+    """The alternative texts (alt, else title) of the images in the first `limit` characters of `markup`:
+    what a banner image says ("Spring sale: 25% off") when it is not in the text at all. Quoted blocks are
+    left out, like in `html_text`."""
+    if "<img" not in markup[:limit].lower():
+        return []
+    root, _notes = _parse(markup[:limit])
+    if root is None:
+        return []
+    found: list[str] = []
+    for image in root.iter("img"):
+        if any(a.tag == "blockquote" or (a.tag == "div" and _QUOTE_CLASSES.search(a.get("class") or "")) for a in image.iterancestors()):
+            continue
+        text = " ".join((image.get("alt") or image.get("title") or "").split())
+        if text:
+            found.append(text)
+            if len(found) >= MAX_IMAGE_TEXTS:
+                break
+    return found

@@ -40,40 +40,55 @@ class Phrases:
     matches: when the prefixes cannot be worked out, the plain search is used.
     """
 
-    __slots__ = ("_after_non_word", "_at", "regex", "search")
+    __slots__ = ("_after_non_word", "_at", "_from", "regex", "search")
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
         self.search: Callable[[str], re.Match[str] | None] = regex.search
+        self._from: Callable[[str, int], re.Match[str] | None] = regex.search
         prefixes = first_literals(regex.pattern, regex.flags)
         if not prefixes or regex.pattern.startswith("^"):
             return  # no known first words, or anchored: as quick plainly
         lookahead = starts_with_one_of(prefixes)
         if not regex.pattern.startswith(r"\b") or not all(w[0].isalnum() for w in prefixes):
-            self.search = re.compile(lookahead + "(?:" + regex.pattern + ")", regex.flags).search
+            self.search = self._from = re.compile(lookahead + "(?:" + regex.pattern + ")", regex.flags).search
             return
         self._at = re.compile(r"\b" + lookahead + "(?:" + regex.pattern + ")", regex.flags).match
         # starting with a consumed non-word character lets `re` skip from one non-word character
         # to the next in C, instead of trying a match at every position
         self._after_non_word = re.compile(r"\W" + lookahead + "(?:" + regex.pattern + ")", regex.flags).search
         self.search = self._search_word_starts
+        self._from = self._search_word_starts
 
-    def _search_word_starts(self, text: str) -> re.Match[str] | None:
-        """Every match starts a word (the pattern starts with \\b and its prefixes with a letter or digit): at the start of
-        `text`, or just after a non-word character. The match is then taken again from where it starts,
-        so it is the very match object a plain search returns (lookbehinds and \\b see what is before)."""
-        hit = self._at(text)
+    def _search_word_starts(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        """Every match starts a word (the pattern starts with \\b and its prefixes with a letter or digit): at `pos`
+        (the start of `text` by default), or just after a non-word character. The match is then taken again from
+        where it starts, so it is the very match object a plain search returns (lookbehinds and \\b see what is before)."""
+        hit = self._at(text, pos)
         if hit is not None:
             return hit
-        lead = self._after_non_word(text)  # type: ignore[misc]
+        lead = self._after_non_word(text, pos)  # type: ignore[misc]
         return None if lead is None else self._at(text, lead.start() + 1)
 
     def match(self, text: str) -> re.Match[str] | None:
         return self.regex.match(text)
 
     def sub(self, replacement: str, text: str) -> str:
-        """`regex.sub`, which is slow (every position tried), only when the quick search finds something."""
-        return text if self.search(text) is None else self.regex.sub(replacement, text)
+        """`regex.sub` with a literal `replacement` (" ", ""), each match found with the quick search from
+        where the last one ended: `regex.sub` itself tries every position, which is slow."""
+        hit = self.search(text)
+        if hit is None:
+            return text
+        pieces, last = [], 0
+        while hit is not None:
+            if hit.end() == hit.start():
+                return self.regex.sub(replacement, text)  # an empty match: leave its subtleties to `re`
+            pieces.append(text[last : hit.start()])
+            pieces.append(replacement)
+            last = hit.end()
+            hit = self._from(text, last)
+        pieces.append(text[last:])
+        return "".join(pieces)
 
 
 def first_literals(pattern: str, flags: int = 0) -> set[str] | None:
@@ -186,7 +201,7 @@ class Lexicon:
     sentence only. `{{name}}` in a pattern stands for the `define:` entry `name`.
     """
 
-    ANCHORED = frozenset({"non_substance"})
+    ANCHORED = frozenset({"non_substance", "lead_in"})
 
     def __init__(self, code: str, data: Mapping[str, Any], source: str) -> None:
         self.code = code

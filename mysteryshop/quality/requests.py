@@ -12,7 +12,7 @@ given when the customer wrote "order 55123"; "date of birth" when they wrote "bo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 
 from mysteryshop.quality.exchange import Exchange
@@ -26,23 +26,44 @@ _VALUE = re.compile(
     r"|\+?\d[\d ()./-]{4,}\d"  # a phone number, a date written with digits, a long number
     r"|\b(?=[a-z0-9-]*\d)[a-z0-9]+(?:-[a-z0-9]+)*\b(?<=\w{3})"  # a code with a digit: ord-55123, 4711, x9z2k
     r"|\b\d{1,2}\.? [a-z]{3,10}\.? \d{4}\b"  # 3 may 1985, 3. mai 1985
+    r"|\b[a-z]{3,10}\.? \d{1,2}(?:st|nd|rd|th)?,? \d{4}\b"  # march 14, 1979
 )
 _AFTER = 45
 _BEFORE = 30
 _MAX_PHRASE = 4
 #: a determiner starts a requested detail when a verb of giving ("send", "provide", "Sie uns Ihre") is this close before it
 _NEAR_VERB = 3
+#: or when a coordinator stands before it, at most this many tokens after the last requested detail ended
+_COORDINATED = 10
 
 
 def requested(request: str, lex: Lexicon) -> Iterator[list[str]]:
-    """The phrases a request asks for: word lists after a determiner, e.g. ['date', 'of', 'birth']."""
+    """The phrases a request asks for: word lists after a determiner, e.g. ['date', 'of', 'birth'].
+
+    A determiner counts after a verb of giving ("send us your order number"); in a question, a determiner
+    that asks by itself does too ("which invoice…?", "um welche Rechnung…?", "¿a qué factura…?"), and
+    then only the noun after it is taken (and a detail word after that: "which order number")."""
     determiners = lex.words("determiners")
+    asking = lex.words("ask_determiners") if "?" in request else frozenset()
     links = lex.words("phrase_links")
     breaks = lex.words("phrase_breaks")
+    details = lex.words("detail_words")
+    coordinators = lex.words("coordinators")
     tokens = _TOKEN.findall(request)
+    asked_until = -1  # what a coordinator adds soon after something asked for is asked for too ("…, plus the latest reading")
     i = 0
     while i < len(tokens):
-        if tokens[i] not in determiners or not any(_gives(t, lex) for t in tokens[max(0, i - _NEAR_VERB) : i]):
+        if tokens[i] in asking and _opens_question(tokens, i):
+            phrase = [t for t in tokens[i + 1 : i + 2] if t[0].isalnum()]
+            if phrase and i + 2 < len(tokens) and tokens[i + 2] in details:
+                phrase.append(tokens[i + 2])
+            if phrase:
+                yield phrase
+            i += 1 + len(phrase)
+            continue
+        if tokens[i] not in determiners or not (
+            (i <= asked_until and tokens[i - 1] in coordinators) or any(_gives(t, lex) for t in tokens[max(0, i - _NEAR_VERB) : i])
+        ):
             i += 1
             continue
         phrase: list[str] = []
@@ -59,13 +80,32 @@ def requested(request: str, lex: Lexicon) -> Iterator[list[str]]:
         while phrase and phrase[-1] in links:
             phrase.pop()
         if phrase:
+            asked_until = j + _COORDINATED
             yield phrase
         i = j
 
 
+_OPENING = frozenset({"", "¿", ",", ":", ";", "(", "?", "!", "."})
+
+
+def _opens_question(tokens: list[str], i: int) -> bool:
+    """Whether the asking determiner at `i` opens its clause ("Which invoice…", "¿A qué factura…", "Um welche…"),
+    alone or after one short preposition, rather than joining a clause ("algo más que pueda…")."""
+    before = tokens[i - 1] if i >= 1 else ""
+    if before in _OPENING:
+        return True
+    return before.isalpha() and len(before) <= 3 and (tokens[i - 2] if i >= 2 else "") in _OPENING
+
+
 def _gives(token: str, lex: Lexicon) -> bool:
     """Whether `token` is a verb of giving (or its pronoun): the lexicon lists their stems ("indiqu" is "indique", "indíquenos")."""
-    return any(token.startswith(stem) for stem in lex.words("give_verbs"))
+    return _give_stems(lex)(token) is not None
+
+
+@lru_cache(maxsize=16)
+def _give_stems(lex: Lexicon) -> Callable[[str], re.Match[str] | None]:
+    stems = sorted(lex.words("give_verbs"), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, stems)) or "(?!)").match
 
 
 def _keys(phrase: list[str], lex: Lexicon) -> list[tuple[str, str]]:
@@ -93,18 +133,29 @@ def _forms(key: tuple[str, str], lex: Lexicon) -> set[str]:
     forms = {to_stem(key[0]), to_stem(key[1])}
     for group in lex.synonyms:
         stems = {to_stem(w) for w in group}
-        if key[0] in group or key[1] in group or not stems.isdisjoint(forms):
+        if key[0] in group or key[1] in group or not stems.isdisjoint(forms) or _inflected(key[0], group):
             forms |= stems
     return forms
+
+
+def _inflected(word: str, group: frozenset[str]) -> bool:
+    """`word` is a word of `group` with an ending of one or two letters ("Kundenkontos", genitive of "Kundenkonto"),
+    which a stemmer may leave on."""
+    return any(len(w) >= 4 and word.startswith(w) and len(word) - len(w) <= 2 for w in group)
 
 
 def _given_near(key: tuple[str, str], customer: str, lex: Lexicon) -> str | None:
     """What the customer wrote for `key`: a word for it with a value just after or before it; None when nowhere."""
     to_stem = stemmer_of(lex)
     forms = _forms(key, lex)
+    head_last = lex.words("compounds") == {"head_last"}
     for match in re.finditer(r"[^\W\d_]+", customer):
         word = match.group()
-        if to_stem(word) not in forms and not any(len(f) >= 4 and word.startswith(f) for f in forms):
+        if (
+            to_stem(word) not in forms
+            and not any(len(f) >= 4 and word.startswith(f) for f in forms)
+            and not (head_last and any(len(f) >= 4 and word.endswith(f) for f in forms))  # "Zählerstand" is a "Stand"
+        ):
             continue
         after = _VALUE.search(customer, match.end(), min(len(customer), match.end() + _AFTER))
         if after is not None:
@@ -126,14 +177,53 @@ def already_given(request: str, exchange: Exchange, lex: Lexicon) -> tuple[str, 
     """(what was asked for, what the customer wrote) for the first detail of `request` (folded text from the
     request's first word) that the customer already gave, or None."""
     customer = fold(exchange.customer_text)
-    if not _has_value(customer) or not any(_gives(t, lex) for t in _TOKEN.findall(request)):
-        return None  # nothing the customer wrote can be a detail, or nothing is asked for
+    if not _has_value(customer):
+        return None  # nothing the customer wrote can be a detail
+    tokens = _TOKEN.findall(request)
+    if not any(_gives(t, lex) for t in tokens) and not ("?" in request and not lex.words("ask_determiners").isdisjoint(tokens)):
+        return None  # nothing is asked for
     for phrase in requested(request, lex):
         keys = _keys(phrase, lex)
         if not keys or any(k[0] in lex.words("not_details") for k in keys):
             continue
-        head = keys[0] if lex.words("noun_phrase_head") == {"first"} else keys[-1]
-        found = _given_near(head, customer, lex)
-        if found:
-            return " ".join(phrase), found
+        for key in _candidates(phrase, keys, lex):
+            found = _given_near(key, customer, lex) or _given_as_field(key, exchange, customer, lex)
+            if found:
+                return " ".join(phrase), found
+    return None
+
+
+def _candidates(phrase: list[str], keys: list[tuple[str, str]], lex: Lexicon) -> list[tuple[str, str]]:
+    """The words of a requested phrase that may name the detail: its head (the last noun in English and German, the
+    first in French and Spanish); the noun a linking word follows ("den Stand Ihres Stromzählers" is a Stand); any
+    word a detail word follows ("membership" in "your membership number first") or that is a compound of one."""
+    head = keys[0] if lex.words("noun_phrase_head") == {"first"} else keys[-1]
+    links = lex.words("phrase_links")
+    details = lex.words("detail_words")
+    found = [head]
+    for key in keys:
+        at = phrase.index(key[0])
+        after = phrase[at + 1] if at + 1 < len(phrase) else ""
+        if key not in found and (key[0] != key[1] or after in details or after in links):
+            found.append(key)
+    return found
+
+
+#: persona fields that are not details a company asks for again (names and the address are read elsewhere)
+_NOT_DETAIL_FIELDS = frozenset({"first_name", "last_name", "full_name", "email", "locale", "language", "name"})
+
+
+def _given_as_field(key: tuple[str, str], exchange: Exchange, customer: str, lex: Lexicon) -> str | None:
+    """A persona field the customer wrote out ("4471-2290", with or without saying "account number"), whose
+    name ("account_number", "date_of_birth") names what was asked."""
+    forms = _forms(key, lex)
+    to_stem = stemmer_of(lex)
+    compact = re.sub(r"[\s#]", "", customer)
+    for field, value in exchange.persona.items():
+        value = str(value or "").strip()
+        if field in _NOT_DETAIL_FIELDS or len(value) < 4 or re.sub(r"[\s#]", "", fold(value)) not in compact:
+            continue
+        words = re.split(r"[_\W]+", fold(field))
+        if any(to_stem(w) in forms or w in (key[0], key[1]) for w in words if len(w) >= 3):
+            return f"{value} ({field.replace('_', ' ')})"
     return None

@@ -52,9 +52,13 @@ def content_stem_set(text: str, lex: Lexicon) -> set[str]:
 
 def residual_words(folded: str, lex: Lexicon, own_names: frozenset[str]) -> list[str]:
     """The words of `folded` that are neither stop words, filler of a deferral, numbers nor the company's own names."""
-    stop = stopwords_of(lex)
-    filler = lex.words("filler_words")
-    return [w for w in words_of(folded) if len(w) > 1 and w not in stop and w not in filler and w not in own_names and w not in lex.numbers]
+    skip = _not_residual(lex)
+    return [w for w in words_of(folded) if w not in skip and w not in own_names and len(w) > 1]
+
+
+@cache
+def _not_residual(lex: Lexicon) -> frozenset[str]:
+    return stopwords_of(lex) | lex.words("filler_words") | frozenset(lex.numbers)
 
 
 def promo_words_in(folded: str, lex: Lexicon) -> set[str]:

@@ -33,6 +33,7 @@ import orjson
 from mysteryshop.durations import format_duration
 from mysteryshop.journey import Journey
 from mysteryshop.scorecard.rebuild import StoredProbe, read_run, rebuild_probes
+from mysteryshop.scoring.conversation import is_answer_step, question_event, questions
 from mysteryshop.scoring.deadline import company_time
 from mysteryshop.scoring.expectations import FAILED, PASSED, cut_short, evaluate
 from mysteryshop.scoring.first_answer import first_answer_quality
@@ -115,8 +116,10 @@ def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality
     events: list[dict[str, Any]] = []
     for action in sorted(timeline.actions.values(), key=lambda a: a.t_ns):
         after_ns, after_text = after(action.t_ns)
-        events.append({"after_ns": after_ns, "after": after_text, "utc": action.utc, "kind": "sent", "step": action.step,
-                       "text": f"customer did '{action.step}'"})
+        said = "customer answered the company's question" if is_answer_step(action.step) else f"customer did '{action.step}'"
+        events.append({"after_ns": after_ns, "after": after_text, "utc": action.utc, "kind": "sent", "step": action.step, "text": said})
+    asked = questions(timeline, start, speedup)
+    events += [question_event(q) for q in asked]
     for m, r in zip(messages, replies, strict=True):
         events.append({"after_ns": m["after_ns"], "after": m["after"], "utc": m["utc"], "kind": "received", "step": None,
                        "text": f"{m['kind'] or 'message'} received: {m['subject']}", **business(r.t_ns)})
@@ -159,6 +162,7 @@ def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality
         "events": events,
         "messages": messages,
         "web": web_metrics(timeline, speedup),  # chat transcript and form confirmations (browser probes)
+        "asked": asked,  # every time the company asked the persona for something, and what it did (scoring/conversation.py)
         "quality": first_answer_quality(timeline, journey) if quality else None,
     }
     return entry

@@ -90,7 +90,7 @@ def read_run(
         if only is not None:
             probes = [row for row in probes if row["id"] in only]
     events_by_probe: dict[str, list[dict[str, Any]]] = {}
-    wanted = ("sent", "step_entered", "probe_finished", "probe_interrupted", "probe_resumed", "probe_started",
+    wanted = ("sent", "step_entered", "probe_finished", "probe_interrupted", "probe_resumed", "probe_started", "captured", "agent_asked",
               *WEB_EVENT_KINDS)  # the kinds a timeline is rebuilt from
     for event in store.query_dicts(f"SELECT probe_id, kind, step, t_ns, utc, data FROM events WHERE {where} "
                                    f"AND kind IN ({placeholders(len(wanted))}) ORDER BY t_ns, id", (*params, *wanted)):
@@ -178,6 +178,10 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
             elif kind == "probe_interrupted":  # cut short: judged as of then, unless resumed since
                 interrupted_ns, problem = event["t_ns"], "interrupted"
                 error = json.loads(event["data"]).get("error")
+            elif kind == "agent_asked":
+                timeline.asked.append({**orjson.loads(event["data"] or "{}"), "step": event["step"], "t_ns": event["t_ns"]})
+            elif kind == "captured":
+                timeline.captured.update(orjson.loads(event["data"] or "{}").get("values") or {})
             elif kind == "probe_started" and timeline.origin is None:
                 timeline.origin = (event["t_ns"], event["utc"])
             elif kind == "probe_resumed":

@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING
 
 from mysteryshop.durations import format_duration
 from mysteryshop.journey import Journey, Step
+from mysteryshop.scoring.captures import with_captures
 from mysteryshop.scoring.classify import ACKNOWLEDGEMENT, ANSWER, FOLLOWUP, MARKETING
+from mysteryshop.scoring.conversation import (
+    customer_pauses,
+    paused_before,
+    questions_back,
+)
 from mysteryshop.scoring.deadline import Due, due
 from mysteryshop.scoring.facts import missing_facts, quote_around
 from mysteryshop.scoring.outcome import (  # noqa: F401 - part of this module's interface
@@ -68,6 +74,8 @@ def judge_visit(
         outcome = judge_web(step, visit.anchor_ns, timeline, now_ns, speedup, finished, deadline)
     else:
         outcome = _judge(step, visit.anchor_ns, timeline.after(visit.anchor_ns), now_ns, speedup, finished, timeline, deadline)
+    if step.captures:
+        outcome = with_captures(step, outcome, visit.anchor_ns, timeline, now_ns)
     if deadline.clock is not None:
         outcome = replace(outcome, within=deadline.text if step.business else None,
                           business_latency_ns=deadline.business_after(outcome.latency_ns))
@@ -142,11 +150,22 @@ def _judge(
     due = due or Due(step.within or 0, format_duration(step.within or 0))
     deadline = due.ns
     wall_deadline = start_ns + int(deadline / speedup)
+    # the clock stops while the company waits for the customer's answer to its question (scoring/conversation.py)
+    pauses = customer_pauses(timeline, start_ns, now_ns) if timeline is not None else []
+    for begin, end in pauses:
+        if begin <= wall_deadline:
+            wall_deadline += end - begin
+    waited = max(0, int((wall_deadline - start_ns) * speedup) - deadline)
+    deadline += waited
     expired = finished or now_ns > wall_deadline
     within = due.text
 
+    def aside(reply: Reply | None) -> str:
+        paused = int(paused_before(pauses, reply.t_ns if reply is not None else wall_deadline) * speedup)
+        return f" (not counting {format_duration(paused)} waiting for the customer's answer)" if paused else ""
+
     def company(reply: Reply) -> int:
-        return max(0, int((reply.t_ns - start_ns) * speedup))
+        return max(0, int((reply.t_ns - start_ns - paused_before(pauses, reply.t_ns)) * speedup))
 
     def took(reply: Reply) -> str:
         return due.took(company(reply))
@@ -171,7 +190,7 @@ def _judge(
         else:
             records = ()
         return Outcome(
-            step.id, step.expect or "", status, reason, deadline, company(reply) if reply else None, decided,
+            step.id, step.expect or "", status, reason + (aside(reply) if waited else ""), deadline, company(reply) if reply else None, decided,
             _evidence(reply, phrases) if reply else None,
             # no answer in time: nothing came, it came late, or what came only put the answer off
             timed_out=status == FAILED and (reply is None or reply.t_ns > wall_deadline or reply.stalling
@@ -192,6 +211,10 @@ def _judge(
 
     if step.expect == "answer":
         answers = [r for r in replies if r.kind == ANSWER]
+        asked_back = questions_back(timeline) if timeline is not None else set()
+        if asked_back:  # a reply that asked the customer something it then answered is a question, not the answer...
+            real = [r for r in answers if r.t_ns not in asked_back]
+            answers = real if real or not expired else answers  # ...unless nothing else came by the deadline
         if step.first_reply:
             answers = answers[:1]
         on_time = [r for r in answers if r.t_ns <= wall_deadline]

@@ -31,6 +31,11 @@ from mysteryshop.scoring.classify import (
     OTHER,
     OUT_OF_OFFICE,
 )
+from mysteryshop.scoring.conversation import (
+    customer_pauses,
+    paused_before,
+    questions_back,
+)
 from mysteryshop.scoring.facts import missing_facts
 from mysteryshop.scoring.intervals import median_interval, wilson
 from mysteryshop.scoring.outcome import Outcome
@@ -145,11 +150,16 @@ def _mail_facts(journey: Journey, timeline: Timeline, outcomes: Sequence[Outcome
     """What came back by mail after the customer's first contact on `channel` (an email, or a contact form)."""
     replies = timeline.after(start.t_ns)
 
+    # the time the company waited for the customer's answer to its question is not the company's (scoring/conversation.py)
+    pauses = customer_pauses(timeline, start.t_ns, max((r.t_ns for r in replies), default=start.t_ns))
+
     def latency(reply: Reply | None) -> int | None:
-        return None if reply is None else max(0, int((reply.t_ns - start.t_ns) * speedup))
+        return None if reply is None else max(0, int((reply.t_ns - start.t_ns - paused_before(pauses, reply.t_ns)) * speedup))
 
     ack = next((r for r in replies if r.kind == ACKNOWLEDGEMENT), None)
-    answer = next((r for r in replies if r.kind == ANSWER), None)
+    answers = [r for r in replies if r.kind == ANSWER]
+    asked_back = questions_back(timeline)  # a question the persona answered is not the answer, unless nothing else came
+    answer = next(iter([r for r in answers if r.t_ns not in asked_back] or answers), None)
     facts = [fact for step in journey.steps if step.expect == "answer" for fact in step.facts]
     open_until = answer.t_ns if answer is not None else None
     return _MailFacts(

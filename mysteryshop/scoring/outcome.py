@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 PASSED, FAILED, PENDING = "passed", "failed", "pending"
 
@@ -32,6 +32,7 @@ class Outcome:
     criteria: tuple[dict[str, object], ...] = ()
     within: str | None = None  # a business deadline as the journey states it, and the local time it fell on
     business_latency_ns: int | None = None  # a target with a clock: business time from the anchor to the deciding reply
+    captured: dict[str, str] = field(default_factory=dict)  # values the step's `capture:` found (scoring/captures.py)
 
     def as_dict(self) -> dict[str, object]:
         data = {k: getattr(self, k) for k in ("step", "visit", "expect", "status", "reason", "deadline_ns", "latency_ns", "timed_out")}
@@ -39,6 +40,8 @@ class Outcome:
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
         data["criteria"] = list(self.criteria)
+        if self.captured:  # only steps that capture: the others' records stay as they were
+            data["captured"] = dict(self.captured)
         data["evidence"] = None if self.evidence is None else {
             "quote": self.evidence.quote, "utc": self.evidence.utc, "subject": self.evidence.subject,
             "message_ref": self.evidence.message_ref,

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from mysteryshop.collect.parse import ParsedMail
 from mysteryshop.scoring.classify import Reading, read_kind
 from mysteryshop.scoring.promises import Promise
 from mysteryshop.scoring.weblog import WebLog
+
+#: the action id of the persona's answers to a company that asked it for something: "~answer1", "~answer2"... (converse/)
+ANSWER_STEP = "~answer"
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +82,9 @@ class Timeline:
     persona: dict[str, str] = field(default_factory=dict)
     web: WebLog = field(default_factory=WebLog)  # what the browser showed: chat transcripts, form confirmations
     origin: tuple[int, str] | None = None  # when the probe started (t_ns, UTC): where a company clock's time is read from
+    captured: dict[str, str] = field(default_factory=dict)  # values steps captured so far (`capture:`), for later steps' texts
+    #: every time the company asked the persona for something, and what the persona did (converse/answering.py: event agent_asked)
+    asked: list[dict[str, Any]] = field(default_factory=list)
 
     def customer_text_before(self, t_ns: int) -> str:
         """What the customer had written before `t_ns` (all their messages, oldest first)."""

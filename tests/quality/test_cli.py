@@ -90,3 +90,13 @@ def test_default_sets_are_every_labelled_file_that_exists(tmp_path):
     for name in ("labelled.yaml", "exchanges_b.yaml", "exchanges_a.yaml"):
         (tmp_path / "tests/quality" / name).write_text("[]\n", encoding="utf-8")
     assert [p.name for p in default_sets(tmp_path)] == ["labelled.yaml", "exchanges_a.yaml", "exchanges_b.yaml"]
+
+
+def test_split_option_keeps_only_that_split_so_misses_can_be_read_without_the_held_out_ones(capsys, tmp_path):
+    path = tmp_path / "exchanges_x.yaml"
+    path.write_text(SPLIT_SET, encoding="utf-8")
+    assert run(["quality", "eval", "--engine", "rules", "--split", "train", "--misses", "--labelled", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "fr-heldout" not in out and "heldout: agreement" not in out
+    assert "train: agreement per criterion and language" in out
+    assert "kinds, heldout split" not in out

@@ -12,6 +12,7 @@ from mysteryshop.quality import lexicons as lex
 from mysteryshop.quality.labelled import load_labelled
 from mysteryshop.quality.scoring import clean
 from mysteryshop.quality.text import fold
+from tests.quality.test_criteria_wordings import CASES as WORDINGS
 from tests.quality.test_languages import CASES
 
 PHRASES = {
@@ -72,7 +73,9 @@ SAMPLES = [
     "gracias por su opinion. ¿tiene alguna otra pregunta?",
     "sie mussten so lange warten.", "vous avez du attendre si longtemps.", "ha tenido que esperar tanto tiempo.",
     "los articulos pueden ser devueltos en 30 dias.", "we will contact you again if necessary.", "i have attached two photos of the vase.",
-    "merci de nous indiquer votre adresse e-mail.",
+    "merci de nous indiquer votre adresse e-mail.", "mientras tanto, puede reiniciar el router.",
+    "en attendant, vous pouvez redemarrer la box.",
+    *(fold(case[3]) for case in WORDINGS),
 ]
 
 

@@ -27,3 +27,8 @@ def test_sentences_and_lines():
 @given(st.text(alphabet=st.characters(max_codepoint=127), max_size=30))
 def test_ascii_words_are_the_unicode_words_on_ascii_text(text):
     assert _words(text) == _WORD.findall(text)
+
+
+def test_a_day_of_the_month_with_a_period_does_not_end_a_sentence():
+    assert split_sentences("Ihre Nachricht vom 4. März haben wir erhalten. Danke!") == ["Ihre Nachricht vom 4. März haben wir erhalten.", "Danke!"]
+    assert split_sentences("Call 0800 123 456. We are open.") == ["Call 0800 123 456.", "We are open."]
