@@ -283,10 +283,13 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
     promised = summary.get("promises") or {}
     if any(promised.values()):
         lines.append(f"  promised reply times: {promised.get('kept', 0)} kept, {promised.get('broken', 0)} broken, {promised.get('open', 0)} not yet due")
-    if grade.get("reason"):
+    pooled = len(league) > 1  # several companies: the figures below are of all together, graded only in the league
+    if grade.get("reason") and not pooled:
         lines.append(f"  not graded: {grade['reason']}")
     for row in metric_rows(card):
-        if row["first"]:
+        if row["first"] and pooled:
+            lines.append(f"  {row['channel_title']}, all companies together:")
+        elif row["first"]:
             channel_grade = row["grade"]
             lines.append(f"  {row['channel_title']}: grade {channel_grade.get('grade', '—')}"
                          + (f" ({channel_grade['score']}/100)" if channel_grade.get("score") is not None else "")
