@@ -324,6 +324,8 @@ def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_firs
     names_only = "names" in lex.words("capitals_mark")
     pairs = zip(reply.sentences, reply.folded)
     for sentence, folded in sorted(pairs, key=lambda pair: -len(pair[1])) if longest_first else pairs:
+        if longest_first and lex.non_substance.match(folded):
+            continue
         if longest_first and _plainly_says_something(sentence, folded, lex):
             yield sentence
             continue
@@ -355,19 +357,20 @@ def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_firs
             yield sentence
 
 
-#: with no receipt or deferral to take out, a sentence with this many words of its own says something (twice as
-#: many whatever it holds: no receipt, name or code takes out that many)
+#: with no receipt or deferral to take out, a sentence with this many words of its own says something
 _PLAINLY_SUBSTANCE = 4
 
 
 def _plainly_says_something(sentence: str, folded: str, lex: Lexicon) -> bool:
-    """A quick first look, for a reply that defers nowhere: twice `_PLAINLY_SUBSTANCE` words of its own even if every
-    capitalised word were a name and every code a reference, in a sentence that is no pleasantry."""
+    """A quick first look, for a reply that defers nowhere: `_PLAINLY_SUBSTANCE` words of its own even if every
+    capitalised word were a name and every code a reference, in a sentence that is no pleasantry and no receipt."""
+    if lex.non_substance.match(folded) or lex.lead_in.match(folded):
+        return False
     words = len(residual_words(folded, lex, _NO_NAMES))
-    if words < 2 * _PLAINLY_SUBSTANCE:
+    if words < _PLAINLY_SUBSTANCE:
         return False
     words -= len(_CAPITALISED_WORD.findall(sentence)) + (len(_CODE.findall(folded)) if _DIGIT.search(folded) else 0)
-    return words >= 2 * _PLAINLY_SUBSTANCE and not lex.non_substance.match(folded) and not lex.lead_in.match(folded)
+    return words >= _PLAINLY_SUBSTANCE and not lex.acknowledges.search(folded)
 
 
 _NO_NAMES: frozenset[str] = frozenset()
