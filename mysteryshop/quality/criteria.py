@@ -283,7 +283,8 @@ def stalling_autoreply(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> C
     (a deferral, a receipt, a reference, a pleasantry, the company's own names) and what is left;
     a sentence with words of its own left over is substance.
     """
-    cues = [s for s, f in zip(reply.sentences, reply.folded) if lex.deferral.search(f) or lex.automated.search(f) or lex.vague_step.search(f)]
+    defers = lex.union("deferral", "automated", "vague_step")
+    cues = [s for s, f in zip(reply.sentences, reply.folded) if defers.search(f)]
     if cues:
         substantive = list(_substance(exchange, reply, lex))
     else:
@@ -363,20 +364,23 @@ _PLAINLY_SUBSTANCE = 4
 
 def _plainly_says_something(sentence: str, folded: str, lex: Lexicon) -> bool:
     """A quick first look, for a reply that defers nowhere: `_PLAINLY_SUBSTANCE` words of its own even if every
-    capitalised word were a name and every code a reference, in a sentence that is no pleasantry and no receipt."""
+    capitalised word were a name and every code a reference, in a sentence that is no pleasantry and no receipt
+    (twice as many whatever it holds: no receipt takes out that many)."""
     if lex.non_substance.match(folded) or lex.lead_in.match(folded):
         return False
     words = len(residual_words(folded, lex, _NO_NAMES))
     if words < _PLAINLY_SUBSTANCE:
         return False
-    words -= len(_CAPITALISED_WORD.findall(sentence)) + (len(_CODE.findall(folded)) if _DIGIT.search(folded) else 0)
-    return words >= _PLAINLY_SUBSTANCE and not lex.acknowledges.search(folded)
+    words -= len(_CAPITAL.findall(sentence)) + (len(_CODE.findall(folded)) if _DIGIT.search(folded) else 0)
+    return words >= 2 * _PLAINLY_SUBSTANCE or (words >= _PLAINLY_SUBSTANCE and not lex.acknowledges.search(folded))
 
 
 _NO_NAMES: frozenset[str] = frozenset()
 _DIGIT = re.compile(r"\d")
-_CODE = re.compile(r"[#\[(]*\b[\w/.-]*\d[\w/.-]*\b[\])]*")
-"""A token with a digit in it (a case number, a reference, a date, an amount), with its brackets."""
+_CODE = re.compile(r"(?<!\S)[^\s\d]*\d\S*")
+"""A token (between spaces) with a digit in it: a case number, a reference, a date, an amount, with its brackets."""
+_CAPITAL = re.compile(r"[A-Z][\w&'-]*")
+"""A word that starts with a capital, counted from the capital on ("iPhone" counts)."""
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][\w&'-]*")
 
 

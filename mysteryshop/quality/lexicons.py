@@ -254,6 +254,22 @@ class Lexicon:
         except re.error as exc:
             raise LexiconError(f"{where}: not a valid pattern: {exc}") from exc
 
+    def union(self, *names: str) -> Phrases:
+        """One pattern for several entries ("deferral", "automated"): one search instead of one per entry."""
+        key = "|".join(names)
+        found = self._compiled.get(key)
+        if found is None:
+            parts = []
+            for name in names:
+                if name not in self._patterns:
+                    raise LexiconError(f"{self.source}: no pattern entry {name!r}")
+                if name in self.ANCHORED:
+                    raise LexiconError(f"{self.source}: {name!r} is anchored and cannot be joined with other entries")
+                where = f"{self.source}: patterns.{name}"
+                parts += [_REFERENCE.sub(lambda m: self._define(m.group(1), where), _fold_pattern(p, where)) for p in self._patterns[name]]
+            found = self._compiled[key] = _rx("|".join(parts) or "(?!)")
+        return found
+
     def _define(self, name: str, where: str) -> str:
         if name not in self._defines:
             raise LexiconError(f"{where}: {{{{{name}}}}} is not defined under 'define:'")
