@@ -445,6 +445,18 @@ THIRD: list[tuple[str, str, str, str, bool]] = [
     ('en', "sets_expectations", 'My bill is wrong.', "We'll correct the bill and email you the new one.", True),
     ('en', "sets_expectations", 'My bill is wrong.', 'Once the return reaches us, we refund the difference to your card.', True),
     ('en', "sets_expectations", 'My bill is wrong.', 'We remain at your disposal.', False),
+    ('de', "stalling_autoreply", 'Meine Waschmaschine verliert Wasser.', 'Vielen Dank für Ihre Anfrage. Wir haben diese an unsere Fachabteilung weitergeleitet, die sich zeitnah bei Ihnen meldet.\n\nIhr Kundenservice', True),
+    ('de', "stalling_autoreply", 'Meine Waschmaschine verliert Wasser.', 'Guten Tag,\n\nIhre E-Mail ist bei uns eingegangen. Aufgrund des hohen Anfrageaufkommens kann die Bearbeitung bis zu 10 Werktage dauern.\n\nVorgangsnummer: 2024-5512', True),
+    ('de', "stalling_autoreply", 'Meine Waschmaschine verliert Wasser.', 'Hallo, ich habe Ihre Reklamation an den Hersteller weitergegeben und gebe Ihnen Bescheid, sobald ich eine Rückmeldung habe.\n\nGruß, Jens', True),
+    ('de', "stalling_autoreply", 'Meine Waschmaschine verliert Wasser.', 'Sehr geehrter Herr Lang, wir prüfen Ihren Fall und kommen unaufgefordert auf Sie zurück.\n\nFreundliche Grüße\nIhre Hausrat Plus', True),
+    ('de', "stalling_autoreply", 'Meine Waschmaschine verliert Wasser.', 'Danke für Ihre Geduld. Ihr Anliegen liegt unserer Buchhaltung vor, Sie erhalten in Kürze Nachricht.', True),
+    ('de', "stalling_autoreply", 'Meine Waschmaschine verliert Wasser.', 'Guten Tag, wir haben Ihre Nachricht erhalten und melden uns innerhalb von 48 Stunden. Mit freundlichen Grüßen, Ihr WaschWelt-Team', True),
+    ('de', "stalling_autoreply", 'Meine Waschmaschine verliert Wasser.', 'Vielen Dank für Ihre Anfrage, die ich an die Buchhaltung weitergeleitet habe. Die Kollegen haben den doppelten Betrag von 49 Euro bereits zurückgebucht.', False),
+    ('de', "stalling_autoreply", 'Meine Waschmaschine verliert Wasser.', 'Ihre Anfrage wurde weitergeleitet. Ein Techniker kommt am Donnerstag zwischen 8 und 12 Uhr und tauscht die Pumpe aus.', False),
+    ('fr', "stalling_autoreply", 'Ma machine à laver fuit.', 'Bonjour, votre demande est en cours de traitement par nos services. Nous revenons vers vous au plus vite. Cordialement, Le service client', True),
+    ('fr', "stalling_autoreply", 'Ma machine à laver fuit.', 'Bonjour, votre réclamation a bien été transmise à notre partenaire SAV, qui prendra contact avec vous pour fixer un rendez-vous.', True),
+    ('es', "stalling_autoreply", 'Mi lavadora pierde agua.', 'Hola, hemos trasladado tu consulta al servicio técnico. En cuanto tengamos respuesta te escribimos. Un saludo', True),
+    ('es', "stalling_autoreply", 'Mi lavadora pierde agua.', 'Hola, su solicitud está en manos de nuestro equipo técnico, que se pondrá en contacto con usted. Atentamente, Electro Hogar', True),
 ]
 
 
