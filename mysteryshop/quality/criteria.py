@@ -371,12 +371,14 @@ def _plainly_says_something(sentence: str, folded: str, lex: Lexicon) -> bool:
     words = len(residual_words(folded, lex, _NO_NAMES))
     if words < _PLAINLY_SUBSTANCE:
         return False
-    words -= len(_CAPITAL.findall(sentence)) + (len(_CODE.findall(folded)) if _DIGIT.search(folded) else 0)
+    words -= len(_CAPITAL.findall(sentence)) + len(_DIGITS.findall(folded))
     return words >= 2 * _PLAINLY_SUBSTANCE or (words >= _PLAINLY_SUBSTANCE and not lex.acknowledges.search(folded))
 
 
 _NO_NAMES: frozenset[str] = frozenset()
 _DIGIT = re.compile(r"\d")
+_DIGITS = re.compile(r"\d+")
+"""Runs of digits: at least as many as the tokens with a digit in them, so counting them is a safe upper bound."""
 _CODE = re.compile(r"(?<!\S)[^\s\d]*\d\S*")
 """A token (between spaces) with a digit in it: a case number, a reference, a date, an amount, with its brackets."""
 _CAPITAL = re.compile(r"[A-Z][\w&'-]*")
