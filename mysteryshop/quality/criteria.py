@@ -36,6 +36,7 @@ from mysteryshop.quality.requests import already_given
 from mysteryshop.quality.text import fold, snippet
 from mysteryshop.quality.wording import (
     content_stem_set,
+    not_residual,
     promo_words_in,
     residual_words,
     stemmer_of,
@@ -284,7 +285,8 @@ def stalling_autoreply(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> C
     a sentence with words of its own left over is substance.
     """
     defers = lex.union("deferral", "automated", "vague_step")
-    cues = [s for s, f in zip(reply.sentences, reply.folded) if defers.search(f)]
+    at = reply.first(defers)
+    cues = [] if at is None else [s for s, f in zip(reply.sentences[at:], reply.folded[at:]) if defers.search(f)]
     if cues:
         substantive = list(_substance(exchange, reply, lex))
     else:
@@ -368,7 +370,7 @@ def _plainly_says_something(sentence: str, folded: str, lex: Lexicon) -> bool:
     (twice as many whatever it holds: no receipt takes out that many)."""
     if lex.non_substance.match(folded) or lex.lead_in.match(folded):
         return False
-    words = len(residual_words(folded, lex, _NO_NAMES))
+    words = len(set(words_of(folded)) - not_residual(lex))  # distinct, and one-letter words count: a quick upper bound
     if words < _PLAINLY_SUBSTANCE:
         return False
     words -= len(_CAPITAL.findall(sentence)) + len(_DIGITS.findall(folded))
