@@ -193,19 +193,6 @@ def render_svg(journey: Journey, step_stats: Mapping[str, Mapping[str, Any]] | N
     return build_graph(journey, step_stats, edge_stats).pipe(format="svg").decode("utf-8")
 
 
-def render_svgs(maps: Sequence[tuple[Journey, Mapping[str, Mapping[str, Any]], Mapping[tuple[str, str], int]]]) -> list[str]:
-    """Many journey maps (journey, step figures, edge figures) as SVG texts, drawn by one `dot` process: graphviz
-    starts once, not once per map (100 maps in 0.1 s instead of 2 s: a league's company pages)."""
-    sources = [build_graph(journey, steps, edges).source for journey, steps, edges in maps]
-    if not sources:
-        return []
-    text = graphviz.pipe("dot", "svg", "\n".join(sources).encode("utf-8")).decode("utf-8")
-    svgs = [part for part in re.split(r"(?=<\?xml )", text) if part.strip()]
-    if len(svgs) != len(sources):  # one document per graph, each with its prologue; anything else: one process each
-        return [render_svg(journey, steps, edges) for journey, steps, edges in maps]
-    return svgs
-
-
 #: The smallest text of a map on a scorecard page, in CSS pixels: the page's stated minimum (tests/test_onepager_layout.py
 #: measures it in Chromium). The one-pager's other small print (sources, trend dates) is 8 px too.
 PAGE_TEXT_PX = 8.0

@@ -137,3 +137,18 @@ def test_maps_for_the_page_are_drawn_at_the_text_size_and_within_the_width() -> 
         assert width <= 300, (journey.name, width)
     # the 8-step chat map did not fit in 300 px as one row: it was wrapped, so it is taller than one row
     assert float(re.search(r'height="([\d.]+)px"', svgs[0]).group(1)) > 1.5 * float(re.search(r'height="([\d.]+)px"', svgs[2]).group(1))
+
+
+def test_each_company_page_gets_maps_drawn_for_the_page() -> None:
+    import re
+
+    from mysteryshop.scorecard.write import MAP_WIDTH_PX, company_maps
+
+    journeys = {name: load_journey(ROOT / "journeys" / f"{name}.yaml") for name in ("chat_delivery", "escalation")}
+    card = {"companies": {"north": {"journeys": list(journeys)}, "rival": {"journeys": ["chat_delivery"]}}}
+    maps = company_maps(card, journeys, {"north": [], "rival": []})
+    drawn = [svg for company in maps.values() for svg in company.values()]
+    assert len(drawn) == 3 and all(svg and svg.startswith("<svg") for svg in drawn)
+    for svg in drawn:  # the 8-step chat map too: at most the page's width, in px, never shrunk by the page below 8 px
+        width = float(re.match(r'<svg width="([\d.]+)px"', svg).group(1))
+        assert width <= MAP_WIDTH_PX

@@ -3,7 +3,7 @@ scrolling on a phone, journey maps with readable labels, trends with dates and v
 industry in colour and words, and screenshots that match the stored references.
 
 The pages come from three real demo runs (every shipped journey, each demo profile; the typical one twice, so that it
-has a trend), from a league of ten companies (synthetic runs), and from a fixed card (synthetic runs of fixed seeds
+has a trend), from a league of ten companies (synthetic runs: the run's page and a company's), and from a fixed card (synthetic runs of fixed seeds
 and dates, a company in Berlin) for the screenshots.
 
 Reference screenshots: tests/data/onepager/*.png. After a deliberate change of the page, regenerate them with
@@ -136,38 +136,21 @@ def fixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Pat
     return card, write_scorecard(card, folder / "out", journeys=journeys)["onepager"]
 
 
-def _league_stand_in(html: Path, companies: int) -> None:
-    """Until the league table (templates/_league.html) is on main: a table of its shape put where it goes."""
-    rows = "".join(
-        f'<tr><td class="num">{i + 1}</td><td>Company number {i} Outdoor Retail GmbH</td><td><span class="grade gC">C</span> 71.5 '
-        f'<span class="sub">(62–80)</span></td><td class="num">88%</td><td class="num">62%</td><td class="num">15 h 43 min</td>'
-        f'<td class="num">50%</td><td class="num">12%</td><td class="num">25</td></tr>' for i in range(companies))
-    table = ('<h2>League: stand-in</h2><table id="league"><tr><th class="num">Rank</th><th>Company</th><th>Grade</th><th class="num">'
-             'Acknowledged</th><th class="num">Answered</th><th class="num">Median answer</th><th class="num">Answered in 1st reply</th>'
-             f'<th class="num">Marketing while open</th><th class="num">n</th></tr>{rows}</table>')
-    text = html.read_text(encoding="utf-8")
-    html.write_text(text.replace("<h2>Headline metrics", table + "\n  <h2>Headline metrics", 1), encoding="utf-8")
-
-
 @pytest.fixture(scope="module")
-def league_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The one-pager of a run over ten companies (synthetic, email), with a second run for the trend."""
+def league_pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The one-pager of a run over ten companies (synthetic, email), after an earlier run (the trend), and the page of
+    one of the companies (its map, perception gap and trend)."""
     folder = tmp_path_factory.mktemp("league")
     db = folder / "store.sqlite"
     journeys = {"email_question": load_journey(ROOT / "journeys" / "email_question.yaml")}
     demo = load_target(ROOT / "journeys" / "targets" / "demo.yaml")
-    try:
-        from mysteryshop.scorecard import companies as _  # noqa: F401 - the league has landed
-        names = [f"co{i}" for i in range(10)]
-    except ImportError:
-        names = ["demo"]
+    names = [f"co{i}" for i in range(10)]
     targets = {n: Target(spec=demo.spec.model_copy(update={"name": n, "title": f"Company number {i} Outdoor Retail GmbH"}), path=demo.path)
                for i, n in enumerate(names)}
     card: dict[str, Any] = {}
     for r, run_id in enumerate(("league-1", "league-2")):
         for i, name in enumerate(names):
-            write_synthetic_run(db, run_id, probes=8 if len(names) > 1 else 80, behaviour=(EXCELLENT, POOR, Behaviour())[(i + r) % 3],
-                                seed=i + 10 * r, target=name)
+            write_synthetic_run(db, run_id, probes=8, behaviour=(EXCELLENT, POOR, Behaviour())[(i + r) % 3], seed=i + 10 * r, target=name)
         _dated(db, run_id, f"2026-11-{20 + 3 * r}T09:00:00.000Z")
         store = Store(db)
         try:
@@ -175,18 +158,19 @@ def league_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
             _finish(store, run_id, card)
         finally:
             store.close()
-    page = write_scorecard(card, folder / "out", journeys=journeys)["onepager"]
-    if len(card.get("league") or ()) < 2:
-        _league_stand_in(page, 10)
-    return page
+    out = folder / "out"
+    page = write_scorecard(card, out, journeys=journeys)["onepager"]
+    assert len(card["league"]) == 10
+    return {"league-of-10": page, "league-company": out / card["companies"]["co0"]["page"]}
 
 
 @pytest.fixture(scope="module")
-def pages(demo_pages: dict[str, Path], league_page: Path, fixed: tuple[dict[str, Any], Path]) -> dict[str, Path]:
-    return {**demo_pages, "league-of-10": league_page, "fixed": fixed[1]}
+def pages(demo_pages: dict[str, Path], league_pages: dict[str, Path], fixed: tuple[dict[str, Any], Path]) -> dict[str, Path]:
+    return {**demo_pages, **league_pages, "fixed": fixed[1]}
 
 
-CASES = ["demo-typical", "demo-excellent", "demo-poor", "league-of-10", "fixed"]
+CASES = ["demo-typical", "demo-excellent", "demo-poor", "league-of-10", "league-company", "fixed"]
+SHIPPED = {"chat_delivery", "cross_channel", "email_question", "escalation", "webform_refund"}
 
 
 def _open(browser: Any, html: Path, *, width: int, media: str) -> Any:
@@ -240,9 +224,11 @@ def test_the_one_pager_reads_on_a_phone_without_sideways_scrolling(case: str, pa
         page.close()
 
 
-@pytest.mark.parametrize(("case", "width", "media"), [("demo-typical", A4_WIDTH, "print"), ("demo-typical", PHONE, "screen"),
-                                                      ("demo-excellent", A4_WIDTH, "print")])
-def test_journey_map_labels_are_never_below_the_minimum_size(case: str, width: int, media: str, pages: dict[str, Path], browser: Any) -> None:
+@pytest.mark.parametrize(("case", "width", "media", "maps"), [
+    ("demo-typical", A4_WIDTH, "print", SHIPPED), ("demo-typical", PHONE, "screen", SHIPPED), ("demo-excellent", A4_WIDTH, "print", SHIPPED),
+    ("league-company", A4_WIDTH, "print", {"email_question"})])
+def test_journey_map_labels_are_never_below_the_minimum_size(case: str, width: int, media: str, maps: set[str], pages: dict[str, Path],
+                                                             browser: Any) -> None:
     page = _open(browser, pages[case], width=width, media=media)
     try:
         # every label of every map, at the size Chromium draws it (font size times the SVG's scale on the page)
@@ -252,7 +238,7 @@ def test_journey_map_labels_are_never_below_the_minimum_size(case: str, width: i
             return [svg.closest('[data-journey]').dataset.journey, Math.min(...px), svg.getBoundingClientRect().width];
         })""")
         journeys = {name for name, *_ in sizes}
-        assert journeys >= {"chat_delivery", "cross_channel", "email_question", "escalation", "webform_refund"}, journeys
+        assert journeys >= maps, journeys
         for name, smallest, drawn in sizes:
             assert smallest >= MIN_TEXT_PX - 1e-6, f"{name}: labels drawn at {smallest:.2f} px (minimum {MIN_TEXT_PX})"
             assert drawn <= A4_WIDTH, f"{name}: {drawn:.0f} px wide, wider than the page"

@@ -226,7 +226,8 @@ def company_maps(
     card: Mapping[str, Any], journeys: Mapping[str, Any] | None, groups: Mapping[str, Sequence[Mapping[str, Any]]]
 ) -> dict[str, dict[str, str | None]]:
     """Each company's journey maps (company → journey → SVG; None where none can be drawn), coloured by its probes
-    (`groups`: company → its probes), all drawn by one graphviz process."""
+    (`groups`: company → its probes), drawn for the page as the run's are (journeymap.page_svgs: readable, at most
+    `MAP_WIDTH_PX` wide), each round of drawing by one graphviz process."""
     maps: dict[str, dict[str, str | None]] = {name: dict.fromkeys(section["journeys"], None) for name, section in card["companies"].items()}
     try:
         from mysteryshop import journeymap
@@ -234,7 +235,8 @@ def company_maps(
         return maps
     wanted = [(name, j) for name, drawn in maps.items() for j in drawn if journeys and j in journeys]
     try:
-        svgs = journeymap.render_svgs([(journeys[j], *journeymap.journey_stats(journeys[j], groups.get(name, ()))) for name, j in wanted])
+        svgs = journeymap.page_svgs([(journeys[j], *journeymap.journey_stats(journeys[j], groups.get(name, ()))) for name, j in wanted],
+                                    width_px=MAP_WIDTH_PX)
     except Exception:  # noqa: BLE001 - no `dot` installed, or a drawing bug: the pages show the step strips instead
         return maps
     for (name, j), svg in zip(wanted, svgs, strict=True):

@@ -118,8 +118,9 @@ def _compare_issue(issue: dict[str, Any], probe: dict[str, Any], intake: dict[st
         result.problems.append(f"{name}: the desk delivered {len(delivered)} mail(s) to {issue['customer']}, "
                                f"the scorecard holds {len(probe['messages'])} under probe {pid}")
     metrics = probe["metrics"]
-    for what, msgs, latency in (("acknowledgement", customer_msgs[:1], metrics.get("acknowledged_ns")),
-                                ("answer", agent_msgs[:1], metrics.get("answered_ns"))):
+    prefix = "" if issue["via"] == "email" else "form_"  # a web-form probe's email replies are measured as the form channel's
+    for what, msgs, latency in (("acknowledgement", customer_msgs[:1], metrics.get(f"{prefix}acknowledged_ns")),
+                                ("answer", agent_msgs[:1], metrics.get(f"{prefix}answered_ns"))):
         if not msgs:
             continue
         msg = msgs[0]
@@ -137,7 +138,7 @@ def _compare_issue(issue: dict[str, Any], probe: dict[str, Any], intake: dict[st
     if issue["agent"] == "unanswered":
         if agent_msgs:
             result.problems.append(f"{name}: left unanswered on purpose, yet Roundup holds an agent message")
-        if answered is None or answered["status"] == "passed" or metrics.get("answered_ns") is not None:
+        if answered is None or answered["status"] == "passed" or metrics.get(f"{prefix}answered_ns") is not None:
             result.problems.append(f"{name}: left unanswered on purpose, the scorecard says answered ({answered and answered['status']})")
         else:
             result.unanswered.append(name)
