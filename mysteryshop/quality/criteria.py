@@ -36,6 +36,7 @@ from mysteryshop.quality.requests import already_given
 from mysteryshop.quality.text import fold, snippet
 from mysteryshop.quality.wording import (
     content_stem_set,
+    not_residual,
     promo_words_in,
     residual_words,
     stemmer_of,
@@ -283,7 +284,9 @@ def stalling_autoreply(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> C
     (a deferral, a receipt, a reference, a pleasantry, the company's own names) and what is left;
     a sentence with words of its own left over is substance.
     """
-    cues = [s for s, f in zip(reply.sentences, reply.folded) if lex.deferral.search(f) or lex.automated.search(f) or lex.vague_step.search(f)]
+    defers = lex.union("deferral", "automated", "vague_step")
+    at = reply.first(defers)
+    cues = [] if at is None else [s for s, f in zip(reply.sentences[at:], reply.folded[at:]) if defers.search(f)]
     if cues:
         substantive = list(_substance(exchange, reply, lex))
     else:
@@ -324,6 +327,8 @@ def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_firs
     names_only = "names" in lex.words("capitals_mark")
     pairs = zip(reply.sentences, reply.folded)
     for sentence, folded in sorted(pairs, key=lambda pair: -len(pair[1])) if longest_first else pairs:
+        if longest_first and lex.non_substance.match(folded):
+            continue
         if longest_first and _plainly_says_something(sentence, folded, lex):
             yield sentence
             continue
@@ -355,25 +360,31 @@ def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_firs
             yield sentence
 
 
-#: with no receipt or deferral to take out, a sentence with this many words of its own says something (twice as
-#: many whatever it holds: no receipt, name or code takes out that many)
+#: with no receipt or deferral to take out, a sentence with this many words of its own says something
 _PLAINLY_SUBSTANCE = 4
 
 
 def _plainly_says_something(sentence: str, folded: str, lex: Lexicon) -> bool:
-    """A quick first look, for a reply that defers nowhere: twice `_PLAINLY_SUBSTANCE` words of its own even if every
-    capitalised word were a name and every code a reference, in a sentence that is no pleasantry."""
-    words = len(residual_words(folded, lex, _NO_NAMES))
-    if words < 2 * _PLAINLY_SUBSTANCE:
+    """A quick first look, for a reply that defers nowhere: `_PLAINLY_SUBSTANCE` words of its own even if every
+    capitalised word were a name and every code a reference, in a sentence that is no pleasantry and no receipt
+    (twice as many whatever it holds: no receipt takes out that many)."""
+    if lex.non_substance.match(folded) or lex.lead_in.match(folded):
         return False
-    words -= len(_CAPITALISED_WORD.findall(sentence)) + (len(_CODE.findall(folded)) if _DIGIT.search(folded) else 0)
-    return words >= 2 * _PLAINLY_SUBSTANCE and not lex.non_substance.match(folded) and not lex.lead_in.match(folded)
+    words = len(set(words_of(folded)) - not_residual(lex))  # distinct, and one-letter words count: a quick upper bound
+    if words < _PLAINLY_SUBSTANCE:
+        return False
+    words -= len(_CAPITAL.findall(sentence)) + len(_DIGITS.findall(folded))
+    return words >= 2 * _PLAINLY_SUBSTANCE or (words >= _PLAINLY_SUBSTANCE and not lex.acknowledges.search(folded))
 
 
 _NO_NAMES: frozenset[str] = frozenset()
 _DIGIT = re.compile(r"\d")
-_CODE = re.compile(r"[#\[(]*\b[\w/.-]*\d[\w/.-]*\b[\])]*")
-"""A token with a digit in it (a case number, a reference, a date, an amount), with its brackets."""
+_DIGITS = re.compile(r"\d+")
+"""Runs of digits: at least as many as the tokens with a digit in them, so counting them is a safe upper bound."""
+_CODE = re.compile(r"(?<!\S)[^\s\d]*\d\S*")
+"""A token (between spaces) with a digit in it: a case number, a reference, a date, an amount, with its brackets."""
+_CAPITAL = re.compile(r"[A-Z][\w&'-]*")
+"""A word that starts with a capital, counted from the capital on ("iPhone" counts)."""
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][\w&'-]*")
 
 

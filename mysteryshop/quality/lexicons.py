@@ -243,7 +243,7 @@ class Lexicon:
         if name not in self._patterns:
             raise LexiconError(f"{self.source}: no pattern entry {name!r}")
         where = f"{self.source}: patterns.{name}"
-        alternatives = [_REFERENCE.sub(lambda m: self._define(m.group(1), where), _fold_pattern(p, where)) for p in self._patterns[name]]
+        alternatives = self._alternatives(name)
         if not alternatives:
             return _rx("(?!)")
         body = "|".join(alternatives) if len(alternatives) > 1 else alternatives[0]
@@ -253,6 +253,26 @@ class Lexicon:
             return _rx(body)
         except re.error as exc:
             raise LexiconError(f"{where}: not a valid pattern: {exc}") from exc
+
+    def _alternatives(self, name: str) -> list[str]:
+        """The entry's alternatives, folded, with their {{references}} filled in."""
+        where = f"{self.source}: patterns.{name}"
+        return [_REFERENCE.sub(lambda m: self._define(m.group(1), where), _fold_pattern(p, where)) for p in self._patterns[name]]
+
+    def union(self, *names: str) -> Phrases:
+        """One pattern for several entries ("deferral", "automated"): one search instead of one per entry."""
+        key = "|".join(names)
+        found = self._compiled.get(key)
+        if found is None:
+            parts = []
+            for name in names:
+                if name not in self._patterns:
+                    raise LexiconError(f"{self.source}: no pattern entry {name!r}")
+                if name in self.ANCHORED:
+                    raise LexiconError(f"{self.source}: {name!r} is anchored and cannot be joined with other entries")
+                parts += self._alternatives(name)
+            found = self._compiled[key] = _rx("|".join(parts) or "(?!)")
+        return found
 
     def _define(self, name: str, where: str) -> str:
         if name not in self._defines:

@@ -49,20 +49,18 @@ def split_sentences(text: str) -> list[str]:
     """Sentences and lines (bullets and chat turns count as sentences). A day of the month written with a
     period ("am 4. März", "vom 12. Mai") does not end a sentence."""
     parts = [p.strip(" \t-*•") for p in _SENTENCE_END.split(text)]
-    if _DAY_NUMBER_IN.search(text) is None:
-        return [p for p in parts if p and _WORD_CHAR.search(p)]
     found: list[str] = []
     for part in parts:
-        if found and part and _DAY_NUMBER_END.search(found[-1]) and part[0].isalpha():
-            found[-1] = f"{found[-1]} {part}"
+        if not part:
             continue
-        if part and _WORD_CHAR.search(part):
+        if found and found[-1][-1] == "." and found[-1][-2:-1].isdigit() and part[0].isalpha() and _DAY_NUMBER_END.search(found[-1]):
+            found[-1] = f"{found[-1]} {part}"
+        elif _WORD_CHAR.search(part):
             found.append(part)
     return found
 
 
 _DAY_NUMBER_END = re.compile(r"(?:^|[\s(])\d{1,2}\.$")
-_DAY_NUMBER_IN = re.compile(r"(?<![\d.])\d{1,2}\.\s+[^\W\d_]")
 """A sentence that would end in a one- or two-digit number and a period: a German day of the month."""
 
 

@@ -52,12 +52,13 @@ def content_stem_set(text: str, lex: Lexicon) -> set[str]:
 
 def residual_words(folded: str, lex: Lexicon, own_names: frozenset[str]) -> list[str]:
     """The words of `folded` that are neither stop words, filler of a deferral, numbers nor the company's own names."""
-    skip = _not_residual(lex)
+    skip = not_residual(lex)
     return [w for w in words_of(folded) if w not in skip and w not in own_names and len(w) > 1]
 
 
 @cache
-def _not_residual(lex: Lexicon) -> frozenset[str]:
+def not_residual(lex: Lexicon) -> frozenset[str]:
+    """The words `residual_words` leaves out whatever the sentence: stop words, deferral filler, number words."""
     return stopwords_of(lex) | lex.words("filler_words") | frozenset(lex.numbers)
 
 

@@ -86,3 +86,29 @@ def test_sub_is_the_plain_sub(name):
     assert any(phrases.regex.search(text) for text in texts), f"{name} matches nothing: the test would not see a wrong sub"
     for text in texts:
         assert phrases.sub(" ", text) == phrases.regex.sub(" ", text), (name, text)
+
+
+@pytest.mark.parametrize("name", sorted(PHRASES))
+def test_an_anchored_alternative_does_not_come_first_unless_all_are(name):
+    """A pattern list whose first alternative starts with '^' is compiled as anchored, and then searched plainly:
+    the quick search by first words is lost for all of its alternatives (one such entry made acknowledges 15x slower)."""
+    code, entry = name.split(".", 1)
+    alternatives = lex.lexicon(code)._patterns[entry]
+    if alternatives and alternatives[0].startswith("^"):
+        assert all(a.startswith("^") for a in alternatives), f"{name}: put the '^' alternative after the others"
+
+
+@pytest.mark.parametrize("code", lex.lexicon_languages())
+def test_a_union_of_entries_finds_a_sentence_when_one_of_them_does(code):
+    lexicon = lex.lexicon(code)
+    union = lexicon.union("deferral", "automated", "vague_step")
+    texts = [*corpus(), *SAMPLES]
+    assert any(union.search(t) for t in texts)
+    for text in texts:
+        each = any(lexicon.pattern(n).regex.search(text) for n in ("deferral", "automated", "vague_step"))
+        assert (union.search(text) is not None) == each, text
+
+
+def test_an_anchored_entry_cannot_join_a_union():
+    with pytest.raises(lex.LexiconError, match="anchored"):
+        EN.union("deferral", "non_substance")
