@@ -279,6 +279,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from mysteryshop.history import resolve_run, settle_abandoned
     from mysteryshop.journey import find_journey
+    from mysteryshop.purge import refuse_purged
     from mysteryshop.scorecard.build import build_scorecard
     from mysteryshop.scorecard.rubric import load_rubric
     from mysteryshop.scorecard.shares import available_cores
@@ -290,6 +291,7 @@ def _report(args: argparse.Namespace) -> int:
     store = open_store(settings)
     try:
         run_id = resolve_run(store, args.run, baseline_file=settings.baseline_file)
+        refuse_purged(store, run_id)
         note = settle_abandoned(store, run_id)
         if note:
             print(f"note: {note}")
@@ -422,10 +424,12 @@ def build_parser() -> argparse.ArgumentParser:
     from mysteryshop.cli.doctor import add_commands as add_doctor_commands
     from mysteryshop.cli.export import add_commands as add_export_commands
     from mysteryshop.cli.journeys import add_commands as add_journey_commands
+    from mysteryshop.cli.purge import add_commands as add_purge_commands
 
     add_campaign_commands(commands, run)
     add_doctor_commands(commands)
     add_export_commands(commands)
+    add_purge_commands(commands)
 
     add_journey_commands(commands.add_parser("journeys", help="check, draw and describe journey files"))
 
