@@ -157,6 +157,7 @@ def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool
 
         outputs["PDF"] = write_pdf(run_dir / "onepager.html", run_dir / "onepager.pdf")
     regression = False
+    gate_report = None
     reqs = cli_gate.requirements(settings)
     if (gate_on or reqs) and interrupted:
         notes.append("regression gate not applied: the run was interrupted, so its metrics are incomplete")
@@ -169,6 +170,9 @@ def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool
         outputs["Gate"] = cli_gate.write_gate(run_dir, gate_report)
         regression = gate.failed(gate_report)
         atomic.write_text(run_dir / "summary.md", markdown_summary(card, gate=cli_gate.public(gate_report)))
+    from mysteryshop.cli.alerting import notify
+
+    notify(settings, card, gate_report, run_dir)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         with open(step_summary, "a", encoding="utf-8") as fh:

@@ -149,6 +149,9 @@ def score(args: argparse.Namespace) -> int:
         paths["pdf"] = write_pdf(paths["onepager"], out / "onepager.pdf")
     for line in summary_lines(card):
         print(line)
+    from mysteryshop.cli.alerting import notify
+
+    notify(settings, card, None, run_dir)
     waiting = sum(p["status"] == "waiting" for p in card["probes"])
     print(f"{waiting} probe(s) still waiting on open deadlines")
     for kind, path in paths.items():
