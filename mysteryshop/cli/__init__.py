@@ -429,11 +429,13 @@ def build_parser() -> argparse.ArgumentParser:
     from mysteryshop.cli.export import add_commands as add_export_commands
     from mysteryshop.cli.journeys import add_commands as add_journey_commands
     from mysteryshop.cli.purge import add_commands as add_purge_commands
+    from mysteryshop.cli.waves import add_commands as add_wave_commands
 
     add_campaign_commands(commands, run)
     add_doctor_commands(commands)
     add_export_commands(commands)
     add_purge_commands(commands)
+    add_wave_commands(commands)
 
     add_journey_commands(commands.add_parser("journeys", help="check, draw and describe journey files"))
 

@@ -111,6 +111,10 @@ def tick(args: argparse.Namespace) -> int:
     from mysteryshop.campaign import Campaign, load_targets_and_journeys
 
     settings = load_cli_settings(args)
+    if not args.names:
+        from mysteryshop.cli.waves import start_due_waves
+
+        start_due_waves(args, settings, start)
     journeys, targets = load_targets_and_journeys(settings.path(settings.journeys))
     store = _store(settings)
     try:
