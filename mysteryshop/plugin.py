@@ -383,25 +383,24 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     if run.dry_run or config.option.collectonly or START_ERROR_KEY in config.stash:
         return
     from mysteryshop.errors import MysteryShopError
-    from mysteryshop.shards import Shard, end_part, parse_shard
+    from mysteryshop.resume import clock_base_ns
+    from mysteryshop.session import process_info
+    from mysteryshop.shards import Shard, end_part, join, parse_shard
     from mysteryshop.store import Store
 
     if run.shard is None and not run.store_file.exists():
         return  # xdist, and no worker had a probe to run
     store = Store(run.store_file)
     try:
-        if not store.query("SELECT 1 FROM runs WHERE id = ?", (run.run_id,)):
-            if run.shard is None:
-                return
-            from mysteryshop.resume import clock_base_ns
-            from mysteryshop.session import process_info
-
-            store.join_run(run.run_id, {**run.as_dict(), "clock_base_ns": clock_base_ns(), **process_info()})  # a slice with no probe
+        if run.shard is None and not store.query("SELECT 1 FROM runs WHERE id = ?", (run.run_id,)):
+            return
         shard = parse_shard(run.shard) if run.shard else Shard(1, 1)
         try:
+            if run.shard is not None:  # a slice with no probe creates the run too; a slice with the wrong n is refused
+                join(store, run.run_id, {**run.as_dict(), "clock_base_ns": clock_base_ns(), **process_info()}, run.shard)
             ended = end_part(store, run.run_id, shard, config.stash[OPTIONS_KEY]["journeys"], run.run_dir, run.rubric)
         except MysteryShopError as exc:
-            _say(config, f"mysteryshop: run {run.run_id} could not be scored: {exc}")
+            _say(config, f"mysteryshop: run {run.run_id}, shard {shard}: {exc}")
             return
         config.stash[PART_KEY] = ended
     finally:

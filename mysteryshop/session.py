@@ -203,21 +203,14 @@ class RunSession:
     def _join(self, journeys: dict[str, Journey], probe_ids: set[str]) -> tuple[dict[str, StoredWalk], Callable[[], int]]:
         """A run other processes write too: created unless one of them did; this process's probes already in it (a shard run
         again) go on from where they stood, like --resume; events go on the run's clock (shards.py)."""
-        from mysteryshop.shards import parse_shard, stored_shard_count
+        from mysteryshop.shards import join
 
         assert self.store is not None
         config, run_id = self.config, self.config.run_id
-        self.store.join_run(run_id, {**config.as_dict(), "clock_base_ns": clock_base_ns(), **process_info()})
-        row = self.store.query("SELECT status, config FROM runs WHERE id = ?", (run_id,))[0]
-        stored, ours = stored_shard_count(row["config"]), parse_shard(config.shard).count if config.shard else None
-        if stored != ours:
-            said = f"{stored} shards" if stored else "one process (no --shard)"
-            raise ConfigError(f"run '{run_id}' in {self.store.path} was started as {said}, and this process says "
-                              f"{'--shard ' + str(config.shard) if config.shard else 'no --shard'}: every shard of a run must give the "
-                              f"same n (or give another --run-id)")
-        if row["status"] in ("interrupted", "error"):  # a shard run again after it was stopped
-            self.store.write("UPDATE runs SET status = 'running', finished_utc = NULL WHERE id = ?", (run_id,))
-        return stored_walks(self.store, run_id, journeys, only=probe_ids), run_clock(row["config"])
+        stored = join(self.store, run_id, {**config.as_dict(), "clock_base_ns": clock_base_ns(), **process_info()}, config.shard)
+        # a shard run again after it was stopped goes on
+        self.store.write("UPDATE runs SET status = 'running', finished_utc = NULL WHERE id = ? AND status IN ('interrupted', 'error')", (run_id,))
+        return stored_walks(self.store, run_id, journeys, only=probe_ids), run_clock(stored)
 
     def _prepare_target(self, target: Target, deadlines: Sequence[int] = ()) -> Target:
         """An embedded target gets its demo desk started, and the desk's real port; it keeps its replies clear of `deadlines`."""

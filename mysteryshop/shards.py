@@ -170,6 +170,22 @@ def score_run(store: Store, run_id: str, journeys_dir: Path, run_dir: Path, rubr
     return card, paths
 
 
+def join(store: Store, run_id: str, config: dict[str, Any], shard: str | None) -> str:
+    """Create the run unless another shard or worker did; refuse a shard whose n is not the run's. The run's stored
+    status and config (as stored: the first process's)."""
+    from mysteryshop.errors import ConfigError
+
+    store.join_run(run_id, config)
+    row = store.query("SELECT status, config FROM runs WHERE id = ?", (run_id,))[0]
+    stored, ours = stored_shard_count(row["config"]), parse_shard(shard).count if shard else None
+    if stored != ours:
+        said = f"{stored} shards" if stored else "one process (no --shard)"
+        raise ConfigError(f"run '{run_id}' in {store.path} was started as {said}, and this process says "
+                          f"{'--shard ' + shard if shard else 'no --shard'}: every shard of a run must give the same n "
+                          f"(or give another --run-id)")
+    return str(row["config"])
+
+
 def stored_shard_count(config_json: str | None) -> int | None:
     """How many shards a stored run was started with (its config's `shard`), None for a run of one process."""
     shard = json.loads(config_json or "{}").get("shard")
