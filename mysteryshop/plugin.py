@@ -505,5 +505,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(line)
     for kind, path in run.paths.items():
         terminalreporter.write_line(f"  {kind.upper().replace('_', ' '):<16} {path}")
+    if getattr(run, "scoring_s", None) is not None:
+        terminalreporter.write_line(f"mysteryshop: run {run.config.run_id} scored in {run.scoring_s:.2f} s")
     for note in getattr(run, "notes", ()):
         terminalreporter.write_line(f"mysteryshop: {note}")

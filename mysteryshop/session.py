@@ -120,6 +120,7 @@ class RunSession:
         self.replies_at = ""
         self.specs: dict[str, ProbeSpec] = {}
         self.notes: list[str] = []  # for people, at the end: e.g. that no reply reached us from a target
+        self.scoring_s: float | None = None  # how long scoring the run and writing its scorecard took
         self.status: str | None = None  # passed | failed | interrupted, once finished (of this process's probes, when joined)
         self.interrupted: str | None = None  # why the whole run was interrupted (SIGINT, SIGTERM, ...), once it was
         self._created = False  # the run is in the store
@@ -369,6 +370,7 @@ class RunSession:
         if self.config.joined:  # scored once, by whoever ends the run's last share (shards.end_part)
             self.store.close()
             return {}
+        scoring = time.perf_counter()
         # the probes the engine had no quiet moment to record are scored here (in parallel when many) and recorded for later reports
         card = build_scorecard(self.store, self.config.run_id, self.journeys, self.targets, keep=True, workers=available_cores(),
                                rubric=load_rubric(self.config.rubric))
@@ -377,6 +379,7 @@ class RunSession:
         card["run"]["finished_utc"] = next(r["finished_utc"] for r in self.store.runs() if r["id"] == self.config.run_id)
         self.card = card
         self.paths = write_scorecard(card, self.config.run_dir, journeys=self.journeys, store=self.store)
+        self.scoring_s = time.perf_counter() - scoring
         self.store.close()
         return self.paths
 
