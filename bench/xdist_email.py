@@ -60,7 +60,10 @@ RUN_TIMEOUT_S = 1800
 def _project(root: Path) -> Path:
     (root / "journeys" / "targets").mkdir(parents=True)
     (root / "journeys" / "bench_question.yaml").write_text(JOURNEY)
-    (root / "journeys" / "targets" / "demo.yaml").write_text((ROOT / "journeys/targets/demo.yaml").read_text())
+    # at 3,600x (a wall second is a company hour) a loaded machine's delays stay far from the deadlines: both runs
+    # should then pass and fail the same probes, and `same_counts` says whether they did
+    target = (ROOT / "journeys/targets/demo.yaml").read_text().replace("speedup: 14400", "speedup: 3600")
+    (root / "journeys" / "targets" / "demo.yaml").write_text(target)
     (root / "test_probe.py").write_text(PROBE_MODULE)
     return root
 
