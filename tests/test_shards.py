@@ -34,10 +34,10 @@ steps:
     body: "Can I return my jacket? {persona.full_name}"
   - id: acknowledged
     expect: acknowledgement
-    within: 2h
+    within: 4h
   - id: answered
     expect: answer
-    within: 8h
+    within: 10h
     facts: [["30 days"]]
 """
 
