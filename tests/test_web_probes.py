@@ -163,3 +163,50 @@ def test_chromium_not_found_names_the_apt_get_command(monkeypatch: pytest.Monkey
     monkeypatch.setenv("MYSTERYSHOP_CHROMIUM", str(tmp_path / "nope"))
     with pytest.raises(BrowserNotFound, match="apt-get install -y chromium"):
         find_chromium()
+
+
+FORM_ONLY = """
+id: form_only
+title: Ask about a refund through the contact form
+steps:
+  - id: submit
+    do: submit_form
+    fields: {topic: Returns and refunds}
+    body: "I would like to return a jacket from my order. How do I get a refund?"
+  - id: confirmed
+    expect: form_confirmation
+    within: 1m
+"""
+
+
+def deep_target(desk, **webform: object) -> Target:
+    """journeys/targets/demo-deep.yaml (the contact form three clicks from the home page) pointed at this desk."""
+    target = load_target(ROOT / "journeys" / "targets" / "demo-deep.yaml")
+    spec = target.spec.model_copy(deep=True)
+    spec.speedup = 1
+    spec.email.smtp_port = desk.port  # type: ignore[union-attr]
+    spec.webform.url = with_port(spec.webform.url, desk.http_port)  # type: ignore[union-attr]
+    spec.webform.home = with_port(spec.webform.home, desk.http_port)  # type: ignore[union-attr, arg-type]
+    for key, value in webform.items():
+        setattr(spec.webform, key, value)
+    return Target(spec=spec, path=target.path)
+
+
+def test_a_probe_starting_at_the_home_page_finds_the_form_three_clicks_deep(tmp_path: Path, store, engine: EngineThread, make_desk) -> None:
+    # Given a desk whose home page hides its contact form: home → Help centre (footer) → a topic → Contact us
+    desk = make_desk(profile())
+    journey = write_journey(tmp_path, FORM_ONLY)
+    # When a web-form probe starts at the home page
+    result = engine.submit(specs_for(journey, deep_target(desk), 1)[0]).result(timeout=60)
+    # Then it found the form as a customer would, and submitted it
+    assert result.status == "passed", (result.error, [o.reason for o in result.failures])
+    way = result.timeline.web.way_in["submit"]
+    base = f"http://127.0.0.1:{desk.http_port}"
+    assert way.found and way.url == f"{base}/deep/help/contact"
+    assert [c["name"] for c in way.clicks] == ["Help centre", "Returns and refunds", "Contact us"]
+    assert way.visited[0] == f"{base}/deep/" and way.visited[-1] == way.url
+    assert 0 < way.seconds < 15
+    assert len(desk.truth.forms) == 1
+    # And the way in is stored with the probe
+    stored = store.query("SELECT data FROM events WHERE probe_id = 'p0' AND kind = 'way_in'")
+    assert len(stored) == 1 and '"Contact us"' in stored[0]["data"]
