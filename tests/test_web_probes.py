@@ -210,3 +210,77 @@ def test_a_probe_starting_at_the_home_page_finds_the_form_three_clicks_deep(tmp_
     # And the way in is stored with the probe
     stored = store.query("SELECT data FROM events WHERE probe_id = 'p0' AND kind = 'way_in'")
     assert len(stored) == 1 and '"Contact us"' in stored[0]["data"]
+
+
+def test_a_home_page_with_no_way_to_contact_support_gives_a_verdict_with_a_screenshot_within_the_deadline(
+        tmp_path: Path, store, engine: EngineThread, make_desk) -> None:
+    # Given a shop whose pages lead nowhere near support, and a browser that keeps evidence
+    desk = make_desk(profile())
+    target = deep_target(desk, home=f"http://127.0.0.1:{desk.http_port}/nowayin/", timeout=5.0)
+    engine.engine.web.browser.options.artifacts_dir = tmp_path / "report"
+    engine.call(engine.engine.web.browser.context("warm-up"))  # Chromium's start-up is not the step's time
+    # When a probe starting at its home page looks for the contact form
+    started = time.monotonic()
+    result = engine.submit(specs_for(write_journey(tmp_path, FORM_ONLY), target, 1)[0]).result(timeout=30)
+    elapsed = time.monotonic() - started
+    # Then the verdict says so, names the home page and the target file, within the step's deadline
+    assert result.status == "error"
+    error = result.error or ""
+    assert "no way to contact support found" in error and "/nowayin/" in error and str(target.path) in error
+    assert elapsed < 5.0 + 3.0
+    # And the search (pages opened, nothing found) and a screenshot of where it ended are stored
+    way = result.timeline.web.way_in["submit"]
+    assert not way.found and way.clicks == [] and way.visited[0].endswith("/nowayin/") and way.reason
+    failed = store.query("SELECT data FROM events WHERE probe_id = 'p0' AND kind = 'step_failed'")
+    shot = __import__("json").loads(failed[0]["data"])["screenshot"]
+    assert shot and Path(shot).is_file() and Path(shot).stat().st_size > 0
+    assert not desk.truth.forms
+
+
+def test_the_friction_of_a_form_is_measured_and_shown_per_company(tmp_path: Path, store, engine: EngineThread, make_desk) -> None:
+    from mysteryshop.scorecard.build import build_scorecard
+    from mysteryshop.scorecard.write import render_html
+
+    # Given the deep site's form, which asks for a phone number (required) and a date of birth besides what a question needs
+    desk = make_desk(profile())
+    target = deep_target(desk)
+    journey = write_journey(tmp_path, FORM_ONLY)
+    spec = specs_for(journey, target, 1)[0]
+    store.add_probe("run-1", spec.probe_id, journey.name, target.name, spec.record())
+    # When a probe fills it
+    result = engine.submit(spec).result(timeout=60)
+    assert result.status == "passed", result.error
+    # Then what the form asked is measured: its fields, the required one, no validation error, the time it took
+    friction = result.timeline.web.friction["submit"]
+    labels = [c["label"] for c in friction.controls]
+    assert labels == ["Your name", "Email address", "Phone number", "Date of birth", "Order number", "Topic", "Message",
+                      "How should we reply?", "Attachment (optional)", "I agree that Northwind may process my data to answer me"]
+    assert [c["label"] for c in friction.controls if c["required"]] == ["Phone number"]
+    assert friction.invalid == [] and friction.outcome == "confirmed" and 0 < friction.seconds < 15
+    # And the scorecard shows it for the company: the data asked without need, the way in from the home page
+    card = build_scorecard(store, "run-1", {journey.name: journey}, {target.name: target})
+    company = card["companies"][target.name]["friction"]
+    assert company["forms"] == 1 and company["fields"] == 10 and company["required"] == 1
+    assert company["unneeded"] == [{"kind": "birth_date", "forms": 1, "required": 0}, {"kind": "phone", "forms": 1, "required": 1}]
+    assert company["way_in"]["found"] == 1 and company["way_in"]["clicks"] == 3
+    probe = card["probes"][0]["web"]["friction"][0]
+    assert probe["persona_fields"] == ["email", "full_name", "order_id", "phone"]
+    page = render_html(card, detail=True)
+    assert 'id="form-friction"' in page and "phone (required)" in page and "birth date" in page
+    assert 'id="form-friction-line"' in page and "found from the home page in 3 clicks" in page
+
+
+def test_a_required_field_the_probe_cannot_fill_is_a_validation_error_met_before_sending(tmp_path: Path, engine: EngineThread, make_desk) -> None:
+    # Given the deep form (phone required, checked by the browser) and a field map without the phone number
+    desk = make_desk(profile())
+    target = deep_target(desk, timeout=5.0)
+    del target.spec.webform.fields["phone"]  # type: ignore[union-attr]
+    # When a probe fills it
+    started = time.monotonic()
+    result = engine.submit(specs_for(write_journey(tmp_path, FORM_ONLY), target, 1)[0]).result(timeout=30)
+    # Then the browser's own validation stops it at once: the message names the field, nothing reached the desk
+    assert result.status == "error" and time.monotonic() - started < 5.0 + 3.0
+    assert "browser would not send the form" in (result.error or "") and "Phone number" in (result.error or "")
+    friction = result.timeline.web.friction["submit"]
+    assert friction.outcome == "rejected" and len(friction.invalid) == 1 and friction.invalid[0].startswith("Phone number: ")
+    assert not desk.truth.forms
