@@ -5,11 +5,11 @@ A customer does not know the form's URL. They look for a link or button named "C
 help centre and one of its topics first. The search here does the same, breadth-first: each page's
 links and buttons are scored by their accessible name (`contact_words`); from the home page and any
 page that is not help, only links that promise support (or name the customer's topic) are followed;
-from a help page (reached by such a name) every link on the same site is, best first, because its
-topics lead on. A name that promises contact outright ("Contact us") is opened before the rest of the
-next level. The search stops at the first page holding the target's form (its URL, or every field of
-the field map and the submit button), after `max_clicks` clicks deep, `max_pages` pages, or the step's
-deadline, whichever comes first.
+from a help page (reached by such a name) every link in its content (not its menus) is, best first,
+because its topics lead on. A name that promises contact outright ("Contact us") is opened at once,
+before anything still queued, as a customer who sees it clicks it. The search stops at the first page
+holding the target's form (its URL, or every field of the field map and the submit button), after
+`max_clicks` clicks deep, `max_pages` pages, or the step's deadline, whichever comes first.
 
 A link is followed by loading its address with the page it was on as referrer (what clicking a plain
 link does); a button (no address) is clicked with a real mouse click. Pages on other sites are never
@@ -123,7 +123,8 @@ class _Search:
             return
         self.seen.add(key)
         self.order += 1
-        depth = len(clicks) - (0.5 if score >= STRONG or key == self.form_key else 0)
+        # a customer who sees "Contact us" clicks it now: such a link goes before everything still queued
+        depth = -1.0 if score >= STRONG or key == self.form_key else float(len(clicks))
         heapq.heappush(self.queue, _Node((depth, -score, self.order), url, clicks, help_page))
 
     def remaining_ms(self) -> float:
@@ -202,7 +203,7 @@ async def find_way_in(page: Any, channel: WebformChannel, *, fields: list[dict[s
                 continue
             if not same_site(href, home):
                 continue
-            if score > 0 or node.help:
+            if score > 0 or (node.help and link["region"] == "main"):  # a help page's topics are in its content, not its menus
                 ranked.append((score, link))
         ranked.sort(key=lambda item: -item[0])
         for score, link in ranked[:_FANOUT] if node.help else ranked:
