@@ -285,3 +285,24 @@ def test_a_required_field_the_probe_cannot_fill_is_a_validation_error_met_before
     friction = result.timeline.web.friction["submit"]
     assert friction.outcome == "rejected" and len(friction.invalid) == 1 and friction.invalid[0].startswith("Phone number: ")
     assert not desk.truth.forms
+
+
+@pytest.mark.parametrize(("locale", "found"), [("de_DE", True), ("en_US", False)], ids=["german-customer", "english-customer"])
+def test_a_german_site_is_searched_in_the_personas_language(locale: str, found: bool, tmp_path: Path, engine: EngineThread, make_desk) -> None:
+    from mysteryshop.persona import make_persona
+    from mysteryshop.plan import ProbeSpec
+
+    # Given the deep site in German ("Hilfe" in the footer, "Kontaktieren Sie uns" under each topic)
+    desk = make_desk(profile())
+    target = deep_target(desk, home=f"http://127.0.0.1:{desk.http_port}/deep/de/", timeout=8.0)
+    spec = ProbeSpec("p0", write_journey(tmp_path, FORM_ONLY), target, make_persona(3, 0, locale=locale, domain="probe.mysteryshop.test"))
+    # When a customer who reads German (or only English) looks for the contact form
+    result = engine.submit(spec).result(timeout=30)
+    way = result.timeline.web.way_in["submit"]
+    # Then the German reader follows the German names to it; the English reader finds no name that promises help
+    assert way.found is found
+    if found:
+        assert result.status == "passed", result.error
+        assert [c["name"] for c in way.clicks] == ["Hilfe", "Rückgabe und Erstattung", "Kontaktieren Sie uns"]
+    else:
+        assert result.status == "error" and "no way to contact support found" in (result.error or "") and way.visited == [target.spec.webform.home]

@@ -6,6 +6,8 @@ Two layouts besides the plain one (`/`, which links the form directly):
   the footer only) → a topic ("Returns and refunds", ...) → "Contact us" at the foot of the article →
   `/deep/help/contact`. Shop pages around it lead nowhere near support. That form also asks for a phone
   number (required) and a date of birth, which a question about an order has no need of.
+- `/deep/de/`: the same in German ("Hilfe" in the footer, "Kontaktieren Sie uns"), leading to the same form: a
+  customer who reads only English does not find it.
 - `/nowayin/`: a shop with no way at all to contact support (no help, no contact, no chat).
 
 Pages are plain links: what a probe finds here it finds by the links' names, as a customer would.
@@ -16,6 +18,7 @@ from __future__ import annotations
 import html
 
 DEEP = "/deep"
+DEEP_DE = "/deep/de"
 NOWAYIN = "/nowayin"
 DEEP_FORM = f"{DEEP}/help/contact"
 
@@ -26,25 +29,37 @@ HELP_TOPICS = {
     "sizes": ("Size guide", "Measure your chest and compare with our size chart."),
     "payment": ("Payment options", "We accept cards, PayPal and invoices."),
 }
+#: the words of each layout's pages (the German one is the deep layout in German)
+WORDS = {
+    "en": {"about": "About us", "help": "Help centre", "careers": "Careers", "privacy": "Privacy", "home": "Gear for every weather",
+           "shop": "Shop jackets", "stores": "Find a store", "browse": "Browse our topics.", "still": "Still need help?", "contact": "Contact us",
+           "topics": {k: v[0] for k, v in HELP_TOPICS.items()}},
+    "de": {"about": "Über uns", "help": "Hilfe", "careers": "Karriere", "privacy": "Datenschutz", "home": "Ausrüstung für jedes Wetter",
+           "shop": "Jacken ansehen", "stores": "Filiale finden", "browse": "Unsere Themen.", "still": "Noch Fragen?", "contact": "Kontaktieren Sie uns",
+           "topics": {"returns": "Rückgabe und Erstattung", "delivery": "Lieferung und Sendungsverfolgung", "sizes": "Größentabelle",
+                      "payment": "Zahlungsarten"}},
+}
 
 
 def _page(title: str, body: str, *, base: str) -> str:
+    w = WORDS["de" if base == DEEP_DE else "en"]
     nav = " · ".join(f'<a href="{base}/shop/{html.escape(item.lower())}">{html.escape(item)}</a>' for item in _SHOP)
-    footer_links = ['<a href="{base}/about">About us</a>', '<a href="{base}/careers">Careers</a>', '<a href="{base}/privacy">Privacy</a>']
-    if base == DEEP:
-        footer_links.insert(1, '<a href="{base}/help">Help centre</a>')
-    footer = " · ".join(link.format(base=base) for link in footer_links)
-    return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)} — Northwind Outfitters</title></head><body>"
-            f'<header><a href="{base}/">Northwind Outfitters</a><nav aria-label="Shop">{nav}</nav></header>'
+    footer_links = [("about", w["about"]), ("careers", w["careers"]), ("privacy", w["privacy"])]
+    if base != NOWAYIN:
+        footer_links.insert(1, ("help", w["help"]))
+    footer = " · ".join(f'<a href="{base}/{path}">{html.escape(name)}</a>' for path, name in footer_links)
+    return (f"<!doctype html><html lang={'de' if base == DEEP_DE else 'en'}><head><meta charset=utf-8><title>{html.escape(title)} — Northwind Outfitters"
+            f'</title></head><body><header><a href="{base}/">Northwind Outfitters</a><nav aria-label="Shop">{nav}</nav></header>'
             f"<main>{body}</main><footer>{footer}</footer></body></html>")
 
 
 def site_page(base: str, path: str) -> str | None:
-    """The HTML of page `path` (after `base`, e.g. '/help/returns') of layout `base` (DEEP or NOWAYIN); None: no such page."""
+    """The HTML of page `path` (after `base`, e.g. '/help/returns') of layout `base` (DEEP, DEEP_DE or NOWAYIN); None: no such page."""
+    w = WORDS["de" if base == DEEP_DE else "en"]
     path = "/" + path.strip("/")
     if path == "/":
-        body = ("<h1>Gear for every weather</h1><p>New season jackets are in.</p>"
-                f'<p><a href="{base}/shop/jackets">Shop jackets</a> · <a href="{base}/stores">Find a store</a></p>')
+        body = (f"<h1>{html.escape(w['home'])}</h1><p>New season jackets are in.</p>"
+                f'<p><a href="{base}/shop/jackets">{html.escape(w["shop"])}</a> · <a href="{base}/stores">{html.escape(w["stores"])}</a></p>')
         return _page("Home", body, base=base)
     if path.startswith("/shop/") and path[6:] in {s.lower() for s in _SHOP}:
         item = path[6:].capitalize()
@@ -52,14 +67,14 @@ def site_page(base: str, path: str) -> str | None:
         return _page(item, f"<h1>{item}</h1><ul>{products}</ul>", base=base)
     if path in ("/about", "/careers", "/privacy", "/stores"):
         return _page(path[1:].capitalize(), f"<h1>{path[1:].capitalize()}</h1><p>Northwind Outfitters, since 1987.</p>", base=base)
-    if base != DEEP:
+    if base == NOWAYIN:
         return None
     if path == "/help":
-        topics = "".join(f'<li><a href="{DEEP}/help/{key}">{html.escape(title)}</a></li>' for key, (title, _) in HELP_TOPICS.items())
-        return _page("Help centre", f"<h1>Help centre</h1><p>Browse our topics.</p><ul>{topics}</ul>", base=base)
+        topics = "".join(f'<li><a href="{base}/help/{key}">{html.escape(title)}</a></li>' for key, title in w["topics"].items())
+        return _page(w["help"], f"<h1>{html.escape(w['help'])}</h1><p>{html.escape(w['browse'])}</p><ul>{topics}</ul>", base=base)
     if path.startswith("/help/") and path[6:] in HELP_TOPICS:
-        title, text = HELP_TOPICS[path[6:]]
+        title, text = w["topics"][path[6:]], HELP_TOPICS[path[6:]][1]
         body = (f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>"
-                f'<p>Still need help? <a href="{DEEP_FORM}">Contact us</a></p>')
+                f'<p>{html.escape(w["still"])} <a href="{DEEP_FORM}">{html.escape(w["contact"])}</a></p>')
         return _page(title, body, base=base)
     return None

@@ -35,7 +35,7 @@ from aiohttp import WSMsgType, web
 
 from mysteryshop.demo.company import Customer, company, topic_of
 from mysteryshop.demo.keys import contact_rng
-from mysteryshop.demo.site import DEEP, DEEP_FORM, NOWAYIN, site_page
+from mysteryshop.demo.site import DEEP, DEEP_DE, DEEP_FORM, NOWAYIN, site_page
 
 if TYPE_CHECKING:
     from mysteryshop.demo.desk import EmailDesk
@@ -232,8 +232,9 @@ class WebDesk:
         return web.Response(text=_form_html("/contact", {}, {}), content_type="text/html")
 
     async def _site(self, request: web.Request) -> web.Response:
-        base = DEEP if request.path.startswith(DEEP) else NOWAYIN
-        page = site_page(base, request.match_info.get("tail", ""))
+        path = request.path
+        base = next(b for b in (DEEP_DE, DEEP, NOWAYIN) if path == b or path.startswith(b + "/"))
+        page = site_page(base, path[len(base):])
         if page is None:
             raise web.HTTPNotFound(text="no such page")
         return web.Response(text=page, content_type="text/html")
