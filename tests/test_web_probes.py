@@ -236,11 +236,13 @@ def test_a_home_page_with_no_way_to_contact_support_gives_a_verdict_with_a_scree
     shot = __import__("json").loads(failed[0]["data"])["screenshot"]
     assert shot and Path(shot).is_file() and Path(shot).stat().st_size > 0
     assert not desk.truth.forms
+    finished = store.query("SELECT data FROM events WHERE probe_id = 'p0' AND kind = 'probe_finished'")
+    assert '"no_way_in"' in finished[0]["data"]  # counted as its own finding in the scorecard's summary.problems
 
 
 def test_the_friction_of_a_form_is_measured_and_shown_per_company(tmp_path: Path, store, engine: EngineThread, make_desk) -> None:
     from mysteryshop.scorecard.build import build_scorecard
-    from mysteryshop.scorecard.write import render_html
+    from mysteryshop.scorecard.write import render_html, summary_lines
 
     # Given the deep site's form, which asks for a phone number (required) and a date of birth besides what a question needs
     desk = make_desk(profile())
@@ -269,6 +271,8 @@ def test_the_friction_of_a_form_is_measured_and_shown_per_company(tmp_path: Path
     page = render_html(card, detail=True)
     assert 'id="form-friction"' in page and "phone (required)" in page and "birth date" in page
     assert 'id="form-friction-line"' in page and "found from the home page in 3 clicks" in page
+    line = next(x for x in summary_lines(card) if "Contact form" in x)
+    assert "found from the home page in 3 clicks" in line and "asked without need: birth date, phone (required)" in line
 
 
 def test_a_required_field_the_probe_cannot_fill_is_a_validation_error_met_before_sending(tmp_path: Path, engine: EngineThread, make_desk) -> None:

@@ -114,3 +114,22 @@ def summarize(probes: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
             "not_found": [w["reason"] for w in ways if not w["found"]][:3],
         } if ways else None,
     }
+
+
+def describe(summary: Mapping[str, Any]) -> str:
+    """One company's friction in a line of plain words (the terminal summary): 'found from the home page in 3 clicks
+    (1.2 s) · 10 fields, 1 required · asked without need: birth date, phone (required)'."""
+    parts = []
+    way = summary.get("way_in")
+    if way:
+        if way["found"]:
+            parts.append(f"found from the home page in {way['clicks']:g} clicks ({way['seconds']:.1f} s, {way['pages']:g} pages)")
+        if way["found"] < way["searches"]:
+            parts.append(f"not found by {way['searches'] - way['found']} of {way['searches']} customers")
+    if summary.get("forms"):
+        parts.append(f"{summary['fields']:g} fields, {summary['required']:g} required, {summary['seconds']:.1f} s to complete"
+                     + (f", {summary['validation_errors']} validation errors" if summary["validation_errors"] else ""))
+        if summary["unneeded"]:
+            parts.append("asked without need: " + ", ".join(u["kind"].replace("_", " ") + (" (required)" if u["required"] else "")
+                                                            for u in summary["unneeded"]))
+    return " · ".join(parts)
