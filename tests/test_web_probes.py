@@ -192,12 +192,14 @@ def deep_target(desk, **webform: object) -> Target:
     return Target(spec=spec, path=target.path)
 
 
-def test_a_probe_starting_at_the_home_page_finds_the_form_three_clicks_deep(tmp_path: Path, store, engine: EngineThread, make_desk) -> None:
-    # Given a desk whose home page hides its contact form: home → Help centre (footer) → a topic → Contact us
+@pytest.mark.parametrize("site", ["/deep/", "/deep/js/"], ids=["links", "scripted-button"])
+def test_a_probe_starting_at_the_home_page_finds_the_form_three_clicks_deep(site: str, tmp_path: Path, store, engine: EngineThread, make_desk) -> None:
+    # Given a desk whose home page hides its contact form: home → Help centre (footer) → a topic → Contact us (a link, or
+    # a button whose script goes to the form)
     desk = make_desk(profile())
     journey = write_journey(tmp_path, FORM_ONLY)
     # When a web-form probe starts at the home page
-    result = engine.submit(specs_for(journey, deep_target(desk), 1)[0]).result(timeout=60)
+    result = engine.submit(specs_for(journey, deep_target(desk, home=f"http://127.0.0.1:{desk.http_port}{site}"), 1)[0]).result(timeout=60)
     # Then it found the form as a customer would, and submitted it
     assert result.status == "passed", (result.error, [o.reason for o in result.failures])
     way = result.timeline.web.way_in["submit"]
@@ -205,7 +207,7 @@ def test_a_probe_starting_at_the_home_page_finds_the_form_three_clicks_deep(tmp_
     assert way.found and way.url == f"{base}/deep/help/contact"
     assert [c["name"] for c in way.clicks] == ["Help centre", "Returns and refunds", "Contact us"]
     # (best first: the topic the customer asks about, then the contact link on it at once; no shop page, no other topic)
-    assert way.visited == [f"{base}/deep/", f"{base}/deep/help", f"{base}/deep/help/returns", way.url]
+    assert way.visited == [f"{base}{site}", f"{base}{site}help", f"{base}{site}help/returns", way.url]
     assert 0 < way.seconds < 15
     assert len(desk.truth.forms) == 1
     # And the way in is stored with the probe

@@ -8,6 +8,7 @@ Two layouts besides the plain one (`/`, which links the form directly):
   number (required) and a date of birth, which a question about an order has no need of.
 - `/deep/de/`: the same in German ("Hilfe" in the footer, "Kontaktieren Sie uns"), leading to the same form: a
   customer who reads only English does not find it.
+- `/deep/js/`: the same, but "Contact us" is a button that a script sends to the form (no link to follow).
 - `/nowayin/`: a shop with no way at all to contact support (no help, no contact, no chat).
 
 Pages are plain links: what a probe finds here it finds by the links' names, as a customer would.
@@ -19,6 +20,7 @@ import html
 
 DEEP = "/deep"
 DEEP_DE = "/deep/de"
+DEEP_JS = "/deep/js"
 NOWAYIN = "/nowayin"
 DEEP_FORM = f"{DEEP}/help/contact"
 
@@ -54,7 +56,7 @@ def _page(title: str, body: str, *, base: str) -> str:
 
 
 def site_page(base: str, path: str) -> str | None:
-    """The HTML of page `path` (after `base`, e.g. '/help/returns') of layout `base` (DEEP, DEEP_DE or NOWAYIN); None: no such page."""
+    """The HTML of page `path` (after `base`, e.g. '/help/returns') of layout `base` (DEEP, DEEP_DE, DEEP_JS or NOWAYIN); None: no such page."""
     w = WORDS["de" if base == DEEP_DE else "en"]
     path = "/" + path.strip("/")
     if path == "/":
@@ -74,7 +76,8 @@ def site_page(base: str, path: str) -> str | None:
         return _page(w["help"], f"<h1>{html.escape(w['help'])}</h1><p>{html.escape(w['browse'])}</p><ul>{topics}</ul>", base=base)
     if path.startswith("/help/") and path[6:] in HELP_TOPICS:
         title, text = w["topics"][path[6:]], HELP_TOPICS[path[6:]][1]
-        body = (f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p>"
-                f'<p>{html.escape(w["still"])} <a href="{DEEP_FORM}">{html.escape(w["contact"])}</a></p>')
+        contact = (f'<button type="button" onclick="location.href = \'{DEEP_FORM}\'">{html.escape(w["contact"])}</button>' if base == DEEP_JS
+                   else f'<a href="{DEEP_FORM}">{html.escape(w["contact"])}</a>')
+        body = f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p><p>{html.escape(w['still'])} {contact}</p>"
         return _page(title, body, base=base)
     return None

@@ -10,9 +10,9 @@ ground-truth log, so the demo company is one process with one JSON-lines truth f
   threaded to that ticket (`[#NW-123456]` in the subject).
 - `GET /contact-protected`: the same form behind a CAPTCHA (to check that probes report it as
   blocked rather than hang).
-- `GET /deep/...`, `GET /nowayin/...`: the home pages of two more site layouts (demo/site.py): the contact
-  form hidden three clicks deep (`/deep/help/contact`, which also asks for a phone number and a date of
-  birth), and a shop with no way to contact support.
+- `GET /deep/...`, `GET /nowayin/...`: more site layouts (demo/site.py): the contact form hidden three
+  clicks deep (`/deep/help/contact`, which also asks for a phone number and a date of birth; in German
+  under `/deep/de/`, with a scripted button under `/deep/js/`), and a shop with no way to contact support.
 - `GET /chat`, `GET /chat/ws`: a page with a chat widget. A bot greets, shows the queue position
   and estimated wait, a human agent joins after the profile's handoff delay (typing indicator
   first), answers with the profile's quality, sends status updates while the customer waits and
@@ -35,7 +35,7 @@ from aiohttp import WSMsgType, web
 
 from mysteryshop.demo.company import Customer, company, topic_of
 from mysteryshop.demo.keys import contact_rng
-from mysteryshop.demo.site import DEEP, DEEP_DE, DEEP_FORM, NOWAYIN, site_page
+from mysteryshop.demo.site import DEEP, DEEP_DE, DEEP_FORM, DEEP_JS, NOWAYIN, site_page
 
 if TYPE_CHECKING:
     from mysteryshop.demo.desk import EmailDesk
@@ -233,7 +233,7 @@ class WebDesk:
 
     async def _site(self, request: web.Request) -> web.Response:
         path = request.path
-        base = next(b for b in (DEEP_DE, DEEP, NOWAYIN) if path == b or path.startswith(b + "/"))
+        base = next(b for b in (DEEP_DE, DEEP_JS, DEEP, NOWAYIN) if path == b or path.startswith(b + "/"))
         page = site_page(base, path[len(base):])
         if page is None:
             raise web.HTTPNotFound(text="no such page")
