@@ -137,7 +137,7 @@ _FIND_JS = r"""
 #: actionability and raise the errors the channel reports. It also reports a CAPTCHA (then fills
 #: nothing) and reads the page clock, so no separate call is needed for either.
 _FILL_JS = r"""
-async ({fields, captchas, waitMs}) => {
+async ({fields, captchas, waitMs, submit}) => {
   const clock = performance.timeOrigin + performance.now();
 ${FIND}  const captcha = () => { for (const s of captchas) { try { if (document.querySelector(s)) return s; } catch (e) {} } return null; };
   const visible = (el) => el.checkVisibility ? el.checkVisibility() : !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
@@ -183,13 +183,13 @@ ${FIND}  const captcha = () => { for (const s of captchas) { try { if (document.
         const els = located[i];
         if (!els || els.length !== 1 || f.type === 'file' || !fill(f, els[0])) { if (!missing.includes(f.key)) manual.push(f.key); }
       });
-      return {clock, captcha: null, missing, manual};
+      // what the form asks, read once it is filled (read again after Playwright fills what is left to it)
+      return {clock, captcha: null, missing, manual, friction: manual.length || missing.length ? null : (${FRICTION})(submit)};
     }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 """
-_FILL_JS = _FILL_JS.replace("${FIND}", _FIND_JS)
 
 #: What the form asks of a customer, read once it is filled (before sending): every control of the form holding the
 #: submit button (buttons and hidden inputs left out, a radio group once) with its label, name, type, autocomplete
@@ -234,6 +234,8 @@ _FRICTION_JS = r"""
   return {controls, invalid, url: location.href};
 }
 """
+_FILL_JS = _FILL_JS.replace("${FIND}", _FIND_JS).replace("${FRICTION}", _FRICTION_JS.strip())
+
 
 #: After the submission's response: the outcome in one round trip, waiting (polling, up to the
 #: step's deadline) for a confirmation or validation errors to show. Replaces a CAPTCHA check, an
@@ -434,7 +436,8 @@ async def _fill_and_submit(page: Any, ctx: _Context, values: dict[str, tuple[For
     clock = PageClock()
     before = time.monotonic_ns()
     try:
-        filled = await page.evaluate(_FILL_JS, {"fields": fields, "captchas": captchas, "waitMs": max(0.0, ctx.remaining_ms() - 250)})
+        filled = await page.evaluate(_FILL_JS, {"fields": fields, "captchas": captchas, "waitMs": max(0.0, ctx.remaining_ms() - 250),
+                                                "submit": channel.submit})
     except PlaywrightError as exc:
         raise ChannelError(f"{ctx.where()}: could not fill the contact form at {page.url}: {str(exc).splitlines()[0]}") from exc
     clock.sample(before, filled["clock"], time.monotonic_ns())
@@ -472,7 +475,8 @@ async def _fill_and_submit(page: Any, ctx: _Context, values: dict[str, tuple[For
             raise TargetMisconfigured(f"{ctx.where()}: could not fill form field '{name}' ({field.describe()}) on {page.url}: "
                                       f"{str(exc).splitlines()[0]}. Fix 'webform.fields.{name}' in target file {target.path}.") from exc
 
-    measured.update(await page.evaluate(_FRICTION_JS, channel.submit))
+    # read with the fill when the page script filled everything; again now if Playwright filled some fields
+    measured.update(filled["friction"] if filled["friction"] and not by_playwright else await page.evaluate(_FRICTION_JS, channel.submit))
     if measured["invalid"]:  # the browser itself would not send it (HTML5 validation): nothing to wait for
         raise FormRejected(f"{ctx.where()}: the browser would not send the form at {page.url}, its fields are not valid: "
                            + " | ".join(measured["invalid"]), list(measured["invalid"]))
