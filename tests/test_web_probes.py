@@ -312,3 +312,11 @@ def test_a_german_site_is_searched_in_the_personas_language(locale: str, found: 
         assert [c["name"] for c in way.clicks] == ["Hilfe", "Rückgabe und Erstattung", "Kontaktieren Sie uns"]
     else:
         assert result.status == "error" and "no way to contact support found" in (result.error or "") and way.visited == [target.spec.webform.home]
+
+
+def test_a_home_page_that_does_not_load_names_the_setting_to_fix(tmp_path: Path, engine: EngineThread, make_desk) -> None:
+    desk = make_desk(profile())
+    target = deep_target(desk, home=f"http://127.0.0.1:{desk.http_port}/no-such-home/", timeout=5.0)
+    result = engine.submit(specs_for(write_journey(tmp_path, FORM_ONLY), target, 1)[0]).result(timeout=30)
+    assert result.status == "error"
+    assert "HTTP 404" in (result.error or "") and "webform.home" in (result.error or "") and str(target.path) in (result.error or "")
