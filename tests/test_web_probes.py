@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from mysteryshop.channels.browser import BrowserNotFound, find_chromium
@@ -235,7 +237,7 @@ def test_a_home_page_with_no_way_to_contact_support_gives_a_verdict_with_a_scree
     way = result.timeline.web.way_in["submit"]
     assert not way.found and way.clicks == [] and way.visited[0].endswith("/nowayin/") and way.reason
     failed = store.query("SELECT data FROM events WHERE probe_id = 'p0' AND kind = 'step_failed'")
-    shot = __import__("json").loads(failed[0]["data"])["screenshot"]
+    shot = json.loads(failed[0]["data"])["screenshot"]
     assert shot and Path(shot).is_file() and Path(shot).stat().st_size > 0
     assert not desk.truth.forms
     finished = store.query("SELECT data FROM events WHERE probe_id = 'p0' AND kind = 'probe_finished'")
@@ -268,6 +270,8 @@ def test_the_friction_of_a_form_is_measured_and_shown_per_company(tmp_path: Path
     assert company["forms"] == 1 and company["fields"] == 10 and company["required"] == 1
     assert company["unneeded"] == [{"kind": "birth_date", "forms": 1, "required": 0}, {"kind": "phone", "forms": 1, "required": 1}]
     assert company["way_in"]["found"] == 1 and company["way_in"]["clicks"] == 3
+    schema = json.loads((ROOT / "mysteryshop" / "scorecard" / "schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(json.loads(json.dumps(card)), schema)
     probe = card["probes"][0]["web"]["friction"][0]
     assert probe["persona_fields"] == ["email", "full_name", "order_id", "phone"]
     page = render_html(card, detail=True)
