@@ -90,8 +90,11 @@ def same_site(url: str, home: str) -> bool:
         return False
     if a.hostname == b.hostname:
         return a.port == b.port
-    tail = lambda host: ".".join(host.split(".")[-2:])  # noqa: E731
-    return not b.hostname.replace(".", "").isdigit() and tail(a.hostname) == tail(b.hostname)
+    return not b.hostname.replace(".", "").isdigit() and _domain(a.hostname) == _domain(b.hostname)
+
+
+def _domain(host: str) -> str:
+    return ".".join(host.split(".")[-2:])
 
 
 @dataclass(order=True)
