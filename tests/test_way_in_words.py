@@ -49,6 +49,7 @@ def test_locales_give_their_language() -> None:
 def test_only_the_companys_own_site_is_searched() -> None:
     assert same_site("https://help.example.com/a", "https://www.example.com/")
     assert not same_site("https://example.org/", "https://www.example.com/")
+    assert same_site("https://help.example.co.uk/", "https://example.co.uk/") and not same_site("https://other.co.uk/", "https://www.example.co.uk/")
     assert not same_site("http://127.0.0.1:9000/", "http://127.0.0.1:8000/") and same_site("http://127.0.0.1:8000/x", "http://127.0.0.1:8000/")
     assert not same_site("mailto:help@example.com", "https://www.example.com/")
 

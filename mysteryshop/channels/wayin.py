@@ -84,17 +84,15 @@ def _key(url: str) -> str:
 
 
 def same_site(url: str, home: str) -> bool:
-    """On the company's own site: the home page's host or one of its sibling hosts (help.example.com beside www.example.com)."""
+    """On the company's own site: the home page's host, or a host under it without its 'www.' (help.example.com beside
+    www.example.com; never another company under the same public suffix, as example.co.uk beside other.co.uk)."""
     a, b = urlsplit(url), urlsplit(home)
     if a.scheme not in ("http", "https") or not a.hostname or not b.hostname:
         return False
     if a.hostname == b.hostname:
         return a.port == b.port
-    return not b.hostname.replace(".", "").isdigit() and _domain(a.hostname) == _domain(b.hostname)
-
-
-def _domain(host: str) -> str:
-    return ".".join(host.split(".")[-2:])
+    site = b.hostname.removeprefix("www.")
+    return not site.replace(".", "").isdigit() and (a.hostname == site or a.hostname.endswith("." + site))
 
 
 @dataclass(order=True)
