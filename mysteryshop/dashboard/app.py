@@ -29,6 +29,7 @@ from urllib.parse import urlencode
 
 import orjson
 from jinja2 import ChoiceLoader, PackageLoader
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -98,10 +99,8 @@ class Dashboard:
         except Unscorable as exc:
             raise HTTPException(500, str(exc)) from None
 
-    def _nav(self, built: Built, here: str, base: str = "") -> str:
-        card = built.card
-        return self.env.get_template("_nav.html").render(run=card["run"], here=here, base=base,
-                                                         several=len(card.get("companies") or ()) > 1)
+    def _nav(self, built: Built, here: str) -> Markup:
+        return Markup(self.env.get_template("_nav.html").render(run=built.card["run"], here=here))
 
     def _scorecard(self, html: str, *, script: bool) -> HTMLResponse:
         return HTMLResponse(html, headers={"content-security-policy": scorecard_policy(script=script) + "; frame-ancestors 'none'"})
@@ -164,12 +163,12 @@ class Dashboard:
             shown = write.detail_probes(card)
         evidence = self._evidence(built, shown)
         probes = card["probes"]
-        nav = self._nav(built, "qa") + self.env.get_template("_qa_server.html").render(
+        nav = self._nav(built, "qa") + Markup(self.env.get_template("_qa_server.html").render(
             filters=filters, total=len(probes), found=len(found), start=start, shown=len(shown), chosen=chosen, size=QA_PAGE_SIZE,
             journeys=sorted({p["journey"] for p in probes}), channels=sorted({p["channel"] for p in probes}),
             companies=sorted({p["target"] for p in probes}), statuses=sorted({p["status"] for p in probes}),
             next_link="?" + urlencode({**{k: v for k, v in filters.items() if v}, "from": start + QA_PAGE_SIZE}),
-            previous_link="?" + urlencode({**{k: v for k, v in filters.items() if v}, "from": max(0, start - QA_PAGE_SIZE)}))
+            previous_link="?" + urlencode({**{k: v for k, v in filters.items() if v}, "from": max(0, start - QA_PAGE_SIZE)})))
         return write.render_html(card, maps=self._maps(built), shown=shown, evidence=evidence, files={"json": "scorecard.json"}, nav=nav,
                                  policy=scorecard_policy(script=True))
 
@@ -201,7 +200,7 @@ class Dashboard:
             groups = by_company(card["probes"])
             maps = built.page("company-maps", lambda: write.company_maps(card, built.journeys, groups))
             return write.render_html(company_card(card, name, groups.get(name, [])), maps=maps[name], detail=False,
-                                     nav=self._nav(built, "company", base="../"), policy=scorecard_policy(script=False))
+                                     nav=self._nav(built, "company"), policy=scorecard_policy(script=False))
         return self._scorecard(built.page(("company", name), make), script=False)
 
     def maps(self, request: Request) -> Response:
