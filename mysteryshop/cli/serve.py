@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 
 from mysteryshop.cli.common import add_common_options, fail, load_cli_settings, open_store
@@ -39,6 +40,9 @@ def serve(args: argparse.Namespace) -> int:
                              rubric=rubric, tolerance=settings.tolerance, alpha=settings.significance, token=token)
     where = f"http://{args.host if ':' not in args.host else f'[{args.host}]'}:{args.port}/"
     print(f"mysteryshop dashboard: {where} over {settings.store_file}" + (" (token required)" if token else ""), flush=True)
+    # uvicorn stops on SIGINT / SIGTERM and raises the signal again once stopped: here that is the end, as for a service
+    # (exit 0), not the interruption of a run that mysteryshop's own handler (interrupt.handled) would report
+    previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         uvicorn.run(create_app(config), host=args.host, port=args.port, log_level=args.log_level, access_log=args.log_level == "info")
     except OSError as exc:  # uvicorn logs a port in use and exits; anything else it raises
@@ -48,7 +52,10 @@ def serve(args: argparse.Namespace) -> int:
             print(f"error: mysteryshop serve: could not listen on {args.host}:{args.port} (in use? pass --port)", file=sys.stderr)
             return 2
     finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
         store.close()
+    print("mysteryshop dashboard: stopped", flush=True)
     return 0
 
 
