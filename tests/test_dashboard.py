@@ -209,7 +209,7 @@ def test_an_unknown_run_or_page_is_404_with_the_reason(served: Served, page: Any
     assert page.goto(served.url + "/companies/nobody").status == 404
     assert "companies: demo, rival" in page.locator("#reason").inner_text()
     assert page.goto(served.url + "/runs/r3/companies/nobody.html").status == 404
-    assert page.goto(served.url + "/runs/r3/browser/../../store.sqlite").status == 404
+    assert page.request.get(served.url + "/runs/r3/browser/..%2F..%2Fstore.sqlite").status == 404
     assert page.request.get(served.url + "/compare?a=r1&b=nope").status == 404
 
 
