@@ -8,6 +8,7 @@ Nothing here writes.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -118,3 +119,10 @@ def message_raw(store: Store, run_id: str, ref: int) -> bytes | None:
     """The raw bytes of message `ref` of `run_id` as stored, or None when the run holds no such message."""
     found = store.rows("SELECT raw FROM messages WHERE run_id = ? AND id = ?", (run_id, ref))
     return bytes(found[0][0]) if found else None
+
+
+def wave_runs(store: Store, wave: str) -> list[RunRow]:
+    """The runs a scheduled wave started (campaign-<wave>-YYYYMMDD-HHMM: waves.DueWave.campaign), oldest first."""
+    pattern = re.compile(rf"campaign-{re.escape(wave)}-\d{{8}}-\d{{4}}")
+    ids = [r for (r,) in store.rows("SELECT id FROM runs") if pattern.fullmatch(r)]
+    return sorted(run_rows(store, ids), key=lambda r: (r.started_utc, r.id))

@@ -31,6 +31,11 @@ PAYLOAD = "<script>alert('pwned-text')</script><img src=x onerror=\"alert('pwned
 RUNS = {"r1": (EXCELLENT, POOR), "r2": (POOR, POOR), "r3": (Behaviour(), POOR)}
 
 
+#: the runs a scheduled wave 'weekly' started (campaign-<wave>-<fire time>), and one purged run
+WAVE_RUNS = ("campaign-weekly-20261102-0900", "campaign-weekly-20261109-0900")
+PURGED = "r0-purged"
+
+
 def _fill(db: Path) -> dict[str, dict[str, Any]]:
     journeys = {"email_question": load_journey(ROOT / "journeys" / "email_question.yaml")}
     targets = {name: load_target(ROOT / "journeys" / "targets" / f"{name}.yaml") for name in ("demo", "rival")}
@@ -43,6 +48,21 @@ def _fill(db: Path) -> dict[str, dict[str, Any]]:
         cards[run_id] = build_scorecard(store, run_id, journeys, targets)
         store.finish_run(run_id, "failed", stored_summary(cards[run_id]))
         store.close()
+    from datetime import UTC, datetime
+
+    from mysteryshop.purge import plan_purge, purge_run
+    from mysteryshop.waves import Wave, add_wave
+
+    for n, run_id in enumerate(WAVE_RUNS):
+        write_synthetic_run(db, run_id, probes=10, behaviour=(EXCELLENT, POOR)[n], seed=31 + n)
+    write_synthetic_run(db, PURGED, probes=5, seed=41)
+    store = Store(db)
+    add_wave(store, Wave("weekly", "0 9 * * MON", "Europe/Berlin", ("demo",), ("email_question",), 10, 1), now=datetime(2026, 11, 1, tzinfo=UTC))
+    store.write("UPDATE runs SET started_utc = '2026-10-01T09:00:00.000Z' WHERE id = ?", (PURGED,))
+    store.finish_run(PURGED, "passed", {})
+    for plan in plan_purge(store, db.parent / "reports", round(datetime(2026, 10, 15, tzinfo=UTC).timestamp() * 1e9)):
+        purge_run(store, plan, "30d", db.parent / "reports")
+    store.close()
     return cards
 
 
@@ -113,7 +133,7 @@ def test_navigating_from_the_runs_to_a_scorecard_a_company_page_and_a_history(se
     assert response.status == 200
     assert "script-src" not in response.headers["content-security-policy"]  # the dashboard's own pages run no script
     rows = page.locator("#runs tbody tr")
-    assert [rows.nth(i).get_attribute("data-run") for i in range(rows.count())] == ["r3", "r2", "r1"]
+    assert [rows.nth(i).get_attribute("data-run") for i in range(rows.count())][-4:] == ["r3", "r2", "r1", PURGED]
     r3 = page.locator("#runs tr[data-run='r3']")
     assert r3.locator("td").nth(7).inner_text() == "50"
     assert r3.locator(".grade").inner_text() == cards["r3"]["summary"]["grade"]["grade"]
@@ -205,12 +225,27 @@ def test_comparing_two_runs_and_two_companies(served: Served, stored: Any, page:
 def test_an_unknown_run_or_page_is_404_with_the_reason(served: Served, page: Any) -> None:
     response = page.goto(served.url + "/runs/no-such-run/")
     assert response.status == 404
-    assert "no run 'no-such-run'" in page.locator("#reason").inner_text() and "latest runs: r3, r2, r1" in page.locator("#reason").inner_text()
+    assert "no run 'no-such-run'" in page.locator("#reason").inner_text() and ", r3, r2, r1" in page.locator("#reason").inner_text()
     assert page.goto(served.url + "/companies/nobody").status == 404
     assert "companies: demo, rival" in page.locator("#reason").inner_text()
     assert page.goto(served.url + "/runs/r3/companies/nobody.html").status == 404
     assert page.request.get(served.url + "/runs/r3/browser/..%2F..%2Fstore.sqlite").status == 404
     assert page.request.get(served.url + "/compare?a=r1&b=nope").status == 404
+    # a purged run: listed, but its scorecard is gone (410), said so
+    response = page.goto(served.url + f"/runs/{PURGED}/")
+    assert response.status == 410 and "was purged" in page.locator("#reason").inner_text()
+
+
+def test_the_waves_page_lists_each_wave_and_compares_it_with_the_one_before(served: Served, page: Any) -> None:
+    page.goto(served.url + "/")
+    page.get_by_role("link", name="Waves").click()
+    page.wait_for_url(served.url + "/waves")
+    rows = page.locator("table[data-wave='weekly'] tbody tr")
+    assert [rows.nth(i).get_attribute("data-run") for i in range(rows.count())] == list(WAVE_RUNS)
+    assert "0 9 * * MON" in page.locator("#wave-weekly").inner_text() and "Europe/Berlin" in page.locator("#wave-weekly").inner_text()
+    rows.nth(1).get_by_role("link", name="compare").click()
+    page.wait_for_url(f"**/compare?a={WAVE_RUNS[0]}&b={WAVE_RUNS[1]}")
+    assert page.locator("#changes tr[data-metric='email.answered.rate']").get_attribute("data-verdict") in ("regressed", "chance")
 
 
 def test_a_dashboard_with_a_token_refuses_requests_without_it(stored: Any, browser: Any) -> None:

@@ -9,6 +9,7 @@
     /runs/<id>/maps                     the run's journey maps, and each company's
     /runs/<id>/messages/<ref>.eml       a message's raw bytes; /runs/<id>/browser/... what the browser kept
     /runs/<id>/scorecard.json           the run's scorecard
+    /waves                              the scheduled waves, each with the runs it started (each compared with the one before)
     /compare?a=RUN&b=RUN                two runs compared, as `mysteryshop compare`
     /compare/companies?a=CO&b=CO        two companies compared (their latest runs, or ?run_a= / ?run_b=)
 
@@ -38,13 +39,13 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mysteryshop.dashboard.auth import TokenRequired
-from mysteryshop.dashboard.cards import Built, Cards, Unscorable, UnknownRun
+from mysteryshop.dashboard.cards import Built, Cards, Purged, Unscorable, UnknownRun
 from mysteryshop.dashboard import views
 from mysteryshop.scorecard import write
 from mysteryshop.scorecard.companies import PAGES_DIR, by_company, company_card, page_name
 from mysteryshop.scorecard.readable import zone_of
 from mysteryshop.store import Store
-from mysteryshop.store_reads import companies, company_runs, message_index, message_raw, run_rows
+from mysteryshop.store_reads import companies, company_runs, message_index, message_raw, run_rows, wave_runs
 
 #: The dashboard's own pages (no script at all).
 PAGE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src data: 'self'; base-uri 'none'; form-action 'self'; "
@@ -96,6 +97,8 @@ class Dashboard:
         except UnknownRun:
             latest = ", ".join(r.id for r in run_rows(self.config.store)[:5]) or "(none)"
             raise HTTPException(404, f"no run '{run_id}' in the store {self.config.store.path}; latest runs: {latest}") from None
+        except Purged as exc:
+            raise HTTPException(410, str(exc)) from None
         except Unscorable as exc:
             raise HTTPException(500, str(exc)) from None
 
@@ -126,6 +129,12 @@ class Dashboard:
         points = views.company_points(runs, name, journey)
         return self._page("company.html", title=f"Company {name}", name=name, journey=journey, journeys=journeys, points=points,
                           rows=views.history_rows(points), axis=views.history_axis(points), unfinished=[r for r in runs if not r.summary])
+
+    def waves(self, request: Request) -> Response:
+        from mysteryshop.waves import waves
+
+        schedules = [(w, wave_runs(self.config.store, w.name)) for w in waves(self.config.store)]
+        return self._page("waves.html", title="Scheduled waves", schedules=schedules)
 
     # -- one run ---------------------------------------------------------------------------------------------------
     def run_redirect(self, request: Request) -> Response:
@@ -310,7 +319,7 @@ def create_app(config: DashboardConfig) -> ASGIApp:
     d = Dashboard(config)
     routes = [
         Route("/", d.runs), Route("/companies", d.companies), Route("/companies/{name}", d.company),
-        Route("/compare", d.compare_runs), Route("/compare/companies", d.compare_companies),
+        Route("/waves", d.waves), Route("/compare", d.compare_runs), Route("/compare/companies", d.compare_companies),
         Route("/runs/{run_id}", d.run_redirect), Route("/runs/{run_id}/", d.overview), Route("/runs/{run_id}/onepager.html", d.overview),
         Route("/runs/{run_id}/scorecard.html", d.qa), Route("/runs/{run_id}/maps", d.maps),
         Route("/runs/{run_id}/companies/{page}", d.company_page), Route("/runs/{run_id}/scorecard.json", d.card_json),

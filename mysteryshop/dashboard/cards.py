@@ -36,6 +36,10 @@ class Unscorable(MysteryShopError):
     """A run the dashboard cannot score: a journey or target file it ran with is gone or broken."""
 
 
+class Purged(MysteryShopError):
+    """A run whose messages and personas were purged (mysteryshop purge): only its stored figures remain."""
+
+
 @dataclass(slots=True)
 class Built:
     """One run's scorecard and what was made from it, valid while the run's version is `version`."""
@@ -103,9 +107,14 @@ class Cards:
 
     def _build(self, run_id: str, version: tuple[Any, ...]) -> Built:
         from mysteryshop.journey import find_journey
+        from mysteryshop.purge import refuse_purged
         from mysteryshop.scorecard.build import build_scorecard
         from mysteryshop.target import find_target
 
+        try:
+            refuse_purged(self.store, run_id)
+        except MysteryShopError as exc:
+            raise Purged(str(exc)) from exc
         pairs = run_pairs(self.store, run_id)
         try:
             journeys = {j: find_journey(j, self.journeys_dir) for j in sorted({j for j, _ in pairs})}
