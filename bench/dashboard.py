@@ -6,7 +6,8 @@ finishes, then finished with its stored summary. Then `mysteryshop serve` is sta
 process, uvicorn on loopback) and asked, over HTTP:
 
 - the run's overview page (/runs/<id>/, the one-pager) once cold: the server builds the scorecard from the store and
-  draws the journey map, as `mysteryshop report` would; then 100 times more: the page as kept for the run;
+  draws the journey map, as `mysteryshop report` would; then 100 times more: the page as kept for the run; then once
+  more after the kept card's trust has run out (the run's version is read from the store again);
 - the QA page (/runs/<id>/scorecard.html: 500 probes in full) and the same page filtered on the server by a search over
   every probe (?q=...), each cold once then 20 times;
 - the run list (/) and the company's history (/companies/demo), 20 times each.
@@ -20,7 +21,7 @@ Target: the overview p95 under 300 ms over 100 requests.
     .venv/bin/python bench/dashboard.py --store /tmp/dash.sqlite   # the store kept (filled once; its entries recorded again)
 
 The last line is one JSON object: {"probes", "requests", "overview_cold_ms", "overview_p50_ms", "overview_p95_ms",
-"overview_max_ms", "overview_client_p95_ms", "qa_cold_ms", "qa_p95_ms", "qa_search_cold_ms", "qa_search_p95_ms",
+"overview_max_ms", "overview_client_p95_ms", "overview_recheck_ms", "qa_cold_ms", "qa_p95_ms", "qa_search_cold_ms", "qa_search_p95_ms",
 "runs_p95_ms", "company_p95_ms", "server_rss_mb"}.
 """
 
@@ -142,6 +143,11 @@ def main() -> None:
         overview = _series(f"{base}/runs/{RUN}/", args.requests)
         print(f"overview  cold {overview['cold_ms']:8.1f} ms · then {args.requests}: p50 {overview['p50_ms']} ms, p95 {overview['p95_ms']} ms, "
               f"max {overview['max_ms']} ms (server); client p95 {overview['client_p95_ms']} ms; {overview['bytes']} bytes", flush=True)
+        from mysteryshop.dashboard.cards import RECHECK_S
+
+        time.sleep(RECHECK_S + 0.5)  # the kept card is trusted this long; the next request reads the run's version again
+        recheck = _get(f"{base}/runs/{RUN}/")[0]
+        print(f"overview  after {RECHECK_S:g} s: {recheck:.1f} ms (the run's version read from the store again, the page kept)", flush=True)
         qa = _series(f"{base}/runs/{RUN}/scorecard.html", 20)
         print(f"QA page   cold {qa['cold_ms']:8.1f} ms · then 20: p50 {qa['p50_ms']} ms, p95 {qa['p95_ms']} ms; {qa['bytes']} bytes", flush=True)
         search = _series(f"{base}/runs/{RUN}/scorecard.html?q=Synthetic1&status=failed", 20)
@@ -157,7 +163,7 @@ def main() -> None:
     print(f"target: overview p95 < 300 ms: {overview['p95_ms']} ms, {verdict}; server RSS {rss} MB")
     print(json.dumps({"probes": args.probes, "requests": args.requests, "overview_cold_ms": overview["cold_ms"],
                       "overview_p50_ms": overview["p50_ms"], "overview_p95_ms": overview["p95_ms"], "overview_max_ms": overview["max_ms"],
-                      "overview_client_p95_ms": overview["client_p95_ms"], "qa_cold_ms": qa["cold_ms"], "qa_p95_ms": qa["p95_ms"],
+                      "overview_client_p95_ms": overview["client_p95_ms"], "overview_recheck_ms": round(recheck, 1), "qa_cold_ms": qa["cold_ms"], "qa_p95_ms": qa["p95_ms"],
                       "qa_search_cold_ms": search["cold_ms"], "qa_search_p95_ms": search["p95_ms"], "runs_p95_ms": runs["p95_ms"],
                       "company_p95_ms": company["p95_ms"], "server_rss_mb": rss}))
 

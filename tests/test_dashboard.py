@@ -288,6 +288,32 @@ def test_serve_refuses_to_bind_beyond_loopback_without_a_token(tmp_path: Path) -
     assert is_loopback("localhost") and is_loopback("127.0.0.2") and not is_loopback("192.168.1.2")
 
 
+def test_serve_on_loopback_answers_and_stops_on_sigterm(stored: Any) -> None:
+    import signal
+    import urllib.request
+
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "mysteryshop.cli", "serve", "--root", str(ROOT), "--store", str(stored[0]), "--port", str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+                    assert response.status == 200 and b'data-run="r3"' in response.read()
+                    assert response.headers["server-timing"].startswith("app;dur=")
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "mysteryshop serve did not start"
+                time.sleep(0.1)
+    finally:
+        server.send_signal(signal.SIGTERM)
+        out, _ = server.communicate(timeout=30)
+    assert server.returncode == 0, out
+    assert f"http://127.0.0.1:{port}/" in out and "dashboard: stopped" in out
+    assert "scoring what was measured" not in out and "interrupted" not in out  # not reported as a run cut short
+
+
 def test_a_kept_card_is_built_again_when_the_run_gains_a_row(tmp_path: Path) -> None:
     db = tmp_path / "s.sqlite"
     write_synthetic_run(db, "run", probes=5, seed=2)
