@@ -24,8 +24,9 @@ from mysteryshop.store_reads import run_pairs, run_version
 RECHECK_S = 5.0
 #: Runs whose cards are kept at once (a 10,000-probe card is ~200 MB of objects: keep few).
 KEPT_RUNS = 4
-#: Rendered pages kept per run (the overview, the QA page under a few filters, company pages).
-KEPT_PAGES = 64
+#: Rendered pages kept per run (the overview, the QA page under a few filters, company pages): a QA page of 500 probes
+#: is ~3 MB.
+KEPT_PAGES = 16
 
 
 class UnknownRun(LookupError):
@@ -93,6 +94,9 @@ class Cards:
                 kept = self._kept.get(run_id)
             version = run_version(self.store, run_id)
             if not version:
+                with self._lock:  # no lock kept for every id asked for that is not a run
+                    if run_id not in self._kept:
+                        self._building.pop(run_id, None)
                 raise UnknownRun(run_id)
             if kept is not None and kept.version == version:
                 kept.checked = self._clock()
@@ -102,7 +106,8 @@ class Cards:
                 self._kept[run_id] = built
                 self._kept.move_to_end(run_id)
                 while len(self._kept) > KEPT_RUNS:
-                    self._kept.popitem(last=False)
+                    dropped, _ = self._kept.popitem(last=False)
+                    self._building.pop(dropped, None)
             return built
 
     def _build(self, run_id: str, version: tuple[Any, ...]) -> Built:
