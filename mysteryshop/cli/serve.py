@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import sys
 
@@ -39,7 +40,8 @@ def serve(args: argparse.Namespace) -> int:
     config = DashboardConfig(store=store, journeys_dir=settings.path(settings.journeys), reports_dir=settings.path(settings.reports),
                              rubric=rubric, tolerance=settings.tolerance, alpha=settings.significance, token=token)
     where = f"http://{args.host if ':' not in args.host else f'[{args.host}]'}:{args.port}/"
-    print(f"mysteryshop dashboard: {where} over {settings.store_file}" + (" (token required)" if token else ""), flush=True)
+    store_name = re.sub(r"//[^/@]*@", "//", str(settings.store_file))  # a PostgreSQL URL's user and password left out
+    print(f"mysteryshop dashboard: {where} over {store_name}" + (" (token required)" if token else ""), flush=True)
     # uvicorn stops on SIGINT / SIGTERM and raises the signal again once stopped: here that is the end, as for a service
     # (exit 0), not the interruption of a run that mysteryshop's own handler (interrupt.handled) would report
     previous = {sig: signal.signal(sig, lambda *_: None) for sig in (signal.SIGINT, signal.SIGTERM)}

@@ -96,7 +96,8 @@ class Dashboard:
             return self.cards.get(run_id)
         except UnknownRun:
             latest = ", ".join(r.id for r in run_rows(self.config.store)[:5]) or "(none)"
-            raise HTTPException(404, f"no run '{run_id}' in the store {self.config.store.path}; latest runs: {latest}") from None
+            # the store's location is not said: a PostgreSQL URL may hold a password, a path says where files are
+            raise HTTPException(404, f"no run '{run_id}' in the store; latest runs: {latest}") from None
         except Purged as exc:
             raise HTTPException(410, str(exc)) from None
         except Unscorable as exc:
