@@ -38,12 +38,11 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mysteryshop.dashboard.auth import TokenRequired
-from mysteryshop.dashboard.cards import Built, Cards, Purged, Unscorable, UnknownRun
 from mysteryshop.dashboard import views
+from mysteryshop.dashboard.auth import TokenRequired
+from mysteryshop.dashboard.cards import Built, Cards, Purged, UnknownRun, Unscorable
 from mysteryshop.scorecard import write
 from mysteryshop.scorecard.companies import PAGES_DIR, by_company, company_card, page_name
-from mysteryshop.scorecard.readable import zone_of
 from mysteryshop.store import Store
 from mysteryshop.store_reads import companies, company_runs, message_index, message_raw, run_rows, wave_runs
 
