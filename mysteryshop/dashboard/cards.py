@@ -8,6 +8,7 @@ most every `RECHECK_S` seconds, so a page served from memory costs no query at a
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import OrderedDict
@@ -79,6 +80,7 @@ class Cards:
         self._kept: OrderedDict[str, Built] = OrderedDict()
         self._lock = threading.Lock()
         self._building: dict[str, threading.Lock] = {}
+        self._one_build = threading.Lock()  # one scorecard built at a time: two 10,000-probe builds at once double the memory
 
     def get(self, run_id: str) -> Built:
         """The run's card, built now when none is kept or the run has changed since. UnknownRun when there is no such run."""
@@ -101,7 +103,8 @@ class Cards:
             if kept is not None and kept.version == version:
                 kept.checked = self._clock()
                 return kept
-            built = self._build(run_id, version)
+            with self._one_build:
+                built = self._build(run_id, version)
             with self._lock:
                 self._kept[run_id] = built
                 self._kept.move_to_end(run_id)
@@ -128,4 +131,7 @@ class Cards:
             raise Unscorable(f"run {run_id} cannot be scored with the files in {self.journeys_dir}: {exc}") from exc
         started = time.perf_counter()
         card = build_scorecard(self.store, run_id, journeys, targets, rubric=self.rubric)
+        # build_scorecard freezes what it made (gc.freeze: cheap for a command that ends); a server keeps running, and
+        # what a card dropped from memory left in cycles must be collectable again
+        gc.unfreeze()
         return Built(run_id, version, card, journeys, self._clock(), time.perf_counter() - started)
