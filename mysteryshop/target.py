@@ -109,6 +109,19 @@ class WebformChannel(BaseModel):
     captcha: str | None = None              # an extra CAPTCHA selector (well-known widgets are always detected)
     ticket_pattern: Regex = None       # default: the target's ticket_pattern
     timeout: float = Field(default=10.0, gt=0, description="seconds a form step may take before it fails (wall clock)")
+    start: Literal["form", "home"] = Field(
+        default="form", description="where a form step starts: at the form's URL, or at the home page, finding the way to the form as a "
+                                    "customer would (a journey step's `start:` overrides it)")
+    home: str | None = Field(default=None, description="the home page a step that starts there opens (default: the root of the form's site)")
+    max_clicks: int = Field(default=4, ge=1, le=10, description="how many clicks from the home page the way to the form may take")
+    max_pages: int = Field(default=25, ge=1, le=200, description="how many pages the search for the form may open before it gives up")
+
+    @property
+    def home_url(self) -> str:
+        if self.home:
+            return self.home
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}/"
 
 
 class ChatChannel(BaseModel):

@@ -21,7 +21,7 @@ from mysteryshop.channels.webform import persona_facts, submit_form
 from mysteryshop.errors import ChannelError, MysteryShopError, TargetMisconfigured, TargetUnreachable
 from mysteryshop.scoring import weblog
 from mysteryshop.scoring.timeline import Action
-from mysteryshop.scoring.weblog import ChatMessage, FormResult, Given
+from mysteryshop.scoring.weblog import ChatMessage, FormFriction, FormResult, Given, WayIn
 from mysteryshop.store import Store, utc_now
 
 if TYPE_CHECKING:
@@ -119,12 +119,15 @@ class WebChannels:
     async def _submit_form(self, spec: ProbeSpec, step: Step, timeline: Timeline) -> None:
         probe = await self.browser.context(spec.probe_id)
         page = await self.browser.new_page(probe, spec.target.spec.webform.timeout)  # type: ignore[union-attr]
+        measured: list[WayIn | FormFriction] = []
         try:
             result = await submit_form(
                 page, target=spec.target, step=step, journey=spec.journey.name, journey_dir=spec.journey.path.parent, persona=spec.persona,
                 message=spec.journey.write(step.id, "body", spec.persona, values=timeline.captured).text.rstrip("\n") if step.body is not None else None,
+                record=measured.append,
             )
         except (ChannelError, TargetUnreachable) as exc:
+            await self._measured(spec, timeline, measured)
             shot = await self.browser.screenshot(spec.probe_id, page, f"{step.id}-failed")
             await self.store.aevent(self.run_id, spec.probe_id, "step_failed", self.clock(), step=step.id,
                                     channel="webform", error=str(exc), status=getattr(exc, "status", "error"),
@@ -132,6 +135,7 @@ class WebChannels:
             raise
         finally:
             await self.browser.close_page(probe, page)
+        await self._measured(spec, timeline, measured)
         result = replace(result, t_ns=self._in_run_clock(result.t_ns))
         await self._record_action(spec, step, timeline, result.t_ns, result.utc, result.message, "webform")
         form = FormResult(step.id, result.t_ns, result.utc, result.url, result.confirmation, result.ticket)
@@ -144,6 +148,15 @@ class WebChannels:
             self.mailbox.correlator.add_ticket(spec.probe_id, result.ticket)
         self.mailbox.customer_text.setdefault(spec.probe_id, result.message)
         await self._given(spec, timeline, Given(step.id, result.t_ns, "webform", facts))
+
+    async def _measured(self, spec: ProbeSpec, timeline: Timeline, measured: list[WayIn | FormFriction]) -> None:
+        """Store what a form step measured (the way in from the home page, the form's friction), whatever its outcome."""
+        for item in measured:
+            item = replace(item, t_ns=self._in_run_clock(item.t_ns))
+            (timeline.web.way_in if isinstance(item, WayIn) else timeline.web.friction)[item.step] = item
+            kind, data = weblog.event_data(item)
+            await self.store.aevent(self.run_id, spec.probe_id, kind, item.t_ns, step=item.step, **data)
+        measured.clear()
 
     async def _open_chat(self, spec: ProbeSpec, step: Step, timeline: Timeline, deadline: float) -> None:
         old = self._chats.pop(spec.probe_id, None)

@@ -10,6 +10,9 @@ ground-truth log, so the demo company is one process with one JSON-lines truth f
   threaded to that ticket (`[#NW-123456]` in the subject).
 - `GET /contact-protected`: the same form behind a CAPTCHA (to check that probes report it as
   blocked rather than hang).
+- `GET /deep/...`, `GET /nowayin/...`: more site layouts (demo/site.py): the contact form hidden three
+  clicks deep (`/deep/help/contact`, which also asks for a phone number and a date of birth; in German
+  under `/deep/de/`, with a scripted button under `/deep/js/`), and a shop with no way to contact support.
 - `GET /chat`, `GET /chat/ws`: a page with a chat widget. A bot greets, shows the queue position
   and estimated wait, a human agent joins after the profile's handoff delay (typing indicator
   first), answers with the profile's quality, sends status updates while the customer waits and
@@ -32,6 +35,7 @@ from aiohttp import WSMsgType, web
 
 from mysteryshop.demo.company import Customer, company, topic_of
 from mysteryshop.demo.keys import contact_rng
+from mysteryshop.demo.site import DEEP, DEEP_DE, DEEP_FORM, DEEP_JS, NOWAYIN, site_page
 
 if TYPE_CHECKING:
     from mysteryshop.demo.desk import EmailDesk
@@ -68,8 +72,10 @@ def _page(title: str, body: str) -> str:
     return f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>{body}</body></html>"
 
 
-def _form_html(action: str, values: dict[str, str], errors: dict[str, str], *, captcha: bool = False) -> str:
-    v = {k: html.escape(str(values.get(k, "")), quote=True) for k in ("name", "email", "order_id", "message", "topic", "reply_by")}
+def _form_html(action: str, values: dict[str, str], errors: dict[str, str], *, captcha: bool = False, personal: bool = False) -> str:
+    """The contact form. `personal`: it also asks for a phone number (required, HTML5 `required`: the browser checks it
+    before sending) and a date of birth (optional), which a question about an order has no need of (the deep site)."""
+    v = {k: html.escape(str(values.get(k, "")), quote=True) for k in ("name", "email", "order_id", "message", "topic", "reply_by", "phone", "birth_date")}
 
     def err(name: str) -> str:
         return f'<p class="error" id="error-{name}" role="alert">{html.escape(errors[name])}</p>' if name in errors else ""
@@ -92,12 +98,17 @@ def _form_html(action: str, values: dict[str, str], errors: dict[str, str], *, c
             '<div class="g-recaptcha" data-sitekey="6Lc-demo-sitekey"><iframe title="reCAPTCHA" '
             "srcdoc=\"<label><input type=checkbox> I'm not a robot</label>\" width=300 height=80></iframe></div>"
         )
+    extra = ""
+    if personal:
+        extra = (f'<label for="phone">Phone number *</label><input type="tel" id="phone" name="phone" required value="{v["phone"]}">{err("phone")}'
+                 f'<label for="birth">Date of birth</label><input type="date" id="birth" name="birth_date" value="{v["birth_date"]}">')
     return _page("Contact us — Northwind Outfitters", f"""
 <h1>Contact customer care</h1>
 {summary}
-<form method="post" action="{action}" enctype="multipart/form-data" novalidate>
+<form method="post" action="{action}" enctype="multipart/form-data"{"" if personal else " novalidate"}>
   <label for="name">Your name</label><input type="text" id="name" name="name" value="{v['name']}">{err('name')}
   <label for="email">Email address</label><input type="email" id="email" name="email" value="{v['email']}">{err('email')}
+  {extra}
   <label for="order">Order number</label><input type="text" id="order" name="order_id" value="{v['order_id']}" placeholder="ORD-123456">{err('order_id')}
   <label for="topic">Topic</label><select id="topic" name="topic"><option value="">Choose a topic</option>{options}</select>{err('topic')}
   <label for="message">Message</label><textarea id="message" name="message" rows="6">{v['message']}</textarea>{err('message')}
@@ -192,6 +203,10 @@ class WebDesk:
             web.post("/contact-protected", self._protected_submit),
             web.get("/chat", self._chat_page),
             web.get("/chat/ws", self._chat_ws),
+            web.get(DEEP_FORM, self._deep_form),
+            web.post(DEEP_FORM, self._deep_submit),
+            web.get(DEEP + "{tail:(/.*)?}", self._site),
+            web.get(NOWAYIN + "{tail:(/.*)?}", self._site),
         ])
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -216,6 +231,20 @@ class WebDesk:
     async def _contact_form(self, request: web.Request) -> web.Response:
         return web.Response(text=_form_html("/contact", {}, {}), content_type="text/html")
 
+    async def _site(self, request: web.Request) -> web.Response:
+        path = request.path
+        base = next(b for b in (DEEP_DE, DEEP_JS, DEEP, NOWAYIN) if path == b or path.startswith(b + "/"))
+        page = site_page(base, path[len(base):])
+        if page is None:
+            raise web.HTTPNotFound(text="no such page")
+        return web.Response(text=page, content_type="text/html")
+
+    async def _deep_form(self, request: web.Request) -> web.Response:
+        return web.Response(text=_form_html(DEEP_FORM, {}, {}, personal=True), content_type="text/html")
+
+    async def _deep_submit(self, request: web.Request) -> web.Response:
+        return await self._contact_submit(request, action=DEEP_FORM, personal=True)
+
     async def _protected_form(self, request: web.Request) -> web.Response:
         return web.Response(text=_form_html("/contact-protected", {}, {}, captcha=True), content_type="text/html")
 
@@ -228,7 +257,7 @@ class WebDesk:
         data = await request.post()
         values: dict[str, str] = {}
         attachment = None
-        for key in ("name", "email", "order_id", "topic", "message", "reply_by", "consent"):
+        for key in ("name", "email", "order_id", "topic", "message", "reply_by", "consent", "phone", "birth_date"):
             item = data.get(key)
             if isinstance(item, str):
                 values[key] = item.strip()[:MAX_FIELD]
@@ -257,12 +286,14 @@ class WebDesk:
             errors["consent"] = "Please agree to the processing of your data so we can answer you."
         return errors
 
-    async def _contact_submit(self, request: web.Request) -> web.Response:
+    async def _contact_submit(self, request: web.Request, *, action: str = "/contact", personal: bool = False) -> web.Response:
         received_ns = time.monotonic_ns()
         values, attachment = await self._read_form(request)
         errors = self.validate(values)
+        if personal and not values.get("phone"):
+            errors["phone"] = "Please enter your phone number."
         if errors:
-            return web.Response(text=_form_html("/contact", values, errors), content_type="text/html", status=422)
+            return web.Response(text=_form_html(action, values, errors, personal=personal), content_type="text/html", status=422)
         rng = contact_rng(self.seed, "form", address=values["email"], name=values["name"], what=f"{values['topic']}\n{values['message']}")
         ticket = f"NW-{rng.randint(100000, 999999)}"
         topic = TOPICS[values["topic"]]
