@@ -10,6 +10,9 @@ ground-truth log, so the demo company is one process with one JSON-lines truth f
   threaded to that ticket (`[#NW-123456]` in the subject).
 - `GET /contact-protected`: the same form behind a CAPTCHA (to check that probes report it as
   blocked rather than hang).
+- `GET /widget-chat`: the same chat as a widget embedded the way vendors do it: a launcher in a
+  shadow root, a cross-origin <iframe> served from a second port (see mysteryshop/demo/widget.py
+  for its variants: nested frames, a cookie banner, a moving launcher, a frame that never loads).
 - `GET /chat`, `GET /chat/ws`: a page with a chat widget. A bot greets, shows the queue position
   and estimated wait, a human agent joins after the profile's handoff delay (typing indicator
   first), answers with the profile's quality, sends status updates while the customer waits and
@@ -32,6 +35,7 @@ from aiohttp import WSMsgType, web
 
 from mysteryshop.demo.company import Customer, company, topic_of
 from mysteryshop.demo.keys import contact_rng
+from mysteryshop.demo.widget import WidgetSite, host_page, variant
 
 if TYPE_CHECKING:
     from mysteryshop.demo.desk import EmailDesk
@@ -181,6 +185,7 @@ class WebDesk:
         self._runner: web.AppRunner | None = None
         self._chats: set[asyncio.Task[None]] = set()
         self._chat_count = 0
+        self.widget = WidgetSite(self._chat_ws)  # the same conversation as /chat/ws
 
     async def start(self) -> int:
         app = web.Application(client_max_size=10 * 2**20)
@@ -192,7 +197,9 @@ class WebDesk:
             web.post("/contact-protected", self._protected_submit),
             web.get("/chat", self._chat_page),
             web.get("/chat/ws", self._chat_ws),
+            web.get("/widget-chat", self._widget_page),
         ])
+        await self.widget.start(self.host)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
@@ -206,6 +213,7 @@ class WebDesk:
         for task in list(self._chats):
             task.cancel()
         await asyncio.gather(*self._chats, return_exceptions=True)
+        await self.widget.stop()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -281,6 +289,10 @@ class WebDesk:
 
     async def _chat_page(self, request: web.Request) -> web.Response:
         return web.Response(text=_CHAT_PAGE, content_type="text/html")
+
+    async def _widget_page(self, request: web.Request) -> web.Response:
+        origin = f"http://{request.url.host}:{self.widget.port}"  # the host the browser used, on the widget's port
+        return web.Response(text=host_page(origin, variant(dict(request.query))), content_type="text/html")
 
     # -- chat -----------------------------------------------------------------------------
     async def _chat_ws(self, request: web.Request) -> web.WebSocketResponse:

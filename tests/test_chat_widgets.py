@@ -1,0 +1,142 @@
+"""Chat widgets where companies put them: behind a cookie banner, a launcher, cross-origin frames and shadow roots.
+
+Real Chromium against the demo desk's widget (mysteryshop/demo/widget.py), served from a second port.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mysteryshop.channels.browser import BrowserOptions
+from mysteryshop.errors import problem_of
+from mysteryshop.exitcodes import EXIT_MISCONFIGURED, PRECEDENCE
+from mysteryshop.journey import load_journey
+from mysteryshop.runner import Engine, EngineThread
+from mysteryshop.session import with_port
+from mysteryshop.store import Store
+from mysteryshop.target import Target, load_target
+
+from .conftest import PROBE_DOMAIN, ROOT, profile, specs_for
+from .test_web_probes import CHAT_TOLERANCE_NS, quick_chat
+
+pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists() and not os.environ.get("MYSTERYSHOP_CHROMIUM"),
+                                reason="needs Debian's chromium (scripts/bootstrap.sh installs it)")
+
+
+@pytest.fixture
+def engine(store: Store, tmp_path: Path) -> Iterator[EngineThread]:
+    """An engine that keeps browser evidence (screenshots of failed steps) under tmp_path/reports."""
+    thread = EngineThread(Engine(store, "run-1", domains={PROBE_DOMAIN}, browser=BrowserOptions(artifacts_dir=tmp_path / "reports"))).start()
+    yield thread
+    thread.stop()
+
+
+def widget_target(desk, *, speedup: float, query: str | None = None, **chat: object) -> Target:
+    """journeys/targets/demo-widget.yaml pointed at this desk; `query` replaces the page's variant, `chat` overrides settings."""
+    target = load_target(ROOT / "journeys" / "targets" / "demo-widget.yaml")
+    spec = target.spec.model_copy(deep=True)
+    spec.speedup = speedup
+    spec.email.smtp_port = desk.port  # type: ignore[union-attr]
+    assert spec.chat is not None
+    spec.chat.url = with_port(spec.chat.url, desk.http_port)
+    if query is not None:
+        spec.chat.url = spec.chat.url.split("?")[0] + "?" + query
+    data = spec.chat.model_dump() | chat
+    spec.chat = type(spec.chat).model_validate(data)
+    return Target(spec=spec, path=target.path)
+
+
+def test_a_chat_in_nested_cross_origin_frames_and_shadow_roots_is_timed_within_50ms(engine: EngineThread, make_desk) -> None:
+    # Given the desk's chat as a widget: cookie banner, a launcher that slides, two nested cross-origin frames, shadow roots
+    desk = make_desk(profile(chat=quick_chat()), speedup=60)
+    journey = load_journey(ROOT / "journeys" / "chat_delivery.yaml")
+    specs = specs_for(journey, widget_target(desk, speedup=60), 3)
+
+    # When three chat probes run at once
+    results = [f.result(timeout=90) for f in [engine.submit(s) for s in specs]]
+
+    # Then each saw the whole conversation with its authors, and every company message is timed within 50 ms of when the desk sent it
+    truth = desk.truth.chat
+    for result in results:
+        assert result.status == "passed", (result.error, [o.reason for o in result.failures])
+        chat = result.timeline.web.chat
+        authors = [m.author for m in chat if m.author != "typing"]
+        assert authors[:3] == ["bot", "customer", "bot"] and "agent" in authors
+        shown = [m for m in chat if m.author in ("bot", "agent")]
+        sent = [t for t in truth if t["email"] == result.spec.persona.email and t["author"] in ("bot", "agent") and t["kind"] not in ("typing", "end")]
+        assert [m.text for m in shown] == [t["text"] for t in sent] and len(sent) >= 4
+        for message, record in zip(shown, sent, strict=True):
+            error = message.t_ns - record["sent_ns"]
+            assert -CHAT_TOLERANCE_NS < error < CHAT_TOLERANCE_NS, f"{message.text[:40]}: {error / 1e6:.1f} ms"
+
+
+def test_a_closed_shadow_root_is_reached_when_the_target_opens_them(engine: EngineThread, make_desk) -> None:
+    desk = make_desk(profile(chat=quick_chat()), speedup=60)
+    journey = load_journey(ROOT / "journeys" / "chat_delivery.yaml")
+    target = widget_target(desk, speedup=60, query="shadow=closed", consent=None, open_shadow_roots=True, frame=[{"url": "/messenger"}])
+    result = engine.submit(specs_for(journey, target, 1)[0]).result(timeout=90)
+    assert result.status == "passed", (result.error, [o.reason for o in result.failures])
+    assert any(m.author == "agent" for m in result.timeline.web.chat)
+
+
+BAD = {
+    # page variant, chat settings, the verdict's class, words it must say
+    "frame-never-loads": ("frame=never", {"consent": None, "frame": [{"name": "nw-messenger"}]}, "WidgetNotLoaded", ["never loaded", "/hang"]),
+    "frame-never-loads-by-url": ("frame=never", {"consent": None, "frame": [{"url": "/messenger"}]}, "WidgetNotLoaded", ["never loaded", "/hang"]),
+    "consent-banner": ("consent=1", {"consent": None}, "ConsentRequired", ["cookie/consent banner", "#nw-consent", "consent: '#nw-consent-accept'"]),
+    "launcher-moves": ("launcher=restless", {"consent": None}, "LauncherMoving", ["kept moving", "chat.open"]),
+    "selector-missing": ("", {"consent": None, "frame": [{"name": "nw-messenger"}], "input": "#no-such-input"}, "SelectorMissing", ["#no-such-input", "chat.input", "shadow host '#nw-app'"]),
+    "frame-missing": ("", {"consent": None, "frame": [{"name": "no-such-frame"}]}, "FrameMissing", ["no-such-frame", "nw-messenger"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD), ids=list(BAD))
+def test_a_widget_that_cannot_be_reached_gets_a_verdict_naming_why_with_a_screenshot_within_the_deadline(
+    case: str, engine: EngineThread, make_desk, store: Store,
+) -> None:
+    query, chat, verdict, words = BAD[case]
+    desk = make_desk(profile(chat=quick_chat()), speedup=60)
+    journey = load_journey(ROOT / "journeys" / "chat_delivery.yaml")
+    bad = widget_target(desk, speedup=60, query=query, timeout=4.0, **chat)
+    good = widget_target(desk, speedup=60)
+    engine.call(engine.engine.web.browser.context("warm-up"))  # Chromium's start-up is not the step's time
+    bad_spec = specs_for(journey, bad, 1)[0]
+    good_spec = specs_for(journey, good, 2)[1]
+
+    started = time.monotonic()
+    bad_future, good_future = engine.submit(bad_spec), engine.submit(good_spec)
+    result = bad_future.result(timeout=60)
+    elapsed = time.monotonic() - started
+
+    # the verdict names what stood in the way, the step and the target file, within the step's deadline
+    assert result.error_class == verdict, result.error
+    error = result.error or ""
+    for word in words:
+        assert word in error, error
+    assert "step 'open'" in error and "chat_delivery" in error
+    assert elapsed < 4.0 + 1.0, f"took {elapsed:.1f}s for a 4 s deadline"
+    # with a screenshot of the page as it was
+    rows = store.query("SELECT data FROM events WHERE probe_id = ? AND kind = 'step_failed'", (bad_spec.probe_id,))
+    assert rows, "no step_failed event"
+    import json
+
+    shot = json.loads(rows[0]["data"])["screenshot"]
+    assert shot and Path(shot).is_file() and Path(shot).stat().st_size > 1000
+    # and the rest of the run carries on: a probe against the working widget passes
+    other = good_future.result(timeout=90)
+    assert other.status == "passed", (other.error, [o.reason for o in other.failures])
+
+
+def test_a_consent_banner_or_missing_selector_counts_as_misconfigured_exit_code_4() -> None:
+    from mysteryshop.channels.widget import ConsentRequired, FrameMissing, LauncherMoving, WidgetNotLoaded
+
+    codes = dict(PRECEDENCE)
+    for cls in (ConsentRequired, FrameMissing):
+        assert problem_of(cls("x"))[1] == "misconfigured" and codes["misconfigured"] == EXIT_MISCONFIGURED == cls.exit_code
+    for cls in (LauncherMoving, WidgetNotLoaded):  # findings about the company's widget: the scorecard shows them
+        assert problem_of(cls("x"))[1] == "refused" and cls.exit_code is None
