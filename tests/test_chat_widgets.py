@@ -76,12 +76,37 @@ def test_a_chat_in_nested_cross_origin_frames_and_shadow_roots_is_timed_within_5
 
 
 def test_a_closed_shadow_root_is_reached_when_the_target_opens_them(engine: EngineThread, make_desk) -> None:
+    # Given a messenger in a closed shadow root, and author selectors that do not say which messages are the customer's
     desk = make_desk(profile(chat=quick_chat()), speedup=60)
     journey = load_journey(ROOT / "journeys" / "chat_delivery.yaml")
-    target = widget_target(desk, speedup=60, query="shadow=closed", consent=None, open_shadow_roots=True, frame=[{"url": "/messenger"}])
+    target = widget_target(desk, speedup=60, query="shadow=closed", consent=None, open_shadow_roots=True, frame=[{"url": "/messenger"}],
+                           authors={"bot": ".bot", "agent": ".agent"})
     result = engine.submit(specs_for(journey, target, 1)[0]).result(timeout=90)
+    # Then the probe drives it and reads it, and the customer's own line (matched by what was typed) is not the company's
     assert result.status == "passed", (result.error, [o.reason for o in result.failures])
-    assert any(m.author == "agent" for m in result.timeline.web.chat)
+    chat = result.timeline.web.chat
+    assert any(m.author == "agent" for m in chat)
+    said = result.timeline.actions["ask"].text
+    assert [m.author for m in chat if m.text == " ".join(said.split())] == ["customer"]
+    assert not [m for m in chat if m.author == "unknown"]
+
+
+def test_without_opening_closed_shadow_roots_the_verdict_names_the_missing_selector_and_where_it_looked(engine: EngineThread, make_desk) -> None:
+    desk = make_desk(profile(chat=quick_chat()), speedup=60)
+    journey = load_journey(ROOT / "journeys" / "chat_delivery.yaml")
+    target = widget_target(desk, speedup=60, query="shadow=closed", consent=None, frame=[{"url": "/messenger"}], timeout=3.0)
+    result = engine.submit(specs_for(journey, target, 1)[0]).result(timeout=60)
+    assert result.error_class == "SelectorMissing", result.error
+    assert "'#chat-email' (chat.email, in frame whose URL matches '/messenger', inside shadow host '#nw-app')" in (result.error or "")
+
+
+@pytest.mark.parametrize("preset", sorted((ROOT / "journeys" / "targets" / "presets").glob("*.yaml")), ids=lambda p: p.stem)
+def test_each_vendor_preset_is_a_valid_target_that_says_how_it_was_derived(preset: Path) -> None:
+    target = load_target(preset)
+    chat = target.spec.chat
+    assert chat is not None and chat.open is not None and chat.frame, "a preset names the launcher and the widget's frame"
+    header = preset.read_text(encoding="utf-8").split("\nname:")[0]
+    assert "How it was derived" in header and "vendors change their markup" in header
 
 
 BAD = {

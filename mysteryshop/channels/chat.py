@@ -11,7 +11,9 @@ shortest of five evaluate() round trips, error at most half of it), which keeps 
 the same clock as every other event of the run and as the demo desk's ground truth.
 
 Authors come from the target's `chat.authors` selectors (bot, agent, customer); a typing
-indicator (`chat.typing`) is recorded as author 'typing'.
+indicator (`chat.typing`) is recorded as author 'typing'. A message no author selector matches
+whose text is what the customer typed is the customer's (a vendor preset's selectors may miss it;
+counted as the company's, it would answer the customer's own question).
 
 Widgets as vendors embed them: the observer is installed in every frame of the page (Playwright
 runs init scripts in each frame as it is created, cross-origin ones included) and watches every
@@ -97,6 +99,10 @@ _OBSERVER = """
 """
 
 
+def _normal(text: str) -> str:
+    return " ".join(text.split())
+
+
 def _utc(epoch_ms: float) -> str:
     return datetime.fromtimestamp(epoch_ms / 1000, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -121,6 +127,7 @@ class ChatSession:
         self.customer_seen = asyncio.Event()
         self.last_customer_ns: int | None = None
         self._step = step_id  # the step a verdict names
+        self._said: set[str] = set()  # what the customer typed: a message the author selectors miss is the customer's if it matches
 
     def _where(self, step: str | None = None) -> Where:
         return Where(step or self._step, self.journey, self.target.path)
@@ -143,7 +150,10 @@ class ChatSession:
         assert self.offset_ns is not None
         t_ns = int(page_ms * 1_000_000) - self.offset_ns
         author = str(payload.get("author", "unknown"))
-        message = ChatMessage(self.step_id, t_ns, _utc(page_ms), author, str(payload.get("text", ""))[:20_000])
+        text = str(payload.get("text", ""))
+        if author == "unknown" and _normal(text) in self._said:
+            author = "customer"
+        message = ChatMessage(self.step_id, t_ns, _utc(page_ms), author, text[:20_000])
         if author == "customer":
             self.last_customer_ns = t_ns
             self.customer_seen.set()
@@ -244,6 +254,8 @@ class ChatSession:
         verdict_at = deadline - min(1.5, 0.25 * ch.timeout)
         box = self.scope.locator(ch.input).first
         self._step = step
+        if len(self._said) < MAX_MESSAGES:
+            self._said.add(_normal(text))
         await self._act(box, "fill", "chat.input", ch.input, verdict_at, text)
         self.customer_seen.clear()
         sent_ns = time.monotonic_ns()
