@@ -75,6 +75,18 @@ def test_a_chat_in_nested_cross_origin_frames_and_shadow_roots_is_timed_within_5
             assert -CHAT_TOLERANCE_NS < error < CHAT_TOLERANCE_NS, f"{message.text[:40]}: {error / 1e6:.1f} ms"
 
 
+@pytest.mark.parametrize("launcher", ["iframe[name=nw-launcher]", {"frame": {"name": "nw-launcher"}, "selector": "button"}],
+                         ids=["click-the-frame", "button-in-the-frame"])
+def test_a_launcher_in_a_frame_of_its_own_opens_the_chat(launcher: object, engine: EngineThread, make_desk) -> None:
+    # Given a launcher in its own cross-origin frame (as Intercom and Zendesk do), behind a banner that covers it
+    desk = make_desk(profile(chat=quick_chat()), speedup=60)
+    journey = load_journey(ROOT / "journeys" / "chat_delivery.yaml")
+    target = widget_target(desk, speedup=60, query="launcher=frame&consent=over", open=launcher, frame=[{"name": "nw-messenger"}])
+    result = engine.submit(specs_for(journey, target, 1)[0]).result(timeout=90)
+    assert result.status == "passed", (result.error, [o.reason for o in result.failures])
+    assert any(m.author == "agent" for m in result.timeline.web.chat)
+
+
 def test_a_closed_shadow_root_is_reached_when_the_target_opens_them(engine: EngineThread, make_desk) -> None:
     # Given a messenger in a closed shadow root, and author selectors that do not say which messages are the customer's
     desk = make_desk(profile(chat=quick_chat()), speedup=60)
@@ -113,7 +125,8 @@ BAD = {
     # page variant, chat settings, the verdict's class, words it must say
     "frame-never-loads": ("frame=never", {"consent": None, "frame": [{"name": "nw-messenger"}]}, "WidgetNotLoaded", ["never loaded", "/hang"]),
     "frame-never-loads-by-url": ("frame=never", {"consent": None, "frame": [{"url": "/messenger"}]}, "WidgetNotLoaded", ["never loaded", "/hang"]),
-    "consent-banner": ("consent=1", {"consent": None}, "ConsentRequired", ["cookie/consent banner", "#nw-consent", "consent: '#nw-consent-accept'"]),
+    "consent-banner": ("consent=1", {"consent": None}, "ConsentRequired", ["cookie/consent banner", "#nw-consent", "only after consent", "consent: '#nw-consent-accept'"]),
+    "banner-over-launcher": ("consent=over", {"consent": None}, "ConsentRequired", ["cookie/consent banner", "it covers the element", "consent: '#nw-consent-accept'"]),
     "launcher-moves": ("launcher=restless", {"consent": None}, "LauncherMoving", ["kept moving", "chat.open"]),
     "selector-missing": ("", {"consent": None, "frame": [{"name": "nw-messenger"}], "input": "#no-such-input"}, "SelectorMissing", ["#no-such-input", "chat.input", "shadow host '#nw-app'"]),
     "frame-missing": ("", {"consent": None, "frame": [{"name": "no-such-frame"}]}, "FrameMissing", ["no-such-frame", "nw-messenger"]),

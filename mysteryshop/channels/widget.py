@@ -171,7 +171,7 @@ _CONSENT_JS = r"""
   for (const el of candidates) {
     const r = el.getBoundingClientRect();
     if (r.width < 2 || r.height < 2 || getComputedStyle(el).visibility === 'hidden') continue;
-    const text = (el.innerText || '').replace(/\s+/g, ' ').trim();
+    const text = Array.from(el.childNodes).map((n) => n.innerText || n.textContent || '').join(' ').replace(/\s+/g, ' ').trim();
     if (!words.test(text + ' ' + el.id + ' ' + el.className)) continue;
     let button = null;
     for (const b of el.querySelectorAll('button, a, [role=button], input[type=button], input[type=submit]')) {
@@ -192,12 +192,13 @@ async def consent_banner(page: Any) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
-def _consent_verdict(consent: dict[str, Any], what: str, where: Where) -> ConsentRequired:
+def _consent_verdict(consent: dict[str, Any], what: str, where: Where, *, covers: bool = False) -> ConsentRequired:
     button = consent.get("button")
     fix = f"add  consent: '{button}'  to the chat section" if button else "name its accept button in 'chat.consent'"
+    how = "it covers the element" if covers else "the element is not there: the widget may load only after consent"
     return ConsentRequired(
-        f"{where}: {what} is not reachable: a cookie/consent banner is shown ({consent.get('banner')}: \"{consent.get('text')}\"), "
-        f"and the widget waits for it. Fix: {fix} of target file {where.target_path}."
+        f"{where}: {what} is not reachable: a cookie/consent banner is shown ({consent.get('banner')}: \"{consent.get('text')}\"); "
+        f"{how}. Fix: {fix} of target file {where.target_path}."
     )
 
 
@@ -248,7 +249,7 @@ async def diagnose(locator: Any, page: Any, *, setting: str, selector: str, insi
     if hit.get("covered"):
         if hit.get("consent"):
             consent = await consent_banner(page) or {"banner": hit["covered"], "text": hit.get("text"), "button": None}
-            return _consent_verdict(consent, what, where)
+            return _consent_verdict(consent, what, where, covers=True)
         return ElementCovered(f"{where}: {what} is covered by <{hit['covered']}> (\"{hit.get('text')}\") on {page.url}: a click would land "
                               f"on it. Close it first (e.g. name its button in 'chat.consent'), or fix '{setting}' in target file {where.target_path}.")
     return SelectorMissing(f"{where}: selector {what} on {page.url} could not be used within {waited:g}s "

@@ -11,8 +11,10 @@ Query parameters of `/widget-chat` give the variants a probe has to cope with:
 - `nested=1`: the messenger frame holds a second frame (`name=nw-conversation`) with the conversation;
 - `consent=1`: a cookie banner covers the bottom of the page, and the widget's script is loaded only
   once it is accepted (`#nw-consent-accept`), as consent managers gate third-party scripts;
+  `consent=over`: the widget loads at once, under the banner (its launcher cannot be clicked);
 - `launcher=moves`: the launcher appears on the left and slides to the right half a second later;
-  `launcher=restless`: it never stops moving (an endless animation);
+  `launcher=restless`: it never stops moving (an endless animation); `launcher=frame`: the launcher
+  is a button in a cross-origin frame of its own (`name=nw-launcher`), as Intercom and Zendesk do;
 - `frame=never`: the messenger frame's URL never answers (the frame never loads);
 - `shadow=closed`: the messenger's shadow root is closed.
 """
@@ -27,7 +29,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 HANG_S = 120  # how long `/hang` holds a request (bounded: the desk's stop ends it sooner)
-VARIANTS = {"nested": ("1",), "consent": ("1",), "launcher": ("moves", "restless"), "frame": ("never",), "shadow": ("closed",)}
+VARIANTS = {"nested": ("1",), "consent": ("1", "over"), "launcher": ("moves", "restless", "frame"), "frame": ("never",), "shadow": ("closed",)}
 
 _HOST_STYLE = """
 body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 40rem; padding: 0 1rem; color: #1d2330; }
@@ -52,10 +54,11 @@ _LOADER = """
     @keyframes nw-wander { from { transform: translateX(0); } to { transform: translateX(-12rem); } }
     iframe { position: fixed; bottom: 1rem; right: 1rem; width: 24rem; height: 30rem; border: 1px solid #889; background: #fff; z-index: 6; }
   </style><button class="nw-launcher" type="button" aria-label="Open chat">Chat with us</button>`;
-  const launcher = root.querySelector('.nw-launcher');
+  let launcher = root.querySelector('.nw-launcher');
   if (opts.launcher === 'moves') { launcher.classList.add('left'); setTimeout(() => launcher.classList.remove('left'), 500); }
   if (opts.launcher === 'restless') launcher.classList.add('restless');
-  launcher.addEventListener('click', () => {
+  function openMessenger() {
+    if (root.querySelector('iframe[name=nw-messenger]')) return;
     const frame = document.createElement('iframe');
     frame.name = 'nw-messenger';
     frame.title = 'Northwind chat';
@@ -63,7 +66,20 @@ _LOADER = """
     frame.src = origin + (opts.frame === 'never' ? '/hang' : (opts.nested ? '/shell?' : '/messenger?') + query);
     root.appendChild(frame);
     launcher.hidden = true;
-  });
+  }
+  if (opts.launcher === 'frame') {
+    // the launcher in a frame of its own, which asks the page to open the messenger
+    const frame = document.createElement('iframe');
+    frame.name = 'nw-launcher';
+    frame.title = 'Open the chat';
+    frame.src = origin + '/launcher';
+    frame.style.cssText = 'position: fixed; bottom: 1rem; right: 1rem; width: 10rem; height: 3.5rem; border: 0; z-index: 5;';
+    launcher.replaceWith(frame);
+    launcher = frame;
+    window.addEventListener('message', (event) => { if (event.origin === origin && event.data === 'nw-open') openMessenger(); });
+  } else {
+    launcher.addEventListener('click', openMessenger);
+  }
 })();
 """
 
@@ -121,6 +137,10 @@ _MESSENGER = """<!doctype html><html lang=en><head><meta charset=utf-8><title>No
 })();
 </script></body></html>"""
 
+_LAUNCHER = """<!doctype html><html lang=en><head><meta charset=utf-8><title>Open the chat</title></head>
+<body style="margin:0"><button type="button" style="width:100%;height:3.5rem;border:0;border-radius:2rem;background:#2458d6;color:#fff"
+ onclick="parent.postMessage('nw-open', '*')">Chat with us</button></body></html>"""
+
 _SHELL = """<!doctype html><html lang=en><head><meta charset=utf-8><title>Northwind messenger</title></head>
 <body style="margin:0"><iframe name="nw-conversation" title="Conversation" src="/messenger?%s" style="border:0;width:100%%;height:29rem"></iframe></body></html>"""
 
@@ -134,7 +154,10 @@ def host_page(widget_origin: str, options: dict[str, str]) -> str:
     """The company's page that embeds the widget from `widget_origin`."""
     loader = f'<script src="{widget_origin}/loader.js" data-options="{html.escape(json.dumps(options), quote=True)}"></script>'
     consent = ""
-    if options.get("consent"):
+    if options.get("consent") == "over":
+        consent = ('<div id="nw-consent" role="dialog" aria-label="Cookie consent"><p>We use cookies to run our chat and to improve our site.</p>'
+                   '<button id="nw-consent-accept" type="button" onclick="this.parentElement.remove()">Accept all</button></div>')
+    elif options.get("consent"):
         # the widget's script is only added once the visitor accepts, as consent managers do with third-party scripts
         consent = (
             '<div id="nw-consent" role="dialog" aria-label="Cookie consent"><p>We use cookies to run our chat and to improve our site.</p>'
@@ -168,6 +191,7 @@ class WidgetSite:
             web.get("/loader.js", self._loader),
             web.get("/messenger", self._messenger),
             web.get("/shell", self._shell),
+            web.get("/launcher", self._launcher),
             web.get("/hang", self._hang),
             web.get("/ws", self.chat_ws),
         ])
@@ -190,6 +214,9 @@ class WidgetSite:
 
     async def _messenger(self, request: web.Request) -> web.Response:
         return web.Response(text=_MESSENGER, content_type="text/html")
+
+    async def _launcher(self, request: web.Request) -> web.Response:
+        return web.Response(text=_LAUNCHER, content_type="text/html")
 
     async def _shell(self, request: web.Request) -> web.Response:
         query = "shadow=closed" if request.query.get("shadow") == "closed" else ""
