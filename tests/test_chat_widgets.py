@@ -178,3 +178,23 @@ def test_a_consent_banner_or_missing_selector_counts_as_misconfigured_exit_code_
         assert problem_of(cls("x"))[1] == "misconfigured" and codes["misconfigured"] == EXIT_MISCONFIGURED == cls.exit_code
     for cls in (LauncherMoving, WidgetNotLoaded):  # findings about the company's widget: the scorecard shows them
         assert problem_of(cls("x"))[1] == "refused" and cls.exit_code is None
+
+
+def test_a_bad_frame_or_launcher_setting_is_reported_at_its_line(tmp_path: Path) -> None:
+    from mysteryshop.errors import JourneyError
+
+    path = tmp_path / "bad.yaml"
+    path.write_text(
+        "name: bad\n"
+        "chat:\n"
+        "  url: http://127.0.0.1:1/\n"
+        "  open: {selector: '#x', frame: {name: a, selector: b}}\n"   # 4: two ways to find one frame
+        "  frame:\n"
+        "    - {url: '('}\n"                                            # 6: not a regular expression
+        "  input: '#i'\n"
+        "  message: '.m'\n", encoding="utf-8")
+    with pytest.raises(JourneyError) as caught:
+        load_target(path)
+    lines = str(caught.value).splitlines()
+    assert lines[0].startswith(f"{path}:4:") and "chat.open.frame[0]: a frame needs exactly one of 'selector:', 'name:' or 'url:'" in lines[0]
+    assert lines[1].startswith(f"{path}:6:") and "chat.frame[0].url: '(' is not a valid regular expression" in lines[1]
