@@ -13,6 +13,12 @@ desk's ground-truth log, the same monotonic clock: the desk runs on this machine
 comparison. Prints the error distribution (p50, p99, max of |error|, and the signed mean) and ends
 with one JSON line. Target: p99 < 50 ms.
 
+The widget sends the desk a read receipt with its page clock when each message arrives
+(mysteryshop/demo/widget.py), so the error splits into the delivery to the browser (the desk's
+websocket, the kernel, a renderer waiting for a core: real latency a customer sees too) and what
+the probe's own clock adds (arrival in the page to the recorded time: the DOM insertion, the
+observer, the page-to-monotonic mapping). On a machine shared with other work, the first dominates.
+
     .venv/bin/python bench/chat_widget_timing.py [--probes 50] [--concurrency N] [--speedup 60] [--page widget|plain]
 """
 
@@ -120,6 +126,8 @@ def main() -> int:
             desk.stop()
             store.close()
     errors_ms: list[float] = []
+    delivery_ms: list[float] = []  # sent by the desk -> arrived in the widget's page (the widget's read receipt)
+    clock_ms: list[float] = []     # arrived in the page -> the time the probe recorded (what our own clock adds)
     unmatched = 0
     passed = sum(r.status == "passed" for r in results)
     for result in results:
@@ -130,12 +138,22 @@ def main() -> int:
         sent_by_text: dict[str, list[int]] = {}
         for record in sent:
             sent_by_text.setdefault(record["text"], []).append(record["sent_ns"])
+        seen_by_text: dict[str, list[int]] = {}
+        for record in truth:
+            if record["email"] == result.spec.persona.email and record.get("kind") == "seen":
+                seen_by_text.setdefault(record["text"], []).append(record["shown_ns"])
         for message in shown:
             times = sent_by_text.get(message.text)
             if not times:
                 unmatched += 1
                 continue
-            errors_ms.append((message.t_ns - times.pop(0)) / 1e6)
+            sent_ns = times.pop(0)
+            errors_ms.append((message.t_ns - sent_ns) / 1e6)
+            seen = seen_by_text.get(message.text)
+            if seen:
+                arrived = seen.pop(0)
+                delivery_ms.append((arrived - sent_ns) / 1e6)
+                clock_ms.append((message.t_ns - arrived) / 1e6)
         unmatched += sum(len(v) for v in sent_by_text.values())  # sent but never recorded
     for result in results:
         if result.status != "passed":
@@ -150,9 +168,16 @@ def main() -> int:
     print(f"  {passed}/{args.probes} probes passed in {elapsed:.1f} s; {len(errors_ms)} company messages matched to the desk's ground truth, {unmatched} unmatched")
     print(f"  timing error |recorded - sent|: p50 {p50:.2f} ms, p99 {p99:.2f} ms, max {worst:.2f} ms; signed mean {statistics.fmean(errors_ms):+.2f} ms "
           f"(target: p99 < 50 ms: {'met' if p99 < 50 else 'NOT met'})")
+    split = {}
+    if clock_ms:
+        own = [abs(e) for e in clock_ms]
+        split = {"delivery_p50_ms": round(percentile(delivery_ms, 0.5), 3), "delivery_p99_ms": round(percentile(delivery_ms, 0.99), 3),
+                 "clock_p50_ms": round(percentile(own, 0.5), 3), "clock_p99_ms": round(percentile(own, 0.99), 3), "clock_max_ms": round(max(own), 3)}
+        print(f"  of which delivery (desk -> the widget's page, its read receipt): p50 {split['delivery_p50_ms']:.2f} ms, p99 {split['delivery_p99_ms']:.2f} ms; "
+              f"our clock (arrived in the page -> recorded): p50 {split['clock_p50_ms']:.2f} ms, p99 {split['clock_p99_ms']:.2f} ms, max {split['clock_max_ms']:.2f} ms")
     print(json.dumps({"page": args.page, "probes": args.probes, "passed": passed, "messages": len(errors_ms), "unmatched": unmatched,
                       "p50_ms": round(p50, 3), "p99_ms": round(p99, 3), "max_ms": round(worst, 3),
-                      "mean_signed_ms": round(statistics.fmean(errors_ms), 3), "elapsed_s": round(elapsed, 2)}))
+                      "mean_signed_ms": round(statistics.fmean(errors_ms), 3), **split, "elapsed_s": round(elapsed, 2)}))
     return 0 if passed == args.probes and unmatched == 0 and p99 < 50 else 1
 
 

@@ -312,6 +312,8 @@ class WebDesk:
                     chat.start(str(data.get("email") or "")[:320])
                 elif data.get("type") == "message":
                     chat.customer_said(str(data.get("text") or "")[:MAX_FIELD])
+                elif data.get("type") == "seen" and isinstance(data.get("t"), (int, float)):
+                    chat.seen(str(data.get("text") or "")[:MAX_FIELD], float(data["t"]))
         finally:
             chat.cancel()
         return ws
@@ -343,6 +345,12 @@ class _Chat:
         self.desk.email.truth.add_planned(channel="chat", chat=self.number, email=email, said="", messages=[list(m) for m in plan])
         if plan:
             self._play(plan)
+
+    def seen(self, text: str, page_ms: float) -> None:
+        """The widget's read receipt: when (its page clock, epoch ms) a message arrived in the browser. Chromium's page
+        clock is the monotonic clock plus a wall-clock offset fixed at its start, so this machine's offset maps it back."""
+        shown_ns = int(page_ms * 1_000_000) - (time.time_ns() - time.monotonic_ns())
+        self._truth(author="page", kind="seen", text=text, page_ms=page_ms, shown_ns=shown_ns)
 
     def customer_said(self, text: str) -> None:
         received_ns = time.monotonic_ns()

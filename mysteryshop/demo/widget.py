@@ -17,6 +17,10 @@ Query parameters of `/widget-chat` give the variants a probe has to cope with:
   is a button in a cross-origin frame of its own (`name=nw-launcher`), as Intercom and Zendesk do;
 - `frame=never`: the messenger frame's URL never answers (the frame never loads);
 - `shadow=closed`: the messenger's shadow root is closed.
+
+The messenger sends a read receipt for each message (`{type: 'seen', t}`, its page clock when the
+message arrived): the desk logs it, so a benchmark can split a chat message's timing error into the
+delivery to the browser and what the probe's own clock adds (bench/chat_widget_timing.py).
 """
 
 from __future__ import annotations
@@ -117,8 +121,9 @@ _MESSENGER = """<!doctype html><html lang=en><head><meta charset=utf-8><title>No
     ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws');
     ws.addEventListener('open', () => { open = true; ws.send(JSON.stringify({type: 'start', email: $('chat-email').value})); for (const m of pending) ws.send(JSON.stringify(m)); pending = []; });
     ws.addEventListener('message', (event) => {
+      const at = performance.timeOrigin + performance.now();
       const m = JSON.parse(event.data);
-      if (m.type === 'message') add(m.author, m.text);
+      if (m.type === 'message') { add(m.author, m.text); ws.send(JSON.stringify({type: 'seen', text: m.text, t: at})); }
       else if (m.type === 'typing' && m.on) { removeTyping(); const t = document.createElement('div'); t.className = 'typing'; t.textContent = m.name + ' is typing…'; log.appendChild(t); }
       else if (m.type === 'typing') removeTyping();
       else if (m.type === 'end') { const e = document.createElement('div'); e.className = 'chat-ended'; e.textContent = 'The chat has ended.'; log.appendChild(e); }
