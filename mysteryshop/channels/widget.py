@@ -16,6 +16,7 @@ engineer can act on:
 - `LauncherMoving`: the element never stood still long enough to be clicked (a finding about the
   company: a customer chases that button too);
 - `WidgetNotLoaded`: the widget's frame is on the page but its document never loaded (a finding);
+- `WidgetSlow`: the element is there when the deadline has passed: it came too late (a finding);
 - `FrameMissing` / `SelectorMissing`: no such frame or element (exit code 4), naming the frames
   that are there.
 """
@@ -55,6 +56,10 @@ class LauncherMoving(ChannelError):
 
 class WidgetNotLoaded(ChannelError):
     """The widget's frame is on the page, but its document never loaded."""
+
+
+class WidgetSlow(ChannelError):
+    """An element of the widget came, but only after the step's deadline."""
 
 
 class Where:
@@ -252,6 +257,8 @@ async def diagnose(locator: Any, page: Any, *, setting: str, selector: str, insi
             return _consent_verdict(consent, what, where, covers=True)
         return ElementCovered(f"{where}: {what} is covered by <{hit['covered']}> (\"{hit.get('text')}\") on {page.url}: a click would land "
                               f"on it. Close it first (e.g. name its button in 'chat.consent'), or fix '{setting}' in target file {where.target_path}.")
-    return SelectorMissing(f"{where}: selector {what} on {page.url} could not be used within {waited:g}s "
-                           f"(it is there and visible: disabled, or the page kept it busy). {fix}")
+    if await _quick(handle.is_enabled(), True):
+        return WidgetSlow(f"{where}: {what} was not ready within the step's deadline of {waited:g}s on {page.url}; it is there now "
+                          f"(a slow page, or a busy machine: raise 'chat.timeout' in target file {where.target_path} if the page is just slow)")
+    return SelectorMissing(f"{where}: selector {what} on {page.url} stayed disabled for {waited:g}s. {fix}")
 
