@@ -171,12 +171,12 @@ def test_a_widget_that_cannot_be_reached_gets_a_verdict_naming_why_with_a_screen
 
 
 def test_a_consent_banner_or_missing_selector_counts_as_misconfigured_exit_code_4() -> None:
-    from mysteryshop.channels.widget import ConsentRequired, FrameMissing, LauncherMoving, WidgetNotLoaded
+    from mysteryshop.channels.widget import ConsentRequired, FrameMissing, LauncherMoving, WidgetNotLoaded, WidgetSlow
 
     codes = dict(PRECEDENCE)
     for cls in (ConsentRequired, FrameMissing):
         assert problem_of(cls("x"))[1] == "misconfigured" and codes["misconfigured"] == EXIT_MISCONFIGURED == cls.exit_code
-    for cls in (LauncherMoving, WidgetNotLoaded):  # findings about the company's widget: the scorecard shows them
+    for cls in (LauncherMoving, WidgetNotLoaded, WidgetSlow):  # findings about the company's widget: the scorecard shows them
         assert problem_of(cls("x"))[1] == "refused" and cls.exit_code is None
 
 
