@@ -91,8 +91,7 @@ _OBSERVER = """
   const attach = Element.prototype.attachShadow;
   Element.prototype.attachShadow = function (init) {
     const root = attach.call(this, cfg.openShadow ? Object.assign({}, init, {mode: 'open'}) : init);
-    roots.push(root);
-    observer.observe(root, options);
+    if (roots.length < 1000) { roots.push(root); observer.observe(root, options); }  // bounded: a page that makes shadow roots without end
     return root;
   };
 })();
