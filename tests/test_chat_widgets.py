@@ -157,7 +157,8 @@ def test_a_widget_that_cannot_be_reached_gets_a_verdict_naming_why_with_a_screen
     for word in words:
         assert word in error, error
     assert "step 'open'" in error and "chat_delivery" in error
-    assert elapsed < 4.0 + 1.0, f"took {elapsed:.1f}s for a 4 s deadline"
+    # the verdict is due before the deadline; a busy machine may add the page's creation (before the step's clock) and the screenshot
+    assert elapsed < 4.0 + 2.0, f"took {elapsed:.1f}s for a 4 s deadline"
     # with a screenshot of the page as it was
     rows = store.query("SELECT data FROM events WHERE probe_id = ? AND kind = 'step_failed'", (bad_spec.probe_id,))
     assert rows, "no step_failed event"
