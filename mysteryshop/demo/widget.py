@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+NOTICE = "Our chat team is here from 8am to 8pm."
 HANG_S = 120  # how long `/hang` holds a request (bounded: the desk's stop ends it sooner)
 VARIANTS = {"nested": ("1",), "consent": ("1", "over"), "launcher": ("moves", "restless", "frame"), "frame": ("never",), "shadow": ("closed",)}
 
@@ -177,6 +178,8 @@ def host_page(widget_origin: str, options: dict[str, str]) -> str:
         loader = ""
     return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Help centre — Northwind Outfitters</title>"
             f"<style>{_HOST_STYLE}</style></head><body><h1>Help centre</h1><p>Questions about an order? Our team is here to help.</p>"
+            # the company's own page uses the widget's class names too: only the widget's frame is the conversation
+            f'<p class="msg bot notice">{NOTICE}</p>'
             f"{consent}{loader}</body></html>")
 
 
