@@ -175,7 +175,11 @@ class WebChannels:
 
         session = ChatSession(page, target=spec.target, step_id=step.id, journey=spec.journey.name, on_message=on_message)
         self._chats[spec.probe_id] = session
-        given = await session.open(spec.persona, deadline)
+        try:
+            given = await session.open(spec.persona, deadline)
+        except (ChannelError, TargetUnreachable) as exc:
+            await self._chat_failed(spec, step.id, page, exc)
+            raise
         t_ns, utc = self.clock(), utc_now()
         await self._record_action(spec, step, timeline, t_ns, utc, "", "chat")
         facts = {"email": given["email"]} if "email" in given else {}
@@ -185,13 +189,23 @@ class WebChannels:
         if step.body:
             await self._say(spec, step, timeline, deadline, record=False)
 
+    async def _chat_failed(self, spec: ProbeSpec, step_id: str, page: Any, exc: MysteryShopError) -> None:
+        """A chat step's verdict, stored with a screenshot of the page as it was (what the banner, launcher or frame looked like)."""
+        shot = await self.browser.screenshot(spec.probe_id, page, f"{step_id}-failed")
+        await self.store.aevent(self.run_id, spec.probe_id, "step_failed", self.clock(), step=step_id, channel="chat", error=str(exc),
+                                status=getattr(exc, "status", "error"), verdict=type(exc).__name__, screenshot=str(shot) if shot else None)
+
     async def _say(self, spec: ProbeSpec, step: Step, timeline: Timeline, deadline: float, *, record: bool = True) -> None:
         session = self._chats.get(spec.probe_id)
         if session is None:
             raise TargetMisconfigured(f"step '{step.id}' of journey '{spec.journey.name}' says something in a chat, but no chat is open: "
                                       f"add an 'open_chat' step before it in {spec.journey.path}")
         text = spec.journey.write(step.id, "body", spec.persona, values=timeline.captured).text.rstrip("\n")
-        t_ns = self._in_run_clock(await session.say(text, step.id, deadline))
+        try:
+            t_ns = self._in_run_clock(await session.say(text, step.id, deadline))
+        except ChannelError as exc:
+            await self._chat_failed(spec, step.id, session.page, exc)
+            raise
         if record:
             await self._record_action(spec, step, timeline, t_ns, utc_now(), text, "chat")
         await self._given(spec, timeline, Given(step.id, t_ns, "chat", persona_facts(spec.persona, [text])))

@@ -13,6 +13,9 @@ ground-truth log, so the demo company is one process with one JSON-lines truth f
 - `GET /deep/...`, `GET /nowayin/...`: more site layouts (demo/site.py): the contact form hidden three
   clicks deep (`/deep/help/contact`, which also asks for a phone number and a date of birth; in German
   under `/deep/de/`, with a scripted button under `/deep/js/`), and a shop with no way to contact support.
+- `GET /widget-chat`: the same chat as a widget embedded the way vendors do it: a launcher in a
+  shadow root, a cross-origin <iframe> served from a second port (see mysteryshop/demo/widget.py
+  for its variants: nested frames, a cookie banner, a moving launcher, a frame that never loads).
 - `GET /chat`, `GET /chat/ws`: a page with a chat widget. A bot greets, shows the queue position
   and estimated wait, a human agent joins after the profile's handoff delay (typing indicator
   first), answers with the profile's quality, sends status updates while the customer waits and
@@ -36,6 +39,7 @@ from aiohttp import WSMsgType, web
 from mysteryshop.demo.company import Customer, company, topic_of
 from mysteryshop.demo.keys import contact_rng
 from mysteryshop.demo.site import DEEP, DEEP_DE, DEEP_FORM, DEEP_JS, NOWAYIN, site_page
+from mysteryshop.demo.widget import WidgetSite, host_page, variant
 
 if TYPE_CHECKING:
     from mysteryshop.demo.desk import EmailDesk
@@ -192,6 +196,7 @@ class WebDesk:
         self._runner: web.AppRunner | None = None
         self._chats: set[asyncio.Task[None]] = set()
         self._chat_count = 0
+        self.widget = WidgetSite(self._chat_ws)  # the same conversation as /chat/ws
 
     async def start(self) -> int:
         app = web.Application(client_max_size=10 * 2**20)
@@ -207,7 +212,9 @@ class WebDesk:
             web.post(DEEP_FORM, self._deep_submit),
             web.get(DEEP + "{tail:(/.*)?}", self._site),
             web.get(NOWAYIN + "{tail:(/.*)?}", self._site),
+            web.get("/widget-chat", self._widget_page),
         ])
+        await self.widget.start(self.host)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
@@ -221,6 +228,7 @@ class WebDesk:
         for task in list(self._chats):
             task.cancel()
         await asyncio.gather(*self._chats, return_exceptions=True)
+        await self.widget.stop()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -313,6 +321,10 @@ class WebDesk:
     async def _chat_page(self, request: web.Request) -> web.Response:
         return web.Response(text=_CHAT_PAGE, content_type="text/html")
 
+    async def _widget_page(self, request: web.Request) -> web.Response:
+        origin = f"http://{request.url.host}:{self.widget.port}"  # the host the browser used, on the widget's port
+        return web.Response(text=host_page(origin, variant(dict(request.query))), content_type="text/html")
+
     # -- chat -----------------------------------------------------------------------------
     async def _chat_ws(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=64 * 1024)
@@ -331,6 +343,8 @@ class WebDesk:
                     chat.start(str(data.get("email") or "")[:320])
                 elif data.get("type") == "message":
                     chat.customer_said(str(data.get("text") or "")[:MAX_FIELD])
+                elif data.get("type") == "seen" and isinstance(data.get("t"), (int, float)):
+                    chat.seen(str(data.get("text") or "")[:MAX_FIELD], float(data["t"]))
         finally:
             chat.cancel()
         return ws
@@ -362,6 +376,12 @@ class _Chat:
         self.desk.email.truth.add_planned(channel="chat", chat=self.number, email=email, said="", messages=[list(m) for m in plan])
         if plan:
             self._play(plan)
+
+    def seen(self, text: str, page_ms: float) -> None:
+        """The widget's read receipt: when (its page clock, epoch ms) a message arrived in the browser. Chromium's page
+        clock is the monotonic clock plus a wall-clock offset fixed at its start, so this machine's offset maps it back."""
+        shown_ns = int(page_ms * 1_000_000) - (time.time_ns() - time.monotonic_ns())
+        self._truth(author="page", kind="seen", text=text, page_ms=page_ms, shown_ns=shown_ns)
 
     def customer_said(self, text: str) -> None:
         received_ns = time.monotonic_ns()
