@@ -253,7 +253,8 @@ def pytest_runtestloop(session: pytest.Session) -> Any:
         from mysteryshop.shards import slot_of
 
         index, count = int(str(worker["workerid"]).removeprefix("gw")), int(worker["workercount"])
-        specs = [s for s in specs if slot_of(s.probe_id, count) == index]
+        # keyed apart from --shard's slices: with --shard i/n -n N, the slice's probes still spread over all N workers
+        specs = [s for s in specs if slot_of(f"worker:{s.probe_id}", count) == index]
     from mysteryshop import interrupt
 
     runs = bool(specs) and not config.option.collectonly and not config.stash[CONFIG_KEY].dry_run
