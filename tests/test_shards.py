@@ -21,7 +21,7 @@ pytestmark = pytest.mark.timeout(300)
 
 PERSONAS = 16
 
-# Deadlines far from what the desk does at this speedup (1 wall second = 1 company hour), so a loaded machine
+# Deadlines far from what the desk does at this speedup (1 wall second = 2 company hours), so a loaded machine
 # does not turn an acknowledgement late: what is compared is what the desk did, which depends on the probe only.
 JOURNEY = """
 id: shard_question
@@ -37,8 +37,7 @@ steps:
     within: 4h
   - id: answered
     expect: answer
-    within: 10h
-    facts: [["30 days"]]
+    within: 36h
 """
 
 PROBE_MODULE = """
@@ -81,8 +80,8 @@ def test_a_bad_shard_says_what_to_write(text: str, says: str) -> None:
 def _project(root: Path) -> Path:
     (root / "journeys" / "targets").mkdir(parents=True)
     (root / "journeys" / "shard_question.yaml").write_text(JOURNEY)
-    target = (ROOT / "journeys/targets/demo.yaml").read_text().replace("speedup: 14400", "speedup: 3600")
-    assert "speedup: 3600" in target
+    target = (ROOT / "journeys/targets/demo.yaml").read_text().replace("speedup: 14400", "speedup: 7200")
+    assert "speedup: 7200" in target
     (root / "journeys" / "targets" / "demo.yaml").write_text(target)
     (root / "test_probe.py").write_text(PROBE_MODULE)
     return root
@@ -125,7 +124,10 @@ def _rows(project: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
 def one_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     project = _project(tmp_path_factory.mktemp("one"))
     _done(_pytest(project, "--run-id", "one"))
-    return _figures(_card(project, "one"))
+    card = _card(project, "one")
+    answered = card["channels"]["email"]["metrics"]["answered"]["count"]
+    assert 0 < answered < PERSONAS, answered  # a mix: the comparisons below would not see replies gone astray otherwise
+    return _figures(card)
 
 
 def test_four_shards_give_the_figures_of_one_run(one_run: dict[str, Any], tmp_path: Path) -> None:
@@ -153,11 +155,13 @@ def test_four_shards_give_the_figures_of_one_run(one_run: dict[str, Any], tmp_pa
 
 def test_xdist_workers_write_one_run_with_the_figures_of_one_process(one_run: dict[str, Any], tmp_path: Path) -> None:
     project = _project(tmp_path)
-    out = _done(_pytest(project, "-n", "2", "--run-id", "xd"))
-    assert "scored from what every worker stored" in out, out
-    assert _rows(project, "SELECT count(*) FROM runs") == [(1,)]
-    assert _figures(_card(project, "xd")) == one_run
-    desks = sorted(p.name for p in (project / "reports" / "xd").glob("demo-desk-*"))
+    out = _done(_pytest(project, "-n", "2"))  # no --run-id: the controller names the run, and tells its workers
+    runs = _rows(project, "SELECT id FROM runs")
+    assert len(runs) == 1, runs
+    run_id = runs[0][0]
+    assert f"run {run_id} scored from what every worker stored" in out, out
+    assert _figures(_card(project, run_id)) == one_run
+    desks = sorted(p.name for p in (project / "reports" / run_id).glob("demo-desk-*"))
     assert desks == ["demo-desk-demo-gw0", "demo-desk-demo-gw1"]  # a desk per worker, each answering its own worker's mailbox
 
 
