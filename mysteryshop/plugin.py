@@ -25,7 +25,14 @@ if TYPE_CHECKING:
     from mysteryshop.plan import ProbeSpec
     from mysteryshop.runner import ProbeResult
 
-from mysteryshop.pytest_keys import CONFIG_KEY, OPTIONS_KEY, PART_KEY, READER_KEY, SESSION_KEY, START_ERROR_KEY  # noqa: E402
+from mysteryshop.pytest_keys import (  # noqa: E402
+    CONFIG_KEY,
+    OPTIONS_KEY,
+    PART_KEY,
+    READER_KEY,
+    SESSION_KEY,
+    START_ERROR_KEY,
+)
 from mysteryshop.untrusted import terminal_line  # noqa: E402
 
 

@@ -118,10 +118,10 @@ class PartEnd:
         if self.card is not None:
             return [f"mysteryshop: all {self.count} shards of run {self.run_id} are in; scored it in {self.seconds:.2f} s"]
         if self.reported >= self.count:
-            return [f"mysteryshop: shard {self.part} of run {self.run_id} is in; the run was scored already: "
-                    f"`mysteryshop report {self.run_id}` scores it again"]
-        return [f"mysteryshop: shard {self.part} of run {self.run_id} is in ({self.reported} of {self.count}); the run is scored "
-                f"by the last shard to end, or now with `mysteryshop report {self.run_id}` (what is in so far)"]
+            return [(f"mysteryshop: shard {self.part} of run {self.run_id} is in; the run was scored already: "
+                     f"`mysteryshop report {self.run_id}` scores it again")]
+        return [(f"mysteryshop: shard {self.part} of run {self.run_id} is in ({self.reported} of {self.count}); the run is scored "
+                 f"by the last shard to end, or now with `mysteryshop report {self.run_id}` (what is in so far)")]
 
 
 def run_status(store: Store, run_id: str) -> str:

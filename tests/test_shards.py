@@ -56,8 +56,8 @@ def test_shards_partition_the_probes_exactly_and_the_same_in_every_process() -> 
     slices = [[k for k in keys if Shard(i, 4).owns(k)] for i in range(1, 5)]
     assert sorted(k for s in slices for k in s) == sorted(keys)  # each probe in exactly one slice
     assert all(60 <= len(s) <= 140 for s in slices), [len(s) for s in slices]  # none empty, none hoarding
-    other = subprocess.run([sys.executable, "-c", "import sys; from mysteryshop.shards import slot_of; "
-                            "print([slot_of(k, 4) for k in sys.argv[1:]])", *keys[:50]],
+    other = subprocess.run([sys.executable, "-c", ("import sys; from mysteryshop.shards import slot_of; "
+                                                   "print([slot_of(k, 4) for k in sys.argv[1:]])"), *keys[:50]],
                            capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "123", "PYTHONPATH": str(ROOT)})
     assert json.loads(other.stdout) == [slot_of(k, 4) for k in keys[:50]]
 
