@@ -51,7 +51,7 @@ class RunConfig:
     personas_file: str | None = None  # personas from a CSV or YAML file (test accounts) instead of Faker
     demo_profile: str | None = None
     reports_dir: Path = Path("reports")
-    store_path: Path | None = None
+    store_path: Path | str | None = None  # a SQLite file or a postgresql:// URL
     run_id: str = field(default_factory=new_run_id)
     browser_path: str | None = None  # Chromium for web-form and chat probes (default: $MYSTERYSHOP_CHROMIUM, /usr/bin/chromium)
     browser_concurrency: int = 4  # browser probes driving a page at once
@@ -64,7 +64,8 @@ class RunConfig:
     study: str | None = None  # the benchmark study the run's companies and personas come from (kept with the run for --resume)
 
     @property
-    def store_file(self) -> Path:
+    def store_file(self) -> Path | str:
+        """A SQLite file, or a postgresql:// URL."""
         return self.store_path or self.reports_dir / "mysteryshop.sqlite"
 
     @property
