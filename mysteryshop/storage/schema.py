@@ -300,8 +300,9 @@ class SchemaTooNew(RuntimeError):
     """The store was written by a newer mysteryshop."""
 
 
-def pending(current: int, where: str, migrations: Sequence[Migration] = MIGRATIONS) -> list[Migration]:
+def pending(current: int, where: str, migrations: Sequence[Migration] | None = None) -> list[Migration]:
     """The migrations a store at version `current` lacks, in order; refuses a store newer than `migrations` know."""
+    migrations = MIGRATIONS if migrations is None else migrations
     latest = migrations[-1].version if migrations else 0
     if current > latest:
         raise SchemaTooNew(
