@@ -208,6 +208,10 @@ class Store:
         results: list[tuple[_Write, int | BaseException]] = []
         try:
             engine.begin(conn)
+            if hasattr(engine, "apply_many") and not any(isinstance(w, _Group) for w in batch):
+                done = engine.apply_many(conn, [(w.sql, w.params, w.changes) for w in batch])
+                engine.commit(conn)
+                return list(zip(batch, done))
             for write in batch:
                 if isinstance(write, _Group):
                     results.extend(self._apply_group(conn, write))

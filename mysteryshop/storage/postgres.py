@@ -168,6 +168,25 @@ class PostgresEngine:
             return int(row[0]) if row else 0
         return max(cursor.rowcount, 0)
 
+    def apply_many(self, conn: psycopg.Connection[Any], writes: list[tuple[str, tuple[Any, ...], bool]]) -> list[int]:
+        """Several writes in one round trip (pipeline mode): what `apply` returns for each. The first that fails
+        raises, and the transaction is aborted (the store then replays the batch one write at a time)."""
+        pending = []
+        with conn.pipeline():
+            for sql, params, changes in writes:
+                text = to_postgres(sql, returning_id=not changes)
+                cursor = conn.cursor()
+                cursor.execute(text, _params(params), prepare=True)
+                pending.append((cursor, not changes and text.endswith(" RETURNING id")))
+        results = []
+        for cursor, returning in pending:
+            if returning:
+                row = cursor.fetchone()
+                results.append(int(row[0]) if row else 0)
+            else:
+                results.append(max(cursor.rowcount, 0))
+        return results
+
     def run_together(self, writes: list[tuple[str, tuple[Any, ...]]]) -> None:
         with self.connect() as conn, conn.transaction():
             for sql, params in writes:
