@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import socket
@@ -31,14 +32,29 @@ TEST_ENGINE = os.environ.get("MYSTERYSHOP_TEST_STORE", "sqlite")
 _databases = itertools.count()
 
 
+_server: list[object] = []  # the session's PostgreSQL server, started on first use
+_server_stack = contextlib.ExitStack()
+
+
+def _pg_server() -> object:
+    """One PostgreSQL server for the session (initdb and pg_ctl in a temporary folder, 127.0.0.1, a free port), started on first use."""
+    if not _server:
+        from mysteryshop.storage.pgserver import running_server
+
+        _server.append(_server_stack.enter_context(running_server(fsync=False)))
+    return _server[0]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _server_stack.close()
+
+
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[object]:
-    """One PostgreSQL server for the session (initdb and pg_ctl in a temporary folder, 127.0.0.1, a free port)."""
-    from mysteryshop.storage.pgserver import ServerUnavailable, running_server
+def pg_server() -> object:
+    from mysteryshop.storage.pgserver import ServerUnavailable
 
     try:
-        with running_server(fsync=False) as server:
-            yield server
+        return _pg_server()
     except ServerUnavailable as exc:
         if TEST_ENGINE == "postgresql":
             raise
@@ -50,12 +66,17 @@ def pg_database(server: object) -> str:
     return server.create_database(f"t{os.getpid()}_{next(_databases)}")  # type: ignore[attr-defined]
 
 
+def fresh_store(folder: Path, name: str = "store.sqlite") -> Path | str:
+    """A new store's location for a test: `folder`/`name`, or with MYSTERYSHOP_TEST_STORE=postgresql a fresh database."""
+    if TEST_ENGINE == "postgresql":
+        return pg_database(_pg_server())
+    return folder / name
+
+
 @pytest.fixture
 def store_location(tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
     """Where a test's store lives: a SQLite file, or with MYSTERYSHOP_TEST_STORE=postgresql a fresh database's URL."""
-    if TEST_ENGINE == "postgresql":
-        return pg_database(request.getfixturevalue("pg_server"))
-    return tmp_path / "store.sqlite"
+    return fresh_store(tmp_path)
 
 
 def project_with_store(folder: Path, location: Path | str) -> Path:
