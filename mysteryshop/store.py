@@ -157,6 +157,8 @@ class Store:
         #: the file (SQLite) or the URL without its password (PostgreSQL): what messages name
         self.path: Any = self._engine.path
         self.location = self._engine.location
+        #: what the store was opened with (a file, or the URL with its password): for another connection of its own
+        self.opened_with = location
         self.engine = self._engine.name
         #: what a failed statement raises on this engine (sqlite3.Error, psycopg.Error)
         self.errors: tuple[type[BaseException], ...] = self._engine.errors
@@ -209,7 +211,7 @@ class Store:
         try:
             engine.begin(conn)
             if hasattr(engine, "apply_many") and not any(isinstance(w, _Group) for w in batch):
-                done = engine.apply_many(conn, [(w.sql, w.params, w.changes) for w in batch])
+                done = engine.apply_many(conn, [(w.sql, w.params, w.changes, w.future is not None) for w in batch])
                 engine.commit(conn)
                 return list(zip(batch, done))
             for write in batch:

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import psycopg
 import psycopg.adapt
+from psycopg.types.numeric import NumericBinaryLoader
 from psycopg_pool import ConnectionPool
 
 from mysteryshop.errors import StoreUnavailable
@@ -78,8 +79,17 @@ def _row_factory(cursor: Any) -> Any:
     return lambda values: row_class(values)
 
 
+class _NumericBinary(NumericBinaryLoader):
+    """`_Numeric` for results read in binary (every read: bytea then travels as it is, not hex-encoded)."""
+
+    def load(self, data: Any) -> int | float:
+        value = super().load(data)
+        return int(value) if value == value.to_integral_value() else float(value)
+
+
 def _configure(conn: psycopg.Connection[Any]) -> None:
     conn.adapters.register_loader("numeric", _Numeric)
+    conn.adapters.register_loader("numeric", _NumericBinary)
 
 
 def _params(params: tuple[Any, ...]) -> tuple[Any, ...]:
@@ -168,23 +178,46 @@ class PostgresEngine:
             return int(row[0]) if row else 0
         return max(cursor.rowcount, 0)
 
-    def apply_many(self, conn: psycopg.Connection[Any], writes: list[tuple[str, tuple[Any, ...], bool]]) -> list[int]:
-        """Several writes in one round trip (pipeline mode): what `apply` returns for each. The first that fails
-        raises, and the transaction is aborted (the store then replays the batch one write at a time)."""
+    def apply_many(self, conn: psycopg.Connection[Any], writes: list[tuple[str, tuple[Any, ...], bool, bool]]) -> list[int]:
+        """Several writes (sql, params, changes, wanted) in one round trip (pipeline mode): what `apply` returns for each.
+        Runs of the same statement go as one `executemany` where no one needs a row count from it (an insert that
+        returns its id; a posted write nobody waits for). The first write that fails raises, and the transaction is
+        aborted (the store then replays the batch one write at a time)."""
+        runs: list[tuple[str, bool, list[tuple[Any, ...]]]] = []  # (statement, returns id, params of each write)
+        for sql, params, changes, wanted in writes:
+            text = to_postgres(sql, returning_id=not changes)
+            returning = not changes and text.endswith(" RETURNING id")
+            many = returning or not wanted
+            if many and runs and runs[-1][0] == text and runs[-1][1] == returning and len(runs[-1][2]) > 0 and runs[-1][2][-1] is not None:
+                runs[-1][2].append(_params(params))
+                continue
+            runs.append((text, returning, [_params(params)] if many else [_params(params), None]))  # None: a single write
         pending = []
         with conn.pipeline():
-            for sql, params, changes in writes:
-                text = to_postgres(sql, returning_id=not changes)
+            for text, returning, rows in runs:
                 cursor = conn.cursor()
-                cursor.execute(text, _params(params), prepare=True)
-                pending.append((cursor, not changes and text.endswith(" RETURNING id")))
-        results = []
-        for cursor, returning in pending:
+                if rows[-1] is None:
+                    cursor.execute(text, rows[0], prepare=True)
+                    pending.append((cursor, returning, 1, True))
+                else:
+                    cursor.executemany(text, rows, returning=returning)
+                    pending.append((cursor, returning, len(rows), False))
+        results: list[int] = []
+        for cursor, returning, count, single in pending:
             if returning:
-                row = cursor.fetchone()
-                results.append(int(row[0]) if row else 0)
-            else:
+                found = []
+                while True:
+                    row = cursor.fetchone()
+                    found.append(int(row[0]) if row else 0)
+                    if not cursor.nextset():
+                        break
+                results.extend(found)
+            elif single:
                 results.append(max(cursor.rowcount, 0))
+            else:
+                results.extend([0] * count)  # posted: nobody reads it
+        if len(results) != len(writes):
+            raise RuntimeError(f"the store's writer lost count: {len(writes)} writes, {len(results)} results")
         return results
 
     def run_together(self, writes: list[tuple[str, tuple[Any, ...]]]) -> None:
@@ -200,16 +233,16 @@ class PostgresEngine:
     # -- reading
     def query(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
         with self._pool.connection() as conn:
-            return conn.execute(to_postgres(sql), _params(params)).fetchall()
+            return conn.execute(to_postgres(sql), _params(params), binary=True).fetchall()
 
     def each_row(self, sql: str, params: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
         with self._pool.connection() as conn, conn.cursor(row_factory=psycopg.rows.tuple_row) as cursor:
-            cursor.execute(to_postgres(sql), _params(params))
+            cursor.execute(to_postgres(sql), _params(params), binary=True)
             yield from cursor
 
     def query_dicts(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
         with self._pool.connection() as conn, conn.cursor(row_factory=psycopg.rows.dict_row) as cursor:
-            cursor.execute(to_postgres(sql), _params(params))
+            cursor.execute(to_postgres(sql), _params(params), binary=True)
             return cursor.fetchall()
 
     def read_only(self) -> _Reader:
