@@ -134,8 +134,10 @@ class RunSession:
             self.store.create_run(config.run_id, {**config.as_dict(), "clock_base_ns": clock_base_ns(), **process_info()})
         else:  # the process that runs it now (a report tells a run whose process is gone by it)
             info = process_info()
-            self.store.write("UPDATE runs SET config = json_set(config, '$.pid', ?, '$.host', ?) WHERE id = ?",
-                             (info["pid"], info["host"], config.run_id))
+            rows = self.store.query("SELECT config FROM runs WHERE id = ?", (config.run_id,))
+            stored = json.loads(rows[0]["config"] or "{}") if rows else {}
+            self.store.write("UPDATE runs SET config = ? WHERE id = ?",
+                             (json.dumps({**stored, "pid": info["pid"], "host": info["host"]}), config.run_id))
         self._created = True
         self._guards.enter_context(interrupt.on_hard_exit(self._mark_interrupted_now))
         domains = plan.domains or {s.target.spec.probe_domain for s in specs} or {"probe.mysteryshop.test"}

@@ -317,6 +317,23 @@ class Store:
         self._stage(_Write(sql, params, future, changes=True))
         return await future
 
+    async def achanges_serialized(self, key: str, sql: str, params: tuple[Any, ...] = ()) -> int:
+        """`achanges` for a write whose condition reads rows it does not change (a count under a cap): no other writer
+        that names the same `key` runs between its read and its write. SQLite writes one transaction at a time; on
+        PostgreSQL the write first takes a transaction lock on `key` (pg_advisory_xact_lock), held until it commits."""
+        lock = self._engine.lock_sql(key)
+        if lock is None:
+            return await self.achanges(sql, params)
+        self._raise_failure()
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[int]] = [loop.create_future(), loop.create_future()]
+        self._stage_group(_Group((_Write(*lock, futures[0], changes=True), _Write(sql, params, futures[1], changes=True))))
+        await asyncio.gather(*futures, return_exceptions=True)
+        for future in futures:
+            if future.exception() is not None:
+                raise future.exception()  # type: ignore[misc]
+        return futures[1].result()
+
     async def awrite(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         """`write` for a coroutine. The writes a loop makes in one turn reach the writer thread together."""
         self._raise_failure()
@@ -345,7 +362,11 @@ class Store:
             return
         self._stage(write)
 
-    def _stage(self, write: _Write) -> None:
+    def _stage_group(self, group: _Group) -> None:
+        """Queue a group of writes on this loop's list, as an awaited write (see `_stage`)."""
+        self._stage(group)
+
+    def _stage(self, write: _Write | _Group) -> None:
         """Queue `write` on this loop's list. Someone waiting: the list goes to the writer at the end
         of this turn; only posted writes: within POST_DELAY_S, with whatever else came meanwhile
         (each hand-over wakes the writer thread, which then competes with the loop for the GIL)."""
@@ -353,9 +374,9 @@ class Store:
         staged = self._staged.get(loop)
         if staged is None:
             staged = self._staged[loop] = []
-        staged.append(write)
+        staged.append(write)  # type: ignore[arg-type]
         pending = self._hand_over_at.get(loop)
-        if write.future is not None:
+        if isinstance(write, _Group) or write.future is not None:
             if pending is None or pending.when() > loop.time():
                 if pending is not None:
                     pending.cancel()

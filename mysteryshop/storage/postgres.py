@@ -156,6 +156,10 @@ class PostgresEngine:
                 conn.execute("ROLLBACK")
                 raise
 
+    def lock_sql(self, key: str) -> tuple[str, tuple[Any, ...]]:
+        """A statement taking a lock on `key` until the transaction ends: writers naming the same key run one at a time."""
+        return "SELECT pg_advisory_xact_lock(hashtext(?))", (key,)
+
     # -- the writer's connection
     def begin(self, conn: psycopg.Connection[Any]) -> None:
         conn.execute("BEGIN")

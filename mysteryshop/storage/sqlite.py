@@ -56,6 +56,10 @@ class SQLiteEngine:
             conn.close()
 
     # -- the writer's connection
+    def lock_sql(self, key: str) -> None:
+        """No lock to take: SQLite runs one write transaction at a time."""
+        return None
+
     def begin(self, conn: sqlite3.Connection) -> None:
         conn.execute("BEGIN IMMEDIATE")
 
