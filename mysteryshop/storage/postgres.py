@@ -146,11 +146,13 @@ class PostgresEngine:
                 conn.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
                 conn.execute(schema.POSTGRES_VERSION_TABLE)
                 current = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
-                for migration in schema.pending(current, self.location):
+                missing = schema.pending(current, self.location)
+                for migration in missing:
                     conn.execute(migration.postgres)
                     conn.execute("INSERT INTO schema_version VALUES (%s, %s, %s)", schema.version_row(migration, utc_now()))
-                conn.execute("INSERT INTO meta VALUES ('schema_version', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
-                             (str(schema.SCHEMA_VERSION),))
+                if missing:
+                    conn.execute("INSERT INTO meta VALUES ('schema_version', %s) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                                 (str(schema.SCHEMA_VERSION),))
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")

@@ -43,10 +43,12 @@ class SQLiteEngine:
             conn.execute("BEGIN IMMEDIATE")
             conn.execute(schema.SQLITE_VERSION_TABLE)
             current = conn.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
-            for migration in schema.pending(current, self.location):
+            missing = schema.pending(current, self.location)
+            for migration in missing:
                 schema.apply_sqlite(conn, migration)
                 conn.execute("INSERT INTO schema_version VALUES (?, ?, ?)", schema.version_row(migration, utc_now()))
-            conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(schema.SCHEMA_VERSION),))
+            if missing:  # a store opened as it is stays byte for byte the same (a dry run changes nothing)
+                conn.execute("INSERT OR REPLACE INTO meta VALUES ('schema_version', ?)", (str(schema.SCHEMA_VERSION),))
             conn.execute("COMMIT")
         except BaseException:
             if conn.in_transaction:
