@@ -114,12 +114,7 @@ def _by_probe(c: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("profile", [
-    # issue 17, open: a follow-up that lands just before or after its probe ends flips `followed_up` between two runs of
-    # one seed (seen once in two fresh-clone CI runs); the poor profile stays strict
-    pytest.param("excellent", marks=pytest.mark.xfail(reason="follow-up timing flip at speedup 14,400 (issue 17)", strict=False)),
-    "poor",
-])
+@pytest.mark.parametrize("profile", ["excellent", "poor"])
 def test_the_same_seed_gives_the_same_scorecard(reports: Path, profile: str) -> None:
     first, again = card(reports, f"{profile}-1"), card(reports, f"{profile}-2")
     speedup = first["targets"]["demo"]["speedup"]
