@@ -115,9 +115,12 @@ def _by_probe(c: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
 
 @pytest.mark.timeout(600)
 @pytest.mark.parametrize("profile", [
-    # issue 17, open: a follow-up that lands just before or after its probe ends flips `followed_up` between two runs of
-    # one seed (seen once in two fresh-clone CI runs); the poor profile stays strict
-    pytest.param("excellent", marks=pytest.mark.xfail(reason="follow-up timing flip at speedup 14,400 (issue 17)", strict=False)),
+    # issue 17, open: at 14,400x the excellent desk's acknowledgement (15m deadline, 62 ms of wall time) and chat deadlines
+    # (5-20m, 21-83 ms) are shorter than a loaded machine's delivery delay (0.5-1.4 s measured at load 15-30); the gate
+    # then finds the shift significant (ack 8/8 -> 3/8; answer p90 +2h, all answers later). Passed 5 of 7 runs at load
+    # 13-30 (one with an extra busy loop). The poor profile stays strict.
+    pytest.param("excellent", marks=pytest.mark.xfail(reason="delivery delay beyond deadline margins at 14,400x under load (issue 17)",
+                                                      strict=False)),
     "poor",
 ])
 def test_the_same_seed_gives_the_same_scorecard(reports: Path, profile: str) -> None:
