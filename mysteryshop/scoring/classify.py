@@ -47,6 +47,8 @@ SUBSTANCE_BESIDE_NOTICE = 14
 #: a reply that says the answer is still to come ("one of our team will respond within 24 hours") is an answer only with this
 #: many words of substance besides, not counting sentences that carry a link (pointers: "track your order here: …")
 SUBSTANCE_PROMISED = 12
+#: an autoresponder's message (RFC 3834 auto-replied) that confirms receipt is an answer only with this much substance besides
+SUBSTANCE_AUTO_REPLY = 20
 #: a sentence adds to the substance only with at least this many words of its own once its cues are out
 SENTENCE_SUBSTANCE = 3
 #: how much of a message's text is read for cues (a 5 MB newsletter is judged by its first 20,000 characters)
@@ -136,6 +138,9 @@ _NOT_SUBSTANCE = ("received", "deferral", "reply_promise", "automated", "survey"
 
 
 _LINE_END = re.compile(r"[.!?:;]\s*$")
+#: a line of a record ("Short description: Order 4471 arrived damaged", "Opened: 2026-03-04 10:12"): two of them in a row are
+#: a form or a ticket's fields, never one sentence wrapped over two lines
+_FIELD_LINE = re.compile(r"^[^\W\d][^\W\d'’-]*(?:[ '’-][^\W\d]+){0,2}\s?:\s")
 
 
 def unwrap(text: str) -> str:
@@ -146,7 +151,8 @@ def unwrap(text: str) -> str:
     for line in lines:
         previous = out[-1] if out else ""
         stripped = line.strip()
-        if previous.strip() and stripped and len(previous) >= 45 and not _LINE_END.search(previous) and not stripped.startswith(("-", "*", "•", ">")):
+        if (previous.strip() and stripped and len(previous) >= 45 and not _LINE_END.search(previous) and not stripped.startswith(("-", "*", "•", ">"))
+                and not (_FIELD_LINE.match(stripped) and _FIELD_LINE.match(previous.strip()))):
             out[-1] = previous.rstrip() + " " + stripped
         else:
             out.append(line)
@@ -293,6 +299,13 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
     return body
 
 
+def _auto_replied(mail: ParsedMail) -> bool:
+    """Whether an autoresponder wrote the message in response to the customer's (RFC 3834 `Auto-Submitted: auto-replied`,
+    the older `X-Autoreply`/`X-Autorespond`, `Precedence: auto_reply`): software that answers every message alike."""
+    return ((mail.auto_submitted or "").strip().lower().startswith("auto-replied") or any(name in mail.kind_headers for name in _AUTO_HEADERS)
+            or (mail.precedence or "").strip().lower() == "auto_reply")
+
+
 def _auto_signals(mail: ParsedMail, words: KindWords, subject: _Scanned) -> list[str]:
     """Evidence that software sent the message, from its headers and subject."""
     found = []
@@ -402,8 +415,14 @@ def _read_kind(mail: ParsedMail) -> Reading:
     # a receipt or deferral takes its whole clause out of the substance (_read_body): what is left is the company's own matter;
     # when the message says the answer is still to come, that must be more than pointers and pleasantries
     substance, needed = body.substance, SUBSTANCE_FOR_ANSWER
-    if promised is not None:
+    if promised is not None or (deferral is not None and automatic_evidence):
+        # software that puts the answer off ("replies are taking up to 5 days; we'll get to you as soon as we can") says how
+        # long and where to look meanwhile: neither is the matter
         substance, needed = body.substance - body.linked - body.waiting, SUBSTANCE_PROMISED
+    if _auto_replied(mail):
+        # an autoresponder (RFC 3834) sends the same text to every message: beside a receipt, what it says is the desk's
+        # notice (hours, holidays, links), not an answer written for this customer, unless it is a long one
+        needed = max(needed, SUBSTANCE_AUTO_REPLY)
     if (acks or auto) and substance < needed:
         evidence = [f"body {_quote(c)}" for c in acks[:3]] or list(auto[:2])
         evidence += [f"{substance} word(s) of substance beyond receipt, deferral and boilerplate"
@@ -536,8 +555,7 @@ def _away(mail: ParsedMail, words: KindWords, body: _Body, auto: list[str]) -> R
     """A person's mailbox answering on its own (RFC 3834 auto-replied, X-Autoreply) in the first person, saying where they are
     and when they are back, neither confirming receipt, giving a number nor promising an answer within a time: away, in
     whatever words ("I'm hiking in Patagonia until the 28th")."""
-    replied = (mail.auto_submitted or "").strip().lower().startswith("auto-replied") or any(
-        name in mail.kind_headers for name in _AUTO_HEADERS)
+    replied = _auto_replied(mail)
     person = body.first("person")
     if not replied or person is None or _logged(body) or body.cues.get("automated"):
         return None
