@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from mysteryshop.collect.parse import CALENDAR, ParsedMail
@@ -391,7 +391,7 @@ def _read_kind(mail: ParsedMail) -> Reading:
         return notice
 
     reply = _in_thread(mail, subject)
-    survey = _survey(words, subject, body, rating_scale(text), reply)
+    survey = _survey(words, subject, body, rating_scale(text, lambda line: _asks_to_judge(words, line)), reply)
     selling = _selling(subject, full)
     marketing = _marketing(mail, words, full, body, reply, selling)
     if marketing is not None and (survey is None or marketing[1] >= 3):
@@ -589,6 +589,8 @@ def _notice(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body) 
     in_body = body.first("notice_body")
     if in_subject is None and in_body is None:
         return None
+    if in_subject is None and (_logged(body) or body.cues.get("deferral") or body.cues.get("reply_promise")):
+        return None  # "we have your request and reply within a day; this mailbox is not monitored": a receipt with a footer
     other = body.substance - body.substance_beside.get("notice_body", 0)
     if other < SUBSTANCE_BESIDE_NOTICE:
         evidence = [f"{where} {_quote(cue)}" for where, cue in (("subject", in_subject), ("body", in_body)) if cue is not None]
@@ -659,10 +661,11 @@ def _choice_list(lines: list[str], question: int) -> str | None:
     return None
 
 
-def rating_scale(text: str) -> str | None:
+def rating_scale(text: str, asks: Callable[[str], bool] | None = None) -> str | None:
     """A rating scale in a message's text, said as evidence, or None: links that differ only in the rating they
     carry (".../satisfaction/good", ".../bad"), a numbered row (0-10, 1-5, 1-7), stars, or a choice of short captions
-    under a question (in a row, or one a line)."""
+    under a question (in a row, or one a line). `asks`: whether a line ending in a colon asks the customer to judge
+    ("Please tell us how we did:"), so that the choices under it count as under a question."""
     lines = [line.strip() for line in text[:TEXT_LIMIT].split("\n")]
     options: list[tuple[str, str]] = []
     pending: str | None = None
@@ -694,7 +697,7 @@ def rating_scale(text: str) -> str | None:
         if _MAY_BE_ROW.search(line) and _graded_row(fold(line)):
             return f'a graded row of choices: "{line[:60]}"'
     for index, line in enumerate(lines):
-        if not line.endswith("?"):
+        if not (line.endswith("?") or (line.endswith(":") and asks is not None and asks(fold(line)))):
             continue
         # right under the question, two choices ("Yes   No"); after a blank line, three or more (two might be a signature)
         right_under = index + 1 < len(lines) and bool(lines[index + 1])
@@ -706,6 +709,16 @@ def rating_scale(text: str) -> str | None:
         if found_list is not None:
             return found_list[:120]
     return None
+
+
+def _asks_to_judge(words: KindWords, folded: str) -> bool:
+    """Whether a (folded) line asks the customer to judge: a survey's words, or feedback words beside a "how" or a "rate"
+    ("Please tell us how we did:"; not "Here are our recommendations:")."""
+    return words["survey"].first(folded) is not None or (
+        _JUDGE_PROMPT.search(folded) is not None and words["feedback"].first(folded) is not None)
+
+
+_JUDGE_PROMPT = re.compile(r"\b(?:how|rate|wie|bewerten|comment|notez|evaluez|como|valora|califica|puntua)\b")
 
 
 def _in_thread(mail: ParsedMail, subject: _Scanned) -> bool:
