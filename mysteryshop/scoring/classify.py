@@ -195,6 +195,8 @@ def _is_field(folded: str) -> bool:
     if found is None:
         return False
     value = _TOKEN.findall(found.group("value"))
+    if not found.group("value").strip():
+        return False  # a heading or a prompt ("Rate your conversation:"): its words are read like any sentence's
     return len(value) <= _FIELD_WORDS or sum(t.isdigit() for t in value) * 2 >= len(value)
 
 
@@ -533,6 +535,10 @@ def _absence(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body,
     # whom to write to or call meanwhile ("for invoices: ben@…, 030 1234-12") is part of an absence notice
     other = max(0, body.substance - beside - body.contact)
     little = other < SUBSTANCE_FOR_ANSWER and beside < SUBSTANCE_BESIDE_NOTICE * 2
+    if not auto and in_subject is None:
+        # nothing but the words says it is a notice: then the clauses beside the absence must say nothing either ("the shop
+        # closes from 24 December, but your order left this morning and arrives before Christmas" is an answer)
+        little = little and body.substance - body.contact < SUBSTANCE_FOR_ANSWER
     if in_body is not None and (auto or little or in_subject is not None):
         evidence = [f"body {_quote(in_body)}", *([f"subject {_quote(in_subject)}"] if in_subject else []), *auto]
         return Reading(OUT_OF_OFFICE, tuple(evidence), automatic=True, language=in_body.language)
@@ -607,6 +613,8 @@ _STARS = re.compile(r"\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b.{0,30}\b[
                     r"(?:[★☆⭐✩✰✭]\s*){3,}")
 #: a choice marked with an emoji or a symbol
 _MARKED = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+#: a row of three to eleven faces or marks and nothing else ("😠  🙁  😐  🙂  😍", "👎 👍"): a scale without words
+_FACES = re.compile(r"^(?:[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+\s*){3,11}$")
 #: what a line must hold to be a row of choices (cheap to rule out), or a scale of stars
 _MAY_BE_ROW = re.compile(r"\s[·|/–-]\s|\s{2,}|\t|[\U0001F300-\U0001FAFF]")
 _MAY_BE_STARS = re.compile(r"[★☆⭐✩✰✭]|\b[1-5] \w")
@@ -672,7 +680,8 @@ def rating_scale(text: str, asks: Callable[[str], bool] | None = None) -> str | 
     for line in lines:
         if not line:
             continue
-        if ("1" in line and "5" in line and _NUMBER_SCALE.match(fold(line))) or (_MAY_BE_STARS.search(line) and _STARS.search(fold(line))):
+        if ("1" in line and "5" in line and _NUMBER_SCALE.match(fold(line))) or (_MAY_BE_STARS.search(line) and _STARS.search(fold(line))) or (
+                _MARKED.search(line) and _FACES.match(line)):
             return f'a rating scale "{" ".join(line.split())[:60]}"'
         found = _LINK_OPTION.match(line) if "http" in line else None
         if found is None and pending is not None and re.fullmatch(r"https?://\S+", line):
@@ -689,7 +698,11 @@ def rating_scale(text: str, asks: Callable[[str], bool] | None = None) -> str | 
     prefixes: dict[str, list[str]] = {}
     for caption, url in options:
         if not _ARTICLE_LINK.search(url):  # a list of help articles is no scale, however short their titles
+            # the rating is the last part of the link, before any query that is the same on every option (".../good?locale=8")
             prefixes.setdefault(re.split(r"[/=][^/=]*$", url)[0], []).append(caption)
+            path, _, query = url.partition("?")
+            if query:
+                prefixes.setdefault(re.split(r"/[^/]*$", path)[0] + "?" + query, []).append(caption)
     for captions in prefixes.values():
         if 2 <= len(set(captions)) <= 11:
             return "a choice of rated links: " + " / ".join(captions[:5])
