@@ -482,10 +482,19 @@ def _bounce(mail: ParsedMail, words: KindWords, subject: _Scanned, full: _Scanne
     """A bounce, or `other` for a delay warning or delivery notice; None for a message no mail server wrote."""
     action = (mail.delivery_action or "").lower()
     report = mail.delivery_evidence or ""
-    if action in ("failed", "error"):
-        return Reading(BOUNCE, (f"delivery failed: {report}",), automatic=True)
     delay_subject = subject.first("delay")
     bounce_subject = subject.first("bounce_subject")
+    guessed = report.startswith("flufl.bounce")  # a detector's reading of free text, not a report's own Action field
+    if action in ("failed", "error") and guessed and bounce_subject is None and (
+            delay_subject is not None or words["delay"].first(full.text[:6000], full.hits) is not None):
+        # "THIS IS A WARNING MESSAGE ONLY … will keep trying": the server says it goes on trying; the detectors read the
+        # address it names as a failure
+        cue = delay_subject or words["delay"].first(full.text[:6000], full.hits)
+        assert cue is not None
+        return Reading(OTHER, (f"delivery delayed, not final (not a bounce): {_quote(cue)}", f"not the {report[:80]}"),
+                       automatic=True, language=cue.language)
+    if action in ("failed", "error"):
+        return Reading(BOUNCE, (f"delivery failed: {report}",), automatic=True)
     if action == "delayed" and bounce_subject is None:
         return Reading(OTHER, (f"delivery delayed, not final (not a bounce): {report}",), automatic=True)
     if mail.report_type == "disposition-notification":
