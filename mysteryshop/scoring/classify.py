@@ -425,6 +425,11 @@ def _read_kind(mail: ParsedMail) -> Reading:
         # an autoresponder (RFC 3834) sends the same text to every message: beside a receipt, what it says is the desk's
         # notice (hours, holidays, links), not an answer written for this customer, unless it is a long one
         needed = max(needed, SUBSTANCE_AUTO_REPLY)
+    if not acks and not reply and not _auto_replied(mail) and not own.echoed and substance < needed:
+        # software's notice outside the customer's thread (a dispatch note, a password link) that does not say their message
+        # arrived: about something else, not a receipt of it
+        return Reading(OTHER, ("an automatic notice outside the customer's thread (no In-Reply-To, no reply prefix, no reference)",
+                               "no word of receipt or of an answer to come", *auto), automatic=True)
     if (acks or auto) and substance < needed:
         evidence = [f"body {_quote(c)}" for c in acks[:3]] or list(auto[:2])
         evidence += [f"{substance} word(s) of substance beyond receipt, deferral and boilerplate"
@@ -761,20 +766,26 @@ def _survey(words: KindWords, subject: _Scanned, body: _Body, scale: str | None,
     judging = [c for c in body.judging if not reply or c in body.about_us][:1] if body.links else []
     judging = judging if not acknowledges and not body.cues.get("closure") else []
     signs = len(surveyed) + (scale is not None) + len({c.text for c in questions}) + (asked is not None) + len(judging)
-    cue = body.first("survey") or in_subject or (questions[0] if questions else None) or asked or (judging[0] if judging else None)
-    if signs == 0 and in_subject is None:
-        return None
+    cue = body.first("survey") or in_subject or (questions[0] if questions else None) or asked or (judging[0] if judging else None) or (
+        body.about_us[0] if body.about_us else None)
     other = body.substance - body.substance_beside.get(_JUDGING, 0)
+    # a person's follow-up whose matter is the request for feedback: the sentences that ask to judge how the company did say
+    # more than the rest (a line recalling how it was solved), and nothing is received or put off
+    asking = body.substance_beside.get(_JUDGING, 0)
+    follow_up = bool(body.about_us) and not acknowledges and asking >= other and asking >= SUBSTANCE_FOR_ANSWER
+    if signs == 0 and in_subject is None and not follow_up:
+        return None
     # several signs outweigh what else the message says when they open it (a survey that quotes the conversation below);
     # a rating footer under an answer comes after it
     leads = (body.before_judging or 0) < SUBSTANCE_BESIDE_NOTICE
     # in the thread, a request for feedback in the writer's own words beside an answer ("let us know how we did") is a line of it
     beside = SUBSTANCE_BESIDE_NOTICE if (not reply or surveyed or scale) else SUBSTANCE_FOR_ANSWER
-    if in_subject is not None or (signs >= 2 and leads) or other < beside:
+    if in_subject is not None or (signs >= 2 and leads) or other < beside or follow_up:
         evidence = tuple(f"body {_quote(c)}" for c in body.cues.get("survey", [])[:3]) + ((f"subject {_quote(in_subject)}",) if in_subject else ())
         evidence += tuple(f"asks {_quote(c)}" for c in questions[:2]) + ((f"subject {_quote(asked)}",) if asked else ())
         evidence += tuple(f"asks {_quote(c)} beside a link or button" for c in judging)
         evidence += (scale,) if scale else ()
+        evidence += (f"asks {_quote(body.about_us[0])}: the request for feedback is most of what it says",) if follow_up and not signs else ()
         return evidence + (f"{other} word(s) of substance beside the survey",), cue.language if cue else None
     return None
 

@@ -1549,6 +1549,118 @@ Tom""")),
 Thanks for letting us know. I've opened case 88213 for this and our returns team will email you a prepaid label within 2 working days.
 
 Tom""")),
+ ('survey', H(subject='Re: Order 4471', body="""Hi Clara,
+
+Now that your replacement has arrived, could you spare a minute to tell us how we did? Just reply to this email with a score from 1 (poor) to 5 (excellent) - every answer is read by our team lead.
+
+Thanks,
+Tom
+""")),
+ ('survey', H(subject='Re: Bestellung 4471', body="""Hallo Frau Weiss,
+
+schön, dass die Ersatzlampe angekommen ist! Darf ich Sie um einen kleinen Gefallen bitten? Antworten Sie einfach kurz auf diese Mail und sagen Sie uns, wie zufrieden Sie mit unserem Service waren – Lob und Kritik helfen uns gleichermaßen.
+
+Viele Grüße
+Jan
+""")),
+ ('survey', H(subject='Re: Commande 4471', body="""Bonjour Clara,
+
+Votre dossier est maintenant clôturé. Pourriez-vous prendre 30 secondes pour noter l'aide que vous avez reçue ?
+
+https://lumio.example/satisfaction?ticket=88213&note=5  Très satisfaite
+https://lumio.example/satisfaction?ticket=88213&note=3  Moyennement
+https://lumio.example/satisfaction?ticket=88213&note=1  Pas satisfaite
+
+Merci !
+""")),
+ ('other', H(subject='Your Lumio order has shipped!', reply=False, sender='Lumio <orders@lumio.example>', Auto_Submitted='auto-generated', body="""Hi Clara,
+
+Good news! Your order #4471 is on its way.
+
+Carrier: DHL
+Tracking number: 00340434161094015902
+Estimated delivery: Thursday, 5 March
+
+Track your package: https://lumio.example/track/4471
+
+Thanks for shopping with us!
+Lumio
+""")),
+ ('other', H(subject='Reset your Lumio password', reply=False, sender='Lumio <no-reply@lumio.example>', body="""Hi Clara,
+
+We received a request to reset the password for your Lumio account. Click the link below to choose a new password:
+
+https://lumio.example/reset?token=abc
+
+If you didn't request this, you can ignore this email.
+""")),
+ ('acknowledgement', H(subject='Re: Order 4471 - broken lamp', body="""Hi Clara,
+
+Thank you for the detailed description and the photos of the broken lamp shade from order 4471. I have forwarded everything to our returns department, and they will contact you directly about the replacement.
+
+Kind regards,
+Tom
+""")),
+ ('acknowledgement', H(subject='AW: Bestellung 4471 - Lampe defekt', body="""Hallo Frau Weiss,
+
+vielen Dank für Ihre ausführliche Beschreibung und die Fotos der beschädigten Lampe. Ich habe alles an unsere Reklamationsabteilung weitergeleitet; die Kollegen melden sich direkt bei Ihnen wegen des Ersatzes.
+
+Viele Grüße
+Jan Berg
+""")),
+ ('acknowledgement', H(subject='RE: Pedido 4471', body="""Hola Clara,
+
+Muchas gracias por las fotos y por la descripción tan detallada de la lámpara rota. He trasladado tu caso al departamento de devoluciones, que se pondrá en contacto contigo directamente para el cambio.
+
+Un saludo,
+Marta
+""")),
+ ('out_of_office', H(subject='Automatic reply: Order 4471', Auto_Submitted='auto-replied', body="""Hello,
+
+Thank you for contacting Lumio. Our offices are closed from 24 December to 1 January for the holidays. We will reply to your message when we return on 2 January.
+
+Happy holidays!
+The Lumio team
+""")),
+ ('acknowledgement', H(subject="We've received your request [#88213]", reply=False, sender='Lumio Support <support@lumio.example>', X_Mailer='Zendesk Mailer', Auto_Submitted='auto-generated', body="""Hi Clara,
+
+Your request (88213) has been received and is being reviewed by our support staff.
+
+To add additional comments, reply to this email.
+
+Lumio Support
+""")),
+ ('answer', H(subject='Re: [Lumio] Order 4471', body="""Hi Clara,
+
+I've checked the order: the lamp comes with a 2-year warranty, and since the shade cracked in transit we'll replace it free of charge. A new one leaves our warehouse tomorrow morning.
+
+Would you mind leaving us a review once it arrives? https://www.trustpilot.com/evaluate/lumio.example
+
+Thanks,
+Tom
+""")),
+ ('answer', H(subject='Re: Order 4471', Auto_Submitted='auto-generated', body="""Hi Clara,
+
+thanks for getting in touch! Unfortunately the Aura lamp is only sold in the EU, so we can't ship it to Switzerland. Our Swiss partner Licht AG (licht.example) stocks it for CHF 89.
+
+Best,
+Tom
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara,
+
+Thanks for your patience. The replacement shipped today with tracking 1Z999AA10123456784 and should be with you by Thursday.
+
+Best,
+Tom
+""")),
+ ('marketing', H(subject='Re: Order 4471', List_Unsubscribe='<https://lumio.example/unsub>', body="""Hi Clara,
+
+Did you know? Our Spring Sale starts today: 30% off all lamps, free delivery on orders over £50, and double loyalty points all weekend.
+
+Shop the sale: https://lumio.example/sale
+
+Lumio
+""")),
 ]
 
 
