@@ -1661,6 +1661,72 @@ Shop the sale: https://lumio.example/sale
 
 Lumio
 """)),
+ ('other', H(subject='Re: Order 4471', sender='Lumio <info@lumio.example>', Auto_Submitted='auto-replied', body="""Hello,
+
+This email address is no longer monitored. Please send your enquiry to support@lumio.example or use our contact form at https://lumio.example/contact.
+
+Thank you,
+Lumio
+""")),
+ ('other', H(subject='AW: Bestellung 4471', Auto_Submitted='auto-replied', body="""Guten Tag,
+
+dieses Postfach wird nicht mehr genutzt. Ihre Nachricht wurde nicht gelesen. Bitte wenden Sie sich an service@lumio.example.
+
+Lumio GmbH
+""")),
+ ('acknowledgement', H(subject='Re: Order 4471', Auto_Submitted='auto-replied', body="""Hi Clara,
+
+Thanks for your email! Our team works Monday to Friday, so if you've written at the weekend we'll reply on Monday. We've got your message and will be in touch soon.
+
+Lumio
+""")),
+ ('acknowledgement', H(subject='Re: Commande 4471', Auto_Submitted='auto-replied', body="""Bonjour,
+
+Merci pour votre message, nous l'avons bien reçu. Notre service client est fermé le week-end ; nous vous répondrons dès lundi.
+
+L'équipe Lumio
+""")),
+ ('acknowledgement', H(subject='Re: Pedido 4471', Auto_Submitted='auto-replied', body="""Hola,
+
+Hemos recibido tu mensaje. Ten en cuenta que estamos de vacaciones del 1 al 15 de agosto y los pedidos y consultas se atenderán a partir del 16 de agosto, por orden de llegada.
+
+Gracias,
+Lumio
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara,
+
+I'll be on holiday from Friday, so I wanted to sort this before I go: I've refunded the £45.00 to your card today, and you can keep the damaged lamp.
+
+Best,
+Tom
+""")),
+ ('answer', H(subject='AW: Bestellung 4471', body="""Hallo Frau Weiss,
+
+ich bin ab morgen im Urlaub, habe Ihre Erstattung über 59,90 € aber heute noch angewiesen. Das Geld ist in zwei bis drei Tagen auf Ihrem Konto.
+
+Viele Grüße
+Jan
+""")),
+ ('out_of_office', H(subject='Re: Order 4471', Auto_Submitted='auto-replied', body="""Hi,
+
+Thanks for your message. I'm currently on leave and will be back on 16 March. Your email has been forwarded to my colleague Ben, who will get back to you.
+
+Anna
+""")),
+ ('out_of_office', H(subject='Automatic reply: Order 4471', Auto_Submitted='auto-replied', body="""I am out of the office until 16 March. Your message will not be forwarded. For order questions please contact orders@lumio.example.
+""")),
+ ('out_of_office', H(subject='Re: Order 4471', Auto_Submitted='auto-replied', body="""Hello,
+
+Please note that I have left Lumio and this mailbox is no longer monitored.
+
+For orders and returns please email orders@lumio.example.
+""")),
+ ('out_of_office', H(subject='AW: Bestellung 4471', Auto_Submitted='auto-replied', body="""Guten Tag,
+
+ich habe die Lumio GmbH zum 28. Februar verlassen. Ihre Nachricht wird nicht weitergeleitet. Bitte wenden Sie sich an service@lumio.example.
+
+Jan Berg
+""")),
 ]
 
 
