@@ -757,6 +757,8 @@ def _survey(words: KindWords, subject: _Scanned, body: _Body, scale: str | None,
     """(evidence, language) when the message asks the customer to judge what they got: a survey's words, a rating scale, or
     (in a message of its own, not a reply in their thread) a question about their experience and a subject that asks for it."""
     in_subject = subject.first("survey")
+    if in_subject is None and body.cues.get("received") and body.cues.get("reply_promise"):
+        return None  # "we have your message and reply within 24 hours": there is no help yet to rate, whatever widget follows
     asked = subject.first("feedback") if not reply and in_subject is None else None
     surveyed = {" ".join(c.text.split()) for c in body.cues.get("survey", ())}
     questions = body.questions if (not reply or surveyed or scale) else [c for c in body.questions if c in body.about_us]

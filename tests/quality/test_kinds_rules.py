@@ -1727,6 +1727,85 @@ ich habe die Lumio GmbH zum 28. Februar verlassen. Ihre Nachricht wird nicht wei
 
 Jan Berg
 """)),
+ ('survey', H(subject='Re: Order 4471 [#88213]', X_Mailer='Freshdesk', body="""Hi Clara,
+
+Please rate your experience with ticket #88213:
+
+Awesome  https://lumio.freshdesk.com/support/surveys/88213?rating=103
+Just okay  https://lumio.freshdesk.com/support/surveys/88213?rating=100
+Not good  https://lumio.freshdesk.com/support/surveys/88213?rating=-103
+
+Lumio Support
+""")),
+ ('survey', H(subject='Quick question, Clara', reply=False, body="""Hi Clara,
+
+On a scale of 0 to 10, how likely are you to recommend Lumio?
+
+0 [https://nps.lumio.example/r/abc?s=0]
+1 [https://nps.lumio.example/r/abc?s=1]
+2 [https://nps.lumio.example/r/abc?s=2]
+3 [https://nps.lumio.example/r/abc?s=3]
+10 [https://nps.lumio.example/r/abc?s=10]
+
+Thanks!
+""")),
+ ('survey', H(subject='Re: Order 4471', body="""Hi Clara,
+
+How did we do? Simply reply to this email with a number from 0 (not at all likely) to 10 (extremely likely) to tell us how likely you are to recommend us to a friend.
+
+Thanks,
+Lumio
+""")),
+ ('survey', H(subject='Re: Pedido 4471', body="""Hola Clara:
+
+Tu caso se ha cerrado. ¿Te hemos ayudado?
+
+Sí: https://lumio.example/csat?c=88213&r=si
+No: https://lumio.example/csat?c=88213&r=no
+
+Gracias,
+Lumio
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara,
+
+Could you send me a photo of the damaged shade and the label on the box? Then I can file the claim with the courier today.
+
+Thanks,
+Tom
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara,
+
+You can choose between:
+
+Refund to card
+Store credit (+10%)
+Replacement lamp
+
+Just reply with your choice and I'll sort it today.
+
+Tom
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara,
+
+Sure! Here are the three shades that fit your lamp:
+
+Linen
+Silk
+Paper
+
+All cost £15 and ship tomorrow.
+
+Tom
+""")),
+ ('acknowledgement', H(subject='Re: Order 4471', Auto_Submitted='auto-replied', body="""Hi Clara,
+
+Thanks for reaching out to Lumio! We've received your message and a member of our team will get back to you within 24 hours.
+
+How would you rate this auto-reply?
+Helpful   Not helpful
+
+Lumio
+""")),
 ]
 
 
