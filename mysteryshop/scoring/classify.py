@@ -200,6 +200,8 @@ def _is_field(folded: str) -> bool:
     return len(value) <= _FIELD_WORDS or sum(t.isdigit() for t in value) * 2 >= len(value)
 
 
+#: the end of a clause, just before an aside that starts a new one ("…tomorrow morning; in the meantime")
+_CLAUSE_END = re.compile(r"[;,:–—-]\s*$")
 #: what parts the items of a bar of links or of a footer line ("Unsubscribe · Manage preferences", "Shop | Blog | Help")
 _BAR = re.compile(r"\s[|·•]\s|\s[|·•]$|^[|·•]\s")
 #: an item of such a bar is short
@@ -250,6 +252,15 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
         spans: list[tuple[int, int]] = []
         hits = body.hits[index] = words.scan(folded)
         groups_here = words.find(folded, hits, _SENTENCE_GROUPS)
+        aside = groups_here.get("aside")
+        if aside and "imprint" not in groups_here:
+            # "I'll send the label tomorrow; in the meantime, keep the lamp in its box": what comes before the aside, in a
+            # clause of its own, is still the matter (the aside and what follows it are not)
+            before = folded[:min(cue.start for cue in aside)]
+            if _CLAUSE_END.search(before) and len(_TOKEN.findall(before)) > SENTENCE_SUBSTANCE:
+                folded = _CLAUSE_END.sub("", before)
+                hits = body.hits[index] = words.scan(folded)
+                groups_here = words.find(folded, hits, _SENTENCE_GROUPS)
         for group, cues in groups_here.items():
             if group in _NOT_SUBSTANCE:
                 spans.extend((cue.start, cue.end) for cue in cues)

@@ -1806,6 +1806,91 @@ Helpful   Not helpful
 
 Lumio
 """)),
+ ('acknowledgement', H(subject='[Ticket#2026030310000123] AW: Bestellung 4471', Auto_Submitted='auto-generated', Precedence='bulk', body="""Sehr geehrte Frau Weiss,
+
+Ihre Anfrage ist bei uns eingegangen.
+
+Ticketnummer: 2026030310000123
+Betreff: Bestellung 4471
+Queue: Kundenservice
+Erstellt: 03.03.2026 08:12
+
+Bitte geben Sie bei Rückfragen immer die Ticketnummer im Betreff an.
+
+Ihr Lumio Kundenservice
+""")),
+ ('acknowledgement', H(subject='Accusé de réception - Dossier 00012345', reply=False, body="""Madame Weiss,
+
+Nous accusons réception de votre demande, enregistrée sous le numéro de dossier 00012345.
+
+Objet : Commande 4471
+Date : 03/03/2026
+Canal : E-mail
+
+Un conseiller prendra contact avec vous dans les meilleurs délais.
+
+Cordialement,
+Le Service Relation Client Lumio
+""")),
+ ('acknowledgement', H(subject='Re: Pedido 4471 [Caso: 00012345]', body="""Estimada Clara:
+
+Gracias por contactar con Lumio. Se ha creado el caso 00012345 con la siguiente información:
+
+Asunto: Pedido 4471
+Prioridad: Media
+Estado: Nuevo
+
+Un agente revisará su solicitud y le responderá lo antes posible.
+
+Atentamente,
+Atención al Cliente Lumio
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara,
+
+Your replacement lamp left our warehouse today by express; in the meantime, please keep the broken one in its box.
+
+Tom
+""")),
+ ('answer', H(subject='AW: Bestellung 4471', body="""Hallo Frau Weiss,
+
+die Ersatzlampe ist heute per Express rausgegangen, bis dahin bewahren Sie die kaputte bitte im Karton auf.
+
+Jan
+""")),
+ ('bounce', H(subject='Undelivered Mail Returned to Sender', reply=False, sender='MAILER-DAEMON@mx.lumio.example (Mail Delivery System)', Auto_Submitted='auto-replied', body="""This is the mail system at host mx.lumio.example.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients. It's attached below.
+
+For further assistance, please send mail to postmaster.
+
+If you do so, please include this problem report. You can
+delete your own text from the attached returned message.
+
+                   The mail system
+
+<service@lumio.example>: host mx2.lumio.example[192.0.2.2] said: 550 5.1.1
+    <service@lumio.example>: Recipient address rejected: User unknown in
+    virtual mailbox table (in reply to RCPT TO command)
+""")),
+ ('bounce', H(subject='Benachrichtigung zum Übermittlungsstatus (Fehler)', reply=False, sender='Mail Delivery Subsystem <mailer-daemon@googlemail.com>', body="""** Adresse nicht gefunden **
+
+Ihre Nachricht wurde nicht an service@lumio.example zugestellt, weil die Adresse nicht gefunden wurde oder keine E-Mails empfangen kann.
+
+Die Antwort war:
+
+550 5.1.1 The email account that you tried to reach does not exist.
+""")),
+ ('other', H(subject='Zustellung verzögert: Bestellung 4471', reply=False, sender='postmaster@lumio.example', body="""Die Zustellung an diese Empfänger oder Gruppen ist verzögert:
+
+service@lumio.example
+
+Betreff: Bestellung 4471
+
+Diese Nachricht wurde noch nicht zugestellt. Es wird weiterhin versucht, die Nachricht zuzustellen.
+
+Der Server versucht noch 1 Tag und 19 Stunden lang, die Nachricht zuzustellen. Sie erhalten eine Benachrichtigung, falls die Nachricht bis dahin nicht zugestellt werden kann.
+""")),
 ]
 
 
