@@ -10,6 +10,13 @@ last what is left: whether a reply that confirms receipt or defers also says som
 Substance is what remains of the reply's own words (collect.parse: quotes removed; quality.clean: signature
 and footer set aside) once every cue, greeting, reference number and pointer to a help centre is taken out.
 
+Structure and headers weigh before words where both speak: an autoresponder's message (RFC 3834
+`Auto-Submitted: auto-replied`, `X-Autoreply`) needs much more substance to be an answer; a help desk's record of
+fields ("Case number: …", "Description: …") is read line by line, never as wrapped prose, and the customer's own
+message in it is theirs (scoring.own_text); links that differ only in the rating they carry, rows of faces and
+choices under a line that asks to judge are a rating scale; a free-text delay warning stays a warning whatever
+the bounce detectors guess; a receipt that promises the answer has nothing yet to be rated.
+
 The cues are data (kinds.yaml), in English, German, French and Spanish, all tried on every message: no
 language is detected to classify (language.detect is for what a caller shows or scores next).
 """
