@@ -435,8 +435,8 @@ def _read_kind(mail: ParsedMail) -> Reading:
     # a receipt or deferral takes its whole clause out of the substance (_read_body): what is left is the company's own matter;
     # when the message says the answer is still to come, that must be more than pointers and pleasantries
     substance, needed = body.substance, SUBSTANCE_FOR_ANSWER
-    if promised is not None or (deferral is not None and automatic_evidence):
-        # software that puts the answer off ("replies are taking up to 5 days; we'll get to you as soon as we can") says how
+    if promised is not None or (deferral is not None and (automated is not None or _auto_replied(mail))):
+        # an autoresponder or a message that says it is automated, putting the answer off ("replies are taking up to 5 days"), says how
         # long and where to look meanwhile: neither is the matter
         substance, needed = body.substance - body.linked - body.waiting, SUBSTANCE_PROMISED
     if _auto_replied(mail):
