@@ -198,7 +198,8 @@ def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool
 
 
 #: problems that are findings about the company (no exit code of their own), as the note at the end calls them
-FINDINGS = {"refused": "the company's side refused", "blocked": "blocked by a CAPTCHA", "error": "an error"}
+FINDINGS = {"refused": "the company's side refused", "blocked": "blocked by a CAPTCHA", "error": "an error",
+            "no_way_in": "no way to contact support found from the home page"}
 
 #: what each problem that decides an exit code is called in the error line (see mysteryshop/exitcodes.py)
 PROBLEMS = {
@@ -338,7 +339,8 @@ def _baseline_accept(args: argparse.Namespace) -> int:
 
         run_summary(store, run_id)  # a run that never finished cannot be a baseline: said before scoring it
         side = run_side(settings, store, run_id)[0] if _finished(store, run_id) else {}
-        baseline = accept_baseline(store, run_id, settings.baseline_file, samples=side.get("samples"), speedups=side.get("speedups"))
+        baseline = accept_baseline(store, run_id, settings.baseline_file, samples=side.get("samples"), speedups=side.get("speedups"),
+                                   companies=side.get("companies"))
     finally:
         store.close()
     print(f"baseline: run {run_id} (grade {baseline['grade']}) accepted; written to {settings.baseline_file}")
