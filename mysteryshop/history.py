@@ -56,7 +56,7 @@ def settle_abandoned(store: Store, run_id: str) -> str | None:
     if not isinstance(pid, int):
         return None
     if host == socket.gethostname() and not _alive(pid):
-        mark_interrupted_now(store.path, run_id, f"its process (pid {pid}) ended before finishing it")
+        mark_interrupted_now(store.opened_with, run_id, f"its process (pid {pid}) ended before finishing it")
         return f"run {run_id} was left running by a process that is gone (pid {pid}); marked interrupted and scored as measured"
     return f"run {run_id} is still running (pid {pid} on {host}); scored as it stands"
 

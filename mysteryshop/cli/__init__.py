@@ -11,6 +11,7 @@ from typing import Any
 
 from mysteryshop.cli.common import add_common_options, fail, load_cli_settings, load_study_of, open_store
 from mysteryshop.exitcodes import EXIT_INTERRUPTED, EXIT_USAGE, TABLE
+from mysteryshop.storage import exists
 
 EXAMPLES = """examples:
   mysteryshop demo                                  probes/ against the embedded demo desk, scorecard in reports/
@@ -360,7 +361,7 @@ def _baseline_show(args: argparse.Namespace) -> int:
         print("  samples kept: the gate tests each difference for significance")
     else:
         print("  no samples in this file: the gate judges by tolerance alone until a run is accepted again")
-    if settings.store_file.exists():
+    if exists(settings.store_file):
         store = open_store(settings)
         try:
             for row in accepted(store):

@@ -132,7 +132,7 @@ def _build(
     ]
     malformed = [
         {"ref": m["id"], "probe": m["probe_id"], "utc": m["utc"], "defects": json.loads(m["defects"])}
-        for m in store.query("SELECT id, probe_id, utc, defects FROM messages WHERE run_id = ? AND malformed ORDER BY t_ns", (run_id,))
+        for m in store.query("SELECT id, probe_id, utc, defects FROM messages WHERE run_id = ? AND malformed <> 0 ORDER BY t_ns", (run_id,))
     ]
     card = {
         "schema": SCHEMA,
