@@ -206,15 +206,18 @@ def _generic_situation(lex: Lexicon) -> frozenset[str]:
     return words | {stemmer_of(lex)(w) for w in words}
 
 
-@criterion("next_step", "vague_step", "when", "policy_deadline", "automated", "conditional")
+@criterion("next_step", "vague_step", "when", "policy_deadline", "automated", "conditional", "general_time", "addressee")
 def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Tells the customer a concrete next step and/or when it will happen: a time, an action, a promise to reply.
-    "We will look into it", "we will take the necessary steps" and promises made only "if necessary" are too vague."""
+    "We will look into it", "we will take the necessary steps" and promises made only "if necessary" are too vague;
+    so is how long a thing takes in general ("standard delivery usually takes 3-5 days"): a policy, not this case."""
     when_at = reply.first(lex.when)
     if when_at is not None:
         for index in range(when_at, len(reply.sentences)):
             folded = reply.folded[index]
             if lex.when.search(folded) and not lex.policy_deadline.search(folded) and not lex.automated.search(folded):
+                if _general_time(folded, lex):
+                    continue
                 return _result("sets_expectations", True, 0.8, reply.sentences[index], "sets expectations (when)")
     step_at = reply.first(lex.next_step)
     vague = ""
@@ -232,6 +235,16 @@ def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Cr
     if vague:
         return _result("sets_expectations", False, 0.7, vague, "only a vague next step, with no concrete action or time")
     return _result("sets_expectations", False, 0.75, "", "no next step or timeframe given")
+
+
+def _general_time(folded: str, lex: Lexicon) -> bool:
+    """How long a thing takes in general ("deliveries normally take 48 hours", "die Lieferzeit beträgt in der Regel
+    3 bis 5 Werktage"): no word for the customer in it and no step of the company's."""
+    return (
+        lex.general_time.search(folded) is not None
+        and lex.addressee.search(folded) is None
+        and lex.next_step.search(lex.vague_step.sub(" ", folded)) is None
+    )
 
 
 @criterion("feedback", "feedback_thanks", "not_feedback", "outcome_words", "restore_words", "report_back", "request_modal")
