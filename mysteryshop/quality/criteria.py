@@ -32,7 +32,7 @@ from mysteryshop.quality.facts import match_facts
 from mysteryshop.quality.html_text import image_texts
 from mysteryshop.quality.lexicons import Lexicon, Phrases, lexicon, supporting
 from mysteryshop.quality.readability import reading_ease
-from mysteryshop.quality.requests import already_given
+from mysteryshop.quality.requests import already_given, given_by_shape
 from mysteryshop.quality.text import fold, snippet
 from mysteryshop.quality.wording import (
     content_stem_set,
@@ -477,20 +477,20 @@ def _what_was_asked(text: str, exchange: Exchange, lex: Lexicon) -> bool:
     return bool((content_stem_set(text, lex) & content_stem_set(exchange.customer_text, lex)) - _generic_situation(lex))
 
 
-@criterion("request", "stopwords", "determiners", "email_asked", "photo_asked", "photo_given")
+@criterion("request", "stopwords", "determiners", "email_asked", "photo_asked", "photo_given", "when_asked", "date_value", "phone_asked", "address_asked", "address_value")
 def asks_again(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Asks for a detail the customer already gave (order number, date of birth, invoice, photo…), compared
     with everything the customer wrote rather than with a fixed list."""
     asking = lex.words("ask_determiners")
     start = reply.first(lex.request)
-    if start is None and _asks_which(reply.folded_text, asking):
-        start = 0  # "which invoice…?" asks without a word of request
+    if start is None and (_asks_which(reply.folded_text, asking) or _asks_by_shape(reply.folded_text, lex)):
+        start = 0  # "which invoice…?", "when did you order?" ask without a word of request
     if start is None:
         return _result("asks_again", False, 0.75, "", "asks for nothing the customer already gave")
     for sentence, folded in zip(reply.sentences[start:], reply.folded[start:]):
         hit = lex.request.search(folded)
         if hit is None:
-            if not _asks_which(folded, asking):
+            if not _asks_which(folded, asking) and not _asks_by_shape(folded, lex):
                 continue
             hit = _WHOLE.match(folded)
         if lex.code == "en":
@@ -501,7 +501,7 @@ def asks_again(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Criterion
             return _result("asks_again", True, 0.75, sentence, f"asks for the email address, known from the {exchange.channel} the customer sent")
         elif lex.photo_asked.search(folded) and lex.photo_given.search(fold(exchange.customer_text)):
             return _result("asks_again", True, 0.75, sentence, "asks for a photo the customer already attached")
-        given = already_given(folded[hit.start():], exchange, lex)
+        given = already_given(folded[hit.start():], exchange, lex) or given_by_shape(folded, exchange, lex)
         if given and not _states_it(sentence, given[1]):
             return _result("asks_again", True, 0.75, sentence, f"asks for the {given[0]}, which the customer already gave ({given[1]})")
     return _result("asks_again", False, 0.75, "", "asks for nothing the customer already gave")
@@ -513,6 +513,11 @@ _WHOLE = re.compile("")
 def _asks_which(folded: str, asking: frozenset[str]) -> bool:
     """A question with an asking determiner in it ("which", "welche", "quel", "qué")."""
     return "?" in folded and any(w in folded for w in asking) and not asking.isdisjoint(words_of(folded))
+
+
+def _asks_by_shape(folded: str, lex: Lexicon) -> bool:
+    """A question about when something happened, or for a telephone number or an address ("Wann haben Sie bestellt?")."""
+    return "?" in folded and any(p.search(folded) for p in (lex.when_asked, lex.phone_asked, lex.address_asked))
 
 
 def _known_detail(exchange: Exchange, sentence: str) -> str | None:
