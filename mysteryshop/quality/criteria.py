@@ -247,7 +247,7 @@ def _general_time(folded: str, lex: Lexicon) -> bool:
     )
 
 
-@criterion("feedback", "feedback_thanks", "not_feedback", "outcome_words", "restore_words", "report_back", "request_modal")
+@criterion("feedback", "feedback_thanks", "not_feedback", "outcome_words", "restore_words", "report_back", "request_modal", "negations")
 def asks_feedback(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Asks for feedback or whether the issue is now resolved: in the lexicon's words, or by what the sentence does.
 
@@ -266,6 +266,7 @@ def asks_feedback(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Criter
         return _result("asks_feedback", False, 0.8, "", "does not ask whether the issue is resolved or for feedback")
     outcome = lex.words("outcome_words")
     restore = lex.words("restore_words")
+    topic: set[str] | None = None  # the customer's own words, once a request to report back needs them
     for index, (sentence, folded) in enumerate(zip(reply.sentences, reply.folded)):
         question = folded.rstrip().endswith("?")
         if not question and "?" not in folded and (report_at is None or index < report_at or lex.report_back.search(folded) is None):
@@ -277,12 +278,20 @@ def asks_feedback(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Criter
         about_state = not restore.isdisjoint(words)
         if question and (about_outcome or (about_state and lex.request_modal.search(folded) is None)):
             return _result("asks_feedback", True, 0.7, sentence, "asks whether the answer worked")
-        if (about_outcome or about_state) and report_at is not None and index >= report_at and lex.report_back.search(folded):
-            return _result("asks_feedback", True, 0.7, sentence, "asks the customer to report back on whether it worked")
+        if report_at is not None and index >= report_at and lex.report_back.search(folded):
+            if about_outcome or about_state:
+                return _result("asks_feedback", True, 0.7, sentence, "asks the customer to report back on whether it worked")
+            if topic is None:
+                topic = content_stem_set(exchange.customer_text, lex) - _generic_situation(lex)
+            shared = content_stem_set(folded, lex) & topic
+            negated = not lex.words("negations").isdisjoint(_TOKENS.findall(folded))  # "…if the refund doesn't arrive": a fallback
+            if shared and not negated:  # "let me know if the connection holds", for a customer whose connection kept dropping
+                return _result("asks_feedback", True, 0.7, sentence, f"asks the customer to report back on their problem ({', '.join(sorted(shared))})")
     return _result("asks_feedback", False, 0.8, "", "does not ask whether the issue is resolved or for feedback")
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
+_TOKENS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
 #: a sentence with at least this many words beyond receipt, ticket, deferral and courtesy says something
