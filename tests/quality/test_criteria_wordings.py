@@ -1067,3 +1067,23 @@ FOURTH: list[tuple[str, str, str, str, bool]] = [
 @pytest.mark.parametrize(("language", "criterion", "customer", "reply", "expected"), FOURTH, ids=[f"{i}-{_id(c)}" for i, c in enumerate(FOURTH)])
 def test_fourth_batch(language: str, criterion: str, customer: str, reply: str, expected: bool) -> None:
     test_wording(language, criterion, customer, reply, expected)
+
+
+# Facts stated in other words than the expected phrasing: a decimal point for a comma, "h" for hours, a number word.
+FACT_WORDINGS: list[tuple[tuple[tuple[str, ...], ...], str, bool]] = [
+    ((("9,90 €",),), "El envío cuesta 9.90 €.", True),
+    ((("9,90 €",),), "El envío cuesta 12,90 €.", False),
+    ((("48 horas",),), "Lo recibirá en 48 h.", True),
+    ((("48 horas",),), "Lo recibirá en dos días.", False),
+    ((("24 horas",),), "Le responderemos en un plazo de veinticuatro horas.", True),
+    ((("30 días", "treinta días"),), "Dispone de treinta días naturales para la devolución.", True),
+    ((("reembolso completo",),), "No podemos hacerle un reembolso completo.", False),
+    ((("24 Stunden",),), "Sie bekommen innerhalb von 24 Std. eine Antwort.", True),
+    ((("48 heures",),), "Vous serez livré sous 48 h.", True),
+]
+
+
+@pytest.mark.parametrize(("facts", "reply", "expected"), FACT_WORDINGS, ids=[f"{i}-{c[1][:30]}" for i, c in enumerate(FACT_WORDINGS)])
+def test_facts_in_other_words(facts: tuple[tuple[str, ...], ...], reply: str, expected: bool) -> None:
+    result = score_reply(Exchange("?", reply, expected_facts=facts), ["answers_question"])["answers_question"]
+    assert result.passed is expected, result.reason
