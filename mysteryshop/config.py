@@ -58,6 +58,7 @@ class Settings:
     allowlist: str = "allowlist.yaml"  #: targets that may be probed
     rubric: str | None = None  #: rubric file grading each channel and the whole (default: mysteryshop/scorecard/rubric.yaml)
     personas_file: str | None = None  #: personas from a CSV or YAML file (test accounts) instead of Faker
+    alerts: str | None = None  #: alerts file (YAML): webhooks and email for a failed gate, a grade drop, an undeliverable probe
     study: str | None = None  #: a benchmark study (YAML or CSV): the companies to probe and personas each, instead of targets
 
     def path(self, value: str | None) -> Path | None:

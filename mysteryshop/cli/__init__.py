@@ -157,6 +157,7 @@ def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool
 
         outputs["PDF"] = write_pdf(run_dir / "onepager.html", run_dir / "onepager.pdf")
     regression = False
+    gate_report = None
     reqs = cli_gate.requirements(settings)
     if (gate_on or reqs) and interrupted:
         notes.append("regression gate not applied: the run was interrupted, so its metrics are incomplete")
@@ -169,6 +170,9 @@ def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool
         outputs["Gate"] = cli_gate.write_gate(run_dir, gate_report)
         regression = gate.failed(gate_report)
         atomic.write_text(run_dir / "summary.md", markdown_summary(card, gate=cli_gate.public(gate_report)))
+    from mysteryshop.cli.alerting import notify
+
+    notify(settings, card, gate_report, run_dir)
     step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if step_summary:
         with open(step_summary, "a", encoding="utf-8") as fh:
@@ -279,6 +283,7 @@ def _demo(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from mysteryshop.history import resolve_run, settle_abandoned
     from mysteryshop.journey import find_journey
+    from mysteryshop.purge import refuse_purged
     from mysteryshop.scorecard.build import build_scorecard
     from mysteryshop.scorecard.rubric import load_rubric
     from mysteryshop.scorecard.shares import available_cores
@@ -290,6 +295,7 @@ def _report(args: argparse.Namespace) -> int:
     store = open_store(settings)
     try:
         run_id = resolve_run(store, args.run, baseline_file=settings.baseline_file)
+        refuse_purged(store, run_id)
         note = settle_abandoned(store, run_id)
         if note:
             print(f"note: {note}")
@@ -422,10 +428,14 @@ def build_parser() -> argparse.ArgumentParser:
     from mysteryshop.cli.doctor import add_commands as add_doctor_commands
     from mysteryshop.cli.export import add_commands as add_export_commands
     from mysteryshop.cli.journeys import add_commands as add_journey_commands
+    from mysteryshop.cli.purge import add_commands as add_purge_commands
+    from mysteryshop.cli.waves import add_commands as add_wave_commands
 
     add_campaign_commands(commands, run)
     add_doctor_commands(commands)
     add_export_commands(commands)
+    add_purge_commands(commands)
+    add_wave_commands(commands)
 
     add_journey_commands(commands.add_parser("journeys", help="check, draw and describe journey files"))
 

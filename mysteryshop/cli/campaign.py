@@ -111,6 +111,10 @@ def tick(args: argparse.Namespace) -> int:
     from mysteryshop.campaign import Campaign, load_targets_and_journeys
 
     settings = load_cli_settings(args)
+    if not args.names:
+        from mysteryshop.cli.waves import start_due_waves
+
+        start_due_waves(args, settings, start)
     journeys, targets = load_targets_and_journeys(settings.path(settings.journeys))
     store = _store(settings)
     try:
@@ -149,6 +153,9 @@ def score(args: argparse.Namespace) -> int:
         paths["pdf"] = write_pdf(paths["onepager"], out / "onepager.pdf")
     for line in summary_lines(card):
         print(line)
+    from mysteryshop.cli.alerting import notify
+
+    notify(settings, card, None, run_dir)
     waiting = sum(p["status"] == "waiting" for p in card["probes"])
     print(f"{waiting} probe(s) still waiting on open deadlines")
     for kind, path in paths.items():

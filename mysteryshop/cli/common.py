@@ -36,6 +36,7 @@ def load_cli_settings(args: argparse.Namespace, **extra: Any) -> Any:
     flags["probe_domain"] = getattr(args, "probe_domain", None)
     flags["allowlist"] = getattr(args, "allowlist", None)
     flags["study"] = getattr(args, "study", None)
+    flags["alerts"] = getattr(args, "alerts", None)
     flags.update(extra)
     settings = load_settings(Path(args.root) if getattr(args, "root", None) else None, flags=flags)
     check_tolerance_keys(settings.tolerances)
@@ -101,6 +102,8 @@ def add_common_options(parser: argparse.ArgumentParser, *, run: bool = False) ->
     group.add_argument("--rubric", default=None, metavar="FILE",
                        help="rubric grading each channel and the whole: weights, thresholds, critical failures "
                             "(default: the shipped mysteryshop/scorecard/rubric.yaml)")
+    group.add_argument("--alerts", default=None, metavar="FILE",
+                       help="alerts file: post to webhooks / send email when the gate fails, a grade drops, a probe bounces")
     if run:
         group.add_argument("--probes", default=None, help="folder of probe tests (default: probes)")
         group.add_argument("--target", action="append", default=None, help="target name in journeys/targets/ (repeatable; default: demo)")

@@ -21,11 +21,13 @@ of every file. The pack's own SHA-256 is printed: write it down apart from the p
 def export(args: argparse.Namespace) -> int:
     from mysteryshop.export import file_digest, write_pack
     from mysteryshop.history import resolve_run
+    from mysteryshop.purge import refuse_purged
 
     settings = load_cli_settings(args)
     store = open_store(settings)
     try:
         run_id = resolve_run(store, args.run, baseline_file=settings.baseline_file)
+        refuse_purged(store, run_id)
         run_dir = settings.path(settings.reports) / run_id
         scope = "-".join(args.target or [])
         out = Path(args.out) if args.out else run_dir / f"evidence-{run_id}{'-' + scope if scope else ''}.zip"

@@ -375,3 +375,141 @@ def test_eval_reads_the_new_exchange_files_by_default(monkeypatch):
     monkeypatch.chdir(HERE.parent.parent)
     names = {p.name for p in default_sets()}
     assert {"exchanges_multilingual.yaml", "exchanges_more_en.yaml"} <= names, names
+
+
+# ---------- the blind held-out batch: kinds_blind/ and exchanges_blind.yaml (see kinds_blind/README.md) ----------
+
+BLIND_DIR = HERE / "kinds_blind"
+BLIND_EXCHANGES = HERE / "exchanges_blind.yaml"
+# Languages outside the four scored ones are labelled with their own code: the kind still applies.
+BLIND_LANGUAGES = LANGUAGES | {"it", "nl", "pt"}
+
+
+@pytest.fixture(scope="module")
+def blind_labels() -> dict:
+    return yaml.safe_load((BLIND_DIR / "labels.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def blind_messages(blind_labels) -> dict[str, EmailMessage]:
+    return {name: parse(BLIND_DIR / name) for name in blind_labels}
+
+
+def test_blind_labels_list_exactly_the_files_present(blind_labels):
+    present = {p.name for p in BLIND_DIR.glob("*.eml")}
+    assert set(blind_labels) == present, {"unlabelled": sorted(present - set(blind_labels)),
+                                          "missing": sorted(set(blind_labels) - present)}
+    others = {p.name for p in BLIND_DIR.iterdir()} - present - {"labels.yaml", "README.md"}
+    assert not others, f"unexpected files in {BLIND_DIR}: {sorted(others)}"
+    assert all(re.fullmatch(r"[a-z0-9][a-z0-9-]*\.eml", n) for n in blind_labels)
+
+
+def test_blind_labels_are_valid_and_all_held_out(blind_labels):
+    for name, entry in blind_labels.items():
+        assert set(entry) == {"kind", "language", "split", "notes"}, (name, entry)
+        assert entry["kind"] in KINDS, (name, entry["kind"])
+        assert entry["language"] in BLIND_LANGUAGES, (name, entry["language"])
+        assert entry["split"] == "heldout", f"{name}: the blind batch is held out as a whole"
+        if entry["language"] is None:
+            assert entry["kind"] == "bounce", f"{name}: only a bounce may have no language"
+
+
+def test_blind_batch_covers_every_kind_and_language(blind_labels):
+    assert len(blind_labels) >= 60, len(blind_labels)
+    kinds = Counter(e["kind"] for e in blind_labels.values())
+    assert set(kinds) == KINDS and min(kinds.values()) >= 5, kinds
+    for kind in ("out_of_office", "acknowledgement", "answer"):
+        langs = {e["language"] for e in blind_labels.values() if e["kind"] == kind}
+        assert langs >= {"en", "de", "fr", "es"}, (kind, langs)
+    assert {e["language"] for e in blind_labels.values()} >= {"it", "nl", "pt"}
+
+
+def test_blind_messages_parse_and_have_the_headers_a_real_one_has(blind_labels, blind_messages):
+    for name, msg in blind_messages.items():
+        for part in msg.walk():
+            assert not part.defects, (name, part.get_content_type(), part.defects)
+            if part.get_content_maintype() == "text":
+                assert isinstance(part.get_content(), str), name
+        for header in ("From", "To", "Subject", "Date"):
+            assert msg[header] is not None, f"{name}: no {header}"
+        assert parsedate_to_datetime(str(msg["Date"])).year >= 2025, name
+        if msg["Message-ID"] is None:
+            assert "no Message-ID" in blind_labels[name]["notes"], f"{name}: no Message-ID and no note saying why"
+        for header in ("In-Reply-To", "References", "Message-ID"):
+            if msg[header] is not None:
+                assert re.fullmatch(r"(\s*<[^<>\s]+@[^<>\s]+>)+\s*", str(msg[header])), (name, header)
+
+
+def test_blind_structure_varies(blind_labels, blind_messages):
+    types = Counter(m.get_content_type() for m in blind_messages.values())
+    encodings = Counter(str(p.get("Content-Transfer-Encoding", "7bit")).lower()
+                        for m in blind_messages.values() for p in m.walk() if not p.is_multipart())
+    raw_subjects = sum(b"Subject: =?" in (BLIND_DIR / n).read_bytes() for n in blind_labels)
+    html_only = sum(m.get_content_type() == "text/html" for m in blind_messages.values())
+    no_auto = [n for n, m in blind_messages.items()
+               if all(m[h] is None for h in ("Auto-Submitted", "X-Autoreply", "X-Autorespond"))]
+    assert types["multipart/alternative"] >= 5 and types["multipart/report"] >= 5, types
+    assert encodings["quoted-printable"] >= 10 and encodings["base64"] >= 4, encodings
+    assert raw_subjects >= 10 and html_only >= 8 and len(no_auto) >= 15, (raw_subjects, html_only, len(no_auto))
+
+
+def test_blind_delivery_reports_say_failed_for_bounces_and_not_for_others(blind_labels, blind_messages):
+    for name, msg in blind_messages.items():
+        for part in msg.walk():
+            if part.get_content_type() != "message/delivery-status":
+                continue
+            actions = {a.lower() for a in re.findall(r"^Action:\s*(\w+)", text_of(part), re.MULTILINE | re.IGNORECASE)}
+            assert ("failed" in actions) == (blind_labels[name]["kind"] == "bounce"), (name, actions)
+
+
+def test_no_real_personal_data_in_blind_messages(blind_messages):
+    problems = {name: found for name, msg in blind_messages.items() if (found := real_data_problems(text_of(msg)))}
+    assert not problems, problems
+
+
+@pytest.fixture(scope="module")
+def blind_exchanges() -> list[dict]:
+    return yaml.safe_load(BLIND_EXCHANGES.read_text(encoding="utf-8"))
+
+
+def test_blind_exchanges_load_with_the_project_loader_and_are_held_out(blind_exchanges):
+    items = load_labelled(BLIND_EXCHANGES)
+    assert len(items) == len(blind_exchanges) >= 40
+    for item in items:
+        assert set(item.labels) == set(CRITERIA), item.id
+    assert {e["split"] for e in blind_exchanges} == {"heldout"}
+    per_lang = Counter(e["language"] for e in blind_exchanges)
+    assert set(per_lang) == {"en", "de", "fr", "es"} and min(per_lang.values()) >= 10, per_lang
+
+
+def test_blind_exchanges_have_both_outcomes_per_criterion_and_language(blind_exchanges):
+    for lang in ("en", "de", "fr", "es"):
+        for name in CRITERIA:
+            seen = Counter(e["labels"][name] for e in blind_exchanges if e["language"] == lang)
+            assert seen[True] >= 1 and seen[False] >= 1, (lang, name, seen)
+
+
+def test_blind_exchanges_include_the_hard_cases(blind_exchanges):
+    notes = " ".join(e.get("note", "").lower() for e in blind_exchanges)
+    for word in ("banner", "upsell", "case number", "routing", "asks again", "vague", "concrete", "feedback"):
+        assert word in notes, word
+    for name, least in (("asks_again", 4), ("stalling_autoreply", 10), ("marketing", 6), ("asks_feedback", 8)):
+        assert sum(e["labels"][name] is True for e in blind_exchanges) >= least, name
+        for lang in ("en", "de", "fr", "es"):
+            assert any(e["labels"][name] is True for e in blind_exchanges if e["language"] == lang), (name, lang)
+
+
+def test_no_real_personal_data_in_blind_exchanges(blind_exchanges):
+    problems = {e["id"]: found for e in blind_exchanges
+                if (found := real_data_problems("\n".join(str(e.get(k, "")) for k in ("customer", "reply", "reply_html", "persona"))))}
+    assert not problems, problems
+
+
+def test_eval_reads_the_blind_sets_by_default(monkeypatch):
+    from mysteryshop.quality.cli import default_kinds_folders
+    from mysteryshop.quality.labelled import default_sets
+
+    root = HERE.parent.parent
+    assert BLIND_DIR in default_kinds_folders(root)
+    monkeypatch.chdir(root)
+    assert "exchanges_blind.yaml" in {p.name for p in default_sets()}
