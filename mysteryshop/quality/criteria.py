@@ -29,7 +29,7 @@ from mysteryshop.quality.details import (
 )
 from mysteryshop.quality.exchange import CriterionResult, Exchange, unscored
 from mysteryshop.quality.facts import match_facts
-from mysteryshop.quality.html_text import image_texts
+from mysteryshop.quality.html_text import html_text, image_texts, links
 from mysteryshop.quality.lexicons import Lexicon, Phrases, lexicon, supporting
 from mysteryshop.quality.readability import reading_ease
 from mysteryshop.quality.requests import already_given, given_by_shape
@@ -422,7 +422,7 @@ def _sentence_names(sentence: str, customer: str, names_only: bool) -> frozenset
     return frozenset(found)
 
 
-@criterion("marketing", "goodwill", "promo_words", "promo_offer", "promo_call", "greeting")
+@criterion("marketing", "goodwill", "promo_words", "promo_offer", "promo_call", "greeting", "promo_path", "help_path")
 def marketing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Sales or promotion inside a support reply, body, signature banner or trailing section alike
     (a goodwill credit for a failure is not marketing; a legal or unsubscribe footer is not either).
@@ -438,7 +438,12 @@ def marketing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionR
             if lex.marketing.search(folded) and not lex.goodwill.search(folded) and not _what_was_asked(sentence, exchange, lex):
                 return _result("marketing", True, 0.85, sentence, "promotes products or offers inside a support reply")
     in_body, outside = _trailing(exchange, reply, lex)
-    images = image_texts(exchange.reply_html) if exchange.reply_html else []
+    images: list[str] = []
+    if exchange.reply_html:
+        link = _campaign_link(exchange.reply_html, lex)
+        if link:
+            return _result("marketing", True, 0.75, link, "a link to a campaign or an offer (its address says so), not to help")
+        images = [*image_texts(exchange.reply_html), *_html_only_lines(exchange.reply_html, reply)]
     for line in (*in_body, *outside, *images):
         folded = fold(line)
         if line not in in_body and lex.marketing.search(folded):  # the body was searched as a whole above
@@ -454,6 +459,34 @@ def marketing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionR
         if not lex.goodwill.search(folded) and not (line in in_body and _what_was_asked(line, exchange, lex)):
             return _result("marketing", True, found[0], line, found[1])
     return _result("marketing", False, 0.8, "", "no promotion found")
+
+
+_UTM_CAMPAIGN = re.compile(r"[?&]utm_(campaign|content)=", re.IGNORECASE)
+_URL_PATH = re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#]*([^?#]*)", re.IGNORECASE)
+
+
+def _campaign_link(markup: str, lex: Lexicon) -> str | None:
+    """A link that sells by its address: to a sale, an offer or a deal (its path in the lexicon's `promo_path`), or
+    tracked as a campaign (utm_campaign) with words that offer or call to buy; never a link to help, an account,
+    an order or the legal pages (`help_path`), whatever its tracking."""
+    for text, href in links(markup):
+        path = _URL_PATH.match(href)
+        where = fold(path.group(1) if path else "")
+        if lex.help_path.search(where):
+            continue
+        folded = fold(text)
+        if lex.promo_path.search(where) or (
+            _UTM_CAMPAIGN.search(href) and (lex.promo_offer.search(folded) or lex.promo_call.search(folded) or promo_words_in(folded, lex))
+        ):
+            return f"{text} <{href}>" if text else href
+    return None
+
+
+def _html_only_lines(markup: str, reply: CleanReply) -> list[str]:
+    """Lines of the HTML part that its plain-text part lacks: a banner the plain part leaves out."""
+    text, _notes = html_text(markup)
+    plain = fold(reply.body + "\n" + reply.signature + "\n" + reply.footer)
+    return [line for line in (" ".join(raw.split()) for raw in text.splitlines()) if line and not line.startswith(">") and fold(line) not in plain]
 
 
 _POSTSCRIPT = re.compile(r"^\s*p\.?\s?[sd]\b\.?", re.IGNORECASE)

@@ -115,3 +115,29 @@ def image_texts(markup: str, *, limit: int = HTML_TEXT_LIMIT) -> list[str]:
             if len(found) >= MAX_IMAGE_TEXTS:
                 break
     return found
+
+
+#: at most this many links are read from one HTML part
+MAX_LINKS = 100
+
+
+def links(markup: str, *, limit: int = HTML_TEXT_LIMIT) -> list[tuple[str, str]]:
+    """(text, href) of the links in the first `limit` characters of `markup`, quoted blocks left out; an image
+    link's text is the image's alternative text."""
+    if "<a" not in markup[:limit].lower():
+        return []
+    root, _notes = _parse(markup[:limit])
+    if root is None:
+        return []
+    found: list[tuple[str, str]] = []
+    for anchor in root.iter("a"):
+        href = (anchor.get("href") or "").strip()
+        if not href or any(a.tag == "blockquote" or (a.tag == "div" and _QUOTE_CLASSES.search(a.get("class") or "")) for a in anchor.iterancestors()):
+            continue
+        text = " ".join("".join(anchor.itertext()).split()) or " ".join(
+            " ".join(img.get("alt") or img.get("title") or "" for img in anchor.iter("img")).split()
+        )
+        found.append((text, href))
+        if len(found) >= MAX_LINKS:
+            break
+    return found

@@ -309,7 +309,8 @@ def test_a_banner_image_in_the_html_is_read_for_marketing_by_its_alt_text() -> N
 
 
 def test_a_logo_in_the_html_is_not_marketing() -> None:
-    html = HTML_BANNER.replace("Spring sale: 25% off all chargers and cables", "Voltway logo")
+    # a logo links to the home page (a link to the sale page is a banner by its address, whatever the image says)
+    html = HTML_BANNER.replace("Spring sale: 25% off all chargers and cables", "Voltway logo").replace("voltway.example/sale", "voltway.example/")
     text = "Hi Sam,\n\nYour replacement charger was posted today and arrives on Thursday.\n\nBest regards,\nLeo, Voltway Support"
     exchange = Exchange("Where is my charger?", text, reply_html=html, persona=PERSONA)
     assert score_reply(exchange, ["marketing"])["marketing"].passed is False
@@ -1162,4 +1163,32 @@ FACT_WORDINGS: list[tuple[tuple[tuple[str, ...], ...], str, bool]] = [
 @pytest.mark.parametrize(("facts", "reply", "expected"), FACT_WORDINGS, ids=[f"{i}-{c[1][:30]}" for i, c in enumerate(FACT_WORDINGS)])
 def test_facts_in_other_words(facts: tuple[tuple[str, ...], ...], reply: str, expected: bool) -> None:
     result = score_reply(Exchange("?", reply, expected_facts=facts), ["answers_question"])["answers_question"]
+    assert result.passed is expected, result.reason
+
+
+# An HTML reply whose plain-text part leaves the banner out (as many mail tools generate it): the banner's text, and
+# links that sell by their address (a sale, an offer, a campaign-tracked link with words that offer), still count.
+_HTML_ANSWER = (
+    "<html><body><p>Hi Robin,</p><p>Your replacement charger was posted today and arrives on Thursday.</p>"
+    "<p>Best regards,<br>Leo, Voltway Support</p>"
+)
+_PLAIN_ANSWER = "Hi Robin,\n\nYour replacement charger was posted today and arrives on Thursday.\n\nBest regards,\nLeo, Voltway Support"
+HTML_BANNERS: list[tuple[str, bool]] = [
+    ('<table><tr><td style="background:#ff6600"><a href="https://voltway.example/sale?utm_source=support&utm_campaign=spring">'
+     "SPRING SALE – up to 40% off chargers. Shop now</a></td></tr></table>", True),
+    ('<div class="banner"><a href="https://voltway.example/app?utm_medium=email&utm_campaign=app_push">Get the Voltway app</a></div>', True),
+    ('<p><a href="https://voltway.example/deals?utm_source=crm&utm_medium=email&utm_campaign=footer_promo">voltway.example/deals</a></p>', True),
+    ('<table><tr><td><a href="https://voltway.example/black-friday"><img src="cid:bf" alt=""></a></td></tr></table>', True),
+    ("<div>Jetzt auf Glasfaser umsteigen: 6 Monate nur 19,99 € – jetzt sichern!</div>", True),
+    ('<p style="font-size:10px;color:#999">Voltway Ltd, 1 Volt St, Leeds. Registered in England 0912345. '
+     '<a href="https://voltway.example/privacy">Privacy policy</a></p>', False),
+    ('<p><a href="https://voltway.example/help/chargers?utm_source=support&utm_campaign=help_links">Charger help centre</a></p>', False),
+    ('<p><a href="https://voltway.example/account/orders/55120?utm_campaign=transactional">Track your order</a></p>', False),
+]
+
+
+@pytest.mark.parametrize(("banner", "expected"), HTML_BANNERS, ids=[f"{i}-{'yes' if c[1] else 'no'}" for i, c in enumerate(HTML_BANNERS)])
+def test_a_banner_only_the_html_part_holds(banner: str, expected: bool) -> None:
+    exchange = Exchange("Where is my charger?", _PLAIN_ANSWER, reply_html=_HTML_ANSWER + banner + "</body></html>", persona=PERSONA)
+    result = score_reply(exchange, ["marketing"])["marketing"]
     assert result.passed is expected, result.reason
