@@ -127,7 +127,7 @@ def purge_run(store: Store, plan: RunPurge, older_than: str, reports_dir: Path) 
     run_id = plan.run_id
     blank = ", ".join(f"{column} = CASE WHEN {column} IS NULL THEN NULL ELSE '' END" for column in MESSAGE_TEXT_COLUMNS)
     writes: list[tuple[str, tuple[Any, ...]]] = [
-        (f"UPDATE messages SET raw = X'', mail_from = '', rcpt_to = '', from_addr = '', {blank} WHERE run_id = ?", (run_id,)),
+        (f"UPDATE messages SET raw = ?, mail_from = '', rcpt_to = '', from_addr = '', {blank} WHERE run_id = ?", (b"", run_id)),
         ("UPDATE probes SET persona = '{}', address = '', outcome = NULL WHERE run_id = ?", (run_id,)),
         *_scrubbed_events(store, run_id),
         ("DELETE FROM verdicts WHERE run_id = ?", (run_id,)),

@@ -23,6 +23,7 @@ EXAMPLES = """examples:
   mysteryshop export latest --target acme           the evidence pack to show acme: messages (.eml), transcripts, screenshots, manifest
   mysteryshop journeys check journeys/              validate journey files, every problem with file:line:column
   mysteryshop doctor --target acme                  before a campaign: relay, collector, DNS, DKIM, allowlist, journeys
+  mysteryshop serve                                 the dashboard on http://127.0.0.1:8765/: runs, companies, comparisons
 
 configuration: [tool.mysteryshop] in pyproject.toml, then MYSTERYSHOP_* environment variables, then flags
 Ctrl-C or SIGTERM stops a run gracefully (scorecard of what was measured); a second Ctrl-C stops it at once.
@@ -196,7 +197,8 @@ def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool
 
 
 #: problems that are findings about the company (no exit code of their own), as the note at the end calls them
-FINDINGS = {"refused": "the company's side refused", "blocked": "blocked by a CAPTCHA", "error": "an error"}
+FINDINGS = {"refused": "the company's side refused", "blocked": "blocked by a CAPTCHA", "error": "an error",
+            "no_way_in": "no way to contact support found from the home page"}
 
 #: what each problem that decides an exit code is called in the error line (see mysteryshop/exitcodes.py)
 PROBLEMS = {
@@ -336,7 +338,8 @@ def _baseline_accept(args: argparse.Namespace) -> int:
 
         run_summary(store, run_id)  # a run that never finished cannot be a baseline: said before scoring it
         side = run_side(settings, store, run_id)[0] if _finished(store, run_id) else {}
-        baseline = accept_baseline(store, run_id, settings.baseline_file, samples=side.get("samples"), speedups=side.get("speedups"))
+        baseline = accept_baseline(store, run_id, settings.baseline_file, samples=side.get("samples"), speedups=side.get("speedups"),
+                                   companies=side.get("companies"))
     finally:
         store.close()
     print(f"baseline: run {run_id} (grade {baseline['grade']}) accepted; written to {settings.baseline_file}")
@@ -436,6 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
     add_export_commands(commands)
     add_purge_commands(commands)
     add_wave_commands(commands)
+    from mysteryshop.cli.serve import add_commands as add_serve_commands
+
+    add_serve_commands(commands)
 
     add_journey_commands(commands.add_parser("journeys", help="check, draw and describe journey files"))
 

@@ -28,6 +28,7 @@ from mysteryshop.durations import spoken_duration
 from mysteryshop.scorecard.readable import versus_industry, when, zone_of
 from mysteryshop.scorecard.trends import trend_axis, trend_chart
 from mysteryshop.durations import format_duration
+from mysteryshop.scoring.friction import describe as describe_friction
 from mysteryshop.scorecard.companies import PAGES_DIR, by_company, company_card, league_columns
 from mysteryshop.scorecard.labels import LABELS, industry_figures, interruption_line, median_text, metric_rows, problem_line, rate_text
 
@@ -46,6 +47,11 @@ def _seconds(value: float | None) -> str:
 def _spoken_seconds(value: float | None) -> str:
     """Seconds as the page says them: '4 h 12 min' (the terminal keeps the short '4h 12m')."""
     return "—" if value is None or not isinstance(value, int | float) else spoken_duration(value * 1e9)
+
+
+def environment() -> Environment:
+    """The scorecard's Jinja environment (its filters and globals), for pages that extend its templates."""
+    return _environment()
 
 
 @cache
@@ -126,11 +132,14 @@ def render_html(
     card: Mapping[str, Any], *, journeys: Mapping[str, Any] | None = None, detail: bool = True,
     maps: Mapping[str, str | None] | None = None, detail_limit: int | None = DETAIL_LIMIT,
     shown: list[Mapping[str, Any]] | None = None, evidence: Mapping[str, Any] | None = None, files: Mapping[str, str] | None = None,
+    nav: str | None = None, policy: str | None = None,
 ) -> str:
     """The scorecard page: the one-pager, and with `detail` the QA page after it (at most `detail_limit` probes, or `shown`).
 
     `evidence` (`evidence.page_evidence`): the .eml files and browser evidence to link; `files`: the downloads
-    written beside the page (probes_csv, expectations_csv, json, junit → relative link).
+    written beside the page (probes_csv, expectations_csv, json, junit → relative link). The dashboard
+    (mysteryshop/dashboard) serves the same page with `nav`, trusted HTML put at the top of the body, under its own
+    Content-Security-Policy `policy` (default: `csp`).
     """
     trend = card.get("trend") or []
     zone = zone_of(card)
@@ -142,7 +151,7 @@ def render_html(
     return _environment().get_template("scorecard.html").render(
         card=card, rows=metric_rows(card), industry=industry_figures(), sparks=sparks, league_columns=league_columns(card.get("league") or ()),
         maps=journey_maps(card, journeys) if maps is None else maps, detail=detail,
-        shown=shown if detail else [], evidence=evidence, files=files, csp=csp(script=detail),
+        shown=shown if detail else [], evidence=evidence, files=files, csp=policy or csp(script=detail), nav=Markup(nav) if nav else None,
         qa_script=Markup(qa_script()[0]) if detail else None, qa_page="" if detail else card.get("page_root", "") + QA_PAGE,
     )
 
@@ -299,6 +308,9 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
         figure = row["figure"]
         times = f" · median {median_text(figure)}" if figure.get("times") else ""
         lines.append(f"    {row['label']:<42} {rate_text(figure)}{times}")
+    for name, section in (card.get("companies") or {}).items():
+        if section.get("friction"):
+            lines.append(f"  Contact form{f' of {name}' if pooled else ''}: {describe_friction(section['friction'])}")
     if card["unmatched_messages"]:
         lines.append(f"  {len(card['unmatched_messages'])} message(s) matched no probe (kept in the store, listed in the scorecard)")
     if card["malformed_messages"]:
