@@ -109,6 +109,7 @@ class WebformChannel(BaseModel):
     captcha: str | None = None              # an extra CAPTCHA selector (well-known widgets are always detected)
     ticket_pattern: Regex = None       # default: the target's ticket_pattern
     timeout: float = Field(default=10.0, gt=0, description="seconds a form step may take before it fails (wall clock)")
+    accessibility: bool = Field(default=True, description="run axe-core (WCAG 2 A and AA rules) on the loaded form before filling it")
 
 
 class ChatChannel(BaseModel):
@@ -128,6 +129,7 @@ class ChatChannel(BaseModel):
     authors: dict[Literal["bot", "agent", "customer"], str] = {}  # CSS a message matches per author
     typing: str | None = None               # typing indicator
     timeout: float = Field(default=10.0, gt=0, description="seconds a chat action may take before it fails (wall clock)")
+    accessibility: bool = Field(default=True, description="run axe-core (WCAG 2 A and AA rules) on the open chat widget")
 
 
 class ImapSource(BaseModel):

@@ -1,0 +1,59 @@
+"""axe-core on real pages in real Chromium: violations found, a strict CSP does not stop it, a busy page times out."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from mysteryshop.channels.accessibility import audit, by_impact
+from mysteryshop.channels.browser import LAUNCH_ARGS, find_chromium
+
+pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists() and not __import__("os").environ.get("MYSTERYSHOP_CHROMIUM"),
+                                reason="needs Debian's chromium (scripts/bootstrap.sh installs it)")
+
+STRICT_CSP = "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">"
+UNLABELLED = f"""<!doctype html><html lang=en><head>{STRICT_CSP}<title>Contact</title></head><body><main><h1>Contact</h1>
+<form><label for=name>Name</label><input id=name><input id=order><button>Send</button></form></main></body></html>"""
+LABELLED = UNLABELLED.replace('<input id=order>', '<label for=order>Order</label><input id=order>')
+BUSY = """<!doctype html><html lang=en><head><title>Busy</title></head><body><p>hi</p>
+<script>setTimeout(() => { const end = Date.now() + 6000; while (Date.now() < end) {} }, 300);</script></body></html>"""
+
+
+async def _run(html: str, seconds: float, wait_s: float = 0.0) -> tuple[dict, float]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=find_chromium(), args=list(LAUNCH_ARGS))
+        try:
+            page = await browser.new_page()
+            await page.set_content(html)
+            await asyncio.sleep(wait_s)
+            started = time.monotonic()
+            result = await audit(page, deadline=time.monotonic() + seconds)
+            return result, time.monotonic() - started
+        finally:
+            await browser.close()
+
+
+def test_an_input_without_a_label_is_a_critical_violation_with_its_element_despite_a_strict_csp() -> None:
+    result, _ = asyncio.run(_run(UNLABELLED, 20))
+    assert result["status"] == "ok", result
+    label = next(v for v in result["violations"] if v["id"] == "label")
+    assert label["impact"] == "critical" and label["count"] == 1
+    assert label["nodes"][0]["target"] == "#order" and 'id="order"' in label["nodes"][0]["html"]
+    assert by_impact(result["violations"])["critical"] >= 1
+
+
+def test_the_same_form_with_the_label_has_no_violation() -> None:
+    result, _ = asyncio.run(_run(LABELLED, 20))
+    assert result["status"] == "ok", result
+    assert result["violations"] == []
+
+
+def test_an_audit_of_a_page_that_never_answers_times_out_within_its_deadline() -> None:
+    result, took = asyncio.run(_run(BUSY, 1.5, wait_s=0.5))
+    assert result["status"] == "timed out" and "did not finish within" in result["error"]
+    assert took < 1.5 + 1.0
