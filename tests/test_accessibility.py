@@ -57,3 +57,57 @@ def test_an_audit_of_a_page_that_never_answers_times_out_within_its_deadline() -
     result, took = asyncio.run(_run(BUSY, 1.5, wait_s=0.5))
     assert result["status"] == "timed out" and "did not finish within" in result["error"]
     assert took < 1.5 + 1.0
+
+
+FORM_ONLY = """
+id: form_only
+title: Submit the contact form
+steps:
+  - id: submit
+    do: submit_form
+    body: "Please refund my order, it arrived broken."
+  - id: confirmed
+    expect: form_confirmation
+    within: 1m
+"""
+
+
+def _audits(store, probe_id: str) -> list[dict]:
+    import json
+
+    rows = store.query("SELECT step, data FROM events WHERE kind = 'accessibility' AND probe_id = ?", (probe_id,))
+    return [{"step": r["step"], **json.loads(r["data"])} for r in rows]
+
+
+@pytest.mark.parametrize("name", ["poor", "excellent"])
+def test_the_demo_form_fails_wcag_under_the_poor_profile_and_passes_under_excellent(name: str, tmp_path: Path, engine, make_desk, store) -> None:
+    from mysteryshop.demo.profile import get_profile
+
+    from .conftest import specs_for, write_journey
+    from .test_web_probes import demo_target
+
+    desk = make_desk(get_profile(name), speedup=3600)
+    spec = specs_for(write_journey(tmp_path, FORM_ONLY), demo_target(desk, speedup=3600), 1)[0]
+    result = engine.submit(spec).result(timeout=90)
+    assert result.status == "passed", result.error
+    audits = _audits(store, spec.probe_id)
+    assert [(a["step"], a["channel"], a["status"]) for a in audits] == [("submit", "webform", "ok")], audits
+    found = {v["id"]: v for v in audits[0]["violations"]}
+    if name == "excellent":
+        assert found == {}
+    else:
+        assert found["label"]["impact"] == "critical" and found["label"]["nodes"][0]["target"] == "#order"
+        assert found["color-contrast"]["impact"] == "serious" and "hint" in found["color-contrast"]["nodes"][0]["html"]
+
+
+def test_accessibility_false_in_the_target_runs_no_audit(tmp_path: Path, engine, make_desk, store) -> None:
+    from mysteryshop.demo.profile import get_profile
+
+    from .conftest import specs_for, write_journey
+    from .test_web_probes import demo_target
+
+    desk = make_desk(get_profile("poor"), speedup=3600)
+    spec = specs_for(write_journey(tmp_path, FORM_ONLY), demo_target(desk, speedup=3600, accessibility=False), 1)[0]
+    result = engine.submit(spec).result(timeout=90)
+    assert result.status == "passed", result.error
+    assert _audits(store, spec.probe_id) == []

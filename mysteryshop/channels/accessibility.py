@@ -92,3 +92,30 @@ def by_impact(violations: list[dict[str, Any]]) -> dict[str, int]:
     for v in violations:
         counts[v["impact"]] = counts.get(v["impact"], 0) + int(v.get("count", 0))
     return counts
+
+
+#: share of the time left in a step an audit may take: the rest is for filling the form or chatting
+SHARE_OF_STEP = 0.5
+
+
+async def audit_step(browser: Any, store: Any, run_id: str, probe_id: str, step: str, page: Any, *, channel: str, deadline: float,
+                     t_ns: int, frame: Any = None) -> dict[str, Any]:
+    """Audit the page of a probe's step and store the result as an `accessibility` event of the probe.
+
+    `frame`: the frame the chat widget lives in, audited instead of the page when given. The audit takes at most
+    half the time left before `deadline`; when it times out or fails, a screenshot of the page is kept (if the run
+    keeps browser evidence) and named in the event.
+    """
+    now = time.monotonic()
+    result = await audit(frame if frame is not None else page, deadline=now + min(MAX_SECONDS, max(0.0, deadline - now) * SHARE_OF_STEP))
+    result["channel"] = channel
+    if result["status"] != "ok":
+        shot = None
+        try:
+            async with asyncio.timeout(max(0.5, min(3.0, deadline - time.monotonic()))):
+                shot = await browser.screenshot(probe_id, page, f"{step}-accessibility")
+        except Exception:  # noqa: BLE001 - a page too busy for axe may be too busy for a screenshot: the verdict stands without it
+            shot = None
+        result["screenshot"] = str(shot) if shot else None
+    await store.aevent(run_id, probe_id, "accessibility", t_ns, step=step, **result)
+    return result

@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from mysteryshop.channels.accessibility import audit_step
 from mysteryshop.channels.browser import Browser, BrowserOptions
 from mysteryshop.channels.chat import ChatSession
 from mysteryshop.channels.webform import persona_facts, submit_form
@@ -119,10 +120,15 @@ class WebChannels:
     async def _submit_form(self, spec: ProbeSpec, step: Step, timeline: Timeline) -> None:
         probe = await self.browser.context(spec.probe_id)
         page = await self.browser.new_page(probe, spec.target.spec.webform.timeout)  # type: ignore[union-attr]
+
+        async def audit(loaded: Any, deadline: float) -> None:
+            await audit_step(self.browser, self.store, self.run_id, spec.probe_id, step.id, loaded, channel="webform", deadline=deadline, t_ns=self.clock())
+
         try:
             result = await submit_form(
                 page, target=spec.target, step=step, journey=spec.journey.name, journey_dir=spec.journey.path.parent, persona=spec.persona,
                 message=spec.journey.write(step.id, "body", spec.persona, values=timeline.captured).text.rstrip("\n") if step.body is not None else None,
+                loaded_hook=audit if spec.target.spec.webform.accessibility else None,  # type: ignore[union-attr]
             )
         except (ChannelError, TargetUnreachable) as exc:
             shot = await self.browser.screenshot(spec.probe_id, page, f"{step.id}-failed")
@@ -163,6 +169,9 @@ class WebChannels:
         session = ChatSession(page, target=spec.target, step_id=step.id, journey=spec.journey.name, on_message=on_message)
         self._chats[spec.probe_id] = session
         given = await session.open(spec.persona, deadline)
+        if spec.target.spec.chat.accessibility:  # type: ignore[union-attr]
+            await audit_step(self.browser, self.store, self.run_id, spec.probe_id, step.id, page, channel="chat", deadline=deadline,
+                             t_ns=self.clock(), frame=getattr(session, "frame", None))
         t_ns, utc = self.clock(), utc_now()
         await self._record_action(spec, step, timeline, t_ns, utc, "", "chat")
         facts = {"email": given["email"]} if "email" in given else {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -280,8 +281,10 @@ def persona_facts(persona: Persona, texts: list[str]) -> dict[str, str]:
 
 
 async def submit_form(page: Any, *, target: Target, step: Step, journey: str, journey_dir: Path, persona: Persona,
-                      message: str | None = None) -> Submitted:
-    """Fill and submit the target's contact form on `page`; the confirmation, or an error that says why not."""
+                      message: str | None = None, loaded_hook: Callable[[Any, float], Awaitable[Any]] | None = None) -> Submitted:
+    """Fill and submit the target's contact form on `page`; the confirmation, or an error that says why not.
+
+    `loaded_hook(page, deadline)`: awaited once the form's page has loaded, before anything is filled (the accessibility audit)."""
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import TimeoutError as PlaywrightTimeout
 
@@ -296,6 +299,8 @@ async def submit_form(page: Any, *, target: Target, step: Step, journey: str, jo
     refused = page_status_error(loaded.status if loaded is not None else None, channel.url, **where)
     if refused is not None:
         raise refused
+    if loaded_hook is not None:
+        await loaded_hook(page, ctx.deadline)
     values = form_values(channel, step, persona, journey_dir, target.path.parent, message)
     captchas = [*CAPTCHA_SELECTORS, *([channel.captcha] if channel.captcha else [])]
     fields = [
