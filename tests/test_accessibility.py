@@ -111,3 +111,41 @@ def test_accessibility_false_in_the_target_runs_no_audit(tmp_path: Path, engine,
     result = engine.submit(spec).result(timeout=90)
     assert result.status == "passed", result.error
     assert _audits(store, spec.probe_id) == []
+
+
+def test_the_qa_page_shows_each_companys_violations_by_impact_with_the_failing_element(tmp_path: Path, engine, make_desk, store) -> None:
+    import jsonschema
+    from lxml import html as lxml_html
+
+    from mysteryshop.demo.profile import get_profile
+    from mysteryshop.scorecard.build import build_scorecard
+    from mysteryshop.scorecard.write import write_scorecard
+    from mysteryshop.target import Target
+
+    from .conftest import ROOT, specs_for, write_journey
+    from .test_web_probes import demo_target
+
+    journey = write_journey(tmp_path, FORM_ONLY)
+    targets = {}
+    for name in ("poor", "excellent"):
+        base = demo_target(make_desk(get_profile(name), speedup=3600), speedup=3600)
+        spec = base.spec.model_copy(deep=True)
+        spec.name, spec.title = f"{name}co", f"{name.title()} Co"
+        targets[spec.name] = Target(spec=spec, path=base.path)
+    specs = [s for t in targets.values() for s in specs_for(journey, t, 1, seed=len(t.name))]
+    specs = [s.__class__(f"{s.target.name}-{s.probe_id}", s.journey, s.target, s.persona) for s in specs]
+    for s in specs:
+        store.add_probe("run-1", s.probe_id, journey.name, s.target.name, s.record())
+    assert all(f.result(timeout=90).status == "passed" for f in [engine.submit(s) for s in specs])
+
+    card = build_scorecard(store, "run-1", {journey.name: journey}, targets)
+    jsonschema.validate(card, __import__("json").loads((ROOT / "mysteryshop" / "scorecard" / "schema.json").read_text()))
+    poor, good = card["companies"]["poorco"]["accessibility"], card["companies"]["excellentco"]["accessibility"]
+    assert poor["by_impact"]["critical"] == 1 and poor["by_impact"]["serious"] == 1
+    assert good["audits"] == 1 and good["by_impact"] == {"critical": 0, "serious": 0, "moderate": 0, "minor": 0} and good["violations"] == []
+
+    page = lxml_html.fromstring(write_scorecard(card, tmp_path / "out", journeys={journey.name: journey})["html"].read_text())
+    rows = {r.xpath("string(td[1])"): [c.text_content() for c in r.xpath("td")] for r in page.xpath("//table[@id='accessibility-companies']//tr[td]")}
+    assert rows["Poor Co"][2:4] == ["1", "1"] and rows["Excellent Co"][2:4] == ["0", "0"]
+    shown = page.xpath("string(//table[contains(@class, 'accessibility-violations')])")
+    assert "#order" in shown and 'id="order"' in shown and "critical" in shown and "serious" in shown
