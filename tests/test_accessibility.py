@@ -149,3 +149,30 @@ def test_the_qa_page_shows_each_companys_violations_by_impact_with_the_failing_e
     assert rows["Poor Co"][2:4] == ["1", "1"] and rows["Excellent Co"][2:4] == ["0", "0"]
     shown = page.xpath("string(//table[contains(@class, 'accessibility-violations')])")
     assert "#order" in shown and 'id="order"' in shown and "critical" in shown and "serious" in shown
+
+
+CHAT_ONLY = """
+id: chat_only
+title: Open the chat
+steps:
+  - id: open
+    do: open_chat
+    body: "Hi, where is my order?"
+  - id: greeted
+    expect: chat_response
+    within: 1m
+"""
+
+
+def test_the_open_chat_widget_is_audited(tmp_path: Path, engine, make_desk, store) -> None:
+    from .conftest import profile, specs_for, write_journey
+    from .test_web_probes import demo_target, quick_chat
+
+    desk = make_desk(profile(chat=quick_chat()), speedup=60)
+    spec = specs_for(write_journey(tmp_path, CHAT_ONLY), demo_target(desk, speedup=60), 1)[0]
+    result = engine.submit(spec).result(timeout=90)
+    assert result.status == "passed", result.error
+    audits = _audits(store, spec.probe_id)
+    assert [(a["step"], a["channel"], a["status"]) for a in audits] == [("open", "chat", "ok")], audits
+    assert "/chat" in audits[0]["url"]
+    assert audits[0]["violations"] == []  # the demo widget is accessible
