@@ -144,7 +144,10 @@ def test_the_qa_page_shows_each_companys_violations_by_impact_with_the_failing_e
     assert poor["by_impact"]["critical"] == 1 and poor["by_impact"]["serious"] == 1
     assert good["audits"] == 1 and good["by_impact"] == {"critical": 0, "serious": 0, "moderate": 0, "minor": 0} and good["violations"] == []
 
-    page = lxml_html.fromstring(write_scorecard(card, tmp_path / "out", journeys={journey.name: journey})["html"].read_text())
+    paths = write_scorecard(card, tmp_path / "out", journeys={journey.name: journey})
+    line = " ".join(lxml_html.fromstring(paths["onepager"].read_text()).xpath("string(//*[@id='accessibility-line'])").split())
+    assert "Poor Co: 1 critical, 1 serious · Excellent Co: 0 critical, 0 serious" in line, line
+    page = lxml_html.fromstring(paths["html"].read_text())
     rows = {r.xpath("string(td[1])"): [c.text_content() for c in r.xpath("td")] for r in page.xpath("//table[@id='accessibility-companies']//tr[td]")}
     assert rows["Poor Co"][2:4] == ["1", "1"] and rows["Excellent Co"][2:4] == ["0", "0"]
     shown = page.xpath("string(//table[contains(@class, 'accessibility-violations')])")
