@@ -67,7 +67,9 @@ def describe_sends(specs: Iterable[ProbeSpec], out: Callable[[str], None] = prin
                 if written.html:
                     out(f"(also as HTML: the persona's mail client, {written.client}, writes both)")
             elif step.do == "submit_form":
-                out(f"--- would submit the form at {target.webform.url if target.webform else '?'} ({spec.probe_id}, step '{step.id}') "
+                form = target.webform
+                start = f", found from the home page {form.home_url} (at most {form.max_clicks} clicks)" if form and (step.start or form.start) == "home" else ""
+                out(f"--- would submit the form at {form.url if form else '?'}{start} ({spec.probe_id}, step '{step.id}') "
                     f"as {spec.persona.full_name} <{spec.persona.email}>")
                 out(body)
             else:

@@ -207,6 +207,8 @@ class RunSession:
             spec.email.smtp_port = desk.port
         if spec.webform is not None:
             spec.webform.url = with_port(spec.webform.url, desk.http_port)
+            if spec.webform.home:
+                spec.webform.home = with_port(spec.webform.home, desk.http_port)
         if spec.chat is not None:
             spec.chat.url = with_port(spec.chat.url, desk.http_port)
         return Target(spec=spec, path=target.path)

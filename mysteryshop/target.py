@@ -110,15 +110,98 @@ class WebformChannel(BaseModel):
     ticket_pattern: Regex = None       # default: the target's ticket_pattern
     timeout: float = Field(default=10.0, gt=0, description="seconds a form step may take before it fails (wall clock)")
     accessibility: bool = Field(default=True, description="run axe-core (WCAG 2 A and AA rules) on the loaded form before filling it")
+    start: Literal["form", "home"] = Field(
+        default="form", description="where a form step starts: at the form's URL, or at the home page, finding the way to the form as a "
+                                    "customer would (a journey step's `start:` overrides it)")
+    home: str | None = Field(default=None, description="the home page a step that starts there opens (default: the root of the form's site)")
+    max_clicks: int = Field(default=4, ge=1, le=10, description="how many clicks from the home page the way to the form may take")
+    max_pages: int = Field(default=25, ge=1, le=200, description="how many pages the search for the form may open before it gives up")
+
+    @property
+    def home_url(self) -> str:
+        if self.home:
+            return self.home
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}/"
+
+
+def _pattern(value: str | None) -> str | None:
+    if value is not None:
+        try:
+            re.compile(value)
+        except (re.error, RecursionError, OverflowError) as exc:
+            raise ValueError(f"'{value}' is not a valid regular expression: {exc}") from None
+    return value
+
+
+class FrameHop(BaseModel):
+    """One frame on the way to a chat widget: the <iframe> by CSS `selector` (open shadow roots are pierced),
+    by its `name`, or by a regular expression its `url` matches. Exactly one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    selector: str | None = None
+    name: str | None = None
+    url: Annotated[str | None, AfterValidator(_pattern)] = None
+
+    @model_validator(mode="after")
+    def _one_way(self) -> FrameHop:
+        if sum(x is not None for x in (self.selector, self.name, self.url)) != 1:
+            raise ValueError("a frame needs exactly one of 'selector:', 'name:' or 'url:'")
+        return self
+
+    def describe(self) -> str:
+        return f"frame '{self.selector}'" if self.selector else (f"frame named '{self.name}'" if self.name else f"frame whose URL matches '{self.url}'")
+
+
+def _frames(value: object) -> object:
+    """`frame:` may be one hop or a list (outermost first); a plain string is a CSS selector of the <iframe>."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    return [{"selector": item} if isinstance(item, str) else item for item in items]
+
+
+def _hosts(value: object) -> object:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else value
+
+
+Frames = Annotated[list[FrameHop], BeforeValidator(_frames)]
+ShadowHosts = Annotated[list[str], BeforeValidator(_hosts)]
+
+
+class WidgetPlace(BaseModel):
+    """An element that may live in a frame of its own and behind shadow-DOM hosts (a launcher in its own iframe)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    selector: str
+    frame: Frames = Field(default=[], description="frames from the page to the element, outermost first")
+    shadow: ShadowHosts = Field(default=[], description="CSS of shadow-DOM hosts the element is inside, outermost first")
+
+
+def _place(value: object) -> object:
+    return {"selector": value} if isinstance(value, str) else value
+
+
+Place = Annotated[WidgetPlace | None, BeforeValidator(_place)]
 
 
 class ChatChannel(BaseModel):
-    """The company's chat widget: its page and the selectors to drive and read it."""
+    """The company's chat widget: its page, where the widget lives (launcher, frames, shadow hosts) and the
+    selectors to drive and read it. Selectors from `email` to `typing` are looked up inside `frame` and `shadow`."""
 
     model_config = ConfigDict(extra="forbid")
 
     url: str
-    open: str | None = None                 # launcher button
+    consent: Place = None                   # a cookie banner's accept button, clicked if it shows within consent_wait
+    consent_wait: float = Field(default=3.0, ge=0, description="seconds to wait for the consent banner before going on without it")
+    open: Place = None                      # launcher button (a selector in the page, or {selector, frame, shadow})
+    frame: Frames = Field(default=[], description="the widget's frame(s), outermost first: {selector|name|url} each")
+    shadow: ShadowHosts = Field(default=[], description="CSS of the shadow-DOM hosts the conversation is inside, outermost first")
+    open_shadow_roots: bool = Field(default=False, description="make closed shadow roots open, so selectors reach inside them")
     email: str | None = None                # pre-chat email field (filled with the persona's address)
     name: str | None = None                 # pre-chat name field
     start: str | None = None                # pre-chat start button

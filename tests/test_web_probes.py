@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from mysteryshop.channels.browser import BrowserNotFound, find_chromium
@@ -163,3 +165,162 @@ def test_chromium_not_found_names_the_apt_get_command(monkeypatch: pytest.Monkey
     monkeypatch.setenv("MYSTERYSHOP_CHROMIUM", str(tmp_path / "nope"))
     with pytest.raises(BrowserNotFound, match="apt-get install -y chromium"):
         find_chromium()
+
+
+FORM_ONLY = """
+id: form_only
+title: Ask about a refund through the contact form
+steps:
+  - id: submit
+    do: submit_form
+    fields: {topic: Returns and refunds}
+    body: "I would like to return a jacket from my order. How do I get a refund?"
+  - id: confirmed
+    expect: form_confirmation
+    within: 1m
+"""
+
+
+def deep_target(desk, **webform: object) -> Target:
+    """journeys/targets/demo-deep.yaml (the contact form three clicks from the home page) pointed at this desk."""
+    target = load_target(ROOT / "journeys" / "targets" / "demo-deep.yaml")
+    spec = target.spec.model_copy(deep=True)
+    spec.speedup = 1
+    spec.email.smtp_port = desk.port  # type: ignore[union-attr]
+    spec.webform.url = with_port(spec.webform.url, desk.http_port)  # type: ignore[union-attr]
+    spec.webform.home = with_port(spec.webform.home, desk.http_port)  # type: ignore[union-attr, arg-type]
+    for key, value in webform.items():
+        setattr(spec.webform, key, value)
+    return Target(spec=spec, path=target.path)
+
+
+@pytest.mark.parametrize("site", ["/deep/", "/deep/js/"], ids=["links", "scripted-button"])
+def test_a_probe_starting_at_the_home_page_finds_the_form_three_clicks_deep(site: str, tmp_path: Path, store, engine: EngineThread, make_desk) -> None:
+    # Given a desk whose home page hides its contact form: home → Help centre (footer) → a topic → Contact us (a link, or
+    # a button whose script goes to the form)
+    desk = make_desk(profile())
+    journey = write_journey(tmp_path, FORM_ONLY)
+    # When a web-form probe starts at the home page
+    result = engine.submit(specs_for(journey, deep_target(desk, home=f"http://127.0.0.1:{desk.http_port}{site}"), 1)[0]).result(timeout=60)
+    # Then it found the form as a customer would, and submitted it
+    assert result.status == "passed", (result.error, [o.reason for o in result.failures])
+    way = result.timeline.web.way_in["submit"]
+    base = f"http://127.0.0.1:{desk.http_port}"
+    assert way.found and way.url == f"{base}/deep/help/contact"
+    assert [c["name"] for c in way.clicks] == ["Help centre", "Returns and refunds", "Contact us"]
+    # (best first: the topic the customer asks about, then the contact link on it at once; no shop page, no other topic)
+    assert way.visited == [f"{base}{site}", f"{base}{site}help", f"{base}{site}help/returns", way.url]
+    assert 0 < way.seconds < 15
+    assert len(desk.truth.forms) == 1
+    # And the way in is stored with the probe
+    stored = store.query("SELECT data FROM events WHERE probe_id = 'p0' AND kind = 'way_in'")
+    assert len(stored) == 1 and '"Contact us"' in stored[0]["data"]
+
+
+def test_a_home_page_with_no_way_to_contact_support_gives_a_verdict_with_a_screenshot_within_the_deadline(
+        tmp_path: Path, store, engine: EngineThread, make_desk) -> None:
+    # Given a shop whose pages lead nowhere near support, and a browser that keeps evidence
+    desk = make_desk(profile())
+    target = deep_target(desk, home=f"http://127.0.0.1:{desk.http_port}/nowayin/", timeout=5.0)
+    engine.engine.web.browser.options.artifacts_dir = tmp_path / "report"
+    engine.call(engine.engine.web.browser.context("warm-up"))  # Chromium's start-up is not the step's time
+    # When a probe starting at its home page looks for the contact form
+    started = time.monotonic()
+    result = engine.submit(specs_for(write_journey(tmp_path, FORM_ONLY), target, 1)[0]).result(timeout=30)
+    elapsed = time.monotonic() - started
+    # Then the verdict says so, names the home page and the target file, within the step's deadline
+    assert result.status == "error"
+    error = result.error or ""
+    assert "no way to contact support found" in error and "/nowayin/" in error and str(target.path) in error
+    assert elapsed < 5.0 + 3.0
+    # And the search (pages opened, nothing found) and a screenshot of where it ended are stored
+    way = result.timeline.web.way_in["submit"]
+    assert not way.found and way.clicks == [] and way.visited[0].endswith("/nowayin/") and way.reason
+    failed = store.query("SELECT data FROM events WHERE probe_id = 'p0' AND kind = 'step_failed'")
+    shot = json.loads(failed[0]["data"])["screenshot"]
+    assert shot and Path(shot).is_file() and Path(shot).stat().st_size > 0
+    assert not desk.truth.forms
+    finished = store.query("SELECT data FROM events WHERE probe_id = 'p0' AND kind = 'probe_finished'")
+    assert '"no_way_in"' in finished[0]["data"]  # counted as its own finding in the scorecard's summary.problems
+
+
+def test_the_friction_of_a_form_is_measured_and_shown_per_company(tmp_path: Path, store, engine: EngineThread, make_desk) -> None:
+    from mysteryshop.scorecard.build import build_scorecard
+    from mysteryshop.scorecard.write import render_html, summary_lines
+
+    # Given the deep site's form, which asks for a phone number (required) and a date of birth besides what a question needs
+    desk = make_desk(profile())
+    target = deep_target(desk)
+    journey = write_journey(tmp_path, FORM_ONLY)
+    spec = specs_for(journey, target, 1)[0]
+    store.add_probe("run-1", spec.probe_id, journey.name, target.name, spec.record())
+    # When a probe fills it
+    result = engine.submit(spec).result(timeout=60)
+    assert result.status == "passed", result.error
+    # Then what the form asked is measured: its fields, the required one, no validation error, the time it took
+    friction = result.timeline.web.friction["submit"]
+    labels = [c["label"] for c in friction.controls]
+    assert labels == ["Your name", "Email address", "Phone number", "Date of birth", "Order number", "Topic", "Message",
+                      "How should we reply?", "Attachment (optional)", "I agree that Northwind may process my data to answer me"]
+    assert [c["label"] for c in friction.controls if c["required"]] == ["Phone number"]
+    assert friction.invalid == [] and friction.outcome == "confirmed" and 0 < friction.seconds < 15
+    # And the scorecard shows it for the company: the data asked without need, the way in from the home page
+    card = build_scorecard(store, "run-1", {journey.name: journey}, {target.name: target})
+    company = card["companies"][target.name]["friction"]
+    assert company["forms"] == 1 and company["fields"] == 10 and company["required"] == 1
+    assert company["unneeded"] == [{"kind": "birth_date", "forms": 1, "required": 0}, {"kind": "phone", "forms": 1, "required": 1}]
+    assert company["way_in"]["found"] == 1 and company["way_in"]["clicks"] == 3
+    schema = json.loads((ROOT / "mysteryshop" / "scorecard" / "schema.json").read_text(encoding="utf-8"))
+    jsonschema.validate(json.loads(json.dumps(card)), schema)
+    probe = card["probes"][0]["web"]["friction"][0]
+    assert probe["persona_fields"] == ["email", "full_name", "order_id", "phone"]
+    page = render_html(card, detail=True)
+    assert 'id="form-friction"' in page and "phone (required)" in page and "birth date" in page
+    assert 'id="form-friction-line"' in page and "found from the home page in 3 clicks" in page
+    line = next(x for x in summary_lines(card) if "Contact form" in x)
+    assert "found from the home page in 3 clicks" in line and "asked without need: birth date, phone (required)" in line
+
+
+def test_a_required_field_the_probe_cannot_fill_is_a_validation_error_met_before_sending(tmp_path: Path, engine: EngineThread, make_desk) -> None:
+    # Given the deep form (phone required, checked by the browser) and a field map without the phone number
+    desk = make_desk(profile())
+    target = deep_target(desk, timeout=5.0)
+    del target.spec.webform.fields["phone"]  # type: ignore[union-attr]
+    # When a probe fills it
+    started = time.monotonic()
+    result = engine.submit(specs_for(write_journey(tmp_path, FORM_ONLY), target, 1)[0]).result(timeout=30)
+    # Then the browser's own validation stops it at once: the message names the field, nothing reached the desk
+    assert result.status == "error" and time.monotonic() - started < 5.0 + 3.0
+    assert "browser would not send the form" in (result.error or "") and "Phone number" in (result.error or "")
+    friction = result.timeline.web.friction["submit"]
+    assert friction.outcome == "rejected" and len(friction.invalid) == 1 and friction.invalid[0].startswith("Phone number: ")
+    assert not desk.truth.forms
+
+
+@pytest.mark.parametrize(("locale", "found"), [("de_DE", True), ("en_US", False)], ids=["german-customer", "english-customer"])
+def test_a_german_site_is_searched_in_the_personas_language(locale: str, found: bool, tmp_path: Path, engine: EngineThread, make_desk) -> None:
+    from mysteryshop.persona import make_persona
+    from mysteryshop.plan import ProbeSpec
+
+    # Given the deep site in German ("Hilfe" in the footer, "Kontaktieren Sie uns" under each topic)
+    desk = make_desk(profile())
+    target = deep_target(desk, home=f"http://127.0.0.1:{desk.http_port}/deep/de/", timeout=8.0)
+    spec = ProbeSpec("p0", write_journey(tmp_path, FORM_ONLY), target, make_persona(3, 0, locale=locale, domain="probe.mysteryshop.test"))
+    # When a customer who reads German (or only English) looks for the contact form
+    result = engine.submit(spec).result(timeout=30)
+    way = result.timeline.web.way_in["submit"]
+    # Then the German reader follows the German names to it; the English reader finds no name that promises help
+    assert way.found is found
+    if found:
+        assert result.status == "passed", result.error
+        assert [c["name"] for c in way.clicks] == ["Hilfe", "Rückgabe und Erstattung", "Kontaktieren Sie uns"]
+    else:
+        assert result.status == "error" and "no way to contact support found" in (result.error or "") and way.visited == [target.spec.webform.home]
+
+
+def test_a_home_page_that_does_not_load_names_the_setting_to_fix(tmp_path: Path, engine: EngineThread, make_desk) -> None:
+    desk = make_desk(profile())
+    target = deep_target(desk, home=f"http://127.0.0.1:{desk.http_port}/no-such-home/", timeout=5.0)
+    result = engine.submit(specs_for(write_journey(tmp_path, FORM_ONLY), target, 1)[0]).result(timeout=30)
+    assert result.status == "error"
+    assert "HTTP 404" in (result.error or "") and "webform.home" in (result.error or "") and str(target.path) in (result.error or "")

@@ -11,7 +11,16 @@ shortest of five evaluate() round trips, error at most half of it), which keeps 
 the same clock as every other event of the run and as the demo desk's ground truth.
 
 Authors come from the target's `chat.authors` selectors (bot, agent, customer); a typing
-indicator (`chat.typing`) is recorded as author 'typing'.
+indicator (`chat.typing`) is recorded as author 'typing'. A message no author selector matches
+whose text is what the customer typed is the customer's (a vendor preset's selectors may miss it;
+counted as the company's, it would answer the customer's own question).
+
+Widgets as vendors embed them: the observer is installed in every frame of the page (Playwright
+runs init scripts in each frame as it is created, cross-origin ones included) and watches every
+shadow root too, by wrapping `attachShadow` before the page's scripts run. Only the messages of
+the widget's own frame (`chat.frame`, resolved by mysteryshop.channels.widget) are recorded, timed
+with that frame's clock offset. The way in (cookie banner, launcher, frames) is in `open`; when
+an element does not come in time, the verdict says why (widget.diagnose) before the step's deadline.
 """
 
 from __future__ import annotations
@@ -24,11 +33,12 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mysteryshop.channels.browser import page_clock_offset, page_load_error, page_status_error
-from mysteryshop.errors import SelectorMissing
+from mysteryshop.channels.widget import Where, diagnose, remaining_ms, resolve_frames, scoped
+from mysteryshop.errors import MysteryShopError
 from mysteryshop.scoring.weblog import ChatMessage
 
 if TYPE_CHECKING:
-    from mysteryshop.target import ChatChannel, Target
+    from mysteryshop.target import ChatChannel, Target, WidgetPlace
 
 BINDING = "__mysteryshopReport"
 MAX_MESSAGES = 2000  # per conversation: a runaway page cannot exhaust memory
@@ -37,6 +47,7 @@ _OBSERVER = """
 (() => {
   const cfg = %s;
   const seen = new WeakSet();
+  const roots = [document];
   const report = (t, author, text) => { try { window[cfg.binding]({t, author, text}); } catch (e) {} };
   function authorOf(el) {
     for (const [author, selector] of Object.entries(cfg.authors)) {
@@ -44,27 +55,51 @@ _OBSERVER = """
     }
     return 'unknown';
   }
+  function within(log, node) {
+    for (let i = 0; node && i < 10000; i++) { if (node === log) return true; node = node.parentNode || node.host; }
+    return false;
+  }
+  function each(selector, visit) {
+    // inside the conversation container (in whichever root it is, and the shadow roots under it), else everywhere
+    const logs = [];
+    for (const root of roots) { const log = root.querySelector(cfg.log); if (log) logs.push(log); }
+    const bases = logs.length ? [...logs, ...roots.filter((r) => r !== document && !logs.some((l) => l.getRootNode() === r) && logs.some((l) => within(l, r.host)))] : roots;
+    for (const base of bases) for (const el of base.querySelectorAll(selector)) visit(el);
+  }
   function scan() {
     const t = performance.timeOrigin + performance.now();
-    const root = document.querySelector(cfg.log) || document;
-    for (const el of root.querySelectorAll(cfg.message)) {
-      if (seen.has(el)) continue;
+    each(cfg.message, (el) => {
+      if (seen.has(el)) return;
       const text = (el.innerText || el.textContent || '').trim();
-      if (!text) continue;
+      if (!text) return;
       seen.add(el);
       report(t, authorOf(el), text);
-    }
+    });
     if (cfg.typing) {
-      for (const el of root.querySelectorAll(cfg.typing)) {
-        if (seen.has(el)) continue;
+      each(cfg.typing, (el) => {
+        if (seen.has(el)) return;
         seen.add(el);
         report(t, 'typing', (el.textContent || '').trim());
-      }
+      });
     }
   }
-  new MutationObserver(scan).observe(document, {childList: true, subtree: true, characterData: true});
+  const options = {childList: true, subtree: true, characterData: true};
+  const observer = new MutationObserver(scan);
+  observer.observe(document, options);
+  // Shadow roots (open or closed) are watched from the moment the page's scripts create them:
+  // a MutationObserver on the document does not see inside them.
+  const attach = Element.prototype.attachShadow;
+  Element.prototype.attachShadow = function (init) {
+    const root = attach.call(this, cfg.openShadow ? Object.assign({}, init, {mode: 'open'}) : init);
+    if (roots.length < 1000) { roots.push(root); observer.observe(root, options); }  // bounded: a page that makes shadow roots without end
+    return root;
+  };
 })();
 """
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _utc(epoch_ms: float) -> str:
@@ -84,20 +119,27 @@ class ChatSession:
         self.journey = journey
         self.on_message = on_message
         self.offset_ns: int | None = None
-        self._early: list[dict[str, Any]] = []
+        self.frame: Any = None  # the widget's document (the page's main frame when the target names no frame)
+        self.scope: Any = None  # where the widget's selectors are looked up: the frame, inside its shadow hosts
+        self._early: list[tuple[Any, dict[str, Any]]] = []
         self.count = 0
         self.customer_seen = asyncio.Event()
         self.last_customer_ns: int | None = None
+        self._step = step_id  # the step a verdict names
+        self._said: set[str] = set()  # what the customer typed: a message the author selectors miss is the customer's if it matches
 
-    def _where(self, step: str) -> str:
-        return f"step '{step}' of journey '{self.journey}'"
+    def _where(self, step: str | None = None) -> Where:
+        return Where(step or self._step, self.journey, self.target.path)
 
     def _report(self, source: Any, payload: dict[str, Any]) -> None:
-        """The binding: called on the engine loop for each message the observer saw."""
-        if self.offset_ns is None:
-            self._early.append(payload)
+        """The binding: called on the engine loop for each message the observer saw, in any frame of the page."""
+        frame = source.get("frame") if isinstance(source, dict) else None
+        if self.offset_ns is None or self.frame is None:
+            if len(self._early) < MAX_MESSAGES:
+                self._early.append((frame, payload))
             return
-        self._record(payload)
+        if frame is self.frame:
+            self._record(payload)
 
     def _record(self, payload: dict[str, Any]) -> None:
         if self.count >= MAX_MESSAGES:
@@ -107,83 +149,119 @@ class ChatSession:
         assert self.offset_ns is not None
         t_ns = int(page_ms * 1_000_000) - self.offset_ns
         author = str(payload.get("author", "unknown"))
-        message = ChatMessage(self.step_id, t_ns, _utc(page_ms), author, str(payload.get("text", ""))[:20_000])
+        text = str(payload.get("text", ""))
+        if author == "unknown" and _normal(text) in self._said:
+            author = "customer"
+        message = ChatMessage(self.step_id, t_ns, _utc(page_ms), author, text[:20_000])
         if author == "customer":
             self.last_customer_ns = t_ns
             self.customer_seen.set()
         self.on_message(message)
 
     async def open(self, persona: Any, deadline: float) -> dict[str, str]:
-        """Load the page, open the widget, fill the pre-chat form; returns what the customer gave (email, name)."""
+        """Load the page, accept cookies, click the launcher, find the widget's frame, fill the pre-chat form;
+        returns what the customer gave (email, name)."""
         from playwright.async_api import Error as PlaywrightError
-        from playwright.async_api import TimeoutError as PlaywrightTimeout
 
         ch = self.channel
-        config = {"binding": BINDING, "log": ch.log, "message": ch.message, "authors": dict(ch.authors), "typing": ch.typing}
+        config = {"binding": BINDING, "log": ch.log, "message": ch.message, "authors": dict(ch.authors), "typing": ch.typing,
+                  "openShadow": ch.open_shadow_roots}
         await self.page.expose_binding(BINDING, self._report)
         await self.page.add_init_script(_OBSERVER % json.dumps(config))
-        remaining = lambda: max(1.0, (deadline - time.monotonic()) * 1000)  # noqa: E731
+        # verdicts are due within the step's deadline: the waits end a little before it, leaving time to say why
+        verdict_at = deadline - min(1.5, 0.25 * ch.timeout)
         where = {"what": "the chat page", "setting": "chat.url", "target_path": self.target.path, "step": self.step_id, "journey": self.journey}
         try:
-            loaded = await self.page.goto(ch.url, wait_until="domcontentloaded", timeout=remaining())
+            loaded = await self.page.goto(ch.url, wait_until="domcontentloaded", timeout=remaining_ms(verdict_at))
         except PlaywrightError as exc:
             raise page_load_error(exc, ch.url, **where) from exc
         refused = page_status_error(loaded.status if loaded is not None else None, ch.url, **where)
         if refused is not None:
             raise refused
-        self.offset_ns = await page_clock_offset(self.page)
-        for payload in self._early:
-            self._record(payload)
-        self._early.clear()
+        here = self._where()
+        if ch.consent is not None:
+            await self._accept_consent(ch.consent, min(verdict_at, time.monotonic() + ch.consent_wait), verdict_at)
+        if ch.open is not None:
+            launcher = await self._place(ch.open, "chat.open", verdict_at)
+            await self._act(launcher, "click", "chat.open", ch.open.selector, verdict_at)
+        self.frame = await resolve_frames(self.page, ch.frame, verdict_at, setting="chat.frame", where=here) if ch.frame else self.page.main_frame
+        self.scope = scoped(self.frame, ch.shadow)
+        self.offset_ns = await page_clock_offset(self.frame)
+        early, self._early = self._early, []
+        for frame, payload in early:
+            if frame is self.frame:
+                self._record(payload)
         given: dict[str, str] = {}
-        steps: list[tuple[str, str, str | None]] = [
-            ("click", "open", ch.open), ("fill", "email", ch.email), ("fill", "name", ch.name), ("click", "start", ch.start),
-        ]
+        steps: list[tuple[str, str, str | None]] = [("fill", "email", ch.email), ("fill", "name", ch.name), ("click", "start", ch.start)]
         for action, setting, selector in steps:
             if not selector:
                 continue
-            locator = self.page.locator(selector).first
-            try:
-                if action == "click":
-                    await locator.click(timeout=remaining())
-                else:
-                    value = persona.email if setting == "email" else persona.full_name
-                    await locator.fill(value, timeout=remaining())
-                    given[setting] = value
-            except PlaywrightTimeout as exc:
-                raise self._missing(self.step_id, f"chat.{setting}", selector) from exc
-        try:
-            await self.page.locator(ch.input).first.wait_for(state="visible", timeout=remaining())
-        except PlaywrightTimeout as exc:
-            raise self._missing(self.step_id, "chat.input", ch.input) from exc
+            value = (persona.email if setting == "email" else persona.full_name) if action == "fill" else None
+            await self._act(self.scope.locator(selector).first, action, f"chat.{setting}", selector, verdict_at, value)
+            if value is not None:
+                given[setting] = value
+        await self._act(self.scope.locator(ch.input).first, "visible", "chat.input", ch.input, verdict_at)
         return given
 
-    def _missing(self, step: str, setting: str, selector: str) -> SelectorMissing:
-        return SelectorMissing(
-            f"{self._where(step)}: selector '{selector}' ({setting}) is not on {self.page.url} (waited {self.channel.timeout:g}s). "
-            f"Fix '{setting}' in target file {self.target.path}, or check the page."
-        )
+    async def _place(self, place: WidgetPlace, setting: str, deadline: float) -> Any:
+        """The locator of an element named by a target's `{selector, frame, shadow}`."""
+        frame = await resolve_frames(self.page, place.frame, deadline, setting=f"{setting}.frame", where=self._where()) if place.frame else self.page.main_frame
+        return scoped(frame, place.shadow).locator(place.selector).first
+
+    async def _accept_consent(self, place: WidgetPlace, show_by: float, deadline: float) -> None:
+        """Click the cookie banner's accept button if it shows by `show_by`; a banner that does not show is no error."""
+        from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            button = await self._place(place, "chat.consent", show_by)
+            await button.wait_for(state="visible", timeout=remaining_ms(show_by))
+        except (PlaywrightTimeout, MysteryShopError):
+            return
+        await self._act(button, "click", "chat.consent", place.selector, deadline)
+
+    async def _act(self, locator: Any, action: str, setting: str, selector: str, deadline: float, value: str | None = None) -> None:
+        """Click, fill or wait for `locator`; when it cannot be done by `deadline`, the verdict says why."""
+        from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+        try:
+            if action == "click":
+                await locator.click(timeout=remaining_ms(deadline))
+            elif action == "fill":
+                await locator.fill(value or "", timeout=remaining_ms(deadline))
+            elif action == "press":
+                await locator.press(value or "Enter", timeout=remaining_ms(deadline))
+            else:
+                await locator.wait_for(state="visible", timeout=remaining_ms(deadline))
+        except PlaywrightTimeout as exc:
+            raise await self._diagnose(locator, setting, selector) from exc
+
+    async def _diagnose(self, locator: Any, setting: str, selector: str) -> Exception:
+        ch = self.channel
+        inside = []
+        if setting not in ("chat.open", "chat.consent"):
+            if ch.frame:
+                inside.append("in " + " > ".join(hop.describe() for hop in ch.frame))
+            if ch.shadow:
+                inside.append("inside shadow host " + " > ".join(f"'{h}'" for h in ch.shadow))
+        return await diagnose(locator, self.page, setting=setting, selector=selector, inside=", ".join(inside),
+                              where=self._where(), waited=ch.timeout)
 
     async def say(self, text: str, step: str, deadline: float) -> int:
         """Type and send one customer message; returns when it was shown (monotonic ns)."""
-        from playwright.async_api import TimeoutError as PlaywrightTimeout
-
         ch = self.channel
-        remaining = lambda: max(1.0, (deadline - time.monotonic()) * 1000)  # noqa: E731
-        box = self.page.locator(ch.input).first
-        try:
-            await box.fill(text, timeout=remaining())
-        except PlaywrightTimeout as exc:
-            raise self._missing(step, "chat.input", ch.input) from exc
+        assert self.scope is not None
+        verdict_at = deadline - min(1.5, 0.25 * ch.timeout)
+        box = self.scope.locator(ch.input).first
+        self._step = step
+        if len(self._said) < MAX_MESSAGES:
+            self._said.add(_normal(text))
+        await self._act(box, "fill", "chat.input", ch.input, verdict_at, text)
         self.customer_seen.clear()
         sent_ns = time.monotonic_ns()
-        try:
-            if ch.send:
-                await self.page.locator(ch.send).first.click(timeout=remaining())
-            else:
-                await box.press("Enter", timeout=remaining())
-        except PlaywrightTimeout as exc:
-            raise self._missing(step, "chat.send", ch.send or ch.input) from exc
+        if ch.send:
+            await self._act(self.scope.locator(ch.send).first, "click", "chat.send", ch.send, verdict_at)
+        else:
+            await self._act(box, "press", "chat.input", ch.input, verdict_at, "Enter")
         if "customer" in ch.authors:
             # the page shows the customer's own line when it sends it: that is the moment it was said
             try:

@@ -22,7 +22,7 @@ from mysteryshop.channels.webform import persona_facts, submit_form
 from mysteryshop.errors import ChannelError, MysteryShopError, TargetMisconfigured, TargetUnreachable
 from mysteryshop.scoring import weblog
 from mysteryshop.scoring.timeline import Action
-from mysteryshop.scoring.weblog import ChatMessage, FormResult, Given
+from mysteryshop.scoring.weblog import ChatMessage, FormFriction, FormResult, Given, WayIn
 from mysteryshop.store import Store, utc_now
 
 if TYPE_CHECKING:
@@ -120,6 +120,7 @@ class WebChannels:
     async def _submit_form(self, spec: ProbeSpec, step: Step, timeline: Timeline) -> None:
         probe = await self.browser.context(spec.probe_id)
         page = await self.browser.new_page(probe, spec.target.spec.webform.timeout)  # type: ignore[union-attr]
+        measured: list[WayIn | FormFriction] = []
 
         async def audit(loaded: Any, deadline: float) -> None:
             await audit_step(self.browser, self.store, self.run_id, spec.probe_id, step.id, loaded, channel="webform", deadline=deadline, t_ns=self.clock())
@@ -128,9 +129,11 @@ class WebChannels:
             result = await submit_form(
                 page, target=spec.target, step=step, journey=spec.journey.name, journey_dir=spec.journey.path.parent, persona=spec.persona,
                 message=spec.journey.write(step.id, "body", spec.persona, values=timeline.captured).text.rstrip("\n") if step.body is not None else None,
+                record=measured.append,
                 loaded_hook=audit if spec.target.spec.webform.accessibility else None,  # type: ignore[union-attr]
             )
         except (ChannelError, TargetUnreachable) as exc:
+            await self._measured(spec, timeline, measured)
             shot = await self.browser.screenshot(spec.probe_id, page, f"{step.id}-failed")
             await self.store.aevent(self.run_id, spec.probe_id, "step_failed", self.clock(), step=step.id,
                                     channel="webform", error=str(exc), status=getattr(exc, "status", "error"),
@@ -138,6 +141,7 @@ class WebChannels:
             raise
         finally:
             await self.browser.close_page(probe, page)
+        await self._measured(spec, timeline, measured)
         result = replace(result, t_ns=self._in_run_clock(result.t_ns))
         await self._record_action(spec, step, timeline, result.t_ns, result.utc, result.message, "webform")
         form = FormResult(step.id, result.t_ns, result.utc, result.url, result.confirmation, result.ticket)
@@ -150,6 +154,15 @@ class WebChannels:
             self.mailbox.correlator.add_ticket(spec.probe_id, result.ticket)
         self.mailbox.customer_text.setdefault(spec.probe_id, result.message)
         await self._given(spec, timeline, Given(step.id, result.t_ns, "webform", facts))
+
+    async def _measured(self, spec: ProbeSpec, timeline: Timeline, measured: list[WayIn | FormFriction]) -> None:
+        """Store what a form step measured (the way in from the home page, the form's friction), whatever its outcome."""
+        for item in measured:
+            item = replace(item, t_ns=self._in_run_clock(item.t_ns))
+            (timeline.web.way_in if isinstance(item, WayIn) else timeline.web.friction)[item.step] = item
+            kind, data = weblog.event_data(item)
+            await self.store.aevent(self.run_id, spec.probe_id, kind, item.t_ns, step=item.step, **data)
+        measured.clear()
 
     async def _open_chat(self, spec: ProbeSpec, step: Step, timeline: Timeline, deadline: float) -> None:
         old = self._chats.pop(spec.probe_id, None)
@@ -168,10 +181,14 @@ class WebChannels:
 
         session = ChatSession(page, target=spec.target, step_id=step.id, journey=spec.journey.name, on_message=on_message)
         self._chats[spec.probe_id] = session
-        given = await session.open(spec.persona, deadline)
+        try:
+            given = await session.open(spec.persona, deadline)
+        except (ChannelError, TargetUnreachable) as exc:
+            await self._chat_failed(spec, step.id, page, exc)
+            raise
         if spec.target.spec.chat.accessibility:  # type: ignore[union-attr]
             await audit_step(self.browser, self.store, self.run_id, spec.probe_id, step.id, page, channel="chat", deadline=deadline,
-                             t_ns=self.clock(), frame=getattr(session, "frame", None))
+                             t_ns=self.clock(), frame=session.frame)
         t_ns, utc = self.clock(), utc_now()
         await self._record_action(spec, step, timeline, t_ns, utc, "", "chat")
         facts = {"email": given["email"]} if "email" in given else {}
@@ -181,13 +198,23 @@ class WebChannels:
         if step.body:
             await self._say(spec, step, timeline, deadline, record=False)
 
+    async def _chat_failed(self, spec: ProbeSpec, step_id: str, page: Any, exc: MysteryShopError) -> None:
+        """A chat step's verdict, stored with a screenshot of the page as it was (what the banner, launcher or frame looked like)."""
+        shot = await self.browser.screenshot(spec.probe_id, page, f"{step_id}-failed")
+        await self.store.aevent(self.run_id, spec.probe_id, "step_failed", self.clock(), step=step_id, channel="chat", error=str(exc),
+                                status=getattr(exc, "status", "error"), verdict=type(exc).__name__, screenshot=str(shot) if shot else None)
+
     async def _say(self, spec: ProbeSpec, step: Step, timeline: Timeline, deadline: float, *, record: bool = True) -> None:
         session = self._chats.get(spec.probe_id)
         if session is None:
             raise TargetMisconfigured(f"step '{step.id}' of journey '{spec.journey.name}' says something in a chat, but no chat is open: "
                                       f"add an 'open_chat' step before it in {spec.journey.path}")
         text = spec.journey.write(step.id, "body", spec.persona, values=timeline.captured).text.rstrip("\n")
-        t_ns = self._in_run_clock(await session.say(text, step.id, deadline))
+        try:
+            t_ns = self._in_run_clock(await session.say(text, step.id, deadline))
+        except ChannelError as exc:
+            await self._chat_failed(spec, step.id, session.page, exc)
+            raise
         if record:
             await self._record_action(spec, step, timeline, t_ns, utc_now(), text, "chat")
         await self._given(spec, timeline, Given(step.id, t_ns, "chat", persona_facts(spec.persona, [text])))

@@ -13,6 +13,7 @@ Outcomes: a confirmation (its text and the ticket number found by the target's r
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from collections.abc import Awaitable, Callable
@@ -22,8 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mysteryshop.channels.browser import PageClock, page_clock_offset, page_load_error, page_status_error
+from mysteryshop.channels.wayin import find_way_in
 from mysteryshop.errors import ChannelError, SelectorMissing, TargetMisconfigured
 from mysteryshop.journey import render_text
+from mysteryshop.scoring.weblog import FormFriction, WayIn
 from mysteryshop.store import utc_now
 
 if TYPE_CHECKING:
@@ -44,6 +47,16 @@ class FormRejected(ChannelError):
 
     def __init__(self, message: str, errors: list[str]) -> None:
         self.errors = errors
+        super().__init__(message)
+
+
+class NoWayIn(ChannelError):
+    """From the home page, no way to the contact form was found (within the clicks, pages and time allowed)."""
+
+    problem = "no_way_in"
+
+    def __init__(self, message: str, way: WayIn) -> None:
+        self.way = way
         super().__init__(message)
 
 
@@ -84,21 +97,9 @@ class _Context:
         )
 
 
-#: One round trip fills the whole field map (instead of ~4 Playwright calls per field, each a chain
-#: of CDP messages through the driver). For each field it finds the element the way the Playwright
-#: locator in `field_locator` would (exact label text, aria-label/-labelledby, name, CSS; a radio
-#: by its group's legend), waits (polling, up to the step's deadline) for fields not yet on the
-#: page, and enters the value as the page's scripts would see a user do it: the native value setter
-#: plus bubbling `input` and `change` events, `click()` to toggle a checkbox or radio. A field it
-#: cannot handle exactly that way (file inputs, several matches, hidden, disabled or read-only
-#: elements, a select without that option) is left to Playwright's own actions, which wait for
-#: actionability and raise the errors the channel reports. It also reports a CAPTCHA (then fills
-#: nothing) and reads the page clock, so no separate call is needed for either.
-_FILL_JS = r"""
-async ({fields, captchas, waitMs}) => {
-  const clock = performance.timeOrigin + performance.now();
+#: How the page finds a field of the target's field map (`find(f)`: the matching elements, [] none, null a bad selector).
+_FIND_JS = r"""
   const norm = (t) => (t || '').replace(/\s+/g, ' ').trim();
-  const captcha = () => { for (const s of captchas) { try { if (document.querySelector(s)) return s; } catch (e) {} } return null; };
   const controls = () => Array.from(document.querySelectorAll('input, select, textarea, button, [aria-label], [aria-labelledby]'));
   const labelled = (label, scope) => controls().filter((el) => {
     if (scope && !scope.contains(el)) return false;
@@ -123,6 +124,22 @@ async ({fields, captchas, waitMs}) => {
     if (f.name) return byCss(`[name="${esc(f.name)}"]`);
     return byCss(f.css);
   };
+"""
+
+#: One round trip fills the whole field map (instead of ~4 Playwright calls per field, each a chain
+#: of CDP messages through the driver). For each field it finds the element the way the Playwright
+#: locator in `field_locator` would (exact label text, aria-label/-labelledby, name, CSS; a radio
+#: by its group's legend), waits (polling, up to the step's deadline) for fields not yet on the
+#: page, and enters the value as the page's scripts would see a user do it: the native value setter
+#: plus bubbling `input` and `change` events, `click()` to toggle a checkbox or radio. A field it
+#: cannot handle exactly that way (file inputs, several matches, hidden, disabled or read-only
+#: elements, a select without that option) is left to Playwright's own actions, which wait for
+#: actionability and raise the errors the channel reports. It also reports a CAPTCHA (then fills
+#: nothing) and reads the page clock, so no separate call is needed for either.
+_FILL_JS = r"""
+async ({fields, captchas, waitMs, submit}) => {
+  const clock = performance.timeOrigin + performance.now();
+${FIND}  const captcha = () => { for (const s of captchas) { try { if (document.querySelector(s)) return s; } catch (e) {} } return null; };
   const visible = (el) => el.checkVisibility ? el.checkVisibility() : !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
   const setValue = (el, value) => {
     const proto = el instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : el instanceof HTMLSelectElement ? HTMLSelectElement.prototype : HTMLInputElement.prototype;
@@ -166,12 +183,59 @@ async ({fields, captchas, waitMs}) => {
         const els = located[i];
         if (!els || els.length !== 1 || f.type === 'file' || !fill(f, els[0])) { if (!missing.includes(f.key)) manual.push(f.key); }
       });
-      return {clock, captcha: null, missing, manual};
+      // what the form asks, read once it is filled (read again after Playwright fills what is left to it)
+      return {clock, captcha: null, missing, manual, friction: manual.length || missing.length ? null : (${FRICTION})(submit)};
     }
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 """
+
+#: What the form asks of a customer, read once it is filled (before sending): every control of the form holding the
+#: submit button (buttons and hidden inputs left out, a radio group once) with its label, name, type, autocomplete
+#: token, whether it is required (`required`, aria-required, or a label ending in '*') and filled; and, unless the
+#: form opts out (`novalidate`), the browser's own validation messages, which stop it from sending at all.
+_FRICTION_JS = r"""
+(submit) => {
+  const norm = (t) => (t || '').replace(/\s+/g, ' ').trim();
+  const visible = (el) => el.checkVisibility ? el.checkVisibility() : !!(el.offsetWidth || el.offsetHeight || el.getClientRects().length);
+  let button = null;
+  try { button = document.querySelector(submit); } catch (e) {}
+  const form = (button && (button.form || button.closest('form'))) || document.querySelector('form');
+  const scope = form ? Array.from(form.elements) : Array.from(document.querySelectorAll('input, select, textarea'));
+  const labelOf = (el, type) => {
+    if (type === 'radio') { const box = el.closest('fieldset, [role=radiogroup], [role=group]'); const legend = box && box.querySelector('legend');
+      return norm(legend ? legend.textContent : (box && box.getAttribute('aria-label')) || el.name); }
+    return norm(el.getAttribute('aria-label') || Array.from(el.labels || []).map((l) => l.textContent).join(' ') || el.placeholder || el.title || '');
+  };
+  const radios = new Set();
+  const controls = [];
+  const invalid = [];
+  const validates = !!form && !form.noValidate && !(button && button.formNoValidate);
+  for (const el of scope) {
+    const tag = el.tagName.toLowerCase();
+    if (!['input', 'select', 'textarea'].includes(tag)) continue;
+    const type = tag === 'input' ? (el.type || 'text') : tag;
+    if (['hidden', 'submit', 'button', 'reset', 'image'].includes(type) || el.disabled) continue;
+    if (!visible(el) && type !== 'radio' && type !== 'checkbox') continue;
+    if (type === 'radio') { if (radios.has(el.name)) continue; radios.add(el.name); }
+    const group = type === 'radio' && el.name ? scope.filter((e) => e.name === el.name) : [el];
+    const label = labelOf(el, type);
+    const required = group.some((e) => e.required || e.getAttribute('aria-required') === 'true') || /\*\s*$/.test(label);
+    const filled = type === 'radio' ? group.some((e) => e.checked) : type === 'checkbox' ? el.checked
+      : type === 'file' ? !!(el.files && el.files.length) : !!el.value;
+    const name = label.replace(/\s*\*\s*$/, '');
+    controls.push({label: name, name: el.name || el.id || '', type, autocomplete: el.getAttribute('autocomplete') || '', required, filled});
+    if (validates && group.some((e) => e.willValidate && !e.validity.valid)) {
+      const bad = group.find((e) => !e.validity.valid);
+      invalid.push(`${name || el.name}: ${bad.validationMessage}`);
+    }
+  }
+  return {controls, invalid, url: location.href};
+}
+"""
+_FILL_JS = _FILL_JS.replace("${FIND}", _FIND_JS).replace("${FRICTION}", _FRICTION_JS.strip())
+
 
 #: After the submission's response: the outcome in one round trip, waiting (polling, up to the
 #: step's deadline) for a confirmation or validation errors to show. Replaces a CAPTCHA check, an
@@ -281,37 +345,104 @@ def persona_facts(persona: Persona, texts: list[str]) -> dict[str, str]:
 
 
 async def submit_form(page: Any, *, target: Target, step: Step, journey: str, journey_dir: Path, persona: Persona,
-                      message: str | None = None, loaded_hook: Callable[[Any, float], Awaitable[Any]] | None = None) -> Submitted:
+                      message: str | None = None, record: Callable[[WayIn | FormFriction], None] | None = None,
+                      loaded_hook: Callable[[Any, float], Awaitable[Any]] | None = None) -> Submitted:
     """Fill and submit the target's contact form on `page`; the confirmation, or an error that says why not.
 
-    `loaded_hook(page, deadline)`: awaited once the form's page has loaded, before anything is filled (the accessibility audit)."""
+    A step that starts at the home page (`start: home`, or the target's `webform.start`) first finds the way to the
+    form as a customer would (channels/wayin.py); no way found raises `NoWayIn`. `record` is handed what was measured
+    as soon as it is known, whatever the outcome: the way in (`WayIn`) and what the form asked (`FormFriction`).
+    `loaded_hook(page, deadline)` is awaited once the form is shown, before anything is filled and before the time to
+    complete it starts (the accessibility audit).
+    """
     from playwright.async_api import Error as PlaywrightError
-    from playwright.async_api import TimeoutError as PlaywrightTimeout
 
     channel = target.spec.webform
     assert channel is not None
     ctx = _Context(target, step, journey, time.monotonic() + channel.timeout)
-    where = {"what": "the contact form", "setting": "webform.url", "target_path": target.path, "step": step.id, "journey": journey}
-    try:
-        loaded = await page.goto(channel.url, wait_until="domcontentloaded", timeout=ctx.remaining_ms())
-    except PlaywrightError as exc:
-        raise page_load_error(exc, channel.url, **where) from exc
-    refused = page_status_error(loaded.status if loaded is not None else None, channel.url, **where)
-    if refused is not None:
-        raise refused
-    if loaded_hook is not None:
-        await loaded_hook(page, ctx.deadline)
     values = form_values(channel, step, persona, journey_dir, target.path.parent, message)
-    captchas = [*CAPTCHA_SELECTORS, *([channel.captcha] if channel.captcha else [])]
     fields = [
         {"key": name, "type": field.type or "text", "label": field.label, "name": field.name, "css": field.css, "value": str(value),
          "checked": value is True or str(value).lower() in _TRUE}
         for name, (field, value) in values.items() if field.type != "file"
     ]
+    if (step.start or channel.start) == "home":
+        home = channel.home_url
+        await _open(page, home, ctx, what="the home page", setting="webform.home")
+        try:
+            way = await find_way_in(page, channel, fields=fields, find_js=_FIND_JS, step=step.id, locale=persona.locale,
+                                    topic_texts=[str(v) for f, v in values.values() if f.type in ("select", "radio")],
+                                    deadline=ctx.deadline, t_ns=time.monotonic_ns())
+        except PlaywrightError as exc:
+            raise ChannelError(f"{ctx.where()}: looking for the contact form from {home} failed: {str(exc).splitlines()[0]}") from exc
+        if record is not None:
+            record(way)
+        if not way.found:
+            raise NoWayIn(
+                f"{ctx.where()}: no way to contact support found from the home page {home}: {way.reason}. "
+                f"Opened: {', '.join(way.visited[:8])}{' ...' if len(way.visited) > 8 else ''}. If the form is there, check "
+                f"'webform.home' and 'webform.max_clicks' in target file {target.path}; else the company hides it from customers.", way)
+    else:
+        await _open(page, channel.url, ctx, what="the contact form", setting="webform.url")
+    if loaded_hook is not None:
+        await loaded_hook(page, ctx.deadline)
+    shown_ns = time.monotonic_ns()
+    measured: dict[str, Any] = {}
+    outcome = "error"
+    try:
+        submitted = await _fill_and_submit(page, ctx, values, fields, persona, message, measured)
+        outcome = "confirmed"
+        return submitted
+    except Blocked:
+        outcome = "blocked"
+        raise
+    except FormRejected as exc:
+        outcome = "rejected"
+        measured["invalid"] = list(dict.fromkeys([*measured.get("invalid", []), *exc.errors]))
+        raise
+    finally:
+        if record is not None:
+            record(await _friction(page, ctx, step.id, shown_ns, measured, outcome))
+
+
+async def _open(page: Any, url: str, ctx: _Context, *, what: str, setting: str) -> None:
+    """Load the page a form step starts at; an error that says whether the server, the URL or the company is at fault."""
+    from playwright.async_api import Error as PlaywrightError
+
+    where = {"what": what, "setting": setting, "target_path": ctx.target.path, "step": ctx.step.id, "journey": ctx.journey}
+    try:
+        loaded = await page.goto(url, wait_until="domcontentloaded", timeout=ctx.remaining_ms())
+    except PlaywrightError as exc:
+        raise page_load_error(exc, url, **where) from exc
+    refused = page_status_error(loaded.status if loaded is not None else None, url, **where)
+    if refused is not None:
+        raise refused
+
+
+async def _friction(page: Any, ctx: _Context, step: str, shown_ns: int, measured: dict[str, Any], outcome: str) -> FormFriction:
+    """What the form asked, measured before sending (or now, when the step ended before that)."""
+    if "controls" not in measured:
+        with contextlib.suppress(Exception):
+            measured.update(await page.evaluate(_FRICTION_JS, ctx.target.spec.webform.submit))  # type: ignore[union-attr]
+    seconds = round((time.monotonic_ns() - shown_ns) / 1e9, 3)
+    return FormFriction(step, shown_ns, measured.get("url") or page.url, measured.get("controls", []), measured.get("invalid", []),
+                        seconds, outcome)
+
+
+async def _fill_and_submit(page: Any, ctx: _Context, values: dict[str, tuple[FormField, Any]], fields: list[dict[str, Any]],
+                           persona: Persona, message: str | None, measured: dict[str, Any]) -> Submitted:
+    from playwright.async_api import Error as PlaywrightError
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    target, channel = ctx.target, ctx.target.spec.webform
+    assert channel is not None
+    where = {"what": "the contact form", "setting": "webform.url", "target_path": target.path, "step": ctx.step.id, "journey": ctx.journey}
+    captchas = [*CAPTCHA_SELECTORS, *([channel.captcha] if channel.captcha else [])]
     clock = PageClock()
     before = time.monotonic_ns()
     try:
-        filled = await page.evaluate(_FILL_JS, {"fields": fields, "captchas": captchas, "waitMs": max(0.0, ctx.remaining_ms() - 250)})
+        filled = await page.evaluate(_FILL_JS, {"fields": fields, "captchas": captchas, "waitMs": max(0.0, ctx.remaining_ms() - 250),
+                                                "submit": channel.submit})
     except PlaywrightError as exc:
         raise ChannelError(f"{ctx.where()}: could not fill the contact form at {page.url}: {str(exc).splitlines()[0]}") from exc
     clock.sample(before, filled["clock"], time.monotonic_ns())
@@ -349,6 +480,11 @@ async def submit_form(page: Any, *, target: Target, step: Step, journey: str, jo
             raise TargetMisconfigured(f"{ctx.where()}: could not fill form field '{name}' ({field.describe()}) on {page.url}: "
                                       f"{str(exc).splitlines()[0]}. Fix 'webform.fields.{name}' in target file {target.path}.") from exc
 
+    # read with the fill when the page script filled everything; again now if Playwright filled some fields
+    measured.update(filled["friction"] if filled["friction"] and not by_playwright else await page.evaluate(_FRICTION_JS, channel.submit))
+    if measured["invalid"]:  # the browser itself would not send it (HTML5 validation): nothing to wait for
+        raise FormRejected(f"{ctx.where()}: the browser would not send the form at {page.url}, its fields are not valid: "
+                           + " | ".join(measured["invalid"]), list(measured["invalid"]))
     # The submit button is clicked by Playwright (a real mouse click, after its actionability checks), like a customer.
     submit = page.locator(channel.submit).first
     try:

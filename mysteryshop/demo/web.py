@@ -10,6 +10,12 @@ ground-truth log, so the demo company is one process with one JSON-lines truth f
   threaded to that ticket (`[#NW-123456]` in the subject).
 - `GET /contact-protected`: the same form behind a CAPTCHA (to check that probes report it as
   blocked rather than hang).
+- `GET /deep/...`, `GET /nowayin/...`: more site layouts (demo/site.py): the contact form hidden three
+  clicks deep (`/deep/help/contact`, which also asks for a phone number and a date of birth; in German
+  under `/deep/de/`, with a scripted button under `/deep/js/`), and a shop with no way to contact support.
+- `GET /widget-chat`: the same chat as a widget embedded the way vendors do it: a launcher in a
+  shadow root, a cross-origin <iframe> served from a second port (see mysteryshop/demo/widget.py
+  for its variants: nested frames, a cookie banner, a moving launcher, a frame that never loads).
 - `GET /chat`, `GET /chat/ws`: a page with a chat widget. A bot greets, shows the queue position
   and estimated wait, a human agent joins after the profile's handoff delay (typing indicator
   first), answers with the profile's quality, sends status updates while the customer waits and
@@ -32,6 +38,8 @@ from aiohttp import WSMsgType, web
 
 from mysteryshop.demo.company import Customer, company, topic_of
 from mysteryshop.demo.keys import contact_rng
+from mysteryshop.demo.site import DEEP, DEEP_DE, DEEP_FORM, DEEP_JS, NOWAYIN, site_page
+from mysteryshop.demo.widget import WidgetSite, host_page, variant
 
 if TYPE_CHECKING:
     from mysteryshop.demo.desk import EmailDesk
@@ -74,8 +82,11 @@ _UNLABELLED_ORDER = '<span class="fake-label">Order number</span><input type="te
 _PALE_HINT = '<p class="hint" style="color:#c4c4c4">We usually answer within 48 hours.</p>'
 
 
-def _form_html(action: str, values: dict[str, str], errors: dict[str, str], *, captcha: bool = False, accessible: bool = True) -> str:
-    v = {k: html.escape(str(values.get(k, "")), quote=True) for k in ("name", "email", "order_id", "message", "topic", "reply_by")}
+def _form_html(action: str, values: dict[str, str], errors: dict[str, str], *, captcha: bool = False, personal: bool = False,
+               accessible: bool = True) -> str:
+    """The contact form. `personal`: it also asks for a phone number (required, HTML5 `required`: the browser checks it
+    before sending) and a date of birth (optional), which a question about an order has no need of (the deep site)."""
+    v = {k: html.escape(str(values.get(k, "")), quote=True) for k in ("name", "email", "order_id", "message", "topic", "reply_by", "phone", "birth_date")}
 
     def err(name: str) -> str:
         return f'<p class="error" id="error-{name}" role="alert">{html.escape(errors[name])}</p>' if name in errors else ""
@@ -98,15 +109,20 @@ def _form_html(action: str, values: dict[str, str], errors: dict[str, str], *, c
             '<div class="g-recaptcha" data-sitekey="6Lc-demo-sitekey"><iframe title="reCAPTCHA" '
             "srcdoc=\"<label><input type=checkbox> I'm not a robot</label>\" width=300 height=80></iframe></div>"
         )
+    extra = ""
+    if personal:
+        extra = (f'<label for="phone">Phone number *</label><input type="tel" id="phone" name="phone" required value="{v["phone"]}">{err("phone")}'
+                 f'<label for="birth">Date of birth</label><input type="date" id="birth" name="birth_date" value="{v["birth_date"]}">')
     order_field = (f'<label for="order">Order number</label><input type="text" id="order" name="order_id" value="{v["order_id"]}" placeholder="ORD-123456">'
                    if accessible else _UNLABELLED_ORDER.format(value=v["order_id"]))
     return _page("Contact us — Northwind Outfitters", f"""
 <h1>Contact customer care</h1>
 {"" if accessible else _PALE_HINT}
 {summary}
-<form method="post" action="{action}" enctype="multipart/form-data" novalidate>
+<form method="post" action="{action}" enctype="multipart/form-data"{"" if personal else " novalidate"}>
   <label for="name">Your name</label><input type="text" id="name" name="name" value="{v['name']}">{err('name')}
   <label for="email">Email address</label><input type="email" id="email" name="email" value="{v['email']}">{err('email')}
+  {extra}
   {order_field}{err('order_id')}
   <label for="topic">Topic</label><select id="topic" name="topic"><option value="">Choose a topic</option>{options}</select>{err('topic')}
   <label for="message">Message</label><textarea id="message" name="message" rows="6">{v['message']}</textarea>{err('message')}
@@ -190,6 +206,7 @@ class WebDesk:
         self._runner: web.AppRunner | None = None
         self._chats: set[asyncio.Task[None]] = set()
         self._chat_count = 0
+        self.widget = WidgetSite(self._chat_ws)  # the same conversation as /chat/ws
 
     async def start(self) -> int:
         app = web.Application(client_max_size=10 * 2**20)
@@ -201,7 +218,13 @@ class WebDesk:
             web.post("/contact-protected", self._protected_submit),
             web.get("/chat", self._chat_page),
             web.get("/chat/ws", self._chat_ws),
+            web.get(DEEP_FORM, self._deep_form),
+            web.post(DEEP_FORM, self._deep_submit),
+            web.get(DEEP + "{tail:(/.*)?}", self._site),
+            web.get(NOWAYIN + "{tail:(/.*)?}", self._site),
+            web.get("/widget-chat", self._widget_page),
         ])
+        await self.widget.start(self.host)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port, reuse_address=True)
@@ -215,6 +238,7 @@ class WebDesk:
         for task in list(self._chats):
             task.cancel()
         await asyncio.gather(*self._chats, return_exceptions=True)
+        await self.widget.stop()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -224,6 +248,20 @@ class WebDesk:
 
     async def _contact_form(self, request: web.Request) -> web.Response:
         return web.Response(text=_form_html("/contact", {}, {}, accessible=self.profile.accessible_form), content_type="text/html")
+
+    async def _site(self, request: web.Request) -> web.Response:
+        path = request.path
+        base = next(b for b in (DEEP_DE, DEEP_JS, DEEP, NOWAYIN) if path == b or path.startswith(b + "/"))
+        page = site_page(base, path[len(base):])
+        if page is None:
+            raise web.HTTPNotFound(text="no such page")
+        return web.Response(text=page, content_type="text/html")
+
+    async def _deep_form(self, request: web.Request) -> web.Response:
+        return web.Response(text=_form_html(DEEP_FORM, {}, {}, personal=True, accessible=self.profile.accessible_form), content_type="text/html")
+
+    async def _deep_submit(self, request: web.Request) -> web.Response:
+        return await self._contact_submit(request, action=DEEP_FORM, personal=True)
 
     async def _protected_form(self, request: web.Request) -> web.Response:
         return web.Response(text=_form_html("/contact-protected", {}, {}, captcha=True), content_type="text/html")
@@ -237,7 +275,7 @@ class WebDesk:
         data = await request.post()
         values: dict[str, str] = {}
         attachment = None
-        for key in ("name", "email", "order_id", "topic", "message", "reply_by", "consent"):
+        for key in ("name", "email", "order_id", "topic", "message", "reply_by", "consent", "phone", "birth_date"):
             item = data.get(key)
             if isinstance(item, str):
                 values[key] = item.strip()[:MAX_FIELD]
@@ -266,12 +304,15 @@ class WebDesk:
             errors["consent"] = "Please agree to the processing of your data so we can answer you."
         return errors
 
-    async def _contact_submit(self, request: web.Request) -> web.Response:
+    async def _contact_submit(self, request: web.Request, *, action: str = "/contact", personal: bool = False) -> web.Response:
         received_ns = time.monotonic_ns()
         values, attachment = await self._read_form(request)
         errors = self.validate(values)
+        if personal and not values.get("phone"):
+            errors["phone"] = "Please enter your phone number."
         if errors:
-            return web.Response(text=_form_html("/contact", values, errors, accessible=self.profile.accessible_form), content_type="text/html", status=422)
+            return web.Response(text=_form_html(action, values, errors, personal=personal, accessible=self.profile.accessible_form),
+                                content_type="text/html", status=422)
         rng = contact_rng(self.seed, "form", address=values["email"], name=values["name"], what=f"{values['topic']}\n{values['message']}")
         ticket = f"NW-{rng.randint(100000, 999999)}"
         topic = TOPICS[values["topic"]]
@@ -291,6 +332,10 @@ class WebDesk:
     async def _chat_page(self, request: web.Request) -> web.Response:
         return web.Response(text=_CHAT_PAGE, content_type="text/html")
 
+    async def _widget_page(self, request: web.Request) -> web.Response:
+        origin = f"http://{request.url.host}:{self.widget.port}"  # the host the browser used, on the widget's port
+        return web.Response(text=host_page(origin, variant(dict(request.query))), content_type="text/html")
+
     # -- chat -----------------------------------------------------------------------------
     async def _chat_ws(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse(max_msg_size=64 * 1024)
@@ -309,6 +354,8 @@ class WebDesk:
                     chat.start(str(data.get("email") or "")[:320])
                 elif data.get("type") == "message":
                     chat.customer_said(str(data.get("text") or "")[:MAX_FIELD])
+                elif data.get("type") == "seen" and isinstance(data.get("t"), (int, float)):
+                    chat.seen(str(data.get("text") or "")[:MAX_FIELD], float(data["t"]))
         finally:
             chat.cancel()
         return ws
@@ -340,6 +387,12 @@ class _Chat:
         self.desk.email.truth.add_planned(channel="chat", chat=self.number, email=email, said="", messages=[list(m) for m in plan])
         if plan:
             self._play(plan)
+
+    def seen(self, text: str, page_ms: float) -> None:
+        """The widget's read receipt: when (its page clock, epoch ms) a message arrived in the browser. Chromium's page
+        clock is the monotonic clock plus a wall-clock offset fixed at its start, so this machine's offset maps it back."""
+        shown_ns = int(page_ms * 1_000_000) - (time.time_ns() - time.monotonic_ns())
+        self._truth(author="page", kind="seen", text=text, page_ms=page_ms, shown_ns=shown_ns)
 
     def customer_said(self, text: str) -> None:
         received_ns = time.monotonic_ns()

@@ -32,6 +32,7 @@ from mysteryshop.scorecard.rebuild import StoredRun, read_run, rebuild_probes
 from mysteryshop.scorecard.rubric import default_rubric
 from mysteryshop.scorecard.shares import run_shares
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING
+from mysteryshop.scoring.friction import summarize as form_friction
 from mysteryshop.scoring.metrics import CHANNELS, ProbeMetrics, aggregate, percentile
 from mysteryshop.scoring.shared_scores import reusing_verdicts, shared_scores
 from mysteryshop.store import Store
@@ -240,6 +241,7 @@ def company_sections(
             "step_stats": card["step_stats"] if alone else step_stats(own_journeys, own),
             "worst_moments": card["worst_moments"] if alone else worst_moments(own),
             "trend": company_trend(earlier, name, per_journey, point(run_id, started_utc, c_summary)),
+            "friction": form_friction(own),  # the way from the home page to the contact form, and what the form asked
             "page": page_name(name),
         }
     return sections

@@ -28,6 +28,7 @@ from mysteryshop.durations import spoken_duration
 from mysteryshop.scorecard.readable import versus_industry, when, zone_of
 from mysteryshop.scorecard.trends import trend_axis, trend_chart
 from mysteryshop.durations import format_duration
+from mysteryshop.scoring.friction import describe as describe_friction
 from mysteryshop.scorecard.companies import PAGES_DIR, by_company, company_card, league_columns
 from mysteryshop.scorecard.labels import LABELS, industry_figures, interruption_line, median_text, metric_rows, problem_line, rate_text
 
@@ -307,6 +308,9 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
         figure = row["figure"]
         times = f" · median {median_text(figure)}" if figure.get("times") else ""
         lines.append(f"    {row['label']:<42} {rate_text(figure)}{times}")
+    for name, section in (card.get("companies") or {}).items():
+        if section.get("friction"):
+            lines.append(f"  Contact form{f' of {name}' if pooled else ''}: {describe_friction(section['friction'])}")
     if card["unmatched_messages"]:
         lines.append(f"  {len(card['unmatched_messages'])} message(s) matched no probe (kept in the store, listed in the scorecard)")
     if card["malformed_messages"]:

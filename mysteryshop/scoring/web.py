@@ -26,6 +26,7 @@ from mysteryshop.durations import format_duration
 from mysteryshop.scoring.outcome import FAILED, PASSED, PENDING, Evidence, Outcome
 from mysteryshop.scoring.facts import missing_facts, quote_around
 from mysteryshop.scoring import weblog
+from mysteryshop.scoring.friction import read_form, read_way_in
 from mysteryshop.scoring.weblog import ChatMessage, asks_for, has_wait_estimate
 
 if TYPE_CHECKING:
@@ -244,11 +245,15 @@ def _knows(step: Step, start_ns: int, timeline: Timeline, wall_deadline: int, ex
 def web_metrics(timeline: Timeline, speedup: float = 1.0) -> dict[str, Any] | None:
     """Per-probe chat and form facts for the scorecard (company time, ns); None when the probe used no browser."""
     log = timeline.web
-    if not log.chat and not log.forms:
+    if not log.chat and not log.forms and not log.friction and not log.way_in:
         return None
     data: dict[str, Any] = {"forms": [
         {"step": f.step, "url": f.url, "ticket": f.ticket, "confirmation": f.confirmation, "utc": f.utc} for f in log.forms.values()
     ]}
+    if log.way_in:
+        data["way_in"] = [read_way_in(w) for w in log.way_in.values()]
+    if log.friction:
+        data["friction"] = [read_form(f) for f in log.friction.values()]
     conversation = log.conversation()
     if conversation:
         customer = [m for m in conversation if m.author == "customer"]

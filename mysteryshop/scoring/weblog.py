@@ -114,11 +114,52 @@ class Given:
     facts: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class WayIn:
+    """How a customer starting at the home page found the contact form, or that they could not.
+
+    `clicks`: the way taken, each {"on": page URL, "name": the link's or button's name, "to": where it led};
+    `visited`: every page the search opened, in order (dead ends included); `seconds`: wall time of the search.
+    """
+
+    step: str
+    t_ns: int
+    home: str
+    found: bool
+    url: str | None
+    clicks: list[dict[str, str]]
+    visited: list[str]
+    seconds: float
+    reason: str = ""
+    elsewhere: list[str] = field(default_factory=list)  # other ways to support seen on the way (mailto:, tel:)
+
+
+@dataclass(frozen=True, slots=True)
+class FormFriction:
+    """What filling one contact form asked of the customer, as the page showed it.
+
+    `controls`: every control the customer is asked to fill (buttons and hidden inputs left out; a radio group once),
+    each {"label", "name", "type", "autocomplete", "required", "filled"}; scoring/friction.py reads what each asks for.
+    `invalid`: the validation messages met (the browser's own before sending, the page's after); `seconds`: from the
+    form shown to its outcome; `outcome`: confirmed, rejected, blocked or error.
+    """
+
+    step: str
+    t_ns: int
+    url: str
+    controls: list[dict[str, Any]]
+    invalid: list[str]
+    seconds: float
+    outcome: str
+
+
 @dataclass(slots=True)
 class WebLog:
     chat: list[ChatMessage] = field(default_factory=list)
     forms: dict[str, FormResult] = field(default_factory=dict)
     given: list[Given] = field(default_factory=list)
+    way_in: dict[str, WayIn] = field(default_factory=dict)  # per form step that started at the home page
+    friction: dict[str, FormFriction] = field(default_factory=dict)  # per form step that reached a form
 
     def company_messages(self, after_ns: int) -> list[ChatMessage]:
         return sorted((m for m in self.chat if m.t_ns >= after_ns and m.from_company), key=lambda m: m.t_ns)
@@ -128,16 +169,17 @@ class WebLog:
 
 
 # -- to and from stored events ---------------------------------------------------------------
-EVENT_KINDS = ("chat_message", "form_submitted", "customer_gave")
+EVENT_KINDS = ("chat_message", "form_submitted", "customer_gave", "way_in", "form_friction")
+_KINDS = {ChatMessage: "chat_message", FormResult: "form_submitted", Given: "customer_gave", WayIn: "way_in", FormFriction: "form_friction"}
 
 
-def event_data(item: ChatMessage | FormResult | Given) -> tuple[str, dict[str, Any]]:
+def event_data(item: ChatMessage | FormResult | Given | WayIn | FormFriction) -> tuple[str, dict[str, Any]]:
     """(event kind, data) to store for one item; `restore_event` reads it back."""
     data = asdict(item)
     data.pop("t_ns")
     data.pop("utc", None)
     data.pop("step")
-    kind = {ChatMessage: "chat_message", FormResult: "form_submitted", Given: "customer_gave"}[type(item)]
+    kind = _KINDS[type(item)]
     return kind, data
 
 
@@ -149,3 +191,7 @@ def restore_event(log: WebLog, kind: str, step: str | None, t_ns: int, utc: str,
         log.forms[step or ""] = FormResult(step or "", t_ns, utc, values["url"], values["confirmation"], values.get("ticket"))
     elif kind == "customer_gave":
         log.given.append(Given(step or "", t_ns, values["channel"], values["facts"]))
+    elif kind == "way_in":
+        log.way_in[step or ""] = WayIn(step or "", t_ns, **values)
+    elif kind == "form_friction":
+        log.friction[step or ""] = FormFriction(step or "", t_ns, **values)
