@@ -179,3 +179,18 @@ def test_the_open_chat_widget_is_audited(tmp_path: Path, engine, make_desk, stor
     assert [(a["step"], a["channel"], a["status"]) for a in audits] == [("open", "chat", "ok")], audits
     assert "/chat" in audits[0]["url"]
     assert audits[0]["violations"] == []  # the demo widget is accessible
+
+
+def test_a_chat_widget_in_cross_origin_frames_and_shadow_roots_is_audited_in_its_own_frame(tmp_path: Path, engine, make_desk, store) -> None:
+    from .conftest import profile, specs_for, write_journey
+    from .test_chat_widgets import widget_target
+    from .test_web_probes import quick_chat
+
+    desk = make_desk(profile(chat=quick_chat()), speedup=60)
+    target = widget_target(desk, speedup=60)
+    spec = specs_for(write_journey(tmp_path, CHAT_ONLY), target, 1)[0]
+    result = engine.submit(spec).result(timeout=90)
+    assert result.status == "passed", result.error
+    audits = _audits(store, spec.probe_id)
+    assert [(a["channel"], a["status"]) for a in audits] == [("chat", "ok")], audits
+    assert audits[0]["url"] != target.spec.chat.url  # the widget's frame, not the page that embeds it
