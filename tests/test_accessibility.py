@@ -194,3 +194,16 @@ def test_a_chat_widget_in_cross_origin_frames_and_shadow_roots_is_audited_in_its
     audits = _audits(store, spec.probe_id)
     assert [(a["channel"], a["status"]) for a in audits] == [("chat", "ok")], audits
     assert audits[0]["url"] != target.spec.chat.url  # the widget's frame, not the page that embeds it
+
+
+def test_a_companys_form_is_audited_once_a_run_however_many_personas_meet_it(tmp_path: Path, engine, make_desk, store) -> None:
+    from mysteryshop.demo.profile import get_profile
+
+    from .conftest import specs_for, write_journey
+    from .test_web_probes import demo_target
+
+    desk = make_desk(get_profile("poor"), speedup=3600)
+    specs = specs_for(write_journey(tmp_path, FORM_ONLY), demo_target(desk, speedup=3600), 3)
+    assert all(f.result(timeout=90).status == "passed" for f in [engine.submit(s) for s in specs])
+    audits = [a for s in specs for a in _audits(store, s.probe_id)]
+    assert [(a["channel"], a["status"]) for a in audits] == [("webform", "ok")], audits

@@ -16,6 +16,7 @@ import time
 from functools import cache
 from importlib import resources
 from typing import Any
+from urllib.parse import urlsplit
 
 AXE_VERSION = "4.14.1"
 RULE_TAGS = ("wcag2a", "wcag2aa")
@@ -98,18 +99,45 @@ def by_impact(violations: list[dict[str, Any]]) -> dict[str, int]:
 SHARE_OF_STEP = 0.5
 
 
+class AuditedPages:
+    """The pages a run has audited, by (company, channel, address without query): a contact form is the same page for
+    every persona, and axe-core costs about a third of a form probe's CPU (bench/browser_probes.py --accessibility),
+    so each page is audited once per run. A page is claimed while its audit runs (probes that meet it meanwhile skip
+    it) and given back when the audit did not complete, so a later probe tries again."""
+
+    def __init__(self) -> None:
+        self._claimed: set[tuple[str, str, str]] = set()
+
+    def claim(self, company: str, channel: str, url: str) -> tuple[str, str, str] | None:
+        key = (company, channel, urlsplit(url)._replace(query="", fragment="").geturl())
+        if key in self._claimed:
+            return None
+        self._claimed.add(key)
+        return key
+
+    def release(self, key: tuple[str, str, str]) -> None:
+        self._claimed.discard(key)
+
+
 async def audit_step(browser: Any, store: Any, run_id: str, probe_id: str, step: str, page: Any, *, channel: str, deadline: float,
-                     t_ns: int, frame: Any = None) -> dict[str, Any]:
+                     t_ns: int, frame: Any = None, company: str = "", audited: AuditedPages | None = None) -> dict[str, Any] | None:
     """Audit the page of a probe's step and store the result as an `accessibility` event of the probe.
 
     `frame`: the frame the chat widget lives in, audited instead of the page when given. The audit takes at most
     half the time left before `deadline`; when it times out or fails, a screenshot of the page is kept (if the run
-    keeps browser evidence) and named in the event.
+    keeps browser evidence) and named in the event. With `audited`, a page `company` has had audited in this run is
+    not audited again (None).
     """
+    target = frame if frame is not None else page
+    key = audited.claim(company, channel, target.url) if audited is not None else None
+    if audited is not None and key is None:
+        return None
     now = time.monotonic()
-    result = await audit(frame if frame is not None else page, deadline=now + min(MAX_SECONDS, max(0.0, deadline - now) * SHARE_OF_STEP))
+    result = await audit(target, deadline=now + min(MAX_SECONDS, max(0.0, deadline - now) * SHARE_OF_STEP))
     result["channel"] = channel
     if result["status"] != "ok":
+        if audited is not None and key is not None:
+            audited.release(key)
         shot = None
         try:
             async with asyncio.timeout(max(0.5, min(3.0, deadline - time.monotonic()))):

@@ -15,7 +15,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from mysteryshop.channels.accessibility import audit_step
+from mysteryshop.channels.accessibility import AuditedPages, audit_step
 from mysteryshop.channels.browser import Browser, BrowserOptions
 from mysteryshop.channels.chat import ChatSession
 from mysteryshop.channels.webform import persona_facts, submit_form
@@ -49,6 +49,7 @@ class WebChannels:
         self.store, self.run_id, self.mailbox = store, run_id, mailbox
         self.clock = clock
         self.browser = Browser(options)
+        self.audited = AuditedPages()  # each company's form and chat widget is audited once a run (channels/accessibility.py)
         self._chats: dict[str, ChatSession] = {}
         self._changed: dict[str, asyncio.Event] = {}
         self._writes: set[asyncio.Task[Any]] = set()
@@ -123,7 +124,8 @@ class WebChannels:
         measured: list[WayIn | FormFriction] = []
 
         async def audit(loaded: Any, deadline: float) -> None:
-            await audit_step(self.browser, self.store, self.run_id, spec.probe_id, step.id, loaded, channel="webform", deadline=deadline, t_ns=self.clock())
+            await audit_step(self.browser, self.store, self.run_id, spec.probe_id, step.id, loaded, channel="webform", deadline=deadline, t_ns=self.clock(),
+                             company=spec.target.name, audited=self.audited)
 
         try:
             result = await submit_form(
@@ -188,7 +190,7 @@ class WebChannels:
             raise
         if spec.target.spec.chat.accessibility:  # type: ignore[union-attr]
             await audit_step(self.browser, self.store, self.run_id, spec.probe_id, step.id, page, channel="chat", deadline=deadline,
-                             t_ns=self.clock(), frame=session.frame)
+                             t_ns=self.clock(), frame=session.frame, company=spec.target.name, audited=self.audited)
         t_ns, utc = self.clock(), utc_now()
         await self._record_action(spec, step, timeline, t_ns, utc, "", "chat")
         facts = {"email": given["email"]} if "email" in given else {}
