@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from mysteryshop import company_clock
+from mysteryshop.channels.blocking import Blockable
 from mysteryshop.durations import parse_duration
 from mysteryshop.persona import DEFAULT_PROBE_DOMAIN
 from mysteryshop.yamlsource import find_file, load_model
@@ -331,6 +332,8 @@ class TargetSpec(BaseModel):
     email: EmailChannel | None = None
     webform: WebformChannel | None = None
     chat: ChatChannel | None = None
+    block: list[Blockable] = Field(default=[], description="what a probe's browser does not load on this company's pages: fonts, images, media, "
+                                                           "analytics (channels/blocking.py)")
     clock: ClockSettings | None = Field(default=None, description="time zone, business hours and holidays (business deadlines, send windows)")
     send_window: SendWindowSettings | None = Field(default=None, description="when probes may be sent, in the clock's local time")
 
