@@ -81,6 +81,7 @@ def run_summary(store: Store, run_id: str) -> dict[str, Any]:
 
 def accept_baseline(
     store: Store, run_id: str, path: Path, *, samples: dict[str, Any] | None = None, speedups: list[float] | None = None,
+    companies: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Make `run_id` the baseline: write `path` and log the acceptance in the store. An interrupted run cannot be one.
 
@@ -103,6 +104,8 @@ def accept_baseline(
         "values": headline_values(summary),
         **({"samples": samples} if samples is not None else {}),
         **({"speedups": speedups} if speedups is not None else {}),  # how finely its times were measured (gate.time_floor_s)
+        # each company's own values, samples and speed: the gate compares a company with the same company, not a blend
+        **({"companies": companies} if companies else {}),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(baseline, indent=2) + "\n", encoding="utf-8")

@@ -338,7 +338,8 @@ def _baseline_accept(args: argparse.Namespace) -> int:
 
         run_summary(store, run_id)  # a run that never finished cannot be a baseline: said before scoring it
         side = run_side(settings, store, run_id)[0] if _finished(store, run_id) else {}
-        baseline = accept_baseline(store, run_id, settings.baseline_file, samples=side.get("samples"), speedups=side.get("speedups"))
+        baseline = accept_baseline(store, run_id, settings.baseline_file, samples=side.get("samples"), speedups=side.get("speedups"),
+                                   companies=side.get("companies"))
     finally:
         store.close()
     print(f"baseline: run {run_id} (grade {baseline['grade']}) accepted; written to {settings.baseline_file}")
