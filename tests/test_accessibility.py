@@ -207,3 +207,33 @@ def test_a_companys_form_is_audited_once_a_run_however_many_personas_meet_it(tmp
     assert all(f.result(timeout=90).status == "passed" for f in [engine.submit(s) for s in specs])
     audits = [a for s in specs for a in _audits(store, s.probe_id)]
     assert [(a["channel"], a["status"]) for a in audits] == [("webform", "ok")], audits
+
+
+def test_an_audit_that_times_out_is_stored_as_such_within_the_steps_deadline_and_the_step_goes_on(tmp_path: Path, store) -> None:
+    import json
+
+    from mysteryshop.channels.accessibility import audit_step
+    from mysteryshop.channels.browser import Browser, BrowserOptions
+
+    slow = BUSY.replace("6000", "2500")  # busy long enough for the audit to time out, short enough to screenshot afterwards
+
+    async def go() -> tuple[dict, float, str]:
+        browser = Browser(BrowserOptions(concurrency=1, artifacts_dir=tmp_path / "reports"))
+        try:
+            probe = await browser.context("p1")
+            page = await browser.new_page(probe, 10)
+            await page.set_content(slow)
+            await asyncio.sleep(0.5)
+            started = time.monotonic()
+            result = await audit_step(browser, store, "run-1", "p1", "submit", page, channel="webform", deadline=started + 3.0, t_ns=time.monotonic_ns())
+            took = time.monotonic() - started
+            return result, took, await page.inner_text("p")  # the page is still usable: the step carries on
+        finally:
+            await browser.stop()
+
+    result, took, text = asyncio.run(go())
+    assert result is not None and result["status"] == "timed out" and text == "hi"
+    assert took < 3.0 + 1.0, took  # half the step's 3 s for the audit, then at most the rest for a screenshot
+    stored = [json.loads(r["data"]) for r in store.query("SELECT data FROM events WHERE kind = 'accessibility' AND probe_id = 'p1'")]
+    assert [s["status"] for s in stored] == ["timed out"] and "did not finish within 1.5s" in stored[0]["error"]
+    assert stored[0]["screenshot"] and Path(stored[0]["screenshot"]).is_file()  # what the page showed when the audit gave up
