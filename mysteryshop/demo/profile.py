@@ -115,6 +115,7 @@ class Profile(BaseModel):
     marketing: _Behaviour
     chat: ChatBehaviour = ChatBehaviour()
     ask_back: AskBack | None = None
+    accessible_form: bool = Field(default=True, description="false: the contact form has WCAG faults axe-core finds (an unlabelled input, low contrast)")
 
 
 @cache
