@@ -16,7 +16,9 @@ ticket number from the confirmation page.
 No server-side latency is modelled: the desk answers as fast as it can (its CPU is printed; it is
 ~7 ms per probe), so both sides are bound by Chromium's CPU, not by waiting.
 
-Prints probes per second for both, their ratio and the peak RSS of the whole process tree
+Prints probes per second for both, their ratio and the peak RSS of the whole process tree; side by side, the CPU
+seconds per probe of each side's whole process tree read before and after (exited renderers included: each live
+process's reaped children count), the ratio, and the RSS per concurrent probe
 (Python, Playwright's driver, Chromium) during each; the CPU seconds per probe by component (harness = this
 Python, driver = Playwright's Node, browser/renderers/gpu/utility = Chromium's processes, desk);
 the last line is one JSON object (the median round; peak RSS the highest).
@@ -86,6 +88,31 @@ def component(proc: psutil.Process, me: int) -> str:
     return "other"
 
 
+CHROMIUM = ("browser", "renderers", "gpu", "utility")
+
+
+def tree_cpu() -> dict[str, float]:
+    """CPU seconds so far of this process and its descendants, by component (harness, driver, chromium, desk, other).
+
+    Each live process counts its own time and its reaped children's (`children_user`/`children_system`): a renderer
+    that lived and exited between two readings is in its parent's (the zygote's or browser's) reaped time. So the
+    difference of two readings is every process's CPU in between, exited ones included (this Python's own reaped
+    children are left out: those are the desk and drivers of earlier rounds, never reaped inside a measured window)."""
+    me = psutil.Process()
+    out: dict[str, float] = {}
+    for proc in [me, *me.children(recursive=True)]:
+        try:
+            with proc.oneshot():
+                t = proc.cpu_times()
+                busy = t.user + t.system + (0.0 if proc.pid == me.pid else t.children_user + t.children_system)
+                name = component(proc, me.pid)
+        except psutil.Error:
+            continue
+        name = "chromium" if name in CHROMIUM else name
+        out[name] = out.get(name, 0.0) + busy
+    return out
+
+
 class Meter:
     """Samples this process and all its descendants every 50 ms: peak total RSS, and CPU seconds by component.
 
@@ -95,6 +122,9 @@ class Meter:
 
     def __init__(self) -> None:
         self.peak = 0
+        self.baseline = 0
+        self.before: dict[str, float] = {}
+        self.tree: dict[str, float] = {}  # CPU seconds in the window by component, exited processes included (tree_cpu)
         self.cpu: dict[str, float] = {}
         self._first: dict[int, float] = {}
         self._last: dict[int, tuple[str, float]] = {}
@@ -131,10 +161,14 @@ class Meter:
             self.cpu[name] = self.cpu.get(name, 0.0) + busy - self._first[pid]
 
     def __enter__(self) -> Meter:
+        self.before = tree_cpu()
+        self.baseline = sum(p.memory_info().rss for p in [psutil.Process(), *psutil.Process().children(recursive=True)] if p.is_running())
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
+        after = tree_cpu()
+        self.tree = {k: after.get(k, 0.0) - self.before.get(k, 0.0) for k in after}
         self._stop.set()
         self._thread.join(timeout=10)
 
@@ -207,6 +241,25 @@ def cpu_line(meter: Meter, probes: int) -> str:
     return f"CPU {total / probes * 1000:5.0f} ms/probe: " + ", ".join(f"{k} {v / probes * 1000:.0f}" for k, v in parts if v > 0.005)
 
 
+def tree_ms(meter: Meter, probes: int, parts: tuple[str, ...] | None = None) -> float:
+    """CPU milliseconds per probe in the measured window (tree_cpu), of `parts` (default: every process but the desk)."""
+    return sum(v for k, v in meter.tree.items() if (k in parts if parts else k != "desk")) / max(1, probes) * 1000
+
+
+def side_by_side(ours: Meter, peer: Meter, probes: int, concurrency: int) -> list[str]:
+    """CPU per probe (exited processes included) and memory, ours beside the peer's, with the ratios."""
+    rows = [("chromium (browser, renderers, GPU, utility)", ("chromium",)), ("driver (Playwright's Node)", ("driver",)),
+            ("harness (this Python)", ("harness",)), ("total, desk left out", None)]
+    lines = [f"  {'CPU ms per probe':46} {'ours':>8} {'peer':>8} {'ours/peer':>10}"]
+    for label, parts in rows:
+        a, b = tree_ms(ours, probes, parts), tree_ms(peer, probes, parts)
+        lines.append(f"  {label:46} {a:8.0f} {b:8.0f} {a / b if b else float('nan'):9.2f}x")
+    per = (ours.peak - ours.baseline) / concurrency / 2**20
+    lines.append(f"  {'peak RSS of the process tree, MB':46} {ours.peak / 2**20:8.0f} {peer.peak / 2**20:8.0f} {ours.peak / peer.peak if peer.peak else float('nan'):9.2f}x")
+    lines.append(f"  {'RSS per concurrent probe, MB (peak - idle)':46} {per:8.0f} {(peer.peak - peer.baseline) / 2**20:8.0f}   (ours at concurrency {concurrency}; peer runs one)")
+    return lines
+
+
 def main() -> int:
     from mysteryshop.channels.browser import DEFAULT_CONCURRENCY
 
@@ -214,6 +267,8 @@ def main() -> int:
     parser.add_argument("--probes", type=int, default=100)
     parser.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY, help=f"our --browser-concurrency (default {DEFAULT_CONCURRENCY}, the channel's default)")
     parser.add_argument("--artifacts", default="on-failure", choices=list(ARTIFACTS), help="our --browser-artifacts (default on-failure, the channel's default)")
+    parser.add_argument("--accessibility", choices=["on", "off"], default="on",
+                        help="our axe-core audit of each form (the target's webform.accessibility; default on, as in a run)")
     parser.add_argument("--repeat", type=int, default=1, help="run both sides this many times, alternating; report best and median")
     args = parser.parse_args()
     rounds: list[dict[str, float]] = []
@@ -225,6 +280,7 @@ def main() -> int:
             base = load_target(ROOT / "journeys" / "targets" / "demo.yaml")
             spec = base.spec.model_copy(deep=True)
             spec.webform.url = with_port(spec.webform.url, desk.http_port)  # type: ignore[union-attr]
+            spec.webform.accessibility = args.accessibility == "on"  # type: ignore[union-attr]
             target = Target(spec=spec, path=base.path)
             for n in range(args.repeat):
                 peer_s, peer_m, peer_ok = run_peer(spec.webform.url, args.probes)  # type: ignore[union-attr]
@@ -233,13 +289,20 @@ def main() -> int:
                 ours_s, ours_m, ours_ok = run_ours(target, run_dir, args.probes, args.concurrency, args.artifacts)
                 ours_rate, peer_rate = ours_ok / ours_s, peer_ok / peer_s
                 rounds.append({"ours": ours_rate, "peer": peer_rate, "ratio": ours_rate / peer_rate, "rss": ours_m.peak / 2**20,
-                               "peer_rss": peer_m.peak / 2**20, "ok": ours_ok == args.probes and peer_ok == args.probes})
+                               "peer_rss": peer_m.peak / 2**20, "ok": ours_ok == args.probes and peer_ok == args.probes,
+                               "cpu_ms": tree_ms(ours_m, args.probes), "peer_cpu_ms": tree_ms(peer_m, args.probes),
+                               "chromium_ms": tree_ms(ours_m, args.probes, ("chromium",)), "peer_chromium_ms": tree_ms(peer_m, args.probes, ("chromium",)),
+                               "cpu_ratio": tree_ms(ours_m, args.probes) / max(1e-9, tree_ms(peer_m, args.probes)),
+                               "mb_per_concurrent": (ours_m.peak - ours_m.baseline) / args.concurrency / 2**20})
                 print(f"round {n + 1}: {args.probes} web-form probes against the demo desk, load average {os.getloadavg()[0]:.1f}")
-                print(f"  ours (one browser, {args.concurrency} concurrent contexts, artifacts {args.artifacts}): {ours_ok} ok in {ours_s:6.2f} s = {ours_rate:6.2f} probes/s, peak RSS {ours_m.peak / 2**20:6.0f} MB")
+                print(f"  ours (one browser, {args.concurrency} concurrent contexts, artifacts {args.artifacts}, axe {args.accessibility}): {ours_ok} ok in {ours_s:6.2f} s = {ours_rate:6.2f} probes/s, peak RSS {ours_m.peak / 2**20:6.0f} MB")
                 print(f"       {cpu_line(ours_m, args.probes)}")
                 print(f"  peer (pytest-playwright style, sequential): {peer_ok} ok in {peer_s:6.2f} s = {peer_rate:6.2f} probes/s, peak RSS {peer_m.peak / 2**20:6.0f} MB")
                 print(f"       {cpu_line(peer_m, args.probes)}")
-                print(f"  ratio ours/peer: {ours_rate / peer_rate:.2f}x (target: at least 3x)", flush=True)
+                print(f"  throughput ratio ours/peer: {ours_rate / peer_rate:.2f}x (issue 19: at least 2x)")
+                for line in side_by_side(ours_m, peer_m, args.probes, args.concurrency):
+                    print(line)
+                print(f"  CPU ratio ours/peer (total): {rounds[-1]['cpu_ratio']:.2f}x (issue 19: at most 0.5x)", flush=True)
             forms = len(desk.truth.forms)
         finally:
             desk.stop()
@@ -250,7 +313,11 @@ def main() -> int:
     print(f"{len(rounds)} round(s), desk accepted {forms} forms; ratio best {best['ratio']:.2f}x, median {median:.2f}x; "
           f"ours median {statistics.median(r['ours'] for r in rounds):.2f}/s, peer median {statistics.median(r['peer'] for r in rounds):.2f}/s")
     print(json.dumps({"probes": args.probes, "ours_per_s": round(chosen["ours"], 3), "peer_per_s": round(chosen["peer"], 3),
-                      "ratio": round(chosen["ratio"], 3), "peak_rss_mb": round(max(r["rss"] for r in rounds), 1)}))
+                      "ratio": round(chosen["ratio"], 3), "peak_rss_mb": round(max(r["rss"] for r in rounds), 1),
+                      "peer_peak_rss_mb": round(max(r["peer_rss"] for r in rounds), 1),
+                      "cpu_ms_per_probe": round(chosen["cpu_ms"], 1), "peer_cpu_ms_per_probe": round(chosen["peer_cpu_ms"], 1),
+                      "chromium_ms_per_probe": round(chosen["chromium_ms"], 1), "peer_chromium_ms_per_probe": round(chosen["peer_chromium_ms"], 1),
+                      "cpu_ratio": round(chosen["cpu_ratio"], 3), "mb_per_concurrent_probe": round(chosen["mb_per_concurrent"], 1)}))
     return 0 if all(r["ok"] for r in rounds) else 1
 
 

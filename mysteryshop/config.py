@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from mysteryshop.errors import ConfigError, suggest
+from mysteryshop.storage import is_url
 
 #: Default tolerances of the regression gate, by metric key; a key missing here uses the default for its kind.
 DEFAULT_TOLERANCES: dict[str, float | str] = {"score": 5.0}
@@ -41,7 +42,7 @@ class Settings:
     probes: str = "probes"  #: folder of probe tests (pytest)
     journeys: str = "journeys"  #: journey folder; targets in <journeys>/targets
     reports: str = "reports"  #: scorecards and the run store
-    store: str | None = None  #: run store file (default <reports>/mysteryshop.sqlite)
+    store: str | None = None  #: run store: a SQLite file (default <reports>/mysteryshop.sqlite) or a postgresql:// URL
     targets: list[str] = field(default_factory=lambda: ["demo"])  #: target names
     personas: int = 3  #: personas per journey and target
     seed: int = 1  #: the same seed gives the same personas and demo behaviour
@@ -68,7 +69,10 @@ class Settings:
         return path if path.is_absolute() else self.root / path
 
     @property
-    def store_file(self) -> Path:
+    def store_file(self) -> Path | str:
+        """The run store: a SQLite file, or a postgresql:// URL kept as given."""
+        if self.store and is_url(self.store):
+            return self.store
         return self.path(self.store) or self.path(self.reports) / "mysteryshop.sqlite"  # type: ignore[operator]
 
     @property

@@ -24,6 +24,7 @@ from typing import Any
 
 from mysteryshop.errors import ConfigError, JourneyError
 from mysteryshop.persona import make_persona
+from mysteryshop.storage import exists
 from mysteryshop.target import Target
 
 OK, WARN, FAIL, SKIP = "OK", "WARN", "FAIL", "SKIP"
@@ -55,7 +56,7 @@ class DoctorOptions:
 
     journeys_dir: Path
     allowlist: Path
-    store_file: Path
+    store_file: Path | str
     journeys: list[str] | None = None  # the campaign's journeys; None: every journey in journeys_dir
     timeout: float = 5.0
     nameservers: list[str] | None = None  # "IP" or "IP:PORT"; None: the system's resolver
@@ -398,7 +399,7 @@ def _check_listener(target: Target, collect: Any, options: DoctorOptions) -> Che
     name = "collector"
     store_file = options.store_file
     listen = _listen_command(target, collect.host if collect.port else "127.0.0.1", collect.port, options)
-    if not store_file.exists():
+    if not exists(store_file):
         return Check(name, FAIL, f"no `mysteryshop listen` runs on the store {store_file} (it does not exist yet): start {listen} "
                                  "and keep it running", unreachable=True)
     store = Store(store_file)

@@ -124,3 +124,7 @@ def problem_of(exc: BaseException) -> tuple[str, str]:
 
 #: the class that names each problem (its subclasses say more: SelectorMissing, FormRejected, BrowserNotFound, ...)
 PROBLEM_CLASSES = {cls.problem: cls.__name__ for cls in (ConfigError, TargetUnreachable, ChannelError, TargetMisconfigured, RunInterrupted)}
+
+
+class StoreUnavailable(ConfigError):
+    """The run store could not be opened: a PostgreSQL URL that is wrong or unreachable, a store of a newer schema."""

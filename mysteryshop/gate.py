@@ -55,6 +55,7 @@ class Change:
     n_before: int | None = None
     n_after: int | None = None
     verdict: str = "ok"  # regressed | improved | chance (beyond tolerance, not significant) | ok | not measured
+    company: str | None = None  # in a run over several companies: whose metric this is (compared with the same company)
 
     def _text(self, value: float | None) -> str:
         if value is None:
@@ -218,17 +219,27 @@ def report(
     }
 
 
-def table(changes: Sequence[Change], checks: Sequence[Check] = ()) -> list[str]:
-    """Plain-text lines: one per metric (before, after, difference, p-value, verdict), then one per requirement."""
+def table(changes: Sequence[Change], checks: Sequence[Check] = (), check_companies: Sequence[str | None] | None = None) -> list[str]:
+    """Plain-text lines: one per metric (before, after, difference, p-value, verdict), then one per requirement.
+
+    In a run over several companies each company's metrics come under its name, and a regression or a requirement
+    not met names the company (`Change.company`; `check_companies`: whose each check is)."""
     lines: list[str] = []
     if changes:
+        company = None
         lines.append(f"  {'metric':<30} {'before':>10} {'after':>10} {'difference':>11} {'n before→after':>15} {'p-value':>8}  verdict")
         for c in changes:
+            if c.company is not None and c.company != company:
+                company = c.company
+                lines.append(f"  {company}:")
             sizes = f"{c.n_before}→{c.n_after}" if c.n_before is not None else "—"
             mark = {"regressed": "REGRESSED", "chance": "not significant"}.get(c.verdict, c.verdict)
+            if c.company is not None and c.verdict == "regressed":
+                mark = f"REGRESSED ({c.company})"
             lines.append(f"  {c.label:<30} {c.baseline_text:>10} {c.current_text:>10} {c.difference_text:>11} {sizes:>15} {c.p_text:>8}  {mark}")
-    for check in checks:
-        lines.append(f"  requirement {check.requirement.text:<28} {'met' if check.met else 'NOT MET'}: {check.reason}")
+    for check, company in zip(checks, check_companies or [None] * len(checks), strict=True):
+        whose = f" ({company})" if company else ""
+        lines.append(f"  requirement {check.requirement.text:<28} {'met' if check.met else 'NOT MET'}{whose}: {check.reason}")
     return lines
 
 

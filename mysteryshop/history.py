@@ -60,7 +60,7 @@ def settle_abandoned(store: Store, run_id: str) -> str | None:
     if not isinstance(pid, int):
         return None
     if host == socket.gethostname() and not _alive(pid):
-        mark_interrupted_now(store.path, run_id, f"its process (pid {pid}) ended before finishing it")
+        mark_interrupted_now(store.opened_with, run_id, f"its process (pid {pid}) ended before finishing it")
         return f"run {run_id} was left running by a process that is gone (pid {pid}); marked interrupted and scored as measured"
     return f"run {run_id} is still running (pid {pid} on {host}); scored as it stands"
 
@@ -85,6 +85,7 @@ def run_summary(store: Store, run_id: str) -> dict[str, Any]:
 
 def accept_baseline(
     store: Store, run_id: str, path: Path, *, samples: dict[str, Any] | None = None, speedups: list[float] | None = None,
+    companies: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Make `run_id` the baseline: write `path` and log the acceptance in the store. An interrupted run cannot be one.
 
@@ -107,6 +108,8 @@ def accept_baseline(
         "values": headline_values(summary),
         **({"samples": samples} if samples is not None else {}),
         **({"speedups": speedups} if speedups is not None else {}),  # how finely its times were measured (gate.time_floor_s)
+        # each company's own values, samples and speed: the gate compares a company with the same company, not a blend
+        **({"companies": companies} if companies else {}),
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(baseline, indent=2) + "\n", encoding="utf-8")

@@ -14,6 +14,7 @@ so the session takes as long as its slowest journey, not the sum of them.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,6 +35,7 @@ from mysteryshop.pytest_keys import (  # noqa: E402
     START_ERROR_KEY,
 )
 from mysteryshop.untrusted import terminal_line  # noqa: E402
+from mysteryshop.storage import location_of  # noqa: E402
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -48,7 +50,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--demo-profile", default=None, help="behaviour of the embedded demo desk: excellent, typical, poor or asks_back")
     group.addoption("--journeys", default=None, help="folder of journey files (default: <rootdir>/journeys)")
     group.addoption("--reports", default=None, help="folder for scorecards and the run store (default: <rootdir>/reports)")
-    group.addoption("--store", default=None, help="SQLite run store (default: <reports>/mysteryshop.sqlite)")
+    group.addoption("--store", default=None, help="run store: a SQLite file (default: <reports>/mysteryshop.sqlite) or a "
+                                                  "postgresql:// URL; or set MYSTERYSHOP_STORE")
     group.addoption("--run-id", default=None, help="name of this run's folder under the reports folder (default: time-based)")
     group.addoption("--browser-path", default=None, help="Chromium for web-form and chat probes (default: $MYSTERYSHOP_CHROMIUM, else /usr/bin/chromium)")
     group.addoption("--browser-concurrency", type=int, default=None, help="browser probes driving a page at once (default 4)")
@@ -106,7 +109,7 @@ def pytest_configure(config: pytest.Config) -> None:
         personas_file=opt("personas_file"),
         demo_profile=opt("demo_profile"),
         reports_dir=Path(opt("reports")) if opt("reports") else root / "reports",
-        store_path=Path(opt("store")) if opt("store") else None,
+        store_path=location_of(opt("store") or os.environ.get("MYSTERYSHOP_STORE")),
         run_id=run_id,
         browser_path=opt("browser_path"),
         browser_concurrency=opt("browser_concurrency") or 4,
@@ -396,7 +399,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     from mysteryshop.shards import Shard, end_part, join, parse_shard
     from mysteryshop.store import Store
 
-    if run.shard is None and not run.store_file.exists():
+    if run.shard is None and isinstance(run.store_file, Path) and not run.store_file.exists():
         return  # xdist, and no worker had a probe to run
     store = Store(run.store_file)
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
-import sqlite3
 import sys
 import threading
 import time
@@ -72,14 +71,14 @@ class Progress:
     def _watch(self) -> None:
         last_plain = 0.0
         last_counts: tuple[int, ...] | None = None
-        conn: sqlite3.Connection | None = None
+        conn: Any = None
         try:
             while not self._stop.wait(self.interval):
                 run = self._session()
                 if run is None or not run.futures:
                     continue
                 if conn is None and run.store is not None:
-                    conn = sqlite3.connect(f"file:{run.store.path}?mode=ro", uri=True, timeout=5)
+                    conn = run.store.read_only()
                 line, counts = self.status(run, conn)
                 now = time.monotonic()
                 if self.live:
@@ -100,7 +99,7 @@ class Progress:
                 self.stream.write("\n")
                 self.stream.flush()
 
-    def status(self, run: Any, conn: sqlite3.Connection | None) -> tuple[str, tuple[int, ...]]:
+    def status(self, run: Any, conn: Any) -> tuple[str, tuple[int, ...]]:
         """'mysteryshop: 3 waiting · 1 passed · 1 failed · next deadline in 2.1s (email_question/answered, 1d)'."""
         waiting = passed = failed = errors = interrupted = 0
         pending_ids = []
@@ -136,18 +135,18 @@ class Progress:
         return " · ".join(parts), (waiting, passed, failed, errors, replies or 0)
 
     @staticmethod
-    def replies_in(run: Any, conn: sqlite3.Connection | None) -> int | None:
+    def replies_in(run: Any, conn: Any) -> int | None:
         """Messages received so far for the run's probes."""
         if conn is None:
             return None
         try:
             row = conn.execute("SELECT count(*) FROM messages WHERE run_id = ? AND direction = 'in' AND probe_id IS NOT NULL",
                                (run.config.run_id,)).fetchone()
-        except sqlite3.Error:
+        except run.store.errors:
             return None
         return int(row[0])
 
-    def next_deadline(self, run: Any, pending: list[str], conn: sqlite3.Connection | None) -> tuple[float, str, str] | None:
+    def next_deadline(self, run: Any, pending: list[str], conn: Any) -> tuple[float, str, str] | None:
         """The soonest expectation deadline still ahead among waiting probes: (seconds, journey/step, its deadline).
 
         A business deadline ("8 business hours") is counted on the target's clock from when the action happened there.
@@ -166,7 +165,7 @@ class Progress:
                     "SELECT probe_id, t_ns, utc FROM events WHERE run_id = ? AND kind = 'probe_started' ORDER BY id", (run_id,)
                 ):
                     started.setdefault(probe_id, (t_ns, utc))
-        except sqlite3.Error:
+        except run.store.errors:
             return None
         now = time.monotonic_ns()
         best: tuple[float, str, str] | None = None
@@ -194,7 +193,7 @@ class Progress:
         return best
 
     @staticmethod
-    def deferred(run: Any, pending: list[str], conn: sqlite3.Connection | None) -> tuple[int, float, str] | None:
+    def deferred(run: Any, pending: list[str], conn: Any) -> tuple[int, float, str] | None:
         """Waiting probes whose first message waits for the target's send window: (how many, seconds to the next send,
         its local time on the target's clock)."""
         if conn is None:
@@ -208,7 +207,7 @@ class Progress:
                 found = json.loads(data or "{}")
                 if probe_id in waiting and int(found.get("until_ns", 0)) > now:
                     ahead.append((int(found["until_ns"]), str(found.get("local", ""))))
-        except (sqlite3.Error, ValueError):
+        except (*run.store.errors, ValueError):
             return None
         if not ahead:
             return None
@@ -230,7 +229,7 @@ class Waiting:
         self.quiet = any(isinstance(p, Progress) for p in config.pluginmanager.get_plugins())
         self.progress = Progress(plain_every=5.0)
         self.progress.specs = dict(getattr(run, "specs", {}))
-        self._conn: sqlite3.Connection | None = None
+        self._conn: Any = None
         self._last_counts: tuple[int, ...] | None = None
         self._last_line_at = time.monotonic()
         self._every = 5.0
@@ -256,8 +255,8 @@ class Waiting:
             return
         if self._conn is None and self.run.store is not None:
             try:
-                self._conn = sqlite3.connect(f"file:{self.run.store.path}?mode=ro", uri=True, timeout=5, check_same_thread=False)
-            except sqlite3.Error:
+                self._conn = self.run.store.read_only()
+            except self.run.store.errors:
                 self._conn = None
         line, counts = self.progress.status(self.run, self._conn)
         now = time.monotonic()

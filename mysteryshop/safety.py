@@ -192,7 +192,9 @@ class RateLimiter:
         self, row: Mapping[str, Any], target: str, windows: list[Window], now_ns: int, *, only_if: tuple[str, tuple[Any, ...]] | None = None,
     ) -> bool:
         """Insert `row` (a send, keyed) if the target's windows have room: True when it took a slot."""
-        return await self.store.achanges(*self.reserve_sql(row, target, windows, now_ns, only_if=only_if)) == 1
+        # the count and the insert hold only if no other process counts the same target meanwhile: SQLite writes one
+        # transaction at a time; PostgreSQL takes a lock on the target's name first
+        return await self.store.achanges_serialized(f"sends:{target}", *self.reserve_sql(row, target, windows, now_ns, only_if=only_if)) == 1
 
     def sent_since(self, target: str, since_ns: int) -> list[int]:
         """When each email to `target` after `since_ns` was sent (or its slot reserved), oldest first."""

@@ -51,7 +51,7 @@ class RunConfig:
     personas_file: str | None = None  # personas from a CSV or YAML file (test accounts) instead of Faker
     demo_profile: str | None = None
     reports_dir: Path = Path("reports")
-    store_path: Path | None = None
+    store_path: Path | str | None = None  # a SQLite file or a postgresql:// URL
     run_id: str = field(default_factory=new_run_id)
     browser_path: str | None = None  # Chromium for web-form and chat probes (default: $MYSTERYSHOP_CHROMIUM, /usr/bin/chromium)
     browser_concurrency: int = 4  # browser probes driving a page at once
@@ -66,7 +66,8 @@ class RunConfig:
     joined: bool = False  # other processes write this run too (shards, xdist workers): join it; whoever ends last scores it
 
     @property
-    def store_file(self) -> Path:
+    def store_file(self) -> Path | str:
+        """A SQLite file, or a postgresql:// URL."""
         return self.store_path or self.reports_dir / "mysteryshop.sqlite"
 
     @property
@@ -149,8 +150,10 @@ class RunSession:
             self.store.create_run(config.run_id, {**config.as_dict(), "clock_base_ns": clock_base_ns(), **process_info()})
         else:  # the process that runs it now (a report tells a run whose process is gone by it)
             info = process_info()
-            self.store.write("UPDATE runs SET config = json_set(config, '$.pid', ?, '$.host', ?) WHERE id = ?",
-                             (info["pid"], info["host"], config.run_id))
+            rows = self.store.query("SELECT config FROM runs WHERE id = ?", (config.run_id,))
+            stored = json.loads(rows[0]["config"] or "{}") if rows else {}
+            self.store.write("UPDATE runs SET config = ? WHERE id = ?",
+                             (json.dumps({**stored, "pid": info["pid"], "host": info["host"]}), config.run_id))
         self._created = True
         self._guards.enter_context(interrupt.on_hard_exit(self._mark_interrupted_now))
         domains = plan.domains or {s.target.spec.probe_domain for s in specs} or {"probe.mysteryshop.test"}

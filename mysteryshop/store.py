@@ -1,4 +1,7 @@
-"""The run store: runs, probes, events and messages in SQLite (WAL).
+"""The run store: runs, probes, events and messages, in SQLite (WAL; the default) or PostgreSQL (a URL).
+
+`Store(location)` opens either: a file path is SQLite, a postgresql:// URL is PostgreSQL (storage/). Both have the
+same schema and migrations (storage/schema.py) and take the same SQL, written in SQLite's dialect.
 
 Writes go through one writer thread that commits in groups: every caller waits until its
 row is committed (fsync'd in the WAL), but a burst of a thousand messages costs a handful of
@@ -13,12 +16,10 @@ import json
 import logging
 import queue
 import secrets
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Collection, Iterator
 from concurrent.futures import Future
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,153 +27,15 @@ from typing import Any
 
 import orjson
 
-SCHEMA_VERSION = 1
+from mysteryshop.storage import is_url, open_engine
+from mysteryshop.storage.clock import ns_at, utc_at, utc_now
+from mysteryshop.storage.schema import KIND_COLUMNS, PARSED_COLUMNS, SCHEMA_VERSION, WALK_COLUMNS
+
+__all__ = ["KIND_COLUMNS", "PARSED_COLUMNS", "SCHEMA_VERSION", "WALK_COLUMNS", "Store", "is_url", "ns_at", "utc_at", "utc_now"]
 log = logging.getLogger(__name__)
 
 #: how long a posted write (nobody waits for it) may stay on its loop, gathering company
 POST_DELAY_S = 0.02
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    started_utc TEXT NOT NULL,
-    finished_utc TEXT,
-    status TEXT NOT NULL DEFAULT 'running',
-    config TEXT NOT NULL DEFAULT '{}',
-    summary TEXT
-);
-CREATE TABLE IF NOT EXISTS probes (
-    id TEXT NOT NULL,
-    run_id TEXT NOT NULL REFERENCES runs(id),
-    journey TEXT NOT NULL,
-    target TEXT NOT NULL,
-    persona TEXT NOT NULL,
-    address TEXT NOT NULL,
-    status TEXT NOT NULL DEFAULT 'running',
-    outcome TEXT,
-    PRIMARY KEY (run_id, id)
-);
-CREATE TABLE IF NOT EXISTS events (
-    id INTEGER PRIMARY KEY,
-    run_id TEXT NOT NULL,
-    probe_id TEXT,
-    kind TEXT NOT NULL,
-    step TEXT,
-    t_ns INTEGER NOT NULL,
-    utc TEXT NOT NULL,
-    data TEXT NOT NULL DEFAULT '{}'
-);
-CREATE INDEX IF NOT EXISTS events_probe ON events (run_id, probe_id);
-CREATE TABLE IF NOT EXISTS messages (
-    id INTEGER PRIMARY KEY,
-    run_id TEXT NOT NULL,
-    probe_id TEXT,
-    direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
-    mail_from TEXT NOT NULL,
-    rcpt_to TEXT NOT NULL,
-    t_ns INTEGER NOT NULL,
-    utc TEXT NOT NULL,
-    raw BLOB NOT NULL,
-    message_id TEXT,
-    in_reply_to TEXT,
-    subject TEXT,
-    text TEXT,
-    matched_by TEXT,
-    malformed INTEGER NOT NULL DEFAULT 0,
-    defects TEXT NOT NULL DEFAULT '[]'
-);
-CREATE INDEX IF NOT EXISTS messages_probe ON messages (run_id, probe_id);
-CREATE TABLE IF NOT EXISTS verdicts (
-    run_id TEXT NOT NULL,
-    probe_id TEXT,
-    scorer TEXT NOT NULL,
-    digest TEXT NOT NULL,
-    results TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS verdicts_run ON verdicts (run_id, scorer);
-CREATE TABLE IF NOT EXISTS entries (
-    run_id TEXT NOT NULL,
-    probe_id TEXT NOT NULL,
-    scorer TEXT NOT NULL,
-    seen TEXT NOT NULL,
-    entry BLOB NOT NULL,
-    PRIMARY KEY (run_id, probe_id)
-);
--- A recorded entry holds only while the rows it was computed from do (see scorecard/entries.py): row marks see what is
--- added; what is changed or deleted drops the entry here (SQLite reuses the largest id of a deleted row)
-CREATE TRIGGER IF NOT EXISTS entries_event_deleted AFTER DELETE ON events
-    BEGIN DELETE FROM entries WHERE run_id = old.run_id AND probe_id = old.probe_id; END;
-CREATE TRIGGER IF NOT EXISTS entries_event_changed AFTER UPDATE ON events
-    BEGIN DELETE FROM entries WHERE run_id = old.run_id AND probe_id IN (old.probe_id, new.probe_id); END;
-CREATE TRIGGER IF NOT EXISTS entries_message_deleted AFTER DELETE ON messages
-    BEGIN DELETE FROM entries WHERE run_id = old.run_id AND probe_id = old.probe_id; END;
-CREATE TRIGGER IF NOT EXISTS entries_message_changed AFTER UPDATE ON messages
-    BEGIN DELETE FROM entries WHERE run_id = old.run_id AND probe_id IN (old.probe_id, new.probe_id); END;
-CREATE TRIGGER IF NOT EXISTS entries_probe_changed AFTER UPDATE OF journey, target, persona, status ON probes
-    BEGIN DELETE FROM entries WHERE run_id = old.run_id AND probe_id = old.id; END;
-CREATE TRIGGER IF NOT EXISTS entries_probe_deleted AFTER DELETE ON probes
-    BEGIN DELETE FROM entries WHERE run_id = old.run_id AND probe_id = old.id; END;
--- A campaign probe's walk (runner.WalkState as JSON) and who is moving it on: a claimer holds it until lease_until_ns
--- (wall clock), so a claimer that died lets it go; a probe deferred by a rate limit is not due before not_before_ns
-CREATE TABLE IF NOT EXISTS walks (
-    run_id TEXT NOT NULL,
-    probe_id TEXT NOT NULL,
-    state TEXT NOT NULL,
-    updated_utc TEXT NOT NULL,
-    owner TEXT,
-    lease_until_ns INTEGER,
-    not_before_ns INTEGER,
-    PRIMARY KEY (run_id, probe_id)
-);
--- Every message a campaign sends to a company (an email, a web form, a chat message), keyed by (run, probe, step, visit):
--- recorded 'started' before it goes out, 'sent' once the company took it (an email's 250; see sends.py). A target's email
--- rows are also its rate-limit slots (safety.RateLimiter).
-CREATE TABLE IF NOT EXISTS sends (
-    run_id TEXT NOT NULL,
-    probe_id TEXT NOT NULL,
-    step TEXT NOT NULL,
-    visit INTEGER NOT NULL,
-    target TEXT NOT NULL,
-    channel TEXT NOT NULL DEFAULT 'email',
-    owner TEXT NOT NULL,
-    reserved_ns INTEGER NOT NULL,
-    status TEXT NOT NULL DEFAULT 'started' CHECK (status IN ('started', 'sent', 'failed')),
-    done_ns INTEGER,
-    error TEXT,
-    PRIMARY KEY (run_id, probe_id, step, visit)
-);
-CREATE INDEX IF NOT EXISTS sends_target ON sends (target, channel, reserved_ns);
--- A run written by several processes (shards on several machines, `pytest --shard i/n`): a row per shard that finished,
--- and the row 'scorecard' for the one process that found them all in and scored the run (see shards.py)
-CREATE TABLE IF NOT EXISTS run_parts (
-    run_id TEXT NOT NULL,
-    part TEXT NOT NULL,
-    status TEXT NOT NULL,
-    host TEXT,
-    pid INTEGER,
-    finished_utc TEXT NOT NULL,
-    PRIMARY KEY (run_id, part)
-);
--- the emails sent lately, whatever sent them: rate limits count a run's sends too (safety.RateLimiter)
-CREATE INDEX IF NOT EXISTS events_sent ON events (utc) WHERE kind = 'sent';
-"""
-
-#: Columns of `walks` added after it was first created by campaign.py (migrated in place).
-WALK_COLUMNS = (("owner", "TEXT"), ("lease_until_ns", "INTEGER"), ("not_before_ns", "INTEGER"))
-
-
-#: Parsed fields that tell a message's kind (scoring.classify), added with them: `from_addr` is never NULL on a row
-#: annotated since, so a row where it is NULL was annotated before and is parsed again from its raw bytes.
-KIND_COLUMNS = ("from_addr", "from_name", "report_type", "delivery_action", "delivery_status", "delivery_evidence", "kind_headers")
-
-#: Parsed fields of a message added after schema 1 (migrated in place; NULL on older rows).
-#: `text_basis` marks a complete annotation: a digest of the customer text that `text` was
-#: cut against (see mail.stored_fields). `full_text` is NULL when it equals `text`.
-#: `kind_reading`: the message's kind as read when it was received (scoring.stored_kind; NULL: read it when needed).
-PARSED_COLUMNS = ("full_text", "html", "auto_submitted", "list_unsubscribe", "precedence", "text_basis",
-                  *KIND_COLUMNS, "kind_reading")
-
 
 def placeholders(count: int) -> str:
     """`?, ?, ?` for `count` values: the parameters of an `IN (...)` or a `VALUES (...)`."""
@@ -182,29 +45,6 @@ def placeholders(count: int) -> str:
 def new_run_id() -> str:
     """Sortable and unique enough: 20261123-070722-a389."""
     return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
-
-
-_utc_second: tuple[int, str] = (-1, "")
-
-
-def utc_now() -> str:
-    """The wall-clock time to the millisecond, as ISO 8601 with a Z (2026-11-23T20:05:01.123Z)."""
-    global _utc_second
-    second, ms = divmod(time.time_ns() // 1_000_000, 1000)
-    if second != _utc_second[0]:  # a busy loop stamps many events within one second
-        _utc_second = (second, time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)))
-    return f"{_utc_second[1]}.{ms:03d}Z"
-
-
-def utc_at(ns: int) -> str:
-    """Wall-clock nanoseconds in the form of `utc_now` (2026-11-23T20:05:01.123Z): sorts as the times do."""
-    second, rest = divmod(ns, 1_000_000_000)
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)) + f".{rest // 1_000_000:03d}Z"
-
-
-def ns_at(utc: str) -> int:
-    """`utc_at` backwards (to the millisecond)."""
-    return int(datetime.fromisoformat(utc).timestamp() * 1000) * 1_000_000
 
 
 def _json(data: dict[str, Any]) -> str:
@@ -229,6 +69,11 @@ class _Group:
     """Writes that take effect together or not at all (`Store.together`)."""
 
     writes: tuple[_Write, ...]
+    only_if_first: bool = False
+
+
+def _flat(batch: list[Any]) -> list[_Write]:
+    return [w for item in batch for w in (item.writes if isinstance(item, _Group) else [item])]
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -262,17 +107,14 @@ def interrupted_writes(run_id: str, reason: str, t_ns: int, *, probes: bool = Fa
     return writes
 
 
-def mark_interrupted_now(path: Path | str, run_id: str, reason: str) -> None:
+def mark_interrupted_now(location: Path | str, run_id: str, reason: str) -> None:
     """Mark a run and its probes still running interrupted, on a connection of its own: for a process about to end
     at once (a second Ctrl-C), or for a run whose process is gone. Does nothing to a run no longer running."""
-    conn = sqlite3.connect(path, timeout=3, isolation_level=None)
+    engine = open_engine(location)
     try:
-        conn.execute("BEGIN IMMEDIATE")
-        for sql, params in interrupted_writes(run_id, reason, time.monotonic_ns(), probes=True):
-            conn.execute(sql, params)
-        conn.execute("COMMIT")
+        engine.run_together(interrupted_writes(run_id, reason, time.monotonic_ns(), probes=True))
     finally:
-        conn.close()
+        engine.close()
 
 
 def _settle(future: Future[int] | asyncio.Future[int], result: int | BaseException) -> None:
@@ -290,48 +132,50 @@ def _settle_all(pairs: list[tuple[asyncio.Future[int], int | BaseException]]) ->
 
 
 class Store:
-    """One SQLite file holding every run. Thread-safe; async callers use the `a*` methods."""
+    """Every run, in one SQLite file or one PostgreSQL database. Thread-safe; async callers use the `a*` methods.
+
+    `location`: a file path (SQLite) or a postgresql:// URL. Opening it applies the schema migrations it lacks
+    (storage/schema.py) and refuses a store written by a newer mysteryshop; a URL that is wrong or unreachable
+    raises StoreUnavailable with one line saying which host:port and what to check.
+    """
 
     _STOP = object()
 
-    def __init__(self, path: Path | str, *, batch: int = 512) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, location: Path | str, *, batch: int = 512) -> None:
+        from mysteryshop.errors import StoreUnavailable
+        from mysteryshop.storage.schema import SchemaTooNew
+
+        self._engine = open_engine(location)
+        try:
+            self._engine.migrate()
+        except SchemaTooNew as exc:
+            self._engine.close()
+            raise StoreUnavailable(str(exc)) from None
+        except BaseException:
+            self._engine.close()
+            raise
+        #: the file (SQLite) or the URL without its password (PostgreSQL): what messages name
+        self.path: Any = self._engine.path
+        self.location = self._engine.location
+        #: what the store was opened with (a file, or the URL with its password): for another connection of its own
+        self.opened_with = location
+        self.engine = self._engine.name
+        #: what a failed statement raises on this engine (sqlite3.Error, psycopg.Error)
+        self.errors: tuple[type[BaseException], ...] = self._engine.errors
+        #: appended to a claim's row selection: PostgreSQL's FOR UPDATE SKIP LOCKED (SQLite serialises writers)
+        self.claim_lock: str = self._engine.claim_lock
         self._batch = batch
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._local = threading.local()
         self._staged: dict[asyncio.AbstractEventLoop, list[_Write]] = {}
         self._hand_over_at: dict[asyncio.AbstractEventLoop, asyncio.TimerHandle] = {}
         self._failure: BaseException | None = None  # of a posted write nobody waited for
-        setup = self._connect()
-        # one transaction holding the write lock: processes opening a new store at once (four `tick`s) would
-        # otherwise both see a column missing and both add it ("duplicate column name")
-        setup.executescript("BEGIN IMMEDIATE;\n" + SCHEMA)
-        columns = {row[1] for row in setup.execute("PRAGMA table_info(messages)")}
-        for column in ("source", *PARSED_COLUMNS):
-            if column not in columns:
-                setup.execute(f"ALTER TABLE messages ADD COLUMN {column} TEXT")
-        setup.execute("CREATE UNIQUE INDEX IF NOT EXISTS messages_source ON messages (source) WHERE source IS NOT NULL")
-        walk_columns = {row[1] for row in setup.execute("PRAGMA table_info(walks)")}
-        for column, kind in WALK_COLUMNS:
-            if column not in walk_columns:
-                setup.execute(f"ALTER TABLE walks ADD COLUMN {column} {kind}")
-        setup.execute("INSERT OR IGNORE INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-        setup.execute("COMMIT")
-        setup.close()
         self._writer = threading.Thread(target=self._write_loop, name="mysteryshop-store", daemon=True)
         self._writer.start()
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.row_factory = sqlite3.Row
-        return conn
-
     # -- writing -------------------------------------------------------------------------
     def _write_loop(self) -> None:
-        conn = self._connect()
+        engine = self._engine
+        conn = engine.connect()
         while True:
             first = self._queue.get()
             if first is self._STOP:
@@ -347,47 +191,68 @@ class Store:
                     stop = True
                     break
                 batch.extend(item) if isinstance(item, list) else batch.append(item)
-            results: list[tuple[_Write, int | BaseException]] = []
-            try:
-                conn.execute("BEGIN IMMEDIATE")
-                for write in batch:
-                    if isinstance(write, _Group):
-                        results.extend(self._apply_group(conn, write))
-                        continue
-                    try:
-                        results.append((write, self._apply(conn, write)))
-                    except sqlite3.Error as exc:
-                        results.append((write, exc))
-                conn.execute("COMMIT")
-            except sqlite3.Error as exc:
-                flat = [w for item in batch for w in (item.writes if isinstance(item, _Group) else [item])]
-                results = [(w, exc) for w in flat]
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
+            results = self._commit(conn, batch)
+            if results is None:  # PostgreSQL: one failed statement aborted the batch; each item again on its own
+                results = []
+                for item in batch:
+                    results.extend(self._commit(conn, [item]) or [(w, self._last_error) for w in _flat([item])])
             self._resolve(results)
             if stop:
                 break
         conn.close()
 
-    @staticmethod
-    def _apply(conn: sqlite3.Connection, write: _Write) -> int:
-        cursor = conn.execute(write.sql, write.params)
-        if write.changes:
-            return max(cursor.rowcount, 0)
-        return (cursor.lastrowid or 0) if cursor.rowcount != 0 else 0
+    _last_error: BaseException | None = None
 
-    def _apply_group(self, conn: sqlite3.Connection, group: _Group) -> list[tuple[_Write, int | BaseException]]:
-        """A group's writes all take effect or none does (a savepoint inside the batch's transaction)."""
-        conn.execute("SAVEPOINT grp")
+    def _commit(self, conn: Any, batch: list[Any]) -> list[tuple[_Write, int | BaseException]] | None:
+        """Apply `batch` in one transaction: the result of each write, or None when a failure aborted the whole
+        transaction (PostgreSQL) and nothing was applied."""
+        engine = self._engine
+        results: list[tuple[_Write, int | BaseException]] = []
+        try:
+            engine.begin(conn)
+            if hasattr(engine, "apply_many") and not any(isinstance(w, _Group) for w in batch):
+                done = engine.apply_many(conn, [(w.sql, w.params, w.changes, w.future is not None) for w in batch])
+                engine.commit(conn)
+                return list(zip(batch, done))
+            for write in batch:
+                if isinstance(write, _Group):
+                    results.extend(self._apply_group(conn, write))
+                    continue
+                try:
+                    results.append((write, self._apply(conn, write)))
+                except engine.errors as exc:
+                    if not engine.isolated_failures:
+                        raise
+                    results.append((write, exc))
+            engine.commit(conn)
+        except engine.errors as exc:
+            engine.rollback(conn)
+            if not engine.isolated_failures and len(batch) > 1:
+                return None
+            self._last_error = exc
+            results = [(w, exc) for w in _flat(batch)]
+        return results
+
+    def _apply(self, conn: Any, write: _Write) -> int:
+        return int(self._engine.apply(conn, write.sql, write.params, write.changes))
+
+    def _apply_group(self, conn: Any, group: _Group) -> list[tuple[_Write, int | BaseException]]:
+        """A group's writes all take effect or none does (a savepoint inside the batch's transaction). With
+        `only_if_first`, the writes after the first are skipped (0 rows) when the first changed none."""
+        engine = self._engine
+        engine.execute(conn, "SAVEPOINT grp")
         done: list[tuple[_Write, int | BaseException]] = []
         try:
-            for write in group.writes:
+            for index, write in enumerate(group.writes):
+                if index and group.only_if_first and done[0][1] == 0:
+                    done.append((write, 0))
+                    continue
                 done.append((write, self._apply(conn, write)))
-        except sqlite3.Error as exc:
-            conn.execute("ROLLBACK TO grp")
-            conn.execute("RELEASE grp")
+        except engine.errors as exc:
+            engine.execute(conn, "ROLLBACK TO SAVEPOINT grp")
+            engine.execute(conn, "RELEASE SAVEPOINT grp")
             return [(w, exc) for w in group.writes]
-        conn.execute("RELEASE grp")
+        engine.execute(conn, "RELEASE SAVEPOINT grp")
         return done
 
     def _resolve(self, results: list[tuple[_Write, int | BaseException]]) -> None:
@@ -429,14 +294,15 @@ class Store:
         self._queue.put(_Write(sql, params, future, changes=True))
         return future.result()
 
-    def together(self, writes: list[tuple[str, tuple[Any, ...]]]) -> list[int]:
+    def together(self, writes: list[tuple[str, tuple[Any, ...]]], *, only_if_first: bool = False) -> list[int]:
         """Several writes that take effect together or not at all (one transaction); the rows each changed.
 
-        If one fails, none is applied and its error is raised.
+        If one fails, none is applied and its error is raised. With `only_if_first`, the others are made only
+        when the first changed a row (a claim and what it records).
         """
         futures: list[Future[int]] = [Future() for _ in writes]
         self._hand_over(_running_loop())
-        self._queue.put(_Group(tuple(_Write(sql, params, future, changes=True) for (sql, params), future in zip(writes, futures))))
+        self._queue.put(_Group(tuple(_Write(sql, params, future, changes=True) for (sql, params), future in zip(writes, futures)), only_if_first))
         for future in futures:
             future.exception()  # wait for all
         failure = next((f.exception() for f in futures if f.exception() is not None), None)
@@ -450,6 +316,23 @@ class Store:
         future: asyncio.Future[int] = asyncio.get_running_loop().create_future()
         self._stage(_Write(sql, params, future, changes=True))
         return await future
+
+    async def achanges_serialized(self, key: str, sql: str, params: tuple[Any, ...] = ()) -> int:
+        """`achanges` for a write whose condition reads rows it does not change (a count under a cap): no other writer
+        that names the same `key` runs between its read and its write. SQLite writes one transaction at a time; on
+        PostgreSQL the write first takes a transaction lock on `key` (pg_advisory_xact_lock), held until it commits."""
+        lock = self._engine.lock_sql(key)
+        if lock is None:
+            return await self.achanges(sql, params)
+        self._raise_failure()
+        loop = asyncio.get_running_loop()
+        futures: list[asyncio.Future[int]] = [loop.create_future(), loop.create_future()]
+        self._stage_group(_Group((_Write(*lock, futures[0], changes=True), _Write(sql, params, futures[1], changes=True))))
+        await asyncio.gather(*futures, return_exceptions=True)
+        for future in futures:
+            if future.exception() is not None:
+                raise future.exception()  # type: ignore[misc]
+        return futures[1].result()
 
     async def awrite(self, sql: str, params: tuple[Any, ...] = ()) -> int:
         """`write` for a coroutine. The writes a loop makes in one turn reach the writer thread together."""
@@ -479,7 +362,11 @@ class Store:
             return
         self._stage(write)
 
-    def _stage(self, write: _Write) -> None:
+    def _stage_group(self, group: _Group) -> None:
+        """Queue a group of writes on this loop's list, as an awaited write (see `_stage`)."""
+        self._stage(group)
+
+    def _stage(self, write: _Write | _Group) -> None:
         """Queue `write` on this loop's list. Someone waiting: the list goes to the writer at the end
         of this turn; only posted writes: within POST_DELAY_S, with whatever else came meanwhile
         (each hand-over wakes the writer thread, which then competes with the loop for the GIL)."""
@@ -487,9 +374,9 @@ class Store:
         staged = self._staged.get(loop)
         if staged is None:
             staged = self._staged[loop] = []
-        staged.append(write)
+        staged.append(write)  # type: ignore[arg-type]
         pending = self._hand_over_at.get(loop)
-        if write.future is not None:
+        if isinstance(write, _Group) or write.future is not None:
             if pending is None or pending.when() > loop.time():
                 if pending is not None:
                     pending.cancel()
@@ -518,22 +405,12 @@ class Store:
                 self._hand_over(loop)
             self._queue.put(self._STOP)
             self._writer.join()
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self._engine.close()
 
     # -- reading -------------------------------------------------------------------------
-    @contextmanager
-    def _reader(self) -> Iterator[sqlite3.Connection]:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self._connect()
-        yield conn
-
-    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
-        with self._reader() as conn:
-            return conn.execute(sql, params).fetchall()
+    def query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Rows read by position or by column name (sqlite3.Row, or its like on PostgreSQL)."""
+        return self._engine.query(sql, params)  # type: ignore[no-any-return]
 
     def rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         """`query` as plain tuples (the fastest form, for many rows read by position)."""
@@ -541,19 +418,20 @@ class Store:
 
     def each_row(self, sql: str, params: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
         """`rows` one at a time: for large values (a run's scorecard entries) not all held at once."""
-        with self._reader() as conn:
-            cursor = conn.cursor()
-            cursor.row_factory = None
-            yield from cursor.execute(sql, params)
+        yield from self._engine.each_row(sql, params)
 
     def query_dicts(self, sql: str, params: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
         """`query` as plain dicts: for reading many fields of many rows (sqlite3.Row finds a name by scanning its columns)."""
-        with self._reader() as conn:
-            cursor = conn.cursor()
-            cursor.row_factory = None
-            cursor.execute(sql, params)
-            names = [d[0] for d in cursor.description]
-            return [dict(zip(names, row)) for row in cursor]
+        return self._engine.query_dicts(sql, params)  # type: ignore[no-any-return]
+
+    def read_only(self) -> Any:
+        """A connection of its own for reading while others write (progress lines): `execute(sql, params)`, `close()`."""
+        return self._engine.read_only()
+
+    def bulk(self, statements: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
+        """Many rows at once, in one transaction of its own, past the writer (synthetic runs, benchmarks):
+        (SQL, rows) pairs, each SQL run once per row."""
+        self._engine.bulk(statements)
 
     # -- domain operations ---------------------------------------------------------------
     def create_run(self, run_id: str, config: dict[str, Any]) -> None:
@@ -679,18 +557,18 @@ class Store:
             found.setdefault(digest, []).append(results)
         return found
 
-    def runs(self) -> list[sqlite3.Row]:
+    def runs(self) -> list[Any]:
         return self.query("SELECT * FROM runs ORDER BY started_utc")
 
-    def probes(self, run_id: str) -> list[sqlite3.Row]:
+    def probes(self, run_id: str) -> list[Any]:
         return self.query("SELECT * FROM probes WHERE run_id = ? ORDER BY rowid", (run_id,))
 
-    def events(self, run_id: str, probe_id: str | None = None) -> list[sqlite3.Row]:
+    def events(self, run_id: str, probe_id: str | None = None) -> list[Any]:
         if probe_id is None:
             return self.query("SELECT * FROM events WHERE run_id = ? ORDER BY t_ns, id", (run_id,))
         return self.query("SELECT * FROM events WHERE run_id = ? AND probe_id = ? ORDER BY t_ns, id", (run_id, probe_id))
 
-    def messages(self, run_id: str, probe_id: str | None = None, *, unmatched: bool = False) -> list[sqlite3.Row]:
+    def messages(self, run_id: str, probe_id: str | None = None, *, unmatched: bool = False) -> list[Any]:
         if unmatched:
             return self.query("SELECT * FROM messages WHERE run_id = ? AND probe_id IS NULL ORDER BY t_ns", (run_id,))
         if probe_id is None:

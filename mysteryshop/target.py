@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from mysteryshop import company_clock
+from mysteryshop.channels.blocking import Blockable
 from mysteryshop.durations import parse_duration
 from mysteryshop.persona import DEFAULT_PROBE_DOMAIN
 from mysteryshop.yamlsource import find_file, load_model
@@ -109,6 +110,7 @@ class WebformChannel(BaseModel):
     captcha: str | None = None              # an extra CAPTCHA selector (well-known widgets are always detected)
     ticket_pattern: Regex = None       # default: the target's ticket_pattern
     timeout: float = Field(default=10.0, gt=0, description="seconds a form step may take before it fails (wall clock)")
+    accessibility: bool = Field(default=True, description="run axe-core (WCAG 2 A and AA rules) on the loaded form before filling it")
     start: Literal["form", "home"] = Field(
         default="form", description="where a form step starts: at the form's URL, or at the home page, finding the way to the form as a "
                                     "customer would (a journey step's `start:` overrides it)")
@@ -211,6 +213,7 @@ class ChatChannel(BaseModel):
     authors: dict[Literal["bot", "agent", "customer"], str] = {}  # CSS a message matches per author
     typing: str | None = None               # typing indicator
     timeout: float = Field(default=10.0, gt=0, description="seconds a chat action may take before it fails (wall clock)")
+    accessibility: bool = Field(default=True, description="run axe-core (WCAG 2 A and AA rules) on the open chat widget")
 
 
 class ImapSource(BaseModel):
@@ -329,6 +332,8 @@ class TargetSpec(BaseModel):
     email: EmailChannel | None = None
     webform: WebformChannel | None = None
     chat: ChatChannel | None = None
+    block: list[Blockable] = Field(default=[], description="what a probe's browser does not load on this company's pages: fonts, images, media, "
+                                                           "analytics (channels/blocking.py)")
     clock: ClockSettings | None = Field(default=None, description="time zone, business hours and holidays (business deadlines, send windows)")
     send_window: SendWindowSettings | None = Field(default=None, description="when probes may be sent, in the clock's local time")
 

@@ -78,11 +78,14 @@ class WalkClaims:
             return {}
         now = self.clock()
         ids = placeholders(len(probe_ids))
+        # the rows are chosen, then taken; on PostgreSQL the choice locks them and skips those another worker is
+        # taking at this moment (FOR UPDATE SKIP LOCKED), which then fail its free check once it commits
         await self.store.achanges(
-            f"UPDATE walks SET owner = ?, lease_until_ns = ? WHERE run_id = ? AND probe_id IN ({ids}) "
-            f"AND (owner IS NULL OR lease_until_ns IS NULL OR lease_until_ns <= ?) AND (not_before_ns IS NULL OR not_before_ns <= ?) "
-            f"AND EXISTS (SELECT 1 FROM probes p WHERE p.run_id = walks.run_id AND p.id = walks.probe_id AND p.status = 'running')",
-            (self.owner, now + self.lease_ns, self.run_id, *probe_ids, now, now),
+            f"UPDATE walks SET owner = ?, lease_until_ns = ? WHERE run_id = ? AND probe_id IN ("
+            f"SELECT w.probe_id FROM walks w WHERE w.run_id = ? AND w.probe_id IN ({ids}) "
+            f"AND (w.owner IS NULL OR w.lease_until_ns IS NULL OR w.lease_until_ns <= ?) AND (w.not_before_ns IS NULL OR w.not_before_ns <= ?) "
+            f"AND EXISTS (SELECT 1 FROM probes p WHERE p.run_id = w.run_id AND p.id = w.probe_id AND p.status = 'running'){self.store.claim_lock})",
+            (self.owner, now + self.lease_ns, self.run_id, self.run_id, *probe_ids, now, now),
         )
         return dict(self.store.rows(f"SELECT probe_id, state FROM walks WHERE run_id = ? AND owner = ? AND probe_id IN ({ids})",
                                     (self.run_id, self.owner, *probe_ids)))

@@ -9,7 +9,9 @@ need_apt=()
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 command -v dot >/dev/null 2>&1 || need_apt+=(graphviz)
 [ -x /usr/sbin/dovecot ] || need_apt+=(dovecot-imapd)   # the IMAP server the campaign tests run against
-command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)   # DKIM keys (README, Targets; the DKIM tests make theirs)
+command -v openssl >/dev/null 2>&1 || need_apt+=(openssl)
+# PostgreSQL's server binaries: the tests start a throwaway server from them (mysteryshop/storage/pgserver.py)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)   # DKIM keys (README, Targets; the DKIM tests make theirs)
 # the one-pager's fonts (Liberation Sans, DejaVu Sans): its layout and the stored reference screenshots depend on them
 [ -f /usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf ] || need_apt+=(fonts-liberation)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need_apt+=(fonts-dejavu-core)

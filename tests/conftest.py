@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import itertools
+import os
 import socket
+import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,9 +27,76 @@ PROBE_DOMAIN = "probe.mysteryshop.test"
 ROOT = Path(__file__).resolve().parent.parent
 
 
+#: which engine the tests' stores use: sqlite (default) or postgresql (a real server started from Debian's binaries)
+TEST_ENGINE = os.environ.get("MYSTERYSHOP_TEST_STORE", "sqlite")
+_databases = itertools.count()
+
+
+_server: list[object] = []  # the session's PostgreSQL server, started on first use
+_server_stack = contextlib.ExitStack()
+
+
+def _pg_server() -> object:
+    """One PostgreSQL server for the session (initdb and pg_ctl in a temporary folder, 127.0.0.1, a free port), started on first use."""
+    if not _server:
+        from mysteryshop.storage.pgserver import running_server
+
+        _server.append(_server_stack.enter_context(running_server(fsync=False)))
+    return _server[0]
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _server_stack.close()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> object:
+    from mysteryshop.storage.pgserver import ServerUnavailable
+
+    try:
+        return _pg_server()
+    except ServerUnavailable as exc:
+        if TEST_ENGINE == "postgresql":
+            raise
+        pytest.skip(str(exc))
+
+
+def pg_database(server: object) -> str:
+    """A fresh, empty database on `server`: its URL."""
+    return server.create_database(f"t{os.getpid()}_{next(_databases)}")  # type: ignore[attr-defined]
+
+
+def fresh_store(folder: Path, name: str = "store.sqlite") -> Path | str:
+    """A new store's location for a test: `folder`/`name`, or with MYSTERYSHOP_TEST_STORE=postgresql a fresh database."""
+    if TEST_ENGINE == "postgresql":
+        return pg_database(_pg_server())
+    return folder / name
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "store.sqlite")
+def store_location(tmp_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """Where a test's store lives: a SQLite file, or with MYSTERYSHOP_TEST_STORE=postgresql a fresh database's URL."""
+    return fresh_store(tmp_path)
+
+
+def project_with_store(folder: Path, location: Path | str) -> Path:
+    """A project folder (pyproject.toml, allowlist for northwind) whose config names `location` as its store when it is a URL."""
+    (folder / "journeys/targets").mkdir(parents=True, exist_ok=True)
+    key = f'store = "{location}"\n' if isinstance(location, str) else ""
+    (folder / "pyproject.toml").write_text("[tool.mysteryshop]\n" + key)
+    (folder / "allowlist.yaml").write_text("targets: [northwind]\n")
+    return folder
+
+
+def store_at(project: Path) -> Path | str:
+    """The store a project's commands use: its config's `store` key, else reports/mysteryshop.sqlite."""
+    config = tomllib.loads((project / "pyproject.toml").read_text()).get("tool", {}).get("mysteryshop", {})
+    return config.get("store") or project / "reports/mysteryshop.sqlite"
+
+
+@pytest.fixture
+def store(store_location: Path | str) -> Iterator[Store]:
+    s = Store(store_location)
     s.create_run("run-1", {})
     yield s
     s.close()

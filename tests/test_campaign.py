@@ -16,6 +16,8 @@ import aiosmtplib
 import orjson
 import pytest
 
+from mysteryshop.storage import exists
+
 from mysteryshop.campaign import load_targets_and_journeys, run_id_of
 from mysteryshop.cli import main as cli
 from mysteryshop.demo.process import DemoDeskProcess
@@ -30,7 +32,7 @@ import mysteryshop.scorecard.entries as entries
 from mysteryshop.scorecard.entries import probe_entry
 from mysteryshop.store import Store
 
-from .conftest import PROBE_DOMAIN, free_port, profile
+from .conftest import project_with_store, store_at, PROBE_DOMAIN, free_port, profile
 
 JOURNEY = """
 id: ask_and_wait
@@ -94,11 +96,8 @@ class Listener:
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "journeys/targets").mkdir(parents=True)
-    (tmp_path / "pyproject.toml").write_text("[tool.mysteryshop]\n")
-    (tmp_path / "allowlist.yaml").write_text("targets: [northwind]\n")
-    return tmp_path
+def project(tmp_path: Path, store_location: Path | str) -> Path:
+    return project_with_store(tmp_path, store_location)
 
 
 @pytest.fixture
@@ -136,7 +135,7 @@ def test_a_campaign_runs_send_listener_restart_reply_tick_and_score(
         listener.kill9()
         time.sleep(0.5)
         listener.start()
-        store_path = project / "reports/mysteryshop.sqlite"
+        store_path = store_at(project)
         assert _wait_until(lambda: len(Store(store_path).messages("_inbox")) >= 6 or len(desk.truth.sent) >= 6 and _inbox_count(store_path) >= 6)
         assert cli(["tick", "c1", "--root", str(project)]) == 0
         assert cli(["score", "c1", "--root", str(project)]) == 0
@@ -149,7 +148,7 @@ def test_a_campaign_runs_send_listener_restart_reply_tick_and_score(
     assert "3 probe(s) started" in capsys.readouterr().out
     # and from the entries the campaign recorded as each probe finished: the card scoring every probe again gives
     journeys, targets = load_targets_and_journeys(project / "journeys")
-    store = Store(project / "reports/mysteryshop.sqlite")
+    store = Store(store_at(project))
     try:
         assert len(store.query("SELECT probe_id FROM entries WHERE run_id = ?", (run_id_of("c1"),))) == 3
         scored: list[str] = []
@@ -169,14 +168,14 @@ def test_an_entry_that_cannot_be_recorded_does_not_stop_the_campaign(project: Pa
     # When the campaign starts
     cli(["run", "--campaign", "c1", "--target", "northwind", "--personas", "3", "--root", str(project)])
     # Then every probe was still started, and finished with its own error
-    store = Store(project / "reports/mysteryshop.sqlite")
+    store = Store(store_at(project))
     try:
         assert [r["status"] for r in store.probes(run_id_of("c1"))] == ["error"] * 3
     finally:
         store.close()
 
 
-def _inbox_count(store_path: Path) -> int:
+def _inbox_count(store_path: Path | str) -> int:
     store = Store(store_path)
     try:
         return len(store.query("SELECT id FROM messages"))
@@ -235,7 +234,7 @@ def test_kill_9_during_a_1000_message_stream_loses_none(project: Path, listener:
     asyncio.run(asyncio.wait_for(stream(), timeout=240))
     assert killed.is_set()
     # Then every message the listener answered 250 for is in the store
-    store = Store(project / "reports/mysteryshop.sqlite")
+    store = Store(store_at(project))
     stored = {parse_mail(bytes(r["raw"])).message_id for r in store.query("SELECT raw FROM messages")}
     store.close()
     assert len(accepted) == 1000
@@ -252,7 +251,7 @@ def test_a_target_not_on_the_allowlist_is_refused(project: Path, capsys: pytest.
     err = capsys.readouterr().err
     assert "target 'northwind' (" in err and "is not on the allowlist" in err
     assert "    - northwind\n" in err  # the line to add
-    assert not (project / "reports/mysteryshop.sqlite").exists() or not Store(project / "reports/mysteryshop.sqlite").query("SELECT 1 FROM events")
+    assert not exists(store_at(project)) or not Store(store_at(project)).query("SELECT 1 FROM events")
 
 
 def test_dry_run_prints_and_sends_nothing(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -262,7 +261,7 @@ def test_dry_run_prints_and_sends_nothing(project: Path, capsys: pytest.CaptureF
     out = capsys.readouterr().out
     assert out.count("--- would send") == 2 and "To: support@northwind.demo" in out
     assert "dry run: 2 message(s) would be sent by the first steps" in out and "nothing was sent or stored" in out
-    assert not (project / "reports/mysteryshop.sqlite").exists()
+    assert not exists(store_at(project)) or not Store(store_at(project)).query("SELECT 1 FROM runs")
 
 
 def test_journey_text_that_looks_like_real_personal_data_is_refused(tmp_path: Path) -> None:

@@ -63,10 +63,11 @@ def answering_desk(deliver_to: tuple[str, int], workdir: Path, *, answer: bool =
     return DemoDeskProcess(desk_profile, deliver_to=deliver_to, speedup=speedup, workdir=workdir).start()
 
 
-def write_project(root: Path, target: str) -> Path:
+def write_project(root: Path, target: str, *, store: Path | str | None = None) -> Path:
+    """A project; its config names `store` when that is a URL (a PostgreSQL store), else the default SQLite file is used."""
     (root / "journeys/targets").mkdir(parents=True, exist_ok=True)
     (root / "probes").mkdir(exist_ok=True)
-    (root / "pyproject.toml").write_text("[tool.mysteryshop]\n")
+    (root / "pyproject.toml").write_text("[tool.mysteryshop]\n" + (f'store = "{store}"\n' if isinstance(store, str) else ""))
     (root / "journeys/ask.yaml").write_text(JOURNEY)
     (root / "journeys/targets/desk.yaml").write_text(target)
     (root / "probes/test_ask.py").write_text(PROBE)

@@ -152,6 +152,13 @@ def test_replies_keep_clear_of_the_deadlines_where_the_profile_leaves_room() -> 
     # 1h..3h around a 2h deadline: an hour leaves nothing, half an hour leaves half the range
     answers = [draw_delay(random.Random(i), hour, 3 * hour, deadlines=[2 * hour], guards=guards) for i in range(500)]
     assert all(abs(a - 2 * hour) >= hour // 2 for a in answers)
+    # a busy machine delivers a reply late, and seldom reads it early: before a deadline the guard is `late` times wider,
+    # so an answer that could land just before 2h (and pass in one run, fail in the next) goes after it instead
+    answers = [draw_delay(random.Random(i), hour, 3 * hour, deadlines=[2 * hour], guards=guards, late=2) for i in range(500)]
+    assert all(a >= 2 * hour + hour // 2 for a in answers) and max(answers) > 2 * hour + 3 * hour // 4
+    # ...and where the range leaves room on both sides, it keeps both, twice the guard before the deadline
+    answers = [draw_delay(random.Random(i), 2 * hour, 30 * hour, deadlines=[24 * hour], guards=guards, late=2) for i in range(500)]
+    assert all(a <= 22 * hour or a >= 25 * hour for a in answers) and min(answers) < 8 * hour and max(answers) > 26 * hour
     # no room at all (1m..10m against 15m with an hour's guard): the whole range, as without deadlines
     minute = 60 * 10**9
     assert draw_delay(random.Random(3), minute, 10 * minute, deadlines=[15 * minute], guards=(hour,)) == random.Random(3).randint(minute, 10 * minute)

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from mysteryshop.storage import exists
+
 from mysteryshop.campaign import run_id_of
 from mysteryshop.cli import main as cli
 from mysteryshop.demo.process import DemoDeskProcess
@@ -29,7 +31,7 @@ from mysteryshop.errors import ConfigError
 from mysteryshop.safety import DAY_NS, MINUTE_NS, Limits, Window, due_ns
 from mysteryshop.store import Store
 
-from .conftest import PROBE_DOMAIN, free_port, profile
+from .conftest import project_with_store, store_at, PROBE_DOMAIN, free_port, profile
 
 ASK_AND_NUDGE = """
 id: ask_and_nudge
@@ -84,11 +86,8 @@ def write_target(project: Path, port: int, *, speedup: float = SPEEDUP, limits: 
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
-    (tmp_path / "journeys/targets").mkdir(parents=True)
-    (tmp_path / "pyproject.toml").write_text("[tool.mysteryshop]\n")
-    (tmp_path / "allowlist.yaml").write_text("targets: [northwind]\n")
-    return tmp_path
+def project(tmp_path: Path, store_location: Path | str) -> Path:
+    return project_with_store(tmp_path, store_location)
 
 
 def mysteryshop(project: Path, *args: str) -> list[str]:
@@ -144,12 +143,12 @@ class Ticks:
 
 
 def store_of(project: Path) -> Store:
-    return Store(project / "reports/mysteryshop.sqlite")
+    return Store(store_at(project))
 
 
 def statuses(project: Path, name: str) -> list[str]:
-    path = project / "reports/mysteryshop.sqlite"
-    if not path.exists():
+    path = store_at(project)
+    if not exists(path):
         return []
     store = Store(path)
     try:
@@ -191,8 +190,8 @@ def test_a_full_window_has_room_again_when_its_oldest_send_leaves_it() -> None:
         Limits.of({"per_hour": 3}, "acme.yaml")
 
 
-def test_changes_tells_whether_a_conditional_write_took_effect(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.sqlite")
+def test_changes_tells_whether_a_conditional_write_took_effect(store_location: Path | str) -> None:
+    store = Store(store_location)
     try:
         store.create_run("r", {})
         assert store.changes("UPDATE runs SET status = 'x' WHERE id = ? AND status = 'running'", ("r",)) == 1
@@ -203,10 +202,10 @@ def test_changes_tells_whether_a_conditional_write_took_effect(tmp_path: Path) -
         store.close()
 
 
-def test_a_send_slot_is_reserved_only_while_the_window_has_room_counting_the_emails_of_runs_too(tmp_path: Path) -> None:
+def test_a_send_slot_is_reserved_only_while_the_window_has_room_counting_the_emails_of_runs_too(store_location: Path | str) -> None:
     from mysteryshop.safety import RateLimiter
 
-    store = Store(tmp_path / "s.sqlite")
+    store = Store(store_location)
     try:
         # Given a plain run that sent two emails to acme (recorded as 'sent' events, as a run does) and one to another target
         store.create_run("run-1", {})
@@ -256,6 +255,7 @@ def test_an_older_store_gets_the_claim_columns_of_walks(tmp_path: Path) -> None:
         conn.execute("CREATE TABLE walks (run_id TEXT NOT NULL, probe_id TEXT NOT NULL, state TEXT NOT NULL, updated_utc TEXT NOT NULL, "
                      "PRIMARY KEY (run_id, probe_id))")
         conn.execute("INSERT INTO walks VALUES ('campaign-x', 'p', '{}', 'then')")
+        conn.execute("DROP TABLE schema_version")  # a store from before schema versions were kept
     store = Store(path)
     try:
         assert [dict(r) for r in store.query("SELECT * FROM walks")] == [
@@ -440,10 +440,10 @@ def test_a_probe_whose_start_was_cut_short_before_its_walk_is_walked_by_the_next
         store.close()
 
 
-def test_a_live_claimer_keeps_its_claims_however_long_it_works(tmp_path: Path) -> None:
+def test_a_live_claimer_keeps_its_claims_however_long_it_works(store_location: Path | str) -> None:
     from mysteryshop.walks import WalkClaims
 
-    store = Store(tmp_path / "s.sqlite")
+    store = Store(store_location)
     clock = [1_000_000_000_000]
     try:
         store.create_run("campaign-x", {})

@@ -12,9 +12,10 @@ from pathlib import Path
 
 from mysteryshop.resume import walk_state
 from mysteryshop.scoring.timeline import Action, Timeline
+from mysteryshop.storage import exists
 from mysteryshop.store import Store
 
-from .conftest import free_port, profile, write_journey
+from .conftest import store_at, free_port, profile, write_journey
 from .test_collect_modes import JOURNEY, card_of, replies_of, target_yaml, write_project
 
 FOLLOW_UP = """
@@ -62,7 +63,7 @@ def test_the_walk_state_is_rebuilt_from_the_events_and_an_unnoted_send_is_not_re
     assert state.current == "answered" and state.visits["nudge"] == 1 and state.last_action_ns == 25
 
 
-def test_a_killed_run_resumes_sending_nothing_twice_and_gets_its_replies(tmp_path: Path) -> None:
+def test_a_killed_run_resumes_sending_nothing_twice_and_gets_its_replies(tmp_path: Path, store_location: Path | str) -> None:
     # a desk at real speed that acknowledges after 3 s and answers after 6 s
     port = free_port()
     from mysteryshop.demo.process import DemoDeskProcess
@@ -74,7 +75,7 @@ def test_a_killed_run_resumes_sending_nothing_twice_and_gets_its_replies(tmp_pat
     ).start()
     try:
         journey = JOURNEY.replace("within: 1h", "within: 40s").replace("within: 6h", "within: 50s")
-        project = write_project(tmp_path / "p", target_yaml(desk.port, f"{{port: {port}}}", speedup=1))
+        project = write_project(tmp_path / "p", target_yaml(desk.port, f"{{port: {port}}}", speedup=1), store=store_location)
         (project / "journeys/ask.yaml").write_text(journey)
         cmd = [sys.executable, "-m", "mysteryshop.cli", "run", "--target", "desk", "--personas", "2", "--run-id", "cut", "--root", str(project)]
         first = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -92,9 +93,9 @@ def test_a_killed_run_resumes_sending_nothing_twice_and_gets_its_replies(tmp_pat
     assert len(desk.truth.received) == 2  # the company got each email once
     card = card_of(project, "cut")
     assert all(p["status"] == "passed" for p in card["probes"]), [p["outcomes"] for p in card["probes"]]
-    replies = replies_of(project / "reports/mysteryshop.sqlite", "cut")
+    replies = replies_of(store_at(project), "cut")
     assert len(replies) == 4
-    store = Store(project / "reports/mysteryshop.sqlite")
+    store = Store(store_at(project))
     try:
         kinds = [r["kind"] for r in store.query("SELECT kind FROM events WHERE run_id = 'cut' ORDER BY id")]
         assert kinds.count("sent") == 2 and kinds.count("probe_resumed") == 2
@@ -104,8 +105,8 @@ def test_a_killed_run_resumes_sending_nothing_twice_and_gets_its_replies(tmp_pat
 
 
 def _sent_events(project: Path) -> int:
-    path = project / "reports/mysteryshop.sqlite"
-    if not path.exists():
+    path = store_at(project)
+    if not exists(path):
         return 0
     store = Store(path)
     try:
@@ -114,7 +115,7 @@ def _sent_events(project: Path) -> int:
         store.close()
 
 
-def test_a_send_cut_off_before_the_company_confirmed_it_is_not_repeated_on_resume(tmp_path: Path) -> None:
+def test_a_send_cut_off_before_the_company_confirmed_it_is_not_repeated_on_resume(tmp_path: Path, store_location: Path | str) -> None:
     from mysteryshop.demo.process import DemoDeskProcess
 
     port = free_port()
@@ -122,10 +123,10 @@ def test_a_send_cut_off_before_the_company_confirmed_it_is_not_repeated_on_resum
                            speedup=1, workdir=tmp_path).start()
     try:
         journey = JOURNEY.replace("within: 1h", "within: 5s").replace("within: 6h", "within: 6s")
-        project = write_project(tmp_path / "p", target_yaml(desk.port, f"{{port: {port}}}", speedup=1))
+        project = write_project(tmp_path / "p", target_yaml(desk.port, f"{{port: {port}}}", speedup=1), store=store_location)
         (project / "journeys/ask.yaml").write_text(journey)
         # a run that was interrupted (its row says so) with one send started and never confirmed: the process died mid-SMTP
-        store = Store(project / "reports/mysteryshop.sqlite")
+        store = Store(store_at(project))
         store.create_run("cut", {"seed": 1, "personas": 1, "locales": ["en_US"]})
         store.write("UPDATE runs SET status = 'interrupted' WHERE id = 'cut'")
         from mysteryshop.journey import load_journey
@@ -148,7 +149,7 @@ def test_a_send_cut_off_before_the_company_confirmed_it_is_not_repeated_on_resum
     assert probe["status"] == "error" and "may or may not have been delivered" in probe["error"], resumed.stdout + resumed.stderr
 
 
-def test_a_run_waits_out_the_target_s_rate_limit_instead_of_breaking_it(tmp_path: Path) -> None:
+def test_a_run_waits_out_the_target_s_rate_limit_instead_of_breaking_it(tmp_path: Path, store_location: Path | str) -> None:
     from mysteryshop.demo.process import DemoDeskProcess
 
     port = free_port()
@@ -158,7 +159,7 @@ def test_a_run_waits_out_the_target_s_rate_limit_instead_of_breaking_it(tmp_path
         # a company minute is a wall second here: 2 emails a (company) minute, 3 personas
         journey = JOURNEY.replace("within: 1h", "within: 2m").replace("within: 6h", "within: 3m")
         target = target_yaml(desk.port, f"{{port: {port}}}", speedup=60).replace("timeout: 5}", "timeout: 5, limits: {per_minute: 2}}")
-        project = write_project(tmp_path / "p", target)
+        project = write_project(tmp_path / "p", target, store=store_location)
         (project / "journeys/ask.yaml").write_text(journey)
         result = subprocess.run([sys.executable, "-m", "mysteryshop.cli", "run", "--target", "desk", "--personas", "3", "--run-id", "rl",
                                  "--root", str(project)], capture_output=True, text=True, timeout=120)
@@ -167,7 +168,7 @@ def test_a_run_waits_out_the_target_s_rate_limit_instead_of_breaking_it(tmp_path
     received = sorted(r["t_ns"] for r in desk.truth.received)
     assert len(received) == 3, result.stdout + result.stderr
     assert received[2] - received[0] >= 0.9e9  # the third waited for the window (1 s, less a tolerance of 0.1 s)
-    store = Store(project / "reports/mysteryshop.sqlite")
+    store = Store(store_at(project))
     try:
         assert store.query("SELECT count(*) AS n FROM events WHERE run_id = 'rl' AND kind = 'deferred_until'")[0]["n"] >= 1
     finally:

@@ -36,6 +36,8 @@ TARGETS = {"demo": load_target(ROOT / "journeys" / "targets" / "demo.yaml")}
 MINUTES = st.one_of(st.none(), st.sampled_from([0.5, 2, 14.9, 15.1, 19.9, 20.1, 59, 61, 239, 241, 1439, 1441]).map(lambda m: m * 60),
                     st.floats(min_value=0.5, max_value=3 * 86400 / 60).map(lambda m: round(m * 60, 1)))
 
+from .conftest import fresh_store
+
 
 @st.composite
 def probes(draw: st.DrawFn) -> SyntheticProbe:
@@ -58,7 +60,7 @@ def probes(draw: st.DrawFn) -> SyntheticProbe:
 
 
 def _write(specs: list[SyntheticProbe], folder: Path) -> tuple[dict[str, Any], Any, ET.Element]:
-    db = folder / "store.sqlite"
+    db = fresh_store(folder)
     write_mixed_run(db, "run", specs)
     store = Store(db)
     try:

@@ -20,6 +20,8 @@ from mysteryshop.target import load_target
 ROOT = Path(__file__).resolve().parent.parent
 XSD = Path(__file__).parent / "data" / "junit-10.xsd"
 
+from .conftest import fresh_store
+
 
 def journeys_and_targets() -> tuple[dict, dict]:
     return ({"email_question": load_journey(ROOT / "journeys" / "email_question.yaml")},
@@ -29,7 +31,7 @@ def journeys_and_targets() -> tuple[dict, dict]:
 @pytest.fixture
 def written(tmp_path: Path) -> tuple[dict, dict[str, Path]]:
     # Given a stored run of 12 probes against a middling company
-    db = tmp_path / "store.sqlite"
+    db = fresh_store(tmp_path)
     write_synthetic_run(db, "run-a", probes=12, seed=4)
     store = Store(db)
     journeys, targets = journeys_and_targets()
@@ -93,7 +95,7 @@ def test_perception_gap_compares_believed_levels_with_what_was_measured(written:
 
 def test_grades_and_trend_follow_the_company(tmp_path: Path) -> None:
     # Given an excellent run, then a poor one, in one store
-    db = tmp_path / "store.sqlite"
+    db = fresh_store(tmp_path)
     journeys, targets = journeys_and_targets()
     write_synthetic_run(db, "good", probes=20, behaviour=EXCELLENT)
     store = Store(db)
@@ -117,7 +119,7 @@ def test_a_programme_rubric_grades_a_stored_run_again(tmp_path: Path) -> None:
     from mysteryshop.scorecard.rubric import load_rubric
 
     # Given a middling stored run, and a rubric that only asks for answers (every other email rule weighs almost nothing)
-    db = tmp_path / "store.sqlite"
+    db = fresh_store(tmp_path)
     write_synthetic_run(db, "run-a", probes=12, seed=4)
     shipped = resources.files("mysteryshop.scorecard").joinpath("rubric.yaml").read_text(encoding="utf-8")
     lenient = shipped.replace("      answered.rate:\n        weight: 20\n        full: 0.95\n        zero: 0.50",

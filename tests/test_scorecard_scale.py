@@ -31,7 +31,7 @@ from mysteryshop.store import PARSED_COLUMNS, Store
 from mysteryshop.target import load_target
 from mysteryshop.untrusted import xml_chars
 
-from .conftest import profile, specs_for, target_for, write_journey
+from .conftest import fresh_store, profile, specs_for, target_for, write_journey
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -117,7 +117,7 @@ def test_a_real_demo_run_scores_the_same_from_stored_fields_as_from_raw(
 
 def test_rows_never_annotated_are_parsed_from_raw_and_score_the_same(tmp_path: Path) -> None:
     # Given a synthetic run stored as the engine stores it (raw bytes and parsed fields)
-    db = tmp_path / "store.sqlite"
+    db = fresh_store(tmp_path)
     write_synthetic_run(db, "r", probes=40, seed=11)
     journeys = {"email_question": load_journey(ROOT / "journeys" / "email_question.yaml")}
     targets = {"demo": load_target(ROOT / "journeys" / "targets" / "demo.yaml")}
@@ -174,7 +174,7 @@ def test_an_older_store_gains_the_parsed_columns(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="module")
 def card(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    db = tmp_path_factory.mktemp("card") / "store.sqlite"
+    db = fresh_store(tmp_path_factory.mktemp("card"))
     write_synthetic_run(db, "run-a", probes=30, seed=5, reply_text="<b>5 & 6</b> \"quoted\"\ttab\r\nline \u2028 \U0001F600 \x01 \x7f é \\ /")
     store = Store(db)
     journeys = {"email_question": load_journey(ROOT / "journeys" / "email_question.yaml")}
@@ -313,7 +313,7 @@ def test_mysteryshop_report_reparse_writes_the_same_scorecard(tmp_path: Path, mo
     from mysteryshop.cli import main
 
     # Given a stored run
-    db = tmp_path / "store.sqlite"
+    db = fresh_store(tmp_path)
     write_synthetic_run(db, "r", probes=15, seed=2)
     store = Store(db)
     store.finish_run("r", "failed", {"probes": 15})

@@ -20,6 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.skipif(not can_fork(), reason="shares run in forked processes")
 
+from .conftest import fresh_store
+
 
 def _pids(share: tuple[int, int]) -> tuple[tuple[int, int], int]:
     return share, os.getpid()
@@ -58,7 +60,7 @@ def test_a_task_beside_runs_in_a_child_and_its_failure_is_raised(tmp_path: Path)
 
 @pytest.fixture
 def run(tmp_path: Path) -> tuple[Store, dict, dict]:
-    db = tmp_path / "store.sqlite"
+    db = fresh_store(tmp_path)
     write_synthetic_run(db, "r", probes=60, seed=5)
     journeys = {"email_question": load_journey(ROOT / "journeys" / "email_question.yaml")}
     targets = {"demo": load_target(ROOT / "journeys" / "targets" / "demo.yaml")}

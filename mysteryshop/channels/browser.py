@@ -34,10 +34,12 @@ import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from urllib.parse import urlsplit
 
+from mysteryshop.channels.blocking import install as install_blocking
 from mysteryshop.errors import ChannelError, ConfigError, MysteryShopError, TargetMisconfigured, TargetUnreachable
 
 ENV_VAR = "MYSTERYSHOP_CHROMIUM"
@@ -219,8 +221,9 @@ class Browser:
     def tracing(self) -> bool:
         return self.options.artifacts in ("trace", "always") and self.options.artifacts_dir is not None
 
-    async def context(self, probe_id: str) -> ProbeBrowser:
-        """The probe's context (created on first use; recording a trace with artifacts `trace` or `always`)."""
+    async def context(self, probe_id: str, block: Sequence[str] = ()) -> ProbeBrowser:
+        """The probe's context (created on first use; recording a trace with artifacts `trace` or `always`; the
+        requests of the kinds in `block` aborted, see channels/blocking.py)."""
         probe = self.probe(probe_id)
         if probe.context is not None:
             return probe
@@ -240,6 +243,7 @@ class Browser:
             return probe
         probe.context = context
         probe.har = har
+        await install_blocking(context, block)
         if self.tracing:
             # DOM snapshots per action; no screencast (it streams every frame to Python and distorts timings). Screenshots are taken on failure.
             await context.tracing.start(screenshots=False, snapshots=True, title=probe_id)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from mysteryshop.channels.accessibility import AuditedPages, audit_step
 from mysteryshop.channels.browser import Browser, BrowserOptions
 from mysteryshop.channels.chat import ChatSession
 from mysteryshop.channels.webform import persona_facts, submit_form
@@ -48,6 +49,7 @@ class WebChannels:
         self.store, self.run_id, self.mailbox = store, run_id, mailbox
         self.clock = clock
         self.browser = Browser(options)
+        self.audited = AuditedPages()  # each company's form and chat widget is audited once a run (channels/accessibility.py)
         self._chats: dict[str, ChatSession] = {}
         self._changed: dict[str, asyncio.Event] = {}
         self._writes: set[asyncio.Task[Any]] = set()
@@ -75,7 +77,7 @@ class WebChannels:
         # so 100 probes waiting for 4 slots hold 4 contexts, not 100.
         probe = self.browser.probe(spec.probe_id)
         await self.browser.acquire(probe)
-        await self.browser.context(spec.probe_id)
+        await self.browser.context(spec.probe_id, block=spec.target.spec.block)
         deadline = time.monotonic() + section.timeout
         try:
             # a backstop over the per-call timeouts: no browser step outlives its deadline by more than a moment
@@ -120,11 +122,17 @@ class WebChannels:
         probe = await self.browser.context(spec.probe_id)
         page = await self.browser.new_page(probe, spec.target.spec.webform.timeout)  # type: ignore[union-attr]
         measured: list[WayIn | FormFriction] = []
+
+        async def audit(loaded: Any, deadline: float) -> None:
+            await audit_step(self.browser, self.store, self.run_id, spec.probe_id, step.id, loaded, channel="webform", deadline=deadline, t_ns=self.clock(),
+                             company=spec.target.name, audited=self.audited)
+
         try:
             result = await submit_form(
                 page, target=spec.target, step=step, journey=spec.journey.name, journey_dir=spec.journey.path.parent, persona=spec.persona,
                 message=spec.journey.write(step.id, "body", spec.persona, values=timeline.captured).text.rstrip("\n") if step.body is not None else None,
                 record=measured.append,
+                loaded_hook=audit if spec.target.spec.webform.accessibility else None,  # type: ignore[union-attr]
             )
         except (ChannelError, TargetUnreachable) as exc:
             await self._measured(spec, timeline, measured)
@@ -180,6 +188,9 @@ class WebChannels:
         except (ChannelError, TargetUnreachable) as exc:
             await self._chat_failed(spec, step.id, page, exc)
             raise
+        if spec.target.spec.chat.accessibility:  # type: ignore[union-attr]
+            await audit_step(self.browser, self.store, self.run_id, spec.probe_id, step.id, page, channel="chat", deadline=deadline,
+                             t_ns=self.clock(), frame=session.frame, company=spec.target.name, audited=self.audited)
         t_ns, utc = self.clock(), utc_now()
         await self._record_action(spec, step, timeline, t_ns, utc, "", "chat")
         facts = {"email": given["email"]} if "email" in given else {}

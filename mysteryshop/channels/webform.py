@@ -16,7 +16,7 @@ from __future__ import annotations
 import contextlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -345,12 +345,15 @@ def persona_facts(persona: Persona, texts: list[str]) -> dict[str, str]:
 
 
 async def submit_form(page: Any, *, target: Target, step: Step, journey: str, journey_dir: Path, persona: Persona,
-                      message: str | None = None, record: Callable[[WayIn | FormFriction], None] | None = None) -> Submitted:
+                      message: str | None = None, record: Callable[[WayIn | FormFriction], None] | None = None,
+                      loaded_hook: Callable[[Any, float], Awaitable[Any]] | None = None) -> Submitted:
     """Fill and submit the target's contact form on `page`; the confirmation, or an error that says why not.
 
     A step that starts at the home page (`start: home`, or the target's `webform.start`) first finds the way to the
     form as a customer would (channels/wayin.py); no way found raises `NoWayIn`. `record` is handed what was measured
     as soon as it is known, whatever the outcome: the way in (`WayIn`) and what the form asked (`FormFriction`).
+    `loaded_hook(page, deadline)` is awaited once the form is shown, before anything is filled and before the time to
+    complete it starts (the accessibility audit).
     """
     from playwright.async_api import Error as PlaywrightError
 
@@ -381,6 +384,8 @@ async def submit_form(page: Any, *, target: Target, step: Step, journey: str, jo
                 f"'webform.home' and 'webform.max_clicks' in target file {target.path}; else the company hides it from customers.", way)
     else:
         await _open(page, channel.url, ctx, what="the contact form", setting="webform.url")
+    if loaded_hook is not None:
+        await loaded_hook(page, ctx.deadline)
     shown_ns = time.monotonic_ns()
     measured: dict[str, Any] = {}
     outcome = "error"

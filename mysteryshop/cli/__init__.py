@@ -11,6 +11,7 @@ from typing import Any
 
 from mysteryshop.cli.common import add_common_options, fail, load_cli_settings, load_study_of, open_store
 from mysteryshop.exitcodes import EXIT_INTERRUPTED, EXIT_USAGE, TABLE
+from mysteryshop.storage import exists
 
 EXAMPLES = """examples:
   mysteryshop demo                                  probes/ against the embedded demo desk, scorecard in reports/
@@ -338,7 +339,8 @@ def _baseline_accept(args: argparse.Namespace) -> int:
 
         run_summary(store, run_id)  # a run that never finished cannot be a baseline: said before scoring it
         side = run_side(settings, store, run_id)[0] if _finished(store, run_id) else {}
-        baseline = accept_baseline(store, run_id, settings.baseline_file, samples=side.get("samples"), speedups=side.get("speedups"))
+        baseline = accept_baseline(store, run_id, settings.baseline_file, samples=side.get("samples"), speedups=side.get("speedups"),
+                                   companies=side.get("companies"))
     finally:
         store.close()
     print(f"baseline: run {run_id} (grade {baseline['grade']}) accepted; written to {settings.baseline_file}")
@@ -359,7 +361,7 @@ def _baseline_show(args: argparse.Namespace) -> int:
         print("  samples kept: the gate tests each difference for significance")
     else:
         print("  no samples in this file: the gate judges by tolerance alone until a run is accepted again")
-    if settings.store_file.exists():
+    if exists(settings.store_file):
         store = open_store(settings)
         try:
             for row in accepted(store):

@@ -11,6 +11,7 @@ from typing import Any
 from mysteryshop.cli.common import add_common_options, load_cli_settings, load_study_of
 from mysteryshop.interrupt import run_async  # Ctrl-C / SIGTERM: the command's task is cancelled, its finally blocks run
 from mysteryshop.errors import ConfigError
+from mysteryshop.storage import absolute
 
 CAMPAIGN_EXAMPLES = """campaign examples:
   mysteryshop run --campaign acme-q4 --target acme --journey email_question --dry-run
@@ -166,7 +167,7 @@ def score(args: argparse.Namespace) -> int:
 def tick_command(args: argparse.Namespace, settings: Any) -> list[str]:
     """`mysteryshop tick` as its own process, on the listener's store, journeys and campaigns."""
     command = [sys.executable, "-m", "mysteryshop.cli", "tick", *(args.campaign or []), "--root", str(settings.root.resolve()),
-               "--store", str(settings.store_file.resolve()), "--journeys", str(settings.path(settings.journeys).resolve()),
+               "--store", str(absolute(settings.store_file)), "--journeys", str(settings.path(settings.journeys).resolve()),
                "--reports", str(settings.path(settings.reports).resolve())]
     if args.lease is not None:
         command += ["--lease", repr(_lease(args))]

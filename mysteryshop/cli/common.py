@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from mysteryshop.storage import exists
+
 
 def fail(message: str, code: int = 2) -> int:
     print(f"error: {message}", file=sys.stderr)
@@ -77,8 +79,8 @@ def open_store(settings: Any) -> Any:
     from mysteryshop.errors import ConfigError
     from mysteryshop.store import Store
 
-    if not settings.store_file.exists():
-        raise ConfigError(f"no run store at {settings.store_file}; run `mysteryshop run` first or pass --store FILE")
+    if not exists(settings.store_file):
+        raise ConfigError(f"no run store at {settings.store_file}; run `mysteryshop run` first or pass --store FILE (or a postgresql:// URL)")
     return Store(settings.store_file)
 
 
@@ -87,7 +89,8 @@ def add_common_options(parser: argparse.ArgumentParser, *, run: bool = False) ->
     group = parser.add_argument_group("configuration (overrides [tool.mysteryshop] and MYSTERYSHOP_*)")
     group.add_argument("--root", default=None, help="project folder with pyproject.toml (default: nearest upwards)")
     group.add_argument("--reports", default=None, help="scorecards folder (default: reports)")
-    group.add_argument("--store", default=None, help="run store (default: <reports>/mysteryshop.sqlite)")
+    group.add_argument("--store", default=None, help="run store: a SQLite file (default: <reports>/mysteryshop.sqlite) or a "
+                                                     "postgresql://user@host:5432/db URL; also MYSTERYSHOP_STORE or the config key store")
     group.add_argument("--journeys", default=None, help="journey folder (default: journeys)")
     group.add_argument("--baseline", default=None, help="baseline file (default: mysteryshop-baseline.json)")
     group.add_argument("--tolerance", action="append", metavar="METRIC=VALUE", help="gate tolerance, e.g. email.answered.rate=0.05 (repeatable)")

@@ -59,10 +59,51 @@ def _business_clock(card: Mapping[str, Any]) -> bool:
     return any((t or {}).get("clock") for t in (card.get("targets") or {}).values())
 
 
+def company_sides(card: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each company of the run with its own headline values, samples and speed: {name: {"values", "samples", "speedups"}}.
+
+    A run of one company is that company; a run over several gives each its own figures (its probes alone, as its
+    section of the scorecard grades it), so that the gate compares a company with the same company, never a blend."""
+    from mysteryshop.scorecard.build import headline_values
+    from mysteryshop.scorecard.samples import card_samples
+
+    targets = card.get("targets") or {}
+    sections = card.get("companies") or {}
+    if len(sections) < 2:
+        names = list(sections) or list((card.get("summary") or {}).get("targets") or targets)
+        if len(names) != 1:
+            return {}
+        return {names[0]: {"values": headline_values(card["summary"]), "samples": card_samples(card), "speedups": speedups(card)}}
+    sides = {}
+    for name, section in sections.items():
+        own = {"probes": [p for p in card.get("probes") or [] if p.get("target") == name], "summary": section["summary"],
+               "grading": card.get("grading")}
+        sides[name] = {"values": headline_values(section["summary"]), "samples": card_samples(own),
+                       "speedups": [float((targets.get(name) or {}).get("speedup") or 1.0)]}
+    return sides
+
+
+def _companies_of(side: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """The companies of a baseline or run side; a baseline from before companies were kept is its one target, if one."""
+    if side.get("companies"):
+        return dict(side["companies"])
+    names = side.get("targets") or []
+    if len(names) == 1:
+        return {names[0]: {"values": side["values"], "samples": side.get("samples"), "speedups": side.get("speedups", [])}}
+    return {}
+
+
 def evaluate(
     settings: Any, card: Mapping[str, Any], *, before: Mapping[str, Any] | None, reqs: list[Any],
 ) -> dict[str, Any]:
-    """The gate's report for `card`: against `before` ({"run_id", "values", "samples" or None}) when given, and `reqs`."""
+    """The gate's report for `card`: against `before` ({"run_id", "values", "samples" or None}) when given, and `reqs`.
+
+    When either run probed several companies, each company is judged against the same company of `before`, and
+    each finding names its company; a company only one of the two probed is said, not judged."""
+    now = company_sides(card)
+    earlier = _companies_of(before) if before is not None else {}
+    if len(now) > 1 or len(earlier) > 1:
+        return _evaluate_companies(settings, card, now, before, earlier, reqs)
     from mysteryshop import gate
     from mysteryshop.scorecard.build import headline_values
     from mysteryshop.scorecard.samples import card_samples
@@ -85,6 +126,59 @@ def evaluate(
     return result
 
 
+def _evaluate_companies(
+    settings: Any, card: Mapping[str, Any], now: Mapping[str, Mapping[str, Any]], before: Mapping[str, Any] | None,
+    earlier: Mapping[str, Mapping[str, Any]], reqs: list[Any],
+) -> dict[str, Any]:
+    """`evaluate` company by company: each against the same company in `before`, the requirements held by each."""
+    from dataclasses import replace
+
+    from mysteryshop import gate
+    from mysteryshop.thresholds import check
+
+    targets = card.get("targets") or {}
+    sections = card.get("companies") or {}
+    changes: list[Any] = []
+    checks: list[Any] = []
+    whose: list[str] = []
+    verdicts: dict[str, str] = {}
+    notes: list[str] = []
+    tested = before is not None
+    for name, mine in now.items():
+        found: list[Any] = []
+        theirs = earlier.get(name)
+        if before is not None and theirs is None:
+            notes.append(f"{name}: not in the baseline (run {before['run_id']}), nothing to compare it with; accept a run that probed it "
+                         "(mysteryshop baseline accept RUN) to gate it")
+        elif theirs is not None:
+            tested = tested and theirs.get("samples") is not None
+            floor = gate.time_floor_s([*mine["speedups"], *theirs.get("speedups", [])])
+            found = [replace(c, company=name) for c in gate.gate(
+                theirs["values"], mine["values"], settings.tolerance, before=theirs.get("samples"),
+                after=mine["samples"] if theirs.get("samples") is not None else None, alpha=settings.significance, time_floor=floor)]
+        summary = (sections.get(name) or {}).get("summary") or card["summary"]
+        grade = (summary.get("grade") or {}).get("grade")
+        clock = bool((targets.get(name) or {}).get("clock"))
+        own_checks = [check(r, mine["values"], grade, business_clock=clock) for r in reqs]
+        changes += found
+        checks += own_checks
+        whose += [name] * len(own_checks)
+        verdicts[name] = gate.verdict(found, own_checks) if theirs is not None or before is None else "no baseline"
+    for name in earlier:
+        if name not in now:
+            notes.append(f"{name}: in the baseline (run {before['run_id'] if before else '?'}) but not probed in this run")
+    result = gate.report(changes, baseline_run=before["run_id"] if before else None, current_run=card["run"]["id"], checks=checks,
+                         alpha=settings.significance, tested=tested)
+    for entry, name in zip(result["requirements"], whose, strict=True):
+        entry["company"] = name
+    result["companies"] = verdicts
+    result["notes"] = notes
+    how = gate.describe(settings.significance, tested) if before is not None else "requirements only (no baseline)"
+    result["how"] = f"each company against the same company in the baseline; {how}" if before is not None else how
+    result["_lines"] = [*gate.table(changes, checks, whose), *(f"  note: {n}" for n in notes)]
+    return result
+
+
 def print_result(result: Mapping[str, Any], title: str) -> None:
     print(f"{title}: {result['verdict'].upper()}")
     print(f"  ({result['how']})")
@@ -100,7 +194,8 @@ def baseline_side(settings: Any) -> dict[str, Any]:
     from mysteryshop.history import load_baseline
 
     data = load_baseline(settings.baseline_file)
-    return {"run_id": data["run_id"], "values": data["values"], "samples": data.get("samples"), "speedups": data.get("speedups", [])}
+    return {"run_id": data["run_id"], "values": data["values"], "samples": data.get("samples"), "speedups": data.get("speedups", []),
+            "targets": data.get("targets") or [], "companies": data.get("companies") or {}}
 
 
 def run_side(settings: Any, store: Any, run_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -111,7 +206,8 @@ def run_side(settings: Any, store: Any, run_id: str) -> tuple[dict[str, Any], di
 
     run_summary(store, run_id)  # a run that never finished has no summary: said plainly, before scoring it
     card = stored_card(settings, store, run_id)
-    return {"run_id": run_id, "values": headline_values(card["summary"]), "samples": card_samples(card), "speedups": speedups(card)}, card
+    return {"run_id": run_id, "values": headline_values(card["summary"]), "samples": card_samples(card), "speedups": speedups(card),
+            "targets": card["summary"].get("targets") or [], "companies": company_sides(card)}, card
 
 
 def compare_command(args: argparse.Namespace) -> int:

@@ -29,7 +29,7 @@ HEARTBEAT_FRESH_S = 90.0
 
 def ensure_inbox_run(store: Store) -> None:
     if not store.query("SELECT 1 FROM runs WHERE id = ?", (INBOX_RUN,)):
-        store.write("INSERT OR IGNORE INTO runs (id, started_utc, status, config) VALUES (?, datetime('now'), 'collector', '{}')", (INBOX_RUN,))
+        store.write("INSERT OR IGNORE INTO runs (id, started_utc, status, config) VALUES (?, ?, 'collector', '{}')", (INBOX_RUN, utc_now()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +77,10 @@ def claim(
         return store.changes(*move) == 1
     # the event is written only if the move took effect: both in one transaction
     record = (
-        "INSERT INTO events (run_id, probe_id, kind, step, t_ns, utc, data) "
-        "SELECT ?, ?, 'received', NULL, ?, ?, ? WHERE changes() = 1",
+        "INSERT INTO events (run_id, probe_id, kind, step, t_ns, utc, data) VALUES (?, ?, 'received', NULL, ?, ?, ?)",
         (run_id, probe_id, when, reply.utc, json.dumps(event)),
     )
-    moved, _ = store.together([move, record])
+    moved, _ = store.together([move, record], only_if_first=True)
     return moved == 1
 
 
@@ -95,7 +94,7 @@ def save_cursor(store: Store, consumer: str, last_id: int) -> None:
     """Move `consumer`'s cursor to `last_id` (never back: two ticks at once may finish in any order)."""
     store.write(
         "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = "
-        "CAST(max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER)) AS TEXT)",
+        "CASE WHEN CAST(excluded.value AS BIGINT) > CAST(meta.value AS BIGINT) THEN excluded.value ELSE meta.value END",
         (f"cursor:{consumer}", str(last_id)),
     )
 

@@ -115,6 +115,7 @@ class Profile(BaseModel):
     marketing: _Behaviour
     chat: ChatBehaviour = ChatBehaviour()
     ask_back: AskBack | None = None
+    accessible_form: bool = Field(default=True, description="false: the contact form has WCAG faults axe-core finds (an unlabelled input, low contrast)")
 
 
 @cache
@@ -165,17 +166,20 @@ def _outside(low: int, high: int, bands: Sequence[tuple[int, int]]) -> list[tupl
 
 def draw_delay(
     rng: random.Random, low: int, high: int, *, offset: int = 0, deadlines: Sequence[int] = (), guards: Sequence[int] = (),
+    late: float = 1.0,
 ) -> int:
     """A delay drawn uniformly from [low, high], kept away from `deadlines` (counted from `offset` earlier) where it can be.
 
     The first of `guards` (widest first) that leaves at least a quarter of the range is kept clear around every
-    deadline; when none does, the whole range is used. Exactly one number is drawn from `rng` whatever happens,
-    so the draws after this one are the same with or without deadlines.
+    deadline: `guard` after it, and `late` times `guard` before it, since a busy machine delivers a reply late far more
+    than it reads the customer's email late (which makes a reply look early); when none does, the whole range is used.
+    Exactly one number is drawn from `rng` whatever happens, so the draws after this one are the same with or without
+    deadlines.
     """
     if low == high:
         return low
     for guard in guards:
-        pieces = _outside(low, high, [(d - offset - guard, d - offset + guard) for d in deadlines])
+        pieces = _outside(low, high, [(d - offset - int(guard * late), d - offset + guard) for d in deadlines])
         room = sum(hi - lo for lo, hi in pieces)
         if pieces and room * 4 >= high - low:
             x = rng.randint(0, room)
@@ -189,6 +193,7 @@ def draw_delay(
 
 def plan_replies(
     profile: Profile, rng: random.Random, *, min_gap_ns: int = 0, deadlines: Sequence[int] = (), guards: Sequence[int] = (),
+    late: float = 1.0,
 ) -> list[PlannedReply]:
     """What the company does with one email: a pure function of the profile and the random stream.
 
@@ -196,13 +201,13 @@ def plan_replies(
     SMTP connection, so two sent closer than a busy machine's scheduling jitter could arrive in either order, and
     whether marketing came while the issue was open, or which reply came first, would change from run to run.
     Acknowledgements, answers and follow-ups keep clear of `deadlines` (company ns after the email) by the
-    widest of `guards` the profile's range allows (see `draw_delay`): a reply drawn a few seconds of company time
-    from its deadline would be in time or late depending on how busy the machine is.
+    widest of `guards` the profile's range allows, `late` times that before a deadline (see `draw_delay`): a reply
+    drawn a few seconds of company time from its deadline would be in time or late depending on how busy the machine is.
     """
 
     def delay(behaviour: _Behaviour, offset: int = 0, *, guarded: bool = True) -> int:
         low, high = behaviour.delay
-        return draw_delay(rng, low, high, offset=offset, deadlines=deadlines if guarded else (), guards=guards)
+        return draw_delay(rng, low, high, offset=offset, deadlines=deadlines if guarded else (), guards=guards, late=late)
 
     personal = rng.random() < profile.personalize
     plan: list[PlannedReply] = []

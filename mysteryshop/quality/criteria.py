@@ -29,10 +29,10 @@ from mysteryshop.quality.details import (
 )
 from mysteryshop.quality.exchange import CriterionResult, Exchange, unscored
 from mysteryshop.quality.facts import match_facts
-from mysteryshop.quality.html_text import image_texts
+from mysteryshop.quality.html_text import html_text, image_texts, links
 from mysteryshop.quality.lexicons import Lexicon, Phrases, lexicon, supporting
 from mysteryshop.quality.readability import reading_ease
-from mysteryshop.quality.requests import already_given
+from mysteryshop.quality.requests import already_given, given_by_shape
 from mysteryshop.quality.text import fold, snippet
 from mysteryshop.quality.wording import (
     content_stem_set,
@@ -206,15 +206,18 @@ def _generic_situation(lex: Lexicon) -> frozenset[str]:
     return words | {stemmer_of(lex)(w) for w in words}
 
 
-@criterion("next_step", "vague_step", "when", "policy_deadline", "automated", "conditional")
+@criterion("next_step", "vague_step", "when", "policy_deadline", "automated", "conditional", "general_time", "addressee")
 def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Tells the customer a concrete next step and/or when it will happen: a time, an action, a promise to reply.
-    "We will look into it", "we will take the necessary steps" and promises made only "if necessary" are too vague."""
+    "We will look into it", "we will take the necessary steps" and promises made only "if necessary" are too vague;
+    so is how long a thing takes in general ("standard delivery usually takes 3-5 days"): a policy, not this case."""
     when_at = reply.first(lex.when)
     if when_at is not None:
         for index in range(when_at, len(reply.sentences)):
             folded = reply.folded[index]
             if lex.when.search(folded) and not lex.policy_deadline.search(folded) and not lex.automated.search(folded):
+                if _general_time(folded, lex):
+                    continue
                 return _result("sets_expectations", True, 0.8, reply.sentences[index], "sets expectations (when)")
     step_at = reply.first(lex.next_step)
     vague = ""
@@ -234,7 +237,17 @@ def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Cr
     return _result("sets_expectations", False, 0.75, "", "no next step or timeframe given")
 
 
-@criterion("feedback", "feedback_thanks", "not_feedback", "outcome_words", "restore_words", "report_back", "request_modal")
+def _general_time(folded: str, lex: Lexicon) -> bool:
+    """How long a thing takes in general ("deliveries normally take 48 hours", "die Lieferzeit beträgt in der Regel
+    3 bis 5 Werktage"): no word for the customer in it and no step of the company's."""
+    return (
+        lex.general_time.search(folded) is not None
+        and lex.addressee.search(folded) is None
+        and lex.next_step.search(lex.vague_step.sub(" ", folded)) is None
+    )
+
+
+@criterion("feedback", "feedback_thanks", "not_feedback", "outcome_words", "restore_words", "report_back", "request_modal", "negations")
 def asks_feedback(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Asks for feedback or whether the issue is now resolved: in the lexicon's words, or by what the sentence does.
 
@@ -253,6 +266,7 @@ def asks_feedback(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Criter
         return _result("asks_feedback", False, 0.8, "", "does not ask whether the issue is resolved or for feedback")
     outcome = lex.words("outcome_words")
     restore = lex.words("restore_words")
+    topic: set[str] | None = None  # the customer's own words, once a request to report back needs them
     for index, (sentence, folded) in enumerate(zip(reply.sentences, reply.folded)):
         question = folded.rstrip().endswith("?")
         if not question and "?" not in folded and (report_at is None or index < report_at or lex.report_back.search(folded) is None):
@@ -264,12 +278,20 @@ def asks_feedback(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Criter
         about_state = not restore.isdisjoint(words)
         if question and (about_outcome or (about_state and lex.request_modal.search(folded) is None)):
             return _result("asks_feedback", True, 0.7, sentence, "asks whether the answer worked")
-        if (about_outcome or about_state) and report_at is not None and index >= report_at and lex.report_back.search(folded):
-            return _result("asks_feedback", True, 0.7, sentence, "asks the customer to report back on whether it worked")
+        if report_at is not None and index >= report_at and lex.report_back.search(folded):
+            if about_outcome or about_state:
+                return _result("asks_feedback", True, 0.7, sentence, "asks the customer to report back on whether it worked")
+            if topic is None:
+                topic = content_stem_set(exchange.customer_text, lex) - _generic_situation(lex)
+            shared = content_stem_set(folded, lex) & topic
+            negated = not lex.words("negations").isdisjoint(_TOKENS.findall(folded))  # "…if the refund doesn't arrive": a fallback
+            if shared and not negated:  # "let me know if the connection holds", for a customer whose connection kept dropping
+                return _result("asks_feedback", True, 0.7, sentence, f"asks the customer to report back on their problem ({', '.join(sorted(shared))})")
     return _result("asks_feedback", False, 0.8, "", "does not ask whether the issue is resolved or for feedback")
 
 
 _LETTERS = re.compile(r"[^\W\d_]+")
+_TOKENS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 
 
 #: a sentence with at least this many words beyond receipt, ticket, deferral and courtesy says something
@@ -400,7 +422,7 @@ def _sentence_names(sentence: str, customer: str, names_only: bool) -> frozenset
     return frozenset(found)
 
 
-@criterion("marketing", "goodwill", "promo_words", "promo_offer", "promo_call", "greeting")
+@criterion("marketing", "goodwill", "promo_words", "promo_offer", "promo_call", "greeting", "promo_path", "help_path")
 def marketing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Sales or promotion inside a support reply, body, signature banner or trailing section alike
     (a goodwill credit for a failure is not marketing; a legal or unsubscribe footer is not either).
@@ -416,7 +438,12 @@ def marketing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionR
             if lex.marketing.search(folded) and not lex.goodwill.search(folded) and not _what_was_asked(sentence, exchange, lex):
                 return _result("marketing", True, 0.85, sentence, "promotes products or offers inside a support reply")
     in_body, outside = _trailing(exchange, reply, lex)
-    images = image_texts(exchange.reply_html) if exchange.reply_html else []
+    images: list[str] = []
+    if exchange.reply_html:
+        link = _campaign_link(exchange.reply_html, lex)
+        if link:
+            return _result("marketing", True, 0.75, link, "a link to a campaign or an offer (its address says so), not to help")
+        images = [*image_texts(exchange.reply_html), *_html_only_lines(exchange.reply_html, reply)]
     for line in (*in_body, *outside, *images):
         folded = fold(line)
         if line not in in_body and lex.marketing.search(folded):  # the body was searched as a whole above
@@ -432,6 +459,34 @@ def marketing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionR
         if not lex.goodwill.search(folded) and not (line in in_body and _what_was_asked(line, exchange, lex)):
             return _result("marketing", True, found[0], line, found[1])
     return _result("marketing", False, 0.8, "", "no promotion found")
+
+
+_UTM_CAMPAIGN = re.compile(r"[?&]utm_(campaign|content)=", re.IGNORECASE)
+_URL_PATH = re.compile(r"^[a-z][a-z0-9+.-]*://[^/?#]*([^?#]*)", re.IGNORECASE)
+
+
+def _campaign_link(markup: str, lex: Lexicon) -> str | None:
+    """A link that sells by its address: to a sale, an offer or a deal (its path in the lexicon's `promo_path`), or
+    tracked as a campaign (utm_campaign) with words that offer or call to buy; never a link to help, an account,
+    an order or the legal pages (`help_path`), whatever its tracking."""
+    for text, href in links(markup):
+        path = _URL_PATH.match(href)
+        where = fold(path.group(1) if path else "")
+        if lex.help_path.search(where):
+            continue
+        folded = fold(text)
+        if lex.promo_path.search(where) or (
+            _UTM_CAMPAIGN.search(href) and (lex.promo_offer.search(folded) or lex.promo_call.search(folded) or promo_words_in(folded, lex))
+        ):
+            return f"{text} <{href}>" if text else href
+    return None
+
+
+def _html_only_lines(markup: str, reply: CleanReply) -> list[str]:
+    """Lines of the HTML part that its plain-text part lacks: a banner the plain part leaves out."""
+    text, _notes = html_text(markup)
+    plain = fold(reply.body + "\n" + reply.signature + "\n" + reply.footer)
+    return [line for line in (" ".join(raw.split()) for raw in text.splitlines()) if line and not line.startswith(">") and fold(line) not in plain]
 
 
 _POSTSCRIPT = re.compile(r"^\s*p\.?\s?[sd]\b\.?", re.IGNORECASE)
@@ -464,20 +519,20 @@ def _what_was_asked(text: str, exchange: Exchange, lex: Lexicon) -> bool:
     return bool((content_stem_set(text, lex) & content_stem_set(exchange.customer_text, lex)) - _generic_situation(lex))
 
 
-@criterion("request", "stopwords", "determiners", "email_asked", "photo_asked", "photo_given")
+@criterion("request", "stopwords", "determiners", "email_asked", "photo_asked", "photo_given", "when_asked", "date_value", "phone_asked", "address_asked", "address_value")
 def asks_again(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Asks for a detail the customer already gave (order number, date of birth, invoice, photo…), compared
     with everything the customer wrote rather than with a fixed list."""
     asking = lex.words("ask_determiners")
     start = reply.first(lex.request)
-    if start is None and _asks_which(reply.folded_text, asking):
-        start = 0  # "which invoice…?" asks without a word of request
+    if start is None and (_asks_which(reply.folded_text, asking) or _asks_by_shape(reply.folded_text, lex)):
+        start = 0  # "which invoice…?", "when did you order?" ask without a word of request
     if start is None:
         return _result("asks_again", False, 0.75, "", "asks for nothing the customer already gave")
     for sentence, folded in zip(reply.sentences[start:], reply.folded[start:]):
         hit = lex.request.search(folded)
         if hit is None:
-            if not _asks_which(folded, asking):
+            if not _asks_which(folded, asking) and not _asks_by_shape(folded, lex):
                 continue
             hit = _WHOLE.match(folded)
         if lex.code == "en":
@@ -488,7 +543,7 @@ def asks_again(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Criterion
             return _result("asks_again", True, 0.75, sentence, f"asks for the email address, known from the {exchange.channel} the customer sent")
         elif lex.photo_asked.search(folded) and lex.photo_given.search(fold(exchange.customer_text)):
             return _result("asks_again", True, 0.75, sentence, "asks for a photo the customer already attached")
-        given = already_given(folded[hit.start():], exchange, lex)
+        given = already_given(folded[hit.start():], exchange, lex) or given_by_shape(folded, exchange, lex)
         if given and not _states_it(sentence, given[1]):
             return _result("asks_again", True, 0.75, sentence, f"asks for the {given[0]}, which the customer already gave ({given[1]})")
     return _result("asks_again", False, 0.75, "", "asks for nothing the customer already gave")
@@ -500,6 +555,11 @@ _WHOLE = re.compile("")
 def _asks_which(folded: str, asking: frozenset[str]) -> bool:
     """A question with an asking determiner in it ("which", "welche", "quel", "qué")."""
     return "?" in folded and any(w in folded for w in asking) and not asking.isdisjoint(words_of(folded))
+
+
+def _asks_by_shape(folded: str, lex: Lexicon) -> bool:
+    """A question about when something happened, or for a telephone number or an address ("Wann haben Sie bestellt?")."""
+    return "?" in folded and any(p.search(folded) for p in (lex.when_asked, lex.phone_asked, lex.address_asked))
 
 
 def _known_detail(exchange: Exchange, sentence: str) -> str | None:

@@ -201,6 +201,8 @@ def _candidates(phrase: list[str], keys: list[tuple[str, str]], lex: Lexicon) ->
     links = lex.words("phrase_links")
     details = lex.words("detail_words")
     found = [head]
+    if head[0] in lex.words("container_words"):
+        found.extend(k for k in keys if k != head)  # "una copia de la factura" asks for the invoice
     for key in keys:
         at = phrase.index(key[0])
         after = phrase[at + 1] if at + 1 < len(phrase) else ""
@@ -227,3 +229,46 @@ def _given_as_field(key: tuple[str, str], exchange: Exchange, customer: str, lex
         if any(to_stem(w) in forms or w in (key[0], key[1]) for w in words if len(w) >= 3):
             return f"{value} ({field.replace('_', ' ')})"
     return None
+
+
+_PHONE = re.compile(r"(?:\+|\b00)\d[\d ()./-]{7,}\d|\b0\d{1,4}[ /.-]?\d[\d ./-]{5,}\d")
+#: a telephone number has at least this many digits (a date written with digits has at most eight)
+_PHONE_DIGITS = 9
+#: how far from a date the words it is about may stand in the customer's message
+_DATE_CONTEXT = 60
+#: where the clause a date stands in ends: what is beyond is about something else
+_CLAUSE_END = re.compile(r"[.;:!?,()\n]\s|\s(?:and|but|und|aber|et|mais|y|pero)\s")
+#: two words are about the same thing when they start with the same letters, this many or the whole shorter word
+_SAME_START = 5
+
+
+def given_by_shape(request: str, exchange: Exchange, lex: Lexicon) -> tuple[str, str] | None:
+    """(what was asked for, what the customer wrote) for a request that names no detail word but asks for a
+    telephone number, a postal address or the date of something ("the best number to reach you on", "Ihre
+    Anschrift", "when did you place the order?", "¿en qué fecha hizo el pedido?") when the customer's message
+    holds one: any telephone number or address, and a date only beside a word the question shares ("ordered
+    on 3 March" for "when did you place the order?"; "When did the noise start?" does not ask for it)."""
+    customer = fold(exchange.customer_text)
+    if lex.phone_asked.search(request):
+        for phone in _PHONE.finditer(customer):
+            if sum(c.isdigit() for c in phone.group()) >= _PHONE_DIGITS:
+                return "telephone number", phone.group().strip()
+    if lex.address_asked.search(request):
+        address = lex.address_value.search(customer)
+        if address is not None:
+            return "postal address", address.group().strip()
+    if lex.when_asked.search(request):
+        topic = _topic_starts(request, lex)
+        for date in lex.date_value.regex.finditer(customer):
+            before = _CLAUSE_END.split(customer[max(0, date.start() - _DATE_CONTEXT) : date.start()])[-1]
+            after = _CLAUSE_END.split(customer[date.end() : date.end() + _DATE_CONTEXT])[0]
+            around = before + " " + after
+            if not topic.isdisjoint(_topic_starts(around, lex)):
+                return "date", date.group().strip()
+    return None
+
+
+def _topic_starts(text: str, lex: Lexicon) -> set[str]:
+    """The first letters of the words of `text` that are no stop words: "ordered" and "order" share "order"."""
+    stop = stopwords_of(lex)
+    return {w[:_SAME_START] for w in re.findall(r"[^\W\d_]{4,}", text) if w not in stop}

@@ -127,10 +127,18 @@ _NUMBER_WORDS = {
     "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100,
 }
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+_NUMBER_MARK = re.compile(r"[.,]")
 _COMPOUND_NUMBER = re.compile(r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)-(one|two|three|four|five|six|seven|eight|nine)\b")
 
 
 def _canonical_number(raw: str) -> str:
+    """'9,90', '9.90' -> '9.9'; '1,000', '1.000' -> '1000'; '1.000,50' -> '1000.5': a last group of one or two digits
+    is decimals, of three a thousands group, whichever mark stands before it (English and continental writing)."""
+    parts = _NUMBER_MARK.split(raw)
+    if len(parts) > 1 and len(parts[-1]) <= 3:
+        whole = "".join(parts[:-1]) if len(parts[-1]) < 3 else "".join(parts)
+        frac = parts[-1].rstrip("0") if len(parts[-1]) < 3 else ""
+        return f"{whole}.{frac}" if frac else whole
     digits = raw.replace(",", "")
     if "." in digits:
         whole, _, frac = digits.partition(".")

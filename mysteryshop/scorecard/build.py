@@ -21,6 +21,7 @@ from mysteryshop.durations import format_duration
 from mysteryshop.exitcodes import problem_counts
 from mysteryshop.journey import Journey
 from mysteryshop.history import Earlier, company_trend, earlier_runs, point, run_trend
+from mysteryshop.scorecard.accessibility import company_accessibility, read_audits
 from mysteryshop.scorecard.companies import by_company, by_journey, league_table, page_name
 from mysteryshop.scorecard.grades import Grade, Rubric, grade_channel, grade_overall, grading_rules
 from mysteryshop.scorecard.headline import HEADLINE, headline_values  # noqa: F401 - build.HEADLINE, build.headline_values as before
@@ -132,7 +133,7 @@ def _build(
     ]
     malformed = [
         {"ref": m["id"], "probe": m["probe_id"], "utc": m["utc"], "defects": json.loads(m["defects"])}
-        for m in store.query("SELECT id, probe_id, utc, defects FROM messages WHERE run_id = ? AND malformed ORDER BY t_ns", (run_id,))
+        for m in store.query("SELECT id, probe_id, utc, defects FROM messages WHERE run_id = ? AND malformed <> 0 ORDER BY t_ns", (run_id,))
     ]
     card = {
         "schema": SCHEMA,
@@ -160,6 +161,9 @@ def _build(
     started, earlier = earlier_runs(store, run_id)
     card["companies"] = company_sections(probes_out, targets, journeys, summary, channels, card, earlier=earlier, run_id=run_id,
                                          started_utc=started, rubric=rubric)
+    audits = read_audits(store, run_id)
+    for name, section in card["companies"].items():
+        section["accessibility"] = company_accessibility((p["id"] for p in probes_out if p["target"] == name), audits)
     card["league"] = league_table(card["companies"])
     for row in card["league"]:
         card["companies"][row["target"]]["rank"] = row["rank"]

@@ -53,11 +53,13 @@ def markdown_summary(card: Mapping[str, Any], *, gate: Mapping[str, Any] | None 
         regressions = [c for c in gate.get("changes", []) if c["regressed"]]
         for change in regressions:
             p_value = f", p = {change['p_text']}" if change.get("p_text", "—") != "—" else ""
-            lines.append(f"- ❌ {change['label']}: {change['baseline_text']} → {change['current_text']} "
+            whose = f"{change['company']}: " if change.get("company") else ""
+            lines.append(f"- ❌ {whose}{change['label']}: {change['baseline_text']} → {change['current_text']} "
                          f"(tolerance {change['tolerance_text']}{p_value})")
         unmet = [r for r in gate.get("requirements", []) if not r["met"]]
         for requirement in unmet:
-            lines.append(f"- ❌ requirement `{requirement['requirement']}`: {requirement['reason']}")
+            whose = f" ({requirement['company']})" if requirement.get("company") else ""
+            lines.append(f"- ❌ requirement `{requirement['requirement']}`{whose}: {requirement['reason']}")
         if regressions or unmet:
             lines.append("")
     if grade.get("reason"):

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import json
 import random
-import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from mysteryshop.journey import Journey
 from mysteryshop.mail import compose
@@ -82,14 +82,10 @@ def write_synthetic_run(
     `reply_text` / `reply_html` replace the first reply of every probe (e.g. a script-injection payload).
     Times are wall-clock ns; company time is wall × `speedup`, as for the demo desk.
     """
-    Store(store_path).close()  # creates the schema
     rng = random.Random(seed)
-    conn = sqlite3.connect(store_path, isolation_level=None)
     base = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
-    conn.execute("BEGIN")
     # a run that is there already gets this target's probes beside its own: several companies in one run
-    conn.execute("INSERT OR IGNORE INTO runs (id, started_utc, config) VALUES (?, ?, ?)",
-                 (run_id, _utc(base, 0), json.dumps({"synthetic": True, "seed": seed})))
+    run_row = (run_id, _utc(base, 0), json.dumps({"synthetic": True, "seed": seed}))
     probe_rows, event_rows, message_rows = [], [], []
     t0 = 1_000_000_000_000
     b = behaviour
@@ -132,13 +128,23 @@ def write_synthetic_run(
                                  *_parsed(raw, customer_body, annotate, received=True)))
         end = start + int(4 * 86400 / speedup * 1e9)
         event_rows.append((run_id, pid, "probe_finished", None, end, _utc(base, 4 * 86400 / speedup), json.dumps({"status": "finished", "error": None})))
-    conn.executemany("INSERT INTO probes (id, run_id, journey, target, persona, address, status) VALUES (?, ?, ?, ?, ?, ?, ?)", probe_rows)
-    conn.executemany("INSERT INTO events (run_id, probe_id, kind, step, t_ns, utc, data) VALUES (?, ?, ?, ?, ?, ?, ?)", event_rows)
     columns = ", ".join(["run_id", "probe_id", "direction", "mail_from", "rcpt_to", "t_ns", "utc", "raw", *_PARSED])
-    conn.executemany(f"INSERT INTO messages ({columns}) VALUES ({', '.join('?' * (8 + len(_PARSED)))})", message_rows)
-    conn.execute("UPDATE runs SET finished_utc = ?, status = 'failed' WHERE id = ?", (_utc(base, 30), run_id))
-    conn.execute("COMMIT")
-    conn.close()
+    _write_rows(store_path, [
+        ("INSERT OR IGNORE INTO runs (id, started_utc, config) VALUES (?, ?, ?)", [run_row]),
+        ("INSERT INTO probes (id, run_id, journey, target, persona, address, status) VALUES (?, ?, ?, ?, ?, ?, ?)", probe_rows),
+        ("INSERT INTO events (run_id, probe_id, kind, step, t_ns, utc, data) VALUES (?, ?, ?, ?, ?, ?, ?)", event_rows),
+        (f"INSERT INTO messages ({columns}) VALUES ({', '.join('?' * (8 + len(_PARSED)))})", message_rows),
+        ("UPDATE runs SET finished_utc = ?, status = 'failed' WHERE id = ?", [(_utc(base, 30), run_id)]),
+    ])
+
+
+def _write_rows(store_path: Path | str, statements: list[tuple[str, list[tuple[Any, ...]]]]) -> None:
+    """Write the rows in one transaction into the store at `store_path` (a file or a URL; created if missing)."""
+    store = Store(store_path)
+    try:
+        store.bulk(statements)
+    finally:
+        store.close()
 
 
 BOUNCE = ("This is the mail system at host mx.northwind.demo.\n\nI'm sorry to have to inform you that your message could not\n"
@@ -185,11 +191,8 @@ def write_mixed_run(store_path: Path | str, run_id: str, probes: list[SyntheticP
     """Write one run of `probes` (email, web-form and chat probes, unreachable, bounced or interrupted ones) into the
     store at `store_path`, as the engine records them: `sent` / `acted` events, chat messages, form confirmations,
     raw messages, and each probe's end. Times are wall ns (company time = wall × `speedup`)."""
-    Store(store_path).close()
-    conn = sqlite3.connect(store_path, isolation_level=None)
     base = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
-    conn.execute("BEGIN")
-    conn.execute("INSERT INTO runs (id, started_utc, config) VALUES (?, ?, ?)", (run_id, _utc(base, 0), json.dumps({"synthetic": True})))
+    run_row = (run_id, _utc(base, 0), json.dumps({"synthetic": True}))
     probe_rows, event_rows, message_rows = [], [], []
     t0 = 1_000_000_000_000
 
@@ -257,13 +260,14 @@ def write_mixed_run(store_path: Path | str, run_id: str, probes: list[SyntheticP
             event_rows.append((run_id, pid, "probe_interrupted", None, t_ns, utc, json.dumps({"error": "interrupted (SIGINT)"})))
         else:
             event_rows.append((run_id, pid, "probe_finished", None, end[0], end[1], json.dumps({"status": "finished", "error": None})))
-    conn.executemany("INSERT INTO probes (id, run_id, journey, target, persona, address, status) VALUES (?, ?, ?, ?, ?, ?, ?)", probe_rows)
-    conn.executemany("INSERT INTO events (run_id, probe_id, kind, step, t_ns, utc, data) VALUES (?, ?, ?, ?, ?, ?, ?)", event_rows)
     columns = ", ".join(["run_id", "probe_id", "direction", "mail_from", "rcpt_to", "t_ns", "utc", "raw", *_PARSED])
-    conn.executemany(f"INSERT INTO messages ({columns}) VALUES ({', '.join('?' * (8 + len(_PARSED)))})", message_rows)
-    conn.execute("UPDATE runs SET finished_utc = ?, status = 'failed' WHERE id = ?", (_utc(base, 30), run_id))
-    conn.execute("COMMIT")
-    conn.close()
+    _write_rows(store_path, [
+        ("INSERT INTO runs (id, started_utc, config) VALUES (?, ?, ?)", [run_row]),
+        ("INSERT INTO probes (id, run_id, journey, target, persona, address, status) VALUES (?, ?, ?, ?, ?, ?, ?)", probe_rows),
+        ("INSERT INTO events (run_id, probe_id, kind, step, t_ns, utc, data) VALUES (?, ?, ?, ?, ?, ?, ?)", event_rows),
+        (f"INSERT INTO messages ({columns}) VALUES ({', '.join('?' * (8 + len(_PARSED)))})", message_rows),
+        ("UPDATE runs SET finished_utc = ?, status = 'failed' WHERE id = ?", [(_utc(base, 30), run_id)]),
+    ])
 
 
 _PARSED = ("message_id", "in_reply_to", "subject", "text", "full_text", "html", "auto_submitted", "list_unsubscribe", "precedence",

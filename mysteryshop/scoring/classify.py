@@ -10,6 +10,13 @@ last what is left: whether a reply that confirms receipt or defers also says som
 Substance is what remains of the reply's own words (collect.parse: quotes removed; quality.clean: signature
 and footer set aside) once every cue, greeting, reference number and pointer to a help centre is taken out.
 
+Structure and headers weigh before words where both speak: an autoresponder's message (RFC 3834
+`Auto-Submitted: auto-replied`, `X-Autoreply`) needs much more substance to be an answer; a help desk's record of
+fields ("Case number: …", "Description: …") is read line by line, never as wrapped prose, and the customer's own
+message in it is theirs (scoring.own_text); links that differ only in the rating they carry, rows of faces and
+choices under a line that asks to judge are a rating scale; a free-text delay warning stays a warning whatever
+the bounce detectors guess; a receipt that promises the answer has nothing yet to be rated.
+
 The cues are data (kinds.yaml), in English, German, French and Spanish, all tried on every message: no
 language is detected to classify (language.detect is for what a caller shows or scores next).
 """
@@ -18,7 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from mysteryshop.collect.parse import CALENDAR, ParsedMail
@@ -47,6 +54,8 @@ SUBSTANCE_BESIDE_NOTICE = 14
 #: a reply that says the answer is still to come ("one of our team will respond within 24 hours") is an answer only with this
 #: many words of substance besides, not counting sentences that carry a link (pointers: "track your order here: …")
 SUBSTANCE_PROMISED = 12
+#: an autoresponder's message (RFC 3834 auto-replied) that confirms receipt is an answer only with this much substance besides
+SUBSTANCE_AUTO_REPLY = 20
 #: a sentence adds to the substance only with at least this many words of its own once its cues are out
 SENTENCE_SUBSTANCE = 3
 #: how much of a message's text is read for cues (a 5 MB newsletter is judged by its first 20,000 characters)
@@ -136,6 +145,9 @@ _NOT_SUBSTANCE = ("received", "deferral", "reply_promise", "automated", "survey"
 
 
 _LINE_END = re.compile(r"[.!?:;]\s*$")
+#: a line of a record ("Short description: Order 4471 arrived damaged", "Opened: 2026-03-04 10:12"): two of them in a row are
+#: a form or a ticket's fields, never one sentence wrapped over two lines
+_FIELD_LINE = re.compile(r"^[^\W\d][^\W\d'’-]*(?:[ '’-][^\W\d]+){0,2}\s?:\s")
 
 
 def unwrap(text: str) -> str:
@@ -146,7 +158,8 @@ def unwrap(text: str) -> str:
     for line in lines:
         previous = out[-1] if out else ""
         stripped = line.strip()
-        if previous.strip() and stripped and len(previous) >= 45 and not _LINE_END.search(previous) and not stripped.startswith(("-", "*", "•", ">")):
+        if (previous.strip() and stripped and len(previous) >= 45 and not _LINE_END.search(previous) and not stripped.startswith(("-", "*", "•", ">"))
+                and not (_FIELD_LINE.match(stripped) and _FIELD_LINE.match(previous.strip()))):
             out[-1] = previous.rstrip() + " " + stripped
         else:
             out.append(line)
@@ -189,9 +202,13 @@ def _is_field(folded: str) -> bool:
     if found is None:
         return False
     value = _TOKEN.findall(found.group("value"))
+    if not found.group("value").strip():
+        return False  # a heading or a prompt ("Rate your conversation:"): its words are read like any sentence's
     return len(value) <= _FIELD_WORDS or sum(t.isdigit() for t in value) * 2 >= len(value)
 
 
+#: the end of a clause, just before an aside that starts a new one ("…tomorrow morning; in the meantime")
+_CLAUSE_END = re.compile(r"[;,:–—-]\s*$")
 #: what parts the items of a bar of links or of a footer line ("Unsubscribe · Manage preferences", "Shop | Blog | Help")
 _BAR = re.compile(r"\s[|·•]\s|\s[|·•]$|^[|·•]\s")
 #: an item of such a bar is short
@@ -242,6 +259,15 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
         spans: list[tuple[int, int]] = []
         hits = body.hits[index] = words.scan(folded)
         groups_here = words.find(folded, hits, _SENTENCE_GROUPS)
+        aside = groups_here.get("aside")
+        if aside and "imprint" not in groups_here:
+            # "I'll send the label tomorrow; in the meantime, keep the lamp in its box": what comes before the aside, in a
+            # clause of its own, is still the matter (the aside and what follows it are not)
+            before = folded[:min(cue.start for cue in aside)]
+            if _CLAUSE_END.search(before) and len(_TOKEN.findall(before)) > SENTENCE_SUBSTANCE:
+                folded = _CLAUSE_END.sub("", before)
+                hits = body.hits[index] = words.scan(folded)
+                groups_here = words.find(folded, hits, _SENTENCE_GROUPS)
         for group, cues in groups_here.items():
             if group in _NOT_SUBSTANCE:
                 spans.extend((cue.start, cue.end) for cue in cues)
@@ -291,6 +317,13 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
             for group in groups_here:
                 body.substance_beside[group] = body.substance_beside.get(group, 0) + own
     return body
+
+
+def _auto_replied(mail: ParsedMail) -> bool:
+    """Whether an autoresponder wrote the message in response to the customer's (RFC 3834 `Auto-Submitted: auto-replied`,
+    the older `X-Autoreply`/`X-Autorespond`, `Precedence: auto_reply`): software that answers every message alike."""
+    return ((mail.auto_submitted or "").strip().lower().startswith("auto-replied") or any(name in mail.kind_headers for name in _AUTO_HEADERS)
+            or (mail.precedence or "").strip().lower() == "auto_reply")
 
 
 def _auto_signals(mail: ParsedMail, words: KindWords, subject: _Scanned) -> list[str]:
@@ -378,7 +411,7 @@ def _read_kind(mail: ParsedMail) -> Reading:
         return notice
 
     reply = _in_thread(mail, subject)
-    survey = _survey(words, subject, body, rating_scale(text), reply)
+    survey = _survey(words, subject, body, rating_scale(text, lambda line: _asks_to_judge(words, line)), reply)
     selling = _selling(subject, full)
     marketing = _marketing(mail, words, full, body, reply, selling)
     if marketing is not None and (survey is None or marketing[1] >= 3):
@@ -402,8 +435,19 @@ def _read_kind(mail: ParsedMail) -> Reading:
     # a receipt or deferral takes its whole clause out of the substance (_read_body): what is left is the company's own matter;
     # when the message says the answer is still to come, that must be more than pointers and pleasantries
     substance, needed = body.substance, SUBSTANCE_FOR_ANSWER
-    if promised is not None:
+    if promised is not None or (deferral is not None and (automated is not None or _auto_replied(mail))):
+        # an autoresponder or a message that says it is automated, putting the answer off ("replies are taking up to 5 days"), says how
+        # long and where to look meanwhile: neither is the matter
         substance, needed = body.substance - body.linked - body.waiting, SUBSTANCE_PROMISED
+    if _auto_replied(mail):
+        # an autoresponder (RFC 3834) sends the same text to every message: beside a receipt, what it says is the desk's
+        # notice (hours, holidays, links), not an answer written for this customer, unless it is a long one
+        needed = max(needed, SUBSTANCE_AUTO_REPLY)
+    if not acks and not reply and not _auto_replied(mail) and not own.echoed and substance < needed:
+        # software's notice outside the customer's thread (a dispatch note, a password link) that does not say their message
+        # arrived: about something else, not a receipt of it
+        return Reading(OTHER, ("an automatic notice outside the customer's thread (no In-Reply-To, no reply prefix, no reference)",
+                               "no word of receipt or of an answer to come", *auto), automatic=True)
     if (acks or auto) and substance < needed:
         evidence = [f"body {_quote(c)}" for c in acks[:3]] or list(auto[:2])
         evidence += [f"{substance} word(s) of substance beyond receipt, deferral and boilerplate"
@@ -461,10 +505,19 @@ def _bounce(mail: ParsedMail, words: KindWords, subject: _Scanned, full: _Scanne
     """A bounce, or `other` for a delay warning or delivery notice; None for a message no mail server wrote."""
     action = (mail.delivery_action or "").lower()
     report = mail.delivery_evidence or ""
-    if action in ("failed", "error"):
-        return Reading(BOUNCE, (f"delivery failed: {report}",), automatic=True)
     delay_subject = subject.first("delay")
     bounce_subject = subject.first("bounce_subject")
+    guessed = report.startswith("flufl.bounce")  # a detector's reading of free text, not a report's own Action field
+    if action in ("failed", "error") and guessed and bounce_subject is None and (
+            delay_subject is not None or words["delay"].first(full.text[:6000], full.hits) is not None):
+        # "THIS IS A WARNING MESSAGE ONLY … will keep trying": the server says it goes on trying; the detectors read the
+        # address it names as a failure
+        cue = delay_subject or words["delay"].first(full.text[:6000], full.hits)
+        assert cue is not None
+        return Reading(OTHER, (f"delivery delayed, not final (not a bounce): {_quote(cue)}", f"not the {report[:80]}"),
+                       automatic=True, language=cue.language)
+    if action in ("failed", "error"):
+        return Reading(BOUNCE, (f"delivery failed: {report}",), automatic=True)
     if action == "delayed" and bounce_subject is None:
         return Reading(OTHER, (f"delivery delayed, not final (not a bounce): {report}",), automatic=True)
     if mail.report_type == "disposition-notification":
@@ -514,6 +567,10 @@ def _absence(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body,
     # whom to write to or call meanwhile ("for invoices: ben@…, 030 1234-12") is part of an absence notice
     other = max(0, body.substance - beside - body.contact)
     little = other < SUBSTANCE_FOR_ANSWER and beside < SUBSTANCE_BESIDE_NOTICE * 2
+    if not auto and in_subject is None:
+        # nothing but the words says it is a notice: then the clauses beside the absence must say nothing either ("the shop
+        # closes from 24 December, but your order left this morning and arrives before Christmas" is an answer)
+        little = little and body.substance - body.contact < SUBSTANCE_FOR_ANSWER
     if in_body is not None and (auto or little or in_subject is not None):
         evidence = [f"body {_quote(in_body)}", *([f"subject {_quote(in_subject)}"] if in_subject else []), *auto]
         return Reading(OUT_OF_OFFICE, tuple(evidence), automatic=True, language=in_body.language)
@@ -536,8 +593,7 @@ def _away(mail: ParsedMail, words: KindWords, body: _Body, auto: list[str]) -> R
     """A person's mailbox answering on its own (RFC 3834 auto-replied, X-Autoreply) in the first person, saying where they are
     and when they are back, neither confirming receipt, giving a number nor promising an answer within a time: away, in
     whatever words ("I'm hiking in Patagonia until the 28th")."""
-    replied = (mail.auto_submitted or "").strip().lower().startswith("auto-replied") or any(
-        name in mail.kind_headers for name in _AUTO_HEADERS)
+    replied = _auto_replied(mail)
     person = body.first("person")
     if not replied or person is None or _logged(body) or body.cues.get("automated"):
         return None
@@ -571,6 +627,8 @@ def _notice(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body) 
     in_body = body.first("notice_body")
     if in_subject is None and in_body is None:
         return None
+    if in_subject is None and (_logged(body) or body.cues.get("deferral") or body.cues.get("reply_promise")):
+        return None  # "we have your request and reply within a day; this mailbox is not monitored": a receipt with a footer
     other = body.substance - body.substance_beside.get("notice_body", 0)
     if other < SUBSTANCE_BESIDE_NOTICE:
         evidence = [f"{where} {_quote(cue)}" for where, cue in (("subject", in_subject), ("body", in_body)) if cue is not None]
@@ -587,6 +645,8 @@ _STARS = re.compile(r"\b[1-5] (?:stars?|sterne?|etoiles?|estrellas?)\b.{0,30}\b[
                     r"(?:[★☆⭐✩✰✭]\s*){3,}")
 #: a choice marked with an emoji or a symbol
 _MARKED = re.compile(r"[\U0001F300-\U0001FAFF\u2600-\u27BF]")
+#: a row of three to eleven faces or marks and nothing else ("😠  🙁  😐  🙂  😍", "👎 👍"): a scale without words
+_FACES = re.compile(r"^(?:[\U0001F300-\U0001FAFF\u2600-\u27BF\uFE0F\u200D]+\s*){3,11}$")
 #: what a line must hold to be a row of choices (cheap to rule out), or a scale of stars
 _MAY_BE_ROW = re.compile(r"\s[·|/–-]\s|\s{2,}|\t|[\U0001F300-\U0001FAFF]")
 _MAY_BE_STARS = re.compile(r"[★☆⭐✩✰✭]|\b[1-5] \w")
@@ -641,17 +701,19 @@ def _choice_list(lines: list[str], question: int) -> str | None:
     return None
 
 
-def rating_scale(text: str) -> str | None:
+def rating_scale(text: str, asks: Callable[[str], bool] | None = None) -> str | None:
     """A rating scale in a message's text, said as evidence, or None: links that differ only in the rating they
     carry (".../satisfaction/good", ".../bad"), a numbered row (0-10, 1-5, 1-7), stars, or a choice of short captions
-    under a question (in a row, or one a line)."""
+    under a question (in a row, or one a line). `asks`: whether a line ending in a colon asks the customer to judge
+    ("Please tell us how we did:"), so that the choices under it count as under a question."""
     lines = [line.strip() for line in text[:TEXT_LIMIT].split("\n")]
     options: list[tuple[str, str]] = []
     pending: str | None = None
     for line in lines:
         if not line:
             continue
-        if ("1" in line and "5" in line and _NUMBER_SCALE.match(fold(line))) or (_MAY_BE_STARS.search(line) and _STARS.search(fold(line))):
+        if ("1" in line and "5" in line and _NUMBER_SCALE.match(fold(line))) or (_MAY_BE_STARS.search(line) and _STARS.search(fold(line))) or (
+                _MARKED.search(line) and _FACES.match(line)):
             return f'a rating scale "{" ".join(line.split())[:60]}"'
         found = _LINK_OPTION.match(line) if "http" in line else None
         if found is None and pending is not None and re.fullmatch(r"https?://\S+", line):
@@ -668,7 +730,11 @@ def rating_scale(text: str) -> str | None:
     prefixes: dict[str, list[str]] = {}
     for caption, url in options:
         if not _ARTICLE_LINK.search(url):  # a list of help articles is no scale, however short their titles
+            # the rating is the last part of the link, before any query that is the same on every option (".../good?locale=8")
             prefixes.setdefault(re.split(r"[/=][^/=]*$", url)[0], []).append(caption)
+            path, _, query = url.partition("?")
+            if query:
+                prefixes.setdefault(re.split(r"/[^/]*$", path)[0] + "?" + query, []).append(caption)
     for captions in prefixes.values():
         if 2 <= len(set(captions)) <= 11:
             return "a choice of rated links: " + " / ".join(captions[:5])
@@ -676,7 +742,7 @@ def rating_scale(text: str) -> str | None:
         if _MAY_BE_ROW.search(line) and _graded_row(fold(line)):
             return f'a graded row of choices: "{line[:60]}"'
     for index, line in enumerate(lines):
-        if not line.endswith("?"):
+        if not (line.endswith("?") or (line.endswith(":") and asks is not None and asks(fold(line)))):
             continue
         # right under the question, two choices ("Yes   No"); after a blank line, three or more (two might be a signature)
         right_under = index + 1 < len(lines) and bool(lines[index + 1])
@@ -690,6 +756,16 @@ def rating_scale(text: str) -> str | None:
     return None
 
 
+def _asks_to_judge(words: KindWords, folded: str) -> bool:
+    """Whether a (folded) line asks the customer to judge: a survey's words, or feedback words beside a "how" or a "rate"
+    ("Please tell us how we did:"; not "Here are our recommendations:")."""
+    return words["survey"].first(folded) is not None or (
+        _JUDGE_PROMPT.search(folded) is not None and words["feedback"].first(folded) is not None)
+
+
+_JUDGE_PROMPT = re.compile(r"\b(?:how|rate|wie|bewerten|comment|notez|evaluez|como|valora|califica|puntua)\b")
+
+
 def _in_thread(mail: ParsedMail, subject: _Scanned) -> bool:
     """Whether the message answers in the customer's thread: a reply, or one about their numbered request."""
     return bool(mail.in_reply_to) or bool(_REPLY_SUBJECT.match(mail.subject or "")) or bool(_REFERENCE.search(subject.text))
@@ -699,6 +775,8 @@ def _survey(words: KindWords, subject: _Scanned, body: _Body, scale: str | None,
     """(evidence, language) when the message asks the customer to judge what they got: a survey's words, a rating scale, or
     (in a message of its own, not a reply in their thread) a question about their experience and a subject that asks for it."""
     in_subject = subject.first("survey")
+    if in_subject is None and body.cues.get("received") and body.cues.get("reply_promise"):
+        return None  # "we have your message and reply within 24 hours": there is no help yet to rate, whatever widget follows
     asked = subject.first("feedback") if not reply and in_subject is None else None
     surveyed = {" ".join(c.text.split()) for c in body.cues.get("survey", ())}
     questions = body.questions if (not reply or surveyed or scale) else [c for c in body.questions if c in body.about_us]
@@ -708,20 +786,26 @@ def _survey(words: KindWords, subject: _Scanned, body: _Body, scale: str | None,
     judging = [c for c in body.judging if not reply or c in body.about_us][:1] if body.links else []
     judging = judging if not acknowledges and not body.cues.get("closure") else []
     signs = len(surveyed) + (scale is not None) + len({c.text for c in questions}) + (asked is not None) + len(judging)
-    cue = body.first("survey") or in_subject or (questions[0] if questions else None) or asked or (judging[0] if judging else None)
-    if signs == 0 and in_subject is None:
-        return None
+    cue = body.first("survey") or in_subject or (questions[0] if questions else None) or asked or (judging[0] if judging else None) or (
+        body.about_us[0] if body.about_us else None)
     other = body.substance - body.substance_beside.get(_JUDGING, 0)
+    # a person's follow-up whose matter is the request for feedback: the sentences that ask to judge how the company did say
+    # more than the rest (a line recalling how it was solved), and nothing is received or put off
+    asking = body.substance_beside.get(_JUDGING, 0)
+    follow_up = bool(body.about_us) and not acknowledges and asking >= other and asking >= SUBSTANCE_FOR_ANSWER
+    if signs == 0 and in_subject is None and not follow_up:
+        return None
     # several signs outweigh what else the message says when they open it (a survey that quotes the conversation below);
     # a rating footer under an answer comes after it
     leads = (body.before_judging or 0) < SUBSTANCE_BESIDE_NOTICE
     # in the thread, a request for feedback in the writer's own words beside an answer ("let us know how we did") is a line of it
     beside = SUBSTANCE_BESIDE_NOTICE if (not reply or surveyed or scale) else SUBSTANCE_FOR_ANSWER
-    if in_subject is not None or (signs >= 2 and leads) or other < beside:
+    if in_subject is not None or (signs >= 2 and leads) or other < beside or follow_up:
         evidence = tuple(f"body {_quote(c)}" for c in body.cues.get("survey", [])[:3]) + ((f"subject {_quote(in_subject)}",) if in_subject else ())
         evidence += tuple(f"asks {_quote(c)}" for c in questions[:2]) + ((f"subject {_quote(asked)}",) if asked else ())
         evidence += tuple(f"asks {_quote(c)} beside a link or button" for c in judging)
         evidence += (scale,) if scale else ()
+        evidence += (f"asks {_quote(body.about_us[0])}: the request for feedback is most of what it says",) if follow_up and not signs else ()
         return evidence + (f"{other} word(s) of substance beside the survey",), cue.language if cue else None
     return None
 

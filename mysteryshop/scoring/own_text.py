@@ -125,6 +125,23 @@ def _attribution(line: str, folded: str, names: tuple[str, ...], addresses: tupl
     return any(flat.startswith(who) and re.match(r"\s*[,(<]?.{0,40}\d", flat[len(who):]) for who in names + addresses)
 
 
+#: the label of a record's field that holds the customer's own message ("Description:", "Ihre Nachricht:", "Mensaje:")
+_MESSAGE_LABEL = re.compile(r"^\s*(?:(?:your|ihre|deine|votre|ton|tu|su) )?(?:description|message|details|comments?|question|enquiry|inquiry|"
+                            r"request|beschreibung|nachricht|anliegen|frage|anfrage|demande|descripcion|mensaje|consulta|detalles?|"
+                            r"comentarios?)\s?:\s*\S")
+
+
+def _in_record(lines: list[str], index: int) -> bool:
+    """Whether the line at `index` is one of two or more fields in a paragraph (a record, not a sentence with a colon)."""
+    start = index
+    while start > 0 and lines[start - 1].strip():
+        start -= 1
+    end = index
+    while end + 1 < len(lines) and lines[end + 1].strip():
+        end += 1
+    return sum(bool(_FIELD.match(lines[i])) for i in range(start, end + 1)) >= 2
+
+
 def _without_customer(text: str, names: tuple[str, ...], addresses: tuple[str, ...]) -> tuple[str, bool]:
     lines = text.split("\n")
     drop = [False] * len(lines)
@@ -149,6 +166,14 @@ def _without_customer(text: str, names: tuple[str, ...], addresses: tuple[str, .
                 drop[start:end + 1] = [True] * (end + 1 - start)
                 echoed = True
                 continue
+        if field is not None and _MESSAGE_LABEL.match(folded) and _in_record(lines, index):
+            # "Description: my lamp arrived broken…" among a case's fields: the customer's message, copied into the record
+            drop[index] = echoed = True
+            following = index + 1
+            while following < len(lines) and lines[following].strip() and not _FIELD.match(lines[following]):
+                drop[following] = True
+                following += 1
+            continue
         if _names(folded, names, addresses) and _attribution(line.strip(), folded, names, addresses):
             skipping = echoed = True
         if skipping:

@@ -234,9 +234,28 @@ def test_marketing_is_read_from_being_sent_to_many_and_selling(raw: bytes, expec
     # a signature under a question is neither a row nor a list of choices
     ("Any other questions?\n\nDan | Shop Support", False),
     ("Shall I book the engineer?\n\nBest\nDan", False),
+    # rated links whose query is the same on each ("?locale=8"), a row of faces without words
+    ("Gut\nhttps://desk.example/requests/7/satisfaction/new/good?locale=8\nSchlecht\nhttps://desk.example/requests/7/satisfaction/new/bad?locale=8",
+     True),
+    ("Rate your conversation\n\n😠  🙁  😐  🙂  😍", True),
+    ("Thanks! 🙂", False),
 ])
 def test_a_rating_scale_is_found_by_its_structure(text: str, found: bool) -> None:
     assert (rating_scale(text) is not None) == found
+
+
+@pytest.mark.parametrize(("text", "found"), [
+    ("Please tell us how we did:\n\nAwesome\nJust okay\nNot good", True),
+    # a list under a colon is a scale only when the line asks the customer to judge
+    ("Here are our recommendations:\n\nAura lamp\nNova lamp\nTerra lamp", False),
+    ("We stock these colours:\n\nRed\nBlue\nGreen", False),
+])
+def test_choices_under_a_line_that_asks_to_judge_are_a_scale(text: str, found: bool) -> None:
+    from mysteryshop.scoring.classify import _asks_to_judge
+
+    words = kind_words()
+    assert (rating_scale(text, lambda line: _asks_to_judge(words, line)) is not None) == found
+    assert rating_scale(text) is None  # without knowing what the line asks, a list under a colon is only a list
 
 
 @pytest.mark.parametrize(("raw", "expected"), [
@@ -700,7 +719,7 @@ def test_the_words_a_cue_needs_are_in_every_text_it_matches() -> None:
     assert _needed(r"(ab)?(cd)?") is None  # nothing is required of a match
     with (Path(__file__).resolve().parents[2] / "mysteryshop/scoring/kinds.yaml").open(encoding="utf-8") as handle:
         data = YAML(typ="safe").load(handle)
-    texts = [fold(fields["body"] + "\n" + fields.get("subject", "")) for _, fields in MORE + PRODUCTS]
+    texts = [fold(fields["body"] + "\n" + fields.get("subject", "")) for _, fields in MORE + PRODUCTS + REAL_SYSTEMS]
     common = kind_words().stopwords
     for group, by_language in data.items():
         if group in ("stopwords", "promise"):
@@ -713,3 +732,1169 @@ def test_the_words_a_cue_needs_are_in_every_text_it_matches() -> None:
                 for text in texts:
                     for found in re.finditer(cue, text, re.MULTILINE):
                         assert any(word in found.group() for word in needed), (group, cue, found.group())
+
+
+# Messages as real systems write them (help desks' case notices and CSAT mails, autoresponders, mail servers, people),
+# written for this file from how those products word and structure their mail: the classifier must read their structure
+# and headers (records of fields, rated links, RFC 3834 auto-replied) rather than know their sentences.
+REAL_SYSTEMS = [
+ ('survey', H(subject='[Lumio] Re: Order 4471 arrived damaged', X_Mailer='Zendesk Mailer', Auto_Submitted='auto-generated', X_Auto_Response_Suppress='All', Precedence='bulk', body="""##- Please type your reply above this line -##
+
+Hello Clara,
+
+We'd love to hear what you think of our customer service. Please take a moment to answer one simple question by clicking either link below:
+
+How would you rate the support you received?
+
+Good, I'm satisfied
+https://lumio.zendesk.com/requests/4471/satisfaction/new/good?locale=1
+
+Bad, I'm unsatisfied
+https://lumio.zendesk.com/requests/4471/satisfaction/new/bad?locale=1
+
+Here's a reminder of what your request was about:
+
+Tom (Lumio)
+Mar 4, 2026, 11:40 GMT+1
+
+Hi Clara, the replacement lamp ships today by express; no need to return the broken one.
+
+This email is a service from Lumio.
+""")),
+ ('survey', H(subject='Re: Order 4471 [#88213]', X_Mailer='Freshdesk', body="""Hi Clara,
+
+Your ticket #88213 has been resolved. We hope we were able to help.
+
+Please tell us how we did:
+
+Awesome
+Just okay
+Not good
+
+Thanks,
+Lumio Support
+""")),
+ ('survey', H(subject='How likely are you to recommend Lumio?', reply=False, List_Unsubscribe='<https://delighted.com/u/abc>', body="""Hi Clara,
+
+How likely are you to recommend Lumio to a friend or colleague?
+
+0  1  2  3  4  5  6  7  8  9  10
+Not at all likely                Extremely likely
+
+Powered by Delighted · Unsubscribe
+""")),
+ ('survey', H(subject='Clara, how did we do?', reply=False, sender='Lumio <noreply.invitations@trustpilotmail.com>', body="""Hi Clara,
+
+Thanks for your recent purchase from Lumio. Tell us about your experience by leaving a review on Trustpilot - it only takes a minute and helps others shop with confidence.
+
+Write a review
+https://www.trustpilot.com/evaluate/lumio.example?p=abc
+
+Thanks,
+The Lumio team
+
+This email was sent by Trustpilot on behalf of Lumio. Unsubscribe
+""")),
+ ('survey', H(subject='INC0012345 has been resolved - tell us how we did', reply=False, Auto_Submitted='auto-generated', body="""Hello Clara Weiss,
+
+Your incident INC0012345 "Order 4471 arrived damaged" has been resolved.
+
+Please take a moment to complete our customer satisfaction survey. Your feedback helps us improve our service.
+
+Take the survey: https://lumio.service-now.com/assessment_take2.do?sysparm_assessable=1
+
+If you feel the issue is not resolved, reply to this email to reopen the incident.
+
+Ref:MSG0048812
+""")),
+ ('survey', H(subject='Re: Your question about Order 4471', body="""Hi Clara,
+
+A few days ago you contacted us about your order. We'd really appreciate it if you could take 2 minutes to tell us about the support you received.
+
+How satisfied were you with our support?
+1 - Very dissatisfied
+2 - Dissatisfied
+3 - Neutral
+4 - Satisfied
+5 - Very satisfied
+
+Thank you,
+Lumio Customer Care
+""")),
+ ('survey', H(subject='AW: Bestellung 4471 [#88213]', body="""Hallo Clara,
+
+Ihr Ticket #88213 wurde gelöst. Wie zufrieden waren Sie mit unserem Support?
+
+Sehr zufrieden
+Zufrieden
+Unzufrieden
+
+Vielen Dank!
+Ihr Lumio-Support
+""")),
+ ('survey', H(subject='Votre avis sur notre service client', reply=False, body="""Bonjour Clara,
+
+Vous avez récemment contacté notre service client. Sur une échelle de 0 à 10, quelle est la probabilité que vous recommandiez Lumio à un proche ?
+
+Répondre au questionnaire : https://lumio.qualtrics.com/jfe/form/SV_abc
+
+Merci pour votre temps,
+L'équipe Lumio
+""")),
+ ('survey', H(subject='Re: Pedido 4471', body="""Hola Clara:
+
+¿Cómo valorarías la atención que has recibido?
+
+⭐⭐⭐⭐⭐ Excelente
+⭐⭐⭐⭐ Buena
+⭐⭐⭐ Regular
+⭐⭐ Mala
+⭐ Muy mala
+
+Gracias,
+Equipo Lumio
+""")),
+ ('survey', H(subject='Re: Order 4471', body="""Hi Clara,
+
+I'm glad we could sort out the replacement for you.
+
+Would you mind taking 30 seconds to rate your experience with me today? Just click one of the faces below:
+
+:)  Great    https://survey.lumio.example/r?s=3
+:|  Okay     https://survey.lumio.example/r?s=2
+:(  Not good https://survey.lumio.example/r?s=1
+
+Tom
+""")),
+ ('answer', H(subject='Re: Order 4471', X_Mailer='Help Scout', body="""Hi Clara,
+
+I've checked with the warehouse: your order left on Monday with DHL, tracking number 00340434161094015902, and should arrive on Thursday. If it hasn't arrived by Friday, reply here and I'll send a replacement.
+
+Best,
+Tom
+
+How would you rate my reply?
+Great   Okay   Not Good
+""")),
+ ('acknowledgement', H(subject='Case 00012345: Order 4471 arrived damaged [ ref:_00D1t2Ab._5001t3Cd:ref ]', reply=False, body="""Dear Clara Weiss,
+
+Thank you for contacting Lumio Customer Support.
+
+Case Number: 00012345
+Subject: Order 4471 arrived damaged
+Priority: Medium
+Status: New
+
+A support representative will review your case and contact you shortly.
+
+Sincerely,
+Lumio Customer Support
+
+ref:_00D1t2Ab._5001t3Cd:ref
+""")),
+ ('acknowledgement', H(subject='Incident INC0012345 has been opened on your behalf', reply=False, Auto_Submitted='auto-generated', body="""Incident INC0012345 has been opened on your behalf.
+
+Short description: Order 4471 arrived damaged
+Opened: 2026-03-04 10:12:44
+Priority: 4 - Low
+Assignment group: Customer Service
+
+You can view all the details of the incident by following the link below:
+https://lumio.service-now.com/sp?id=ticket&table=incident&sys_id=abc
+
+Thank you.
+
+Ref:MSG0048811
+""")),
+ ('acknowledgement', H(subject='[JIRA] (SUP-123) Order 4471 arrived damaged', reply=False, body="""Your request SUP-123 "Order 4471 arrived damaged" has been received.
+
+We'll reach out when we have an update.
+
+View request · Turn off this request's notifications
+
+This is shared with Clara Weiss.
+
+Powered by Jira Service Management
+""")),
+ ('acknowledgement', H(subject='Re: Order 4471 [#88213]', X_Mailer='osTicket', body="""Dear Clara,
+
+This is an automated response to let you know that we have received your email and created ticket #88213.
+
+Here is a summary of your ticket:
+Subject: Order 4471
+Department: Customer Service
+Status: Open
+Priority: Normal
+
+You can view the status of your ticket at any time at https://support.lumio.example/view.php?t=88213
+
+Lumio Support
+""")),
+ ('acknowledgement', H(subject='Wir haben Ihre Anfrage erhalten [#88213]', reply=False, body="""Guten Tag Clara Weiss,
+
+vielen Dank für Ihre Nachricht. Ihre Anfrage wurde unter der Ticketnummer #88213 in unserem System angelegt.
+
+Betreff: Bestellung 4471
+Status: Offen
+
+Einer unserer Mitarbeiter wird sich so bald wie möglich mit Ihnen in Verbindung setzen. Bitte antworten Sie direkt auf diese E-Mail, wenn Sie weitere Informationen haben.
+
+Mit freundlichen Grüßen
+Ihr Lumio Kundenservice
+""")),
+ ('acknowledgement', H(subject='Re: Order 4471', Auto_Submitted='auto-replied', body="""Hi Clara,
+
+Thanks for reaching out! This is just a quick note to let you know we've received your message and one of our team will be in touch within 1 business day.
+
+In the meantime, you might find an answer in our Help Center:
+- How do I return an item? https://help.lumio.example/articles/returns
+- Where is my order? https://help.lumio.example/articles/tracking
+- Damaged or faulty items https://help.lumio.example/articles/damaged
+
+Lumio Support
+""")),
+ ('acknowledgement', H(subject='Re: Order 4471', body="""Hi Clara,
+
+Thanks for your email. We're experiencing a higher volume of messages than usual due to our Black Friday sale, so replies are taking up to 5 working days. We're sorry for the wait and will get to you as soon as we can.
+
+You don't need to send your message again, which would move it to the back of the queue.
+
+Lumio Customer Care
+""")),
+ ('acknowledgement', H(subject='Re: Commande 4471', Auto_Submitted='auto-replied', body="""Bonjour Clara,
+
+En raison des fêtes de fin d'année, notre service client fonctionne avec un effectif réduit du 24 décembre au 2 janvier. Votre demande a bien été enregistrée et sera traitée dès que possible, dans l'ordre d'arrivée.
+
+Merci de votre patience,
+L'équipe Lumio
+""")),
+ ('acknowledgement', H(subject='Re: Pedido 4471', Auto_Submitted='auto-replied', body="""Hola Clara,
+
+Debido a las vacaciones de Semana Santa, nuestro equipo estará fuera del 2 al 6 de abril. Hemos recibido tu mensaje y te responderemos a partir del 7 de abril.
+
+Gracias por tu paciencia,
+Equipo Lumio
+""")),
+ ('acknowledgement', H(subject='AW: Bestellung 4471', body="""Hallo Frau Weiss,
+
+danke für Ihre Mail. Ich bin heute unterwegs, schaue mir das aber morgen früh gleich an und melde mich dann bei Ihnen.
+
+Viele Grüße
+Jan Berg
+""")),
+ ('acknowledgement', H(subject='Re: Order 4471', body="""Hi Clara,
+
+Thanks for your patience while we look into this. I've raised it with our delivery partner and I'm waiting to hear back from them. I'll update you as soon as I have more information.
+
+Kind regards,
+Tom
+Lumio Customer Care
+""")),
+ ('other', H(subject='[Lumio] Request #88213 has been solved', reply=False, X_Mailer='Zendesk Mailer', Auto_Submitted='auto-generated', X_Auto_Response_Suppress='All', Precedence='bulk', body="""Hello Clara,
+
+Your request (88213) has been solved. To reopen this request, reply to this email.
+
+Tom (Lumio)
+Mar 4, 2026, 11:40
+
+Hi Clara, the replacement lamp ships today by express.
+
+This email is a service from Lumio.
+""")),
+ ('other', H(subject='Your ticket #88213 has been merged', reply=False, Auto_Submitted='auto-generated', body="""Hi Clara,
+
+Your ticket #88213 has been merged into ticket #88210. Any further replies should go to ticket #88210.
+
+Lumio Support
+""")),
+ ('other', H(subject='Re: Order 4471', sender='Lumio <no-reply@lumio.example>', Auto_Submitted='auto-replied', body="""This mailbox is not monitored. Replies to this address are not read.
+
+To contact our customer service please use the form at https://lumio.example/contact.
+
+Lumio
+""")),
+ ('other', H(subject='Welcome to the Lumio Help Center', reply=False, Auto_Submitted='auto-generated', body="""Hi Clara,
+
+Please click the link below to create a password and sign in to the Lumio Help Center, where you can see all your requests.
+
+https://lumio.zendesk.com/verification/email/abc
+
+This link expires in 72 hours.
+
+Lumio
+""")),
+ ('other', H(subject='Your ticket status has changed: Pending', reply=False, Auto_Submitted='auto-generated', body="""Hello Clara,
+
+The status of your ticket #88213 "Order 4471" has changed from Open to Pending.
+
+You can view your ticket at https://support.lumio.example/tickets/88213
+
+Lumio Support
+""")),
+ ('other', H(subject='Your message to support@lumio.example is awaiting moderator approval', reply=False, sender='support-owner@lists.lumio.example', body="""Your mail to 'support' with the subject
+
+    Order 4471
+
+Is being held until the list moderator can review it for approval.
+
+The reason it is being held:
+
+    Post by non-member to a members-only list
+
+Either the message will get posted to the list, or you will receive notification of the moderator's decision.
+""")),
+ ('other', H(subject='Ticket 88213 wurde geschlossen', reply=False, Auto_Submitted='auto-generated', body="""Hallo Clara,
+
+Ihr Ticket 88213 „Bestellung 4471“ wurde geschlossen. Falls Sie noch Fragen haben, antworten Sie einfach auf diese E-Mail, um das Ticket wieder zu öffnen.
+
+Ihr Lumio-Support
+""")),
+ ('other', H(subject='Re: Order 4471', Auto_Submitted='auto-replied', body="""Hello,
+
+We're unable to process your email as this address only accepts messages from registered customers. Please register at https://lumio.example/register and send your request again.
+
+Lumio
+""")),
+ ('out_of_office', H(subject='Automatic reply: Order 4471', X_Auto_Response_Suppress='All', Auto_Submitted='auto-generated', body="""Thank you for your message. I am currently out of the office with no access to email. I will return on Monday 9 March.
+
+Kind regards,
+Anna Smith
+""")),
+ ('out_of_office', H(subject='Out of Office Re: Order 4471', Auto_Submitted='auto-replied', body="""I will be out of the office starting 02/03/2026 and will not return until 09/03/2026.
+
+I will respond to your message when I return.
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara,
+
+Thanks for getting in touch, and sorry the lamp arrived broken. I've sent a replacement by express today (tracking 1Z999AA10123456784), and you don't need to return the damaged one.
+
+I'll be out of office next week, so if anything else comes up, my colleague Ben (ben@lumio.example) will help you.
+
+Best,
+Tom
+""")),
+ ('answer', H(subject='[Lumio] Re: Order 4471 arrived damaged', X_Mailer='Zendesk Mailer', Auto_Submitted='auto-generated', X_Auto_Response_Suppress='All', Precedence='bulk', body="""##- Please type your reply above this line -##
+
+Your request (4471) has been updated. To add additional comments, reply to this email.
+
+Tom (Lumio)
+Mar 4, 2026, 11:40 GMT+1
+
+Hi Clara,
+
+Sorry the lamp arrived broken! I've sent a replacement by express today, tracking 1Z999AA10123456784, and you can keep or recycle the damaged one.
+
+Best,
+Tom
+
+Clara Weiss
+Mar 4, 2026, 08:12 GMT+1
+
+Hello, my lamp (order 4471) arrived with a cracked shade. Can you send a new one?
+
+This email is a service from Lumio.
+""")),
+ ('answer', H(subject='AW: Bestellung 4471', body="""Hallo Frau Weiss,
+
+vielen Dank für Ihre Nachricht. Ich habe nachgesehen: Ihr Paket ist am Montag mit DHL rausgegangen, die Sendungsnummer lautet 00340434161094015902. Die Zustellung ist für Donnerstag geplant.
+
+Mit freundlichen Grüßen
+Jan Berg
+Lumio GmbH
+
+-----Ursprüngliche Nachricht-----
+Von: Clara Weiss <clara.weiss@probe.example>
+Gesendet: Dienstag, 3. März 2026 08:12
+An: service@lumio.example
+Betreff: Bestellung 4471
+
+Hallo, wo ist meine Bestellung 4471? Ich warte seit einer Woche.
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara,
+
+Good news, the refund of £45.00 has been processed today. It usually takes 3 to 5 working days to appear on your statement.
+
+If you have a moment, we'd love to hear how we did: https://lumio.example/feedback
+
+Thanks,
+Tom
+""")),
+ ('survey', H(subject='[Lumio] Ihre Meinung zu Anfrage #4471', X_Mailer='Zendesk Mailer', Auto_Submitted='auto-generated', body="""##- Bitte geben Sie Ihre Antwort über dieser Zeile ein. -##
+
+Hallo Clara,
+
+wir würden gerne wissen, was Sie von unserem Kundenservice halten. Bitte nehmen Sie sich einen Moment Zeit, um eine einfache Frage zu beantworten, indem Sie auf einen der Links unten klicken:
+
+Wie bewerten Sie den erhaltenen Support?
+
+Gut, ich bin zufrieden
+https://lumio.zendesk.com/requests/4471/satisfaction/new/good?locale=8
+
+Schlecht, ich bin unzufrieden
+https://lumio.zendesk.com/requests/4471/satisfaction/new/bad?locale=8
+
+Dies ist eine Erinnerung an Ihre Anfrage:
+
+Jan (Lumio)
+4. März 2026, 11:40 MEZ
+
+Hallo Clara, die Ersatzlampe geht heute per Express raus.
+
+Diese E-Mail ist ein Service von Lumio.
+""")),
+ ('survey', H(subject='Re: Order 4471', body="""Hi Clara,
+
+https://www.surveymonkey.com/r/LUMIO-CSAT?ticket=88213
+
+Thanks for taking our 2-question survey about your recent support request!
+
+Lumio Support
+""")),
+ ('survey', H(subject='Re: Your conversation with Lumio', X_Mailer='Intercom', body="""Hi Clara,
+
+Tom closed your conversation. Rate your conversation:
+
+😠  🙁  😐  🙂  😍
+
+Lumio
+""")),
+ ('survey', H(subject='Re: Order 4471', body="""Hi Clara,
+
+We hope your issue was sorted. Would you take a second to rate our support?
+
+1 2 3 4 5
+
+Thank you!
+Lumio (Gorgias)
+""")),
+ ('survey', H(subject='Re: Votre commande 4471 [#88213]', body="""Bonjour Clara,
+
+Votre ticket #88213 a été résolu. Merci de prendre un instant pour évaluer notre service :
+
+Très satisfait
+Satisfait
+Pas satisfait
+
+L'équipe Lumio
+""")),
+ ('survey', H(subject='Tu opinión sobre el caso 00012345', reply=False, body="""Hola Clara:
+
+Hace unos días cerramos tu caso 00012345. ¿Nos ayudas a mejorar? Responde a esta breve encuesta, solo te llevará un minuto.
+
+Comenzar encuesta
+https://lumio.qualtrics.com/jfe/form/SV_123
+
+Gracias,
+Atención al cliente de Lumio
+""")),
+ ('survey', H(subject='Rate your recent support experience', reply=False, sender='Lumio <feedback@customer.lumio.example>', body="""Hi Clara,
+
+Thanks for contacting Lumio support on 4 March.
+
+Based on this experience, how easy was it to get the help you needed?
+
+Very difficult  1  2  3  4  5  6  7  Very easy
+
+This survey is powered by Medallia.
+""")),
+ ('survey', H(subject='Clara, you recently contacted Lumio', reply=False, body="""How likely is it that you would recommend Lumio to a friend?
+
+https://delighted.com/t/abc?score=0
+https://delighted.com/t/abc?score=1
+https://delighted.com/t/abc?score=2
+""")),
+ ('survey', H(subject='Re: Order 4471', body="""Hi Clara,
+
+Thanks for chatting with us today! We'd really appreciate it if you could let us know how we did by answering a quick survey:
+
+https://lumio.typeform.com/to/Xyz123#ticket=88213
+
+Cheers,
+Tom
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara,
+
+I've looked into your order: the lamp was damaged by the courier, so I've refunded the full £45.00 to your Visa ending 1234. You'll see it within 5 working days, and you can keep the lamp.
+
+Best,
+Tom
+
+---
+How would you rate this reply?
+https://lumio.example/rate/88213/great  Great
+https://lumio.example/rate/88213/okay  Okay
+https://lumio.example/rate/88213/bad  Not good
+""")),
+ ('answer', H(subject='AW: Bestellung 4471', body="""Hallo Frau Weiss,
+
+Ihre Rücksendung ist bei uns eingegangen und wir haben Ihnen heute 59,90 € auf Ihr PayPal-Konto erstattet.
+
+Viele Grüße
+Jan Berg
+
+Wie zufrieden sind Sie mit unserer Antwort? Bewerten Sie uns: https://lumio.example/umfrage/88213
+""")),
+ ('acknowledgement', H(subject='Re: Order 4471', Auto_Submitted='auto-replied', body="""Hi Clara,
+
+Thank you for your message. A member of our team will review it and get back to you as soon as possible.
+
+Please note our customer service team is available Monday to Friday, 9am - 5pm (GMT), excluding bank holidays.
+
+While you wait, check out our new spring collection: https://lumio.example/spring
+
+Lumio
+""")),
+ ('acknowledgement', H(subject='Thanks for contacting Lumio [Case: 00012345]', reply=False, body="""Hello Clara,
+
+We've received your case and it's now in our queue. Our agents handle cases in the order they are received.
+
+Case number: 00012345
+Subject: Order 4471 arrived damaged
+Description: Hello, my lamp arrived with a cracked shade. Can you send a new one?
+
+Average response time: 2 business days.
+
+Lumio Customer Care
+""")),
+ ('acknowledgement', H(subject='AW: Bestellung 4471', body="""Sehr geehrte Frau Weiss,
+
+vielen Dank für Ihre E-Mail. Aufgrund des hohen Anfrageaufkommens kann es derzeit zu längeren Bearbeitungszeiten kommen. Wir bitten um Ihr Verständnis und melden uns so schnell wie möglich bei Ihnen.
+
+Bitte senden Sie Ihre Anfrage nicht mehrfach, dies verzögert die Bearbeitung.
+
+Mit freundlichen Grüßen
+Ihr Lumio Kundenservice
+""")),
+ ('acknowledgement', H(subject='Re: Pedido 4471', body="""Hola Clara,
+
+¡Gracias por escribirnos! Te confirmamos que hemos recibido tu correo. Nuestro horario de atención es de lunes a viernes de 9:00 a 18:00 y respondemos por orden de llegada.
+
+Mientras tanto, puedes consultar el estado de tu pedido en https://lumio.example/pedidos
+
+Un saludo,
+Equipo Lumio
+""")),
+ ('acknowledgement', H(subject='RE: Commande 4471', body="""Bonjour Madame Weiss,
+
+Bien reçu, merci. Je transmets au service logistique et je reviens vers vous dès que j'ai une réponse.
+
+Bien cordialement,
+Sophie Martin
+Service client Lumio
+
+-----Message d'origine-----
+De : Clara Weiss <clara.weiss@probe.example>
+Envoyé : mardi 3 mars 2026 08:12
+À : service@lumio.example
+Objet : Commande 4471
+
+Bonjour, ma lampe est arrivée cassée. Pouvez-vous m'en envoyer une autre ?
+""")),
+ ('acknowledgement', H(subject='Re: Order 4471', body="""Hi Clara,
+
+Sorry to hear about this! I'm going to need to check with our warehouse team on this one. Bear with me and I'll get back to you as soon as I can.
+
+Thanks,
+Tom
+""")),
+ ('other', H(subject='[Lumio] Request #88213 closed', reply=False, Auto_Submitted='auto-generated', body="""Hello Clara,
+
+Your request #88213 was closed automatically because it was marked as solved 4 days ago. If you need further help, please create a new request at https://help.lumio.example
+
+Lumio Support
+""")),
+ ('other', H(subject='Your support request #88213 is awaiting your reply', reply=False, Auto_Submitted='auto-generated', body="""Hi Clara,
+
+We're still waiting for your reply about "Order 4471". If we don't hear from you within 3 days, the request will be closed automatically.
+
+Lumio Support
+""")),
+ ('out_of_office', H(subject='Abwesenheitsnotiz: Bestellung 4471', Auto_Submitted='auto-replied', body="""Sehr geehrte Damen und Herren,
+
+ich bin vom 2. bis 13. März nicht im Hause. Ihre Nachricht wird nicht weitergeleitet. In dringenden Fällen wenden Sie sich bitte an service@lumio.example oder telefonisch an 030 123456.
+
+Mit freundlichen Grüßen
+Jan Berg
+""")),
+ ('out_of_office', H(subject='Absence du bureau : Commande 4471', X_Autoreply='yes', body="""Bonjour,
+
+Je suis actuellement en déplacement avec un accès limité à mes e-mails jusqu'au 13 mars. Je vous répondrai dès mon retour.
+
+Sophie Martin
+""")),
+ ('out_of_office', H(subject='Re: Pedido 4471', Auto_Submitted='auto-replied', body="""Gracias por tu mensaje.
+
+Estoy fuera de la oficina hasta el 13 de marzo, con acceso limitado al correo. Para asuntos urgentes contacta con atencion@lumio.example.
+
+Carmen
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara,
+
+Thanks for your email, and apologies for the slow reply - I was out of the office last week.
+
+The replacement shade is in stock: I've sent it today by Royal Mail Tracked 24 (tracking LX123456789GB). It should reach you on Thursday.
+
+Best,
+Tom
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara,
+
+We received your return on Monday and your refund of £45.00 was issued today to the original payment method.
+
+Best,
+Tom
+""")),
+ ('answer', H(subject='Re: Commande 4471', body="""Bonjour Clara,
+
+Merci pour votre message. Notre boutique sera fermée du 24 décembre au 2 janvier, mais votre commande est déjà partie ce matin par Colissimo (suivi 6A12345678901) et arrivera avant Noël.
+
+Bonne journée,
+Sophie
+""")),
+ ('bounce', H(subject='Undeliverable: Order 4471', reply=False, sender='Microsoft Outlook <MicrosoftExchange329e71ec88ae4615bbc36ab6ce41109e@lumio.example>', body="""Your message to service@lumio.example couldn't be delivered.
+
+service wasn't found at lumio.example.
+
+clara.weiss   Office 365   service
+Action Required                   Recipient
+
+Unknown To address
+
+How to Fix It
+The address may be misspelled or may not exist. Try one or more of the following:
+Retype the recipient's address, then resend the message.
+
+Diagnostic information for administrators:
+Generating server: AM0PR07MB1234.eurprd07.prod.outlook.com
+service@lumio.example
+Remote Server returned '550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup'
+""")),
+ ('bounce', H(subject='Delivery Status Notification (Failure)', reply=False, sender='Mail Delivery Subsystem <mailer-daemon@googlemail.com>', body="""** Address not found **
+
+Your message wasn't delivered to service@lumio.example because the address couldn't be found, or is unable to receive mail.
+
+Learn more here: https://support.google.com/mail/?p=NoSuchUser
+
+The response was:
+
+550 5.1.1 The email account that you tried to reach does not exist.
+""")),
+ ('bounce', H(subject='Mail delivery failed: returning message to sender', reply=False, sender='Mail Delivery System <Mailer-Daemon@mx.lumio.example>', X_Failed_Recipients='service@lumio.example', body="""This message was created automatically by mail delivery software.
+
+A message that you sent could not be delivered to one or more of its
+recipients. This is a permanent error. The following address(es) failed:
+
+  service@lumio.example
+    host mx.lumio.example [192.0.2.1]
+    SMTP error from remote mail server after RCPT TO:<service@lumio.example>:
+    550 5.1.1 User unknown
+""")),
+ ('bounce', H(subject='Unzustellbar: Bestellung 4471', reply=False, sender='postmaster@lumio.example', body="""Ihre Nachricht hat einige oder alle Empfänger nicht erreicht.
+
+Betreff: Bestellung 4471
+Gesendet: 03.03.2026 08:12
+
+Folgende(r) Empfänger konnte(n) nicht erreicht werden:
+
+service@lumio.example am 03.03.2026 08:12
+Das E-Mail-Konto existiert nicht in der Organisation, an die die Nachricht gesendet wurde.
+<mx.lumio.example #5.1.1 smtp;550 5.1.1 User unknown>
+""")),
+ ('bounce', H(subject='Message not delivered', reply=False, sender='Mail Delivery System <MAILER-DAEMON@smtp.lumio.example>', body="""Sorry, we were unable to deliver your message to the following address.
+
+<service@lumio.example>:
+552: 5.2.2 Mailbox full
+""")),
+ ('bounce', H(subject='Returned mail: see transcript for details', reply=False, sender='Mail Delivery Subsystem <MAILER-DAEMON@lumio.example>', body="""The original message was received at Tue, 3 Mar 2026 08:12:01 +0100
+from probe.example [198.51.100.7]
+
+   ----- The following addresses had permanent fatal errors -----
+<service@lumio.example>
+    (reason: 550 5.7.1 Message rejected as spam)
+""")),
+ ('bounce', H(subject='Rejected: Order 4471', reply=False, sender='postmaster@lumio.example', body="""Your message was rejected by the recipient's mail server because it was identified as spam.
+
+550 5.7.1 Message rejected due to content restrictions
+""")),
+ ('bounce', H(subject='Non remis : Commande 4471', reply=False, sender='Microsoft Outlook <postmaster@lumio.example>', body="""Votre message n'a pas pu être remis à certains ou à l'ensemble des destinataires.
+
+Objet : Commande 4471
+
+Le message n'a pas pu être remis aux destinataires suivants :
+
+service@lumio.example
+Le serveur distant a renvoyé « 550 5.1.1 User unknown »
+""")),
+ ('bounce', H(subject='No se puede entregar: Pedido 4471', reply=False, sender='Microsoft Outlook <postmaster@lumio.example>', body="""No se pudo entregar el mensaje a los siguientes destinatarios:
+
+service@lumio.example
+El servidor remoto devolvió '550 5.1.1 User unknown'
+""")),
+ ('bounce', H(subject='failure notice', reply=False, sender='MAILER-DAEMON@lumio.example', body="""Hi. This is the qmail-send program at lumio.example.
+I'm afraid I wasn't able to deliver your message to the following addresses.
+This is a permanent error; I've given up. Sorry it didn't work out.
+
+<service@lumio.example>:
+Sorry, no mailbox here by that name. (#5.1.1)
+""")),
+ ('other', H(subject='Delayed Mail (still being retried)', reply=False, sender='Mail Delivery Subsystem <MAILER-DAEMON@lumio.example>', body="""**********************************************
+**      THIS IS A WARNING MESSAGE ONLY      **
+**  YOU DO NOT NEED TO RESEND YOUR MESSAGE  **
+**********************************************
+
+The original message was received at Tue, 3 Mar 2026 08:12:01 +0100
+The following addresses had transient non-fatal errors:
+<service@lumio.example>
+Warning: message still undelivered after 4 hours
+Will keep trying until message is 5 days old
+""")),
+ ('bounce', H(subject='Re: Order 4471', reply=False, sender='postmaster@lumio.example', body="""This is an automatically generated Delivery Status Notification.
+
+Delivery to the following recipients failed permanently:
+
+    service@lumio.example
+
+Technical details of permanent failure:
+The recipient's mailbox is full and can't accept messages now.
+""")),
+ ('marketing', H(subject='Clara, your exclusive offer inside 🎁', reply=False, List_Unsubscribe='<https://lumio.example/unsub>', Feedback_ID='camp1:lumio:klaviyo', body="""Hi Clara,
+
+As a valued customer, here's 20% off your next order. Use code THANKYOU20 at checkout.
+
+Shop now: https://lumio.example/shop
+
+Offer valid until 31 March. Terms apply.
+
+You're receiving this email because you made a purchase at Lumio.
+Unsubscribe | Update preferences
+Lumio Ltd, 1 High Street, London
+""")),
+ ('marketing', H(subject='Neu im Sortiment: Die Lumio Tischleuchte', reply=False, List_Unsubscribe='<https://lumio.example/unsub>', body="""Hallo Clara,
+
+entdecke unsere neue Tischleuchte Aura – jetzt im Shop erhältlich.
+
+Zum Shop: https://lumio.example/aura
+
+Du erhältst diesen Newsletter, weil du dich angemeldet hast. Abmelden
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara,
+
+I'm sorry the lamp arrived damaged. I've sent a replacement by express today, tracking 1Z999AA10123456784.
+
+As an apology, here's a 15% discount code for your next order: SORRY15.
+
+Best,
+Tom
+""")),
+ ('survey', H(subject='Clara, how was your order?', reply=False, sender='Lumio via Feefo <service@feefo.com>', List_Unsubscribe='<https://feefo.com/unsub>', body="""Hi Clara,
+
+Thanks for shopping with Lumio. How would you rate your experience?
+
+★★★★★
+
+Your review helps other customers.
+
+Unsubscribe from review requests
+""")),
+ ('survey', H(subject='Review your recent purchase', reply=False, List_Unsubscribe='<https://lumio.example/unsub>', body="""Hi Clara,
+
+How are you liking your Aura lamp? Let other shoppers know by writing a quick review.
+
+Write a review: https://lumio.example/reviews/new?product=aura&order=4471
+
+Thanks!
+Lumio
+""")),
+ ('acknowledgement', H(subject='Re: Order 4471', Auto_Submitted='auto-replied', body="""Hi Clara,
+
+Thanks for your message! I'm Lumio's virtual assistant. I've passed your question about order 4471 to our support team, who'll reply by email within 24 hours.
+
+Lumio Bot
+""")),
+ ('answer', H(subject='Re: [Lumio #88213] Order 4471', X_Mailer='Freshdesk', body="""Hi Clara,
+
+Thanks for waiting. The courier confirmed the parcel was damaged in transit, so we've refunded £45.00 to your card today.
+
+Kind regards,
+Tom
+Lumio Customer Care
+
+Ticket: https://support.lumio.example/tickets/88213
+Please do not change the subject line when replying.
+
+On Tue, 3 Mar 2026 at 08:12, Clara Weiss <clara.weiss@probe.example> wrote:
+> Hello, my lamp arrived broken. Can I have a refund?
+""")),
+ ('answer', H(subject='RE: Bestellung 4471', body="""Guten Tag Frau Weiss,
+
+leider ist die Lampe Aura derzeit nicht lieferbar. Wir erwarten neue Ware in KW 14 und können Ihnen bis dahin die Lampe Nova zum gleichen Preis anbieten.
+
+Freundliche Grüße
+Jan Berg
+
+Lumio GmbH | Hauptstr. 1 | 10115 Berlin | Amtsgericht Berlin HRB 12345 | Geschäftsführer: Max Muster
+""")),
+ ('answer', H(subject='Re: Pedido 4471', body="""Hola Clara,
+
+Sí, puedes cambiar la talla sin coste. Imprime la etiqueta que te adjunto, pégala en la caja y déjala en cualquier oficina de Correos antes del 20 de marzo.
+
+Un saludo,
+Marta
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara, yes - we can deliver on Saturday for £5 extra. Shall I book it?
+
+Tom""")),
+ ('acknowledgement', H(subject='Re: Order 4471', body="""Hi Clara,
+
+Thanks for letting us know. I've opened case 88213 for this and our returns team will email you a prepaid label within 2 working days.
+
+Tom""")),
+ ('survey', H(subject='Re: Order 4471', body="""Hi Clara,
+
+Now that your replacement has arrived, could you spare a minute to tell us how we did? Just reply to this email with a score from 1 (poor) to 5 (excellent) - every answer is read by our team lead.
+
+Thanks,
+Tom
+""")),
+ ('survey', H(subject='Re: Bestellung 4471', body="""Hallo Frau Weiss,
+
+schön, dass die Ersatzlampe angekommen ist! Darf ich Sie um einen kleinen Gefallen bitten? Antworten Sie einfach kurz auf diese Mail und sagen Sie uns, wie zufrieden Sie mit unserem Service waren – Lob und Kritik helfen uns gleichermaßen.
+
+Viele Grüße
+Jan
+""")),
+ ('survey', H(subject='Re: Commande 4471', body="""Bonjour Clara,
+
+Votre dossier est maintenant clôturé. Pourriez-vous prendre 30 secondes pour noter l'aide que vous avez reçue ?
+
+https://lumio.example/satisfaction?ticket=88213&note=5  Très satisfaite
+https://lumio.example/satisfaction?ticket=88213&note=3  Moyennement
+https://lumio.example/satisfaction?ticket=88213&note=1  Pas satisfaite
+
+Merci !
+""")),
+ ('other', H(subject='Your Lumio order has shipped!', reply=False, sender='Lumio <orders@lumio.example>', Auto_Submitted='auto-generated', body="""Hi Clara,
+
+Good news! Your order #4471 is on its way.
+
+Carrier: DHL
+Tracking number: 00340434161094015902
+Estimated delivery: Thursday, 5 March
+
+Track your package: https://lumio.example/track/4471
+
+Thanks for shopping with us!
+Lumio
+""")),
+ ('other', H(subject='Reset your Lumio password', reply=False, sender='Lumio <no-reply@lumio.example>', body="""Hi Clara,
+
+We received a request to reset the password for your Lumio account. Click the link below to choose a new password:
+
+https://lumio.example/reset?token=abc
+
+If you didn't request this, you can ignore this email.
+""")),
+ ('acknowledgement', H(subject='Re: Order 4471 - broken lamp', body="""Hi Clara,
+
+Thank you for the detailed description and the photos of the broken lamp shade from order 4471. I have forwarded everything to our returns department, and they will contact you directly about the replacement.
+
+Kind regards,
+Tom
+""")),
+ ('acknowledgement', H(subject='AW: Bestellung 4471 - Lampe defekt', body="""Hallo Frau Weiss,
+
+vielen Dank für Ihre ausführliche Beschreibung und die Fotos der beschädigten Lampe. Ich habe alles an unsere Reklamationsabteilung weitergeleitet; die Kollegen melden sich direkt bei Ihnen wegen des Ersatzes.
+
+Viele Grüße
+Jan Berg
+""")),
+ ('acknowledgement', H(subject='RE: Pedido 4471', body="""Hola Clara,
+
+Muchas gracias por las fotos y por la descripción tan detallada de la lámpara rota. He trasladado tu caso al departamento de devoluciones, que se pondrá en contacto contigo directamente para el cambio.
+
+Un saludo,
+Marta
+""")),
+ ('out_of_office', H(subject='Automatic reply: Order 4471', Auto_Submitted='auto-replied', body="""Hello,
+
+Thank you for contacting Lumio. Our offices are closed from 24 December to 1 January for the holidays. We will reply to your message when we return on 2 January.
+
+Happy holidays!
+The Lumio team
+""")),
+ ('acknowledgement', H(subject="We've received your request [#88213]", reply=False, sender='Lumio Support <support@lumio.example>', X_Mailer='Zendesk Mailer', Auto_Submitted='auto-generated', body="""Hi Clara,
+
+Your request (88213) has been received and is being reviewed by our support staff.
+
+To add additional comments, reply to this email.
+
+Lumio Support
+""")),
+ ('answer', H(subject='Re: [Lumio] Order 4471', body="""Hi Clara,
+
+I've checked the order: the lamp comes with a 2-year warranty, and since the shade cracked in transit we'll replace it free of charge. A new one leaves our warehouse tomorrow morning.
+
+Would you mind leaving us a review once it arrives? https://www.trustpilot.com/evaluate/lumio.example
+
+Thanks,
+Tom
+""")),
+ ('answer', H(subject='Re: Order 4471', Auto_Submitted='auto-generated', body="""Hi Clara,
+
+thanks for getting in touch! Unfortunately the Aura lamp is only sold in the EU, so we can't ship it to Switzerland. Our Swiss partner Licht AG (licht.example) stocks it for CHF 89.
+
+Best,
+Tom
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara,
+
+Thanks for your patience. The replacement shipped today with tracking 1Z999AA10123456784 and should be with you by Thursday.
+
+Best,
+Tom
+""")),
+ ('marketing', H(subject='Re: Order 4471', List_Unsubscribe='<https://lumio.example/unsub>', body="""Hi Clara,
+
+Did you know? Our Spring Sale starts today: 30% off all lamps, free delivery on orders over £50, and double loyalty points all weekend.
+
+Shop the sale: https://lumio.example/sale
+
+Lumio
+""")),
+ ('other', H(subject='Re: Order 4471', sender='Lumio <info@lumio.example>', Auto_Submitted='auto-replied', body="""Hello,
+
+This email address is no longer monitored. Please send your enquiry to support@lumio.example or use our contact form at https://lumio.example/contact.
+
+Thank you,
+Lumio
+""")),
+ ('other', H(subject='AW: Bestellung 4471', Auto_Submitted='auto-replied', body="""Guten Tag,
+
+dieses Postfach wird nicht mehr genutzt. Ihre Nachricht wurde nicht gelesen. Bitte wenden Sie sich an service@lumio.example.
+
+Lumio GmbH
+""")),
+ ('acknowledgement', H(subject='Re: Order 4471', Auto_Submitted='auto-replied', body="""Hi Clara,
+
+Thanks for your email! Our team works Monday to Friday, so if you've written at the weekend we'll reply on Monday. We've got your message and will be in touch soon.
+
+Lumio
+""")),
+ ('acknowledgement', H(subject='Re: Commande 4471', Auto_Submitted='auto-replied', body="""Bonjour,
+
+Merci pour votre message, nous l'avons bien reçu. Notre service client est fermé le week-end ; nous vous répondrons dès lundi.
+
+L'équipe Lumio
+""")),
+ ('acknowledgement', H(subject='Re: Pedido 4471', Auto_Submitted='auto-replied', body="""Hola,
+
+Hemos recibido tu mensaje. Ten en cuenta que estamos de vacaciones del 1 al 15 de agosto y los pedidos y consultas se atenderán a partir del 16 de agosto, por orden de llegada.
+
+Gracias,
+Lumio
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara,
+
+I'll be on holiday from Friday, so I wanted to sort this before I go: I've refunded the £45.00 to your card today, and you can keep the damaged lamp.
+
+Best,
+Tom
+""")),
+ ('answer', H(subject='AW: Bestellung 4471', body="""Hallo Frau Weiss,
+
+ich bin ab morgen im Urlaub, habe Ihre Erstattung über 59,90 € aber heute noch angewiesen. Das Geld ist in zwei bis drei Tagen auf Ihrem Konto.
+
+Viele Grüße
+Jan
+""")),
+ ('out_of_office', H(subject='Re: Order 4471', Auto_Submitted='auto-replied', body="""Hi,
+
+Thanks for your message. I'm currently on leave and will be back on 16 March. Your email has been forwarded to my colleague Ben, who will get back to you.
+
+Anna
+""")),
+ ('out_of_office', H(subject='Automatic reply: Order 4471', Auto_Submitted='auto-replied', body="""I am out of the office until 16 March. Your message will not be forwarded. For order questions please contact orders@lumio.example.
+""")),
+ ('out_of_office', H(subject='Re: Order 4471', Auto_Submitted='auto-replied', body="""Hello,
+
+Please note that I have left Lumio and this mailbox is no longer monitored.
+
+For orders and returns please email orders@lumio.example.
+""")),
+ ('out_of_office', H(subject='AW: Bestellung 4471', Auto_Submitted='auto-replied', body="""Guten Tag,
+
+ich habe die Lumio GmbH zum 28. Februar verlassen. Ihre Nachricht wird nicht weitergeleitet. Bitte wenden Sie sich an service@lumio.example.
+
+Jan Berg
+""")),
+ ('survey', H(subject='Re: Order 4471 [#88213]', X_Mailer='Freshdesk', body="""Hi Clara,
+
+Please rate your experience with ticket #88213:
+
+Awesome  https://lumio.freshdesk.com/support/surveys/88213?rating=103
+Just okay  https://lumio.freshdesk.com/support/surveys/88213?rating=100
+Not good  https://lumio.freshdesk.com/support/surveys/88213?rating=-103
+
+Lumio Support
+""")),
+ ('survey', H(subject='Quick question, Clara', reply=False, body="""Hi Clara,
+
+On a scale of 0 to 10, how likely are you to recommend Lumio?
+
+0 [https://nps.lumio.example/r/abc?s=0]
+1 [https://nps.lumio.example/r/abc?s=1]
+2 [https://nps.lumio.example/r/abc?s=2]
+3 [https://nps.lumio.example/r/abc?s=3]
+10 [https://nps.lumio.example/r/abc?s=10]
+
+Thanks!
+""")),
+ ('survey', H(subject='Re: Order 4471', body="""Hi Clara,
+
+How did we do? Simply reply to this email with a number from 0 (not at all likely) to 10 (extremely likely) to tell us how likely you are to recommend us to a friend.
+
+Thanks,
+Lumio
+""")),
+ ('survey', H(subject='Re: Pedido 4471', body="""Hola Clara:
+
+Tu caso se ha cerrado. ¿Te hemos ayudado?
+
+Sí: https://lumio.example/csat?c=88213&r=si
+No: https://lumio.example/csat?c=88213&r=no
+
+Gracias,
+Lumio
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara,
+
+Could you send me a photo of the damaged shade and the label on the box? Then I can file the claim with the courier today.
+
+Thanks,
+Tom
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara,
+
+You can choose between:
+
+Refund to card
+Store credit (+10%)
+Replacement lamp
+
+Just reply with your choice and I'll sort it today.
+
+Tom
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara,
+
+Sure! Here are the three shades that fit your lamp:
+
+Linen
+Silk
+Paper
+
+All cost £15 and ship tomorrow.
+
+Tom
+""")),
+ ('acknowledgement', H(subject='Re: Order 4471', Auto_Submitted='auto-replied', body="""Hi Clara,
+
+Thanks for reaching out to Lumio! We've received your message and a member of our team will get back to you within 24 hours.
+
+How would you rate this auto-reply?
+Helpful   Not helpful
+
+Lumio
+""")),
+ ('acknowledgement', H(subject='[Ticket#2026030310000123] AW: Bestellung 4471', Auto_Submitted='auto-generated', Precedence='bulk', body="""Sehr geehrte Frau Weiss,
+
+Ihre Anfrage ist bei uns eingegangen.
+
+Ticketnummer: 2026030310000123
+Betreff: Bestellung 4471
+Queue: Kundenservice
+Erstellt: 03.03.2026 08:12
+
+Bitte geben Sie bei Rückfragen immer die Ticketnummer im Betreff an.
+
+Ihr Lumio Kundenservice
+""")),
+ ('acknowledgement', H(subject='Accusé de réception - Dossier 00012345', reply=False, body="""Madame Weiss,
+
+Nous accusons réception de votre demande, enregistrée sous le numéro de dossier 00012345.
+
+Objet : Commande 4471
+Date : 03/03/2026
+Canal : E-mail
+
+Un conseiller prendra contact avec vous dans les meilleurs délais.
+
+Cordialement,
+Le Service Relation Client Lumio
+""")),
+ ('acknowledgement', H(subject='Re: Pedido 4471 [Caso: 00012345]', body="""Estimada Clara:
+
+Gracias por contactar con Lumio. Se ha creado el caso 00012345 con la siguiente información:
+
+Asunto: Pedido 4471
+Prioridad: Media
+Estado: Nuevo
+
+Un agente revisará su solicitud y le responderá lo antes posible.
+
+Atentamente,
+Atención al Cliente Lumio
+""")),
+ ('answer', H(subject='Re: Order 4471', body="""Hi Clara,
+
+Your replacement lamp left our warehouse today by express; in the meantime, please keep the broken one in its box.
+
+Tom
+""")),
+ ('answer', H(subject='AW: Bestellung 4471', body="""Hallo Frau Weiss,
+
+die Ersatzlampe ist heute per Express rausgegangen, bis dahin bewahren Sie die kaputte bitte im Karton auf.
+
+Jan
+""")),
+ ('bounce', H(subject='Undelivered Mail Returned to Sender', reply=False, sender='MAILER-DAEMON@mx.lumio.example (Mail Delivery System)', Auto_Submitted='auto-replied', body="""This is the mail system at host mx.lumio.example.
+
+I'm sorry to have to inform you that your message could not
+be delivered to one or more recipients. It's attached below.
+
+For further assistance, please send mail to postmaster.
+
+If you do so, please include this problem report. You can
+delete your own text from the attached returned message.
+
+                   The mail system
+
+<service@lumio.example>: host mx2.lumio.example[192.0.2.2] said: 550 5.1.1
+    <service@lumio.example>: Recipient address rejected: User unknown in
+    virtual mailbox table (in reply to RCPT TO command)
+""")),
+ ('bounce', H(subject='Benachrichtigung zum Übermittlungsstatus (Fehler)', reply=False, sender='Mail Delivery Subsystem <mailer-daemon@googlemail.com>', body="""** Adresse nicht gefunden **
+
+Ihre Nachricht wurde nicht an service@lumio.example zugestellt, weil die Adresse nicht gefunden wurde oder keine E-Mails empfangen kann.
+
+Die Antwort war:
+
+550 5.1.1 The email account that you tried to reach does not exist.
+""")),
+ ('other', H(subject='Zustellung verzögert: Bestellung 4471', reply=False, sender='postmaster@lumio.example', body="""Die Zustellung an diese Empfänger oder Gruppen ist verzögert:
+
+service@lumio.example
+
+Betreff: Bestellung 4471
+
+Diese Nachricht wurde noch nicht zugestellt. Es wird weiterhin versucht, die Nachricht zuzustellen.
+
+Der Server versucht noch 1 Tag und 19 Stunden lang, die Nachricht zuzustellen. Sie erhalten eine Benachrichtigung, falls die Nachricht bis dahin nicht zugestellt werden kann.
+""")),
+]
+
+
+@pytest.mark.parametrize(("expected", "message"), REAL_SYSTEMS, ids=[f"{i}-{kind}" for i, (kind, _) in enumerate(REAL_SYSTEMS)])
+def test_messages_as_real_systems_write_them(expected: str, message: dict[str, str]) -> None:
+    fields = dict(message)
+    assert kind(mail(fields.pop("body"), **fields)) == expected

@@ -13,6 +13,7 @@ from mysteryshop.quality.labelled import load_labelled
 from mysteryshop.quality.scoring import clean
 from mysteryshop.quality.text import fold
 from tests.quality.test_criteria_wordings import CASES as WORDINGS
+from tests.quality.test_criteria_wordings import FOURTH
 from tests.quality.test_languages import CASES
 
 PHRASES = {
@@ -76,6 +77,7 @@ SAMPLES = [
     "merci de nous indiquer votre adresse e-mail.", "mientras tanto, puede reiniciar el router.",
     "en attendant, vous pouvez redemarrer la box.",
     *(fold(case[3]) for case in WORDINGS),
+    *(fold(case[3]) for case in FOURTH), *(fold(case[2]) for case in FOURTH),
 ]
 
 

@@ -32,3 +32,12 @@ def test_ascii_words_are_the_unicode_words_on_ascii_text(text):
 def test_a_day_of_the_month_with_a_period_does_not_end_a_sentence():
     assert split_sentences("Ihre Nachricht vom 4. März haben wir erhalten. Danke!") == ["Ihre Nachricht vom 4. März haben wir erhalten.", "Danke!"]
     assert split_sentences("Call 0800 123 456. We are open.") == ["Call 0800 123 456.", "We are open."]
+
+
+def test_a_price_is_the_same_number_with_a_decimal_comma_or_point():
+    from mysteryshop.quality.text import numbers
+
+    assert numbers("9,90 €") == numbers("9.90 €") == {"9.9"}
+    assert numbers("1.000 €") == numbers("1,000 €") == {"1000"}
+    assert numbers("1.000,50 €") == numbers("1,000.50 €") == {"1000.5"}
+    assert numbers("12,90 €") != numbers("9,90 €")
