@@ -19,7 +19,6 @@ from mysteryshop.scorecard.headline import headline_values
 from mysteryshop.store import Store, mark_interrupted_now, utc_now
 
 BASELINE_SCHEMA = "mysteryshop.baseline/1"
-_BASELINES_TABLE = "CREATE TABLE IF NOT EXISTS baselines (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, accepted_utc TEXT NOT NULL, file TEXT)"
 
 
 def resolve_run(store: Store, name: str, *, baseline_file: Path | None = None) -> str:
@@ -113,7 +112,6 @@ def accept_baseline(
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(baseline, indent=2) + "\n", encoding="utf-8")
-    store.write(_BASELINES_TABLE)
     store.write("INSERT INTO baselines (run_id, accepted_utc, file) VALUES (?, ?, ?)", (run_id, baseline["accepted_utc"], str(path)))
     return baseline
 
@@ -133,7 +131,6 @@ def load_baseline(path: Path) -> dict[str, Any]:
 
 def accepted(store: Store) -> list[dict[str, Any]]:
     """Every acceptance logged in the store, oldest first."""
-    store.write(_BASELINES_TABLE)
     return [dict(r) for r in store.query("SELECT run_id, accepted_utc, file FROM baselines ORDER BY id")]
 
 

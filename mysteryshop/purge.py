@@ -20,8 +20,6 @@ from typing import Any
 
 from mysteryshop.store import Store, utc_at, utc_now
 
-PURGES_TABLE = ("CREATE TABLE IF NOT EXISTS purges (run_id TEXT PRIMARY KEY, purged_utc TEXT NOT NULL, "
-                "older_than TEXT NOT NULL, removed TEXT NOT NULL)")
 
 #: event data kept after a purge: numbers, flags, and strings under these keys (names of things, never words of people)
 EVENT_KEYS_KEPT = frozenset({"when", "matched_by", "channel", "kind", "status", "problem", "verdict", "expectation", "language", "outcome", "step"})
@@ -137,7 +135,6 @@ def purge_run(store: Store, plan: RunPurge, older_than: str, reports_dir: Path) 
         ("INSERT INTO purges (run_id, purged_utc, older_than, removed) VALUES (?, ?, ?, ?)",
          (run_id, utc_now(), older_than, json.dumps(plan.removed()))),
     ]
-    store.write(PURGES_TABLE)
     store.together(writes)
     shutil.rmtree(reports_dir / run_id, ignore_errors=True)
 

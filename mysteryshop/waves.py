@@ -20,10 +20,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from mysteryshop.errors import ConfigError
 from mysteryshop.store import Store, utc_now
 
-WAVES_TABLE = ("CREATE TABLE IF NOT EXISTS waves (name TEXT PRIMARY KEY, cron TEXT NOT NULL, tz TEXT NOT NULL, targets TEXT NOT NULL, "
-               "journeys TEXT NOT NULL, personas INTEGER NOT NULL, seed INTEGER NOT NULL, created_utc TEXT NOT NULL, "
-               "next_utc TEXT NOT NULL, last_utc TEXT, last_campaign TEXT)")
-
 
 @dataclass(frozen=True, slots=True)
 class Wave:
@@ -73,7 +69,6 @@ def _parse_utc(text: str) -> datetime:
 def add_wave(store: Store, wave: Wave, *, now: datetime | None = None) -> Wave:
     """Store `wave` (replacing one of the same name); its first fire time after `now`."""
     first = next_fire(wave.cron, wave.tz, now or datetime.now(UTC))
-    store.write(WAVES_TABLE)
     store.write("INSERT INTO waves (name, cron, tz, targets, journeys, personas, seed, created_utc, next_utc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET cron = excluded.cron, tz = excluded.tz, targets = excluded.targets, "
                 "journeys = excluded.journeys, personas = excluded.personas, seed = excluded.seed, next_utc = excluded.next_utc",
@@ -83,14 +78,12 @@ def add_wave(store: Store, wave: Wave, *, now: datetime | None = None) -> Wave:
 
 
 def waves(store: Store, names: Sequence[str] = ()) -> list[Wave]:
-    store.write(WAVES_TABLE)
     rows = store.query("SELECT * FROM waves ORDER BY name")
     return [Wave(r["name"], r["cron"], r["tz"], tuple(json.loads(r["targets"])), tuple(json.loads(r["journeys"])), r["personas"],
                  r["seed"], r["next_utc"], r["last_utc"], r["last_campaign"]) for r in rows if not names or r["name"] in names]
 
 
 def remove_wave(store: Store, name: str) -> bool:
-    store.write(WAVES_TABLE)
     return store.changes("DELETE FROM waves WHERE name = ?", (name,)) > 0
 
 

@@ -23,9 +23,6 @@ from mysteryshop.alerts.events import AlertEvent
 from mysteryshop.alerts.spec import AlertSpec, Destination
 from mysteryshop.store import Store, utc_now
 
-LEDGER_TABLE = ("CREATE TABLE IF NOT EXISTS alerts (event_key TEXT NOT NULL, destination TEXT NOT NULL, kind TEXT NOT NULL, "
-                "run_id TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error TEXT, "
-                "updated_utc TEXT NOT NULL, PRIMARY KEY (event_key, destination))")
 
 
 class Retryable(Exception):
@@ -153,7 +150,6 @@ def _claim(store: Store, event: AlertEvent, destination: Destination) -> str | N
 def deliver(store: Store, events: Iterable[AlertEvent], spec: AlertSpec, *,
             sleep: Callable[[float], None] = time.sleep) -> list[Delivery]:
     """Send every event to every destination of `spec` that has not had it yet; what happened to each."""
-    store.write(LEDGER_TABLE)
     done = []
     for event in events:
         for destination in spec.send:

@@ -17,6 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from mysteryshop.storage.dialect import to_postgres
+
 #: Columns of `walks` added after it was first created by campaign.py (migrated in place).
 WALK_COLUMNS = (("owner", "TEXT"), ("lease_until_ns", "INTEGER"), ("not_before_ns", "INTEGER"))
 
@@ -279,6 +281,16 @@ CREATE INDEX sends_target ON sends (target, channel, reserved_ns);
 """
 
 
+#: Tables of features that once created their own on first use (a race on PostgreSQL): the accepted baselines
+#: (history.py), retention's log (purge.py), the alerts ledger (alerts/deliver.py), scheduled waves (waves.py).
+FEATURE_TABLES = (
+    'CREATE TABLE IF NOT EXISTS baselines (id INTEGER PRIMARY KEY, run_id TEXT NOT NULL, accepted_utc TEXT NOT NULL, file TEXT)',
+    'CREATE TABLE IF NOT EXISTS waves (name TEXT PRIMARY KEY, cron TEXT NOT NULL, tz TEXT NOT NULL, targets TEXT NOT NULL, journeys TEXT NOT NULL, personas INTEGER NOT NULL, seed INTEGER NOT NULL, created_utc TEXT NOT NULL, next_utc TEXT NOT NULL, last_utc TEXT, last_campaign TEXT)',
+    'CREATE TABLE IF NOT EXISTS alerts (event_key TEXT NOT NULL, destination TEXT NOT NULL, kind TEXT NOT NULL, run_id TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, error TEXT, updated_utc TEXT NOT NULL, PRIMARY KEY (event_key, destination))',
+    'CREATE TABLE IF NOT EXISTS purges (run_id TEXT PRIMARY KEY, purged_utc TEXT NOT NULL, older_than TEXT NOT NULL, removed TEXT NOT NULL)',
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Migration:
     version: int
@@ -303,7 +315,9 @@ CREATE TABLE IF NOT EXISTS run_parts (
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs, probes, events, messages, verdicts, entries, walks, sends", _sqlite_baseline, POSTGRES_BASELINE),
-    Migration(2, "run_parts: the shares of a sharded run", RUN_PARTS, RUN_PARTS),
+    Migration(2, "baselines, purges, alerts, waves", ";\n".join(FEATURE_TABLES) + ";",
+              ";\n".join(to_postgres(table) for table in FEATURE_TABLES) + ";"),
+    Migration(3, "run_parts: the shares of a sharded run", RUN_PARTS, RUN_PARTS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
