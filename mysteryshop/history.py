@@ -51,6 +51,10 @@ def settle_abandoned(store: Store, run_id: str) -> str | None:
     if not rows or rows[0]["status"] != "running":
         return None
     config = json.loads(rows[0]["config"] or "{}")
+    if config.get("joined"):  # written by shards or xdist workers: the process that created it may be gone while others go on
+        parts = store.parts(run_id)
+        of = f" of {config['shard'].partition('/')[2]}" if config.get("shard") else ""
+        return f"run {run_id} is written by several processes and not finished: {len(parts)} shard(s){of} in; scored as it stands"
     pid, host = config.get("pid"), config.get("host")
     if not isinstance(pid, int):
         return None

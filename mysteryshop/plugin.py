@@ -26,7 +26,14 @@ if TYPE_CHECKING:
     from mysteryshop.plan import ProbeSpec
     from mysteryshop.runner import ProbeResult
 
-from mysteryshop.pytest_keys import CONFIG_KEY, OPTIONS_KEY, SESSION_KEY, START_ERROR_KEY  # noqa: E402
+from mysteryshop.pytest_keys import (  # noqa: E402
+    CONFIG_KEY,
+    OPTIONS_KEY,
+    PART_KEY,
+    READER_KEY,
+    SESSION_KEY,
+    START_ERROR_KEY,
+)
 from mysteryshop.untrusted import terminal_line  # noqa: E402
 from mysteryshop.storage import location_of  # noqa: E402
 
@@ -62,6 +69,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--allowlist", default=None, help="targets that may be probed (default: <rootdir>/allowlist.yaml)")
     group.addoption("--rubric", default=None, help="rubric grading each channel and the whole (default: the shipped rubric.yaml)")
     group.addoption("--dry-run", action="store_true", default=False, help="print what the probes would send; send nothing, store nothing")
+    group.addoption("--shard", default=None, metavar="I/N",
+                    help="run slice I of N of the suite (by a stable hash of each probe's id), into the run named by --run-id: "
+                         "N machines with --shard 1/N .. N/N and one --run-id write one run, scored when the last shard ends")
     group.addoption("--resume", action="store_true", default=False,
                     help="go on with the interrupted run named by --run-id (same seed, personas and targets): finished probes "
                          "keep their results, open ones walk on from where they stood; nothing is sent twice")
@@ -78,6 +88,20 @@ def pytest_configure(config: pytest.Config) -> None:
     personas = opt("personas")
     if personas is not None and personas < 1:
         raise pytest.UsageError(f"--personas must be at least 1, got {personas}")
+    worker = getattr(config, "workerinput", None)  # an xdist worker: the controller named the run
+    shard = None
+    if opt("shard") is not None:
+        from mysteryshop.shards import parse_shard
+
+        try:
+            shard = parse_shard(opt("shard"))
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        if not opt("run_id"):
+            raise pytest.UsageError("--shard needs --run-id: every shard must write into the same run, e.g. --run-id ci-$CI_PIPELINE_ID")
+        if opt("resume"):
+            raise pytest.UsageError("--shard goes on with its probes already in the run by itself: leave out --resume")
+    run_id = (worker or {}).get("mysteryshop_run_id") or opt("run_id") or new_run_id()
     run = RunConfig(
         seed=opt("seed") if opt("seed") is not None else 1,
         personas=personas or 3,
@@ -86,7 +110,7 @@ def pytest_configure(config: pytest.Config) -> None:
         demo_profile=opt("demo_profile"),
         reports_dir=Path(opt("reports")) if opt("reports") else root / "reports",
         store_path=location_of(opt("store") or os.environ.get("MYSTERYSHOP_STORE")),
-        run_id=opt("run_id") or new_run_id(),
+        run_id=run_id,
         browser_path=opt("browser_path"),
         browser_concurrency=opt("browser_concurrency") or 4,
         browser_artifacts=opt("browser_artifacts") or "on-failure",
@@ -96,6 +120,8 @@ def pytest_configure(config: pytest.Config) -> None:
         dry_run=bool(opt("dry_run")),
         resume=bool(opt("resume")),
         rubric=Path(opt("rubric")) if opt("rubric") else None,
+        shard=str(shard) if shard else None,
+        joined=shard is not None or worker is not None,
     )
     if run.resume and not opt("run_id"):
         raise pytest.UsageError("--resume needs --run-id: the id of the interrupted run to go on with")
@@ -133,6 +159,26 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[OPTIONS_KEY] = options
 
 
+def _xdist_controller(config: pytest.Config) -> bool:
+    """This process hands the tests to xdist workers (`-n N`, N > 0) and runs none itself."""
+    return not hasattr(config, "workerinput") and getattr(config.option, "dist", "no") != "no"
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist: every worker writes into the controller's run (its id; the personas are seeded with it)."""
+    node.workerinput["mysteryshop_run_id"] = node.config.stash[CONFIG_KEY].run_id
+
+
+def _probe_key(item: pytest.Item) -> str:
+    """What decides an item's shard: its probe's id (a probe module's item and its journey file's are one probe), else its node id."""
+    from mysteryshop.plan import ProbeSpec
+
+    callspec = getattr(item, "callspec", None)
+    spec = callspec.params.get("probe") if callspec is not None else getattr(item, "spec", None)
+    return spec.probe_id if isinstance(spec, ProbeSpec) else item.nodeid
+
+
 def load_targets(config: pytest.Config) -> list[Any]:
     """The targets named by --target, with --probe-domain applied."""
     from mysteryshop.target import Target, find_target
@@ -146,7 +192,16 @@ def load_targets(config: pytest.Config) -> list[Any]:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """A study that names its journeys: the probes of other journeys are deselected (as `-k` would)."""
+    """A study that names its journeys: the probes of other journeys are deselected (as `-k` would). With --shard i/n, the
+    items of the other n-1 slices are deselected."""
+    if config.getoption("shard"):
+        from mysteryshop.shards import parse_shard
+
+        shard = parse_shard(config.getoption("shard"))
+        others = [item for item in items if not shard.owns(_probe_key(item))]
+        if others:
+            config.hook.pytest_deselected(items=others)
+            items[:] = [item for item in items if shard.owns(_probe_key(item))]
     wanted = config.stash[OPTIONS_KEY].get("study_journeys")
     if not wanted:
         return
@@ -203,6 +258,13 @@ def pytest_runtestloop(session: pytest.Session) -> Any:
         if isinstance(spec, ProbeSpec):
             specs.append(spec)
     config = session.config
+    worker = getattr(config, "workerinput", None)
+    if worker is not None:  # each probe is run by one worker (the others' items read its result from the store)
+        from mysteryshop.shards import slot_of
+
+        index, count = int(str(worker["workerid"]).removeprefix("gw")), int(worker["workercount"])
+        # keyed apart from --shard's slices: with --shard i/n -n N, the slice's probes still spread over all N workers
+        specs = [s for s in specs if slot_of(f"worker:{s.probe_id}", count) == index]
     from mysteryshop import interrupt
 
     runs = bool(specs) and not config.option.collectonly and not config.stash[CONFIG_KEY].dry_run
@@ -236,7 +298,8 @@ def _stop(session: pytest.Session, stopped: str | None) -> None:
     run = session.config.stash.get(SESSION_KEY, None)
     if run is None:
         return
-    if stopped is None and run.unfinished():
+    elsewhere = hasattr(session.config, "workerinput") and not (session.shouldstop or session.shouldfail)
+    if stopped is None and run.unfinished() and not elsewhere:  # an xdist worker's probes may be waited for by other workers
         stopped = "the pytest session ended before every probe's test had its result (-x, --maxfail or a session timeout)"
     if stopped is not None:
         _say(session.config, f"mysteryshop: stopping ({stopped}): {len(run.unfinished())} probe(s) still waiting are cut short; "
@@ -290,6 +353,8 @@ def finished_probe(config: pytest.Config, spec: ProbeSpec) -> ProbeResult:
     if error:
         pytest.fail(f"the mysteryshop run did not start: {error}", pytrace=False)
     run = config.stash.get(SESSION_KEY, None)
+    if hasattr(config, "workerinput") and (run is None or spec.probe_id not in run.futures) and not config.stash[CONFIG_KEY].dry_run:
+        return _elsewhere(config, spec)  # another xdist worker runs it
     if run is None:
         if config.stash[CONFIG_KEY].dry_run:
             pytest.skip("dry run: nothing was sent")
@@ -304,6 +369,53 @@ def finished_probe(config: pytest.Config, spec: ProbeSpec) -> ProbeResult:
         reason = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'stopped waiting'}"
         run.interrupt(reason, [spec.probe_id])
         raise
+
+
+def _elsewhere(config: pytest.Config, spec: ProbeSpec) -> ProbeResult:
+    from mysteryshop.shards import stored_result
+    from mysteryshop.store import Store
+
+    store = config.stash.get(READER_KEY, None)
+    if store is None:
+        store = config.stash[READER_KEY] = Store(config.stash[CONFIG_KEY].store_file)
+    return stored_result(store, config.stash[CONFIG_KEY].run_id, spec)
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """A share of a sharded run (--shard, or the xdist controller once every worker ended): recorded; the last one in scores the run."""
+    config = session.config
+    reader = config.stash.get(READER_KEY, None)
+    if reader is not None:
+        reader.close()
+        del config.stash[READER_KEY]
+    run = config.stash[CONFIG_KEY]
+    if hasattr(config, "workerinput") or not run.joined and not _xdist_controller(config):
+        return
+    if run.dry_run or config.option.collectonly or START_ERROR_KEY in config.stash:
+        return
+    from mysteryshop.errors import MysteryShopError
+    from mysteryshop.resume import clock_base_ns
+    from mysteryshop.session import process_info
+    from mysteryshop.shards import Shard, end_part, join, parse_shard
+    from mysteryshop.store import Store
+
+    if run.shard is None and isinstance(run.store_file, Path) and not run.store_file.exists():
+        return  # xdist, and no worker had a probe to run
+    store = Store(run.store_file)
+    try:
+        if run.shard is None and not store.query("SELECT 1 FROM runs WHERE id = ?", (run.run_id,)):
+            return
+        shard = parse_shard(run.shard) if run.shard else Shard(1, 1)
+        try:
+            if run.shard is not None:  # a slice with no probe creates the run too; a slice with the wrong n is refused
+                join(store, run.run_id, {**run.as_dict(), "clock_base_ns": clock_base_ns(), **process_info()}, run.shard)
+            ended = end_part(store, run.run_id, shard, config.stash[OPTIONS_KEY]["journeys"], run.run_dir, run.rubric)
+        except MysteryShopError as exc:
+            _say(config, f"mysteryshop: run {run.run_id}, shard {shard}: {exc}")
+            return
+        config.stash[PART_KEY] = ended
+    finally:
+        store.close()
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -388,7 +500,13 @@ def probe(request: pytest.FixtureRequest) -> Probe:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    run = config.stash.get(SESSION_KEY, None)
+    ended = config.stash.get(PART_KEY, None)
+    if ended is not None:
+        for line in ended.lines():
+            terminalreporter.write_line(line)
+        run: Any = ended
+    else:
+        run = config.stash.get(SESSION_KEY, None)
     if run is None or run.card is None:
         return
     from mysteryshop.scorecard.write import summary_lines
@@ -398,5 +516,7 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.write_line(line)
     for kind, path in run.paths.items():
         terminalreporter.write_line(f"  {kind.upper().replace('_', ' '):<16} {path}")
-    for note in run.notes:
+    if getattr(run, "scoring_s", None) is not None:
+        terminalreporter.write_line(f"mysteryshop: run {run.config.run_id} scored in {run.scoring_s:.2f} s")
+    for note in getattr(run, "notes", ()):
         terminalreporter.write_line(f"mysteryshop: {note}")

@@ -8,8 +8,12 @@ import pytest
 
 if TYPE_CHECKING:
     from mysteryshop.session import RunConfig, RunSession
+    from mysteryshop.shards import PartEnd
+    from mysteryshop.store import Store
 
 CONFIG_KEY: pytest.StashKey[RunConfig] = pytest.StashKey()
 SESSION_KEY: pytest.StashKey[RunSession] = pytest.StashKey()
 OPTIONS_KEY: pytest.StashKey[dict[str, Any]] = pytest.StashKey()
 START_ERROR_KEY: pytest.StashKey[str] = pytest.StashKey()  # why the run did not start
+PART_KEY: pytest.StashKey[PartEnd] = pytest.StashKey()  # what ending this share of a sharded run did (shards.end_part)
+READER_KEY: pytest.StashKey[Store] = pytest.StashKey()  # an xdist worker's store, to read the results of the probes others run

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,11 +115,12 @@ class StoredWalk:
     state: WalkState | None = None
 
 
-def stored_walks(store: Store, run_id: str, journeys: Mapping[str, Journey]) -> dict[str, StoredWalk]:
-    """Every probe of `run_id`: finished ones with their outcome, unfinished ones with their timeline and walk state."""
+def stored_walks(store: Store, run_id: str, journeys: Mapping[str, Journey], *, only: Collection[str] | None = None) -> dict[str, StoredWalk]:
+    """Every probe of `run_id` (or those of them in `only`): finished ones with their outcome, unfinished ones with their
+    timeline and walk state."""
     from mysteryshop.scorecard.rebuild import load_probes
 
-    rows = {r["id"]: r for r in store.probes(run_id)}
+    rows = {r["id"]: r for r in store.probes(run_id) if only is None or r["id"] in only}
     walks = {pid: StoredWalk(row["status"], row["outcome"]) for pid, row in rows.items()}
     open_ids = {pid for pid, row in rows.items() if row["status"] not in FINISHED}
     if not open_ids:

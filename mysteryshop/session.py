@@ -62,6 +62,8 @@ class RunConfig:
     resume: bool = False  # go on with the stored run `run_id` (interrupted): finished probes stay, open ones walk on
     rubric: Path | None = None  # rubric grading each channel and the whole (default: the shipped one)
     study: str | None = None  # the benchmark study the run's companies and personas come from (kept with the run for --resume)
+    shard: str | None = None  # 'i/n': this machine's slice of a suite sharded over n machines (shards.py)
+    joined: bool = False  # other processes write this run too (shards, xdist workers): join it; whoever ends last scores it
 
     @property
     def store_file(self) -> Path | str:
@@ -95,6 +97,14 @@ def with_port(url: str, port: int) -> str:
     return urlunsplit(parts._replace(netloc=f"{parts.hostname}:{port}"))
 
 
+def run_clock(stored_config: str | None) -> Callable[[], int]:
+    """The clock a process writing into a stored run puts its events on: the run's own (its config's clock base)."""
+    base = json.loads(stored_config or "{}").get("clock_base_ns")
+    shift = 0 if base is None else clock_base_ns() - int(base)
+    # on the same boot the monotonic clock goes on (shift ~0); after a reboot, or on another machine, the wall clock bridges the gap
+    return time.monotonic_ns if abs(shift) < 1_000_000 else (lambda: time.monotonic_ns() + shift)
+
+
 class RunSession:
     """Starts what a run needs, runs its probes concurrently, writes the scorecard."""
 
@@ -111,6 +121,8 @@ class RunSession:
         self.replies_at = ""
         self.specs: dict[str, ProbeSpec] = {}
         self.notes: list[str] = []  # for people, at the end: e.g. that no reply reached us from a target
+        self.scoring_s: float | None = None  # how long scoring the run and writing its scorecard took
+        self.status: str | None = None  # passed | failed | interrupted, once finished (of this process's probes, when joined)
         self.interrupted: str | None = None  # why the whole run was interrupted (SIGINT, SIGTERM, ...), once it was
         self._created = False  # the run is in the store
         self._guards = contextlib.ExitStack()  # what a second Ctrl-C does while the run is under way (see interrupt.py)
@@ -126,11 +138,15 @@ class RunSession:
         clock = time.monotonic_ns
         if config.resume:
             walks, clock = self._resume_from_store({s.journey.name: s.journey for s in specs})
+        elif config.joined:
+            walks, clock = self._join({s.journey.name: s.journey for s in specs}, {s.probe_id for s in specs})
         else:
             check_open_probes(self.store, targets, {t: sum(s.target.name == t for s in specs) for t in {s.target.name for s in specs}})
         for note in plan.notes:
             print(f"mysteryshop: note: {note}", file=sys.stderr, flush=True)
-        if not config.resume:
+        if config.joined:
+            pass
+        elif not config.resume:
             self.store.create_run(config.run_id, {**config.as_dict(), "clock_base_ns": clock_base_ns(), **process_info()})
         else:  # the process that runs it now (a report tells a run whose process is gone by it)
             info = process_info()
@@ -185,19 +201,27 @@ class RunSession:
             raise ConfigError(f"there is no run '{run_id}' in {self.store.path} to resume; `mysteryshop report` lists nothing for it either")
         if rows[0]["status"] in ("passed", "failed"):
             raise ConfigError(f"run '{run_id}' finished ({rows[0]['status']}); there is nothing to resume. Score it with `mysteryshop report {run_id}`")
-        base = json.loads(rows[0]["config"] or "{}").get("clock_base_ns")
-        shift = 0 if base is None else clock_base_ns() - int(base)
-        # on the same boot the monotonic clock goes on (shift ~0); after a reboot the wall clock bridges the gap
-        clock: Callable[[], int] = time.monotonic_ns if abs(shift) < 1_000_000 else (lambda: time.monotonic_ns() + shift)
         self.store.write("UPDATE runs SET status = 'running', finished_utc = NULL WHERE id = ?", (run_id,))
-        return stored_walks(self.store, run_id, journeys), clock
+        return stored_walks(self.store, run_id, journeys), run_clock(rows[0]["config"])
+
+    def _join(self, journeys: dict[str, Journey], probe_ids: set[str]) -> tuple[dict[str, StoredWalk], Callable[[], int]]:
+        """A run other processes write too: created unless one of them did; this process's probes already in it (a shard run
+        again) go on from where they stood, like --resume; events go on the run's clock (shards.py)."""
+        from mysteryshop.shards import join
+
+        assert self.store is not None
+        config, run_id = self.config, self.config.run_id
+        stored = join(self.store, run_id, {**config.as_dict(), "clock_base_ns": clock_base_ns(), **process_info()}, config.shard)
+        # a shard run again after it was stopped goes on
+        self.store.write("UPDATE runs SET status = 'running', finished_utc = NULL WHERE id = ? AND status IN ('interrupted', 'error')", (run_id,))
+        return stored_walks(self.store, run_id, journeys, only=probe_ids), run_clock(stored)
 
     def _prepare_target(self, target: Target, deadlines: Sequence[int] = ()) -> Target:
         """An embedded target gets its demo desk started, and the desk's real port; it keeps its replies clear of `deadlines`."""
         if target.spec.embedded != "demo" or self.engine is None:
             return target
         profile = get_profile(self.config.demo_profile or target.spec.profile)
-        workdir = self.config.run_dir / f"demo-desk-{target.name}"
+        workdir = self.config.run_dir / f"demo-desk-{target.name}{self._part_suffix()}"
         workdir.mkdir(parents=True, exist_ok=True)
         desk = DemoDeskProcess(
             profile, deliver_to=self.engine.engine.mailbox_address, seed=self.config.seed, speedup=target.spec.speedup, workdir=workdir,
@@ -215,6 +239,14 @@ class RunSession:
         if spec.chat is not None:
             spec.chat.url = with_port(spec.chat.url, desk.http_port)
         return Target(spec=spec, path=target.path)
+
+    def _part_suffix(self) -> str:
+        """Names this process's files apart from those of the run's other shards and xdist workers (each has its own desk)."""
+        if not self.config.joined:
+            return ""
+        shard = f"-shard{self.config.shard.replace('/', 'of')}" if self.config.shard else ""
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        return shard + (f"-{worker}" if worker else "")
 
     def _silent_targets(self) -> list[str]:
         """A line for each target that was sent email and from which no reply at all reached the run."""
@@ -339,6 +371,11 @@ class RunSession:
             status = "interrupted"
         else:
             status = "passed" if len(outcomes) == len(results) and all(r.status == "passed" for r in outcomes) else "failed"
+        self.status = status
+        if self.config.joined:  # scored once, by whoever ends the run's last share (shards.end_part)
+            self.store.close()
+            return {}
+        scoring = time.perf_counter()
         # the probes the engine had no quiet moment to record are scored here (in parallel when many) and recorded for later reports
         card = build_scorecard(self.store, self.config.run_id, self.journeys, self.targets, keep=True, workers=available_cores(),
                                rubric=load_rubric(self.config.rubric))
@@ -347,6 +384,7 @@ class RunSession:
         card["run"]["finished_utc"] = next(r["finished_utc"] for r in self.store.runs() if r["id"] == self.config.run_id)
         self.card = card
         self.paths = write_scorecard(card, self.config.run_dir, journeys=self.journeys, store=self.store)
+        self.scoring_s = time.perf_counter() - scoring
         self.store.close()
         return self.paths
 

@@ -437,6 +437,29 @@ class Store:
     def create_run(self, run_id: str, config: dict[str, Any]) -> None:
         self.write("INSERT INTO runs (id, started_utc, config) VALUES (?, ?, ?)", (run_id, utc_now(), json.dumps(config)))
 
+    def join_run(self, run_id: str, config: dict[str, Any]) -> bool:
+        """Create the run unless another process (a shard, an xdist worker) did already; whether this call created it."""
+        return self.changes("INSERT INTO runs (id, started_utc, config) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                            (run_id, utc_now(), json.dumps(config))) == 1
+
+    def record_part(self, run_id: str, part: str, status: str, host: str, pid: int) -> None:
+        """One process's share of a run has ended (`part`: 'i/n'); a share run again replaces its row."""
+        self.write("INSERT INTO run_parts (run_id, part, status, host, pid, finished_utc) VALUES (?, ?, ?, ?, ?, ?) "
+                   "ON CONFLICT (run_id, part) DO UPDATE SET status = excluded.status, host = excluded.host, pid = excluded.pid, "
+                   "finished_utc = excluded.finished_utc", (run_id, part, status, host, pid, utc_now()))
+
+    def parts(self, run_id: str) -> dict[str, str]:
+        """The shares of a run that have ended: part ('i/n') -> status."""
+        return {part: status for part, status in self.rows("SELECT part, status FROM run_parts WHERE run_id = ? AND part <> 'scorecard'", (run_id,))}
+
+    def claim_scoring(self, run_id: str, parts: int, host: str, pid: int) -> bool:
+        """Whether this process is the one to score the run: all `parts` shares have ended and no one claimed it before.
+        Exactly one caller wins, even when the last shares end at once (the claim is a row under the primary key)."""
+        return self.changes(
+            "INSERT INTO run_parts (run_id, part, status, host, pid, finished_utc) SELECT ?, 'scorecard', 'claimed', ?, ?, ? "
+            "WHERE (SELECT count(*) FROM run_parts WHERE run_id = ? AND part <> 'scorecard') >= ? ON CONFLICT (run_id, part) DO NOTHING",
+            (run_id, host, pid, utc_now(), run_id, parts)) == 1
+
     def finish_run(self, run_id: str, status: str, summary: dict[str, Any]) -> None:
         self.write(
             "UPDATE runs SET finished_utc = ?, status = ?, summary = ? WHERE id = ?",

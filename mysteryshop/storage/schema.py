@@ -299,10 +299,25 @@ class Migration:
     postgres: str
 
 
+#: A run written by several processes (`pytest --shard i/n` on several machines, xdist): a row per share that ended, and
+#: the row 'scorecard' of the one process that found them all in and scored the run (see shards.py)
+RUN_PARTS = """
+CREATE TABLE IF NOT EXISTS run_parts (
+    run_id TEXT NOT NULL,
+    part TEXT NOT NULL,
+    status TEXT NOT NULL,
+    host TEXT,
+    pid INTEGER,
+    finished_utc TEXT NOT NULL,
+    PRIMARY KEY (run_id, part)
+);
+"""
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "runs, probes, events, messages, verdicts, entries, walks, sends", _sqlite_baseline, POSTGRES_BASELINE),
     Migration(2, "baselines, purges, alerts, waves", ";\n".join(FEATURE_TABLES) + ";",
               ";\n".join(to_postgres(table) for table in FEATURE_TABLES) + ";"),
+    Migration(3, "run_parts: the shares of a sharded run", RUN_PARTS, RUN_PARTS),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 
