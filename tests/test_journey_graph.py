@@ -221,5 +221,5 @@ def test_escalation_takes_the_chat_when_email_stays_silent_and_skips_it_when_ans
         paths[profile_name] = [[p["step"] if isinstance(p, dict) else p for p in probe["path"]] for probe in card["probes"]]
     # poor answers emails after 20 hours or never: every probe escalates to the chat and mentions the email
     assert all(path[:4] == ["ask", "answered_by_email", "open_chat", "mention_email"] for path in paths["poor"]), paths["poor"]
-    # excellent answers within one to three hours: the probes answered in time never open the chat
+    # excellent answers within half an hour to three hours: the probes answered in time never open the chat
     assert ["ask", "answered_by_email", "done"] in paths["excellent"], paths["excellent"]
