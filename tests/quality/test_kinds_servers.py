@@ -148,3 +148,30 @@ def test_melden_sie_sich_an_is_logging_in_not_getting_back():
     assert kind(reminder) != "acknowledgement"
     # "wir melden uns" still puts the answer off
     assert kind(mail("Vielen Dank für Ihre Nachricht. Wir melden uns, sobald wir eine Antwort an Sie haben.")) == "acknowledgement"
+
+
+# Out-of-office notices in Italian, Dutch and Portuguese (the cues of kinds.yaml beyond the four scored languages), with and
+# without an autoresponder's headers
+ABSENCES = [
+    ("Risposta automatica: Ordine 4471", "Buongiorno,\nsono fuori ufficio fino a lunedì 9 marzo con accesso limitato alla posta. "
+     "Per urgenze scrivete a ordini@shop.example.\nCordiali saluti\nGiulia Bianchi", "it"),
+    ("Re: Ordine 4471", "Gentile cliente, rientrerò in ufficio il 12 marzo. Durante la mia assenza la sua e-mail non viene "
+     "inoltrata; per richieste urgenti chiami lo 02 1234 5678.", "it"),
+    ("Automatisch antwoord: Bestelling 4471", "Beste,\n\nIk ben tot en met vrijdag 13 maart met vakantie en heb beperkte toegang "
+     "tot mijn e-mail. Voor dringende zaken kunt u terecht bij klantenservice@shop.example.\n\nMet vriendelijke groet,\nSanne de Vries",
+     "nl"),
+    ("Afwezig: Bestelling 4471", "Tijdens mijn afwezigheid worden e-mails niet doorgestuurd. Vanaf 16 maart ben ik weer bereikbaar.",
+     "nl"),
+    ("Resposta automática: Encomenda 4471", "Olá,\nestou de férias até dia 20 de março, com acesso limitado ao e-mail. "
+     "Para assuntos urgentes contacte apoio@shop.example.\nCumprimentos,\nJoão Silva", "pt"),
+    ("Re: Encomenda 4471", "Obrigado pela sua mensagem. Encontro-me fora do escritório e regressarei a 23 de março; "
+     "responderei no meu regresso.", "pt"),
+]
+
+
+def test_absence_notices_in_italian_dutch_and_portuguese():
+    for subject, body, language in ABSENCES:
+        for headers in ({}, {"Auto_Submitted": "auto-replied"}):
+            reading = read_kind(parse_mail(mail(body, subject=subject, sender="<person@shop.example>", **headers)))
+            assert reading.kind == "out_of_office", (language, subject, headers, reading.evidence)
+            assert reading.language == language
