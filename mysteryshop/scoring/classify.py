@@ -338,6 +338,11 @@ def _auto_signals(mail: ParsedMail, words: KindWords, subject: _Scanned) -> list
     # not bulk: ticket systems put Precedence: bulk on every mail, agents' answers too (Roundup), to keep auto-responders quiet
     if (mail.precedence or "").strip().lower() in ("auto_reply", "junk"):
         found.append(f"header Precedence: {mail.precedence}")
+    # Exchange marks what its own software sends: automatic replies and rules ask other servers not to answer them
+    # (X-Auto-Response-Suppress), a server-side rule's reply names the agent that made it
+    for name in ("x-auto-response-suppress", "x-ms-exchange-generated-message-source"):
+        if name in mail.kind_headers:
+            found.append(f"header {name}: {mail.kind_headers[name][:60]}")
     cue = subject.first("auto_subject")
     if cue is not None:
         found.append(f"subject {_quote(cue)}")

@@ -175,3 +175,12 @@ def test_absence_notices_in_italian_dutch_and_portuguese():
             reading = read_kind(parse_mail(mail(body, subject=subject, sender="<person@shop.example>", **headers)))
             assert reading.kind == "out_of_office", (language, subject, headers, reading.evidence)
             assert reading.language == language
+
+
+def test_exchange_marks_its_automatic_replies():
+    # no absence subject, no RFC 3834 header: Exchange's own header says software answered, and the absence is the matter
+    body = ("I am out of the office until Thursday 12 March. The spring catalogue with every size, colour and price of the "
+            "new collection is attached to this message, together with the order form for wholesale customers.")
+    marked = read_kind(parse_mail(mail(body, subject="Re: Order 4471", X_Auto_Response_Suppress="All")))
+    assert marked.kind == "out_of_office" and any("x-auto-response-suppress" in e for e in marked.evidence)
+    assert read_kind(parse_mail(mail(body, subject="Re: Order 4471"))).kind != "out_of_office"
