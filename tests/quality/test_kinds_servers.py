@@ -184,3 +184,18 @@ def test_exchange_marks_its_automatic_replies():
     marked = read_kind(parse_mail(mail(body, subject="Re: Order 4471", X_Auto_Response_Suppress="All")))
     assert marked.kind == "out_of_office" and any("x-auto-response-suppress" in e for e in marked.evidence)
     assert read_kind(parse_mail(mail(body, subject="Re: Order 4471"))).kind != "out_of_office"
+
+
+BOUNCES = [
+    ("Messaggio non recapitabile: Ordine 4471", "Non è stato possibile recapitare il messaggio ai seguenti destinatari:\n"
+     "assistenza@shop.example\nIndirizzo inesistente."),
+    ("Onbestelbaar: Bestelling 4471", "Uw bericht kon niet worden bezorgd bij de volgende ontvangers:\nservice@shop.example\n"
+     "De ontvanger bestaat niet."),
+    ("Mensagem não entregue: Encomenda 4471", "Não foi possível entregar a sua mensagem aos seguintes destinatários:\n"
+     "apoio@shop.example\nEndereço inexistente."),
+]
+
+
+def test_bounces_in_italian_dutch_and_portuguese():
+    for subject, body in BOUNCES:
+        assert kind(mail(body, subject=subject, sender="<postmaster@relay.example>", reply=False)) == "bounce", subject
