@@ -153,19 +153,19 @@ def test_melden_sie_sich_an_is_logging_in_not_getting_back():
 # Out-of-office notices in Italian, Dutch and Portuguese (the cues of kinds.yaml beyond the four scored languages), with and
 # without an autoresponder's headers
 ABSENCES = [
-    ("Risposta automatica: Ordine 4471", "Buongiorno,\nsono fuori ufficio fino a lunedì 9 marzo con accesso limitato alla posta. "
-     "Per urgenze scrivete a ordini@shop.example.\nCordiali saluti\nGiulia Bianchi", "it"),
-    ("Re: Ordine 4471", "Gentile cliente, rientrerò in ufficio il 12 marzo. Durante la mia assenza la sua e-mail non viene "
-     "inoltrata; per richieste urgenti chiami lo 02 1234 5678.", "it"),
-    ("Automatisch antwoord: Bestelling 4471", "Beste,\n\nIk ben tot en met vrijdag 13 maart met vakantie en heb beperkte toegang "
-     "tot mijn e-mail. Voor dringende zaken kunt u terecht bij klantenservice@shop.example.\n\nMet vriendelijke groet,\nSanne de Vries",
+    ("Risposta automatica: Ordine 4471", ("Buongiorno,\nsono fuori ufficio fino a lunedì 9 marzo con accesso limitato alla posta. "
+     "Per urgenze scrivete a ordini@shop.example.\nCordiali saluti\nGiulia Bianchi"), "it"),
+    ("Re: Ordine 4471", ("Gentile cliente, rientrerò in ufficio il 12 marzo. Durante la mia assenza la sua e-mail non viene "
+     "inoltrata; per richieste urgenti chiami lo 02 1234 5678."), "it"),
+    ("Automatisch antwoord: Bestelling 4471", ("Beste,\n\nIk ben tot en met vrijdag 13 maart met vakantie en heb beperkte toegang "
+     "tot mijn e-mail. Voor dringende zaken kunt u terecht bij klantenservice@shop.example.\n\nMet vriendelijke groet,\nSanne de Vries"),
      "nl"),
     ("Afwezig: Bestelling 4471", "Tijdens mijn afwezigheid worden e-mails niet doorgestuurd. Vanaf 16 maart ben ik weer bereikbaar.",
      "nl"),
-    ("Resposta automática: Encomenda 4471", "Olá,\nestou de férias até dia 20 de março, com acesso limitado ao e-mail. "
-     "Para assuntos urgentes contacte apoio@shop.example.\nCumprimentos,\nJoão Silva", "pt"),
-    ("Re: Encomenda 4471", "Obrigado pela sua mensagem. Encontro-me fora do escritório e regressarei a 23 de março; "
-     "responderei no meu regresso.", "pt"),
+    ("Resposta automática: Encomenda 4471", ("Olá,\nestou de férias até dia 20 de março, com acesso limitado ao e-mail. "
+     "Para assuntos urgentes contacte apoio@shop.example.\nCumprimentos,\nJoão Silva"), "pt"),
+    ("Re: Encomenda 4471", ("Obrigado pela sua mensagem. Encontro-me fora do escritório e regressarei a 23 de março; "
+     "responderei no meu regresso."), "pt"),
 ]
 
 
@@ -187,12 +187,12 @@ def test_exchange_marks_its_automatic_replies():
 
 
 BOUNCES = [
-    ("Messaggio non recapitabile: Ordine 4471", "Non è stato possibile recapitare il messaggio ai seguenti destinatari:\n"
-     "assistenza@shop.example\nIndirizzo inesistente."),
-    ("Onbestelbaar: Bestelling 4471", "Uw bericht kon niet worden bezorgd bij de volgende ontvangers:\nservice@shop.example\n"
-     "De ontvanger bestaat niet."),
-    ("Mensagem não entregue: Encomenda 4471", "Não foi possível entregar a sua mensagem aos seguintes destinatários:\n"
-     "apoio@shop.example\nEndereço inexistente."),
+    ("Messaggio non recapitabile: Ordine 4471", ("Non è stato possibile recapitare il messaggio ai seguenti destinatari:\n"
+     "assistenza@shop.example\nIndirizzo inesistente.")),
+    ("Onbestelbaar: Bestelling 4471", ("Uw bericht kon niet worden bezorgd bij de volgende ontvangers:\nservice@shop.example\n"
+     "De ontvanger bestaat niet.")),
+    ("Mensagem não entregue: Encomenda 4471", ("Não foi possível entregar a sua mensagem aos seguintes destinatários:\n"
+     "apoio@shop.example\nEndereço inexistente.")),
 ]
 
 
