@@ -50,7 +50,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mysteryshop.channels.blocking import install as install_blocking
-from mysteryshop.channels.reset import Lease, new_lease, park, reset
+from mysteryshop.channels.reset import RESET_TIMEOUT_MS, Lease, new_lease, park, reset
 from mysteryshop.errors import ChannelError, ConfigError, MysteryShopError, TargetMisconfigured, TargetUnreachable
 
 ENV_VAR = "MYSTERYSHOP_CHROMIUM"
@@ -251,9 +251,7 @@ class Browser:
             return probe
         browser = await self._ensure()
         if self.reusing:
-            key = tuple(sorted(block))
-            pool = self._pool.get(key, [])
-            lease = pool.pop() if pool else await new_lease(browser, key, install_blocking)
+            lease = await self._lease(browser, tuple(sorted(block)))
             if probe.context is not None:  # created meanwhile by another step of the same probe
                 self._return(lease)
                 return probe
@@ -387,6 +385,18 @@ class Browser:
             return None
         kept = await self._evidence(evidence_folder(self.options.artifacts_dir, probe_id), page, name)
         return next((p for p in kept if p.suffix == ".png"), None)
+
+    async def _lease(self, browser: Any, key: tuple[str, ...]) -> Lease:
+        """A pooled lease; while none is idle but some are being reset, wait for one (a reset is a fraction of a new
+        page's cost); a new one only when none is coming back."""
+        for _ in range(1000):  # bounded: each turn waits for one reset to end
+            pool = self._pool.get(key)
+            if pool:
+                return pool.pop()
+            if not self._resets:
+                break
+            await asyncio.wait(list(self._resets), timeout=RESET_TIMEOUT_MS / 1000, return_when=asyncio.FIRST_COMPLETED)
+        return await new_lease(browser, key, install_blocking)
 
     async def settled(self) -> None:
         """Wait until every ended probe's context is reset and back in the pool (or closed)."""
