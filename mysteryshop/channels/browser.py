@@ -28,7 +28,7 @@ about:blank and everything a persona could leave is cleared (cookies, every visi
 localStorage, sessionStorage, IndexedDB, Cache Storage, service workers; permissions; HTTP cache; the
 tab's history) before the next persona gets it. tests/test_browser_reuse.py proves, in real Chromium, that
 persona B sees nothing persona A left. What is not cleared (open keep-alive sockets, TLS session tickets,
-HSTS pins of the context's network stack) is named there: a target where that matters sets `reuse` off.
+HSTS entries of the context's network stack) is named in channels/reset.py.
 
 `playwright install` is never needed: the executable is /usr/bin/chromium, or the path given by
 `--browser-path` or the MYSTERYSHOP_CHROMIUM environment variable.

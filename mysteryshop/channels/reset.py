@@ -15,7 +15,8 @@ What a persona can leave in a context, and how it is cleared before the next per
 
 Not cleared: the context's network stack (idle keep-alive sockets, TLS session tickets, HSTS entries), so a
 server could link two personas that reach it within its keep-alive time over one connection. A target where
-that matters runs with reuse off (`--browser-reuse off`: a fresh context per probe).
+that matters needs reuse off (`BrowserOptions(reuse=False)`: a fresh context per probe; not yet a per-target or
+command-line setting).
 
 tests/test_browser_reuse.py proves the list in real Chromium: persona B sees none of what persona A left.
 """
