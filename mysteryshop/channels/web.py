@@ -158,7 +158,7 @@ class WebChannels:
         await self._given(spec, timeline, Given(step.id, result.t_ns, "webform", facts))
 
     async def _measured(self, spec: ProbeSpec, timeline: Timeline, measured: list[WayIn | FormFriction]) -> None:
-        """Store what a form step measured (the way in from the home page, the form's friction), whatever its outcome."""
+        """Store what a form or chat step measured (the way in from the home page, the form's friction), whatever its outcome."""
         for item in measured:
             item = replace(item, t_ns=self._in_run_clock(item.t_ns))
             (timeline.web.way_in if isinstance(item, WayIn) else timeline.web.friction)[item.step] = item
@@ -183,11 +183,14 @@ class WebChannels:
 
         session = ChatSession(page, target=spec.target, step_id=step.id, journey=spec.journey.name, on_message=on_message)
         self._chats[spec.probe_id] = session
+        measured: list[WayIn | FormFriction] = []
         try:
-            given = await session.open(spec.persona, deadline)
+            given = await session.open(spec.persona, deadline, start=step.start, record=measured.append)
         except (ChannelError, TargetUnreachable) as exc:
+            await self._measured(spec, timeline, measured)
             await self._chat_failed(spec, step.id, page, exc)
             raise
+        await self._measured(spec, timeline, measured)
         if spec.target.spec.chat.accessibility:  # type: ignore[union-attr]
             await audit_step(self.browser, self.store, self.run_id, spec.probe_id, step.id, page, channel="chat", deadline=deadline,
                              t_ns=self.clock(), frame=session.frame, company=spec.target.name, audited=self.audited)

@@ -12,7 +12,8 @@ ground-truth log, so the demo company is one process with one JSON-lines truth f
   blocked rather than hang).
 - `GET /deep/...`, `GET /nowayin/...`: more site layouts (demo/site.py): the contact form hidden three
   clicks deep (`/deep/help/contact`, which also asks for a phone number and a date of birth; in German
-  under `/deep/de/`, with a scripted button under `/deep/js/`), and a shop with no way to contact support.
+  under `/deep/de/`, with a scripted button under `/deep/js/`), a shop with no way to contact support, and
+  `/chathelp/`: a shop whose chat widget is reachable only through its help centre (behind a cookie banner).
 - `GET /widget-chat`: the same chat as a widget embedded the way vendors do it: a launcher in a
   shadow root, a cross-origin <iframe> served from a second port (see mysteryshop/demo/widget.py
   for its variants: nested frames, a cookie banner, a moving launcher, a frame that never loads).
@@ -38,8 +39,8 @@ from aiohttp import WSMsgType, web
 
 from mysteryshop.demo.company import Customer, company, topic_of
 from mysteryshop.demo.keys import contact_rng
-from mysteryshop.demo.site import DEEP, DEEP_DE, DEEP_FORM, DEEP_JS, NOWAYIN, site_page
-from mysteryshop.demo.widget import WidgetSite, host_page, variant
+from mysteryshop.demo.site import CHATHELP, CHATHELP_CHAT, DEEP, DEEP_DE, DEEP_FORM, DEEP_JS, NOWAYIN, site_page
+from mysteryshop.demo.widget import CONSENT_COOKIE, WidgetSite, consent_banner, host_page, variant
 
 if TYPE_CHECKING:
     from mysteryshop.demo.desk import EmailDesk
@@ -222,6 +223,8 @@ class WebDesk:
             web.post(DEEP_FORM, self._deep_submit),
             web.get(DEEP + "{tail:(/.*)?}", self._site),
             web.get(NOWAYIN + "{tail:(/.*)?}", self._site),
+            web.get(CHATHELP_CHAT, self._chathelp_chat),
+            web.get(CHATHELP + "{tail:(/.*)?}", self._site),
             web.get("/widget-chat", self._widget_page),
         ])
         await self.widget.start(self.host)
@@ -251,8 +254,9 @@ class WebDesk:
 
     async def _site(self, request: web.Request) -> web.Response:
         path = request.path
-        base = next(b for b in (DEEP_DE, DEEP_JS, DEEP, NOWAYIN) if path == b or path.startswith(b + "/"))
-        page = site_page(base, path[len(base):])
+        base = next(b for b in (DEEP_DE, DEEP_JS, DEEP, NOWAYIN, CHATHELP) if path == b or path.startswith(b + "/"))
+        banner = consent_banner() if base == CHATHELP and CONSENT_COOKIE not in request.cookies else ""
+        page = site_page(base, path[len(base):], banner=banner)
         if page is None:
             raise web.HTTPNotFound(text="no such page")
         return web.Response(text=page, content_type="text/html")
@@ -335,6 +339,12 @@ class WebDesk:
     async def _widget_page(self, request: web.Request) -> web.Response:
         origin = f"http://{request.url.host}:{self.widget.port}"  # the host the browser used, on the widget's port
         return web.Response(text=host_page(origin, variant(dict(request.query))), content_type="text/html")
+
+    async def _chathelp_chat(self, request: web.Request) -> web.Response:
+        """The chat layout's chat page: the widget (nested frames, a launcher that slides), loaded once cookies are accepted."""
+        origin = f"http://{request.url.host}:{self.widget.port}"
+        options = {"nested": "1", "launcher": "moves"} | ({} if CONSENT_COOKIE in request.cookies else {"consent": "1"})
+        return web.Response(text=host_page(origin, options, title="Chat with us"), content_type="text/html")
 
     # -- chat -----------------------------------------------------------------------------
     async def _chat_ws(self, request: web.Request) -> web.WebSocketResponse:

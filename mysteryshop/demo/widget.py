@@ -156,7 +156,25 @@ def variant(query: dict[str, str]) -> dict[str, str]:
     return {key: query[key] for key, allowed in VARIANTS.items() if query.get(key) in allowed}
 
 
-def host_page(widget_origin: str, options: dict[str, str]) -> str:
+#: set when the visitor accepts the cookie banner (remembered on later pages of the same site, as consent managers do)
+CONSENT_COOKIE = "nw_consent"
+
+
+def consent_banner(loader: str = "") -> str:
+    """A cookie banner; accepting it sets CONSENT_COOKIE and runs `loader` (a <script src> tag whose script is added only
+    then, as consent managers gate third-party scripts)."""
+    load = ("const t = document.getElementById('nw-loader').content.querySelector('script');"
+            "const s = document.createElement('script'); s.src = t.src; s.dataset.options = t.dataset.options; document.body.appendChild(s);"
+            if loader else "")
+    return ('<div id="nw-consent" role="dialog" aria-label="Cookie consent"><p>We use cookies to run our chat and to improve our site.</p>'
+            '<button id="nw-consent-accept" type="button">Accept all</button><button id="nw-consent-reject" type="button">Reject</button></div>'
+            + (f"<template id=nw-loader>{loader}</template>" if loader else "") + "<script>"
+            "document.getElementById('nw-consent-accept').addEventListener('click', () => {"
+            f"  document.cookie = '{CONSENT_COOKIE}=1; path=/; SameSite=Lax';"
+            "  document.getElementById('nw-consent').remove();" + load + "});</script>")
+
+
+def host_page(widget_origin: str, options: dict[str, str], *, title: str = "Help centre") -> str:
     """The company's page that embeds the widget from `widget_origin`."""
     loader = f'<script src="{widget_origin}/loader.js" data-options="{html.escape(json.dumps(options), quote=True)}"></script>'
     consent = ""
@@ -164,20 +182,10 @@ def host_page(widget_origin: str, options: dict[str, str]) -> str:
         consent = ('<div id="nw-consent" role="dialog" aria-label="Cookie consent"><p>We use cookies to run our chat and to improve our site.</p>'
                    '<button id="nw-consent-accept" type="button" onclick="this.parentElement.remove()">Accept all</button></div>')
     elif options.get("consent"):
-        # the widget's script is only added once the visitor accepts, as consent managers do with third-party scripts
-        consent = (
-            '<div id="nw-consent" role="dialog" aria-label="Cookie consent"><p>We use cookies to run our chat and to improve our site.</p>'
-            '<button id="nw-consent-accept" type="button">Accept all</button><button id="nw-consent-reject" type="button">Reject</button></div>'
-            f"<template id=nw-loader>{loader}</template><script>"
-            "document.getElementById('nw-consent-accept').addEventListener('click', () => {"
-            "  document.getElementById('nw-consent').remove();"
-            "  const t = document.getElementById('nw-loader').content.querySelector('script');"
-            "  const s = document.createElement('script'); s.src = t.src; s.dataset.options = t.dataset.options; document.body.appendChild(s);"
-            "});</script>"
-        )
+        consent = consent_banner(loader)
         loader = ""
-    return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Help centre — Northwind Outfitters</title>"
-            f"<style>{_HOST_STYLE}</style></head><body><h1>Help centre</h1><p>Questions about an order? Our team is here to help.</p>"
+    return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)} — Northwind Outfitters</title>"
+            f"<style>{_HOST_STYLE}</style></head><body><h1>{html.escape(title)}</h1><p>Questions about an order? Our team is here to help.</p>"
             # the company's own page uses the widget's class names too: only the widget's frame is the conversation
             f'<p class="msg bot notice">{NOTICE}</p>'
             f"{consent}{loader}</body></html>")
