@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from mysteryshop.channels.browser import BrowserOptions
@@ -68,7 +69,9 @@ def test_a_chat_reachable_only_through_the_help_centre_is_found_from_the_home_pa
     # Given a company whose chat is two clicks from its home page, behind a cookie banner
     desk = make_desk(profile(chat=quick_chat()), speedup=60)
     target = chat_home_target(desk)
-    spec = specs_for(write_journey(tmp_path, OPEN_ONLY), target, 1)[0]
+    journey = write_journey(tmp_path, OPEN_ONLY)
+    spec = specs_for(journey, target, 1)[0]
+    store.add_probe("run-1", spec.probe_id, journey.name, target.name, spec.record())
     # When a chat probe starts at the home page
     result = engine.submit(spec).result(timeout=90)
     # Then it found the chat as a customer would, chatted, and the way there is measured and stored
@@ -82,6 +85,17 @@ def test_a_chat_reachable_only_through_the_help_centre_is_found_from_the_home_pa
     assert [m.author for m in result.timeline.web.chat if m.author != "typing"][:2] == ["bot", "customer"]
     stored = store.query("SELECT data FROM events WHERE probe_id = ? AND kind = 'way_in'", (spec.probe_id,))
     assert len(stored) == 1 and json.loads(stored[0]["data"])["goal"] == "chat"
+    # And the scorecard shows it for the company, apart from the contact form's way in
+    from mysteryshop.scorecard.build import build_scorecard
+    from mysteryshop.scorecard.write import render_html, summary_lines
+
+    card = build_scorecard(store, "run-1", {journey.name: journey}, {target.name: target})
+    company = card["companies"][target.name]
+    assert company["chat_way_in"]["found"] == 1 and company["chat_way_in"]["clicks"] == 2 and company["friction"] is None
+    jsonschema.validate(json.loads(json.dumps(card)), json.loads((ROOT / "mysteryshop" / "scorecard" / "schema.json").read_text(encoding="utf-8")))
+    assert any(line.strip().startswith("Chat: found from the home page in 2 clicks") for line in summary_lines(card))
+    page = render_html(card, detail=True)
+    assert 'id="chat-way-in-line"' in page and "Way in to the chat from" in page and "“Help centre” → “Chat with us”" in page
 
 
 def test_a_launcher_on_the_home_page_is_found_without_a_click(tmp_path: Path, engine: EngineThread, make_desk) -> None:
