@@ -8,6 +8,8 @@ ground-truth log, so the demo company is one process with one JSON-lines truth f
   reply, attachment, consent). Server-side validation shows its errors on the page; a valid
   submission gets a confirmation page with a ticket number, then emails per the profile,
   threaded to that ticket (`[#NW-123456]` in the subject).
+- `GET /contact?busy=<ms>`: the same form with a heavy script that keeps the page's main thread busy for that
+  long (at most 20 s) once it has loaded, as a slow third-party script does: an accessibility audit times out.
 - `GET /contact-protected`: the same form behind a CAPTCHA (to check that probes report it as
   blocked rather than hang).
 - `GET /deep/...`, `GET /nowayin/...`: more site layouts (demo/site.py): the contact form hidden three
@@ -57,6 +59,7 @@ _ORDER_ID = re.compile(r"^ORD-\d{6}$")
 _ORDER_IN_TEXT = re.compile(r"\b(ORD-\d+)\b")
 MAX_FIELD = 5000
 MAX_CHAT_EVENTS = 200
+MAX_BUSY_MS = 20_000
 
 _STYLE = """
 body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 40rem; padding: 0 1rem; color: #1d2330; }
@@ -250,7 +253,15 @@ class WebDesk:
         return web.Response(text=_INDEX, content_type="text/html")
 
     async def _contact_form(self, request: web.Request) -> web.Response:
-        return web.Response(text=_form_html("/contact", {}, {}, accessible=self.profile.accessible_form), content_type="text/html")
+        page = _form_html("/contact", {}, {}, accessible=self.profile.accessible_form)
+        busy = request.query.get("busy", "")
+        if busy.isdigit():
+            ms = min(int(busy), MAX_BUSY_MS)
+            # from just after the page is shown (DOMContentLoaded), not before: the probe meets a loaded form, then a busy page
+            script = (f"<script>document.addEventListener('DOMContentLoaded', () => setTimeout(() => {{ const end = Date.now() + {ms}; "
+                      f"while (Date.now() < end) {{}} }}, 200));</script>")
+            page = page.replace("</body>", script + "</body>")
+        return web.Response(text=page, content_type="text/html")
 
     async def _site(self, request: web.Request) -> web.Response:
         path = request.path
