@@ -17,7 +17,6 @@ import jsonschema
 import pytest
 
 from mysteryshop.channels.browser import BrowserOptions
-from mysteryshop.journey import load_journey
 from mysteryshop.runner import Engine, EngineThread
 from mysteryshop.session import with_port
 from mysteryshop.store import Store
@@ -172,3 +171,24 @@ def test_start_home_is_refused_on_a_step_that_is_not_a_form_or_chat(tmp_path: Pa
         with pytest.raises(JourneyError) as caught:
             write_journey(tmp_path, text)
         assert words in str(caught.value)
+
+
+def test_a_home_page_too_busy_to_answer_ends_the_search_at_the_deadline_with_a_verdict(tmp_path: Path, engine: EngineThread, make_desk,
+                                                                                        store: Store) -> None:
+    # Given a home page whose scripts keep its main thread busy for 20 s once loaded (no call into it answers meanwhile)
+    desk = make_desk(profile(chat=quick_chat()), speedup=60)
+    target = chat_home_target(desk, home="/contact?busy=20000", consent=None, timeout=6.0)
+    engine.call(engine.engine.web.browser.context("warm-up"))
+    started_ns = time.monotonic_ns()
+    spec = specs_for(write_journey(tmp_path, OPEN_ONLY), target, 1)[0]
+    result = engine.submit(spec).result(timeout=60)
+    ended = (time.monotonic_ns() - started_ns) / 1e9
+    # Then the search ends at the step's deadline with the verdict that no chat was found, saying the page stopped answering
+    assert result.error_class == "NoWayToChat", result.error
+    assert "stopped answering" in (result.error or "") and "/contact?busy=20000" in (result.error or "")
+    failed = store.query("SELECT t_ns, data FROM events WHERE probe_id = ? AND kind = 'step_failed'", (spec.probe_id,))
+    assert json.loads(failed[0]["data"])["verdict"] == "NoWayToChat"
+    verdict_s = (failed[0]["t_ns"] - started_ns) / 1e9
+    assert verdict_s < 6.0 + 2.0, f"the verdict took {verdict_s:.1f}s for a 6 s deadline"
+    # And the probe ends before the page does (its evidence is taken with bounded waits), not when the page lets go
+    assert ended < 20.0, f"the probe ended after {ended:.1f}s"

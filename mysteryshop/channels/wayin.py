@@ -20,10 +20,11 @@ opened; `mailto:` and `tel:` links seen on the way are noted as other ways to su
 
 from __future__ import annotations
 
+import asyncio
 import heapq
 import time
-from dataclasses import dataclass, field
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urldefrag, urlsplit
 
@@ -174,80 +175,90 @@ async def find_way_in(page: Any, goal: Goal, *, home: str, max_clicks: int, max_
         except PlaywrightError:
             return False
 
-    search.push(home, [], 0.0, False)
-    first = True
-    while search.queue:
-        if time.monotonic() >= deadline:
-            return result(False, None, [], f"the step's deadline ({timeout:g}s) ran out after {len(search.visited)} page(s)")
-        if len(search.visited) >= search.max_pages:
-            return result(False, None, [], f"{goal.what[0].upper()}{goal.what[1:]} not found within the {search.max_pages} pages the search may open ({goal.section}.max_pages)")
-        node = heapq.heappop(search.queue)
-        if not first:  # the home page is already open (loaded by the caller, which reports a home page that fails)
-            referer = node.clicks[-1]["on"] if node.clicks else None
-            try:
-                response = await page.goto(node.url, wait_until="domcontentloaded", timeout=search.remaining_ms(),
-                                           **({"referer": referer} if referer else {}))
-            except PlaywrightError:
-                search.visited.append(node.url)
-                continue
-            if response is not None and response.status >= 400:
-                search.visited.append(page.url)
-                continue
-        first = False
-        search.visited.append(page.url)
-        if await at_goal():
-            return result(True, page.url, node.clicks)
-        if len(node.clicks) >= search.max_clicks:
-            continue
-        try:
-            listed = await page.evaluate(_LINKS_JS, _MARK)
-        except PlaywrightError:
-            continue
-        here = listed["url"]
-        buttons = []
-        ranked = []
-        for link in listed["links"]:
-            href, name = link["href"], link["name"]
-            if href.startswith(("mailto:", "tel:")):
-                if name_score(name, search.language) > 0 or href.startswith("mailto:"):
-                    search.elsewhere.append(href)
-                continue
-            score = link_score(name, link["region"], search.language, search.topic, chat=goal.chat)
-            if not href or href.startswith("javascript:") or _key(href) == _key(here):
-                if score > 0:
-                    buttons.append((score, link))
-                continue
-            if not same_site(href, home):
-                continue
-            if score > 0 or (node.help and link["region"] == "main"):  # a help page's topics are in its content, not its menus
-                ranked.append((score, link))
-        ranked.sort(key=lambda item: -item[0])
-        for score, link in ranked[:_FANOUT] if node.help else ranked:
-            step_taken = {"on": here, "name": link["name"], "to": link["href"]}
-            search.push(link["href"], [*node.clicks, step_taken], score, name_score(link["name"], search.language, chat=goal.chat) > 0)
-        for score, link in sorted(buttons, key=lambda item: -item[0])[:_BUTTONS_PER_PAGE]:
+    async def search_all() -> WayIn:
+        search.push(home, [], 0.0, False)
+        first = True
+        while search.queue:
             if time.monotonic() >= deadline:
-                break
+                return result(False, None, [], f"the step's deadline ({timeout:g}s) ran out after {len(search.visited)} page(s)")
+            if len(search.visited) >= search.max_pages:
+                return result(False, None, [], f"{goal.what[0].upper()}{goal.what[1:]} not found within the {search.max_pages} pages the search may open ({goal.section}.max_pages)")
+            node = heapq.heappop(search.queue)
+            if not first:  # the home page is already open (loaded by the caller, which reports a home page that fails)
+                referer = node.clicks[-1]["on"] if node.clicks else None
+                try:
+                    response = await page.goto(node.url, wait_until="domcontentloaded", timeout=search.remaining_ms(),
+                                               **({"referer": referer} if referer else {}))
+                except PlaywrightError:
+                    search.visited.append(node.url)
+                    continue
+                if response is not None and response.status >= 400:
+                    search.visited.append(page.url)
+                    continue
+            first = False
+            search.visited.append(page.url)
+            if await at_goal():
+                return result(True, page.url, node.clicks)
+            if len(node.clicks) >= search.max_clicks:
+                continue
             try:
-                await page.locator(f'[{_MARK}="{link["i"]}"]').first.click(timeout=min(2000.0, search.remaining_ms()))
-                await page.wait_for_load_state("domcontentloaded", timeout=min(2000.0, search.remaining_ms()))
+                listed = await page.evaluate(_LINKS_JS, _MARK)
             except PlaywrightError:
                 continue
-            step_taken = {"on": here, "name": link["name"], "to": page.url}
-            if await at_goal():
-                search.visited.append(page.url)
-                return result(True, page.url, [*node.clicks, step_taken])
-            if _key(page.url) != _key(here):
-                search.push(page.url, [*node.clicks, step_taken], score, True)
-                try:
-                    await page.goto(here, wait_until="domcontentloaded", timeout=search.remaining_ms())
-                except PlaywrightError:
+            here = listed["url"]
+            buttons = []
+            ranked = []
+            for link in listed["links"]:
+                href, name = link["href"], link["name"]
+                if href.startswith(("mailto:", "tel:")):
+                    if name_score(name, search.language) > 0 or href.startswith("mailto:"):
+                        search.elsewhere.append(href)
+                    continue
+                score = link_score(name, link["region"], search.language, search.topic, chat=goal.chat)
+                if not href or href.startswith("javascript:") or _key(href) == _key(here):
+                    if score > 0:
+                        buttons.append((score, link))
+                    continue
+                if not same_site(href, home):
+                    continue
+                if score > 0 or (node.help and link["region"] == "main"):  # a help page's topics are in its content, not its menus
+                    ranked.append((score, link))
+            ranked.sort(key=lambda item: -item[0])
+            for score, link in ranked[:_FANOUT] if node.help else ranked:
+                step_taken = {"on": here, "name": link["name"], "to": link["href"]}
+                search.push(link["href"], [*node.clicks, step_taken], score, name_score(link["name"], search.language, chat=goal.chat) > 0)
+            for score, link in sorted(buttons, key=lambda item: -item[0])[:_BUTTONS_PER_PAGE]:
+                if time.monotonic() >= deadline:
                     break
-    names = "chat, contact, help or support" if goal.chat else "contact, help or support"
-    reason = (f"no link or button named like {names} led to {goal.what} within {search.max_clicks} click(s) "
-              f"of {home} ({len(search.visited)} page(s) opened)")
-    return result(False, None, [], reason)
+                try:
+                    await page.locator(f'[{_MARK}="{link["i"]}"]').first.click(timeout=min(2000.0, search.remaining_ms()))
+                    await page.wait_for_load_state("domcontentloaded", timeout=min(2000.0, search.remaining_ms()))
+                except PlaywrightError:
+                    continue
+                step_taken = {"on": here, "name": link["name"], "to": page.url}
+                if await at_goal():
+                    search.visited.append(page.url)
+                    return result(True, page.url, [*node.clicks, step_taken])
+                if _key(page.url) != _key(here):
+                    search.push(page.url, [*node.clicks, step_taken], score, True)
+                    try:
+                        await page.goto(here, wait_until="domcontentloaded", timeout=search.remaining_ms())
+                    except PlaywrightError:
+                        break
+        names = "chat, contact, help or support" if goal.chat else "contact, help or support"
+        reason = (f"no link or button named like {names} led to {goal.what} within {search.max_clicks} click(s) "
+                  f"of {home} ({len(search.visited)} page(s) opened)")
+        return result(False, None, [], reason)
 
+
+    # a page whose main thread is busy does not answer Playwright's calls (they have no timeout of their own): the search
+    # ends at the deadline all the same, with a verdict, rather than being cut off by the step's backstop
+    try:
+        async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+            return await search_all()
+    except TimeoutError:
+        return result(False, None, [], f"the step's deadline ({timeout:g}s) ran out after {len(search.visited)} page(s); "
+                                       f"{page.url} stopped answering (a page busy with its scripts)")
 
 def form_goal(page: Any, url: str, *, fields: list[dict[str, Any]], find_js: str, submit: str) -> Goal:
     """The contact form: its URL, or a page holding every field of the field map (found by `find_js`, webform.py) and the submit button."""

@@ -196,10 +196,11 @@ _CONSENT_JS = r"""
     '[role=dialog], [aria-modal=true], [id*=cookie i], [class*=cookie i], [id*=consent i], [class*=consent i], ' +
     '#onetrust-banner-sdk, #CybotCookiebotDialog, .fc-consent-root, #usercentrics-root, #didomi-host, .cc-window');
   for (const el of candidates) {
+    if (el.matches('input, select, textarea, button, label, option, form')) continue;  // a form's own consent checkbox is no banner
     const r = el.getBoundingClientRect();
     if (r.width < 2 || r.height < 2 || getComputedStyle(el).visibility === 'hidden') continue;
     const text = Array.from(el.childNodes).map((n) => n.innerText || n.textContent || '').join(' ').replace(/\s+/g, ' ').trim();
-    if (!words.test(text + ' ' + el.id + ' ' + el.className)) continue;
+    if (!text || !words.test(text + ' ' + el.id + ' ' + el.className)) continue;
     let button = null;
     for (const b of el.querySelectorAll('button, a, [role=button], input[type=button], input[type=submit]')) {
       const label = (b.innerText || b.value || b.getAttribute('aria-label') || '').trim();
