@@ -22,7 +22,7 @@ from typing import Any
 import psutil
 import pytest
 
-from mysteryshop.shards import slot_of
+from mysteryshop.shards import Shard, slot_of
 
 from .conftest import ROOT
 from .test_shards import JOURNEY, PROBE_MODULE
@@ -46,7 +46,7 @@ def _project(root: Path, speedup: int) -> Path:
 
 def _start(project: Path, out: str, *args: str) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "pytest", "test_probe.py", "-p", "no:cacheprovider", "-q", "--demo-profile", "typical",
-               "--personas", str(PERSONAS), "--seed", "5", "-n", "2", "--run-id", "r", *args]
+               "--personas", str(PERSONAS), "--seed", "5", "--run-id", "r", *(args or ("-n", "2"))]
     with (project / out).open("w") as stream:
         return subprocess.Popen(command, cwd=project, stdout=stream, stderr=subprocess.STDOUT, text=True,
                                 env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True)
@@ -70,10 +70,10 @@ def _count(project: Path, sql: str, *params: Any) -> int:
     return int(rows[0][0]) if rows else 0
 
 
-def _wait_until_sent(project: Path, proc: subprocess.Popen[str], out: str, timeout: float = 120) -> None:
-    """Until every probe sent its email (bounded); then the probes wait for replies that come in company hours."""
+def _wait_until_sent(project: Path, proc: subprocess.Popen[str], out: str, timeout: float = 120, probes: int = PERSONAS) -> None:
+    """Until `probes` probes sent their email (bounded); then they wait for replies that come in company hours."""
     deadline = time.monotonic() + timeout
-    while _count(project, "SELECT count(*) FROM events WHERE run_id = 'r' AND kind = 'sent'") < PERSONAS:
+    while _count(project, "SELECT count(*) FROM events WHERE run_id = 'r' AND kind = 'sent'") < probes:
         assert proc.poll() is None, (project / out).read_text()
         assert time.monotonic() < deadline, f"not every probe sent within {timeout}s:\n{(project / out).read_text()}"
         time.sleep(0.2)
@@ -97,10 +97,10 @@ def _received_by_the_desks(project: Path) -> int:
                for line in path.read_text().splitlines() if line.strip())
 
 
-def _assert_clean_stop(text: str) -> None:
+def _assert_clean_stop(text: str, name: str = "SIGINT") -> None:
     assert "INTERNALERROR" not in text and "Traceback" not in text, text
     assert "crashed" not in text and "replacing" not in text, text  # xdist took no worker for a crashed one
-    assert "mysteryshop.interrupt.Interrupted: SIGINT" in text, text  # as plain pytest ends an interrupted run
+    assert f"mysteryshop.interrupt.Interrupted: {name}" in text, text  # as plain pytest ends an interrupted run
     assert "run the same command with --run-id r to go on" in text, text
 
 
@@ -129,26 +129,26 @@ def _assert_resumed_once(project: Path) -> None:
     assert not card["summary"].get("interrupted"), card["summary"]
 
 
-@pytest.mark.parametrize("to", ["group", "controller"])
-def test_ctrl_c_stops_every_worker_keeps_what_was_stored_and_the_run_goes_on(tmp_path: Path, to: str) -> None:
+@pytest.mark.parametrize(("to", "sig"), [("group", signal.SIGINT), ("controller", signal.SIGINT), ("controller", signal.SIGTERM)])
+def test_ctrl_c_stops_every_worker_keeps_what_was_stored_and_the_run_goes_on(tmp_path: Path, to: str, sig: signal.Signals) -> None:
     project = _project(tmp_path, 360)
     proc = _start(project, "out.txt")
     _wait_until_sent(project, proc, "out.txt")
     stored = _count(project, "SELECT count(*) FROM events WHERE run_id = 'r'")
     if to == "group":
-        os.killpg(proc.pid, signal.SIGINT)  # a terminal's Ctrl-C: the controller and both workers
+        os.killpg(proc.pid, sig)  # a terminal's Ctrl-C: the controller and both workers
     else:
-        proc.send_signal(signal.SIGINT)  # the controller alone: it passes the stop on
+        proc.send_signal(sig)  # the controller alone (kill, a CI runner cancelling): it passes the stop on
     _ended_within(proc, STOP_S)
     text = (project / "out.txt").read_text()
     assert proc.returncode == INTERRUPTED, text
-    _assert_clean_stop(text)
+    _assert_clean_stop(text, sig.name)
     assert _rows(project, "SELECT status FROM runs WHERE id = 'r'") == [("interrupted",)]
     assert _rows(project, "SELECT status, count(*) FROM probes WHERE run_id = 'r' GROUP BY status") == [("interrupted", PERSONAS)]
     assert _count(project, "SELECT count(*) FROM events WHERE run_id = 'r'") >= stored  # nothing stored is lost
     assert _count(project, "SELECT count(*) FROM events WHERE run_id = 'r' AND kind = 'sent'") == PERSONAS
     card = json.loads((project / "reports" / "r" / "scorecard.json").read_text())
-    assert card["run"]["status"] == "interrupted" and card["run"]["interrupted"] == "SIGINT"
+    assert card["run"]["status"] == "interrupted" and card["run"]["interrupted"] == sig.name
 
     _resume(project)
     _assert_resumed_once(project)
@@ -190,4 +190,30 @@ def test_a_killed_worker_s_probes_are_reported_lost_at_once_and_the_run_goes_on_
     assert _count(project, "SELECT count(*) FROM probes WHERE run_id = 'r' AND status = 'running'") == 0
 
     _resume(project)
+    _assert_resumed_once(project)
+
+
+def test_a_shard_interrupted_and_run_again_after_the_others_ended_is_scored_again(tmp_path: Path) -> None:
+    project = _project(tmp_path, 360)
+    mine = [pid for pid in (f"shard_question-demo-p{i}" for i in range(PERSONAS)) if Shard(1, 2).owns(pid)]
+    assert 0 < len(mine) < PERSONAS
+    first = _start(project, "out.txt", "--shard", "1/2")
+    _wait_until_sent(project, first, "out.txt", probes=len(mine))
+    first.send_signal(signal.SIGINT)
+    _ended_within(first, STOP_S)
+    assert first.returncode == INTERRUPTED, (project / "out.txt").read_text()
+    assert "run the same command with --run-id r to go on" in (project / "out.txt").read_text()
+
+    _project(project, 57600)
+    second = _start(project, "second.txt", "--shard", "2/2")
+    _ended_within(second, 240)
+    assert "all 2 shards of run r are in" in (project / "second.txt").read_text()
+    assert _rows(project, "SELECT status FROM runs WHERE id = 'r'") == [("interrupted",)]  # scored as it stood
+
+    again = _start(project, "resumed.txt", "--shard", "1/2")
+    _ended_within(again, 240)
+    text = (project / "resumed.txt").read_text()
+    assert again.returncode in (0, 1), text
+    assert "all 2 shards of run r are in; scored it" in text, text
+    assert _count(project, "SELECT count(*) FROM events WHERE run_id = 'r' AND kind = 'probe_resumed'") == len(mine)
     _assert_resumed_once(project)
