@@ -217,3 +217,37 @@ def test_a_shard_interrupted_and_run_again_after_the_others_ended_is_scored_agai
     assert "all 2 shards of run r are in; scored it" in text, text
     assert _count(project, "SELECT count(*) FROM events WHERE run_id = 'r' AND kind = 'probe_resumed'") == len(mine)
     _assert_resumed_once(project)
+
+
+ONE_STOP = """
+import os, signal, sys, time
+from mysteryshop import interrupt
+
+first, then = (signal.Signals[name] for name in sys.argv[1:3])
+with interrupt.handled(forwarded=True):
+    try:
+        os.kill(os.getpid(), first)
+        time.sleep(10)
+    except KeyboardInterrupt as exc:
+        print("stopping", interrupt.reason(exc), flush=True)
+        os.kill(os.getpid(), then)  # while the stop is under way, before it writes anything (not `finishing`)
+        time.sleep(0.5)
+        print("one stop", interrupt.received(), flush=True)
+"""
+
+
+@pytest.mark.parametrize(("first", "then", "reason"), [("SIGINT", "SIGUSR1", "SIGINT"), ("SIGUSR1", "SIGINT", "SIGINT"),
+                                                        ("SIGTERM", "SIGUSR2", "SIGTERM"), ("SIGUSR2", "SIGTERM", "SIGTERM")])
+def test_a_worker_that_gets_a_signal_and_its_controller_s_forward_stops_once(first: str, then: str, reason: str) -> None:
+    """A terminal's Ctrl-C reaches a worker and its controller, which passes it on: in either order, one graceful stop."""
+    done = subprocess.run([sys.executable, "-c", ONE_STOP, first, then], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines() == [f"stopping {reason}", f"one stop {reason}"]
+    assert "stopping at once" not in done.stderr and done.stderr.count(": stopping") == 1, done.stderr
+
+
+def test_a_second_signal_of_its_own_still_stops_a_worker_at_once() -> None:
+    done = subprocess.run([sys.executable, "-c", ONE_STOP, "SIGINT", "SIGINT"], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 130 and "SIGINT again: stopping at once" in done.stderr, done.stdout + done.stderr
