@@ -68,7 +68,7 @@ def read_report(msg: EmailMessage, *, from_addr: str, from_name: str, subject: s
         defects.append(f"delivery report could not be read: {type(exc).__name__}: {str(exc)[:200]}")
     if found is not None and found.action in ("failed", "error", "delayed"):
         return found
-    candidate = (report_type is not None or failed_recipients is not None or looks_like_daemon(from_addr, from_name)
+    candidate = (report_type is not None or failed_recipients is not None or not from_addr or looks_like_daemon(from_addr, from_name)
                  or bool(_BOUNCE_SUBJECT.search(subject or "")))
     if candidate:
         library = _flufl(msg, defects)

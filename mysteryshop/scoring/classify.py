@@ -338,6 +338,11 @@ def _auto_signals(mail: ParsedMail, words: KindWords, subject: _Scanned) -> list
     # not bulk: ticket systems put Precedence: bulk on every mail, agents' answers too (Roundup), to keep auto-responders quiet
     if (mail.precedence or "").strip().lower() in ("auto_reply", "junk"):
         found.append(f"header Precedence: {mail.precedence}")
+    # Exchange marks what its own software sends: automatic replies and rules ask other servers not to answer them
+    # (X-Auto-Response-Suppress), a server-side rule's reply names the agent that made it
+    for name in ("x-auto-response-suppress", "x-ms-exchange-generated-message-source"):
+        if name in mail.kind_headers:
+            found.append(f"header {name}: {mail.kind_headers[name][:60]}")
     cue = subject.first("auto_subject")
     if cue is not None:
         found.append(f"subject {_quote(cue)}")
@@ -518,22 +523,32 @@ def _bounce(mail: ParsedMail, words: KindWords, subject: _Scanned, full: _Scanne
                        automatic=True, language=cue.language)
     if action in ("failed", "error"):
         return Reading(BOUNCE, (f"delivery failed: {report}",), automatic=True)
-    if action == "delayed" and bounce_subject is None:
+    if action == "delayed" and (bounce_subject is None or words["bounce_body"].first(full.text[:6000], full.hits) is None):
+        # a subject of failure ("Delivery failure notification") over a report that only delays is the report's word against
+        # a title: the report wins unless the text itself says the failure is final
         return Reading(OTHER, (f"delivery delayed, not final (not a bounce): {report}",), automatic=True)
+    submitted = (mail.auto_submitted or "").lower()
+    if "(rejected)" in submitted:
+        # RFC 5429: a Sieve "reject" refuses the message and says so with "Auto-Submitted: auto-replied (rejected)"
+        return Reading(BOUNCE, (f"header Auto-Submitted: {mail.auto_submitted[:80]}: the recipient's filter refused the message (RFC 5429)",),
+                       automatic=True)
     if mail.report_type == "disposition-notification":
         return Reading(OTHER, ("a read receipt (multipart/report; report-type=disposition-notification)",), automatic=True)
     daemon = looks_like_daemon(mail.from_addr, mail.from_name)
-    null_sender = mail.kind_headers.get("return-path", "").strip() == "<>"
+    # the null reverse-path (RFC 5321: only mail servers send with it), or a From with no address at all ("Jetmail System" <>)
+    null_sender = mail.kind_headers.get("return-path", "").strip() == "<>" or not mail.from_addr
     failed_recipients = "x-failed-recipients" in mail.kind_headers
     head = full.text[:6000]  # a prefix: what may match in it may in the whole
     # the words of a mail server count only beside another sign of one: read them only then (most mail is no bounce)
     server = daemon or null_sender or failed_recipients or bounce_subject is not None or bool(mail.auto_submitted) or bool(mail.report_type)
     bounce_body = words["bounce_body"].first(head, full.hits) if server else None
-    delay_body = words["delay"].first(head, full.hits) if daemon or null_sender else None
+    delay_body = words["delay"].first(head, full.hits) if server else None
     sender = f"sender {mail.from_name or ''} <{mail.from_addr}>".replace(" <", " <", 1) if daemon else None
     if action in ("delivered", "relayed", "expanded") and bounce_subject is None:  # the report's own Action is more certain than words
         return Reading(OTHER, (f"a delivery notice, not a failure: {report}",), automatic=True)
-    if (delay_subject or (delay_body and (daemon or null_sender))) and bounce_subject is None and not mail.kind_headers.get("x-failed-recipients"):
+    # a warning that the server goes on trying: no subject of failure, or one that the text does not back with a final failure
+    if (delay_subject or (delay_body and (daemon or null_sender or bounce_subject))) and (bounce_subject is None or bounce_body is None) \
+            and not mail.kind_headers.get("x-failed-recipients"):
         cue = delay_subject or delay_body
         assert cue is not None
         return Reading(OTHER, (f"delivery delayed, not final (not a bounce): {_quote(cue)}", *([sender] if sender else [])),
@@ -630,7 +645,9 @@ def _notice(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body) 
     if in_subject is None and (_logged(body) or body.cues.get("deferral") or body.cues.get("reply_promise")):
         return None  # "we have your request and reply within a day; this mailbox is not monitored": a receipt with a footer
     other = body.substance - body.substance_beside.get("notice_body", 0)
-    if other < SUBSTANCE_BESIDE_NOTICE:
+    # an autoresponder (RFC 3834) sends its notice to everyone ("verify that you are human", "this mailbox is not read"), whatever
+    # it copies below it (the headers of the customer's message): with no word of receipt, the notice is what it is
+    if other < SUBSTANCE_BESIDE_NOTICE or _auto_replied(mail):
         evidence = [f"{where} {_quote(cue)}" for where, cue in (("subject", in_subject), ("body", in_body)) if cue is not None]
         return Reading(OTHER, (*evidence, "a notice about the message, not a receipt or an answer by the company",
                                f"{other} word(s) of substance beside it"), automatic=True, language=(in_body or in_subject).language)

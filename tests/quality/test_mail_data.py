@@ -310,6 +310,20 @@ def test_eval_reads_every_labelled_kinds_folder_but_the_unit_fixtures(tmp_path):
     assert [p.name for p in default_kinds_folders(HERE.parent.parent)][:1] == ["kinds"]
 
 
+def test_eval_reads_the_real_mail_sets_beside_the_repository(tmp_path):
+    # shared/ lies beside the repository for sessions and CI; the real mail from public corpora is kept there, not in git
+    from mysteryshop.quality.cli import default_kinds_folders
+
+    repo = tmp_path / "repo"
+    for folder in (repo / "tests/quality/kinds", tmp_path / "shared/kinds_real", tmp_path / "shared/kinds_real_unlabelled"):
+        folder.mkdir(parents=True)
+    for folder in (repo / "tests/quality/kinds", tmp_path / "shared/kinds_real"):
+        (folder / "labels.yaml").write_text("{}\n")
+    found = default_kinds_folders(repo)
+    assert [p.name for p in found] == ["kinds", "kinds_real"]
+    assert found[1].resolve() == (tmp_path / "shared/kinds_real").resolve()
+
+
 def test_eval_takes_several_kinds_folders():
     import argparse
 
