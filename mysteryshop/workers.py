@@ -83,8 +83,8 @@ class LostWorker:
             return [f"{head}; it had no probe under way"]
         shown = ", ".join(self.probes[:10]) + (f" and {len(self.probes) - 10} more" if len(self.probes) > 10 else "")
         return [f"{head}: {len(self.probes)} probe(s) under way in it were cut short: {shown}",
-                f"mysteryshop: what they stored is kept; run the same command with --run-id {run_id} to walk them on "
-                "from where they stood (nothing is sent twice)"]
+                (f"mysteryshop: what they stored is kept; run the same command with --run-id {run_id} to walk them on "
+                 "from where they stood (nothing is sent twice)")]
 
 
 def record_lost(store: Store, run_id: str, *, worker: str, count: int, shard: Shard | None, error: str, session: str) -> LostWorker:

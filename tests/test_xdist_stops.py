@@ -240,7 +240,7 @@ with interrupt.handled(forwarded=True):
                                                         ("SIGTERM", "SIGUSR2", "SIGTERM"), ("SIGUSR2", "SIGTERM", "SIGTERM")])
 def test_a_worker_that_gets_a_signal_and_its_controller_s_forward_stops_once(first: str, then: str, reason: str) -> None:
     """A terminal's Ctrl-C reaches a worker and its controller, which passes it on: in either order, one graceful stop."""
-    done = subprocess.run([sys.executable, "-c", ONE_STOP, first, then], capture_output=True, text=True, timeout=60,
+    done = subprocess.run([sys.executable, "-c", ONE_STOP, first, then], check=False, capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.splitlines() == [f"stopping {reason}", f"one stop {reason}"]
@@ -248,6 +248,6 @@ def test_a_worker_that_gets_a_signal_and_its_controller_s_forward_stops_once(fir
 
 
 def test_a_second_signal_of_its_own_still_stops_a_worker_at_once() -> None:
-    done = subprocess.run([sys.executable, "-c", ONE_STOP, "SIGINT", "SIGINT"], capture_output=True, text=True, timeout=60,
+    done = subprocess.run([sys.executable, "-c", ONE_STOP, "SIGINT", "SIGINT"], check=False, capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.returncode == 130 and "SIGINT again: stopping at once" in done.stderr, done.stdout + done.stderr
