@@ -296,7 +296,10 @@ def pytest_runtestloop(session: pytest.Session) -> Any:
                 raise  # where it hit is what a developer stopping a slow test wants to see
             stopped = interrupt.reason(exc)
         finally:
-            _stop(session, stopped)
+            if worker is None:
+                _stop(session, stopped)
+            else:
+                _stop_worker(session, stopped)
         if worker is not None:
             # an xdist worker ends its session as asked to stop, not on a KeyboardInterrupt (which xdist takes for a crash:
             # a test reported crashed, a replacement worker started); the controller stops the others (workers.py)
@@ -305,6 +308,19 @@ def pytest_runtestloop(session: pytest.Session) -> Any:
     # raised again from here, with a short traceback: pytest formats the traceback of a KeyboardInterrupt, and one
     # raised deep inside a waiting test took seconds of a stop that should take few
     raise interrupt.Interrupted(stopped or "interrupted") from None
+
+
+def _stop_worker(session: pytest.Session, stopped: str | None) -> None:
+    """`_stop` in an xdist worker, which must not raise: an error escaping a worker's run loop is an internal error that
+    xdist's controller then trips over (KeyError in its list of active workers, INTERNALERROR) and the run's line is lost."""
+    try:
+        _stop(session, stopped)
+    except Exception as exc:  # noqa: BLE001 - said here, with what to do; the session ends as failed
+        where = getattr(session.config, "workerinput", {}).get("workerid")
+        reason = (f"mysteryshop: xdist worker {where} could not finish its share of run {session.config.stash[CONFIG_KEY].run_id}: "
+                  f"{type(exc).__name__}: {exc}; what it stored is kept, rerun with the same --run-id to go on")
+        _say(session.config, reason)
+        session.shouldfail = reason
 
 
 def _controller_loop(session: pytest.Session) -> Any:
@@ -454,13 +470,18 @@ def pytest_testnodedown(node: Any, error: Any) -> None:
 
     run = node.config.stash[CONFIG_KEY]
     worker, _, count = worker_slot(node.workerinput)
-    store = Store(run.store_file)
-    try:
-        lost = record_lost(store, run.run_id, worker=worker, count=count, shard=parse_shard(run.shard) if run.shard else None,
-                           error=str(error).strip().splitlines()[-1] if str(error).strip() else "no reason given",
-                           session=str(node.workerinput.get("testrunuid")))
-    finally:
-        store.close()
+    try:  # inside xdist's handling of the dead worker: an error raised here would end the whole session in an INTERNALERROR
+        store = Store(run.store_file)
+        try:
+            lost = record_lost(store, run.run_id, worker=worker, count=count, shard=parse_shard(run.shard) if run.shard else None,
+                               error=str(error).strip().splitlines()[-1] if str(error).strip() else "no reason given",
+                               session=str(node.workerinput.get("testrunuid")))
+        finally:
+            store.close()
+    except Exception as exc:  # noqa: BLE001 - said, with what it means for the items waiting
+        _say(node.config, f"mysteryshop: xdist worker {worker} died ({error}) and its probes could not be recorded as cut short in "
+                          f"{run.store_file}: {type(exc).__name__}: {exc}; the tests waiting for them end at their timeout")
+        return
     node.config.stash.setdefault(LOST_KEY, []).append(lost)
     _say(node.config, *lost.lines(run.run_id))
 
