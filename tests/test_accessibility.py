@@ -288,3 +288,41 @@ def test_an_audit_that_times_out_in_a_run_is_a_verdict_with_a_screenshot_and_the
     incomplete = card["companies"][busy.name]["accessibility"]["incomplete"]
     assert [(i["status"], i["channel"]) for i in incomplete] == [("timed out", "webform")] and incomplete[0]["screenshot"]
     assert json.dumps(card["companies"]["demo-plain"]["accessibility"]["incomplete"]) == "[]"
+
+
+def test_an_audit_of_a_chat_widget_that_times_out_is_a_verdict_with_a_screenshot_and_the_chat_goes_on(tmp_path: Path, store, make_desk) -> None:
+    from mysteryshop.channels.browser import BrowserOptions
+    from mysteryshop.runner import Engine, EngineThread
+
+    from .conftest import PROBE_DOMAIN, profile, specs_for, write_journey
+    from .test_chat_widgets import widget_target
+    from .test_web_probes import quick_chat
+
+    engine = EngineThread(Engine(store, "run-1", domains={PROBE_DOMAIN}, browser=BrowserOptions(artifacts_dir=tmp_path / "reports"))).start()
+    try:
+        # Given the chat widget in nested frames, whose messenger keeps its page busy for 7.5 s once the chat starts
+        desk = make_desk(profile(chat=quick_chat()), speedup=60)
+        target = widget_target(desk, speedup=60, query="nested=1&busy=7500", consent=None, timeout=15.0)
+        journey = write_journey(tmp_path, """
+id: open_only
+title: Open the chat and ask
+steps:
+  - id: open
+    do: open_chat
+    body: "Hi, where is my order {persona.order_id}?"
+  - id: first_response
+    expect: chat_response
+    within: 5m
+""")
+        spec = specs_for(journey, target, 1)[0]
+        engine.call(engine.engine.web.browser.context("warm-up"))
+        result = engine.submit(spec).result(timeout=90)
+    finally:
+        engine.stop()
+    # Then the widget's audit is recorded as timed out with a screenshot, and the customer's question was still asked and answered
+    audits = _audits(store, spec.probe_id)
+    assert [(a["channel"], a["status"]) for a in audits] == [("chat", "timed out")], audits
+    assert "did not finish within" in audits[0]["error"] and "/messenger" in audits[0]["url"]
+    assert audits[0]["screenshot"] and Path(audits[0]["screenshot"]).is_file()
+    assert result.status == "passed", (result.error, [o.reason for o in result.failures])
+    assert [m.author for m in result.timeline.web.chat if m.author != "typing"][:2] == ["bot", "customer"]
