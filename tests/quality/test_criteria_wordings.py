@@ -80,6 +80,17 @@ CASES: list[tuple[str, str, str, str, bool]] = [
     ("es", "sets_expectations", "Mi calentador no funciona.", "Su caso está siendo revisado por el departamento correspondiente.", False),
     ("es", "sets_expectations", "Mi calentador no funciona.", "Haremos todo lo posible para resolver su incidencia.", False),
     ("es", "sets_expectations", "Mi calentador no funciona.", "El siguiente paso es revisar su caso.", False),
+    # issue 16: a reference given in the reply acknowledges, whatever verb logs it; generic "next steps" are vague; a queue defers
+    ("en", "acknowledges", "My claim was rejected.", "Your enquiry went to the claims department, case number 77-EN-3012.", True),
+    ("de", "acknowledges", "Der Schaden ist nicht reguliert.", "Ihr Schreiben liegt der Fachabteilung vor. Aktenzeichen: SV-7741-23.", True),
+    ("fr", "acknowledges", "Ma box ne marche plus.", "Votre demande est chez le service technique, numéro de dossier 88-FR-1203.", True),
+    ("es", "acknowledges", "Me cobraron una comisión.", "Su consulta ha sido derivada al departamento correspondiente con el número de incidencia 77-ES-30125.", True),
+    ("de", "sets_expectations", "Der Staubsauger saugt nicht.", "Wir werden die nächsten Schritte einleiten und den Fall entsprechend bearbeiten.", False),
+    ("fr", "sets_expectations", "Mon relevé est faux.", "Nous allons donner la suite qui convient à votre demande.", False),
+    ("es", "sets_expectations", "La factura es el doble.", "Daremos el curso oportuno a su solicitud.", False),
+    ("en", "stalling_autoreply", "I need a refund for my cancelled flight.",
+     "We've got your message and it's now in the queue for our Customer Relations specialists (ticket #5583920). Responses are taking longer than usual.", True),
+    ("fr", "stalling_autoreply", "Mon relevé est faux.", "Merci pour votre message. Nous allons donner la suite qui convient à votre demande.", True),
     # ---------------------------------------------------------------- asks_feedback
     ("en", "asks_feedback", "The printer is offline.", "Please reinstall the driver. Give that a try and let me know how you get on.", True),
     ("en", "asks_feedback", "The printer is offline.", "Please reinstall the driver. Could you confirm the printer is printing again?", True),
