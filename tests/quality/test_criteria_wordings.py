@@ -185,6 +185,11 @@ CASES: list[tuple[str, str, str, str, bool]] = [
     ("es", "asks_again", "Le escribo por la factura F-2024-0091, que tiene un cargo duplicado.", "¿A qué factura se refiere exactamente?", True),
     ("es", "asks_again", "Pedido 77120: llegó roto.", "Indíquenos el número de pedido, por favor.", True),
     ("es", "asks_again", "Pedido 77120: llegó roto.", "¿Podría enviarnos una foto del daño?", False),
+    ("en", "asks_again", "I'm Martin Hale, born 7 June 1982. Please cancel my travel insurance.",
+     "For security, could you confirm when you were born?", True),
+    ("de", "asks_again", "Ich bin am 02.11.1965 geboren und möchte mein Konto kündigen.", "Können Sie uns sagen, wann Sie geboren sind?", True),
+    ("es", "asks_again", "Nací el 9 de febrero de 1975 y quiero añadir a mi hija al seguro.", "¿Nos confirmas cuándo naciste?", True),
+    ("en", "asks_again", "The heater broke yesterday.", "Could you confirm when you were last able to use it?", False),
     # ---------------------------------------------------------------- marketing
     ("en", "marketing", "Where is my charger?",
      ("Hi Sam,\n\nYour replacement charger was posted today by Royal Mail.\n\nBest,\nLeo\nVoltway Support\n\n"
