@@ -122,6 +122,8 @@ CASES: list[tuple[str, str, str, str, bool]] = [
     ("es", "asks_feedback", "La impresora no imprime.", "Reinstale el controlador. ¿Qué tal ha ido la instalación?", True),
     ("es", "asks_feedback", "La impresora no imprime.", "Reinstale el controlador. Confírmenos, por favor, si el problema queda resuelto.", True),
     ("es", "asks_feedback", "La impresora no imprime.", "Reinstale el controlador. Si tiene cualquier otra duda, estamos a su disposición.", False),
+    ("en", "asks_feedback", "My charger was missing.", "Could you tell me whether you need the UK or the EU plug? I'll post it the same day.", False),
+    ("en", "asks_feedback", "The app crashes.", "I've pushed a fix. Let me know whether it works or not.", True),
     # ---------------------------------------------------------------- stalling_autoreply
     ("en", "stalling_autoreply", "My meter reading is wrong.",
      ("Hello,\n\nThis is to let you know your message has reached Northwind Support and has been given reference NW-55120.\n\n"
