@@ -124,6 +124,11 @@ CASES: list[tuple[str, str, str, str, bool]] = [
     ("es", "asks_feedback", "La impresora no imprime.", "Reinstale el controlador. Si tiene cualquier otra duda, estamos a su disposición.", False),
     ("en", "asks_feedback", "My charger was missing.", "Could you tell me whether you need the UK or the EU plug? I'll post it the same day.", False),
     ("en", "asks_feedback", "The app crashes.", "I've pushed a fix. Let me know whether it works or not.", True),
+    ("en", "asks_feedback", "The app keeps crashing.", "I've reset your cache remotely. Hopefully that's fixed it for you - just reply to confirm.", True),
+    ("de", "asks_feedback", "Die App stürzt ab.", "Ich habe den Cache zurückgesetzt. War diese Antwort hilfreich?", True),
+    ("es", "asks_feedback", "La app se cierra sola.", "He borrado la caché. Confírmame si con esto queda solucionado.", True),
+    ("es", "asks_feedback", "La app se cierra sola.", "He borrado la caché. ¿Le ha resultado útil esta respuesta?", True),
+    ("fr", "asks_feedback", "L'application plante.", "J'ai réinitialisé le cache. Ma réponse vous a-t-elle été utile ?", True),
     # ---------------------------------------------------------------- stalling_autoreply
     ("en", "stalling_autoreply", "My meter reading is wrong.",
      ("Hello,\n\nThis is to let you know your message has reached Northwind Support and has been given reference NW-55120.\n\n"
