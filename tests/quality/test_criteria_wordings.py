@@ -102,6 +102,16 @@ CASES: list[tuple[str, str, str, str, bool]] = [
     ("fr", "stalling_autoreply", "Ma demande est sans réponse.", "Votre demande fera l'objet d'un examen attentif de la part de nos services.", True),
     ("es", "stalling_autoreply", "No tengo fibra.",
      "Le confirmamos la recepción de su solicitud, a la que se ha asignado el código SR-2024-77120. Este es un mensaje automático; por favor, no responda.", True),
+    ("de", "acknowledges", "Die Rechnung ist falsch.", "Merci für Ihre Mail. Die korrigierte Rechnung ist angehängt.", True),
+    ("fr", "acknowledges", "Ma facture est fausse.", "J'ai bien pris connaissance de votre demande. La facture corrigée est jointe.", True),
+    ("es", "acknowledges", "Mi factura está mal.", "Gracias por hacérnoslo saber. Adjuntamos la factura corregida.", True),
+    # "in reply to your enquiry" refers to the message without thanking for it or confirming it arrived (as the labelled sets read it)
+    ("es", "acknowledges", "Mi factura está mal.", "En respuesta a su consulta, adjuntamos la factura corregida.", False),
+    ("de", "acknowledges", "Die Rechnung ist falsch.", "Bezugnehmend auf Ihre Anfrage senden wir Ihnen die korrigierte Rechnung.", False),
+    ("en", "stalling_autoreply", "My refund hasn't arrived.",
+     "Hi, thanks for reaching out to the Acme Care team! Your ticket #4471 is now with one of our billing experts, who'll reply as soon as they can.", True),
+    ("de", "stalling_autoreply", "Meine Erstattung fehlt.",
+     "Vielen Dank für Ihre Nachricht an die Stadtwerke Nordheim. Ihr Anliegen wird von unserem Kundenservice unter der Nummer 55-120 bearbeitet.", True),
     # ---------------------------------------------------------------- asks_feedback
     ("en", "asks_feedback", "The printer is offline.", "Please reinstall the driver. Give that a try and let me know how you get on.", True),
     ("en", "asks_feedback", "The printer is offline.", "Please reinstall the driver. Could you confirm the printer is printing again?", True),
