@@ -112,6 +112,14 @@ CASES: list[tuple[str, str, str, str, bool]] = [
      "Hi, thanks for reaching out to the Acme Care team! Your ticket #4471 is now with one of our billing experts, who'll reply as soon as they can.", True),
     ("de", "stalling_autoreply", "Meine Erstattung fehlt.",
      "Vielen Dank für Ihre Nachricht an die Stadtwerke Nordheim. Ihr Anliegen wird von unserem Kundenservice unter der Nummer 55-120 bearbeitet.", True),
+    # a step done only to the customer's matter, by the company, is work on its side: nothing the customer will see
+    ("fr", "sets_expectations", "Mon relevé est faux.", "Nous vérifierons votre dossier.", False),
+    ("fr", "sets_expectations", "Mon relevé est faux.", "Nous traiterons votre demande dans les meilleurs délais.", False),
+    ("en", "sets_expectations", "My boiler is broken.", "Our team will process your request.", False),
+    ("en", "sets_expectations", "My boiler is broken.", "We have received your enquiry and will reply as soon as possible.", True),
+    ("fr", "sets_expectations", "Mon relevé est faux.", "Nous allons examiner votre demande et revenir vers vous.", True),
+    ("en", "sets_expectations", "My parcel is damaged.", "To process your claim, please provide your order number.", True),
+    ("en", "sets_expectations", "I was charged twice.", "We will refund the second charge.", True),
     # ---------------------------------------------------------------- asks_feedback
     ("en", "asks_feedback", "The printer is offline.", "Please reinstall the driver. Give that a try and let me know how you get on.", True),
     ("en", "asks_feedback", "The printer is offline.", "Please reinstall the driver. Could you confirm the printer is printing again?", True),
