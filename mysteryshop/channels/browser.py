@@ -374,8 +374,8 @@ class Browser:
         with contextlib.suppress(Exception):
             await page.screenshot(path=str(shot), full_page=True, timeout=5000)
             kept.append(shot)
-        with contextlib.suppress(Exception):
-            dom.write_text(await page.content(), encoding="utf-8")
+        with contextlib.suppress(Exception):  # bounded: a page whose scripts never stop answers no call, and a probe must end
+            dom.write_text(await asyncio.wait_for(page.content(), 3), encoding="utf-8")
             kept.append(dom)
         return kept
 
