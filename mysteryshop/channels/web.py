@@ -171,7 +171,8 @@ class WebChannels:
         probe = await self.browser.context(spec.probe_id)
         if old is not None:
             await self.browser.close_page(probe, old.page)
-        page = await self.browser.new_page(probe, spec.target.spec.chat.timeout)  # type: ignore[union-attr]
+        # a page of its own: the chat registers a binding and an init script on it, which a pooled page must not carry on
+        page = await self.browser.new_page(probe, spec.target.spec.chat.timeout, reuse=False)  # type: ignore[union-attr]
         changed = self._changed.setdefault(spec.probe_id, asyncio.Event())
 
         def on_message(message: ChatMessage) -> None:
