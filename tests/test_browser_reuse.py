@@ -119,7 +119,7 @@ async def leave_and_read(server: Server, block: list[str]) -> tuple[dict[str, An
     """Persona A leaves state; persona B, in the reused context and page, reads it. Returns (B's view on the page's
     origin, B's view on the frame's origin, [A's context is B's, A's page is B's])."""
     base, frame = f"http://127.0.0.1:{server.port}", f"http://localhost:{server.port}"
-    browser = Browser(BrowserOptions(concurrency=1, artifacts="off"))
+    browser = Browser(BrowserOptions(concurrency=1, artifacts="off", reuse=True))
     try:
         a = await browser.context("persona-a", block=block)
         page = await browser.new_page(a, 20)
@@ -205,7 +205,7 @@ def test_artifacts_trace_never_reuses_a_context(tmp_path: Path) -> None:
     """A trace and HAR belong to one probe's context: with artifacts `trace` every probe gets a fresh one."""
 
     async def two() -> list[Any]:
-        browser = Browser(BrowserOptions(concurrency=1, artifacts="trace", artifacts_dir=tmp_path))
+        browser = Browser(BrowserOptions(concurrency=1, artifacts="trace", artifacts_dir=tmp_path, reuse=True))
         try:
             contexts = []
             for probe_id in ("a", "b"):

@@ -20,7 +20,7 @@ Evidence, under `reports/<run-id>/browser/<probe-id>/`:
 A probe's Chromium context is created only once it holds a slot (`concurrency`), so waiting
 probes cost no memory.
 
-Reuse (`reuse`, on by default; off with artifacts `trace`/`always`, whose HAR belongs to one context): a
+Reuse (`reuse`, off by default until it pays for itself; off with artifacts `trace`/`always`, whose HAR belongs to one context): a
 new page costs Chromium a renderer process and a headless window, ~60% of a form probe's CPU
 (bench/browser_probes.py), while a context alone costs ~15 ms. So a probe takes a context *with its page*
 from a pool (channels/reset.py): its first page is that page; when the probe ends the page goes to
@@ -162,7 +162,9 @@ class BrowserOptions:
     concurrency: int = DEFAULT_CONCURRENCY
     artifacts: str = "on-failure"  # on-failure | trace | always | off
     artifacts_dir: Path | None = None  # reports/<run-id>; None keeps nothing
-    reuse: bool = True  # pooled contexts and pages, reset between personas (channels/reset.py)
+    # pooled contexts and pages, reset between personas (channels/reset.py); off by default: on the busy 2-core bench it
+    # saved no CPU (1.01x the peer) and raised peak memory, and a reused context keeps its keep-alive sockets
+    reuse: bool = False
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
