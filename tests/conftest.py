@@ -138,7 +138,8 @@ def project_with_store(folder: Path, location: Path | str) -> Path:
 
 def store_at(project: Path) -> Path | str:
     """The store a project's commands use: MYSTERYSHOP_STORE (the PostgreSQL pass sets it), its config's `store` key, else reports/mysteryshop.sqlite."""
-    config = tomllib.loads((project / "pyproject.toml").read_text()).get("tool", {}).get("mysteryshop", {})
+    file = project / "pyproject.toml"
+    config = tomllib.loads(file.read_text()).get("tool", {}).get("mysteryshop", {}) if file.exists() else {}
     return os.environ.get("MYSTERYSHOP_STORE") or config.get("store") or project / "reports/mysteryshop.sqlite"
 
 

@@ -64,8 +64,8 @@ def _wave(name: str = "weekly") -> Wave:
     return Wave(name, "0 9 * * 1", "Europe/Berlin", ("northwind",), ("ask",), 2, 7)
 
 
-def test_a_due_wave_is_claimed_once_and_missed_fire_times_collapse(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.sqlite")
+def test_a_due_wave_is_claimed_once_and_missed_fire_times_collapse(store_location: Path | str) -> None:
+    store = Store(store_location)
     try:
         add_wave(store, _wave(), now=_utc(2026, 11, 1, 0, 0))
         assert waves(store)[0].next_utc == "2026-11-02T08:00:00Z"
