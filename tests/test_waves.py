@@ -18,7 +18,7 @@ from mysteryshop.errors import ConfigError
 from mysteryshop.store import Store
 from mysteryshop.waves import Wave, add_wave, claim_due, crontab_line, next_fire, waves
 
-from .conftest import free_port, profile
+from .conftest import free_port, profile, store_at
 
 TARGET = """
 name: northwind
@@ -89,8 +89,8 @@ def _claim_in_process(path: str, queue: multiprocessing.Queue) -> None:  # type:
         store.close()
 
 
-def test_four_processes_claim_a_due_wave_exactly_once(tmp_path: Path) -> None:
-    path = tmp_path / "s.sqlite"
+def test_four_processes_claim_a_due_wave_exactly_once(store_location: Path | str) -> None:
+    path = store_location
     store = Store(path)
     add_wave(store, _wave("a"), now=_utc(2026, 11, 1))
     add_wave(store, _wave("b"), now=_utc(2026, 11, 1))
@@ -132,7 +132,7 @@ def test_tick_starts_a_due_wave_as_a_campaign_against_the_demo_desk(project: Pat
                     "--personas", "2", "--root", str(project)]) == 0
         said = capsys.readouterr().out
         assert "in Europe/Berlin" in said and "first wave: Mon" in said  # the target's clock gave the zone
-        store = Store(project / "reports/mysteryshop.sqlite")
+        store = Store(store_at(project))
         try:  # a week later: the schedule's fire time has passed
             store.write("UPDATE waves SET next_utc = ?", ((datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ"),))
         finally:
