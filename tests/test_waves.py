@@ -147,7 +147,7 @@ def test_tick_starts_a_due_wave_as_a_campaign_against_the_demo_desk(project: Pat
         assert len(desk.truth.received) == 2  # the company got the wave's two emails, once each
     finally:
         desk.stop()
-    store = Store(project / "reports/mysteryshop.sqlite")
+    store = Store(store_at(project))
     try:
         runs = [r["id"] for r in store.runs()]
         probes = store.query("SELECT COUNT(*) AS n FROM probes WHERE run_id LIKE 'campaign-weekly-%'")[0]["n"]
