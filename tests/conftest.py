@@ -136,6 +136,28 @@ def project_with_store(folder: Path, location: Path | str) -> Path:
     return folder
 
 
+def configured_store(project: Path) -> Path | str:
+    """The store a project's config names (`store` under [tool.mysteryshop]), else reports/mysteryshop.sqlite; for a project
+    a module's tests share, whose commands run with MYSTERYSHOP_STORE left out (each test's own database is not theirs)."""
+    file = project / "pyproject.toml"
+    config = tomllib.loads(file.read_text()).get("tool", {}).get("mysteryshop", {}) if file.exists() else {}
+    return config.get("store") or project / "reports/mysteryshop.sqlite"
+
+
+def shared_project_store(project: Path) -> Path | str:
+    """A store for a project shared by a module's tests: reports/mysteryshop.sqlite (where a run stores by default), or on
+    the PostgreSQL pass a database of its own, named in a pyproject.toml written here."""
+    location = fresh_store(project / "reports", "mysteryshop.sqlite")
+    if isinstance(location, str):
+        (project / "pyproject.toml").write_text(f'[tool.mysteryshop]\nstore = "{location}"\n')
+    return location
+
+
+#: the environment for a shared project's subprocesses: its config names its store, not the running test's MYSTERYSHOP_STORE
+def env_without_store(**extra: str) -> dict[str, str]:
+    return {**{k: v for k, v in os.environ.items() if k != "MYSTERYSHOP_STORE"}, **extra}
+
+
 def store_at(project: Path) -> Path | str:
     """The store a project's commands use: MYSTERYSHOP_STORE (the PostgreSQL pass sets it), its config's `store` key, else reports/mysteryshop.sqlite."""
     file = project / "pyproject.toml"
