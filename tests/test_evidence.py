@@ -24,7 +24,13 @@ import pytest
 from mysteryshop.scorecard.csvfiles import cell
 from mysteryshop.store import Store
 
-from .conftest import ROOT, configured_store, env_without_store, fresh_store, shared_project_store
+from .conftest import (
+    ROOT,
+    configured_store,
+    env_without_store,
+    fresh_store,
+    shared_project_store,
+)
 
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists() and not os.environ.get("MYSTERYSHOP_CHROMIUM"),
                                 reason="needs Debian's chromium (scripts/bootstrap.sh installs it)")

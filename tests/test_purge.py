@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -17,10 +16,15 @@ from pathlib import Path
 import pytest
 
 from mysteryshop.purge import scrub_event_data
-
 from mysteryshop.store import Store
 
-from .conftest import ROOT, _pg_server, configured_store, env_without_store, shared_project_store
+from .conftest import (
+    ROOT,
+    _pg_server,
+    configured_store,
+    env_without_store,
+    shared_project_store,
+)
 
 ENV = env_without_store(PYTHONPATH=str(ROOT))  # the project's config names its store
 OLD_UTC = "2026-01-05T09:00:00.000Z"
