@@ -313,3 +313,58 @@ async def quiet_probe(server: Server) -> int:
 
 def test_a_persona_that_never_touched_sessionstorage_costs_no_reset_navigation() -> None:
     assert asyncio.run(quiet_probe(Server())) == 0
+
+
+class KeepAliveServer:
+    """HTTP/1.1 with keep-alive: each request's answer is the client's port (which socket it came over)."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802
+                body = str(self.client_address[1]).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Keep-Alive", "timeout=60")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/port"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+async def sockets_of_two_personas(url: str, options: BrowserOptions, target_reuse: bool) -> tuple[str, str, bool]:
+    browser = Browser(options)
+    try:
+        ports, contexts = [], []
+        for persona in ("persona-a", "persona-b"):
+            probe = await browser.context(persona, reuse=target_reuse)
+            contexts.append(probe.context)
+            page = await browser.new_page(probe, 20)
+            await page.goto(url)
+            ports.append(await page.evaluate("document.body.innerText"))
+            await browser.close_page(probe, page)
+            await browser.finish(persona, failed=False)
+            await browser.settled()
+        return ports[0], ports[1], contexts[0] is contexts[1]
+    finally:
+        await browser.stop()
+
+
+@pytest.mark.parametrize(("run", "target", "shared"), [(None, True, True), (None, False, False), (False, True, False), (True, False, True)],
+                         ids=["target-on", "target-off", "run-off-overrides", "run-on-overrides"])
+def test_reuse_is_the_targets_choice_unless_the_run_makes_it_and_a_reused_context_keeps_its_socket(
+        run: bool | None, target: bool, shared: bool) -> None:
+    """What reuse does not clear, shown: persona B reaches the server over persona A's keep-alive socket in a reused
+    context (no CDP command closes it), and over a socket of its own in a fresh one. Hence off unless a target (or the
+    run) turns it on."""
+    server = KeepAliveServer()
+    port_a, port_b, same_context = asyncio.run(sockets_of_two_personas(server.url, BrowserOptions(concurrency=1, artifacts="off", reuse=run), target))
+    assert same_context is shared
+    assert (port_a == port_b) is shared, f"persona A's socket {port_a}, persona B's {port_b}"
