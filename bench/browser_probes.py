@@ -195,6 +195,7 @@ def run_ours(target: Target, workdir: Path, probes: int, concurrency: int, artif
             started = time.perf_counter()
             results = [f.result(timeout=600) for f in [engine.submit(s) for s in specs]]
             elapsed = time.perf_counter() - started
+        print(f"  ours: {engine.engine.web.browser.reused} of {probes} probes got a pooled context", flush=True)
     finally:
         engine.stop()
         store.close()

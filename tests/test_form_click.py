@@ -18,7 +18,8 @@ PAGE = """<!doctype html><body style="margin:0">
 <div style="height:1500px">tall</div>
 <p><button id=send style="width:100px;height:40px" onclick="window.clicks.push(event.isTrusted)">Send</button></p>
 <button id=off disabled>Off</button><button id=gone style="display:none">Gone</button>
-<div style="height:300px"></div><button id=under style="display:block;width:100px;height:40px">Under</button>
+<div style="height:300px"></div><button id=moving style="position:relative;animation:slide 2s linear infinite">Moving</button>
+<style>@keyframes slide { from { left: 0 } to { left: 400px } }</style><button id=under style="display:block;width:100px;height:40px">Under</button>
 <div style="position:relative;top:-40px;width:200px;height:60px;background:#fff">cover</div>
 <script>window.clicks = [];</script></body>"""
 
@@ -29,7 +30,7 @@ async def points() -> dict[str, Any]:
         probe = await browser.context("click")
         page = await browser.new_page(probe, 10)
         await page.set_content(PAGE)
-        found = {css: await page.evaluate(_CLICK_POINT_JS, css) for css in ("#send", "#off", "#gone", "#under", "#none", "button:has-text('Send')")}
+        found = {css: await page.evaluate(_CLICK_POINT_JS, css) for css in ("#send", "#off", "#gone", "#under", "#moving", "#none", "button:has-text('Send')")}
         x, y = found["#send"]
         await page.mouse.click(x, y)
         found["clicks"] = await page.evaluate("window.clicks")
@@ -45,4 +46,5 @@ def test_the_click_point_is_the_visible_uncovered_enabled_button_scrolled_into_v
     assert found["scrolled"] > 0, "a button below the fold is scrolled into view first"
     assert found["#off"] is None and found["#gone"] is None and found["#none"] is None
     assert found["#under"] is None, "a covered button is left to Playwright's actionability checks"
+    assert found["#moving"] is None, "so is a button that moves (a CSS animation)"
     assert found["button:has-text('Send')"] is None, "Playwright's own selector syntax is left to Playwright"

@@ -260,7 +260,8 @@ async ({captchas, errors, confirmation, waitMs}) => {
 
 
 #: Where a customer would click the submit button (viewport CSS pixels), or null when Playwright's locator should click it:
-#: the first element of the CSS selector, enabled, visible, scrolled into view, not moving across an animation frame, and
+#: the first element of the CSS selector, enabled, visible, scrolled into view, not moving across an animation frame (when
+#: a CSS animation or transition runs), and
 #: the element the page would hit at its centre (not covered). The same checks as Playwright's actionability checks, in
 #: one round trip and without Playwright's selector engine, which is injected into every document it is used in (a
 #: form probe's most expensive single call).
@@ -272,7 +273,8 @@ async (css) => {
   if (!(el.checkVisibility ? el.checkVisibility({visibilityProperty: true}) : el.getClientRects().length)) return null;
   if (el.scrollIntoViewIfNeeded) el.scrollIntoViewIfNeeded(true); else el.scrollIntoView({block: 'center', inline: 'center'});
   const before = el.getBoundingClientRect();
-  await Promise.race([new Promise((ok) => requestAnimationFrame(() => ok())), new Promise((ok) => setTimeout(ok, 100))]);
+  // only while a CSS animation or transition runs can it move between two frames (waiting a frame paints one)
+  if (document.getAnimations().length) await Promise.race([new Promise((ok) => requestAnimationFrame(() => ok())), new Promise((ok) => setTimeout(ok, 100))]);
   const r = el.getBoundingClientRect();
   if (!r.width || !r.height || r.x !== before.x || r.y !== before.y || r.width !== before.width || r.height !== before.height) return null;
   const x = r.x + r.width / 2, y = r.y + r.height / 2;
