@@ -71,7 +71,13 @@ _REPLY_SUBJECT = re.compile(r"^\s*(?:\[[^\]]{0,40}\]\s*)*(re|aw|sv|antw|rv|ref|r
 _NOREPLY = re.compile(r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|noreply|notifications?|mailer|auto(reply|responder)?)[@+.-]",
                       re.IGNORECASE)
 _AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder")
-_BULK_HEADERS = ("list-id", "feedback-id", "x-campaign")
+#: headers of a mailing to many (not Feedback-ID: Amazon SES stamps it on every message it relays, a desk's answers too)
+_BULK_HEADERS = ("list-id", "x-campaign", "x-campaignid", "x-mc-user", "list-unsubscribe-post", "x-csa-complaints", "x-bulkmail")
+#: a help desk's own headers (by their start) and products that name themselves in X-Mailer or X-Powered-By
+_DESK_HEADERS = ("x-zendesk-", "x-freshdesk-", "x-helpscout-", "x-otrs-", "x-zammad-", "x-kayako-", "rt-ticket", "x-rt-loop-prevention",
+                 "x-jira-fingerprint")
+_DESK_PRODUCT = re.compile(r"zendesk|freshdesk|help ?scout|\botrs\b|znuny|zammad|request tracker|kayako|osticket|\bjira\b|happyfox|"
+                           r"gorgias|kustomer|servicenow|deskpro|liveagent|uvdesk|freescout", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +144,10 @@ _CONTACT = re.compile(r"\S+@\S+\.\w+|(?:\+|\b)\d[\d /().-]{6,}\d")
 #: the sentences that ask the customer to judge (a survey cue or feedback words): their substance, apart
 _JUDGING = "survey or feedback"
 _SENTENCE_GROUPS = ("received", "deferral", "reply_promise", "automated", "survey", "feedback", "absence_body", "boilerplate", "person",
-                    "aside", "imprint", "notice_body", "closure", "wait")
+                    "aside", "imprint", "notice_body", "closure", "wait", "challenge")
 #: cues whose words are not substance (person, feedback and marketing cues are: a person's "I checked" starts an answer)
 _NOT_SUBSTANCE = ("received", "deferral", "reply_promise", "automated", "survey", "absence_body", "boilerplate", "aside", "notice_body",
-                  "closure")
+                  "closure", "challenge")
 
 
 _LINE_END = re.compile(r"[.!?:;]\s*$")
@@ -416,10 +422,15 @@ def _read_kind(mail: ParsedMail) -> Reading:
         return notice
 
     reply = _in_thread(mail, subject)
-    survey = _survey(words, subject, body, rating_scale(text, lambda line: _asks_to_judge(words, line)), reply)
+    scale = rating_scale(text, lambda line: _asks_to_judge(words, line))
+    survey = _survey(words, subject, body, scale, reply)
     selling = _selling(subject, full)
     marketing = _marketing(mail, words, full, body, reply, selling)
-    if marketing is not None and (survey is None or marketing[1] >= 3):
+    # a mailing to many that talks about reviews or opinions at length, with no survey's words and no scale to answer on,
+    # is an article of a newsletter, not a request to judge the customer's own case
+    unstructured = survey is not None and scale is None and not body.cues.get("survey") and subject.first("survey") is None and (
+        body.substance >= SUBSTANCE_OUTSIDE_THREAD)
+    if marketing is not None and (survey is None or marketing[1] >= 3 or (unstructured and not reply)):
         return Reading(MARKETING, marketing[0], automatic=True, language=marketing[2])
     if survey is not None:
         return Reading(SURVEY, survey[0], automatic=True, language=survey[1], substance=body.substance)
@@ -448,6 +459,12 @@ def _read_kind(mail: ParsedMail) -> Reading:
         # an autoresponder (RFC 3834) sends the same text to every message: beside a receipt, what it says is the desk's
         # notice (hours, holidays, links), not an answer written for this customer, unless it is a long one
         needed = max(needed, SUBSTANCE_AUTO_REPLY)
+    generated = (mail.auto_submitted or "").strip().lower().startswith("auto-generated")
+    if not acks and not reply and not own.echoed and generated:
+        # RFC 3834 auto-generated, outside the customer's thread, with no word of their request: a notification, a digest, a
+        # reminder that software sends on its own, whatever it says at length
+        return Reading(OTHER, (f"header Auto-Submitted: {mail.auto_submitted[:60]}", "a notification outside the customer's thread",
+                               "no word of receipt or of an answer to come"), automatic=True)
     if not acks and not reply and not _auto_replied(mail) and not own.echoed and substance < needed:
         # software's notice outside the customer's thread (a dispatch note, a password link) that does not say their message
         # arrived: about something else, not a receipt of it
@@ -463,7 +480,7 @@ def _read_kind(mail: ParsedMail) -> Reading:
     if body.substance == 0:
         return Reading(OTHER, ("no words of substance, and no acknowledgement", *auto), automatic=automatic)
     if not reply:
-        outside = _outside_thread(body, acks, selling, subject, who)
+        outside = _outside_thread(body, acks, selling, subject, who, _not_a_mailing(mail) is None)
         if outside is not None:
             return dataclasses.replace(outside, deferral=deferral_quote if outside.kind == ACKNOWLEDGEMENT else None,
                                        promise=find_promise(words, body.folded_sentences, body.sentences) if outside.kind == ACKNOWLEDGEMENT else None)
@@ -480,13 +497,14 @@ def _read_kind(mail: ParsedMail) -> Reading:
 SUBSTANCE_OUTSIDE_THREAD = 30
 
 
-def _outside_thread(body: _Body, acks: list[Cue], selling: dict[str, Cue], subject: _Scanned, who: str) -> Reading | None:
+def _outside_thread(body: _Body, acks: list[Cue], selling: dict[str, Cue], subject: _Scanned, who: str,
+                    may_be_mailing: bool = True) -> Reading | None:
     """The kind of a message with substance that came outside the customer's thread (no In-Reply-To, no reply prefix, no number
     of theirs in the subject). Desks answer in the thread; what arrives outside it is a receipt, a mailing or a survey more
     often than an answer, so weaker signs of those decide: one selling word, a receipt's words, a question about how it went."""
     thread = "outside the customer's thread (no In-Reply-To, no reply prefix, no reference in the subject)"
     offers = list(selling.values())
-    if len(offers) >= 2 or (offers and not acks):
+    if may_be_mailing and (len(offers) >= 2 or (offers and not acks)):
         return Reading(MARKETING, (*(_quote(c) for c in offers[:3]), thread), automatic=True, language=offers[0].language)
     if acks and body.substance < SUBSTANCE_OUTSIDE_THREAD:
         return Reading(ACKNOWLEDGEMENT, (*(f"body {_quote(c)}" for c in acks[:3]), thread,
@@ -640,6 +658,12 @@ def _notice(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body) 
         return Reading(OTHER, (f"a calendar invitation or reply (text/calendar; method={method})",), automatic=True)
     in_subject = subject.first("notice_subject")
     in_body = body.first("notice_body")
+    challenge = body.first("challenge")
+    if challenge is not None and body.substance - body.substance_beside.get("challenge", 0) < SUBSTANCE_OUTSIDE_THREAD:
+        # a filter holding the message until the customer proves who they are: whatever receipt it states, nobody has the
+        # message yet (challenge-response services write "your message was received" above the link)
+        return Reading(OTHER, (f"body {_quote(challenge)}", "a challenge-response filter holds the message until the sender "
+                               "confirms: no receipt by the company, no answer"), automatic=True, language=challenge.language)
     if in_subject is None and in_body is None:
         return None
     if in_subject is None and (_logged(body) or body.cues.get("deferral") or body.cues.get("reply_promise")):
@@ -855,6 +879,18 @@ def _bulk(mail: ParsedMail, words: KindWords, full: _Scanned) -> list[str]:
     return found
 
 
+def _not_a_mailing(mail: ParsedMail) -> str | None:
+    """Why the message cannot be a mailing to many, whatever unsubscribe footer it carries: software that says it answers
+    or notifies on its own (RFC 3834 Auto-Submitted; newsletters never set it), or a help desk's own headers."""
+    submitted = (mail.auto_submitted or "").strip().lower()
+    if submitted and not submitted.startswith("no"):
+        return f"header Auto-Submitted: {mail.auto_submitted[:40]}"
+    for name, value in mail.kind_headers.items():
+        if name.startswith(_DESK_HEADERS) or (name in ("x-mailer", "x-powered-by") and _DESK_PRODUCT.search(value)):
+            return f"a help desk's header {name}: {value[:40]}"
+    return None
+
+
 def _selling(subject: _Scanned, full: _Scanned) -> dict[str, Cue]:
     """The selling words of the subject and the whole text, one per offer ("use code SAVE10" is one, however many cues find it)."""
     cues: dict[str, Cue] = {}
@@ -872,6 +908,8 @@ def _marketing(mail: ParsedMail, words: KindWords, full: _Scanned, body: _Body, 
     """(evidence, selling cues, language) when the message sells: promotional words, sent to many, not in the customer's thread."""
     cues = dict(selling)
     bulk = _bulk(mail, words, full)
+    desk = _not_a_mailing(mail)
+    reply = reply or desk is not None  # a desk's or an autoresponder's message is judged as one in the customer's thread
     if not cues and bulk and not reply:
         price = _PRICE.search(full.text)
         if price is not None:  # prices in mail sent to many, outside any thread: an offer
@@ -881,7 +919,7 @@ def _marketing(mail: ParsedMail, words: KindWords, full: _Scanned, body: _Body, 
         # sent to many, outside the customer's thread, and neither a receipt nor a notice of the desk's: a newsletter, an
         # invitation, a product announcement, whatever it sells (an unsubscribe link in a reply sells nothing: desks send
         # through mailing services too)
-        if bulk and not reply and not acknowledges and not body.cues.get("closure") and body.substance > 0:
+        if bulk and not reply and not acknowledges and not body.cues.get("closure") and body.substance > 0 and not body.cues.get("notice_body"):
             return (*bulk[:2], "not a reply to the customer", "nothing of the customer's request in it"), 0, None
         return None
     selling = list(cues.values())

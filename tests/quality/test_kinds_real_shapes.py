@@ -1,0 +1,98 @@
+"""Shapes that real servers, autoresponders, challenge-response services, newsletters and help desks give their mail,
+each written for this file in wordings of its own (the patterns come from reading public test corpora: see
+`mysteryshop quality eval --kinds` on a kinds_real folder)."""
+
+from __future__ import annotations
+
+from mysteryshop.collect.parse import parse_mail
+from mysteryshop.scoring.classify import read_kind
+from tests.quality.test_kinds_rules import kind, mail
+
+
+def test_a_null_sender_saying_the_user_is_not_valid_is_a_bounce():
+    message = mail("Hi. You wrote to support@shop.example, but there is no valid user of that name on this system.\n",
+                   subject="failure notice", sender="<>", reply=False, Auto_Submitted="auto-replied")
+    assert kind(message) == "bounce"
+
+
+def test_a_challenge_response_request_is_other_even_when_it_says_the_message_arrived():
+    waitlisted = mail("Hello Clara,\n\nyour message about \"Order 4471\" has been put on my waiting list.\n\n"
+                      "To reach my inbox, please add yourself to my list of approved senders with the link below:\n"
+                      "https://screen.example/approve?id=77\n\nThanks,\nBen\n", subject="Re: Order 4471 (action required)",
+                      sender="Screener <noreply@screen.example>")
+    assert kind(waitlisted) == "other"
+    received_then_challenge = mail("We received your email sent on 3 March.\n\nThis mailbox is protected against spam. Please "
+                                   "follow the link to have your address added to the recipient's allow list, so that your "
+                                   "email is delivered:\nhttps://guard.example/allow/4471\n", subject="RE: Order 4471",
+                                   sender="ben@shop.example")
+    assert kind(received_then_challenge) == "other"
+    # a desk that puts the customer on its list of contacts is not screening them
+    ack = mail("Thanks for writing to us, your request 55123 is logged. We have added your address to our customer list, "
+               "and an agent will answer within one working day.", subject="Re: Order 4471")
+    assert kind(ack) == "acknowledgement"
+
+
+def test_a_bulk_newsletter_that_talks_about_reviews_is_marketing_not_a_survey():
+    text = ("Dear reader,\n\nreviews are the most valuable help when you shop online: more than 80 percent of shoppers read "
+            "them before they buy, and our new guide shows how to tell a genuine review from a fake one, which seals of "
+            "quality you can trust and how to compare offers across shops.\n\nAlso in this issue: the winter opening hours of our "
+            "partner shops, a short interview with the founder of a small tea company from Hamburg, and the results of our "
+            "big price comparison of coffee machines.\n\nRead the guide: https://news.example/guide\n\n"
+            "Write your own review today and help other shoppers: https://news.example/write\n\n"
+            "You receive this newsletter because you subscribed. Unsubscribe: https://news.example/u\n")
+    newsletter = mail(text, subject="Reviews: your best help when shopping online", sender="Seal News <news@mail.seal.example>",
+                      reply=False, List_Unsubscribe="<https://news.example/u>", Precedence="bulk")
+    assert kind(newsletter) == "marketing"
+    # a satisfaction survey that also comes through a mailing service, with a scale to rate the request, stays a survey
+    survey = mail("Hi Clara,\n\nyour request 55123 was solved. How satisfied were you with our support?\n\n"
+                  "1   2   3   4   5\n\nThank you for helping us improve.\n\nUnsubscribe: https://desk.example/u\n",
+                  subject="How did we do?", sender="Desk <survey@desk.example>", reply=False,
+                  List_Unsubscribe="<https://desk.example/u>", Precedence="bulk")
+    assert kind(survey) == "survey"
+
+
+def test_a_help_desk_message_with_a_mailing_service_footer_is_not_marketing():
+    # sent outside the thread, through a mailing service that stamps a Feedback-ID and an unsubscribe footer on all it sends
+    answer = mail("Hello Clara,\n\nthe replacement filter for your vacuum left our warehouse this morning with tracking code "
+                  "88123 and should arrive on Thursday. Please keep the old filter until the new one is fitted; you do not "
+                  "need to return it.\n\nBest regards,\nTom, Haushalt Plus support\n\n"
+                  "Manage your email preferences: https://desk.example/prefs\n",
+                  subject="Your replacement filter", sender="Haushalt Plus Support <support@haushalt.example>", reply=False,
+                  Feedback_ID="1.eu-west-1.abc:AmazonSES", X_Zendesk_From_Account_Id="9f2c1")
+    assert kind(answer) == "answer"
+
+
+def test_sieve_and_zimbra_vacation_headers_mark_an_absence_in_any_language():
+    # the vacation action of Sieve (RFC 5230) and Zimbra say "vacation" in Auto-Submitted; the body is in Swedish
+    swedish = mail("Hej! Jag är ledig och läser inte min e-post förrän den 14 augusti.\n\nMed vänliga hälsningar\nAnna",
+                   subject="Re: Order 4471", sender="Anna <anna@shop.example>", Auto_Submitted="auto-replied (vacation)")
+    assert kind(swedish) == "out_of_office"
+    zimbra = mail("Ahoj, do 20. 8. jsem mimo kancelář.", subject="Re: Order 4471", sender="Petr <petr@shop.example>",
+                  Auto_Submitted="auto-replied (zimbra; vacation)", Precedence="bulk")
+    assert kind(zimbra) == "out_of_office"
+
+
+def test_an_exchange_automatic_reply_with_a_return_date_is_an_absence_in_any_language():
+    polish = mail("Dzień dobry,\n\njestem na urlopie do 21.08.2026 r. W pilnych sprawach proszę pisać na adres biuro@shop.example.\n",
+                  subject="Automatyczna odpowiedź: Order 4471", sender="Ewa <ewa@shop.example>",
+                  X_Auto_Response_Suppress="All", X_MS_Exchange_Inbox_Rules_Loop="ewa@shop.example")
+    assert kind(polish) == "out_of_office"
+    # the same machinery, used by a desk to confirm a request with a number, is an acknowledgement
+    desk = mail("Thank you for contacting us. Your request has been received under number 55123 and will be answered by 14 "
+                "August 2026.", subject="Automatic reply: Order 4471", sender="Support <support@shop.example>",
+                X_Auto_Response_Suppress="All", X_MS_Exchange_Inbox_Rules_Loop="support@shop.example")
+    assert kind(desk) == "acknowledgement"
+
+
+def test_absence_words_of_more_languages():
+    cases = {
+        "Jeg er på ferie til og med 18. august og har ikke adgang til min e-mail.": "da",
+        "Jag är på semester till och med den 18 augusti.": "sv",
+        "Jestem poza biurem do 18 sierpnia.": "pl",
+        "Olen lomalla 18.8. asti.": "fi",
+        "Ofis dışındayım, 18 Ağustos'ta döneceğim.": "tr",
+    }
+    for body in cases:
+        message = mail(body, subject="Re: Order 4471", sender="Staff <staff@shop.example>", Auto_Submitted="auto-replied")
+        reading = read_kind(parse_mail(message))
+        assert reading.kind == "out_of_office", (body, reading.evidence)
