@@ -591,7 +591,7 @@ def _absence(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body,
     in_body = body.first("absence_body")
     person = body.first("person")
     if in_subject is None and in_body is None:
-        return _away(mail, words, body, auto)
+        return _away(mail, words, body, auto) or _away_by_structure(mail, words, subject, body, auto)
     if _logged(body) and (person is None or not auto):
         # a desk that is closed but has logged the request, or a person who writes that they are away but has the message
         # and will deal with it: both acknowledge it (judged with the acknowledgements)
@@ -637,6 +637,62 @@ def _away(mail: ParsedMail, words: KindWords, body: _Body, auto: list[str]) -> R
         return None  # "I answer every message within 24 hours; this week I'm slower": a receipt with a time it keeps
     return Reading(OUT_OF_OFFICE, (f'body "{when.group()}": the time they are back', f"written in the first person: {_quote(person)}",
                                    *auto), automatic=True, language=person.language)
+
+
+#: a date written in numbers, read the same in every language: "18.08.2026", "18. 8.", "18/8", "2026-08-18" (a version number
+#: such as "4.96" is none: see `_numeric_date`)
+_NUMERIC_DATE = re.compile(r"(?<![\d.,/:-])(?:(?P<a>\d{1,2})\s?(?P<sep>[./])\s?(?P<b>\d{1,2})(?P<dot>\.)?(?:\s?[./]\s?(?P<year>\d{4}|\d{2}))?"
+                           r"|\d{4}-(?P<m>\d{2})-(?P<d>\d{2}))(?![\d/:,-]|\.\d)")
+
+
+def _numeric_date(folded: str) -> str | None:
+    """The first date in numbers in `folded`: day and month (either order) in range, and a year, a closing dot ("18.8.") or a
+    slash ("18/8") to tell it from a decimal or a version."""
+    for found in _NUMERIC_DATE.finditer(folded):
+        if found.group("m"):
+            if 1 <= int(found.group("m")) <= 12 and 1 <= int(found.group("d")) <= 31:
+                return found.group()
+            continue
+        a, b = int(found.group("a")), int(found.group("b"))
+        if not ((1 <= a <= 31 and 1 <= b <= 12) or (1 <= a <= 12 and 1 <= b <= 31)):
+            continue
+        if found.group("year") or found.group("dot") or found.group("sep") == "/":
+            return found.group()
+    return None
+#: what the vacation action of Sieve (RFC 5230), Zimbra and others write into Auto-Submitted
+_VACATION = re.compile(r"\bvacation\b|\bout[- ]of[- ]office\b|\babsence\b", re.IGNORECASE)
+
+
+def _exchange_oof(mail: ParsedMail) -> bool:
+    """Exchange's automatic reply: it asks other servers not to answer it, and an inbox rule of the mailbox made it."""
+    return "x-auto-response-suppress" in mail.kind_headers and "x-ms-exchange-inbox-rules-loop" in mail.kind_headers
+
+
+def _away_by_structure(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body, auto: list[str]) -> Reading | None:
+    """An absence told by structure, in whatever language: the autoresponder says it is a vacation notice (Auto-Submitted
+    "auto-replied (vacation)"), or an automatic reply (RFC 3834, Exchange's inbox rule, an "automatic reply" subject) is short,
+    names a date, and neither confirms that a request was logged nor promises an answer."""
+    if _logged(body) or any(body.cues.get(group) for group in ("deferral", "reply_promise", "notice_body", "challenge")):
+        return None
+    if any(words.promise.pattern.search(folded) for folded in body.folded_sentences):
+        return None
+    short = body.substance - body.contact < SUBSTANCE_BESIDE_NOTICE * 2
+    vacation = _VACATION.search(mail.auto_submitted or "")
+    if vacation is not None and short:
+        return Reading(OUT_OF_OFFICE, (f"header Auto-Submitted: {mail.auto_submitted[:60]}: the mailbox's vacation notice", *auto),
+                       automatic=True)
+    automatic = _auto_replied(mail) or _exchange_oof(mail) or subject.first("auto_subject") is not None
+    if not automatic or not short:
+        return None
+    for folded in body.folded_sentences:
+        date = _numeric_date(folded)
+        if date is None and any(ch.isdigit() for ch in folded):
+            cue = words["month"].first(folded)
+            date = cue.text if cue is not None else None
+        if date is not None:
+            return Reading(OUT_OF_OFFICE, (f'body "{date}": an automatic reply that names a date and nothing else of substance',
+                                           *(auto or ["header X-MS-Exchange-Inbox-Rules-Loop (an Exchange inbox rule)"])), automatic=True)
+    return None
 
 
 _THANKS = re.compile(r"(many |vielen |herzlichen |merci |muchas )?(thank|thanks|danke|dank|merci|gracias)\b")

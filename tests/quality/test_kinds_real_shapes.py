@@ -96,3 +96,26 @@ def test_absence_words_of_more_languages():
         message = mail(body, subject="Re: Order 4471", sender="Staff <staff@shop.example>", Auto_Submitted="auto-replied")
         reading = read_kind(parse_mail(message))
         assert reading.kind == "out_of_office", (body, reading.evidence)
+
+
+def test_a_vacation_header_is_an_absence_whatever_words_follow():
+    # Hungarian: no cue of the lexicon; the Sieve vacation action says what it is
+    hungarian = mail("Augusztus 18-ig szabadságon vagyok, az e-mailjeimet nem olvasom.", subject="Re: Order 4471",
+                     sender="Anna <anna@shop.example>", Auto_Submitted="auto-replied (vacation)")
+    assert kind(hungarian) == "out_of_office"
+    # but a desk's vacation-time receipt with a request number is an acknowledgement
+    desk = mail("Thank you for your message. Your request 55123 has been logged; our team answers it within two working days.",
+                subject="Re: Order 4471", Auto_Submitted="auto-replied (vacation)")
+    assert kind(desk) == "acknowledgement"
+
+
+def test_an_automatic_reply_that_gives_a_date_and_nothing_else_is_an_absence_in_an_unknown_language():
+    romanian = mail("Bună ziua,\n\nsunt în concediu până pe 18.08.2026. Pentru urgențe: birou@shop.example.\n\nMaria",
+                    subject="Răspuns automat: Order 4471", sender="Maria <maria@shop.example>",
+                    X_Auto_Response_Suppress="All", X_MS_Exchange_Inbox_Rules_Loop="maria@shop.example")
+    assert kind(romanian) == "out_of_office"
+    # the same reply without a date says nothing of an absence: it is read as before (an automatic reply)
+    no_date = mail("Bună ziua,\n\nmulțumim pentru mesaj.\n\nMaria", subject="Răspuns automat: Order 4471",
+                   sender="Maria <maria@shop.example>", X_Auto_Response_Suppress="All",
+                   X_MS_Exchange_Inbox_Rules_Loop="maria@shop.example")
+    assert kind(no_date) != "out_of_office"
