@@ -465,6 +465,16 @@ def _read_kind(mail: ParsedMail) -> Reading:
         # reminder that software sends on its own, whatever it says at length
         return Reading(OTHER, (f"header Auto-Submitted: {mail.auto_submitted[:60]}", "a notification outside the customer's thread",
                                "no word of receipt or of an answer to come"), automatic=True)
+    titled = subject.first("transaction")  # "Order confirmation 10-4471": what follows the title ("we'll email you when it ships") promises no answer
+    if (not acks or (titled is not None and not body.cues.get("received"))) and not reply and person is None and not _auto_replied(mail) \
+            and not own.echoed and _help_desk(mail) is None:
+        deal = titled or words["transaction"].first(fold(text[:TEXT_LIMIT]))
+        if deal is not None:
+            # an order confirmation, a dispatch note, a receipt, a new account: software's record of a transaction, outside the
+            # customer's thread and silent on their request
+            return Reading(OTHER, (f"{'subject' if deal is titled else 'body'} {_quote(deal)}",
+                                   "a transaction or account notice outside the customer's thread", "no word of receipt or of an answer to come",
+                                   *auto), automatic=True, language=deal.language)
     if not acks and not reply and not _auto_replied(mail) and not own.echoed and substance < needed:
         # software's notice outside the customer's thread (a dispatch note, a password link) that does not say their message
         # arrived: about something else, not a receipt of it
@@ -941,6 +951,11 @@ def _not_a_mailing(mail: ParsedMail) -> str | None:
     submitted = (mail.auto_submitted or "").strip().lower()
     if submitted and not submitted.startswith("no"):
         return f"header Auto-Submitted: {mail.auto_submitted[:40]}"
+    return _help_desk(mail)
+
+
+def _help_desk(mail: ParsedMail) -> str | None:
+    """A help desk's own header, said as evidence, or None."""
     for name, value in mail.kind_headers.items():
         if name.startswith(_DESK_HEADERS) or (name in ("x-mailer", "x-powered-by") and _DESK_PRODUCT.search(value)):
             return f"a help desk's header {name}: {value[:40]}"

@@ -119,3 +119,20 @@ def test_an_automatic_reply_that_gives_a_date_and_nothing_else_is_an_absence_in_
                    sender="Maria <maria@shop.example>", X_Auto_Response_Suppress="All",
                    X_MS_Exchange_Inbox_Rules_Loop="maria@shop.example")
     assert kind(no_date) != "out_of_office"
+
+
+def test_transaction_and_account_notices_outside_the_thread_are_other():
+    confirmation = mail("Hello Clara,\n\nthanks a lot for your order, we are packing it now.\n\nOrder 10-4471 of 3 March 2026\n"
+                        "1 x Cordless vacuum V8 249.00 EUR\nTotal 249.00 EUR\n\nWe will email you again once it leaves our warehouse.",
+                        subject="Order confirmation 10-4471", sender="Shop <orders@shop.example>", reply=False)
+    assert kind(confirmation) == "other"
+    dispatched = mail("Hi Clara, your parcel has been dispatched with DHL, tracking code 00340434161234567890, and should arrive "
+                      "on Thursday between 10:00 and 14:00.", subject="On its way!", sender="Shop <noreply@shop.example>", reply=False)
+    assert kind(dispatched) == "other"
+    account = mail("Hallo Clara, dein Kundenkonto wurde erstellt. Dein Benutzername ist clara.weiss; unter https://shop.example/konto "
+                   "verwaltest du Bestellungen und Adressen.", subject="Willkommen", sender="Shop <noreply@shop.example>", reply=False)
+    assert kind(account) == "other"
+    # in the customer's thread, the same words answer their question about the order
+    answer = mail("Hi Clara, I checked for you: your parcel has been dispatched with DHL yesterday, tracking code 00340434161234567890, "
+                  "and should arrive on Thursday.", subject="Re: Where is my order 10-4471?")
+    assert kind(answer) == "answer"
