@@ -136,3 +136,10 @@ def test_transaction_and_account_notices_outside_the_thread_are_other():
     answer = mail("Hi Clara, I checked for you: your parcel has been dispatched with DHL yesterday, tracking code 00340434161234567890, "
                   "and should arrive on Thursday.", subject="Re: Where is my order 10-4471?")
     assert kind(answer) == "answer"
+
+
+def test_an_automatic_reply_subject_in_more_languages_with_a_date_is_an_absence():
+    # no RFC 3834 header at all: the subject says it is an automatic reply, the body gives a date and nothing else
+    for subject in ("Automatikus válasz: Order 4471", "Otomatik yanıt: Order 4471", "Automaattinen vastaus: Order 4471"):
+        message = mail("18.08.2026 -ig / -e kadar / asti.", subject=subject, sender="Staff <staff@shop.example>")
+        assert kind(message) == "out_of_office", subject
