@@ -460,7 +460,7 @@ def _read_kind(mail: ParsedMail) -> Reading:
         # notice (hours, holidays, links), not an answer written for this customer, unless it is a long one
         needed = max(needed, SUBSTANCE_AUTO_REPLY)
     generated = (mail.auto_submitted or "").strip().lower().startswith("auto-generated")
-    if not acks and not reply and not own.echoed and generated:
+    if not acks and not reply and not own.echoed and generated and person is None:
         # RFC 3834 auto-generated, outside the customer's thread, with no word of their request: a notification, a digest, a
         # reminder that software sends on its own, whatever it says at length
         return Reading(OTHER, (f"header Auto-Submitted: {mail.auto_submitted[:60]}", "a notification outside the customer's thread",

@@ -143,3 +143,19 @@ def test_an_automatic_reply_subject_in_more_languages_with_a_date_is_an_absence(
     for subject in ("Automatikus válasz: Order 4471", "Otomatik yanıt: Order 4471", "Automaattinen vastaus: Order 4471"):
         message = mail("18.08.2026 -ig / -e kadar / asti.", subject=subject, sender="Staff <staff@shop.example>")
         assert kind(message) == "out_of_office", subject
+
+
+def test_an_auto_generated_digest_with_an_unsubscribe_line_is_other_not_marketing():
+    digest = mail("Hello clara_w,\n\nthere are 3 new topics in the board Vacuum cleaners since your last visit:\n\n"
+                  "Filter clogs after a week\nhttps://forum.example/t/88123\nStarted by: jens_k, 14 replies\n\n"
+                  "Best cordless model for stairs?\nhttps://forum.example/t/88140\nStarted by: mia, 6 replies\n\n"
+                  "Battery life in winter\nhttps://forum.example/t/88152\nStarted by: tom_b, 2 replies\n\n"
+                  "To stop these updates, unsubscribe from the board here: https://forum.example/unsub/41\n",
+                  subject="New topics in Vacuum cleaners", sender="Forum <forum@forum.example>", reply=False,
+                  Auto_Submitted="auto-generated", List_Unsubscribe="<https://forum.example/unsub/41>")
+    assert kind(digest) == "other"
+    # a person's answer that their desk software stamps auto-generated is still an answer
+    answer = mail("Hello Clara, I have looked into your order: the filter you need is the type B, it costs 12.90 EUR and I have "
+                  "reserved one for you at our Berlin store until Friday.", subject="Your filter", reply=False,
+                  Auto_Submitted="auto-generated")
+    assert kind(answer) == "answer"
