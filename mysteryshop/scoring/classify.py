@@ -490,7 +490,9 @@ def _read_kind(mail: ParsedMail) -> Reading:
     if body.substance == 0:
         return Reading(OTHER, ("no words of substance, and no acknowledgement", *auto), automatic=automatic)
     if not reply:
-        outside = _outside_thread(body, acks, selling, subject, who, _not_a_mailing(mail) is None)
+        may_be_mailing = _not_a_mailing(mail) is None and words["request_subject"].first(fold(mail.subject or "")) is None and (
+            bool(_bulk(mail, words, full)) or words["remedy"].first(full.text) is None)
+        outside = _outside_thread(body, acks, selling, subject, who, may_be_mailing)
         if outside is not None:
             return dataclasses.replace(outside, deferral=deferral_quote if outside.kind == ACKNOWLEDGEMENT else None,
                                        promise=find_promise(words, body.folded_sentences, body.sentences) if outside.kind == ACKNOWLEDGEMENT else None)
@@ -514,7 +516,7 @@ def _outside_thread(body: _Body, acks: list[Cue], selling: dict[str, Cue], subje
     often than an answer, so weaker signs of those decide: one selling word, a receipt's words, a question about how it went."""
     thread = "outside the customer's thread (no In-Reply-To, no reply prefix, no reference in the subject)"
     offers = list(selling.values())
-    if may_be_mailing and (len(offers) >= 2 or (offers and not acks)):
+    if (may_be_mailing and (len(offers) >= 2 or (offers and not acks))) or len(offers) >= 3:
         return Reading(MARKETING, (*(_quote(c) for c in offers[:3]), thread), automatic=True, language=offers[0].language)
     if acks and body.substance < SUBSTANCE_OUTSIDE_THREAD:
         return Reading(ACKNOWLEDGEMENT, (*(f"body {_quote(c)}" for c in acks[:3]), thread,
@@ -980,7 +982,9 @@ def _marketing(mail: ParsedMail, words: KindWords, full: _Scanned, body: _Body, 
     cues = dict(selling)
     bulk = _bulk(mail, words, full)
     desk = _not_a_mailing(mail)
-    reply = reply or desk is not None  # a desk's or an autoresponder's message is judged as one in the customer's thread
+    # a desk's or an autoresponder's message, or one titled after the customer's request ("Your enquiry"), is judged as one
+    # in the customer's thread
+    reply = reply or desk is not None or words["request_subject"].first(fold(mail.subject or "")) is not None
     if not cues and bulk and not reply:
         price = _PRICE.search(full.text)
         if price is not None:  # prices in mail sent to many, outside any thread: an offer
@@ -1000,7 +1004,10 @@ def _marketing(mail: ParsedMail, words: KindWords, full: _Scanned, body: _Body, 
     count = len(selling)
     if acknowledges and count < 4:
         return None
-    if (not reply and ((bulk and count >= 1) or count >= 2)) or (count >= 3 and own < SUBSTANCE_BESIDE_NOTICE) or (
+    # outside the thread, selling words beside a desk putting a problem right, with no sign of a mailing to many (an unsubscribe
+    # line, list headers), are its goodwill ("free of charge", "10 % off your next order") unless there are many of them
+    goodwill = not bulk and words["remedy"].first(full.text) is not None
+    if (not reply and ((bulk and count >= 1) or (count >= 2 and not goodwill) or count >= 3)) or (count >= 3 and own < SUBSTANCE_BESIDE_NOTICE) or (
             (bulk or weak) and count >= 2 and own < SUBSTANCE_BESIDE_NOTICE):
         evidence = tuple(_quote(c) for c in selling[:4]) + tuple((bulk + weak)[:2]) + (() if reply else ("not a reply to the customer",))
         return evidence, count, selling[0].language

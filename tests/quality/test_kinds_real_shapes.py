@@ -159,3 +159,26 @@ def test_an_auto_generated_digest_with_an_unsubscribe_line_is_other_not_marketin
                   "reserved one for you at our Berlin store until Friday.", subject="Your filter", reply=False,
                   Auto_Submitted="auto-generated")
     assert kind(answer) == "answer"
+
+
+GOODWILL = [
+    ("Your request about order 4471", "Dear Ms Weiss, we will replace the damaged lamp free of charge. The new one ships tomorrow and "
+     "you can keep the old one. As an apology we have added a 10% discount code to your account for your next order."),
+    ("Ihre Anfrage", "Sehr geehrte Frau Weiss, wir tauschen die Lampe kostenlos um. Die neue Lampe wird morgen versandt; die alte "
+     "müssen Sie nicht zurückschicken. Als Entschuldigung erhalten Sie 10 % Rabatt auf Ihre nächste Bestellung."),
+    ("Votre demande", "Bonjour Madame Weiss, nous remplaçons la lampe gratuitement. La nouvelle part demain et vous pouvez garder "
+     "l'ancienne. Pour nous excuser, nous vous offrons une réduction de 10 % sur votre prochaine commande."),
+    ("Lámpara dañada", "Hola Sra. Weiss, le cambiamos la lámpara sin coste. La nueva sale mañana y puede quedarse con la antigua. "
+     "Como disculpa le ofrecemos un descuento en su próximo pedido."),
+]
+
+
+def test_a_desk_answer_to_a_web_form_with_a_goodwill_offer_is_an_answer_not_marketing():
+    # a desk answering a web form writes a new message, outside any thread; its goodwill gesture sells nothing
+    for subject, body in GOODWILL:
+        assert kind(mail(body, subject=subject, sender="Lumio Service <service@lumio.example>", reply=False)) == "answer", subject
+    # a mailing with an unsubscribe line and an offer is still marketing
+    promo = mail("Spring is here! Take 20% off all lamps this weekend only with code SPRING20.\n\nShop now: https://lumio.example/sale\n\n"
+                 "Unsubscribe: https://lumio.example/u", subject="20% off all lamps", sender="Lumio <news@lumio.example>", reply=False,
+                 List_Unsubscribe="<https://lumio.example/u>")
+    assert kind(promo) == "marketing"
