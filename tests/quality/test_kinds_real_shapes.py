@@ -182,3 +182,20 @@ def test_a_desk_answer_to_a_web_form_with_a_goodwill_offer_is_an_answer_not_mark
                  "Unsubscribe: https://lumio.example/u", subject="20% off all lamps", sender="Lumio <news@lumio.example>", reply=False,
                  List_Unsubscribe="<https://lumio.example/u>")
     assert kind(promo) == "marketing"
+
+
+DELAYS = [
+    ("Delayed: Question", "Delivery to the recipients below has been delayed:\n\nsupport@shop.example\n\nThe message hasn't been delivered "
+     "yet; delivery will continue to be attempted."),
+    ("Retardé : Question", "La remise aux destinataires suivants a été retardée :\n\nsupport@shop.example\n\nD'autres tentatives "
+     "seront faites, inutile de renvoyer votre message."),
+    ("Retrasado: Pregunta", "La entrega a los destinatarios siguientes se ha retrasado:\n\nsupport@shop.example\n\nSe volverá a intentar "
+     "más tarde."),
+    ("Ritardato: Domanda", "La consegna ai destinatari seguenti è stata ritardata:\n\nsupport@shop.example\n\nSeguiranno altri tentativi."),
+]
+
+
+def test_delay_notices_of_an_exchange_style_server_in_several_languages_are_other():
+    for subject, body in DELAYS:
+        message = mail(body, subject=subject, sender="Mail Gateway <postmaster@mx.shop.example>", reply=False)
+        assert kind(message) == "other", subject
