@@ -671,6 +671,8 @@ def _numeric_date(folded: str) -> str | None:
         if found.group("year") or found.group("dot") or found.group("sep") == "/":
             return found.group()
     return None
+#: a case number as desks write them ("#48213", "req-4471", "ticket 88123"), not a phone number or a date
+_CASE_NUMBER = re.compile(r"(?<![\w#])#\s?\d{3,}\b|\b[a-z]{2,8}-\d{3,}\b|\b(?:ticket|case|ref|id|nr|no)\.?\s?:?\s?#?\d{3,}\b")
 #: what the vacation action of Sieve (RFC 5230), Zimbra and others write into Auto-Submitted
 _VACATION = re.compile(r"\bvacation\b|\bout[- ]of[- ]office\b|\babsence\b", re.IGNORECASE)
 
@@ -686,6 +688,8 @@ def _away_by_structure(mail: ParsedMail, words: KindWords, subject: _Scanned, bo
     names a date, and neither confirms that a request was logged nor promises an answer."""
     if _logged(body) or any(body.cues.get(group) for group in ("deferral", "reply_promise", "notice_body", "challenge")):
         return None
+    if any(_CASE_NUMBER.search(folded) for folded in body.folded_sentences):
+        return None  # "Ticket #48213", "REQ-4471": an absence notice gives no case number
     if any(words.promise.pattern.search(folded) for folded in body.folded_sentences):
         return None
     short = body.substance - body.contact < SUBSTANCE_BESIDE_NOTICE * 2

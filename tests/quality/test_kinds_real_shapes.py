@@ -199,3 +199,11 @@ def test_delay_notices_of_an_exchange_style_server_in_several_languages_are_othe
     for subject, body in DELAYS:
         message = mail(body, subject=subject, sender="Mail Gateway <postmaster@mx.shop.example>", reply=False)
         assert kind(message) == "other", subject
+
+
+def test_an_automatic_receipt_in_another_language_with_a_date_is_no_absence():
+    italian = mail("Gentile cliente,\n\nabbiamo ricevuto la sua richiesta del 03/03/2026. Le risponderemo al più presto.",
+                   subject="Risposta automatica: Ordine 4471", Auto_Submitted="auto-replied")
+    assert kind(italian) == "acknowledgement"
+    numbered = mail("Hej! Ärende #48213, 03/03/2026.", subject="Automatiskt svar: Order 4471", Auto_Submitted="auto-replied")
+    assert kind(numbered) != "out_of_office"
