@@ -621,6 +621,12 @@ def _absence(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body,
         return Reading(OUT_OF_OFFICE, tuple(evidence), automatic=True, language=in_body.language)
     if in_subject is not None and auto and body.substance < SUBSTANCE_BESIDE_NOTICE and not body.cues.get("received"):
         return Reading(OUT_OF_OFFICE, (f"subject {_quote(in_subject)}", *auto), automatic=True, language=in_subject.language)
+    if in_subject is not None and (_auto_replied(mail) or _exchange_oof(mail)) and not body.cues.get("received") and not any(
+            body.cues.get(group) for group in ("deferral", "reply_promise")) and not any(_CASE_NUMBER.search(f) for f in body.folded_sentences):
+        # an autoresponder (RFC 3834, an Exchange inbox rule) titled as an absence, that neither logs a request nor promises an
+        # answer: whatever else it carries (a disclaimer, a colleague's details) is the notice's
+        return Reading(OUT_OF_OFFICE, (f"subject {_quote(in_subject)}", *auto, "an autoresponder's absence notice: no receipt, no promise"),
+                       automatic=True, language=in_subject.language)
     return None
 
 

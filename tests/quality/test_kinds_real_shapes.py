@@ -207,3 +207,16 @@ def test_an_automatic_receipt_in_another_language_with_a_date_is_no_absence():
     assert kind(italian) == "acknowledgement"
     numbered = mail("Hej! Ärende #48213, 03/03/2026.", subject="Automatiskt svar: Order 4471", Auto_Submitted="auto-replied")
     assert kind(numbered) != "out_of_office"
+
+
+def test_an_autoresponders_absence_subject_decides_over_a_long_disclaimer():
+    disclaimer = ("Ez az e-mail és mellékletei bizalmas információkat tartalmazhatnak, és kizárólag a címzett részére szólnak. "
+                  "Ha nem Ön a címzett, kérjük, értesítse a feladót, és törölje az üzenetet; a tartalom továbbítása, másolása "
+                  "vagy felhasználása tilos. A társaság nem vállal felelősséget az elektronikus továbbítás során keletkezett hibákért.")
+    message = mail(f"Köszönöm üzenetét.\n\n{disclaimer}", subject="Out of Office: Order 4471", sender="Anna <anna@shop.example>",
+                   Auto_Submitted="auto-replied")
+    assert kind(message) == "out_of_office"
+    # a desk's holiday notice that logs the request is its acknowledgement
+    desk = mail("Our office is closed for the holidays. Your request 55123 has been logged and we will answer it on 5 January.",
+                subject="Out of office: Order 4471", Auto_Submitted="auto-replied")
+    assert kind(desk) == "acknowledgement"
