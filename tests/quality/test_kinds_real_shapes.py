@@ -220,3 +220,18 @@ def test_an_autoresponders_absence_subject_decides_over_a_long_disclaimer():
     desk = mail("Our office is closed for the holidays. Your request 55123 has been logged and we will answer it on 5 January.",
                 subject="Out of office: Order 4471", Auto_Submitted="auto-replied")
     assert kind(desk) == "acknowledgement"
+
+
+SURVEYS = [
+    ("Re: Il tuo ordine 4471", "Ciao Clara,\n\ngrazie per aver contattato il nostro servizio clienti. Quanto sei soddisfatta "
+     "dell'assistenza ricevuta? Compila il nostro breve questionario, bastano due minuti:\nhttps://lumio.example/q/4471\n\nIl team Lumio"),
+    ("Re: Uw bestelling 4471", "Beste Clara,\n\nbedankt voor uw contact met onze klantenservice. Hoe tevreden bent u over de hulp "
+     "die u kreeg? Vul onze korte vragenlijst in, het duurt twee minuten:\nhttps://lumio.example/q/4471\n\nTeam Lumio"),
+    ("Re: A sua encomenda 4471", "Olá Clara,\n\nobrigado por contactar o nosso apoio ao cliente. Como avalia o atendimento que "
+     "recebeu? Responda ao nosso breve questionário, demora dois minutos:\nhttps://lumio.example/q/4471\n\nEquipa Lumio"),
+]
+
+
+def test_surveys_in_italian_dutch_and_portuguese_in_the_customers_thread():
+    for subject, body in SURVEYS:
+        assert kind(mail(body, subject=subject, sender="Lumio <care@lumio.example>")) == "survey", subject
