@@ -235,3 +235,10 @@ SURVEYS = [
 def test_surveys_in_italian_dutch_and_portuguese_in_the_customers_thread():
     for subject, body in SURVEYS:
         assert kind(mail(body, subject=subject, sender="Lumio <care@lumio.example>")) == "survey", subject
+
+
+def test_automatic_acknowledgements_in_italian_dutch_and_portuguese():
+    for body in ("Gentile cliente, abbiamo ricevuto la sua richiesta. Un nostro operatore la contatterà entro 48 ore.",
+                 "Beste klant, wij hebben uw bericht in goede orde ontvangen. Wij nemen binnen twee werkdagen contact met u op.",
+                 "Caro cliente, recebemos a sua mensagem. Responderemos dentro de dois dias úteis."):
+        assert kind(mail(body, subject="Re: Order 4471", sender="Lumio <care@lumio.example>")) == "acknowledgement", body
