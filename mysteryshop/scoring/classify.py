@@ -692,7 +692,7 @@ def _away_by_structure(mail: ParsedMail, words: KindWords, subject: _Scanned, bo
     """An absence told by structure, in whatever language: the autoresponder says it is a vacation notice (Auto-Submitted
     "auto-replied (vacation)"), or an automatic reply (RFC 3834, Exchange's inbox rule, an "automatic reply" subject) is short,
     names a date, and neither confirms that a request was logged nor promises an answer."""
-    if _logged(body) or any(body.cues.get(group) for group in ("deferral", "reply_promise", "notice_body", "challenge")):
+    if _logged(body) or any(body.cues.get(group) for group in ("deferral", "reply_promise", "notice_body", "challenge", "closure", "survey")):
         return None
     if any(_CASE_NUMBER.search(folded) for folded in body.folded_sentences):
         return None  # "Ticket #48213", "REQ-4471": an absence notice gives no case number
