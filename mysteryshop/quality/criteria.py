@@ -206,11 +206,15 @@ def _generic_situation(lex: Lexicon) -> frozenset[str]:
     return words | {stemmer_of(lex)(w) for w in words}
 
 
-@criterion("next_step", "vague_step", "when", "policy_deadline", "automated", "conditional", "general_time", "addressee")
+@criterion("next_step", "customer_step", "vague_step", "when", "policy_deadline", "automated", "conditional", "general_time", "addressee")
 def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
-    """Tells the customer a concrete next step and/or when it will happen: a time, an action, a promise to reply.
-    "We will look into it", "we will take the necessary steps" and promises made only "if necessary" are too vague;
-    so is how long a thing takes in general ("standard delivery usually takes 3-5 days"): a policy, not this case."""
+    """Tells the customer what will happen next in their matter and/or when: who does what by when (a time, a step the
+    company or someone else will take that the customer will notice, a promise to reply). "We will look into it",
+    "we will take the necessary steps" and promises made only "if necessary" are too vague; so is how long a thing
+    takes in general ("standard delivery usually takes 3-5 days"): a policy, not this case. A request or an
+    instruction to the customer ("please send us your order number", "open Settings > ...", `customer_step`) says
+    what they should do, not what will happen: it counts only through a step of the company's beside it
+    ("...and we'll send a new one the same day"). The definition is tests/quality/LABELLING.md."""
     when_at = reply.first(lex.when)
     if when_at is not None:
         for index in range(when_at, len(reply.sentences)):
@@ -234,6 +238,10 @@ def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Cr
             vague = vague or reply.sentences[index]
     if vague:
         return _result("sets_expectations", False, 0.7, vague, "only a vague next step, with no concrete action or time")
+    asked = reply.first(lex.customer_step)
+    if asked is not None:
+        return _result("sets_expectations", False, 0.7, reply.sentences[asked],
+                       "only a request or instruction to the customer: what they should do, not what will happen or when")
     return _result("sets_expectations", False, 0.75, "", "no next step or timeframe given")
 
 
