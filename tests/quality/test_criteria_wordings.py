@@ -112,6 +112,13 @@ CASES: list[tuple[str, str, str, str, bool]] = [
      "Hi, thanks for reaching out to the Acme Care team! Your ticket #4471 is now with one of our billing experts, who'll reply as soon as they can.", True),
     ("de", "stalling_autoreply", "Meine Erstattung fehlt.",
      "Vielen Dank für Ihre Nachricht an die Stadtwerke Nordheim. Ihr Anliegen wird von unserem Kundenservice unter der Nummer 55-120 bearbeitet.", True),
+    # how to quote the case number, a formal closing and "fait l'objet d'une étude" are no substance beside a deferral
+    ("de", "stalling_autoreply", "Meine Waschmaschine pumpt nicht ab.",
+     "Wir bestätigen den Eingang Ihrer Anfrage. Ihr Anliegen wurde unter der Vorgangsnummer 2025-118832 an die zuständige Fachabteilung weitergegeben. Bitte geben Sie bei Rückfragen stets Ihre Vorgangsnummer an.", True),
+    ("fr", "stalling_autoreply", "Je n'ai aucune nouvelle de ma demande de crèche.",
+     "Madame, nous accusons réception de votre courriel. Votre dossier fait actuellement l'objet d'une étude attentive par nos services, qui y apporteront la suite appropriée. Veuillez agréer, Madame, nos salutations distinguées.", True),
+    ("fr", "stalling_autoreply", "Je n'ai aucune nouvelle de ma demande de crèche.",
+     "Madame, votre dossier fait l'objet d'une étude attentive : une place vous est proposée à la crèche des Lilas à partir du 2 septembre. Veuillez agréer, Madame, nos salutations distinguées.", False),
     # a step done only to the customer's matter, by the company, is work on its side: nothing the customer will see
     ("fr", "sets_expectations", "Mon relevé est faux.", "Nous vérifierons votre dossier.", False),
     ("fr", "sets_expectations", "Mon relevé est faux.", "Nous traiterons votre demande dans les meilleurs délais.", False),
