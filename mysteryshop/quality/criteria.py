@@ -190,13 +190,31 @@ def empathy(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionRes
             continue
         if situation is None:
             situation = content_stem_set(exchange.customer_text, lex) - generic
-        shared = (content_stem_set(stripped, lex) & situation) - generic
+        shared = _shared_stems(content_stem_set(stripped, lex) - generic, situation)
         if shared or lex.customer_experience.search(stripped):
             tie = ", ".join(sorted(shared)) if shared else "what the customer went through"
             return _result("empathy", True, 0.8, sentence, f"empathy tied to the customer's situation ({tie})")
     if boilerplate:
         return _result("empathy", False, 0.8, boilerplate, "only boilerplate apology, not tied to the customer's situation")
     return _result("empathy", False, 0.75, "", "no empathy expressed about the customer's situation")
+
+
+_SHARED_PREFIX = 5
+_SHARED_HEAD = 6
+
+
+def _shared_stems(said: set[str], written: set[str]) -> set[str]:
+    """The stems of `said` the customer also wrote, or wrote a longer or shorter form of ("cancel" from "cancellation",
+    "cancell" from "cancelled": stemmers do not always meet), the shorter at least `_SHARED_PREFIX` letters; or the
+    head of a compound they wrote ("maschin" in "waschmaschin"), at least `_SHARED_HEAD` letters."""
+    shared = said & written
+    for stem in said - shared:
+        for w in written:
+            short, long = sorted((stem, w), key=len)
+            if (len(short) >= _SHARED_PREFIX and long.startswith(short)) or (len(short) >= _SHARED_HEAD and long.endswith(short)):
+                shared.add(stem)
+                break
+    return shared
 
 
 @functools.cache

@@ -112,6 +112,17 @@ CASES: list[tuple[str, str, str, str, bool]] = [
      "Hi, thanks for reaching out to the Acme Care team! Your ticket #4471 is now with one of our billing experts, who'll reply as soon as they can.", True),
     ("de", "stalling_autoreply", "Meine Erstattung fehlt.",
      "Vielen Dank für Ihre Nachricht an die Stadtwerke Nordheim. Ihr Anliegen wird von unserem Kundenservice unter der Nummer 55-120 bearbeitet.", True),
+    # a sorry tied to the customer's situation through another form of their word, the head of their compound, or how they feel
+    ("en", "empathy", "My flight SK 2210 on 2 May was cancelled. When do I get my money?",
+     "I'm sorry your trip on 2 May was disrupted by the cancellation. The refund was approved today.", True),
+    ("de", "empathy", "Meine Waschmaschine ist kaputt.",
+     "Es tut mir leid, dass Ihre Maschine streikt. Ein Techniker kommt am Mittwoch.", True),
+    ("de", "empathy", "Seit drei Wochen warte ich auf mein Geld!",
+     "Das tut mir leid, ich verstehe gut, dass Sie verärgert sind. Die Erstattung ist heute rausgegangen.", True),
+    ("fr", "empathy", "Toujours pas remboursée après trois semaines !",
+     "Je suis désolée, je comprends que vous soyez déçue. Le remboursement part aujourd'hui.", True),
+    ("de", "empathy", "Meine Waschmaschine pumpt seit gestern nicht mehr ab.",
+     "Wir entschuldigen uns für etwaige Unannehmlichkeiten. Ein Techniker kommt am Mittwoch.", False),
     # how to quote the case number, a formal closing and "fait l'objet d'une étude" are no substance beside a deferral
     ("de", "stalling_autoreply", "Meine Waschmaschine pumpt nicht ab.",
      "Wir bestätigen den Eingang Ihrer Anfrage. Ihr Anliegen wurde unter der Vorgangsnummer 2025-118832 an die zuständige Fachabteilung weitergegeben. Bitte geben Sie bei Rückfragen stets Ihre Vorgangsnummer an.", True),
