@@ -224,7 +224,7 @@ def _generic_situation(lex: Lexicon) -> frozenset[str]:
     return words | {stemmer_of(lex)(w) for w in words}
 
 
-@criterion("next_step", "customer_step", "vague_step", "when", "policy_deadline", "automated", "conditional", "general_time", "addressee")
+@criterion("next_step", "company_step", "customer_step", "vague_step", "when", "policy_deadline", "automated", "conditional", "general_time", "addressee")
 def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """Tells the customer what will happen next in their matter and/or when: who does what by when (a time, a step the
     company or someone else will take that the customer will notice, a promise to reply). "We will look into it",
@@ -241,17 +241,20 @@ def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Cr
                 if _general_time(folded, lex):
                     continue
                 return _result("sets_expectations", True, 0.8, reply.sentences[index], "sets expectations (when)")
-    step_at = reply.first(lex.next_step)
+    steps = lex.union("next_step", "company_step")
+    step_at = reply.first(steps)
     vague = ""
     if step_at is not None:
         for index in range(step_at, len(reply.sentences)):
             folded = reply.folded[index]
-            if not lex.next_step.search(folded) or lex.automated.search(folded):
+            if not steps.search(folded) or lex.automated.search(folded):
                 continue  # "please do not reply to this email" is no step
             if lex.conditional.search(folded):
                 vague = vague or reply.sentences[index]  # "we will contact you if necessary" promises nothing
                 continue
-            if lex.next_step.search(lex.vague_step.sub(" ", folded)) and not _only_on_the_matter(folded, lex):
+            plain = lex.vague_step.sub(" ", folded)
+            concrete = lex.next_step.search(plain) or (lex.company_step.search(plain) and not _on_its_own_side(plain, lex))
+            if concrete and not _only_on_the_matter(folded, lex):
                 return _result("sets_expectations", True, 0.8, reply.sentences[index], "sets expectations (a concrete next step)")
             vague = vague or reply.sentences[index]
     if vague:
@@ -277,7 +280,7 @@ def _only_on_the_matter(folded: str, lex: Lexicon) -> bool:
         return False  # a lexicon without these lists keeps every step it finds
     if not objects.isdisjoint(words_of(folded)):
         return False  # "nous allons examiner votre demande et revenir vers vous"
-    step = lex.next_step.search(folded)
+    step = lex.union("next_step", "company_step").search(folded)
     if step is None:
         return False
     before = _CLAUSE_BREAK.split(folded[: step.start()])[-1]
@@ -293,13 +296,33 @@ def _only_on_the_matter(folded: str, lex: Lexicon) -> bool:
     return sum(1 for word in tokens if word not in skip) <= 1
 
 
+def _on_its_own_side(folded: str, lex: Lexicon) -> bool:
+    """A step in general words ("we will …") that is work on the company's side: done to the customer's matter only
+    ("we will keep your comments on file", "we will proceed with your request"), or to the company's own things
+    with no word for the customer ("we will update our records"). "We will refund you", "we'll post your card" and
+    "nous allons organiser l'enlèvement de l'appareil" are steps the customer will see."""
+    if not residual_words(lex.company_step.sub(" ", folded), lex, frozenset()):
+        return True  # nothing left but "wir werden" once the vague part is out ("wir werden uns der Sache annehmen")
+    matter = lex.words("filler_words") | lex.words("generic_situation_words")
+    possessives = lex.words("customer_possessives")
+    tokens = words_of(folded)
+    addressed = False
+    for at, word in enumerate(tokens):
+        if lex.addressee.search(word) is None:
+            continue
+        addressed = True
+        if not (word in possessives and at + 1 < len(tokens) and tokens[at + 1] in matter):
+            return False
+    return addressed or not lex.words("company_possessives").isdisjoint(tokens)
+
+
 def _general_time(folded: str, lex: Lexicon) -> bool:
     """How long a thing takes in general ("deliveries normally take 48 hours", "die Lieferzeit beträgt in der Regel
     3 bis 5 Werktage"): no word for the customer in it and no step of the company's."""
     return (
         lex.general_time.search(folded) is not None
         and lex.addressee.search(folded) is None
-        and lex.next_step.search(lex.vague_step.sub(" ", folded)) is None
+        and lex.union("next_step", "company_step").search(lex.vague_step.sub(" ", folded)) is None
     )
 
 

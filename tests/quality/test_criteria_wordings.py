@@ -170,6 +170,15 @@ CASES: list[tuple[str, str, str, str, bool]] = [
     ("es", "sets_expectations", "No puedo adjuntar fotos.", "Actualiza la app desde la tienda y podrás adjuntar fotos de nuevo.", False),
     ("es", "sets_expectations", "¿Puedo cambiar la fecha?", "Sí, puedes cambiar la fecha sin coste hasta 48 horas antes de la llegada.", False),
     ("en", "sets_expectations", "My bag is lost.", "Could you give me your booking reference? I'll check the baggage tracing system.", False),
+    # "we will …" with nothing for the customer in it is work on the company's side
+    ("en", "sets_expectations", "My refund hasn't arrived.", "We will now proceed with the next steps regarding your request.", False),
+    ("en", "sets_expectations", "My refund hasn't arrived.", "We will follow up internally.", False),
+    ("en", "sets_expectations", "My refund hasn't arrived.", "We will keep your comments on file.", False),
+    ("en", "sets_expectations", "My refund hasn't arrived.", "We will update our records accordingly.", False),
+    ("fr", "sets_expectations", "Mon remboursement n'est pas arrivé.", "Nous allons procéder aux vérifications nécessaires.", False),
+    ("de", "sets_expectations", "Meine Erstattung fehlt.", "Wir werden uns der Sache annehmen.", False),
+    ("en", "sets_expectations", "My refund hasn't arrived.", "We will look into it and refund you.", True),
+    ("de", "sets_expectations", "Meine Erstattung fehlt.", "Wir werden Ihnen den Betrag zurückzahlen.", True),
     # ...but a step of the company's once the customer has done it is one
     ("en", "sets_expectations", "The shade arrived cracked.", "Just reply with a photo and I'll send a new shade out the same day.", True),
     ("de", "sets_expectations", "Mein Fahrrad wurde gestohlen.", "Schicken Sie uns bitte die Anzeige; sobald sie da ist, überweisen wir den Zeitwert innerhalb von zehn Tagen.", True),
