@@ -238,7 +238,7 @@ def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Cr
         for index in range(when_at, len(reply.sentences)):
             folded = reply.folded[index]
             if lex.when.search(folded) and not lex.policy_deadline.search(folded) and not lex.automated.search(folded):
-                if _general_time(folded, lex):
+                if _general_time(folded, lex) or _already_done(folded, lex):
                     continue
                 return _result("sets_expectations", True, 0.8, reply.sentences[index], "sets expectations (when)")
     steps = lex.union("next_step", "company_step")
@@ -254,7 +254,7 @@ def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Cr
                 continue
             plain = lex.vague_step.sub(" ", folded)
             concrete = lex.next_step.search(plain) or (lex.company_step.search(plain) and not _on_its_own_side(plain, lex))
-            if concrete and not _only_on_the_matter(folded, lex):
+            if concrete and not _only_on_the_matter(folded, lex) and not _already_done(folded, lex):
                 return _result("sets_expectations", True, 0.8, reply.sentences[index], "sets expectations (a concrete next step)")
             vague = vague or reply.sentences[index]
     if vague:
@@ -314,6 +314,18 @@ def _on_its_own_side(folded: str, lex: Lexicon) -> bool:
         if not (word in possessives and at + 1 < len(tokens) and tokens[at + 1] in matter):
             return False
     return addressed or not lex.words("company_possessives").isdisjoint(tokens)
+
+
+def _already_done(folded: str, lex: Lexicon) -> bool:
+    """A time in a sentence about what already happened, with nothing still to come in it ("your order left our
+    warehouse on Monday", "votre commande a été expédiée le 3 mai"): done is an answer, not an expectation. Each
+    language's file says what marks the past (`past_event`) and what marks something still to come (`still_to_come`);
+    a language without them keeps every time."""
+    try:
+        past, to_come = lex.past_event, lex.still_to_come
+    except AttributeError:
+        return False
+    return past.search(folded) is not None and to_come.search(folded) is None
 
 
 def _general_time(folded: str, lex: Lexicon) -> bool:

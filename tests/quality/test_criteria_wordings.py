@@ -179,6 +179,15 @@ CASES: list[tuple[str, str, str, str, bool]] = [
     ("de", "sets_expectations", "Meine Erstattung fehlt.", "Wir werden uns der Sache annehmen.", False),
     ("en", "sets_expectations", "My refund hasn't arrived.", "We will look into it and refund you.", True),
     ("de", "sets_expectations", "Meine Erstattung fehlt.", "Wir werden Ihnen den Betrag zurückzahlen.", True),
+    # a time for what already happened, with nothing still to come, is an answer, not an expectation
+    ("fr", "sets_expectations", "Ma commande 4471 n'est pas arrivée.", "Votre commande a bien été expédiée le 3 mai.", False),
+    ("fr", "sets_expectations", "Ma commande 4471 n'est pas arrivée.", "Le remboursement a été effectué hier sur votre carte.", False),
+    ("en", "sets_expectations", "I can't log in.", "We had an outage of our login service between 8:10 and 9:40 this morning; it is fixed now.", False),
+    ("de", "sets_expectations", "Wo ist meine Bestellung?", "Ihre Bestellung wurde gestern verschickt.", False),
+    ("es", "sets_expectations", "¿Dónde está mi pedido?", "Tu pedido salió ayer de nuestro almacén.", False),
+    ("fr", "sets_expectations", "Ma commande 4471 n'est pas arrivée.", "Votre commande a été expédiée le 3 mai et arrivera demain.", True),
+    ("fr", "sets_expectations", "Ma box ne marche pas.", "Votre demande a été confiée à nos experts, qui vous recontacteront prochainement.", True),
+    ("en", "sets_expectations", "Where is my refund?", "A voucher has been issued. Please send your booking reference so we can send it to you.", True),
     # ...but a step of the company's once the customer has done it is one
     ("en", "sets_expectations", "The shade arrived cracked.", "Just reply with a photo and I'll send a new shade out the same day.", True),
     ("de", "sets_expectations", "Mein Fahrrad wurde gestohlen.", "Schicken Sie uns bitte die Anzeige; sobald sie da ist, überweisen wir den Zeitwert innerhalb von zehn Tagen.", True),
