@@ -147,6 +147,10 @@ CASES: list[tuple[str, str, str, str, bool]] = [
      "Madame, Monsieur,\nLes demandes d'indemnisation sont traitées par notre service réclamations.", False),
     ("es", "stalling_autoreply", "Mi reembolso no ha llegado.",
      "Hola,\nnuestro equipo ha revisado tu caso y te hemos devuelto 49 € hoy. Te escribiremos si hay novedades.", False),
+    # asking whether it worked in other words
+    ("en", "asks_feedback", "My printer won't connect to Wi-Fi.", "Please reset the network settings from the printer menu. Give me a shout if that does the trick.", True),
+    ("en", "asks_feedback", "My printer won't connect to Wi-Fi.", "Please reset the network settings from the printer menu. How did you get on?", True),
+    ("en", "asks_feedback", "My printer won't connect to Wi-Fi.", "Please reset the network settings from the printer menu. Give me a shout if you need anything else.", False),
     # how to quote the case number, a formal closing and "fait l'objet d'une étude" are no substance beside a deferral
     ("de", "stalling_autoreply", "Meine Waschmaschine pumpt nicht ab.",
      "Wir bestätigen den Eingang Ihrer Anfrage. Ihr Anliegen wurde unter der Vorgangsnummer 2025-118832 an die zuständige Fachabteilung weitergegeben. Bitte geben Sie bei Rückfragen stets Ihre Vorgangsnummer an.", True),
