@@ -139,6 +139,25 @@ def purge_run(store: Store, plan: RunPurge, older_than: str, reports_dir: Path) 
     shutil.rmtree(reports_dir / run_id, ignore_errors=True)
 
 
+#: the tables a purge rewrites rows of: on PostgreSQL their old row versions (dead tuples, TOAST chunks) keep the
+#: removed words in the table files until the table is rewritten
+PURGED_TABLES = ("messages", "probes", "events", "verdicts", "entries", "walks", "sends")
+
+
+def compact_postgres(url: str) -> None:
+    """Rewrite the purged tables (VACUUM FULL) so that no old row version still holds what was removed; the old
+    files are given back to the file system. VACUUM cannot run in a transaction: a connection of its own, autocommit."""
+    from mysteryshop.storage.postgres import PostgresEngine
+
+    engine = PostgresEngine(url)
+    try:
+        with engine.connect() as conn:
+            for table in PURGED_TABLES:
+                conn.execute(f"VACUUM FULL {table}")
+    finally:
+        engine.close()
+
+
 def compact(path: Path) -> None:
     """Rewrite the SQLite file so that what was removed is not left in its free pages or its write-ahead log."""
     conn = sqlite3.connect(path, timeout=30, isolation_level=None)

@@ -91,15 +91,32 @@ def fresh_store(folder: Path, name: str = "store.sqlite") -> Path | str:
     return folder / name
 
 
+#: fixtures through which a test can reach a store: the store fixtures, and a temporary folder (where a store file, a
+#: project with its reports/ or a CLI run's store can live). A test using none of them cannot open a store of its own.
+STORE_FIXTURES = frozenset({"store", "store_location", "new_store", "engine", "make_desk", "pg_server",
+                            "tmp_path", "tmp_path_factory", "tmpdir", "tmpdir_factory", "pytester", "testdir"})
+NO_STORE = "no store: pure logic (no store or temporary-folder fixture), the same on either engine; it runs on the SQLite pass"
+
+
+def skip_on_postgresql(item: pytest.Item) -> str | None:
+    """Why the PostgreSQL pass skips `item`, or None when it runs there: it is marked sqlite_only (the file format, WAL,
+    a corrupt file), or it reaches no store (none of STORE_FIXTURES in its fixture closure, and no `store` marker)."""
+    marker = item.get_closest_marker("sqlite_only")
+    if marker is not None:
+        return "SQLite only: " + (marker.kwargs.get("reason") or (marker.args[0] if marker.args else "about the SQLite file itself"))
+    if item.get_closest_marker("store") is None and not STORE_FIXTURES & set(getattr(item, "fixturenames", ())):
+        return NO_STORE
+    return None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """On the PostgreSQL pass, tests marked sqlite_only (the file format, WAL, a corrupt file) are skipped with their reason."""
+    """On the PostgreSQL pass only the tests that reach a store run (skip_on_postgresql); the rest say why they are skipped."""
     if TEST_ENGINE != "postgresql":
         return
     for item in items:
-        marker = item.get_closest_marker("sqlite_only")
-        if marker is not None:
-            reason = marker.kwargs.get("reason") or (marker.args[0] if marker.args else "about the SQLite file itself")
-            item.add_marker(pytest.mark.skip(reason=f"SQLite only: {reason}"))
+        reason = skip_on_postgresql(item)
+        if reason is not None:
+            item.add_marker(pytest.mark.skip(reason=reason))
 
 
 @pytest.fixture(autouse=True)
@@ -107,7 +124,7 @@ def _engine_store(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatc
     """With MYSTERYSHOP_TEST_STORE=postgresql every test gets a fresh database of its own, named by MYSTERYSHOP_STORE, so
     that the CLI, pytester runs and subprocesses it starts store there instead of in reports/mysteryshop.sqlite.
     On SQLite (the default) nothing changes."""
-    if TEST_ENGINE != "postgresql" or request.node.get_closest_marker("sqlite_only"):
+    if TEST_ENGINE != "postgresql" or skip_on_postgresql(request.node) is not None:
         return None
     url = migrated_database(_pg_server())
     monkeypatch.setenv("MYSTERYSHOP_STORE", url)
@@ -134,6 +151,28 @@ def project_with_store(folder: Path, location: Path | str) -> Path:
     (folder / "pyproject.toml").write_text("[tool.mysteryshop]\n" + key)
     (folder / "allowlist.yaml").write_text("targets: [northwind]\n")
     return folder
+
+
+def configured_store(project: Path) -> Path | str:
+    """The store a project's config names (`store` under [tool.mysteryshop]), else reports/mysteryshop.sqlite; for a project
+    a module's tests share, whose commands run with MYSTERYSHOP_STORE left out (each test's own database is not theirs)."""
+    file = project / "pyproject.toml"
+    config = tomllib.loads(file.read_text()).get("tool", {}).get("mysteryshop", {}) if file.exists() else {}
+    return config.get("store") or project / "reports/mysteryshop.sqlite"
+
+
+def shared_project_store(project: Path) -> Path | str:
+    """A store for a project shared by a module's tests: reports/mysteryshop.sqlite (where a run stores by default), or on
+    the PostgreSQL pass a database of its own, named in a pyproject.toml written here."""
+    location = fresh_store(project / "reports", "mysteryshop.sqlite")
+    if isinstance(location, str):
+        (project / "pyproject.toml").write_text(f'[tool.mysteryshop]\nstore = "{location}"\n')
+    return location
+
+
+#: the environment for a shared project's subprocesses: its config names its store, not the running test's MYSTERYSHOP_STORE
+def env_without_store(**extra: str) -> dict[str, str]:
+    return {**{k: v for k, v in os.environ.items() if k != "MYSTERYSHOP_STORE"}, **extra}
 
 
 def store_at(project: Path) -> Path | str:

@@ -6,8 +6,8 @@ expected instants are written out, never computed with the code under test.
 
 from __future__ import annotations
 
+import contextlib
 import json
-import sqlite3
 import subprocess
 import sys
 import time
@@ -498,7 +498,7 @@ def test_a_probe_outside_its_send_window_waits_for_it(tmp_path: Path, engine: En
     future = engine.submit(spec)
     deferred = None
     for _ in range(200):  # the progress line says what waits, and until when, as soon as the engine has noted it
-        with sqlite3.connect(f"file:{store.path}?mode=ro", uri=True) as conn:
+        with contextlib.closing(store.read_only()) as conn:
             deferred = Progress.deferred(SimpleNamespace(config=SimpleNamespace(run_id="run-1")), [spec.probe_id], conn)
         if deferred is not None:
             break
@@ -586,7 +586,7 @@ def test_the_progress_line_shows_a_business_deadline(tmp_path: Path, store: Stor
     progress = Progress()
     progress.specs = {"p0": spec}
     # When the progress line looks for the next deadline
-    with sqlite3.connect(f"file:{store.path}?mode=ro", uri=True) as conn:
+    with contextlib.closing(store.read_only()) as conn:
         seconds, label, text = progress.next_deadline(SimpleNamespace(config=SimpleNamespace(run_id="run-1")), ["p0"], conn)
     # Then it is Monday 16:00 on the company's clock: 72 company hours, 1.8 s at this speed-up (not 8 h, 0.2 s)
     assert label == "business/acknowledged"

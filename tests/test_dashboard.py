@@ -22,7 +22,7 @@ from mysteryshop.scorecard.build import build_scorecard
 from mysteryshop.scorecard.synthetic import EXCELLENT, POOR, Behaviour, write_synthetic_run
 from mysteryshop.store import Store
 from mysteryshop.target import load_target
-from tests.conftest import free_port
+from tests.conftest import fresh_store, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "t0ken-for-the-dashboard-tests"
@@ -36,7 +36,7 @@ WAVE_RUNS = ("campaign-weekly-20261102-0900", "campaign-weekly-20261109-0900")
 PURGED = "r0-purged"
 
 
-def _fill(db: Path) -> dict[str, dict[str, Any]]:
+def _fill(db: Path | str, reports: Path) -> dict[str, dict[str, Any]]:
     journeys = {"email_question": load_journey(ROOT / "journeys" / "email_question.yaml")}
     targets = {name: load_target(ROOT / "journeys" / "targets" / f"{name}.yaml") for name in ("demo", "rival")}
     cards = {}
@@ -60,8 +60,8 @@ def _fill(db: Path) -> dict[str, dict[str, Any]]:
     add_wave(store, Wave("weekly", "0 9 * * MON", "Europe/Berlin", ("demo",), ("email_question",), 10, 1), now=datetime(2026, 11, 1, tzinfo=UTC))
     store.write("UPDATE runs SET started_utc = '2026-10-01T09:00:00.000Z' WHERE id = ?", (PURGED,))
     store.finish_run(PURGED, "passed", {})
-    for plan in plan_purge(store, db.parent / "reports", round(datetime(2026, 10, 15, tzinfo=UTC).timestamp() * 1e9)):
-        purge_run(store, plan, "30d", db.parent / "reports")
+    for plan in plan_purge(store, reports, round(datetime(2026, 10, 15, tzinfo=UTC).timestamp() * 1e9)):
+        purge_run(store, plan, "30d", reports)
     store.close()
     return cards
 
@@ -69,13 +69,13 @@ def _fill(db: Path) -> dict[str, dict[str, Any]]:
 class Served:
     """A dashboard on a real uvicorn in a thread, on loopback."""
 
-    def __init__(self, db: Path, token: str | None = None) -> None:
+    def __init__(self, db: Path | str, reports: Path, token: str | None = None) -> None:
         import uvicorn
 
         self.store = Store(db)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        app = create_app(DashboardConfig(store=self.store, journeys_dir=ROOT / "journeys", reports_dir=db.parent / "reports", token=token))
+        app = create_app(DashboardConfig(store=self.store, journeys_dir=ROOT / "journeys", reports_dir=reports, token=token))
         self.server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning"))
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
@@ -92,14 +92,16 @@ class Served:
 
 
 @pytest.fixture(scope="module")
-def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, dict[str, Any]]]:
-    db = tmp_path_factory.mktemp("dashboard") / "store.sqlite"
-    return db, _fill(db)
+def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path | str, dict[str, dict[str, Any]], Path]:
+    """The module's store (a SQLite file, or a database of its own on the PostgreSQL pass), its runs' cards, its reports folder."""
+    folder = tmp_path_factory.mktemp("dashboard")
+    db = fresh_store(folder)
+    return db, _fill(db, folder / "reports"), folder / "reports"
 
 
 @pytest.fixture(scope="module")
-def served(stored: tuple[Path, dict[str, Any]]) -> Iterator[Served]:
-    s = Served(stored[0])
+def served(stored: tuple[Path | str, dict[str, Any], Path]) -> Iterator[Served]:
+    s = Served(stored[0], stored[2])
     yield s
     s.stop()
 
@@ -249,7 +251,7 @@ def test_the_waves_page_lists_each_wave_and_compares_it_with_the_one_before(serv
 
 
 def test_a_dashboard_with_a_token_refuses_requests_without_it(stored: Any, browser: Any) -> None:
-    served = Served(stored[0], token=TOKEN)
+    served = Served(stored[0], stored[2], token=TOKEN)
     try:
         context = browser.new_context()
         page = context.new_page()
@@ -314,8 +316,8 @@ def test_serve_on_loopback_answers_and_stops_on_sigterm(stored: Any) -> None:
     assert "scoring what was measured" not in out and "interrupted" not in out  # not reported as a run cut short
 
 
-def test_a_kept_card_is_built_again_when_the_run_gains_a_row(tmp_path: Path) -> None:
-    db = tmp_path / "s.sqlite"
+def test_a_kept_card_is_built_again_when_the_run_gains_a_row(store_location: Path | str) -> None:
+    db = store_location
     write_synthetic_run(db, "run", probes=5, seed=2)
     store = Store(db)
     now = [0.0]

@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from collections import Counter
@@ -32,21 +31,30 @@ from mysteryshop.demo.desk import REPEAT_TOLERANCE_WALL_S
 from mysteryshop.demo.keys import stable_address
 from mysteryshop.scorecard.build import headline_values
 from mysteryshop.scorecard.samples import card_samples
+from mysteryshop.store import Store
+
+from .conftest import fresh_store
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 11
 RUNS = {"excellent-1": "excellent", "excellent-2": "excellent", "poor-1": "poor", "poor-2": "poor"}
 
 
+#: each reports folder's store: <reports>/mysteryshop.sqlite, or on the PostgreSQL pass a database of its own
+_STORES: dict[Path, Path | str] = {}
+
+
 def cli(reports: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("MYSTERYSHOP_") and k != "GITHUB_STEP_SUMMARY"}
-    return subprocess.run([sys.executable, "-m", "mysteryshop.cli", *args, "--reports", str(reports)], cwd=ROOT, env=env,
+    return subprocess.run([sys.executable, "-m", "mysteryshop.cli", *args, "--reports", str(reports), "--store", str(_STORES[reports])],
+                          cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300, check=False)
 
 
 @pytest.fixture(scope="module")
 def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     folder = tmp_path_factory.mktemp("repeat")
+    _STORES[folder] = fresh_store(folder, "mysteryshop.sqlite")
     for run_id, profile in RUNS.items():
         done = cli(folder, "demo", "--profile", profile, "--seed", str(SEED), "--personas", "4", "--run-id", run_id)
         assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
@@ -80,8 +88,8 @@ def lateness_s(reports: Path, run_id: str) -> float:
     emails by when the probe mailbox stored them, its chat messages by when the desk sent them."""
     entries = [json.loads(line) for line in (reports / run_id / "demo-desk-demo" / "ground-truth.jsonl").read_text().splitlines() if line]
     planned = {e["message_id"]: e["scheduled_ns"] for e in entries if e["event"] == "sent"}
-    with contextlib.closing(sqlite3.connect(reports / "mysteryshop.sqlite")) as db:
-        received = db.execute("SELECT message_id, t_ns FROM messages WHERE run_id = ? AND direction = 'in'", (run_id,)).fetchall()
+    with contextlib.closing(Store(_STORES[reports])) as store:
+        received = [tuple(r) for r in store.query("SELECT message_id, t_ns FROM messages WHERE run_id = ? AND direction = 'in'", (run_id,))]
     late = [t_ns - planned[mid] for mid, t_ns in received if mid in planned]
     late += [e["sent_ns"] - e["scheduled_ns"] for e in entries if e["event"] == "chat" and "sent_ns" in e]
     return max(late, default=0) / 1e9

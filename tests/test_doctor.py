@@ -22,7 +22,7 @@ from mysteryshop.signing import load_signer
 from mysteryshop.store import Store
 from mysteryshop.target import load_target
 
-from .conftest import free_port
+from .conftest import free_port, store_at
 from .dns_server import DnsServer, closed_udp_port, txt
 from .imap_server import Dovecot
 from .relay import Relay, RelayHandler, make_dkim_key
@@ -93,7 +93,7 @@ class Collector:
 @pytest.fixture
 def store(project: Path) -> Iterator[Store]:
     (project / "reports").mkdir()
-    s = Store(project / "reports/mysteryshop.sqlite")
+    s = Store(store_at(project))
     yield s
     s.close()
 
@@ -186,7 +186,7 @@ def test_a_closed_relay_port_and_no_listener_are_unreachable(project: Path, stor
     assert checks["collector"] == (
         "FAIL", (f"nothing answers at 127.0.0.1:{collector.port}, where replies go (Connection refused). A campaign needs a listener there: "
                 f"start `mysteryshop listen --host 127.0.0.1 --port {collector.port} --domain {PROBE} --store "
-                f"{project / 'reports/mysteryshop.sqlite'}` (a `mysteryshop run` opens its own mailbox there instead)"))
+                f"{store_at(project)}` (a `mysteryshop run` opens its own mailbox there instead)"))
 
 
 @pytest.mark.timeout(60)
@@ -199,7 +199,7 @@ def test_a_collector_for_another_domain_and_a_mailbox_on_port_0(project: Path, s
         assert status == "FAIL" and f"127.0.0.1:{collector.port} answers but refuses mail for <" in detail
         assert "relay denied; this mailbox only accepts probe addresses (@probe.other.net)" in detail
         assert detail.endswith(f"Start the listener for the probe domain: `mysteryshop listen --host 127.0.0.1 --port {collector.port} "
-                               f"--domain {PROBE} --store {project / 'reports/mysteryshop.sqlite'}`")
+                               f"--domain {PROBE} --store {store_at(project)}`")
 
         write_target(project, relay.port, "  via: smtp\n  port: 0\n")  # a run refuses this: no desk can know the port
         code, checks = doctor(project, capsys)
@@ -283,7 +283,7 @@ def test_an_imap_collector_is_logged_in_to_and_its_mailbox_opened(
 class RunningListener:
     """A real `mysteryshop listen` (the coroutine the command runs, heartbeat and all) on a loop and store of its own."""
 
-    def __init__(self, store_file: Path, domain: str = PROBE) -> None:
+    def __init__(self, store_file: Path | str, domain: str = PROBE) -> None:
         self.store_file, self.domain, self.port = store_file, domain, free_port()
 
     def __enter__(self) -> RunningListener:
@@ -313,15 +313,16 @@ class RunningListener:
 
 @pytest.mark.timeout(60)
 def test_a_running_listener_is_found_by_its_heartbeat_and_greeted(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    store_file = project / "reports/mysteryshop.sqlite"
+    store_file = store_at(project)  # the SQLite file a run makes, or on the PostgreSQL pass the test's database
     listen_line = f"`mysteryshop listen --host 127.0.0.1 --port 2525 --domain {PROBE} --store {store_file}`"
     with Relay() as relay:
         write_target(project, relay.port, "  via: listener\n")
-        code, checks = doctor(project, capsys)
-        assert code == 3
-        assert checks["collector"] == ("FAIL", (f"no `mysteryshop listen` runs on the store {store_file} (it does not exist yet): start "
-                                               f"{listen_line} and keep it running"))
-        (project / "reports").mkdir()
+        if isinstance(store_file, Path):  # a URL always names a store to ask; only a file can be missing
+            code, checks = doctor(project, capsys)
+            assert code == 3
+            assert checks["collector"] == ("FAIL", (f"no `mysteryshop listen` runs on the store {store_file} (it does not exist yet): start "
+                                                   f"{listen_line} and keep it running"))
+            (project / "reports").mkdir()
         Store(store_file).close()
         code, checks = doctor(project, capsys)
         assert code == 3

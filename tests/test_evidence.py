@@ -11,7 +11,6 @@ import os
 import resource
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -23,14 +22,21 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 from mysteryshop.scorecard.csvfiles import cell
+from mysteryshop.store import Store
 
-from .conftest import ROOT
+from .conftest import (
+    ROOT,
+    configured_store,
+    env_without_store,
+    fresh_store,
+    shared_project_store,
+)
 
 pytestmark = pytest.mark.skipif(not Path("/usr/bin/chromium").exists() and not os.environ.get("MYSTERYSHOP_CHROMIUM"),
                                 reason="needs Debian's chromium (scripts/bootstrap.sh installs it)")
 
 RUN = "ev"
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+ENV = env_without_store(PYTHONPATH=str(ROOT))  # the project's config names its store
 #: a journey the demo desk always passes (its form confirms at once): the run has passed probes beside failed ones
 FORM_ONLY = """
 id: form_only
@@ -56,10 +62,12 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (project / "journeys" / "form_only.yaml").write_text(FORM_ONLY)
     (project / "probes" / "test_form_only.py").write_text(
         'import pytest\n\n\n@pytest.mark.journey("form_only")\ndef test_form_only(probe):\n    probe.check()\n')
+    location = shared_project_store(project)
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "probes", "-q", "-p", "no:cacheprovider", "--rootdir", str(project), "--run-id", RUN,
          "--target", "demo", "--target", "demo-berlin", "--personas", "1", "--demo-profile", "poor", "--browser-artifacts", "trace",
-         "--reports", str(project / "reports"), "--journeys", str(project / "journeys"), "--allowlist", str(ROOT / "allowlist.yaml")],
+         "--reports", str(project / "reports"), "--journeys", str(project / "journeys"), "--allowlist", str(ROOT / "allowlist.yaml"),
+         "--store", str(location)],
         cwd=project, env=ENV, capture_output=True, text=True, timeout=400, check=False)
     assert (project / "reports" / RUN / "scorecard.html").exists(), done.stdout[-3000:] + done.stderr[-3000:]
     return project
@@ -102,11 +110,11 @@ def is_open(page, probe_id: str) -> bool:  # type: ignore[no-untyped-def]
 
 
 def stored(project: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(project / "reports" / "mysteryshop.sqlite")
+    store = Store(configured_store(project))
     try:
-        return conn.execute(sql, params).fetchall()
+        return [tuple(row) for row in store.query(sql, params)]
     finally:
-        conn.close()
+        store.close()
 
 
 # -- the QA page --------------------------------------------------------------------------------
@@ -247,7 +255,7 @@ def test_the_qa_page_is_compact(browser, tmp_path: Path) -> None:  # type: ignor
     from mysteryshop.store import Store
     from mysteryshop.target import load_target
 
-    db = tmp_path / "s.sqlite"
+    db = fresh_store(tmp_path)
     write_synthetic_run(db, "r", probes=25, behaviour=POOR, seed=3)
     store = Store(db)
     journeys = {"email_question": load_journey(ROOT / "journeys" / "email_question.yaml")}

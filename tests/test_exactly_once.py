@@ -234,6 +234,7 @@ def test_a_send_slot_is_reserved_only_while_the_window_has_room_counting_the_ema
 
 
 @pytest.mark.timeout(120)
+@pytest.mark.sqlite_only("four processes creating one new SQLite file at once; a PostgreSQL database is made by createdb, not by the store")
 def test_processes_opening_a_new_store_at_once_all_open_it(tmp_path: Path) -> None:
     # (four `tick`s started together on a project without a store yet: each adds the migrated columns)
     opener = "import sys; from mysteryshop.store import Store; Store(sys.argv[1]).close()"
@@ -245,6 +246,7 @@ def test_processes_opening_a_new_store_at_once_all_open_it(tmp_path: Path) -> No
     assert failures == []
 
 
+@pytest.mark.sqlite_only("an older SQLite file's tables, rewritten through sqlite3 itself")
 def test_an_older_store_gets_the_claim_columns_of_walks(tmp_path: Path) -> None:
     import sqlite3
 

@@ -26,12 +26,16 @@ import xmlschema
 from mysteryshop.demo.process import DemoDeskProcess
 from mysteryshop.exitcodes import EXIT_INTERRUPTED
 
-from .conftest import ROOT, free_port, profile
+from .conftest import ROOT, free_port, profile, store_at
 from .test_collect_modes import target_yaml, write_project
 
 GRACEFUL_S = 5.0
 AT_ONCE_S = 2.0
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def env() -> dict[str, str]:
+    """The commands' environment, read when they start: on the PostgreSQL pass it names the test's own database."""
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
 
 
 @pytest.fixture
@@ -45,7 +49,7 @@ def silent(tmp_path: Path) -> tuple[Path, DemoDeskProcess]:
 def start(project: Path, *args: str, command: list[str] | None = None) -> subprocess.Popen[str]:
     out = (project / "out.txt").open("w")
     return subprocess.Popen(command or [sys.executable, "-m", "mysteryshop.cli", "run", "--root", str(project), *args],
-                            stdout=out, stderr=subprocess.STDOUT, text=True, env=ENV, cwd=project)
+                            stdout=out, stderr=subprocess.STDOUT, text=True, env=env(), cwd=project)
 
 
 def output(project: Path) -> str:
@@ -53,7 +57,15 @@ def output(project: Path) -> str:
 
 
 def store_rows(project: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    path = project / "reports" / "mysteryshop.sqlite"
+    path = store_at(project)
+    if isinstance(path, str):
+        from mysteryshop.store import Store
+
+        store = Store(path)
+        try:
+            return [tuple(row) for row in store.query(sql, params)]
+        finally:
+            store.close()
     if not path.exists():
         return []
     conn = sqlite3.connect(path, timeout=5)
@@ -169,7 +181,7 @@ def test_plain_pytest_sigterm_and_a_pytest_timeout_mark_the_run_interrupted_with
     # pytest-timeout (signal method) fails the test waiting for its probe: that probe is cut short, the run says so
     started = time.monotonic()
     timed = subprocess.run([*pytest_cmd, "--run-id", "timeout", "--timeout", "3"], cwd=project, capture_output=True, text=True,
-                           timeout=60, env=ENV)
+                           timeout=60, env=env())
     assert timed.returncode == pytest.ExitCode.TESTS_FAILED, timed.stdout + timed.stderr
     assert time.monotonic() - started < 30
     assert "Timeout" in timed.stdout
@@ -184,12 +196,12 @@ def test_an_interrupted_run_and_one_whose_process_was_killed_can_be_reported(sil
     wait_until_sent(project, proc, "cut", 1)
     stop(proc, signal.SIGINT, GRACEFUL_S)
     report = subprocess.run([sys.executable, "-m", "mysteryshop.cli", "report", "cut", "--root", str(project), "--out",
-                             str(project / "again"), "--pdf"], capture_output=True, text=True, timeout=120, env=ENV)
+                             str(project / "again"), "--pdf"], capture_output=True, text=True, timeout=120, env=env())
     assert report.returncode == EXIT_INTERRUPTED, report.stdout + report.stderr  # the code of the run it reports
     assert "Run interrupted (SIGINT): 1 probe(s) cut short" in report.stdout
     assert (project / "again" / "onepager.pdf").read_bytes().startswith(b"%PDF")
     refused = subprocess.run([sys.executable, "-m", "mysteryshop.cli", "baseline", "accept", "cut", "--root", str(project)],
-                             capture_output=True, text=True, timeout=60, env=ENV)
+                             capture_output=True, text=True, timeout=60, env=env())
     assert refused.returncode == 2 and "was interrupted: a baseline is a run that ran to its end" in refused.stderr
 
     # kill -9: nothing could be done then; a report finds the process gone and marks the run interrupted
@@ -199,7 +211,7 @@ def test_an_interrupted_run_and_one_whose_process_was_killed_can_be_reported(sil
     stop(proc, signal.SIGKILL, GRACEFUL_S)
     assert statuses(project, "killed") == ("running", ["running"])
     report = subprocess.run([sys.executable, "-m", "mysteryshop.cli", "report", "killed", "--root", str(project)],
-                            capture_output=True, text=True, timeout=120, env=ENV)
+                            capture_output=True, text=True, timeout=120, env=env())
     assert report.returncode == EXIT_INTERRUPTED, report.stdout + report.stderr
     assert "left running by a process that is gone" in report.stdout
     assert statuses(project, "killed") == ("interrupted", ["interrupted"])
@@ -211,14 +223,14 @@ def test_campaigns_can_be_reported_and_scored_to_pdf(silent) -> None:
     project, _ = silent
     cli = [sys.executable, "-m", "mysteryshop.cli"]
     started = subprocess.run([*cli, "run", "--campaign", "c1", "--target", "desk", "--personas", "1", "--root", str(project)],
-                             capture_output=True, text=True, timeout=120, env=ENV)
+                             capture_output=True, text=True, timeout=120, env=env())
     assert started.returncode == 0, started.stdout + started.stderr
-    scored = subprocess.run([*cli, "score", "c1", "--pdf", "--root", str(project)], capture_output=True, text=True, timeout=120, env=ENV)
+    scored = subprocess.run([*cli, "score", "c1", "--pdf", "--root", str(project)], capture_output=True, text=True, timeout=120, env=env())
     assert scored.returncode == 0, scored.stdout + scored.stderr
     assert (project / "reports" / "campaign-c1" / "onepager.pdf").read_bytes().startswith(b"%PDF")
     for name in ("campaign-c1", "c1"):
         report = subprocess.run([*cli, "report", name, "--root", str(project), "--out", str(project / name)],
-                                capture_output=True, text=True, timeout=120, env=ENV)
+                                capture_output=True, text=True, timeout=120, env=env())
         assert report.returncode == 0, report.stdout + report.stderr
         card = json.loads((project / name / "scorecard.json").read_text())
         assert card["run"]["id"] == "campaign-c1" and [p["status"] for p in card["probes"]] == ["waiting"]

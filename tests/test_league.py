@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
 
@@ -40,7 +41,7 @@ def company(name: str, title: str) -> Target:
 TARGETS = {"demo": company("demo", "Northwind"), "rival": company("rival", "Rival Gear"), "third": company("third", "Third Co")}
 
 
-def card_of(db: Path, run_id: str, names: list[str], *, finish: bool = False) -> dict:
+def card_of(db: Path | str, run_id: str, names: list[str], *, finish: bool = False) -> dict:
     store = Store(db)
     try:
         card = build_scorecard(store, run_id, journeys(), {n: TARGETS[n] for n in names}, quality=False)
@@ -51,9 +52,9 @@ def card_of(db: Path, run_id: str, names: list[str], *, finish: bool = False) ->
     return card
 
 
-def test_two_companies_in_one_run_get_the_grades_of_two_separate_runs(tmp_path: Path) -> None:
+def test_two_companies_in_one_run_get_the_grades_of_two_separate_runs(new_store: Callable[[str], Path | str]) -> None:
     # Given one run that probed two companies, and each company probed alone in a run of its own (same seeds)
-    both, alone = tmp_path / "both.sqlite", tmp_path / "alone.sqlite"
+    both, alone = new_store("both.sqlite"), new_store("alone.sqlite")
     write_synthetic_run(both, "r", probes=12, behaviour=TYPICAL, seed=3, target="demo")
     write_synthetic_run(both, "r", probes=9, behaviour=POOR, seed=5, target="rival")
     write_synthetic_run(alone, "demo-only", probes=12, behaviour=TYPICAL, seed=3, target="demo")
@@ -75,9 +76,9 @@ def test_two_companies_in_one_run_get_the_grades_of_two_separate_runs(tmp_path: 
     assert together["summary"]["probes"] == 21
 
 
-def test_the_league_orders_companies_by_grade_best_first(tmp_path: Path) -> None:
+def test_the_league_orders_companies_by_grade_best_first(store_location: Path | str) -> None:
     # Given three companies listed worst, best, middling
-    db = tmp_path / "s.sqlite"
+    db = store_location
     for name, behaviour, seed in (("rival", POOR, 1), ("third", EXCELLENT, 2), ("demo", TYPICAL, 3)):
         write_synthetic_run(db, "r", probes=10, behaviour=behaviour, seed=seed, target=name)
     card = card_of(db, "r", ["rival", "third", "demo"])
@@ -103,9 +104,9 @@ def test_equal_scores_share_a_rank_and_a_company_without_a_grade_comes_last() ->
     assert [(r["target"], r["rank"]) for r in rows] == [("a", 1), ("b", 2), ("c", 2), ("none", None)]
 
 
-def test_a_company_trend_is_unchanged_by_adding_another_company(tmp_path: Path) -> None:
+def test_a_company_trend_is_unchanged_by_adding_another_company(new_store: Callable[[str], Path | str]) -> None:
     # Given two stores with the same two earlier runs of demo alone; the third run adds rival in one store only
-    with_b, without_b = tmp_path / "with.sqlite", tmp_path / "without.sqlite"
+    with_b, without_b = new_store("with.sqlite"), new_store("without.sqlite")
     for db in (with_b, without_b):
         for run_id, behaviour, seed in (("r1", EXCELLENT, 1), ("r2", TYPICAL, 2)):
             write_synthetic_run(db, run_id, probes=8, behaviour=behaviour, seed=seed, target="demo")
@@ -130,8 +131,8 @@ def test_a_company_trend_is_unchanged_by_adding_another_company(tmp_path: Path) 
     assert later["trend"][2]["values"] == trend[2]["values"]
 
 
-def test_the_pages_show_a_league_and_a_page_per_company_with_its_map(tmp_path: Path) -> None:
-    db = tmp_path / "s.sqlite"
+def test_the_pages_show_a_league_and_a_page_per_company_with_its_map(tmp_path: Path, store_location: Path | str) -> None:
+    db = store_location
     write_synthetic_run(db, "r", probes=6, behaviour=EXCELLENT, seed=1, target="demo")
     write_synthetic_run(db, "r", probes=6, behaviour=POOR, seed=2, target="rival")
     card = card_of(db, "r", ["demo", "rival"])
@@ -158,8 +159,8 @@ def test_the_pages_show_a_league_and_a_page_per_company_with_its_map(tmp_path: P
     assert "**League of 2 companies**" in paths["markdown"].read_text(encoding="utf-8")
 
 
-def test_a_run_of_one_company_looks_as_before(tmp_path: Path) -> None:
-    db = tmp_path / "s.sqlite"
+def test_a_run_of_one_company_looks_as_before(tmp_path: Path, store_location: Path | str) -> None:
+    db = store_location
     write_synthetic_run(db, "r", probes=6, behaviour=TYPICAL, seed=1, target="demo")
     card = card_of(db, "r", ["demo"])
     paths = write_scorecard(card, tmp_path / "out", journeys=journeys())
@@ -177,11 +178,11 @@ def test_company_page_names_stay_inside_the_run_folder(name: str) -> None:
     assert page.startswith("companies/") and "/" not in page.removeprefix("companies/") and ".." not in page
 
 
-def test_a_ten_company_league_prints_on_one_a4_page_and_links_to_each_company(tmp_path: Path) -> None:
+def test_a_ten_company_league_prints_on_one_a4_page_and_links_to_each_company(tmp_path: Path, store_location: Path | str) -> None:
     from mysteryshop.scorecard.pdf import chromium, write_pdf
 
     # Given one run of ten companies with long names, from excellent to poor
-    db = tmp_path / "s.sqlite"
+    db = store_location
     targets = {}
     for i in range(10):
         name = f"co{i}"
@@ -230,7 +231,7 @@ steps:
 
 
 @pytest.mark.timeout(240)
-def test_two_demo_desks_in_one_run_grade_as_each_alone(tmp_path: Path) -> None:
+def test_two_demo_desks_in_one_run_grade_as_each_alone(tmp_path: Path, new_store: Callable[[str], Path | str]) -> None:
     """The same, end to end: the seeded demo desks behave the same whoever else is probed (a desk each), so each
     company's grade in one run of both is its grade in a run of its own. Deadlines are far from every delay the
     desks draw, so only the measured times differ (by scheduling), not what was met."""
@@ -251,7 +252,7 @@ def test_two_demo_desks_in_one_run_grade_as_each_alone(tmp_path: Path) -> None:
     (project / "pyproject.toml").write_text("[tool.mysteryshop]\npersonas = 5\nseed = 11\n", encoding="utf-8")  # 5: the least a rubric grades
     env = {k: v for k, v in os.environ.items() if not k.startswith("MYSTERYSHOP_") and k != "GITHUB_STEP_SUMMARY"}
     runs = {"both": ["demo", "rival"], "demo-alone": ["demo"], "rival-alone": ["rival"]}
-    running = {run_id: subprocess.Popen([sys.executable, "-m", "mysteryshop.cli", "run", "--run-id", run_id, "--store", f"{run_id}.sqlite",
+    running = {run_id: subprocess.Popen([sys.executable, "-m", "mysteryshop.cli", "run", "--run-id", run_id, "--store", str(new_store(f"{run_id}.sqlite")),
                                          *[a for t in names for a in ("--target", t)]],
                                         cwd=project, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                for run_id, names in runs.items()}

@@ -16,7 +16,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -35,6 +34,8 @@ from mysteryshop.scorecard.synthetic import EXCELLENT, POOR, Behaviour, write_sy
 from mysteryshop.scorecard.write import write_scorecard
 from mysteryshop.store import Store
 from mysteryshop.target import Target, load_target
+
+from .conftest import fresh_store
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCES = ROOT / "tests" / "data" / "onepager"
@@ -69,10 +70,11 @@ def browser() -> Iterator[Any]:
 def _demo(folder: Path, profile: str, runs: int) -> Path:
     """`mysteryshop demo` (every probe in probes/, against the embedded desk), `runs` times into one store."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MYSTERYSHOP_") and k != "GITHUB_STEP_SUMMARY"}
+    store = fresh_store(folder)  # a SQLite file, or on the PostgreSQL pass a database of its own
     for n in range(runs):
         done = subprocess.run(
             [sys.executable, "-m", "mysteryshop.cli", "demo", "--root", str(ROOT), "--reports", str(folder), "--store",
-             str(folder / "store.sqlite"), "--profile", profile, "--personas", "3", "--seed", "1", "--run-id", f"{profile}-{n}"],
+             str(store), "--profile", profile, "--personas", "3", "--seed", "1", "--run-id", f"{profile}-{n}"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=400,
         )
         # the exit code says how the company did (or that a probe timed out on a busy machine: 4); the page is what counts
@@ -107,11 +109,12 @@ def _finish(store: Store, run_id: str, card: dict[str, Any]) -> None:
         store.finish_run(run_id, "failed", stored_summary(card))
 
 
-def _dated(db: Path, run_id: str, started: str) -> None:
-    conn = sqlite3.connect(db)
-    conn.execute("UPDATE runs SET started_utc = ? WHERE id = ?", (started, run_id))
-    conn.commit()
-    conn.close()
+def _dated(db: Path | str, run_id: str, started: str) -> None:
+    store = Store(db)
+    try:
+        store.write("UPDATE runs SET started_utc = ? WHERE id = ?", (started, run_id))
+    finally:
+        store.close()
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +122,7 @@ def fixed(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], Pat
     """A card that is the same on every machine: four synthetic runs of fixed seeds a week apart, of a company in
     Berlin; the last answers late and rarely (worse than the industry) but acknowledges (better)."""
     folder = tmp_path_factory.mktemp("fixed")
-    db = folder / "store.sqlite"
+    db = fresh_store(folder)
     journeys = {"email_question": load_journey(ROOT / "journeys" / "email_question.yaml")}
     targets = {"demo": _berlin_demo()}
     card: dict[str, Any] = {}
@@ -141,7 +144,7 @@ def league_pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """The one-pager of a run over ten companies (synthetic, email), after an earlier run (the trend), and the page of
     one of the companies (its map, perception gap and trend)."""
     folder = tmp_path_factory.mktemp("league")
-    db = folder / "store.sqlite"
+    db = fresh_store(folder)
     journeys = {"email_question": load_journey(ROOT / "journeys" / "email_question.yaml")}
     demo = load_target(ROOT / "journeys" / "targets" / "demo.yaml")
     names = [f"co{i}" for i in range(10)]

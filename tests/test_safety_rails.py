@@ -9,7 +9,7 @@ from pathlib import Path
 
 from mysteryshop.store import Store
 
-from .conftest import free_port
+from .conftest import free_port, store_at
 from .test_collect_modes import answering_desk, mysteryshop, target_yaml, write_project
 
 
@@ -42,7 +42,7 @@ def test_a_campaign_counts_the_probes_still_open_in_the_store(tmp_path: Path) ->
         second = mysteryshop(project, "run", "--campaign", "second", "--target", "desk", "--personas", "2", "--seed", "9")
         assert second.returncode == 2, second.stdout + second.stderr
         assert "2 are open and this would add 2" in second.stderr
-        store = Store(project / "reports/mysteryshop.sqlite")
+        store = Store(store_at(project))
         try:
             assert store.query("SELECT count(*) AS n FROM probes WHERE run_id = 'campaign-second'")[0]["n"] == 0
         finally:

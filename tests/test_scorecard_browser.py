@@ -14,6 +14,8 @@ from mysteryshop.scorecard.write import write_scorecard
 from mysteryshop.store import Store
 from mysteryshop.target import load_target
 
+from .conftest import fresh_store
+
 ROOT = Path(__file__).resolve().parent.parent
 A4_CONTENT_PX = (297 - 20) / 25.4 * 96  # A4 height inside the 10 mm @page margins, in CSS pixels
 A4_WIDTH_PX = (210 - 20) / 25.4 * 96
@@ -33,7 +35,7 @@ def browser():  # type: ignore[no-untyped-def]
 
 
 def _card(tmp_path: Path, runs: list[tuple[str, Behaviour]], **kwargs: object) -> tuple[dict, dict[str, Path]]:
-    db = tmp_path / "store.sqlite"
+    db = fresh_store(tmp_path)  # a SQLite file, or on the PostgreSQL pass a database of its own
     journeys = {"email_question": load_journey(ROOT / "journeys" / "email_question.yaml")}
     targets = {"demo": load_target(ROOT / "journeys" / "targets" / "demo.yaml")}
     card: dict = {}

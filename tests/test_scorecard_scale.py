@@ -150,6 +150,7 @@ def test_stored_fields_cut_again_when_the_customer_text_differs() -> None:
     assert customer not in mail.text and customer in mail.full_text
 
 
+@pytest.mark.sqlite_only("an older SQLite file's tables, created through sqlite3 itself")
 def test_an_older_store_gains_the_parsed_columns(tmp_path: Path) -> None:
     # Given a store created before the parsed columns existed
     db = tmp_path / "old.sqlite"

@@ -19,6 +19,7 @@ from mysteryshop.session import RunConfig
 from mysteryshop.store import Store
 from mysteryshop.study import first_sends, load_study
 
+from .conftest import store_at
 from .test_gate import JOURNEY
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,7 +124,7 @@ def test_a_campaign_from_a_study_defers_each_first_message_to_its_day(project: P
     assert cli(["run", "--campaign", "bench", "--study", "study.yaml", "--personas", "3", "--root", str(project)]) == 0
     # Then nothing was sent; every walk waits for its day, the study's spread
     assert "0 email(s) sent" in capsys.readouterr().out
-    store = Store(project / "reports" / "mysteryshop.sqlite")
+    store = Store(store_at(project))
     try:
         rows = store.query("SELECT p.target, w.not_before_ns FROM walks w JOIN probes p ON p.run_id = w.run_id AND p.id = w.probe_id "
                            "WHERE w.run_id = 'campaign-bench' ORDER BY p.target, w.not_before_ns")

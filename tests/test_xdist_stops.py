@@ -24,7 +24,7 @@ import pytest
 
 from mysteryshop.shards import Shard, slot_of
 
-from .conftest import ROOT
+from .conftest import ROOT, store_at
 from .test_shards import JOURNEY, PROBE_MODULE
 
 pytestmark = pytest.mark.timeout(300)
@@ -53,7 +53,15 @@ def _start(project: Path, out: str, *args: str) -> subprocess.Popen[str]:
 
 
 def _rows(project: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    path = project / "reports" / "mysteryshop.sqlite"
+    path = store_at(project)  # the SQLite file the runs make, or on the PostgreSQL pass the test's database
+    if isinstance(path, str):
+        from mysteryshop.store import Store
+
+        store = Store(path)
+        try:
+            return [tuple(row) for row in store.query(sql, params)]
+        finally:
+            store.close()
     if not path.exists():
         return []
     conn = sqlite3.connect(path, timeout=10)

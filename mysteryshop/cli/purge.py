@@ -13,14 +13,15 @@ PURGE_EXAMPLES = """examples:
 
 Grades and headline figures of purged runs stay (trends, compare and the gate keep working); a purged run's
 scorecard can no longer be written again. On SQLite the store file is rewritten (VACUUM) so that nothing removed
-stays in its free pages.
+stays in its free pages; on PostgreSQL the purged tables are (VACUUM FULL), so no old row version keeps it.
 """
 
 
 def purge(args: argparse.Namespace) -> int:
     from mysteryshop.durations import parse_duration
     from mysteryshop.errors import ConfigError
-    from mysteryshop.purge import compact, plan_purge, purge_run
+    from mysteryshop.purge import compact, compact_postgres, plan_purge, purge_run
+    from mysteryshop.storage import is_url
 
     try:
         age_ns = parse_duration(args.older_than)
@@ -40,7 +41,9 @@ def purge(args: argparse.Namespace) -> int:
         store_path = getattr(store, "path", None)
     finally:
         store.close()
-    if plans and not args.dry_run and store_path is not None and str(store_path).endswith((".sqlite", ".db", ".sqlite3")):
+    if plans and not args.dry_run and is_url(settings.store_file):
+        compact_postgres(str(settings.store_file))
+    elif plans and not args.dry_run and store_path is not None and str(store_path).endswith((".sqlite", ".db", ".sqlite3")):
         compact(store_path)
     if args.dry_run:
         print("dry run: nothing was changed")

@@ -12,8 +12,8 @@ from mysteryshop.target import load_target
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_an_unscored_criterion_shows_its_language_in_the_scorecard(tmp_path):
-    db = tmp_path / "store.sqlite"
+def test_an_unscored_criterion_shows_its_language_in_the_scorecard(tmp_path, store_location):
+    db = store_location
     write_synthetic_run(db, "run-a", probes=2, seed=4)
     store = Store(db)
     journeys = {"email_question": load_journey(ROOT / "journeys" / "email_question.yaml")}
