@@ -147,11 +147,12 @@ class _Sentence:
 
     __slots__ = ("_by_initial", "_clauses", "_may_negate", "_numbers", "_stems", "have", "lang", "text", "tokens")
 
-    def __init__(self, text: str, lang: _Language, words: list[str] | None = None) -> None:
+    def __init__(self, text: str, lang: _Language, words: list[str] | None = None, stem_of: Mapping[str, str] | None = None) -> None:
+        """`stem_of`: the stems of the reply's words, worked out once for all its sentences (by default, stemmed here)."""
         self.text = text
         self.lang = lang
         self.tokens = lang.tokens(fold(text)) if words is None else words
-        self.have = set(map(lang.stem, set(self.tokens) - lang.stopwords))
+        self.have = set(map(lang.stem if stem_of is None else stem_of.__getitem__, set(self.tokens) - lang.stopwords))
         self._stems: list[str] | None = None
         self._by_initial: dict[str, list[str]] | None = None
         self._numbers: set[str] | None = None
@@ -280,8 +281,11 @@ def match_facts(
     """
     lang = _language(lex or english())
     folded = folded if folded is not None else [fold(s) for s in sentences]
-    views = [_Sentence(s, lang, lang.tokens(f)) for s, f in zip(sentences, folded)]
-    everywhere: set[str] = set().union(*(v.have for v in views))
+    words = [lang.tokens(f) for f in folded]
+    # each distinct word of the reply stemmed once, not once in every sentence it is in
+    stem_of = {word: lang.stem(word) for word in set().union(*words) - lang.stopwords}
+    views = [_Sentence(s, lang, w, stem_of) for s, w in zip(sentences, words)]
+    everywhere = set(stem_of.values())
     initials = _by_initial(everywhere)
     accepted: dict[str, frozenset[str]] = {}
     results = []

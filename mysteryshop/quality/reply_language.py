@@ -1,10 +1,11 @@
 """The language of a reply's cleaned body: lingua (mysteryshop.language), skipped when the words leave no doubt.
 
 Detection costs a few hundred microseconds, as much as judging a reply on every criterion. Most
-replies a desk sends are plainly in one language: when a reply's English function words (the,
-and, you, we…, function_words.yaml) are many and outnumber every other language's tenfold, it is
-English without asking the detector. Everything else (other languages, short or mixed replies) is
-left to lingua. tests/quality/test_languages.py checks that the short cut never disagrees with lingua.
+replies a desk sends are plainly in one language: when a reply's function words of one language
+with a lexicon (English: the, and, you…; German: der, und, wir…; function_words.yaml) are many and
+outnumber every other language's tenfold, it is in that language without asking the detector.
+Everything else (short or mixed replies, languages without a lexicon) is left to lingua.
+tests/quality/test_languages.py checks that the short cut never disagrees with lingua.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from functools import cache
 
 from mysteryshop.language import detect
 
-#: English words a reply needs before the short cut is taken
-MIN_ENGLISH_WORDS = 3
-#: how many times the English words must outnumber those of any other language
+#: function words of one language a reply needs before the short cut is taken
+MIN_WORDS = 3
+#: how many times that language's words must outnumber those of any other language
 MARGIN = 10
+#: the languages the short cut may name: those with a lexicon (a reply in another is left to lingua)
+SHORT_CUT_LANGUAGES = frozenset({"en", "de", "fr", "es"})
 _WORD = re.compile(r"[a-z']+")
 
 
@@ -45,23 +48,32 @@ def _function_words() -> dict[str, frozenset[str]]:
     return {code: frozenset(str(words).split()) for code, words in data.items()}
 
 
-def plainly_english(folded: str) -> bool:
-    """True when the English function words of `folded` (lower-case, accent-free text) leave no doubt."""
+def plainly_in(folded: str) -> str | None:
+    """The language of `SHORT_CUT_LANGUAGES` whose function words in `folded` (lower-case, accent-free text)
+    leave no doubt, or None."""
     owners = _owners()
     counts: dict[str, int] = {}
     for word in _WORD.findall(folded):
         code = owners.get(word)
         if code is not None:
             counts[code] = counts.get(code, 0) + 1
-    english = counts.pop("en", 0)
-    return english >= MIN_ENGLISH_WORDS and max(counts.values(), default=0) * MARGIN <= english
+    if not counts:
+        return None
+    top = max(counts, key=counts.__getitem__)
+    most = counts.pop(top)
+    if top in SHORT_CUT_LANGUAGES and most >= MIN_WORDS and max(counts.values(), default=0) * MARGIN <= most:
+        return top
+    return None
+
+
+def plainly_english(folded: str) -> bool:
+    """True when the English function words of `folded` (lower-case, accent-free text) leave no doubt."""
+    return plainly_in(folded) == "en"
 
 
 def body_language(body: str, folded: str) -> str | None:
     """The ISO 639-1 code of `body`'s language (`folded` is it folded), or None when it cannot be told."""
-    if plainly_english(folded):
-        return "en"
-    return detect(body)
+    return plainly_in(folded) or detect(body)
 
 
 def likely_language(text: str) -> str | None:

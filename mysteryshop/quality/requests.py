@@ -112,13 +112,14 @@ def _keys(phrase: list[str], lex: Lexicon) -> list[tuple[str, str]]:
     """The words of a phrase that name the detail: not stop words, linking words or generic detail words
     ("number", "Nummer", "numéro"); a compound ending in a detail word gives its first part ("Rechnungsnummer": "rechnung")."""
     detail_words = lex.words("detail_words")
-    skip = stopwords_of(lex) | detail_words | lex.words("phrase_links")
+    skip = _not_keys(lex)
+    endings = tuple(suffix for suffix in detail_words if len(suffix) >= 4)
     keys = []
     for word in phrase:
         if word in skip or len(word) < 3:
             continue
         key = word
-        for suffix in detail_words:
+        for suffix in detail_words if word.endswith(endings) else ():
             prefix = word[: -len(suffix)]
             if len(suffix) >= 4 and word.endswith(suffix) and len(prefix) >= 4:
                 key = prefix[:-1] if prefix.endswith("s") and len(prefix) > 5 else prefix
@@ -127,15 +128,23 @@ def _keys(phrase: list[str], lex: Lexicon) -> list[tuple[str, str]]:
     return keys
 
 
-def _forms(key: tuple[str, str], lex: Lexicon) -> set[str]:
-    """Stems that count as `key` (the word as asked, and its part that names the detail): theirs and their synonyms'."""
+@lru_cache(maxsize=16)
+def _not_keys(lex: Lexicon) -> frozenset[str]:
+    """The words `_keys` passes over: stop words, detail words and linking words."""
+    return stopwords_of(lex) | lex.words("detail_words") | lex.words("phrase_links")
+
+
+@lru_cache(maxsize=4096)
+def _forms(key: tuple[str, str], lex: Lexicon) -> frozenset[str]:
+    """Stems that count as `key` (the word as asked, and its part that names the detail): theirs and their synonyms'.
+    Kept per key: every synonym group is looked at, and the same few details are asked for again and again."""
     to_stem = stemmer_of(lex)
     forms = {to_stem(key[0]), to_stem(key[1])}
     for group in lex.synonyms:
         stems = {to_stem(w) for w in group}
         if key[0] in group or key[1] in group or not stems.isdisjoint(forms) or _inflected(key[0], group):
             forms |= stems
-    return forms
+    return frozenset(forms)
 
 
 def _inflected(word: str, group: frozenset[str]) -> bool:
@@ -148,13 +157,14 @@ def _given_near(key: tuple[str, str], customer: str, lex: Lexicon) -> str | None
     """What the customer wrote for `key`: a word for it with a value just after or before it; None when nowhere."""
     to_stem = stemmer_of(lex)
     forms = _forms(key, lex)
+    long_forms = tuple(f for f in forms if len(f) >= 4)
     head_last = lex.words("compounds") == {"head_last"}
-    for match in re.finditer(r"[^\W\d_]+", customer):
+    for match in _LETTER_RUN.finditer(customer):
         word = match.group()
         if (
             to_stem(word) not in forms
-            and not any(len(f) >= 4 and word.startswith(f) for f in forms)
-            and not (head_last and any(len(f) >= 4 and word.endswith(f) for f in forms))  # "Zählerstand" is a "Stand"
+            and not word.startswith(long_forms)
+            and not (head_last and word.endswith(long_forms))  # "Zählerstand" is a "Stand"
         ):
             continue
         after = _VALUE.search(customer, match.end(), min(len(customer), match.end() + _AFTER))
@@ -166,6 +176,9 @@ def _given_near(key: tuple[str, str], customer: str, lex: Lexicon) -> str | None
         if before is not None:
             return f"{before.group().strip()} {word}"
     return None
+
+
+_LETTER_RUN = re.compile(r"[^\W\d_]+")
 
 
 @lru_cache(maxsize=1024)

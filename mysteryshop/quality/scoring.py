@@ -106,8 +106,8 @@ def score_many(
     """Score many replies; engines that batch (the semantic one) use it."""
     names = resolve_criteria(criteria)
     chosen = get_engine(engine, **engine_options)
-    cleaned = [clean(ex) for ex in exchanges]
     batch = getattr(chosen, "score_batch", None)
     if batch is not None:
-        return batch(exchanges, cleaned, names)
-    return [chosen.score(ex, reply, names) for ex, reply in zip(exchanges, cleaned)]
+        return batch(exchanges, [clean(ex) for ex in exchanges], names)
+    # one reply at a time: its HTML, parsed for cleaning, is still in html_text's cache when a criterion reads it
+    return [chosen.score(ex, clean(ex), names) for ex in exchanges]

@@ -15,7 +15,7 @@ from mysteryshop.quality.lexicons import (
     lexicon,
     lexicon_languages,
 )
-from mysteryshop.quality.reply_language import plainly_english
+from mysteryshop.quality.reply_language import plainly_english, plainly_in
 from mysteryshop.quality.scoring import clean
 
 HERE = Path(__file__).parent
@@ -184,23 +184,32 @@ def test_a_broken_pattern_names_its_file_and_entry():
         Lexicon("xx", {"patterns": {"when": [r"\D+"]}}, "xx.yaml").pattern("when")
 
 
-def test_the_english_short_cut_never_disagrees_with_lingua():
-    checked = 0
+def test_the_short_cut_never_disagrees_with_lingua():
+    checked: dict[str, int] = {}
     for path in [HERE / "labelled.yaml", HERE / "heldout.yaml", *sorted(HERE.glob("exchanges_*.yaml"))]:
         for item in load_labelled(path):
             reply = clean(item.exchange)
-            if plainly_english(reply.folded_text):
-                checked += 1
-                assert detect(reply.body) in ("en", None), item.id
-            else:
-                assert item.language != "en" or len(reply.body) < 400, item.id  # English replies mostly take the short cut
-    assert checked >= 60
+            code = plainly_in(reply.folded_text)
+            if code is not None:
+                checked[code] = checked.get(code, 0) + 1
+                assert detect(reply.body) in (code, None), item.id
+            elif item.language == "en":
+                assert len(reply.body) < 400, item.id  # English replies mostly take the short cut
+    assert checked.get("en", 0) >= 60
+    assert all(checked.get(code, 0) >= 20 for code in ("de", "fr", "es")), checked
 
 
 def test_the_short_cut_leaves_other_languages_to_lingua():
     for code in ("de", "fr", "es"):
         for sentence in [c[3] for c in CASES if c[0] == code]:
             assert not plainly_english(clean_reply(sentence).folded_text), sentence
+            assert plainly_in(clean_reply(sentence).folded_text) in (code, None), sentence
+    assert plainly_in(fold_text("Wij hebben uw bericht ontvangen en de bestelling is met de post verzonden.")) is None  # Dutch: no lexicon
+    assert plainly_in(fold_text("Bonjour, the refund for your order is on its way to you.")) is None  # too mixed to tell
+
+
+def fold_text(text: str) -> str:
+    return clean_reply(text).folded_text
 
 
 def test_language_is_detected_once_per_reply_and_only_when_needed(monkeypatch):
@@ -208,7 +217,7 @@ def test_language_is_detected_once_per_reply_and_only_when_needed(monkeypatch):
     from mysteryshop.quality import reply_language
 
     monkeypatch.setattr(reply_language, "detect", lambda text: calls.append(text) or "de")
-    exchange = Exchange("Frage", "Vielen Dank für Ihre Nachricht, das Paket kommt morgen.")
+    exchange = Exchange("Frage", "Paket kommt morgen, Lieferung per DHL.")  # too few function words for the short cut
     reply = clean_reply(exchange.reply_text)
     assert calls == []  # cleaning alone detects nothing
     for name in CRITERIA:
@@ -216,6 +225,14 @@ def test_language_is_detected_once_per_reply_and_only_when_needed(monkeypatch):
     assert len(calls) == 1
     assert REGISTRY["answers_question"](Exchange("?", "Ciao, grazie mille"), clean_reply("Ciao, grazie mille")).reason.startswith("no expected facts")
     assert len(calls) == 1  # no facts: nothing to read in any language
+
+
+def test_a_plainly_german_reply_is_german_without_the_detector(monkeypatch):
+    from mysteryshop.quality import reply_language
+
+    monkeypatch.setattr(reply_language, "detect", lambda text: pytest.fail(f"detector called on {text!r}"))
+    reply = clean_reply("Vielen Dank für Ihre Nachricht, das Paket ist unterwegs und kommt morgen bei Ihnen an.")
+    assert reply.language == "de"
 
 
 def test_every_lexicon_file_loads_and_compiles():
