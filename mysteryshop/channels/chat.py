@@ -42,13 +42,17 @@ if TYPE_CHECKING:
 
 BINDING = "__mysteryshopReport"
 MAX_MESSAGES = 2000  # per conversation: a runaway page cannot exhaust memory
+#: a planned time further before the message was shown than this is not believed
+STAMP_LAG_LIMIT_MS = 60_000
 
 _OBSERVER = """
 (() => {
   const cfg = %s;
   const seen = new WeakSet();
   const roots = [document];
-  const report = (t, author, text) => { try { window[cfg.binding]({t, author, text}); } catch (e) {} };
+  // a simulated desk (the demo) stamps each message with the page time it planned to show it (data-mysteryshop-planned)
+  const planned = (el) => { const v = Number(el.dataset && el.dataset.mysteryshopPlanned); return Number.isFinite(v) && v > 0 ? v : null; };
+  const report = (t, author, text, el) => { try { window[cfg.binding]({t, author, text, planned: planned(el)}); } catch (e) {} };
   function authorOf(el) {
     for (const [author, selector] of Object.entries(cfg.authors)) {
       try { if (el.matches(selector) || el.closest(selector)) return author; } catch (e) {}
@@ -73,13 +77,13 @@ _OBSERVER = """
       const text = (el.innerText || el.textContent || '').trim();
       if (!text) return;
       seen.add(el);
-      report(t, authorOf(el), text);
+      report(t, authorOf(el), text, el);
     });
     if (cfg.typing) {
       each(cfg.typing, (el) => {
         if (seen.has(el)) return;
         seen.add(el);
-        report(t, 'typing', (el.textContent || '').trim());
+        report(t, 'typing', (el.textContent || '').trim(), el);
       });
     }
   }
@@ -146,6 +150,9 @@ class ChatSession:
             return
         self.count += 1
         page_ms = float(payload.get("t", 0.0))
+        planned = payload.get("planned")
+        if self.target.spec.speedup > 1 and isinstance(planned, (int, float)) and -50 <= page_ms - planned <= STAMP_LAG_LIMIT_MS:  # ms apart: two readings of one clock
+            page_ms = float(planned)  # a simulated desk's message counts when it planned it (scoring.timeline.judged_ns)
         assert self.offset_ns is not None
         t_ns = int(page_ms * 1_000_000) - self.offset_ns
         author = str(payload.get("author", "unknown"))

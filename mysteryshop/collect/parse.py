@@ -33,7 +33,11 @@ KIND_HEADERS = frozenset({
     "x-autoreply", "x-autorespond", "x-autoresponder", "x-auto-response-suppress", "x-failed-recipients", "list-id",
     "return-path", "x-mailer", "feedback-id", "x-campaign", "x-ms-exchange-generated-message-source",
     "to",  # whom a desk's transcript or a form's copy names as the author of the echoed customer text (scoring.own_text)
+    "x-mysteryshop-planned-ns",  # PLANNED_HEADER
 })
+#: The demo desk's stamp on each email: the monotonic ns (this machine's clock) at which it planned to send it. Only a
+#: simulated desk's stamp is believed (scoring.timeline.judged_replies); a real company's reply counts when it arrived.
+PLANNED_HEADER = "x-mysteryshop-planned-ns"
 #: kept in `kind_headers` beside the headers: the METHOD of a text/calendar part (an iTIP invitation, or a reply to one)
 CALENDAR = "text/calendar"
 
@@ -101,6 +105,12 @@ class ParsedMail:
     @property
     def malformed(self) -> bool:
         return bool(self.defects)
+
+    @property
+    def planned_ns(self) -> int | None:
+        """The time its sender stamped it as planned for (PLANNED_HEADER), if it did and the stamp is a number."""
+        stamp = self.kind_headers.get(PLANNED_HEADER, "")
+        return int(stamp) if stamp.isdigit() else None
 
     @property
     def thread_ids(self) -> list[str]:

@@ -23,7 +23,7 @@ from mysteryshop.demo.keys import contact_rng
 from mysteryshop.durations import TIMING_RESOLUTION_WALL_S
 from mysteryshop.demo.profile import PlannedReply, Profile, plan_replies
 from mysteryshop.mail import compose
-from mysteryshop.collect.parse import parse_mail
+from mysteryshop.collect.parse import PLANNED_HEADER, parse_mail
 from mysteryshop.smtp import SmtpPool
 from mysteryshop.collect.smtp_server import serve_smtp
 from mysteryshop.quality.reply_language import likely_language
@@ -292,7 +292,9 @@ class EmailDesk:
     ) -> None:
         marketing = planned.kind == "marketing"
         sender = self.marketing_address if marketing else self.support_address
-        headers: dict[str, str] = {}
+        # when it planned this email (this machine's monotonic clock): a simulated desk's reply counts at that time, not when a
+        # busy machine delivered it (scoring.timeline.judged_ns), so the same seed gives the same outcomes under load
+        headers: dict[str, str] = {PLANNED_HEADER: str(scheduled_ns)}
         if marketing:
             headers["List-Unsubscribe"] = f"<https://{self.domain}/unsubscribe>"
             headers["Precedence"] = "bulk"

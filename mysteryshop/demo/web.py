@@ -350,15 +350,27 @@ class WebDesk:
                     data = json.loads(msg.data)
                 except ValueError:
                     continue
+                said_at = _page_time(data.get("t"))
                 if data.get("type") == "start":
-                    chat.start(str(data.get("email") or "")[:320])
+                    chat.start(str(data.get("email") or "")[:320], said_at)
                 elif data.get("type") == "message":
-                    chat.customer_said(str(data.get("text") or "")[:MAX_FIELD])
+                    chat.customer_said(str(data.get("text") or "")[:MAX_FIELD], said_at)
                 elif data.get("type") == "seen" and isinstance(data.get("t"), (int, float)):
                     chat.seen(str(data.get("text") or "")[:MAX_FIELD], float(data["t"]))
         finally:
             chat.cancel()
         return ws
+
+
+def _page_time(page_ms: Any) -> int | None:
+    """The monotonic ns of a page time the widget sent (epoch ms: Chromium's page clock is the monotonic clock plus a
+    wall-clock offset), or None when it is missing or not within the last minute. The chat's plan counts from when the
+    customer acted on the page, not from when a busy machine got their message here, so every run plays it alike."""
+    if not isinstance(page_ms, (int, float)):
+        return None
+    now = time.monotonic_ns()
+    t_ns = int(page_ms * 1_000_000) - (time.time_ns() - now)
+    return t_ns if now - 60_000_000_000 <= t_ns <= now else None
 
 
 class _Chat:
@@ -377,7 +389,8 @@ class _Chat:
     def _truth(self, **entry: Any) -> None:
         self.desk.email.truth.add_web("chat", chat=self.number, email=self.email, **entry)
 
-    def start(self, email: str) -> None:
+    def start(self, email: str, started_ns: int | None = None) -> None:
+        """The customer opened the chat (`started_ns`: when the page says they did, see `_page_time`)."""
         self.email = email
         self.rng = contact_rng(self.desk.seed, "chat-start", address=email)
         self._truth(author="customer", kind="start", text="", received_ns=time.monotonic_ns())
@@ -386,7 +399,7 @@ class _Chat:
             plan = [(0, "message", "bot", "greeting", "Hi! I'm Nova, Northwind's virtual assistant. What can I help you with today?")]
         self.desk.email.truth.add_planned(channel="chat", chat=self.number, email=email, said="", messages=[list(m) for m in plan])
         if plan:
-            self._play(plan)
+            self._play(plan, start_ns=started_ns)
 
     def seen(self, text: str, page_ms: float) -> None:
         """The widget's read receipt: when (its page clock, epoch ms) a message arrived in the browser. Chromium's page
@@ -394,7 +407,8 @@ class _Chat:
         shown_ns = int(page_ms * 1_000_000) - (time.time_ns() - time.monotonic_ns())
         self._truth(author="page", kind="seen", text=text, page_ms=page_ms, shown_ns=shown_ns)
 
-    def customer_said(self, text: str) -> None:
+    def customer_said(self, text: str, said_ns: int | None = None) -> None:
+        """The customer wrote `text` (`said_ns`: when the page showed it, see `_page_time`); the plan counts from then."""
         received_ns = time.monotonic_ns()
         self.customer_messages.append(text)
         self._truth(author="customer", kind="received", text=text, received_ns=received_ns)
@@ -403,7 +417,7 @@ class _Chat:
             self.rng = contact_rng(self.desk.seed, "chat", address=self.email, what=text)
             plan = self._plan(text)
             self.desk.email.truth.add_planned(channel="chat", chat=self.number, email=self.email, said=text, messages=[list(m) for m in plan])
-            self._play(plan, start_ns=received_ns)
+            self._play(plan, start_ns=said_ns if said_ns is not None else received_ns)
 
     def _plan(self, text: str) -> list[tuple[int, str, str, str, str]]:
         """(company ns after the customer's first message, type, author, kind, text), in order."""
@@ -478,10 +492,12 @@ class _Chat:
                 await asyncio.sleep(delay)
             if self.ws.closed:
                 return
+            # the page time it was planned for: the harness times a simulated desk's message by it (channels/chat.py)
+            planned_ms = (scheduled_ns + time.time_ns() - time.monotonic_ns()) / 1e6
             if kind_type == "message":
-                payload = {"type": "message", "author": author, "text": text}
+                payload = {"type": "message", "author": author, "text": text, "planned": planned_ms}
             elif kind_type == "typing":
-                payload = {"type": "typing", "on": True, "name": text}
+                payload = {"type": "typing", "on": True, "name": text, "planned": planned_ms}
             else:
                 payload = {"type": "end"}
             sent_ns = time.monotonic_ns()

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mysteryshop.collect.parse import ParsedMail
 from mysteryshop.scoring.classify import Reading, read_kind
 from mysteryshop.scoring.promises import Promise
 from mysteryshop.scoring.weblog import WebLog
+
+#: How long after a deadline a simulated desk's stamped reply may still arrive and count at its stamp (wall seconds): the
+#: harness judges such a target this much behind the clock. A loaded 2-core machine delivered the demo desk's emails up to
+#: 1.8 s after their planned time (README "The same seed, the same scorecard").
+SIMULATED_GRACE_WALL_S = 3.0
+#: A stamp further before the arrival than this is not this machine's monotonic clock (a wall-clock run, a forged
+#: header): the reply counts when it arrived.
+_STAMP_LAG_LIMIT_NS = 60 * 1_000_000_000
 
 #: the action id of the persona's answers to a company that asked it for something: "~answer1", "~answer2"... (converse/)
 ANSWER_STEP = "~answer"
@@ -94,3 +103,20 @@ class Timeline:
         """Replies from `t_ns` on (an action's time: then from when its email went out, if a reply came before the 250)."""
         start = min((a.began_ns for a in self.action_log if a.t_ns == t_ns and a.began_ns is not None), default=t_ns)
         return [r for r in sorted(self.replies, key=lambda r: r.t_ns) if r.t_ns >= min(start, t_ns)]
+
+
+def judged_ns(reply: Reply, simulated: bool) -> int:
+    """When a reply counts. A real company's reply counts when it arrived. A simulated desk (a target whose clock runs
+    faster, speedup > 1: the demo) stamps each email with the time it planned to send it (collect.parse.PLANNED_HEADER);
+    its reply counts at that stamp, so that how busy the machine is cannot move it across a deadline. A stamp after the
+    arrival, or far before it, is not believed."""
+    planned = reply.mail.planned_ns if simulated else None
+    if planned is None or not 0 <= reply.t_ns - planned <= _STAMP_LAG_LIMIT_NS:
+        return reply.t_ns
+    return planned
+
+
+def judged_replies(replies: Iterable[Reply], simulated: bool) -> list[Reply]:
+    """`replies` at the times they count (`judged_ns`), in that order."""
+    judged = [r if (t := judged_ns(r, simulated)) == r.t_ns else replace(r, t_ns=t) for r in replies]
+    return sorted(judged, key=lambda r: r.t_ns)
