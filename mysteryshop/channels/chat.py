@@ -150,16 +150,19 @@ class ChatSession:
             return
         self.count += 1
         page_ms = float(payload.get("t", 0.0))
-        planned = payload.get("planned")
-        if self.target.spec.speedup > 1 and isinstance(planned, (int, float)) and -50 <= page_ms - planned <= STAMP_LAG_LIMIT_MS:  # ms apart: two readings of one clock
-            page_ms = float(planned)  # a simulated desk's message counts when it planned it (scoring.timeline.judged_ns)
         assert self.offset_ns is not None
-        t_ns = int(page_ms * 1_000_000) - self.offset_ns
+        t_ns = shown_ns = int(page_ms * 1_000_000) - self.offset_ns
+        planned = payload.get("planned")
+        # a simulated desk's message counts when it planned it (as its emails: scoring.timeline.judged_ns); -50 ms: the desk
+        # and this process read the page clock's offset separately
+        if self.target.spec.speedup > 1 and isinstance(planned, (int, float)) and -50 <= page_ms - planned <= STAMP_LAG_LIMIT_MS:
+            page_ms = float(planned)
+            t_ns = int(page_ms * 1_000_000) - self.offset_ns
         author = str(payload.get("author", "unknown"))
         text = str(payload.get("text", ""))
         if author == "unknown" and _normal(text) in self._said:
             author = "customer"
-        message = ChatMessage(self.step_id, t_ns, _utc(page_ms), author, text[:20_000])
+        message = ChatMessage(self.step_id, t_ns, _utc(page_ms), author, text[:20_000], shown_ns if shown_ns != t_ns else None)
         if author == "customer":
             self.last_customer_ns = t_ns
             self.customer_seen.set()
