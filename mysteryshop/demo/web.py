@@ -119,7 +119,9 @@ def _form_html(action: str, values: dict[str, str], errors: dict[str, str], *, c
 <h1>Contact customer care</h1>
 {"" if accessible else _PALE_HINT}
 {summary}
-<form method="post" action="{action}" enctype="multipart/form-data"{"" if personal else " novalidate"}>
+<form method="post" action="{action}" enctype="multipart/form-data"{"" if personal else " novalidate"}
+      onsubmit="this.elements.sent_at.value = performance.timeOrigin + performance.now()">
+  <input type="hidden" name="sent_at" value="">
   <label for="name">Your name</label><input type="text" id="name" name="name" value="{v['name']}">{err('name')}
   <label for="email">Email address</label><input type="email" id="email" name="email" value="{v['email']}">{err('email')}
   {extra}
@@ -156,11 +158,12 @@ _CHAT_PAGE = _page("Help centre — Northwind Outfitters", """
   const log = $('chat-log');
   let ws = null, open = false, pending = [];
   function removeTyping() { for (const el of log.querySelectorAll('.typing')) el.remove(); }
-  function add(author, text) {
+  function add(author, text, planned) {
     removeTyping();
     const el = document.createElement('div');
     el.className = 'msg ' + author;
     el.dataset.author = author;
+    if (planned) el.dataset.mysteryshopPlanned = planned;
     el.textContent = text;
     log.appendChild(el);
     log.scrollTop = log.scrollHeight;
@@ -168,12 +171,13 @@ _CHAT_PAGE = _page("Help centre — Northwind Outfitters", """
   function send(obj) { if (open) ws.send(JSON.stringify(obj)); else pending.push(obj); }
   $('chat-launcher').addEventListener('click', () => { $('chat-panel').hidden = false; $('chat-launcher').hidden = true; });
   $('chat-start').addEventListener('click', () => {
+    const startedAt = performance.timeOrigin + performance.now();
     ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/chat/ws');
-    ws.addEventListener('open', () => { open = true; ws.send(JSON.stringify({type: 'start', email: $('chat-email').value})); for (const m of pending) ws.send(JSON.stringify(m)); pending = []; });
+    ws.addEventListener('open', () => { open = true; ws.send(JSON.stringify({type: 'start', email: $('chat-email').value, t: startedAt})); for (const m of pending) ws.send(JSON.stringify(m)); pending = []; });
     ws.addEventListener('message', (event) => {
       const m = JSON.parse(event.data);
-      if (m.type === 'message') add(m.author, m.text);
-      else if (m.type === 'typing' && m.on) { removeTyping(); const t = document.createElement('div'); t.className = 'typing'; t.textContent = m.name + ' is typing…'; log.appendChild(t); }
+      if (m.type === 'message') add(m.author, m.text, m.planned);
+      else if (m.type === 'typing' && m.on) { removeTyping(); const t = document.createElement('div'); t.className = 'typing'; if (m.planned) t.dataset.mysteryshopPlanned = m.planned; t.textContent = m.name + ' is typing…'; log.appendChild(t); }
       else if (m.type === 'typing') removeTyping();
       else if (m.type === 'end') { const e = document.createElement('div'); e.className = 'chat-ended'; e.textContent = 'The chat has ended.'; log.appendChild(e); }
     });
@@ -182,8 +186,9 @@ _CHAT_PAGE = _page("Help centre — Northwind Outfitters", """
   function sendInput() {
     const text = $('chat-input').value.trim();
     if (!text || !ws) return;
+    const t = performance.timeOrigin + performance.now();
     add('customer', text);
-    send({type: 'message', text});
+    send({type: 'message', text, t});
     $('chat-input').value = '';
   }
   $('chat-send').addEventListener('click', sendInput);
@@ -275,7 +280,7 @@ class WebDesk:
         data = await request.post()
         values: dict[str, str] = {}
         attachment = None
-        for key in ("name", "email", "order_id", "topic", "message", "reply_by", "consent", "phone", "birth_date"):
+        for key in ("name", "email", "order_id", "topic", "message", "reply_by", "consent", "phone", "birth_date", "sent_at"):
             item = data.get(key)
             if isinstance(item, str):
                 values[key] = item.strip()[:MAX_FIELD]
@@ -321,7 +326,12 @@ class WebDesk:
             "form", email=values["email"], name=values["name"], order_id=values["order_id"], topic=values["topic"],
             reply_by=values.get("reply_by"), attachment=attachment, ticket=ticket, received_ns=received_ns,
         )
-        self.email.respond(customer, f"Your request: {topic}", None, ticket, received_ns, rng)
+        # the replies count from when the customer sent the form (its page time), not from when a busy machine got it here
+        try:
+            sent_ns = _page_time(float(values["sent_at"])) if values.get("sent_at") else None
+        except ValueError:
+            sent_ns = None
+        self.email.respond(customer, f"Your request: {topic}", None, ticket, received_ns if sent_ns is None else min(sent_ns, received_ns), rng)
         body = (
             f'<h1>Thank you, {html.escape(values["name"].split()[0])}</h1>'
             f'<p id="confirmation">We have received your request. Your ticket number is <strong>{ticket}</strong>. '
