@@ -11,6 +11,12 @@ around a run), SIGINT and SIGTERM are handled alike:
   `on_hard_exit` (the run marked interrupted in the store) and with the temporary files of writes under
   way removed (mysteryshop.atomic): nothing half-written is left.
 
+Under pytest-xdist the controller is the process a user or CI signals; its workers run the probes. The
+controller passes a stop on to its workers as SIGUSR1 (for SIGINT) or SIGUSR2 (for SIGTERM): `forward`. A
+worker (`handled(forwarded=True)`) stops on either as on the original, once: a Ctrl-C in a terminal reaches
+the whole process group, so a worker gets the original and the forwarded one, and that is one stop, not a
+second signal.
+
 Without `handled()` (not the main thread, or another program embedding mysteryshop), nothing is
 installed and Python's defaults apply.
 """
@@ -22,7 +28,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
@@ -31,6 +37,8 @@ from mysteryshop.exitcodes import EXIT_INTERRUPTED
 
 T = TypeVar("T")
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: the signal an xdist controller sends its workers for each signal it was stopped by
+FORWARDS = {signal.SIGINT: signal.SIGUSR1, signal.SIGTERM: signal.SIGUSR2}
 
 
 class Interrupted(KeyboardInterrupt):
@@ -45,7 +53,9 @@ class _State:
     def __init__(self) -> None:
         self.depth = 0  # nested handled() blocks: the outermost installs and restores
         self.previous: dict[int, Any] = {}
-        self.signals: list[str] = []  # the signals received while installed, in order
+        self.signals: list[str] = []  # the signals received while installed, in order (not those forwarded)
+        self.stopping: str | None = None  # the signal the stop under way is for (received or forwarded)
+        self.forwarded: dict[int, str] = {}  # forwarded signal -> the name of the one it stands for (xdist workers)
         self.finishing = 0
         self.cleanups: list[Callable[[], None]] = []
         self.on_first: Callable[[str], None] | None = None
@@ -55,8 +65,8 @@ _state = _State()
 
 
 def received() -> str | None:
-    """The first signal received while `handled()` was in force (e.g. 'SIGINT'), or None."""
-    return _state.signals[0] if _state.signals else None
+    """The signal that stopped the run while `handled()` was in force (e.g. 'SIGINT'), received or forwarded; or None."""
+    return _state.stopping
 
 
 def reason(exc: BaseException) -> str:
@@ -65,14 +75,17 @@ def reason(exc: BaseException) -> str:
 
 
 @contextmanager
-def handled() -> Iterator[None]:
-    """Handle SIGINT and SIGTERM as described above while the block runs (main thread only; nests)."""
+def handled(*, forwarded: bool = False) -> Iterator[None]:
+    """Handle SIGINT and SIGTERM as described above while the block runs (main thread only; nests). `forwarded`: an
+    xdist worker, which also stops on what its controller forwards (FORWARDS)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     if _state.depth == 0:
         _state.signals.clear()
-        _state.previous = {sig: signal.signal(sig, _handle) for sig in SIGNALS}
+        _state.stopping = None
+        _state.forwarded = {int(sent): sig.name for sig, sent in FORWARDS.items()} if forwarded else {}
+        _state.previous = {sig: signal.signal(sig, _handle) for sig in (*SIGNALS, *_state.forwarded)}
     _state.depth += 1
     try:
         yield
@@ -96,6 +109,37 @@ def finishing() -> Iterator[None]:
 
 
 @contextmanager
+def on_first_signal(act: Callable[[str], None]) -> Iterator[None]:
+    """While the block runs, a first signal calls `act(name)` instead of raising (a second one still ends the process at
+    once): for a loop that stops by itself once told, such as an xdist controller's."""
+    previous, _state.on_first = _state.on_first, act
+    try:
+        yield
+    finally:
+        _state.on_first = previous
+
+
+def ignore_forwarded() -> None:
+    """An xdist worker outside `handled(forwarded=True)` (starting, collecting, ending) ignores what its controller forwards."""
+    if threading.current_thread() is threading.main_thread():
+        for sent in FORWARDS.values():
+            signal.signal(sent, signal.SIG_IGN)
+
+
+def forward(pids: Iterable[int], name: str) -> list[int]:
+    """Pass the stop `name` (SIGINT, SIGTERM) on to xdist workers; the pids it reached."""
+    sent = FORWARDS.get(signal.Signals[name])
+    reached = []
+    for pid in pids if sent is not None else ():
+        try:
+            os.kill(pid, sent)
+        except (ProcessLookupError, PermissionError):
+            continue  # gone already (or never ours): nothing to stop
+        reached.append(pid)
+    return reached
+
+
+@contextmanager
 def on_hard_exit(cleanup: Callable[[], None]) -> Iterator[None]:
     """Run `cleanup` (quick, synchronous, never raising far) if a second signal ends the process during the block."""
     _state.cleanups.append(cleanup)
@@ -106,10 +150,18 @@ def on_hard_exit(cleanup: Callable[[], None]) -> Iterator[None]:
 
 
 def _handle(signum: int, frame: Any) -> None:
-    name = signal.Signals(signum).name
-    _state.signals.append(name)
-    if len(_state.signals) > 1:
-        hard_exit(name)
+    if signum in _state.forwarded:
+        name = _state.forwarded[signum]
+        if _state.stopping is not None:
+            return  # the stop under way: the controller forwarded the signal this process got itself
+    else:
+        name = signal.Signals(signum).name
+        _state.signals.append(name)
+        if len(_state.signals) > 1:
+            hard_exit(name)
+        if _state.stopping is not None:
+            return  # the controller's forward of this very signal came first: the same stop
+    _state.stopping = name
     if _state.finishing:
         _say(f"mysteryshop: {name}: stopping; writing the scorecard of what was measured (again to stop at once)")
         return

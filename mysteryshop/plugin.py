@@ -28,14 +28,17 @@ if TYPE_CHECKING:
 
 from mysteryshop.pytest_keys import (  # noqa: E402
     CONFIG_KEY,
+    LOST_KEY,
     OPTIONS_KEY,
     PART_KEY,
+    SINCE_KEY,
     READER_KEY,
     SESSION_KEY,
     START_ERROR_KEY,
 )
 from mysteryshop.untrusted import terminal_line  # noqa: E402
 from mysteryshop.storage import location_of  # noqa: E402
+from mysteryshop.storage.clock import utc_now  # noqa: E402
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -89,6 +92,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if personas is not None and personas < 1:
         raise pytest.UsageError(f"--personas must be at least 1, got {personas}")
     worker = getattr(config, "workerinput", None)  # an xdist worker: the controller named the run
+    if worker is not None:
+        from mysteryshop import interrupt
+
+        interrupt.ignore_forwarded()  # until its run loop handles them: a stop its controller passes on never kills it
     shard = None
     if opt("shard") is not None:
         from mysteryshop.shards import parse_shard
@@ -168,6 +175,8 @@ def _xdist_controller(config: pytest.Config) -> bool:
 def pytest_configure_node(node: Any) -> None:
     """xdist: every worker writes into the controller's run (its id; the personas are seeded with it)."""
     node.workerinput["mysteryshop_run_id"] = node.config.stash[CONFIG_KEY].run_id
+    # when this session began: a probe a worker finds cut short before it (a run resumed) is still to be walked on
+    node.workerinput["mysteryshop_since_utc"] = node.config.stash.setdefault(SINCE_KEY, utc_now())
 
 
 def _probe_key(item: pytest.Item) -> str:
@@ -249,6 +258,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtestloop(session: pytest.Session) -> Any:
+    from mysteryshop import interrupt
     from mysteryshop.plan import ProbeSpec
 
     specs = []
@@ -258,19 +268,19 @@ def pytest_runtestloop(session: pytest.Session) -> Any:
         if isinstance(spec, ProbeSpec):
             specs.append(spec)
     config = session.config
+    live = not config.option.collectonly and not config.stash[CONFIG_KEY].dry_run
+    if _xdist_controller(config) and live:
+        return (yield from _controller_loop(session))
     worker = getattr(config, "workerinput", None)
+    runs = bool(specs) and live  # a worker waits for the probes of the others even when it runs none itself
     if worker is not None:  # each probe is run by one worker (the others' items read its result from the store)
-        from mysteryshop.shards import slot_of
+        from mysteryshop.workers import runs_probe, worker_slot
 
-        index, count = int(str(worker["workerid"]).removeprefix("gw")), int(worker["workercount"])
-        # keyed apart from --shard's slices: with --shard i/n -n N, the slice's probes still spread over all N workers
-        specs = [s for s in specs if slot_of(f"worker:{s.probe_id}", count) == index]
-    from mysteryshop import interrupt
-
-    runs = bool(specs) and not config.option.collectonly and not config.stash[CONFIG_KEY].dry_run
+        _, index, count = worker_slot(worker)
+        specs = [s for s in specs if runs_probe(s.probe_id, index, count)]
     # Ctrl-C or SIGTERM (or a second one: at once) stops a run gracefully: see `_stop` and mysteryshop/interrupt.py.
     # A session without probes keeps pytest's own handling.
-    with interrupt.handled() if runs else contextlib.nullcontext():
+    with interrupt.handled(forwarded=worker is not None) if runs else contextlib.nullcontext():
         stopped: str | None = None
         try:
             if specs and not config.option.collectonly:
@@ -286,10 +296,73 @@ def pytest_runtestloop(session: pytest.Session) -> Any:
                 raise  # where it hit is what a developer stopping a slow test wants to see
             stopped = interrupt.reason(exc)
         finally:
-            _stop(session, stopped)
+            if worker is None:
+                _stop(session, stopped)
+            else:
+                _stop_worker(session, stopped)
+        if worker is not None:
+            # an xdist worker ends its session as asked to stop, not on a KeyboardInterrupt (which xdist takes for a crash:
+            # a test reported crashed, a replacement worker started); the controller stops the others (workers.py)
+            session.shouldstop = f"interrupted ({stopped})"
+            return True
     # raised again from here, with a short traceback: pytest formats the traceback of a KeyboardInterrupt, and one
     # raised deep inside a waiting test took seconds of a stop that should take few
     raise interrupt.Interrupted(stopped or "interrupted") from None
+
+
+def _stop_worker(session: pytest.Session, stopped: str | None) -> None:
+    """`_stop` in an xdist worker, which must not raise: an error escaping a worker's run loop is an internal error that
+    xdist's controller then trips over (KeyError in its list of active workers, INTERNALERROR) and the run's line is lost."""
+    try:
+        _stop(session, stopped)
+    except Exception as exc:  # noqa: BLE001 - said here, with what to do; the session ends as failed
+        where = getattr(session.config, "workerinput", {}).get("workerid")
+        reason = (f"mysteryshop: xdist worker {where} could not finish its share of run {session.config.stash[CONFIG_KEY].run_id}: "
+                  f"{type(exc).__name__}: {exc}; what it stored is kept, rerun with the same --run-id to go on")
+        _say(session.config, reason)
+        session.shouldfail = reason
+
+
+def _controller_loop(session: pytest.Session) -> Any:
+    """An xdist controller's run loop (xdist's, inside): a first Ctrl-C or SIGTERM is passed on to the workers, which stop
+    their probes and end, and the controller ends with them, interrupted as plain pytest is; a second one stops at once."""
+    from mysteryshop import interrupt
+
+    dsession = session.config.pluginmanager.getplugin("dsession")
+
+    def first(name: str) -> None:
+        if dsession is None or not _run_in_store(session.config):
+            raise interrupt.Interrupted(name)  # no probe of ours in this suite: pytest's and xdist's own handling
+        from mysteryshop.workers import stop_workers
+
+        stop_workers(dsession, name)
+
+    with interrupt.handled(), interrupt.on_first_signal(first):
+        try:
+            return (yield)
+        except KeyboardInterrupt as exc:  # xdist's Interrupted once every worker ended, or ours above
+            stopped = interrupt.received() or str(exc)
+            if not (stopped.startswith(("SIG", "interrupted (")) and _run_in_store(session.config)):
+                raise  # -x / --maxfail, or a suite without probes
+    raise interrupt.Interrupted(stopped.removeprefix("interrupted (").removesuffix(")")) from None
+
+
+def _run_in_store(config: pytest.Config) -> bool:
+    """Whether this session's run is in the store (its workers started probes)."""
+    from mysteryshop.storage import exists
+    from mysteryshop.store import Store
+
+    run = config.stash[CONFIG_KEY]
+    try:
+        if not exists(run.store_file):
+            return False
+        store = Store(run.store_file)
+        try:
+            return bool(store.query("SELECT 1 FROM runs WHERE id = ?", (run.run_id,)))
+        finally:
+            store.close()
+    except Exception:  # noqa: BLE001 - a store that cannot be read now: pytest's own handling of the stop
+        return False
 
 
 def _stop(session: pytest.Session, stopped: str | None) -> None:
@@ -374,11 +447,43 @@ def finished_probe(config: pytest.Config, spec: ProbeSpec) -> ProbeResult:
 def _elsewhere(config: pytest.Config, spec: ProbeSpec) -> ProbeResult:
     from mysteryshop.shards import stored_result
     from mysteryshop.store import Store
+    from mysteryshop.workers import lost_worker, owner_of, worker_slot
 
     store = config.stash.get(READER_KEY, None)
     if store is None:
         store = config.stash[READER_KEY] = Store(config.stash[CONFIG_KEY].store_file)
-    return stored_result(store, config.stash[CONFIG_KEY].run_id, spec)
+    run_id = config.stash[CONFIG_KEY].run_id
+    workerinput = getattr(config, "workerinput", {})
+    owner, session = owner_of(spec.probe_id, worker_slot(workerinput)[2]), str(workerinput.get("testrunuid"))
+    return stored_result(store, run_id, spec, lambda: lost_worker(store, run_id, owner, session), workerinput.get("mysteryshop_since_utc"))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """xdist: a worker died (killed, out of memory): the probes under way in it are recorded as cut short, so the items
+    waiting for them elsewhere end now; what they stored stays, and a rerun with the same --run-id goes on with them."""
+    if error is None or error == "keyboard-interrupt" or not _run_in_store(node.config):
+        return  # ended normally or stopped as asked (its probes recorded themselves); or no run of ours
+    from mysteryshop.shards import parse_shard
+    from mysteryshop.store import Store
+    from mysteryshop.workers import record_lost, worker_slot
+
+    run = node.config.stash[CONFIG_KEY]
+    worker, _, count = worker_slot(node.workerinput)
+    try:  # inside xdist's handling of the dead worker: an error raised here would end the whole session in an INTERNALERROR
+        store = Store(run.store_file)
+        try:
+            lost = record_lost(store, run.run_id, worker=worker, count=count, shard=parse_shard(run.shard) if run.shard else None,
+                               error=str(error).strip().splitlines()[-1] if str(error).strip() else "no reason given",
+                               session=str(node.workerinput.get("testrunuid")))
+        finally:
+            store.close()
+    except Exception as exc:  # noqa: BLE001 - said, with what it means for the items waiting
+        _say(node.config, f"mysteryshop: xdist worker {worker} died ({error}) and its probes could not be recorded as cut short in "
+                          f"{run.store_file}: {type(exc).__name__}: {exc}; the tests waiting for them end at their timeout")
+        return
+    node.config.stash.setdefault(LOST_KEY, []).append(lost)
+    _say(node.config, *lost.lines(run.run_id))
 
 
 def pytest_sessionfinish(session: pytest.Session) -> None:
@@ -500,6 +605,9 @@ def probe(request: pytest.FixtureRequest) -> Probe:
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    for lost in config.stash.get(LOST_KEY, []):
+        for line in lost.lines(config.stash[CONFIG_KEY].run_id)[:1]:
+            terminalreporter.write_line(line)
     ended = config.stash.get(PART_KEY, None)
     if ended is not None:
         for line in ended.lines():

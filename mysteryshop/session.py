@@ -212,8 +212,10 @@ class RunSession:
         assert self.store is not None
         config, run_id = self.config, self.config.run_id
         stored = join(self.store, run_id, {**config.as_dict(), "clock_base_ns": clock_base_ns(), **process_info()}, config.shard)
-        # a shard run again after it was stopped goes on
-        self.store.write("UPDATE runs SET status = 'running', finished_utc = NULL WHERE id = ? AND status IN ('interrupted', 'error')", (run_id,))
+        # a shard run again after it was stopped goes on; a run scored as it stood then is scored again when it ends
+        if self.store.changes("UPDATE runs SET status = 'running', finished_utc = NULL WHERE id = ? AND status IN ('interrupted', 'error')",
+                              (run_id,)):
+            self.store.write("DELETE FROM run_parts WHERE run_id = ? AND part = 'scorecard'", (run_id,))
         return stored_walks(self.store, run_id, journeys, only=probe_ids), run_clock(stored)
 
     def _prepare_target(self, target: Target, deadlines: Sequence[int] = ()) -> Target:

@@ -16,6 +16,7 @@ import json
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -68,22 +69,27 @@ def me() -> tuple[str, int]:
 
 #: how often an item whose probe another worker runs looks in the store
 POLL_S = 0.25
+#: how often an item whose probe is not in the store yet looks whether the worker that owns it was lost
+LOST_POLL_S = 1.0
 #: how long a probe may stay absent from the store before its item gives up (its worker did not start it)
 ABSENT_S = 120.0
 
 
-def stored_result(store: Store, run_id: str, spec: ProbeSpec) -> ProbeResult:
+def stored_result(store: Store, run_id: str, spec: ProbeSpec, lost: Callable[[], str | None] | None = None,
+                  since_utc: str | None = None) -> ProbeResult:
     """The result of a probe another process (an xdist worker) runs, read from the store once it has ended there.
 
-    Waits while it runs; bounded when it never appears (the worker that owns it failed to start) and when the run is
-    interrupted (its probes still running are reported so)."""
+    Waits while it runs, and while it stands interrupted by an earlier session (before `since_utc`) of a run resumed now:
+    its worker walks it on. Bounded when it never appears (the worker that owns it failed to start, or died before it
+    started it: `lost` says why once that was recorded, see workers.py) and when the run is interrupted (its probes still
+    running are reported so)."""
     from mysteryshop.resume import outcomes_of
     from mysteryshop.runner import ProbeResult
 
-    started = time.monotonic()
+    started = next_look = time.monotonic()
     while True:
         rows = store.query("SELECT status, outcome FROM probes WHERE run_id = ? AND id = ?", (run_id, spec.probe_id))
-        if rows and rows[0]["status"] in ENDED:
+        if rows and rows[0]["status"] in ENDED and not _to_resume(store, run_id, spec.probe_id, rows[0]["status"], since_utc):
             stored = json.loads(rows[0]["outcome"] or "{}")
             return ProbeResult(spec, rows[0]["status"], outcomes_of(rows[0]["outcome"]), stored.get("error"), None,
                                stored.get("problem"), stored.get("error_class"))
@@ -91,11 +97,25 @@ def stored_result(store: Store, run_id: str, spec: ProbeSpec) -> ProbeResult:
         if run and run[0]["status"] == "interrupted" and (not rows or time.monotonic() - started > 5):
             return ProbeResult(spec, "interrupted", [], f"the run {run_id} was interrupted before this probe ended", None,
                                "interrupted", "RunInterrupted")
+        if not rows and lost is not None and time.monotonic() >= next_look:
+            next_look = time.monotonic() + LOST_POLL_S
+            why = lost()
+            if why is not None:
+                return ProbeResult(spec, "interrupted", [], f"probe {spec.probe_id} was not started: {why}", None, "interrupted", "WorkerLost")
         if not rows and time.monotonic() - started > ABSENT_S:
             return ProbeResult(spec, "error", [], f"probe {spec.probe_id} was not started by the worker that owns it within "
                                f"{ABSENT_S:.0f} s (run {run_id} in {store.path}); see that worker's output for why", None, "error",
                                "WorkerMissing")
         time.sleep(POLL_S)
+
+
+def _to_resume(store: Store, run_id: str, probe_id: str, status: str, since_utc: str | None) -> bool:
+    """A probe cut short before this session began: the worker that owns it resumes it (its result is not that)."""
+    if status != "interrupted" or since_utc is None:
+        return False
+    rows = store.rows("SELECT max(utc) FROM events WHERE run_id = ? AND probe_id = ? AND kind IN ('probe_interrupted', 'probe_finished')",
+                      (run_id, probe_id))
+    return bool(rows) and rows[0][0] is not None and rows[0][0] < since_utc
 
 
 # -- ending a share, scoring the run once -------------------------------------------------------------------------
@@ -111,8 +131,20 @@ class PartEnd:
     card: dict[str, Any] | None = None
     paths: dict[str, Path] | None = None
     seconds: float = 0.0  # how long scoring the whole run took here (the merge cost)
+    cut_short: int = 0  # this share's probes stopped before they ended (interrupted, lost with a worker): a rerun goes on with them
+    ended: int = 0  # this share's probes that ended
 
     def lines(self) -> list[str]:
+        return self._scored() + self._resume()
+
+    def _resume(self) -> list[str]:
+        if not self.cut_short:
+            return []
+        return [(f"mysteryshop: run {self.run_id} stopped with {self.ended} probe(s) ended and {self.cut_short} cut short, all "
+                 f"stored; run the same command with --run-id {self.run_id} to go on: probes that ended keep their results, "
+                 "those cut short walk on from where they stood, nothing is sent twice")]
+
+    def _scored(self) -> list[str]:
         if self.card is not None and self.count == 1:
             return [f"mysteryshop: run {self.run_id} scored from what every worker stored, in {self.seconds:.2f} s"]
         if self.card is not None:
@@ -140,6 +172,10 @@ def end_part(store: Store, run_id: str, shard: Shard, journeys_dir: Path, run_di
     store.record_part(run_id, str(shard), part_status, host, pid)
     reported = len(store.parts(run_id))
     end = PartEnd(run_id, str(shard), reported, shard.count)
+    for probe_id, status in store.rows("SELECT id, status FROM probes WHERE run_id = ?", (run_id,)):
+        if shard.owns(probe_id):
+            end.cut_short += status not in ENDED or status == "interrupted"
+            end.ended += status in ENDED and status != "interrupted"
     if not store.claim_scoring(run_id, shard.count, host, pid):
         return end
     started = time.perf_counter()

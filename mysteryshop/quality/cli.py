@@ -150,6 +150,7 @@ def run_eval(args: argparse.Namespace) -> int:
     from mysteryshop.quality.evaluation import (
         format_languages,
         format_table,
+        heldout_by_source,
         item_language,
         tally,
         tally_by,
@@ -167,15 +168,18 @@ def run_eval(args: argparse.Namespace) -> int:
         print(f"mysteryshop quality eval: no labelled set found (looked for {', '.join(str(p) for p in DEFAULT_SETS)}); "
               "pass --labelled PATH or run from the repository root", file=sys.stderr)
         return 2
-    items = []
+    items, sources = [], []
     try:
         for path in paths:
-            items.extend(load_labelled(path))
+            loaded = load_labelled(path)
+            items.extend(loaded)
+            sources.extend([str(path)] * len(loaded))
     except LabelledSetError as exc:
         print(f"mysteryshop quality eval: {exc}", file=sys.stderr)
         return 2
     if args.split:
-        items = [i for i in items if i.split == args.split]
+        kept = [(item, source) for item, source in zip(items, sources) if item.split == args.split]
+        items, sources = [item for item, _ in kept], [source for _, source in kept]
     criteria = tuple(args.criteria or CRITERIA)
     engines = args.engines or _default_engines()
     languages = [item_language(i, clean(i.exchange).language) for i in items]
@@ -198,11 +202,23 @@ def run_eval(args: argparse.Namespace) -> int:
             split: {code: {name: figures(t) for name, t in by_criterion.items()} for code, by_criterion in by_language.items()}
             for split, by_language in by_split.items()
         }
+        by_source = heldout_by_source(items, results, criteria, languages, sources)
+        report["engines"][engine]["heldout_by_file"] = {
+            source: {code: {name: figures(t) for name, t in by_criterion.items()} for code, by_criterion in by_language.items()}
+            for source, by_language in by_source.items()
+        }
         if not args.json:
             print(format_table(engine, tallies))
             for split in ("train", "heldout"):
                 if split in by_split:
                     print(format_languages(split, by_split[split], counts[split]))
+            if len(by_source) > 1:
+                for source, by_language in by_source.items():
+                    per_language = {code: 0 for code in by_language}
+                    for item, language, origin in zip(items, languages, sources):
+                        if origin == source and item.split == "heldout":
+                            per_language[language] += 1
+                    print(format_languages(f"heldout, {source} alone", by_language, per_language))
             if args.misses:
                 for name, t in tallies.items():
                     for miss in t.misses:

@@ -96,6 +96,21 @@ def tally_by(
     return found
 
 
+def heldout_by_source(
+    items: Sequence[LabelledExchange], results: Sequence[dict[str, CriterionResult]], criteria: Sequence[str],
+    languages: Sequence[str], sources: Sequence[str],
+) -> dict[str, dict[str, dict[str, CriterionTally]]]:
+    """The held-out exchanges file by file, {source: {language: {criterion: tally}}}: each blind batch, written by a
+    different labeller, can then be read alone as well as pooled with the rest of the held-out data."""
+    groups: dict[str, list[int]] = {}
+    for index, (item, source) in enumerate(zip(items, sources)):
+        if item.split == "heldout":
+            groups.setdefault(source, []).append(index)
+    return {source: tally_by([items[i] for i in indexes], [results[i] for i in indexes], criteria,
+                             [languages[i] for i in indexes]).get("heldout", {})
+            for source, indexes in groups.items()}
+
+
 def format_languages(split: str, by_language: dict[str, dict[str, CriterionTally]], counts: dict[str, int]) -> str:
     """Agreement per criterion (rows) and language (columns) for one split; n is the exchanges labelled on that criterion."""
     languages = sorted(by_language, key=lambda code: (code != "en", code))

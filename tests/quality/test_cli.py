@@ -100,3 +100,29 @@ def test_split_option_keeps_only_that_split_so_misses_can_be_read_without_the_he
     assert "fr-heldout" not in out and "heldout: agreement" not in out
     assert "train: agreement per criterion and language" in out
     assert "kinds, heldout split" not in out
+
+
+def test_each_held_out_file_is_also_reported_alone(capsys, tmp_path):
+    first, second = tmp_path / "exchanges_a.yaml", tmp_path / "exchanges_b.yaml"
+    first.write_text(SPLIT_SET, encoding="utf-8")
+    second.write_text(SPLIT_SET.replace("id: de-train", "id: de-train-b").replace("id: fr-heldout", "id: fr-heldout-b")
+                      .replace("Votre colis arrivera demain chez vous, merci de votre patience.",
+                               "Merci pour votre message. Votre colis arrivera demain chez vous."), encoding="utf-8")
+    argv = ["quality", "eval", "--engine", "rules", "--labelled", str(first), "--labelled", str(second)]
+    assert run(argv + ["--json"]) == 0
+    by_file = json.loads(capsys.readouterr().out)["engines"]["rules"]["heldout_by_file"]
+    assert set(by_file) == {str(first), str(second)}
+    assert by_file[str(first)]["fr"]["acknowledges"]["agreement"] == 0.0
+    assert by_file[str(second)]["fr"]["acknowledges"]["n"] == 1
+    assert "de" not in by_file[str(first)]  # train exchanges are not in the held-out tables
+    assert run(argv) == 0
+    out = capsys.readouterr().out
+    assert f"heldout, {first} alone: agreement per criterion and language" in out
+    assert f"heldout, {second} alone: agreement per criterion and language" in out
+
+
+def test_a_single_held_out_file_gets_no_second_copy_of_its_table(capsys, tmp_path):
+    path = tmp_path / "exchanges_x.yaml"
+    path.write_text(SPLIT_SET, encoding="utf-8")
+    assert run(["quality", "eval", "--engine", "rules", "--labelled", str(path)]) == 0
+    assert " alone: agreement" not in capsys.readouterr().out

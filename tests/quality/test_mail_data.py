@@ -393,28 +393,40 @@ def test_eval_reads_the_new_exchange_files_by_default(monkeypatch):
 
 # ---------- the blind held-out batch: kinds_blind/ and exchanges_blind.yaml (see kinds_blind/README.md) ----------
 
-BLIND_DIR = HERE / "kinds_blind"
-BLIND_EXCHANGES = HERE / "exchanges_blind.yaml"
+# Each blind batch was written by a different labeller who never read the rules (see its README); the same checks
+# hold for every batch: (folder of raw messages, file of exchanges).
+BLIND_BATCHES = [(HERE / "kinds_blind", HERE / "exchanges_blind.yaml"),
+                 (HERE / "kinds_blind2", HERE / "exchanges_blind2.yaml")]
 # Languages outside the four scored ones are labelled with their own code: the kind still applies.
 BLIND_LANGUAGES = LANGUAGES | {"it", "nl", "pt"}
 
 
-@pytest.fixture(scope="module")
-def blind_labels() -> dict:
-    return yaml.safe_load((BLIND_DIR / "labels.yaml").read_text(encoding="utf-8"))
+@pytest.fixture(scope="module", params=BLIND_BATCHES, ids=lambda batch: batch[0].name)
+def blind_batch(request) -> tuple[Path, Path]:
+    return request.param
 
 
 @pytest.fixture(scope="module")
-def blind_messages(blind_labels) -> dict[str, EmailMessage]:
-    return {name: parse(BLIND_DIR / name) for name in blind_labels}
+def blind_dir(blind_batch) -> Path:
+    return blind_batch[0]
 
 
-def test_blind_labels_list_exactly_the_files_present(blind_labels):
-    present = {p.name for p in BLIND_DIR.glob("*.eml")}
+@pytest.fixture(scope="module")
+def blind_labels(blind_dir) -> dict:
+    return yaml.safe_load((blind_dir / "labels.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def blind_messages(blind_dir, blind_labels) -> dict[str, EmailMessage]:
+    return {name: parse(blind_dir / name) for name in blind_labels}
+
+
+def test_blind_labels_list_exactly_the_files_present(blind_dir, blind_labels):
+    present = {p.name for p in blind_dir.glob("*.eml")}
     assert set(blind_labels) == present, {"unlabelled": sorted(present - set(blind_labels)),
                                           "missing": sorted(set(blind_labels) - present)}
-    others = {p.name for p in BLIND_DIR.iterdir()} - present - {"labels.yaml", "README.md"}
-    assert not others, f"unexpected files in {BLIND_DIR}: {sorted(others)}"
+    others = {p.name for p in blind_dir.iterdir()} - present - {"labels.yaml", "README.md"}
+    assert not others, f"unexpected files in {blind_dir}: {sorted(others)}"
     assert all(re.fullmatch(r"[a-z0-9][a-z0-9-]*\.eml", n) for n in blind_labels)
 
 
@@ -454,11 +466,11 @@ def test_blind_messages_parse_and_have_the_headers_a_real_one_has(blind_labels, 
                 assert re.fullmatch(r"(\s*<[^<>\s]+@[^<>\s]+>)+\s*", str(msg[header])), (name, header)
 
 
-def test_blind_structure_varies(blind_labels, blind_messages):
+def test_blind_structure_varies(blind_dir, blind_labels, blind_messages):
     types = Counter(m.get_content_type() for m in blind_messages.values())
     encodings = Counter(str(p.get("Content-Transfer-Encoding", "7bit")).lower()
                         for m in blind_messages.values() for p in m.walk() if not p.is_multipart())
-    raw_subjects = sum(b"Subject: =?" in (BLIND_DIR / n).read_bytes() for n in blind_labels)
+    raw_subjects = sum(b"Subject: =?" in (blind_dir / n).read_bytes() for n in blind_labels)
     html_only = sum(m.get_content_type() == "text/html" for m in blind_messages.values())
     no_auto = [n for n, m in blind_messages.items()
                if all(m[h] is None for h in ("Auto-Submitted", "X-Autoreply", "X-Autorespond"))]
@@ -482,12 +494,17 @@ def test_no_real_personal_data_in_blind_messages(blind_messages):
 
 
 @pytest.fixture(scope="module")
-def blind_exchanges() -> list[dict]:
-    return yaml.safe_load(BLIND_EXCHANGES.read_text(encoding="utf-8"))
+def blind_exchanges_path(blind_batch) -> Path:
+    return blind_batch[1]
 
 
-def test_blind_exchanges_load_with_the_project_loader_and_are_held_out(blind_exchanges):
-    items = load_labelled(BLIND_EXCHANGES)
+@pytest.fixture(scope="module")
+def blind_exchanges(blind_exchanges_path) -> list[dict]:
+    return yaml.safe_load(blind_exchanges_path.read_text(encoding="utf-8"))
+
+
+def test_blind_exchanges_load_with_the_project_loader_and_are_held_out(blind_exchanges_path, blind_exchanges):
+    items = load_labelled(blind_exchanges_path)
     assert len(items) == len(blind_exchanges) >= 40
     for item in items:
         assert set(item.labels) == set(CRITERIA), item.id
@@ -519,11 +536,11 @@ def test_no_real_personal_data_in_blind_exchanges(blind_exchanges):
     assert not problems, problems
 
 
-def test_eval_reads_the_blind_sets_by_default(monkeypatch):
+def test_eval_reads_the_blind_sets_by_default(monkeypatch, blind_dir, blind_exchanges_path):
     from mysteryshop.quality.cli import default_kinds_folders
     from mysteryshop.quality.labelled import default_sets
 
     root = HERE.parent.parent
-    assert BLIND_DIR in default_kinds_folders(root)
+    assert blind_dir in default_kinds_folders(root)
     monkeypatch.chdir(root)
-    assert "exchanges_blind.yaml" in {p.name for p in default_sets()}
+    assert blind_exchanges_path.name in {p.name for p in default_sets()}
