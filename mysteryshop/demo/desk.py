@@ -34,12 +34,12 @@ _ORDER = re.compile(r"\b(ORD-\d+)\b")
 #: Wall seconds between two emails to one customer at least (company time: times the speedup; see plan_replies).
 MIN_GAP_WALL_S = 0.25
 #: How far apart two runs with one seed may measure the same reply, in wall seconds (company time: times the
-#: speedup, two hours at the demo's 14,400x). The desk decides the same things in both runs (see keys.py), but when
-#: each message really goes out and is read depends on how busy the machine is: on a 2-core machine shared with
-#: Chromium and other work (load average 12-15), replies went out up to 0.8 s late in the first second of a run, nearly
-#: all of it in the SMTP conversation with the harness's mailbox while Chromium starts. An expectation whose deadline falls within this of the measured
-#: time can come out either way (and a journey's fallback be taken in one run only); the desk keeps its emails
-#: clear of the deadlines where the profile leaves room (GUARDS_WALL_S).
+#: speedup, two hours at the demo's 14,400x). The desk decides the same things in both runs (see keys.py) and stamps
+#: each message with the time it planned it for, counted from when the customer acted (PLANNED_HEADER; the chat and the
+#: contact form send their page time), and the harness times a simulated desk's replies by that stamp
+#: (scoring.timeline.judged_ns): a loaded machine's delivery delay (up to 1.8 s measured on a 2-core machine shared
+#: with Chromium and other sessions) no longer moves them. What is left is reading the customer's message (the 250 to
+#: its DATA, which can only make a reply look earlier) and the customer's own steps in the browser.
 REPEAT_TOLERANCE_WALL_S = TIMING_RESOLUTION_WALL_S
 #: How far (wall seconds, widest first) acknowledgements, answers and follow-ups keep from the deadlines of the
 #: run's journeys, where the profile's range leaves room (see profile.draw_delay).
