@@ -39,7 +39,7 @@ from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, Outcome, c
 from mysteryshop.scoring.first_answer import first_answer_quality
 from mysteryshop.scoring.shared_scores import recording_verdicts, shared_scores
 from mysteryshop.scoring.stored_kind import read_and_keep
-from mysteryshop.scoring.timeline import SIMULATED_GRACE_WALL_S, Action, Reply, Timeline, Visit, judged_ns
+from mysteryshop.scoring.timeline import SIMULATED_GRACE_WALL_S, Action, Reply, Timeline, Visit, judged_ns, judged_replies
 from mysteryshop.sends import SendDeferred, SendGuard
 from mysteryshop.signing import Signers
 from mysteryshop.smtp import SmtpPool
@@ -319,12 +319,17 @@ class Engine:
             if ticket:
                 self.mailbox.correlator.add_ticket(spec.probe_id, ticket)
 
-    def _judging_now(self, spec: ProbeSpec) -> int:
+    def _judging_now(self, spec: ProbeSpec, timeline: Timeline) -> int:
         """The time open expectations are judged at: now, or for a simulated desk whose replies count at their stamped
         time (scoring.timeline.judged_ns) the grace earlier, so that a reply stamped before its deadline but delivered
         late by a busy machine still counts, in every run alike."""
         now = self.clock()
-        return now - int(SIMULATED_GRACE_WALL_S * 1e9) if spec.target.spec.speedup > 1 else now
+        speedup = spec.target.spec.speedup
+        if speedup <= 1:
+            return now
+        # an action recorded after a reply came (a form's submission is known once its page is back) can be the one it answers
+        timeline.replies = judged_replies(timeline.replies, True, timeline.action_log, speedup)
+        return now - int(SIMULATED_GRACE_WALL_S * 1e9)
 
     async def _wait_for_send_window(self, spec: ProbeSpec, timeline: Timeline) -> None:
         """A target with a send window: the probe's first message waits for its time in the window (event `deferred_until`)."""
@@ -353,7 +358,7 @@ class Engine:
         for _ in range(MAX_STEPS):
             if state.waiting is not None:
                 visit = state.waiting
-                outcome = judge_visit(journey, visit, timeline, now_ns=self._judging_now(spec), speedup=speedup, clock=clock)
+                outcome = judge_visit(journey, visit, timeline, now_ns=self._judging_now(spec, timeline), speedup=speedup, clock=clock)
                 if outcome is not None and outcome.status == PENDING:
                     return visit
                 when = "pass" if outcome is None or outcome.status == PASSED else ("timeout" if outcome.timed_out else "fail")
@@ -550,7 +555,7 @@ class Engine:
 
     async def _receive(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any], visit: Visit) -> None:
         """Wait for the next thing the company does for this probe, or until the visit's deadline."""
-        now = self._judging_now(spec)
+        now = self._judging_now(spec, timeline)
         outcome = judge_visit(spec.journey, visit, timeline, now_ns=now, speedup=spec.target.spec.speedup, clock=spec.target.clock)
         deadline = (visit.anchor_ns or now) + spec.target.wall_ns((outcome.deadline_ns if outcome else 0) or 0)
         timeout = max(0.0, (deadline - now) / 1e9) + 0.001
@@ -569,7 +574,8 @@ class Engine:
             reply = Reply.read(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid, inbound.reading)
         else:
             reply = Reply.of(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid)
-        if (judged := judged_ns(reply, simulated=spec.target.spec.speedup > 1)) != reply.t_ns:
+        speedup = spec.target.spec.speedup
+        if (judged := judged_ns(reply, speedup > 1, timeline.action_log, speedup)) != reply.t_ns:
             reply = replace(reply, t_ns=judged)
         timeline.replies.append(reply)
         timeline.replies.sort(key=lambda r: r.t_ns)

@@ -292,9 +292,10 @@ class EmailDesk:
     ) -> None:
         marketing = planned.kind == "marketing"
         sender = self.marketing_address if marketing else self.support_address
-        # when it planned this email (this machine's monotonic clock): a simulated desk's reply counts at that time, not when a
-        # busy machine delivered it (scoring.timeline.judged_ns), so the same seed gives the same outcomes under load
-        headers: dict[str, str] = {PLANNED_HEADER: str(scheduled_ns)}
+        # when it planned this email: how long after it got the customer's message (then, on this machine's monotonic clock).
+        # A simulated desk's reply counts that long after the customer's action, not when a busy machine delivered it
+        # (scoring.timeline.judged_ns), so the same seed gives the same outcomes under load
+        headers: dict[str, str] = {PLANNED_HEADER: f"{received_ns} {planned.delay_ns}"}
         if marketing:
             headers["List-Unsubscribe"] = f"<https://{self.domain}/unsubscribe>"
             headers["Precedence"] = "bulk"

@@ -119,9 +119,7 @@ def _form_html(action: str, values: dict[str, str], errors: dict[str, str], *, c
 <h1>Contact customer care</h1>
 {"" if accessible else _PALE_HINT}
 {summary}
-<form method="post" action="{action}" enctype="multipart/form-data"{"" if personal else " novalidate"}
-      onsubmit="this.elements.sent_at.value = performance.timeOrigin + performance.now()">
-  <input type="hidden" name="sent_at" value="">
+<form method="post" action="{action}" enctype="multipart/form-data"{"" if personal else " novalidate"}>
   <label for="name">Your name</label><input type="text" id="name" name="name" value="{v['name']}">{err('name')}
   <label for="email">Email address</label><input type="email" id="email" name="email" value="{v['email']}">{err('email')}
   {extra}
@@ -280,7 +278,7 @@ class WebDesk:
         data = await request.post()
         values: dict[str, str] = {}
         attachment = None
-        for key in ("name", "email", "order_id", "topic", "message", "reply_by", "consent", "phone", "birth_date", "sent_at"):
+        for key in ("name", "email", "order_id", "topic", "message", "reply_by", "consent", "phone", "birth_date"):
             item = data.get(key)
             if isinstance(item, str):
                 values[key] = item.strip()[:MAX_FIELD]
@@ -326,12 +324,7 @@ class WebDesk:
             "form", email=values["email"], name=values["name"], order_id=values["order_id"], topic=values["topic"],
             reply_by=values.get("reply_by"), attachment=attachment, ticket=ticket, received_ns=received_ns,
         )
-        # the replies count from when the customer sent the form (its page time), not from when a busy machine got it here
-        try:
-            sent_ns = _page_time(float(values["sent_at"])) if values.get("sent_at") else None
-        except ValueError:
-            sent_ns = None
-        self.email.respond(customer, f"Your request: {topic}", None, ticket, received_ns if sent_ns is None else min(sent_ns, received_ns), rng)
+        self.email.respond(customer, f"Your request: {topic}", None, ticket, received_ns, rng)
         body = (
             f'<h1>Thank you, {html.escape(values["name"].split()[0])}</h1>'
             f'<p id="confirmation">We have received your request. Your ticket number is <strong>{ticket}</strong>. '

@@ -64,7 +64,7 @@ def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality
     """
     timeline = probe.timeline
     if speedup > 1:  # a simulated desk: its emails count when it planned them (scoring.timeline.judged_ns)
-        timeline.replies = judged_replies(timeline.replies, simulated=True)
+        timeline.replies = judged_replies(timeline.replies, True, timeline.action_log, speedup)
     finished = probe.finished_ns is not None
     interrupted = probe.interrupted_ns is not None and not finished
     # a probe still waiting (a campaign) is judged as of now, one its run cut short as of then: open deadlines stay pending

@@ -105,18 +105,25 @@ class Timeline:
         return [r for r in sorted(self.replies, key=lambda r: r.t_ns) if r.t_ns >= min(start, t_ns)]
 
 
-def judged_ns(reply: Reply, simulated: bool) -> int:
+def judged_ns(reply: Reply, simulated: bool, actions: Iterable[Action] = (), speedup: float = 1.0) -> int:
     """When a reply counts. A real company's reply counts when it arrived. A simulated desk (a target whose clock runs
-    faster, speedup > 1: the demo) stamps each email with the time it planned to send it (collect.parse.PLANNED_HEADER);
-    its reply counts at that stamp, so that how busy the machine is cannot move it across a deadline. A stamp after the
-    arrival, or far before it, is not believed."""
-    planned = reply.mail.planned_ns if simulated else None
-    if planned is None or not 0 <= reply.t_ns - planned <= _STAMP_LAG_LIMIT_NS:
+    faster, speedup > 1: the demo) stamps each email with when it got the customer's message it answers and how long
+    (company time) after that it planned it (collect.parse.PLANNED_HEADER); its reply counts that long after the
+    customer's action the desk got (the latest of `actions` begun by then), so that neither how busy the machine was
+    delivering it nor carrying the customer's message can move it across a deadline. A stamp after the arrival, far
+    before it, or before every action is not believed."""
+    stamp = reply.mail.planned if simulated else None
+    if stamp is None:
         return reply.t_ns
-    return planned
+    got_ns, delay_ns = stamp
+    if not 0 <= reply.t_ns - got_ns <= _STAMP_LAG_LIMIT_NS:
+        return reply.t_ns
+    anchor = max((a.t_ns for a in actions if min(a.t_ns, a.began_ns or a.t_ns) <= got_ns), default=None)
+    return reply.t_ns if anchor is None else anchor + int(delay_ns / speedup)
 
 
-def judged_replies(replies: Iterable[Reply], simulated: bool) -> list[Reply]:
+def judged_replies(replies: Iterable[Reply], simulated: bool, actions: Iterable[Action] = (), speedup: float = 1.0) -> list[Reply]:
     """`replies` at the times they count (`judged_ns`), in that order."""
-    judged = [r if (t := judged_ns(r, simulated)) == r.t_ns else replace(r, t_ns=t) for r in replies]
+    acts = list(actions)
+    judged = [r if (t := judged_ns(r, simulated, acts, speedup)) == r.t_ns else replace(r, t_ns=t) for r in replies]
     return sorted(judged, key=lambda r: r.t_ns)
