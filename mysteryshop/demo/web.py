@@ -353,7 +353,7 @@ class WebDesk:
                     data = json.loads(msg.data)
                 except ValueError:
                     continue
-                said_at = _page_time(data.get("t"))
+                said_at = data.get("t") if _page_time(data.get("t")) is not None else None
                 if data.get("type") == "start":
                     chat.start(str(data.get("email") or "")[:320], said_at)
                 elif data.get("type") == "message":
@@ -392,8 +392,8 @@ class _Chat:
     def _truth(self, **entry: Any) -> None:
         self.desk.email.truth.add_web("chat", chat=self.number, email=self.email, **entry)
 
-    def start(self, email: str, started_ns: int | None = None) -> None:
-        """The customer opened the chat (`started_ns`: when the page says they did, see `_page_time`)."""
+    def start(self, email: str, page_ms: float | None = None) -> None:
+        """The customer opened the chat (`page_ms`: when, by the page's clock)."""
         self.email = email
         self.rng = contact_rng(self.desk.seed, "chat-start", address=email)
         self._truth(author="customer", kind="start", text="", received_ns=time.monotonic_ns())
@@ -402,7 +402,7 @@ class _Chat:
             plan = [(0, "message", "bot", "greeting", "Hi! I'm Nova, Northwind's virtual assistant. What can I help you with today?")]
         self.desk.email.truth.add_planned(channel="chat", chat=self.number, email=email, said="", messages=[list(m) for m in plan])
         if plan:
-            self._play(plan, start_ns=started_ns)
+            self._play(plan, page_ms=page_ms)
 
     def seen(self, text: str, page_ms: float) -> None:
         """The widget's read receipt: when (its page clock, epoch ms) a message arrived in the browser. Chromium's page
@@ -410,8 +410,8 @@ class _Chat:
         shown_ns = int(page_ms * 1_000_000) - (time.time_ns() - time.monotonic_ns())
         self._truth(author="page", kind="seen", text=text, page_ms=page_ms, shown_ns=shown_ns)
 
-    def customer_said(self, text: str, said_ns: int | None = None) -> None:
-        """The customer wrote `text` (`said_ns`: when the page showed it, see `_page_time`); the plan counts from then."""
+    def customer_said(self, text: str, page_ms: float | None = None) -> None:
+        """The customer wrote `text` (`page_ms`: when the page showed it, by its clock); the plan counts from then."""
         received_ns = time.monotonic_ns()
         self.customer_messages.append(text)
         self._truth(author="customer", kind="received", text=text, received_ns=received_ns)
@@ -420,7 +420,7 @@ class _Chat:
             self.rng = contact_rng(self.desk.seed, "chat", address=self.email, what=text)
             plan = self._plan(text)
             self.desk.email.truth.add_planned(channel="chat", chat=self.number, email=self.email, said=text, messages=[list(m) for m in plan])
-            self._play(plan, start_ns=said_ns if said_ns is not None else received_ns)
+            self._play(plan, start_ns=received_ns, page_ms=page_ms)
 
     def _plan(self, text: str) -> list[tuple[int, str, str, str, str]]:
         """(company ns after the customer's first message, type, author, kind, text), in order."""
@@ -480,14 +480,17 @@ class _Chat:
             plan.append((answer_at + b.survey_delay, "end", "bot", "end", ""))
         return sorted(plan, key=lambda item: item[0])[:MAX_CHAT_EVENTS]
 
-    def _play(self, plan: list[tuple[int, str, str, str, str]], start_ns: int | None = None) -> None:
+    def _play(self, plan: list[tuple[int, str, str, str, str]], start_ns: int | None = None, page_ms: float | None = None) -> None:
+        """Play `plan` from `start_ns` (monotonic); with `page_ms`, the page time the customer acted at, each message is
+        stamped with its planned page time counted from then, in the page's own clock (so the harness, which reads the
+        customer's line by that clock too, sees the plan's delays exactly)."""
         start = time.monotonic_ns() if start_ns is None else start_ns
-        task = asyncio.ensure_future(self._run(plan, start))
+        task = asyncio.ensure_future(self._run(plan, start, page_ms))
         for tasks in (self.tasks, self.desk._chats):  # noqa: SLF001
             tasks.add(task)
             task.add_done_callback(tasks.discard)
 
-    async def _run(self, plan: list[tuple[int, str, str, str, str]], start_ns: int) -> None:
+    async def _run(self, plan: list[tuple[int, str, str, str, str]], start_ns: int, page_ms: float | None = None) -> None:
         for offset, kind_type, author, kind, text in plan:
             scheduled_ns = start_ns + int(offset / self.desk.speedup)
             delay = (scheduled_ns - time.monotonic_ns()) / 1e9
@@ -496,7 +499,8 @@ class _Chat:
             if self.ws.closed:
                 return
             # the page time it was planned for: the harness times a simulated desk's message by it (channels/chat.py)
-            planned_ms = (scheduled_ns + time.time_ns() - time.monotonic_ns()) / 1e6
+            planned_ms = (page_ms + offset / self.desk.speedup / 1e6 if page_ms is not None
+                          else (scheduled_ns + time.time_ns() - time.monotonic_ns()) / 1e6)
             if kind_type == "message":
                 payload = {"type": "message", "author": author, "text": text, "planned": planned_ms}
             elif kind_type == "typing":
