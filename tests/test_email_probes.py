@@ -36,7 +36,7 @@ def test_fifty_concurrent_probes_measure_acknowledgements_within_20ms_of_ground_
         truth = [r for r in ground_truth.for_address(result.spec.persona.email) if r.kind == "acknowledgement"]
         assert len(truth) == 1, result.spec.persona.email
         measured = result.timeline.replies[0].t_ns - result.timeline.actions["ask"].t_ns
-        actual = truth[0].scheduled_ns - truth[0].received_ns  # a simulated desk's reply counts when it was planned (judged_ns)
+        actual = truth[0].sent_ns - truth[0].received_ns
         errors.append(abs(measured - actual))
     assert max(errors) < TIMING_TOLERANCE_NS, f"worst timing error {max(errors) / 1e6:.1f} ms"
     # And they ran concurrently: one at a time would take at least 50 s; concurrently the slowest reply is 3 s

@@ -19,6 +19,10 @@ SIMULATED_GRACE_WALL_S = 3.0
 #: header): the reply counts when it arrived.
 _STAMP_LAG_LIMIT_NS = 60 * 1_000_000_000
 
+#: How much later than the desk got a message its sender may have noted sending it (its clock is read after the last
+#: write returns; a loaded machine can run the desk first): an action begun up to this after is still the one answered.
+_SEND_SLACK_NS = 1_000_000_000
+
 #: the action id of the persona's answers to a company that asked it for something: "~answer1", "~answer2"... (converse/)
 ANSWER_STEP = "~answer"
 
@@ -118,7 +122,7 @@ def judged_ns(reply: Reply, simulated: bool, actions: Iterable[Action] = (), spe
     got_ns, delay_ns = stamp
     if not 0 <= reply.t_ns - got_ns <= _STAMP_LAG_LIMIT_NS:
         return reply.t_ns
-    anchor = max((a.t_ns for a in actions if min(a.t_ns, a.began_ns or a.t_ns) <= got_ns), default=None)
+    anchor = max((a.t_ns for a in actions if min(a.t_ns, a.began_ns or a.t_ns) <= got_ns + _SEND_SLACK_NS), default=None)
     return reply.t_ns if anchor is None else anchor + int(delay_ns / speedup)
 
 
