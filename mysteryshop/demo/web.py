@@ -373,7 +373,8 @@ def _page_time(page_ms: Any) -> int | None:
         return None
     now = time.monotonic_ns()
     t_ns = int(page_ms * 1_000_000) - (time.time_ns() - now)
-    return t_ns if now - 60_000_000_000 <= t_ns <= now else None
+    # up to a second ahead: the page's clock and this process's reading of the wall clock's offset differ by milliseconds
+    return t_ns if now - 60_000_000_000 <= t_ns <= now + 1_000_000_000 else None
 
 
 class _Chat:
