@@ -73,7 +73,10 @@ def describe_sends(specs: Iterable[ProbeSpec], out: Callable[[str], None] = prin
                     f"as {spec.persona.full_name} <{spec.persona.email}>")
                 out(body)
             else:
-                where = target.chat.url if target.chat else "?"
+                chat = target.chat
+                where = chat.url if chat else "?"
+                if chat and step.do == "open_chat" and (step.start or chat.start_at) == "home":
+                    where += f", found from the home page {chat.home_url} (at most {chat.max_clicks} clicks)"
                 out(f"--- would {'open the chat' if step.do == 'open_chat' else 'say in the chat'} at {where} ({spec.probe_id}, step '{step.id}')")
                 if body:
                     out(body)

@@ -144,9 +144,10 @@ class Step(BaseModel):
     slots: dict[str, Text] = Field(default={}, description="this step's own slots: name -> wording, variants, or either per language; "
                                                           "used as {name} in its subject and body (they replace journey slots of the same name)")
     fields: dict[str, str | bool] = Field(default={}, description="submit_form: values for the target's webform.fields (override its values); may use {persona.*}")
-    start: Literal["form", "home"] | None = Field(
-        default=None, description="submit_form: start at the form's URL, or at the home page and find the way to the form as a customer "
-                                  "would (default: the target's webform.start)")
+    start: Literal["form", "chat", "home"] | None = Field(
+        default=None, description="submit_form: start at the form's URL ('form'), open_chat: at the chat's URL ('chat'); or either at the "
+                                  "home page ('home'), finding the way to the form or the chat as a customer would (default: the "
+                                  "target's webform.start or chat.start_at)")
     refers_to: str | None = Field(default=None, description="an earlier step this one is about (e.g. the form a chat follows up); knows_customer counts what was given there")
     expect: str | None = Field(default=None, description="expectation: " + ", ".join(EXPECTATIONS))
     within: Duration | None = Field(
@@ -272,8 +273,12 @@ class Step(BaseModel):
             )
         if self.do and (self.on_pass or self.on_fail or self.on_timeout):
             raise ValueError(f"step '{self.id}': on_pass/on_fail/on_timeout belong to expectations; an action goes on with 'next:'")
-        if self.start is not None and self.do != "submit_form":
-            raise ValueError(f"step '{self.id}': start: is for submit_form steps (where the customer starts looking for the contact form)")
+        if self.start is not None and self.do not in ("submit_form", "open_chat"):
+            raise ValueError(f"step '{self.id}': start: is for submit_form and open_chat steps (where the customer starts looking for the "
+                             f"contact form or the chat)")
+        if self.start is not None and (self.do, self.start) in (("submit_form", "chat"), ("open_chat", "form")):
+            raise ValueError(f"step '{self.id}': a {self.do} step starts at 'home' or at the {'form' if self.do == 'submit_form' else 'chat'}'s "
+                             f"own URL ('{'form' if self.do == 'submit_form' else 'chat'}'), not '{self.start}'")
         if self.capture and (self.do or self.expect == "no_marketing"):
             raise ValueError(f"step '{self.id}': capture: belongs on an expectation that reads what the company sent (an acknowledgement, "
                              f"answer, form_confirmation, chat_response...), not on {'an action' if self.do else 'no_marketing'}")

@@ -240,6 +240,8 @@ class RunSession:
                 spec.webform.home = with_port(spec.webform.home, desk.http_port)
         if spec.chat is not None:
             spec.chat.url = with_port(spec.chat.url, desk.http_port)
+            if spec.chat.home:
+                spec.chat.home = with_port(spec.chat.home, desk.http_port)
         return Target(spec=spec, path=target.path)
 
     def _part_suffix(self) -> str:

@@ -214,6 +214,22 @@ class ChatChannel(BaseModel):
     typing: str | None = None               # typing indicator
     timeout: float = Field(default=10.0, gt=0, description="seconds a chat action may take before it fails (wall clock)")
     accessibility: bool = Field(default=True, description="run axe-core (WCAG 2 A and AA rules) on the open chat widget")
+    # `start_at`, not `start`: `start` is the pre-chat form's start button
+    start_at: Literal["chat", "home"] = Field(
+        default="chat", description="where an open_chat step starts: at chat.url, or at the home page, finding the chat as a customer "
+                                    "would (its launcher on a page, a help page's 'Chat with us' link) (a journey step's `start:` overrides it)")
+    home: str | None = Field(default=None, description="the home page a chat that starts there opens (default: the root of the chat's site)")
+    max_clicks: int = Field(default=4, ge=1, le=10, description="how many clicks from the home page the way to the chat may take")
+    max_pages: int = Field(default=25, ge=1, le=200, description="how many pages the search for the chat may open before it gives up")
+    launcher_wait: float = Field(default=2.0, ge=0, le=30, description="seconds each page of the search is given to show the chat's launcher "
+                                                                      "(widgets load after the page)")
+
+    @property
+    def home_url(self) -> str:
+        if self.home:
+            return self.home
+        parts = urlsplit(self.url)
+        return f"{parts.scheme}://{parts.netloc}/"
 
 
 class ImapSource(BaseModel):

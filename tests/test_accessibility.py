@@ -237,3 +237,92 @@ def test_an_audit_that_times_out_is_stored_as_such_within_the_steps_deadline_and
     stored = [json.loads(r["data"]) for r in store.query("SELECT data FROM events WHERE kind = 'accessibility' AND probe_id = 'p1'")]
     assert [s["status"] for s in stored] == ["timed out"] and "did not finish within 1.5s" in stored[0]["error"]
     assert stored[0]["screenshot"] and Path(stored[0]["screenshot"]).is_file()  # what the page showed when the audit gave up
+
+
+def test_an_audit_that_times_out_in_a_run_is_a_verdict_with_a_screenshot_and_the_probe_and_the_run_go_on(tmp_path: Path, store, make_desk) -> None:
+    import json
+
+    from mysteryshop.channels.browser import BrowserOptions
+    from mysteryshop.demo.profile import get_profile
+    from mysteryshop.runner import Engine, EngineThread
+    from mysteryshop.scorecard.build import build_scorecard
+
+    from .conftest import PROBE_DOMAIN, specs_for, write_journey
+    from .test_web_probes import demo_target
+
+    engine = EngineThread(Engine(store, "run-1", domains={PROBE_DOMAIN}, browser=BrowserOptions(artifacts_dir=tmp_path / "reports"))).start()
+    try:
+        # Given a contact form whose page a heavy script keeps busy for 6 s once loaded (longer than half the step's 10 s,
+        # the most an audit may take), and beside it another company's plain form
+        desk = make_desk(get_profile("excellent"), speedup=3600)
+        journey = write_journey(tmp_path, FORM_ONLY)
+        busy = demo_target(desk, speedup=3600, timeout=10.0)
+        busy.spec.webform.url += "?busy=6000"  # type: ignore[union-attr]
+        plain = demo_target(desk, speedup=3600)
+        plain.spec.name = "demo-plain"
+        bad_spec, good_spec = specs_for(journey, busy, 1)[0], specs_for(journey, plain, 2)[1]
+        for spec in (bad_spec, good_spec):
+            store.add_probe("run-1", spec.probe_id, journey.name, spec.target.name, spec.record())
+        engine.call(engine.engine.web.browser.context("warm-up"))  # Chromium's start-up is not the step's time
+        # When both probes run
+        started = time.monotonic()
+        bad_future, good_future = engine.submit(bad_spec), engine.submit(good_spec)
+        result = bad_future.result(timeout=60)
+        elapsed = time.monotonic() - started
+        other = good_future.result(timeout=60)
+    finally:
+        engine.stop()
+    # Then the audit is recorded as timed out, with a screenshot, and the form was still sent within the step's deadline
+    audits = _audits(store, bad_spec.probe_id)
+    assert [(a["channel"], a["status"]) for a in audits] == [("webform", "timed out")], audits
+    assert "did not finish within" in audits[0]["error"]
+    assert audits[0]["screenshot"] and Path(audits[0]["screenshot"]).is_file()
+    assert result.status == "passed", (result.error, [o.reason for o in result.failures])
+    assert elapsed < 10.0 + 2.0, f"took {elapsed:.1f}s for a 10 s deadline"
+    assert len(desk.truth.forms) == 2
+    # And the other company's probe and audit went on as usual
+    assert other.status == "passed", other.error
+    assert [(a["channel"], a["status"]) for a in _audits(store, good_spec.probe_id)] == [("webform", "ok")]
+    # And the scorecard says which audit could not complete, and why
+    card = build_scorecard(store, "run-1", {journey.name: journey}, {busy.name: busy, plain.name: plain})
+    incomplete = card["companies"][busy.name]["accessibility"]["incomplete"]
+    assert [(i["status"], i["channel"]) for i in incomplete] == [("timed out", "webform")] and incomplete[0]["screenshot"]
+    assert json.dumps(card["companies"]["demo-plain"]["accessibility"]["incomplete"]) == "[]"
+
+
+def test_an_audit_of_a_chat_widget_that_times_out_is_a_verdict_with_a_screenshot_and_the_chat_goes_on(tmp_path: Path, store, make_desk) -> None:
+    from mysteryshop.channels.browser import BrowserOptions
+    from mysteryshop.runner import Engine, EngineThread
+
+    from .conftest import PROBE_DOMAIN, profile, specs_for, write_journey
+    from .test_chat_widgets import widget_target
+    from .test_web_probes import quick_chat
+
+    engine = EngineThread(Engine(store, "run-1", domains={PROBE_DOMAIN}, browser=BrowserOptions(artifacts_dir=tmp_path / "reports"))).start()
+    try:
+        # Given the chat widget in nested frames, whose messenger keeps its page busy for 7.5 s once the chat starts
+        desk = make_desk(profile(chat=quick_chat()), speedup=60)
+        target = widget_target(desk, speedup=60, query="nested=1&busy=7500", consent=None, timeout=15.0)
+        journey = write_journey(tmp_path, """
+id: open_only
+title: Open the chat and ask
+steps:
+  - id: open
+    do: open_chat
+    body: "Hi, where is my order {persona.order_id}?"
+  - id: first_response
+    expect: chat_response
+    within: 5m
+""")
+        spec = specs_for(journey, target, 1)[0]
+        engine.call(engine.engine.web.browser.context("warm-up"))
+        result = engine.submit(spec).result(timeout=90)
+    finally:
+        engine.stop()
+    # Then the widget's audit is recorded as timed out with a screenshot, and the customer's question was still asked and answered
+    audits = _audits(store, spec.probe_id)
+    assert [(a["channel"], a["status"]) for a in audits] == [("chat", "timed out")], audits
+    assert "did not finish within" in audits[0]["error"] and "/messenger" in audits[0]["url"]
+    assert audits[0]["screenshot"] and Path(audits[0]["screenshot"]).is_file()
+    assert result.status == "passed", (result.error, [o.reason for o in result.failures])
+    assert [m.author for m in result.timeline.web.chat if m.author != "typing"][:2] == ["bot", "customer"]

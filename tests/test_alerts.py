@@ -82,8 +82,8 @@ def _spec(**send: Any) -> AlertSpec:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "store.sqlite")
+def store(store_location: Path | str) -> Iterator[Store]:
+    s = Store(store_location)
     yield s
     s.close()
 

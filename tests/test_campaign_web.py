@@ -12,7 +12,7 @@ from mysteryshop.cli import main as cli
 from mysteryshop.demo.process import DemoDeskProcess
 from mysteryshop.store import Store
 
-from .conftest import ROOT, free_port, profile
+from .conftest import ROOT, free_port, profile, store_at
 from .test_campaign import Listener
 from .test_web_probes import quick_chat
 
@@ -93,7 +93,7 @@ def test_a_tick_opens_the_chat_when_the_email_went_unanswered_and_waits_for_the_
     assert by_journey["escalate"]["status"] == "failed"  # the email went unanswered: a finding, not an error
     assert {o["step"]: o["status"] for o in by_journey["form"]["outcomes"]} == {"confirmed": "passed"}
     # the chat happened: the agent's messages the desk showed are in the store, in the campaign's (wall) clock
-    store = Store(tmp_path / "reports/mysteryshop.sqlite")
+    store = Store(store_at(tmp_path))
     try:
         rows = store.query("SELECT t_ns, data FROM events WHERE run_id = 'campaign-web' AND kind = 'chat_message'")
         sent = store.query("SELECT t_ns FROM events WHERE run_id = 'campaign-web' AND kind = 'sent'")

@@ -24,9 +24,10 @@ from aiosmtpd.controller import Controller
 
 from mysteryshop.collect.inbox import INBOX_RUN
 from mysteryshop.demo.process import DemoDeskProcess
+from mysteryshop.storage import exists
 from mysteryshop.store import Store
 
-from .conftest import PROBE_DOMAIN, ROOT, free_port, profile
+from .conftest import PROBE_DOMAIN, ROOT, free_port, profile, store_at
 from .imap_server import Dovecot
 from .test_campaign import Listener
 from .test_imap import dovecot  # noqa: F401 - the fixture: a real dovecot on loopback
@@ -87,7 +88,7 @@ def mysteryshop(project: Path, *args: str, env: dict[str, str] | None = None, ti
                           timeout=timeout, env={**os.environ, **(env or {})})
 
 
-def replies_of(store_path: Path, run_id: str) -> list[dict]:
+def replies_of(store_path: Path | str, run_id: str) -> list[dict]:
     store = Store(store_path)
     try:
         return [dict(r) for r in store.query("SELECT m.*, p.address FROM messages m JOIN probes p ON p.run_id = m.run_id AND p.id = m.probe_id "
@@ -122,7 +123,7 @@ def test_a_run_receives_a_desk_s_replies_on_the_mailbox_port_its_target_names(tm
         card = card_of(project, "fixed")
         assert card["summary"]["probes"] == 3
         assert all(p["status"] == "passed" for p in card["probes"]), [p["outcomes"] for p in card["probes"]]
-        replies = replies_of(project / "reports/mysteryshop.sqlite", "fixed")
+        replies = replies_of(store_at(project), "fixed")
         assert len(replies) == 6 == len(desk.truth.sent)  # an acknowledgement and an answer each, nothing lost
         assert max(timing_errors(replies, desk)) < SMTP_TOLERANCE_S
     finally:
@@ -142,7 +143,7 @@ def test_plain_pytest_receives_them_too_and_shows_progress_while_it_waits(tmp_pa
         assert result.returncode == 0, result.stdout + result.stderr
         assert "2 passed" in result.stdout
         assert f"replies are expected at SMTP 127.0.0.1:{port} for @{PROBE_DOMAIN}" in result.stdout
-        assert len(replies_of(project / "reports/mysteryshop.sqlite", "viapytest")) == 4
+        assert len(replies_of(store_at(project), "viapytest")) == 4
     finally:
         desk.stop()
 
@@ -180,7 +181,7 @@ def test_runs_collect_through_a_running_listener_each_claiming_only_its_own_repl
                 for seed in (1, 2)]
         outputs = [r.communicate(timeout=180) for r in runs]
         assert [r.returncode for r in runs] == [0, 0], outputs
-        store_path = project / "reports/mysteryshop.sqlite"
+        store_path = store_at(project)
         for seed in (1, 2):
             card = card_of(project, f"run{seed}")
             assert all(p["status"] == "passed" for p in card["probes"]), [p["outcomes"] for p in card["probes"]]
@@ -235,7 +236,7 @@ def test_a_remote_target_not_on_the_allowlist_is_refused_by_run_and_by_pytest(tm
     plain = subprocess.run([sys.executable, "-m", "pytest", "probes", "-p", "no:cacheprovider", "--target", "desk", "--personas", "1",
                             "--rootdir", str(project)], cwd=project, capture_output=True, text=True, timeout=120)
     assert plain.returncode == 1 and "is not on the allowlist" in plain.stdout
-    assert not (project / "reports/mysteryshop.sqlite").exists() or not Store(project / "reports/mysteryshop.sqlite").query(
+    assert not exists(store_at(project)) or not Store(store_at(project)).query(
         "SELECT 1 FROM events")
 
 
@@ -249,7 +250,7 @@ def test_dry_run_of_a_run_prints_what_would_be_sent_and_sends_nothing(tmp_path: 
         assert "nothing was sent or stored" in result.stdout
         time.sleep(0.5)
         assert desk.truth.received == []
-        assert not (project / "reports/mysteryshop.sqlite").exists() or not Store(project / "reports/mysteryshop.sqlite").query(
+        assert not exists(store_at(project)) or not Store(store_at(project)).query(
             "SELECT 1 FROM probes")
     finally:
         desk.stop()
@@ -300,7 +301,7 @@ def test_a_run_collects_from_an_imap_mailbox_with_plus_addressed_personas(tmp_pa
         assert result.returncode == 0, result.stdout + result.stderr
         card = card_of(project, "imap")
         assert all(p["status"] == "passed" for p in card["probes"]), [p["outcomes"] for p in card["probes"]]
-        replies = replies_of(project / "reports/mysteryshop.sqlite", "imap")
+        replies = replies_of(store_at(project), "imap")
         assert len(replies) == 4 and all(r["address"].startswith("probe+") and r["address"].endswith("@imap.test") for r in replies)
         # times come from the Received header our mail server wrote, not from when the run polled
         assert max(timing_errors(replies, desk)) < IMAP_TOLERANCE_S

@@ -150,7 +150,7 @@ def test_a_closed_smtp_port_names_host_port_and_step(tmp_path: Path, engine: Eng
     assert "journey 'ack_only'" in result.error
 
 
-def test_a_reply_taken_by_a_receive_that_is_cancelled_goes_to_the_next_receive(tmp_path: Path) -> None:
+def test_a_reply_taken_by_a_receive_that_is_cancelled_goes_to_the_next_receive(store_location: Path | str) -> None:
     import asyncio
 
     from mysteryshop.collect.mailbox import ProbeMailbox, _Received
@@ -160,7 +160,7 @@ def test_a_reply_taken_by_a_receive_that_is_cancelled_goes_to_the_next_receive(t
     second = _Received(2, 2, "now", b"Subject: second\r\n\r\ny\r\n", ("a@probe.test",))
 
     async def scenario() -> list[str]:
-        store = Store(tmp_path / "s.sqlite")
+        store = Store(store_location)
         try:
             mailbox = ProbeMailbox(store, "run-1", {"probe.test"})
             hold = asyncio.Event()

@@ -36,8 +36,8 @@ def dovecot() -> Iterator[Dovecot]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    s = Store(tmp_path / "store.sqlite")
+def store(store_location: Path | str) -> Iterator[Store]:
+    s = Store(store_location)
     s.create_run("_inbox", {})
     yield s
     s.close()

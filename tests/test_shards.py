@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +14,9 @@ import pytest
 
 from mysteryshop.shards import Shard, parse_shard, slot_of
 
-from .conftest import ROOT
+from mysteryshop.store import Store
+
+from .conftest import ROOT, fresh_store, store_at
 
 pytestmark = pytest.mark.timeout(300)
 
@@ -116,14 +117,19 @@ def _card(project: Path, run_id: str) -> dict[str, Any]:
 
 
 def _rows(project: Path, sql: str, *params: Any) -> list[tuple[Any, ...]]:
-    with sqlite3.connect(project / "reports" / "mysteryshop.sqlite") as conn:
-        return conn.execute(sql, params).fetchall()
+    """Rows of the store the project's runs wrote: its SQLite file, or on the PostgreSQL pass the test's database."""
+    store = Store(store_at(project))
+    try:
+        return [tuple(row) for row in store.query(sql, params)]
+    finally:
+        store.close()
 
 
 @pytest.fixture(scope="module")
 def one_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    project = _project(tmp_path_factory.mktemp("one"))
-    _done(_pytest(project, "--run-id", "one"))
+    folder = tmp_path_factory.mktemp("one")
+    project = _project(folder)
+    _done(_pytest(project, "--run-id", "one", "--store", str(fresh_store(folder))))  # a store of its own on either engine
     card = _card(project, "one")
     answered = card["channels"]["email"]["metrics"]["answered"]["count"]
     assert 0 < answered < PERSONAS, answered  # a mix: the comparisons below would not see replies gone astray otherwise

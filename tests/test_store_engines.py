@@ -139,8 +139,11 @@ def test_the_command_line_reports_an_unreachable_store_in_one_line(tmp_path: Pat
     assert len(errors) == 1 and f"127.0.0.1:{port}/mysteryshop" in errors[0], done.stderr
 
 
-def test_the_store_is_chosen_by_the_config_key_and_by_the_environment(pg_server: object, tmp_path: Path) -> None:
+def test_the_store_is_chosen_by_the_config_key_and_by_the_environment(pg_server: object, tmp_path: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     from mysteryshop.config import load_settings
+
+    monkeypatch.delenv("MYSTERYSHOP_STORE", raising=False)  # the PostgreSQL pass names each test's database there
 
     url = pg_database(pg_server)
     project = project_with_store(tmp_path / "p", url)

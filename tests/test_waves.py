@@ -18,7 +18,7 @@ from mysteryshop.errors import ConfigError
 from mysteryshop.store import Store
 from mysteryshop.waves import Wave, add_wave, claim_due, crontab_line, next_fire, waves
 
-from .conftest import free_port, profile
+from .conftest import free_port, profile, store_at
 
 TARGET = """
 name: northwind
@@ -64,8 +64,8 @@ def _wave(name: str = "weekly") -> Wave:
     return Wave(name, "0 9 * * 1", "Europe/Berlin", ("northwind",), ("ask",), 2, 7)
 
 
-def test_a_due_wave_is_claimed_once_and_missed_fire_times_collapse(tmp_path: Path) -> None:
-    store = Store(tmp_path / "s.sqlite")
+def test_a_due_wave_is_claimed_once_and_missed_fire_times_collapse(store_location: Path | str) -> None:
+    store = Store(store_location)
     try:
         add_wave(store, _wave(), now=_utc(2026, 11, 1, 0, 0))
         assert waves(store)[0].next_utc == "2026-11-02T08:00:00Z"
@@ -89,8 +89,8 @@ def _claim_in_process(path: str, queue: multiprocessing.Queue) -> None:  # type:
         store.close()
 
 
-def test_four_processes_claim_a_due_wave_exactly_once(tmp_path: Path) -> None:
-    path = tmp_path / "s.sqlite"
+def test_four_processes_claim_a_due_wave_exactly_once(store_location: Path | str) -> None:
+    path = store_location
     store = Store(path)
     add_wave(store, _wave("a"), now=_utc(2026, 11, 1))
     add_wave(store, _wave("b"), now=_utc(2026, 11, 1))
@@ -132,7 +132,7 @@ def test_tick_starts_a_due_wave_as_a_campaign_against_the_demo_desk(project: Pat
                     "--personas", "2", "--root", str(project)]) == 0
         said = capsys.readouterr().out
         assert "in Europe/Berlin" in said and "first wave: Mon" in said  # the target's clock gave the zone
-        store = Store(project / "reports/mysteryshop.sqlite")
+        store = Store(store_at(project))
         try:  # a week later: the schedule's fire time has passed
             store.write("UPDATE waves SET next_utc = ?", ((datetime.now(UTC) - timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ"),))
         finally:
@@ -147,7 +147,7 @@ def test_tick_starts_a_due_wave_as_a_campaign_against_the_demo_desk(project: Pat
         assert len(desk.truth.received) == 2  # the company got the wave's two emails, once each
     finally:
         desk.stop()
-    store = Store(project / "reports/mysteryshop.sqlite")
+    store = Store(store_at(project))
     try:
         runs = [r["id"] for r in store.runs()]
         probes = store.query("SELECT COUNT(*) AS n FROM probes WHERE run_id LIKE 'campaign-weekly-%'")[0]["n"]

@@ -18,7 +18,17 @@ Evidence, under `reports/<run-id>/browser/<probe-id>/`:
 - `off`: nothing.
 
 A probe's Chromium context is created only once it holds a slot (`concurrency`), so waiting
-probes cost no memory; contexts stay one per probe and are never reused.
+probes cost no memory.
+
+Reuse (`reuse`, off by default until it pays for itself; off with artifacts `trace`/`always`, whose HAR belongs to one context): a
+new page costs Chromium a renderer process and a headless window, ~60% of a form probe's CPU
+(bench/browser_probes.py), while a context alone costs ~15 ms. So a probe takes a context *with its page*
+from a pool (channels/reset.py): its first page is that page; when the probe ends the page goes to
+about:blank and everything a persona could leave is cleared (cookies, every visited origin's storage:
+localStorage, sessionStorage, IndexedDB, Cache Storage, service workers; permissions; HTTP cache; the
+tab's history) before the next persona gets it. tests/test_browser_reuse.py proves, in real Chromium, that
+persona B sees nothing persona A left. What is not cleared (open keep-alive sockets, TLS session tickets,
+HSTS entries of the context's network stack) is named in channels/reset.py.
 
 `playwright install` is never needed: the executable is /usr/bin/chromium, or the path given by
 `--browser-path` or the MYSTERYSHOP_CHROMIUM environment variable.
@@ -40,6 +50,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mysteryshop.channels.blocking import install as install_blocking
+from mysteryshop.channels.reset import RESET_TIMEOUT_MS, Lease, new_lease, park, reset
 from mysteryshop.errors import ChannelError, ConfigError, MysteryShopError, TargetMisconfigured, TargetUnreachable
 
 ENV_VAR = "MYSTERYSHOP_CHROMIUM"
@@ -151,6 +162,9 @@ class BrowserOptions:
     concurrency: int = DEFAULT_CONCURRENCY
     artifacts: str = "on-failure"  # on-failure | trace | always | off
     artifacts_dir: Path | None = None  # reports/<run-id>; None keeps nothing
+    # pooled contexts and pages, reset between personas (channels/reset.py); off by default: on the busy 2-core bench it
+    # saved no CPU (1.01x the peer) and raised peak memory, and a reused context keeps its keep-alive sockets
+    reuse: bool = False
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -168,6 +182,8 @@ class ProbeBrowser:
     pages: list[Any] = field(default_factory=list)
     holding: bool = False
     tracing: bool = False
+    lease: Lease | None = None  # a pooled context with its page (reuse)
+    parked: Any = None  # the lease's page while no step uses it (at about:blank)
     har: Path | None = None  # where Playwright writes the context's HAR when it closes (moved into the evidence folder if kept)
 
 
@@ -191,7 +207,11 @@ class Browser:
         self._playwright: Any = None
         self._browser: Any = None
         self._probes: dict[str, ProbeBrowser] = {}
+        self._pool: dict[tuple[str, ...], list[Lease]] = {}  # idle leases, by what their context blocks
+        self._resets: set[asyncio.Task[None]] = set()
+        self._parked: set[str] = set()  # probes whose pooled page waits, at about:blank, for their next step
         self.launch_s: float | None = None
+        self.reused = 0  # probes that got a pooled context (for the bench and tests)
 
     async def _ensure(self) -> Any:
         async with self._lock:
@@ -221,6 +241,10 @@ class Browser:
     def tracing(self) -> bool:
         return self.options.artifacts in ("trace", "always") and self.options.artifacts_dir is not None
 
+    @property
+    def reusing(self) -> bool:
+        return self.options.reuse and not self.tracing
+
     async def context(self, probe_id: str, block: Sequence[str] = ()) -> ProbeBrowser:
         """The probe's context (created on first use; recording a trace with artifacts `trace` or `always`; the
         requests of the kinds in `block` aborted, see channels/blocking.py)."""
@@ -228,6 +252,15 @@ class Browser:
         if probe.context is not None:
             return probe
         browser = await self._ensure()
+        if self.reusing:
+            lease = await self._lease(browser, tuple(sorted(block)))
+            if probe.context is not None:  # created meanwhile by another step of the same probe
+                self._return(lease)
+                return probe
+            self.reused += bool(lease.probes)
+            lease.probes += 1
+            probe.context, probe.lease, probe.parked = lease.context, lease, lease.page
+            return probe
         har = None
         if self.tracing:
             assert self.options.artifacts_dir is not None
@@ -256,11 +289,17 @@ class Browser:
             await self._semaphore.acquire()
             probe.holding = True
 
-    async def new_page(self, probe: ProbeBrowser, timeout_s: float) -> Any:
+    async def new_page(self, probe: ProbeBrowser, timeout_s: float, *, reuse: bool = True) -> Any:
+        """A page for a step. `reuse=False`: a new page, never the pooled one (a step that registers bindings or init
+        scripts on its page, which would outlive a reset: the chat)."""
         await self.acquire(probe)
         if probe.context is None:
             await self.context(probe.probe_id)
-        page = await probe.context.new_page()
+        if probe.parked is not None and reuse:
+            page, probe.parked = probe.parked, None
+            self._parked.discard(probe.probe_id)
+        else:
+            page = await probe.context.new_page()
         page.set_default_timeout(timeout_s * 1000)
         page.set_default_navigation_timeout(timeout_s * 1000)
         probe.pages.append(page)
@@ -270,8 +309,16 @@ class Browser:
         """Close a page; with no page left the probe gives its slot back."""
         if page in probe.pages:
             probe.pages.remove(page)
-            with contextlib.suppress(Exception):
-                await page.close()
+            # bounded: a campaign's probes wait hours for email, each parked page would keep a renderer process
+            if (probe.lease is not None and page is probe.lease.page and probe.parked is None
+                    and len(self._parked) < self.options.concurrency and await park(page)):
+                probe.parked = page
+                self._parked.add(probe.probe_id)  # kept for the probe's next step, and for the next persona once reset
+            else:
+                if probe.lease is not None and page is probe.lease.page:
+                    probe.lease.page = None  # the context is closed, not pooled, when the probe ends
+                with contextlib.suppress(Exception):
+                    await page.close()
         if not probe.pages and probe.holding:
             probe.holding = False
             self._semaphore.release()
@@ -303,6 +350,12 @@ class Browser:
         if probe.holding:
             probe.holding = False
             self._semaphore.release()
+        self._parked.discard(probe_id)
+        if probe.lease is not None:
+            task = asyncio.ensure_future(self._reset(probe.lease))
+            self._resets.add(task)
+            task.add_done_callback(self._resets.discard)
+            return kept
         if probe.context is not None:
             with contextlib.suppress(Exception):
                 await probe.context.close()  # writes the HAR
@@ -323,8 +376,8 @@ class Browser:
         with contextlib.suppress(Exception):
             await page.screenshot(path=str(shot), full_page=True, timeout=5000)
             kept.append(shot)
-        with contextlib.suppress(Exception):
-            dom.write_text(await page.content(), encoding="utf-8")
+        with contextlib.suppress(Exception):  # bounded: a page whose scripts never stop answers no call, and a probe must end
+            dom.write_text(await asyncio.wait_for(page.content(), 3), encoding="utf-8")
             kept.append(dom)
         return kept
 
@@ -335,9 +388,50 @@ class Browser:
         kept = await self._evidence(evidence_folder(self.options.artifacts_dir, probe_id), page, name)
         return next((p for p in kept if p.suffix == ".png"), None)
 
+    async def _lease(self, browser: Any, key: tuple[str, ...]) -> Lease:
+        """A pooled lease; while none is idle but some are being reset, wait for one (a reset is a fraction of a new
+        page's cost); a new one only when none is coming back."""
+        for _ in range(1000):  # bounded: each turn waits for one reset to end
+            pool = self._pool.get(key)
+            if pool:
+                return pool.pop()
+            if not self._resets:
+                break
+            await asyncio.wait(list(self._resets), timeout=RESET_TIMEOUT_MS / 1000, return_when=asyncio.FIRST_COMPLETED)
+        return await new_lease(browser, key, install_blocking)
+
+    async def settled(self) -> None:
+        """Wait until every ended probe's context is reset and back in the pool (or closed)."""
+        while self._resets:
+            await asyncio.wait(list(self._resets), timeout=30)
+
+    async def _reset(self, lease: Lease) -> None:
+        """Clear what the persona left and put the lease back in the pool; close it if it cannot be cleared."""
+        if await reset(lease):
+            self._return(lease)
+        else:
+            with contextlib.suppress(Exception):
+                await lease.context.close()
+
+    def _return(self, lease: Lease) -> None:
+        pool = self._pool.setdefault(lease.block, [])
+        if len(pool) < self.options.concurrency and self._browser is not None:
+            pool.append(lease)
+        else:
+            task = asyncio.ensure_future(lease.context.close())
+            self._resets.add(task)
+            task.add_done_callback(self._resets.discard)
+
     async def stop(self) -> None:
         for probe_id in list(self._probes):
             await self.finish(probe_id, failed=False)
+        if self._resets:
+            await asyncio.wait(list(self._resets), timeout=30)
+        for pool in self._pool.values():
+            for lease in pool:
+                with contextlib.suppress(Exception):
+                    await lease.context.close()
+        self._pool.clear()
         if self.options.artifacts_dir is not None:
             with contextlib.suppress(OSError):
                 (self.options.artifacts_dir / _HAR_PARTIAL).rmdir()  # when empty

@@ -21,6 +21,11 @@ shadow root too, by wrapping `attachShadow` before the page's scripts run. Only 
 the widget's own frame (`chat.frame`, resolved by mysteryshop.channels.widget) are recorded, timed
 with that frame's clock offset. The way in (cookie banner, launcher, frames) is in `open`; when
 an element does not come in time, the verdict says why (widget.diagnose) before the step's deadline.
+
+A chat that starts at the home page (`chat.start_at: home`, or the step's `start: home`) is first looked
+for as a customer would (channels/wayin.py): each page the search opens is given `chat.launcher_wait`
+seconds to show the launcher (or the open widget), and links named like chat, contact or help lead on.
+No chat found is the verdict `NoWayToChat`, with the pages opened.
 """
 
 from __future__ import annotations
@@ -33,9 +38,10 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mysteryshop.channels.browser import page_clock_offset, page_load_error, page_status_error
-from mysteryshop.channels.widget import Where, diagnose, remaining_ms, resolve_frames, scoped
-from mysteryshop.errors import MysteryShopError
-from mysteryshop.scoring.weblog import ChatMessage
+from mysteryshop.channels.wayin import Goal, find_way_in
+from mysteryshop.channels.widget import ConsentRequired, Where, consent_banner, diagnose, frame_now, remaining_ms, resolve_frames, scoped
+from mysteryshop.errors import ChannelError, MysteryShopError
+from mysteryshop.scoring.weblog import ChatMessage, WayIn
 
 if TYPE_CHECKING:
     from mysteryshop.target import ChatChannel, Target, WidgetPlace
@@ -44,6 +50,17 @@ BINDING = "__mysteryshopReport"
 MAX_MESSAGES = 2000  # per conversation: a runaway page cannot exhaust memory
 #: a planned time further before the message was shown than this is not believed
 STAMP_LAG_LIMIT_MS = 60_000
+POLL_S = 0.1  # how often a page of the way-in search is looked at for the chat while it may still come
+
+
+class NoWayToChat(ChannelError):
+    """From the home page, no way to the chat was found (within the clicks, pages and time allowed)."""
+
+    problem = "no_way_to_chat"
+
+    def __init__(self, message: str, way: WayIn) -> None:
+        self.way = way
+        super().__init__(message)
 
 _OBSERVER = """
 (() => {
@@ -52,7 +69,8 @@ _OBSERVER = """
   const roots = [document];
   // a simulated desk (the demo) stamps each message with the page time it planned to show it (data-mysteryshop-planned)
   const planned = (el) => { const v = Number(el.dataset && el.dataset.mysteryshopPlanned); return Number.isFinite(v) && v > 0 ? v : null; };
-  const report = (t, author, text, el) => { try { window[cfg.binding]({t, author, text, planned: planned(el)}); } catch (e) {} };
+  // doc: which document of the frame saw it (a frame keeps its identity across navigations: the way-in search's pages are not the chat's)
+  const report = (t, author, text, el) => { try { window[cfg.binding]({t, author, text, planned: planned(el), doc: performance.timeOrigin}); } catch (e) {} };
   function authorOf(el) {
     for (const [author, selector] of Object.entries(cfg.authors)) {
       try { if (el.matches(selector) || el.closest(selector)) return author; } catch (e) {}
@@ -168,9 +186,13 @@ class ChatSession:
             self.customer_seen.set()
         self.on_message(message)
 
-    async def open(self, persona: Any, deadline: float) -> dict[str, str]:
-        """Load the page, accept cookies, click the launcher, find the widget's frame, fill the pre-chat form;
-        returns what the customer gave (email, name)."""
+    async def open(self, persona: Any, deadline: float, *, start: str | None = None,
+                   record: Callable[[WayIn], None] | None = None) -> dict[str, str]:
+        """Load the page (or find the chat from the home page), accept cookies, click the launcher, find the widget's frame,
+        fill the pre-chat form; returns what the customer gave (email, name).
+
+        `start`: the step's `start:` (default: the target's `chat.start_at`); `record` is handed the way in from the home page
+        as soon as it is known, whatever the outcome."""
         from playwright.async_api import Error as PlaywrightError
 
         ch = self.channel
@@ -180,26 +202,27 @@ class ChatSession:
         await self.page.add_init_script(_OBSERVER % json.dumps(config))
         # verdicts are due within the step's deadline: the waits end a little before it, leaving time to say why
         verdict_at = deadline - min(1.5, 0.25 * ch.timeout)
-        where = {"what": "the chat page", "setting": "chat.url", "target_path": self.target.path, "step": self.step_id, "journey": self.journey}
-        try:
-            loaded = await self.page.goto(ch.url, wait_until="domcontentloaded", timeout=remaining_ms(verdict_at))
-        except PlaywrightError as exc:
-            raise page_load_error(exc, ch.url, **where) from exc
-        refused = page_status_error(loaded.status if loaded is not None else None, ch.url, **where)
-        if refused is not None:
-            raise refused
+        shown = "launcher" if ch.open is not None else "widget"
+        if (start or ch.start_at) == "home":
+            shown = await self._find_chat(persona, verdict_at, record)
+        else:
+            await self._goto(ch.url, "the chat page", "chat.url", verdict_at)
+            if ch.consent is not None:
+                await self._accept_consent(ch.consent, min(verdict_at, time.monotonic() + ch.consent_wait), verdict_at)
         here = self._where()
-        if ch.consent is not None:
-            await self._accept_consent(ch.consent, min(verdict_at, time.monotonic() + ch.consent_wait), verdict_at)
-        if ch.open is not None:
+        if ch.open is not None and shown == "launcher":
             launcher = await self._place(ch.open, "chat.open", verdict_at)
             await self._act(launcher, "click", "chat.open", ch.open.selector, verdict_at)
         self.frame = await resolve_frames(self.page, ch.frame, verdict_at, setting="chat.frame", where=here) if ch.frame else self.page.main_frame
         self.scope = scoped(self.frame, ch.shadow)
         self.offset_ns = await page_clock_offset(self.frame)
+        try:
+            document = await self.frame.evaluate("performance.timeOrigin")
+        except PlaywrightError:
+            document = None
         early, self._early = self._early, []
         for frame, payload in early:
-            if frame is self.frame:
+            if frame is self.frame and (document is None or payload.get("doc") == document):
                 self._record(payload)
         given: dict[str, str] = {}
         steps: list[tuple[str, str, str | None]] = [("fill", "email", ch.email), ("fill", "name", ch.name), ("click", "start", ch.start)]
@@ -212,6 +235,98 @@ class ChatSession:
                 given[setting] = value
         await self._act(self.scope.locator(ch.input).first, "visible", "chat.input", ch.input, verdict_at)
         return given
+
+    async def _goto(self, url: str, what: str, setting: str, deadline: float) -> None:
+        """Load a page the chat step starts at; an error that says whether the server, the URL or the company is at fault."""
+        from playwright.async_api import Error as PlaywrightError
+
+        where = {"what": what, "setting": setting, "target_path": self.target.path, "step": self.step_id, "journey": self.journey}
+        try:
+            loaded = await self.page.goto(url, wait_until="domcontentloaded", timeout=remaining_ms(deadline))
+        except PlaywrightError as exc:
+            raise page_load_error(exc, url, **where) from exc
+        refused = page_status_error(loaded.status if loaded is not None else None, url, **where)
+        if refused is not None:
+            raise refused
+
+    async def _find_chat(self, persona: Any, deadline: float, record: Callable[[WayIn], None] | None) -> str:
+        """From the home page to a page that shows the chat (its launcher, or the widget already open), as a customer
+        would; 'launcher' or 'widget'. No way found raises `NoWayToChat` (or `ConsentRequired` when a cookie banner that
+        the target names no accept button for may be what hides it)."""
+        from playwright.async_api import Error as PlaywrightError
+
+        ch = self.channel
+        home = ch.home_url
+        await self._goto(home, "the home page", "chat.home", deadline)
+        banner: dict[str, Any] | None = None
+        first = True
+        shown: list[str] = []
+
+        async def on_page() -> None:
+            nonlocal first, banner
+            if ch.consent is None:
+                if banner is None:
+                    banner = await consent_banner(self.page)
+                return
+            # consent managers may show the banner late on the first page; later pages show it at once, or not at all
+            show_by = min(deadline, time.monotonic() + (ch.consent_wait if first else 0.3))
+            first = False
+            await self._accept_consent(ch.consent, show_by, deadline)
+
+        async def reached() -> bool:
+            until = min(deadline, time.monotonic() + ch.launcher_wait)
+            while True:
+                found = await self._chat_now()
+                if found is not None:
+                    shown.append(found)
+                    return True
+                if time.monotonic() >= until:
+                    return False
+                await asyncio.sleep(POLL_S)
+
+        goal = Goal("a chat", "chat", reached, ch.url, chat=True)
+        try:
+            way = await find_way_in(self.page, goal, home=home, max_clicks=ch.max_clicks, max_pages=ch.max_pages, timeout=ch.timeout,
+                                    step=self.step_id, locale=getattr(persona, "locale", "en"), topic_texts=[], deadline=deadline,
+                                    t_ns=time.monotonic_ns(), on_page=on_page)
+        except PlaywrightError as exc:
+            raise ChannelError(f"{self._where()}: looking for the chat from {home} failed: {str(exc).splitlines()[0]}") from exc
+        if record is not None:
+            record(way)
+        if way.found:
+            return shown[-1]
+        opened = f"Opened: {', '.join(way.visited[:8])}{' ...' if len(way.visited) > 8 else ''}."
+        if banner is not None:
+            raise ConsentRequired(
+                f"{self._where()}: no way to chat found from the home page {home}, and a cookie/consent banner is shown there "
+                f"({banner.get('banner')}: \"{banner.get('text')}\"): the chat may load only after consent. {opened} Fix: add  consent: "
+                f"'{banner.get('button') or '<its accept button>'}'  to the chat section of target file {self.target.path}.")
+        raise NoWayToChat(
+            f"{self._where()}: no way to chat found from the home page {home}: {way.reason}. {opened} If the chat is there, check "
+            f"'chat.home', 'chat.open' and 'chat.max_clicks' in target file {self.target.path} (or raise 'chat.launcher_wait' for a "
+            f"widget that loads slowly); else the company offers no chat a customer can find.", way)
+
+    async def _chat_now(self) -> str | None:
+        """Whether the page shows the chat right now: 'launcher' (visible), 'widget' (already open: its pre-chat form or
+        input is visible), or None."""
+        from playwright.async_api import Error as PlaywrightError
+
+        ch = self.channel
+        try:
+            if ch.open is not None:
+                frame = await frame_now(self.page, ch.open.frame) if ch.open.frame else self.page.main_frame
+                if frame is not None and await scoped(frame, ch.open.shadow).locator(ch.open.selector).first.is_visible():
+                    return "launcher"
+            frame = await frame_now(self.page, ch.frame) if ch.frame else self.page.main_frame
+            if frame is None:
+                return None
+            scope = scoped(frame, ch.shadow)
+            for selector in (ch.email, ch.start, ch.input):
+                if selector and await scope.locator(selector).first.is_visible():
+                    return "widget"
+        except PlaywrightError:
+            return None
+        return None
 
     async def _place(self, place: WidgetPlace, setting: str, deadline: float) -> Any:
         """The locator of an element named by a target's `{selector, frame, shadow}`."""

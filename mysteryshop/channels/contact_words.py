@@ -3,6 +3,7 @@
 Pure functions: `link_score` reads one name (with where on the page it sits), `topic_words` the words of
 what the customer wants to ask (a help centre's topic that matches them is worth opening). The words are
 English (which many sites use whatever their language) plus the persona's language: German, French, Spanish.
+A customer looking for a chat (`chat=True`) also follows names that promise one ("Chat with us", "Live-Chat").
 """
 
 from __future__ import annotations
@@ -34,6 +35,13 @@ CONTACT_WORDS: dict[str, dict[str, float]] = {
         "soporte": 7, "ayuda": 6, "preguntas frecuentes": 4, "faq": 4,
     },
 }
+#: phrase -> weight, for a customer looking for a chat: names that promise one (a help page's "Chat with us" link)
+CHAT_WORDS: dict[str, dict[str, float]] = {
+    "en": {"chat with us": 10, "live chat": 10, "start a chat": 10, "chat now": 10, "chat to us": 10, "chat": 9, "message us": 8},
+    "de": {"chatten sie mit uns": 10, "live-chat": 10, "chat starten": 10, "zum chat": 10, "chat": 9},
+    "fr": {"discuter avec nous": 10, "chat en direct": 10, "démarrer un chat": 10, "discuter": 9, "chat": 9, "tchat": 9},
+    "es": {"chatea con nosotros": 10, "chat en vivo": 10, "iniciar chat": 10, "chatear": 9, "chat": 9},
+}
 #: a name at least this strong is opened at once (a customer who sees "Contact us" clicks it)
 STRONG = 9.0
 #: a name longer than this is prose (an article's sentence), not a menu item: its words count for less
@@ -59,10 +67,12 @@ def language_of(locale: str) -> str:
     return (locale or "en").replace("-", "_").split("_")[0].lower()
 
 
-def _phrases(language: str) -> dict[str, float]:
-    words = dict(CONTACT_WORDS["en"])
-    for phrase, weight in CONTACT_WORDS.get(language, {}).items():
-        words[phrase] = max(weight, words.get(phrase, 0))
+def _phrases(language: str, chat: bool = False) -> dict[str, float]:
+    words: dict[str, float] = {}
+    for table in (CONTACT_WORDS, CHAT_WORDS) if chat else (CONTACT_WORDS,):
+        for lang in ("en", language):
+            for phrase, weight in table.get(lang, {}).items():
+                words[phrase] = max(weight, words.get(phrase, 0))
     return words
 
 
@@ -78,20 +88,21 @@ def topic_words(texts: Iterable[str]) -> frozenset[str]:
     return frozenset(words)
 
 
-def name_score(name: str, language: str = "en") -> float:
-    """How strongly a link's name promises a way to support (0: not at all)."""
+def name_score(name: str, language: str = "en", *, chat: bool = False) -> float:
+    """How strongly a link's name promises a way to support (0: not at all); with `chat`, a chat counts as one."""
     text = _norm(name)
     if not text or any(_has(text, word) for word in NOT_SUPPORT):
         return 0.0
-    best = max((weight for phrase, weight in _phrases(language).items() if _has(text, phrase)), default=0.0)
+    best = max((weight for phrase, weight in _phrases(language, chat).items() if _has(text, phrase)), default=0.0)
     if len(text) > LONG_NAME:
         best /= 2
     return best
 
 
-def link_score(name: str, region: str = "main", language: str = "en", topic: frozenset[str] = frozenset()) -> float:
-    """A link's score: its name's promise of support, where it sits, and whether it names the customer's topic."""
-    score = name_score(name, language)
+def link_score(name: str, region: str = "main", language: str = "en", topic: frozenset[str] = frozenset(), *, chat: bool = False) -> float:
+    """A link's score: its name's promise of support (or, with `chat`, of a chat), where it sits, and whether it names the
+    customer's topic."""
+    score = name_score(name, language, chat=chat)
     if topic and topic & set(re.findall(r"\w{4,}", _norm(name))):
         score += TOPIC_BONUS
     if score > 0:

@@ -83,7 +83,7 @@ class WebChannels:
             # a backstop over the per-call timeouts: no browser step outlives its deadline by more than a moment
             async with asyncio.timeout(section.timeout + 2):
                 if step.do == "submit_form":
-                    await self._submit_form(spec, step, timeline)
+                    await self._submit_form(spec, step, timeline, deadline)
                 elif step.do == "open_chat":
                     await self._open_chat(spec, step, timeline, deadline)
                 else:
@@ -118,7 +118,7 @@ class WebChannels:
         # posted, not awaited: a thousand probes that sent together would otherwise all wake up at the same commit
         self.store.event(self.run_id, spec.probe_id, kind, given.t_ns, step=given.step, **data)
 
-    async def _submit_form(self, spec: ProbeSpec, step: Step, timeline: Timeline) -> None:
+    async def _submit_form(self, spec: ProbeSpec, step: Step, timeline: Timeline, deadline: float) -> None:
         probe = await self.browser.context(spec.probe_id)
         page = await self.browser.new_page(probe, spec.target.spec.webform.timeout)  # type: ignore[union-attr]
         measured: list[WayIn | FormFriction] = []
@@ -136,7 +136,7 @@ class WebChannels:
             )
         except (ChannelError, TargetUnreachable) as exc:
             await self._measured(spec, timeline, measured)
-            shot = await self.browser.screenshot(spec.probe_id, page, f"{step.id}-failed")
+            shot = await self._screenshot(spec, page, f"{step.id}-failed", deadline)
             await self.store.aevent(self.run_id, spec.probe_id, "step_failed", self.clock(), step=step.id,
                                     channel="webform", error=str(exc), status=getattr(exc, "status", "error"),
                                     screenshot=str(shot) if shot else None, errors=getattr(exc, "errors", None))
@@ -158,7 +158,7 @@ class WebChannels:
         await self._given(spec, timeline, Given(step.id, result.t_ns, "webform", facts))
 
     async def _measured(self, spec: ProbeSpec, timeline: Timeline, measured: list[WayIn | FormFriction]) -> None:
-        """Store what a form step measured (the way in from the home page, the form's friction), whatever its outcome."""
+        """Store what a form or chat step measured (the way in from the home page, the form's friction), whatever its outcome."""
         for item in measured:
             item = replace(item, t_ns=self._in_run_clock(item.t_ns))
             (timeline.web.way_in if isinstance(item, WayIn) else timeline.web.friction)[item.step] = item
@@ -171,7 +171,8 @@ class WebChannels:
         probe = await self.browser.context(spec.probe_id)
         if old is not None:
             await self.browser.close_page(probe, old.page)
-        page = await self.browser.new_page(probe, spec.target.spec.chat.timeout)  # type: ignore[union-attr]
+        # a page of its own: the chat registers a binding and an init script on it, which a pooled page must not carry on
+        page = await self.browser.new_page(probe, spec.target.spec.chat.timeout, reuse=False)  # type: ignore[union-attr]
         changed = self._changed.setdefault(spec.probe_id, asyncio.Event())
 
         def on_message(message: ChatMessage) -> None:
@@ -183,11 +184,14 @@ class WebChannels:
 
         session = ChatSession(page, target=spec.target, step_id=step.id, journey=spec.journey.name, on_message=on_message)
         self._chats[spec.probe_id] = session
+        measured: list[WayIn | FormFriction] = []
         try:
-            given = await session.open(spec.persona, deadline)
+            given = await session.open(spec.persona, deadline, start=step.start, record=measured.append)
         except (ChannelError, TargetUnreachable) as exc:
-            await self._chat_failed(spec, step.id, page, exc)
+            await self._measured(spec, timeline, measured)
+            await self._chat_failed(spec, step.id, page, exc, deadline)
             raise
+        await self._measured(spec, timeline, measured)
         if spec.target.spec.chat.accessibility:  # type: ignore[union-attr]
             await audit_step(self.browser, self.store, self.run_id, spec.probe_id, step.id, page, channel="chat", deadline=deadline,
                              t_ns=self.clock(), frame=session.frame, company=spec.target.name, audited=self.audited)
@@ -200,9 +204,19 @@ class WebChannels:
         if step.body:
             await self._say(spec, step, timeline, deadline, record=False)
 
-    async def _chat_failed(self, spec: ProbeSpec, step_id: str, page: Any, exc: MysteryShopError) -> None:
+    async def _screenshot(self, spec: ProbeSpec, page: Any, name: str, deadline: float) -> Any:
+        """A screenshot of a failed step, taken by the step's deadline (or within a second of a verdict that came at it), well
+        before the step's backstop (its deadline + 2 s in `act`) would cut the verdict off: a page whose scripts keep it busy
+        answers no screenshot, and the verdict is stored without one."""
+        try:
+            async with asyncio.timeout(max(1.0, deadline - time.monotonic())):
+                return await self.browser.screenshot(spec.probe_id, page, name)
+        except TimeoutError:
+            return None
+
+    async def _chat_failed(self, spec: ProbeSpec, step_id: str, page: Any, exc: MysteryShopError, deadline: float) -> None:
         """A chat step's verdict, stored with a screenshot of the page as it was (what the banner, launcher or frame looked like)."""
-        shot = await self.browser.screenshot(spec.probe_id, page, f"{step_id}-failed")
+        shot = await self._screenshot(spec, page, f"{step_id}-failed", deadline)
         await self.store.aevent(self.run_id, spec.probe_id, "step_failed", self.clock(), step=step_id, channel="chat", error=str(exc),
                                 status=getattr(exc, "status", "error"), verdict=type(exc).__name__, screenshot=str(shot) if shot else None)
 
@@ -215,7 +229,7 @@ class WebChannels:
         try:
             t_ns = self._in_run_clock(await session.say(text, step.id, deadline))
         except ChannelError as exc:
-            await self._chat_failed(spec, step.id, session.page, exc)
+            await self._chat_failed(spec, step.id, session.page, exc, deadline)
             raise
         if record:
             await self._record_action(spec, step, timeline, t_ns, utc_now(), text, "chat")

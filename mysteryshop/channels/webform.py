@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mysteryshop.channels.browser import PageClock, page_clock_offset, page_load_error, page_status_error
-from mysteryshop.channels.wayin import find_way_in
+from mysteryshop.channels.wayin import find_way_in, form_goal
 from mysteryshop.errors import ChannelError, SelectorMissing, TargetMisconfigured
 from mysteryshop.journey import render_text
 from mysteryshop.scoring.weblog import FormFriction, WayIn
@@ -370,7 +370,9 @@ async def submit_form(page: Any, *, target: Target, step: Step, journey: str, jo
         home = channel.home_url
         await _open(page, home, ctx, what="the home page", setting="webform.home")
         try:
-            way = await find_way_in(page, channel, fields=fields, find_js=_FIND_JS, step=step.id, locale=persona.locale,
+            goal = form_goal(page, channel.url, fields=fields, find_js=_FIND_JS, submit=channel.submit)
+            way = await find_way_in(page, goal, home=home, max_clicks=channel.max_clicks, max_pages=channel.max_pages, timeout=channel.timeout,
+                                    step=step.id, locale=persona.locale,
                                     topic_texts=[str(v) for f, v in values.values() if f.type in ("select", "radio")],
                                     deadline=ctx.deadline, t_ns=time.monotonic_ns())
         except PlaywrightError as exc:

@@ -158,6 +158,28 @@ async def _frame_not_found(parent: Any, hop: FrameHop, name: str, where: Where) 
                         f"Fix '{name}' in target file {where.target_path}, or check the page.")
 
 
+async def frame_now(page: Any, hops: list[FrameHop]) -> Any:
+    """The frame the hops lead to if it is on the page and loaded right now, else None (never waits, never raises for
+    what the page does: the way-in search asks this of every page it opens)."""
+    from playwright.async_api import Error as PlaywrightError
+
+    frame = page.main_frame
+    try:
+        for hop in hops:
+            if hop.url is not None:
+                pattern = re.compile(hop.url)
+                frame = next((f for f in frame.child_frames if pattern.search(f.url)), None)
+            else:
+                css = hop.selector or f"iframe[name={_css_string(hop.name or '')}], frame[name={_css_string(hop.name or '')}]"
+                element = await frame.query_selector(css)
+                frame = await element.content_frame() if element is not None else None
+            if frame is None or _not_loaded(frame):
+                return None
+    except PlaywrightError:
+        return None
+    return frame
+
+
 def scoped(frame: Any, hosts: list[str]) -> Any:
     """A locator (or the frame) in which the widget's selectors are looked up: inside each shadow host in turn."""
     scope = frame
@@ -174,10 +196,11 @@ _CONSENT_JS = r"""
     '[role=dialog], [aria-modal=true], [id*=cookie i], [class*=cookie i], [id*=consent i], [class*=consent i], ' +
     '#onetrust-banner-sdk, #CybotCookiebotDialog, .fc-consent-root, #usercentrics-root, #didomi-host, .cc-window');
   for (const el of candidates) {
+    if (el.matches('input, select, textarea, button, label, option, form')) continue;  // a form's own consent checkbox is no banner
     const r = el.getBoundingClientRect();
     if (r.width < 2 || r.height < 2 || getComputedStyle(el).visibility === 'hidden') continue;
     const text = Array.from(el.childNodes).map((n) => n.innerText || n.textContent || '').join(' ').replace(/\s+/g, ' ').trim();
-    if (!words.test(text + ' ' + el.id + ' ' + el.className)) continue;
+    if (!text || !words.test(text + ' ' + el.id + ' ' + el.className)) continue;
     let button = null;
     for (const b of el.querySelectorAll('button, a, [role=button], input[type=button], input[type=submit]')) {
       const label = (b.innerText || b.value || b.getAttribute('aria-label') || '').trim();

@@ -199,7 +199,7 @@ def _finish(settings: Any, card: dict[str, Any], run_dir: Path, *, gate_on: bool
 
 #: problems that are findings about the company (no exit code of their own), as the note at the end calls them
 FINDINGS = {"refused": "the company's side refused", "blocked": "blocked by a CAPTCHA", "error": "an error",
-            "no_way_in": "no way to contact support found from the home page"}
+            "no_way_in": "no way to contact support found from the home page", "no_way_to_chat": "no way to chat found from the home page"}
 
 #: what each problem that decides an exit code is called in the error line (see mysteryshop/exitcodes.py)
 PROBLEMS = {

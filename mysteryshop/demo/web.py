@@ -8,11 +8,14 @@ ground-truth log, so the demo company is one process with one JSON-lines truth f
   reply, attachment, consent). Server-side validation shows its errors on the page; a valid
   submission gets a confirmation page with a ticket number, then emails per the profile,
   threaded to that ticket (`[#NW-123456]` in the subject).
+- `GET /contact?busy=<ms>`: the same form with a heavy script that keeps the page's main thread busy for that
+  long (at most 20 s) once it has loaded, as a slow third-party script does: an accessibility audit times out.
 - `GET /contact-protected`: the same form behind a CAPTCHA (to check that probes report it as
   blocked rather than hang).
 - `GET /deep/...`, `GET /nowayin/...`: more site layouts (demo/site.py): the contact form hidden three
   clicks deep (`/deep/help/contact`, which also asks for a phone number and a date of birth; in German
-  under `/deep/de/`, with a scripted button under `/deep/js/`), and a shop with no way to contact support.
+  under `/deep/de/`, with a scripted button under `/deep/js/`), a shop with no way to contact support, and
+  `/chathelp/`: a shop whose chat widget is reachable only through its help centre (behind a cookie banner).
 - `GET /widget-chat`: the same chat as a widget embedded the way vendors do it: a launcher in a
   shadow root, a cross-origin <iframe> served from a second port (see mysteryshop/demo/widget.py
   for its variants: nested frames, a cookie banner, a moving launcher, a frame that never loads).
@@ -38,8 +41,8 @@ from aiohttp import WSMsgType, web
 
 from mysteryshop.demo.company import Customer, company, topic_of
 from mysteryshop.demo.keys import contact_rng
-from mysteryshop.demo.site import DEEP, DEEP_DE, DEEP_FORM, DEEP_JS, NOWAYIN, site_page
-from mysteryshop.demo.widget import WidgetSite, host_page, variant
+from mysteryshop.demo.site import CHATHELP, CHATHELP_CHAT, DEEP, DEEP_DE, DEEP_FORM, DEEP_JS, NOWAYIN, site_page
+from mysteryshop.demo.widget import CONSENT_COOKIE, WidgetSite, consent_banner, host_page, variant
 
 if TYPE_CHECKING:
     from mysteryshop.demo.desk import EmailDesk
@@ -56,6 +59,7 @@ _ORDER_ID = re.compile(r"^ORD-\d{6}$")
 _ORDER_IN_TEXT = re.compile(r"\b(ORD-\d+)\b")
 MAX_FIELD = 5000
 MAX_CHAT_EVENTS = 200
+MAX_BUSY_MS = 20_000
 
 _STYLE = """
 body { font: 15px/1.5 system-ui, sans-serif; margin: 2rem auto; max-width: 40rem; padding: 0 1rem; color: #1d2330; }
@@ -225,6 +229,8 @@ class WebDesk:
             web.post(DEEP_FORM, self._deep_submit),
             web.get(DEEP + "{tail:(/.*)?}", self._site),
             web.get(NOWAYIN + "{tail:(/.*)?}", self._site),
+            web.get(CHATHELP_CHAT, self._chathelp_chat),
+            web.get(CHATHELP + "{tail:(/.*)?}", self._site),
             web.get("/widget-chat", self._widget_page),
         ])
         await self.widget.start(self.host)
@@ -250,12 +256,21 @@ class WebDesk:
         return web.Response(text=_INDEX, content_type="text/html")
 
     async def _contact_form(self, request: web.Request) -> web.Response:
-        return web.Response(text=_form_html("/contact", {}, {}, accessible=self.profile.accessible_form), content_type="text/html")
+        page = _form_html("/contact", {}, {}, accessible=self.profile.accessible_form)
+        busy = request.query.get("busy", "")
+        if busy.isdigit():
+            ms = min(int(busy), MAX_BUSY_MS)
+            # from just after the page is shown (DOMContentLoaded), not before: the probe meets a loaded form, then a busy page
+            script = (f"<script>document.addEventListener('DOMContentLoaded', () => setTimeout(() => {{ const end = Date.now() + {ms}; "
+                      f"while (Date.now() < end) {{}} }}, 200));</script>")
+            page = page.replace("</body>", script + "</body>")
+        return web.Response(text=page, content_type="text/html")
 
     async def _site(self, request: web.Request) -> web.Response:
         path = request.path
-        base = next(b for b in (DEEP_DE, DEEP_JS, DEEP, NOWAYIN) if path == b or path.startswith(b + "/"))
-        page = site_page(base, path[len(base):])
+        base = next(b for b in (DEEP_DE, DEEP_JS, DEEP, NOWAYIN, CHATHELP) if path == b or path.startswith(b + "/"))
+        banner = consent_banner() if base == CHATHELP and CONSENT_COOKIE not in request.cookies else ""
+        page = site_page(base, path[len(base):], banner=banner)
         if page is None:
             raise web.HTTPNotFound(text="no such page")
         return web.Response(text=page, content_type="text/html")
@@ -338,6 +353,12 @@ class WebDesk:
     async def _widget_page(self, request: web.Request) -> web.Response:
         origin = f"http://{request.url.host}:{self.widget.port}"  # the host the browser used, on the widget's port
         return web.Response(text=host_page(origin, variant(dict(request.query))), content_type="text/html")
+
+    async def _chathelp_chat(self, request: web.Request) -> web.Response:
+        """The chat layout's chat page: the widget (nested frames, a launcher that slides), loaded once cookies are accepted."""
+        origin = f"http://{request.url.host}:{self.widget.port}"
+        options = {"nested": "1", "launcher": "moves"} | ({} if CONSENT_COOKIE in request.cookies else {"consent": "1"})
+        return web.Response(text=host_page(origin, options, title="Chat with us"), content_type="text/html")
 
     # -- chat -----------------------------------------------------------------------------
     async def _chat_ws(self, request: web.Request) -> web.WebSocketResponse:

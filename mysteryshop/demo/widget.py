@@ -16,7 +16,9 @@ Query parameters of `/widget-chat` give the variants a probe has to cope with:
   `launcher=restless`: it never stops moving (an endless animation); `launcher=frame`: the launcher
   is a button in a cross-origin frame of its own (`name=nw-launcher`), as Intercom and Zendesk do;
 - `frame=never`: the messenger frame's URL never answers (the frame never loads);
-- `shadow=closed`: the messenger's shadow root is closed.
+- `shadow=closed`: the messenger's shadow root is closed;
+- `busy=<ms>`: once the chat starts, the messenger keeps its main thread busy that long (at most 20 s), as a heavy
+  script does: an accessibility audit of the open widget times out.
 
 The messenger sends a read receipt for each message (`{type: 'seen', t}`, its page clock when the
 message arrived): the desk logs it, so a benchmark can split a chat message's timing error into the
@@ -67,7 +69,7 @@ _LOADER = """
     const frame = document.createElement('iframe');
     frame.name = 'nw-messenger';
     frame.title = 'Northwind chat';
-    const query = new URLSearchParams({nested: opts.nested || '', shadow: opts.shadow || ''});
+    const query = new URLSearchParams({nested: opts.nested || '', shadow: opts.shadow || '', busy: opts.busy || ''});
     frame.src = origin + (opts.frame === 'never' ? '/hang' : (opts.nested ? '/shell?' : '/messenger?') + query);
     root.appendChild(frame);
     launcher.hidden = true;
@@ -93,6 +95,7 @@ _MESSENGER = """<!doctype html><html lang=en><head><meta charset=utf-8><title>No
 <script>
 (() => {
   const mode = new URLSearchParams(location.search).get('shadow') === 'closed' ? 'closed' : 'open';
+  const busy = Math.min(Number(new URLSearchParams(location.search).get('busy')) || 0, 20000);
   const root = document.getElementById('nw-app').attachShadow({mode});
   root.innerHTML = `<style>
     .pane { padding: .5rem; } #chat-log { height: 20rem; overflow-y: auto; border: 1px solid #dde; padding: .3rem; margin-bottom: .4rem; }
@@ -132,6 +135,7 @@ _MESSENGER = """<!doctype html><html lang=en><head><meta charset=utf-8><title>No
       else if (m.type === 'end') { const e = document.createElement('div'); e.className = 'chat-ended'; e.textContent = 'The chat has ended.'; log.appendChild(e); }
     });
     $('chat-prechat').hidden = true; $('chat-conversation').hidden = false; $('chat-input').focus();
+    if (busy) setTimeout(() => { const end = Date.now() + busy; while (Date.now() < end) {} }, 100);
   });
   function sendInput() {
     const text = $('chat-input').value.trim();
@@ -154,12 +158,36 @@ _SHELL = """<!doctype html><html lang=en><head><meta charset=utf-8><title>Northw
 <body style="margin:0"><iframe name="nw-conversation" title="Conversation" src="/messenger?%s" style="border:0;width:100%%;height:29rem"></iframe></body></html>"""
 
 
+MAX_BUSY_MS = 20_000
+
+
 def variant(query: dict[str, str]) -> dict[str, str]:
     """The widget variant a page asks for (unknown parameters and values are ignored)."""
-    return {key: query[key] for key, allowed in VARIANTS.items() if query.get(key) in allowed}
+    chosen = {key: query[key] for key, allowed in VARIANTS.items() if query.get(key) in allowed}
+    if query.get("busy", "").isdigit():
+        chosen["busy"] = str(min(int(query["busy"]), MAX_BUSY_MS))
+    return chosen
 
 
-def host_page(widget_origin: str, options: dict[str, str]) -> str:
+#: set when the visitor accepts the cookie banner (remembered on later pages of the same site, as consent managers do)
+CONSENT_COOKIE = "nw_consent"
+
+
+def consent_banner(loader: str = "") -> str:
+    """A cookie banner; accepting it sets CONSENT_COOKIE and runs `loader` (a <script src> tag whose script is added only
+    then, as consent managers gate third-party scripts)."""
+    load = ("const t = document.getElementById('nw-loader').content.querySelector('script');"
+            "const s = document.createElement('script'); s.src = t.src; s.dataset.options = t.dataset.options; document.body.appendChild(s);"
+            if loader else "")
+    return ('<div id="nw-consent" role="dialog" aria-label="Cookie consent"><p>We use cookies to run our chat and to improve our site.</p>'
+            '<button id="nw-consent-accept" type="button">Accept all</button><button id="nw-consent-reject" type="button">Reject</button></div>'
+            + (f"<template id=nw-loader>{loader}</template>" if loader else "") + "<script>"
+            "document.getElementById('nw-consent-accept').addEventListener('click', () => {"
+            f"  document.cookie = '{CONSENT_COOKIE}=1; path=/; SameSite=Lax';"
+            "  document.getElementById('nw-consent').remove();" + load + "});</script>")
+
+
+def host_page(widget_origin: str, options: dict[str, str], *, title: str = "Help centre") -> str:
     """The company's page that embeds the widget from `widget_origin`."""
     loader = f'<script src="{widget_origin}/loader.js" data-options="{html.escape(json.dumps(options), quote=True)}"></script>'
     consent = ""
@@ -167,20 +195,10 @@ def host_page(widget_origin: str, options: dict[str, str]) -> str:
         consent = ('<div id="nw-consent" role="dialog" aria-label="Cookie consent"><p>We use cookies to run our chat and to improve our site.</p>'
                    '<button id="nw-consent-accept" type="button" onclick="this.parentElement.remove()">Accept all</button></div>')
     elif options.get("consent"):
-        # the widget's script is only added once the visitor accepts, as consent managers do with third-party scripts
-        consent = (
-            '<div id="nw-consent" role="dialog" aria-label="Cookie consent"><p>We use cookies to run our chat and to improve our site.</p>'
-            '<button id="nw-consent-accept" type="button">Accept all</button><button id="nw-consent-reject" type="button">Reject</button></div>'
-            f"<template id=nw-loader>{loader}</template><script>"
-            "document.getElementById('nw-consent-accept').addEventListener('click', () => {"
-            "  document.getElementById('nw-consent').remove();"
-            "  const t = document.getElementById('nw-loader').content.querySelector('script');"
-            "  const s = document.createElement('script'); s.src = t.src; s.dataset.options = t.dataset.options; document.body.appendChild(s);"
-            "});</script>"
-        )
+        consent = consent_banner(loader)
         loader = ""
-    return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>Help centre — Northwind Outfitters</title>"
-            f"<style>{_HOST_STYLE}</style></head><body><h1>Help centre</h1><p>Questions about an order? Our team is here to help.</p>"
+    return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{html.escape(title)} — Northwind Outfitters</title>"
+            f"<style>{_HOST_STYLE}</style></head><body><h1>{html.escape(title)}</h1><p>Questions about an order? Our team is here to help.</p>"
             # the company's own page uses the widget's class names too: only the widget's frame is the conversation
             f'<p class="msg bot notice">{NOTICE}</p>'
             f"{consent}{loader}</body></html>")
@@ -230,7 +248,8 @@ class WidgetSite:
         return web.Response(text=_LAUNCHER, content_type="text/html")
 
     async def _shell(self, request: web.Request) -> web.Response:
-        query = "shadow=closed" if request.query.get("shadow") == "closed" else ""
+        query = "&".join((["shadow=closed"] if request.query.get("shadow") == "closed" else [])
+                         + ([f"busy={request.query['busy']}"] if request.query.get("busy", "").isdigit() else []))
         return web.Response(text=_SHELL % query, content_type="text/html")
 
     async def _hang(self, request: web.Request) -> web.Response:

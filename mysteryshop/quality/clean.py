@@ -22,7 +22,7 @@ def html_to_text(markup: str) -> str:
 
 
 _ATTRIBUTION = re.compile(
-    r"^\s*(on .{0,200}wrote:|-{2,}\s*original message\s*-{2,}|_{10,}|from:\s.+@.+|from:\s.{0,80}\bsent:|"
+    r"^\s*(on .{0,200}wrote:|-{2,}\s*original message\s*-{2,}|from:\s.+@.+|from:\s.{0,80}\bsent:|"
     r"am .{0,200}schrieb.*:|le .{0,200}a [ée]crit\s*:|el .{0,200}escribi[óo]:|op .{0,200}schreef.*:|"
     r"-{2,}\s*(your|previous) message\s*-{2,}|#{2,}.*(reply above|type your reply).*)\s*$",
     re.IGNORECASE,
@@ -34,6 +34,17 @@ def _may_attribute(line: str) -> bool:
     return ":" in line or "--" in line or "__" in line or "##" in line
 
 
+_RULE = re.compile(r"^\s*_{10,}\s*$")
+_HEADER = re.compile(r"^\s*\*?(from|von|de|da|van|sent|gesendet|envoy[ée]|enviado|to|an|[àa]|para|subject|betreff|objet|asunto|date|datum)\*?\s*:", re.IGNORECASE)
+
+
+def _rule_before_headers(lines: list[str], index: int) -> bool:
+    """A rule of underscores is where Outlook starts the quoted message only when a header line ("From:",
+    "Von:", "De :") comes right after it; a rule above a signature banner ("Jetzt neu: …") is the reply's own."""
+    following = [line for line in lines[index + 1 : index + 4] if line.strip()]
+    return bool(following) and _HEADER.match(following[0]) is not None
+
+
 def remove_quoted(text: str, customer_text: str | None = None) -> str:
     """Drop the customer's words quoted back: '>' lines, and everything below an attribution line.
 
@@ -41,8 +52,9 @@ def remove_quoted(text: str, customer_text: str | None = None) -> str:
     them back without quoting marks ("You asked: 'Can I return it after 30 days?'").
     """
     kept: list[str] = []
-    for line in text.splitlines():
-        if _may_attribute(line) and _ATTRIBUTION.match(line):
+    lines = text.splitlines()
+    for index, line in enumerate(lines):
+        if _may_attribute(line) and (_ATTRIBUTION.match(line) or (_RULE.match(line) and _rule_before_headers(lines, index))):
             break
         if line.lstrip().startswith(">"):
             continue

@@ -22,8 +22,8 @@ from mysteryshop.quality.labelled import (
 KINDS_SETS = "tests/quality/kinds*"
 # The rule author's unit-test fixtures (split "dev"): what the rules were written on, so not an evaluation.
 KINDS_DEV_FOLDER = "kinds_dev"
-#: real mail from public test corpora, kept beside the repository (in shared/, as sessions and CI have it), not in it
-KINDS_REAL_SETS = "../shared/kinds_real*"
+#: real mail from public test corpora, kept beside the repository (in shared/ or next to the clone), never in it
+KINDS_REAL_SETS = ("../shared/kinds_real*", "../kinds_real*")
 
 
 def default_kinds_folders(root: Path | str = ".") -> list[Path]:
@@ -33,7 +33,8 @@ def default_kinds_folders(root: Path | str = ".") -> list[Path]:
         return found.is_dir() and (found / "labels.yaml").is_file()
 
     own = sorted(p for p in Path(root).glob(KINDS_SETS) if p.name != KINDS_DEV_FOLDER and labelled(p))
-    return own + sorted(p for p in Path(root).absolute().glob(KINDS_REAL_SETS) if labelled(p))
+    real = {p.resolve() for pattern in KINDS_REAL_SETS for p in Path(root).absolute().glob(pattern) if labelled(p)}
+    return own + sorted(real)
 
 
 def add_commands(subparsers: Any) -> None:
@@ -59,7 +60,8 @@ def add_commands(subparsers: Any) -> None:
     evaluate.add_argument("--kinds", metavar="FOLDER", action="append", default=None,
                           help="labelled raw messages for the message kinds: .eml files and a labels.yaml; repeat for "
                                "several (default: every tests/quality/kinds*/ folder with a labels.yaml, except the "
-                               "unit-test fixtures in " + KINDS_DEV_FOLDER + ", and the real-mail sets " + KINDS_REAL_SETS + ")")
+                               "unit-test fixtures in " + KINDS_DEV_FOLDER + ", and the real-mail sets "
+                               + " or ".join(KINDS_REAL_SETS) + ")")
     evaluate.add_argument("--kinds-only", action="store_true", help="evaluate only the message kinds, not the reply-quality criteria")
     evaluate.set_defaults(func=run_eval)
     classify = quality_sub.add_parser("classify", help="each message's kind (bounce, out_of_office, acknowledgement, answer, survey, "

@@ -229,12 +229,42 @@ def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Cr
             if lex.conditional.search(folded):
                 vague = vague or reply.sentences[index]  # "we will contact you if necessary" promises nothing
                 continue
-            if lex.next_step.search(lex.vague_step.sub(" ", folded)):
+            if lex.next_step.search(lex.vague_step.sub(" ", folded)) and not _only_on_the_matter(folded, lex):
                 return _result("sets_expectations", True, 0.8, reply.sentences[index], "sets expectations (a concrete next step)")
             vague = vague or reply.sentences[index]
     if vague:
         return _result("sets_expectations", False, 0.7, vague, "only a vague next step, with no concrete action or time")
     return _result("sets_expectations", False, 0.75, "", "no next step or timeframe given")
+
+
+_CLAUSE_BREAK = re.compile(r"[,;:()]|\s(?:and|but|und|aber|et|mais|y|pero)\s")
+
+
+def _only_on_the_matter(folded: str, lex: Lexicon) -> bool:
+    """A step done to the customer's matter and nothing else ("nous vérifierons votre dossier", "our team will process
+    your request", "nous traiterons votre demande dans les meilleurs délais"): no more than one word of its own beyond
+    the matter and the courtesies, and not done to the customer ("we will call you"). Such a step is work the company
+    does on its side, with nothing the customer will see or get."""
+    objects = lex.words("customer_objects")
+    possessives = lex.words("customer_possessives")
+    if not objects or not possessives:
+        return False  # a lexicon without these lists keeps every step it finds
+    if not objects.isdisjoint(words_of(folded)):
+        return False  # "nous allons examiner votre demande et revenir vers vous"
+    step = lex.next_step.search(folded)
+    if step is None:
+        return False
+    before = _CLAUSE_BREAK.split(folded[: step.start()])[-1]
+    after = _CLAUSE_BREAK.split(folded[step.start() :])[0]
+    tokens = words_of(before + " " + after)  # the clause the step is in: "we have received your enquiry and will reply" is two
+    endings = tuple(lex.words("company_verb_endings"))
+    if lex.words("company_subjects").isdisjoint(tokens) and not (endings and any(w.endswith(endings) for w in tokens)):
+        return False  # not the company's own step: a request to the customer ("please provide your order number")
+    matter = lex.words("filler_words") | lex.words("generic_situation_words")
+    if not any(word in possessives and following in matter for word, following in zip(tokens, tokens[1:])):
+        return False
+    skip = not_residual(lex) | lex.words("generic_situation_words")
+    return sum(1 for word in tokens if word not in skip) <= 1
 
 
 def _general_time(folded: str, lex: Lexicon) -> bool:

@@ -40,35 +40,52 @@ class Phrases:
     matches: when the prefixes cannot be worked out, the plain search is used.
     """
 
-    __slots__ = ("_after_non_word", "_at", "_from", "regex", "search")
+    __slots__ = ("_after_non_word", "_at", "_from", "_odd_start", "regex", "search")
 
     def __init__(self, regex: re.Pattern[str]) -> None:
         self.regex = regex
         self.search: Callable[[str], re.Match[str] | None] = regex.search
         self._from: Callable[[str, int], re.Match[str] | None] = regex.search
-        prefixes = first_literals(regex.pattern, regex.flags)
+        prefixes = first_literals(regex.pattern, regex.flags, _WORD_PREFIX)
+        if prefixes and len(prefixes) > _MAX_PREFIXES:
+            prefixes = first_literals(regex.pattern, regex.flags, _SHORT_PREFIX)
         if not prefixes or regex.pattern.startswith("^"):
             return  # no known first words, or anchored: as quick plainly
         lookahead = starts_with_one_of(prefixes)
-        if not regex.pattern.startswith(r"\b") or not all(w[0].isalnum() for w in prefixes):
+        if not regex.pattern.startswith(r"\b"):
             self.search = self._from = re.compile(lookahead + "(?:" + regex.pattern + ")", regex.flags).search
             return
         self._at = re.compile(r"\b" + lookahead + "(?:" + regex.pattern + ")", regex.flags).match
+        words = {w for w in prefixes if w[0].isalnum()}
         # starting with a consumed non-word character lets `re` skip from one non-word character
         # to the next in C, instead of trying a match at every position
-        self._after_non_word = re.compile(r"\W" + lookahead + "(?:" + regex.pattern + ")", regex.flags).search
-        self.search = self._search_word_starts
-        self._from = self._search_word_starts
+        self._after_non_word = (
+            re.compile(r"\W" + starts_with_one_of(words) + "(?:" + regex.pattern + ")", regex.flags).search if words else None
+        )
+        # a prefix that starts with punctuation or a symbol ("'ll ", "$", "["): only where one of those characters stands
+        odd = sorted({w[0] for w in prefixes} - {w[0] for w in words})
+        self._odd_start = re.compile("[" + "".join(map(re.escape, odd)) + "]").search if odd else None
+        self.search = self._search_boundaries
+        self._from = self._search_boundaries
 
-    def _search_word_starts(self, text: str, pos: int = 0) -> re.Match[str] | None:
-        """Every match starts a word (the pattern starts with \\b and its prefixes with a letter or digit): at `pos`
-        (the start of `text` by default), or just after a non-word character. The match is then taken again from
-        where it starts, so it is the very match object a plain search returns (lookbehinds and \\b see what is before)."""
+    def _search_boundaries(self, text: str, pos: int = 0) -> re.Match[str] | None:
+        """Every match starts at a word boundary (the pattern starts with \b) with one of the prefixes: at `pos` (the
+        start of `text` by default), at a word start just after a non-word character, or where a prefix that starts
+        with punctuation does, whichever comes first. The match is then taken again from where it starts, so it is
+        the very match object a plain search returns (lookbehinds and \b see what is before)."""
         hit = self._at(text, pos)
         if hit is not None:
             return hit
-        lead = self._after_non_word(text, pos)  # type: ignore[misc]
-        return None if lead is None else self._at(text, lead.start() + 1)
+        lead = None if self._after_non_word is None else self._after_non_word(text, pos)
+        end = len(text) if lead is None else lead.start() + 1
+        if self._odd_start is not None:
+            odd = self._odd_start(text, pos + 1, end)
+            while odd is not None:
+                hit = self._at(text, odd.start())
+                if hit is not None:
+                    return hit
+                odd = self._odd_start(text, odd.start() + 1, end)
+        return None if lead is None else self._at(text, end)
 
     def match(self, text: str) -> re.Match[str] | None:
         return self.regex.match(text)
@@ -91,9 +108,12 @@ class Phrases:
         return "".join(pieces)
 
 
-def first_literals(pattern: str, flags: int = 0) -> set[str] | None:
-    """Literal prefixes (up to four characters) that every match of `pattern` starts with, or None when unknown."""
-    prefixes = _first_literals(list(_parser.parse(pattern, flags).data))
+def first_literals(pattern: str, flags: int = 0, limit: int = 4) -> set[str] | None:
+    """Literal prefixes (up to `limit` characters) that every match of `pattern` starts with, or None when unknown."""
+    parsed = _parser.parse(pattern, flags)
+    if parsed.state.flags & re.IGNORECASE:
+        return None
+    prefixes = _first_literals(list(parsed.data), 0, limit)
     return prefixes if prefixes and all(prefixes) else None
 
 
@@ -123,43 +143,53 @@ def _trie_regex(node: dict[str, dict]) -> str:
 
 
 _DIGITS = frozenset("0123456789")
-_MAX_PREFIX = 4
+_WORD_PREFIX = 8
+"""How long the literal prefixes `Phrases` looks for get: longer ones rule out more places ("how long" is not
+"how do you"), at the cost of a bigger lookahead; up to `_MAX_PREFIXES` of them, else shorter ones."""
+_SHORT_PREFIX = 4
+_MAX_PREFIXES = 1500
 
 
-def _first_literals(items: list, i: int = 0) -> set[str] | None:
-    """Literal prefixes every match of `items[i:]` starts with, or None when that is not known."""
+def _first_literals(items: list, i: int, limit: int) -> set[str] | None:
+    """Literal prefixes (up to `limit` characters) every match of `items[i:]` starts with, or None when that is not known."""
     run = ""
     while i < len(items):
         op, av = items[i]
-        rest = items[i + 1 :]
         if op in (_c.AT, _c.ASSERT, _c.ASSERT_NOT):
             i += 1
             continue
         if op is _c.LITERAL:
             run += chr(av)
-            if len(run) >= _MAX_PREFIX:
+            if len(run) >= limit:
                 return {run}
             i += 1
             continue
         if run:
-            longer = _first_literals(items, i) if op in (_c.SUBPATTERN, _c.BRANCH, _c.IN, _c.MAX_REPEAT, _c.MIN_REPEAT) else None
-            return {(run + tail)[:_MAX_PREFIX] for tail in longer} if longer else {run}
+            longer = _first_literals(items, i, limit - len(run)) if op in (_c.SUBPATTERN, _c.BRANCH, _c.IN, _c.MAX_REPEAT, _c.MIN_REPEAT) else None
+            return {run + tail for tail in longer} if longer else {run}
+        rest = items[i + 1 :]
         if op is _c.SUBPATTERN:
-            return _first_literals(list(av[3].data) + rest)
+            if av[1] & re.IGNORECASE:
+                return None  # "(?i:…)": the prefixes would have to be in every case
+            return _first_literals(list(av[3].data) + rest, 0, limit)
         if op is _c.BRANCH:
             found: set[str] = set()
             for branch in av[1]:
-                got = _first_literals(list(branch.data) + rest)
+                got = _first_literals(list(branch.data) + rest, 0, limit)
                 if got is None:
                     return None
                 found |= got
             return found
         if op in (_c.MAX_REPEAT, _c.MIN_REPEAT):
-            low, _high, sub = av
-            first = _first_literals(list(sub.data) + rest)
+            low, high, sub = av
+            if sub.getwidth()[0] == 0:
+                return None  # a repeat that can match nothing could go on forever here
+            # one repetition, then the repeat again (when it may go on) or what follows
+            again = [(op, (max(low - 1, 0), high if high is _c.MAXREPEAT else high - 1, sub))] if high is _c.MAXREPEAT or high > 1 else []
+            first = _first_literals(list(sub.data) + again + rest, 0, limit)
             if low >= 1 or first is None:
                 return first
-            skipped = _first_literals(items, i + 1)
+            skipped = _first_literals(items, i + 1, limit)
             return None if skipped is None else first | skipped
         if op is _c.IN:
             chars: set[str] = set()

@@ -263,7 +263,7 @@ def given_by_shape(request: str, exchange: Exchange, lex: Lexicon) -> tuple[str,
             before = _CLAUSE_END.split(customer[max(0, date.start() - _DATE_CONTEXT) : date.start()])[-1]
             after = _CLAUSE_END.split(customer[date.end() : date.end() + _DATE_CONTEXT])[0]
             around = before + " " + after
-            if not topic.isdisjoint(_topic_starts(around, lex)):
+            if _same_topic(topic, _topic_starts(around, lex)):
                 return "date", date.group().strip()
     return None
 
@@ -272,3 +272,11 @@ def _topic_starts(text: str, lex: Lexicon) -> set[str]:
     """The first letters of the words of `text` that are no stop words: "ordered" and "order" share "order"."""
     stop = stopwords_of(lex)
     return {w[:_SAME_START] for w in re.findall(r"[^\W\d_]{4,}", text) if w not in stop}
+
+
+def _same_topic(asked: set[str], written: set[str]) -> bool:
+    """Whether a word of the question and one the customer wrote start alike: the same `_SAME_START` letters, or all
+    of the shorter one ("naci", "I was born", and "naciste", "when were you born")."""
+    if not asked.isdisjoint(written):
+        return True
+    return any(len(short) < _SAME_START and long.startswith(short) for a in asked for w in written for short, long in [sorted((a, w), key=len)])

@@ -33,6 +33,7 @@ from mysteryshop.scorecard.rubric import default_rubric
 from mysteryshop.scorecard.shares import run_shares
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING
 from mysteryshop.scoring.friction import summarize as form_friction
+from mysteryshop.scoring.friction import summarize_chat_way_in
 from mysteryshop.scoring.metrics import CHANNELS, ProbeMetrics, aggregate, percentile
 from mysteryshop.scoring.shared_scores import reusing_verdicts, shared_scores
 from mysteryshop.store import Store
@@ -242,6 +243,7 @@ def company_sections(
             "worst_moments": card["worst_moments"] if alone else worst_moments(own),
             "trend": company_trend(earlier, name, per_journey, point(run_id, started_utc, c_summary)),
             "friction": form_friction(own),  # the way from the home page to the contact form, and what the form asked
+            "chat_way_in": summarize_chat_way_in(own),  # the way from the home page to the chat
             "page": page_name(name),
         }
     return sections

@@ -29,6 +29,7 @@ from mysteryshop.scorecard.readable import versus_industry, when, zone_of
 from mysteryshop.scorecard.trends import trend_axis, trend_chart
 from mysteryshop.durations import format_duration
 from mysteryshop.scoring.friction import describe as describe_friction
+from mysteryshop.scoring.friction import describe_way
 from mysteryshop.scorecard.companies import PAGES_DIR, by_company, company_card, league_columns
 from mysteryshop.scorecard.labels import LABELS, industry_figures, interruption_line, median_text, metric_rows, problem_line, rate_text
 
@@ -311,6 +312,8 @@ def summary_lines(card: dict[str, Any]) -> list[str]:
     for name, section in (card.get("companies") or {}).items():
         if section.get("friction"):
             lines.append(f"  Contact form{f' of {name}' if pooled else ''}: {describe_friction(section['friction'])}")
+        if section.get("chat_way_in"):
+            lines.append(f"  Chat{f' of {name}' if pooled else ''}: {describe_way(section['chat_way_in'])}")
     if card["unmatched_messages"]:
         lines.append(f"  {len(card['unmatched_messages'])} message(s) matched no probe (kept in the store, listed in the scorecard)")
     if card["malformed_messages"]:

@@ -76,7 +76,7 @@ def read_form(friction: FormFriction) -> dict[str, Any]:
 
 
 def read_way_in(way: WayIn) -> dict[str, Any]:
-    return {"step": way.step, "home": way.home, "found": way.found, "url": way.url, "clicks": len(way.clicks) if way.found else None,
+    return {"step": way.step, "goal": way.goal, "home": way.home, "found": way.found, "url": way.url, "clicks": len(way.clicks) if way.found else None,
             "path": list(way.clicks), "pages": len(way.visited), "visited": list(way.visited), "seconds": way.seconds,
             "reason": way.reason, "elsewhere": list(way.elsewhere)}
 
@@ -85,18 +85,31 @@ def _median(values: Sequence[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def summarize(probes: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
-    """One company's friction over its probes' entries (`web.friction`, `web.way_in`); None when no probe met a form or
-    looked for one. Medians over the forms (or searches) measured, counts of each kind of data asked without need."""
-    forms: list[Mapping[str, Any]] = []
-    ways: list[Mapping[str, Any]] = []
-    for probe in probes:
-        web = probe.get("web") or {}
-        forms += web.get("friction") or []
-        ways += web.get("way_in") or []
-    if not forms and not ways:
+def _ways(probes: Iterable[Mapping[str, Any]], goal: str) -> list[Mapping[str, Any]]:
+    return [w for probe in probes for w in (probe.get("web") or {}).get("way_in") or [] if w.get("goal", "form") == goal]
+
+
+def _way_summary(ways: Sequence[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """Searches from the home page: how many, how many found it, median clicks, pages and seconds, and why not found."""
+    if not ways:
         return None
     found = [w for w in ways if w["found"]]
+    return {
+        "searches": len(ways), "found": len(found),
+        "clicks": _median([w["clicks"] for w in found]), "pages": _median([w["pages"] for w in ways]),
+        "seconds": _median([w["seconds"] for w in found]),
+        "not_found": [w["reason"] for w in ways if not w["found"]][:3],
+    }
+
+
+def summarize(probes: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """One company's friction over its probes' entries (`web.friction`, `web.way_in` to the form); None when no probe met a
+    form or looked for one. Medians over the forms (or searches) measured, counts of each kind of data asked without need."""
+    probes = list(probes)
+    forms: list[Mapping[str, Any]] = [f for probe in probes for f in (probe.get("web") or {}).get("friction") or []]
+    ways = _ways(probes, "form")
+    if not forms and not ways:
+        return None
     unneeded = Counter(kind for f in forms for kind in f["unneeded"])
     required = Counter(kind for f in forms for kind in f["unneeded_required"])
     return {
@@ -107,13 +120,23 @@ def summarize(probes: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
         "with_validation_errors": sum(1 for f in forms if f["validation_errors"]),
         "validation_errors": sum(f["validation_errors"] for f in forms),
         "unneeded": [{"kind": kind, "forms": n, "required": required.get(kind, 0)} for kind, n in sorted(unneeded.items())],
-        "way_in": {
-            "searches": len(ways), "found": len(found),
-            "clicks": _median([w["clicks"] for w in found]), "pages": _median([w["pages"] for w in ways]),
-            "seconds": _median([w["seconds"] for w in found]),
-            "not_found": [w["reason"] for w in ways if not w["found"]][:3],
-        } if ways else None,
+        "way_in": _way_summary(ways),
     }
+
+
+def summarize_chat_way_in(probes: Iterable[Mapping[str, Any]]) -> dict[str, Any] | None:
+    """One company's chat as customers starting at its home page found it (or did not); None when no probe looked."""
+    return _way_summary(_ways(list(probes), "chat"))
+
+
+def describe_way(way: Mapping[str, Any]) -> str:
+    """'found from the home page in 2 clicks (3.1 s, 3 pages) · not found by 1 of 4 customers'."""
+    parts = []
+    if way["found"]:
+        parts.append(f"found from the home page in {way['clicks']:g} clicks ({way['seconds']:.1f} s, {way['pages']:g} pages)")
+    if way["found"] < way["searches"]:
+        parts.append(f"not found by {way['searches'] - way['found']} of {way['searches']} customers")
+    return " · ".join(parts)
 
 
 def describe(summary: Mapping[str, Any]) -> str:
@@ -122,10 +145,7 @@ def describe(summary: Mapping[str, Any]) -> str:
     parts = []
     way = summary.get("way_in")
     if way:
-        if way["found"]:
-            parts.append(f"found from the home page in {way['clicks']:g} clicks ({way['seconds']:.1f} s, {way['pages']:g} pages)")
-        if way["found"] < way["searches"]:
-            parts.append(f"not found by {way['searches'] - way['found']} of {way['searches']} customers")
+        parts.append(describe_way(way))
     if summary.get("forms"):
         parts.append(f"{summary['fields']:g} fields, {summary['required']:g} required, {summary['seconds']:.1f} s to complete"
                      + (f", {summary['validation_errors']} validation errors" if summary["validation_errors"] else ""))

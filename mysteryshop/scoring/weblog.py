@@ -118,7 +118,8 @@ class Given:
 
 @dataclass(frozen=True, slots=True)
 class WayIn:
-    """How a customer starting at the home page found the contact form, or that they could not.
+    """How a customer starting at the home page found the contact form (`goal` 'form') or the chat ('chat'), or that
+    they could not.
 
     `clicks`: the way taken, each {"on": page URL, "name": the link's or button's name, "to": where it led};
     `visited`: every page the search opened, in order (dead ends included); `seconds`: wall time of the search.
@@ -134,6 +135,7 @@ class WayIn:
     seconds: float
     reason: str = ""
     elsewhere: list[str] = field(default_factory=list)  # other ways to support seen on the way (mailto:, tel:)
+    goal: str = "form"  # what was looked for: the contact form, or the chat
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,6 +28,13 @@ def test_remove_quoted_cuts_at_attribution_lines_in_several_languages():
 def test_remove_quoted_cuts_outlook_header_block():
     reply = "Included on Business.\n\n________________________________\nFrom: Ann <a@x.test>\nSent: Tuesday\nIs it on Team? It is on Team per your site."
     assert remove_quoted(reply) == "Included on Business."
+    german = "Ist erledigt.\n\n______________________________\n\nVon: Anna <a@x.test>\nGesendet: Dienstag\nHallo?"
+    assert remove_quoted(german) == "Ist erledigt."
+
+
+def test_a_rule_of_underscores_above_a_signature_banner_is_the_replys_own():
+    reply = "Ist erledigt.\n\nLisa Brandt\n______________________________\nJetzt neu: 5G Unlimited für 29,99 € – gleich wechseln"
+    assert "Jetzt neu" in remove_quoted(reply)
 
 
 def test_customer_sentence_pasted_back_without_quote_marks_is_removed():

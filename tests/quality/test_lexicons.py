@@ -114,3 +114,30 @@ def test_a_union_of_entries_finds_a_sentence_when_one_of_them_does(code):
 def test_an_anchored_entry_cannot_join_a_union():
     with pytest.raises(lex.LexiconError, match="anchored"):
         EN.union("deferral", "non_substance")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["we'll reply tomorrow", "'ll reply", "it's a deal: only $5 today", "5$ off", "ab[ticket #1]", "[ticket #1] received",
+     "costs £5 - save 20%", "x€5", "we're looking into it", "i'm going to check", "we[ref 1] will reply", "''ll"],
+)
+def test_a_match_that_starts_with_punctuation_is_found(text):
+    """Prefixes such as "'ll ", "$" or "[" start at a word's end, not at a word start: they are looked for where that character stands."""
+    for name, phrases in PHRASES.items():
+        fast, plain = phrases.search(text), phrases.regex.search(text)
+        assert (fast and fast.span()) == (plain and plain.span()), (name, text)
+
+
+def test_the_prefixes_of_a_repeated_group_let_it_repeat():
+    assert {"really s", "really v", "very rea", "very sor", "very ver"} <= lex.first_literals(r"(really |very )+sorry", limit=8)
+    assert lex.first_literals(r"(ab){2,3}c", limit=8) == {"ababc", "abababc"}
+    phrases = lex._rx(r"(really |very )+sorry")
+    for text in ("we are really very sorry", "very very very sorry", "so sorry"):
+        fast, plain = phrases.search(text), phrases.regex.search(text)
+        assert (fast and fast.span()) == (plain and plain.span()), text
+
+
+def test_no_prefixes_where_case_or_an_empty_repeat_would_make_them_wrong():
+    assert lex.first_literals(r"(?i)sorry") is None
+    assert lex.first_literals(r"(?i:sorry)") is None
+    assert lex.first_literals(r"(a?)*b") is None

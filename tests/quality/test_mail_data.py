@@ -323,6 +323,11 @@ def test_eval_reads_the_real_mail_sets_beside_the_repository(tmp_path):
     assert [p.name for p in found] == ["kinds", "kinds_real"]
     assert found[1].resolve() == (tmp_path / "shared/kinds_real").resolve()
 
+    (tmp_path / "kinds_real2").mkdir()
+    (tmp_path / "kinds_real2/labels.yaml").write_text("{}\n")
+    (tmp_path / "kinds_real_src").mkdir()
+    assert [p.name for p in default_kinds_folders(repo)] == ["kinds", "kinds_real2", "kinds_real"]
+
 
 def test_eval_takes_several_kinds_folders():
     import argparse
