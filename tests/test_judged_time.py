@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mysteryshop.channels.chat import counted_page_ms
 from mysteryshop.collect.parse import PLANNED_HEADER, parse_mail
 from mysteryshop.mail import compose
 from mysteryshop.scoring.timeline import Action, Reply, judged_ns, judged_replies
@@ -45,3 +46,16 @@ def test_judged_replies_are_in_the_order_they_count() -> None:
     other = reply(60 * SECOND, None)
     assert [r.t_ns for r in judged_replies([other, answer], True, [EMAIL], SPEEDUP)] == [50_500_000_000, 60 * SECOND]
     assert [r.t_ns for r in judged_replies([answer, other], False, [EMAIL], SPEEDUP)] == [60 * SECOND, 99 * SECOND]
+
+
+def test_a_chat_line_counts_at_its_stamp_on_a_simulated_desk_only() -> None:
+    shown = 1_765_000_000_030.0  # page clock, epoch ms: the page showed the line 30 ms after the stamp
+    stamp = shown - 30
+    assert counted_page_ms(shown, stamp, SPEEDUP) == stamp
+    # a real company (speedup 1) counts when its page showed the line, whatever the page says
+    assert counted_page_ms(shown, stamp, 1.0) == shown
+    assert counted_page_ms(shown, None, SPEEDUP) == shown
+    assert counted_page_ms(shown, "soon", SPEEDUP) == shown
+    assert counted_page_ms(shown, True, SPEEDUP) == shown
+    assert counted_page_ms(shown, shown + 500, SPEEDUP) == shown  # planned after it was shown: not this page's plan
+    assert counted_page_ms(shown, shown - 120_000, SPEEDUP) == shown  # two minutes before: another clock

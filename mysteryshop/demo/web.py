@@ -189,7 +189,7 @@ _CHAT_PAGE = _page("Help centre — Northwind Outfitters", """
     const text = $('chat-input').value.trim();
     if (!text || !ws) return;
     const t = performance.timeOrigin + performance.now();
-    add('customer', text);
+    add('customer', text, t);  // the time the desk counts its plan from: the harness counts from it too
     send({type: 'message', text, t});
     $('chat-input').value = '';
   }

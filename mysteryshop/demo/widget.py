@@ -141,7 +141,7 @@ _MESSENGER = """<!doctype html><html lang=en><head><meta charset=utf-8><title>No
     const text = $('chat-input').value.trim();
     if (!text || !ws) return;
     const t = performance.timeOrigin + performance.now();
-    add('customer', text);
+    add('customer', text, t);  // the time the desk counts its plan from: the harness counts from it too
     send({type: 'message', text, t});
     $('chat-input').value = '';
   }
