@@ -513,7 +513,7 @@ class Engine:
         # The clock starts when the company's server accepted the email (its 250):
         # from then on, every second of silence is the company's.
         t_ns = delivery.accepted_ns
-        timeline.actions[step_id] = Action(step_id, t_ns, utc_now(), body, delivery.transmitted_ns)
+        timeline.actions[step_id] = Action(step_id, t_ns, utc_now(), body, delivery.transmitted_ns, str(message["Message-ID"]))
         timeline.action_log.append(timeline.actions[step_id])
         composed = ParsedMail(
             message_id=str(message["Message-ID"]), subject=subject, from_addr=persona.email,

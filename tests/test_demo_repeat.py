@@ -1,7 +1,7 @@
 """The demo run twice with one seed gives the same scorecard, and the gate knows chance from change.
 
 The real command (`mysteryshop demo`), the shipped probes and journeys, the demo desk in its own
-process, a real store: an excellent desk twice and a poor desk twice, one seed. What the desk did
+process, a real store: each shipped desk profile twice with one seed. What the desk did
 is the same (its ground-truth log), so are every path, outcome, rate and grade; the times agree
 within the stated tolerance (REPEAT_TOLERANCE_WALL_S of wall time), however late a loaded machine
 delivers the desk's messages: a simulated desk's reply counts at the time it planned it
@@ -17,7 +17,6 @@ import sqlite3
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +25,12 @@ import pytest
 from mysteryshop import gate
 from mysteryshop.demo.desk import REPEAT_TOLERANCE_WALL_S
 from mysteryshop.demo.keys import stable_address
+from mysteryshop.demo.profile import builtin_profiles
 from mysteryshop.scorecard.build import headline_values
 from mysteryshop.scorecard.samples import card_samples
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 11
-RUNS = {"excellent-1": "excellent", "excellent-2": "excellent", "poor-1": "poor", "poor-2": "poor"}
 
 
 def cli(reports: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -41,12 +40,17 @@ def cli(reports: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    folder = tmp_path_factory.mktemp("repeat")
-    for run_id, profile in RUNS.items():
-        done = cli(folder, "demo", "--profile", profile, "--seed", str(SEED), "--personas", "4", "--run-id", run_id)
-        assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    yield folder
+def reports(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("repeat")
+
+
+def ran(reports: Path, profile: str) -> None:
+    """The demo with `profile` run twice with one seed (runs '<profile>-1' and '<profile>-2'), once per module."""
+    for n in (1, 2):
+        run_id = f"{profile}-{n}"
+        if not (reports / run_id / "scorecard.json").exists():
+            done = cli(reports, "demo", "--profile", profile, "--seed", str(SEED), "--personas", "4", "--run-id", run_id)
+            assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
 
 
 def card(reports: Path, run_id: str) -> dict[str, Any]:
@@ -57,7 +61,7 @@ def truth(reports: Path, run_id: str) -> tuple[dict[str, Any], Counter[str]]:
     """What the desk decided about each contact, less what differs between runs by design (the run tag in addresses):
     emails and contact forms by who and what, with every reply planned; and the chats' plans."""
     entries = [json.loads(line) for line in (reports / run_id / "demo-desk-demo" / "ground-truth.jsonl").read_text().splitlines() if line]
-    mail: dict[str, Any] = {}
+    mail: dict[str, list[Any]] = {}
     chats: Counter[str] = Counter()
     for e in entries:
         if e["event"] != "planned":
@@ -65,9 +69,9 @@ def truth(reports: Path, run_id: str) -> tuple[dict[str, Any], Counter[str]]:
         if e["channel"] == "chat":
             chats[json.dumps([stable_address(e["email"]), e["said"], e["messages"]])] += 1
         else:
+            # one contact per persona, journey and channel; a desk that asks back plans again when the customer answers
             key = json.dumps([e["channel"], stable_address(e["to"]), e["subject"]])
-            assert key not in mail, key  # one contact per persona, journey and channel
-            mail[key] = (e["ticket"], e["replies"])
+            mail.setdefault(key, []).append((e["ticket"], e["replies"]))
     return mail, chats
 
 
@@ -105,8 +109,9 @@ def _differences(first: dict[str, Any], again: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("profile", ["excellent", "poor"])
+@pytest.mark.parametrize("profile", sorted(builtin_profiles()))
 def test_the_same_seed_gives_the_same_scorecard(reports: Path, profile: str) -> None:
+    ran(reports, profile)
     first, again = card(reports, f"{profile}-1"), card(reports, f"{profile}-2")
     speedup = first["targets"]["demo"]["speedup"]
     # the desk's replies count at the times it planned them (scoring.timeline.judged_ns), so the machine's delivery delay
@@ -134,6 +139,11 @@ def test_the_same_seed_gives_the_same_scorecard(reports: Path, profile: str) -> 
             if o.get("latency_ns") is not None or other.get("latency_ns") is not None:
                 assert abs(o["latency_ns"] - other["latency_ns"]) <= tolerance_ns, (key, o["step"])
         for field, value in a["metrics"].items():
+            if field.endswith("deadline_ns"):
+                # not a time the company took: a deadline waits while the company waits on the customer (a desk that asks
+                # back), and the harness's own answering took 0.4-2.7 s of wall time under load (hours at 14,400x);
+                # the outcomes judged against it are compared above
+                continue
             if field.endswith("_ns") and value is not None and b["metrics"][field] is not None:
                 assert abs(value - b["metrics"][field]) <= tolerance_ns, (key, field)
             else:
@@ -164,6 +174,8 @@ def test_the_same_seed_gives_the_same_scorecard(reports: Path, profile: str) -> 
 
 @pytest.mark.timeout(600)
 def test_the_gate_flags_the_poor_desk_against_the_excellent_one(reports: Path) -> None:
+    ran(reports, "excellent")
+    ran(reports, "poor")
     worse = cli(reports, "gate", "poor-1", "--against", "excellent-1", "--json")
     assert worse.returncode == gate.EXIT_REGRESSION, worse.stdout + worse.stderr
     result = json.loads(worse.stdout)

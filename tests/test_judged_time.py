@@ -9,7 +9,7 @@ from mysteryshop.scoring.timeline import Action, Reply, judged_ns, judged_replie
 
 SECOND = 1_000_000_000
 SPEEDUP = 14_400.0
-EMAIL = Action("ask", 50 * SECOND, "2026-12-04T10:00:00Z", "Where is my order?", began_ns=49_900_000_000)
+EMAIL = Action("ask", 50 * SECOND, "2026-12-04T10:00:00Z", "Where is my order?", began_ns=49_900_000_000, ref="<ask.1@probe.test>")
 CHAT = Action("open", 95 * SECOND, "2026-12-04T10:00:45Z")  # the customer did something else after the desk got the email
 
 
@@ -26,6 +26,18 @@ def test_a_simulated_desks_reply_counts_its_planned_delay_after_the_action_it_an
     late = reply(99 * SECOND, f"{50_030_000_000} {2 * 3600 * SECOND}")
     assert late.mail.planned == (50_030_000_000, 2 * 3600 * SECOND)
     assert judged_ns(late, True, [EMAIL, CHAT], SPEEDUP) == 50 * SECOND + 500_000_000
+
+
+def test_the_action_a_stamp_names_is_the_one_answered_however_soon_the_next_came() -> None:
+    # the customer opened the chat 0.2 s after the desk got the email (a busy desk read it late): by time alone the chat
+    # would be the action answered; the stamp names the email
+    soon = Action("open", 50_230_000_000, "2026-12-04T10:00:00Z")
+    named = reply(99 * SECOND, f"{50_030_000_000} {2 * 3600 * SECOND} <ask.1@probe.test>")
+    assert named.mail.planned_ref == "<ask.1@probe.test>"
+    assert judged_ns(named, True, [EMAIL, soon], SPEEDUP) == 50 * SECOND + 500_000_000
+    form = Action("form", 70 * SECOND, "2026-12-04T10:00:20Z", ref="NW-123456")
+    ticketed = reply(99 * SECOND, f"{69_000_000_000} {3600 * SECOND} NW-123456")
+    assert judged_ns(ticketed, True, [EMAIL, form, soon], SPEEDUP) == 70 * SECOND + 250_000_000
 
 
 def test_a_real_companys_reply_counts_when_it_arrived_whatever_it_says() -> None:

@@ -35,8 +35,9 @@ KIND_HEADERS = frozenset({
     "to",  # whom a desk's transcript or a form's copy names as the author of the echoed customer text (scoring.own_text)
     "x-mysteryshop-planned-ns",  # PLANNED_HEADER
 })
-#: The demo desk's stamp on each email: "<received> <delay>", the monotonic ns (this machine's clock) at which it had read
-#: the customer's message it answers, and the company ns after that at which it planned to send it. Only a simulated
+#: The demo desk's stamp on each email: "<received> <delay> <ref>", the monotonic ns (this machine's clock) at which it had
+#: read the customer's message it answers, the company ns after that at which it planned to send it, and which message
+#: that was (its Message-ID, or a contact form's ticket number). Only a simulated
 #: desk's stamp is believed (scoring.timeline.judged_ns); a real company's reply counts when it arrived.
 PLANNED_HEADER = "x-mysteryshop-planned-ns"
 #: kept in `kind_headers` beside the headers: the METHOD of a text/calendar part (an iTIP invitation, or a reply to one)
@@ -110,8 +111,14 @@ class ParsedMail:
     @property
     def planned(self) -> tuple[int, int] | None:
         """Its sender's stamp (PLANNED_HEADER): when it got the message this answers, and how long after it planned this."""
-        parts = self.kind_headers.get(PLANNED_HEADER, "").split()
+        parts = self.kind_headers.get(PLANNED_HEADER, "").split()[:2]
         return (int(parts[0]), int(parts[1])) if len(parts) == 2 and all(p.isdigit() for p in parts) else None
+
+    @property
+    def planned_ref(self) -> str | None:
+        """What its sender's stamp says it answers: the customer's Message-ID, or a contact form's ticket number."""
+        parts = self.kind_headers.get(PLANNED_HEADER, "").split()
+        return parts[2] if len(parts) == 3 and self.planned is not None else None
 
     @property
     def thread_ids(self) -> list[str]:

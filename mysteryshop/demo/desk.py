@@ -291,10 +291,11 @@ class EmailDesk:
     ) -> None:
         marketing = planned.kind == "marketing"
         sender = self.marketing_address if marketing else self.support_address
-        # when it planned this email: how long after it got the customer's message (then, on this machine's monotonic clock).
+        # when it planned this email: how long after it got the customer's message (then, on this machine's monotonic clock),
+        # and which message that was (its Message-ID; a contact form's: the ticket its confirmation page gave).
         # A simulated desk's reply counts that long after the customer's action, not when a busy machine delivered it
         # (scoring.timeline.judged_ns), so the same seed gives the same outcomes under load
-        headers: dict[str, str] = {PLANNED_HEADER: f"{received_ns} {planned.delay_ns}"}
+        headers: dict[str, str] = {PLANNED_HEADER: f"{received_ns} {planned.delay_ns} {(in_reply_to or ticket).split()[0]}"}
         if marketing:
             headers["List-Unsubscribe"] = f"<https://{self.domain}/unsubscribe>"
             headers["Precedence"] = "bulk"

@@ -36,6 +36,8 @@ class Action:
     #: an email: when its last byte went out (t_ns is the company's 250). A desk that acknowledges while its server is
     #: still taking the message replies before the 250; such a reply counts, its latency 0
     began_ns: int | None = None
+    #: what the company can name it by: an email's Message-ID, the ticket number a contact form's confirmation gave
+    ref: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,9 +113,10 @@ class Timeline:
 
 def judged_ns(reply: Reply, simulated: bool, actions: Iterable[Action] = (), speedup: float = 1.0) -> int:
     """When a reply counts. A real company's reply counts when it arrived. A simulated desk (a target whose clock runs
-    faster, speedup > 1: the demo) stamps each email with when it got the customer's message it answers and how long
-    (company time) after that it planned it (collect.parse.PLANNED_HEADER); its reply counts that long after the
-    customer's action the desk got (the latest of `actions` begun by then), so that neither how busy the machine was
+    faster, speedup > 1: the demo) stamps each email with when it got the customer's message it answers, how long
+    (company time) after that it planned it, and what it answers (the email's Message-ID, or the form's ticket:
+    collect.parse.PLANNED_HEADER); its reply counts that long after the customer's action so named (without a name: the
+    latest of `actions` begun by when the desk got it), so that neither how busy the machine was
     delivering it nor carrying the customer's message can move it across a deadline. A stamp after the arrival, far
     before it, or before every action is not believed."""
     stamp = reply.mail.planned if simulated else None
@@ -122,7 +125,12 @@ def judged_ns(reply: Reply, simulated: bool, actions: Iterable[Action] = (), spe
     got_ns, delay_ns = stamp
     if not 0 <= reply.t_ns - got_ns <= _STAMP_LAG_LIMIT_NS:
         return reply.t_ns
-    anchor = max((a.t_ns for a in actions if min(a.t_ns, a.began_ns or a.t_ns) <= got_ns + _SEND_SLACK_NS), default=None)
+    acts = list(actions)
+    ref = reply.mail.planned_ref
+    named = [a.t_ns for a in acts if ref is not None and a.ref == ref]
+    # the action the stamp names; a stamp that names none (an older desk) by time: the latest begun by when the desk got it
+    anchor = max(named, default=None) if named else max(
+        (a.t_ns for a in acts if min(a.t_ns, a.began_ns or a.t_ns) <= got_ns + _SEND_SLACK_NS), default=None)
     return reply.t_ns if anchor is None else anchor + int(delay_ns / speedup)
 
 
