@@ -35,9 +35,10 @@ _ORDER = re.compile(r"\b(ORD-\d+)\b")
 MIN_GAP_WALL_S = 0.25
 #: How far apart two runs with one seed may measure the same reply, in wall seconds (company time: times the
 #: speedup, two hours at the demo's 14,400x). The desk decides the same things in both runs (see keys.py) and stamps
-#: each email with when it got the customer's message and the delay it planned (PLANNED_HEADER; each chat message with
-#: its planned page time, counted from the customer's page time), and the harness times a simulated desk's replies by
-#: that stamp (scoring.timeline.judged_ns): a loaded machine's delay (up to 1.8 s measured delivering emails on a 2-core
+#: each email with when it got the customer's message, the delay it planned and which message it answers
+#: (PLANNED_HEADER; each chat line with its planned page time, counted from the page time the customer's own line is
+#: stamped with), and the harness times a simulated desk's replies by that stamp (scoring.timeline.judged_ns,
+#: channels.chat.counted_page_ms): a loaded machine's delay (up to 1.8 s measured delivering emails on a 2-core
 #: machine shared with Chromium and other sessions) no longer moves them, as long as it stays under the harness's grace.
 REPEAT_TOLERANCE_WALL_S = TIMING_RESOLUTION_WALL_S
 #: How far (wall seconds, widest first) acknowledgements, answers and follow-ups keep from the deadlines of the
