@@ -23,7 +23,7 @@ process's reaped children count), the ratio, and the RSS per concurrent probe
 Python, driver = Playwright's Node, browser/renderers/gpu/utility = Chromium's processes, desk);
 the last line is one JSON object (the median round; peak RSS the highest).
 
-    .venv/bin/python bench/browser_probes.py [--probes 100] [--concurrency N] [--artifacts on-failure] [--repeat 3]
+    .venv/bin/python bench/browser_probes.py [--probes 100] [--concurrency N] [--reuse target] [--artifacts on-failure] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -178,13 +178,14 @@ def quiet_profile() -> Profile:
     return Profile.model_validate({"name": "bench", "acknowledgement": off, "answer": off, "followup": off, "marketing": off})
 
 
-def run_ours(target: Target, workdir: Path, probes: int, concurrency: int, artifacts: str = "on-failure") -> tuple[float, Meter, int]:
+def run_ours(target: Target, workdir: Path, probes: int, concurrency: int, artifacts: str = "on-failure",
+             reuse: bool | None = None) -> tuple[float, Meter, int]:
     journey_path = workdir / "bench_form.yaml"
     journey_path.write_text(JOURNEY, encoding="utf-8")
     journey = load_journey(journey_path)
     store = Store(workdir / "bench.sqlite")
     store.create_run("bench", {})
-    options = BrowserOptions(concurrency=concurrency, artifacts=artifacts, artifacts_dir=workdir / "reports")
+    options = BrowserOptions(concurrency=concurrency, artifacts=artifacts, artifacts_dir=workdir / "reports", reuse=reuse)
     engine = EngineThread(Engine(store, "bench", domains={target.spec.probe_domain}, browser=options)).start()
     try:
         engine.call(engine.engine.web.browser.context("warm-up"), timeout=60)  # the browser starts once, like in a run
@@ -194,6 +195,7 @@ def run_ours(target: Target, workdir: Path, probes: int, concurrency: int, artif
             started = time.perf_counter()
             results = [f.result(timeout=600) for f in [engine.submit(s) for s in specs]]
             elapsed = time.perf_counter() - started
+        print(f"  ours: {engine.engine.web.browser.reused} of {probes} probes got a pooled context", flush=True)
     finally:
         engine.stop()
         store.close()
@@ -269,6 +271,8 @@ def main() -> int:
     parser.add_argument("--artifacts", default="on-failure", choices=list(ARTIFACTS), help="our --browser-artifacts (default on-failure, the channel's default)")
     parser.add_argument("--accessibility", choices=["on", "off"], default="on",
                         help="our axe-core audit of each form (the target's webform.accessibility; default on, as in a run)")
+    parser.add_argument("--reuse", choices=["on", "off", "target"], default="target",
+                        help="our --browser-reuse (default target: the demo target file's browser_reuse, on)")
     parser.add_argument("--repeat", type=int, default=1, help="run both sides this many times, alternating; report best and median")
     args = parser.parse_args()
     rounds: list[dict[str, float]] = []
@@ -286,7 +290,8 @@ def main() -> int:
                 peer_s, peer_m, peer_ok = run_peer(spec.webform.url, args.probes)  # type: ignore[union-attr]
                 run_dir = workdir / f"ours{n}"
                 run_dir.mkdir()
-                ours_s, ours_m, ours_ok = run_ours(target, run_dir, args.probes, args.concurrency, args.artifacts)
+                ours_s, ours_m, ours_ok = run_ours(target, run_dir, args.probes, args.concurrency, args.artifacts,
+                                                    {"on": True, "off": False}.get(args.reuse))
                 ours_rate, peer_rate = ours_ok / ours_s, peer_ok / peer_s
                 rounds.append({"ours": ours_rate, "peer": peer_rate, "ratio": ours_rate / peer_rate, "rss": ours_m.peak / 2**20,
                                "peer_rss": peer_m.peak / 2**20, "ok": ours_ok == args.probes and peer_ok == args.probes,
@@ -295,7 +300,8 @@ def main() -> int:
                                "cpu_ratio": tree_ms(ours_m, args.probes) / max(1e-9, tree_ms(peer_m, args.probes)),
                                "mb_per_concurrent": (ours_m.peak - ours_m.baseline) / args.concurrency / 2**20})
                 print(f"round {n + 1}: {args.probes} web-form probes against the demo desk, load average {os.getloadavg()[0]:.1f}")
-                print(f"  ours (one browser, {args.concurrency} concurrent contexts, artifacts {args.artifacts}, axe {args.accessibility}): {ours_ok} ok in {ours_s:6.2f} s = {ours_rate:6.2f} probes/s, peak RSS {ours_m.peak / 2**20:6.0f} MB")
+                reuse = {"on": True, "off": False}.get(args.reuse, spec.browser_reuse)
+                print(f"  ours (one browser, {args.concurrency} concurrent contexts, reuse {'on' if reuse else 'off'}, artifacts {args.artifacts}, axe {args.accessibility}): {ours_ok} ok in {ours_s:6.2f} s = {ours_rate:6.2f} probes/s, peak RSS {ours_m.peak / 2**20:6.0f} MB")
                 print(f"       {cpu_line(ours_m, args.probes)}")
                 print(f"  peer (pytest-playwright style, sequential): {peer_ok} ok in {peer_s:6.2f} s = {peer_rate:6.2f} probes/s, peak RSS {peer_m.peak / 2**20:6.0f} MB")
                 print(f"       {cpu_line(peer_m, args.probes)}")

@@ -58,6 +58,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--run-id", default=None, help="name of this run's folder under the reports folder (default: time-based)")
     group.addoption("--browser-path", default=None, help="Chromium for web-form and chat probes (default: $MYSTERYSHOP_CHROMIUM, else /usr/bin/chromium)")
     group.addoption("--browser-concurrency", type=int, default=None, help="browser probes driving a page at once (default 4)")
+    group.addoption("--browser-reuse", default=None, choices=["on", "off", "target"],
+                    help="pooled browser contexts, cleared between personas: on or off for every target, or as each target file's "
+                         "browser_reuse says (default: target; the demo's is on)")
     group.addoption("--browser-artifacts", default=None, choices=["on-failure", "trace", "always", "off"],
                     help="browser evidence under reports/<run-id>/browser/: on-failure (default: screenshot + HTML of a failed probe's pages), "
                          "trace (also a Playwright trace, recorded for every probe, kept on failure), always (trace kept for every probe), off")
@@ -121,6 +124,7 @@ def pytest_configure(config: pytest.Config) -> None:
         browser_path=opt("browser_path"),
         browser_concurrency=opt("browser_concurrency") or 4,
         browser_artifacts=opt("browser_artifacts") or "on-failure",
+        browser_reuse={"on": True, "off": False}.get(opt("browser_reuse") or "target"),
         collect={key: value for key, value in (("via", opt("collect")), ("host", opt("mailbox_host")), ("port", opt("mailbox_port")),
                                                ("advertise", opt("mailbox_advertise"))) if value is not None},
         allowlist=Path(opt("allowlist")) if opt("allowlist") else root / "allowlist.yaml",

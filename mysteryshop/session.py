@@ -55,6 +55,7 @@ class RunConfig:
     run_id: str = field(default_factory=new_run_id)
     browser_path: str | None = None  # Chromium for web-form and chat probes (default: $MYSTERYSHOP_CHROMIUM, /usr/bin/chromium)
     browser_concurrency: int = 4  # browser probes driving a page at once
+    browser_reuse: bool | None = None  # pooled browser contexts for every target (True), none (False), or as each target says (None)
     browser_artifacts: str = "on-failure"  # keep trace + screenshots under reports/<run-id>/browser/: on-failure, always, off
     collect: dict[str, Any] = field(default_factory=dict)  # overrides of the targets' collect: sections (via, host, port, advertise)
     allowlist: Path | None = None  # targets that may be probed (default: allowlist.yaml beside the reports folder's project)
@@ -159,7 +160,8 @@ class RunSession:
         domains = plan.domains or {s.target.spec.probe_domain for s in specs} or {"probe.mysteryshop.test"}
         plan.domains = set(domains)
         plan.from_start = config.resume  # replies stored while the run was down are its too
-        browser = BrowserOptions(config.browser_path, config.browser_concurrency, config.browser_artifacts, config.run_dir)
+        browser = BrowserOptions(config.browser_path, config.browser_concurrency, config.browser_artifacts, config.run_dir,
+                                 reuse=config.browser_reuse)
         try:
             engine = Engine(self.store, config.run_id, domains=domains, browser=browser, collect=plan, clock=clock)
             engine.sends = RunSends(self.store, config.run_id, run_clock=clock)  # real desks: each message at most once

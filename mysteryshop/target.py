@@ -350,6 +350,9 @@ class TargetSpec(BaseModel):
     chat: ChatChannel | None = None
     block: list[Blockable] = Field(default=[], description="what a probe's browser does not load on this company's pages: fonts, images, media, "
                                                            "analytics (channels/blocking.py)")
+    browser_reuse: bool = Field(default=False, description="hand a browser context and its page from one persona to the next, cleared in "
+                                "between (channels/reset.py): about half a form probe's CPU saved; but the context keeps its keep-alive "
+                                "sockets and TLS sessions, so the company's server could link two personas. Off unless you accept that")
     clock: ClockSettings | None = Field(default=None, description="time zone, business hours and holidays (business deadlines, send windows)")
     send_window: SendWindowSettings | None = Field(default=None, description="when probes may be sent, in the clock's local time")
 

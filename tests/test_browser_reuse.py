@@ -28,6 +28,7 @@ LEAVE = """<!doctype html><html><body><p>A</p>
 <script>
 window.done = (async () => {
   document.cookie = 'js_cookie=persona-a; max-age=3600; path=/';
+  window.name = 'persona-a';
   localStorage.setItem('who', 'persona-a');
   sessionStorage.setItem('who', 'persona-a');
   await new Promise((ok, fail) => {
@@ -69,7 +70,7 @@ READ = """async () => {
     databases: (await indexedDB.databases()).map((d) => d.name),
     caches: await caches.keys(), cached: await caches.match('/cached') ? 'persona-a' : null,
     workers: (await navigator.serviceWorker.getRegistrations()).length, controlled: !!navigator.serviceWorker.controller,
-    geolocation: await perm('geolocation'), notifications: await perm('notifications'), history: history.length,
+    geolocation: await perm('geolocation'), notifications: await perm('notifications'), history: history.length, name: window.name,
   };
 }"""
 
@@ -165,6 +166,7 @@ def assert_clean(view: dict[str, Any], pages_of_b: int) -> None:
     assert view["caches"] == [] and view["cached"] is None
     assert view["workers"] == 0 and view["controlled"] is False
     assert view["geolocation"] != "granted" and view["notifications"] != "granted"
+    assert view["name"] == ""
     # A visited three pages; B's tab holds only the reset document before B's own page (a fresh tab's initial
     # about:blank is replaced instead: the one difference from a new tab, and the same for every persona)
     assert view["history"] <= 1 + pages_of_b
@@ -197,6 +199,7 @@ def test_the_check_sees_what_a_context_keeps_when_nothing_is_cleared(monkeypatch
     assert on_page["sw_probe"] == "sw of persona-a"
     assert on_page["caches"] == ["shop"] and on_page["workers"] == 1 and on_page["geolocation"] == "granted"
     assert on_page["history"] > 1 and on_page["cookies_sent"]
+    assert on_page["name"] == "persona-a"
     assert on_frame["local"] == "persona-a-frame" and on_frame["session"] == "persona-a-frame"
     print(json.dumps(on_page))
 
@@ -220,3 +223,148 @@ def test_artifacts_trace_never_reuses_a_context(tmp_path: Path) -> None:
 
     first, second = asyncio.run(two())
     assert first is not second
+
+
+UNLOAD = b"""<!doctype html><p>A</p><script>
+addEventListener('pagehide', () => sessionStorage.setItem('who', 'persona-a-pagehide'));
+addEventListener('unload', () => sessionStorage.setItem('late', 'persona-a-unload'));
+</script>"""
+
+
+async def unload_writes(server: Server) -> tuple[list[Any], int]:
+    """Persona A's page writes sessionStorage only while it is left; B opens the same origin. Returns (what B reads,
+    the navigations the reset made: reset documents the page opened)."""
+    base = f"http://127.0.0.1:{server.port}"
+    browser = Browser(BrowserOptions(concurrency=1, artifacts="off", reuse=True))
+    try:
+        a = await browser.context("persona-a")
+        page = await browser.new_page(a, 20)
+        resets: list[str] = []
+        page.on("framenavigated", lambda frame: resets.append(frame.url) if "__mysteryshop_reset__" in frame.url else None)
+        await page.route("**/unload", lambda route: route.fulfill(status=200, content_type="text/html", body=UNLOAD))
+        await page.goto(base + "/unload")
+        assert await page.evaluate("sessionStorage.length") == 0
+        await browser.close_page(a, page)
+        await browser.finish("persona-a", failed=False)
+        await browser.settled()
+        b = await browser.context("persona-b")
+        page = await browser.new_page(b, 20)
+        await page.goto(base + "/read")
+        seen = await page.evaluate("[sessionStorage.getItem('who'), sessionStorage.getItem('late')]")
+        return seen, len(resets)
+    finally:
+        await browser.stop()
+
+
+def test_sessionstorage_written_by_unload_handlers_is_cleared(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first reset in a browser checks, on a reset document of an origin the page reported sessionStorage writes
+    to (those of pagehide and unload handlers too), that `Storage.clearDataForOrigin` cleared it; once it has, later
+    resets trust it and navigate nowhere. The control half: with nothing cleared and the check skipped, A's writes
+    reach B (so the test can fail)."""
+    import mysteryshop.channels.reset as reset_module
+
+    monkeypatch.setattr(reset_module, "CLEARS_SESSION_STORAGE", {})
+    seen, navigations = asyncio.run(unload_writes(Server()))
+    assert seen == [None, None]
+    assert navigations == 1 and list(reset_module.CLEARS_SESSION_STORAGE.values()) == [True]
+    seen, navigations = asyncio.run(unload_writes(Server()))
+    assert seen == [None, None] and navigations == 0, "a browser whose clearing was checked is trusted"
+
+    async def nothing(cdp: Any, origin: str) -> None:
+        return None
+
+    monkeypatch.setattr(reset_module, "clear_origin", nothing)
+    seen, navigations = asyncio.run(unload_writes(Server()))
+    assert navigations == 0 and seen == ["persona-a-pagehide", "persona-a-unload"]
+
+
+def test_a_browser_that_does_not_clear_sessionstorage_gets_a_navigation_per_written_origin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """If clearDataForOrigin leaves sessionStorage (another Chromium build), the check finds it and the reset document
+    clears it, then and on every later reset."""
+    import mysteryshop.channels.reset as reset_module
+
+    async def all_but_session(cdp: Any, origin: str) -> None:
+        return None  # as a build whose clearing leaves sessionStorage (the rest of this origin is not written here)
+
+    monkeypatch.setattr(reset_module, "CLEARS_SESSION_STORAGE", {})
+    monkeypatch.setattr(reset_module, "clear_origin", all_but_session)
+    for _ in range(2):
+        seen, navigations = asyncio.run(unload_writes(Server()))
+        assert seen == [None, None] and navigations == 1
+    assert list(reset_module.CLEARS_SESSION_STORAGE.values()) == [False]
+
+
+async def quiet_probe(server: Server) -> int:
+    base = f"http://127.0.0.1:{server.port}"
+    browser = Browser(BrowserOptions(concurrency=1, artifacts="off", reuse=True))
+    try:
+        a = await browser.context("persona-a")
+        page = await browser.new_page(a, 20)
+        navigations: list[str] = []
+        page.on("framenavigated", lambda frame: navigations.append(frame.url))
+        await page.goto(base + "/read")
+        await browser.close_page(a, page)
+        await browser.finish("persona-a", failed=False)
+        await browser.settled()
+        return sum("__mysteryshop_reset__" in url for url in navigations)
+    finally:
+        await browser.stop()
+
+
+def test_a_persona_that_never_touched_sessionstorage_costs_no_reset_navigation() -> None:
+    assert asyncio.run(quiet_probe(Server())) == 0
+
+
+class KeepAliveServer:
+    """HTTP/1.1 with keep-alive: each request's answer is the client's port (which socket it came over)."""
+
+    def __init__(self) -> None:
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_GET(self) -> None:  # noqa: N802
+                body = str(self.client_address[1]).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Keep-Alive", "timeout=60")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/port"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+async def sockets_of_two_personas(url: str, options: BrowserOptions, target_reuse: bool) -> tuple[str, str, bool]:
+    browser = Browser(options)
+    try:
+        ports, contexts = [], []
+        for persona in ("persona-a", "persona-b"):
+            probe = await browser.context(persona, reuse=target_reuse)
+            contexts.append(probe.context)
+            page = await browser.new_page(probe, 20)
+            await page.goto(url)
+            ports.append(await page.evaluate("document.body.innerText"))
+            await browser.close_page(probe, page)
+            await browser.finish(persona, failed=False)
+            await browser.settled()
+        return ports[0], ports[1], contexts[0] is contexts[1]
+    finally:
+        await browser.stop()
+
+
+@pytest.mark.parametrize(("run", "target", "shared"), [(None, True, True), (None, False, False), (False, True, False), (True, False, True)],
+                         ids=["target-on", "target-off", "run-off-overrides", "run-on-overrides"])
+def test_reuse_is_the_targets_choice_unless_the_run_makes_it_and_a_reused_context_keeps_its_socket(
+        run: bool | None, target: bool, shared: bool) -> None:
+    """What reuse does not clear, shown: persona B reaches the server over persona A's keep-alive socket in a reused
+    context (no CDP command closes it), and over a socket of its own in a fresh one. Hence off unless a target (or the
+    run) turns it on."""
+    server = KeepAliveServer()
+    port_a, port_b, same_context = asyncio.run(sockets_of_two_personas(server.url, BrowserOptions(concurrency=1, artifacts="off", reuse=run), target))
+    assert same_context is shared
+    assert (port_a == port_b) is shared, f"persona A's socket {port_a}, persona B's {port_b}"

@@ -20,15 +20,15 @@ Evidence, under `reports/<run-id>/browser/<probe-id>/`:
 A probe's Chromium context is created only once it holds a slot (`concurrency`), so waiting
 probes cost no memory.
 
-Reuse (`reuse`, off by default until it pays for itself; off with artifacts `trace`/`always`, whose HAR belongs to one context): a
-new page costs Chromium a renderer process and a headless window, ~60% of a form probe's CPU
+Reuse (per target, `browser_reuse:` in its file, on for the demo desk; `--browser-reuse on|off` for a whole run; off with
+artifacts `trace`/`always`, whose HAR belongs to one context): a new page costs Chromium a renderer process and a headless window, ~60% of a form probe's CPU
 (bench/browser_probes.py), while a context alone costs ~15 ms. So a probe takes a context *with its page*
 from a pool (channels/reset.py): its first page is that page; when the probe ends the page goes to
 about:blank and everything a persona could leave is cleared (cookies, every visited origin's storage:
 localStorage, sessionStorage, IndexedDB, Cache Storage, service workers; permissions; HTTP cache; the
 tab's history) before the next persona gets it. tests/test_browser_reuse.py proves, in real Chromium, that
 persona B sees nothing persona A left. What is not cleared (open keep-alive sockets, TLS session tickets,
-HSTS entries of the context's network stack) is named in channels/reset.py.
+HSTS entries of the context's network stack: no CDP command clears them) is named in channels/reset.py.
 
 `playwright install` is never needed: the executable is /usr/bin/chromium, or the path given by
 `--browser-path` or the MYSTERYSHOP_CHROMIUM environment variable.
@@ -162,9 +162,9 @@ class BrowserOptions:
     concurrency: int = DEFAULT_CONCURRENCY
     artifacts: str = "on-failure"  # on-failure | trace | always | off
     artifacts_dir: Path | None = None  # reports/<run-id>; None keeps nothing
-    # pooled contexts and pages, reset between personas (channels/reset.py); off by default: on the busy 2-core bench it
-    # saved no CPU (1.01x the peer) and raised peak memory, and a reused context keeps its keep-alive sockets
-    reuse: bool = False
+    # pooled contexts and pages, reset between personas (channels/reset.py): True or False for every probe of the run,
+    # None (default): as each target's file says (`browser_reuse:`; a reused context keeps its keep-alive sockets)
+    reuse: bool | None = None
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -241,18 +241,18 @@ class Browser:
     def tracing(self) -> bool:
         return self.options.artifacts in ("trace", "always") and self.options.artifacts_dir is not None
 
-    @property
-    def reusing(self) -> bool:
-        return self.options.reuse and not self.tracing
+    def reusing(self, target_reuse: bool = False) -> bool:
+        """Whether a probe gets a pooled context: the run's choice (`reuse`), else its target's; never while tracing."""
+        return (target_reuse if self.options.reuse is None else self.options.reuse) and not self.tracing
 
-    async def context(self, probe_id: str, block: Sequence[str] = ()) -> ProbeBrowser:
+    async def context(self, probe_id: str, block: Sequence[str] = (), *, reuse: bool = False) -> ProbeBrowser:
         """The probe's context (created on first use; recording a trace with artifacts `trace` or `always`; the
-        requests of the kinds in `block` aborted, see channels/blocking.py)."""
+        requests of the kinds in `block` aborted, see channels/blocking.py; pooled when `reusing(reuse)`)."""
         probe = self.probe(probe_id)
         if probe.context is not None:
             return probe
         browser = await self._ensure()
-        if self.reusing:
+        if self.reusing(reuse):
             lease = await self._lease(browser, tuple(sorted(block)))
             if probe.context is not None:  # created meanwhile by another step of the same probe
                 self._return(lease)

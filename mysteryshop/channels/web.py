@@ -77,7 +77,7 @@ class WebChannels:
         # so 100 probes waiting for 4 slots hold 4 contexts, not 100.
         probe = self.browser.probe(spec.probe_id)
         await self.browser.acquire(probe)
-        await self.browser.context(spec.probe_id, block=spec.target.spec.block)
+        await self.browser.context(spec.probe_id, block=spec.target.spec.block, reuse=spec.target.spec.browser_reuse)
         deadline = time.monotonic() + section.timeout
         try:
             # a backstop over the per-call timeouts: no browser step outlives its deadline by more than a moment

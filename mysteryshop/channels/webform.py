@@ -13,6 +13,7 @@ Outcomes: a confirmation (its text and the ticket number found by the target's r
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
 import time
@@ -258,6 +259,49 @@ async ({captchas, errors, confirmation, waitMs}) => {
 """
 
 
+#: Where a customer would click the submit button (viewport CSS pixels), or null when Playwright's locator should click it:
+#: the first element of the CSS selector, enabled, visible, scrolled into view, not moving across an animation frame (when
+#: a CSS animation or transition runs), and
+#: the element the page would hit at its centre (not covered). The same checks as Playwright's actionability checks, in
+#: one round trip and without Playwright's selector engine, which is injected into every document it is used in (a
+#: form probe's most expensive single call).
+_CLICK_POINT_JS = r"""
+async (css) => {
+  let el = null;
+  try { el = document.querySelector(css); } catch (e) { return null; }
+  if (!el || !el.isConnected || el.disabled || el.closest('fieldset:disabled') || el.getAttribute('aria-disabled') === 'true') return null;
+  if (!(el.checkVisibility ? el.checkVisibility({visibilityProperty: true}) : el.getClientRects().length)) return null;
+  if (el.scrollIntoViewIfNeeded) el.scrollIntoViewIfNeeded(true); else el.scrollIntoView({block: 'center', inline: 'center'});
+  const before = el.getBoundingClientRect();
+  // only while a CSS animation or transition runs can it move between two frames (waiting a frame paints one)
+  if (document.getAnimations().length) await Promise.race([new Promise((ok) => requestAnimationFrame(() => ok())), new Promise((ok) => setTimeout(ok, 100))]);
+  const r = el.getBoundingClientRect();
+  if (!r.width || !r.height || r.x !== before.x || r.y !== before.y || r.width !== before.width || r.height !== before.height) return null;
+  const x = r.x + r.width / 2, y = r.y + r.height / 2;
+  if (x < 0 || y < 0 || x >= innerWidth || y >= innerHeight) return null;
+  const hit = document.elementFromPoint(x, y);
+  return hit && (hit === el || el.contains(hit)) ? [x, y] : null;
+}
+"""
+
+
+async def _read_outcome(page: Any, ctx: _Context, args: dict[str, Any]) -> dict[str, Any]:
+    """The answer to the submitted form (_OUTCOME_JS). A mouse click does not wait for the navigation it starts, so
+    the page the answer is read on may still be replaced: read again on the new document (a few times at most)."""
+    from playwright.async_api import Error as PlaywrightError
+
+    for attempt in range(5):  # bounded: each attempt follows one navigation
+        try:
+            return await page.evaluate(_OUTCOME_JS, {**args, "waitMs": max(0.0, ctx.remaining_ms() - 250)})
+        except PlaywrightError as exc:
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            if attempt == 4 or ("context was destroyed" not in first and "navigat" not in first):
+                raise ChannelError(f"{ctx.where()}: could not read the answer to the form at {page.url}: {first}") from exc
+            with contextlib.suppress(PlaywrightError):
+                await page.wait_for_load_state("domcontentloaded", timeout=ctx.remaining_ms())
+    raise AssertionError("unreachable")
+
+
 async def detect_captcha(page: Any, extra: str | None) -> str | None:
     """The selector of a CAPTCHA on the page, if there is one (checked at once: never waits)."""
     selectors = [*CAPTCHA_SELECTORS, *([extra] if extra else [])]
@@ -487,25 +531,44 @@ async def _fill_and_submit(page: Any, ctx: _Context, values: dict[str, tuple[For
     if measured["invalid"]:  # the browser itself would not send it (HTML5 validation): nothing to wait for
         raise FormRejected(f"{ctx.where()}: the browser would not send the form at {page.url}, its fields are not valid: "
                            + " | ".join(measured["invalid"]), list(measured["invalid"]))
-    # The submit button is clicked by Playwright (a real mouse click, after its actionability checks), like a customer.
+    # The submit button gets a real mouse click, like a customer's: at the point the page reports after its checks
+    # (_CLICK_POINT_JS), or, when those do not hold or the selector is Playwright's own syntax, through Playwright's
+    # locator, which waits for the button to be actionable.
     submit = page.locator(channel.submit).first
+    try:
+        point = await page.evaluate(_CLICK_POINT_JS, channel.submit)
+    except PlaywrightError:
+        point = None
+    committed = asyncio.get_running_loop().create_future()
+
+    def navigated(frame: Any) -> None:
+        if frame == page.main_frame and not committed.done():
+            committed.set_result(None)
+
+    page.on("framenavigated", navigated)
     try:
         async with page.expect_response(lambda r: r.request.method == "POST", timeout=ctx.remaining_ms()) as response_info:
             clicked_ns = time.monotonic_ns()
-            await submit.click(timeout=ctx.remaining_ms())
+            if point:
+                await page.mouse.click(point[0], point[1])
+            else:
+                await submit.click(timeout=ctx.remaining_ms())
         response = await response_info.value
         t_ns, utc = submission_time(response.request.timing, offset_ns, clicked_ns)
+        if response.request.is_navigation_request() and response.frame == page.main_frame:
+            # the answer replaces the page (Playwright's own click waits for that, a mouse click does not): read it on
+            # the new document; a response that replaces nothing (204, a download) is read where it is after a while
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(committed), min(5.0, ctx.remaining_ms() / 1000))
         await page.wait_for_load_state("domcontentloaded", timeout=ctx.remaining_ms())
     except PlaywrightTimeout as exc:
         if not await submit.count():
             raise ctx.missing(f"the submit button (CSS selector '{channel.submit}')", "webform.submit", page, channel.timeout) from exc
         raise ChannelError(f"{ctx.where()}: the form at {channel.url} was submitted but no answer came within {channel.timeout:g}s") from exc
+    finally:
+        page.remove_listener("framenavigated", navigated)
 
-    try:
-        outcome = await page.evaluate(_OUTCOME_JS, {"captchas": captchas, "errors": channel.errors, "confirmation": channel.confirmation,
-                                                    "waitMs": max(0.0, ctx.remaining_ms() - 250)})
-    except PlaywrightError as exc:
-        raise ChannelError(f"{ctx.where()}: could not read the answer to the form at {channel.url}: {str(exc).splitlines()[0]}") from exc
+    outcome = await _read_outcome(page, ctx, {"captchas": captchas, "errors": channel.errors, "confirmation": channel.confirmation})
     captcha, url = outcome["captcha"], outcome["url"]
     errors = outcome["errors"]
     if errors:

@@ -33,8 +33,16 @@ KIND_HEADERS = frozenset({
     "x-autoreply", "x-autorespond", "x-autoresponder", "x-auto-response-suppress", "x-failed-recipients", "list-id",
     "return-path", "x-mailer", "feedback-id", "x-campaign", "x-ms-exchange-generated-message-source",
     "to",  # whom a desk's transcript or a form's copy names as the author of the echoed customer text (scoring.own_text)
+    # an Exchange inbox rule (out-of-office or server-side reply) made the message
+    "x-ms-exchange-inbox-rules-loop",
+    # a mailing to many: one-click unsubscribe (RFC 8058), the Certified Senders Alliance's complaint address, campaign ids
+    "list-unsubscribe-post", "x-csa-complaints", "x-campaignid", "x-mc-user", "x-bulkmail", "x-report-abuse",
+    # help desks' own headers (Request Tracker, Jira Service Management), and the product that sent it
+    "rt-ticket", "x-rt-loop-prevention", "x-jira-fingerprint", "x-powered-by",
     "x-mysteryshop-planned-ns",  # PLANNED_HEADER
 })
+#: header names kept in `kind_headers` by their start: help desks that stamp every message they send
+KIND_HEADER_PREFIXES = ("x-zendesk-", "x-freshdesk-", "x-helpscout-", "x-otrs-", "x-zammad-", "x-kayako-")
 #: The demo desk's stamp on each email: "<received> <delay> <ref>", the monotonic ns (this machine's clock) at which it had
 #: read the customer's message it answers, the company ns after that at which it planned to send it, and which message
 #: that was (its Message-ID, or a contact form's ticket number). Only a simulated
@@ -377,7 +385,8 @@ def _read_headers(msg: EmailMessage, parsed: ParsedMail, defects: list[str]) -> 
     parsed.auto_submitted = raw_headers.get("auto-submitted")
     parsed.list_unsubscribe = raw_headers.get("list-unsubscribe")
     parsed.precedence = raw_headers.get("precedence")
-    parsed.kind_headers = {name: value[:300] for name, value in raw_headers.items() if name in KIND_HEADERS}
+    parsed.kind_headers = {name: value[:300] for name, value in raw_headers.items()
+                           if name in KIND_HEADERS or name.startswith(KIND_HEADER_PREFIXES)}
 
 
 def text_basis(customer_text: str | None) -> str:

@@ -190,13 +190,31 @@ def empathy(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionRes
             continue
         if situation is None:
             situation = content_stem_set(exchange.customer_text, lex) - generic
-        shared = (content_stem_set(stripped, lex) & situation) - generic
+        shared = _shared_stems(content_stem_set(stripped, lex) - generic, situation)
         if shared or lex.customer_experience.search(stripped):
             tie = ", ".join(sorted(shared)) if shared else "what the customer went through"
             return _result("empathy", True, 0.8, sentence, f"empathy tied to the customer's situation ({tie})")
     if boilerplate:
         return _result("empathy", False, 0.8, boilerplate, "only boilerplate apology, not tied to the customer's situation")
     return _result("empathy", False, 0.75, "", "no empathy expressed about the customer's situation")
+
+
+_SHARED_PREFIX = 5
+_SHARED_HEAD = 6
+
+
+def _shared_stems(said: set[str], written: set[str]) -> set[str]:
+    """The stems of `said` the customer also wrote, or wrote a longer or shorter form of ("cancel" from "cancellation",
+    "cancell" from "cancelled": stemmers do not always meet), the shorter at least `_SHARED_PREFIX` letters; or the
+    head of a compound they wrote ("maschin" in "waschmaschin"), at least `_SHARED_HEAD` letters."""
+    shared = said & written
+    for stem in said - shared:
+        for w in written:
+            short, long = sorted((stem, w), key=len)
+            if (len(short) >= _SHARED_PREFIX and long.startswith(short)) or (len(short) >= _SHARED_HEAD and long.endswith(short)):
+                shared.add(stem)
+                break
+    return shared
 
 
 @functools.cache
@@ -206,34 +224,45 @@ def _generic_situation(lex: Lexicon) -> frozenset[str]:
     return words | {stemmer_of(lex)(w) for w in words}
 
 
-@criterion("next_step", "vague_step", "when", "policy_deadline", "automated", "conditional", "general_time", "addressee")
+@criterion("next_step", "company_step", "customer_step", "vague_step", "when", "policy_deadline", "automated", "conditional", "general_time", "addressee")
 def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
-    """Tells the customer a concrete next step and/or when it will happen: a time, an action, a promise to reply.
-    "We will look into it", "we will take the necessary steps" and promises made only "if necessary" are too vague;
-    so is how long a thing takes in general ("standard delivery usually takes 3-5 days"): a policy, not this case."""
+    """Tells the customer what will happen next in their matter and/or when: who does what by when (a time, a step the
+    company or someone else will take that the customer will notice, a promise to reply). "We will look into it",
+    "we will take the necessary steps" and promises made only "if necessary" are too vague; so is how long a thing
+    takes in general ("standard delivery usually takes 3-5 days"): a policy, not this case. A request or an
+    instruction to the customer ("please send us your order number", "open Settings > ...", `customer_step`) says
+    what they should do, not what will happen: it counts only through a step of the company's beside it
+    ("...and we'll send a new one the same day"). The definition is tests/quality/LABELLING.md."""
     when_at = reply.first(lex.when)
     if when_at is not None:
         for index in range(when_at, len(reply.sentences)):
             folded = reply.folded[index]
             if lex.when.search(folded) and not lex.policy_deadline.search(folded) and not lex.automated.search(folded):
-                if _general_time(folded, lex):
+                if _general_time(folded, lex) or _already_done(folded, lex):
                     continue
                 return _result("sets_expectations", True, 0.8, reply.sentences[index], "sets expectations (when)")
-    step_at = reply.first(lex.next_step)
+    steps = lex.union("next_step", "company_step")
+    step_at = reply.first(steps)
     vague = ""
     if step_at is not None:
         for index in range(step_at, len(reply.sentences)):
             folded = reply.folded[index]
-            if not lex.next_step.search(folded) or lex.automated.search(folded):
+            if not steps.search(folded) or lex.automated.search(folded):
                 continue  # "please do not reply to this email" is no step
             if lex.conditional.search(folded):
                 vague = vague or reply.sentences[index]  # "we will contact you if necessary" promises nothing
                 continue
-            if lex.next_step.search(lex.vague_step.sub(" ", folded)) and not _only_on_the_matter(folded, lex):
+            plain = lex.vague_step.sub(" ", folded)
+            concrete = lex.next_step.search(plain) or (lex.company_step.search(plain) and not _on_its_own_side(plain, lex))
+            if concrete and not _only_on_the_matter(folded, lex) and not _already_done(folded, lex):
                 return _result("sets_expectations", True, 0.8, reply.sentences[index], "sets expectations (a concrete next step)")
             vague = vague or reply.sentences[index]
     if vague:
         return _result("sets_expectations", False, 0.7, vague, "only a vague next step, with no concrete action or time")
+    asked = reply.first(lex.customer_step)
+    if asked is not None:
+        return _result("sets_expectations", False, 0.7, reply.sentences[asked],
+                       "only a request or instruction to the customer: what they should do, not what will happen or when")
     return _result("sets_expectations", False, 0.75, "", "no next step or timeframe given")
 
 
@@ -251,7 +280,7 @@ def _only_on_the_matter(folded: str, lex: Lexicon) -> bool:
         return False  # a lexicon without these lists keeps every step it finds
     if not objects.isdisjoint(words_of(folded)):
         return False  # "nous allons examiner votre demande et revenir vers vous"
-    step = lex.next_step.search(folded)
+    step = lex.union("next_step", "company_step").search(folded)
     if step is None:
         return False
     before = _CLAUSE_BREAK.split(folded[: step.start()])[-1]
@@ -267,13 +296,45 @@ def _only_on_the_matter(folded: str, lex: Lexicon) -> bool:
     return sum(1 for word in tokens if word not in skip) <= 1
 
 
+def _on_its_own_side(folded: str, lex: Lexicon) -> bool:
+    """A step in general words ("we will …") that is work on the company's side: done to the customer's matter only
+    ("we will keep your comments on file", "we will proceed with your request"), or to the company's own things
+    with no word for the customer ("we will update our records"). "We will refund you", "we'll post your card" and
+    "nous allons organiser l'enlèvement de l'appareil" are steps the customer will see."""
+    if not residual_words(lex.company_step.sub(" ", folded), lex, frozenset()):
+        return True  # nothing left but "wir werden" once the vague part is out ("wir werden uns der Sache annehmen")
+    matter = lex.words("filler_words") | lex.words("generic_situation_words")
+    possessives = lex.words("customer_possessives")
+    tokens = words_of(folded)
+    addressed = False
+    for at, word in enumerate(tokens):
+        if lex.addressee.search(word) is None:
+            continue
+        addressed = True
+        if not (word in possessives and at + 1 < len(tokens) and tokens[at + 1] in matter):
+            return False
+    return addressed or not lex.words("company_possessives").isdisjoint(tokens)
+
+
+def _already_done(folded: str, lex: Lexicon) -> bool:
+    """A time in a sentence about what already happened, with nothing still to come in it ("your order left our
+    warehouse on Monday", "votre commande a été expédiée le 3 mai"): done is an answer, not an expectation. Each
+    language's file says what marks the past (`past_event`) and what marks something still to come (`still_to_come`);
+    a language without them keeps every time."""
+    try:
+        past, to_come = lex.past_event, lex.still_to_come
+    except AttributeError:
+        return False
+    return past.search(folded) is not None and to_come.search(folded) is None
+
+
 def _general_time(folded: str, lex: Lexicon) -> bool:
     """How long a thing takes in general ("deliveries normally take 48 hours", "die Lieferzeit beträgt in der Regel
     3 bis 5 Werktage"): no word for the customer in it and no step of the company's."""
     return (
         lex.general_time.search(folded) is not None
         and lex.addressee.search(folded) is None
-        and lex.next_step.search(lex.vague_step.sub(" ", folded)) is None
+        and lex.union("next_step", "company_step").search(lex.vague_step.sub(" ", folded)) is None
     )
 
 

@@ -71,7 +71,13 @@ _REPLY_SUBJECT = re.compile(r"^\s*(?:\[[^\]]{0,40}\]\s*)*(re|aw|sv|antw|rv|ref|r
 _NOREPLY = re.compile(r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|donotreply|noreply|notifications?|mailer|auto(reply|responder)?)[@+.-]",
                       re.IGNORECASE)
 _AUTO_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder")
-_BULK_HEADERS = ("list-id", "feedback-id", "x-campaign")
+#: headers of a mailing to many (not Feedback-ID: Amazon SES stamps it on every message it relays, a desk's answers too)
+_BULK_HEADERS = ("list-id", "x-campaign", "x-campaignid", "x-mc-user", "list-unsubscribe-post", "x-csa-complaints", "x-bulkmail")
+#: a help desk's own headers (by their start) and products that name themselves in X-Mailer or X-Powered-By
+_DESK_HEADERS = ("x-zendesk-", "x-freshdesk-", "x-helpscout-", "x-otrs-", "x-zammad-", "x-kayako-", "rt-ticket", "x-rt-loop-prevention",
+                 "x-jira-fingerprint")
+_DESK_PRODUCT = re.compile(r"zendesk|freshdesk|help ?scout|\botrs\b|znuny|zammad|request tracker|kayako|osticket|\bjira\b|happyfox|"
+                           r"gorgias|kustomer|servicenow|deskpro|liveagent|uvdesk|freescout", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,10 +144,10 @@ _CONTACT = re.compile(r"\S+@\S+\.\w+|(?:\+|\b)\d[\d /().-]{6,}\d")
 #: the sentences that ask the customer to judge (a survey cue or feedback words): their substance, apart
 _JUDGING = "survey or feedback"
 _SENTENCE_GROUPS = ("received", "deferral", "reply_promise", "automated", "survey", "feedback", "absence_body", "boilerplate", "person",
-                    "aside", "imprint", "notice_body", "closure", "wait")
+                    "aside", "imprint", "notice_body", "closure", "wait", "challenge")
 #: cues whose words are not substance (person, feedback and marketing cues are: a person's "I checked" starts an answer)
 _NOT_SUBSTANCE = ("received", "deferral", "reply_promise", "automated", "survey", "absence_body", "boilerplate", "aside", "notice_body",
-                  "closure")
+                  "closure", "challenge")
 
 
 _LINE_END = re.compile(r"[.!?:;]\s*$")
@@ -416,10 +422,15 @@ def _read_kind(mail: ParsedMail) -> Reading:
         return notice
 
     reply = _in_thread(mail, subject)
-    survey = _survey(words, subject, body, rating_scale(text, lambda line: _asks_to_judge(words, line)), reply)
+    scale = rating_scale(text, lambda line: _asks_to_judge(words, line))
+    survey = _survey(words, subject, body, scale, reply)
     selling = _selling(subject, full)
     marketing = _marketing(mail, words, full, body, reply, selling)
-    if marketing is not None and (survey is None or marketing[1] >= 3):
+    # a mailing to many that talks about reviews or opinions at length, with no survey's words and no scale to answer on,
+    # is an article of a newsletter, not a request to judge the customer's own case
+    unstructured = survey is not None and scale is None and not body.cues.get("survey") and subject.first("survey") is None and (
+        body.substance >= SUBSTANCE_OUTSIDE_THREAD)
+    if marketing is not None and (survey is None or marketing[1] >= 3 or (unstructured and not reply)):
         return Reading(MARKETING, marketing[0], automatic=True, language=marketing[2])
     if survey is not None:
         return Reading(SURVEY, survey[0], automatic=True, language=survey[1], substance=body.substance)
@@ -448,6 +459,22 @@ def _read_kind(mail: ParsedMail) -> Reading:
         # an autoresponder (RFC 3834) sends the same text to every message: beside a receipt, what it says is the desk's
         # notice (hours, holidays, links), not an answer written for this customer, unless it is a long one
         needed = max(needed, SUBSTANCE_AUTO_REPLY)
+    generated = (mail.auto_submitted or "").strip().lower().startswith("auto-generated")
+    if not acks and not reply and not own.echoed and generated and person is None:
+        # RFC 3834 auto-generated, outside the customer's thread, with no word of their request: a notification, a digest, a
+        # reminder that software sends on its own, whatever it says at length
+        return Reading(OTHER, (f"header Auto-Submitted: {mail.auto_submitted[:60]}", "a notification outside the customer's thread",
+                               "no word of receipt or of an answer to come"), automatic=True)
+    titled = subject.first("transaction")  # "Order confirmation 10-4471": what follows the title ("we'll email you when it ships") promises no answer
+    if (not acks or (titled is not None and not body.cues.get("received"))) and not reply and person is None and not _auto_replied(mail) \
+            and not own.echoed and _help_desk(mail) is None:
+        deal = titled or words["transaction"].first(fold(text[:TEXT_LIMIT]))
+        if deal is not None:
+            # an order confirmation, a dispatch note, a receipt, a new account: software's record of a transaction, outside the
+            # customer's thread and silent on their request
+            return Reading(OTHER, (f"{'subject' if deal is titled else 'body'} {_quote(deal)}",
+                                   "a transaction or account notice outside the customer's thread", "no word of receipt or of an answer to come",
+                                   *auto), automatic=True, language=deal.language)
     if not acks and not reply and not _auto_replied(mail) and not own.echoed and substance < needed:
         # software's notice outside the customer's thread (a dispatch note, a password link) that does not say their message
         # arrived: about something else, not a receipt of it
@@ -463,7 +490,9 @@ def _read_kind(mail: ParsedMail) -> Reading:
     if body.substance == 0:
         return Reading(OTHER, ("no words of substance, and no acknowledgement", *auto), automatic=automatic)
     if not reply:
-        outside = _outside_thread(body, acks, selling, subject, who)
+        may_be_mailing = _not_a_mailing(mail) is None and words["request_subject"].first(fold(mail.subject or "")) is None and (
+            bool(_bulk(mail, words, full)) or words["remedy"].first(full.text) is None)
+        outside = _outside_thread(body, acks, selling, subject, who, may_be_mailing)
         if outside is not None:
             return dataclasses.replace(outside, deferral=deferral_quote if outside.kind == ACKNOWLEDGEMENT else None,
                                        promise=find_promise(words, body.folded_sentences, body.sentences) if outside.kind == ACKNOWLEDGEMENT else None)
@@ -480,13 +509,14 @@ def _read_kind(mail: ParsedMail) -> Reading:
 SUBSTANCE_OUTSIDE_THREAD = 30
 
 
-def _outside_thread(body: _Body, acks: list[Cue], selling: dict[str, Cue], subject: _Scanned, who: str) -> Reading | None:
+def _outside_thread(body: _Body, acks: list[Cue], selling: dict[str, Cue], subject: _Scanned, who: str,
+                    may_be_mailing: bool = True) -> Reading | None:
     """The kind of a message with substance that came outside the customer's thread (no In-Reply-To, no reply prefix, no number
     of theirs in the subject). Desks answer in the thread; what arrives outside it is a receipt, a mailing or a survey more
     often than an answer, so weaker signs of those decide: one selling word, a receipt's words, a question about how it went."""
     thread = "outside the customer's thread (no In-Reply-To, no reply prefix, no reference in the subject)"
     offers = list(selling.values())
-    if len(offers) >= 2 or (offers and not acks):
+    if (may_be_mailing and (len(offers) >= 2 or (offers and not acks))) or len(offers) >= 3:
         return Reading(MARKETING, (*(_quote(c) for c in offers[:3]), thread), automatic=True, language=offers[0].language)
     if acks and body.substance < SUBSTANCE_OUTSIDE_THREAD:
         return Reading(ACKNOWLEDGEMENT, (*(f"body {_quote(c)}" for c in acks[:3]), thread,
@@ -573,7 +603,7 @@ def _absence(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body,
     in_body = body.first("absence_body")
     person = body.first("person")
     if in_subject is None and in_body is None:
-        return _away(mail, words, body, auto)
+        return _away(mail, words, body, auto) or _away_by_structure(mail, words, subject, body, auto)
     if _logged(body) and (person is None or not auto):
         # a desk that is closed but has logged the request, or a person who writes that they are away but has the message
         # and will deal with it: both acknowledge it (judged with the acknowledgements)
@@ -591,6 +621,12 @@ def _absence(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body,
         return Reading(OUT_OF_OFFICE, tuple(evidence), automatic=True, language=in_body.language)
     if in_subject is not None and auto and body.substance < SUBSTANCE_BESIDE_NOTICE and not body.cues.get("received"):
         return Reading(OUT_OF_OFFICE, (f"subject {_quote(in_subject)}", *auto), automatic=True, language=in_subject.language)
+    if in_subject is not None and (_auto_replied(mail) or _exchange_oof(mail)) and not body.cues.get("received") and not any(
+            body.cues.get(group) for group in ("deferral", "reply_promise")) and not any(_CASE_NUMBER.search(f) for f in body.folded_sentences):
+        # an autoresponder (RFC 3834, an Exchange inbox rule) titled as an absence, that neither logs a request nor promises an
+        # answer: whatever else it carries (a disclaimer, a colleague's details) is the notice's
+        return Reading(OUT_OF_OFFICE, (f"subject {_quote(in_subject)}", *auto, "an autoresponder's absence notice: no receipt, no promise"),
+                       automatic=True, language=in_subject.language)
     return None
 
 
@@ -621,6 +657,66 @@ def _away(mail: ParsedMail, words: KindWords, body: _Body, auto: list[str]) -> R
                                    *auto), automatic=True, language=person.language)
 
 
+#: a date written in numbers, read the same in every language: "18.08.2026", "18. 8.", "18/8", "2026-08-18" (a version number
+#: such as "4.96" is none: see `_numeric_date`)
+_NUMERIC_DATE = re.compile(r"(?<![\d.,/:-])(?:(?P<a>\d{1,2})\s?(?P<sep>[./])\s?(?P<b>\d{1,2})(?P<dot>\.)?(?:\s?[./]\s?(?P<year>\d{4}|\d{2}))?"
+                           r"|\d{4}-(?P<m>\d{2})-(?P<d>\d{2}))(?![\d/:,-]|\.\d)")
+
+
+def _numeric_date(folded: str) -> str | None:
+    """The first date in numbers in `folded`: day and month (either order) in range, and a year, a closing dot ("18.8.") or a
+    slash ("18/8") to tell it from a decimal or a version."""
+    for found in _NUMERIC_DATE.finditer(folded):
+        if found.group("m"):
+            if 1 <= int(found.group("m")) <= 12 and 1 <= int(found.group("d")) <= 31:
+                return found.group()
+            continue
+        a, b = int(found.group("a")), int(found.group("b"))
+        if not ((1 <= a <= 31 and 1 <= b <= 12) or (1 <= a <= 12 and 1 <= b <= 31)):
+            continue
+        if found.group("year") or found.group("dot") or found.group("sep") == "/":
+            return found.group()
+    return None
+#: a case number as desks write them ("#48213", "req-4471", "ticket 88123"), not a phone number or a date
+_CASE_NUMBER = re.compile(r"(?<![\w#])#\s?\d{3,}\b|\b[a-z]{2,8}-\d{3,}\b|\b(?:ticket|case|ref|id|nr|no)\.?\s?:?\s?#?\d{3,}\b")
+#: what the vacation action of Sieve (RFC 5230), Zimbra and others write into Auto-Submitted
+_VACATION = re.compile(r"\bvacation\b|\bout[- ]of[- ]office\b|\babsence\b", re.IGNORECASE)
+
+
+def _exchange_oof(mail: ParsedMail) -> bool:
+    """Exchange's automatic reply: it asks other servers not to answer it, and an inbox rule of the mailbox made it."""
+    return "x-auto-response-suppress" in mail.kind_headers and "x-ms-exchange-inbox-rules-loop" in mail.kind_headers
+
+
+def _away_by_structure(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body, auto: list[str]) -> Reading | None:
+    """An absence told by structure, in whatever language: the autoresponder says it is a vacation notice (Auto-Submitted
+    "auto-replied (vacation)"), or an automatic reply (RFC 3834, Exchange's inbox rule, an "automatic reply" subject) is short,
+    names a date, and neither confirms that a request was logged nor promises an answer."""
+    if _logged(body) or any(body.cues.get(group) for group in ("deferral", "reply_promise", "notice_body", "challenge", "closure", "survey")):
+        return None
+    if any(_CASE_NUMBER.search(folded) for folded in body.folded_sentences):
+        return None  # "Ticket #48213", "REQ-4471": an absence notice gives no case number
+    if any(words.promise.pattern.search(folded) for folded in body.folded_sentences):
+        return None
+    short = body.substance - body.contact < SUBSTANCE_BESIDE_NOTICE * 2
+    vacation = _VACATION.search(mail.auto_submitted or "")
+    if vacation is not None and short:
+        return Reading(OUT_OF_OFFICE, (f"header Auto-Submitted: {mail.auto_submitted[:60]}: the mailbox's vacation notice", *auto),
+                       automatic=True)
+    automatic = _auto_replied(mail) or _exchange_oof(mail) or subject.first("auto_subject") is not None
+    if not automatic or not short:
+        return None
+    for folded in body.folded_sentences:
+        date = _numeric_date(folded)
+        if date is None and any(ch.isdigit() for ch in folded):
+            cue = words["month"].first(folded)
+            date = cue.text if cue is not None else None
+        if date is not None:
+            return Reading(OUT_OF_OFFICE, (f'body "{date}": an automatic reply that names a date and nothing else of substance',
+                                           *(auto or ["header X-MS-Exchange-Inbox-Rules-Loop (an Exchange inbox rule)"])), automatic=True)
+    return None
+
+
 _THANKS = re.compile(r"(many |vielen |herzlichen |merci |muchas )?(thank|thanks|danke|dank|merci|gracias)\b")
 _REFERENCE = re.compile(r"(?<![a-z])(?:[#]\s?[a-z]{0,8}-?\d{3,}|[a-z]{1,8}-\d{3,}|\d{5,})")
 
@@ -640,6 +736,12 @@ def _notice(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body) 
         return Reading(OTHER, (f"a calendar invitation or reply (text/calendar; method={method})",), automatic=True)
     in_subject = subject.first("notice_subject")
     in_body = body.first("notice_body")
+    challenge = body.first("challenge")
+    if challenge is not None and body.substance - body.substance_beside.get("challenge", 0) < SUBSTANCE_OUTSIDE_THREAD:
+        # a filter holding the message until the customer proves who they are: whatever receipt it states, nobody has the
+        # message yet (challenge-response services write "your message was received" above the link)
+        return Reading(OTHER, (f"body {_quote(challenge)}", "a challenge-response filter holds the message until the sender "
+                               "confirms: no receipt by the company, no answer"), automatic=True, language=challenge.language)
     if in_subject is None and in_body is None:
         return None
     if in_subject is None and (_logged(body) or body.cues.get("deferral") or body.cues.get("reply_promise")):
@@ -855,6 +957,23 @@ def _bulk(mail: ParsedMail, words: KindWords, full: _Scanned) -> list[str]:
     return found
 
 
+def _not_a_mailing(mail: ParsedMail) -> str | None:
+    """Why the message cannot be a mailing to many, whatever unsubscribe footer it carries: software that says it answers
+    or notifies on its own (RFC 3834 Auto-Submitted; newsletters never set it), or a help desk's own headers."""
+    submitted = (mail.auto_submitted or "").strip().lower()
+    if submitted and not submitted.startswith("no"):
+        return f"header Auto-Submitted: {mail.auto_submitted[:40]}"
+    return _help_desk(mail)
+
+
+def _help_desk(mail: ParsedMail) -> str | None:
+    """A help desk's own header, said as evidence, or None."""
+    for name, value in mail.kind_headers.items():
+        if name.startswith(_DESK_HEADERS) or (name in ("x-mailer", "x-powered-by") and _DESK_PRODUCT.search(value)):
+            return f"a help desk's header {name}: {value[:40]}"
+    return None
+
+
 def _selling(subject: _Scanned, full: _Scanned) -> dict[str, Cue]:
     """The selling words of the subject and the whole text, one per offer ("use code SAVE10" is one, however many cues find it)."""
     cues: dict[str, Cue] = {}
@@ -872,6 +991,10 @@ def _marketing(mail: ParsedMail, words: KindWords, full: _Scanned, body: _Body, 
     """(evidence, selling cues, language) when the message sells: promotional words, sent to many, not in the customer's thread."""
     cues = dict(selling)
     bulk = _bulk(mail, words, full)
+    desk = _not_a_mailing(mail)
+    # a desk's or an autoresponder's message, or one titled after the customer's request ("Your enquiry"), is judged as one
+    # in the customer's thread
+    reply = reply or desk is not None or words["request_subject"].first(fold(mail.subject or "")) is not None
     if not cues and bulk and not reply:
         price = _PRICE.search(full.text)
         if price is not None:  # prices in mail sent to many, outside any thread: an offer
@@ -881,7 +1004,7 @@ def _marketing(mail: ParsedMail, words: KindWords, full: _Scanned, body: _Body, 
         # sent to many, outside the customer's thread, and neither a receipt nor a notice of the desk's: a newsletter, an
         # invitation, a product announcement, whatever it sells (an unsubscribe link in a reply sells nothing: desks send
         # through mailing services too)
-        if bulk and not reply and not acknowledges and not body.cues.get("closure") and body.substance > 0:
+        if bulk and not reply and not acknowledges and not body.cues.get("closure") and body.substance > 0 and not body.cues.get("notice_body"):
             return (*bulk[:2], "not a reply to the customer", "nothing of the customer's request in it"), 0, None
         return None
     selling = list(cues.values())
@@ -891,7 +1014,10 @@ def _marketing(mail: ParsedMail, words: KindWords, full: _Scanned, body: _Body, 
     count = len(selling)
     if acknowledges and count < 4:
         return None
-    if (not reply and ((bulk and count >= 1) or count >= 2)) or (count >= 3 and own < SUBSTANCE_BESIDE_NOTICE) or (
+    # outside the thread, selling words beside a desk putting a problem right, with no sign of a mailing to many (an unsubscribe
+    # line, list headers), are its goodwill ("free of charge", "10 % off your next order") unless there are many of them
+    goodwill = not bulk and words["remedy"].first(full.text) is not None
+    if (not reply and ((bulk and count >= 1) or (count >= 2 and not goodwill) or count >= 3)) or (count >= 3 and own < SUBSTANCE_BESIDE_NOTICE) or (
             (bulk or weak) and count >= 2 and own < SUBSTANCE_BESIDE_NOTICE):
         evidence = tuple(_quote(c) for c in selling[:4]) + tuple((bulk + weak)[:2]) + (() if reply else ("not a reply to the customer",))
         return evidence, count, selling[0].language
