@@ -16,7 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Coroutine, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from mysteryshop.channels.browser import BrowserOptions
@@ -39,7 +39,7 @@ from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, Outcome, c
 from mysteryshop.scoring.first_answer import first_answer_quality
 from mysteryshop.scoring.shared_scores import recording_verdicts, shared_scores
 from mysteryshop.scoring.stored_kind import read_and_keep
-from mysteryshop.scoring.timeline import Action, Reply, Timeline, Visit
+from mysteryshop.scoring.timeline import SIMULATED_GRACE_WALL_S, Action, Reply, Timeline, Visit, judged_ns, judged_replies
 from mysteryshop.sends import SendDeferred, SendGuard
 from mysteryshop.signing import Signers
 from mysteryshop.smtp import SmtpPool
@@ -319,6 +319,18 @@ class Engine:
             if ticket:
                 self.mailbox.correlator.add_ticket(spec.probe_id, ticket)
 
+    def _judging_now(self, spec: ProbeSpec, timeline: Timeline) -> int:
+        """The time open expectations are judged at: now, or for a simulated desk whose replies count at their stamped
+        time (scoring.timeline.judged_ns) the grace earlier, so that a reply stamped before its deadline but delivered
+        late by a busy machine still counts, in every run alike."""
+        now = self.clock()
+        speedup = spec.target.spec.speedup
+        if speedup <= 1:
+            return now
+        # an action recorded after a reply came (a form's submission is known once its page is back) can be the one it answers
+        timeline.replies = judged_replies(timeline.replies, True, timeline.action_log, speedup)
+        return now - int(SIMULATED_GRACE_WALL_S * 1e9)
+
     async def _wait_for_send_window(self, spec: ProbeSpec, timeline: Timeline) -> None:
         """A target with a send window: the probe's first message waits for its time in the window (event `deferred_until`)."""
         now = self.clock()
@@ -346,7 +358,7 @@ class Engine:
         for _ in range(MAX_STEPS):
             if state.waiting is not None:
                 visit = state.waiting
-                outcome = judge_visit(journey, visit, timeline, now_ns=self.clock(), speedup=speedup, clock=clock)
+                outcome = judge_visit(journey, visit, timeline, now_ns=self._judging_now(spec, timeline), speedup=speedup, clock=clock)
                 if outcome is not None and outcome.status == PENDING:
                     return visit
                 when = "pass" if outcome is None or outcome.status == PASSED else ("timeout" if outcome.timed_out else "fail")
@@ -501,7 +513,7 @@ class Engine:
         # The clock starts when the company's server accepted the email (its 250):
         # from then on, every second of silence is the company's.
         t_ns = delivery.accepted_ns
-        timeline.actions[step_id] = Action(step_id, t_ns, utc_now(), body, delivery.transmitted_ns)
+        timeline.actions[step_id] = Action(step_id, t_ns, utc_now(), body, delivery.transmitted_ns, str(message["Message-ID"]))
         timeline.action_log.append(timeline.actions[step_id])
         composed = ParsedMail(
             message_id=str(message["Message-ID"]), subject=subject, from_addr=persona.email,
@@ -543,10 +555,11 @@ class Engine:
 
     async def _receive(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any], visit: Visit) -> None:
         """Wait for the next thing the company does for this probe, or until the visit's deadline."""
-        now = self.clock()
+        now = self._judging_now(spec, timeline)
         outcome = judge_visit(spec.journey, visit, timeline, now_ns=now, speedup=spec.target.spec.speedup, clock=spec.target.clock)
         deadline = (visit.anchor_ns or now) + spec.target.wall_ns((outcome.deadline_ns if outcome else 0) or 0)
         timeout = max(0.0, (deadline - now) / 1e9) + 0.001
+        deadline += self.clock() - now  # the mailbox's times are the clock's
         try:
             inbound = await self.web.or_changed(spec.probe_id, self.mailbox.receive(spec.probe_id, inbox, timeout))
         except TimeoutError:
@@ -561,7 +574,11 @@ class Engine:
             reply = Reply.read(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid, inbound.reading)
         else:
             reply = Reply.of(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid)
+        speedup = spec.target.spec.speedup
+        if (judged := judged_ns(reply, speedup > 1, timeline.action_log, speedup)) != reply.t_ns:
+            reply = replace(reply, t_ns=judged)
         timeline.replies.append(reply)
+        timeline.replies.sort(key=lambda r: r.t_ns)
         self.store.event(self.run_id, spec.probe_id, "received", inbound.t_ns, message_ref=inbound.rowid, matched_by=inbound.matched_by)
         self.answering.email_received(spec, timeline, reply)
 

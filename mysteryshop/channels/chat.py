@@ -48,7 +48,22 @@ if TYPE_CHECKING:
 
 BINDING = "__mysteryshopReport"
 MAX_MESSAGES = 2000  # per conversation: a runaway page cannot exhaust memory
+#: a planned time further before the message was shown than this is not believed
+STAMP_LAG_LIMIT_MS = 60_000
 POLL_S = 0.1  # how often a page of the way-in search is looked at for the chat while it may still come
+
+
+def counted_page_ms(shown_ms: float, planned: Any, speedup: float) -> float:
+    """When a chat line counts (page clock, epoch ms): when the page showed it, or, on a simulated desk only (speedup > 1:
+    the demo), the page time its `data-mysteryshop-planned` stamp names. The demo's page stamps the customer's own line
+    with the moment they sent it and the desk counts each reply's planned delay from that same reading, so delays come out
+    exactly as planned whatever a busy machine adds before the page shows a line (the observer saw the customer's own line
+    up to 30 ms after it was sent: two company minutes at 14,400x). A real company's page counts when it showed a line,
+    whatever it says; a stamp after the line was shown (50 ms allowed: a reading of another process) or a minute before
+    it is not believed."""
+    if speedup <= 1 or isinstance(planned, bool) or not isinstance(planned, (int, float)):
+        return shown_ms
+    return float(planned) if -50 <= shown_ms - planned <= STAMP_LAG_LIMIT_MS else shown_ms
 
 
 class NoWayToChat(ChannelError):
@@ -65,8 +80,10 @@ _OBSERVER = """
   const cfg = %s;
   const seen = new WeakSet();
   const roots = [document];
+  // a simulated desk (the demo) stamps each message with the page time it planned to show it (data-mysteryshop-planned)
+  const planned = (el) => { const v = Number(el.dataset && el.dataset.mysteryshopPlanned); return Number.isFinite(v) && v > 0 ? v : null; };
   // doc: which document of the frame saw it (a frame keeps its identity across navigations: the way-in search's pages are not the chat's)
-  const report = (t, author, text) => { try { window[cfg.binding]({t, author, text, doc: performance.timeOrigin}); } catch (e) {} };
+  const report = (t, author, text, el) => { try { window[cfg.binding]({t, author, text, planned: planned(el), doc: performance.timeOrigin}); } catch (e) {} };
   function authorOf(el) {
     for (const [author, selector] of Object.entries(cfg.authors)) {
       try { if (el.matches(selector) || el.closest(selector)) return author; } catch (e) {}
@@ -91,13 +108,13 @@ _OBSERVER = """
       const text = (el.innerText || el.textContent || '').trim();
       if (!text) return;
       seen.add(el);
-      report(t, authorOf(el), text);
+      report(t, authorOf(el), text, el);
     });
     if (cfg.typing) {
       each(cfg.typing, (el) => {
         if (seen.has(el)) return;
         seen.add(el);
-        report(t, 'typing', (el.textContent || '').trim());
+        report(t, 'typing', (el.textContent || '').trim(), el);
       });
     }
   }
@@ -165,12 +182,14 @@ class ChatSession:
         self.count += 1
         page_ms = float(payload.get("t", 0.0))
         assert self.offset_ns is not None
+        shown_ns = int(page_ms * 1_000_000) - self.offset_ns
+        page_ms = counted_page_ms(page_ms, payload.get("planned"), self.target.spec.speedup)
         t_ns = int(page_ms * 1_000_000) - self.offset_ns
         author = str(payload.get("author", "unknown"))
         text = str(payload.get("text", ""))
         if author == "unknown" and _normal(text) in self._said:
             author = "customer"
-        message = ChatMessage(self.step_id, t_ns, _utc(page_ms), author, text[:20_000])
+        message = ChatMessage(self.step_id, t_ns, _utc(page_ms), author, text[:20_000], shown_ns if shown_ns != t_ns else None)
         if author == "customer":
             self.last_customer_ns = t_ns
             self.customer_seen.set()

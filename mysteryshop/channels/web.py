@@ -98,13 +98,16 @@ class WebChannels:
         except Exception as exc:  # noqa: BLE001 - a browser crash ends this probe, not the run
             raise ChannelError(f"step '{step.id}' of journey '{spec.journey.name}': the browser failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from exc
 
-    async def _record_action(self, spec: ProbeSpec, step: Step, timeline: Timeline, t_ns: int, utc: str, text: str, channel: str) -> None:
-        action = Action(step.id, t_ns, utc, text)
+    async def _record_action(self, spec: ProbeSpec, step: Step, timeline: Timeline, t_ns: int, utc: str, text: str, channel: str,
+                             ref: str | None = None) -> None:
+        """`ref`: what the company can name the action by (a form's ticket number)."""
+        action = Action(step.id, t_ns, utc, text, ref=ref)
         timeline.actions[step.id] = action
         log = getattr(timeline, "action_log", None)
         if log is not None:
             log.append(action)
-        await self.store.aevent(self.run_id, spec.probe_id, "acted", t_ns, step=step.id, channel=channel, text=text)
+        await self.store.aevent(self.run_id, spec.probe_id, "acted", t_ns, step=step.id, channel=channel, text=text,
+                                **({"ref": ref} if ref else {}))
 
     async def customer_gave(self, spec: ProbeSpec, timeline: Timeline, step: str, t_ns: int, channel: str, texts: list[str]) -> None:
         """Record which of the persona's details the customer gave in `texts` (any channel, e.g. an email)."""
@@ -145,7 +148,7 @@ class WebChannels:
             await self.browser.close_page(probe, page)
         await self._measured(spec, timeline, measured)
         result = replace(result, t_ns=self._in_run_clock(result.t_ns))
-        await self._record_action(spec, step, timeline, result.t_ns, result.utc, result.message, "webform")
+        await self._record_action(spec, step, timeline, result.t_ns, result.utc, result.message, "webform", result.ticket or None)
         form = FormResult(step.id, result.t_ns, result.utc, result.url, result.confirmation, result.ticket)
         timeline.web.forms[step.id] = form
         kind, data = weblog.event_data(form)

@@ -39,9 +39,15 @@ KIND_HEADERS = frozenset({
     "list-unsubscribe-post", "x-csa-complaints", "x-campaignid", "x-mc-user", "x-bulkmail", "x-report-abuse",
     # help desks' own headers (Request Tracker, Jira Service Management), and the product that sent it
     "rt-ticket", "x-rt-loop-prevention", "x-jira-fingerprint", "x-powered-by",
+    "x-mysteryshop-planned-ns",  # PLANNED_HEADER
 })
 #: header names kept in `kind_headers` by their start: help desks that stamp every message they send
 KIND_HEADER_PREFIXES = ("x-zendesk-", "x-freshdesk-", "x-helpscout-", "x-otrs-", "x-zammad-", "x-kayako-")
+#: The demo desk's stamp on each email: "<received> <delay> <ref>", the monotonic ns (this machine's clock) at which it had
+#: read the customer's message it answers, the company ns after that at which it planned to send it, and which message
+#: that was (its Message-ID, or a contact form's ticket number). Only a simulated
+#: desk's stamp is believed (scoring.timeline.judged_ns); a real company's reply counts when it arrived.
+PLANNED_HEADER = "x-mysteryshop-planned-ns"
 #: kept in `kind_headers` beside the headers: the METHOD of a text/calendar part (an iTIP invitation, or a reply to one)
 CALENDAR = "text/calendar"
 
@@ -109,6 +115,18 @@ class ParsedMail:
     @property
     def malformed(self) -> bool:
         return bool(self.defects)
+
+    @property
+    def planned(self) -> tuple[int, int] | None:
+        """Its sender's stamp (PLANNED_HEADER): when it got the message this answers, and how long after it planned this."""
+        parts = self.kind_headers.get(PLANNED_HEADER, "").split()[:2]
+        return (int(parts[0]), int(parts[1])) if len(parts) == 2 and all(p.isdigit() for p in parts) else None
+
+    @property
+    def planned_ref(self) -> str | None:
+        """What its sender's stamp says it answers: the customer's Message-ID, or a contact form's ticket number."""
+        parts = self.kind_headers.get(PLANNED_HEADER, "").split()
+        return parts[2] if len(parts) == 3 and self.planned is not None else None
 
     @property
     def thread_ids(self) -> list[str]:

@@ -23,7 +23,7 @@ from mysteryshop.demo.keys import contact_rng
 from mysteryshop.durations import TIMING_RESOLUTION_WALL_S
 from mysteryshop.demo.profile import PlannedReply, Profile, plan_replies
 from mysteryshop.mail import compose
-from mysteryshop.collect.parse import parse_mail
+from mysteryshop.collect.parse import PLANNED_HEADER, parse_mail
 from mysteryshop.smtp import SmtpPool
 from mysteryshop.collect.smtp_server import serve_smtp
 from mysteryshop.quality.reply_language import likely_language
@@ -34,12 +34,12 @@ _ORDER = re.compile(r"\b(ORD-\d+)\b")
 #: Wall seconds between two emails to one customer at least (company time: times the speedup; see plan_replies).
 MIN_GAP_WALL_S = 0.25
 #: How far apart two runs with one seed may measure the same reply, in wall seconds (company time: times the
-#: speedup, two hours at the demo's 14,400x). The desk decides the same things in both runs (see keys.py), but when
-#: each message really goes out and is read depends on how busy the machine is: on a 2-core machine shared with
-#: Chromium and other work (load average 12-15), replies went out up to 0.8 s late in the first second of a run, nearly
-#: all of it in the SMTP conversation with the harness's mailbox while Chromium starts. An expectation whose deadline falls within this of the measured
-#: time can come out either way (and a journey's fallback be taken in one run only); the desk keeps its emails
-#: clear of the deadlines where the profile leaves room (GUARDS_WALL_S).
+#: speedup, two hours at the demo's 14,400x). The desk decides the same things in both runs (see keys.py) and stamps
+#: each email with when it got the customer's message, the delay it planned and which message it answers
+#: (PLANNED_HEADER; each chat line with its planned page time, counted from the page time the customer's own line is
+#: stamped with), and the harness times a simulated desk's replies by that stamp (scoring.timeline.judged_ns,
+#: channels.chat.counted_page_ms): a loaded machine's delay (up to 1.8 s measured delivering emails on a 2-core
+#: machine shared with Chromium and other sessions) no longer moves them, as long as it stays under the harness's grace.
 REPEAT_TOLERANCE_WALL_S = TIMING_RESOLUTION_WALL_S
 #: How far (wall seconds, widest first) acknowledgements, answers and follow-ups keep from the deadlines of the
 #: run's journeys, where the profile's range leaves room (see profile.draw_delay).
@@ -292,7 +292,11 @@ class EmailDesk:
     ) -> None:
         marketing = planned.kind == "marketing"
         sender = self.marketing_address if marketing else self.support_address
-        headers: dict[str, str] = {}
+        # when it planned this email: how long after it got the customer's message (then, on this machine's monotonic clock),
+        # and which message that was (its Message-ID; a contact form's: the ticket its confirmation page gave).
+        # A simulated desk's reply counts that long after the customer's action, not when a busy machine delivered it
+        # (scoring.timeline.judged_ns), so the same seed gives the same outcomes under load
+        headers: dict[str, str] = {PLANNED_HEADER: f"{received_ns} {planned.delay_ns} {(in_reply_to or ticket).split()[0]}"}
         if marketing:
             headers["List-Unsubscribe"] = f"<https://{self.domain}/unsubscribe>"
             headers["Precedence"] = "bulk"

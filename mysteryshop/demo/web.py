@@ -160,11 +160,12 @@ _CHAT_PAGE = _page("Help centre — Northwind Outfitters", """
   const log = $('chat-log');
   let ws = null, open = false, pending = [];
   function removeTyping() { for (const el of log.querySelectorAll('.typing')) el.remove(); }
-  function add(author, text) {
+  function add(author, text, planned) {
     removeTyping();
     const el = document.createElement('div');
     el.className = 'msg ' + author;
     el.dataset.author = author;
+    if (planned) el.dataset.mysteryshopPlanned = planned;
     el.textContent = text;
     log.appendChild(el);
     log.scrollTop = log.scrollHeight;
@@ -172,12 +173,13 @@ _CHAT_PAGE = _page("Help centre — Northwind Outfitters", """
   function send(obj) { if (open) ws.send(JSON.stringify(obj)); else pending.push(obj); }
   $('chat-launcher').addEventListener('click', () => { $('chat-panel').hidden = false; $('chat-launcher').hidden = true; });
   $('chat-start').addEventListener('click', () => {
+    const startedAt = performance.timeOrigin + performance.now();
     ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/chat/ws');
-    ws.addEventListener('open', () => { open = true; ws.send(JSON.stringify({type: 'start', email: $('chat-email').value})); for (const m of pending) ws.send(JSON.stringify(m)); pending = []; });
+    ws.addEventListener('open', () => { open = true; ws.send(JSON.stringify({type: 'start', email: $('chat-email').value, t: startedAt})); for (const m of pending) ws.send(JSON.stringify(m)); pending = []; });
     ws.addEventListener('message', (event) => {
       const m = JSON.parse(event.data);
-      if (m.type === 'message') add(m.author, m.text);
-      else if (m.type === 'typing' && m.on) { removeTyping(); const t = document.createElement('div'); t.className = 'typing'; t.textContent = m.name + ' is typing…'; log.appendChild(t); }
+      if (m.type === 'message') add(m.author, m.text, m.planned);
+      else if (m.type === 'typing' && m.on) { removeTyping(); const t = document.createElement('div'); t.className = 'typing'; if (m.planned) t.dataset.mysteryshopPlanned = m.planned; t.textContent = m.name + ' is typing…'; log.appendChild(t); }
       else if (m.type === 'typing') removeTyping();
       else if (m.type === 'end') { const e = document.createElement('div'); e.className = 'chat-ended'; e.textContent = 'The chat has ended.'; log.appendChild(e); }
     });
@@ -186,8 +188,9 @@ _CHAT_PAGE = _page("Help centre — Northwind Outfitters", """
   function sendInput() {
     const text = $('chat-input').value.trim();
     if (!text || !ws) return;
-    add('customer', text);
-    send({type: 'message', text});
+    const t = performance.timeOrigin + performance.now();
+    add('customer', text, t);  // the time the desk counts its plan from: the harness counts from it too
+    send({type: 'message', text, t});
     $('chat-input').value = '';
   }
   $('chat-send').addEventListener('click', sendInput);
@@ -371,15 +374,28 @@ class WebDesk:
                     data = json.loads(msg.data)
                 except ValueError:
                     continue
+                said_at = data.get("t") if _page_time(data.get("t")) is not None else None
                 if data.get("type") == "start":
-                    chat.start(str(data.get("email") or "")[:320])
+                    chat.start(str(data.get("email") or "")[:320], said_at)
                 elif data.get("type") == "message":
-                    chat.customer_said(str(data.get("text") or "")[:MAX_FIELD])
+                    chat.customer_said(str(data.get("text") or "")[:MAX_FIELD], said_at)
                 elif data.get("type") == "seen" and isinstance(data.get("t"), (int, float)):
                     chat.seen(str(data.get("text") or "")[:MAX_FIELD], float(data["t"]))
         finally:
             chat.cancel()
         return ws
+
+
+def _page_time(page_ms: Any) -> int | None:
+    """The monotonic ns of a page time the widget sent (epoch ms: Chromium's page clock is the monotonic clock plus a
+    wall-clock offset), or None when it is missing or not within the last minute. The chat's plan counts from when the
+    customer acted on the page, not from when a busy machine got their message here, so every run plays it alike."""
+    if not isinstance(page_ms, (int, float)):
+        return None
+    now = time.monotonic_ns()
+    t_ns = int(page_ms * 1_000_000) - (time.time_ns() - now)
+    # up to a second ahead: the page's clock and this process's reading of the wall clock's offset differ by milliseconds
+    return t_ns if now - 60_000_000_000 <= t_ns <= now + 1_000_000_000 else None
 
 
 class _Chat:
@@ -398,7 +414,8 @@ class _Chat:
     def _truth(self, **entry: Any) -> None:
         self.desk.email.truth.add_web("chat", chat=self.number, email=self.email, **entry)
 
-    def start(self, email: str) -> None:
+    def start(self, email: str, page_ms: float | None = None) -> None:
+        """The customer opened the chat (`page_ms`: when, by the page's clock)."""
         self.email = email
         self.rng = contact_rng(self.desk.seed, "chat-start", address=email)
         self._truth(author="customer", kind="start", text="", received_ns=time.monotonic_ns())
@@ -407,7 +424,7 @@ class _Chat:
             plan = [(0, "message", "bot", "greeting", "Hi! I'm Nova, Northwind's virtual assistant. What can I help you with today?")]
         self.desk.email.truth.add_planned(channel="chat", chat=self.number, email=email, said="", messages=[list(m) for m in plan])
         if plan:
-            self._play(plan)
+            self._play(plan, page_ms=page_ms)
 
     def seen(self, text: str, page_ms: float) -> None:
         """The widget's read receipt: when (its page clock, epoch ms) a message arrived in the browser. Chromium's page
@@ -415,7 +432,8 @@ class _Chat:
         shown_ns = int(page_ms * 1_000_000) - (time.time_ns() - time.monotonic_ns())
         self._truth(author="page", kind="seen", text=text, page_ms=page_ms, shown_ns=shown_ns)
 
-    def customer_said(self, text: str) -> None:
+    def customer_said(self, text: str, page_ms: float | None = None) -> None:
+        """The customer wrote `text` (`page_ms`: when the page showed it, by its clock); the plan counts from then."""
         received_ns = time.monotonic_ns()
         self.customer_messages.append(text)
         self._truth(author="customer", kind="received", text=text, received_ns=received_ns)
@@ -424,7 +442,7 @@ class _Chat:
             self.rng = contact_rng(self.desk.seed, "chat", address=self.email, what=text)
             plan = self._plan(text)
             self.desk.email.truth.add_planned(channel="chat", chat=self.number, email=self.email, said=text, messages=[list(m) for m in plan])
-            self._play(plan, start_ns=received_ns)
+            self._play(plan, start_ns=received_ns, page_ms=page_ms)
 
     def _plan(self, text: str) -> list[tuple[int, str, str, str, str]]:
         """(company ns after the customer's first message, type, author, kind, text), in order."""
@@ -484,14 +502,17 @@ class _Chat:
             plan.append((answer_at + b.survey_delay, "end", "bot", "end", ""))
         return sorted(plan, key=lambda item: item[0])[:MAX_CHAT_EVENTS]
 
-    def _play(self, plan: list[tuple[int, str, str, str, str]], start_ns: int | None = None) -> None:
+    def _play(self, plan: list[tuple[int, str, str, str, str]], start_ns: int | None = None, page_ms: float | None = None) -> None:
+        """Play `plan` from `start_ns` (monotonic); with `page_ms`, the page time the customer acted at, each message is
+        stamped with its planned page time counted from then, in the page's own clock (so the harness, which reads the
+        customer's line by that clock too, sees the plan's delays exactly)."""
         start = time.monotonic_ns() if start_ns is None else start_ns
-        task = asyncio.ensure_future(self._run(plan, start))
+        task = asyncio.ensure_future(self._run(plan, start, page_ms))
         for tasks in (self.tasks, self.desk._chats):  # noqa: SLF001
             tasks.add(task)
             task.add_done_callback(tasks.discard)
 
-    async def _run(self, plan: list[tuple[int, str, str, str, str]], start_ns: int) -> None:
+    async def _run(self, plan: list[tuple[int, str, str, str, str]], start_ns: int, page_ms: float | None = None) -> None:
         for offset, kind_type, author, kind, text in plan:
             scheduled_ns = start_ns + int(offset / self.desk.speedup)
             delay = (scheduled_ns - time.monotonic_ns()) / 1e9
@@ -499,10 +520,13 @@ class _Chat:
                 await asyncio.sleep(delay)
             if self.ws.closed:
                 return
+            # the page time it was planned for: the harness times a simulated desk's message by it (channels/chat.py)
+            planned_ms = (page_ms + offset / self.desk.speedup / 1e6 if page_ms is not None
+                          else (scheduled_ns + time.time_ns() - time.monotonic_ns()) / 1e6)
             if kind_type == "message":
-                payload = {"type": "message", "author": author, "text": text}
+                payload = {"type": "message", "author": author, "text": text, "planned": planned_ms}
             elif kind_type == "typing":
-                payload = {"type": "typing", "on": True, "name": text}
+                payload = {"type": "typing", "on": True, "name": text, "planned": planned_ms}
             else:
                 payload = {"type": "end"}
             sent_ns = time.monotonic_ns()

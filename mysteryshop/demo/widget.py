@@ -111,24 +111,26 @@ _MESSENGER = """<!doctype html><html lang=en><head><meta charset=utf-8><title>No
   const log = $('chat-log');
   let ws = null, open = false, pending = [];
   function removeTyping() { for (const el of log.querySelectorAll('.typing')) el.remove(); }
-  function add(author, text) {
+  function add(author, text, planned) {
     removeTyping();
     const el = document.createElement('div');
     el.className = 'msg ' + author;
     el.dataset.author = author;
+    if (planned) el.dataset.mysteryshopPlanned = planned;
     el.textContent = text;
     log.appendChild(el);
     log.scrollTop = log.scrollHeight;
   }
   function send(obj) { if (open) ws.send(JSON.stringify(obj)); else pending.push(obj); }
   $('chat-start').addEventListener('click', () => {
+    const startedAt = performance.timeOrigin + performance.now();
     ws = new WebSocket((location.protocol === 'https:' ? 'wss://' : 'ws://') + location.host + '/ws');
-    ws.addEventListener('open', () => { open = true; ws.send(JSON.stringify({type: 'start', email: $('chat-email').value})); for (const m of pending) ws.send(JSON.stringify(m)); pending = []; });
+    ws.addEventListener('open', () => { open = true; ws.send(JSON.stringify({type: 'start', email: $('chat-email').value, t: startedAt})); for (const m of pending) ws.send(JSON.stringify(m)); pending = []; });
     ws.addEventListener('message', (event) => {
       const at = performance.timeOrigin + performance.now();
       const m = JSON.parse(event.data);
-      if (m.type === 'message') { add(m.author, m.text); ws.send(JSON.stringify({type: 'seen', text: m.text, t: at})); }
-      else if (m.type === 'typing' && m.on) { removeTyping(); const t = document.createElement('div'); t.className = 'typing'; t.textContent = m.name + ' is typing…'; log.appendChild(t); }
+      if (m.type === 'message') { add(m.author, m.text, m.planned); ws.send(JSON.stringify({type: 'seen', text: m.text, t: at})); }
+      else if (m.type === 'typing' && m.on) { removeTyping(); const t = document.createElement('div'); t.className = 'typing'; if (m.planned) t.dataset.mysteryshopPlanned = m.planned; t.textContent = m.name + ' is typing…'; log.appendChild(t); }
       else if (m.type === 'typing') removeTyping();
       else if (m.type === 'end') { const e = document.createElement('div'); e.className = 'chat-ended'; e.textContent = 'The chat has ended.'; log.appendChild(e); }
     });
@@ -138,8 +140,9 @@ _MESSENGER = """<!doctype html><html lang=en><head><meta charset=utf-8><title>No
   function sendInput() {
     const text = $('chat-input').value.trim();
     if (!text || !ws) return;
-    add('customer', text);
-    send({type: 'message', text});
+    const t = performance.timeOrigin + performance.now();
+    add('customer', text, t);  // the time the desk counts its plan from: the harness counts from it too
+    send({type: 'message', text, t});
     $('chat-input').value = '';
   }
   $('chat-send').addEventListener('click', sendInput);

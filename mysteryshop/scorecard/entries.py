@@ -43,6 +43,7 @@ from mysteryshop.scoring.promise_check import judge_promises
 from mysteryshop.scoring.stalling import stalled
 from mysteryshop.scoring.shared_scores import files_digest, recording_verdicts, shared_scores
 from mysteryshop.scoring.web import web_metrics
+from mysteryshop.scoring.timeline import judged_replies
 from mysteryshop.store import Store, placeholders
 
 if TYPE_CHECKING:
@@ -62,6 +63,8 @@ def probe_entry(probe: StoredProbe, journey: Journey, speedup: float, *, quality
     `clock`: the target's company clock; then messages and timeline events also say how much business time had passed.
     """
     timeline = probe.timeline
+    if speedup > 1:  # a simulated desk: its emails count when it planned them (scoring.timeline.judged_ns)
+        timeline.replies = judged_replies(timeline.replies, True, timeline.action_log, speedup)
     finished = probe.finished_ns is not None
     interrupted = probe.interrupted_ns is not None and not finished
     # a probe still waiting (a campaign) is judged as of now, one its run cut short as of then: open deadlines stay pending

@@ -161,8 +161,9 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
         for event in events:
             kind = event["kind"]
             if kind == "sent":
-                began = orjson.loads(event["data"] or "{}").get("transmitted_ns")
-                action = Action(event["step"], event["t_ns"], event["utc"], next(texts, customer_text or ""), began)
+                data = orjson.loads(event["data"] or "{}")
+                action = Action(event["step"], event["t_ns"], event["utc"], next(texts, customer_text or ""), data.get("transmitted_ns"),
+                                data.get("message_id"))
                 timeline.actions[event["step"]] = action
                 timeline.action_log.append(action)
             elif kind == "step_entered":

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from mysteryshop.collect.parse import ParsedMail
+from mysteryshop.collect.parse import PLANNED_HEADER, ParsedMail
 from mysteryshop.scoring.classify import Reading, read_kind
 from mysteryshop.scoring.promises import Promise
 
@@ -44,7 +44,7 @@ def kind_key(mail: ParsedMail) -> tuple[Any, ...]:
     """Every field of `mail` that read_kind reads: two messages alike in these are of one kind."""
     return (mail.text, mail.full_text, mail.html if not mail.text else None, mail.subject, mail.from_addr, mail.from_name,
             bool(mail.in_reply_to), mail.list_unsubscribe, mail.precedence, mail.auto_submitted, mail.report_type,
-            mail.delivery_action, mail.delivery_evidence, tuple(sorted(mail.kind_headers.items())), tuple(mail.defects[:2]))
+            mail.delivery_action, mail.delivery_evidence, tuple(sorted((k, v) for k, v in mail.kind_headers.items() if k != PLANNED_HEADER)), tuple(mail.defects[:2]))
 
 
 def _digest(mail: ParsedMail) -> str:

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from mysteryshop.collect.parse import ParsedMail
 from mysteryshop.scoring.classify import Reading, read_kind
 from mysteryshop.scoring.promises import Promise
 from mysteryshop.scoring.weblog import WebLog
+
+#: How long after a deadline a simulated desk's stamped reply may still arrive and count at its stamp (wall seconds): the
+#: harness judges such a target this much behind the clock. A loaded 2-core machine delivered the demo desk's emails up to
+#: 1.8 s after their planned time (README "The same seed, the same scorecard").
+SIMULATED_GRACE_WALL_S = 3.0
+#: A stamp further before the arrival than this is not this machine's monotonic clock (a wall-clock run, a forged
+#: header): the reply counts when it arrived.
+_STAMP_LAG_LIMIT_NS = 60 * 1_000_000_000
+
+#: How much later than the desk got a message its sender may have noted sending it (its clock is read after the last
+#: write returns; a loaded machine can run the desk first): an action begun up to this after is still the one answered.
+_SEND_SLACK_NS = 1_000_000_000
 
 #: the action id of the persona's answers to a company that asked it for something: "~answer1", "~answer2"... (converse/)
 ANSWER_STEP = "~answer"
@@ -23,6 +36,8 @@ class Action:
     #: an email: when its last byte went out (t_ns is the company's 250). A desk that acknowledges while its server is
     #: still taking the message replies before the 250; such a reply counts, its latency 0
     began_ns: int | None = None
+    #: what the company can name it by: an email's Message-ID, the ticket number a contact form's confirmation gave
+    ref: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,3 +109,33 @@ class Timeline:
         """Replies from `t_ns` on (an action's time: then from when its email went out, if a reply came before the 250)."""
         start = min((a.began_ns for a in self.action_log if a.t_ns == t_ns and a.began_ns is not None), default=t_ns)
         return [r for r in sorted(self.replies, key=lambda r: r.t_ns) if r.t_ns >= min(start, t_ns)]
+
+
+def judged_ns(reply: Reply, simulated: bool, actions: Iterable[Action] = (), speedup: float = 1.0) -> int:
+    """When a reply counts. A real company's reply counts when it arrived. A simulated desk (a target whose clock runs
+    faster, speedup > 1: the demo) stamps each email with when it got the customer's message it answers, how long
+    (company time) after that it planned it, and what it answers (the email's Message-ID, or the form's ticket:
+    collect.parse.PLANNED_HEADER); its reply counts that long after the customer's action so named (without a name: the
+    latest of `actions` begun by when the desk got it), so that neither how busy the machine was
+    delivering it nor carrying the customer's message can move it across a deadline. A stamp after the arrival, far
+    before it, or before every action is not believed."""
+    stamp = reply.mail.planned if simulated else None
+    if stamp is None:
+        return reply.t_ns
+    got_ns, delay_ns = stamp
+    if not 0 <= reply.t_ns - got_ns <= _STAMP_LAG_LIMIT_NS:
+        return reply.t_ns
+    acts = list(actions)
+    ref = reply.mail.planned_ref
+    named = [a.t_ns for a in acts if ref is not None and a.ref == ref]
+    # the action the stamp names; a stamp that names none (an older desk) by time: the latest begun by when the desk got it
+    anchor = max(named, default=None) if named else max(
+        (a.t_ns for a in acts if min(a.t_ns, a.began_ns or a.t_ns) <= got_ns + _SEND_SLACK_NS), default=None)
+    return reply.t_ns if anchor is None else anchor + int(delay_ns / speedup)
+
+
+def judged_replies(replies: Iterable[Reply], simulated: bool, actions: Iterable[Action] = (), speedup: float = 1.0) -> list[Reply]:
+    """`replies` at the times they count (`judged_ns`), in that order."""
+    acts = list(actions)
+    judged = [r if (t := judged_ns(r, simulated, acts, speedup)) == r.t_ns else replace(r, t_ns=t) for r in replies]
+    return sorted(judged, key=lambda r: r.t_ns)

@@ -287,7 +287,8 @@ def restore_event(timeline: Timeline, kind: str, step: str | None, t_ns: int, ut
     from mysteryshop.scoring.timeline import Action
 
     if kind == "acted":
-        action = Action(step or "", t_ns, utc, json.loads(data).get("text", ""))
+        fields = json.loads(data)
+        action = Action(step or "", t_ns, utc, fields.get("text", ""), ref=fields.get("ref"))
         timeline.actions[step or ""] = action
         timeline.action_log.append(action)
         return

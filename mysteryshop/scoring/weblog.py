@@ -82,6 +82,8 @@ class ChatMessage:
     utc: str
     author: str  # bot | agent | customer | unknown | typing
     text: str
+    #: when the page showed it, where `t_ns` is the time a simulated desk planned it for (channels/chat.py)
+    shown_ns: int | None = None
 
     @property
     def kind(self) -> str:
