@@ -117,7 +117,6 @@ def _differences(first: dict[str, Any], again: dict[str, Any]) -> list[str]:
     return lines
 
 
-@pytest.mark.timeout(600)
 #: known races left, both the harness's own pace against the company clock (14,400x), not the desk's behaviour: a persona's
 #: chat answer typed before or after the journey ends (poor: steps_taken 3 or 4), a follow-up email before or after the
 #: probe ends (asks_back: followed_up). Not strict: they pass on a quiet machine and fail now and then under load.
@@ -132,6 +131,7 @@ def _profiles() -> list[Any]:
             for p in sorted(builtin_profiles())]
 
 
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("profile", _profiles())
 def test_the_same_seed_gives_the_same_scorecard(reports: Path, profile: str) -> None:
     ran(reports, profile)
