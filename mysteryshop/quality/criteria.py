@@ -74,22 +74,31 @@ def criterion(*needs: str) -> Callable[[Judge], Criterion]:
 
 def languages_for(name: str, exchange: Exchange) -> tuple[str, ...]:
     """The languages criterion `name` can judge `exchange` in."""
-    supported = supporting(NEEDS[name])
+    supported = _supporting(name)
     if name == "answers_question" and exchange.facts_by_language:
         return tuple(code for code in supported if code in exchange.facts_by_language)
     return supported
 
 
+@functools.cache
+def _supporting(name: str) -> tuple[str, ...]:
+    """`supporting(NEEDS[name])`, looked up by the criterion's name alone (ten times a reply)."""
+    return supporting(NEEDS[name])
+
+
 def _in_language(name: str, judge: Judge, exchange: Exchange, reply: CleanReply) -> CriterionResult:
-    if name == "answers_question" and not (exchange.expected_facts or exchange.facts_by_language):
-        return unscored(name, ENGINE, "no expected facts given for this step: nothing to check the answer against")
-    supported = languages_for(name, exchange)
+    if name == "answers_question":
+        if not (exchange.expected_facts or exchange.facts_by_language):
+            return unscored(name, ENGINE, "no expected facts given for this step: nothing to check the answer against")
+        supported = languages_for(name, exchange)
+    else:
+        supported = _supporting(name)
     code = reply.language
     if code is not None:
         lex = lexicon(code) if code in supported else None
         if lex is not None:
             return judge(exchange, reply, lex)
-        if name == "answers_question" and exchange.facts_by_language and code in supporting(NEEDS[name]):
+        if name == "answers_question" and exchange.facts_by_language and code in _supporting(name):
             given = ", ".join(sorted(exchange.facts_by_language))
             return unscored(name, ENGINE, f"unscored (language {code}): the step gives its facts in {given}, not in {code}")
         return unscored(name, ENGINE, f"unscored (language {code}): {name} is judged in {', '.join(supported) or 'no language'} only")
@@ -581,12 +590,13 @@ def _html_only_lines(markup: str, reply: CleanReply) -> list[str]:
 
 
 _POSTSCRIPT = re.compile(r"^\s*p\.?\s?[sd]\b\.?", re.IGNORECASE)
+_POSTSCRIPT_START = ("p", "P")
 
 
 def _trailing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> tuple[list[str], list[str]]:
     """Where upsell lines sit: in the body, its last paragraph (when another paragraph than a greeting comes
     before it) and P.S. lines; outside it, the signature and footer lines that are not legal boilerplate."""
-    in_body = [s for s in reply.sentences if _POSTSCRIPT.match(s)]
+    in_body = [s for s in reply.sentences if s.lstrip()[:1] in _POSTSCRIPT_START and _POSTSCRIPT.match(s)]
     paragraphs = _PARAGRAPHS.split(reply.body.strip()) if "\n" in reply.body else []
     if paragraphs and lex.greeting.match(fold(paragraphs[0].strip())):
         del paragraphs[0]

@@ -283,7 +283,8 @@ def match_facts(
     folded = folded if folded is not None else [fold(s) for s in sentences]
     words = [lang.tokens(f) for f in folded]
     # each distinct word of the reply stemmed once, not once in every sentence it is in
-    stem_of = {word: lang.stem(word) for word in set().union(*words) - lang.stopwords}
+    distinct = set().union(*words) - lang.stopwords
+    stem_of = dict(zip(distinct, map(lang.stem, distinct)))
     views = [_Sentence(s, lang, w, stem_of) for s, w in zip(sentences, words)]
     everywhere = set(stem_of.values())
     initials = _by_initial(everywhere)
