@@ -36,6 +36,7 @@ from mysteryshop.quality.requests import already_given, given_by_shape
 from mysteryshop.quality.text import fold, snippet
 from mysteryshop.quality.wording import (
     content_stem_set,
+    customer_stem_set,
     not_residual,
     promo_words_in,
     residual_words,
@@ -188,7 +189,7 @@ def empathy(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionRes
     if not starts:
         return _result("empathy", False, 0.75, "", "no empathy expressed about the customer's situation")
     generic = _generic_situation(lex)
-    situation: set[str] | None = None  # the customer's words, once a sentence needs them
+    situation: frozenset[str] | None = None  # the customer's words, once a sentence needs them
     boilerplate = ""
     start = min(starts)
     for sentence, folded in zip(reply.sentences[start:], reply.folded[start:]):
@@ -198,7 +199,7 @@ def empathy(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionRes
         if not lex.empathy.search(stripped):
             continue
         if situation is None:
-            situation = content_stem_set(exchange.customer_text, lex) - generic
+            situation = customer_stem_set(exchange.customer_text, lex) - generic
         shared = _shared_stems(content_stem_set(stripped, lex) - generic, situation)
         if shared or lex.customer_experience.search(stripped):
             tie = ", ".join(sorted(shared)) if shared else "what the customer went through"
@@ -212,7 +213,7 @@ _SHARED_PREFIX = 5
 _SHARED_HEAD = 6
 
 
-def _shared_stems(said: set[str], written: set[str]) -> set[str]:
+def _shared_stems(said: set[str], written: set[str] | frozenset[str]) -> set[str]:
     """The stems of `said` the customer also wrote, or wrote a longer or shorter form of ("cancel" from "cancellation",
     "cancell" from "cancelled": stemmers do not always meet), the shorter at least `_SHARED_PREFIX` letters; or the
     head of a compound they wrote ("maschin" in "waschmaschin"), at least `_SHARED_HEAD` letters."""
@@ -366,7 +367,7 @@ def asks_feedback(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Criter
         return _result("asks_feedback", False, 0.8, "", "does not ask whether the issue is resolved or for feedback")
     outcome = lex.words("outcome_words")
     restore = lex.words("restore_words")
-    topic: set[str] | None = None  # the customer's own words, once a request to report back needs them
+    topic: frozenset[str] | None = None  # the customer's own words, once a request to report back needs them
     for index, (sentence, folded) in enumerate(zip(reply.sentences, reply.folded)):
         question = folded.rstrip().endswith("?")
         if not question and "?" not in folded and (report_at is None or index < report_at or lex.report_back.search(folded) is None):
@@ -382,7 +383,7 @@ def asks_feedback(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Criter
             if about_outcome or about_state:
                 return _result("asks_feedback", True, 0.7, sentence, "asks the customer to report back on whether it worked")
             if topic is None:
-                topic = content_stem_set(exchange.customer_text, lex) - _generic_situation(lex)
+                topic = customer_stem_set(exchange.customer_text, lex) - _generic_situation(lex)
             shared = content_stem_set(folded, lex) & topic
             negated = not lex.words("negations").isdisjoint(_TOKENS.findall(folded))  # "…if the refund doesn't arrive": a fallback
             if shared and not negated:  # "let me know if the connection holds", for a customer whose connection kept dropping
@@ -617,7 +618,7 @@ def _what_was_asked(text: str, exchange: Exchange, lex: Lexicon) -> bool:
     customer = fold(exchange.customer_text)
     if not (lex.marketing.search(customer) or lex.promo_offer.search(customer)):
         return False
-    return bool((content_stem_set(text, lex) & content_stem_set(exchange.customer_text, lex)) - _generic_situation(lex))
+    return bool((content_stem_set(text, lex) & customer_stem_set(exchange.customer_text, lex)) - _generic_situation(lex))
 
 
 @criterion("request", "stopwords", "determiners", "email_asked", "photo_asked", "photo_given", "when_asked", "date_value", "phone_asked", "address_asked", "address_value")
