@@ -546,6 +546,11 @@ def marketing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionR
             return _result("marketing", True, 0.75, link, "a link to a campaign or an offer (its address says so), not to help")
         images = [*image_texts(exchange.reply_html), *_html_only_lines(exchange.reply_html, reply)]
     for line in (*in_body, *outside, *images):
+        if line not in in_body and line not in images:
+            sells = _sells(fold(line), lex)
+            if sells is not None:
+                return _result("marketing", True, sells[0], line, sells[1])
+            continue
         folded = fold(line)
         if line not in in_body and lex.marketing.search(folded):  # the body was searched as a whole above
             found = (0.85, "promotes products or offers after the answer")
@@ -560,6 +565,21 @@ def marketing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionR
         if not lex.goodwill.search(folded) and not (line in in_body and _what_was_asked(line, exchange, lex)):
             return _result("marketing", True, found[0], line, found[1])
     return _result("marketing", False, 0.8, "", "no promotion found")
+
+
+@functools.lru_cache(maxsize=4096)
+def _sells(folded: str, lex: Lexicon) -> tuple[float, str] | None:
+    """`marketing`'s verdict on one line of the signature or footer (folded), neither in the body nor an image's:
+    (confidence, reason) when it sells, else None. Kept per line: a company signs every reply alike."""
+    if lex.marketing.search(folded):
+        found = (0.85, "promotes products or offers after the answer")
+    elif (offer := lex.promo_offer.search(folded)) and (call := lex.promo_call.search(folded)):
+        found = (0.75, f"an offer ({offer.group().strip()!r}) and a call to take it ({call.group().strip()!r}) after the answer")
+    elif len(promo := promo_words_in(folded, lex)) >= 2:
+        found = (0.75, f"a promotional line after the answer ({', '.join(sorted(promo))})")
+    else:
+        return None
+    return None if lex.goodwill.search(folded) else found
 
 
 _UTM_CAMPAIGN = re.compile(r"[?&]utm_(campaign|content)=", re.IGNORECASE)
