@@ -95,6 +95,25 @@ def _customer_words(customer_text: str) -> tuple[list[str], frozenset[str]]:
     return words, frozenset(words)
 
 
+def _has_run_in_text(words: list[str], text: str) -> bool:
+    """`_has_run_of_known_words(words, {w for w in words if w in text})`, looking up few words: each window of
+    eight is tried from its last word back, and a word not in `text` moves the window past it."""
+    present: dict[str, bool] = {}
+    start = 0
+    while start + _SHARED_RUN <= len(words):
+        for at in range(start + _SHARED_RUN - 1, start - 1, -1):
+            word = words[at]
+            found = present.get(word)
+            if found is None:
+                found = present[word] = word in text
+            if not found:
+                start = at + 1
+                break
+        else:
+            return True
+    return False
+
+
 def _remove_pasted(reply: str, customer_text: str) -> str:
     """Cut every run of at least eight words the reply shares with the customer's text."""
     customer_words, distinct = _customer_words(customer_text)
@@ -104,8 +123,7 @@ def _remove_pasted(reply: str, customer_text: str) -> str:
     if reply.isascii():
         # folding ASCII only lower-cases, so every word of a shared run is in the folded reply:
         # eight customer words in a row that all are, or nothing to cut (quicker than the reply's words)
-        in_reply = {word for word in distinct if word in folded_reply}
-        if not _has_run_of_known_words(customer_words, in_reply):
+        if not _has_run_in_text(customer_words, folded_reply):
             return reply
     if not _has_run_of_known_words(_words(folded_reply), distinct):
         return reply
