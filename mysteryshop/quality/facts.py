@@ -41,10 +41,10 @@ class _Language:
         """Word tokens of folded text: "we'll" stays one in English; "l'article" is two in French."""
         return folded_tokens(folded) if self.code == "en" else _SPLIT_APOSTROPHE.findall(folded)
 
-    def numbers(self, text: str) -> set[str]:
-        """Numbers a text states, in digits or in words of this language."""
+    def numbers(self, text: str, tokens: list[str] | None = None) -> set[str]:
+        """Numbers a text states, in digits or in words of this language (`tokens`: its `tokens(fold(text))`, when known)."""
         if self.code == "en":
-            return numbers(text)
+            return numbers(text, tokens)
         folded = fold(text)
         found = numbers(re.sub(r"[a-z]+", " ", folded))
         found |= {str(self.number_words[w]) for w in self.tokens(folded) if w in self.number_words}
@@ -189,7 +189,7 @@ class _Sentence:
     @property
     def numbers(self) -> set[str]:
         if self._numbers is None:
-            self._numbers = self.lang.numbers(self.text)
+            self._numbers = self.lang.numbers(self.text, self.tokens)
         return self._numbers
 
 
