@@ -182,7 +182,10 @@ def snippet(text: str, limit: int = 240) -> str:
     """`text` trimmed for evidence: whole if short, else cut at a word with an ellipsis."""
     if not text:
         return text
-    text = " ".join(text.split())
+    # printable text has no whitespace but " " (str.split's whitespace is all unprintable): then only doubled,
+    # leading or trailing spaces would change
+    if not (text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " "):
+        text = " ".join(text.split())
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] + "…"
