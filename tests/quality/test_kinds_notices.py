@@ -71,3 +71,13 @@ def test_tell_us_how_it_went_is_a_survey_in_the_thread():
     survey = mail("Hello Clara,\n\nnow that your request is solved, please tell us how it went - it takes under a minute.\n"
                   "https://desk.example/csat/55123\n\nThe support team\n", subject="Re: Broken kettle", sender="Desk <help@desk.example>")
     assert kind(survey) == "survey"
+
+
+def test_a_person_away_who_will_not_read_mail_until_a_day_is_out_of_office_without_auto_headers():
+    replies = [
+        mail("Je suis en congé et n'aurai pas accès à mes messages avant lundi prochain.\n\nLéa", subject="RE: Commande 4471"),
+        mail("I'm on leave and won't have access to my inbox before next Tuesday morning.\n\nSam", subject="RE: Order 4471"),
+        mail("Ich bin im Urlaub und lese meine Mails bis zum kommenden Dienstag nicht.\n\nJonas", subject="AW: Bestellung 4471"),
+        mail("Estoy de vacaciones y no tendré acceso a mi correo hasta el próximo martes por la mañana.\n\nMarta", subject="RE: Pedido 4471"),
+    ]
+    assert [kind(r) for r in replies] == ["out_of_office"] * 4
