@@ -81,3 +81,17 @@ def test_a_person_away_who_will_not_read_mail_until_a_day_is_out_of_office_witho
         mail("Estoy de vacaciones y no tendré acceso a mi correo hasta el próximo martes por la mañana.\n\nMarta", subject="RE: Pedido 4471"),
     ]
     assert [kind(r) for r in replies] == ["out_of_office"] * 4
+
+
+def test_an_automatic_receipt_that_warns_of_longer_replies_is_an_acknowledgement_in_four_languages():
+    receipts = [
+        "Hi Clara,\n\nThanks for getting in touch with Lumio. This is an automated message to confirm we have your email. Our team is "
+        "currently handling a high volume of requests, so replies may take a little longer than usual.\n\nIn the meantime, many "
+        "questions are answered in our Help Center: https://help.lumio.example\n",
+        "Hallo Clara,\n\nhiermit bestätigen wir, dass Ihre Nachricht bei uns eingegangen ist. Derzeit kann die Antwort leider etwas "
+        "länger dauern als üblich.\n\nIhr Kundenservice\n",
+        "Bonjour Clara,\n\nCe message automatique confirme la bonne réception de votre demande. Notre réponse pourrait prendre un peu "
+        "plus de temps que d'habitude.\n",
+        "Hola Clara:\n\nEste correo confirma la recepción de tu mensaje. Nuestra respuesta puede tardar un poco más de lo habitual.\n",
+    ]
+    assert [kind(mail(body, subject="Re: Order 4471")) for body in receipts] == ["acknowledgement"] * 4
