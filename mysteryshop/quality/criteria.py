@@ -389,7 +389,7 @@ _TOKENS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 SUBSTANCE_WORDS = 2
 
 
-@criterion("deferral", "automated", "acknowledges", "non_substance", "filler_words", "stopwords", "marketing", "vague_step", "conditional", "lead_in", "when")
+@criterion("deferral", "automated", "acknowledges", "non_substance", "filler_words", "stopwords", "marketing", "vague_step", "conditional", "lead_in", "when", "hand_off")
 def stalling_autoreply(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """A reply that only defers: receipt, a ticket or case number, 'someone will get back to you', with no substance.
 
@@ -413,7 +413,9 @@ def stalling_autoreply(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> C
         substantive = []
     cue = " … ".join(cues)
     facts = exchange.facts_in(lex.code)
-    answered = not substantive and bool(facts) and any(m.status == "conveyed" for m in match_facts(facts, reply.sentences, reply.folded, lex))
+    # a fact only in whom the question went to ("passed to our technicians") is not conveyed: read without hand-offs
+    unhanded = [lex.hand_off.sub(" ", f) for f in reply.folded] if facts and not substantive else reply.folded
+    answered = not substantive and bool(facts) and any(m.status == "conveyed" for m in match_facts(facts, reply.sentences, unhanded, lex))
     share = 1 - len(substantive) / max(1, len(reply.sentences))
     if answered or substantive:
         reason = "defers, but the reply also " + ("conveys an expected fact" if answered else f"says something of substance: {snippet(substantive[0], 80)!r}")
@@ -435,8 +437,9 @@ def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_firs
         phrases: tuple[Phrases, ...] = (lex.acknowledges, lex.boilerplate_empathy, lex.conditional)
     else:
         # a vague step first (it holds a deferral: "nous allons étudier la situation"); a time is no substance
-        # either: it is when the deferred answer comes ("melde mich spätestens Donnerstag")
-        phrases = (lex.vague_step, lex.deferral, lex.automated, lex.acknowledges, lex.boilerplate_empathy, lex.conditional, lex.when)
+        # either: it is when the deferred answer comes ("melde mich spätestens Donnerstag"); last, whom the question
+        # went to, in any words ("checking with our warehouse team"): a hand-off, not an answer
+        phrases = (lex.vague_step, lex.deferral, lex.automated, lex.acknowledges, lex.boilerplate_empathy, lex.conditional, lex.when, lex.hand_off)
     names_only = "names" in lex.words("capitals_mark")
     pairs = zip(reply.sentences, reply.folded)
     for sentence, folded in sorted(pairs, key=lambda pair: -len(pair[1])) if longest_first else pairs:

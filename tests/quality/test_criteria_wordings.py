@@ -1324,3 +1324,41 @@ def test_a_banner_only_the_html_part_holds(banner: str, expected: bool) -> None:
     exchange = Exchange("Where is my charger?", _PLAIN_ANSWER, reply_html=_HTML_ANSWER + banner + "</body></html>", persona=PERSONA)
     result = score_reply(exchange, ["marketing"])["marketing"]
     assert result.passed is expected, result.reason
+
+
+# Holding replies (issue 16): only a deferral, however it is dressed (a case number, a team's name, a thanks, a
+# promise to get back), is stalling; the same dressing around an answer (a fact, an action done) is not.
+HOLDING: list[tuple[str, str, str, str, bool]] = [
+    ("en", "stalling_autoreply", "Where is my order?",
+     "Thanks for bearing with us. I'm checking with our warehouse team and will update you as soon as I hear back.", True),
+    ("de", "stalling_autoreply", "Wo bleibt meine Bestellung?",
+     "Danke für Ihre Geduld. Ich kläre das gerade mit den Kollegen aus dem Lager und melde mich, sobald ich mehr weiß.", True),
+    ("fr", "stalling_autoreply", "Ma facture est fausse.",
+     "Merci pour votre patience. Je me renseigne auprès de notre service comptabilité et je reviens vers vous rapidement.", True),
+    ("es", "stalling_autoreply", "¿Dónde está mi pedido?",
+     "Gracias por tu paciencia. Lo estoy consultando con nuestro equipo de logística y te escribo en cuanto sepa algo.", True),
+    ("en", "stalling_autoreply", "The app crashes when I export a PDF.",
+     "##- Please type your reply above this line -##\n\nYour request (48213) has been received and is being reviewed by our support staff.\n\n"
+     "To add additional comments, reply to this email.", True),
+    ("en", "stalling_autoreply", "I was charged twice for my order.",
+     "Thanks for your patience, reference CS-4410. I've cancelled the duplicate order and the hold will drop off your card in 2 days.", False),
+    ("de", "stalling_autoreply", "Wo bleibt meine Bestellung?",
+     "Danke für Ihre Geduld. Ich habe mit dem Lager gesprochen: Ihr Paket ist unterwegs und kommt morgen bei Ihnen an.", False),
+    ("fr", "stalling_autoreply", "Où en est mon remboursement ?",
+     "Merci pour votre patience. Votre remboursement de 42 € a été effectué ce matin sur votre carte.", False),
+    ("es", "stalling_autoreply", "¿Dónde está mi pedido?",
+     "Gracias por su paciencia. He consultado con logística: su pedido salió ayer y le llegará el jueves.", False),
+]
+
+
+@pytest.mark.parametrize(("language", "criterion", "customer", "reply", "expected"), HOLDING)
+def test_holding_wordings(language: str, criterion: str, customer: str, reply: str, expected: bool) -> None:
+    test_wording(language, criterion, customer, reply, expected)
+
+
+def test_an_expected_word_inside_a_hand_off_is_no_answer() -> None:
+    """"passed to our technicians" names who has the question, it does not say a technician is coming."""
+    exchange = Exchange("Mein Festnetz geht nicht. Schicken Sie einen Techniker?",
+                        "Danke für Ihre Geduld. Ich habe Ihre Frage an unsere Techniker weitergegeben, sie melden sich bei Ihnen.",
+                        persona=PERSONA, expected_facts=(("Techniker",),))
+    assert score_reply(exchange, ["stalling_autoreply"])["stalling_autoreply"].passed is True
