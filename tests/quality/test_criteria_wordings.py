@@ -1337,6 +1337,9 @@ HOLDING: list[tuple[str, str, str, str, bool]] = [
      "Merci pour votre patience. Je me renseigne auprès de notre service comptabilité et je reviens vers vous rapidement.", True),
     ("es", "stalling_autoreply", "¿Dónde está mi pedido?",
      "Gracias por tu paciencia. Lo estoy consultando con nuestro equipo de logística y te escribo en cuanto sepa algo.", True),
+    # a sign-off on the line of the last sentence is no substance either
+    ("es", "stalling_autoreply", "¿Dónde está mi pedido?",
+     "Buenas tardes, estamos revisando su caso y le responderemos en breve. Un cordial saludo, Atención al cliente de Nordviento", True),
     ("en", "stalling_autoreply", "The app crashes when I export a PDF.",
      "##- Please type your reply above this line -##\n\nYour request (48213) has been received and is being reviewed by our support staff.\n\n"
      "To add additional comments, reply to this email.", True),
