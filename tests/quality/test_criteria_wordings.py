@@ -1337,6 +1337,12 @@ HOLDING: list[tuple[str, str, str, str, bool]] = [
      "Merci pour votre patience. Je me renseigne auprès de notre service comptabilité et je reviens vers vous rapidement.", True),
     ("es", "stalling_autoreply", "¿Dónde está mi pedido?",
      "Gracias por tu paciencia. Lo estoy consultando con nuestro equipo de logística y te escribo en cuanto sepa algo.", True),
+    # a team named without a hand-off verb, or by another word ("provider", "crew"), is still only whom it went to
+    ("en", "stalling_autoreply", "My refund for order 7781 has not arrived.",
+     "Sorry for the wait. We have opened an investigation with our payment provider regarding order 7781. "
+     "We will update you once we hear back from them.", True),
+    ("en", "stalling_autoreply", "My replacement has not arrived.",
+     "Our warehouse team shipped your replacement this morning and it arrives on Thursday. We'll keep you posted.", False),
     # a sign-off on the line of the last sentence is no substance either
     ("es", "stalling_autoreply", "¿Dónde está mi pedido?",
      "Buenas tardes, estamos revisando su caso y le responderemos en breve. Un cordial saludo, Atención al cliente de Nordviento", True),
