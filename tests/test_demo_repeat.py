@@ -123,6 +123,7 @@ def _differences(first: dict[str, Any], again: dict[str, Any]) -> list[str]:
 RACES = {
     "poor": "a persona's chat answer races the journey's end (converse/answering.py finish() decides on wall time)",
     "asks_back": "a follow-up email races the probe's end; the form's page can miss its 10 s step limit under load",
+    "excellent": "a follow-up email races the probe's end (escalation p0 followed_up true in one run, false in the other, at load 1)",
 }
 
 

@@ -4,12 +4,35 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from mysteryshop.storage import schema
 from mysteryshop.storage.clock import utc_now
+
+
+CONNECT_TIMEOUT_S = 30.0
+
+
+def _enter_wal(conn: sqlite3.Connection) -> None:
+    """Switch the file to WAL, waiting out other processes doing the same.
+
+    Processes opening a new file at once race for the exclusive lock the switch takes, and SQLite can answer
+    "database is locked" there without calling the busy handler (the `timeout` given to connect), so it is retried
+    here, bounded by the same timeout."""
+    deadline = time.monotonic() + CONNECT_TIMEOUT_S
+    pause = 0.005
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() + pause > deadline:
+                raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
 
 class SQLiteEngine:
@@ -29,8 +52,8 @@ class SQLiteEngine:
         self._local = threading.local()
 
     def connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
+        conn = sqlite3.connect(self.path, timeout=CONNECT_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        _enter_wal(conn)
         conn.execute("PRAGMA synchronous=FULL")
         conn.row_factory = sqlite3.Row
         return conn
