@@ -1371,3 +1371,34 @@ def test_an_expected_word_inside_a_hand_off_is_no_answer() -> None:
                         "Danke für Ihre Geduld. Ich habe Ihre Frage an unsere Techniker weitergegeben, sie melden sich bei Ihnen.",
                         persona=PERSONA, expected_facts=(("Techniker",),))
     assert score_reply(exchange, ["stalling_autoreply"])["stalling_autoreply"].passed is True
+
+
+# a person's holding reply with words of its own (sympathy about the matter, what is being checked and with whom)
+# is stalling; one sign of an answer (an action done, a decision, an amount, steps, an appointment) is not
+SIGNS_OF_AN_ANSWER = [
+    ("en", "stalling_autoreply", "My coffee machine stopped heating after two months. Can you replace it?",
+     "I'm so sorry to hear your coffee machine has stopped heating. I'm checking this with our product team and will get back to you.", True),
+    ("en", "stalling_autoreply", "My coffee machine stopped heating after two months. Can you replace it?",
+     "I'm checking with our product team why this happens, but we will replace the machine: a courier collects it on Friday.", False),
+    ("en", "stalling_autoreply", "Can I return a swimsuit I bought in the sale?",
+     "We cannot accept returns of swimwear bought in the sale. I have passed your comments on to our buying team.", False),
+    ("en", "stalling_autoreply", "My boiler is broken, can someone come?",
+     "Thanks for your message. An engineer will call you tomorrow between 8am and 10am to arrange the visit.", False),
+    ("de", "stalling_autoreply", "Meine Kaffeemaschine heizt nicht mehr. Tauschen Sie sie aus?",
+     "Es tut mir leid, dass Ihre Kaffeemaschine nicht mehr heizt. Ich kläre das mit unserer Produktabteilung und melde mich, sobald ich mehr weiß.", True),
+    ("de", "stalling_autoreply", "Mir wurde der Beitrag doppelt abgebucht.",
+     "Ich frage noch bei der Buchhaltung nach, wie das passieren konnte, habe Ihnen die doppelte Abbuchung aber bereits erstattet.", False),
+    ("fr", "stalling_autoreply", "Ma machine à café ne chauffe plus. Pouvez-vous l'échanger ?",
+     "Je suis désolé pour ce souci avec votre machine à café. Je me renseigne auprès de notre service produit et je reviens vers vous dès que possible.", True),
+    ("fr", "stalling_autoreply", "Puis-je échanger un article acheté en soldes ?",
+     "Malheureusement, nous ne pouvons pas échanger un article acheté en soldes. Je transmets votre remarque à notre service qualité.", False),
+    ("es", "stalling_autoreply", "Mi cafetera ya no calienta. ¿Me la cambian?",
+     "Lamentamos lo ocurrido con su cafetera. Estamos revisando el caso con el equipo de producto y le informaremos en cuanto tengamos novedades.", True),
+    ("es", "stalling_autoreply", "Me cobraron dos veces el pedido.",
+     "Seguimos revisando con el banco por qué ocurrió, pero ya hemos reembolsado el segundo cargo de 25 €.", False),
+]
+
+
+@pytest.mark.parametrize(("language", "criterion", "customer", "reply", "expected"), SIGNS_OF_AN_ANSWER)
+def test_signs_of_an_answer_wordings(language: str, criterion: str, customer: str, reply: str, expected: bool) -> None:
+    test_wording(language, criterion, customer, reply, expected)
