@@ -1396,6 +1396,13 @@ SIGNS_OF_AN_ANSWER = [
      "Lamentamos lo ocurrido con su cafetera. Estamos revisando el caso con el equipo de producto y le informaremos en cuanto tengamos novedades.", True),
     ("es", "stalling_autoreply", "Me cobraron dos veces el pedido.",
      "Seguimos revisando con el banco por qué ocurrió, pero ya hemos reembolsado el segundo cargo de 25 €.", False),
+    # the state or cause of the customer's matter is an answer; a queue of other customers' messages is not
+    ("en", "stalling_autoreply", "Where is my parcel from your US store?",
+     "Your parcel is being held at customs in Coventry, and we'll update you as soon as it has been cleared.", False),
+    ("en", "stalling_autoreply", "Why has my direct debit gone up?",
+     "Due to a high volume of enquiries, our billing team will review your account and respond as soon as possible.", True),
+    ("fr", "stalling_autoreply", "Où est ma commande venant du Royaume-Uni ?",
+     "Votre colis est retenu à la douane de Roissy et nous revenons vers vous dès qu'il sera libéré.", False),
 ]
 
 
