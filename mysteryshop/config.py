@@ -208,20 +208,46 @@ def _apply(settings: Settings, values: Mapping[str, Any], where: str) -> None:
             setattr(settings, name, _coerce(name, value, where))
 
 
+def _config_table(root: Path) -> tuple[dict[str, Any], str]:
+    """`[tool.mysteryshop]` of root/pyproject.toml ({} when there is none) and where it is, for messages."""
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return {}, str(pyproject)
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{pyproject}: not valid TOML ({exc})") from None
+    return data.get("tool", {}).get("mysteryshop", {}), f"{pyproject} [tool.mysteryshop]"
+
+
 def load_settings(root: Path | None = None, *, environ: Mapping[str, str] | None = None, flags: Mapping[str, Any] | None = None) -> Settings:
     """Settings from pyproject.toml's [tool.mysteryshop], then MYSTERYSHOP_* variables, then `flags` (None = not given)."""
     root = find_root(root)
     settings = Settings(root=root)
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{pyproject}: not valid TOML ({exc})") from None
-        _apply(settings, data.get("tool", {}).get("mysteryshop", {}), f"{pyproject} [tool.mysteryshop]")
+    table, where = _config_table(root)
+    _apply(settings, table, where)
     env = os.environ if environ is None else environ
     from_env = {key: env[f"MYSTERYSHOP_{key.upper()}"] for key in KEYS if key != "tolerances" and f"MYSTERYSHOP_{key.upper()}" in env}
     _apply(settings, from_env, "environment")
     if flags:
         _apply(settings, {k: v for k, v in flags.items() if v is not None}, "command line")
     return settings
+
+
+def pytest_store(root: Path, option: str | None, environ: Mapping[str, str] | None = None) -> str | None:
+    """The store a pytest run of the project at `root` uses, in the command's order: --store, then MYSTERYSHOP_STORE, then
+    `store` under [tool.mysteryshop] (a file relative to the project, as `mysteryshop run` reads it), else None (the run's
+    default, <reports>/mysteryshop.sqlite). Only the store key is read: a pytest run takes its other settings as options."""
+    env = os.environ if environ is None else environ
+    if option:
+        return option
+    if env.get("MYSTERYSHOP_STORE"):
+        return env["MYSTERYSHOP_STORE"]
+    root = find_root(root)
+    table, where = _config_table(root)
+    value = table.get("store")
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: 'store' must be text (a SQLite file or a postgresql:// URL), got {value!r}")
+    return value if is_url(value) else str(root / value)

@@ -14,7 +14,6 @@ so the session takes as long as its slowest journey, not the sum of them.
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +53,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--journeys", default=None, help="folder of journey files (default: <rootdir>/journeys)")
     group.addoption("--reports", default=None, help="folder for scorecards and the run store (default: <rootdir>/reports)")
     group.addoption("--store", default=None, help="run store: a SQLite file (default: <reports>/mysteryshop.sqlite) or a "
-                                                  "postgresql:// URL; or set MYSTERYSHOP_STORE")
+                                                  "postgresql:// URL; or set MYSTERYSHOP_STORE, or store under [tool.mysteryshop]")
     group.addoption("--run-id", default=None, help="name of this run's folder under the reports folder (default: time-based)")
     group.addoption("--browser-path", default=None, help="Chromium for web-form and chat probes (default: $MYSTERYSHOP_CHROMIUM, else /usr/bin/chromium)")
     group.addoption("--browser-concurrency", type=int, default=None, help="browser probes driving a page at once (default 4)")
@@ -112,6 +111,12 @@ def pytest_configure(config: pytest.Config) -> None:
         if opt("resume"):
             raise pytest.UsageError("--shard goes on with its probes already in the run by itself: leave out --resume")
     run_id = (worker or {}).get("mysteryshop_run_id") or opt("run_id") or new_run_id()
+    from mysteryshop.config import pytest_store
+
+    try:
+        store = pytest_store(root, opt("store"))
+    except ConfigError as exc:
+        raise pytest.UsageError(str(exc)) from None
     run = RunConfig(
         seed=opt("seed") if opt("seed") is not None else 1,
         personas=personas or 3,
@@ -119,7 +124,7 @@ def pytest_configure(config: pytest.Config) -> None:
         personas_file=opt("personas_file"),
         demo_profile=opt("demo_profile"),
         reports_dir=Path(opt("reports")) if opt("reports") else root / "reports",
-        store_path=location_of(opt("store") or os.environ.get("MYSTERYSHOP_STORE")),
+        store_path=location_of(store),
         run_id=run_id,
         browser_path=opt("browser_path"),
         browser_concurrency=opt("browser_concurrency") or 4,

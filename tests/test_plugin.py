@@ -9,6 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from mysteryshop.config import pytest_store
+from mysteryshop.errors import ConfigError
+from mysteryshop.store import Store
+
 from .conftest import ROOT
 
 pytest_plugins = ["pytester"]
@@ -114,3 +118,36 @@ def test_a_journey_file_runs_as_items_selected_with_k(suite: pytest.Pytester) ->
     result.assert_outcomes(passed=1, deselected=2)
     card = _scorecard(suite, "yaml")
     assert [p["journey"] for p in card["probes"]] == ["quick_question"]
+
+
+# -- which store a pytest run writes: the CLI's order, --store > MYSTERYSHOP_STORE > [tool.mysteryshop] store -----
+
+def test_a_pytest_run_stores_where_the_config_file_says(suite: pytest.Pytester, store_location: Path | str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MYSTERYSHOP_STORE", raising=False)  # the PostgreSQL pass names the test's database there; the config names it here
+    configured = store_location if isinstance(store_location, str) else "team/shared.sqlite"
+    (suite.path / "pyproject.toml").write_text(f'[tool.mysteryshop]\nstore = "{configured}"\n')
+    result = suite.runpytest_subprocess("test_probe.py", "--demo-profile", "excellent", "--personas", "1", "--run-id", "cfg")
+    result.assert_outcomes(passed=1)
+    assert not (suite.path / "reports/mysteryshop.sqlite").exists()
+    store = Store(store_location if isinstance(store_location, str) else suite.path / configured)
+    try:
+        assert store.rows("SELECT id FROM runs") == [("cfg",)]
+        assert len(store.probes("cfg")) == 1
+    finally:
+        store.close()
+
+
+def test_the_store_option_beats_the_environment_which_beats_the_config_file(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.mysteryshop]\nstore = "from-config.sqlite"\n')
+    url = "postgresql://shop@127.0.0.1:5432/env"
+    assert pytest_store(tmp_path, "flag.sqlite", {"MYSTERYSHOP_STORE": url}) == "flag.sqlite"
+    assert pytest_store(tmp_path, None, {"MYSTERYSHOP_STORE": url}) == url
+    assert pytest_store(tmp_path, None, {}) == str(tmp_path / "from-config.sqlite")  # relative to the project, as the CLI reads it
+    (tmp_path / "pyproject.toml").write_text('[tool.mysteryshop]\nstore = "postgresql://shop@db.internal/m"\n')
+    assert pytest_store(tmp_path, None, {}) == "postgresql://shop@db.internal/m"
+    (tmp_path / "pyproject.toml").write_text('[tool.mysteryshop]\npersonas = 2\n')
+    assert pytest_store(tmp_path, None, {}) is None  # the run's default: <reports>/mysteryshop.sqlite
+    (tmp_path / "pyproject.toml").write_text('[tool.mysteryshop]\nstore = 5\n')
+    with pytest.raises(ConfigError, match=r"pyproject.toml \[tool.mysteryshop\]: 'store' must be text"):
+        pytest_store(tmp_path, None, {})

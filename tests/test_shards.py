@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -88,15 +89,15 @@ def _project(root: Path) -> Path:
     return root
 
 
-def _pytest(project: Path, *args: str) -> subprocess.Popen[str]:
+def _pytest(project: Path, *args: str, personas: int = PERSONAS) -> subprocess.Popen[str]:
     command = [sys.executable, "-m", "pytest", "test_probe.py", "-p", "no:cacheprovider", "-q", "--demo-profile", "typical",
-               "--personas", str(PERSONAS), "--seed", "5", *args]
+               "--personas", str(personas), "--seed", "5", *args]
     return subprocess.Popen(command, cwd=project, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
 
 
-def _done(process: subprocess.Popen[str]) -> str:
-    out, _ = process.communicate(timeout=240)
+def _done(process: subprocess.Popen[str], timeout: float = 240) -> str:
+    out, _ = process.communicate(timeout=timeout)
     assert process.returncode in (0, 1), out  # 1: some probes failed their expectations (a typical desk)
     return out
 
@@ -169,6 +170,40 @@ def test_xdist_workers_write_one_run_with_the_figures_of_one_process(one_run: di
     assert _figures(_card(project, run_id)) == one_run
     desks = sorted(p.name for p in (project / "reports" / run_id).glob("demo-desk-*"))
     assert desks == ["demo-desk-demo-gw0", "demo-desk-demo-gw1"]  # a desk per worker, each answering its own worker's mailbox
+
+
+BIG = 1000
+
+
+def _items_run(out: str) -> int:
+    """Passed and failed items on pytest's summary line (`187 passed, 63 failed in 61.2s`)."""
+    (line,) = [line for line in out.splitlines() if re.search(r"\d+ (passed|failed)\b.* in [\d.]+s", line)][-1:]
+    return sum(int(n) for n in re.findall(r"(\d+) (?:passed|failed)\b", line))
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(600)
+def test_four_shards_of_250_give_the_figures_of_one_run_of_1000(tmp_path: Path) -> None:
+    """The size issue 18 names: one run of 1,000 probes, then the same 1,000 as 4 shards at once into one run; the same
+    grades, rates, counts and each persona's result. About 2 minutes on the shared 2-core machine (bench/shard_figures.py
+    prints the figures side by side)."""
+    one = _project(tmp_path / "one")
+    _done(_pytest(one, "--run-id", "one", "--store", str(fresh_store(tmp_path / "one")), personas=BIG), timeout=400)
+    expected = _card(one, "one")
+    answered = expected["channels"]["email"]["metrics"]["answered"]["count"]
+    assert 0 < answered < BIG, answered
+
+    project = _project(tmp_path / "sharded")
+    shards = [_pytest(project, "--run-id", "big", "--shard", f"{i}/4", personas=BIG) for i in range(1, 5)]
+    outs = [_done(shard, timeout=400) for shard in shards]
+    assert sum("all 4 shards of run big are in" in out for out in outs) == 1, [out[-500:] for out in outs]
+    ran = [_items_run(out) for out in outs]
+    assert sum(ran) == BIG and all(200 <= n <= 300 for n in ran), ran  # each process walked its own quarter, about 250
+    card = _card(project, "big")
+    assert card["summary"]["probes"] == BIG
+    assert _figures(card) == _figures(expected)
+    assert _rows(project, "SELECT count(*), count(DISTINCT id) FROM probes WHERE run_id = 'big'") == [(BIG, BIG)]
+    assert _rows(project, "SELECT count(*) FROM events WHERE run_id = 'big' AND kind = 'sent'") == [(BIG,)]
 
 
 @pytest.mark.parametrize(("args", "says"), [

@@ -28,6 +28,9 @@ _ATTRIBUTION = re.compile(
     r"-{2,}\s*(your|previous) message\s*-{2,}|#{2,}.*(reply above|type your reply).*)\s*$",
     re.IGNORECASE,
 )
+_DESK_MARKER = re.compile(r"^\s*#{2,}.*(reply above|type your reply).*$", re.IGNORECASE)
+"""A help desk's "##- Please type your reply above this line -##": where it opens the mail, the desk's own message
+is below it (the quoted conversation comes further down, under its own attribution); anywhere else it starts the quote."""
 
 
 def _may_attribute(line: str) -> bool:
@@ -55,6 +58,8 @@ def remove_quoted(text: str, customer_text: str | None = None) -> str:
     kept: list[str] = []
     lines = text.splitlines()
     for index, line in enumerate(lines):
+        if not any(k.strip() for k in kept) and _DESK_MARKER.match(line):
+            continue
         if _may_attribute(line) and (_ATTRIBUTION.match(line) or (_RULE.match(line) and _rule_before_headers(lines, index))):
             break
         if line.lstrip().startswith(">"):

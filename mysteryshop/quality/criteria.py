@@ -399,13 +399,15 @@ _TOKENS = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?")
 SUBSTANCE_WORDS = 2
 
 
-@criterion("deferral", "automated", "acknowledges", "non_substance", "filler_words", "stopwords", "marketing", "vague_step", "conditional", "lead_in", "when")
+@criterion("deferral", "automated", "acknowledges", "non_substance", "filler_words", "stopwords", "marketing", "vague_step", "conditional", "lead_in", "when", "hand_off", "answer_sign", "sympathy")
 def stalling_autoreply(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionResult:
     """A reply that only defers: receipt, a ticket or case number, 'someone will get back to you', with no substance.
 
     Judged by structure, not by a fixed phrase: every sentence is taken apart into what defers
     (a deferral, a receipt, a reference, a pleasantry, the company's own names) and what is left;
-    a sentence with words of its own left over is substance.
+    a sentence with words of its own left over is substance. In a reply that defers, a sentence that itself defers
+    or only commiserates ("I'm sorry your parcel is late") must also show a sign of an answer (`answer_sign`: an
+    action done, a decision, an amount, steps, a link): naming what is being checked, and with whom, is no answer.
     """
     defers = lex.union("deferral", "automated", "vague_step")
     at = reply.first(defers)
@@ -423,7 +425,9 @@ def stalling_autoreply(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> C
         substantive = []
     cue = " … ".join(cues)
     facts = exchange.facts_in(lex.code)
-    answered = not substantive and bool(facts) and any(m.status == "conveyed" for m in match_facts(facts, reply.sentences, reply.folded, lex))
+    # a fact only in whom the question went to ("passed to our technicians") is not conveyed: read without hand-offs
+    unhanded = [lex.hand_off.sub(" ", f) for f in reply.folded] if facts and not substantive else reply.folded
+    answered = not substantive and bool(facts) and any(m.status == "conveyed" for m in match_facts(facts, reply.sentences, unhanded, lex))
     share = 1 - len(substantive) / max(1, len(reply.sentences))
     if answered or substantive:
         reason = "defers, but the reply also " + ("conveys an expected fact" if answered else f"says something of substance: {snippet(substantive[0], 80)!r}")
@@ -444,10 +448,13 @@ def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_firs
     if longest_first:  # called when the reply holds no deferral, automated notice or vague step at all
         phrases: tuple[Phrases, ...] = (lex.acknowledges, lex.boilerplate_empathy, lex.conditional)
     else:
-        # a vague step first (it holds a deferral: "nous allons étudier la situation"); a time is no substance
-        # either: it is when the deferred answer comes ("melde mich spätestens Donnerstag")
-        phrases = (lex.vague_step, lex.deferral, lex.automated, lex.acknowledges, lex.boilerplate_empathy, lex.conditional, lex.when)
+        # a vague step first (it holds a deferral: "nous allons étudier la situation"); whom the question went to,
+        # in any words ("checking with our warehouse team"): a hand-off, not an answer; last (below, once the signs
+        # of an answer were looked for: an appointment's window is one), a time: it is when the deferred answer
+        # comes ("melde mich spätestens Donnerstag")
+        phrases = (lex.vague_step, lex.deferral, lex.automated, lex.acknowledges, lex.boilerplate_empathy, lex.conditional, lex.hand_off)
     names_only = "names" in lex.words("capitals_mark")
+    defers = lex.union("deferral", "automated", "vague_step")
     pairs = zip(reply.sentences, reply.folded)
     for sentence, folded in sorted(pairs, key=lambda pair: -len(pair[1])) if longest_first else pairs:
         if longest_first and lex.non_substance.match(folded):
@@ -468,9 +475,13 @@ def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_firs
         if longest_first and len(words) >= _PLAINLY_SUBSTANCE and not lex.acknowledges.search(folded):
             yield sentence  # no deferral in the reply, no receipt in the sentence, and words enough of its own
             continue
-        left = folded
+        before_when = folded
         for pattern in phrases:
-            left = pattern.sub(" ", left)  # on the sentence as written: references and times have digits
+            before_when = pattern.sub(" ", before_when)  # on the sentence as written: references and times have digits
+        if not longest_first and lex.answer_sign.search(before_when) and not _promotes(folded, customer, lex):
+            yield sentence  # an action done, a decision, an amount, steps: an answer, even in the customer's own words
+            continue
+        left = before_when if longest_first else lex.when.sub(" ", before_when)
         if left != folded:
             kept = set(words)
             words = [w for w in words_of(_CODE.sub(" ", left) if coded else left) if w in kept]
@@ -479,8 +490,17 @@ def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_firs
                     echoed = " " + " ".join(words_of(customer))
                 to_stem = stemmer_of(lex)
                 words = [w for w in words if " " + to_stem(w) not in echoed]
-        if len(words) >= SUBSTANCE_WORDS and not lex.marketing.search(folded):
-            yield sentence
+        if len(words) < SUBSTANCE_WORDS or lex.marketing.search(folded):
+            continue
+        if not longest_first and (lex.sympathy.match(folded) or defers.search(folded)):
+            continue  # it defers or commiserates, in words of its own, and answers nothing
+        yield sentence
+
+
+def _promotes(folded: str, customer: str, lex: Lexicon) -> bool:
+    """Whether a sentence holds a promotional phrase the customer did not write first ("en soldes" echoed back is none)."""
+    promo = lex.marketing.search(folded)
+    return promo is not None and promo.group() not in customer
 
 
 #: with no receipt or deferral to take out, a sentence with this many words of its own says something

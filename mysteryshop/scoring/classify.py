@@ -423,6 +423,8 @@ def _read_kind(mail: ParsedMail) -> Reading:
 
     reply = _in_thread(mail, subject)
     scale = rating_scale(text, lambda line: _asks_to_judge(words, line))
+    if scale is None and (host := words["survey_host"].first(full.text, full.hits)) is not None:
+        scale = f'a link to a survey service "{host.text}"'  # the tool's own form holds the scale
     survey = _survey(words, subject, body, scale, reply)
     selling = _selling(subject, full)
     marketing = _marketing(mail, words, full, body, reply, selling)
@@ -436,7 +438,8 @@ def _read_kind(mail: ParsedMail) -> Reading:
         return Reading(SURVEY, survey[0], automatic=True, language=survey[1], substance=body.substance)
     closure = body.first("closure")
     if closure is not None and person is None and body.substance - body.substance_beside.get("closure", 0) < SUBSTANCE_BESIDE_NOTICE:
-        return Reading(OTHER, (f"body {_quote(closure)}", "the desk closed the request on its own: no receipt, no answer"),
+        return Reading(OTHER, (f"body {_quote(closure)}", "a desk's notice that the request changed (closed, solved, merged, updated): "
+                               "no receipt, no answer in it"),
                        automatic=True, language=closure.language)
 
     acks = [c for group in ("received", "deferral", "reply_promise", "automated") for c in body.cues.get(group, ())]
@@ -746,6 +749,8 @@ def _notice(mail: ParsedMail, words: KindWords, subject: _Scanned, body: _Body) 
         return None
     if in_subject is None and (_logged(body) or body.cues.get("deferral") or body.cues.get("reply_promise")):
         return None  # "we have your request and reply within a day; this mailbox is not monitored": a receipt with a footer
+    if in_subject is None and body.first("person") is not None and _in_thread(mail, subject) and not _auto_signals(mail, words, subject):
+        return None  # a person answering in the thread ("I've sent you a link to set a new password"): their words, not a notice
     other = body.substance - body.substance_beside.get("notice_body", 0)
     # an autoresponder (RFC 3834) sends its notice to everyone ("verify that you are human", "this mailbox is not read"), whatever
     # it copies below it (the headers of the customer's message): with no word of receipt, the notice is what it is

@@ -107,3 +107,10 @@ def test_pasted_text_is_cut_exactly_when_eight_words_in_a_row_are_shared(pieces,
 def test_the_quick_run_test_finds_a_run_exactly_when_the_word_by_word_one_does(words, in_text):
     text = " ".join(in_text)  # substring semantics: "w1" is in "w10"
     assert _has_run_in_text(words, text) == _has_run_of_known_words(words, {w for w in words if w in text})
+
+
+def test_a_desk_marker_opening_the_mail_is_dropped_and_the_desks_message_below_it_kept():
+    text = "##- Please type your reply above this line -##\n\nYour request (48213) has been received.\n\nOn 3 May, Ana wrote:\nMy app crashes."
+    assert remove_quoted(text) == "Your request (48213) has been received."
+    # below an answer, the marker starts the quoted conversation as before
+    assert remove_quoted("The fix is in version 2.4.\n##- Please type your reply above this line -##\nOld text") == "The fix is in version 2.4."

@@ -1324,3 +1324,88 @@ def test_a_banner_only_the_html_part_holds(banner: str, expected: bool) -> None:
     exchange = Exchange("Where is my charger?", _PLAIN_ANSWER, reply_html=_HTML_ANSWER + banner + "</body></html>", persona=PERSONA)
     result = score_reply(exchange, ["marketing"])["marketing"]
     assert result.passed is expected, result.reason
+
+
+# Holding replies (issue 16): only a deferral, however it is dressed (a case number, a team's name, a thanks, a
+# promise to get back), is stalling; the same dressing around an answer (a fact, an action done) is not.
+HOLDING: list[tuple[str, str, str, str, bool]] = [
+    ("en", "stalling_autoreply", "Where is my order?",
+     "Thanks for bearing with us. I'm checking with our warehouse team and will update you as soon as I hear back.", True),
+    ("de", "stalling_autoreply", "Wo bleibt meine Bestellung?",
+     "Danke für Ihre Geduld. Ich kläre das gerade mit den Kollegen aus dem Lager und melde mich, sobald ich mehr weiß.", True),
+    ("fr", "stalling_autoreply", "Ma facture est fausse.",
+     "Merci pour votre patience. Je me renseigne auprès de notre service comptabilité et je reviens vers vous rapidement.", True),
+    ("es", "stalling_autoreply", "¿Dónde está mi pedido?",
+     "Gracias por tu paciencia. Lo estoy consultando con nuestro equipo de logística y te escribo en cuanto sepa algo.", True),
+    # a team named without a hand-off verb, or by another word ("provider", "crew"), is still only whom it went to
+    ("en", "stalling_autoreply", "My refund for order 7781 has not arrived.",
+     "Sorry for the wait. We have opened an investigation with our payment provider regarding order 7781. "
+     "We will update you once we hear back from them.", True),
+    ("en", "stalling_autoreply", "My replacement has not arrived.",
+     "Our warehouse team shipped your replacement this morning and it arrives on Thursday. We'll keep you posted.", False),
+    # a sign-off on the line of the last sentence is no substance either
+    ("es", "stalling_autoreply", "¿Dónde está mi pedido?",
+     "Buenas tardes, estamos revisando su caso y le responderemos en breve. Un cordial saludo, Atención al cliente de Nordviento", True),
+    ("en", "stalling_autoreply", "The app crashes when I export a PDF.",
+     "##- Please type your reply above this line -##\n\nYour request (48213) has been received and is being reviewed by our support staff.\n\n"
+     "To add additional comments, reply to this email.", True),
+    ("en", "stalling_autoreply", "I was charged twice for my order.",
+     "Thanks for your patience, reference CS-4410. I've cancelled the duplicate order and the hold will drop off your card in 2 days.", False),
+    ("de", "stalling_autoreply", "Wo bleibt meine Bestellung?",
+     "Danke für Ihre Geduld. Ich habe mit dem Lager gesprochen: Ihr Paket ist unterwegs und kommt morgen bei Ihnen an.", False),
+    ("fr", "stalling_autoreply", "Où en est mon remboursement ?",
+     "Merci pour votre patience. Votre remboursement de 42 € a été effectué ce matin sur votre carte.", False),
+    ("es", "stalling_autoreply", "¿Dónde está mi pedido?",
+     "Gracias por su paciencia. He consultado con logística: su pedido salió ayer y le llegará el jueves.", False),
+]
+
+
+@pytest.mark.parametrize(("language", "criterion", "customer", "reply", "expected"), HOLDING)
+def test_holding_wordings(language: str, criterion: str, customer: str, reply: str, expected: bool) -> None:
+    test_wording(language, criterion, customer, reply, expected)
+
+
+def test_an_expected_word_inside_a_hand_off_is_no_answer() -> None:
+    """"passed to our technicians" names who has the question, it does not say a technician is coming."""
+    exchange = Exchange("Mein Festnetz geht nicht. Schicken Sie einen Techniker?",
+                        "Danke für Ihre Geduld. Ich habe Ihre Frage an unsere Techniker weitergegeben, sie melden sich bei Ihnen.",
+                        persona=PERSONA, expected_facts=(("Techniker",),))
+    assert score_reply(exchange, ["stalling_autoreply"])["stalling_autoreply"].passed is True
+
+
+# a person's holding reply with words of its own (sympathy about the matter, what is being checked and with whom)
+# is stalling; one sign of an answer (an action done, a decision, an amount, steps, an appointment) is not
+SIGNS_OF_AN_ANSWER = [
+    ("en", "stalling_autoreply", "My coffee machine stopped heating after two months. Can you replace it?",
+     "I'm so sorry to hear your coffee machine has stopped heating. I'm checking this with our product team and will get back to you.", True),
+    ("en", "stalling_autoreply", "My coffee machine stopped heating after two months. Can you replace it?",
+     "I'm checking with our product team why this happens, but we will replace the machine: a courier collects it on Friday.", False),
+    ("en", "stalling_autoreply", "Can I return a swimsuit I bought in the sale?",
+     "We cannot accept returns of swimwear bought in the sale. I have passed your comments on to our buying team.", False),
+    ("en", "stalling_autoreply", "My boiler is broken, can someone come?",
+     "Thanks for your message. An engineer will call you tomorrow between 8am and 10am to arrange the visit.", False),
+    ("de", "stalling_autoreply", "Meine Kaffeemaschine heizt nicht mehr. Tauschen Sie sie aus?",
+     "Es tut mir leid, dass Ihre Kaffeemaschine nicht mehr heizt. Ich kläre das mit unserer Produktabteilung und melde mich, sobald ich mehr weiß.", True),
+    ("de", "stalling_autoreply", "Mir wurde der Beitrag doppelt abgebucht.",
+     "Ich frage noch bei der Buchhaltung nach, wie das passieren konnte, habe Ihnen die doppelte Abbuchung aber bereits erstattet.", False),
+    ("fr", "stalling_autoreply", "Ma machine à café ne chauffe plus. Pouvez-vous l'échanger ?",
+     "Je suis désolé pour ce souci avec votre machine à café. Je me renseigne auprès de notre service produit et je reviens vers vous dès que possible.", True),
+    ("fr", "stalling_autoreply", "Puis-je échanger un article acheté en soldes ?",
+     "Malheureusement, nous ne pouvons pas échanger un article acheté en soldes. Je transmets votre remarque à notre service qualité.", False),
+    ("es", "stalling_autoreply", "Mi cafetera ya no calienta. ¿Me la cambian?",
+     "Lamentamos lo ocurrido con su cafetera. Estamos revisando el caso con el equipo de producto y le informaremos en cuanto tengamos novedades.", True),
+    ("es", "stalling_autoreply", "Me cobraron dos veces el pedido.",
+     "Seguimos revisando con el banco por qué ocurrió, pero ya hemos reembolsado el segundo cargo de 25 €.", False),
+    # the state or cause of the customer's matter is an answer; a queue of other customers' messages is not
+    ("en", "stalling_autoreply", "Where is my parcel from your US store?",
+     "Your parcel is being held at customs in Coventry, and we'll update you as soon as it has been cleared.", False),
+    ("en", "stalling_autoreply", "Why has my direct debit gone up?",
+     "Due to a high volume of enquiries, our billing team will review your account and respond as soon as possible.", True),
+    ("fr", "stalling_autoreply", "Où est ma commande venant du Royaume-Uni ?",
+     "Votre colis est retenu à la douane de Roissy et nous revenons vers vous dès qu'il sera libéré.", False),
+]
+
+
+@pytest.mark.parametrize(("language", "criterion", "customer", "reply", "expected"), SIGNS_OF_AN_ANSWER)
+def test_signs_of_an_answer_wordings(language: str, criterion: str, customer: str, reply: str, expected: bool) -> None:
+    test_wording(language, criterion, customer, reply, expected)
