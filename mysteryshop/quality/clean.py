@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Protocol
 
 from mysteryshop.quality.html_text import html_text
@@ -82,7 +83,7 @@ def _words(text: str) -> list[str]:
 _SHARED_RUN = 8
 
 
-def _has_run_of_known_words(words: list[str], known: set[str]) -> bool:
+def _has_run_of_known_words(words: list[str], known: set[str] | frozenset[str]) -> bool:
     """A cheap first test: a shared eight-word run needs eight customer words in a row."""
     run = 0
     for word in words:
@@ -92,19 +93,44 @@ def _has_run_of_known_words(words: list[str], known: set[str]) -> bool:
     return False
 
 
+@lru_cache(maxsize=256)
+def _customer_words(customer_text: str) -> tuple[list[str], frozenset[str]]:
+    """The customer's words in order, and as a set: one probe's question is cleaned out of every company's reply."""
+    words = _words(fold(customer_text))
+    return words, frozenset(words)
+
+
+def _has_run_in_text(words: list[str], text: str) -> bool:
+    """`_has_run_of_known_words(words, {w for w in words if w in text})`, looking up few words: each window of
+    eight is tried from its last word back, and a word not in `text` moves the window past it."""
+    present: dict[str, bool] = {}
+    start = 0
+    while start + _SHARED_RUN <= len(words):
+        for at in range(start + _SHARED_RUN - 1, start - 1, -1):
+            word = words[at]
+            found = present.get(word)
+            if found is None:
+                found = present[word] = word in text
+            if not found:
+                start = at + 1
+                break
+        else:
+            return True
+    return False
+
+
 def _remove_pasted(reply: str, customer_text: str) -> str:
     """Cut every run of at least eight words the reply shares with the customer's text."""
-    customer_words = _words(fold(customer_text))
+    customer_words, distinct = _customer_words(customer_text)
     if len(customer_words) < _SHARED_RUN:
         return reply
     folded_reply = fold(reply)
     if reply.isascii():
         # folding ASCII only lower-cases, so every word of a shared run is in the folded reply:
         # eight customer words in a row that all are, or nothing to cut (quicker than the reply's words)
-        in_reply = {word for word in set(customer_words) if word in folded_reply}
-        if not _has_run_of_known_words(customer_words, in_reply):
+        if not _has_run_in_text(customer_words, folded_reply):
             return reply
-    if not _has_run_of_known_words(_words(folded_reply), set(customer_words)):
+    if not _has_run_of_known_words(_words(folded_reply), distinct):
         return reply
     shingles = {tuple(customer_words[i : i + _SHARED_RUN]) for i in range(len(customer_words) - _SHARED_RUN + 1)}
     matches = list(_WORD.finditer(reply))

@@ -36,6 +36,7 @@ from mysteryshop.quality.requests import already_given, given_by_shape
 from mysteryshop.quality.text import fold, snippet
 from mysteryshop.quality.wording import (
     content_stem_set,
+    customer_stem_set,
     not_residual,
     promo_words_in,
     residual_words,
@@ -74,22 +75,31 @@ def criterion(*needs: str) -> Callable[[Judge], Criterion]:
 
 def languages_for(name: str, exchange: Exchange) -> tuple[str, ...]:
     """The languages criterion `name` can judge `exchange` in."""
-    supported = supporting(NEEDS[name])
+    supported = _supporting(name)
     if name == "answers_question" and exchange.facts_by_language:
         return tuple(code for code in supported if code in exchange.facts_by_language)
     return supported
 
 
+@functools.cache
+def _supporting(name: str) -> tuple[str, ...]:
+    """`supporting(NEEDS[name])`, looked up by the criterion's name alone (ten times a reply)."""
+    return supporting(NEEDS[name])
+
+
 def _in_language(name: str, judge: Judge, exchange: Exchange, reply: CleanReply) -> CriterionResult:
-    if name == "answers_question" and not (exchange.expected_facts or exchange.facts_by_language):
-        return unscored(name, ENGINE, "no expected facts given for this step: nothing to check the answer against")
-    supported = languages_for(name, exchange)
+    if name == "answers_question":
+        if not (exchange.expected_facts or exchange.facts_by_language):
+            return unscored(name, ENGINE, "no expected facts given for this step: nothing to check the answer against")
+        supported = languages_for(name, exchange)
+    else:
+        supported = _supporting(name)
     code = reply.language
     if code is not None:
         lex = lexicon(code) if code in supported else None
         if lex is not None:
             return judge(exchange, reply, lex)
-        if name == "answers_question" and exchange.facts_by_language and code in supporting(NEEDS[name]):
+        if name == "answers_question" and exchange.facts_by_language and code in _supporting(name):
             given = ", ".join(sorted(exchange.facts_by_language))
             return unscored(name, ENGINE, f"unscored (language {code}): the step gives its facts in {given}, not in {code}")
         return unscored(name, ENGINE, f"unscored (language {code}): {name} is judged in {', '.join(supported) or 'no language'} only")
@@ -179,7 +189,7 @@ def empathy(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionRes
     if not starts:
         return _result("empathy", False, 0.75, "", "no empathy expressed about the customer's situation")
     generic = _generic_situation(lex)
-    situation: set[str] | None = None  # the customer's words, once a sentence needs them
+    situation: frozenset[str] | None = None  # the customer's words, once a sentence needs them
     boilerplate = ""
     start = min(starts)
     for sentence, folded in zip(reply.sentences[start:], reply.folded[start:]):
@@ -189,7 +199,7 @@ def empathy(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionRes
         if not lex.empathy.search(stripped):
             continue
         if situation is None:
-            situation = content_stem_set(exchange.customer_text, lex) - generic
+            situation = customer_stem_set(exchange.customer_text, lex) - generic
         shared = _shared_stems(content_stem_set(stripped, lex) - generic, situation)
         if shared or lex.customer_experience.search(stripped):
             tie = ", ".join(sorted(shared)) if shared else "what the customer went through"
@@ -203,7 +213,7 @@ _SHARED_PREFIX = 5
 _SHARED_HEAD = 6
 
 
-def _shared_stems(said: set[str], written: set[str]) -> set[str]:
+def _shared_stems(said: set[str], written: set[str] | frozenset[str]) -> set[str]:
     """The stems of `said` the customer also wrote, or wrote a longer or shorter form of ("cancel" from "cancellation",
     "cancell" from "cancelled": stemmers do not always meet), the shorter at least `_SHARED_PREFIX` letters; or the
     head of a compound they wrote ("maschin" in "waschmaschin"), at least `_SHARED_HEAD` letters."""
@@ -357,7 +367,7 @@ def asks_feedback(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Criter
         return _result("asks_feedback", False, 0.8, "", "does not ask whether the issue is resolved or for feedback")
     outcome = lex.words("outcome_words")
     restore = lex.words("restore_words")
-    topic: set[str] | None = None  # the customer's own words, once a request to report back needs them
+    topic: frozenset[str] | None = None  # the customer's own words, once a request to report back needs them
     for index, (sentence, folded) in enumerate(zip(reply.sentences, reply.folded)):
         question = folded.rstrip().endswith("?")
         if not question and "?" not in folded and (report_at is None or index < report_at or lex.report_back.search(folded) is None):
@@ -373,7 +383,7 @@ def asks_feedback(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Criter
             if about_outcome or about_state:
                 return _result("asks_feedback", True, 0.7, sentence, "asks the customer to report back on whether it worked")
             if topic is None:
-                topic = content_stem_set(exchange.customer_text, lex) - _generic_situation(lex)
+                topic = customer_stem_set(exchange.customer_text, lex) - _generic_situation(lex)
             shared = content_stem_set(folded, lex) & topic
             negated = not lex.words("negations").isdisjoint(_TOKENS.findall(folded))  # "…if the refund doesn't arrive": a fallback
             if shared and not negated:  # "let me know if the connection holds", for a customer whose connection kept dropping
@@ -556,6 +566,11 @@ def marketing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionR
             return _result("marketing", True, 0.75, link, "a link to a campaign or an offer (its address says so), not to help")
         images = [*image_texts(exchange.reply_html), *_html_only_lines(exchange.reply_html, reply)]
     for line in (*in_body, *outside, *images):
+        if line not in in_body and line not in images:
+            sells = _sells(fold(line), lex)
+            if sells is not None:
+                return _result("marketing", True, sells[0], line, sells[1])
+            continue
         folded = fold(line)
         if line not in in_body and lex.marketing.search(folded):  # the body was searched as a whole above
             found = (0.85, "promotes products or offers after the answer")
@@ -570,6 +585,21 @@ def marketing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> CriterionR
         if not lex.goodwill.search(folded) and not (line in in_body and _what_was_asked(line, exchange, lex)):
             return _result("marketing", True, found[0], line, found[1])
     return _result("marketing", False, 0.8, "", "no promotion found")
+
+
+@functools.lru_cache(maxsize=4096)
+def _sells(folded: str, lex: Lexicon) -> tuple[float, str] | None:
+    """`marketing`'s verdict on one line of the signature or footer (folded), neither in the body nor an image's:
+    (confidence, reason) when it sells, else None. Kept per line: a company signs every reply alike."""
+    if lex.marketing.search(folded):
+        found = (0.85, "promotes products or offers after the answer")
+    elif (offer := lex.promo_offer.search(folded)) and (call := lex.promo_call.search(folded)):
+        found = (0.75, f"an offer ({offer.group().strip()!r}) and a call to take it ({call.group().strip()!r}) after the answer")
+    elif len(promo := promo_words_in(folded, lex)) >= 2:
+        found = (0.75, f"a promotional line after the answer ({', '.join(sorted(promo))})")
+    else:
+        return None
+    return None if lex.goodwill.search(folded) else found
 
 
 _UTM_CAMPAIGN = re.compile(r"[?&]utm_(campaign|content)=", re.IGNORECASE)
@@ -601,12 +631,13 @@ def _html_only_lines(markup: str, reply: CleanReply) -> list[str]:
 
 
 _POSTSCRIPT = re.compile(r"^\s*p\.?\s?[sd]\b\.?", re.IGNORECASE)
+_POSTSCRIPT_START = ("p", "P")
 
 
 def _trailing(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> tuple[list[str], list[str]]:
     """Where upsell lines sit: in the body, its last paragraph (when another paragraph than a greeting comes
     before it) and P.S. lines; outside it, the signature and footer lines that are not legal boilerplate."""
-    in_body = [s for s in reply.sentences if _POSTSCRIPT.match(s)]
+    in_body = [s for s in reply.sentences if s.lstrip()[:1] in _POSTSCRIPT_START and _POSTSCRIPT.match(s)]
     paragraphs = _PARAGRAPHS.split(reply.body.strip()) if "\n" in reply.body else []
     if paragraphs and lex.greeting.match(fold(paragraphs[0].strip())):
         del paragraphs[0]
@@ -627,7 +658,7 @@ def _what_was_asked(text: str, exchange: Exchange, lex: Lexicon) -> bool:
     customer = fold(exchange.customer_text)
     if not (lex.marketing.search(customer) or lex.promo_offer.search(customer)):
         return False
-    return bool((content_stem_set(text, lex) & content_stem_set(exchange.customer_text, lex)) - _generic_situation(lex))
+    return bool((content_stem_set(text, lex) & customer_stem_set(exchange.customer_text, lex)) - _generic_situation(lex))
 
 
 @criterion("request", "stopwords", "determiners", "email_asked", "photo_asked", "photo_given", "when_asked", "date_value", "phone_asked", "address_asked", "address_value")

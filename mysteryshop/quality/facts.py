@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import itertools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -41,10 +41,10 @@ class _Language:
         """Word tokens of folded text: "we'll" stays one in English; "l'article" is two in French."""
         return folded_tokens(folded) if self.code == "en" else _SPLIT_APOSTROPHE.findall(folded)
 
-    def numbers(self, text: str) -> set[str]:
-        """Numbers a text states, in digits or in words of this language."""
+    def numbers(self, text: str, tokens: list[str] | None = None) -> set[str]:
+        """Numbers a text states, in digits or in words of this language (`tokens`: its `tokens(fold(text))`, when known)."""
         if self.code == "en":
-            return numbers(text)
+            return numbers(text, tokens)
         folded = fold(text)
         found = numbers(re.sub(r"[a-z]+", " ", folded))
         found |= {str(self.number_words[w]) for w in self.tokens(folded) if w in self.number_words}
@@ -189,7 +189,7 @@ class _Sentence:
     @property
     def numbers(self) -> set[str]:
         if self._numbers is None:
-            self._numbers = self.lang.numbers(self.text)
+            self._numbers = self.lang.numbers(self.text, self.tokens)
         return self._numbers
 
 
@@ -272,6 +272,24 @@ def match_fact(phrasings: Sequence[str], sentences: Sequence[str], lex: Lexicon 
     return match_facts([phrasings], sentences, lex=lex)[0]
 
 
+class _Views:
+    """A reply's sentences as `_Sentence`s, each made when a fact first reaches it: the search for a fact stops
+    at the sentence that conveys it, and a fact whose words are nowhere in the reply looks at none."""
+
+    __slots__ = ("_lang", "_made", "_sentences", "_stem_of", "_words")
+
+    def __init__(self, sentences: Sequence[str], words: list[list[str]], lang: _Language, stem_of: Mapping[str, str]) -> None:
+        self._sentences, self._words, self._lang, self._stem_of = sentences, words, lang, stem_of
+        self._made: list[_Sentence] = []
+
+    def each(self) -> Iterator[_Sentence]:
+        made = self._made
+        for index in range(min(len(self._sentences), len(self._words))):
+            if index == len(made):
+                made.append(_Sentence(self._sentences[index], self._lang, self._words[index], self._stem_of))
+            yield made[index]
+
+
 def match_facts(
     facts: Sequence[Sequence[str]], sentences: Sequence[str], folded: Sequence[str] | None = None, lex: Lexicon | None = None
 ) -> list[FactMatch]:
@@ -283,8 +301,9 @@ def match_facts(
     folded = folded if folded is not None else [fold(s) for s in sentences]
     words = [lang.tokens(f) for f in folded]
     # each distinct word of the reply stemmed once, not once in every sentence it is in
-    stem_of = {word: lang.stem(word) for word in set().union(*words) - lang.stopwords}
-    views = [_Sentence(s, lang, w, stem_of) for s, w in zip(sentences, words)]
+    distinct = set().union(*words) - lang.stopwords
+    stem_of = dict(zip(distinct, map(lang.stem, distinct)))
+    views = _Views(sentences, words, lang, stem_of)
     everywhere = set(stem_of.values())
     initials = _by_initial(everywhere)
     accepted: dict[str, frozenset[str]] = {}
@@ -304,7 +323,7 @@ def match_facts(
                 wanted.append((phrasing, forms))
         found: FactMatch | None = None
         worst: FactMatch | None = None
-        for view in views if wanted else ():
+        for view in views.each() if wanted else ():
             for phrasing, forms in wanted:
                 if forms is not None and forms.isdisjoint(view.have):
                     continue

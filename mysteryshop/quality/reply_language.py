@@ -11,6 +11,7 @@ tests/quality/test_languages.py checks that the short cut never disagrees with l
 from __future__ import annotations
 
 import re
+from collections import Counter
 from functools import cache
 
 from mysteryshop.language import detect
@@ -51,12 +52,8 @@ def _function_words() -> dict[str, frozenset[str]]:
 def plainly_in(folded: str) -> str | None:
     """The language of `SHORT_CUT_LANGUAGES` whose function words in `folded` (lower-case, accent-free text)
     leave no doubt, or None."""
-    owners = _owners()
-    counts: dict[str, int] = {}
-    for word in _WORD.findall(folded):
-        code = owners.get(word)
-        if code is not None:
-            counts[code] = counts.get(code, 0) + 1
+    counts = Counter(map(_owners().get, _WORD.findall(folded)))  # counted in C; None for the words of no list
+    counts.pop(None, None)
     if not counts:
         return None
     top = max(counts, key=counts.__getitem__)

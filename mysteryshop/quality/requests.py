@@ -153,8 +153,11 @@ def _inflected(word: str, group: frozenset[str]) -> bool:
     return any(len(w) >= 4 and word.startswith(w) and len(word) - len(w) <= 2 for w in group)
 
 
+@lru_cache(maxsize=4096)
 def _given_near(key: tuple[str, str], customer: str, lex: Lexicon) -> str | None:
-    """What the customer wrote for `key`: a word for it with a value just after or before it; None when nowhere."""
+    """What the customer wrote for `key`: a word for it with a value just after or before it; None when nowhere.
+
+    Kept per key and message: a probe's one message is read for the same few details in every company's reply."""
     to_stem = stemmer_of(lex)
     forms = _forms(key, lex)
     long_forms = tuple(f for f in forms if len(f) >= 4)

@@ -147,11 +147,13 @@ def _canonical_number(raw: str) -> str:
     return digits
 
 
-def numbers(text: str) -> set[str]:
-    """Numbers a text states, digits or words, as canonical strings: 'thirty days' -> {'30'}."""
+def numbers(text: str, tokens: list[str] | None = None) -> set[str]:
+    """Numbers a text states, digits or words, as canonical strings: 'thirty days' -> {'30'}.
+
+    `tokens` are `tokens(text)` when the caller has them already."""
     folded = fold(text)
     found = {_canonical_number(n) for n in _NUMBER.findall(folded)}
-    words = _TOKEN.findall(folded)
+    words = _TOKEN.findall(folded) if tokens is None else tokens
     # a token has no "-", so word.split("-")[0] is the word: no number word, nothing to add
     for i, word in enumerate(words) if not _NUMBER_WORDS.keys().isdisjoint(words) else ():
         value = _NUMBER_WORDS.get(word.split("-")[0])
@@ -180,7 +182,10 @@ def snippet(text: str, limit: int = 240) -> str:
     """`text` trimmed for evidence: whole if short, else cut at a word with an ellipsis."""
     if not text:
         return text
-    text = " ".join(text.split())
+    # printable text has no whitespace but " " (str.split's whitespace is all unprintable): then only doubled,
+    # leading or trailing spaces would change
+    if not (text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " "):
+        text = " ".join(text.split())
     if len(text) <= limit:
         return text
     return text[:limit].rsplit(" ", 1)[0] + "…"

@@ -50,6 +50,13 @@ def content_stem_set(text: str, lex: Lexicon) -> set[str]:
     return found - stop
 
 
+@lru_cache(maxsize=1024)
+def customer_stem_set(customer_text: str, lex: Lexicon) -> frozenset[str]:
+    """`content_stem_set` of the customer's message, worked out once: a probe's one message is compared with every
+    company's reply, by several criteria."""
+    return frozenset(content_stem_set(customer_text, lex))
+
+
 def residual_words(folded: str, lex: Lexicon, own_names: frozenset[str]) -> list[str]:
     """The words of `folded` that are neither stop words, filler of a deferral, numbers nor the company's own names."""
     skip = not_residual(lex)

@@ -3,7 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mysteryshop.quality.clean import _WORD, _remove_pasted, clean_reply, html_to_text, remove_quoted, split_footer, split_signature
+from mysteryshop.quality.clean import _WORD, _has_run_in_text, _has_run_of_known_words, _remove_pasted, clean_reply, html_to_text, remove_quoted, split_footer, split_signature
 from mysteryshop.quality.text import fold
 
 
@@ -99,6 +99,14 @@ def test_pasted_text_is_cut_exactly_when_eight_words_in_a_row_are_shared(pieces,
     reply = separator.join(pieces)
     reply = reply.upper() if shout else reply
     assert (_remove_pasted(reply, CUSTOMER) != reply) == shares_a_run_of_eight_words(reply, CUSTOMER), reply
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["w1", "w2", "w3", "w10", "w12", "ab", "a"]), max_size=30),
+       st.lists(st.sampled_from(["w1", "w2", "w3", "w10", "w12", "ab", "a"]), max_size=8))
+def test_the_quick_run_test_finds_a_run_exactly_when_the_word_by_word_one_does(words, in_text):
+    text = " ".join(in_text)  # substring semantics: "w1" is in "w10"
+    assert _has_run_in_text(words, text) == _has_run_of_known_words(words, {w for w in words if w in text})
 
 
 def test_a_desk_marker_opening_the_mail_is_dropped_and_the_desks_message_below_it_kept():

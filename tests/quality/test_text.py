@@ -41,3 +41,17 @@ def test_a_price_is_the_same_number_with_a_decimal_comma_or_point():
     assert numbers("1.000 €") == numbers("1,000 €") == {"1000"}
     assert numbers("1.000,50 €") == numbers("1,000.50 €") == {"1000.5"}
     assert numbers("12,90 €") != numbers("9,90 €")
+
+
+_WHITESPACE = [c for c in map(chr, range(0x3001)) if c.isspace()]
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(["a", "b", "é", ".", " ", "\u200b"]), st.sampled_from(_WHITESPACE)), max_size=24), st.sampled_from([5, 240]))
+def test_snippet_collapses_every_kind_of_whitespace_as_split_and_join_do(chars, limit):
+    from mysteryshop.quality.text import snippet
+
+    text = "".join(chars)
+    plain = " ".join(text.split())
+    expected = plain if len(plain) <= limit else plain[:limit].rsplit(" ", 1)[0] + "…"
+    assert snippet(text, limit) == (expected if text else text)
