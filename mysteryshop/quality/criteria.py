@@ -472,13 +472,17 @@ def _substance(
     for sentence, folded in sorted(pairs, key=lambda pair: -len(pair[1])) if longest_first else pairs:
         if longest_first and lex.non_substance.match(folded):
             continue
-        if longest_first and _plainly_says_something(sentence, folded, lex):
+        lead = lex.lead_in.match(folded)
+        if longest_first and lead is None and _plainly_says_something(sentence, folded, lex):
             yield sentence
             continue
-        lead = lex.lead_in.match(folded)
         if lead is not None:
             folded = folded[lead.end() :]
-        if lex.non_substance.match(folded) or lex.greeting.match(folded):
+            if lex.non_substance.match(folded):
+                continue
+        elif not longest_first and lex.non_substance.match(folded):
+            continue  # (with the longest first, a sentence that is a pleasantry was passed over above)
+        if lex.greeting.match(folded):
             continue
         coded = _DIGIT.search(folded) is not None
         names = _sentence_names(sentence, customer, names_only)
@@ -525,9 +529,8 @@ _PLAINLY_SUBSTANCE = 4
 def _plainly_says_something(sentence: str, folded: str, lex: Lexicon) -> bool:
     """A quick first look, for a reply that defers nowhere: `_PLAINLY_SUBSTANCE` words of its own even if every
     capitalised word were a name and every code a reference, in a sentence that is no pleasantry and no receipt
-    (twice as many whatever it holds: no receipt takes out that many)."""
-    if lex.non_substance.match(folded) or lex.lead_in.match(folded):
-        return False
+    (twice as many whatever it holds: no receipt takes out that many). Called on a sentence that is no pleasantry
+    and has no lead-in ("in the meantime")."""
     words = len(set(words_of(folded)) - not_residual(lex))  # distinct, and one-letter words count: a quick upper bound
     if words < _PLAINLY_SUBSTANCE:
         return False
