@@ -248,7 +248,7 @@ def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Cr
         for index in range(when_at, len(reply.sentences)):
             folded = reply.folded[index]
             if lex.when.search(folded) and not lex.policy_deadline.search(folded) and not lex.automated.search(folded):
-                if _general_time(folded, lex) or _already_done(folded, lex):
+                if _general_time(folded, lex) or _already_done(folded, lex) or _customer_deadline(folded, lex):
                     continue
                 return _result("sets_expectations", True, 0.8, reply.sentences[index], "sets expectations (when)")
     steps = lex.union("next_step", "company_step")
@@ -274,6 +274,12 @@ def sets_expectations(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> Cr
         return _result("sets_expectations", False, 0.7, reply.sentences[asked],
                        "only a request or instruction to the customer: what they should do, not what will happen or when")
     return _result("sets_expectations", False, 0.75, "", "no next step or timeframe given")
+
+
+def _customer_deadline(folded: str, lex: Lexicon) -> bool:
+    """A time on a request to the customer and on nothing of the company's ("merci de nous envoyer une photo d'ici
+    vendredi", "please send the form by Friday"): when the customer should act, not what will happen."""
+    return bool(lex.customer_step.search(folded)) and not lex.union("next_step", "company_step").search(folded)
 
 
 _CLAUSE_BREAK = re.compile(r"[,;:()]|\s(?:and|but|und|aber|et|mais|y|pero)\s")

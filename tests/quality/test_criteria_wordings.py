@@ -361,6 +361,17 @@ MORE: list[tuple[str, str, str, str, bool]] = [
     ("fr", "sets_expectations", "Ma carte a été avalée.", "Nous prenons votre demande très au sérieux.", False),
     ("es", "sets_expectations", "El cajero se tragó mi tarjeta.", "El técnico pasará el jueves por la tarde.", True),
     ("es", "sets_expectations", "El cajero se tragó mi tarjeta.", "Vamos a estudiar su caso con detenimiento.", False),
+    # a time on a request to the customer, a delay for every customer, a step of the customer's after "dès que vous":
+    # none says what will happen in this matter; a promise to write back once there is news does
+    ("fr", "sets_expectations", "Ma machine à laver fuit.", "Merci de nous envoyer une photo de la fuite d'ici vendredi.", False),
+    ("fr", "sets_expectations", "Ma machine à laver fuit.", "Les remboursements sont traités sous 14 jours selon nos conditions.", False),
+    ("fr", "sets_expectations", "Ma machine à laver fuit.", "Dès que vous aurez reçu le colis, vérifiez le contenu.", False),
+    ("fr", "sets_expectations", "Ma machine à laver fuit.", "Dès que vous nous aurez renvoyé l'appareil, nous vous rembourserons.", True),
+    ("fr", "sets_expectations", "Ma machine à laver fuit.", "Nous vous enverrons un bon de retour sous 48 h.", True),
+    ("de", "sets_expectations", "Die Waschmaschine leckt.", "Sobald ich Rückmeldung von der Technik habe, melde ich mich bei Ihnen.", True),
+    ("de", "sets_expectations", "Die Waschmaschine leckt.", "Bitte schicken Sie uns bis Freitag ein Foto vom Typenschild.", False),
+    ("es", "sets_expectations", "La lavadora pierde agua.", "Te escribo en cuanto tenga noticias del taller.", True),
+    ("en", "sets_expectations", "My washing machine leaks.", "Please send us a photo of the leak by Friday.", False),
     ("en", "asks_feedback", "My calendar won't sync.", "Please sign out and back in. Did the reset sort it?", True),
     ("en", "asks_feedback", "My calendar won't sync.", "Please sign out and back in. If you need anything else, just reply to this email.", False),
     ("de", "asks_feedback", "Mein Kalender synchronisiert nicht.", "Bitte melden Sie sich ab und wieder an. Konnten wir Ihnen damit weiterhelfen?", True),
