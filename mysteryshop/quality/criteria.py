@@ -417,9 +417,10 @@ def stalling_autoreply(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> C
     """
     defers = lex.union("deferral", "automated", "vague_step")
     at = reply.first(defers)
-    cues = [] if at is None else [s for s, f in zip(reply.sentences[at:], reply.folded[at:]) if defers.search(f)]
+    deferring: dict[str, bool] = {}
+    cues = [] if at is None else [s for s, f in zip(reply.sentences[at:], reply.folded[at:]) if _defers(f, defers, deferring)]
     if cues:
-        substantive = list(_substance(exchange, reply, lex))
+        substantive = list(_substance(exchange, reply, lex, deferring=deferring))
     else:
         # a receipt alone ("we have received your message, ref 4471") defers as surely as "we will get back to you";
         # with no deferral in it, one sentence of substance settles it (score 0: nothing defers)
@@ -441,7 +442,17 @@ def stalling_autoreply(exchange: Exchange, reply: CleanReply, lex: Lexicon) -> C
     return _result("stalling_autoreply", True, 0.85, cue, "only defers: receipt, reference or 'we will get back to you', no substance", share)
 
 
-def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_first: bool = False) -> Iterator[str]:
+def _defers(folded: str, defers: Phrases, seen: dict[str, bool]) -> bool:
+    """Whether `defers` finds anything in `folded`, searched once per distinct text of a reply."""
+    found = seen.get(folded)
+    if found is None:
+        found = seen[folded] = defers.search(folded) is not None
+    return found
+
+
+def _substance(
+    exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_first: bool = False, deferring: dict[str, bool] | None = None
+) -> Iterator[str]:
     """The reply's sentences that say something beyond deferring (the longest first, when only whether there is one matters).
 
     What is taken out before the words left are counted: codes and numbers (a case number is not substance),
@@ -461,17 +472,23 @@ def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_firs
         phrases = (lex.vague_step, lex.deferral, lex.automated, lex.acknowledges, lex.boilerplate_empathy, lex.conditional, lex.hand_off)
     names_only = "names" in lex.words("capitals_mark")
     defers = lex.union("deferral", "automated", "vague_step")
+    if deferring is None:
+        deferring = {}
     pairs = zip(reply.sentences, reply.folded)
     for sentence, folded in sorted(pairs, key=lambda pair: -len(pair[1])) if longest_first else pairs:
         if longest_first and lex.non_substance.match(folded):
             continue
-        if longest_first and _plainly_says_something(sentence, folded, lex):
+        lead = lex.lead_in.match(folded)
+        if longest_first and lead is None and _plainly_says_something(sentence, folded, lex):
             yield sentence
             continue
-        lead = lex.lead_in.match(folded)
         if lead is not None:
             folded = folded[lead.end() :]
-        if lex.non_substance.match(folded) or lex.greeting.match(folded):
+            if lex.non_substance.match(folded):
+                continue
+        elif not longest_first and lex.non_substance.match(folded):
+            continue  # (with the longest first, a sentence that is a pleasantry was passed over above)
+        if lex.greeting.match(folded):
             continue
         coded = _DIGIT.search(folded) is not None
         names = _sentence_names(sentence, customer, names_only)
@@ -482,7 +499,9 @@ def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_firs
             yield sentence  # no deferral in the reply, no receipt in the sentence, and words enough of its own
             continue
         before_when = folded
-        for pattern in phrases:
+        # the first three (vague step, deferral, automated) can only take something out where their union finds it
+        skip = 0 if longest_first or _defers(folded, defers, deferring) else 3
+        for pattern in phrases[skip:]:
             before_when = pattern.sub(" ", before_when)  # on the sentence as written: references and times have digits
         if not longest_first and lex.answer_sign.search(before_when) and not _promotes(folded, customer, lex):
             yield sentence  # an action done, a decision, an amount, steps: an answer, even in the customer's own words
@@ -498,7 +517,7 @@ def _substance(exchange: Exchange, reply: CleanReply, lex: Lexicon, longest_firs
                 words = [w for w in words if " " + to_stem(w) not in echoed]
         if len(words) < SUBSTANCE_WORDS or lex.marketing.search(folded):
             continue
-        if not longest_first and (lex.sympathy.match(folded) or defers.search(folded)):
+        if not longest_first and (lex.sympathy.match(folded) or _defers(folded, defers, deferring)):
             continue  # it defers or commiserates, in words of its own, and answers nothing
         yield sentence
 
@@ -516,9 +535,8 @@ _PLAINLY_SUBSTANCE = 4
 def _plainly_says_something(sentence: str, folded: str, lex: Lexicon) -> bool:
     """A quick first look, for a reply that defers nowhere: `_PLAINLY_SUBSTANCE` words of its own even if every
     capitalised word were a name and every code a reference, in a sentence that is no pleasantry and no receipt
-    (twice as many whatever it holds: no receipt takes out that many)."""
-    if lex.non_substance.match(folded) or lex.lead_in.match(folded):
-        return False
+    (twice as many whatever it holds: no receipt takes out that many). Called on a sentence that is no pleasantry
+    and has no lead-in ("in the meantime")."""
     words = len(set(words_of(folded)) - not_residual(lex))  # distinct, and one-letter words count: a quick upper bound
     if words < _PLAINLY_SUBSTANCE:
         return False
