@@ -56,15 +56,17 @@ def remove_quoted(text: str, customer_text: str | None = None) -> str:
     them back without quoting marks ("You asked: 'Can I return it after 30 days?'").
     """
     kept: list[str] = []
+    said_something = False  # a line with text kept: a desk's reply-above-this-line marker only opens a mail
     lines = text.splitlines()
     for index, line in enumerate(lines):
-        if not any(k.strip() for k in kept) and _DESK_MARKER.match(line):
+        if not said_something and _DESK_MARKER.match(line):
             continue
         if _may_attribute(line) and (_ATTRIBUTION.match(line) or (_RULE.match(line) and _rule_before_headers(lines, index))):
             break
         if line.lstrip().startswith(">"):
             continue
         kept.append(line)
+        said_something = said_something or bool(line.strip())
     result = "\n".join(kept).strip()
     if customer_text:
         result = _remove_pasted(result, customer_text)
