@@ -124,6 +124,9 @@ RACES = {
     "poor": "a persona's chat answer races the journey's end (converse/answering.py finish() decides on wall time)",
     "asks_back": "a follow-up email races the probe's end; the form's page can miss its 10 s step limit under load",
     "excellent": "a follow-up email races the probe's end (escalation p0 followed_up true in one run, false in the other, at load 1)",
+    "typical": "a web form's confirmation email races the probe's end (cross_channel: received after 14h 48m company time in one run, "
+               "missing in the other, at load 1 in the final CI run of 2026-12-04); the chat answer to the company's question races "
+               "the chat_answered deadline",
 }
 
 
