@@ -327,9 +327,10 @@ class KeepAliveServer:
             protocol_version = "HTTP/1.1"
 
             def do_GET(self) -> None:  # noqa: N802
-                body = str(self.client_address[1]).encode()
+                # no favicon: Chromium's request for /favicon.ico, cancelled when the page closes, closes its socket
+                body = f'<!doctype html><link rel="icon" href="data:,"><body>{self.client_address[1]}</body>'.encode()
                 self.send_response(200)
-                self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Type", "text/html")
                 self.send_header("Content-Length", str(len(body)))
                 self.send_header("Keep-Alive", "timeout=60")
                 self.end_headers()
