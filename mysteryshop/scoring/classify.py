@@ -921,9 +921,14 @@ def _survey(words: KindWords, subject: _Scanned, body: _Body, scale: str | None,
         return None
     # several signs outweigh what else the message says when they open it (a survey that quotes the conversation below);
     # a rating footer under an answer comes after it
-    leads = (body.before_judging or 0) < SUBSTANCE_BESIDE_NOTICE
+    # in the customer's thread, a rating scale below the sign-off of a short answer ("Your refund went out today. Best, Tom" above
+    # "Rate this reply: Great / Okay / Not good"), with no word of the reply's own asking to judge, rates that answer: the answer
+    # is the message
+    footer = (reply and scale is not None and body.before_judging is None and not body.judging and not body.questions and not surveyed
+              and not acknowledges and not body.cues.get("closure") and body.substance >= SUBSTANCE_FOR_ANSWER)
+    leads = (body.before_judging or 0) < SUBSTANCE_BESIDE_NOTICE and not footer
     # in the thread, a request for feedback in the writer's own words beside an answer ("let us know how we did") is a line of it
-    beside = SUBSTANCE_BESIDE_NOTICE if (not reply or surveyed or scale) else SUBSTANCE_FOR_ANSWER
+    beside = SUBSTANCE_BESIDE_NOTICE if (not reply or surveyed or scale) and not footer else SUBSTANCE_FOR_ANSWER
     if in_subject is not None or (signs >= 2 and leads) or other < beside or follow_up:
         evidence = tuple(f"body {_quote(c)}" for c in body.cues.get("survey", [])[:3]) + ((f"subject {_quote(in_subject)}",) if in_subject else ())
         evidence += tuple(f"asks {_quote(c)}" for c in questions[:2]) + ((f"subject {_quote(asked)}",) if asked else ())

@@ -1898,3 +1898,50 @@ Der Server versucht noch 1 Tag und 19 Stunden lang, die Nachricht zuzustellen. S
 def test_messages_as_real_systems_write_them(expected: str, message: dict[str, str]) -> None:
     fields = dict(message)
     assert kind(mail(fields.pop("body"), **fields)) == expected
+
+
+# An appointment's details in a person's answer ("Titel: … / Zeit: … / Teilnehmer: <the customer>, <the agent>") are the
+# company's own record of what it booked, not a web form's copy of who wrote: a field echoes the customer only when its
+# value is their name or address alone.
+APPOINTMENT_ANSWER = """Hallo Frau Weiss,
+
+ich habe Ihnen den Termin für die Beratung eingetragen:
+
+Titel: Beratung Heizungstausch
+Zeit: Di., 10. März 2026, 09:00 - 10:00
+Ort: Filiale Lindenstraße 4
+Teilnehmer: Clara Weiss, Jonas Brandt
+
+Bringen Sie bitte die letzte Gasrechnung mit.
+
+Viele Grüße
+Jonas Brandt
+"""
+FORM_COPY = """We have your message and will answer within one working day.
+
+Name: Clara Weiss
+E-Mail: <clara.weiss@probe.example>
+Message: my parcel never arrived
+"""
+
+
+def test_an_appointments_fields_that_list_the_customer_among_others_are_the_companys_own_words() -> None:
+    own = own_text(parse_mail(mail(APPOINTMENT_ANSWER, "Re: Beratungstermin")), kind_words())
+    assert not own.echoed
+    assert "Zeit: Di., 10. März 2026" in own.text and "Teilnehmer: Clara Weiss, Jonas Brandt" in own.text
+    copied = own_text(parse_mail(mail(FORM_COPY, "Your enquiry", reply=False)), kind_words())
+    assert copied.echoed and "Clara Weiss" not in copied.text
+
+
+# A rating scale below the sign-off of a short answer in the customer's thread rates that answer: the message is the answer.
+SHORT_ANSWER = "Hi Clara,\n\nYour refund of 34.90 EUR went out this morning; it reaches your card in three to five days.\n\nBest,\nTom\n\n"
+
+
+@pytest.mark.parametrize("footer", ["Rate this reply:\nGreat   Okay   Not good\n", "Rate this reply: ★★★★★\n",
+                                    "Antwort bewerten:\nSehr gut   Okay   Schlecht\n"])
+def test_a_rating_footer_under_a_short_answer_leaves_it_an_answer(footer: str) -> None:
+    assert kind(mail(SHORT_ANSWER + footer)) == "answer"
+
+
+def test_the_same_scale_with_no_answer_above_it_is_a_survey() -> None:
+    assert kind(mail("Hi Clara,\n\nThanks again.\n\nBest,\nTom\n\nRate this reply:\nGreat   Okay   Not good\n")) == "survey"
