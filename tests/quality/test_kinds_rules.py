@@ -1945,3 +1945,40 @@ def test_a_rating_footer_under_a_short_answer_leaves_it_an_answer(footer: str) -
 
 def test_the_same_scale_with_no_answer_above_it_is_a_survey() -> None:
     assert kind(mail("Hi Clara,\n\nThanks again.\n\nBest,\nTom\n\nRate this reply:\nGreat   Okay   Not good\n")) == "survey"
+
+
+# A question under the answer that judges that very reply ("is this reply useful?") is the answer's footer, in every language.
+@pytest.mark.parametrize("body", [
+    "Hi Clara,\n\nYour refund of 34.90 EUR went out this morning; it reaches your card in three to five days.\n\n"
+    "Is this reply useful?\nYes   No\n\nKind regards\nTom Baker\nLumio Support\n",
+    "Bonjour Clara,\n\nLe remboursement de 34,90 EUR est parti ce matin, il arrive sur votre carte sous trois à cinq jours.\n\n"
+    "Cette réponse vous a-t-elle aidé ?\nOui   Non\n\nCordialement\nTom Baker\nService Lumio\n",
+    "Hola Clara:\n\nEl reembolso de 34,90 EUR salió esta mañana y llega a tu tarjeta en tres a cinco días.\n\n"
+    "¿Le ha resultado útil esta respuesta?\nSí   No\n\nSaludos cordiales\nTom Baker\nAtención Lumio\n",
+    "Hallo Clara,\n\ndie Erstattung über 34,90 EUR ist heute raus und in drei bis fünf Tagen auf Ihrer Karte.\n\n"
+    "Hat Ihnen diese Antwort geholfen?\nJa   Nein\n\nMit freundlichen Grüßen\nTom Baker\nLumio Service\n",
+])
+def test_a_question_that_rates_the_reply_itself_is_a_footer_of_the_answer(body: str) -> None:
+    assert kind(mail(body)) == "answer"
+
+
+def test_a_question_about_the_support_in_general_in_the_thread_stays_a_survey() -> None:
+    assert kind(mail("Hi Clara,\n\nHow satisfied were you with our support last week?\nVery   Somewhat   Not at all\n\nLumio Care\n")) == "survey"
+
+
+# A shop or desk closed for a public holiday or a break answers nothing: an absence, in every language; a holiday that
+# delayed a parcel is an answer's matter.
+@pytest.mark.parametrize(("body", "expected"), [
+    ("Hello,\n\nOur shop is closed for the bank holiday. We will answer your message when we reopen on Tuesday.\n\nThe Lumio team\n",
+     "out_of_office"),
+    ("Guten Tag,\n\nwegen des Feiertags bleibt unser Büro am Montag geschlossen. Ihre Nachricht lesen wir am Dienstag.\n\nIhr Lumio-Team\n",
+     "out_of_office"),
+    ("Bonjour,\n\nLa boutique est fermée le 14 juillet. Nous répondrons à votre message dès la réouverture.\n\nLumio\n",
+     "out_of_office"),
+    ("Hola:\n\nLa tienda permanece cerrada por festivo local hasta el jueves. Contestaremos a su mensaje tras la reapertura.\n\nLumio\n",
+     "out_of_office"),
+    ("Hi Clara,\n\nYour parcel was held up by the bank holiday; it left our depot this morning and arrives tomorrow.\n\nBest,\nTom\n",
+     "answer"),
+])
+def test_closed_for_a_holiday(body: str, expected: str) -> None:
+    assert kind(mail(body)) == expected
