@@ -1982,3 +1982,18 @@ def test_a_question_about_the_support_in_general_in_the_thread_stays_a_survey() 
 ])
 def test_closed_for_a_holiday(body: str, expected: str) -> None:
     assert kind(mail(body)) == expected
+
+
+# Time off and surveys in wordings without the usual keywords ("out of office", "survey"), in every language.
+@pytest.mark.parametrize(("body", "subject", "expected"), [
+    ("Hello,\n\nI'm having a couple of days off and will read your email on Thursday.\n\nRuth\n", "Re: My order 4471", "out_of_office"),
+    ("Hallo,\n\nich gönne mir eine Auszeit bis zum 4. April.\n\nGrüße\nJan\n", "AW: Meine Bestellung", "out_of_office"),
+    ("Bonjour,\n\nje bénéficie de quelques jours de repos jusqu'au 3 avril.\n\nCordialement,\nLuc\n", "RE: Ma commande", "out_of_office"),
+    ("Hola:\n\nme encuentro disfrutando de mis días libres hasta el 2 de abril.\n\nSaludos,\nAna\n", "RE: Mi pedido", "out_of_office"),
+    ("Hi Clara,\n\nCould you tell us how our support team did with your last request? https://lumio.example/csat/77\n\nLumio\n",
+     "Re: My order 4471", "survey"),
+    ("Hi Clara,\n\nWas your question answered? Reply with 1 for yes or 2 for no.\n\nLumio\n", "Quick question", "survey"),
+    ("Hola Clara:\n\n¿Resolvimos su incidencia? Conteste con un 1 si la resolvimos o con un 2 si no.\n\nLumio\n", "Una pregunta", "survey"),
+])
+def test_time_off_and_surveys_in_other_words(body: str, subject: str, expected: str) -> None:
+    assert kind(mail(body, subject)) == expected
