@@ -124,6 +124,7 @@ class _Body:
     judging: list[Cue] = field(default_factory=list)  # feedback words in sentences that are no question ("we'd love a review")
     about_us: list[Cue] = field(default_factory=list)  # those of them in a sentence that names the company: "how we handled this"
     links: int = 0  # sentences that carry a link, or are a button's caption ("Write a review", "Jetzt bewerten")
+    asking: list[str] = field(default_factory=list)  # the (folded) sentences that ask to judge, as their cues set before_judging
 
     def first(self, group: str) -> Cue | None:
         found = self.cues.get(group)
@@ -293,8 +294,10 @@ def _read_body(words: KindWords, text: str, subject: str = "") -> _Body:
             body.judging.append(groups_here["feedback"][0])
         if linked[index] or (len(folded.split()) <= _CAPTION_WORDS and not _LINE_END.search(folded) and "feedback" in groups_here):
             body.links += 1
-        if (asks or "survey" in groups_here) and body.before_judging is None:
-            body.before_judging = body.substance
+        if asks or "survey" in groups_here:
+            body.asking.append(folded)
+            if body.before_judging is None:
+                body.before_judging = body.substance
         own = waiting = 0
         put_off = [(c.start, c.end) for group in ("deferral", "reply_promise") for c in groups_here.get(group, ())]
         waits = [(c.start, c.end) for c in groups_here.get("wait", ())]
@@ -921,9 +924,18 @@ def _survey(words: KindWords, subject: _Scanned, body: _Body, scale: str | None,
         return None
     # several signs outweigh what else the message says when they open it (a survey that quotes the conversation below);
     # a rating footer under an answer comes after it
-    leads = (body.before_judging or 0) < SUBSTANCE_BESIDE_NOTICE
+    # in the customer's thread, a rating scale below the sign-off of a short answer ("Your refund went out today. Best, Tom" above
+    # "Rate this reply: Great / Okay / Not good"), with no word of the reply's own asking to judge, rates that answer: the answer
+    # is the message. Likewise when every sentence that asks to judge names the reply itself ("Was this reply helpful?", "War
+    # diese Antwort hilfreich?") and an answer comes first
+    below_sign_off = scale is not None and body.before_judging is None and not body.judging and not body.questions and not surveyed
+    rates_reply = bool(body.asking) and all(words["rates_reply"].first(sentence) is not None for sentence in body.asking) and (
+        body.before_judging or 0) >= SUBSTANCE_FOR_ANSWER
+    footer = (reply and (below_sign_off or rates_reply) and not acknowledges and not body.cues.get("closure")
+              and body.substance >= SUBSTANCE_FOR_ANSWER)
+    leads = (body.before_judging or 0) < SUBSTANCE_BESIDE_NOTICE and not footer
     # in the thread, a request for feedback in the writer's own words beside an answer ("let us know how we did") is a line of it
-    beside = SUBSTANCE_BESIDE_NOTICE if (not reply or surveyed or scale) else SUBSTANCE_FOR_ANSWER
+    beside = SUBSTANCE_BESIDE_NOTICE if (not reply or surveyed or scale) and not footer else SUBSTANCE_FOR_ANSWER
     if in_subject is not None or (signs >= 2 and leads) or other < beside or follow_up:
         evidence = tuple(f"body {_quote(c)}" for c in body.cues.get("survey", [])[:3]) + ((f"subject {_quote(in_subject)}",) if in_subject else ())
         evidence += tuple(f"asks {_quote(c)}" for c in questions[:2]) + ((f"subject {_quote(asked)}",) if asked else ())

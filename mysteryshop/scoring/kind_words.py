@@ -16,7 +16,8 @@ from ruamel.yaml import YAML
 #: the groups of cues kinds.yaml must have (a missing one is a packaging error, said at load)
 CUE_GROUPS = ("bounce_subject", "bounce_body", "delay", "absence_subject", "absence_body", "auto_subject", "automated",
               "received", "deferral", "boilerplate", "survey", "marketing", "person", "reply_marker", "aside", "notice_subject", "notice_body", "bulk_body", "closure",
-              "reply_promise", "feedback", "imprint", "wait", "challenge", "month", "transaction", "request_subject", "remedy", "survey_host")
+              "reply_promise", "feedback", "imprint", "wait", "challenge", "month", "transaction", "request_subject", "remedy", "survey_host",
+              "rates_reply")
 
 
 class KindWordsError(ValueError):

@@ -114,6 +114,22 @@ def _names(folded_line: str, names: tuple[str, ...], addresses: tuple[str, ...])
     return any(a in folded_line for a in addresses) or any(n in " ".join(folded_line.split()) for n in names)
 
 
+#: what is left of a field's value once the customer's names and addresses are out: quotes, brackets, spaces
+_NAME_LEFTOVER = re.compile(r"[\s\"'<>()\[\],;:.-]*")
+
+
+def _only_customer(folded_value: str, names: tuple[str, ...], addresses: tuple[str, ...]) -> bool:
+    """Whether a field's value is the customer's name or address and nothing else ("Name: Clara Weiss", "E-Mail: <clara@…>"):
+    a form's copy of who wrote. A list of people with them in it ("Teilnehmer: Clara Weiss, Jonas Brandt") is an
+    appointment's or a record's field, written by the company."""
+    if not _names(folded_value, names, addresses):
+        return False
+    rest = " ".join(folded_value.split())
+    for who in sorted(names + addresses, key=len, reverse=True):
+        rest = rest.replace(who, " ")
+    return _NAME_LEFTOVER.fullmatch(rest) is not None
+
+
 def _attribution(line: str, folded: str, names: tuple[str, ...], addresses: tuple[str, ...]) -> bool:
     """A line that says the customer wrote what follows: one that introduces it ("New submission from Ann <ann@…>:"),
     or a desk's comment header that starts with their name and gives a date ("Jonas Becker, 13 Nov 2025, 10:10")."""
@@ -154,7 +170,7 @@ def _without_customer(text: str, names: tuple[str, ...], addresses: tuple[str, .
             drop[index] = True
             continue
         field = _FIELD.match(line)
-        if field is not None and _names(fold(field.group("value")), names, addresses) and not _GREETING.match(folded):
+        if field is not None and _only_customer(fold(field.group("value")), names, addresses) and not _GREETING.match(folded):
             # a form's copy: the whole paragraph of fields (and the message field in it) is the customer's
             start = index
             while start > 0 and lines[start - 1].strip():

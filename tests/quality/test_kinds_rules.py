@@ -1898,3 +1898,102 @@ Der Server versucht noch 1 Tag und 19 Stunden lang, die Nachricht zuzustellen. S
 def test_messages_as_real_systems_write_them(expected: str, message: dict[str, str]) -> None:
     fields = dict(message)
     assert kind(mail(fields.pop("body"), **fields)) == expected
+
+
+# An appointment's details in a person's answer ("Titel: … / Zeit: … / Teilnehmer: <the customer>, <the agent>") are the
+# company's own record of what it booked, not a web form's copy of who wrote: a field echoes the customer only when its
+# value is their name or address alone.
+APPOINTMENT_ANSWER = """Hallo Frau Weiss,
+
+ich habe Ihnen den Termin für die Beratung eingetragen:
+
+Titel: Beratung Heizungstausch
+Zeit: Di., 10. März 2026, 09:00 - 10:00
+Ort: Filiale Lindenstraße 4
+Teilnehmer: Clara Weiss, Jonas Brandt
+
+Bringen Sie bitte die letzte Gasrechnung mit.
+
+Viele Grüße
+Jonas Brandt
+"""
+FORM_COPY = """We have your message and will answer within one working day.
+
+Name: Clara Weiss
+E-Mail: <clara.weiss@probe.example>
+Message: my parcel never arrived
+"""
+
+
+def test_an_appointments_fields_that_list_the_customer_among_others_are_the_companys_own_words() -> None:
+    own = own_text(parse_mail(mail(APPOINTMENT_ANSWER, "Re: Beratungstermin")), kind_words())
+    assert not own.echoed
+    assert "Zeit: Di., 10. März 2026" in own.text and "Teilnehmer: Clara Weiss, Jonas Brandt" in own.text
+    copied = own_text(parse_mail(mail(FORM_COPY, "Your enquiry", reply=False)), kind_words())
+    assert copied.echoed and "Clara Weiss" not in copied.text
+
+
+# A rating scale below the sign-off of a short answer in the customer's thread rates that answer: the message is the answer.
+SHORT_ANSWER = "Hi Clara,\n\nYour refund of 34.90 EUR went out this morning; it reaches your card in three to five days.\n\nBest,\nTom\n\n"
+
+
+@pytest.mark.parametrize("footer", ["Rate this reply:\nGreat   Okay   Not good\n", "Rate this reply: ★★★★★\n",
+                                    "Antwort bewerten:\nSehr gut   Okay   Schlecht\n"])
+def test_a_rating_footer_under_a_short_answer_leaves_it_an_answer(footer: str) -> None:
+    assert kind(mail(SHORT_ANSWER + footer)) == "answer"
+
+
+def test_the_same_scale_with_no_answer_above_it_is_a_survey() -> None:
+    assert kind(mail("Hi Clara,\n\nThanks again.\n\nBest,\nTom\n\nRate this reply:\nGreat   Okay   Not good\n")) == "survey"
+
+
+# A question under the answer that judges that very reply ("is this reply useful?") is the answer's footer, in every language.
+@pytest.mark.parametrize("body", [
+    "Hi Clara,\n\nYour refund of 34.90 EUR went out this morning; it reaches your card in three to five days.\n\n"
+    "Is this reply useful?\nYes   No\n\nKind regards\nTom Baker\nLumio Support\n",
+    "Bonjour Clara,\n\nLe remboursement de 34,90 EUR est parti ce matin, il arrive sur votre carte sous trois à cinq jours.\n\n"
+    "Cette réponse vous a-t-elle aidé ?\nOui   Non\n\nCordialement\nTom Baker\nService Lumio\n",
+    "Hola Clara:\n\nEl reembolso de 34,90 EUR salió esta mañana y llega a tu tarjeta en tres a cinco días.\n\n"
+    "¿Le ha resultado útil esta respuesta?\nSí   No\n\nSaludos cordiales\nTom Baker\nAtención Lumio\n",
+    "Hallo Clara,\n\ndie Erstattung über 34,90 EUR ist heute raus und in drei bis fünf Tagen auf Ihrer Karte.\n\n"
+    "Hat Ihnen diese Antwort geholfen?\nJa   Nein\n\nMit freundlichen Grüßen\nTom Baker\nLumio Service\n",
+])
+def test_a_question_that_rates_the_reply_itself_is_a_footer_of_the_answer(body: str) -> None:
+    assert kind(mail(body)) == "answer"
+
+
+def test_a_question_about_the_support_in_general_in_the_thread_stays_a_survey() -> None:
+    assert kind(mail("Hi Clara,\n\nHow satisfied were you with our support last week?\nVery   Somewhat   Not at all\n\nLumio Care\n")) == "survey"
+
+
+# A shop or desk closed for a public holiday or a break answers nothing: an absence, in every language; a holiday that
+# delayed a parcel is an answer's matter.
+@pytest.mark.parametrize(("body", "expected"), [
+    ("Hello,\n\nOur shop is closed for the bank holiday. We will answer your message when we reopen on Tuesday.\n\nThe Lumio team\n",
+     "out_of_office"),
+    ("Guten Tag,\n\nwegen des Feiertags bleibt unser Büro am Montag geschlossen. Ihre Nachricht lesen wir am Dienstag.\n\nIhr Lumio-Team\n",
+     "out_of_office"),
+    ("Bonjour,\n\nLa boutique est fermée le 14 juillet. Nous répondrons à votre message dès la réouverture.\n\nLumio\n",
+     "out_of_office"),
+    ("Hola:\n\nLa tienda permanece cerrada por festivo local hasta el jueves. Contestaremos a su mensaje tras la reapertura.\n\nLumio\n",
+     "out_of_office"),
+    ("Hi Clara,\n\nYour parcel was held up by the bank holiday; it left our depot this morning and arrives tomorrow.\n\nBest,\nTom\n",
+     "answer"),
+])
+def test_closed_for_a_holiday(body: str, expected: str) -> None:
+    assert kind(mail(body)) == expected
+
+
+# Time off and surveys in wordings without the usual keywords ("out of office", "survey"), in every language.
+@pytest.mark.parametrize(("body", "subject", "expected"), [
+    ("Hello,\n\nI'm having a couple of days off and will read your email on Thursday.\n\nRuth\n", "Re: My order 4471", "out_of_office"),
+    ("Hallo,\n\nich gönne mir eine Auszeit bis zum 4. April.\n\nGrüße\nJan\n", "AW: Meine Bestellung", "out_of_office"),
+    ("Bonjour,\n\nje bénéficie de quelques jours de repos jusqu'au 3 avril.\n\nCordialement,\nLuc\n", "RE: Ma commande", "out_of_office"),
+    ("Hola:\n\nme encuentro disfrutando de mis días libres hasta el 2 de abril.\n\nSaludos,\nAna\n", "RE: Mi pedido", "out_of_office"),
+    ("Hi Clara,\n\nCould you tell us how our support team did with your last request? https://lumio.example/csat/77\n\nLumio\n",
+     "Re: My order 4471", "survey"),
+    ("Hi Clara,\n\nWas your question answered? Reply with 1 for yes or 2 for no.\n\nLumio\n", "Quick question", "survey"),
+    ("Hola Clara:\n\n¿Resolvimos su incidencia? Conteste con un 1 si la resolvimos o con un 2 si no.\n\nLumio\n", "Una pregunta", "survey"),
+])
+def test_time_off_and_surveys_in_other_words(body: str, subject: str, expected: str) -> None:
+    assert kind(mail(body, subject)) == expected
