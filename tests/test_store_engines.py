@@ -67,6 +67,36 @@ def test_the_same_writes_and_reads_give_the_same_rows_on_both_engines(location: 
         store.close()
 
 
+def test_many_messages_at_once_get_their_own_ids_and_annotations_on_both_engines(location: Path | str) -> None:
+    """Hundreds of messages stored at once (one batch: PostgreSQL sends each run of inserts, and of posted
+    annotations, as one statement): each awaited id is the row of that message, and where one message is annotated
+    twice in a batch the later annotation is the one kept, as when the writes are applied one after another."""
+    store = Store(location)
+    try:
+        store.create_run("r", {})
+
+        async def receive() -> list[int]:
+            ids = await asyncio.gather(*(store.amessage("r", "in", "desk@x", [f"p{n}@probe.test"], n, f"raw {n}".encode())
+                                         for n in range(300)))
+            for n, rowid in enumerate(ids):
+                store.post(*store.annotation(rowid, probe_id=f"p{n}", subject=f"first {n}", malformed=n % 2))
+                if n % 3 == 0:
+                    store.post(*store.annotation(rowid, probe_id=f"p{n}", subject=f"second {n}", malformed=n % 2))
+            store.post(*store.annotation(ids[7], text=None, subject="only the subject"))  # another shape in the same batch
+            await store.aflush()
+            return ids
+
+        ids = asyncio.run(receive())
+        assert len(set(ids)) == 300
+        rows = {r[0]: r[1:] for r in store.rows("SELECT id, raw, t_ns, probe_id, subject, malformed FROM messages")}
+        for n, rowid in enumerate(ids):
+            raw, t_ns, probe_id, subject, malformed = rows[rowid]
+            assert (bytes(raw), t_ns, probe_id, malformed) == (f"raw {n}".encode(), n, f"p{n}", n % 2)
+            assert subject == ("only the subject" if n == 7 else f"second {n}" if n % 3 == 0 else f"first {n}")
+    finally:
+        store.close()
+
+
 def test_a_store_records_its_schema_version_and_opening_it_again_changes_nothing(location: Path | str) -> None:
     Store(location).close()
     store = Store(location)

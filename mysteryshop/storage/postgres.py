@@ -8,6 +8,7 @@ so each read sees everything committed before it.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,6 +26,12 @@ from mysteryshop.storage.dialect import to_postgres
 #: any number, the same in every process: the lock that migrations take
 MIGRATION_LOCK = 0x6D797374
 CONNECT_TIMEOUT_S = 5
+#: an update of one row by its id (an annotation): a run of them can go as one statement over arrays
+_UPDATE_BY_ID = re.compile(r"UPDATE (\w+) SET ((?:\w+ = %s, )*\w+ = %s) WHERE id = %s")
+#: a plain insert of one row returning its generated id (a received message): a run of them can go as one statement
+_INSERT_RETURNING_ID = re.compile(r"INSERT INTO (\w+) \((\w+(?:, \w+)*)\) VALUES \((%s(?:, %s)*)\) RETURNING id")
+#: Python values whose lists psycopg sends as one typed array
+_ARRAY_TYPES = (str, int, float, bytes, bool)
 
 
 def redacted(url: str) -> str:
@@ -122,6 +129,7 @@ class PostgresEngine:
         self.url = url
         self.location = redacted(url)
         self.path = self.location
+        self._types: dict[str, dict[str, str]] = {}
         first = self.connect()  # a bad URL says so here, in one line, before any pool retries in the background
         first.close()
         self._pool = ConnectionPool(url, min_size=1, max_size=8, kwargs={"autocommit": True, "row_factory": _row_factory},
@@ -198,19 +206,29 @@ class PostgresEngine:
                 runs[-1][2].append(_params(params))
                 continue
             runs.append((text, returning, [_params(params)] if many else [_params(params), None]))  # None: a single write
-        pending = []
+        pending: list[tuple[Any, bool, int, str]] = []  # (cursor, returns ids, writes, how: single / many / one statement)
         with conn.pipeline():
             for text, returning, rows in runs:
                 cursor = conn.cursor()
                 if rows[-1] is None:
                     cursor.execute(text, rows[0], prepare=True)
-                    pending.append((cursor, returning, 1, True))
-                else:
-                    cursor.executemany(text, rows, returning=returning)
-                    pending.append((cursor, returning, len(rows), False))
+                    pending.append((cursor, returning, 1, "single"))
+                    continue
+                together = None if len(rows) < 2 else (self._inserts_as_one if returning else self._updates_as_one)(text, rows)
+                if together is not None:
+                    cursor.execute(*together)
+                    pending.append((cursor, returning, len(rows), "one"))
+                    continue
+                cursor.executemany(text, rows, returning=returning)
+                pending.append((cursor, returning, len(rows), "many"))
         results: list[int] = []
-        for cursor, returning, count, single in pending:
-            if returning:
+        for cursor, returning, count, how in pending:
+            if how == "one" and returning:
+                found = sorted(int(row[0]) for row in cursor.fetchall())
+                if len(found) != count:
+                    raise RuntimeError(f"the store's writer lost count: {count} rows inserted, {len(found)} ids returned")
+                results.extend(found)
+            elif returning:
                 found = []
                 while True:
                     row = cursor.fetchone()
@@ -218,13 +236,68 @@ class PostgresEngine:
                     if not cursor.nextset():
                         break
                 results.extend(found)
-            elif single:
+            elif how == "single":
                 results.append(max(cursor.rowcount, 0))
             else:
                 results.extend([0] * count)  # posted: nobody reads it
         if len(results) != len(writes):
             raise RuntimeError(f"the store's writer lost count: {len(writes)} writes, {len(results)} results")
         return results
+
+    def _updates_as_one(self, text: str, rows: list[tuple[Any, ...]]) -> tuple[str, list[Any]] | None:
+        """A run of posted `UPDATE t SET a = %s, ... WHERE id = %s` as one `UPDATE ... FROM unnest(arrays)`: the
+        server plans and runs one statement, not one per row. The same end state as the writes one after another:
+        where an id comes twice, its last write is the one kept. None when the run does not have that shape (or a
+        column's values are not of one plain type), and it goes row by row."""
+        match = _UPDATE_BY_ID.fullmatch(text)
+        if match is None:
+            return None
+        table, columns = match.group(1), [a.split(" = ")[0] for a in match.group(2).split(", ")]
+        names = [*columns, "id"]
+        arrays = self._typed_arrays(table, names, list({row[-1]: row for row in rows}.values()))
+        if arrays is None:
+            return None
+        assignments = ", ".join(f"{c} = v.{c}" for c in columns)
+        return f"UPDATE {table} SET {assignments} FROM unnest({arrays[0]}) AS v({', '.join(names)}) WHERE {table}.id = v.id", arrays[1]
+
+    def _inserts_as_one(self, text: str, rows: list[tuple[Any, ...]]) -> tuple[str, list[Any]] | None:
+        """A run of `INSERT INTO t (a, ...) VALUES (%s, ...) RETURNING id` as one `INSERT ... SELECT FROM unnest(arrays)`.
+        Rows are inserted in the run's order (ORDER BY their ordinal), so the ids the sequence gives them rise in
+        that order and the returned ids, sorted, are the run's ids one by one (as SQLAlchemy's insertmanyvalues
+        relies on). None when the run does not have that shape."""
+        match = _INSERT_RETURNING_ID.fullmatch(text)
+        if match is None:
+            return None
+        table, names = match.group(1), match.group(2).split(", ")
+        arrays = self._typed_arrays(table, names, rows)
+        if arrays is None or "id" in names:
+            return None
+        columns = ", ".join(names)
+        return (f"INSERT INTO {table} ({columns}) SELECT {columns} FROM unnest({arrays[0]}) WITH ORDINALITY "
+                f"AS v({columns}, ordinal) ORDER BY ordinal RETURNING id", arrays[1])
+
+    def _typed_arrays(self, table: str, names: list[str], rows: list[tuple[Any, ...]]) -> tuple[str, list[Any]] | None:
+        """(the `%s::type[], ...` placeholders, one list per column) for `rows` of `names`; None when a column is
+        unknown or its values are not all of one plain type (psycopg could not send them as one array)."""
+        types = self._column_types(table)
+        if any(c not in types for c in names):
+            return None
+        arrays = [list(values) for values in zip(*rows)]
+        for values in arrays:
+            kinds = {type(v) for v in values if v is not None}
+            if len(kinds) > 1 or not kinds <= set(_ARRAY_TYPES):
+                return None
+        return ", ".join(f"%s::{types[c]}[]" for c in names), arrays
+
+    def _column_types(self, table: str) -> dict[str, str]:
+        """Column name → its SQL type, read once per table from the catalogue."""
+        cache = self._types
+        if table not in cache:
+            with self.connect() as other:
+                found = other.execute("SELECT attname, format_type(atttypid, atttypmod) FROM pg_attribute "
+                                      "WHERE attrelid = to_regclass(%s) AND attnum > 0 AND NOT attisdropped", (table,)).fetchall()
+            cache[table] = {str(name): str(kind) for name, kind in found}
+        return cache[table]
 
     def run_together(self, writes: list[tuple[str, tuple[Any, ...]]]) -> None:
         with self.connect() as conn, conn.transaction():
