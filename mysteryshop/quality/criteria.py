@@ -111,7 +111,22 @@ def _in_language(name: str, judge: Judge, exchange: Exchange, reply: CleanReply)
 
 
 def _result(name: str, passed: bool, confidence: float, evidence: str, reason: str, score: float | None = None) -> CriterionResult:
+    if not evidence and score is None and (passed is True or passed is False):
+        key = (name, passed, confidence, reason)
+        found = _NO_EVIDENCE.get(key)
+        if found is None:
+            found = CriterionResult(name, passed, float(passed), confidence, "", ENGINE, reason)
+            if len(_NO_EVIDENCE) < _MAX_NO_EVIDENCE:
+                _NO_EVIDENCE[key] = found
+        return found
     return CriterionResult(name, passed, float(passed) if score is None else score, confidence, snippet(evidence), ENGINE, reason)
+
+
+_NO_EVIDENCE: dict[tuple[str, bool, float, str], CriterionResult] = {}
+"""Verdicts without evidence or a score of their own, made once: a result is frozen, so one can stand for every reply
+that gets it. The criteria's reasons are mostly fixed messages; one with reply text in it would grow this, so it is
+capped at `_MAX_NO_EVIDENCE`."""
+_MAX_NO_EVIDENCE = 1024
 
 
 def _first(pattern: object, reply: CleanReply) -> str | None:

@@ -19,6 +19,16 @@ from tests.quality.test_languages import CASES
 PHRASES = {
     f"{code}.{name}": lex.lexicon(code).pattern(name) for code in lex.lexicon_languages() for name in lex.lexicon(code)._patterns
 }
+#: the unions the criteria search, which try at each place only the alternatives that can start there
+UNIONS = (("deferral", "automated", "vague_step"), ("next_step", "company_step"))
+PHRASES.update(
+    {
+        f"{code}.{'|'.join(names)}": lex.lexicon(code).union(*names)
+        for code in lex.lexicon_languages()
+        for names in UNIONS
+        if all(lex.lexicon(code).has(n) for n in names)
+    }
+)
 EN = lex.english()
 HERE = Path(__file__).parent
 
@@ -95,9 +105,30 @@ def test_an_anchored_alternative_does_not_come_first_unless_all_are(name):
     """A pattern list whose first alternative starts with '^' is compiled as anchored, and then searched plainly:
     the quick search by first words is lost for all of its alternatives (one such entry made acknowledges 15x slower)."""
     code, entry = name.split(".", 1)
+    if "|" in entry:
+        return  # a union, whose entries are checked one by one
     alternatives = lex.lexicon(code)._patterns[entry]
     if alternatives and alternatives[0].startswith("^"):
         assert all(a.startswith("^") for a in alternatives), f"{name}: put the '^' alternative after the others"
+
+
+@pytest.mark.parametrize("code", lex.lexicon_languages())
+def test_the_unions_try_only_the_alternatives_that_can_start_where_a_prefix_stands(code):
+    """Otherwise `re` tries every alternative of the union at every such place (the first search stalling makes)."""
+    lexicon = lex.lexicon(code)
+    for names in UNIONS:
+        if all(lexicon.has(n) for n in names):
+            # (a union with an alternative of unknown first words is searched plainly)
+            assert lexicon.union(*names).search.__name__ != "_search_boundaries", names
+    assert lex.english().union(*UNIONS[0]).search.__name__ == "_search_dispatched"
+
+
+def test_a_dispatched_union_gives_the_first_alternative_that_matches_where_two_start():
+    union = lex._rx("we will (?:call)|we will call you", ["we will (?:call)", "we will call you"])
+    assert union.search.__name__ == "_search_dispatched"
+    assert union.search("so we will call you").span() == union.regex.search("so we will call you").span() == (3, 15)
+    union = lex._rx("will call you|we will|we", ["will call you", "we will", "we"])
+    assert [union.search(t).span() for t in ("we will call you", "x, we")] == [(0, 7), (3, 5)]
 
 
 @pytest.mark.parametrize("code", lex.lexicon_languages())
