@@ -7,6 +7,7 @@ Debian's binaries (the session's `pg_server`), SQLite on a file.
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 import textwrap
@@ -93,6 +94,36 @@ def test_many_messages_at_once_get_their_own_ids_and_annotations_on_both_engines
             raw, t_ns, probe_id, subject, malformed = rows[rowid]
             assert (bytes(raw), t_ns, probe_id, malformed) == (f"raw {n}".encode(), n, f"p{n}", n % 2)
             assert subject == ("only the subject" if n == 7 else f"second {n}" if n % 3 == 0 else f"first {n}")
+    finally:
+        store.close()
+
+
+AWKWARD_TEXT = ["", "NULL", "null", 'a "quoted" word', "back\\slash", "{braces}, commas", "tab\tand\nnewline", "émoji ✉", " spaced "]
+
+
+def test_awkward_values_in_a_batch_come_back_exactly_on_both_engines(location: Path | str) -> None:
+    """A batch's runs of inserts and of annotations (on PostgreSQL one statement over arrays, sent in binary) keep
+    every value as written: bytes with NUL, quotes, backslashes and braces; text that reads as NULL, is empty, or
+    holds what an array's text form must quote; a column left NULL in every row; a bool in an INTEGER column."""
+    store = Store(location)
+    try:
+        store.create_run("r", {})
+        raws = [bytes([n % 256]) + b'\x00"\\{},NULL' + bytes(range(n % 7)) for n in range(200)]
+        texts = [AWKWARD_TEXT[n % len(AWKWARD_TEXT)] for n in range(200)]
+
+        async def receive() -> list[int]:
+            ids = await asyncio.gather(*(store.amessage("r", "in", texts[n], [texts[n]], n, raws[n]) for n in range(200)))
+            for n, rowid in enumerate(ids):
+                store.post(*store.annotation(rowid, subject=texts[n], text=None, malformed=n % 2 == 0))
+            await store.aflush()
+            return ids
+
+        ids = asyncio.run(receive())
+        rows = {r[0]: r[1:] for r in store.rows("SELECT id, raw, mail_from, rcpt_to, subject, text, malformed, probe_id FROM messages")}
+        for n, rowid in enumerate(ids):
+            raw, mail_from, rcpt_to, subject, text, malformed, probe_id = rows[rowid]
+            assert (bytes(raw), mail_from, subject, text, malformed, probe_id) == (raws[n], texts[n], texts[n], None, int(n % 2 == 0), None)
+            assert rcpt_to == json.dumps([texts[n]])
     finally:
         store.close()
 

@@ -101,6 +101,8 @@ def _configure(conn: psycopg.Connection[Any]) -> None:
 
 def _params(params: tuple[Any, ...]) -> tuple[Any, ...]:
     """SQLite stores a bool as 0/1 in an INTEGER column; PostgreSQL refuses a boolean there."""
+    if bool not in set(map(type, params)):  # the common case, checked in C: the writer calls this for every write
+        return params
     return tuple(int(p) if p is True or p is False else p for p in params)
 
 
@@ -287,7 +289,7 @@ class PostgresEngine:
             kinds = {type(v) for v in values if v is not None}
             if len(kinds) > 1 or not kinds <= set(_ARRAY_TYPES):
                 return None
-        return ", ".join(f"%s::{types[c]}[]" for c in names), arrays
+        return ", ".join(f"%b::{types[c]}[]" for c in names), arrays
 
     def _column_types(self, table: str) -> dict[str, str]:
         """Column name → its SQL type, read once per table from the catalogue."""
