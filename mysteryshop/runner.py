@@ -137,6 +137,8 @@ class Engine:
         self._acting = 0  # probes in the middle of an action (sending, filling in a form): being timed
         self.sends: SendGuard | None = None  # a campaign's ledger: each action done at most once across processes (sends.py)
         self._walking: dict[str, asyncio.Task[Any]] = {}  # probes walking their journey, by id (what `interrupt` cancels)
+        self._decided_at: dict[str, int] = {}  # a simulated desk's probes: when their latest decided step was decided (runner._decided)
+        self._kept_refs: dict[str, list[int]] = {}  # a simulated desk's probes: the replies inside the probe (runner._simulated_end)
         self._interrupts: dict[str, str] = {}  # probe id → why it was interrupted
         self._stopping: str | None = None  # why the whole run was interrupted: a probe not yet started does not start
 
@@ -214,7 +216,8 @@ class Engine:
                 if not timeline.action_log:
                     await self._wait_for_send_window(spec, timeline)
                 await self._walk(spec, timeline, inbox, state)
-                await self.answering.finish(spec, timeline)  # answers still due are not sent (recorded so) before the verdicts
+                end_ns = await self._simulated_end(spec, timeline, inbox)
+                await self.answering.finish(spec, timeline, end_ns)  # answers still due are not sent (recorded so) before the verdicts
                 outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True, clock=clock)
                 status = FAILED if any(o.status == FAILED for o in outcomes) else "passed"
                 result = ProbeResult(spec, status, outcomes, timeline=timeline)
@@ -229,8 +232,9 @@ class Engine:
         await self.web.finish(spec.probe_id, failed=result.status not in ("passed", "interrupted"))
         # a probe cut short has not finished: `run --resume` walks it on from its step events (resume.py)
         ended = "probe_interrupted" if result.status == "interrupted" else "probe_finished"
+        kept = self._kept_refs.pop(spec.probe_id, None)
         self.store.event(self.run_id, spec.probe_id, ended, self.clock(), status=result.status, error=result.error,
-                         problem=result.problem, error_class=result.error_class)
+                         problem=result.problem, error_class=result.error_class, **({} if kept is None else {"kept_refs": kept}))
         await self.store.afinish_probe(
             self.run_id, spec.probe_id, result.status,
             {"outcomes": [o.as_dict() for o in result.outcomes], "error": result.error, "problem": result.problem,
@@ -319,6 +323,43 @@ class Engine:
             if ticket:
                 self.mailbox.correlator.add_ticket(spec.probe_id, ticket)
 
+    def _decided(self, spec: ProbeSpec, visit: Visit, outcome: Outcome | None) -> None:
+        """Keep when (on the clock) a simulated desk's visit was decided: its deciding reply's counted time, or its deadline."""
+        if spec.target.spec.speedup <= 1:
+            return
+        anchor = visit.anchor_ns if visit.anchor_ns is not None else visit.entered_ns
+        company_ns = None if outcome is None else (outcome.deadline_ns if outcome.timed_out else outcome.latency_ns)
+        at = max(visit.entered_ns, anchor + spec.target.wall_ns(company_ns)) if company_ns is not None else visit.entered_ns
+        self._decided_at[spec.probe_id] = max(self._decided_at.get(spec.probe_id, at), at)
+
+    async def _simulated_end(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any]) -> int | None:
+        """End a simulated desk's probe (speedup > 1) on its clock, not on the harness's pace: the journey ended when its
+        last step was decided or done (`end`). Answers the persona owes after that are not sent; mail the desk planned
+        by then is waited for (SIMULATED_GRACE_WALL_S) and counts; mail planned after it does not (kept out of the
+        timeline, and of the rebuilt scorecard by probe_finished's `kept_refs`). Without this, whether a follow-up or a
+        persona's answer falls inside the probe depends on how busy the machine was. A real desk: None, nothing changes."""
+        decided = self._decided_at.pop(spec.probe_id, None)
+        if spec.target.spec.speedup <= 1:
+            return None
+        acted = [a.t_ns for a in timeline.action_log if a.step in spec.journey.graph]
+        entered = [v.entered_ns for v in timeline.path]
+        end = max([t for t in (decided, *acted, *entered) if t is not None], default=self.clock())
+        self.answering.chat_changed(spec, timeline)  # a question the walk decided past without reading it is answered if due by the end
+        self.answering.cut(spec, timeline, end)
+        await asyncio.sleep(max(0, end + int(SIMULATED_GRACE_WALL_S * 1e9) - self.clock()) / 1e9)
+        await self.mailbox.settle(self.clock())
+        while not inbox.empty():
+            inbound = await self.mailbox.receive(spec.probe_id, inbox, 0.001)
+            if inbound is not None:
+                self._take(spec, timeline, inbound)
+        speedup = spec.target.spec.speedup
+        judged = judged_replies(timeline.replies, True, timeline.action_log, speedup)
+        kept = [r for r in judged if r.t_ns <= end]
+        if len(kept) != len(timeline.replies):
+            timeline.replies = kept
+        self._kept_refs[spec.probe_id] = [r.message_ref for r in kept if r.message_ref is not None]
+        return end
+
     def _judging_now(self, spec: ProbeSpec, timeline: Timeline) -> int:
         """The time open expectations are judged at: now, or for a simulated desk whose replies count at their stamped
         time (scoring.timeline.judged_ns) the grace earlier, so that a reply stamped before its deadline but delivered
@@ -361,6 +402,7 @@ class Engine:
                 outcome = judge_visit(journey, visit, timeline, now_ns=self._judging_now(spec, timeline), speedup=speedup, clock=clock)
                 if outcome is not None and outcome.status == PENDING:
                     return visit
+                self._decided(spec, visit, outcome)
                 when = "pass" if outcome is None or outcome.status == PASSED else ("timeout" if outcome.timed_out else "fail")
                 if outcome is not None and outcome.captured:
                     self._captured(spec, timeline, visit.step, outcome.captured)
@@ -570,6 +612,10 @@ class Engine:
         if inbound is None:  # an open chat showed something new: judge again
             self.answering.chat_changed(spec, timeline)
             return
+        self._take(spec, timeline, inbound)
+
+    def _take(self, spec: ProbeSpec, timeline: Timeline, inbound: Any) -> None:
+        """One email the probe's inbox received, into its timeline at the time it counts; the persona answers it if asked."""
         if inbound.reading is not None:
             reply = Reply.read(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid, inbound.reading)
         else:
