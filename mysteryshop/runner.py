@@ -37,6 +37,7 @@ from mysteryshop.plan import ProbeSpec
 from mysteryshop.scorecard.entries import FinishedProbe, code_digest, record_entries
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, Outcome, cut_short, evaluate, judge_visit
 from mysteryshop.scoring.first_answer import first_answer_quality
+from mysteryshop.scoring.journey_clock import JourneyClock, journey_clock
 from mysteryshop.scoring.shared_scores import recording_verdicts, shared_scores
 from mysteryshop.scoring.stored_kind import read_and_keep
 from mysteryshop.scoring.timeline import SIMULATED_GRACE_WALL_S, Action, Reply, Timeline, Visit, judged_ns, judged_replies
@@ -137,7 +138,6 @@ class Engine:
         self._acting = 0  # probes in the middle of an action (sending, filling in a form): being timed
         self.sends: SendGuard | None = None  # a campaign's ledger: each action done at most once across processes (sends.py)
         self._walking: dict[str, asyncio.Task[Any]] = {}  # probes walking their journey, by id (what `interrupt` cancels)
-        self._decided_at: dict[str, int] = {}  # a simulated desk's probes: when their latest decided step was decided (runner._decided)
         self._kept_refs: dict[str, list[int]] = {}  # a simulated desk's probes: the replies inside the probe (runner._simulated_end)
         self._interrupts: dict[str, str] = {}  # probe id → why it was interrupted
         self._stopping: str | None = None  # why the whole run was interrupted: a probe not yet started does not start
@@ -323,42 +323,39 @@ class Engine:
             if ticket:
                 self.mailbox.correlator.add_ticket(spec.probe_id, ticket)
 
-    def _decided(self, spec: ProbeSpec, visit: Visit, outcome: Outcome | None) -> None:
-        """Keep when (on the clock) a simulated desk's visit was decided: its deciding reply's counted time, or its deadline."""
-        if spec.target.spec.speedup <= 1:
-            return
-        anchor = visit.anchor_ns if visit.anchor_ns is not None else visit.entered_ns
-        company_ns = None if outcome is None else (outcome.deadline_ns if outcome.timed_out else outcome.latency_ns)
-        at = max(visit.entered_ns, anchor + spec.target.wall_ns(company_ns)) if company_ns is not None else visit.entered_ns
-        self._decided_at[spec.probe_id] = max(self._decided_at.get(spec.probe_id, at), at)
-
     async def _simulated_end(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any]) -> int | None:
-        """End a simulated desk's probe (speedup > 1) on its clock, not on the harness's pace: the journey ended when its
-        last step was decided or done (`end`). Answers the persona owes after that are not sent; mail the desk planned
-        by then is waited for (SIMULATED_GRACE_WALL_S) and counts; mail planned after it does not (kept out of the
-        timeline, and of the rebuilt scorecard by probe_finished's `kept_refs`). Without this, whether a follow-up or a
-        persona's answer falls inside the probe depends on how busy the machine was. A real desk: None, nothing changes."""
-        decided = self._decided_at.pop(spec.probe_id, None)
-        if spec.target.spec.speedup <= 1:
+        """End a simulated desk's probe (speedup > 1) on the journey's clock, not on the harness's pace
+        (scoring/journey_clock.py: the time the harness took between deciding a step and doing the next is taken out).
+        Answers the persona owes after the end are not sent; mail the desk planned by then is waited for
+        (SIMULATED_GRACE_WALL_S) and counts; mail planned after it does not (kept out of the timeline, and of the
+        rebuilt scorecard by probe_finished's `kept_refs`). Without this, whether a follow-up or a persona's answer
+        falls inside the probe depends on how busy the machine was. A real desk: None, nothing changes.
+        Returns the end as a wall time (the clock's), for `Answering.finish`."""
+        target = spec.target
+        if target.spec.speedup <= 1:
             return None
-        acted = [a.t_ns for a in timeline.action_log if a.step in spec.journey.graph]
-        entered = [v.entered_ns for v in timeline.path]
-        end = max([t for t in (decided, *acted, *entered) if t is not None], default=self.clock())
         self.answering.chat_changed(spec, timeline)  # a question the walk decided past without reading it is answered if due by the end
-        self.answering.cut(spec, timeline, end)
-        await asyncio.sleep(max(0, end + int(SIMULATED_GRACE_WALL_S * 1e9) - self.clock()) / 1e9)
+        clock = self._journey_clock(spec, timeline)
+        self.answering.cut(spec, timeline, clock.end_ns, clock.lag_from)
+        end_wall = clock.end_ns + clock.lag_from(self.clock())
+        await asyncio.sleep(max(0, end_wall + int(SIMULATED_GRACE_WALL_S * 1e9) - self.clock()) / 1e9)
         await self.mailbox.settle(self.clock())
         while not inbox.empty():
             inbound = await self.mailbox.receive(spec.probe_id, inbox, 0.001)
             if inbound is not None:
                 self._take(spec, timeline, inbound)
-        speedup = spec.target.spec.speedup
-        judged = judged_replies(timeline.replies, True, timeline.action_log, speedup)
-        kept = [r for r in judged if r.t_ns <= end]
-        if len(kept) != len(timeline.replies):
-            timeline.replies = kept
-        self._kept_refs[spec.probe_id] = [r.message_ref for r in kept if r.message_ref is not None]
-        return end
+        self.answering.chat_changed(spec, timeline)
+        self.answering.cut(spec, timeline, clock.end_ns, clock.lag_from)
+        timeline.replies = judged_replies(timeline.replies, True, timeline.action_log, target.spec.speedup)
+        timeline.replies = [r for r in timeline.replies if clock.reply_ns(r, timeline) <= clock.end_ns]
+        self._kept_refs[spec.probe_id] = [r.message_ref for r in timeline.replies if r.message_ref is not None]
+        return end_wall
+
+    def _journey_clock(self, spec: ProbeSpec, timeline: Timeline) -> JourneyClock:
+        target = spec.target
+        timeline.replies = judged_replies(timeline.replies, True, timeline.action_log, target.spec.speedup)
+        outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=target.spec.speedup, finished=True, clock=target.clock)
+        return journey_clock(spec.journey, timeline, outcomes, target.wall_ns)
 
     def _judging_now(self, spec: ProbeSpec, timeline: Timeline) -> int:
         """The time open expectations are judged at: now, or for a simulated desk whose replies count at their stamped
@@ -402,7 +399,6 @@ class Engine:
                 outcome = judge_visit(journey, visit, timeline, now_ns=self._judging_now(spec, timeline), speedup=speedup, clock=clock)
                 if outcome is not None and outcome.status == PENDING:
                     return visit
-                self._decided(spec, visit, outcome)
                 when = "pass" if outcome is None or outcome.status == PASSED else ("timeout" if outcome.timed_out else "fail")
                 if outcome is not None and outcome.captured:
                     self._captured(spec, timeline, visit.step, outcome.captured)

@@ -168,21 +168,23 @@ class Answering:
             return
         self._record(spec, timeline, {**done, "answered": True, "answered_t_ns": t_ns}, t_ns)
 
-    def cut(self, spec: ProbeSpec, timeline: Timeline, end_ns: int) -> None:
-        """A simulated desk's probe ends at `end_ns` (its clock): answers due after it are not sent, and the record says so;
-        those due by then still go (see `finish`)."""
+    def cut(self, spec: ProbeSpec, timeline: Timeline, end_ns: int, lag_from: Callable[[int], int] = lambda _: 0) -> None:
+        """A simulated desk's probe ends at `end_ns` on the journey's clock (scoring/journey_clock.py; `lag_from`: the
+        harness's lag to take out of a time): answers due after it are not sent, and the record says so; those due by
+        then still go (see `finish`)."""
         conversation = self._conversations.get(spec.probe_id)
         if conversation is None:
             return
         for task, record in list(conversation.pending.items()):
-            if not task.done() and conversation.due.get(task, end_ns + 1) > end_ns:
+            due = conversation.due.get(task)
+            if not task.done() and (due is None or due - lag_from(record["reply_t_ns"]) > end_ns):
                 self._cancel(spec, timeline, task, record)
 
     async def finish(self, spec: ProbeSpec, timeline: Timeline, end_ns: int | None = None) -> None:
         """The probe ended: answers still waiting for their time are not sent, and the record says so. With `end_ns` (a
-        simulated desk's probe, ended on its clock) answers due by then are sent first, within ANSWER_SETTLE_S."""
+        simulated desk's probe, ended on its clock: `cut` has let go those due after it) the answers left are sent
+        first, within ANSWER_SETTLE_S."""
         if end_ns is not None:
-            self.cut(spec, timeline, end_ns)
             conversation = self._conversations.get(spec.probe_id)
             if conversation is not None and conversation.tasks:
                 await asyncio.wait(list(conversation.tasks), timeout=ANSWER_SETTLE_S)
