@@ -65,8 +65,10 @@ def probe(chat_opened_after_s: float) -> tuple[Timeline, list[Outcome]]:
     timeline.path = [Visit("ask", 1, 1 * SECOND - 10 * MS), Visit("answered", 1, 1 * SECOND + MS, ask.t_ns),
                      Visit("chat", 1, int(1 * SECOND + 3.6 * SECOND)), Visit("chat_answered", 1, chat_t + MS, chat.t_ns),
                      Visit("done", 1, chat_t + 5 * MS, chat.t_ns)]
-    outcomes = [Outcome("answered", "answer", "failed", "no answer", deadline_ns=2 * HOUR, timed_out=True),
-                Outcome("chat_answered", "chat_response", "passed", "answered", deadline_ns=HOUR, latency_ns=120 * SECOND)]
+    outcomes = [Outcome("answered", "answer", "failed", "no answer", deadline_ns=2 * HOUR, timed_out=True,
+                        decided_wall_ns=ask.t_ns + wall_ns(2 * HOUR)),
+                Outcome("chat_answered", "chat_response", "passed", "answered", deadline_ns=HOUR, latency_ns=120 * SECOND,
+                        decided_wall_ns=chat_t + wall_ns(120 * SECOND))]
     return timeline, outcomes
 
 

@@ -30,8 +30,7 @@ class JourneyClock:
     lags: tuple[int, ...]  # the lag accumulated up to and including each
 
     def lag_from(self, wall_ns: int) -> int:
-        i = bisect.bisect_right(self.acted, wall_ns) - 1
-        return self.lags[i] if i >= 0 else 0
+        return _lag_from(self.acted, self.lags, wall_ns)
 
     def reply_ns(self, reply: Reply, timeline: Timeline) -> int:
         """When a reply (already at its judged time) counts on the journey's clock: less the lag of the action it answers."""
@@ -43,6 +42,7 @@ def journey_clock(journey: Journey, timeline: Timeline, outcomes: Sequence[Outco
     """Walk the probe's path in order: an action's lag is how long after the journey could have done it the harness did
     it; a decided step ends when its deciding reply counted or its deadline passed, on the journey's clock."""
     decided = {(o.step, o.visit): o for o in outcomes}
+    replies = {r.message_ref: r for r in timeline.replies if r.message_ref is not None}
     actions = iter([a for a in timeline.action_log if a.step in journey.graph])
     lag = 0
     cursor: int | None = None  # the journey's clock: when its latest action or decision happened
@@ -68,10 +68,29 @@ def journey_clock(journey: Journey, timeline: Timeline, outcomes: Sequence[Outco
         anchor = visit.anchor_ns
         if outcome is None or anchor is None:
             continue
-        company_ns = outcome.deadline_ns if outcome.timed_out else outcome.latency_ns
-        if company_ns is None:
-            continue
-        at = anchor - lag_of.get(anchor, lag) + wall_ns(company_ns)
-        cursor = at if cursor is None else max(cursor, at)
+        at = _decided_at(outcome, anchor, lag_of.get(anchor, lag), replies, timeline, acted, lags, wall_ns)
+        if at is not None:
+            cursor = at if cursor is None else max(cursor, at)
     order = sorted(range(len(acted)), key=acted.__getitem__)
     return JourneyClock(cursor if cursor is not None else 0, tuple(acted[i] for i in order), tuple(lags[i] for i in order))
+
+
+def _lag_from(acted: Sequence[int], lags: Sequence[int], wall_ns: int) -> int:
+    i = bisect.bisect_right(acted, wall_ns) - 1
+    return lags[i] if i >= 0 else 0
+
+
+def _decided_at(outcome: Outcome, anchor: int, anchor_lag: int, replies: dict[int, Reply], timeline: Timeline,
+                acted: Sequence[int], lags: Sequence[int], wall_ns: Callable[[int], int]) -> int | None:
+    """When a step was decided on the journey's clock: its deciding email at the time it counts, less the lag of the
+    action it answers; otherwise (a deadline that passed, the customer's waits included; a chat line) the wall time it
+    was decided at less the lag of the step's anchor."""
+    ref = outcome.evidence.message_ref if outcome.evidence is not None else None
+    reply = replies.get(ref) if ref is not None else None
+    if reply is not None:
+        answered = stamp_anchor(reply, timeline.action_log)
+        return reply.t_ns - _lag_from(acted, lags, answered if answered is not None else reply.t_ns)
+    if outcome.decided_wall_ns is not None:
+        return outcome.decided_wall_ns - anchor_lag
+    company_ns = outcome.deadline_ns if outcome.timed_out else outcome.latency_ns
+    return None if company_ns is None else anchor - anchor_lag + wall_ns(company_ns)
