@@ -37,6 +37,7 @@ from mysteryshop.plan import ProbeSpec
 from mysteryshop.scorecard.entries import FinishedProbe, code_digest, record_entries
 from mysteryshop.scoring.expectations import FAILED, PASSED, PENDING, Outcome, cut_short, evaluate, judge_visit
 from mysteryshop.scoring.first_answer import first_answer_quality
+from mysteryshop.scoring.journey_clock import JourneyClock, journey_clock
 from mysteryshop.scoring.shared_scores import recording_verdicts, shared_scores
 from mysteryshop.scoring.stored_kind import read_and_keep
 from mysteryshop.scoring.timeline import SIMULATED_GRACE_WALL_S, Action, Reply, Timeline, Visit, judged_ns, judged_replies
@@ -137,6 +138,7 @@ class Engine:
         self._acting = 0  # probes in the middle of an action (sending, filling in a form): being timed
         self.sends: SendGuard | None = None  # a campaign's ledger: each action done at most once across processes (sends.py)
         self._walking: dict[str, asyncio.Task[Any]] = {}  # probes walking their journey, by id (what `interrupt` cancels)
+        self._kept_refs: dict[str, list[int]] = {}  # a simulated desk's probes: the replies inside the probe (runner._simulated_end)
         self._interrupts: dict[str, str] = {}  # probe id → why it was interrupted
         self._stopping: str | None = None  # why the whole run was interrupted: a probe not yet started does not start
 
@@ -214,7 +216,8 @@ class Engine:
                 if not timeline.action_log:
                     await self._wait_for_send_window(spec, timeline)
                 await self._walk(spec, timeline, inbox, state)
-                await self.answering.finish(spec, timeline)  # answers still due are not sent (recorded so) before the verdicts
+                end_ns = await self._simulated_end(spec, timeline, inbox)
+                await self.answering.finish(spec, timeline, end_ns)  # answers still due are not sent (recorded so) before the verdicts
                 outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True, clock=clock)
                 status = FAILED if any(o.status == FAILED for o in outcomes) else "passed"
                 result = ProbeResult(spec, status, outcomes, timeline=timeline)
@@ -229,8 +232,9 @@ class Engine:
         await self.web.finish(spec.probe_id, failed=result.status not in ("passed", "interrupted"))
         # a probe cut short has not finished: `run --resume` walks it on from its step events (resume.py)
         ended = "probe_interrupted" if result.status == "interrupted" else "probe_finished"
+        kept = self._kept_refs.pop(spec.probe_id, None)
         self.store.event(self.run_id, spec.probe_id, ended, self.clock(), status=result.status, error=result.error,
-                         problem=result.problem, error_class=result.error_class)
+                         problem=result.problem, error_class=result.error_class, **({} if kept is None else {"kept_refs": kept}))
         await self.store.afinish_probe(
             self.run_id, spec.probe_id, result.status,
             {"outcomes": [o.as_dict() for o in result.outcomes], "error": result.error, "problem": result.problem,
@@ -318,6 +322,40 @@ class Engine:
             ticket = self.mailbox.ticket_of(f"{reply.mail.subject}\n{reply.mail.full_text}")
             if ticket:
                 self.mailbox.correlator.add_ticket(spec.probe_id, ticket)
+
+    async def _simulated_end(self, spec: ProbeSpec, timeline: Timeline, inbox: asyncio.Queue[Any]) -> int | None:
+        """End a simulated desk's probe (speedup > 1) on the journey's clock, not on the harness's pace
+        (scoring/journey_clock.py: the time the harness took between deciding a step and doing the next is taken out).
+        Answers the persona owes after the end are not sent; mail the desk planned by then is waited for
+        (SIMULATED_GRACE_WALL_S) and counts; mail planned after it does not (kept out of the timeline, and of the
+        rebuilt scorecard by probe_finished's `kept_refs`). Without this, whether a follow-up or a persona's answer
+        falls inside the probe depends on how busy the machine was. A real desk: None, nothing changes.
+        Returns the end as a wall time (the clock's), for `Answering.finish`."""
+        target = spec.target
+        if target.spec.speedup <= 1:
+            return None
+        self.answering.chat_changed(spec, timeline)  # a question the walk decided past without reading it is answered if due by the end
+        clock = self._journey_clock(spec, timeline)
+        self.answering.cut(spec, timeline, clock.end_ns, clock.lag_from)
+        end_wall = clock.end_ns + clock.lag_from(self.clock())
+        await asyncio.sleep(max(0, end_wall + int(SIMULATED_GRACE_WALL_S * 1e9) - self.clock()) / 1e9)
+        await self.mailbox.settle(self.clock())
+        while not inbox.empty():
+            inbound = await self.mailbox.receive(spec.probe_id, inbox, 0.001)
+            if inbound is not None:
+                self._take(spec, timeline, inbound)
+        self.answering.chat_changed(spec, timeline)
+        self.answering.cut(spec, timeline, clock.end_ns, clock.lag_from)
+        timeline.replies = judged_replies(timeline.replies, True, timeline.action_log, target.spec.speedup)
+        timeline.replies = [r for r in timeline.replies if clock.reply_ns(r, timeline) <= clock.end_ns]
+        self._kept_refs[spec.probe_id] = [r.message_ref for r in timeline.replies if r.message_ref is not None]
+        return end_wall
+
+    def _journey_clock(self, spec: ProbeSpec, timeline: Timeline) -> JourneyClock:
+        target = spec.target
+        timeline.replies = judged_replies(timeline.replies, True, timeline.action_log, target.spec.speedup)
+        outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=target.spec.speedup, finished=True, clock=target.clock)
+        return journey_clock(spec.journey, timeline, outcomes, target.wall_ns)
 
     def _judging_now(self, spec: ProbeSpec, timeline: Timeline) -> int:
         """The time open expectations are judged at: now, or for a simulated desk whose replies count at their stamped
@@ -570,6 +608,10 @@ class Engine:
         if inbound is None:  # an open chat showed something new: judge again
             self.answering.chat_changed(spec, timeline)
             return
+        self._take(spec, timeline, inbound)
+
+    def _take(self, spec: ProbeSpec, timeline: Timeline, inbound: Any) -> None:
+        """One email the probe's inbox received, into its timeline at the time it counts; the persona answers it if asked."""
         if inbound.reading is not None:
             reply = Reply.read(inbound.t_ns, inbound.utc, inbound.mail, inbound.rowid, inbound.reading)
         else:

@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 #: kinds of email a customer does not answer with details
+#: how long (wall seconds) a simulated desk's probe waits at its end for answers due before the end to be sent
+ANSWER_SETTLE_S = 30.0
 NOT_ASKING = frozenset({MARKETING, SURVEY, BOUNCE, OUT_OF_OFFICE})
 
 
@@ -56,6 +58,8 @@ class _Conversation:
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     chat_seen: int = 0  # company chat messages already read
     pending: dict[asyncio.Task[None], dict[str, Any]] = field(default_factory=dict)
+    #: a simulated desk's (speedup > 1): when each answer is due on the clock, counted from the question's counted time
+    due: dict[asyncio.Task[None], int] = field(default_factory=dict)
 
 
 class Answering:
@@ -122,14 +126,24 @@ class Answering:
         low, high = settings.chat_delay if chat else settings.delay
         delay_ns = answer_delay_ns(spec.persona, spec.journey.name, low, high, number)
         record["delay_ns"] = delay_ns
-        task = asyncio.ensure_future(self._answer(spec, timeline, asked, record, number, delay_ns, send, company_text, subject, chat))
+        speedup = spec.target.spec.speedup
+        # a simulated desk: the answer is due its delay after the question counts (not after the harness noticed it), so
+        # that a loaded machine's pace moves no answer across the journey's end
+        due_ns = source["reply_t_ns"] + int(delay_ns / speedup) if speedup > 1 and source.get("reply_t_ns") is not None else None
+        task = asyncio.ensure_future(self._answer(spec, timeline, asked, record, number, delay_ns, send, company_text, subject, chat, due_ns))
         conversation.tasks.add(task)
         conversation.pending[task] = record
-        task.add_done_callback(lambda t: (conversation.tasks.discard(t), conversation.pending.pop(t, None)))
+        if due_ns is not None:
+            conversation.due[task] = due_ns
+        task.add_done_callback(lambda t: (conversation.tasks.discard(t), conversation.pending.pop(t, None), conversation.due.pop(t, None)))
 
     async def _answer(self, spec: ProbeSpec, timeline: Timeline, asked: Asked, record: dict[str, Any], number: int, delay_ns: int,
-                      send: Callable[[int, PersonaAnswer], Awaitable[int]], company_text: str, subject: str, chat: bool) -> None:
-        await asyncio.sleep(delay_ns / max(spec.target.spec.speedup, 1e-9) / 1e9)
+                      send: Callable[[int, PersonaAnswer], Awaitable[int]], company_text: str, subject: str, chat: bool,
+                      due_ns: int | None = None) -> None:
+        if due_ns is None:
+            await asyncio.sleep(delay_ns / max(spec.target.spec.speedup, 1e-9) / 1e9)
+        else:
+            await asyncio.sleep(max(0, due_ns - self.clock()) / 1e9)
         if any(a.detail == "address" for a in asked.asks):
             await asyncio.to_thread(postal_address, spec.persona)  # Faker's locale loads off the loop; kept for write_answer
         answer = write_answer(spec.journey, spec.persona, asked, number=number, captured=timeline.captured, subject=subject, chat=chat)
@@ -154,17 +168,38 @@ class Answering:
             return
         self._record(spec, timeline, {**done, "answered": True, "answered_t_ns": t_ns}, t_ns)
 
-    async def finish(self, spec: ProbeSpec, timeline: Timeline) -> None:
-        """The probe ended: answers still waiting for their time are not sent, and the record says so."""
+    def cut(self, spec: ProbeSpec, timeline: Timeline, end_ns: int, lag_from: Callable[[int], int] = lambda _: 0) -> None:
+        """A simulated desk's probe ends at `end_ns` on the journey's clock (scoring/journey_clock.py; `lag_from`: the
+        harness's lag to take out of a time): answers due after it are not sent, and the record says so; those due by
+        then still go (see `finish`)."""
+        conversation = self._conversations.get(spec.probe_id)
+        if conversation is None:
+            return
+        for task, record in list(conversation.pending.items()):
+            due = conversation.due.get(task)
+            if not task.done() and (due is None or due - lag_from(record["reply_t_ns"]) > end_ns):
+                self._cancel(spec, timeline, task, record)
+
+    async def finish(self, spec: ProbeSpec, timeline: Timeline, end_ns: int | None = None) -> None:
+        """The probe ended: answers still waiting for their time are not sent, and the record says so. With `end_ns` (a
+        simulated desk's probe, ended on its clock: `cut` has let go those due after it) the answers left are sent
+        first, within ANSWER_SETTLE_S."""
+        if end_ns is not None:
+            conversation = self._conversations.get(spec.probe_id)
+            if conversation is not None and conversation.tasks:
+                await asyncio.wait(list(conversation.tasks), timeout=ANSWER_SETTLE_S)
         conversation = self._conversations.pop(spec.probe_id, None)
         if conversation is None:
             return
         for task, record in list(conversation.pending.items()):
             if not task.done():
-                task.cancel()
-                self._record(spec, timeline, {**record, "answered": False, "why_not": "the journey ended before the persona's answer was due"})
+                self._cancel(spec, timeline, task, record)
         if conversation.tasks:
             await asyncio.gather(*list(conversation.tasks), return_exceptions=True)
+
+    def _cancel(self, spec: ProbeSpec, timeline: Timeline, task: asyncio.Task[None], record: dict[str, Any]) -> None:
+        task.cancel()
+        self._record(spec, timeline, {**record, "answered": False, "why_not": "the journey ended before the persona's answer was due"})
 
     def _record(self, spec: ProbeSpec, timeline: Timeline, data: dict[str, Any], t_ns: int | None = None) -> None:
         t_ns = t_ns if t_ns is not None else self.clock()

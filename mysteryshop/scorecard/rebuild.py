@@ -155,7 +155,7 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
         basis = text_basis(customer_text)
         persona = json.loads(row["persona"])
         timeline = Timeline(persona=persona)
-        finished_ns = interrupted_ns = None
+        finished_ns = interrupted_ns = kept_refs = None
         error = problem = None
         texts = iter(outgoing)
         for event in events:
@@ -176,6 +176,7 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
                 data = json.loads(event["data"])
                 error = data.get("error")
                 problem = data.get("problem") or _legacy_problem(error)
+                kept_refs = set(data["kept_refs"]) if "kept_refs" in data else None  # a simulated desk's probe, ended on its clock
             elif kind == "probe_interrupted":  # cut short: judged as of then, unless resumed since
                 interrupted_ns, problem = event["t_ns"], "interrupted"
                 error = json.loads(event["data"]).get("error")
@@ -195,7 +196,7 @@ def rebuild_probes(stored: StoredRun, share: tuple[int, int] = (0, 1)) -> Iterat
         for message in messages:
             if message["direction"] != "in":
                 continue
-            if finished_ns is not None and message["t_ns"] > finished_ns:
+            if finished_ns is not None and (message["t_ns"] > finished_ns or (kept_refs is not None and message["id"] not in kept_refs)):
                 late += 1
                 continue
             mail = mail_of(message, customer_text, basis)

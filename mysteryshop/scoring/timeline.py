@@ -119,19 +119,25 @@ def judged_ns(reply: Reply, simulated: bool, actions: Iterable[Action] = (), spe
     latest of `actions` begun by when the desk got it), so that neither how busy the machine was
     delivering it nor carrying the customer's message can move it across a deadline. A stamp after the arrival, far
     before it, or before every action is not believed."""
-    stamp = reply.mail.planned if simulated else None
+    anchor = stamp_anchor(reply, actions) if simulated else None
+    return reply.t_ns if anchor is None or reply.mail.planned is None else anchor + int(reply.mail.planned[1] / speedup)
+
+
+def stamp_anchor(reply: Reply, actions: Iterable[Action]) -> int | None:
+    """The time of the customer's action a simulated desk's stamped reply answers (see `judged_ns`), or None when its
+    stamp is missing or not believed."""
+    stamp = reply.mail.planned
     if stamp is None:
-        return reply.t_ns
-    got_ns, delay_ns = stamp
+        return None
+    got_ns = stamp[0]
     if not 0 <= reply.t_ns - got_ns <= _STAMP_LAG_LIMIT_NS:
-        return reply.t_ns
+        return None
     acts = list(actions)
     ref = reply.mail.planned_ref
     named = [a.t_ns for a in acts if ref is not None and a.ref == ref]
     # the action the stamp names; a stamp that names none (an older desk) by time: the latest begun by when the desk got it
-    anchor = max(named, default=None) if named else max(
+    return max(named, default=None) if named else max(
         (a.t_ns for a in acts if min(a.t_ns, a.began_ns or a.t_ns) <= got_ns + _SEND_SLACK_NS), default=None)
-    return reply.t_ns if anchor is None else anchor + int(delay_ns / speedup)
 
 
 def judged_replies(replies: Iterable[Reply], simulated: bool, actions: Iterable[Action] = (), speedup: float = 1.0) -> list[Reply]:
