@@ -216,6 +216,7 @@ class Engine:
                 if not timeline.action_log:
                     await self._wait_for_send_window(spec, timeline)
                 await self._walk(spec, timeline, inbox, state)
+                self.web.walked(spec.probe_id)
                 end_ns = await self._simulated_end(spec, timeline, inbox)
                 await self.answering.finish(spec, timeline, end_ns)  # answers still due are not sent (recorded so) before the verdicts
                 outcomes = evaluate(spec.journey, timeline, now_ns=self.clock(), speedup=speedup, finished=True, clock=clock)

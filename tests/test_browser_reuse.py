@@ -384,3 +384,40 @@ def test_reuse_is_the_targets_choice_unless_the_run_makes_it_and_a_reused_contex
     opened_by_a, port_b, same_context = asyncio.run(sockets_of_two_personas(server, BrowserOptions(concurrency=1, artifacts="off", reuse=run), target))
     assert same_context is shared
     assert (port_b in opened_by_a) is shared, f"sockets opened while persona A ran {sorted(opened_by_a)}, persona B's request came over {port_b}"
+
+
+async def contexts_while_a_waits_for_email(server: KeepAliveServer, *, page_open: bool) -> tuple[bool, bool, int]:
+    """Persona A drives a page, its walk ends (`walked`) while it still waits (for email, say): does persona B, who
+    starts then, get A's context? (whether B got A's context, whether A's page was kept open, probes reused)"""
+    browser = Browser(BrowserOptions(concurrency=2, artifacts="off", reuse=True))
+    try:
+        a = await browser.context("persona-a", reuse=True)
+        context_a = a.context
+        page = await browser.new_page(a, 20)
+        await page.goto(server.url)
+        if not page_open:
+            await browser.close_page(a, page)
+        browser.walked("persona-a")
+        await browser.settled()
+        shared = (await browser.context("persona-b", reuse=True)).context is context_a
+        kept_open = page_open and not page.is_closed()
+        await browser.finish("persona-a", failed=False)
+        await browser.finish("persona-b", failed=False)
+        return shared, kept_open, browser.reused
+    finally:
+        await browser.stop()
+
+
+def test_a_probe_whose_walk_ended_hands_its_context_on_before_it_ends() -> None:
+    """A form probe then waits minutes or hours for the company's email; the personas that start meanwhile reuse its
+    context (before, each opened one of its own and pooling stopped under load: 30 of 100 bench probes reused)."""
+    server = KeepAliveServer()
+    shared, kept_open, reused = asyncio.run(contexts_while_a_waits_for_email(server, page_open=False))
+    assert shared and reused == 1
+
+
+def test_a_probe_with_a_page_still_open_keeps_its_context_until_it_ends() -> None:
+    """An open page (a chat's) is the probe's evidence if it fails: `walked` leaves it and the context alone."""
+    server = KeepAliveServer()
+    shared, kept_open, reused = asyncio.run(contexts_while_a_waits_for_email(server, page_open=True))
+    assert kept_open and not shared and reused == 0

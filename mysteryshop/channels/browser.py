@@ -60,12 +60,16 @@ DEFAULT_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chr
 #: first page) preloads the omnibox popup as a WebUI in a renderer of its own, ~0.3-0.6 s of CPU
 #: that no probe needs: on 2 cores it was half of a form probe's renderer time. Chromium keeps only
 #: the last --disable-features switch, so this one repeats what Playwright (1.65) disables.
+#: Chromium also keeps a spare renderer process warm for the next navigation; a spare belongs to one browser
+#: context, so with several contexts (pooled ones, or one per probe) it is mostly forked, initialised and thrown
+#: away: 16 renderer processes for 10 sequential form probes with it, 4 without; ~20% of a pooled probe's CPU.
 _PLAYWRIGHT_DISABLED = (
     "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades", "HttpsFirstBalancedModeAutoEnable",
     "LensOverlay", "MediaRouter", "PaintHolding", "ThirdPartyStoragePartitioning", "AvoidCorsURLLoaderRestartOnRedirect",
     "TcpPortRandomizationWin", "OptimizationHints", "NetworkTimeServiceQuerying", "AimEnabled", "PreconnectToSearch",
 )
-DISABLED_FEATURES = (*_PLAYWRIGHT_DISABLED, "WebUIOmniboxPopup", "WebUIOmniboxAimPopup", "WebUIOmniboxFullPopup")
+DISABLED_FEATURES = (*_PLAYWRIGHT_DISABLED, "WebUIOmniboxPopup", "WebUIOmniboxAimPopup", "WebUIOmniboxFullPopup",
+                     "SpareRendererForSitePerProcess")
 LAUNCH_ARGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
@@ -350,11 +354,7 @@ class Browser:
         if probe.holding:
             probe.holding = False
             self._semaphore.release()
-        self._parked.discard(probe_id)
-        if probe.lease is not None:
-            task = asyncio.ensure_future(self._reset(probe.lease))
-            self._resets.add(task)
-            task.add_done_callback(self._resets.discard)
+        if self._give_back(probe):
             return kept
         if probe.context is not None:
             with contextlib.suppress(Exception):
@@ -366,6 +366,27 @@ class Browser:
                     kept.append(Path(shutil.move(probe.har, folder / HAR_FILE)))
             probe.har.unlink(missing_ok=True)
         return kept
+
+    def _give_back(self, probe: ProbeBrowser) -> bool:
+        """Hand the probe's pooled context to the pool (reset first, in the background); False if it has none."""
+        self._parked.discard(probe.probe_id)
+        lease, probe.lease, probe.parked = probe.lease, None, None
+        if lease is None:
+            return False
+        probe.context = None
+        task = asyncio.ensure_future(self._reset(lease))
+        self._resets.add(task)
+        task.add_done_callback(self._resets.discard)
+        return True
+
+    def walked(self, probe_id: str) -> None:
+        """The probe will drive no page any more (its journey's walk has ended; it may still wait for email): a pooled
+        context with no page open goes back to the pool now rather than when the probe ends, so the personas that
+        come next reuse it instead of opening contexts of their own. One with a page still open waits for `finish`,
+        which keeps that page's evidence."""
+        probe = self._probes.get(probe_id)
+        if probe is not None and probe.lease is not None and not probe.pages and not probe.tracing:
+            self._give_back(probe)
 
     @staticmethod
     async def _evidence(folder: Path, page: Any, name: str) -> list[Path]:

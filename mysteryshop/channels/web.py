@@ -276,6 +276,11 @@ class WebChannels:
         changed.clear()
         return mail.result() if mail.done() and not mail.cancelled() else None
 
+    def walked(self, probe_id: str) -> None:
+        """The probe's walk has ended: it drives no page any more (see Browser.walked)."""
+        if probe_id not in self._chats:
+            self.browser.walked(probe_id)
+
     async def finish(self, probe_id: str, *, failed: bool) -> None:
         self._chats.pop(probe_id, None)
         self._changed.pop(probe_id, None)
