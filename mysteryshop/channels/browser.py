@@ -50,6 +50,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from mysteryshop.channels.blocking import install as install_blocking
+from mysteryshop.channels.blocking import ready as blocking_ready
 from mysteryshop.channels.reset import RESET_TIMEOUT_MS, Lease, new_lease, park, reset
 from mysteryshop.errors import ChannelError, ConfigError, MysteryShopError, TargetMisconfigured, TargetUnreachable
 
@@ -304,6 +305,7 @@ class Browser:
             self._parked.discard(probe.probe_id)
         else:
             page = await probe.context.new_page()
+            await blocking_ready(page)
         page.set_default_timeout(timeout_s * 1000)
         page.set_default_navigation_timeout(timeout_s * 1000)
         probe.pages.append(page)

@@ -39,6 +39,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from mysteryshop.channels.blocking import ready as blocking_ready
+
 #: the longest a reset may take before the context is closed instead of pooled
 RESET_TIMEOUT_MS = 10_000
 #: sessionStorage can only be cleared from a document of its origin in its tab: the page is sent to this path of
@@ -93,6 +95,7 @@ async def new_lease(browser: Any, block: Sequence[str], install_blocking: Callab
     context = await browser.new_context(viewport={"width": 1100, "height": 800}, locale="en-US")
     await install_blocking(context, block)
     page = await context.new_page()
+    await blocking_ready(page)
     lease = Lease(context, page, await context.new_cdp_session(page), tuple(block))
     _track(lease, page)
     context.on("page", lambda other: _track(lease, other))  # a popup's sessionStorage goes with its tab, closed at reset
