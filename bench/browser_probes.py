@@ -3,8 +3,9 @@
 Both submit the demo desk's contact form N times (default 100) in Debian's Chromium and read the
 ticket number from the confirmation page.
 
-- ours: the probe engine (one browser, one context per probe, `--browser-concurrency` pages at
-  once, all probes as asyncio tasks on one loop), through the real web-form channel: field map
+- ours: the probe engine (one browser, `--browser-concurrency` pages at once, contexts pooled and
+  reset between personas as the demo target's `browser_reuse` says, blocking what its `block` lists,
+  all probes as asyncio tasks on one loop), through the real web-form channel: field map
   from journeys/targets/demo.yaml, CAPTCHA and validation checks, store events, evidence as the
   channel's default (`on-failure`: screenshot + HTML of failed probes; `--artifacts trace` records
   a Playwright trace for every probe), exactly as a `mysteryshop` run does.
