@@ -64,13 +64,19 @@ DEFAULT_PATHS = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/lib/chr
 #: Chromium also keeps a spare renderer process warm for the next navigation; a spare belongs to one browser
 #: context, so with several contexts (pooled ones, or one per probe) it is mostly forked, initialised and thrown
 #: away: 16 renderer processes for 10 sequential form probes with it, 4 without; ~20% of a pooled probe's CPU.
+#: RenderDocument (a new RenderFrameHost, and renderer-side frame, for every document) and ProactivelySwapBrowsingInstance
+#: (a new browsing instance on each browser-initiated cross-site navigation, made for the back/forward cache) are
+#: internal to Chromium, invisible to a page, and cost every navigation: a form probe makes three (the form, its
+#: post, the park at about:blank), and without the two, ours took 209 ms of CPU instead of 262 and the bench's
+#: fresh-context peer 476 instead of 502 (bench/browser_probes.py, same run). Without them Chromium reuses the frame
+#: for a same-site navigation, as it did before both; unload handlers still run before the next document commits.
 _PLAYWRIGHT_DISABLED = (
     "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades", "HttpsFirstBalancedModeAutoEnable",
     "LensOverlay", "MediaRouter", "PaintHolding", "ThirdPartyStoragePartitioning", "AvoidCorsURLLoaderRestartOnRedirect",
     "TcpPortRandomizationWin", "OptimizationHints", "NetworkTimeServiceQuerying", "AimEnabled", "PreconnectToSearch",
 )
 DISABLED_FEATURES = (*_PLAYWRIGHT_DISABLED, "WebUIOmniboxPopup", "WebUIOmniboxAimPopup", "WebUIOmniboxFullPopup",
-                     "SpareRendererForSitePerProcess")
+                     "SpareRendererForSitePerProcess", "RenderDocument", "ProactivelySwapBrowsingInstance")
 LAUNCH_ARGS = (
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
